@@ -1,0 +1,42 @@
+# Two commands do everything on a fresh machine with Python >= 3.11:
+#   make demo   installs, then serves the mock provider on http://127.0.0.1:8400
+#   make test   installs, then runs the whole test suite, style and typing checks
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: install demo test pytest style typing docs bench clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "jesign needs Python >= 3.11 (set PYTHON=...)")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+install: $(STAMP)
+
+demo: install
+	$(BIN)/jesign-mock serve
+
+test: pytest style typing
+
+pytest: install
+	$(BIN)/pytest
+
+style: install
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+
+typing: install
+	$(BIN)/mypy
+
+docs: install
+	$(BIN)/mkdocs build --strict --site-dir build/site
+
+bench: install
+	$(BIN)/python bench/pki_bench.py
+
+clean:
+	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Thin HTTP adapters (Flask blueprints) over the core, one per party."""

@@ -1,0 +1,59 @@
+"""The mock provider's Flask application factory.
+
+``create_app(config)`` builds one WSGI app that plays every remote party under its URL prefix (DESIGN.md
+section 1). The core services live in ``app.extensions["jesign_mock"]``; blueprints are thin adapters over them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, Response
+
+from mock_provider.api import pki, problems
+from mock_provider.api.problems import json_response as _json
+from mock_provider.config import MockConfig, load_config
+from mock_provider.core.clock import Clock
+from mock_provider.core.services import MockServices, build_services
+
+#: The parties, with their URL prefix, in the order the server prints them.
+PARTIES = {"pki": "/pki"}
+
+
+def create_app(config: MockConfig | Mapping[str, Any] | None = None, *, clock: Clock | None = None) -> Flask:
+    """Build the mock's WSGI app.
+
+    ``config`` is a :class:`MockConfig`, or a mapping of overrides applied on top of the defaults, the file
+    named by ``JESIGN_MOCK_CONFIG`` and ``JESIGN_MOCK_*`` variables. ``clock`` replaces the default
+    :class:`~mock_provider.core.clock.ManualClock`.
+    """
+    if not isinstance(config, MockConfig):
+        config = load_config(config)
+    services = build_services(config, clock=clock)
+    app = Flask(__name__)
+    app.config["JSON_SORT_KEYS"] = False
+    app.extensions["jesign_mock"] = services
+    problems.install(app)
+    app.register_blueprint(pki.bp)
+
+    @app.get("/")
+    def index() -> Response:
+        body = {
+            "service": "jesign mock provider",
+            "warning": "TEST ONLY - NOT FOR PRODUCTION: every certificate it issues is worthless",
+            "parties": {name: services.config.base_url + prefix for name, prefix in PARTIES.items()},
+        }
+        return _json(body)
+
+    @app.get("/healthz")
+    def healthz() -> Response:
+        return _json({"status": "ok"})
+
+    return app
+
+
+def services_of(app: Flask) -> MockServices:
+    """The core services of an app made by :func:`create_app`."""
+    services: MockServices = app.extensions["jesign_mock"]
+    return services

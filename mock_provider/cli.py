@@ -1,0 +1,166 @@
+"""``jesign-mock``: run the mock provider and manage its TEST PKI.
+
+- ``jesign-mock serve``: generate the hierarchy on first start, then serve every party with gunicorn.
+- ``jesign-mock pki show``: where the CA certificates are, with their fingerprints.
+- ``jesign-mock pki regenerate``: retire the hierarchy and make a new one (asks first, unless ``--yes``).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from mock_provider.config import ConfigError, MockConfig, load_config
+
+BANNER = r"""
+  +--------------------------------------------------------------------------+
+  |  jesign MOCK PROVIDER  -  TEST ONLY  -  NOT FOR PRODUCTION               |
+  |  Every party here is simulated. Certificates come from a TEST hierarchy, |
+  |  identities are not verified, and the mock keeps every private key.      |
+  |  Never trust its certificates or signatures outside development and CI.  |
+  +--------------------------------------------------------------------------+
+"""
+
+
+def _config(config_file: str | None, overrides: dict[str, Any]) -> MockConfig:
+    try:
+        return load_config({k: v for k, v in overrides.items() if v is not None}, config_file=config_file)
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from exc
+
+
+config_option = click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False),
+    help="TOML configuration file (else $JESIGN_MOCK_CONFIG).",
+)
+data_dir_option = click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), help="Data folder.")
+
+
+@click.group()
+@click.version_option(package_name="jesign")
+def main() -> None:
+    """The jesign mock provider: SSO, platform, trust provider and PKI, for development and CI."""
+
+
+@main.command()
+@config_option
+@data_dir_option
+@click.option("--host", help="Address to listen on (default 127.0.0.1).")
+@click.option("--port", type=int, help="Port to listen on (default 8400).")
+@click.option("--public-base-url", help="Base URL written into certificates (default: the listening URL).")
+@click.option("--workers", type=int, help="gunicorn worker processes (default 1).")
+def serve(config_file: str | None, **overrides: Any) -> None:
+    """Serve every party of the mock on one port."""
+    config = _config(config_file, overrides)
+    from mock_provider.core.services import build_services
+
+    services = build_services(config)
+    hierarchy = services.pki.hierarchy()
+    pem_dir = _export_pems(services, config)
+    services.close()
+
+    click.secho(BANNER, fg="red", bold=True, err=True)
+    listen = f"http://{config.host}:{config.port}"
+    click.echo(f"Listening on {listen}")
+    from mock_provider.app import PARTIES
+
+    for name, prefix in PARTIES.items():
+        click.echo(f"  {name:<10} {listen}{prefix}")
+    urls = services.pki.urls
+    click.echo(f"  {'ocsp':<10} {urls.ocsp}")
+    click.echo(f"  {'tsa':<10} {urls.tsa}")
+    click.echo(f"PKI hierarchy generation {hierarchy.generation}; CA certificates (PEM) in {pem_dir}")
+    click.echo(f"Database: {_redact(config.resolved_database_url)}")
+    click.echo("Stop with Ctrl+C.")
+    sys.stdout.flush()
+    _run_gunicorn(config)
+
+
+@main.group()
+def pki() -> None:
+    """Manage the TEST PKI hierarchy."""
+
+
+@pki.command("show")
+@config_option
+@data_dir_option
+def pki_show(config_file: str | None, **overrides: Any) -> None:
+    """Print the hierarchy's certificates and where they are."""
+    config = _config(config_file, overrides)
+    from cryptography.hazmat.primitives import hashes
+
+    from mock_provider.core.services import build_services
+
+    services = build_services(config)
+    hierarchy = services.pki.hierarchy()
+    pem_dir = _export_pems(services, config)
+    services.close()
+    click.echo(f"generation {hierarchy.generation}")
+    for role, authority in hierarchy.authorities.items():
+        fingerprint = authority.certificate.fingerprint(hashes.SHA256()).hex(":")
+        click.echo(f"{role:<12} {authority.certificate.subject.rfc4514_string()}")
+        click.echo(f"{'':<12} SHA-256 {fingerprint}")
+        click.echo(f"{'':<12} {pem_dir / (role + '.pem')}")
+
+
+@pki.command("regenerate")
+@config_option
+@data_dir_option
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def pki_regenerate(config_file: str | None, yes: bool, **overrides: Any) -> None:
+    """Retire the current hierarchy and generate a new one. Certificates issued so far stop validating."""
+    config = _config(config_file, overrides)
+    if not yes:
+        click.confirm("Replace the TEST hierarchy? Every certificate issued under it stops validating", abort=True)
+    from mock_provider.core.services import build_services
+
+    services = build_services(config)
+    hierarchy = services.pki.regenerate()
+    pem_dir = _export_pems(services, config)
+    services.close()
+    click.echo(f"New hierarchy, generation {hierarchy.generation}; CA certificates in {pem_dir}")
+
+
+def _export_pems(services: Any, config: MockConfig) -> Path:
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    pem_dir = Path(config.data_dir) / "pki"
+    pem_dir.mkdir(parents=True, exist_ok=True)
+    for role, authority in services.pki.hierarchy().authorities.items():
+        (pem_dir / f"{role}.pem").write_bytes(authority.certificate.public_bytes(Encoding.PEM))
+    return pem_dir.resolve()
+
+
+def _redact(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _run_gunicorn(config: MockConfig) -> None:
+    from gunicorn.app.base import BaseApplication
+
+    class _Server(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            self.cfg.set("bind", f"{config.host}:{config.port}")
+            self.cfg.set("workers", config.workers)
+            self.cfg.set("threads", config.threads)
+            self.cfg.set("worker_class", "gthread" if config.threads > 1 else "sync")
+            self.cfg.set("accesslog", None)
+            self.cfg.set("graceful_timeout", 5)
+
+        def load(self) -> Any:
+            from mock_provider.app import create_app
+
+            return create_app(config)
+
+    _Server().run()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,68 @@
+"""Full CRLs of each CA of the hierarchy (RFC 5280 section 5), at stable URLs.
+
+Each CRL carries a CRL number that only ever grows (kept in storage, so it survives restarts and is shared by
+worker processes), thisUpdate, nextUpdate, the authority key identifier and, per entry, the revocation time and
+reason. A CRL is issued once and served from memory until the PKI changes or half its validity has passed.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timedelta
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.serialization import Encoding
+
+from mock_provider.core.clock import Clock
+from mock_provider.core.pki import profiles
+from mock_provider.core.pki.authority import Pki
+
+
+class CrlPublisher:
+    """Issues and caches the CRL of each CA role (``root``, ``person``, ``seal``)."""
+
+    def __init__(self, pki: Pki, clock: Clock, validity: timedelta) -> None:
+        self.pki = pki
+        self.clock = clock
+        self.validity = validity
+        self._lock = threading.Lock()
+        self._cache: dict[str, tuple[int, datetime, bytes]] = {}
+
+    def crl(self, role: str, *, at: datetime | None = None) -> bytes:
+        """The DER CRL of that CA; ``at`` asks for the CRL as it would be issued at another instant."""
+        if role not in profiles.CA_ROLES:
+            raise KeyError(role)
+        revision = self.pki.revision()
+        now = self.clock.now()
+        if at is None:
+            with self._lock:
+                cached = self._cache.get(role)
+            if cached is not None:
+                cached_revision, issued_at, der = cached
+                if cached_revision == revision and issued_at <= now < issued_at + self.validity / 2:
+                    return der
+        when = (at or now).replace(microsecond=0)
+        der = self._issue(role, when)
+        if at is None:
+            with self._lock:
+                self._cache[role] = (revision, when, der)
+        return der
+
+    def _issue(self, role: str, when: datetime) -> bytes:
+        ca = self.pki.hierarchy()[role]
+        ski = ca.certificate.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
+        builder = (
+            x509.CertificateRevocationListBuilder()
+            .issuer_name(ca.certificate.subject)
+            .last_update(when)
+            .next_update(when + self.validity)
+            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski), critical=False)
+            .add_extension(x509.CRLNumber(self.pki.next_crl_number(role)), critical=False)
+        )
+        for serial, revoked_at, reason in self.pki.revoked_certificates(role, when):
+            entry = x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(revoked_at)
+            if reason and reason != "unspecified":
+                entry = entry.add_extension(x509.CRLReason(x509.ReasonFlags[reason]), critical=False)
+            builder = builder.add_revoked_certificate(entry.build())
+        return builder.sign(ca.key, hashes.SHA256()).public_bytes(Encoding.DER)

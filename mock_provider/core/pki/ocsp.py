@@ -1,0 +1,259 @@
+"""OCSP responder (RFC 6960), with pre-signed cached answers in the manner of RFC 5019.
+
+:meth:`OcspResponder.respond` takes a DER ``OCSPRequest`` and always returns a DER ``OCSPResponse`` plus an HTTP
+status that fits: malformed input gets ``malformedRequest``, a request about an issuer that is not ours gets
+``unauthorized``, and a certificate the CA never issued gets the status ``unknown``, never an error.
+
+- CertIDs are answered in kind: SHA-1, SHA-256, SHA-384 or SHA-512, echoed as received.
+- Certificates of the signature and seal CAs are answered by each CA's delegated responder (EKU OCSPSigning,
+  id-pkix-ocsp-nocheck), whose certificate rides in the response; the root answers for the CA certificates
+  it issued itself.
+- A nonce (RFC 8954, at most 32 octets) is echoed; such answers are signed on the spot. Answers without a nonce
+  are signed once, kept, and signed again once half their validity has passed or when the PKI changes (issuance,
+  revocation, regeneration), so a revocation shows at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from asn1crypto import core, ocsp
+from asn1crypto import x509 as asn1_x509
+
+from mock_provider.core.clock import Clock
+from mock_provider.core.pki import profiles
+from mock_provider.core.pki.authority import CertificateStatus, Hierarchy, LoadedAuthority, Pki
+from mock_provider.core.pki.keys import PrivateKey, sign, signature_algorithm_name
+
+_HASHES = ("sha1", "sha256", "sha384", "sha512")
+_MAX_NONCE = 32
+_CACHE_SIZE = 10_000
+
+
+@dataclass(frozen=True)
+class OcspAnswer:
+    """A DER ``OCSPResponse`` and the HTTP status to send it with."""
+
+    der: bytes
+    http_status: int
+
+
+@dataclass(frozen=True)
+class _Issuer:
+    role: str
+    signer: LoadedAuthority
+    signer_asn1: asn1_x509.Certificate
+    include_signer: bool
+    hashes: dict[tuple[str, bytes, bytes], None]
+
+
+@dataclass(frozen=True)
+class _Signers:
+    hierarchy: Hierarchy
+    issuers: tuple[_Issuer, ...]
+
+
+def _error(status: str, http_status: int) -> OcspAnswer:
+    return OcspAnswer(ocsp.OCSPResponse({"response_status": status}).dump(), http_status)
+
+
+def malformed_request(http_status: int = 400) -> OcspAnswer:
+    return _error("malformed_request", http_status)
+
+
+class OcspResponder:
+    """Answers OCSP requests about the current hierarchy's certificates."""
+
+    def __init__(self, pki: Pki, clock: Clock, validity: timedelta) -> None:
+        self.pki = pki
+        self.clock = clock
+        self.validity = validity
+        self._lock = threading.Lock()
+        self._signers: _Signers | None = None
+        self._cache: OrderedDict[bytes, tuple[datetime, bytes]] = OrderedDict()
+        self._cache_revision = -1
+
+    def respond(self, request_der: bytes, *, at: datetime | None = None) -> OcspAnswer:
+        """Answer a DER request; ``at`` asks for the answer as it would be at another instant (never cached)."""
+        try:
+            request = ocsp.OCSPRequest.load(request_der, strict=True)
+            tbs = request["tbs_request"]
+            items = [
+                (
+                    item["req_cert"],
+                    item["req_cert"]["hash_algorithm"]["algorithm"].native,
+                    item["req_cert"]["issuer_name_hash"].native,
+                    item["req_cert"]["issuer_key_hash"].native,
+                    item["req_cert"]["serial_number"].native,
+                )
+                for item in tbs["request_list"]
+            ]
+            nonce = _nonce(tbs)
+        except (ValueError, TypeError, KeyError):
+            return malformed_request()
+        if not items:
+            return malformed_request()
+        if nonce is not None and not 1 <= len(nonce) <= _MAX_NONCE:
+            return malformed_request()
+
+        revision = self.pki.revision()
+        signers = self._current_signers()
+        issuers = {self._match(signers, algo, name_hash, key_hash) for _, algo, name_hash, key_hash, _ in items}
+        if None in issuers or len(issuers) != 1:
+            # Not authoritative for (one of) these issuers (RFC 5019 section 2.2.3).
+            return _error("unauthorized", 200)
+        issuer = next(iter(i for i in issuers if i is not None))
+
+        cacheable = at is None and nonce is None and len(items) == 1
+        now = self.clock.now()
+        key = items[0][0].dump() if cacheable else b""
+        if cacheable:
+            hit = self._cached(key, revision, now)
+            if hit is not None:
+                return OcspAnswer(hit, 200)
+        when = at or now
+        statuses = [self.pki.status(issuer.role, serial, when) for *_, serial in items]
+        der = self._sign(
+            issuer,
+            [(cert_id, status) for (cert_id, *_), status in zip(items, statuses, strict=True)],
+            when,
+            nonce,
+        )
+        if cacheable:
+            self._store(key, revision, when, der)
+        return OcspAnswer(der, 200)
+
+    # -- signing ---------------------------------------------------------------------------------------------
+
+    def _sign(
+        self,
+        issuer: _Issuer,
+        answers: list[tuple[ocsp.CertId, CertificateStatus]],
+        when: datetime,
+        nonce: bytes | None,
+    ) -> bytes:
+        produced = when.replace(microsecond=0)
+        responses = [
+            ocsp.SingleResponse(
+                {
+                    "cert_id": cert_id,
+                    "cert_status": _cert_status(status),
+                    "this_update": produced,
+                    "next_update": produced + self.validity,
+                }
+            )
+            for cert_id, status in answers
+        ]
+        data: dict[str, object] = {
+            "responder_id": ocsp.ResponderId(name="by_key", value=issuer.signer_asn1.public_key.sha1),
+            "produced_at": produced,
+            "responses": responses,
+        }
+        if nonce is not None:
+            data["response_extensions"] = [{"extn_id": "nonce", "extn_value": core.OctetString(nonce)}]
+        response_data = ocsp.ResponseData(data)
+        key: PrivateKey = issuer.signer.key
+        basic: dict[str, object] = {
+            "tbs_response_data": response_data,
+            "signature_algorithm": {"algorithm": signature_algorithm_name(key)},
+            "signature": sign(key, response_data.dump()),
+        }
+        if issuer.include_signer:
+            basic["certs"] = [issuer.signer_asn1]
+        response = ocsp.OCSPResponse(
+            {
+                "response_status": "successful",
+                "response_bytes": {
+                    "response_type": "basic_ocsp_response",
+                    "response": ocsp.BasicOCSPResponse(basic),
+                },
+            }
+        )
+        der: bytes = response.dump()
+        return der
+
+    # -- cache -----------------------------------------------------------------------------------------------
+
+    def _cached(self, key: bytes, revision: int, now: datetime) -> bytes | None:
+        with self._lock:
+            if revision != self._cache_revision:
+                self._cache.clear()
+                self._cache_revision = revision
+                return None
+            entry = self._cache.get(key)
+            if entry is None:
+                return None
+            signed_at, der = entry
+            # Re-sign once half the validity has passed (or if the clock went back before the answer).
+            if not signed_at <= now < signed_at + self.validity / 2:
+                del self._cache[key]
+                return None
+            self._cache.move_to_end(key)
+            return der
+
+    def _store(self, key: bytes, revision: int, signed_at: datetime, der: bytes) -> None:
+        with self._lock:
+            if revision != self._cache_revision:
+                self._cache.clear()
+                self._cache_revision = revision
+            self._cache[key] = (signed_at.replace(microsecond=0), der)
+            while len(self._cache) > _CACHE_SIZE:
+                self._cache.popitem(last=False)
+
+    # -- issuers ---------------------------------------------------------------------------------------------
+
+    def _current_signers(self) -> _Signers:
+        hierarchy = self.pki.hierarchy()
+        with self._lock:
+            if self._signers is not None and self._signers.hierarchy is hierarchy:
+                return self._signers
+        issuers = []
+        for role, signer_role in (
+            (profiles.PERSON_CA, profiles.OCSP_PERSON),
+            (profiles.SEAL_CA, profiles.OCSP_SEAL),
+            (profiles.ROOT, profiles.ROOT),
+        ):
+            ca = asn1_x509.Certificate.load(hierarchy[role].der)
+            name_der = ca.subject.dump()
+            key_bits = ca.public_key["public_key"].contents[1:]
+            hashes = {
+                (algo, hashlib.new(algo, name_der).digest(), hashlib.new(algo, key_bits).digest()): None
+                for algo in _HASHES
+            }
+            signer = hierarchy[signer_role]
+            issuers.append(_Issuer(role, signer, asn1_x509.Certificate.load(signer.der), signer_role != role, hashes))
+        signers = _Signers(hierarchy, tuple(issuers))
+        with self._lock:
+            self._signers = signers
+        return signers
+
+    @staticmethod
+    def _match(signers: _Signers, algo: str, name_hash: bytes, key_hash: bytes) -> _Issuer | None:
+        for issuer in signers.issuers:
+            if (algo, name_hash, key_hash) in issuer.hashes:
+                return issuer
+        return None
+
+
+def _nonce(tbs: ocsp.TBSRequest) -> bytes | None:
+    for extension in tbs["request_extensions"] or ():
+        if extension["extn_id"].native == "nonce":
+            value = extension["extn_value"].parsed
+            return bytes(value.native)
+    return None
+
+
+def _cert_status(status: CertificateStatus) -> ocsp.CertStatus:
+    if status.state == "good":
+        return ocsp.CertStatus(name="good", value=core.Null())
+    if status.state == "revoked":
+        assert status.revoked_at is not None
+        info: dict[str, object] = {"revocation_time": status.revoked_at}
+        if status.reason and status.reason != "unspecified":
+            info["revocation_reason"] = status.reason
+        return ocsp.CertStatus(name="revoked", value=info)
+    return ocsp.CertStatus(name="unknown", value=core.Null())

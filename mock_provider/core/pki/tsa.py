@@ -1,0 +1,139 @@
+"""Time-stamping authority (RFC 3161, with the ESS signing-certificate-v2 attribute of RFC 5816).
+
+:meth:`TimeStampAuthority.respond` takes a DER ``TimeStampReq`` and always returns a DER ``TimeStampResp``: a
+token with the policy, a unique serial, genTime, accuracy and the nonce echoed, or a rejection whose failInfo
+says why (badAlg, badDataFormat, badRequest, unacceptedPolicy, unacceptedExtension). The TSA certificate rides in
+the token if and only if the request sets certReq.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from asn1crypto import algos, cms, core, tsp
+from asn1crypto import x509 as asn1_x509
+
+from mock_provider.core.clock import Clock
+from mock_provider.core.pki import oids, profiles
+from mock_provider.core.pki.authority import Pki
+from mock_provider.core.pki.keys import sign, signature_algorithm_name
+
+#: Digest algorithms accepted in a message imprint, with their digest length.
+ACCEPTED_DIGESTS = {"sha256": 32, "sha384": 48, "sha512": 64}
+
+
+@dataclass(frozen=True)
+class TsaAnswer:
+    """A DER ``TimeStampResp`` and the HTTP status to send it with."""
+
+    der: bytes
+    http_status: int
+
+
+class TimeStampAuthority:
+    """Answers time-stamp requests with the hierarchy's TSA certificate."""
+
+    def __init__(self, pki: Pki, clock: Clock, accuracy_seconds: int) -> None:
+        self.pki = pki
+        self.clock = clock
+        self.accuracy_seconds = accuracy_seconds
+
+    def respond(self, request_der: bytes, *, at: datetime | None = None) -> TsaAnswer:
+        try:
+            request = tsp.TimeStampReq.load(request_der, strict=True)
+            version = request["version"].native
+            imprint = request["message_imprint"]
+            digest_algorithm = imprint["hash_algorithm"]["algorithm"].native
+            digest = imprint["hashed_message"].native
+            policy = request["req_policy"].dotted if request["req_policy"].native is not None else None
+            nonce = request["nonce"].native
+            cert_req = bool(request["cert_req"].native)
+            has_extensions = request["extensions"].native is not None
+        except (ValueError, TypeError, KeyError):
+            return rejection("bad_data_format", "the request is not a DER TimeStampReq")
+        if version != "v1":
+            return rejection("bad_request", "only version 1 requests are supported")
+        if digest_algorithm not in ACCEPTED_DIGESTS:
+            return rejection("bad_alg", f"accepted digests: {', '.join(ACCEPTED_DIGESTS)}")
+        if len(digest) != ACCEPTED_DIGESTS[digest_algorithm]:
+            return rejection("bad_data_format", "the digest length does not match its algorithm")
+        if policy is not None and policy != oids.TSA_POLICY.dotted_string:
+            return rejection("unaccepted_policy", f"this TSA time-stamps under policy {oids.TSA_POLICY.dotted_string}")
+        if has_extensions:
+            return rejection("unaccepted_extensions", "no request extension is supported")
+
+        when = (at or self.clock.now()).replace(microsecond=0)
+        tsa = self.pki.hierarchy()[profiles.TSA]
+        tsa_cert = asn1_x509.Certificate.load(tsa.der)
+        info: dict[str, object] = {
+            "version": "v1",
+            "policy": oids.TSA_POLICY.dotted_string,
+            "message_imprint": imprint,
+            "serial_number": int.from_bytes(secrets.token_bytes(16), "big"),
+            "gen_time": when,
+            "accuracy": {"seconds": self.accuracy_seconds},
+            "tsa": asn1_x509.GeneralName(name="directory_name", value=tsa_cert.subject),
+        }
+        if nonce is not None:
+            info["nonce"] = nonce
+        tst_info = tsp.TSTInfo(info)
+        content = tst_info.dump()
+        signed_attrs = cms.CMSAttributes(
+            [
+                {"type": "content_type", "values": ["tst_info"]},
+                {"type": "signing_time", "values": [cms.Time(name="utc_time", value=core.UTCTime(when))]},
+                {"type": "message_digest", "values": [hashlib.sha256(content).digest()]},
+                {
+                    "type": "signing_certificate_v2",
+                    "values": [
+                        {
+                            "certs": [
+                                {
+                                    "hash_algorithm": {"algorithm": "sha256"},
+                                    "cert_hash": hashlib.sha256(tsa.der).digest(),
+                                    "issuer_serial": {
+                                        "issuer": [asn1_x509.GeneralName(name="directory_name", value=tsa_cert.issuer)],
+                                        "serial_number": tsa_cert.serial_number,
+                                    },
+                                }
+                            ]
+                        }
+                    ],
+                },
+            ]
+        )
+        signer_info = cms.SignerInfo(
+            {
+                "version": "v1",
+                "sid": cms.SignerIdentifier(
+                    name="issuer_and_serial_number",
+                    value={"issuer": tsa_cert.issuer, "serial_number": tsa_cert.serial_number},
+                ),
+                "digest_algorithm": algos.DigestAlgorithm({"algorithm": "sha256"}),
+                "signed_attrs": signed_attrs,
+                "signature_algorithm": algos.SignedDigestAlgorithm({"algorithm": signature_algorithm_name(tsa.key)}),
+                "signature": sign(tsa.key, signed_attrs.dump()),
+            }
+        )
+        signed_data: dict[str, object] = {
+            "version": "v3",
+            "digest_algorithms": [algos.DigestAlgorithm({"algorithm": "sha256"})],
+            "encap_content_info": {"content_type": "tst_info", "content": core.ParsableOctetString(content)},
+            "signer_infos": [signer_info],
+        }
+        if cert_req:
+            signed_data["certificates"] = [tsa_cert]
+        token = cms.ContentInfo({"content_type": "signed_data", "content": cms.SignedData(signed_data)})
+        response = tsp.TimeStampResp({"status": {"status": "granted"}, "time_stamp_token": token})
+        return TsaAnswer(response.dump(), 200)
+
+
+def rejection(fail_info: str, text: str, http_status: int = 400) -> TsaAnswer:
+    """A ``TimeStampResp`` with status rejection, one failInfo bit set and a human-readable reason."""
+    status = tsp.PKIStatusInfo(
+        {"status": "rejection", "status_string": [text], "fail_info": tsp.PKIFailureInfo({fail_info})}
+    )
+    return TsaAnswer(tsp.TimeStampResp({"status": status}).dump(), http_status)

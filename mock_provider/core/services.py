@@ -1,0 +1,80 @@
+"""Wiring of the core: one :class:`MockServices` per app holds the config, clock, storage and PKI services.
+
+Framework-free: the Flask app keeps one in ``app.extensions["jesign_mock"]``, and scripts (the CLI, benchmarks)
+build one directly with :func:`build_services`.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from mock_provider.config import MockConfig
+from mock_provider.core.clock import Clock, ManualClock
+from mock_provider.core.pki.authority import Pki
+from mock_provider.core.pki.crl import CrlPublisher
+from mock_provider.core.pki.keys import KeyVault
+from mock_provider.core.pki.ocsp import OcspResponder
+from mock_provider.core.pki.tsa import TimeStampAuthority
+from mock_provider.core.storage import Database
+
+
+@dataclass
+class MockServices:
+    config: MockConfig
+    clock: Clock
+    db: Database
+    pki: Pki
+    ocsp: OcspResponder
+    crl: CrlPublisher
+    tsa: TimeStampAuthority
+
+    def close(self) -> None:
+        self.db.dispose()
+
+
+def build_services(config: MockConfig, *, clock: Clock | None = None) -> MockServices:
+    """Open storage (creating the schema and the data folder if needed) and build every core service.
+
+    The PKI hierarchy is not generated here but on first use, or by :meth:`Pki.hierarchy` at server start.
+    """
+    if config.uses_data_dir:
+        config.data_dir.mkdir(parents=True, exist_ok=True)
+    clock = clock or ManualClock()
+    db = Database(config.resolved_database_url)
+    db.create_schema()
+    vault = KeyVault(_secret(config))
+    pki = Pki(db, vault, clock, config)
+    return MockServices(
+        config=config,
+        clock=clock,
+        db=db,
+        pki=pki,
+        ocsp=OcspResponder(pki, clock, timedelta(seconds=config.ocsp_validity_seconds)),
+        crl=CrlPublisher(pki, clock, timedelta(seconds=config.crl_validity_seconds)),
+        tsa=TimeStampAuthority(pki, clock, config.tsa_accuracy_seconds),
+    )
+
+
+def _secret(config: MockConfig) -> bytes:
+    """The key-encryption secret: configured, or kept in the data folder (created with mode 0600)."""
+    if config.secret_key is not None:
+        return config.secret_key.encode()
+    if config.resolved_database_url.endswith(":memory:"):
+        return secrets.token_bytes(32)  # nothing outlives the process, so neither need the secret
+    path = Path(config.data_dir) / "secret.key"
+    try:
+        return path.read_bytes().strip()
+    except FileNotFoundError:
+        pass
+    value = secrets.token_urlsafe(32).encode()
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another worker made it first
+        return path.read_bytes().strip()
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(value + b"\n")
+    return value

@@ -20,7 +20,7 @@ install: $(STAMP)
 demo: install
 	$(BIN)/jesign-mock serve
 
-test: pytest style typing
+test: pytest style typing docs
 
 pytest: install
 	$(BIN)/pytest

@@ -54,6 +54,7 @@ def main() -> None:
 @click.option("--port", type=int, help="Port to listen on (default 8400).")
 @click.option("--public-base-url", help="Base URL written into certificates (default: the listening URL).")
 @click.option("--workers", type=int, help="gunicorn worker processes (default 1).")
+@click.option("--threads", type=int, help="Threads per worker (default 4).")
 def serve(config_file: str | None, **overrides: Any) -> None:
     """Serve every party of the mock on one port."""
     config = _config(config_file, overrides)
@@ -153,6 +154,8 @@ def _run_gunicorn(config: MockConfig) -> None:
             self.cfg.set("worker_class", "gthread" if config.threads > 1 else "sync")
             self.cfg.set("accesslog", None)
             self.cfg.set("graceful_timeout", 5)
+            if "control_socket_disable" in self.cfg.settings:  # gunicorn >= 27 shares one socket per user
+                self.cfg.set("control_socket_disable", True)
 
         def load(self) -> Any:
             from mock_provider.app import create_app

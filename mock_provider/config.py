@@ -82,6 +82,10 @@ class MockConfig:
                 raise ConfigError(f"{name} must be positive")
         if self.ocsp_validity_seconds < 60 or self.crl_validity_seconds < 60:
             raise ConfigError("OCSP and CRL validity must be at least 60 seconds")
+        if self.workers < 1 or self.threads < 1:
+            raise ConfigError("workers and threads must be at least 1")
+        if self.secret_key is not None and len(self.secret_key.encode()) < 16:
+            raise ConfigError("secret_key must be at least 16 bytes")
 
     @property
     def base_url(self) -> str:

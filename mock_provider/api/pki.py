@@ -5,7 +5,8 @@ A thin adapter over :mod:`mock_provider.core.pki`: OCSP and the TSA answer in th
 clients read only DER. Everything else answers problem+json on error.
 
 ``X-Jesign-Mock-Time: <ISO 8601 instant>`` asks OCSP, CRL and TSA answers as they would be at another instant
-(as certomancer's ``X-Certomancer-Fake-Time`` does), unless the configuration turns it off.
+(as certomancer's ``X-Certomancer-Fake-Time`` does), unless the configuration turns it off. That header is the
+mock's own extension, not the protocols', so a malformed one is answered with problem+json (``invalid_fake_time``).
 """
 
 from __future__ import annotations
@@ -118,11 +119,12 @@ def ocsp_post() -> Response:
 @bp.get("/ocsp/<path:encoded>", merge_slashes=False)
 def ocsp_get(encoded: str) -> Response:
     services = _services()
+    padded = encoded + "=" * (-len(encoded) % 4)  # some clients drop the padding
     try:
         if "-" in encoded or "_" in encoded:
-            body = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
+            body = base64.urlsafe_b64decode(padded)
         else:
-            body = base64.b64decode(encoded, validate=True)
+            body = base64.b64decode(padded, validate=True)
     except (binascii.Error, ValueError):
         return _der(malformed_request().der, OCSP_RESPONSE_TYPE, 400)
     if len(body) > services.config.max_request_bytes:

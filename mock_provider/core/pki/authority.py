@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from mock_provider.config import MockConfig
+from mock_provider.config import KEY_ALGORITHMS, MockConfig
 from mock_provider.core.clock import Clock, ensure_utc
 from mock_provider.core.errors import Conflict, InvalidInput, NotFound
 from mock_provider.core.ids import new_id
@@ -202,7 +202,6 @@ class Pki:
                 key.public_key(),
                 issuer=ca_cert,
                 issuer_key=ca_key,
-                urls=urls,
                 serial=x509.random_serial_number(),
                 not_before=start,
                 not_after=years(_SERVICE_YEARS),
@@ -296,8 +295,10 @@ class Pki:
         self, ca_role: str, profile: str, level: str, key_algorithm: str | None, build: _Builder
     ) -> CertificateRecord:
         algorithm = key_algorithm or self.config.key_algorithm
-        if algorithm not in ("ec-p256", "rsa-2048", "rsa-3072"):
-            raise InvalidInput("key_algorithm must be ec-p256, rsa-2048 or rsa-3072", code="invalid_key_algorithm")
+        if algorithm not in KEY_ALGORITHMS:
+            raise InvalidInput(
+                f"key_algorithm must be one of {', '.join(KEY_ALGORITHMS)}", code="invalid_key_algorithm"
+            )
         ca = self.hierarchy()[ca_role]
         with self.db.transaction() as session:
             now = self.clock.now().replace(microsecond=0)
@@ -344,10 +345,14 @@ class Pki:
         Unknown when the CA never issued it, or had not issued it yet at ``at``.
         """
         hierarchy = self.hierarchy()
+        ca = hierarchy[issuer_role].certificate
+        # The hierarchy's own certificates (issuing CAs, responders, TSA) are never revoked here.
+        for authority in hierarchy.authorities.values():
+            cert = authority.certificate
+            if authority.role != issuer_role and cert.issuer == ca.subject and cert.serial_number == serial:
+                return GOOD
         if issuer_role == profiles.ROOT:
-            # The root issues only the hierarchy's own certificates, none of which is ever revoked here.
-            issued = {a.certificate.serial_number for a in hierarchy.authorities.values() if a.role != profiles.ROOT}
-            return GOOD if serial in issued else UNKNOWN
+            return UNKNOWN
         issuer_id = hierarchy[issuer_role].id
         with self.db.transaction() as session:
             row = session.scalar(

@@ -33,6 +33,7 @@ class CrlPublisher:
         """The DER CRL of that CA; ``at`` asks for the CRL as it would be issued at another instant."""
         if role not in profiles.CA_ROLES:
             raise KeyError(role)
+        self.pki.hierarchy()  # generated on first use, which changes the revision
         revision = self.pki.revision()
         now = self.clock.now()
         if at is None:

@@ -42,7 +42,7 @@ class OcspAnswer:
     http_status: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity
 class _Issuer:
     role: str
     signer: LoadedAuthority
@@ -100,8 +100,8 @@ class OcspResponder:
         if nonce is not None and not 1 <= len(nonce) <= _MAX_NONCE:
             return malformed_request()
 
-        revision = self.pki.revision()
         signers = self._current_signers()
+        revision = self.pki.revision()
         issuers = {self._match(signers, algo, name_hash, key_hash) for _, algo, name_hash, key_hash, _ in items}
         if None in issuers or len(issuers) != 1:
             # Not authoritative for (one of) these issuers (RFC 5019 section 2.2.3).

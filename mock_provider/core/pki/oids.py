@@ -6,7 +6,6 @@ from cryptography.x509.oid import ObjectIdentifier
 
 # ETSI EN 319 411-1 / 319 411-2 certificate policies.
 LCP = ObjectIdentifier("0.4.0.2042.1.3")
-NCP = ObjectIdentifier("0.4.0.2042.1.1")
 QCP_N = ObjectIdentifier("0.4.0.194112.1.0")
 QCP_L = ObjectIdentifier("0.4.0.194112.1.1")
 QCP_N_QSCD = ObjectIdentifier("0.4.0.194112.1.2")

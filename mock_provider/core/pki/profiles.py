@@ -262,7 +262,7 @@ def issuing_ca_certificate(
         not_before=not_before,
         not_after=not_after,
     )
-    builder = _revocation_pointers(_issued_by(builder, root), urls, ROOT, ocsp=False)
+    builder = _revocation_pointers(_issued_by(builder, root), urls, ROOT)
     builder = (
         builder.add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
         .add_extension(
@@ -292,9 +292,6 @@ def _service_certificate(
     public_key: PublicKey,
     *,
     issuer: x509.Certificate,
-    issuer_key: PrivateKey,
-    issuer_role: str,
-    urls: PkiUrls,
     serial: int,
     not_before: datetime,
     not_after: datetime,
@@ -332,7 +329,6 @@ def ocsp_responder_certificate(
     *,
     issuer: x509.Certificate,
     issuer_key: PrivateKey,
-    urls: PkiUrls,
     serial: int,
     not_before: datetime,
     not_after: datetime,
@@ -342,9 +338,6 @@ def ocsp_responder_certificate(
         role,
         public_key,
         issuer=issuer,
-        issuer_key=issuer_key,
-        issuer_role="",
-        urls=urls,
         serial=serial,
         not_before=not_before,
         not_after=not_after,
@@ -370,9 +363,6 @@ def tsa_certificate(
         TSA,
         public_key,
         issuer=root,
-        issuer_key=root_key,
-        issuer_role=ROOT,
-        urls=urls,
         serial=serial,
         not_before=not_before,
         not_after=not_after,

@@ -21,6 +21,13 @@ from mock_provider.core.pki import oids, profiles
 from mock_provider.core.pki.authority import Pki
 from mock_provider.core.pki.keys import sign, signature_algorithm_name
 
+
+class TimeStampResp(core.Sequence):  # type: ignore[misc]
+    """RFC 3161 TimeStampResp. asn1crypto's own makes the token mandatory, which a rejection must leave out."""
+
+    _fields = [("status", tsp.PKIStatusInfo), ("time_stamp_token", cms.ContentInfo, {"optional": True})]
+
+
 #: Digest algorithms accepted in a message imprint, with their digest length.
 ACCEPTED_DIGESTS = {"sha256": 32, "sha384": 48, "sha512": 64}
 
@@ -127,7 +134,7 @@ class TimeStampAuthority:
         if cert_req:
             signed_data["certificates"] = [tsa_cert]
         token = cms.ContentInfo({"content_type": "signed_data", "content": cms.SignedData(signed_data)})
-        response = tsp.TimeStampResp({"status": {"status": "granted"}, "time_stamp_token": token})
+        response = TimeStampResp({"status": {"status": "granted"}, "time_stamp_token": token})
         return TsaAnswer(response.dump(), 200)
 
 
@@ -136,4 +143,4 @@ def rejection(fail_info: str, text: str, http_status: int = 400) -> TsaAnswer:
     status = tsp.PKIStatusInfo(
         {"status": "rejection", "status_string": [text], "fail_info": tsp.PKIFailureInfo({fail_info})}
     )
-    return TsaAnswer(tsp.TimeStampResp({"status": status}).dump(), http_status)
+    return TsaAnswer(TimeStampResp({"status": status}).dump(), http_status)

@@ -1,0 +1,79 @@
+"""The same storage code on PostgreSQL: the mock must run unchanged on a PostgreSQL URL.
+
+These tests need a server: set JESIGN_TEST_POSTGRES_URL to an SQLAlchemy URL of a database where the test user
+may create databases (``.ci/run`` starts a throwaway cluster and sets it). Each test gets a database of its own.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from cryptography import x509
+from cryptography.x509 import ocsp
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from mock_provider import create_app
+from mock_provider.app import services_of
+from mock_provider.core.clock import ManualClock
+from tests.conftest import PUBLIC_BASE_URL, TEST_SECRET
+from tests.mock_provider.pki_helpers import ECMA, issue_person, ocsp_request
+
+SERVER_URL = os.environ.get("JESIGN_TEST_POSTGRES_URL")
+
+pytestmark = pytest.mark.skipif(
+    not SERVER_URL, reason="no PostgreSQL server: set JESIGN_TEST_POSTGRES_URL (.ci/run starts one and sets it)"
+)
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    assert SERVER_URL
+    admin = create_engine(SERVER_URL, isolation_level="AUTOCOMMIT")
+    name = f"jesign_test_{secrets.token_hex(6)}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(SERVER_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def test_pki_runs_unchanged_on_postgresql(postgres_url: str, clock: ManualClock) -> None:
+    config = {"database_url": postgres_url, "secret_key": TEST_SECRET, "public_base_url": PUBLIC_BASE_URL}
+    app = create_app(config, clock=clock)
+    services = services_of(app)
+    client = app.test_client()
+    try:
+        root = client.get("/pki/ca/root.cer").data
+        person = issue_person(services)
+        services.pki.issue_seal(ECMA)
+        clock.advance(timedelta(minutes=3))
+        revoked = services.pki.revoke(person.id, "key_compromise")
+        issuer = services.pki.hierarchy()["person"].certificate
+        answer = client.post(
+            "/pki/ocsp", data=ocsp_request(person.certificate, issuer), content_type="application/ocsp-request"
+        )
+        response = ocsp.load_der_ocsp_response(answer.data)
+        assert response.certificate_status == ocsp.OCSPCertStatus.REVOKED
+        assert response.revocation_time_utc == revoked.revoked_at
+        crl = x509.load_der_x509_crl(client.get("/pki/crl/person.crl").data)
+        assert [entry.serial_number for entry in crl] == [person.serial]
+    finally:
+        services.close()
+
+    # A second process (here: a second app) finds the same hierarchy and the same records.
+    again = create_app(config, clock=clock)
+    try:
+        assert again.test_client().get("/pki/ca/root.cer").data == root
+        assert services_of(again).pki.get_certificate(person.id).revocation_reason == "key_compromise"
+        services_of(again).pki.regenerate()
+        assert again.test_client().get("/pki/ca/root.cer").data != root
+    finally:
+        services_of(again).close()

@@ -10,8 +10,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, Response
+from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
 from mock_provider.api import pki, problems
+from mock_provider.api.ocsp_endpoint import OcspEndpoint
 from mock_provider.api.problems import json_response as _json
 from mock_provider.config import MockConfig, load_config
 from mock_provider.core.clock import Clock
@@ -36,6 +38,10 @@ def create_app(config: MockConfig | Mapping[str, Any] | None = None, *, clock: C
     app.extensions["jesign_mock"] = services
     problems.install(app)
     app.register_blueprint(pki.bp)
+    # OCSP is served by a plain WSGI app in front of Flask: it is the one hot path (see ocsp_endpoint).
+    app.wsgi_app = DispatcherMiddleware(  # type: ignore[method-assign]
+        app.wsgi_app, {"/pki/ocsp": OcspEndpoint(services)}
+    )
 
     @app.get("/")
     def index() -> Response:

@@ -1,6 +1,6 @@
 """``jesign-mock``: run the mock provider and manage its TEST PKI.
 
-- ``jesign-mock serve``: generate the hierarchy on first start, then serve every party with gunicorn.
+- ``jesign-mock serve``: generate the hierarchy on first start, then serve every party with granian.
 - ``jesign-mock pki show``: where the CA certificates are, with their fingerprints.
 - ``jesign-mock pki regenerate``: retire the hierarchy and make a new one (asks first, unless ``--yes``).
 """
@@ -53,7 +53,7 @@ def main() -> None:
 @click.option("--host", help="Address to listen on (default 127.0.0.1).")
 @click.option("--port", type=int, help="Port to listen on (default 8400).")
 @click.option("--public-base-url", help="Base URL written into certificates (default: the listening URL).")
-@click.option("--workers", type=int, help="gunicorn worker processes (default 1).")
+@click.option("--workers", type=int, help="Worker processes (default 1).")
 @click.option("--threads", type=int, help="Threads per worker (default 4).")
 def serve(config_file: str | None, **overrides: Any) -> None:
     """Serve every party of the mock on one port."""
@@ -79,7 +79,7 @@ def serve(config_file: str | None, **overrides: Any) -> None:
     click.echo(f"Database: {_redact(config.resolved_database_url)}")
     click.echo("Stop with Ctrl+C.")
     sys.stdout.flush()
-    _run_gunicorn(config)
+    _run_server(config)
 
 
 @main.group()
@@ -143,26 +143,25 @@ def _redact(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-def _run_gunicorn(config: MockConfig) -> None:
-    from gunicorn.app.base import BaseApplication
+def _run_server(config: MockConfig) -> None:
+    """Serve with granian, a production WSGI server (Rust HTTP core, worker processes)."""
+    import os
 
-    class _Server(BaseApplication):  # type: ignore[misc]
-        def load_config(self) -> None:
-            self.cfg.set("bind", f"{config.host}:{config.port}")
-            self.cfg.set("workers", config.workers)
-            self.cfg.set("threads", config.threads)
-            self.cfg.set("worker_class", "gthread" if config.threads > 1 else "sync")
-            self.cfg.set("accesslog", None)
-            self.cfg.set("graceful_timeout", 5)
-            if "control_socket_disable" in self.cfg.settings:  # gunicorn >= 27 shares one socket per user
-                self.cfg.set("control_socket_disable", True)
+    from granian import Granian
+    from granian.constants import Interfaces
 
-        def load(self) -> Any:
-            from mock_provider.app import create_app
+    from mock_provider.wsgi import RESOLVED_CONFIG_VARIABLE, resolved_config_json
 
-            return create_app(config)
-
-    _Server().run()
+    os.environ[RESOLVED_CONFIG_VARIABLE] = resolved_config_json(config)
+    Granian(
+        "mock_provider.wsgi:app_from_environment",
+        factory=True,
+        address=config.host,
+        port=config.port,
+        interface=Interfaces.WSGI,
+        workers=config.workers,
+        blocking_threads=config.threads,
+    ).serve()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -66,7 +66,8 @@ class MockConfig:
     allow_fake_time: bool = True
     #: Largest request body accepted by OCSP and the TSA.
     max_request_bytes: int = 64 * 1024
-    #: Production WSGI server settings for ``jesign-mock serve``.
+    #: ``jesign-mock serve``: worker processes, and threads per worker running the app. With more than one
+    #: worker, every process shares the database; OCSP and CRL caches follow it through the PKI revision.
     workers: int = 1
     threads: int = 4
 

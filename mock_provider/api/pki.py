@@ -11,8 +11,6 @@ mock's own extension, not the protocols', so a malformed one is answered with pr
 
 from __future__ import annotations
 
-import base64
-import binascii
 import html
 from datetime import datetime
 
@@ -23,7 +21,6 @@ from mock_provider.api.problems import json_response as _json
 from mock_provider.core.clock import ensure_utc
 from mock_provider.core.errors import InvalidInput
 from mock_provider.core.pki import profiles
-from mock_provider.core.pki.ocsp import malformed_request
 from mock_provider.core.pki.tsa import rejection
 from mock_provider.core.services import MockServices
 
@@ -102,35 +99,6 @@ def crl(role: str) -> Response:
     if role not in profiles.CA_ROLES:
         abort(404, f"no CRL named {role}")
     return _der(_services().crl.crl(role, at=_fake_time()), "application/pkix-crl")
-
-
-@bp.post("/ocsp")
-def ocsp_post() -> Response:
-    services = _services()
-    if request.mimetype != OCSP_REQUEST_TYPE:
-        return _der(malformed_request(415).der, OCSP_RESPONSE_TYPE, 415)
-    body = _read_body(services.config.max_request_bytes)
-    if body is None:
-        return _der(malformed_request(413).der, OCSP_RESPONSE_TYPE, 413)
-    answer = services.ocsp.respond(body, at=_fake_time())
-    return _der(answer.der, OCSP_RESPONSE_TYPE, answer.http_status)
-
-
-@bp.get("/ocsp/<path:encoded>", merge_slashes=False)
-def ocsp_get(encoded: str) -> Response:
-    services = _services()
-    padded = encoded + "=" * (-len(encoded) % 4)  # some clients drop the padding
-    try:
-        if "-" in encoded or "_" in encoded:
-            body = base64.urlsafe_b64decode(padded)
-        else:
-            body = base64.b64decode(padded, validate=True)
-    except (binascii.Error, ValueError):
-        return _der(malformed_request().der, OCSP_RESPONSE_TYPE, 400)
-    if len(body) > services.config.max_request_bytes:
-        return _der(malformed_request(414).der, OCSP_RESPONSE_TYPE, 414)
-    answer = services.ocsp.respond(body, at=_fake_time())
-    return _der(answer.der, OCSP_RESPONSE_TYPE, answer.http_status)
 
 
 @bp.post("/tsa")

@@ -7,12 +7,13 @@ body reveals nothing of the server (the traceback goes to the log, under the sam
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Sequence
 from typing import Any
 
-from flask import Flask, Response, g, json, request
+from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
 from mock_provider.core.errors import MockError
@@ -32,27 +33,45 @@ def problem(
     errors: Sequence[dict[str, Any]] | None = None,
     headers: dict[str, str] | None = None,
 ) -> Response:
+    body = problem_body(status, code, title, detail, request_id=current_request_id(), errors=errors)
+    response = Response(body, status=status, mimetype="application/problem+json")
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def problem_body(
+    status: int,
+    code: str,
+    title: str,
+    detail: str | None = None,
+    *,
+    request_id: str,
+    errors: Sequence[dict[str, Any]] | None = None,
+) -> str:
+    """The JSON text of a problem, for callers outside a Flask request (plain WSGI endpoints)."""
     body: dict[str, Any] = {
         "type": PROBLEM_TYPE_BASE + code.replace("_", "-"),
         "title": title,
         "status": status,
         "detail": detail or title,
         "code": code,
-        "request_id": current_request_id(),
+        "request_id": request_id,
     }
     if errors:
         body["errors"] = list(errors)
-    response = Response(json.dumps(body), status=status, mimetype="application/problem+json")
-    for name, value in (headers or {}).items():
-        response.headers[name] = value
-    return response
+    return json.dumps(body)
+
+
+def request_id_from(supplied: str | None) -> str:
+    """The caller's X-Request-Id if it is sane, else a new ``req_`` id."""
+    return supplied if supplied and _REQUEST_ID.match(supplied) else new_id("req")
 
 
 def current_request_id() -> str:
     rid = g.get("request_id")
     if rid is None:
-        supplied = request.headers.get("X-Request-Id", "")
-        rid = supplied if _REQUEST_ID.match(supplied) else new_id("req")
+        rid = request_id_from(request.headers.get("X-Request-Id"))
         g.request_id = rid
     return str(rid)
 

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from mock_provider.config import KEY_ALGORITHMS, MockConfig
@@ -118,19 +118,25 @@ class Pki:
 
     # -- hierarchy -------------------------------------------------------------------------------------------
 
-    def hierarchy(self) -> Hierarchy:
-        """The current hierarchy, generated on first use; reloaded when another process regenerated it."""
-        revision = self.revision()
+    def hierarchy(self, revision: int | None = None) -> Hierarchy:
+        """The current hierarchy, generated on first use; reloaded when another process regenerated it.
+
+        ``revision`` is the caller's fresh reading of :meth:`revision`, to spare a second one.
+        """
+        revision = self.revision() if revision is None else revision
         with self._lock:
-            if self._hierarchy is not None and self._hierarchy_revision == revision:
-                return self._hierarchy
+            cached, seen = self._hierarchy, self._hierarchy_revision
+        if cached is not None and seen == revision:
+            return cached
         with self.db.transaction() as session:
-            hierarchy = self._load(session)
-            if hierarchy is None:
-                hierarchy = self._generate(session)
+            generation = session.scalar(select(func.max(Authority.generation)).where(Authority.retired_at.is_(None)))
+            if cached is not None and generation == cached.generation:
+                hierarchy = cached  # the revision moved for an issuance or a revocation, not a new hierarchy
+            else:
+                hierarchy = self._load(session) or self._generate(session)
         with self._lock:
             self._hierarchy = hierarchy
-            self._hierarchy_revision = self.revision()
+            self._hierarchy_revision = revision
         return hierarchy
 
     def regenerate(self) -> Hierarchy:
@@ -427,10 +433,11 @@ class Pki:
             return row.crl_number
 
     def revision(self) -> int:
-        """A number that changes whenever issuance, revocation or the hierarchy changes, in any process."""
-        with self.db.engine.connect() as connection:
-            value = connection.scalar(select(Counter.value).where(Counter.name == REVISION_COUNTER))
-        return int(value or 0)
+        """A number that changes whenever issuance, revocation or the hierarchy changes, in any process.
+
+        Read on every OCSP request, so through the storage's fast path rather than an ORM session.
+        """
+        return self.db.read_counter(REVISION_COUNTER)
 
     @staticmethod
     def _bump_revision(session: Session) -> None:

@@ -79,6 +79,14 @@ class OcspResponder:
 
     def respond(self, request_der: bytes, *, at: datetime | None = None) -> OcspAnswer:
         """Answer a DER request; ``at`` asks for the answer as it would be at another instant (never cached)."""
+        revision = self.pki.revision()
+        now = self.clock.now()
+        if at is None:
+            # Keyed by the request's exact bytes: only nonce-less single requests are ever stored, so a hit
+            # needs no parsing at all (the common case of RFC 5019 clients).
+            hit = self._cached(request_der, revision, now)
+            if hit is not None:
+                return OcspAnswer(hit, 200)
         try:
             request = ocsp.OCSPRequest.load(request_der, strict=True)
             tbs = request["tbs_request"]
@@ -100,8 +108,7 @@ class OcspResponder:
         if nonce is not None and not 1 <= len(nonce) <= _MAX_NONCE:
             return malformed_request()
 
-        signers = self._current_signers()
-        revision = self.pki.revision()
+        signers = self._current_signers(revision)
         issuers = {self._match(signers, algo, name_hash, key_hash) for _, algo, name_hash, key_hash, _ in items}
         if None in issuers or len(issuers) != 1:
             # Not authoritative for (one of) these issuers (RFC 5019 section 2.2.3).
@@ -109,12 +116,6 @@ class OcspResponder:
         issuer = next(iter(i for i in issuers if i is not None))
 
         cacheable = at is None and nonce is None and len(items) == 1
-        now = self.clock.now()
-        key = items[0][0].dump() if cacheable else b""
-        if cacheable:
-            hit = self._cached(key, revision, now)
-            if hit is not None:
-                return OcspAnswer(hit, 200)
         when = at or now
         statuses = [self.pki.status(issuer.role, serial, when) for *_, serial in items]
         der = self._sign(
@@ -124,7 +125,7 @@ class OcspResponder:
             nonce,
         )
         if cacheable:
-            self._store(key, revision, when, der)
+            self._store(request_der, revision, when, der)
         return OcspAnswer(der, 200)
 
     # -- signing ---------------------------------------------------------------------------------------------
@@ -206,8 +207,8 @@ class OcspResponder:
 
     # -- issuers ---------------------------------------------------------------------------------------------
 
-    def _current_signers(self) -> _Signers:
-        hierarchy = self.pki.hierarchy()
+    def _current_signers(self, revision: int) -> _Signers:
+        hierarchy = self.pki.hierarchy(revision)
         with self._lock:
             if self._signers is not None and self._signers.hierarchy is hierarchy:
                 return self._signers

@@ -173,6 +173,27 @@ def _builder(
     )
 
 
+def _key_usage(
+    *,
+    digital_signature: bool = False,
+    content_commitment: bool = False,
+    key_cert_sign: bool = False,
+    crl_sign: bool = False,
+) -> x509.KeyUsage:
+    """A keyUsage with only the named bits set (the encipherment and agreement bits never apply here)."""
+    return x509.KeyUsage(
+        digital_signature=digital_signature,
+        content_commitment=content_commitment,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=key_cert_sign,
+        crl_sign=crl_sign,
+        encipher_only=False,
+        decipher_only=False,
+    )
+
+
 def _sign(builder: x509.CertificateBuilder, issuer_key: PrivateKey) -> x509.Certificate:
     return builder.sign(issuer_key, hashes.SHA256())
 
@@ -227,17 +248,7 @@ def root_certificate(key: PrivateKey, *, serial: int, not_before: datetime, not_
         not_after=not_after,
     )
     builder = builder.add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True).add_extension(
-        x509.KeyUsage(
-            digital_signature=False,
-            content_commitment=False,
-            key_encipherment=False,
-            data_encipherment=False,
-            key_agreement=False,
-            key_cert_sign=True,
-            crl_sign=True,
-            encipher_only=False,
-            decipher_only=False,
-        ),
+        _key_usage(key_cert_sign=True, crl_sign=True),
         critical=True,
     )
     return _sign(builder, key)
@@ -266,17 +277,7 @@ def issuing_ca_certificate(
     builder = (
         builder.add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
         .add_extension(
-            x509.KeyUsage(
-                digital_signature=False,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
-                encipher_only=False,
-                decipher_only=False,
-            ),
+            _key_usage(key_cert_sign=True, crl_sign=True),
             critical=True,
         )
         .add_extension(
@@ -308,17 +309,7 @@ def _service_certificate(
     )
     builder = _issued_by(builder, issuer)
     return builder.add_extension(
-        x509.KeyUsage(
-            digital_signature=True,
-            content_commitment=content_commitment,
-            key_encipherment=False,
-            data_encipherment=False,
-            key_agreement=False,
-            key_cert_sign=False,
-            crl_sign=False,
-            encipher_only=False,
-            decipher_only=False,
-        ),
+        _key_usage(digital_signature=True, content_commitment=content_commitment),
         critical=True,
     ).add_extension(x509.ExtendedKeyUsage([eku]), critical=True)
 
@@ -375,17 +366,7 @@ def tsa_certificate(
 
 
 def _end_entity_key_usage() -> x509.KeyUsage:
-    return x509.KeyUsage(
-        digital_signature=False,
-        content_commitment=True,
-        key_encipherment=False,
-        data_encipherment=False,
-        key_agreement=False,
-        key_cert_sign=False,
-        crl_sign=False,
-        encipher_only=False,
-        decipher_only=False,
-    )
+    return _key_usage(content_commitment=True)
 
 
 def natural_person_certificate(

@@ -159,6 +159,7 @@ def _run_server(config: MockConfig) -> None:
         address=config.host,
         port=config.port,
         interface=Interfaces.WSGI,
+        websockets=False,
         workers=config.workers,
         blocking_threads=config.threads,
     ).serve()

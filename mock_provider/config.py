@@ -66,6 +66,25 @@ class MockConfig:
     allow_fake_time: bool = True
     #: Largest request body accepted by OCSP and the TSA.
     max_request_bytes: int = 64 * 1024
+    #: The seed file (YAML) of the SSO's directory: people, firms, delegations, OIDC clients. Defaults to the
+    #: packaged ``mock_provider/seed/default.yaml``.
+    seed_file: Path | None = None
+    #: The control plane under ``/_mock`` (outbox, clock, review queue, scenarios, reset) and the SSO's
+    #: non-interactive ``login_hint`` login. Turn it off to make the mock answer 404 there.
+    control_plane: bool = True
+    #: How identity reviews are decided: ``auto`` after ``review_delay_seconds`` on the mock clock, or
+    #: ``manual`` through the control plane only.
+    review_mode: str = "auto"
+    #: Delay before an automatic review decision. 0 decides at once; the ``realistic`` profile uses 86400.
+    review_delay_seconds: int = 0
+    #: Validity of an SMS code, attempts before it locks, and the wait before another may be sent.
+    otp_validity_seconds: int = 30 * 60
+    otp_max_attempts: int = 5
+    otp_resend_cooldown_seconds: int = 60
+    #: Hours after issuance during which the holder may report an error in the certificate.
+    error_report_hours: int = 48
+    #: Largest identity document image accepted, per side.
+    max_document_bytes: int = 10 * 1024 * 1024
     #: ``jesign-mock serve``: worker processes, and threads per worker running the app. With more than one
     #: worker, every process shares the database; OCSP and CRL caches follow it through the PKI revision.
     workers: int = 1
@@ -85,6 +104,10 @@ class MockConfig:
             raise ConfigError("OCSP and CRL validity must be at least 60 seconds")
         if self.workers < 1 or self.threads < 1:
             raise ConfigError("workers and threads must be at least 1")
+        if self.review_mode not in ("auto", "manual"):
+            raise ConfigError("review_mode must be auto or manual")
+        if self.review_delay_seconds < 0 or self.otp_validity_seconds < 1 or self.otp_max_attempts < 1:
+            raise ConfigError("review delay, OTP validity and attempts must be positive")
         if self.secret_key is not None and len(self.secret_key.encode()) < 16:
             raise ConfigError("secret_key must be at least 16 bytes")
 

@@ -13,9 +13,17 @@ from typing import Protocol
 
 
 class Clock(Protocol):
-    """Something that tells the current instant, always timezone-aware and in UTC."""
+    """Something that tells the current instant, always timezone-aware and in UTC, and that the control plane
+    can set or advance."""
 
     def now(self) -> datetime: ...
+
+    def set(self, instant: datetime, *, frozen: bool = False) -> None: ...
+
+    def advance(self, delta: timedelta) -> datetime: ...
+
+    @property
+    def frozen(self) -> bool: ...
 
 
 class SystemClock:
@@ -54,6 +62,10 @@ class ManualClock:
                 self._frozen = None
                 self._offset = instant - datetime.now(UTC)
 
+    @property
+    def frozen(self) -> bool:
+        return self._frozen is not None
+
     def advance(self, delta: timedelta) -> datetime:
         """Move the clock forward (or back, with a negative delta) and return the new instant."""
         with self._lock:
@@ -62,6 +74,57 @@ class ManualClock:
                 return self._frozen
             self._offset += delta
             return datetime.now(UTC) + self._offset
+
+
+class CounterStore(Protocol):
+    """Where :class:`StoredClock` keeps its state (the mock's storage)."""
+
+    def read_counters(self, names: tuple[str, ...]) -> dict[str, int]: ...
+
+    def write_counters(self, values: dict[str, int]) -> None: ...
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_OFFSET, _FROZEN = "clock_offset_us", "clock_frozen_us"
+
+
+class StoredClock:
+    """The wall clock shifted by an offset, or frozen, with that state kept in storage.
+
+    The server's default: every worker process reads the same state, so that moving the clock through the
+    control plane moves it for all of them. Same interface as :class:`ManualClock`.
+    """
+
+    def __init__(self, store: CounterStore) -> None:
+        self._store = store
+
+    def now(self) -> datetime:
+        state = self._store.read_counters((_OFFSET, _FROZEN))
+        frozen = state.get(_FROZEN, 0)
+        if frozen:
+            return _EPOCH + timedelta(microseconds=frozen)
+        return datetime.now(UTC) + timedelta(microseconds=state.get(_OFFSET, 0))
+
+    def set(self, instant: datetime, *, frozen: bool = False) -> None:
+        instant = ensure_utc(instant)
+        if frozen:
+            self._store.write_counters({_FROZEN: _micros(instant - _EPOCH)})
+        else:
+            self._store.write_counters({_FROZEN: 0, _OFFSET: _micros(instant - datetime.now(UTC))})
+
+    def advance(self, delta: timedelta) -> datetime:
+        current = self.now()
+        frozen = bool(self._store.read_counters((_FROZEN,)).get(_FROZEN, 0))
+        self.set(current + delta, frozen=frozen)
+        return self.now()
+
+    @property
+    def frozen(self) -> bool:
+        return bool(self._store.read_counters((_FROZEN,)).get(_FROZEN, 0))
+
+
+def _micros(delta: timedelta) -> int:
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
 def ensure_utc(instant: datetime) -> datetime:

@@ -77,3 +77,74 @@ class Counter(Base):
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+# -- people and firms (seeded from the SSO's directory) ------------------------------------------------------------
+
+
+class User(Base):
+    """A person known to the profession's SSO (Comptexpert or ExpertPass)."""
+
+    __tablename__ = "users"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    #: The name typed on the SSO's login page, and accepted as ``login_hint``.
+    login: Mapped[str] = mapped_column(String(120), unique=True)
+    given_name: Mapped[str] = mapped_column(String(120))
+    family_name: Mapped[str] = mapped_column(String(120))
+    email: Mapped[str] = mapped_column(String(320))
+    #: E.164, or None when the SSO has no mobile number on file.
+    phone_number: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    #: ``comptexpert`` or ``expertpass``.
+    identity_source: Mapped[str] = mapped_column(String(16))
+
+
+class Firm(Base):
+    """A chartered-accountant firm (cabinet)."""
+
+    __tablename__ = "firms"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    siren: Mapped[str] = mapped_column(String(9))
+    siret: Mapped[str] = mapped_column(String(14))
+
+
+class Membership(Base):
+    """A person's place in a firm: ``expert-comptable`` (may grant delegations) or ``collaborateur``."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("user_id", "firm_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    firm_id: Mapped[str] = mapped_column(ForeignKey("firms.id"), index=True)
+    role: Mapped[str] = mapped_column(String(24))
+
+
+class Delegation(Base):
+    """A delegation (``sign``, ``seal`` or ``prepare``) that a firm's accountant granted to a collaborator."""
+
+    __tablename__ = "delegations"
+    __table_args__ = (UniqueConstraint("firm_id", "user_id", "kind"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    firm_id: Mapped[str] = mapped_column(ForeignKey("firms.id"), index=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    #: The user id of the accountant who granted it, or ``seed``.
+    granted_by: Mapped[str] = mapped_column(String(40))
+    granted_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class OAuthClient(Base):
+    """A client registered with the SSO: confidential (client_secret_basic) or public (PKCE only)."""
+
+    __tablename__ = "oauth_clients"
+
+    client_id: Mapped[str] = mapped_column(String(120), primary_key=True)
+    #: None for a public client.
+    client_secret: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    #: Space-separated exact redirect URIs.
+    redirect_uris: Mapped[str] = mapped_column(String(2000))
+    name: Mapped[str] = mapped_column(String(200))

@@ -13,7 +13,8 @@ from datetime import timedelta
 from pathlib import Path
 
 from mock_provider.config import MockConfig
-from mock_provider.core.clock import Clock, ManualClock
+from mock_provider.core.accounts import apply_seed, directory_is_empty, load_seed
+from mock_provider.core.clock import Clock, StoredClock
 from mock_provider.core.pki.authority import Pki
 from mock_provider.core.pki.crl import CrlPublisher
 from mock_provider.core.pki.keys import KeyVault
@@ -43,9 +44,12 @@ def build_services(config: MockConfig, *, clock: Clock | None = None) -> MockSer
     """
     if config.uses_data_dir:
         config.data_dir.mkdir(parents=True, exist_ok=True)
-    clock = clock or ManualClock()
     db = Database(config.resolved_database_url)
     db.create_schema()
+    clock = clock or StoredClock(db)
+    with db.transaction() as session:
+        if directory_is_empty(session):
+            apply_seed(session, load_seed(config.seed_file), clock.now())
     vault = KeyVault(_secret(config))
     pki = Pki(db, vault, clock, config)
     return MockServices(

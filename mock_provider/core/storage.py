@@ -70,8 +70,27 @@ class Database:
         with self._sessions.begin() as session:
             yield session
 
+    def read_counters(self, names: tuple[str, ...]) -> dict[str, int]:
+        """Several counters at once (absent ones are left out)."""
+        return {name: value for name in names if (value := self._read(name)) is not None}
+
+    def write_counters(self, values: dict[str, int]) -> None:
+        """Set counters, creating them if needed, in one transaction."""
+        from mock_provider.core.models import Counter
+
+        with self.transaction() as session:
+            for name, value in values.items():
+                row = session.get(Counter, name, with_for_update=True)
+                if row is None:
+                    session.add(Counter(name=name, value=value))
+                else:
+                    row.value = value
+
     def read_counter(self, name: str) -> int:
-        """The value of a named counter (0 if absent), read on one kept DBAPI connection.
+        return self._read(name) or 0
+
+    def _read(self, name: str) -> int | None:
+        """The value of a named counter (None if absent), read on one kept DBAPI connection.
 
         This is the hot path of every OCSP answer: a plain driver query costs a few microseconds where an ORM
         session costs a few hundred. It reads committed data only, so it sees other processes' changes at once.
@@ -89,7 +108,7 @@ class Database:
                 cursor.close()
             if self.engine.dialect.name != "sqlite":
                 connection.rollback()  # end the read transaction, so that the next read sees new commits
-        return int(row[0]) if row else 0
+        return int(row[0]) if row else None
 
     def dispose(self) -> None:
         with self._counter_lock:

@@ -12,15 +12,22 @@ from typing import Any
 from flask import Flask, Response
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
-from mock_provider.api import pki, problems
+from mock_provider.api import control, hooks, pki, platform, problems, trust
 from mock_provider.api.ocsp_endpoint import OcspEndpoint
 from mock_provider.api.problems import json_response as _json
 from mock_provider.config import MockConfig, load_config
 from mock_provider.core.clock import Clock
 from mock_provider.core.services import MockServices, build_services
+from mock_provider.sso import install_sso
 
 #: The parties, with their URL prefix, in the order the server prints them.
-PARTIES = {"pki": "/pki"}
+PARTIES = {
+    "sso": "/sso",
+    "platform": "/platform/api/v1",
+    "trust": "/trust/v1",
+    "pki": "/pki",
+    "control": "/_mock",
+}
 
 
 def create_app(config: MockConfig | Mapping[str, Any] | None = None, *, clock: Clock | None = None) -> Flask:
@@ -38,6 +45,12 @@ def create_app(config: MockConfig | Mapping[str, Any] | None = None, *, clock: C
     app.extensions["jesign_mock"] = services
     problems.install(app)
     app.register_blueprint(pki.bp)
+    app.register_blueprint(platform.bp)
+    app.register_blueprint(trust.bp)
+    install_sso(app, services)
+    if config.control_plane:
+        hooks.install(app)
+        app.register_blueprint(control.bp)
     # OCSP is served by a plain WSGI app in front of Flask: it is the one hot path (see ocsp_endpoint).
     app.wsgi_app = DispatcherMiddleware(  # type: ignore[method-assign]
         app.wsgi_app, {"/pki/ocsp": OcspEndpoint(services)}
@@ -48,7 +61,11 @@ def create_app(config: MockConfig | Mapping[str, Any] | None = None, *, clock: C
         body = {
             "service": "jesign mock provider",
             "warning": "TEST ONLY - NOT FOR PRODUCTION: every certificate it issues is worthless",
-            "parties": {name: services.config.base_url + prefix for name, prefix in PARTIES.items()},
+            "parties": {
+                name: services.config.base_url + prefix
+                for name, prefix in PARTIES.items()
+                if name != "control" or services.config.control_plane
+            },
         }
         return _json(body)
 

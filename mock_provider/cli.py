@@ -71,6 +71,8 @@ def serve(config_file: str | None, **overrides: Any) -> None:
     from mock_provider.app import PARTIES
 
     for name, prefix in PARTIES.items():
+        if name == "control" and not config.control_plane:
+            continue
         click.echo(f"  {name:<10} {listen}{prefix}")
     urls = services.pki.urls
     click.echo(f"  {'ocsp':<10} {urls.ocsp}")

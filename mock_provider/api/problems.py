@@ -32,8 +32,9 @@ def problem(
     *,
     errors: Sequence[dict[str, Any]] | None = None,
     headers: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> Response:
-    body = problem_body(status, code, title, detail, request_id=current_request_id(), errors=errors)
+    body = problem_body(status, code, title, detail, request_id=current_request_id(), errors=errors, extra=extra)
     response = Response(body, status=status, mimetype="application/problem+json")
     for name, value in (headers or {}).items():
         response.headers[name] = value
@@ -48,6 +49,7 @@ def problem_body(
     *,
     request_id: str,
     errors: Sequence[dict[str, Any]] | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> str:
     """The JSON text of a problem, for callers outside a Flask request (plain WSGI endpoints)."""
     body: dict[str, Any] = {
@@ -60,6 +62,8 @@ def problem_body(
     }
     if errors:
         body["errors"] = list(errors)
+    for key, value in (extra or {}).items():
+        body.setdefault(key, value)
     return json.dumps(body)
 
 
@@ -95,7 +99,9 @@ def install(app: Flask) -> None:
 
     @app.errorhandler(MockError)
     def _domain_error(exc: MockError) -> Response:
-        return problem(exc.status, exc.code, exc.title, exc.detail)
+        return problem(
+            exc.status, exc.code, exc.title, exc.detail, errors=exc.errors, headers=exc.headers, extra=exc.extra
+        )
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Response:

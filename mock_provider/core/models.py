@@ -7,9 +7,9 @@ Portable column types only (no SQLite- or PostgreSQL-specific SQL). Binary value
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from mock_provider.core.storage import Base, UtcDateTime
@@ -77,6 +77,170 @@ class Counter(Base):
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+# -- the registration (DESIGN.md section 2) -------------------------------------------------------------------------
+
+
+class PlatformAccount(Base):
+    """The platform's side of a person's registration: the confirmed profile (step 1) and activation (step 6)."""
+
+    __tablename__ = "platform_accounts"
+
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    mobile_number: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    profile_confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    #: The trust provider's registration of the current certificate request.
+    trust_registration_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    activated_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class TermsAcceptance(Base):
+    """Step 6: the CGU and the data-protection policy accepted for one firm, with the versions accepted."""
+
+    __tablename__ = "terms_acceptances"
+    __table_args__ = (UniqueConstraint("user_id", "firm_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    firm_id: Mapped[str] = mapped_column(ForeignKey("firms.id"), index=True)
+    cgu_version: Mapped[str] = mapped_column(String(32))
+    privacy_policy_version: Mapped[str] = mapped_column(String(32))
+    accepted_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class TrustRegistration(Base):
+    """The trust provider's registration (Universign ``/v1/registrations``): steps 2 to 5 of the guide."""
+
+    __tablename__ = "trust_registrations"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    #: The platform user it was created for (the applicant).
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    #: The operator client that created it (the platform).
+    created_by: Mapped[str] = mapped_column(String(120))
+    state: Mapped[str] = mapped_column(String(32))
+    level: Mapped[str] = mapped_column(String(16))
+    applicant_email: Mapped[str] = mapped_column(String(320))
+    given_name: Mapped[str] = mapped_column(String(120))
+    family_name: Mapped[str] = mapped_column(String(120))
+    phone_number: Mapped[str] = mapped_column(String(20))
+    language: Mapped[str] = mapped_column(String(8))
+    redirect_url: Mapped[str | None] = mapped_column(String(2000), nullable=True)
+    #: SHA-256 of the applicant's session token (the token itself is only ever in the hand-off URL).
+    session_token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    birth_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    terms_accepted_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    privacy_accepted_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    document_type: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    document_number: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    agreement_version: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    agreement_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    agreement_signed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    review_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    rejection_reason: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    certificate_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    issued_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class IdentityDocument(Base):
+    """One side of an identity document uploaded at step 3."""
+
+    __tablename__ = "identity_documents"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    registration_id: Mapped[str] = mapped_column(ForeignKey("trust_registrations.id"), index=True)
+    side: Mapped[str] = mapped_column(String(8))
+    media_type: Mapped[str] = mapped_column(String(40))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class OneTimePassword(Base):
+    """An SMS code: kept as an HMAC, valid for a while, single use, locked after too many wrong tries."""
+
+    __tablename__ = "one_time_passwords"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    registration_id: Mapped[str] = mapped_column(ForeignKey("trust_registrations.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(32))
+    phone_number: Mapped[str] = mapped_column(String(20))
+    code_hmac: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    locked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    superseded_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class OutboxMessage(Base):
+    """An SMS, e-mail or webhook the mock "sent": what the control plane's outbox shows."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    recipient: Mapped[str] = mapped_column(String(320), index=True)
+    subject: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    body: Mapped[str] = mapped_column(String(20000))
+    #: The one-time code an SMS carries, for automation (the control plane's latest-OTP look-up).
+    otp_code: Mapped[str | None] = mapped_column(String(12), nullable=True)
+    delivered: Mapped[bool] = mapped_column(Boolean)
+    related_id: Mapped[str | None] = mapped_column(String(40), nullable=True, index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    seq: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+class Event(Base):
+    """The append-only event log: who did what, when, from which state to which."""
+
+    __tablename__ = "events"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    subject_type: Mapped[str] = mapped_column(String(24))
+    subject_id: Mapped[str] = mapped_column(String(40), index=True)
+    actor: Mapped[str] = mapped_column(String(120))
+    action: Mapped[str] = mapped_column(String(64))
+    from_state: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    to_state: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    detail: Mapped[str | None] = mapped_column(String(4000), nullable=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    #: Insertion order, to list events in the order they happened even within one instant.
+    seq: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+class ScenarioEntry(Base):
+    """A one-shot scenario queued through the control plane, consumed by the next matching call."""
+
+    __tablename__ = "scenario_queue"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    #: A route pattern (``POST /trust/v1/registrations/*/identity``) or a reason, depending on the kind.
+    target: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    value: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    consumed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class RequestRecord(Base):
+    """One HTTP request the mock answered (the control plane's request history; OCSP is left out)."""
+
+    __tablename__ = "request_history"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    request_id: Mapped[str] = mapped_column(String(64))
+    method: Mapped[str] = mapped_column(String(8))
+    path: Mapped[str] = mapped_column(String(2000))
+    status: Mapped[int] = mapped_column(Integer)
+    duration_ms: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 # -- people and firms (seeded from the SSO's directory) ------------------------------------------------------------
@@ -148,3 +312,6 @@ class OAuthClient(Base):
     #: Space-separated exact redirect URIs.
     redirect_uris: Mapped[str] = mapped_column(String(2000))
     name: Mapped[str] = mapped_column(String(200))
+
+
+from mock_provider.sso import models as _sso_models  # noqa: E402, F401  (registers the SSO tables on Base)

@@ -20,6 +20,7 @@ from mock_provider.core.pki.crl import CrlPublisher
 from mock_provider.core.pki.keys import KeyVault
 from mock_provider.core.pki.ocsp import OcspResponder
 from mock_provider.core.pki.tsa import TimeStampAuthority
+from mock_provider.core.registration import Registrations
 from mock_provider.core.storage import Database
 
 
@@ -32,6 +33,9 @@ class MockServices:
     ocsp: OcspResponder
     crl: CrlPublisher
     tsa: TimeStampAuthority
+    registrations: Registrations
+    #: The secret that keys are sealed under; other keys (OTP HMAC, SSO sessions) are derived from it.
+    secret: bytes
 
     def close(self) -> None:
         self.db.dispose()
@@ -50,8 +54,10 @@ def build_services(config: MockConfig, *, clock: Clock | None = None) -> MockSer
     with db.transaction() as session:
         if directory_is_empty(session):
             apply_seed(session, load_seed(config.seed_file), clock.now())
-    vault = KeyVault(_secret(config))
+    secret = _secret(config)
+    vault = KeyVault(secret)
     pki = Pki(db, vault, clock, config)
+    pki.hierarchy()  # generated now on first start, so that no later transaction has to
     return MockServices(
         config=config,
         clock=clock,
@@ -60,6 +66,8 @@ def build_services(config: MockConfig, *, clock: Clock | None = None) -> MockSer
         ocsp=OcspResponder(pki, clock, timedelta(seconds=config.ocsp_validity_seconds)),
         crl=CrlPublisher(pki, clock, timedelta(seconds=config.crl_validity_seconds)),
         tsa=TimeStampAuthority(pki, clock, config.tsa_accuracy_seconds),
+        registrations=Registrations(db, clock, pki, config, secret),
+        secret=secret,
     )
 
 

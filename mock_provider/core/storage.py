@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, create_engine, event
+from sqlalchemy import DateTime, Engine, create_engine, event, func, select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import StaticPool
@@ -116,6 +116,12 @@ class Database:
                 self._counter_connection.close()
                 self._counter_connection = None
         self.engine.dispose()
+
+
+def next_in_sequence(session: Session, column: Any) -> int:
+    """One more than the column's largest value: an insertion order that survives equal timestamps (the mock's
+    clock can stand still). Rows are inserted in write transactions, which the database serialises."""
+    return int(session.scalar(select(func.max(column))) or 0) + 1
 
 
 def _make_engine(url: str) -> Engine:

@@ -12,7 +12,8 @@ every worker process compare against to drop stale answers.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -252,8 +253,12 @@ class Pki:
         level: str = "qcpnqscd",
         key_algorithm: str | None = None,
         validity_days: int | None = None,
+        session: Session | None = None,
     ) -> CertificateRecord:
-        """Generate a key and issue a signing certificate for a natural person (EN 319 412-2)."""
+        """Generate a key and issue a signing certificate for a natural person (EN 319 412-2).
+
+        With ``session``, the issuance joins the caller's transaction (an approval issues in the same one).
+        """
         if level not in profiles.LEVELS:
             raise InvalidInput(f"level must be one of {', '.join(profiles.LEVELS)}", code="invalid_level")
         days = validity_days or self.config.personal_validity_days
@@ -271,7 +276,7 @@ class Pki:
                 not_after=start + timedelta(days=days),
             )
 
-        return self._issue(profiles.PERSON_CA, "natural_person", level, key_algorithm, build)
+        return self._issue(profiles.PERSON_CA, "natural_person", level, key_algorithm, build, session)
 
     def issue_seal(
         self,
@@ -279,6 +284,7 @@ class Pki:
         *,
         key_algorithm: str | None = None,
         validity_days: int | None = None,
+        session: Session | None = None,
     ) -> CertificateRecord:
         """Generate a key and issue a firm's seal certificate (EN 319 412-3)."""
         days = validity_days or self.config.seal_validity_days
@@ -295,10 +301,16 @@ class Pki:
                 not_after=start + timedelta(days=days),
             )
 
-        return self._issue(profiles.SEAL_CA, "seal", "qcp-l", key_algorithm, build)
+        return self._issue(profiles.SEAL_CA, "seal", "qcp-l", key_algorithm, build, session)
 
     def _issue(
-        self, ca_role: str, profile: str, level: str, key_algorithm: str | None, build: _Builder
+        self,
+        ca_role: str,
+        profile: str,
+        level: str,
+        key_algorithm: str | None,
+        build: _Builder,
+        outer: Session | None,
     ) -> CertificateRecord:
         algorithm = key_algorithm or self.config.key_algorithm
         if algorithm not in KEY_ALGORITHMS:
@@ -306,7 +318,7 @@ class Pki:
                 f"key_algorithm must be one of {', '.join(KEY_ALGORITHMS)}", code="invalid_key_algorithm"
             )
         ca = self.hierarchy()[ca_role]
-        with self.db.transaction() as session:
+        with self._transaction(outer) as session:
             now = self.clock.now().replace(microsecond=0)
             key_id, key = self.vault.create(session, algorithm, now)
             serial = x509.random_serial_number()
@@ -397,9 +409,17 @@ class Pki:
     # -- revocation ------------------------------------------------------------------------------------------
 
     def revoke(
-        self, certificate_id: str, reason: str = "unspecified", *, at: datetime | None = None
+        self,
+        certificate_id: str,
+        reason: str = "unspecified",
+        *,
+        at: datetime | None = None,
+        session: Session | None = None,
     ) -> CertificateRecord:
-        """Revoke a certificate with an RFC 5280 reason; effective now, or at ``at`` if given (not in the future)."""
+        """Revoke a certificate with an RFC 5280 reason; effective now, or at ``at`` if given (not in the future).
+
+        With ``session``, the revocation joins the caller's transaction.
+        """
         if reason not in REVOCATION_REASONS:
             raise InvalidInput(
                 f"reason must be one of {', '.join(REVOCATION_REASONS)}", code="invalid_revocation_reason"
@@ -408,7 +428,7 @@ class Pki:
         when = ensure_utc(at) if at is not None else now
         if when > now:
             raise InvalidInput("a revocation cannot take effect in the future", code="invalid_revocation_time")
-        with self.db.transaction() as session:
+        with self._transaction(session) as session:
             row = session.get(IssuedCertificate, certificate_id, with_for_update=True)
             if row is None:
                 raise NotFound(f"no certificate {certificate_id}", code="certificate_not_found")
@@ -420,6 +440,15 @@ class Pki:
             row.revocation_reason = reason
             self._bump_revision(session)
             return self._record(row, self._role_of(session, row.issuer_id))
+
+    @contextmanager
+    def _transaction(self, outer: Session | None) -> Iterator[Session]:
+        """The caller's session if it gave one, else a transaction of our own."""
+        if outer is not None:
+            yield outer
+            return
+        with self.db.transaction() as session:
+            yield session
 
     # -- CRL numbers and revision ----------------------------------------------------------------------------
 

@@ -1,0 +1,56 @@
+"""Helpers shared by the JSON blueprints: the core services, request bodies, authentication headers."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+
+from flask import Response, current_app, request
+
+from mock_provider.api.problems import json_response
+from mock_provider.core.errors import InvalidInput, Unauthenticated
+from mock_provider.core.services import MockServices
+
+
+def services() -> MockServices:
+    found: MockServices = current_app.extensions["jesign_mock"]
+    return found
+
+
+def json_body() -> dict[str, Any]:
+    """The request's JSON object; anything else is a 400 ``invalid_json`` (never a 500)."""
+    if not request.is_json:
+        raise InvalidInput("send a JSON object with Content-Type: application/json", code="invalid_json")
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise InvalidInput("the body must be a JSON object", code="invalid_json")
+    return body
+
+
+def bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def basic_credentials() -> tuple[str, str]:
+    header = request.headers.get("Authorization", "")
+    scheme, _, encoded = header.partition(" ")
+    if scheme.lower() != "basic":
+        raise Unauthenticated(
+            "operator calls authenticate with HTTP Basic (client id and secret)",
+            code="operator_authentication_required",
+            headers={"WWW-Authenticate": 'Basic realm="trust"'},
+        )
+    try:
+        client_id, _, secret = base64.b64decode(encoded.strip(), validate=True).decode().partition(":")
+    except (binascii.Error, UnicodeDecodeError) as exc:
+        raise Unauthenticated("malformed Basic credentials", code="operator_authentication_required") from exc
+    return client_id, secret
+
+
+def ok(body: Any, status: int = 200) -> Response:
+    return json_response(body, status)

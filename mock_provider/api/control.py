@@ -1,0 +1,213 @@
+"""``/_mock``: the control plane. Outbox, clock, review queue, scenarios, request history, certificates, reset.
+
+Registered only when the ``control_plane`` setting is on (the default); off, every path here answers 404. It has
+no authentication of its own: the mock is for development and CI, on a loopback address.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import Blueprint, Response, request
+from sqlalchemy import delete, select
+
+from mock_provider.api.common import json_body, ok, services
+from mock_provider.core import accounts, outbox, scenarios
+from mock_provider.core.clock import ensure_utc
+from mock_provider.core.errors import InvalidInput, NotFound
+from mock_provider.core.models import IssuedCertificate, RequestRecord, TrustRegistration
+from mock_provider.core.storage import Base
+
+bp = Blueprint("control", __name__, url_prefix="/_mock")
+
+#: Tables a reset keeps: the PKI (hierarchy, keys, issued certificates), the shared counters (clock, revision) and
+#: the SSO's settings (its signing key: every worker keeps signing with the same ``kid``).
+KEPT_ON_RESET = frozenset({"provider_keys", "pki_authorities", "certificates", "counters", "sso_settings"})
+
+
+@bp.get("/outbox")
+def list_outbox() -> Response:
+    channel = request.args.get("channel")
+    recipient = request.args.get("recipient")
+    with services().db.transaction() as session:
+        found = outbox.messages(session, channel=channel, recipient=recipient, limit=_limit())
+    return ok({"data": [m.as_json() for m in found]})
+
+
+@bp.get("/outbox/otp")
+def latest_otp() -> Response:
+    phone = request.args.get("phone_number", "")
+    with services().db.transaction() as session:
+        message = outbox.latest_otp(session, phone)
+    if message is None:
+        raise NotFound(f"no delivered SMS code to {phone}", code="otp_not_found")
+    return ok({"phone_number": phone, "otp": message.otp_code, "message": message.as_json()})
+
+
+@bp.get("/clock")
+def read_clock() -> Response:
+    return ok(_clock_json())
+
+
+@bp.post("/clock")
+def set_clock() -> Response:
+    body = json_body()
+    raw = body.get("now")
+    try:
+        instant = ensure_utc(datetime.fromisoformat(str(raw)))
+    except ValueError as exc:
+        raise InvalidInput("now must be an ISO 8601 instant with a timezone", code="invalid_clock") from exc
+    services().clock.set(instant, frozen=body.get("frozen") is True)
+    return ok(_clock_json())
+
+
+@bp.post("/clock/advance")
+def advance_clock() -> Response:
+    seconds = json_body().get("seconds")
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not -1e9 < seconds < 1e9:
+        raise InvalidInput("seconds must be a number", code="invalid_clock")
+    services().clock.advance(timedelta(seconds=seconds))
+    return ok(_clock_json())
+
+
+def _clock_json() -> dict[str, Any]:
+    clock = services().clock
+    return {"now": clock.now().isoformat(), "frozen": clock.frozen}
+
+
+@bp.get("/reviews")
+def pending_reviews() -> Response:
+    return ok({"data": services().registrations.pending_reviews()})
+
+
+@bp.post("/reviews/<registration_id>/approve")
+def approve(registration_id: str) -> Response:
+    return ok(services().registrations.decide(registration_id, approve=True, reason=None, actor="control_plane"))
+
+
+@bp.post("/reviews/<registration_id>/reject")
+def reject(registration_id: str) -> Response:
+    reason = json_body().get("reason")
+    return ok(
+        services().registrations.decide(
+            registration_id, approve=False, reason=reason if isinstance(reason, str) else None, actor="control_plane"
+        )
+    )
+
+
+@bp.get("/registrations")
+def list_registrations() -> Response:
+    with services().db.transaction() as session:
+        rows = session.scalars(select(TrustRegistration).order_by(TrustRegistration.created_at.desc())).all()
+        ids = [r.id for r in rows]
+    return ok({"data": [services().registrations.get(i) for i in ids]})
+
+
+@bp.get("/registrations/<registration_id>/events")
+def registration_events(registration_id: str) -> Response:
+    return ok({"data": services().registrations.event_log(registration_id)})
+
+
+@bp.get("/scenarios")
+def list_scenarios() -> Response:
+    with services().db.transaction() as session:
+        return ok({"data": [s.as_json() for s in scenarios.pending(session)]})
+
+
+@bp.post("/scenarios")
+def enqueue_scenario() -> Response:
+    body = json_body()
+    kind, target, value = body.get("kind"), body.get("target"), body.get("value")
+    if not isinstance(kind, str) or (target is not None and not isinstance(target, str)):
+        raise InvalidInput("kind (and target) must be strings", code="invalid_scenario")
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+        raise InvalidInput("value must be an integer", code="invalid_scenario")
+    with services().db.transaction() as session:
+        entry = scenarios.enqueue(session, kind=kind, target=target, value=value, now=services().clock.now())
+    return ok(entry.as_json(), 201)
+
+
+@bp.delete("/scenarios")
+def clear_scenarios() -> Response:
+    from mock_provider.core.models import ScenarioEntry
+
+    with services().db.transaction() as session:
+        session.execute(delete(ScenarioEntry).where(ScenarioEntry.consumed_at.is_(None)))
+    return Response(status=204)
+
+
+@bp.get("/requests")
+def request_history() -> Response:
+    with services().db.transaction() as session:
+        rows = session.scalars(select(RequestRecord).order_by(RequestRecord.id.desc()).limit(_limit())).all()
+        data = [
+            {
+                "request_id": r.request_id,
+                "method": r.method,
+                "path": r.path,
+                "status": r.status,
+                "duration_ms": r.duration_ms,
+                "at": r.at.isoformat(),
+            }
+            for r in rows
+        ]
+    return ok({"data": data})
+
+
+@bp.get("/certificates")
+def list_certificates() -> Response:
+    with services().db.transaction() as session:
+        ids = session.scalars(select(IssuedCertificate.id).order_by(IssuedCertificate.created_at.desc())).all()
+    data = []
+    for certificate_id in ids:
+        record = services().pki.get_certificate(certificate_id)
+        data.append(
+            {
+                "id": record.id,
+                "profile": record.profile,
+                "level": record.level,
+                "subject": record.subject,
+                "serial_number": format(record.serial, "x"),
+                "issuer": record.issuer_role,
+                "not_before": record.not_before.isoformat(),
+                "not_after": record.not_after.isoformat(),
+                "revoked_at": record.revoked_at.isoformat() if record.revoked_at else None,
+                "revocation_reason": record.revocation_reason,
+            }
+        )
+    return ok({"data": data})
+
+
+@bp.post("/certificates/<certificate_id>/revoke")
+def revoke_certificate(certificate_id: str) -> Response:
+    body = json_body() if request.content_length else {}
+    reason = body.get("reason", "unspecified")
+    if not isinstance(reason, str):
+        raise InvalidInput("reason must be a string", code="invalid_revocation_reason")
+    record = services().pki.revoke(certificate_id, reason)
+    assert record.revoked_at is not None
+    return ok({"id": record.id, "revoked_at": record.revoked_at.isoformat(), "reason": record.revocation_reason})
+
+
+@bp.post("/reset")
+def reset() -> Response:
+    """Back to the seed: people, firms, delegations, clients; no registration, message, token or scenario."""
+    svc = services()
+    seed = accounts.load_seed(svc.config.seed_file)
+    with svc.db.transaction() as session:
+        for table in reversed(Base.metadata.sorted_tables):
+            if table.name not in KEPT_ON_RESET:
+                session.execute(table.delete())
+        accounts.apply_seed(session, seed, svc.clock.now())
+    return ok({"status": "reset"})
+
+
+def _limit() -> int:
+    try:
+        value = int(request.args.get("limit", "100"))
+    except ValueError as exc:
+        raise InvalidInput("limit must be an integer", code="invalid_query") from exc
+    if not 1 <= value <= 1000:
+        raise InvalidInput("limit is between 1 and 1000", code="invalid_query")
+    return value

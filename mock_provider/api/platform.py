@@ -1,0 +1,105 @@
+"""``/platform/api/v1``: the platform (jesignexpert.com). Bearer access tokens issued by the SSO.
+
+Steps 1, 2 (hand-off) and 6 of the registration, the person's view of themselves, and the delegations their
+firms' accountants manage. Every rule lives in :mod:`mock_provider.core.registration`.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response
+
+from mock_provider.api.common import json_body, ok, services
+from mock_provider.core.errors import InvalidInput, Unauthenticated
+from mock_provider.core.registration import CGU, PRIVACY_POLICY
+
+bp = Blueprint("platform", __name__, url_prefix="/platform/api/v1")
+
+
+def _user() -> str:
+    from flask import request
+
+    from mock_provider.sso import authenticate_bearer
+
+    try:
+        return authenticate_bearer(services(), request.headers.get("Authorization"))
+    except Unauthenticated as exc:
+        exc.headers.setdefault("WWW-Authenticate", 'Bearer realm="platform"')
+        raise
+
+
+@bp.get("/me")
+def me() -> Response:
+    return ok(services().registrations.me(_user()))
+
+
+@bp.get("/registration")
+def registration_status() -> Response:
+    return ok(services().registrations.status(_user()))
+
+
+@bp.post("/registration/profile")
+def confirm_profile() -> Response:
+    user = _user()
+    return ok(services().registrations.confirm_profile(user, json_body()))
+
+
+@bp.post("/registration/certificate-request")
+def start_certificate_request() -> Response:
+    user = _user()
+    body = json_body()
+    level = body.get("level", "qcpnqscd")
+    redirect_url = body.get("redirect_url")
+    language = body.get("language", "fr")
+    for name, value in (("level", level), ("language", language)):
+        if not isinstance(value, str):
+            raise InvalidInput(f"{name} must be a string", code="invalid_registration")
+    if redirect_url is not None and not isinstance(redirect_url, str):
+        raise InvalidInput("redirect_url must be a string", code="invalid_registration")
+    created = services().registrations.start_certificate_request(
+        user, level=level, redirect_url=redirect_url, language=language
+    )
+    return ok(created, 201)
+
+
+@bp.get("/terms")
+def terms() -> Response:
+    _user()
+    return ok({"cgu": CGU.as_json(), "privacy_policy": PRIVACY_POLICY.as_json()})
+
+
+@bp.post("/registration/terms")
+def accept_terms() -> Response:
+    user = _user()
+    body = json_body()
+    firms = body.get("firms")
+    if not isinstance(firms, list):
+        raise InvalidInput("firms must be a list", code="terms_not_accepted")
+    return ok(
+        services().registrations.accept_terms(
+            user,
+            firms=firms,
+            cgu_version=str(body.get("cgu_version", "")),
+            privacy_policy_version=str(body.get("privacy_policy_version", "")),
+        )
+    )
+
+
+@bp.get("/firms/<firm_id>/delegations")
+def list_delegations(firm_id: str) -> Response:
+    return ok({"data": services().registrations.list_delegations(_user(), firm_id)})
+
+
+@bp.post("/firms/<firm_id>/delegations")
+def grant_delegation(firm_id: str) -> Response:
+    user = _user()
+    body = json_body()
+    created = services().registrations.grant_delegation(
+        user, firm_id, collaborator_id=str(body.get("user_id", "")), kind=str(body.get("kind", ""))
+    )
+    return ok(created, 201)
+
+
+@bp.delete("/firms/<firm_id>/delegations/<delegation_id>")
+def revoke_delegation(firm_id: str, delegation_id: str) -> Response:
+    services().registrations.revoke_delegation(_user(), firm_id, delegation_id)
+    return Response(status=204)

@@ -1,0 +1,92 @@
+"""The append-only event log (DESIGN.md section 2): who did what, when, from which state to which.
+
+It is also the certificate life-cycle log that the subscription agreement promises to keep. Rows are only ever
+added, in the same transaction as the change they record.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from mock_provider.core.ids import new_id
+from mock_provider.core.models import Event
+from mock_provider.core.storage import next_in_sequence
+
+
+@dataclass(frozen=True)
+class EventView:
+    id: str
+    subject_type: str
+    subject_id: str
+    actor: str
+    action: str
+    from_state: str | None
+    to_state: str | None
+    at: datetime
+    detail: dict[str, Any] | None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "subject_type": self.subject_type,
+            "subject_id": self.subject_id,
+            "actor": self.actor,
+            "action": self.action,
+            "from_state": self.from_state,
+            "to_state": self.to_state,
+            "at": self.at.isoformat(),
+            "detail": self.detail,
+        }
+
+
+def record(
+    session: Session,
+    *,
+    subject_type: str,
+    subject_id: str,
+    actor: str,
+    action: str,
+    at: datetime,
+    from_state: str | None = None,
+    to_state: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    seq = next_in_sequence(session, Event.seq)
+    session.add(
+        Event(
+            id=new_id("evt"),
+            subject_type=subject_type,
+            subject_id=subject_id,
+            actor=actor,
+            action=action,
+            from_state=from_state,
+            to_state=to_state,
+            detail=json.dumps(detail, sort_keys=True) if detail else None,
+            at=at,
+            seq=seq,
+        )
+    )
+
+
+def history(session: Session, subject_ids: list[str]) -> list[EventView]:
+    rows = session.scalars(select(Event).where(Event.subject_id.in_(subject_ids)).order_by(Event.seq)).all()
+    return [
+        EventView(
+            r.id,
+            r.subject_type,
+            r.subject_id,
+            r.actor,
+            r.action,
+            r.from_state,
+            r.to_state,
+            r.at,
+            json.loads(r.detail) if r.detail else None,
+        )
+        for r in rows
+    ]

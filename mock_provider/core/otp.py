@@ -1,0 +1,149 @@
+"""One-time SMS codes: six digits, valid 30 minutes, single use, locked after 5 wrong tries, resend cooldown.
+
+Codes are never stored in clear: a row keeps an HMAC-SHA256 of (registration, purpose, code) under a key derived
+from the mock's secret, and a submitted code is compared in constant time. Issuing a new code supersedes the
+previous one. A wrong try is counted even though the call fails: :func:`verify` returns an outcome instead of
+raising, so that the caller commits the count and only then raises the error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from mock_provider.core.errors import InvalidInput, Locked, MockError, RateLimited
+from mock_provider.core.ids import new_id
+from mock_provider.core.models import OneTimePassword
+
+
+@dataclass(frozen=True)
+class OtpPolicy:
+    validity: timedelta
+    max_attempts: int
+    resend_cooldown: timedelta
+
+
+@dataclass(frozen=True)
+class IssuedCode:
+    id: str
+    code: str
+    expires_at: datetime
+    resend_available_at: datetime
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The result of a verification: ``error`` is None when the code was right (and is now used)."""
+
+    error: MockError | None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def _digest(key: bytes, registration_id: str, purpose: str, code: str) -> str:
+    message = f"{registration_id}|{purpose}|{code}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def _current(session: Session, registration_id: str, purpose: str) -> OneTimePassword | None:
+    return session.scalars(
+        select(OneTimePassword)
+        .where(
+            OneTimePassword.registration_id == registration_id,
+            OneTimePassword.purpose == purpose,
+            OneTimePassword.superseded_at.is_(None),
+        )
+        .with_for_update()
+    ).first()
+
+
+def issue(
+    session: Session,
+    *,
+    key: bytes,
+    policy: OtpPolicy,
+    registration_id: str,
+    purpose: str,
+    phone_number: str,
+    now: datetime,
+) -> IssuedCode:
+    """Make a new code (superseding the previous one), unless the previous one is too recent."""
+    previous = _current(session, registration_id, purpose)
+    if previous is not None:
+        available = previous.created_at + policy.resend_cooldown
+        if now < available and previous.locked_at is None:
+            wait = max(1, int((available - now).total_seconds()))
+            raise RateLimited(
+                f"a code was sent less than {int(policy.resend_cooldown.total_seconds())} seconds ago",
+                code="otp_resend_too_soon",
+                extra={"retry_after": wait},
+                headers={"Retry-After": str(wait)},
+            )
+        previous.superseded_at = now
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    row = OneTimePassword(
+        id=new_id("otp"),
+        registration_id=registration_id,
+        purpose=purpose,
+        phone_number=phone_number,
+        code_hmac=_digest(key, registration_id, purpose, code),
+        created_at=now,
+        expires_at=now + policy.validity,
+        attempts=0,
+    )
+    session.add(row)
+    return IssuedCode(row.id, code, row.expires_at, now + policy.resend_cooldown)
+
+
+def verify(
+    session: Session,
+    *,
+    key: bytes,
+    policy: OtpPolicy,
+    registration_id: str,
+    purpose: str,
+    code: str,
+    now: datetime,
+) -> Outcome:
+    """Check a submitted code. Counts a wrong try, locks at the limit, marks a right code used."""
+    row = _current(session, registration_id, purpose)
+    if row is None or row.used_at is not None:
+        return Outcome(InvalidInput("no code is waiting: ask for one first", code="otp_not_requested"))
+    if row.locked_at is not None:
+        return Outcome(_locked())
+    if now >= row.expires_at:
+        return Outcome(InvalidInput("the code has expired: ask for a new one", code="otp_expired"))
+    candidate = code.strip() if isinstance(code, str) else ""
+    if not hmac.compare_digest(_digest(key, registration_id, purpose, candidate), row.code_hmac):
+        row.attempts += 1
+        if row.attempts >= policy.max_attempts:
+            row.locked_at = now
+            return Outcome(_locked())
+        remaining = policy.max_attempts - row.attempts
+        return Outcome(
+            InvalidInput(
+                "the code is wrong",
+                code="otp_invalid",
+                extra={"attempts_remaining": remaining},
+                errors=[{"field": "otp", "code": "otp_invalid", "detail": "wrong code"}],
+            )
+        )
+    row.used_at = now
+    return Outcome(None)
+
+
+def _locked() -> Locked:
+    return Locked("too many wrong codes: this code is locked, ask for a new one", code="otp_locked")
+
+
+def key_from_secret(secret: bytes) -> bytes:
+    """The HMAC key for codes, derived from (never equal to) the mock's secret."""
+    return hmac.new(secret, b"jesign-mock otp v1", hashlib.sha256).digest()

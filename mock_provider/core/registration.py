@@ -1,0 +1,1201 @@
+"""The registration: the six steps of the user guide as one state machine (DESIGN.md section 2).
+
+Two parties share it, as in production:
+
+- the **platform** (jesignexpert.com) knows the person from the SSO, has them confirm their profile and mobile
+  number (step 1), hands them over to the trust provider (step 2 hand-off), and opens the service to their firms
+  once the terms are accepted (step 6);
+- the **trust provider** (Universign) runs the certificate request: identity (step 2), identity document (step 3),
+  subscription agreement signed with an SMS code (step 4), review and issuance (step 5).
+
+Each transition is one method here, one database transaction, and one or more rows of the event log. An illegal
+transition raises :class:`~mock_provider.core.errors.Conflict` (409) and changes nothing; bad input raises
+:class:`~mock_provider.core.errors.InvalidInput` (400) and changes nothing. The HTTP blueprints and the screens
+call these methods and nothing else, so that every rule lives in one place.
+
+Time-driven steps (the automatic review after its delay, the end of the 48-hour error-report window) are not run
+by a background thread: every call first settles what the mock clock says is due (:meth:`Registrations.settle`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from importlib import resources
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from mock_provider.config import MockConfig
+from mock_provider.core import accounts, events, otp, outbox, scenarios
+from mock_provider.core.clock import Clock
+from mock_provider.core.documents import DocumentError, check_mrz, inspect_document, parse_document_type
+from mock_provider.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from mock_provider.core.ids import new_id
+from mock_provider.core.models import (
+    Delegation,
+    IdentityDocument,
+    Membership,
+    PlatformAccount,
+    TermsAcceptance,
+    TrustRegistration,
+    User,
+)
+from mock_provider.core.pki import profiles
+from mock_provider.core.pki.authority import Pki
+from mock_provider.core.storage import Database
+
+# -- states --------------------------------------------------------------------------------------------------------
+
+#: The trust provider's registration states. ``created``: handed over, identity not given yet.
+CREATED, IDENTITY_SUBMITTED, DOCUMENTS_SUBMITTED = "created", "identity_submitted", "documents_submitted"
+AGREEMENT_SIGNED, PENDING_VALIDATION = "agreement_signed", "pending_validation"
+CERTIFICATE_ISSUED, REJECTED, CANCELLED = "certificate_issued", "rejected", "cancelled"
+#: Platform-only states.
+AUTHENTICATED, PROFILE_CONFIRMED, ACTIVE = "authenticated", "profile_confirmed", "active"
+
+CANCELLABLE = (CREATED, IDENTITY_SUBMITTED, DOCUMENTS_SUBMITTED)
+LEVELS = profiles.LEVELS
+LANGUAGES = ("fr", "en")
+
+#: What the person must do next, by platform state.
+NEXT_ACTION = {
+    AUTHENTICATED: "confirm_profile",
+    PROFILE_CONFIRMED: "start_certificate_request",
+    CREATED: "submit_identity",
+    IDENTITY_SUBMITTED: "upload_identity_document",
+    DOCUMENTS_SUBMITTED: "sign_subscription_agreement",
+    PENDING_VALIDATION: "wait_for_review",
+    CERTIFICATE_ISSUED: "accept_terms",
+    REJECTED: "start_certificate_request",
+    ACTIVE: None,
+}
+
+#: The guide's own message when the birth date or a consent is missing (step 2).
+IDENTITY_INCOMPLETE_MESSAGE = "Vous devez saisir votre date de naissance puis cocher les cases."
+READ_ONLY_MESSAGE = (
+    "Nom, prénom, adresse e-mail et cabinets viennent de Comptexpert : pour les modifier, "
+    "rapprochez-vous de votre conseil régional de l'ordre (CROEC)."
+)
+AGREEMENT_PURPOSE = "subscription_agreement"
+TERMS_VERSION = "2026-01"
+AGREEMENT_VERSION = "2026-01"
+
+_FRENCH_MOBILE = re.compile(r"^0[67][0-9]{8}$")
+_E164 = re.compile(r"^\+[1-9][0-9]{7,14}$")
+_DOCUMENT_NUMBER = re.compile(r"^[A-Z0-9]{4,30}$")
+
+
+def _text(name: str) -> str:
+    return resources.files("mock_provider.texts").joinpath(name).read_text(encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class VersionedText:
+    name: str
+    version: str
+    language: str
+    text: str
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "version": self.version,
+            "language": self.language,
+            "sha256": self.sha256,
+            "text": self.text,
+        }
+
+
+AGREEMENT = VersionedText("subscription_agreement", AGREEMENT_VERSION, "fr", _text("subscription-agreement-fr.txt"))
+CGU = VersionedText("cgu", TERMS_VERSION, "fr", _text("cgu-fr.txt"))
+PRIVACY_POLICY = VersionedText("privacy_policy", TERMS_VERSION, "fr", _text("privacy-policy-fr.txt"))
+
+
+def normalise_mobile(raw: str, *, field: str = "mobile_number") -> str:
+    """A French mobile (06 12 34 56 78, +33 6 12 …) or any E.164 number, as E.164; else :class:`InvalidInput`."""
+    compact = re.sub(r"[\s.\-()]", "", raw or "")
+    if _FRENCH_MOBILE.match(compact):
+        return "+33" + compact[1:]
+    if compact.startswith("+33") and not re.fullmatch(r"\+33[67][0-9]{8}", compact):
+        raise _bad_mobile(field)
+    if _E164.match(compact):
+        return compact
+    raise _bad_mobile(field)
+
+
+def _bad_mobile(field: str) -> InvalidInput:
+    return InvalidInput(
+        "a French mobile number (06 or 07) or an international number in E.164 form (+33612345678) is required",
+        code="invalid_mobile_number",
+        errors=[{"field": field, "code": "invalid_mobile_number", "detail": "not a mobile number"}],
+    )
+
+
+def mask_phone(phone_number: str) -> str:
+    """Only the last four digits stay visible, as the guide's "envoyé par SMS au 8795"."""
+    return "*" * (len(phone_number) - 4) + phone_number[-4:]
+
+
+def _age(birth_date: date, today: date) -> int:
+    return today.year - birth_date.year - ((today.month, today.day) < (birth_date.month, birth_date.day))
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Registrations:
+    """The registration's transitions and views, over storage, the clock and the PKI."""
+
+    def __init__(self, db: Database, clock: Clock, pki: Pki, config: MockConfig, secret: bytes) -> None:
+        self.db = db
+        self.clock = clock
+        self.pki = pki
+        self.config = config
+        self.otp_key = otp.key_from_secret(secret)
+        self.otp_policy = otp.OtpPolicy(
+            validity=timedelta(seconds=config.otp_validity_seconds),
+            max_attempts=config.otp_max_attempts,
+            resend_cooldown=timedelta(seconds=config.otp_resend_cooldown_seconds),
+        )
+
+    def _now(self) -> datetime:
+        return self.clock.now().replace(microsecond=0)
+
+    # ==============================================================================================================
+    # platform: status, step 1, step 2 hand-off, step 6, delegations
+    # ==============================================================================================================
+
+    def status(self, user_id: str) -> dict[str, Any]:
+        """``GET /platform/api/v1/registration``: where the person stands and what comes next."""
+        self.settle()
+        with self.db.transaction() as session:
+            user = accounts.get_user(session, user_id)
+            account = session.get(PlatformAccount, user_id)
+            trust = self._trust_of(session, account)
+            state = self._platform_state(account, trust)
+            return {
+                "state": state,
+                "next_action": NEXT_ACTION.get(state),
+                "profile": self._profile(session, user, account),
+                "certificate_request": self._trust_summary(trust) if trust else None,
+                "active_firms": self._active_firm_ids(session, user_id),
+            }
+
+    def me(self, user_id: str) -> dict[str, Any]:
+        """``GET /platform/api/v1/me``: the person, their firms, what they may do in each."""
+        self.settle()
+        with self.db.transaction() as session:
+            user = accounts.get_user(session, user_id)
+            account = session.get(PlatformAccount, user_id)
+            state = self._platform_state(account, self._trust_of(session, account))
+            opened = self._opened_firm_ids(session)
+            firms = []
+            for firm in accounts.firms_of(session, user_id):
+                claim = firm.as_claim()
+                claim["service_open"] = firm.id in opened and (
+                    firm.role == "expert-comptable" or bool(firm.delegations)
+                )
+                firms.append(claim)
+            return {
+                "id": user.id,
+                "given_name": user.given_name,
+                "family_name": user.family_name,
+                "email": user.email,
+                "identity_source": user.identity_source,
+                "mobile_number": (account.mobile_number if account else None) or user.phone_number,
+                "registration_state": state,
+                "firms": firms,
+            }
+
+    def confirm_profile(self, user_id: str, submitted: dict[str, Any]) -> dict[str, Any]:
+        """Step 1, "pré-validation des informations Comptexpert": the mobile is mandatory, the rest read-only."""
+        with self.db.transaction() as session:
+            user = accounts.get_user(session, user_id)
+            firms = accounts.firms_of(session, user_id)
+            errors = []
+            read_only = {
+                "given_name": user.given_name,
+                "family_name": user.family_name,
+                "email": user.email,
+            }
+            for field, value in read_only.items():
+                if field in submitted and submitted[field] != value:
+                    errors.append({"field": field, "code": "read_only_field", "detail": READ_ONLY_MESSAGE})
+            if "firms" in submitted and sorted(_firm_ids(submitted["firms"])) != sorted(f.id for f in firms):
+                errors.append({"field": "firms", "code": "read_only_field", "detail": READ_ONLY_MESSAGE})
+            if errors:
+                raise InvalidInput(READ_ONLY_MESSAGE, code="read_only_field", errors=errors)
+            raw_mobile = submitted.get("mobile_number")
+            if not isinstance(raw_mobile, str) or not raw_mobile.strip():
+                raise InvalidInput(
+                    "Votre numéro de téléphone mobile est obligatoire.",
+                    code="mobile_number_required",
+                    errors=[{"field": "mobile_number", "code": "required", "detail": "required"}],
+                )
+            mobile = normalise_mobile(raw_mobile)
+            account = session.get(PlatformAccount, user_id, with_for_update=True)
+            trust = self._trust_of(session, account)
+            if trust is not None and trust.state not in (REJECTED, CANCELLED):
+                raise Conflict(
+                    "the profile cannot change while a certificate request is under way",
+                    code="registration_in_progress",
+                )
+            now = self._now()
+            before = self._platform_state(account, trust)
+            if account is None:
+                account = PlatformAccount(user_id=user_id)
+                session.add(account)
+            account.mobile_number = mobile
+            account.profile_confirmed_at = now
+            events.record(
+                session,
+                subject_type="account",
+                subject_id=user_id,
+                actor=user_id,
+                action="profile_confirmed",
+                from_state=before,
+                to_state=self._platform_state(account, trust),
+                at=now,
+            )
+        return self.status(user_id)
+
+    def start_certificate_request(
+        self, user_id: str, *, level: str = "qcpnqscd", redirect_url: str | None = None, language: str = "fr"
+    ) -> dict[str, Any]:
+        """Step 2 hand-off: the platform creates the trust provider's registration and sends the person there."""
+        with self.db.transaction() as session:
+            user = accounts.get_user(session, user_id)
+            account = session.get(PlatformAccount, user_id, with_for_update=True)
+            if account is None or account.profile_confirmed_at is None or account.mobile_number is None:
+                raise Conflict("confirm the profile first (step 1)", code="profile_not_confirmed")
+            current = self._trust_of(session, account)
+            if current is not None and current.state not in (REJECTED, CANCELLED):
+                raise Conflict(f"a certificate request is already {current.state}", code="certificate_request_exists")
+            created, token = self._create_registration(
+                session,
+                operator="platform",
+                user=user,
+                email=user.email,
+                phone_number=account.mobile_number,
+                level=level,
+                redirect_url=redirect_url,
+                language=language,
+            )
+            account.trust_registration_id = created.id
+            view = self._handoff_view(created, token)
+        return view
+
+    def accept_terms(
+        self, user_id: str, *, firms: list[dict[str, Any]], cgu_version: str, privacy_policy_version: str
+    ) -> dict[str, Any]:
+        """Step 6, "validation des CGU et RGPD": both boxes for each firm; opens the service to those firms."""
+        self.settle()
+        with self.db.transaction() as session:
+            account = session.get(PlatformAccount, user_id, with_for_update=True)
+            trust = self._trust_of(session, account)
+            if account is None or trust is None or trust.state != CERTIFICATE_ISSUED:
+                raise Conflict("the certificate must be issued first (step 5)", code="certificate_not_issued")
+            if cgu_version != CGU.version or privacy_policy_version != PRIVACY_POLICY.version:
+                raise Conflict(
+                    f"the current versions are CGU {CGU.version} and privacy policy {PRIVACY_POLICY.version}",
+                    code="terms_version_outdated",
+                )
+            if not isinstance(firms, list) or not firms:
+                raise InvalidInput("name at least one firm", code="terms_not_accepted")
+            member_of = {f.id for f in accounts.firms_of(session, user_id)}
+            errors = []
+            for index, entry in enumerate(firms):
+                firm_id = entry.get("firm_id") if isinstance(entry, dict) else None
+                if firm_id not in member_of:
+                    raise NotFound(f"no firm {firm_id} among yours", code="firm_not_found")
+                for box in ("cgu_accepted", "privacy_policy_accepted"):
+                    if entry.get(box) is not True:
+                        errors.append({"field": f"firms[{index}].{box}", "code": "required", "detail": "tick the box"})
+            if errors:
+                raise InvalidInput(
+                    "Cochez « lu et accepté » pour les CGU et la politique de protection des données de chaque "
+                    "cabinet.",
+                    code="terms_not_accepted",
+                    errors=errors,
+                )
+            now = self._now()
+            before = self._platform_state(account, trust)
+            for entry in firms:
+                existing = session.scalar(
+                    select(TermsAcceptance).where(
+                        TermsAcceptance.user_id == user_id, TermsAcceptance.firm_id == entry["firm_id"]
+                    )
+                )
+                if existing is None:
+                    session.add(
+                        TermsAcceptance(
+                            user_id=user_id,
+                            firm_id=entry["firm_id"],
+                            cgu_version=cgu_version,
+                            privacy_policy_version=privacy_policy_version,
+                            accepted_at=now,
+                        )
+                    )
+                else:
+                    existing.cgu_version, existing.privacy_policy_version = cgu_version, privacy_policy_version
+                    existing.accepted_at = now
+            if account.activated_at is None:
+                account.activated_at = now
+            events.record(
+                session,
+                subject_type="account",
+                subject_id=user_id,
+                actor=user_id,
+                action="terms_accepted",
+                from_state=before,
+                to_state=ACTIVE,
+                at=now,
+                detail={
+                    "firms": [e["firm_id"] for e in firms],
+                    "cgu_version": cgu_version,
+                    "privacy_policy_version": privacy_policy_version,
+                },
+            )
+        return self.status(user_id)
+
+    # -- delegations -----------------------------------------------------------------------------------------------
+
+    def list_delegations(self, user_id: str, firm_id: str) -> list[dict[str, Any]]:
+        with self.db.transaction() as session:
+            self._require_accountant(session, user_id, firm_id)
+            rows = session.scalars(
+                select(Delegation).where(Delegation.firm_id == firm_id).order_by(Delegation.granted_at)
+            ).all()
+            return [_delegation_json(row) for row in rows]
+
+    def grant_delegation(self, user_id: str, firm_id: str, *, collaborator_id: str, kind: str) -> dict[str, Any]:
+        if kind not in accounts.DELEGATIONS:
+            raise InvalidInput(
+                f"kind must be one of {', '.join(accounts.DELEGATIONS)}",
+                code="invalid_delegation_kind",
+                errors=[{"field": "kind", "code": "invalid_choice", "detail": "sign, seal or prepare"}],
+            )
+        with self.db.transaction() as session:
+            self._require_accountant(session, user_id, firm_id)
+            member = session.scalar(
+                select(Membership).where(Membership.firm_id == firm_id, Membership.user_id == collaborator_id)
+            )
+            if member is None:
+                raise NotFound(f"no collaborator {collaborator_id} in this firm", code="collaborator_not_found")
+            if member.role != "collaborateur":
+                raise InvalidInput("delegations are granted to collaborators", code="not_a_collaborator")
+            exists = session.scalar(
+                select(Delegation).where(
+                    Delegation.firm_id == firm_id, Delegation.user_id == collaborator_id, Delegation.kind == kind
+                )
+            )
+            if exists is not None:
+                raise Conflict("this delegation is already held", code="delegation_exists")
+            now = self._now()
+            row = Delegation(
+                id=new_id("dlg"),
+                firm_id=firm_id,
+                user_id=collaborator_id,
+                kind=kind,
+                granted_by=user_id,
+                granted_at=now,
+            )
+            session.add(row)
+            events.record(
+                session,
+                subject_type="firm",
+                subject_id=firm_id,
+                actor=user_id,
+                action="delegation_granted",
+                at=now,
+                detail={"delegation": row.id, "user": collaborator_id, "kind": kind},
+            )
+            return _delegation_json(row)
+
+    def revoke_delegation(self, user_id: str, firm_id: str, delegation_id: str) -> None:
+        with self.db.transaction() as session:
+            self._require_accountant(session, user_id, firm_id)
+            row = session.get(Delegation, delegation_id)
+            if row is None or row.firm_id != firm_id:
+                raise NotFound(f"no delegation {delegation_id} in this firm", code="delegation_not_found")
+            session.delete(row)
+            events.record(
+                session,
+                subject_type="firm",
+                subject_id=firm_id,
+                actor=user_id,
+                action="delegation_revoked",
+                at=self._now(),
+                detail={"delegation": delegation_id, "user": row.user_id, "kind": row.kind},
+            )
+
+    def _require_accountant(self, session: Session, user_id: str, firm_id: str) -> None:
+        member = session.scalar(select(Membership).where(Membership.firm_id == firm_id, Membership.user_id == user_id))
+        if member is None:
+            raise NotFound(f"no firm {firm_id} among yours", code="firm_not_found")
+        if member.role != "expert-comptable":
+            raise Forbidden("only the firm's chartered accountant manages delegations", code="not_firm_accountant")
+
+    # ==============================================================================================================
+    # trust provider: operator calls (the platform's credentials)
+    # ==============================================================================================================
+
+    def create_registration(
+        self,
+        *,
+        operator: str,
+        email: str,
+        level: str,
+        phone_number: str,
+        redirect_url: str | None,
+        language: str,
+    ) -> dict[str, Any]:
+        """``POST /trust/v1/registrations``: the applicant is found by e-mail among the SSO's people."""
+        with self.db.transaction() as session:
+            user = session.scalar(select(User).where(User.email == email))
+            if user is None:
+                raise InvalidInput(
+                    "no person with this e-mail address is known to the platform",
+                    code="applicant_unknown",
+                    errors=[{"field": "email", "code": "unknown", "detail": "unknown applicant"}],
+                )
+            created, token = self._create_registration(
+                session,
+                operator=operator,
+                user=user,
+                email=email,
+                phone_number=normalise_mobile(phone_number, field="phone_number"),
+                level=level,
+                redirect_url=redirect_url,
+                language=language,
+            )
+            return self._handoff_view(created, token)
+
+    def match_account(self, email: str) -> dict[str, Any]:
+        """Universign's ``matchAccount``: the level and status of the certificate held by that e-mail address."""
+        self.settle()
+        with self.db.transaction() as session:
+            reg = session.scalars(
+                select(TrustRegistration)
+                .where(TrustRegistration.applicant_email == email, TrustRegistration.state != CANCELLED)
+                .order_by(TrustRegistration.created_at.desc())
+            ).first()
+            if reg is None or reg.state in (CREATED, IDENTITY_SUBMITTED, DOCUMENTS_SUBMITTED, REJECTED):
+                raise NotFound("no certificate is held or requested for this e-mail", code="account_not_found")
+            if reg.state == PENDING_VALIDATION:
+                status = "awaiting-validation"
+            else:
+                assert reg.certificate_id is not None
+                record = self.pki.get_certificate(reg.certificate_id)
+                status = "revoked" if record.revoked_at is not None else "valid"
+            return {"email": email, "level": reg.level, "status": status, "registration_id": reg.id}
+
+    def _create_registration(
+        self,
+        session: Session,
+        *,
+        operator: str,
+        user: User,
+        email: str,
+        phone_number: str,
+        level: str,
+        redirect_url: str | None,
+        language: str,
+    ) -> tuple[TrustRegistration, str]:
+        errors = []
+        if level not in LEVELS:
+            errors.append({"field": "level", "code": "invalid_choice", "detail": "lcp, qcp or qcpnqscd"})
+        if language not in LANGUAGES:
+            errors.append({"field": "language", "code": "invalid_choice", "detail": "fr or en"})
+        if redirect_url is not None and not re.match(r"^https?://[^\s]+$", redirect_url):
+            errors.append({"field": "redirect_url", "code": "invalid_url", "detail": "an http(s) URL"})
+        if errors:
+            raise InvalidInput("the registration request is invalid", code="invalid_registration", errors=errors)
+        now = self._now()
+        token = secrets.token_urlsafe(32)
+        reg = TrustRegistration(
+            id=new_id("reg"),
+            user_id=user.id,
+            created_by=operator,
+            state=CREATED,
+            level=level,
+            applicant_email=email,
+            given_name=user.given_name,
+            family_name=user.family_name,
+            phone_number=phone_number,
+            language=language,
+            redirect_url=redirect_url,
+            session_token_hash=_token_hash(token),
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(reg)
+        events.record(
+            session,
+            subject_type="registration",
+            subject_id=reg.id,
+            actor=operator,
+            action="created",
+            to_state=CREATED,
+            at=now,
+            detail={"level": level},
+        )
+        return reg, token
+
+    def _handoff_view(self, reg: TrustRegistration, token: str) -> dict[str, Any]:
+        return {
+            "id": reg.id,
+            "state": reg.state,
+            "level": reg.level,
+            "url": f"{self.config.base_url}/trust/enroll/{reg.id}?session={token}",
+            "session_token": token,
+        }
+
+    # ==============================================================================================================
+    # trust provider: the applicant's steps (authorised by the registration's session token)
+    # ==============================================================================================================
+
+    def authorise(self, registration_id: str, token: str | None) -> None:
+        """Check that ``token`` is the session token of that registration; anything else is "not found"."""
+        with self.db.transaction() as session:
+            reg = session.get(TrustRegistration, registration_id)
+            if reg is None or token is None or not secrets.compare_digest(reg.session_token_hash, _token_hash(token)):
+                raise NotFound(f"no registration {registration_id}", code="registration_not_found")
+
+    def registration_id_for_token(self, token: str) -> str | None:
+        with self.db.transaction() as session:
+            return session.scalar(
+                select(TrustRegistration.id).where(TrustRegistration.session_token_hash == _token_hash(token))
+            )
+
+    def get(self, registration_id: str) -> dict[str, Any]:
+        self.settle()
+        with self.db.transaction() as session:
+            return self._view(session, self._load(session, registration_id))
+
+    def submit_identity(
+        self, registration_id: str, *, birth_date: Any, accept_terms: Any, accept_privacy_policy: Any
+    ) -> dict[str, Any]:
+        """Step 2, "création du certificat : identité": birth date and both consents are mandatory."""
+        errors = []
+        parsed: date | None = None
+        if isinstance(birth_date, str) and birth_date.strip():
+            try:
+                parsed = date.fromisoformat(birth_date.strip())
+            except ValueError:
+                errors.append({"field": "birth_date", "code": "invalid_date", "detail": "YYYY-MM-DD"})
+        else:
+            errors.append({"field": "birth_date", "code": "required", "detail": "required"})
+        if accept_terms is not True:
+            errors.append({"field": "accept_terms", "code": "required", "detail": "tick the box"})
+        if accept_privacy_policy is not True:
+            errors.append({"field": "accept_privacy_policy", "code": "required", "detail": "tick the box"})
+        if errors:
+            raise InvalidInput(IDENTITY_INCOMPLETE_MESSAGE, code="identity_incomplete", errors=errors)
+        assert parsed is not None
+        today = self.clock.now().date()
+        if parsed > today:
+            raise InvalidInput(
+                "the birth date is in the future",
+                code="invalid_birth_date",
+                errors=[{"field": "birth_date", "code": "invalid_date", "detail": "in the future"}],
+            )
+        if _age(parsed, today) < 18:
+            raise InvalidInput(
+                "a certificate is issued to adults only",
+                code="applicant_under_age",
+                errors=[{"field": "birth_date", "code": "under_age", "detail": "under 18"}],
+            )
+        with self.db.transaction() as session:
+            reg = self._load(session, registration_id, lock=True)
+            self._require_state(reg, (CREATED, IDENTITY_SUBMITTED), "submit the identity")
+            now = self._now()
+            reg.birth_date = parsed
+            reg.terms_accepted_at = reg.privacy_accepted_at = now
+            self._move(session, reg, IDENTITY_SUBMITTED, actor=reg.user_id, action="identity_submitted", now=now)
+            return self._view(session, reg)
+
+    def submit_documents(
+        self,
+        registration_id: str,
+        *,
+        document_type: str,
+        document_number: str | None,
+        front: bytes | None,
+        back: bytes | None,
+        mrz: str | None,
+    ) -> dict[str, Any]:
+        """Step 3, "pièce d'identité recto / verso": judged by content, colour only, MRZ checked when given."""
+        with self.db.transaction() as session:
+            reg = self._load(session, registration_id)
+            self._require_state(reg, (IDENTITY_SUBMITTED, DOCUMENTS_SUBMITTED), "upload the identity document")
+            assert reg.birth_date is not None
+            given_name, family_name, birth_date = reg.given_name, reg.family_name, reg.birth_date
+        # A DocumentError is an InvalidInput carrying its field error: it goes out as is.
+        kind = parse_document_type(document_type or "")
+        front_info, back_info = inspect_document(kind, front=front, back=back, max_bytes=self.config.max_document_bytes)
+        assert front is not None  # inspect_document refused a missing front
+        inspected = {"front": (front, front_info)}
+        if back is not None and back_info is not None:
+            inspected["back"] = (back, back_info)
+        number = (document_number or "").strip().upper().replace(" ", "")
+        if mrz:
+            result = check_mrz(
+                mrz,
+                document_type=kind,
+                given_name=given_name,
+                surname=family_name,
+                birth_date=birth_date,
+                today=self.clock.now().date(),
+            )
+            if number and number != result.document_number:
+                raise DocumentError(
+                    "mrz_document_number_mismatch",
+                    "the document number differs from the one in the MRZ",
+                    field="document_number",
+                )
+            number = result.document_number
+        if not _DOCUMENT_NUMBER.match(number):
+            raise DocumentError(
+                "invalid_document_number", "give the document number (4 to 30 letters and digits)", "document_number"
+            )
+        if scenarios.reported_stolen(number):
+            raise DocumentError("document_reported_stolen", "this document is reported stolen", "document_number")
+        with self.db.transaction() as session:
+            reg = self._load(session, registration_id, lock=True)
+            self._require_state(reg, (IDENTITY_SUBMITTED, DOCUMENTS_SUBMITTED), "upload the identity document")
+            now = self._now()
+            for old in session.scalars(
+                select(IdentityDocument).where(IdentityDocument.registration_id == reg.id)
+            ).all():
+                session.delete(old)
+            for side, (data, info) in inspected.items():
+                session.add(
+                    IdentityDocument(
+                        id=new_id("doc"),
+                        registration_id=reg.id,
+                        side=side,
+                        media_type=info.media_type,
+                        sha256=info.sha256,
+                        size=len(data),
+                        content=data,
+                        uploaded_at=now,
+                    )
+                )
+            reg.document_type = document_type
+            reg.document_number = number
+            self._move(
+                session,
+                reg,
+                DOCUMENTS_SUBMITTED,
+                actor=reg.user_id,
+                action="documents_submitted",
+                now=now,
+                detail={"document_type": document_type, "sides": sorted(inspected), "mrz_checked": bool(mrz)},
+            )
+            return self._view(session, reg)
+
+    def consent_agreement(self, registration_id: str, *, version: Any, sha256: Any) -> dict[str, Any]:
+        """Step 4: ticking the consent box sends a 6-digit code by SMS to the mobile (shown masked)."""
+        if version != AGREEMENT.version or sha256 != AGREEMENT.sha256:
+            raise Conflict(
+                f"the agreement presented is version {AGREEMENT.version} (sha256 {AGREEMENT.sha256})",
+                code="agreement_version_mismatch",
+            )
+        return self._send_code(registration_id, action="agreement_consented")
+
+    def resend_code(self, registration_id: str) -> dict[str, Any]:
+        return self._send_code(registration_id, action="code_resent", require_consent=True)
+
+    def _send_code(self, registration_id: str, *, action: str, require_consent: bool = False) -> dict[str, Any]:
+        with self.db.transaction() as session:
+            reg = self._load(session, registration_id, lock=True)
+            self._require_state(reg, (DOCUMENTS_SUBMITTED,), "sign the subscription agreement")
+            if require_consent and reg.agreement_version is None:
+                raise Conflict("consent to the agreement first", code="agreement_not_consented")
+            now = self._now()
+            issued = otp.issue(
+                session,
+                key=self.otp_key,
+                policy=self.otp_policy,
+                registration_id=reg.id,
+                purpose=AGREEMENT_PURPOSE,
+                phone_number=reg.phone_number,
+                now=now,
+            )
+            reg.agreement_version, reg.agreement_sha256 = AGREEMENT.version, AGREEMENT.sha256
+            forced = scenarios.consume(session, "sms_undelivered", now)
+            delivered = forced is None and not scenarios.sms_undelivered(reg.phone_number)
+            minutes = self.config.otp_validity_seconds // 60
+            outbox.send(
+                session,
+                channel="sms",
+                recipient=reg.phone_number,
+                body=f"Votre code de signature de l'accord de souscription : {issued.code}. Valable {minutes} minutes.",
+                otp_code=issued.code,
+                delivered=delivered,
+                related_id=reg.id,
+                at=now,
+            )
+            events.record(
+                session,
+                subject_type="registration",
+                subject_id=reg.id,
+                actor=reg.user_id,
+                action=action,
+                at=now,
+                detail={"agreement_version": AGREEMENT.version, "otp": issued.id},
+            )
+            return {
+                "phone_masked": mask_phone(reg.phone_number),
+                "phone_last_digits": reg.phone_number[-4:],
+                "expires_at": issued.expires_at.isoformat(),
+                "resend_available_at": issued.resend_available_at.isoformat(),
+                "validity_seconds": self.config.otp_validity_seconds,
+            }
+
+    def sign_agreement(self, registration_id: str, *, code: Any) -> dict[str, Any]:
+        """Step 4 end: the right code signs the agreement; the request goes to review and can't be cancelled."""
+        if not isinstance(code, str) or not re.fullmatch(r"\s*[0-9]{6}\s*", code):
+            raise InvalidInput(
+                "the SMS code has six digits",
+                code="otp_malformed",
+                errors=[{"field": "otp", "code": "invalid_format", "detail": "six digits"}],
+            )
+        with self.db.transaction() as session:
+            reg = self._load(session, registration_id, lock=True)
+            self._require_state(reg, (DOCUMENTS_SUBMITTED,), "sign the subscription agreement")
+            if reg.agreement_version is None:
+                raise Conflict("consent to the agreement first", code="agreement_not_consented")
+            now = self._now()
+            outcome = otp.verify(
+                session,
+                key=self.otp_key,
+                policy=self.otp_policy,
+                registration_id=reg.id,
+                purpose=AGREEMENT_PURPOSE,
+                code=code,
+                now=now,
+            )
+            if outcome.ok:
+                reg.agreement_signed_at = now
+                self._move(
+                    session,
+                    reg,
+                    AGREEMENT_SIGNED,
+                    actor=reg.user_id,
+                    action="agreement_signed",
+                    now=now,
+                    detail={"agreement_version": reg.agreement_version, "agreement_sha256": reg.agreement_sha256},
+                )
+                self._submit_for_review(session, reg, now)
+                view = self._view(session, reg)
+            else:
+                events.record(
+                    session,
+                    subject_type="registration",
+                    subject_id=reg.id,
+                    actor=reg.user_id,
+                    action="otp_refused",
+                    at=now,
+                    detail={"code": outcome.error.code if outcome.error else None},
+                )
+        # Raised after the commit, so that the wrong try stays counted.
+        if outcome.error is not None:
+            raise outcome.error
+        return view
+
+    def cancel(self, registration_id: str, *, actor: str) -> dict[str, Any]:
+        with self.db.transaction() as session:
+            reg = self._load(session, registration_id, lock=True)
+            if reg.state not in CANCELLABLE:
+                raise Conflict(
+                    "after the agreement is signed the certificate request can no longer be cancelled"
+                    if reg.state not in (CANCELLED,)
+                    else "the request is already cancelled",
+                    code="registration_not_cancellable",
+                )
+            self._move(session, reg, CANCELLED, actor=actor, action="cancelled", now=self._now())
+            return self._view(session, reg)
+
+    def report_error(self, registration_id: str, *, detail: Any) -> dict[str, Any]:
+        """Within 48 hours of issuance the holder may report an error: revoke, then reissue on the same request."""
+        if not isinstance(detail, str) or not detail.strip():
+            raise InvalidInput(
+                "say what is wrong in the certificate",
+                code="error_report_incomplete",
+                errors=[{"field": "detail", "code": "required", "detail": "required"}],
+            )
+        with self.db.transaction() as session:
+            reg = self._load(session, registration_id, lock=True)
+            self._require_state(reg, (CERTIFICATE_ISSUED,), "report an error in the certificate")
+            assert reg.issued_at is not None
+            assert reg.certificate_id is not None
+            now = self._now()
+            if now >= reg.issued_at + timedelta(hours=self.config.error_report_hours):
+                raise Conflict(
+                    f"the {self.config.error_report_hours}-hour window is over: the certificate is presumed accepted",
+                    code="error_report_window_closed",
+                )
+            old = reg.certificate_id
+            self.pki.revoke(old, "superseded", session=session)
+            events.record(
+                session,
+                subject_type="certificate",
+                subject_id=old,
+                actor=reg.user_id,
+                action="revoked",
+                at=now,
+                detail={"reason": "superseded", "registration": reg.id, "report": detail.strip()[:500]},
+            )
+            self._issue(session, reg, now, action="reissued")
+            return self._view(session, reg)
+
+    def certificate(self, registration_id: str) -> dict[str, Any]:
+        self.settle()
+        with self.db.transaction() as session:
+            reg = self._load(session, registration_id)
+            if reg.certificate_id is None:
+                raise NotFound("no certificate has been issued for this registration", code="certificate_not_issued")
+            return self._certificate_view(reg)
+
+    def event_log(self, registration_id: str) -> list[dict[str, Any]]:
+        with self.db.transaction() as session:
+            reg = self._load(session, registration_id)
+            ids = [reg.id] + [e for e in self._certificate_ids(session, reg)]
+            return [e.as_json() for e in events.history(session, ids)]
+
+    # ==============================================================================================================
+    # review (step 5)
+    # ==============================================================================================================
+
+    def pending_reviews(self) -> list[dict[str, Any]]:
+        self.settle()
+        with self.db.transaction() as session:
+            rows = session.scalars(
+                select(TrustRegistration)
+                .where(TrustRegistration.state == PENDING_VALIDATION)
+                .order_by(TrustRegistration.updated_at)
+            ).all()
+            return [self._view(session, r) for r in rows]
+
+    def decide(self, registration_id: str, *, approve: bool, reason: str | None, actor: str) -> dict[str, Any]:
+        """A manual decision from the control plane's review queue."""
+        if not approve and reason not in scenarios.REJECTION_REASONS:
+            raise InvalidInput(
+                f"reason must be one of {', '.join(scenarios.REJECTION_REASONS)}",
+                code="invalid_rejection_reason",
+                errors=[{"field": "reason", "code": "invalid_choice", "detail": "see the list"}],
+            )
+        with self.db.transaction() as session:
+            reg = self._load(session, registration_id, lock=True)
+            self._require_state(reg, (PENDING_VALIDATION,), "decide the review")
+            now = self._now()
+            if approve:
+                self._approve(session, reg, now, actor=actor)
+            else:
+                assert reason is not None
+                self._reject(session, reg, now, reason=reason, actor=actor)
+            return self._view(session, reg)
+
+    def settle(self) -> None:
+        """Decide the automatic reviews whose delay has passed on the mock clock."""
+        if self.config.review_mode != "auto":
+            return
+        now = self._now()
+        with self.db.transaction() as session:
+            due = session.scalars(
+                select(TrustRegistration)
+                .where(TrustRegistration.state == PENDING_VALIDATION, TrustRegistration.review_due_at <= now)
+                .with_for_update()
+            ).all()
+            for reg in due:
+                self._auto_decide(session, reg, now)
+
+    def _submit_for_review(self, session: Session, reg: TrustRegistration, now: datetime) -> None:
+        auto = self.config.review_mode == "auto"
+        reg.review_due_at = now + timedelta(seconds=self.config.review_delay_seconds) if auto else None
+        self._move(
+            session,
+            reg,
+            PENDING_VALIDATION,
+            actor="trust",
+            action="submitted_for_review",
+            now=now,
+            detail={"review_due_at": reg.review_due_at.isoformat() if reg.review_due_at else None},
+        )
+        if reg.review_due_at is not None and reg.review_due_at <= now:
+            self._auto_decide(session, reg, now)
+
+    def _auto_decide(self, session: Session, reg: TrustRegistration, now: datetime) -> None:
+        forced = scenarios.consume(session, "review_reject", now)
+        reason = (forced.target or "document_unreadable") if forced else None
+        reason = reason or scenarios.review_rejection(reg.family_name, reg.document_number, reg.birth_date)
+        if reason:
+            self._reject(session, reg, now, reason=reason, actor="review")
+        else:
+            self._approve(session, reg, now, actor="review")
+
+    def _approve(self, session: Session, reg: TrustRegistration, now: datetime, *, actor: str) -> None:
+        self._issue(session, reg, now, action="approved", actor=actor)
+        outbox.send(
+            session,
+            channel="email",
+            recipient=reg.applicant_email,
+            subject="Félicitations ! Votre certificat est disponible",
+            body=(
+                f"Bonjour {reg.given_name} {reg.family_name},\n\nVotre identité a été validée et vous disposez "
+                "maintenant d'un certificat de signature électronique de l'ordre (TEST).\nVérifiez ses "
+                f"informations : vous pouvez signaler une erreur pendant {self.config.error_report_hours} heures."
+            ),
+            related_id=reg.id,
+            at=now,
+        )
+
+    def _reject(self, session: Session, reg: TrustRegistration, now: datetime, *, reason: str, actor: str) -> None:
+        reg.decided_at = now
+        reg.rejection_reason = reason
+        self._move(session, reg, REJECTED, actor=actor, action="rejected", now=now, detail={"reason": reason})
+        outbox.send(
+            session,
+            channel="email",
+            recipient=reg.applicant_email,
+            subject="Votre demande de certificat n'a pas pu aboutir",
+            body=(
+                f"Bonjour {reg.given_name} {reg.family_name},\n\nVotre demande de certificat a été refusée "
+                f"(motif : {reason}). Vous pouvez présenter une nouvelle demande depuis la plateforme."
+            ),
+            related_id=reg.id,
+            at=now,
+        )
+
+    def _issue(
+        self, session: Session, reg: TrustRegistration, now: datetime, *, action: str, actor: str = "trust"
+    ) -> None:
+        assert reg.document_type is not None
+        assert reg.document_number is not None
+        kind = parse_document_type(reg.document_type)
+        identity = profiles.NaturalPersonIdentity(
+            given_name=reg.given_name,
+            surname=reg.family_name,
+            serial_number=profiles.document_serial_number(kind.kind, kind.alpha2, reg.document_number),
+            country="FR",
+        )
+        record = self.pki.issue_natural_person(identity, level=reg.level, session=session)
+        reg.certificate_id = record.id
+        reg.issued_at = record.created_at
+        reg.decided_at = reg.decided_at or now
+        events.record(
+            session,
+            subject_type="certificate",
+            subject_id=record.id,
+            actor=actor,
+            action="issued",
+            at=now,
+            detail={"registration": reg.id, "level": reg.level, "serial": format(record.serial, "x")},
+        )
+        if reg.state != CERTIFICATE_ISSUED:
+            self._move(session, reg, CERTIFICATE_ISSUED, actor=actor, action=action, now=now)
+        else:
+            events.record(
+                session,
+                subject_type="registration",
+                subject_id=reg.id,
+                actor=actor,
+                action=action,
+                from_state=reg.state,
+                to_state=reg.state,
+                at=now,
+                detail={"certificate": record.id},
+            )
+
+    # ==============================================================================================================
+    # helpers
+    # ==============================================================================================================
+
+    def _load(self, session: Session, registration_id: str, *, lock: bool = False) -> TrustRegistration:
+        reg = session.get(TrustRegistration, registration_id, with_for_update=lock)
+        if reg is None:
+            raise NotFound(f"no registration {registration_id}", code="registration_not_found")
+        return reg
+
+    @staticmethod
+    def _require_state(reg: TrustRegistration, allowed: tuple[str, ...], what: str) -> None:
+        if reg.state not in allowed:
+            raise Conflict(
+                f"cannot {what}: the registration is {reg.state}",
+                code="registration_wrong_state",
+                extra={"state": reg.state},
+            )
+
+    def _move(
+        self,
+        session: Session,
+        reg: TrustRegistration,
+        to_state: str,
+        *,
+        actor: str,
+        action: str,
+        now: datetime,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        before = reg.state
+        reg.state = to_state
+        reg.updated_at = now
+        events.record(
+            session,
+            subject_type="registration",
+            subject_id=reg.id,
+            actor=actor,
+            action=action,
+            from_state=before,
+            to_state=to_state,
+            at=now,
+            detail=detail,
+        )
+
+    @staticmethod
+    def _trust_of(session: Session, account: PlatformAccount | None) -> TrustRegistration | None:
+        if account is None or account.trust_registration_id is None:
+            return None
+        return session.get(TrustRegistration, account.trust_registration_id)
+
+    @staticmethod
+    def _platform_state(account: PlatformAccount | None, trust: TrustRegistration | None) -> str:
+        if account is None or account.profile_confirmed_at is None:
+            return AUTHENTICATED
+        if account.activated_at is not None:
+            return ACTIVE
+        if trust is None or trust.state == CANCELLED:
+            return PROFILE_CONFIRMED
+        if trust.state == CREATED:
+            return PROFILE_CONFIRMED
+        return trust.state
+
+    def _profile(self, session: Session, user: User, account: PlatformAccount | None) -> dict[str, Any]:
+        return {
+            "given_name": user.given_name,
+            "family_name": user.family_name,
+            "email": user.email,
+            "firms": [{"id": f.id, "name": f.name} for f in accounts.firms_of(session, user.id)],
+            "mobile_number": (account.mobile_number if account else None) or user.phone_number,
+            "mobile_number_confirmed": bool(account and account.profile_confirmed_at),
+            "read_only_fields": ["given_name", "family_name", "email", "firms"],
+        }
+
+    def _trust_summary(self, reg: TrustRegistration) -> dict[str, Any]:
+        summary = {"id": reg.id, "state": reg.state, "level": reg.level, "certificate_id": reg.certificate_id}
+        if reg.state == REJECTED:
+            summary["rejection_reason"] = reg.rejection_reason
+        return summary
+
+    def _active_firm_ids(self, session: Session, user_id: str) -> list[str]:
+        return sorted(session.scalars(select(TermsAcceptance.firm_id).where(TermsAcceptance.user_id == user_id)).all())
+
+    @staticmethod
+    def _opened_firm_ids(session: Session) -> set[str]:
+        """Firms whose service a chartered accountant of theirs opened by accepting the terms."""
+        return set(
+            session.scalars(
+                select(TermsAcceptance.firm_id)
+                .join(
+                    Membership,
+                    (Membership.firm_id == TermsAcceptance.firm_id) & (Membership.user_id == TermsAcceptance.user_id),
+                )
+                .where(Membership.role == "expert-comptable")
+            ).all()
+        )
+
+    def _certificate_ids(self, session: Session, reg: TrustRegistration) -> list[str]:
+        from mock_provider.core.models import Event
+
+        ids = session.scalars(
+            select(Event.subject_id).where(Event.subject_type == "certificate", Event.detail.contains(reg.id))
+        ).all()
+        return list(dict.fromkeys(ids))
+
+    def _view(self, session: Session, reg: TrustRegistration) -> dict[str, Any]:
+        view: dict[str, Any] = {
+            "id": reg.id,
+            "state": reg.state,
+            "next_action": NEXT_ACTION.get(reg.state),
+            "level": reg.level,
+            "language": reg.language,
+            "applicant": {
+                "email": reg.applicant_email,
+                "given_name": reg.given_name,
+                "family_name": reg.family_name,
+                "phone_masked": mask_phone(reg.phone_number),
+            },
+            "birth_date_given": reg.birth_date is not None,
+            "document_type": reg.document_type,
+            "agreement": {
+                "version": reg.agreement_version,
+                "sha256": reg.agreement_sha256,
+                "signed_at": reg.agreement_signed_at.isoformat() if reg.agreement_signed_at else None,
+            },
+            "cancellable": reg.state in CANCELLABLE,
+            "review_due_at": reg.review_due_at.isoformat() if reg.review_due_at else None,
+            "rejection_reason": reg.rejection_reason,
+            "certificate_id": reg.certificate_id,
+            "created_at": reg.created_at.isoformat(),
+            "updated_at": reg.updated_at.isoformat(),
+        }
+        if reg.state in (CERTIFICATE_ISSUED, REJECTED, CANCELLED) and reg.redirect_url:
+            separator = "&" if "?" in reg.redirect_url else "?"
+            view["return_url"] = f"{reg.redirect_url}{separator}registration_id={reg.id}&outcome={reg.state}"
+        return view
+
+    def _certificate_view(self, reg: TrustRegistration) -> dict[str, Any]:
+        from cryptography.hazmat.primitives.serialization import Encoding
+
+        assert reg.certificate_id is not None
+        assert reg.issued_at is not None
+        record = self.pki.get_certificate(reg.certificate_id)
+        window_end = reg.issued_at + timedelta(hours=self.config.error_report_hours)
+        now = self.clock.now()
+        chain = [
+            self.pki.hierarchy()[role].certificate.public_bytes(Encoding.PEM).decode()
+            for role in (profiles.PERSON_CA, profiles.ROOT)
+        ]
+        return {
+            "id": record.id,
+            "registration_id": reg.id,
+            "level": reg.level,
+            "status": "revoked" if record.revoked_at else "valid",
+            "acceptance": "presumed_accepted" if now >= window_end else "awaiting_acceptance",
+            "error_report_deadline": window_end.isoformat(),
+            "subject": record.subject,
+            "serial_number": format(record.serial, "x"),
+            "not_before": record.not_before.isoformat(),
+            "not_after": record.not_after.isoformat(),
+            "certificate_pem": record.certificate.public_bytes(Encoding.PEM).decode(),
+            "chain_pem": chain,
+        }
+
+
+def _firm_ids(value: Any) -> list[str]:
+    if not isinstance(value, list):
+        return []
+    return [str(v.get("id")) if isinstance(v, dict) else str(v) for v in value]
+
+
+def _delegation_json(row: Delegation) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "firm_id": row.firm_id,
+        "user_id": row.user_id,
+        "kind": row.kind,
+        "granted_by": row.granted_by,
+        "granted_at": row.granted_at.isoformat(),
+    }

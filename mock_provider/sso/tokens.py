@@ -1,0 +1,231 @@
+"""The SSO's codes and tokens in storage: issue, redeem, rotate, revoke, and check a Bearer access token.
+
+Framework-free: the Authlib wiring (``server.py``) and the platform API both call into it. Secrets (codes,
+access and refresh tokens) are opaque random strings stored as SHA-256 digests. Lifetimes follow the mock clock:
+a code lives 10 minutes and is single use, an access token 1 hour, a refresh token 30 days and is single use
+(each refresh returns a new one). Replaying a used code or a used refresh token revokes every token of that
+grant (RFC 6749 section 4.1.2, RFC 9700 section 4.14.2).
+
+The caller's job: run each function inside one ``with services.db.transaction() as session:`` block.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, cast
+
+from sqlalchemy import CursorResult, Update, select, update
+from sqlalchemy.orm import Session
+
+from mock_provider.core import errors
+from mock_provider.core.ids import new_id
+from mock_provider.sso.models import SsoAuthorizationCode, SsoToken
+
+if TYPE_CHECKING:
+    from mock_provider.core.services import MockServices
+
+CODE_LIFETIME = timedelta(minutes=10)
+ACCESS_TOKEN_LIFETIME = timedelta(hours=1)
+REFRESH_TOKEN_LIFETIME = timedelta(days=30)
+
+
+class Unauthenticated(errors.Unauthenticated):
+    """No access token, or one that this SSO did not issue, or that expired or was revoked.
+
+    A kind of the core's :class:`~mock_provider.core.errors.Unauthenticated`: the API that calls
+    :func:`authenticate_bearer` adds its own ``WWW-Authenticate`` challenge.
+    """
+
+    code = "invalid_token"
+    status = 401
+    title = "Missing or invalid access token"
+
+
+def digest(secret: str) -> str:
+    """How a code or token is stored: its SHA-256, in hexadecimal."""
+    return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+# -- authorization codes -------------------------------------------------------------------------------------------
+
+
+def save_code(
+    session: Session,
+    code: str,
+    *,
+    client_id: str,
+    user_id: str,
+    redirect_uri: str,
+    scope: str,
+    nonce: str | None,
+    auth_time: datetime,
+    code_challenge: str,
+    code_challenge_method: str,
+    now: datetime,
+) -> SsoAuthorizationCode:
+    row = SsoAuthorizationCode(
+        id=new_id("grt"),
+        code_hash=digest(code),
+        client_id=client_id,
+        user_id=user_id,
+        redirect_uri=redirect_uri,
+        scope=scope,
+        nonce=nonce,
+        auth_time=auth_time,
+        code_challenge=code_challenge,
+        code_challenge_method=code_challenge_method,
+        created_at=now,
+        expires_at=now + CODE_LIFETIME,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def find_code(session: Session, code: str, client_id: str, now: datetime) -> SsoAuthorizationCode | None:
+    """The unused, unexpired code issued to ``client_id``; a used one revokes its grant's tokens and gives None."""
+    row = session.scalar(select(SsoAuthorizationCode).where(SsoAuthorizationCode.code_hash == digest(code)))
+    if row is None or row.client_id != client_id:
+        return None
+    if row.used_at is not None:
+        revoke_grant(session, row.id, now)
+        return None
+    return row if row.expires_at > now else None
+
+
+def nonce_used(session: Session, client_id: str, nonce: str) -> bool:
+    """Whether a code was already issued to ``client_id`` with this nonce (a replayed authentication request)."""
+    query = select(SsoAuthorizationCode.id).where(
+        SsoAuthorizationCode.client_id == client_id, SsoAuthorizationCode.nonce == nonce
+    )
+    return session.scalar(query.limit(1)) is not None
+
+
+def redeem_code(session: Session, code_id: str, now: datetime) -> bool:
+    """Mark the code used; False if it already was (another request won the race) or has expired."""
+    statement = (
+        update(SsoAuthorizationCode)
+        .where(
+            SsoAuthorizationCode.id == code_id,
+            SsoAuthorizationCode.used_at.is_(None),
+            SsoAuthorizationCode.expires_at > now,
+        )
+        .values(used_at=now)
+    )
+    return _changed(session, statement) == 1
+
+
+# -- tokens --------------------------------------------------------------------------------------------------------
+
+
+def save_tokens(
+    session: Session,
+    *,
+    grant_id: str,
+    client_id: str,
+    user_id: str,
+    scope: str,
+    access_token: str,
+    refresh_token: str | None,
+    now: datetime,
+) -> SsoToken:
+    row = SsoToken(
+        id=new_id("tok"),
+        grant_id=grant_id,
+        client_id=client_id,
+        user_id=user_id,
+        scope=scope,
+        access_token_hash=digest(access_token),
+        refresh_token_hash=digest(refresh_token) if refresh_token else None,
+        issued_at=now,
+        expires_at=now + ACCESS_TOKEN_LIFETIME,
+        refresh_expires_at=now + REFRESH_TOKEN_LIFETIME if refresh_token else None,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def find_refresh_token(session: Session, refresh_token: str, now: datetime) -> SsoToken | None:
+    """The live row of a refresh token; a used one revokes its grant's tokens and gives None."""
+    row = session.scalar(select(SsoToken).where(SsoToken.refresh_token_hash == digest(refresh_token)))
+    if row is None or row.revoked_at is not None:
+        return None
+    if row.refresh_used_at is not None:
+        revoke_grant(session, row.grant_id, now)
+        return None
+    if row.refresh_expires_at is None or row.refresh_expires_at <= now:
+        return None
+    return row
+
+
+def use_refresh_token(session: Session, token_id: str, now: datetime) -> bool:
+    """Mark a refresh token used; False if it already was, or was revoked, in the meantime."""
+    statement = (
+        update(SsoToken)
+        .where(SsoToken.id == token_id, SsoToken.refresh_used_at.is_(None), SsoToken.revoked_at.is_(None))
+        .values(refresh_used_at=now)
+    )
+    return _changed(session, statement) == 1
+
+
+def active_access_token(session: Session, access_token: str, now: datetime) -> SsoToken:
+    """The row of a valid access token, or :class:`Unauthenticated` saying why not."""
+    row = session.scalar(select(SsoToken).where(SsoToken.access_token_hash == digest(access_token)))
+    if row is None:
+        raise Unauthenticated("The access token is unknown to this SSO.")
+    if row.revoked_at is not None:
+        raise Unauthenticated("The access token was revoked.")
+    if row.expires_at <= now:
+        raise Unauthenticated("The access token has expired.")
+    return row
+
+
+def revoke_grant(session: Session, grant_id: str, now: datetime) -> int:
+    """Revoke every token descending from one authorization code; returns how many were live."""
+    statement = (
+        update(SsoToken).where(SsoToken.grant_id == grant_id, SsoToken.revoked_at.is_(None)).values(revoked_at=now)
+    )
+    return _changed(session, statement)
+
+
+def revoke_user_tokens(session: Session, user_id: str, client_id: str, now: datetime) -> int:
+    """Revoke every token of one person at one client (logout); returns how many were live."""
+    statement = (
+        update(SsoToken)
+        .where(SsoToken.user_id == user_id, SsoToken.client_id == client_id, SsoToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    return _changed(session, statement)
+
+
+def _changed(session: Session, statement: Update) -> int:
+    # A conditional UPDATE decides races in the database itself: of two concurrent redemptions, one changes the row.
+    result = session.execute(statement.execution_options(synchronize_session=False))
+    return cast(CursorResult[Any], result).rowcount
+
+
+# -- Bearer authentication for the platform API --------------------------------------------------------------------
+
+
+def bearer_token(authorization_header: str | None) -> str:
+    """The token of an ``Authorization: Bearer <token>`` header (RFC 6750 section 2.1)."""
+    if not authorization_header:
+        raise Unauthenticated("Send the SSO access token in an 'Authorization: Bearer' header.")
+    scheme, _, token = authorization_header.strip().partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token or " " in token:
+        raise Unauthenticated("The Authorization header must be 'Bearer <access token>'.")
+    return token
+
+
+def authenticate_bearer(services: MockServices, authorization_header: str | None) -> str:
+    """The user id (``sub``) behind a valid, unexpired, unrevoked access token issued by this SSO.
+
+    Raises :class:`Unauthenticated` (401, ``invalid_token``) otherwise; the detail says why.
+    """
+    token = bearer_token(authorization_header)
+    now = services.clock.now()
+    with services.db.transaction() as session:
+        return active_access_token(session, token, now).user_id

@@ -1,0 +1,1 @@
+"""Versioned texts the mock presents: the trust provider's subscription agreement, the platform's terms."""

@@ -12,7 +12,7 @@ from typing import Any
 from flask import Flask, Response
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
-from mock_provider.api import control, hooks, pki, platform, problems, trust
+from mock_provider.api import control, hooks, openapi, pki, platform, problems, trust
 from mock_provider.api.ocsp_endpoint import OcspEndpoint
 from mock_provider.api.problems import json_response as _json
 from mock_provider.config import MockConfig, load_config
@@ -47,6 +47,7 @@ def create_app(config: MockConfig | Mapping[str, Any] | None = None, *, clock: C
     app.register_blueprint(pki.bp)
     app.register_blueprint(platform.bp)
     app.register_blueprint(trust.bp)
+    app.register_blueprint(openapi.bp)
     install_sso(app, services)
     if config.control_plane:
         hooks.install(app)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from mock_provider.core.ids import new_id
@@ -56,6 +56,7 @@ def record(
     from_state: str | None = None,
     to_state: str | None = None,
     detail: dict[str, Any] | None = None,
+    related_id: str | None = None,
 ) -> None:
     seq = next_in_sequence(session, Event.seq)
     session.add(
@@ -68,14 +69,18 @@ def record(
             from_state=from_state,
             to_state=to_state,
             detail=json.dumps(detail, sort_keys=True) if detail else None,
+            related_id=related_id,
             at=at,
             seq=seq,
         )
     )
 
 
-def history(session: Session, subject_ids: list[str]) -> list[EventView]:
-    rows = session.scalars(select(Event).where(Event.subject_id.in_(subject_ids)).order_by(Event.seq)).all()
+def history(session: Session, subject_id: str) -> list[EventView]:
+    """Events about ``subject_id`` and those related to it (a registration's certificates), in order."""
+    rows = session.scalars(
+        select(Event).where(or_(Event.subject_id == subject_id, Event.related_id == subject_id)).order_by(Event.seq)
+    ).all()
     return [
         EventView(
             r.id,

@@ -210,6 +210,8 @@ class Event(Base):
     from_state: Mapped[str | None] = mapped_column(String(32), nullable=True)
     to_state: Mapped[str | None] = mapped_column(String(32), nullable=True)
     detail: Mapped[str | None] = mapped_column(String(4000), nullable=True)
+    #: The registration a certificate's event belongs to, so that one log shows both.
+    related_id: Mapped[str | None] = mapped_column(String(40), nullable=True, index=True)
     at: Mapped[datetime] = mapped_column(UtcDateTime)
     #: Insertion order, to list events in the order they happened even within one instant.
     seq: Mapped[int] = mapped_column(BigInteger, index=True)

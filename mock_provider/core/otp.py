@@ -1,5 +1,8 @@
 """One-time SMS codes: six digits, valid 30 minutes, single use, locked after 5 wrong tries, resend cooldown.
 
+A guesser gets 5 tries per code, one new code per cooldown, and at most ``MAX_CODES`` codes per registration
+(then the request must be cancelled and started again): at most 50 guesses out of a million, slowly.
+
 Codes are never stored in clear: a row keeps an HMAC-SHA256 of (registration, purpose, code) under a key derived
 from the mock's secret, and a submitted code is compared in constant time. Issuing a new code supersedes the
 previous one. A wrong try is counted even though the call fails: :func:`verify` returns an outcome instead of
@@ -14,12 +17,15 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mock_provider.core.errors import InvalidInput, Locked, MockError, RateLimited
 from mock_provider.core.ids import new_id
 from mock_provider.core.models import OneTimePassword
+
+#: Codes one registration may be sent for one purpose, whatever happened to them.
+MAX_CODES = 10
 
 
 @dataclass(frozen=True)
@@ -75,11 +81,21 @@ def issue(
     phone_number: str,
     now: datetime,
 ) -> IssuedCode:
-    """Make a new code (superseding the previous one), unless the previous one is too recent."""
+    """Make a new code (superseding the previous one), unless the previous one is too recent or too many were sent."""
+    sent = session.scalar(
+        select(func.count(OneTimePassword.id)).where(
+            OneTimePassword.registration_id == registration_id, OneTimePassword.purpose == purpose
+        )
+    )
+    if (sent or 0) >= MAX_CODES:
+        raise Locked(
+            f"{MAX_CODES} codes were sent for this request: cancel it and start a new one",
+            code="otp_code_limit_reached",
+        )
     previous = _current(session, registration_id, purpose)
     if previous is not None:
         available = previous.created_at + policy.resend_cooldown
-        if now < available and previous.locked_at is None:
+        if now < available:
             wait = max(1, int((available - now).total_seconds()))
             raise RateLimited(
                 f"a code was sent less than {int(policy.resend_cooldown.total_seconds())} seconds ago",

@@ -857,6 +857,7 @@ class Registrations:
                 action="revoked",
                 at=now,
                 detail={"reason": "superseded", "registration": reg.id, "report": detail.strip()[:500]},
+                related_id=reg.id,
             )
             self._issue(session, reg, now, action="reissued")
             return self._view(session, reg)
@@ -872,8 +873,7 @@ class Registrations:
     def event_log(self, registration_id: str) -> list[dict[str, Any]]:
         with self.db.transaction() as session:
             reg = self._load(session, registration_id)
-            ids = [reg.id] + [e for e in self._certificate_ids(session, reg)]
-            return [e.as_json() for e in events.history(session, ids)]
+            return [e.as_json() for e in events.history(session, reg.id)]
 
     # ==============================================================================================================
     # review (step 5)
@@ -1003,6 +1003,7 @@ class Registrations:
             action="issued",
             at=now,
             detail={"registration": reg.id, "level": reg.level, "serial": format(record.serial, "x")},
+            related_id=reg.id,
         )
         if reg.state != CERTIFICATE_ISSUED:
             self._move(session, reg, CERTIFICATE_ISSUED, actor=actor, action=action, now=now)
@@ -1115,14 +1116,6 @@ class Registrations:
                 .where(Membership.role == "expert-comptable")
             ).all()
         )
-
-    def _certificate_ids(self, session: Session, reg: TrustRegistration) -> list[str]:
-        from mock_provider.core.models import Event
-
-        ids = session.scalars(
-            select(Event.subject_id).where(Event.subject_type == "certificate", Event.detail.contains(reg.id))
-        ).all()
-        return list(dict.fromkeys(ids))
 
     def _view(self, session: Session, reg: TrustRegistration) -> dict[str, Any]:
         view: dict[str, Any] = {

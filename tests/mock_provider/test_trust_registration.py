@@ -259,7 +259,7 @@ def test_signing_records_the_agreement_and_goes_to_review(client: FlaskClient, a
     assert ("approved", "pending_validation", "certificate_issued") in actions
 
 
-def test_wrong_code_counts_and_locks_after_five(client: FlaskClient) -> None:
+def test_wrong_code_counts_and_locks_after_five(client: FlaskClient, clock: ManualClock) -> None:
     reg = walk_to_documents(client)
     consent(client, reg)
     right = latest_otp(client)
@@ -270,13 +270,11 @@ def test_wrong_code_counts_and_locks_after_five(client: FlaskClient) -> None:
     problem(sign(client, reg, wrong), 423, "otp_locked")
     problem(sign(client, reg, right), 423, "otp_locked")  # even the right code, once locked
     assert state_of(client, reg) == "documents_submitted"
-    # A new code may be asked at once after a lock, and works.
-    assert (
-        client.post(
-            f"/trust/v1/registrations/{reg['id']}/agreement/resend", headers=applicant(reg["session_token"])
-        ).status_code
-        == 200
-    )
+    # A new code comes after the cooldown, and works.
+    resend = f"/trust/v1/registrations/{reg['id']}/agreement/resend"
+    problem(client.post(resend, headers=applicant(reg["session_token"])), 429, "otp_resend_too_soon")
+    clock.advance(timedelta(seconds=60))
+    assert client.post(resend, headers=applicant(reg["session_token"])).status_code == 200
     assert sign(client, reg, latest_otp(client)).status_code == 200
 
 
@@ -352,3 +350,27 @@ def test_cancel_before_signing_only(client: FlaskClient) -> None:
         "registration_not_cancellable",
     )
     assert state_of(client, signed) == "certificate_issued"
+
+
+def test_at_most_ten_codes_per_request(client: FlaskClient, clock: ManualClock) -> None:
+    reg = walk_to_documents(client)
+    consent(client, reg)
+    resend = f"/trust/v1/registrations/{reg['id']}/agreement/resend"
+    for _ in range(9):
+        clock.advance(timedelta(seconds=60))
+        assert client.post(resend, headers=applicant(reg["session_token"])).status_code == 200
+    clock.advance(timedelta(seconds=60))
+    problem(client.post(resend, headers=applicant(reg["session_token"])), 423, "otp_code_limit_reached")
+    assert len(client.get("/_mock/outbox", query_string={"channel": "sms"}).json["data"]) == 10
+    assert sign(client, reg, latest_otp(client)).status_code == 200  # the last code sent still works
+
+
+def test_return_url_carries_the_outcome(client: FlaskClient) -> None:
+    reg = create_registration(client, redirect_url="https://integrator.example.com/back?x=1")
+    view = client.get(f"/trust/v1/registrations/{reg['id']}", headers=applicant(reg["session_token"])).json
+    assert "return_url" not in view
+    client.post(f"/trust/v1/registrations/{reg['id']}/cancel", headers=applicant(reg["session_token"]))
+    view = client.get(f"/trust/v1/registrations/{reg['id']}", headers=applicant(reg["session_token"])).json
+    assert (
+        view["return_url"] == f"https://integrator.example.com/back?x=1&registration_id={reg['id']}&outcome=cancelled"
+    )

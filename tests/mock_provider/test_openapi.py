@@ -1,0 +1,396 @@
+"""``GET /openapi.json``: a valid OpenAPI 3.1 document, true to the routes and to the answers of a real walk."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from jsonschema import Draft202012Validator
+from openapi_spec_validator import validate
+from openapi_spec_validator.validation import OpenAPIV31SpecValidator
+from referencing import Registry
+from referencing.jsonschema import DRAFT202012
+from werkzeug.test import TestResponse
+
+from mock_provider import create_app
+from mock_provider.app import services_of
+from mock_provider.core.clock import ManualClock
+from tests.conftest import PUBLIC_BASE_URL, memory_config
+from tests.mock_provider.registration_helpers import (
+    OPERATOR_HEADERS,
+    applicant,
+    bearer,
+    consent,
+    create_registration,
+    latest_otp,
+    sign,
+    sso_login,
+    submit_identity,
+    upload,
+)
+
+PREFIXES = ("/platform/api/v1", "/trust/v1", "/_mock")
+HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
+SPEC_URI = "urn:jesign:openapi"
+
+
+def _template(rule: str) -> str:
+    """A Flask rule as an OpenAPI path template: ``<name>`` and ``<conv:name>`` become ``{name}``."""
+    return re.sub(r"<(?:[^<>:]+:)?([^<>]+)>", r"{\1}", rule)
+
+
+def routes(app: Flask) -> set[tuple[str, str]]:
+    found = set()
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith(PREFIXES):
+            for method in (rule.methods or set()) - {"HEAD", "OPTIONS"}:
+                found.add((method.lower(), _template(rule.rule)))
+    return found
+
+
+def documented(spec: dict[str, Any]) -> set[tuple[str, str]]:
+    return {(method, path) for path, item in spec["paths"].items() for method in item if method in HTTP_METHODS}
+
+
+def served(client: FlaskClient) -> dict[str, Any]:
+    response = client.get("/openapi.json")
+    assert response.status_code == 200
+    assert response.mimetype == "application/json"
+    spec: dict[str, Any] = response.json
+    return spec
+
+
+class Contract:
+    """Checks answers against the document: the status is documented, the body matches its schema."""
+
+    def __init__(self, app: Flask, spec: dict[str, Any]) -> None:
+        self.spec = spec
+        self.adapter = app.url_map.bind("localhost")
+        self.registry: Registry[Any] = Registry().with_resource(SPEC_URI, DRAFT202012.create_resource(spec))
+        self.seen: set[tuple[str, str, int]] = set()
+
+    def check(self, response: TestResponse, *, default: bool = False) -> TestResponse:
+        """Check one answer; with ``default``, a status not listed may fall to the ``default`` response."""
+        method = response.request.method.lower()
+        rule, _ = self.adapter.match(response.request.path, method=method.upper(), return_rule=True)
+        path = _template(rule.rule)
+        status = response.status_code
+        operation = self.spec["paths"][path][method]
+        key = str(status)
+        if key not in operation["responses"] and default:
+            key = "default"
+        assert key in operation["responses"], f"{method.upper()} {path}: {status} is not documented"
+        pointer = f"/paths/{_escape(path)}/{method}/responses/{key}"
+        answer = operation["responses"][key]
+        if "$ref" in answer:
+            pointer = answer["$ref"].removeprefix("#")
+            answer = self._resolve(pointer)
+        content = answer.get("content")
+        if content is None:
+            assert response.get_data() == b"", f"{method.upper()} {path}: {status} has an undocumented body"
+        else:
+            assert response.mimetype in content, f"{method.upper()} {path}: {status} as {response.mimetype}"
+            if status >= 400:
+                assert response.mimetype == "application/problem+json"
+            schema_pointer = f"{pointer}/content/{_escape(response.mimetype)}/schema"
+            validator = Draft202012Validator(
+                {"$ref": f"{SPEC_URI}#{schema_pointer}"},
+                registry=self.registry,
+                format_checker=Draft202012Validator.FORMAT_CHECKER,
+            )
+            errors = [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(response.json)]
+            assert not errors, f"{method.upper()} {path} {status}: " + "; ".join(errors)
+        self.seen.add((method, path, status))
+        print("CHECK", method, path, status, response.json if status >= 400 else "")
+        return response
+
+    def _resolve(self, pointer: str) -> dict[str, Any]:
+        node: Any = self.spec
+        for part in pointer.strip("/").split("/"):
+            node = node[part.replace("~1", "/").replace("~0", "~")]
+        assert isinstance(node, dict)
+        return node
+
+
+def _escape(segment: str) -> str:
+    return segment.replace("~", "~0").replace("/", "~1")
+
+
+# -- the document ------------------------------------------------------------------------------------------------
+
+
+def test_the_document_is_valid_openapi_3_1(client: FlaskClient) -> None:
+    spec = served(client)
+    validate(spec, cls=OpenAPIV31SpecValidator)
+    assert spec["openapi"].startswith("3.1.")
+    assert spec["servers"] == [{"url": PUBLIC_BASE_URL, "description": "This mock provider (TEST ONLY)."}]
+    assert {"ssoBearer", "registrationSession", "operatorBasic"} <= set(spec["components"]["securitySchemes"])
+    assert {t["name"] for t in spec["tags"]} == {"platform", "trust", "control"}
+
+
+def test_every_route_is_documented_and_every_documented_operation_is_a_route(app: Flask, client: FlaskClient) -> None:
+    spec = served(client)
+    actual, described = routes(app), documented(spec)
+    assert not actual - described, f"routes missing from openapi.yaml: {sorted(actual - described)}"
+    assert not described - actual, f"documented operations that are not routes: {sorted(described - actual)}"
+
+
+def test_every_operation_is_tagged_secured_and_answers_problems(client: FlaskClient) -> None:
+    spec = served(client)
+    ids = []
+    for path, item in spec["paths"].items():
+        party = next(p for p in PREFIXES if path.startswith(p))
+        tag = {"/platform/api/v1": "platform", "/trust/v1": "trust", "/_mock": "control"}[party]
+        for method in set(item) & set(HTTP_METHODS):
+            operation = item[method]
+            ids.append(operation["operationId"])
+            assert operation["tags"] == [tag], path
+            assert operation["summary"], path
+            assert "security" in operation, f"{method} {path}: say who may call it"
+            if tag == "control":
+                assert operation["security"] == []
+            for status, answer in operation["responses"].items():
+                if status == "default" or int(status) >= 400:
+                    ref = answer.get("$ref")
+                    content = spec["components"]["responses"][ref.rsplit("/", 1)[1]] if ref else answer
+                    assert list(content["content"]) == ["application/problem+json"], f"{method} {path} {status}"
+    assert len(ids) == len(set(ids))
+
+
+def test_without_the_control_plane_there_is_no_mock_path(clock: ManualClock) -> None:
+    app = create_app(memory_config(control_plane=False), clock=clock)
+    try:
+        spec = served(app.test_client())
+        validate(spec, cls=OpenAPIV31SpecValidator)
+        assert not [path for path in spec["paths"] if path.startswith("/_mock")]
+        assert "control" not in {t["name"] for t in spec["tags"]}
+        assert routes(app) == documented(spec)
+    finally:
+        services_of(app).close()
+
+
+def test_the_format_checker_checks_instants() -> None:
+    """The walk below relies on date-time formats being checked (rfc3339-validator)."""
+    checker = Draft202012Validator.FORMAT_CHECKER
+    assert checker.conforms("2026-01-02T03:04:05+00:00", "date-time")
+    assert not checker.conforms("2026-01-02 03:04", "date-time")
+
+
+# -- a real walk, every answer checked against the document ---------------------------------------------------------
+
+
+@pytest.fixture
+def manual_app(clock: ManualClock) -> Iterator[Flask]:
+    """Reviews decided through the control plane, so that the review queue and both decisions can be walked."""
+    app = create_app(memory_config(review_mode="manual"), clock=clock)
+    yield app
+    services_of(app).close()
+
+
+def test_a_real_walk_matches_the_document(manual_app: Flask) -> None:
+    client = manual_app.test_client()
+    contract = Contract(manual_app, served(client))
+    check = contract.check
+
+    # -- platform: the person, step 1, step 2 hand-off ------------------------------------------------------------
+    token = sso_login(client, "marie.dupont")
+    auth = bearer(token)
+    check(client.get("/platform/api/v1/me", headers={"Authorization": "Bearer not-a-token"}))
+    me = check(client.get("/platform/api/v1/me", headers=auth)).json
+    assert me is not None
+    assert me["registration_state"] == "authenticated"
+    check(client.get("/platform/api/v1/registration", headers=auth))
+    check(client.get("/platform/api/v1/terms", headers=auth))
+    check(client.post("/platform/api/v1/registration/certificate-request", json={}, headers=auth))  # 409
+    refused = check(
+        client.post(
+            "/platform/api/v1/registration/profile",
+            json={"mobile_number": "0612345678", "family_name": "Durand"},
+            headers=auth,
+        )
+    )
+    assert refused.status_code == 400
+    assert refused.json is not None
+    assert refused.json["errors"][0]["field"] == "family_name"
+    assert check(client.post("/platform/api/v1/registration/profile", data="[]", headers=auth)).status_code == 400
+    profile = {"mobile_number": "06 12 34 56 78"}
+    assert check(client.post("/platform/api/v1/registration/profile", json=profile, headers=auth)).status_code == 200
+    handoff = check(
+        client.post(
+            "/platform/api/v1/registration/certificate-request",
+            json={"level": "qcpnqscd", "redirect_url": "https://app.example.com/back"},
+            headers=auth,
+        )
+    )
+    assert handoff.status_code == 201
+    assert handoff.json is not None
+    mine = {**handoff.json, "phone_number": "+33612345678"}
+    check(client.post("/platform/api/v1/registration/certificate-request", json={}, headers=auth))  # 409 exists
+    check(client.post("/platform/api/v1/registration/profile", json=profile, headers=auth))  # 409 in progress
+
+    # -- trust: operator ------------------------------------------------------------------------------------------
+    check(client.post("/trust/v1/registrations", json={"email": "x@example.com"}))  # 401
+    invalid = check(client.post("/trust/v1/registrations", json={"level": "qcp"}, headers=OPERATOR_HEADERS))
+    assert invalid.status_code == 400
+    assert invalid.json is not None
+    assert invalid.json["errors"]
+    body = {"email": "paul.leroy@cabinet-lefevre.example.com", "level": "lcp", "phone_number": "+33687654321"}
+    created = check(client.post("/trust/v1/registrations", json=body, headers=OPERATOR_HEADERS))
+    assert created.status_code == 201
+    assert created.json is not None
+    other = {**created.json, "phone_number": body["phone_number"]}
+    check(client.get("/trust/v1/accounts/match", headers=OPERATOR_HEADERS))  # 400
+    check(client.get("/trust/v1/accounts/match", query_string={"email": body["email"]}, headers=OPERATOR_HEADERS))  # 404
+
+    # -- trust: applicant, steps 2 to 4 ---------------------------------------------------------------------------
+    reg_path = f"/trust/v1/registrations/{mine['id']}"
+    as_mine = applicant(mine["session_token"])
+    check(client.get(reg_path, headers=applicant(other["session_token"])))  # 404: not its own
+    check(client.get(reg_path, headers=as_mine))
+    check(client.post(f"{reg_path}/cancel", headers=as_mine))
+    check(submit_identity(client, mine, birth_date="", accept_terms=False))  # 400 with errors
+    check(submit_identity(client, mine))
+    check(client.post(f"{reg_path}/agreement/resend", headers=as_mine))  # 409 wrong state
+    check(upload(client, mine, with_back=False))  # 400 back missing
+    check(upload(client, mine))
+    check(client.get(f"{reg_path}/agreement", headers=as_mine))
+    check(client.get(f"{reg_path}/certificate", headers=as_mine))  # 404 not issued
+    check(client.post(f"{reg_path}/agreement/sign", json={"otp": "123456"}, headers=as_mine))  # 409 no consent
+    check(client.post(f"{reg_path}/agreement/consent", json={"accept": False}, headers=as_mine))  # 400
+    check(client.post(f"{reg_path}/agreement/consent", json={"accept": True, "version": "0"}, headers=as_mine))
+    check(consent(client, mine))
+    check(client.post(f"{reg_path}/agreement/resend", headers=as_mine))  # 429 cooldown
+    code = latest_otp(client, mine["phone_number"])
+    wrong = "000000" if code != "000000" else "111111"
+    refused = check(sign(client, mine, wrong))
+    assert refused.status_code == 400
+    assert refused.json is not None
+    assert refused.json["attempts_remaining"] == 4
+    check(sign(client, mine, "12ab"))  # 400 malformed
+    assert check(sign(client, mine, code)).status_code == 200
+    check(client.post(f"{reg_path}/cancel", headers=as_mine))  # 409 not cancellable
+
+    # the other registration: locked after five wrong codes, then rejected by the review
+    other_path = f"/trust/v1/registrations/{other['id']}"
+    check(submit_identity(client, other))
+    check(upload(client, other))
+    check(consent(client, other))
+    other_code = latest_otp(client, other["phone_number"])
+    other_wrong = "000000" if other_code != "000000" else "111111"
+    statuses = [check(sign(client, other, other_wrong)).status_code for _ in range(5)]
+    assert statuses == [400, 400, 400, 400, 423]
+    check(client.get(f"{other_path}/events", headers=applicant(other["session_token"])))
+
+    # -- control plane: review queue, decisions -------------------------------------------------------------------
+    check(client.get("/_mock/reviews"))
+    check(client.post("/_mock/reviews/reg_nope/approve"))  # 404
+    check(client.post(f"/_mock/reviews/{other['id']}/approve"))  # 409 wrong state
+    assert check(client.post(f"/_mock/reviews/{mine['id']}/reject", json={"reason": "?"})).status_code == 400
+    assert check(client.post(f"/_mock/reviews/{mine['id']}/approve")).status_code == 200
+    issued = check(client.get(reg_path, headers=as_mine)).json
+    assert issued is not None
+    assert issued["state"] == "certificate_issued"
+    assert "return_url" in issued
+    check(client.get(f"{reg_path}/certificate", headers=as_mine))
+    check(client.post(f"{reg_path}/certificate/report-error", json={}, headers=as_mine))  # 400
+    check(client.post(f"{reg_path}/certificate/report-error", json={"detail": "typo"}, headers=as_mine))
+    check(client.get(f"{reg_path}/events", headers=as_mine))
+    check(client.get("/trust/v1/accounts/match", query_string={"email": me["email"]}, headers=OPERATOR_HEADERS))
+
+    # a third registration, rejected through the queue
+    third = create_registration(client, "sophie.lambert@cabinet-lefevre.example.com", phone_number="+33611112222")
+    assert submit_identity(client, third).status_code == 200
+    assert upload(client, third).status_code == 200
+    assert consent(client, third).status_code == 200
+    assert sign(client, third, latest_otp(client, third["phone_number"])).status_code == 200
+    rejected = check(client.post(f"/_mock/reviews/{third['id']}/reject", json={"reason": "document_expired"}))
+    assert rejected.status_code == 200
+    check(client.post(f"/_mock/reviews/{third['id']}/reject", json={"reason": "document_expired"}))  # 409
+
+    # -- platform: step 6 and delegations -------------------------------------------------------------------------
+    terms = check(client.get("/platform/api/v1/terms", headers=auth)).json
+    assert terms is not None
+    versions = {"cgu_version": terms["cgu"]["version"], "privacy_policy_version": terms["privacy_policy"]["version"]}
+    check(client.post("/platform/api/v1/registration/terms", json={**versions, "cgu_version": "1999"}, headers=auth))
+    check(client.post("/platform/api/v1/registration/terms", json={"firms": "all"}, headers=auth))  # 400
+    unticked = {**versions, "firms": [{"firm_id": "frm_ecma", "cgu_accepted": True}]}
+    assert check(client.post("/platform/api/v1/registration/terms", json=unticked, headers=auth)).json["errors"]
+    foreign = {**versions, "firms": [{"firm_id": "frm_lefevre", "cgu_accepted": True}]}
+    check(client.post("/platform/api/v1/registration/terms", json=foreign, headers=auth))  # 404
+    firms = [{"firm_id": "frm_ecma", "cgu_accepted": True, "privacy_policy_accepted": True}]
+    accepted = check(client.post("/platform/api/v1/registration/terms", json={**versions, "firms": firms}, headers=auth))
+    assert accepted.json is not None
+    assert accepted.json["state"] == "active"
+    check(client.get("/platform/api/v1/registration", headers=auth))
+    check(client.get("/platform/api/v1/me", headers=auth))
+
+    delegations = "/platform/api/v1/firms/frm_ecma/delegations"
+    check(client.get(delegations, headers=auth))
+    check(client.get("/platform/api/v1/firms/frm_lefevre/delegations", headers=auth))  # 404
+    check(client.get(delegations, headers=bearer(sso_login(client, "luc.martin"))))  # 403
+    check(client.post(delegations, json={"user_id": "usr_chloe_bernard", "kind": "sing"}, headers=auth))  # 400
+    check(client.post(delegations, json={"user_id": "usr_nobody", "kind": "seal"}, headers=auth))  # 404
+    granted = check(client.post(delegations, json={"user_id": "usr_chloe_bernard", "kind": "seal"}, headers=auth))
+    assert granted.status_code == 201
+    assert granted.json is not None
+    check(client.post(delegations, json={"user_id": "usr_chloe_bernard", "kind": "seal"}, headers=auth))  # 409
+    check(client.delete(f"{delegations}/{granted.json['id']}", headers=auth))
+    check(client.delete(f"{delegations}/{granted.json['id']}", headers=auth))  # 404
+
+    # -- control plane: outbox, clock, scenarios, history, certificates, reset ------------------------------------
+    check(client.get("/_mock/outbox"))
+    check(client.get("/_mock/outbox", query_string={"channel": "email", "limit": 2}))
+    check(client.get("/_mock/outbox", query_string={"limit": 0}))  # 400
+    check(client.get("/_mock/outbox/otp", query_string={"phone_number": mine["phone_number"]}))
+    check(client.get("/_mock/outbox/otp", query_string={"phone_number": "+33600000000"}))  # 404
+    check(client.get("/_mock/clock"))
+    check(client.post("/_mock/clock", json={"now": "2030-01-01T00:00:00"}))  # 400: no timezone
+    now = datetime.now(UTC).replace(microsecond=0).isoformat()
+    check(client.post("/_mock/clock", json={"now": now, "frozen": True}))
+    check(client.post("/_mock/clock/advance", json={"seconds": "60"}))  # 400
+    check(client.post("/_mock/clock/advance", json={"seconds": 60}))
+    check(client.get("/_mock/registrations"))
+    check(client.get(f"/_mock/registrations/{mine['id']}/events"))
+    check(client.get("/_mock/registrations/reg_nope/events"))  # 404
+    check(client.post("/_mock/scenarios", json={"kind": "route_error"}))  # 400
+    check(client.post("/_mock/scenarios", json={"kind": "route_error", "target": "GET /platform/api/v1/me"}))
+    check(client.get("/_mock/scenarios"))
+    injected = check(client.get("/platform/api/v1/me", headers=auth), default=True)
+    assert injected.status_code == 503
+    check(client.post("/_mock/scenarios", json={"kind": "sms_undelivered"}))
+    check(client.delete("/_mock/scenarios"))
+    check(client.get("/_mock/requests", query_string={"limit": 5}))
+    certificates = check(client.get("/_mock/certificates")).json
+    assert certificates is not None
+    certificate_id = certificates["data"][0]["id"]
+    check(client.post("/_mock/certificates/crt_nope/revoke"))  # 404
+    check(client.post(f"/_mock/certificates/{certificate_id}/revoke", json={"reason": "bad"}))  # 400
+    check(client.post(f"/_mock/certificates/{certificate_id}/revoke", json={"reason": "key_compromise"}))
+    check(client.post(f"/_mock/certificates/{certificate_id}/revoke"))  # 409
+    check(client.post("/_mock/reset"))
+
+    # Every operation answered at least once, and the answers the brief names were among those checked.
+    operations = {(method, path) for method, path, _ in contract.seen}
+    assert operations == documented(contract.spec), sorted(documented(contract.spec) - operations)
+    for expected in [
+        ("get", "/trust/v1/registrations/{registration_id}", 200),
+        ("post", "/trust/v1/registrations/{registration_id}/identity", 400),
+        ("post", "/trust/v1/registrations", 400),
+        ("get", "/trust/v1/registrations/{registration_id}", 404),
+        ("post", "/trust/v1/registrations/{registration_id}/cancel", 409),
+        ("post", "/trust/v1/registrations/{registration_id}/agreement/sign", 423),
+        ("post", "/trust/v1/registrations/{registration_id}/agreement/resend", 429),
+        ("get", "/platform/api/v1/registration", 200),
+        ("get", "/platform/api/v1/me", 200),
+        ("get", "/platform/api/v1/me", 401),
+        ("post", "/platform/api/v1/firms/{firm_id}/delegations", 201),
+        ("get", "/_mock/outbox", 200),
+        ("get", "/_mock/clock", 200),
+        ("post", "/_mock/scenarios", 201),
+    ]:
+        assert expected in contract.seen, expected

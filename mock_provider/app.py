@@ -35,7 +35,8 @@ def create_app(config: MockConfig | Mapping[str, Any] | None = None, *, clock: C
 
     ``config`` is a :class:`MockConfig`, or a mapping of overrides applied on top of the defaults, the file
     named by ``JESIGN_MOCK_CONFIG`` and ``JESIGN_MOCK_*`` variables. ``clock`` replaces the default
-    :class:`~mock_provider.core.clock.ManualClock`.
+    :class:`~mock_provider.core.clock.StoredClock` (kept in the database, shared by worker processes); tests pass
+    a :class:`~mock_provider.core.clock.ManualClock`.
     """
     if not isinstance(config, MockConfig):
         config = load_config(config)

@@ -106,6 +106,8 @@ class MockConfig:
             raise ConfigError("workers and threads must be at least 1")
         if self.review_mode not in ("auto", "manual"):
             raise ConfigError("review_mode must be auto or manual")
+        if self.review_mode == "manual" and not self.control_plane:
+            raise ConfigError("review_mode manual needs the control plane, where reviews are decided")
         if self.review_delay_seconds < 0 or self.otp_validity_seconds < 1 or self.otp_max_attempts < 1:
             raise ConfigError("review delay, OTP validity and attempts must be positive")
         if self.secret_key is not None and len(self.secret_key.encode()) < 16:

@@ -48,7 +48,11 @@ def basic_credentials() -> tuple[str, str]:
     try:
         client_id, _, secret = base64.b64decode(encoded.strip(), validate=True).decode().partition(":")
     except (binascii.Error, UnicodeDecodeError) as exc:
-        raise Unauthenticated("malformed Basic credentials", code="operator_authentication_required") from exc
+        raise Unauthenticated(
+            "malformed Basic credentials",
+            code="operator_authentication_required",
+            headers={"WWW-Authenticate": 'Basic realm="trust"'},
+        ) from exc
     return client_id, secret
 
 

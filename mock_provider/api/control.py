@@ -38,6 +38,8 @@ def list_outbox() -> Response:
 @bp.get("/outbox/otp")
 def latest_otp() -> Response:
     phone = request.args.get("phone_number", "")
+    if not phone:
+        raise InvalidInput("give the phone_number", code="invalid_query")
     with services().db.transaction() as session:
         message = outbox.latest_otp(session, phone)
     if message is None:
@@ -53,6 +55,8 @@ def read_clock() -> Response:
 @bp.post("/clock")
 def set_clock() -> Response:
     body = json_body()
+    if not isinstance(body.get("frozen", False), bool):
+        raise InvalidInput("frozen must be true or false", code="invalid_clock")
     raw = body.get("now")
     try:
         instant = ensure_utc(datetime.fromisoformat(str(raw)))

@@ -55,10 +55,10 @@ def start_certificate_request() -> Response:
             raise InvalidInput(f"{name} must be a string", code="invalid_registration")
     if redirect_url is not None and not isinstance(redirect_url, str):
         raise InvalidInput("redirect_url must be a string", code="invalid_registration")
-    created = services().registrations.start_certificate_request(
+    handoff, created = services().registrations.start_certificate_request(
         user, level=level, redirect_url=redirect_url, language=language
     )
-    return ok(created, 201)
+    return ok(handoff, 201 if created else 200)
 
 
 @bp.get("/terms")
@@ -71,15 +71,21 @@ def terms() -> Response:
 def accept_terms() -> Response:
     user = _user()
     body = json_body()
-    firms = body.get("firms")
-    if not isinstance(firms, list):
-        raise InvalidInput("firms must be a list", code="terms_not_accepted")
+    errors = [
+        {"field": name, "code": "required", "detail": "the version of the text accepted"}
+        for name in ("cgu_version", "privacy_policy_version")
+        if not isinstance(body.get(name), str) or not body[name]
+    ]
+    if not isinstance(body.get("firms"), list):
+        errors.append({"field": "firms", "code": "required", "detail": "a non-empty list"})
+    if errors:
+        raise InvalidInput("firms, cgu_version and privacy_policy_version are required", errors=errors)
     return ok(
         services().registrations.accept_terms(
             user,
-            firms=firms,
-            cgu_version=str(body.get("cgu_version", "")),
-            privacy_policy_version=str(body.get("privacy_policy_version", "")),
+            firms=body["firms"],
+            cgu_version=body["cgu_version"],
+            privacy_policy_version=body["privacy_policy_version"],
         )
     )
 

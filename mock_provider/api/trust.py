@@ -57,13 +57,20 @@ def create_registration() -> Response:
         fields[name] = value
     redirect_url = body.get("redirect_url")
     language = body.get("language", "fr")
+    for name, value in (("redirect_url", redirect_url), ("language", language)):
+        if value is not None and not isinstance(value, str):
+            raise InvalidInput(
+                f"{name} must be a string",
+                code="invalid_registration",
+                errors=[{"field": name, "code": "invalid_type", "detail": "a string"}],
+            )
     created = services().registrations.create_registration(
         operator=operator,
         email=fields["email"],
         level=fields["level"],
         phone_number=fields["phone_number"],
-        redirect_url=redirect_url if isinstance(redirect_url, str) else None,
-        language=language if isinstance(language, str) else "",
+        redirect_url=redirect_url,
+        language=language,
     )
     return ok(created, 201)
 

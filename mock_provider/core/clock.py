@@ -1,6 +1,6 @@
 """The one clock that everything time-dependent in the mock reads.
 
-OCSP, CRLs, the TSA, certificate validity and (in later steps) OTP expiry and review deadlines all take the
+OCSP, CRLs, the TSA, certificate validity, SMS code expiry, review delays and the 48-hour window all take the
 current instant from a :class:`Clock`, never from :func:`datetime.now` directly, so that tests and the control
 plane can move time for every party at once.
 """

@@ -75,6 +75,18 @@ NEXT_ACTION = {
     ACTIVE: None,
 }
 
+#: What the applicant does next at the trust provider, by registration state.
+TRUST_NEXT_ACTION = {
+    CREATED: "submit_identity",
+    IDENTITY_SUBMITTED: "upload_identity_document",
+    DOCUMENTS_SUBMITTED: "sign_subscription_agreement",
+    AGREEMENT_SIGNED: "wait_for_review",
+    PENDING_VALIDATION: "wait_for_review",
+    CERTIFICATE_ISSUED: "return_to_platform",
+    REJECTED: "return_to_platform",
+    CANCELLED: None,
+}
+
 #: The guide's own message when the birth date or a consent is missing (step 2).
 IDENTITY_INCOMPLETE_MESSAGE = "Vous devez saisir votre date de naissance puis cocher les cases."
 READ_ONLY_MESSAGE = (
@@ -183,9 +195,12 @@ class Registrations:
             account = session.get(PlatformAccount, user_id)
             trust = self._trust_of(session, account)
             state = self._platform_state(account, trust)
+            next_action = NEXT_ACTION.get(state)
+            if trust is not None and trust.state in CANCELLABLE:
+                next_action = TRUST_NEXT_ACTION[trust.state]  # at the trust provider, reached through the hand-off
             return {
                 "state": state,
-                "next_action": NEXT_ACTION.get(state),
+                "next_action": next_action,
                 "profile": self._profile(session, user, account),
                 "certificate_request": self._trust_summary(trust) if trust else None,
                 "active_firms": self._active_firm_ids(session, user_id),
@@ -271,14 +286,31 @@ class Registrations:
 
     def start_certificate_request(
         self, user_id: str, *, level: str = "qcpnqscd", redirect_url: str | None = None, language: str = "fr"
-    ) -> dict[str, Any]:
-        """Step 2 hand-off: the platform creates the trust provider's registration and sends the person there."""
+    ) -> tuple[dict[str, Any], bool]:
+        """Step 2 hand-off: the platform creates the trust provider's registration and sends the person there.
+
+        While a request is still under way before its agreement is signed, the same call resumes it: the trust
+        provider gives that registration a fresh session (the previous token stops working), so that a person who
+        lost the page can go on. Answers (hand-off, created).
+        """
         with self.db.transaction() as session:
             user = accounts.get_user(session, user_id)
             account = session.get(PlatformAccount, user_id, with_for_update=True)
             if account is None or account.profile_confirmed_at is None or account.mobile_number is None:
                 raise Conflict("confirm the profile first (step 1)", code="profile_not_confirmed")
             current = self._trust_of(session, account)
+            if current is not None and current.state in CANCELLABLE:
+                token = secrets.token_urlsafe(32)
+                current.session_token_hash = _token_hash(token)
+                events.record(
+                    session,
+                    subject_type="registration",
+                    subject_id=current.id,
+                    actor=user_id,
+                    action="session_renewed",
+                    at=self._now(),
+                )
+                return self._handoff_view(current, token), False
             if current is not None and current.state not in (REJECTED, CANCELLED):
                 raise Conflict(f"a certificate request is already {current.state}", code="certificate_request_exists")
             created, token = self._create_registration(
@@ -293,25 +325,33 @@ class Registrations:
             )
             account.trust_registration_id = created.id
             view = self._handoff_view(created, token)
-        return view
+        return view, True
 
     def accept_terms(
         self, user_id: str, *, firms: list[dict[str, Any]], cgu_version: str, privacy_policy_version: str
     ) -> dict[str, Any]:
         """Step 6, "validation des CGU et RGPD": both boxes for each firm; opens the service to those firms."""
+        if not isinstance(firms, list) or not firms:
+            raise InvalidInput(
+                "name at least one firm",
+                code="invalid_input",
+                errors=[{"field": "firms", "code": "required", "detail": "a non-empty list"}],
+            )
         self.settle()
         with self.db.transaction() as session:
             account = session.get(PlatformAccount, user_id, with_for_update=True)
             trust = self._trust_of(session, account)
             if account is None or trust is None or trust.state != CERTIFICATE_ISSUED:
-                raise Conflict("the certificate must be issued first (step 5)", code="certificate_not_issued")
+                raise Conflict(
+                    "the terms come once the certificate is issued (step 5)",
+                    code="registration_wrong_state",
+                    extra={"state": self._platform_state(account, trust)},
+                )
             if cgu_version != CGU.version or privacy_policy_version != PRIVACY_POLICY.version:
                 raise Conflict(
                     f"the current versions are CGU {CGU.version} and privacy policy {PRIVACY_POLICY.version}",
                     code="terms_version_outdated",
                 )
-            if not isinstance(firms, list) or not firms:
-                raise InvalidInput("name at least one firm", code="terms_not_accepted")
             member_of = {f.id for f in accounts.firms_of(session, user_id)}
             errors = []
             for index, entry in enumerate(firms):
@@ -934,6 +974,18 @@ class Registrations:
             now=now,
             detail={"review_due_at": reg.review_due_at.isoformat() if reg.review_due_at else None},
         )
+        outbox.send(
+            session,
+            channel="email",
+            recipient=reg.applicant_email,
+            subject="Demande en cours de traitement",
+            body=(
+                f"Bonjour {reg.given_name} {reg.family_name},\n\nVotre demande de certificat est en cours de "
+                "traitement par le tiers de confiance. Cela peut prendre jusqu'à 24 heures."
+            ),
+            related_id=reg.id,
+            at=now,
+        )
         if reg.review_due_at is not None and reg.review_due_at <= now:
             self._auto_decide(session, reg, now)
 
@@ -1121,7 +1173,7 @@ class Registrations:
         view: dict[str, Any] = {
             "id": reg.id,
             "state": reg.state,
-            "next_action": NEXT_ACTION.get(reg.state),
+            "next_action": TRUST_NEXT_ACTION[reg.state],
             "level": reg.level,
             "language": reg.language,
             "applicant": {

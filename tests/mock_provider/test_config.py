@@ -59,3 +59,8 @@ def test_unreadable_file_is_a_config_error(tmp_path: Path) -> None:
         load_config(config_file=bad, environ={})
     with pytest.raises(ConfigError, match="cannot read"):
         load_config(config_file=tmp_path / "missing.toml", environ={})
+
+
+def test_manual_review_needs_the_control_plane() -> None:
+    with pytest.raises(ConfigError, match="control plane"):
+        load_config({"review_mode": "manual", "control_plane": False}, environ={})

@@ -126,11 +126,15 @@ def test_handoff_needs_a_confirmed_profile_and_happens_once(client: FlaskClient)
     assert created["state"] == "created"
     assert created["level"] == "qcpnqscd"
     assert "session=" in created["url"]
-    problem(
-        client.post("/platform/api/v1/registration/certificate-request", json={}, headers=bearer(token)),
-        409,
-        "certificate_request_exists",
-    )
+    assert status(client, token)["next_action"] == "submit_identity"
+    # Lost the page? The same call resumes the request with a fresh session; the old token stops working.
+    resumed = client.post("/platform/api/v1/registration/certificate-request", json={}, headers=bearer(token))
+    assert resumed.status_code == 200
+    assert resumed.json["id"] == created["id"]
+    old = client.get(f"/trust/v1/registrations/{created['id']}", headers=bearer(created["session_token"]))
+    problem(old, 404, "registration_not_found")
+    fresh = bearer(resumed.json["session_token"])
+    assert client.get(f"/trust/v1/registrations/{created['id']}", headers=fresh).status_code == 200
     problem(
         client.post(
             "/platform/api/v1/registration/profile", json={"mobile_number": "0712345678"}, headers=bearer(token)
@@ -155,15 +159,30 @@ def test_terms_per_firm_open_the_service(client: FlaskClient) -> None:
     problem(
         client.post(
             "/platform/api/v1/registration/terms",
-            json={"firms": [], "cgu_version": "2026-01", "privacy_policy_version": "2026-01"},
+            json={
+                "firms": [{"firm_id": "frm_ecma", "cgu_accepted": True, "privacy_policy_accepted": True}],
+                "cgu_version": "2026-01",
+                "privacy_policy_version": "2026-01",
+            },
             headers=bearer(token),
         ),
         409,
-        "certificate_not_issued",
+        "registration_wrong_state",
     )
     _issue_certificate(client, token)
     assert status(client, token)["state"] == "certificate_issued"
+    problem(
+        client.post("/platform/api/v1/registration/certificate-request", json={}, headers=bearer(token)),
+        409,
+        "certificate_request_exists",
+    )
     terms = client.get("/platform/api/v1/terms", headers=bearer(token)).json
+    missing = problem(
+        client.post("/platform/api/v1/registration/terms", json={"firms": "frm_ecma"}, headers=bearer(token)),
+        400,
+        "invalid_input",
+    )
+    assert {e["field"] for e in missing["errors"]} == {"cgu_version", "privacy_policy_version", "firms"}
     versions = {"cgu_version": terms["cgu"]["version"], "privacy_policy_version": terms["privacy_policy"]["version"]}
     path = "/platform/api/v1/registration/terms"
     body = problem(

@@ -49,6 +49,8 @@ def test_manual_review_queue_approve(manual_app: Flask) -> None:
     assert [r["id"] for r in queue] == [reg["id"]]
     assert queue[0]["state"] == "pending_validation"
     assert queue[0]["review_due_at"] is None
+    mails = client.get("/_mock/outbox", query_string={"channel": "email", "recipient": MARIE}).json["data"]
+    assert [m["subject"] for m in mails] == ["Demande en cours de traitement"]
     approved = client.post(f"/_mock/reviews/{reg['id']}/approve")
     assert approved.status_code == 200
     assert approved.json["state"] == "certificate_issued"

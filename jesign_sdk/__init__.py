@@ -1,13 +1,107 @@
-"""jesign's SDK: the integrator's client for jesignexpert.com (SSO login, registration, signing, sealing).
+"""jesign's SDK: the integrator's client for jesignexpert.com.
 
-The client itself arrives with the SDK issue; for now the package holds the version and the CLI entry point.
+::
+
+    from jesign_sdk import Client
+
+    client = Client("http://127.0.0.1:8400")          # the mock; a real deployment: endpoints + credentials
+    client.login_with_hint("marie.dupont")             # the mock's non-interactive login
+    print(client.registration.status().next_action)   # "confirm_profile"
+
+The public surface is exactly ``__all__`` (a test pins it).
 """
 
-from importlib.metadata import PackageNotFoundError, version
+from jesign_sdk._client import LOOPBACK_REDIRECT_URI, Client
+from jesign_sdk._errors import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    ConflictError,
+    DocumentRefusedError,
+    IdTokenError,
+    InternalServerError,
+    JesignError,
+    LockedError,
+    NotFoundError,
+    OtpError,
+    OtpExpiredError,
+    OtpInvalidError,
+    OtpLockedError,
+    OtpUnavailableError,
+    PermissionDeniedError,
+    RateLimitError,
+    RegistrationStateError,
+)
+from jesign_sdk._models import (
+    Agreement,
+    CertificateRequest,
+    CodeSent,
+    Delegation,
+    Firm,
+    Handoff,
+    IssuedCertificate,
+    Me,
+    Profile,
+    RegistrationStatus,
+    Tokens,
+    TrustRegistration,
+)
+from jesign_sdk._requestor import Endpoints, RetryPolicy
+from jesign_sdk._version import __version__
+from jesign_sdk.otp import MockOutboxOtpSource, OtpRequest, OtpSource, PromptOtpSource
+from jesign_sdk.resources.registration import Applicant, EnrollmentError, RegistrationRejectedError
+from jesign_sdk.resources.sso import AuthorizationRequest
+from jesign_sdk.resources.trust import DocumentSide, IdentityDocument, TrustBackend
 
-try:
-    __version__ = version("jesign")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree that is not installed
-    __version__ = "0+unknown"
-
-__all__ = ["__version__"]
+__all__ = [
+    "LOOPBACK_REDIRECT_URI",
+    "APIConnectionError",
+    "APIStatusError",
+    "APITimeoutError",
+    "Agreement",
+    "Applicant",
+    "AuthenticationError",
+    "AuthorizationRequest",
+    "BadRequestError",
+    "CertificateRequest",
+    "Client",
+    "CodeSent",
+    "ConflictError",
+    "Delegation",
+    "DocumentRefusedError",
+    "DocumentSide",
+    "Endpoints",
+    "EnrollmentError",
+    "Firm",
+    "Handoff",
+    "IdTokenError",
+    "IdentityDocument",
+    "InternalServerError",
+    "IssuedCertificate",
+    "JesignError",
+    "LockedError",
+    "Me",
+    "MockOutboxOtpSource",
+    "NotFoundError",
+    "OtpError",
+    "OtpExpiredError",
+    "OtpInvalidError",
+    "OtpLockedError",
+    "OtpRequest",
+    "OtpSource",
+    "OtpUnavailableError",
+    "PermissionDeniedError",
+    "Profile",
+    "PromptOtpSource",
+    "RateLimitError",
+    "RegistrationRejectedError",
+    "RegistrationStateError",
+    "RegistrationStatus",
+    "RetryPolicy",
+    "Tokens",
+    "TrustBackend",
+    "TrustRegistration",
+    "__version__",
+]

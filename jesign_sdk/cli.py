@@ -1,11 +1,622 @@
-"""``jesign``: the integrator's command line. Its commands (login, enroll, sign, …) come with the SDK issue."""
+"""``jesign``: the integrator's command line, a thin shell over :class:`~jesign_sdk.Client`.
+
+::
+
+    jesign login                    # the browser, back on a one-shot listener on 127.0.0.1
+    jesign whoami
+    jesign enroll                   # the six steps of the user guide; asks for what it lacks
+    jesign certificate show --pem
+    jesign logout
+
+The login is kept per base URL in the token store (:mod:`jesign_sdk._tokens`), so each command resumes it; an
+access token refreshed on the way is saved back. Human output goes to stdout, progress and prompts to stderr;
+``--json`` puts one JSON document on stdout instead (errors too: ``{"error": {...}}``).
+
+Exit codes: 0 done, 1 the API refused (or any other failure), 2 wrong usage (click's), 3 not logged in or the
+authentication failed, 4 the server could not be reached.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import html
+import json
+import threading
+import webbrowser
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, NoReturn, cast
+from urllib.parse import parse_qs, urlsplit
+
 import click
 
+from jesign_sdk._client import Client
+from jesign_sdk._errors import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    IdTokenError,
+    JesignError,
+    OtpUnavailableError,
+)
+from jesign_sdk._models import IssuedCertificate, RegistrationStatus, Tokens
+from jesign_sdk._tokens import TokenStore
+from jesign_sdk.otp import MockOutboxOtpSource, OtpRequest, OtpSource, PromptOtpSource
+from jesign_sdk.resources.registration import Applicant, EnrollmentError, RegistrationRejectedError
+from jesign_sdk.resources.trust import DocumentSide, IdentityDocument
 
-@click.group()
+__all__ = ["main"]
+
+EXIT_OK, EXIT_API_ERROR, EXIT_USAGE, EXIT_AUTHENTICATION, EXIT_CONNECTION = 0, 1, 2, 3, 4
+DEFAULT_BASE_URL = "http://127.0.0.1:8400"
+LOGIN_TIMEOUT = 300.0
+
+#: Wire codes that mean "log in again" although the status is not 401 (a refresh token refused, say).
+_LOGIN_AGAIN_CODES = frozenset({"invalid_grant", "invalid_token", "login_required", "not_logged_in"})
+
+#: The guide's steps, by the platform's next action: (number, French title).
+_STEPS: dict[str | None, tuple[str, str]] = {
+    "confirm_profile": ("1/6", "Pré-validation des informations Comptexpert"),
+    "start_certificate_request": ("2/6", "Création du certificat : ouverture de la demande"),
+    "submit_identity": ("2/6", "Création du certificat : identité"),
+    "upload_identity_document": ("3/6", "Pièce d'identité recto / verso"),
+    "sign_subscription_agreement": ("4/6", "Signature de l'accord de souscription"),
+    "wait_for_review": ("5/6", "Validation de votre certificat (revue en cours)"),
+    "accept_terms": ("6/6", "Validation des CGU et RGPD"),
+    None: ("6/6", "Enregistrement terminé : le service est ouvert"),
+}
+#: The order of the actions, to tell which inputs the remaining steps still need.
+_ORDER = (
+    "confirm_profile",
+    "start_certificate_request",
+    "submit_identity",
+    "upload_identity_document",
+    "sign_subscription_agreement",
+    "wait_for_review",
+    "accept_terms",
+)
+
+
+class LoginError(JesignError):
+    """The login did not complete on this side (no answer from the browser in time)."""
+
+
+# -- the invocation's state --------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Session:
+    """The global options, the token store, and the client of this invocation (made on first use)."""
+
+    base_url: str
+    client_id: str
+    client_secret: str | None
+    json_output: bool
+    store: TokenStore
+    _client: Client | None = None
+    _saved: Tokens | None = None
+
+    def client(self, *, logged_in: bool = True) -> Client:
+        if self._client is None:
+            self._saved = self.store.load(self.base_url)
+            self._client = Client(
+                self.base_url, client_id=self.client_id, client_secret=self.client_secret, tokens=self._saved
+            )
+        if logged_in and self._client.tokens is None:
+            raise AuthenticationError(
+                f"not logged in to {self.base_url}: run `jesign login`", status_code=401, code="not_logged_in"
+            )
+        return self._client
+
+    def remember(self, tokens: Tokens) -> None:
+        self.store.save(self.base_url, tokens)
+        self._saved = tokens
+
+    def forget(self) -> bool:
+        self._saved = None
+        return self.store.delete(self.base_url)
+
+    def persist(self) -> None:
+        """Save tokens the SDK refreshed during the command."""
+        if self._client is not None and self._client.tokens is not None and self._client.tokens != self._saved:
+            self.remember(self._client.tokens)
+
+    def emit(self, data: Any, text: str) -> None:
+        click.echo(json.dumps(_plain(data), indent=2, ensure_ascii=False) if self.json_output else text)
+
+
+def _progress(message: str) -> None:
+    click.echo(message, err=True)
+
+
+# -- errors ------------------------------------------------------------------------------------------------------
+
+
+def exit_code(error: JesignError) -> int:
+    if isinstance(error, APIConnectionError):
+        return EXIT_CONNECTION
+    if isinstance(error, AuthenticationError | IdTokenError | LoginError):
+        return EXIT_AUTHENTICATION
+    if isinstance(error, APIStatusError) and error.code in _LOGIN_AGAIN_CODES:
+        return EXIT_AUTHENTICATION
+    return EXIT_API_ERROR
+
+
+def _error_code(error: JesignError) -> str:
+    if isinstance(error, APIStatusError) and error.code:
+        return error.code
+    if isinstance(error, RegistrationRejectedError):
+        return "registration_rejected"
+    kinds: list[tuple[type[JesignError], str]] = [
+        (APITimeoutError, "timeout"),
+        (APIConnectionError, "connection_error"),
+        (IdTokenError, "id_token_invalid"),
+        (OtpUnavailableError, "otp_unavailable"),
+        (EnrollmentError, "enrollment_failed"),
+        (LoginError, "login_timeout"),
+    ]
+    return next((code for kind, code in kinds if isinstance(error, kind)), "error")
+
+
+def _report(error: JesignError, *, json_output: bool) -> NoReturn:
+    code = exit_code(error)
+    line = " ".join(str(error).split())  # one line, whatever the server or the network library said
+    if code == EXIT_AUTHENTICATION and "jesign login" not in line:
+        line += " (run `jesign login`)"
+    click.echo(f"Error: {line}", err=True)
+    if json_output:
+        status = error.status_code if isinstance(error, APIStatusError) else None
+        request_id = error.request_id if isinstance(error, APIStatusError) else None
+        message = error.message if isinstance(error, APIStatusError) else str(error)
+        problem = {"code": _error_code(error), "message": message, "status": status, "request_id": request_id}
+        click.echo(json.dumps({"error": problem}, indent=2, ensure_ascii=False))
+    raise click.exceptions.Exit(code)
+
+
+class _Group(click.Group):
+    """The top group: catches every SDK error of every command, and saves refreshed tokens."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except JesignError as error:
+            json_output = ctx.obj.json_output if isinstance(ctx.obj, _Session) else bool(ctx.params.get("json_output"))
+            _report(error, json_output=json_output)
+        finally:
+            if isinstance(ctx.obj, _Session):
+                ctx.obj.persist()
+
+
+# -- the group ---------------------------------------------------------------------------------------------------
+
+
+@click.group(cls=_Group)
 @click.version_option(package_name="jesign")
-def main() -> None:
+@click.option(
+    "--base-url",
+    envvar="JESIGN_BASE_URL",
+    default=DEFAULT_BASE_URL,
+    show_default=True,
+    show_envvar=True,
+    help="The deployment: one origin serving every party (the mock's layout).",
+)
+@click.option("--client-id", default="jesign-cli", show_default=True, help="The OIDC client registered with the SSO.")
+@click.option(
+    "--client-secret",
+    envvar="JESIGN_CLIENT_SECRET",
+    show_envvar=True,
+    help="The client's secret, for a confidential client (none: a public client, PKCE only).",
+)
+@click.option("--json", "json_output", is_flag=True, help="Print one JSON document on stdout (errors too).")
+@click.option(
+    "--config-dir",
+    envvar="JESIGN_CONFIG_DIR",
+    show_envvar=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    default=lambda: click.get_app_dir("jesign"),
+    show_default="the user's config folder",
+    help="Where the logins are kept (tokens.json, readable by you only).",
+)
+@click.pass_context
+def main(
+    ctx: click.Context,
+    base_url: str,
+    client_id: str,
+    client_secret: str | None,
+    json_output: bool,
+    config_dir: Path,
+) -> None:
     """Sign and seal PDFs through jesignexpert.com."""
+    ctx.obj = _Session(base_url.rstrip("/"), client_id, client_secret, json_output, TokenStore(config_dir))
+
+
+# -- login, logout, whoami ---------------------------------------------------------------------------------------
+
+
+class _CallbackServer(ThreadingHTTPServer):
+    """Listens on 127.0.0.1 (a port the system picks) for the SSO's redirect; keeps the first callback only."""
+
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _CallbackHandler)
+        self.received = threading.Event()
+        self.callback: str | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def port(self) -> int:
+        return int(self.server_address[1])
+
+    def accept(self, path: str) -> bool:
+        with self._lock:
+            if self.callback is not None:
+                return False
+            self.callback = f"http://127.0.0.1:{self.port}{path}"
+        self.received.set()
+        return True
+
+
+class _CallbackHandler(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        server = cast(_CallbackServer, self.server)
+        if urlsplit(self.path).path != "/callback":
+            self.send_error(404)
+            return
+        if not server.accept(self.path):
+            self.send_error(409, "a login answer was already received")
+            return
+        error = parse_qs(urlsplit(self.path).query).get("error", [None])[0]
+        text = (
+            f"La connexion a échoué ({html.escape(error)}). Revenez au terminal."
+            if error
+            else "Connexion reçue. Vous pouvez fermer cette fenêtre et revenir au terminal."
+        )
+        page = f"<!doctype html><meta charset=utf-8><title>jesign</title><p>{text}</p>".encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(page)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        self.wfile.write(page)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet: the callback's URL carries the code."""
+
+
+@contextmanager
+def _loopback_listener() -> Iterator[_CallbackServer]:
+    """A one-shot listener, bound and serving before the caller opens the browser, shut down on leaving."""
+    server = _CallbackServer()
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+@main.command()
+@click.option("--login-hint", metavar="LOGIN", help="The account to log in (the mock logs a seeded one in at once).")
+@click.option("--no-browser", is_flag=True, help="Only print the URL to open.")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=1),
+    default=LOGIN_TIMEOUT,
+    show_default=True,
+    help="Seconds to wait for the browser to come back.",
+)
+@click.pass_obj
+def login(session: _Session, login_hint: str | None, no_browser: bool, timeout: float) -> None:
+    """Log in through the SSO in the browser (code + PKCE, loopback redirect)."""
+    client = session.client(logged_in=False)
+    with _loopback_listener() as listener:
+        request = client.sso.authorization_url(f"http://127.0.0.1:{listener.port}/callback", login_hint=login_hint)
+        _progress(f"Open this address to log in:\n\n    {request.url}\n")
+        if not no_browser and not webbrowser.open(request.url):
+            _progress("(no browser could be opened: copy the address above)")
+        _progress(f"Waiting for the browser on http://127.0.0.1:{listener.port}/callback ...")
+        if not listener.received.wait(timeout) or listener.callback is None:
+            raise LoginError(f"no answer from the browser within {timeout:g} seconds")
+        callback = listener.callback
+    client.tokens = client.sso.exchange_code(request, callback)
+    session.remember(client.tokens)
+    claims = client.tokens.claims
+    who = {
+        "base_url": session.base_url,
+        "sub": claims.get("sub"),
+        "given_name": claims.get("given_name"),
+        "family_name": claims.get("family_name"),
+        "email": claims.get("email"),
+        "expires_at": client.tokens.expires_at,
+    }
+    name = " ".join(str(claims[k]) for k in ("given_name", "family_name") if claims.get(k)) or claims.get("sub")
+    session.emit(who, f"Logged in to {session.base_url} as {name} <{claims.get('email', '?')}>.")
+
+
+@main.command()
+@click.pass_obj
+def logout(session: _Session) -> None:
+    """Log out at the SSO (its tokens are revoked) and forget the saved login."""
+    client = session.client(logged_in=False)
+    if client.tokens is None:
+        session.emit({"base_url": session.base_url, "logged_out": False}, f"Not logged in to {session.base_url}.")
+        return
+    try:
+        client.logout()
+    finally:
+        session.forget()  # even when the SSO could not be told: the login is no longer kept here
+    session.emit({"base_url": session.base_url, "logged_out": True}, f"Logged out of {session.base_url}.")
+
+
+@main.command()
+@click.pass_obj
+def whoami(session: _Session) -> None:
+    """Who is logged in: name, e-mail, firms (role, delegations, service open) and registration state."""
+    me = session.client().me()
+    lines = [
+        f"{me.given_name} {me.family_name} <{me.email}>",
+        f"  id:               {me.id}",
+        f"  identity source:  {me.identity_source}",
+        f"  mobile:           {me.mobile_number or '-'}",
+        f"  registration:     {me.registration_state}",
+        "  firms:" if me.firms else "  firms:            -",
+    ]
+    for firm in me.firms:
+        siren = f", SIREN {firm.siren}" if firm.siren else ""
+        lines.append(f"    {firm.name} ({firm.id}{siren})")
+        delegations = ", ".join(firm.delegations) or "-"
+        lines.append(
+            f"      role: {firm.role or '-'}; delegations: {delegations}; service open: {_yes_no(firm.service_open)}"
+        )
+    session.emit(me, "\n".join(lines))
+
+
+# -- registration ------------------------------------------------------------------------------------------------
+
+
+@main.group()
+def registration() -> None:
+    """The registration: where you stand in the six steps of the guide."""
+
+
+@registration.command("status")
+@click.pass_obj
+def registration_status(session: _Session) -> None:
+    """State, next action, profile and certificate request."""
+    status = session.client().registration.status()
+    session.emit(status, _describe_status(status))
+
+
+def _describe_status(status: RegistrationStatus) -> str:
+    profile = status.profile
+    number, title = _STEPS.get(status.next_action, ("?", ""))
+    mobile = profile.mobile_number or "-"
+    lines = [
+        f"State:        {status.state}",
+        f"Next action:  {status.next_action or '-'}" + (f"  [{number}] {title}" if status.next_action else ""),
+        f"Profile:      {profile.given_name} {profile.family_name} <{profile.email}>",
+        f"Mobile:       {mobile} ({'confirmed' if profile.mobile_number_confirmed else 'not confirmed'})",
+        "Firms:        " + (", ".join(f"{f.name} ({f.id})" for f in profile.firms) or "-"),
+    ]
+    request = status.certificate_request
+    if request is None:
+        lines.append("Certificate request: none")
+    else:
+        lines.append(f"Certificate request: {request.id}, level {request.level}, state {request.state}")
+        if request.certificate_id:
+            lines.append(f"  certificate:  {request.certificate_id}")
+        if request.rejection_reason:
+            lines.append(f"  rejected:     {request.rejection_reason}")
+    lines.append("Active firms: " + (", ".join(status.active_firms) or "-"))
+    return "\n".join(lines)
+
+
+class _StepDisplay:
+    """``on_step`` of :meth:`~jesign_sdk.resources.registration.Registration.enroll`: one line per step."""
+
+    def __init__(self) -> None:
+        self._last: object = object()
+
+    def __call__(self, state: str, action: str | None) -> None:
+        if action == self._last:  # the same step again: the review is being polled
+            return
+        self._last = action
+        number, title = _STEPS.get(action, ("?", f"{action} ({state})"))
+        _progress(f"[{number}] {title}")
+
+
+class _AnnouncingOtpSource:
+    """Says where the SMS went ("au 06 ** ** 56 78"), then asks the source it wraps for the code."""
+
+    def __init__(self, inner: OtpSource) -> None:
+        self._inner = inner
+
+    def get_code(self, request: OtpRequest) -> str:
+        _progress(f"Un code vous a été envoyé par SMS au {request.phone_masked}.")
+        return self._inner.get_code(request)
+
+
+class _ProfileOutboxOtpSource:
+    """The mock's outbox, for the mobile number the profile holds when the code is sent (confirmed at step 1)."""
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+
+    def get_code(self, request: OtpRequest) -> str:
+        mobile = self._client.registration.status().profile.mobile_number
+        if not mobile:
+            raise OtpUnavailableError("the profile has no mobile number to read the mock's outbox for")
+        return MockOutboxOtpSource(self._client.requestor, mobile).get_code(request)
+
+
+def _prompt_code(text: str) -> str:
+    return str(click.prompt(text, prompt_suffix="", err=True))
+
+
+_FILE = click.Path(exists=True, dir_okay=False, readable=True, path_type=Path)
+_DATE = click.DateTime(formats=["%Y-%m-%d", "%d/%m/%Y"])
+
+
+@main.command()
+@click.option("--mobile", help="Mobile number (French mobile or E.164), when the profile needs one.")
+@click.option("--birth-date", type=_DATE, metavar="DATE", help="Birth date, YYYY-MM-DD or DD/MM/YYYY.")
+@click.option("--document-type", metavar="KIND:CCC", help="id_card:fra, passport:<alpha-3>, residence_permit:fra.")
+@click.option("--front", type=_FILE, help="The document's front side (JPEG, PNG or PDF, in colour).")
+@click.option("--back", type=_FILE, help="The document's back side (not for a passport).")
+@click.option("--document-number", help="The document's number (read from the MRZ when it is given).")
+@click.option("--mrz-file", type=_FILE, help="A text file holding the document's MRZ lines.")
+@click.option("--level", type=click.Choice(["lcp", "qcp", "qcpnqscd"]), default="qcpnqscd", show_default=True)
+@click.option("--firm", "firms", multiple=True, metavar="FIRM_ID", help="A firm to open the service to (default: all).")
+@click.option(
+    "--otp-from-mock-outbox", is_flag=True, help="Read the SMS code from the mock's outbox (automation; mock only)."
+)
+@click.option(
+    "--review-timeout",
+    type=click.FloatRange(min=0),
+    default=300.0,
+    show_default=True,
+    help="Seconds to wait for the identity review's decision.",
+)
+@click.pass_obj
+def enroll(
+    session: _Session,
+    mobile: str | None,
+    birth_date: datetime | None,
+    document_type: str | None,
+    front: Path | None,
+    back: Path | None,
+    document_number: str | None,
+    mrz_file: Path | None,
+    level: str,
+    firms: tuple[str, ...],
+    otp_from_mock_outbox: bool,
+    review_timeout: float,
+) -> None:
+    """Walk the registration's remaining steps to an active account; ask for what is missing."""
+    client = session.client()
+    status = client.registration.status()
+    # Ask only for what the remaining steps need: the server's state says which those are.
+    position = _ORDER.index(status.next_action) if status.next_action in _ORDER else len(_ORDER)
+    if status.next_action == "confirm_profile" and mobile is None:
+        mobile = status.profile.mobile_number or click.prompt("Mobile number", err=True)
+    born: date | None = birth_date.date() if birth_date else None
+    if born is None and position <= _ORDER.index("submit_identity"):
+        answer: datetime = click.prompt("Birth date (YYYY-MM-DD)", type=_DATE, err=True)
+        born = answer.date()
+    document: IdentityDocument | None = None
+    if position <= _ORDER.index("upload_identity_document"):
+        document = _identity_document(document_type, front, back, document_number, mrz_file)
+    applicant = Applicant(
+        mobile_number=mobile or status.profile.mobile_number,
+        birth_date=born,
+        document=document,
+    )
+    prompt_source = PromptOtpSource(_prompt_code)
+    otp: OtpSource = _ProfileOutboxOtpSource(client) if otp_from_mock_outbox else prompt_source
+    certificate = client.registration.enroll(
+        applicant,
+        _AnnouncingOtpSource(otp),
+        level=level,
+        firm_ids=list(firms) or None,
+        review_timeout=review_timeout,
+        on_step=_StepDisplay(),
+    )
+    session.emit(certificate, _describe_certificate(certificate))
+
+
+#: What ``enroll`` is given once the document is uploaded: the SDK's Applicant wants one, the walk will not use it.
+
+
+def _identity_document(
+    document_type: str | None,
+    front: Path | None,
+    back: Path | None,
+    document_number: str | None,
+    mrz_file: Path | None,
+) -> IdentityDocument:
+    asked = False
+    if document_type is None:
+        document_type, asked = click.prompt("Document type", default="id_card:fra", err=True), True
+    if front is None:
+        front, asked = click.prompt("Front side (file)", type=_FILE, err=True), True
+    has_back = not document_type.strip().lower().startswith("passport:")
+    if has_back and back is None:
+        back, asked = click.prompt("Back side (file)", type=_FILE, err=True), True
+    if asked and mrz_file is None and document_number is None:
+        text = click.prompt("MRZ file (optional, Enter to skip)", default="", show_default=False, err=True)
+        mrz_file = _FILE.convert(text, None, None) if text else None
+    if document_number is None and mrz_file is None:
+        document_number = click.prompt("Document number", err=True)
+    assert front is not None
+    return IdentityDocument(
+        document_type=document_type.strip(),
+        front=DocumentSide.load(front),
+        back=DocumentSide.load(back) if back is not None else None,
+        document_number=document_number,
+        mrz=mrz_file.read_text(encoding="utf-8").strip() if mrz_file is not None else None,
+    )
+
+
+# -- the certificate ---------------------------------------------------------------------------------------------
+
+
+@main.group()
+def certificate() -> None:
+    """Your signing certificate."""
+
+
+@certificate.command("show")
+@click.option("--pem", is_flag=True, help="Print the certificate in PEM instead of the summary.")
+@click.option("--chain", is_flag=True, help="With --pem: the issuing CAs too.")
+@click.pass_obj
+def certificate_show(session: _Session, pem: bool, chain: bool) -> None:
+    """A summary of your certificate (subject, level, serial, validity, status, acceptance deadline)."""
+    issued = session.client().registration.certificate()
+    if pem:
+        pems = [issued.certificate_pem, *(issued.chain_pem if chain else ())]
+        text = "".join(p if p.endswith("\n") else p + "\n" for p in pems).rstrip("\n")
+        session.emit({"certificate_pem": issued.certificate_pem, "chain_pem": issued.chain_pem}, text)
+        return
+    session.emit(issued, _describe_certificate(issued))
+
+
+def _describe_certificate(issued: IssuedCertificate) -> str:
+    return "\n".join(
+        [
+            f"Certificate:  {issued.id}",
+            f"Subject:      {issued.subject}",
+            f"Level:        {issued.level}",
+            f"Serial:       {issued.serial_number}",
+            f"Valid:        {issued.not_before.isoformat()} to {issued.not_after.isoformat()}",
+            f"Status:       {issued.status}",
+            f"Acceptance:   {issued.acceptance} (report errors until {issued.error_report_deadline.isoformat()})",
+        ]
+    )
+
+
+# -- helpers -----------------------------------------------------------------------------------------------------
+
+
+def _yes_no(value: bool | None) -> str:
+    return "-" if value is None else ("yes" if value else "no")
+
+
+def _plain(value: Any) -> Any:
+    """JSON-ready: the SDK's models as objects (without ``raw``), dates in ISO 8601."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value) if f.name != "raw"}
+    if isinstance(value, date):  # datetime too
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    return value

@@ -12,7 +12,7 @@ from typing import Any
 from flask import Flask, Response
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
-from mock_provider.api import control, hooks, openapi, pki, platform, problems, trust
+from mock_provider.api import control, hooks, idempotency, openapi, pki, platform, problems, trust
 from mock_provider.api.ocsp_endpoint import OcspEndpoint
 from mock_provider.api.problems import json_response as _json
 from mock_provider.config import MockConfig, load_config
@@ -53,6 +53,8 @@ def create_app(config: MockConfig | Mapping[str, Any] | None = None, *, clock: C
     if config.control_plane:
         hooks.install(app)
         app.register_blueprint(control.bp)
+    # After the control plane's hooks: its answer is kept before an injected fault may replace it.
+    idempotency.install(app)
     # OCSP is served by a plain WSGI app in front of Flask: it is the one hot path (see ocsp_endpoint).
     app.wsgi_app = DispatcherMiddleware(  # type: ignore[method-assign]
         app.wsgi_app, {"/pki/ocsp": OcspEndpoint(services)}

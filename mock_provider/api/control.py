@@ -12,6 +12,7 @@ from typing import Any
 from flask import Blueprint, Response, request
 from sqlalchemy import delete, select
 
+from mock_provider.api import faults
 from mock_provider.api.common import json_body, ok, services
 from mock_provider.core import accounts, outbox, scenarios
 from mock_provider.core.clock import ensure_utc
@@ -215,3 +216,25 @@ def _limit() -> int:
     if not 1 <= value <= 1000:
         raise InvalidInput("limit is between 1 and 1000", code="invalid_query")
     return value
+
+
+@bp.get("/faults")
+def read_faults() -> Response:
+    with services().db.transaction() as session:
+        policy = faults.current(session) or faults.NO_POLICY
+    return ok(policy.as_json())
+
+
+@bp.put("/faults")
+def put_faults() -> Response:
+    fields = faults.parse(json_body())
+    with services().db.transaction() as session:
+        policy = faults.put(session, fields, services().clock.now())
+    return ok(policy.as_json())
+
+
+@bp.delete("/faults")
+def clear_faults() -> Response:
+    with services().db.transaction() as session:
+        faults.clear(session)
+    return Response(status=204)

@@ -1,6 +1,7 @@
-"""Cross-cutting request hooks of the control plane: one-shot route scenarios and the request history.
+"""Cross-cutting request hooks of the control plane: one-shot route scenarios, the request history, and the standing
+fault policy (``faults``).
 
-Both are part of the control plane and so exist only when it is enabled. They leave ``/_mock`` itself alone, and
+All are part of the control plane and so exist only when it is enabled. They leave ``/_mock`` itself alone, and
 OCSP never reaches them (it is served in front of Flask).
 """
 
@@ -10,6 +11,7 @@ import time
 
 from flask import Flask, Response, g, request
 
+from mock_provider.api import faults
 from mock_provider.api.common import services
 from mock_provider.api.problems import current_request_id
 from mock_provider.core import scenarios
@@ -59,3 +61,6 @@ def install(app: Flask) -> None:
                 )
             )
         return response
+
+    # After the history's hook, so that its after_request runs first and the history records the injected status.
+    faults.install(app)

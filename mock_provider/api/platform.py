@@ -37,6 +37,11 @@ def registration_status() -> Response:
     return ok(services().registrations.status(_user()))
 
 
+@bp.get("/registration/certificate")
+def current_certificate() -> Response:
+    return ok(services().registrations.current_certificate(_user()))
+
+
 @bp.post("/registration/profile")
 def confirm_profile() -> Response:
     user = _user()

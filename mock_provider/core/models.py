@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, Date, Float, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from mock_provider.core.storage import Base, UtcDateTime
@@ -243,6 +243,48 @@ class RequestRecord(Base):
     status: Mapped[int] = mapped_column(Integer)
     duration_ms: Mapped[int] = mapped_column(Integer)
     at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class IdempotencyRecord(Base):
+    """The first answer to a POST or DELETE carrying an ``Idempotency-Key``, replayed to the key's retries.
+
+    ``scope`` is the SHA-256 of the caller's ``Authorization`` header (never the header itself): the same key sent
+    with other credentials is another record. ``in_progress`` marks a request still being answered.
+    """
+
+    __tablename__ = "idempotency_records"
+    __table_args__ = (UniqueConstraint("scope", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    scope: Mapped[str] = mapped_column(String(64))
+    key: Mapped[str] = mapped_column(String(255))
+    method: Mapped[str] = mapped_column(String(8))
+    path: Mapped[str] = mapped_column(String(2000))
+    #: SHA-256 of the raw request body, hexadecimal.
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    status: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    content_type: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    body: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    in_progress: Mapped[bool] = mapped_column(Boolean)
+
+
+class FaultPolicy(Base):
+    """The standing chaos policy of the control plane (one row, ``id = "current"``), applied by every worker."""
+
+    __tablename__ = "fault_policy"
+
+    id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    #: A new value on each change, so that each process reseeds its random sequence.
+    revision: Mapped[str] = mapped_column(String(40))
+    error_rate: Mapped[float] = mapped_column(Float)
+    status: Mapped[int] = mapped_column(Integer)
+    delay_ms_max: Mapped[int] = mapped_column(Integer)
+    after_processing_rate: Mapped[float] = mapped_column(Float)
+    #: The path patterns, as a JSON array.
+    routes: Mapped[str] = mapped_column(String(8000))
+    seed: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 # -- people and firms (seeded from the SSO's directory) ------------------------------------------------------------

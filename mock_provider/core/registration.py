@@ -206,6 +206,15 @@ class Registrations:
                 "active_firms": self._active_firm_ids(session, user_id),
             }
 
+    def current_certificate(self, user_id: str) -> dict[str, Any]:
+        """The person's certificate, as the platform has it from the trust provider (after step 5)."""
+        self.settle()
+        with self.db.transaction() as session:
+            trust = self._trust_of(session, session.get(PlatformAccount, user_id))
+            if trust is None or trust.certificate_id is None:
+                raise NotFound("no certificate has been issued to this person yet", code="certificate_not_issued")
+            return self._certificate_view(trust)
+
     def me(self, user_id: str) -> dict[str, Any]:
         """``GET /platform/api/v1/me``: the person, their firms, what they may do in each."""
         self.settle()

@@ -318,6 +318,10 @@ def test_a_real_walk_matches_the_document(manual_app: Flask) -> None:
     assert check(client.post(accept, json={**versions, "firms": [ticked]}, headers=auth), 200)["state"] == "active"
     check(client.get("/platform/api/v1/registration", headers=auth), 200)
     check(client.get("/platform/api/v1/me", headers=auth), 200)
+    check(client.get("/platform/api/v1/registration/certificate", headers=auth), 200)
+    check(
+        client.get("/platform/api/v1/registration/certificate", headers=bearer(sso_login(client, "chloe.bernard"))), 404
+    )
 
     delegations = "/platform/api/v1/firms/frm_ecma/delegations"
     check(client.get(delegations, headers=auth), 200)
@@ -362,6 +366,10 @@ def test_a_real_walk_matches_the_document(manual_app: Flask) -> None:
     check(client.post(revoke, json={"reason": "bad"}), 400)
     check(client.post(revoke, json={"reason": "key_compromise"}), 200)
     check(client.post(revoke), 409)
+    check(client.get("/_mock/faults"), 200)
+    check(client.put("/_mock/faults", json={"error_rate": 2}), 400)
+    check(client.put("/_mock/faults", json={"delay_ms_max": 1, "routes": ["/healthz"], "seed": 1}), 200)
+    check(client.delete("/_mock/faults"), 204)
     check(client.post("/_mock/reset"), 200)
 
     # Every documented operation answered at least once, every answer documented and matching its schema.

@@ -1,0 +1,226 @@
+"""Every error the SDK raises, in one tree rooted at :class:`JesignError`.
+
+::
+
+    JesignError
+    ├── APIConnectionError            the server could not be reached (after retries)
+    │   └── APITimeoutError           ... or did not answer in time
+    ├── IdTokenError                  an SSO id_token failed verification (signature, iss, aud, exp, nonce)
+    ├── OtpUnavailableError           an OTP source could not produce a code
+    └── APIStatusError                the server answered an error status; carries status_code, code, request_id
+        ├── BadRequestError           400 / 422
+        │   ├── OtpInvalidError       wrong or malformed SMS code (attempts_remaining)
+        │   ├── OtpExpiredError       the SMS code expired: ask for a new one
+        │   └── DocumentRefusedError  identity document refused (reason: the wire code, field)
+        ├── AuthenticationError       401
+        ├── PermissionDeniedError     403
+        ├── NotFoundError             404
+        ├── ConflictError             409
+        │   └── RegistrationStateError  the registration is not in a state that allows the call (state)
+        ├── LockedError               423
+        │   └── OtpLockedError        too many wrong codes, or too many codes sent
+        ├── RateLimitError            429 (retry_after)
+        └── InternalServerError       5xx
+
+The OTP errors also derive from :class:`OtpError`, so ``except OtpError`` catches all three. ``str()`` of an API
+error shows the status, the wire code, the message and the request id, which is what a support request needs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "APIConnectionError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConflictError",
+    "DocumentRefusedError",
+    "IdTokenError",
+    "InternalServerError",
+    "JesignError",
+    "LockedError",
+    "NotFoundError",
+    "OtpError",
+    "OtpExpiredError",
+    "OtpInvalidError",
+    "OtpLockedError",
+    "OtpUnavailableError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "RegistrationStateError",
+]
+
+
+class JesignError(Exception):
+    """Root of every error the SDK raises."""
+
+
+class APIConnectionError(JesignError):
+    """The request never got an answer: DNS, refused connection, reset, TLS (after the retries allowed)."""
+
+
+class APITimeoutError(APIConnectionError):
+    """The server did not answer within the timeout (after the retries allowed)."""
+
+
+class IdTokenError(JesignError):
+    """The SSO's id_token did not verify: bad signature, wrong issuer or audience, expired, or another nonce."""
+
+
+class OtpUnavailableError(JesignError):
+    """The OTP source could not give a code (no SMS arrived, or the person gave none)."""
+
+
+class APIStatusError(JesignError):
+    """The server answered with an error status.
+
+    ``code`` is the stable wire code of the RFC 9457 problem (or the OAuth ``error``), ``message`` its detail,
+    ``request_id`` the id to quote to support, ``errors`` the field errors, ``body`` the whole decoded answer.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        code: str | None = None,
+        request_id: str | None = None,
+        errors: list[dict[str, Any]] | None = None,
+        body: Any = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status_code = status_code
+        self.code = code
+        self.request_id = request_id
+        self.errors = errors or []
+        self.body = body
+
+    def __str__(self) -> str:
+        parts = [f"{self.status_code}"]
+        if self.code:
+            parts.append(self.code)
+        text = f"[{' '.join(parts)}] {self.message}"
+        if self.request_id:
+            text += f" (request {self.request_id})"
+        return text
+
+    def member(self, name: str) -> Any:
+        """An extension member of the problem (``attempts_remaining``, ``retry_after``, ``state`` …)."""
+        return self.body.get(name) if isinstance(self.body, dict) else None
+
+
+class BadRequestError(APIStatusError):
+    """400 or 422: the request is wrong; ``errors`` names the fields."""
+
+
+class AuthenticationError(APIStatusError):
+    """401: missing, expired or unknown credentials."""
+
+
+class PermissionDeniedError(APIStatusError):
+    """403: known, but not allowed."""
+
+
+class NotFoundError(APIStatusError):
+    """404 (also what another user's resources look like)."""
+
+
+class ConflictError(APIStatusError):
+    """409: the resource's state forbids the call."""
+
+
+class LockedError(APIStatusError):
+    """423."""
+
+
+class RateLimitError(APIStatusError):
+    """429: too many requests, or too soon; ``retry_after`` in seconds when the server said."""
+
+    @property
+    def retry_after(self) -> float | None:
+        value = self.member("retry_after")
+        return float(value) if isinstance(value, int | float) else None
+
+
+class InternalServerError(APIStatusError):
+    """5xx: the server failed (after the retries allowed)."""
+
+
+class OtpError(APIStatusError):
+    """Any refusal of an SMS code."""
+
+
+class OtpInvalidError(BadRequestError, OtpError):
+    """The code is wrong (or not six digits); ``attempts_remaining`` before it locks."""
+
+    @property
+    def attempts_remaining(self) -> int | None:
+        value = self.member("attempts_remaining")
+        return int(value) if isinstance(value, int) else None
+
+
+class OtpExpiredError(BadRequestError, OtpError):
+    """The code is no longer valid: ask for a new one."""
+
+
+class OtpLockedError(LockedError, OtpError):
+    """Too many wrong codes (ask for a new one), or too many codes sent (start a new request)."""
+
+
+class DocumentRefusedError(BadRequestError):
+    """The identity document was refused; ``reason`` is the wire code, ``field`` the side or field at fault."""
+
+    @property
+    def reason(self) -> str:
+        return self.code or "document_refused"
+
+    @property
+    def field(self) -> str | None:
+        return str(self.errors[0].get("field")) if self.errors else None
+
+
+class RegistrationStateError(ConflictError):
+    """The registration is not in a state that allows the call; ``state`` is the state it is in."""
+
+    @property
+    def state(self) -> str | None:
+        value = self.member("state")
+        return str(value) if value is not None else None
+
+
+_BY_STATUS: dict[int, type[APIStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    422: BadRequestError,
+    423: LockedError,
+    429: RateLimitError,
+}
+
+_BY_CODE: dict[str, type[APIStatusError]] = {
+    "otp_invalid": OtpInvalidError,
+    "otp_malformed": OtpInvalidError,
+    "otp_expired": OtpExpiredError,
+    "otp_locked": OtpLockedError,
+    "otp_code_limit_reached": OtpLockedError,
+    "registration_wrong_state": RegistrationStateError,
+}
+
+_DOCUMENT_PREFIXES = ("document_", "mrz_", "invalid_document_")
+
+
+def error_for(status_code: int, code: str | None) -> type[APIStatusError]:
+    """The exception class for an answer's status and wire code."""
+    if code in _BY_CODE:
+        return _BY_CODE[code]
+    if status_code == 400 and code is not None and code.startswith(_DOCUMENT_PREFIXES):
+        return DocumentRefusedError
+    if status_code >= 500:
+        return InternalServerError
+    return _BY_STATUS.get(status_code, APIStatusError)

@@ -1,0 +1,72 @@
+"""Where SMS codes come from: the person (interactive use) or the mock's outbox (automation).
+
+An :class:`OtpSource` is asked for the code that was just sent; it gets what the trust provider said about it
+(the masked number, the registration) and answers the six digits, or raises
+:class:`~jesign_sdk.OtpUnavailableError`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from jesign_sdk._errors import NotFoundError, OtpUnavailableError
+from jesign_sdk._requestor import Requestor
+
+__all__ = ["MockOutboxOtpSource", "OtpRequest", "OtpSource", "PromptOtpSource"]
+
+
+@dataclass(frozen=True)
+class OtpRequest:
+    """What the person is told when a code is sent: "Un code vous a été envoyé par SMS au 8795"."""
+
+    registration_id: str
+    phone_masked: str
+    phone_last_digits: str
+
+
+class OtpSource(Protocol):
+    def get_code(self, request: OtpRequest) -> str: ...
+
+
+class PromptOtpSource:
+    """Asks the person to type the code (``prompt`` defaults to :func:`input`)."""
+
+    def __init__(self, prompt: Callable[[str], str] = input) -> None:
+        self._prompt = prompt
+
+    def get_code(self, request: OtpRequest) -> str:
+        code = self._prompt(f"Code SMS envoyé au ...{request.phone_last_digits} : ").strip()
+        if not code:
+            raise OtpUnavailableError("no code was typed")
+        return code
+
+
+class MockOutboxOtpSource:
+    """Reads the latest code sent to a number from the mock's outbox (``/_mock/outbox/otp``).
+
+    Only for the mock (its control plane must be on). ``phone_number`` is the full number in E.164 form; the
+    source waits up to ``timeout`` seconds for the SMS to appear.
+    """
+
+    def __init__(self, requestor: Requestor, phone_number: str, *, timeout: float = 10.0) -> None:
+        self._requestor = requestor
+        self.phone_number = phone_number
+        self.timeout = timeout
+
+    def get_code(self, request: OtpRequest) -> str:
+        if not self.phone_number.endswith(request.phone_last_digits):
+            raise OtpUnavailableError(f"the code went to ...{request.phone_last_digits}, not to {self.phone_number}")
+        deadline = time.monotonic() + self.timeout
+        while True:
+            try:
+                answer = self._requestor.request(
+                    "GET", "control", "/outbox/otp", params={"phone_number": self.phone_number}
+                )
+                return str(answer.json()["otp"])
+            except NotFoundError as exc:
+                if time.monotonic() >= deadline:
+                    raise OtpUnavailableError(f"no SMS code reached {self.phone_number}") from exc
+                time.sleep(0.2)

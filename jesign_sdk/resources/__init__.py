@@ -1,0 +1,1 @@
+"""The SDK's resources, one module per area: sso, registration, trust, delegations."""

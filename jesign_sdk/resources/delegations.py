@@ -1,0 +1,28 @@
+"""Delegations (sign, seal, prepare) that a firm's chartered accountant grants to collaborators."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from jesign_sdk._models import Delegation
+
+if TYPE_CHECKING:
+    from jesign_sdk._client import Client
+
+
+class Delegations:
+    """``client.delegations``: only a firm's accountant may list, grant and revoke."""
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+
+    def list(self, firm_id: str) -> list[Delegation]:
+        body = self._client.platform("GET", f"/firms/{firm_id}/delegations")
+        return [Delegation.from_json(d) for d in body["data"]]
+
+    def grant(self, firm_id: str, *, user_id: str, kind: str) -> Delegation:
+        body = self._client.platform("POST", f"/firms/{firm_id}/delegations", json={"user_id": user_id, "kind": kind})
+        return Delegation.from_json(body)
+
+    def revoke(self, firm_id: str, delegation_id: str) -> None:
+        self._client.platform("DELETE", f"/firms/{firm_id}/delegations/{delegation_id}")

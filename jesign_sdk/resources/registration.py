@@ -1,0 +1,202 @@
+"""The registration: the six steps of the platform's user guide, one method each, and :meth:`Registration.enroll`.
+
+Steps 1, 2 (hand-off) and 6 are the platform's (``/platform/api/v1``, the person's SSO token); steps 2 to 5 are
+the trust provider's, reached through :meth:`Registration.trust` with the session the hand-off gives. ``enroll``
+walks every remaining step from wherever the account stands, so it resumes after a crash or a restart: the
+server's state says what comes next, nothing is kept on the client's side.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from jesign_sdk._errors import (
+    JesignError,
+    OtpExpiredError,
+    OtpInvalidError,
+    OtpLockedError,
+    RateLimitError,
+)
+from jesign_sdk._models import Handoff, IssuedCertificate, RegistrationStatus
+from jesign_sdk.otp import OtpRequest, OtpSource
+from jesign_sdk.resources.trust import HttpTrustBackend, IdentityDocument, TrustBackend
+
+if TYPE_CHECKING:
+    from jesign_sdk._client import Client
+
+__all__ = ["EnrollmentError", "Registration", "RegistrationRejectedError"]
+
+_TRUST_STEPS = ("submit_identity", "upload_identity_document", "sign_subscription_agreement")
+
+#: Called before each step of :meth:`Registration.enroll` with (state, next action).
+StepCallback = Callable[[str, str | None], None]
+
+
+class EnrollmentError(JesignError):
+    """``enroll`` cannot go on: the review did not come in time, or the codes kept failing."""
+
+
+class RegistrationRejectedError(EnrollmentError):
+    """The trust provider rejected the identity; ``reason`` is its code. A new request may be started."""
+
+    def __init__(self, message: str, reason: str | None) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Applicant:
+    """What ``enroll`` needs from the person: the mobile number, birth date and identity document.
+
+    Each is needed only by its step (1, 2 and 3): when resuming past a step, leave its field out.
+    """
+
+    mobile_number: str | None = None
+    birth_date: date | None = None
+    document: IdentityDocument | None = None
+
+    def need(self, name: str, step: str) -> Any:
+        value = getattr(self, name)
+        if value is None:
+            raise EnrollmentError(f"the applicant's {name} is needed for the next step ({step})")
+        return value
+
+
+class Registration:
+    """``client.registration``."""
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+
+    # -- the platform (steps 1, 2 hand-off, 6) --------------------------------------------------------------------
+
+    def status(self) -> RegistrationStatus:
+        return RegistrationStatus.from_json(self._client.platform("GET", "/registration"))
+
+    def confirm_profile(self, *, mobile_number: str) -> RegistrationStatus:
+        """Step 1: confirm the SSO's profile and give the mobile number (mandatory)."""
+        body = {"mobile_number": mobile_number}
+        return RegistrationStatus.from_json(self._client.platform("POST", "/registration/profile", json=body))
+
+    def start_certificate_request(
+        self, *, level: str = "qcpnqscd", redirect_url: str | None = None, language: str = "fr"
+    ) -> Handoff:
+        """Step 2 hand-off. While a request is under way before its agreement, this resumes it (fresh session)."""
+        body: dict[str, Any] = {"level": level, "language": language}
+        if redirect_url:
+            body["redirect_url"] = redirect_url
+        return Handoff.from_json(self._client.platform("POST", "/registration/certificate-request", json=body))
+
+    def trust(self, handoff: Handoff) -> TrustBackend:
+        """The trust provider's steps for the registration the hand-off created."""
+        return HttpTrustBackend(self._client.requestor, handoff.id, handoff.session_token)
+
+    def terms(self) -> dict[str, Any]:
+        return dict(self._client.platform("GET", "/terms"))
+
+    def accept_terms(self, firm_ids: Iterable[str]) -> RegistrationStatus:
+        """Step 6: accept the current CGU and data-protection policy for these firms; opens the service."""
+        terms = self.terms()
+        body = {
+            "firms": [{"firm_id": f, "cgu_accepted": True, "privacy_policy_accepted": True} for f in firm_ids],
+            "cgu_version": terms["cgu"]["version"],
+            "privacy_policy_version": terms["privacy_policy"]["version"],
+        }
+        return RegistrationStatus.from_json(self._client.platform("POST", "/registration/terms", json=body))
+
+    # -- the whole walk -------------------------------------------------------------------------------------------
+
+    def enroll(
+        self,
+        applicant: Applicant,
+        otp_source: OtpSource,
+        *,
+        level: str = "qcpnqscd",
+        firm_ids: Iterable[str] | None = None,
+        review_timeout: float = 300.0,
+        poll_interval: float = 2.0,
+        on_step: StepCallback | None = None,
+        max_code_attempts: int = 3,
+    ) -> IssuedCertificate:
+        """Walk every remaining step, from wherever the account stands, to ``active``; return the certificate.
+
+        ``firm_ids`` are the firms whose terms to accept at step 6 (default: every firm of the person).
+        """
+        backend: TrustBackend | None = None
+        review_deadline: float | None = None
+        while True:
+            status = self.status()
+            if on_step is not None:
+                on_step(status.state, status.next_action)
+            action = status.next_action
+            if status.state == "active":
+                return self.certificate()
+            if status.state == "rejected":
+                reason = status.certificate_request.rejection_reason if status.certificate_request else None
+                raise RegistrationRejectedError(f"the trust provider rejected the identity ({reason})", reason)
+            if action == "confirm_profile":
+                self.confirm_profile(mobile_number=applicant.need("mobile_number", action))
+            elif action == "start_certificate_request" or (action in _TRUST_STEPS and backend is None):
+                # A new request, or the one under way resumed with a fresh session (after a restart).
+                backend = self.trust(self.start_certificate_request(level=level))
+            elif action == "submit_identity":
+                assert backend is not None
+                backend.submit_identity(
+                    birth_date=applicant.need("birth_date", action), accept_terms=True, accept_privacy_policy=True
+                )
+            elif action == "upload_identity_document":
+                assert backend is not None
+                backend.upload_document(applicant.need("document", action))
+            elif action == "sign_subscription_agreement":
+                assert backend is not None
+                self._sign_agreement(backend, otp_source, max_code_attempts)
+            elif action == "wait_for_review":
+                review_deadline = review_deadline or time.monotonic() + review_timeout
+                if time.monotonic() >= review_deadline:
+                    raise EnrollmentError(f"no review decision within {review_timeout:g} seconds")
+                time.sleep(poll_interval)
+            elif action == "accept_terms":
+                ids = list(firm_ids) if firm_ids is not None else [f.id for f in status.profile.firms]
+                self.accept_terms(ids)
+            else:
+                raise EnrollmentError(f"cannot go on from state {status.state} (next action {action})")
+
+    def _sign_agreement(self, backend: TrustBackend, otp_source: OtpSource, max_attempts: int) -> None:
+        agreement = backend.agreement()
+        try:
+            sent = backend.consent(agreement)
+            last_digits, masked = sent.phone_last_digits, sent.phone_masked
+        except RateLimitError:
+            # A code was sent moments ago (a previous run stopped here): it is still the one to type.
+            view = backend.get()
+            masked = view.phone_masked
+            last_digits = masked[-4:]
+        request = OtpRequest(backend.registration_id, masked, last_digits)
+        for _ in range(max_attempts):
+            try:
+                backend.sign(otp_source.get_code(request))
+                return
+            except OtpInvalidError:
+                continue
+            except (OtpExpiredError, OtpLockedError):
+                self._wait_and_resend(backend)
+        raise EnrollmentError(f"the SMS code was refused {max_attempts} times")
+
+    @staticmethod
+    def _wait_and_resend(backend: TrustBackend) -> None:
+        while True:
+            try:
+                backend.resend_code()
+                return
+            except RateLimitError as exc:
+                time.sleep(min(exc.retry_after or 1.0, 60.0))
+
+    # -- the result ----------------------------------------------------------------------------------------------
+
+    def certificate(self) -> IssuedCertificate:
+        """The person's current certificate, as the platform has it from the trust provider."""
+        return IssuedCertificate.from_json(self._client.platform("GET", "/registration/certificate"))

@@ -1,0 +1,205 @@
+"""Login through the profession's SSO (Comptexpert / ExpertPass): OpenID Connect, code flow with PKCE.
+
+The integrator's application sends the person to :meth:`SSO.authorization_url`, gets them back on its redirect URI
+with a code, and calls :meth:`SSO.exchange_code`. The id_token is verified here (signature through the SSO's
+JWKS, issuer, audience, expiry, nonce) with joserfc; nothing of it is trusted otherwise. Tokens refresh with
+:meth:`SSO.refresh`. :meth:`SSO.login_with_hint` is the mock's non-interactive login, for automated tests.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+from joserfc import jwt
+from joserfc.errors import JoseError
+from joserfc.jwk import KeySet
+
+from jesign_sdk._errors import APIStatusError, IdTokenError
+from jesign_sdk._models import Tokens
+from jesign_sdk._requestor import Auth, Requestor, basic
+
+DEFAULT_SCOPE = "openid profile email phone offline_access"
+
+
+@dataclass(frozen=True)
+class AuthorizationRequest:
+    """One login attempt: the URL to open, and the secrets to check the answer with (keep it server-side)."""
+
+    url: str
+    redirect_uri: str
+    state: str
+    nonce: str
+    code_verifier: str
+
+
+class SSO:
+    """The SSO party, for one registered client (``client_secret`` None for a public client)."""
+
+    def __init__(
+        self,
+        requestor: Requestor,
+        *,
+        client_id: str,
+        client_secret: str | None = None,
+        now: Callable[[], float] = time.time,
+    ) -> None:
+        self._requestor = requestor
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self._now = now
+        self._discovery: dict[str, Any] | None = None
+        self._keys: KeySet | None = None
+
+    # -- the protocol ----------------------------------------------------------------------------------------------
+
+    def discovery(self) -> dict[str, Any]:
+        if self._discovery is None:
+            answer = self._requestor.request("GET", "sso", "/.well-known/openid-configuration")
+            self._discovery = dict(answer.json())
+        return self._discovery
+
+    @property
+    def issuer(self) -> str:
+        return str(self.discovery()["issuer"])
+
+    def authorization_url(
+        self, redirect_uri: str, *, scope: str = DEFAULT_SCOPE, login_hint: str | None = None
+    ) -> AuthorizationRequest:
+        """A fresh authorization request: state, nonce and a PKCE S256 verifier made here."""
+        verifier = secrets.token_urlsafe(64)
+        challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+        state, nonce = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
+        query = {
+            "response_type": "code",
+            "client_id": self.client_id,
+            "redirect_uri": redirect_uri,
+            "scope": scope,
+            "state": state,
+            "nonce": nonce,
+            "code_challenge": challenge,
+            "code_challenge_method": "S256",
+        }
+        if login_hint:
+            query["login_hint"] = login_hint
+        url = f"{self.discovery()['authorization_endpoint']}?{urlencode(query)}"
+        return AuthorizationRequest(url, redirect_uri, state, nonce, verifier)
+
+    def exchange_code(self, request: AuthorizationRequest, callback_url: str) -> Tokens:
+        """Read the code from the URL the person came back on (checking ``state``), and redeem it."""
+        query = parse_qs(urlsplit(callback_url).query)
+        if query.get("state", [None])[0] != request.state:
+            raise IdTokenError("the state returned by the SSO is not the one sent: refusing the answer")
+        if "error" in query:
+            raise APIStatusError(
+                query.get("error_description", query["error"])[0],
+                status_code=400,
+                code=query["error"][0],
+                body={k: v[0] for k, v in query.items()},
+            )
+        code = query.get("code", [None])[0]
+        if not code:
+            raise IdTokenError("the SSO came back without a code")
+        body = {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": request.redirect_uri,
+            "code_verifier": request.code_verifier,
+        }
+        return self._token(body, nonce=request.nonce)
+
+    def refresh(self, tokens: Tokens) -> Tokens:
+        if not tokens.refresh_token:
+            raise IdTokenError("these tokens carry no refresh token")
+        fresh = self._token({"grant_type": "refresh_token", "refresh_token": tokens.refresh_token}, nonce=None)
+        return fresh if fresh.claims else Tokens(**{**fresh.__dict__, "claims": tokens.claims})
+
+    def userinfo(self, tokens: Tokens) -> dict[str, Any]:
+        from jesign_sdk._requestor import bearer
+
+        answer = self._requestor.request("GET", "sso", "/userinfo", auth=bearer(tokens.access_token))
+        return dict(answer.json())
+
+    def logout_url(self, tokens: Tokens, *, post_logout_redirect_uri: str | None = None) -> str:
+        """RP-initiated logout: the URL to send the person to (it also revokes this client's tokens)."""
+        query = {"client_id": self.client_id}
+        if tokens.id_token:
+            query["id_token_hint"] = tokens.id_token
+        if post_logout_redirect_uri:
+            query["post_logout_redirect_uri"] = post_logout_redirect_uri
+        return f"{self.discovery()['end_session_endpoint']}?{urlencode(query)}"
+
+    def logout(self, tokens: Tokens) -> None:
+        """Log out without a browser: call the logout URL with the id_token as hint (the SSO revokes this
+        client's tokens for the person)."""
+        self._requestor.send("GET", self.logout_url(tokens), allow_redirects=False)
+
+    # -- the mock's non-interactive login -------------------------------------------------------------------------
+
+    def login_with_hint(self, login: str, *, redirect_uri: str, scope: str = DEFAULT_SCOPE) -> Tokens:
+        """Log a seeded account in without a browser (the mock's ``login_hint``; its control plane must be on)."""
+        request = self.authorization_url(redirect_uri, scope=scope, login_hint=login)
+        answer = self._requestor.send("GET", request.url, allow_redirects=False)
+        location = answer.headers.get("Location", "")
+        if answer.status_code not in (302, 303) or not location.startswith(redirect_uri):
+            raise APIStatusError(
+                "the SSO did not log the account in: is the mock's control plane on, and the login seeded?",
+                status_code=answer.status_code,
+                code="login_hint_refused",
+            )
+        return self.exchange_code(request, location)
+
+    # -- helpers ---------------------------------------------------------------------------------------------------
+
+    def _client_auth(self, body: dict[str, str]) -> Auth | None:
+        if self.client_secret is None:
+            body["client_id"] = self.client_id  # a public client: PKCE is its proof
+            return None
+        return basic(self.client_id, self.client_secret)
+
+    def _token(self, body: dict[str, str], *, nonce: str | None) -> Tokens:
+        auth = self._client_auth(body)
+        answer = self._requestor.request("POST", "sso", "/token", data=body, auth=auth)
+        payload = dict(answer.json())
+        claims: dict[str, Any] = {}
+        if payload.get("id_token"):
+            claims = self.verify_id_token(str(payload["id_token"]), nonce=nonce)
+        return Tokens.from_json(payload, now=datetime.fromtimestamp(self._now(), UTC), claims=claims)
+
+    def verify_id_token(self, id_token: str, *, nonce: str | None) -> dict[str, Any]:
+        """Verify an id_token: RS256 signature by a key of the SSO's JWKS, iss, aud, exp (and nonce if given)."""
+        keys = self._jwks()
+        try:
+            token = jwt.decode(id_token, keys, algorithms=["RS256"])
+        except (JoseError, ValueError):
+            self._keys = None  # the SSO may have rotated its key: fetch the JWKS again, once
+            try:
+                token = jwt.decode(id_token, self._jwks(), algorithms=["RS256"])
+            except (JoseError, ValueError) as exc:
+                raise IdTokenError(f"the id_token's signature does not verify: {exc}") from exc
+        options: dict[str, Any] = {
+            "iss": {"essential": True, "value": self.issuer},
+            "aud": {"essential": True, "value": self.client_id},
+            "exp": {"essential": True},
+            "sub": {"essential": True},
+        }
+        if nonce is not None:
+            options["nonce"] = {"essential": True, "value": nonce}
+        try:
+            jwt.JWTClaimsRegistry(now=lambda: int(self._now()), leeway=60, **options).validate(token.claims)
+        except JoseError as exc:
+            raise IdTokenError(f"the id_token's claims do not hold: {exc}") from exc
+        return dict(token.claims)
+
+    def _jwks(self) -> KeySet:
+        if self._keys is None:
+            answer = self._requestor.send("GET", self.discovery()["jwks_uri"])
+            self._keys = KeySet.import_key_set(answer.json())
+        return self._keys

@@ -1,0 +1,150 @@
+"""The trust provider's side of the registration (steps 2 to 5), behind an interface.
+
+:class:`TrustBackend` is what the SDK needs from a trust provider; :class:`HttpTrustBackend` speaks the mock's
+``/trust/v1`` API, modelled on Universign's public REST API, so that a real backend is configuration (base URL)
+plus credentials. A backend is bound to one registration by its session token, which the platform's hand-off
+gives (:class:`~jesign_sdk.Handoff`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any, Protocol
+
+from jesign_sdk._models import Agreement, CodeSent, IssuedCertificate, TrustRegistration
+from jesign_sdk._requestor import Requestor, bearer
+
+__all__ = ["DocumentSide", "HttpTrustBackend", "IdentityDocument", "TrustBackend"]
+
+#: A resend cooldown is not a passing overload: its 429 goes straight to the caller.
+_NOW_OR_NEVER = frozenset({429})
+_MEDIA_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG": "image/png", b"%PDF": "application/pdf"}
+
+
+@dataclass(frozen=True)
+class DocumentSide:
+    """One side of an identity document: bytes and a file name (the server judges by content, not by name)."""
+
+    content: bytes
+    filename: str = "document"
+
+    @classmethod
+    def load(cls, source: str | Path | bytes) -> DocumentSide:
+        if isinstance(source, bytes):
+            return cls(source)
+        path = Path(source)
+        return cls(path.read_bytes(), path.name)
+
+    @property
+    def media_type(self) -> str:
+        for magic, media_type in _MEDIA_TYPES.items():
+            if self.content.startswith(magic):
+                return media_type
+        return "application/octet-stream"
+
+
+@dataclass(frozen=True)
+class IdentityDocument:
+    """Step 3: the document type (``id_card:fra``, ``passport:fra`` …), its sides, number and optional MRZ."""
+
+    document_type: str
+    front: DocumentSide
+    back: DocumentSide | None = None
+    document_number: str | None = None
+    mrz: str | None = None
+
+
+class TrustBackend(Protocol):
+    registration_id: str
+
+    def get(self) -> TrustRegistration: ...
+
+    def submit_identity(
+        self, *, birth_date: date, accept_terms: bool, accept_privacy_policy: bool
+    ) -> TrustRegistration: ...
+
+    def upload_document(self, document: IdentityDocument) -> TrustRegistration: ...
+
+    def agreement(self) -> Agreement: ...
+
+    def consent(self, agreement: Agreement) -> CodeSent: ...
+
+    def resend_code(self) -> CodeSent: ...
+
+    def sign(self, code: str) -> TrustRegistration: ...
+
+    def cancel(self) -> TrustRegistration: ...
+
+    def certificate(self) -> IssuedCertificate: ...
+
+    def report_error(self, detail: str) -> TrustRegistration: ...
+
+    def events(self) -> list[dict[str, Any]]: ...
+
+
+class HttpTrustBackend:
+    """Steps 2 to 5 over ``/trust/v1``, as the applicant (the registration's session token)."""
+
+    def __init__(self, requestor: Requestor, registration_id: str, session_token: str) -> None:
+        self._requestor = requestor
+        self.registration_id = registration_id
+        self._auth = bearer(session_token)
+
+    def _call(self, method: str, path: str = "", **kwargs: Any) -> Any:
+        answer = self._requestor.request(
+            method, "trust", f"/registrations/{self.registration_id}{path}", auth=self._auth, **kwargs
+        )
+        return answer.json()
+
+    def get(self) -> TrustRegistration:
+        return TrustRegistration.from_json(self._call("GET"))
+
+    def submit_identity(
+        self, *, birth_date: date, accept_terms: bool, accept_privacy_policy: bool
+    ) -> TrustRegistration:
+        body = {
+            "birth_date": birth_date.isoformat(),
+            "accept_terms": accept_terms,
+            "accept_privacy_policy": accept_privacy_policy,
+        }
+        return TrustRegistration.from_json(self._call("POST", "/identity", json=body))
+
+    def upload_document(self, document: IdentityDocument) -> TrustRegistration:
+        data = {"document_type": document.document_type}
+        if document.document_number:
+            data["document_number"] = document.document_number
+        if document.mrz:
+            data["mrz"] = document.mrz
+        files = {"front": (document.front.filename, document.front.content, document.front.media_type)}
+        if document.back is not None:
+            files["back"] = (document.back.filename, document.back.content, document.back.media_type)
+        return TrustRegistration.from_json(self._call("POST", "/documents", data=data, files=files))
+
+    def agreement(self) -> Agreement:
+        return Agreement.from_json(self._call("GET", "/agreement"))
+
+    def consent(self, agreement: Agreement) -> CodeSent:
+        """Tick the consent box: a code goes by SMS. A :class:`RateLimitError` (429) means one was sent moments
+        ago and is still valid; it is not retried, so that the caller can say so at once."""
+        body = {"accept": True, "version": agreement.version, "sha256": agreement.sha256}
+        return CodeSent.from_json(self._call("POST", "/agreement/consent", json=body, no_retry_on=_NOW_OR_NEVER))
+
+    def resend_code(self) -> CodeSent:
+        return CodeSent.from_json(self._call("POST", "/agreement/resend", no_retry_on=_NOW_OR_NEVER))
+
+    def sign(self, code: str) -> TrustRegistration:
+        return TrustRegistration.from_json(self._call("POST", "/agreement/sign", json={"otp": code}))
+
+    def cancel(self) -> TrustRegistration:
+        return TrustRegistration.from_json(self._call("POST", "/cancel"))
+
+    def certificate(self) -> IssuedCertificate:
+        return IssuedCertificate.from_json(self._call("GET", "/certificate"))
+
+    def report_error(self, detail: str) -> TrustRegistration:
+        return TrustRegistration.from_json(self._call("POST", "/certificate/report-error", json={"detail": detail}))
+
+    def events(self) -> list[dict[str, Any]]:
+        return list(self._call("GET", "/events")["data"])

@@ -1,0 +1,210 @@
+"""``Idempotency-Key``: a retried POST or DELETE answers its first answer and never repeats a side effect.
+
+As Stripe does. A POST or DELETE under ``/platform/api/v1`` or ``/trust/v1`` may carry ``Idempotency-Key`` (1 to
+255 printable ASCII characters, else ``400 invalid_idempotency_key``). The key is scoped by the caller's
+credentials (the SHA-256 of the ``Authorization`` header; the header itself is never stored):
+
+- the first request with a key runs, and its answer (status, ``Content-Type``, body) is kept for 24 hours on the
+  mock clock, together with the method, the path (with the query) and the SHA-256 of the raw body;
+- a later request with the same key, method, path and body gets that answer again, with ``Idempotent-Replayed:
+  true``, and changes nothing;
+- the same key with another method, path or body is ``422 idempotency_key_reused`` (nothing changes);
+- while the first request is still being answered, the same key is ``409 idempotency_request_in_progress`` with
+  ``Retry-After: 1``.
+
+Answers a retry should not replay are not kept, so that the retry runs again: 5xx (nothing was committed: an
+injected failure before processing, an internal error), 408 and 429. A fault injected *after* processing (see
+``faults``) replaces the answer the caller sees, but the real answer was kept first: the retry gets it. Refusals
+(other 4xx) are kept, so a retry of a refused call is refused the same way.
+
+The hooks are installed on every app, with or without the control plane. They must be registered after the
+control plane's (``hooks.install``), so that this ``after_request`` runs before the fault hook replaces an answer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import Flask, Response, g, request
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+
+from mock_provider.api.common import services
+from mock_provider.core.errors import Conflict, InvalidInput, MockError
+from mock_provider.core.models import IdempotencyRecord
+
+HEADER = "Idempotency-Key"
+REPLAYED_HEADER = "Idempotent-Replayed"
+PREFIXES = ("/platform/api/v1", "/trust/v1")
+METHODS = frozenset({"POST", "DELETE"})
+MAX_KEY_LENGTH = 255
+RETENTION = timedelta(hours=24)
+#: Answers not kept: the retry runs the call again.
+RETRYABLE_STATUSES = frozenset({408, 429})
+
+
+class KeyReused(MockError):
+    code = "idempotency_key_reused"
+    status = 422
+    title = "Idempotency key reused"
+
+
+@dataclass(frozen=True)
+class _Claim:
+    """The record this request created and must complete (or release)."""
+
+    scope: str
+    key: str
+
+
+def applies(method: str, path: str) -> bool:
+    """Whether a request with that method and path honours ``Idempotency-Key``."""
+    return method in METHODS and any(path == p or path.startswith(p + "/") for p in PREFIXES)
+
+
+def valid_key(key: str) -> bool:
+    return 1 <= len(key) <= MAX_KEY_LENGTH and all(" " <= c <= "~" for c in key)
+
+
+def scope_of(authorization: str | None) -> str:
+    """The key's scope: the SHA-256 of the ``Authorization`` header value (empty when absent)."""
+    return hashlib.sha256((authorization or "").encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def install(app: Flask) -> None:
+    @app.before_request
+    def _idempotency_before() -> Response | None:
+        if not applies(request.method, request.path) or HEADER not in request.headers:
+            return None
+        key = request.headers.get(HEADER, "")
+        if not valid_key(key):
+            raise InvalidInput(
+                f"{HEADER} must be 1 to {MAX_KEY_LENGTH} printable ASCII characters",
+                code="invalid_idempotency_key",
+                errors=[{"field": HEADER, "code": "invalid", "detail": "1 to 255 printable ASCII characters"}],
+            )
+        # The raw bytes, cached so that Flask still parses the JSON or the multipart form from them afterwards.
+        fingerprint = body_fingerprint()
+        return _claim_or_replay(scope_of(request.headers.get("Authorization")), key, fingerprint)
+
+    @app.after_request
+    def _idempotency_after(response: Response) -> Response:
+        claim: _Claim | None = g.get("idempotency_claim")
+        if claim is not None:
+            _complete(claim, response)
+            g.pop("idempotency_claim")
+        return response
+
+    @app.teardown_request
+    def _idempotency_teardown(_exc: BaseException | None) -> None:
+        # Reached with a claim only when no answer was completed (the after_request hooks did not run).
+        claim: _Claim | None = g.pop("idempotency_claim", None)
+        if claim is not None:
+            _release(claim)
+
+
+def body_fingerprint() -> str:
+    """SHA-256 of what the request says, not of how it is encoded.
+
+    A multipart body is fingerprinted by its fields and files (names, values, file names and contents): each
+    retry of an upload gets a new random boundary from its HTTP library, and must still count as the same
+    request. Any other body is taken byte for byte.
+    """
+    if request.mimetype != "multipart/form-data":
+        return hashlib.sha256(request.get_data(cache=True)).hexdigest()
+    digest = hashlib.sha256(b"multipart")
+    for name, value in sorted(request.form.items(multi=True)):
+        digest.update(f"\x00form\x00{name}\x00{value}".encode())
+    for name, upload in sorted(request.files.items(multi=True), key=lambda item: item[0]):
+        content = upload.read()
+        upload.seek(0)
+        digest.update(f"\x00file\x00{name}\x00{upload.filename}\x00".encode() + hashlib.sha256(content).digest())
+    return digest.hexdigest()
+
+
+def _claim_or_replay(scope: str, key: str, fingerprint: str) -> Response | None:
+    svc = services()
+    method, path = request.method, request.full_path.rstrip("?")[:2000]
+    for _ in range(3):
+        now = svc.clock.now()
+        try:
+            with svc.db.transaction() as session:
+                # Expired records go first, so that the key may be used again (and the table stays small).
+                session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.created_at <= now - RETENTION))
+                session.add(
+                    IdempotencyRecord(
+                        scope=scope,
+                        key=key,
+                        method=method,
+                        path=path,
+                        fingerprint=fingerprint,
+                        status=None,
+                        content_type=None,
+                        body=None,
+                        created_at=now,
+                        in_progress=True,
+                    )
+                )
+                session.flush()
+        except IntegrityError:
+            pass  # the key is taken: replay, refuse or wait, below
+        else:
+            g.idempotency_claim = _Claim(scope, key)
+            return None
+        with svc.db.transaction() as session:
+            found = session.scalars(
+                select(IdempotencyRecord).where(IdempotencyRecord.scope == scope, IdempotencyRecord.key == key)
+            ).first()
+            if found is None or found.created_at <= now - RETENTION:
+                continue  # released or expired meanwhile: try to claim it again
+            if (found.method, found.path, found.fingerprint) != (method, path, fingerprint):
+                raise KeyReused(
+                    f"this {HEADER} was first used for another request ({found.method} {found.path}, other body?);"
+                    " use a new key for a new request"
+                )
+            if found.in_progress or found.status is None:
+                break
+            replay = Response(found.body or b"", status=found.status)
+            if found.content_type:
+                replay.headers["Content-Type"] = found.content_type
+            else:
+                del replay.headers["Content-Type"]
+            replay.headers[REPLAYED_HEADER] = "true"
+            return replay
+    raise Conflict(
+        f"a request with this {HEADER} is still being answered; retry later",
+        code="idempotency_request_in_progress",
+        headers={"Retry-After": "1"},
+    )
+
+
+def _complete(claim: _Claim, response: Response) -> None:
+    """Keep the answer for the key's retries, or release the key when a retry should run the call again."""
+    status = response.status_code
+    if status >= 500 or status in RETRYABLE_STATUSES or response.is_streamed:
+        _release(claim)
+        return
+    with services().db.transaction() as session:
+        session.execute(
+            update(IdempotencyRecord)
+            .where(IdempotencyRecord.scope == claim.scope, IdempotencyRecord.key == claim.key)
+            .values(
+                status=status,
+                content_type=response.headers.get("Content-Type"),
+                body=response.get_data(),
+                in_progress=False,
+            )
+        )
+
+
+def _release(claim: _Claim) -> None:
+    with services().db.transaction() as session:
+        session.execute(
+            delete(IdempotencyRecord).where(
+                IdempotencyRecord.scope == claim.scope,
+                IdempotencyRecord.key == claim.key,
+                IdempotencyRecord.in_progress.is_(True),
+            )
+        )

@@ -1,0 +1,145 @@
+"""``enroll()`` against the mock over HTTP: from first login to active, and resumed after each step in turn."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+import requests
+
+from jesign_sdk import (
+    Applicant,
+    Client,
+    DocumentRefusedError,
+    DocumentSide,
+    IdentityDocument,
+    MockOutboxOtpSource,
+    OtpRequest,
+    RegistrationRejectedError,
+)
+from tests.conftest import LiveMock
+from tests.mock_provider.registration_helpers import colour_image, grey_image, td1
+
+pytestmark = pytest.mark.live
+
+MARIE_MOBILE = "+33612345678"
+
+
+def applicant(**overrides: Any) -> Applicant:
+    document = IdentityDocument(
+        document_type="id_card:fra",
+        front=DocumentSide(colour_image(), "recto.jpg"),
+        back=DocumentSide(colour_image("PNG"), "verso.png"),
+        mrz=td1("X4RTBPFW4"),
+    )
+    values: dict[str, Any] = {"mobile_number": "06 12 34 56 78", "birth_date": date(1980, 4, 12), "document": document}
+    values.update(overrides)
+    return Applicant(**values)
+
+
+def logged_in(live: LiveMock, login: str = "marie.dupont") -> Client:
+    client = Client(live.url)
+    client.login_with_hint(login)
+    return client
+
+
+class Crash(Exception):
+    """Stands for the integrator's process dying in the middle of the walk."""
+
+
+def test_enroll_from_first_login_to_active(live_mock: LiveMock) -> None:
+    client = logged_in(live_mock)
+    assert client.tokens is not None
+    assert client.tokens.claims["given_name"] == "Marie"
+    assert {f["name"] for f in client.tokens.claims["firms"]} == {"Cabinet Ecma", "Dupont & Associés"}
+    seen: list[tuple[str, str | None]] = []
+    certificate = client.registration.enroll(
+        applicant(), MockOutboxOtpSource(client.requestor, MARIE_MOBILE), on_step=lambda s, a: seen.append((s, a))
+    )
+    assert [a for _, a in seen] == [
+        "confirm_profile",
+        "start_certificate_request",
+        "submit_identity",
+        "upload_identity_document",
+        "sign_subscription_agreement",
+        "accept_terms",
+        None,
+    ]
+    assert certificate.level == "qcpnqscd"
+    assert certificate.status == "valid"
+    assert "IDCFR-X4RTBPFW4" in certificate.subject
+    certificate.certificate.verify_directly_issued_by(certificate.chain[0])
+    me = client.me()
+    assert me.registration_state == "active"
+    assert all(f.service_open for f in me.firms)
+
+
+@pytest.mark.parametrize("crash_at", range(1, 6))
+def test_enroll_resumes_after_an_interruption_at_each_step(live_mock: LiveMock, crash_at: int) -> None:
+    steps = 0
+
+    def crash_before_step(state: str, action: str | None) -> None:
+        nonlocal steps
+        steps += 1
+        if steps == crash_at + 1:
+            raise Crash(f"died before {action}")
+
+    first = logged_in(live_mock)
+    with pytest.raises(Crash):
+        first.registration.enroll(
+            applicant(), MockOutboxOtpSource(first.requestor, MARIE_MOBILE), on_step=crash_before_step
+        )
+    # A new process: a new login, the same call.
+    second = logged_in(live_mock)
+    certificate = second.registration.enroll(applicant(), MockOutboxOtpSource(second.requestor, MARIE_MOBILE))
+    assert certificate.status == "valid"
+    _assert_one_of_each(live_mock)
+
+
+def test_enroll_resumes_after_the_code_was_sent_but_not_typed(live_mock: LiveMock) -> None:
+    class DiesOnFirstCode:
+        def get_code(self, request: OtpRequest) -> str:
+            assert request.phone_last_digits == "5678"
+            raise Crash("the phone rang, the process died")
+
+    first = logged_in(live_mock)
+    with pytest.raises(Crash):
+        first.registration.enroll(applicant(), DiesOnFirstCode())
+    second = logged_in(live_mock)
+    certificate = second.registration.enroll(applicant(), MockOutboxOtpSource(second.requestor, MARIE_MOBILE))
+    assert certificate.status == "valid"
+    _assert_one_of_each(live_mock, sms=1)
+
+
+def test_enroll_reports_a_refused_document(live_mock: LiveMock) -> None:
+    client = logged_in(live_mock)
+    grey = IdentityDocument("id_card:fra", DocumentSide(grey_image()), DocumentSide(colour_image("PNG")), "X4RTBPFW4")
+    with pytest.raises(DocumentRefusedError) as caught:
+        client.registration.enroll(applicant(document=grey), MockOutboxOtpSource(client.requestor, MARIE_MOBILE))
+    assert (caught.value.reason, caught.value.field) == ("document_not_in_colour", "front")
+    assert client.registration.status().state == "identity_submitted"
+
+
+def test_enroll_reports_a_rejection(live_mock: LiveMock) -> None:
+    client = logged_in(live_mock, "jean.rejet")
+    mrz = td1("X4RTBPFW4", surname="Rejet", given="Jean", sex="M")
+    person = applicant(
+        mobile_number="+33656789012",
+        document=IdentityDocument(
+            "id_card:fra", DocumentSide(colour_image()), DocumentSide(colour_image("PNG")), mrz=mrz
+        ),
+    )
+    with pytest.raises(RegistrationRejectedError) as caught:
+        client.registration.enroll(person, MockOutboxOtpSource(client.requestor, "+33656789012"))
+    assert caught.value.reason == "document_unreadable"
+
+
+def _assert_one_of_each(live: LiveMock, *, sms: int | None = None) -> None:
+    certificates = requests.get(f"{live.url}/_mock/certificates", timeout=10).json()["data"]
+    assert len([c for c in certificates if "Marie" in c["subject"]]) == 1
+    registrations = requests.get(f"{live.url}/_mock/registrations", timeout=10).json()["data"]
+    assert len(registrations) == 1
+    if sms is not None:
+        messages = requests.get(f"{live.url}/_mock/outbox", params={"channel": "sms"}, timeout=10).json()["data"]
+        assert len(messages) == sms

@@ -1,0 +1,257 @@
+"""The control plane's standing fault policy: delays, failures before and after processing, and idempotent retries."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from mock_provider.api import faults
+from tests.mock_provider.registration_helpers import OPERATOR_HEADERS
+from tests.mock_provider.test_openapi import Contract, served
+
+NEW_REGISTRATION = {
+    "email": "marie.dupont@cabinet-ecma.example.com",
+    "level": "qcpnqscd",
+    "phone_number": "+33612345678",
+}
+
+
+def problem(response: Any, status: int, code: str) -> dict[str, Any]:
+    assert response.status_code == status, response.get_data(as_text=True)
+    body: dict[str, Any] = response.json
+    assert body["code"] == code
+    return body
+
+
+def set_policy(client: FlaskClient, **policy: Any) -> dict[str, Any]:
+    answer = client.put("/_mock/faults", json=policy)
+    assert answer.status_code == 200, answer.json
+    body: dict[str, Any] = answer.json
+    return body
+
+
+def registrations(client: FlaskClient) -> list[dict[str, Any]]:
+    data: list[dict[str, Any]] = client.get("/_mock/registrations").json["data"]
+    return data
+
+
+# -- the policy -----------------------------------------------------------------------------------------------------
+
+
+def test_read_set_and_clear_the_policy(client: FlaskClient) -> None:
+    none = client.get("/_mock/faults").json
+    assert none == {
+        "active": False,
+        "error_rate": 0.0,
+        "status": 503,
+        "delay_ms_max": 0,
+        "after_processing_rate": 0.0,
+        "routes": ["/platform/api/v1/*", "/trust/v1/*", "/sso/*"],
+        "seed": None,
+        "updated_at": None,
+    }
+    policy = {
+        "error_rate": 0.1,
+        "status": 503,
+        "delay_ms_max": 50,
+        "after_processing_rate": 0.5,
+        "routes": ["/platform/api/v1/*", "/trust/v1/*", "/sso/*"],
+        "seed": 42,
+    }
+    stored = set_policy(client, **policy)
+    assert stored["active"] is True
+    assert stored["updated_at"]
+    assert {k: stored[k] for k in policy} == policy
+    assert client.get("/_mock/faults").json == stored
+    # A new PUT replaces the whole policy; absent fields take their defaults.
+    replaced = set_policy(client, error_rate=1)
+    assert (replaced["error_rate"], replaced["delay_ms_max"], replaced["seed"]) == (1.0, 0, None)
+    assert client.delete("/_mock/faults").status_code == 204
+    assert client.delete("/_mock/faults").status_code == 204
+    assert client.get("/_mock/faults").json == none
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"error_rate": 1.5}, "error_rate"),
+        ({"error_rate": -0.1}, "error_rate"),
+        ({"error_rate": True}, "error_rate"),
+        ({"after_processing_rate": "0.5"}, "after_processing_rate"),
+        ({"status": 404}, "status"),
+        ({"status": 600}, "status"),
+        ({"status": 503.0}, "status"),
+        ({"delay_ms_max": 10_001}, "delay_ms_max"),
+        ({"delay_ms_max": -1}, "delay_ms_max"),
+        ({"routes": "/trust/v1/*"}, "routes"),
+        ({"routes": []}, "routes"),
+        ({"routes": ["trust/*"]}, "routes"),
+        ({"seed": "42"}, "seed"),
+        ({"rate": 0.5}, "rate"),
+    ],
+)
+def test_an_invalid_policy_is_refused(client: FlaskClient, body: dict[str, Any], field: str) -> None:
+    refused = problem(client.put("/_mock/faults", json=body), 400, "invalid_fault_policy")
+    assert [e["field"] for e in refused["errors"]] == [field]
+    assert client.get("/_mock/faults").json["active"] is False
+
+
+@pytest.mark.parametrize("status", [408, 429, 500, 599])
+def test_the_allowed_statuses(client: FlaskClient, status: int) -> None:
+    set_policy(client, error_rate=1, status=status)
+    answer = problem(client.get("/platform/api/v1/me"), status, "fault_injected")
+    assert answer["status"] == status
+
+
+def test_a_body_that_is_not_json_is_refused(client: FlaskClient) -> None:
+    problem(client.put("/_mock/faults", data="error_rate=1"), 400, "invalid_json")
+
+
+def test_the_control_plane_answers_follow_the_document(app: Flask, client: FlaskClient) -> None:
+    contract = Contract(app, served(client))
+    contract.check(client.get("/_mock/faults"), 200)
+    contract.check(client.put("/_mock/faults", json={"error_rate": 2}), 400)
+    contract.check(client.put("/_mock/faults", json={"error_rate": 1, "routes": ["/trust/v1/*"], "seed": 7}), 200)
+    contract.check(client.get("/_mock/faults"), 200)
+    injected = contract.check(
+        client.post("/trust/v1/registrations", json={}, headers=OPERATOR_HEADERS), 503, default=True
+    )
+    assert injected["phase"] == "before_processing"
+    contract.check(client.delete("/_mock/faults"), 204)
+    reused = str(uuid.uuid4())
+    headers = {**OPERATOR_HEADERS, "Idempotency-Key": reused}
+    contract.check(client.post("/trust/v1/registrations", json=NEW_REGISTRATION, headers=headers), 201)
+    contract.check(client.post("/trust/v1/registrations", json={}, headers=headers), 422)
+    bad = {**OPERATOR_HEADERS, "Idempotency-Key": ""}
+    contract.check(client.post("/trust/v1/registrations", json=NEW_REGISTRATION, headers=bad), 400)
+
+
+# -- failures -------------------------------------------------------------------------------------------------------
+
+
+def test_a_failure_before_processing_changes_nothing(client: FlaskClient) -> None:
+    set_policy(client, error_rate=1.0, after_processing_rate=0.0)
+    answer = client.post("/trust/v1/registrations", json=NEW_REGISTRATION, headers=OPERATOR_HEADERS)
+    body = problem(answer, 503, "fault_injected")
+    assert body["phase"] == "before_processing"
+    assert answer.mimetype == "application/problem+json"
+    assert answer.headers["Retry-After"] in ("0", "1")
+    assert answer.headers["X-Request-Id"] == body["request_id"]
+    problem(client.get("/sso/.well-known/openid-configuration"), 503, "fault_injected")
+    assert registrations(client) == []
+    history = client.get("/_mock/requests").json["data"]
+    assert history[0]["status"] == 503
+
+
+def test_a_failure_after_processing_took_effect_and_the_retry_gets_the_real_answer(client: FlaskClient) -> None:
+    set_policy(client, error_rate=1.0, after_processing_rate=1.0)
+    headers = {**OPERATOR_HEADERS, "Idempotency-Key": str(uuid.uuid4())}
+    answer = client.post("/trust/v1/registrations", json=NEW_REGISTRATION, headers=headers)
+    assert problem(answer, 503, "fault_injected")["phase"] == "after_processing"
+    assert "Idempotent-Replayed" not in answer.headers
+    created = registrations(client)
+    assert len(created) == 1  # the call took effect, though the caller saw a 503
+    assert client.get("/_mock/requests").json["data"][0]["status"] == 503
+    # Still failing: the replay is hit too, and nothing runs again.
+    problem(client.post("/trust/v1/registrations", json=NEW_REGISTRATION, headers=headers), 503, "fault_injected")
+    assert client.delete("/_mock/faults").status_code == 204
+    retried = client.post("/trust/v1/registrations", json=NEW_REGISTRATION, headers=headers)
+    assert retried.status_code == 201
+    assert retried.headers["Idempotent-Replayed"] == "true"
+    assert retried.json["id"] == created[0]["id"]
+    assert "session_token" in retried.json
+    assert len(registrations(client)) == 1
+
+
+def test_a_failure_before_processing_leaves_the_key_free(client: FlaskClient) -> None:
+    set_policy(client, error_rate=1.0)
+    headers = {**OPERATOR_HEADERS, "Idempotency-Key": str(uuid.uuid4())}
+    problem(client.post("/trust/v1/registrations", json=NEW_REGISTRATION, headers=headers), 503, "fault_injected")
+    client.delete("/_mock/faults")
+    retried = client.post("/trust/v1/registrations", json=NEW_REGISTRATION, headers=headers)
+    assert retried.status_code == 201
+    assert "Idempotent-Replayed" not in retried.headers
+    assert len(registrations(client)) == 1
+
+
+def test_the_control_plane_and_unmatched_routes_are_exempt(client: FlaskClient) -> None:
+    set_policy(client, error_rate=1.0, routes=["/*"])
+    assert client.get("/_mock/clock").status_code == 200
+    assert client.get("/_mock/faults").json["active"] is True
+    problem(client.get("/healthz"), 503, "fault_injected")
+    set_policy(client, error_rate=1.0, routes=["/platform/api/v1/*"])
+    assert client.post("/trust/v1/registrations", json=NEW_REGISTRATION, headers=OPERATOR_HEADERS).status_code == 201
+    problem(client.get("/platform/api/v1/me"), 503, "fault_injected")
+    assert client.delete("/_mock/faults").status_code == 204
+    assert client.get("/healthz").status_code == 200
+
+
+def test_ocsp_is_never_faulted() -> None:
+    policy = faults.Policy("r", 1.0, 503, 0, 0.0, ("/*",), None, None)
+    assert not policy.matches("/pki/ocsp")
+    assert not policy.matches("/pki/ocsp/MEUwQzBBMD8")
+    assert not policy.matches("/_mock/faults")
+    assert policy.matches("/pki/crl/root.crl")
+
+
+def test_a_reset_clears_the_policy(client: FlaskClient) -> None:
+    set_policy(client, error_rate=1.0)
+    assert client.post("/_mock/reset").status_code == 200
+    assert client.get("/_mock/faults").json["active"] is False
+    assert client.get("/platform/api/v1/me").status_code == 401
+
+
+# -- delays and the random sequence ---------------------------------------------------------------------------------
+
+
+def test_delays_are_bounded(client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    slept: list[float] = []
+    monkeypatch.setattr(faults.time, "sleep", slept.append)
+    set_policy(client, delay_ms_max=40, routes=["/healthz"], seed=3)
+    for _ in range(30):
+        assert client.get("/healthz").status_code == 200
+    assert len(slept) == 30
+    assert all(0 <= s <= 0.040 for s in slept)
+    assert len(set(slept)) > 1
+    slept.clear()
+    set_policy(client, delay_ms_max=0, routes=["/healthz"])
+    client.get("/healthz")
+    assert slept == []
+
+
+def test_a_real_delay_is_waited(client: FlaskClient) -> None:
+    import time
+
+    set_policy(client, delay_ms_max=30, routes=["/healthz"], seed=1)
+    started = time.perf_counter()
+    for _ in range(5):
+        client.get("/healthz")
+    elapsed = time.perf_counter() - started
+    assert elapsed < 5 * 0.030 + 2.0
+
+
+def test_a_seed_replays_the_same_sequence(client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(faults.time, "sleep", lambda _s: None)
+
+    def run() -> list[tuple[int, str | None]]:
+        set_policy(client, error_rate=0.5, after_processing_rate=0.5, delay_ms_max=10, routes=["/healthz"], seed=42)
+        out = []
+        for _ in range(40):
+            answer = client.get("/healthz")
+            out.append((answer.status_code, answer.json.get("phase")))
+        return out
+
+    first, second = run(), run()
+    assert first == second
+    assert {status for status, _ in first} == {200, 503}
+    assert {phase for _, phase in first} == {None, "before_processing", "after_processing"}
+
+
+def test_rates_are_roughly_honoured(client: FlaskClient) -> None:
+    set_policy(client, error_rate=0.25, routes=["/healthz"], seed=123)
+    failures = sum(client.get("/healthz").status_code == 503 for _ in range(400))
+    assert 60 <= failures <= 140

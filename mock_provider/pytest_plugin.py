@@ -1,0 +1,101 @@
+"""pytest plugin (entry point ``jesign``): the mock in-process, for integrators' own tests.
+
+Installed with ``pip install 'jesign[mock]'``, it gives every test suite these fixtures:
+
+- ``jesign_mock_server`` (session): the mock served over HTTP by a threaded server on a free loopback port, with
+  an in-memory database. Its ``url`` is the base URL to give :class:`jesign_sdk.Client`.
+- ``jesign_mock`` (function): the same server, reset to its seed before the test (no registration, message,
+  token or fault left by another test; the clock back to the wall clock).
+- ``jesign_client`` (function): a factory of SDK clients already logged in: ``jesign_client("marie.dupont")``.
+
+::
+
+    def test_my_integration(jesign_mock, jesign_client):
+        client = jesign_client("marie.dupont")
+        assert client.registration.status().next_action == "confirm_profile"
+
+Importing this module needs only pytest: the mock (Flask, SQLAlchemy) is imported when a fixture is first used,
+so a project that installed the SDK alone is not broken by the plugin's presence.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+    from jesign_sdk import Client
+    from mock_provider.core.services import MockServices
+
+
+@dataclass
+class MockServer:
+    """The mock served on ``url``; ``app`` and ``services`` give the in-process view for assertions."""
+
+    url: str
+    app: Flask
+
+    @property
+    def services(self) -> MockServices:
+        from mock_provider.app import services_of
+
+        return services_of(self.app)
+
+    def reset(self) -> None:
+        client = self.app.test_client()
+        client.post("/_mock/reset")
+        client.delete("/_mock/faults")
+        client.post("/_mock/clock", json={"now": datetime.now(UTC).isoformat()})
+
+
+@pytest.fixture(scope="session")
+def jesign_mock_server() -> Iterator[MockServer]:
+    from werkzeug.serving import make_server
+
+    from mock_provider import create_app
+    from mock_provider.app import services_of
+
+    holder: dict[str, Any] = {}
+
+    def dispatch(environ: dict[str, Any], start_response: Any) -> Any:
+        return holder["app"](environ, start_response)
+
+    server = make_server("127.0.0.1", 0, dispatch, threaded=True)
+    url = f"http://127.0.0.1:{server.server_port}"
+    app = create_app(
+        {"database_url": "sqlite:///:memory:", "public_base_url": url, "secret_key": "jesign-pytest-plugin-secret"}
+    )
+    holder["app"] = app
+    thread = threading.Thread(target=server.serve_forever, name="jesign-mock", daemon=True)
+    thread.start()
+    try:
+        yield MockServer(url, app)
+    finally:
+        server.shutdown()
+        thread.join(5)
+        services_of(app).close()
+
+
+@pytest.fixture
+def jesign_mock(jesign_mock_server: MockServer) -> MockServer:
+    jesign_mock_server.reset()
+    return jesign_mock_server
+
+
+@pytest.fixture
+def jesign_client(jesign_mock: MockServer) -> Callable[..., Client]:
+    from jesign_sdk import Client
+
+    def make(login: str = "marie.dupont", **options: Any) -> Client:
+        client = Client(jesign_mock.url, **options)
+        client.login_with_hint(login)
+        return client
+
+    return make

@@ -10,6 +10,7 @@ import requests
 from jesign_sdk._errors import AuthenticationError
 from jesign_sdk._models import Me, Tokens
 from jesign_sdk._requestor import Endpoints, Requestor, RetryPolicy, bearer
+from jesign_sdk.resources.certificates import Certificates
 from jesign_sdk.resources.delegations import Delegations
 from jesign_sdk.resources.registration import Registration
 from jesign_sdk.resources.sso import SSO
@@ -55,6 +56,7 @@ class Client:
         self.on_tokens_refreshed = on_tokens_refreshed
         self.registration = Registration(self)
         self.delegations = Delegations(self)
+        self.certificates = Certificates(self)
 
     # -- login -----------------------------------------------------------------------------------------------------
 

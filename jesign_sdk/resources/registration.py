@@ -198,5 +198,5 @@ class Registration:
     # -- the result ----------------------------------------------------------------------------------------------
 
     def certificate(self) -> IssuedCertificate:
-        """The person's current certificate, as the platform has it from the trust provider."""
-        return IssuedCertificate.from_json(self._client.platform("GET", "/registration/certificate"))
+        """The person's current certificate (the same as ``client.certificates.current()``)."""
+        return self._client.certificates.current()

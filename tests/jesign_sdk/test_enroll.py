@@ -70,6 +70,7 @@ def test_enroll_from_first_login_to_active(live_mock: LiveMock) -> None:
     assert certificate.status == "valid"
     assert "IDCFR-X4RTBPFW4" in certificate.subject
     certificate.certificate.verify_directly_issued_by(certificate.chain[0])
+    assert client.certificates.current() == certificate
     me = client.me()
     assert me.registration_state == "active"
     assert all(f.service_open for f in me.firms)

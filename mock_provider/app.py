@@ -12,7 +12,7 @@ from typing import Any
 from flask import Flask, Response
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
-from mock_provider.api import control, hooks, idempotency, openapi, pki, platform, problems, trust
+from mock_provider.api import control, csc, hooks, idempotency, openapi, pki, platform, problems, trust
 from mock_provider.api.ocsp_endpoint import OcspEndpoint
 from mock_provider.api.problems import json_response as _json
 from mock_provider.config import MockConfig, load_config
@@ -25,6 +25,7 @@ PARTIES = {
     "sso": "/sso",
     "platform": "/platform/api/v1",
     "trust": "/trust/v1",
+    "csc": "/trust/csc/v2",
     "pki": "/pki",
     "control": "/_mock",
 }
@@ -48,6 +49,8 @@ def create_app(config: MockConfig | Mapping[str, Any] | None = None, *, clock: C
     app.register_blueprint(pki.bp)
     app.register_blueprint(platform.bp)
     app.register_blueprint(trust.bp)
+    app.register_blueprint(csc.v2)
+    app.register_blueprint(csc.v1)
     app.register_blueprint(openapi.bp)
     install_sso(app, services)
     if config.control_plane:

@@ -1,8 +1,8 @@
 """``Idempotency-Key``: a retried POST or DELETE answers its first answer and never repeats a side effect.
 
-As Stripe does. A POST or DELETE under ``/platform/api/v1`` or ``/trust/v1`` may carry ``Idempotency-Key`` (1 to
-255 printable ASCII characters, else ``400 invalid_idempotency_key``). The key is scoped by the caller's
-credentials (the SHA-256 of the ``Authorization`` header; the header itself is never stored):
+As Stripe does. A POST or DELETE under ``/platform/api/v1``, ``/trust/v1`` or ``/trust/csc`` may carry
+``Idempotency-Key`` (1 to 255 printable ASCII characters, else ``400 invalid_idempotency_key``). The key is
+scoped by the caller's credentials (the SHA-256 of the ``Authorization`` header; the header itself is never stored):
 
 - the first request with a key runs, and its answer (status, ``Content-Type``, body) is kept for 24 hours on the
   mock clock, together with the method, the path (with the query) and the SHA-256 of the raw body;
@@ -37,7 +37,7 @@ from mock_provider.core.models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
-PREFIXES = ("/platform/api/v1", "/trust/v1")
+PREFIXES = ("/platform/api/v1", "/trust/v1", "/trust/csc")
 METHODS = frozenset({"POST", "DELETE"})
 MAX_KEY_LENGTH = 255
 RETENTION = timedelta(hours=24)

@@ -287,6 +287,38 @@ class FaultPolicy(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
+# -- remote signing (CSC) -------------------------------------------------------------------------------------------
+
+
+class FirmSeal(Base):
+    """A firm's electronic seal certificate, issued when the firm's service is first used for sealing."""
+
+    __tablename__ = "firm_seals"
+
+    firm_id: Mapped[str] = mapped_column(ForeignKey("firms.id"), primary_key=True)
+    certificate_id: Mapped[str] = mapped_column(ForeignKey("certificates.id"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class SignatureActivation(Base):
+    """A Signature Activation Data (CSC ``credentials/authorize``): bound to a credential, a user and, for SCAL2,
+    to the exact hashes authorized; spent as they are signed; expires."""
+
+    __tablename__ = "signature_activations"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    credential_id: Mapped[str] = mapped_column(String(40), index=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    hash_algorithm: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    #: JSON list of the base64 hashes still to sign (SCAL2), or None (SCAL1: any hashes, up to the count).
+    hashes: Mapped[str | None] = mapped_column(String(200000), nullable=True)
+    signatures_left: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
 # -- people and firms (seeded from the SSO's directory) ------------------------------------------------------------
 
 

@@ -21,6 +21,7 @@ from mock_provider.core.pki.keys import KeyVault
 from mock_provider.core.pki.ocsp import OcspResponder
 from mock_provider.core.pki.tsa import TimeStampAuthority
 from mock_provider.core.registration import Registrations
+from mock_provider.core.signing import Signing
 from mock_provider.core.storage import Database
 
 
@@ -34,6 +35,7 @@ class MockServices:
     crl: CrlPublisher
     tsa: TimeStampAuthority
     registrations: Registrations
+    signing: Signing
     #: The secret that keys are sealed under; other keys (OTP HMAC, SSO sessions) are derived from it.
     secret: bytes
 
@@ -67,6 +69,7 @@ def build_services(config: MockConfig, *, clock: Clock | None = None) -> MockSer
         crl=CrlPublisher(pki, clock, timedelta(seconds=config.crl_validity_seconds)),
         tsa=TimeStampAuthority(pki, clock, config.tsa_accuracy_seconds),
         registrations=Registrations(db, clock, pki, config, secret),
+        signing=Signing(db, clock, pki, config, secret),
         secret=secret,
     )
 

@@ -190,3 +190,29 @@ def sso_login(client: FlaskClient, login: str) -> str:
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+def register_to_active(client: FlaskClient, login: str = "marie.dupont", mobile: str = "0612345678") -> str:
+    """Walk a seeded accountant through the whole registration (all their firms opened); answer their token."""
+    token = sso_login(client, login)
+    auth = bearer(token)
+    assert (
+        client.post("/platform/api/v1/registration/profile", json={"mobile_number": mobile}, headers=auth).status_code
+        == 200
+    )
+    started = client.post("/platform/api/v1/registration/certificate-request", json={}, headers=auth)
+    assert started.status_code == 201, started.json
+    reg = {**started.json, "phone_number": "+33" + mobile[1:]}
+    assert submit_identity(client, reg).status_code == 200
+    assert upload(client, reg).status_code == 200
+    assert consent(client, reg).status_code == 200
+    assert sign(client, reg, latest_otp(client, reg["phone_number"])).status_code == 200
+    me = client.get("/platform/api/v1/me", headers=auth).json
+    terms = client.get("/platform/api/v1/terms", headers=auth).json
+    body = {
+        "firms": [{"firm_id": f["id"], "cgu_accepted": True, "privacy_policy_accepted": True} for f in me["firms"]],
+        "cgu_version": terms["cgu"]["version"],
+        "privacy_policy_version": terms["privacy_policy"]["version"],
+    }
+    assert client.post("/platform/api/v1/registration/terms", json=body, headers=auth).json["state"] == "active"
+    return token

@@ -1,0 +1,178 @@
+"""``/trust/csc/v2`` and ``/trust/csc/v1``: the Cloud Signature Consortium API of the trust provider.
+
+Thin adapters over :mod:`mock_provider.core.signing`: the same operations under both versions, with each
+version's field names (v1, CSC 1.0.4.0: ``hash``, ``hashAlgo``; v2: ``hashes``, ``hashAlgorithmOID``), so that
+pyHanko's own ``CSCSigner`` (which speaks v1) signs through the mock unchanged. Callers carry the SSO's access
+token as ``Authorization: Bearer``. Errors are RFC 9457 problems which also carry the CSC members ``error`` and
+``error_description``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+
+from flask import Blueprint, Response, request
+
+from mock_provider.api.common import json_body, ok, services
+from mock_provider.api.problems import problem
+from mock_provider.core.errors import InvalidInput, MockError, Unauthenticated
+from mock_provider.core.pki.tsa import TimeStampResp
+from mock_provider.core.signing import DIGESTS
+
+v2 = Blueprint("csc_v2", __name__, url_prefix="/trust/csc/v2")
+v1 = Blueprint("csc_v1", __name__, url_prefix="/trust/csc/v1")
+
+
+def _user() -> str:
+    from mock_provider.sso import authenticate_bearer
+
+    try:
+        return authenticate_bearer(services(), request.headers.get("Authorization"))
+    except Unauthenticated as exc:
+        exc.headers.setdefault("WWW-Authenticate", 'Bearer realm="csc"')
+        raise
+
+
+def _csc_error(exc: MockError) -> Response:
+    extra = {**exc.extra, "error": exc.code, "error_description": exc.detail}
+    return problem(exc.status, exc.code, exc.title, exc.detail, errors=exc.errors, headers=exc.headers, extra=extra)
+
+
+def _body() -> dict[str, Any]:
+    return json_body() if request.content_length else {}
+
+
+def _info(version: str) -> Response:
+    return ok(
+        {
+            "specs": "2.0.0.2" if version == "v2" else "1.0.4.0",
+            "name": "jesign mock trust provider (TEST)",
+            "logo": "",
+            "region": "FR",
+            "lang": "fr",
+            "description": "Remote signing of the jesign TEST hierarchy. NOT FOR PRODUCTION.",
+            "authType": ["external"],
+            "methods": [
+                "credentials/list",
+                "credentials/info",
+                "credentials/sendOTP",
+                "credentials/authorize",
+                "signatures/signHash",
+                "signatures/timestamp",
+            ],
+        }
+    )
+
+
+def _list() -> Response:
+    user = _user()
+    body = _body()
+    found = services().signing.list_credentials(user)
+    answer: dict[str, Any] = {"credentialIDs": [c.id for c in found]}
+    if body.get("credentialInfo") is True:
+        answer["credentialInfos"] = [{"credentialID": c.id, **c.info(services().pki)} for c in found]
+    return ok(answer)
+
+
+def _credential_info() -> Response:
+    user = _user()
+    body = _body()
+    credential = services().signing.credential(user, body.get("credentialID"))
+    return ok(credential.info(services().pki, chain=body.get("certificates", "single") != "none"))
+
+
+def _send_otp() -> Response:
+    user = _user()
+    services().signing.send_otp(user, _body().get("credentialID"))
+    return Response(status=204)
+
+
+def _authorize(hashes_field: str, algorithm_field: str) -> Response:
+    user = _user()
+    body = _body()
+    return ok(
+        services().signing.authorize(
+            user,
+            body.get("credentialID"),
+            num_signatures=body.get("numSignatures"),
+            hashes_b64=body.get(hashes_field),
+            hash_algorithm=body.get(algorithm_field),
+            code=body.get("OTP"),
+        )
+    )
+
+
+def _sign_hash(hashes_field: str, algorithm_field: str) -> Response:
+    user = _user()
+    body = _body()
+    signatures = services().signing.sign_hashes(
+        user,
+        body.get("credentialID"),
+        sad=body.get("SAD"),
+        hashes_b64=body.get(hashes_field),
+        hash_algorithm=body.get(algorithm_field),
+        sign_algorithm=body.get("signAlgo"),
+    )
+    return ok({"signatures": signatures})
+
+
+def _timestamp(algorithm_field: str) -> Response:
+    """``signatures/timestamp``: an RFC 3161 token from the mock's TSA for one hash."""
+    from asn1crypto import tsp
+
+    _user()
+    body = _body()
+    algorithm = body.get(algorithm_field)
+    if algorithm not in DIGESTS:
+        raise InvalidInput(f"{algorithm_field} is not a supported digest", code="invalid_hash_algorithm")
+    try:
+        digest = base64.b64decode(str(body.get("hash", "")), validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise InvalidInput("hash is not base64", code="invalid_hash") from exc
+    if len(digest) != DIGESTS[algorithm][1]:
+        raise InvalidInput("the hash does not fit its algorithm", code="invalid_hash")
+    query: dict[str, Any] = {
+        "version": "v1",
+        "message_imprint": {"hash_algorithm": {"algorithm": algorithm}, "hashed_message": digest},
+        "cert_req": True,
+    }
+    nonce = body.get("nonce")
+    if isinstance(nonce, str) and nonce:
+        try:
+            query["nonce"] = int(nonce, 16)
+        except ValueError as exc:
+            raise InvalidInput("nonce is a hexadecimal string", code="invalid_request") from exc
+    answer = services().tsa.respond(tsp.TimeStampReq(query).dump())
+    reply = TimeStampResp.load(answer.der)
+    if reply["status"]["status"].native != "granted":
+        raise InvalidInput("the TSA refused the request", code="timestamp_refused")
+    return ok({"timestamp": base64.b64encode(reply["time_stamp_token"].dump()).decode()})
+
+
+# The same operations under both versions, each with its field names.
+for bp, version, hashes_field, algorithm_field in (
+    (v2, "v2", "hashes", "hashAlgorithmOID"),
+    (v1, "v1", "hash", "hashAlgo"),
+):
+    bp.register_error_handler(MockError, _csc_error)
+    bp.add_url_rule("/info", f"info_{version}", lambda v=version: _info(v), methods=["POST", "GET"])
+    bp.add_url_rule("/credentials/list", f"list_{version}", _list, methods=["POST"])
+    bp.add_url_rule("/credentials/info", f"info_credential_{version}", _credential_info, methods=["POST"])
+    bp.add_url_rule("/credentials/sendOTP", f"send_otp_{version}", _send_otp, methods=["POST"])
+    bp.add_url_rule(
+        "/credentials/authorize",
+        f"authorize_{version}",
+        lambda h=hashes_field, a=algorithm_field: _authorize(h, a),
+        methods=["POST"],
+    )
+    bp.add_url_rule(
+        "/signatures/signHash",
+        f"sign_hash_{version}",
+        lambda h=hashes_field, a=algorithm_field: _sign_hash(h, a),
+        methods=["POST"],
+    )
+    bp.add_url_rule(
+        "/signatures/timestamp", f"timestamp_{version}", lambda a=algorithm_field: _timestamp(a), methods=["POST"]
+    )

@@ -1,0 +1,437 @@
+"""Remote signing (the Cloud Signature Consortium API's core): credentials, authorization, hash signing.
+
+The document never reaches the mock: callers send hashes, the mock signs them with the key it holds.
+
+- A **personal credential** is the person's signing certificate from the registration (its id is the
+  certificate's). It is SCAL2: ``authorize`` needs the SMS code sent by ``send_otp`` *and* the hashes to sign;
+  the Signature Activation Data (SAD) it answers signs exactly those hashes, once each, before it expires.
+- A **seal credential** is a firm's seal certificate (``seal_<firm id>``), issued the first time it is needed. It is
+  SCAL1: no code, a SAD for a number of signatures; only the firm's chartered accountants and the holders of its
+  seal delegation may use it, and every use is logged.
+
+A revoked certificate signs nothing. Every refusal changes nothing, except that a wrong SMS code counts as an
+attempt (see :mod:`mock_provider.core.otp`).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
+from cryptography.hazmat.primitives.serialization import Encoding
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from mock_provider.config import MockConfig
+from mock_provider.core import events, otp, outbox
+from mock_provider.core.clock import Clock
+from mock_provider.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from mock_provider.core.ids import new_id
+from mock_provider.core.models import (
+    Delegation,
+    Firm,
+    FirmSeal,
+    Membership,
+    PlatformAccount,
+    SignatureActivation,
+    TermsAcceptance,
+    TrustRegistration,
+)
+from mock_provider.core.pki import profiles
+from mock_provider.core.pki.authority import CertificateRecord, Pki
+from mock_provider.core.pki.keys import PrivateKey
+from mock_provider.core.storage import Database
+
+SEAL_PREFIX = "seal_"
+SAD_LIFETIME = timedelta(minutes=5)
+#: Signatures one authorization may cover (the credential's ``multisign``).
+MAX_SIGNATURES = 100
+
+#: Digest algorithms by OID, with their length.
+DIGESTS: dict[str, tuple[hashes.HashAlgorithm, int]] = {
+    "2.16.840.1.101.3.4.2.1": (hashes.SHA256(), 32),
+    "2.16.840.1.101.3.4.2.2": (hashes.SHA384(), 48),
+    "2.16.840.1.101.3.4.2.3": (hashes.SHA512(), 64),
+}
+#: Signature algorithms by OID: (key type, the digest they imply or None when ``hashAlgo`` says).
+SIGN_ALGORITHMS: dict[str, tuple[str, str | None]] = {
+    "1.2.840.10045.4.3.2": ("ec", "2.16.840.1.101.3.4.2.1"),
+    "1.2.840.10045.4.3.3": ("ec", "2.16.840.1.101.3.4.2.2"),
+    "1.2.840.10045.4.3.4": ("ec", "2.16.840.1.101.3.4.2.3"),
+    "1.2.840.113549.1.1.11": ("rsa", "2.16.840.1.101.3.4.2.1"),
+    "1.2.840.113549.1.1.12": ("rsa", "2.16.840.1.101.3.4.2.2"),
+    "1.2.840.113549.1.1.13": ("rsa", "2.16.840.1.101.3.4.2.3"),
+    "1.2.840.113549.1.1.1": ("rsa", None),
+}
+
+
+@dataclass(frozen=True)
+class Credential:
+    """A key the person may sign with, its certificate and how it is authorized."""
+
+    id: str
+    kind: str  # personal | seal
+    scal: int
+    certificate: CertificateRecord
+    firm_id: str | None
+    phone_number: str | None
+    registration_id: str | None
+
+    def info(self, pki: Pki, *, chain: bool = True) -> dict[str, Any]:
+        """The CSC ``credentials/info`` answer (v1 and v2 field names both present)."""
+        cert = self.certificate.certificate
+        key = cert.public_key()
+        if isinstance(key, ec.EllipticCurvePublicKey):
+            algos = ["1.2.840.10045.4.3.2", "1.2.840.10045.4.3.3", "1.2.840.10045.4.3.4"]
+            length, curve = key.curve.key_size, "1.2.840.10045.3.1.7"
+        else:
+            assert isinstance(key, rsa.RSAPublicKey)
+            algos = ["1.2.840.113549.1.1.11", "1.2.840.113549.1.1.12", "1.2.840.113549.1.1.13", "1.2.840.113549.1.1.1"]
+            length, curve = key.key_size, None
+        issuer_role = profiles.PERSON_CA if self.kind == "personal" else profiles.SEAL_CA
+        certificates = [cert]
+        if chain:
+            certificates += [pki.hierarchy()[issuer_role].certificate, pki.hierarchy().root.certificate]
+        revoked = self.certificate.revoked_at is not None
+        body: dict[str, Any] = {
+            "description": "Certificat personnel de signature" if self.kind == "personal" else "Cachet du cabinet",
+            "key": {"status": "disabled" if revoked else "enabled", "algo": algos, "len": length},
+            "cert": {
+                "status": "revoked" if revoked else "valid",
+                "certificates": [base64.b64encode(c.public_bytes(Encoding.DER)).decode() for c in certificates],
+                "issuerDN": cert.issuer.rfc4514_string(),
+                "serialNumber": format(cert.serial_number, "x"),
+                "subjectDN": cert.subject.rfc4514_string(),
+                "validFrom": cert.not_valid_before_utc.strftime("%Y%m%d%H%M%SZ"),
+                "validTo": cert.not_valid_after_utc.strftime("%Y%m%d%H%M%SZ"),
+            },
+            "authMode": "explicit",
+            "SCAL": str(self.scal),
+            "multisign": MAX_SIGNATURES,
+            "lang": "fr",
+        }
+        if curve:
+            body["key"]["curve"] = curve
+        if self.scal == 2:
+            body["OTP"] = {"presence": "true", "type": "online", "format": "N", "label": "Code SMS", "ID": "sms"}
+            if self.phone_number:
+                body["OTP"]["description"] = f"Code envoyé par SMS au {self.phone_number[-4:]}"
+        return body
+
+
+class Signing:
+    """The remote-signing service of the trust provider."""
+
+    def __init__(self, db: Database, clock: Clock, pki: Pki, config: MockConfig, secret: bytes) -> None:
+        self.db = db
+        self.clock = clock
+        self.pki = pki
+        self.config = config
+        self.otp_key = otp.key_from_secret(secret)
+        self.otp_policy = otp.OtpPolicy(
+            validity=timedelta(seconds=config.otp_validity_seconds),
+            max_attempts=config.otp_max_attempts,
+            resend_cooldown=timedelta(seconds=config.otp_resend_cooldown_seconds),
+        )
+
+    def _now(self) -> datetime:
+        return self.clock.now().replace(microsecond=0)
+
+    # -- credentials --------------------------------------------------------------------------------------------------
+
+    def list_credentials(self, user_id: str) -> list[Credential]:
+        with self.db.transaction() as session:
+            found = []
+            personal = self._personal(session, user_id)
+            if personal is not None:
+                found.append(personal)
+            for firm_id in self._sealable_firms(session, user_id):
+                found.append(self._seal(session, firm_id))
+            return found
+
+    def credential(self, user_id: str, credential_id: Any) -> Credential:
+        """The credential if this user may use it; anything else is "not found" (another's credentials are)."""
+        if not isinstance(credential_id, str) or not credential_id:
+            raise InvalidInput("credentialID is required", code="invalid_request", errors=[_field("credentialID")])
+        with self.db.transaction() as session:
+            if credential_id.startswith(SEAL_PREFIX):
+                firm_id = credential_id[len(SEAL_PREFIX) :]
+                member = session.scalar(
+                    select(Membership).where(Membership.user_id == user_id, Membership.firm_id == firm_id)
+                )
+                if member is None:
+                    raise NotFound(f"no credential {credential_id}", code="credential_not_found")
+                if firm_id not in self._sealable_firms(session, user_id):
+                    raise Forbidden(
+                        "sealing for this firm needs its seal delegation (and the firm's service open)",
+                        code="seal_delegation_required",
+                    )
+                return self._seal(session, firm_id)
+            personal = self._personal(session, user_id)
+            if personal is None or personal.id != credential_id:
+                raise NotFound(f"no credential {credential_id}", code="credential_not_found")
+            return personal
+
+    def _personal(self, session: Session, user_id: str) -> Credential | None:
+        account = session.get(PlatformAccount, user_id)
+        if account is None or account.trust_registration_id is None:
+            return None
+        reg = session.get(TrustRegistration, account.trust_registration_id)
+        if reg is None or reg.certificate_id is None:
+            return None
+        record = self.pki.get_certificate(reg.certificate_id)
+        return Credential(record.id, "personal", 2, record, None, reg.phone_number, reg.id)
+
+    @staticmethod
+    def _sealable_firms(session: Session, user_id: str) -> list[str]:
+        """Open firms where the person is a chartered accountant or holds the seal delegation."""
+        opened = set(
+            session.scalars(
+                select(TermsAcceptance.firm_id)
+                .join(
+                    Membership,
+                    (Membership.firm_id == TermsAcceptance.firm_id) & (Membership.user_id == TermsAcceptance.user_id),
+                )
+                .where(Membership.role == "expert-comptable")
+            ).all()
+        )
+        accountant = set(
+            session.scalars(
+                select(Membership.firm_id).where(Membership.user_id == user_id, Membership.role == "expert-comptable")
+            ).all()
+        )
+        delegated = set(
+            session.scalars(
+                select(Delegation.firm_id).where(Delegation.user_id == user_id, Delegation.kind == "seal")
+            ).all()
+        )
+        return sorted((accountant | delegated) & opened)
+
+    def _seal(self, session: Session, firm_id: str) -> Credential:
+        seal = session.get(FirmSeal, firm_id, with_for_update=True)
+        if seal is None:
+            firm = session.get(Firm, firm_id)
+            assert firm is not None
+            identity = profiles.LegalPersonIdentity(organization=firm.name, siren=firm.siren)
+            issued = self.pki.issue_seal(identity, session=session)
+            seal = FirmSeal(firm_id=firm_id, certificate_id=issued.id, created_at=self._now())
+            session.add(seal)
+            events.record(
+                session,
+                subject_type="certificate",
+                subject_id=issued.id,
+                actor="trust",
+                action="seal_issued",
+                at=self._now(),
+                detail={"firm": firm_id},
+            )
+            record = issued
+        else:
+            record = self.pki.get_certificate(seal.certificate_id)
+        return Credential(SEAL_PREFIX + firm_id, "seal", 1, record, firm_id, None, None)
+
+    # -- authorization -----------------------------------------------------------------------------------------------
+
+    def send_otp(self, user_id: str, credential_id: Any) -> dict[str, Any]:
+        credential = self.credential(user_id, credential_id)
+        if credential.scal != 2 or credential.registration_id is None or credential.phone_number is None:
+            raise Conflict("this credential is authorized without a code", code="otp_not_applicable")
+        self._require_valid(credential)
+        with self.db.transaction() as session:
+            now = self._now()
+            issued = otp.issue(
+                session,
+                key=self.otp_key,
+                policy=self.otp_policy,
+                registration_id=credential.registration_id,
+                purpose=f"sign:{credential.id}",
+                phone_number=credential.phone_number,
+                now=now,
+            )
+            outbox.send(
+                session,
+                channel="sms",
+                recipient=credential.phone_number,
+                body=f"Votre code de signature : {issued.code}. Valable {self.config.otp_validity_seconds // 60} "
+                "minutes. Ne le communiquez à personne.",
+                otp_code=issued.code,
+                related_id=credential.id,
+                at=now,
+            )
+        return {"phone_masked": "*" * (len(credential.phone_number) - 4) + credential.phone_number[-4:]}
+
+    def authorize(
+        self,
+        user_id: str,
+        credential_id: Any,
+        *,
+        num_signatures: Any,
+        hashes_b64: Any,
+        hash_algorithm: Any,
+        code: Any,
+    ) -> dict[str, Any]:
+        """``credentials/authorize``: a SAD for ``num_signatures`` signatures (and, SCAL2, those very hashes)."""
+        credential = self.credential(user_id, credential_id)
+        if isinstance(num_signatures, bool) or not isinstance(num_signatures, int):
+            raise InvalidInput("numSignatures is required", code="invalid_request", errors=[_field("numSignatures")])
+        if not 1 <= num_signatures <= MAX_SIGNATURES:
+            raise InvalidInput(f"numSignatures is 1 to {MAX_SIGNATURES}", code="invalid_request")
+        pinned: list[str] | None = None
+        algorithm_oid: str | None = None
+        if credential.scal == 2:
+            algorithm_oid = hash_algorithm if isinstance(hash_algorithm, str) else "2.16.840.1.101.3.4.2.1"
+            pinned = _decode_hashes(hashes_b64, algorithm_oid)
+            if len(pinned) != num_signatures:
+                raise InvalidInput(
+                    "a SCAL2 credential authorizes exactly the hashes given, one signature each",
+                    code="invalid_request",
+                    errors=[_field("hashes", "as many as numSignatures")],
+                )
+            if not isinstance(code, str) or not code.strip():
+                raise InvalidInput("the SMS code is required", code="otp_required", errors=[_field("OTP")])
+        self._require_valid(credential)
+        token = secrets.token_urlsafe(32)
+        with self.db.transaction() as session:
+            now = self._now()
+            outcome = None
+            if credential.scal == 2:
+                assert credential.registration_id is not None
+                outcome = otp.verify(
+                    session,
+                    key=self.otp_key,
+                    policy=self.otp_policy,
+                    registration_id=credential.registration_id,
+                    purpose=f"sign:{credential.id}",
+                    code=str(code),
+                    now=now,
+                )
+            if outcome is None or outcome.ok:
+                session.add(
+                    SignatureActivation(
+                        id=new_id("sad"),
+                        token_hash=_digest(token),
+                        credential_id=credential.id,
+                        user_id=user_id,
+                        hash_algorithm=algorithm_oid,
+                        hashes=json.dumps(pinned) if pinned is not None else None,
+                        signatures_left=num_signatures,
+                        created_at=now,
+                        expires_at=now + SAD_LIFETIME,
+                    )
+                )
+        if outcome is not None and outcome.error is not None:
+            raise outcome.error  # after the commit, so that the wrong try stays counted
+        return {"SAD": token, "expiresIn": int(SAD_LIFETIME.total_seconds())}
+
+    # -- signing -----------------------------------------------------------------------------------------------------
+
+    def sign_hashes(
+        self,
+        user_id: str,
+        credential_id: Any,
+        *,
+        sad: Any,
+        hashes_b64: Any,
+        hash_algorithm: Any,
+        sign_algorithm: Any,
+    ) -> list[str]:
+        """``signatures/signHash``: sign each hash with the credential's key, if the SAD allows exactly them."""
+        credential = self.credential(user_id, credential_id)
+        if not isinstance(sign_algorithm, str) or sign_algorithm not in SIGN_ALGORITHMS:
+            raise InvalidInput("signAlgo is not a supported algorithm", code="invalid_sign_algorithm")
+        key_type, implied = SIGN_ALGORITHMS[sign_algorithm]
+        algorithm_oid = implied or (hash_algorithm if isinstance(hash_algorithm, str) else None)
+        if algorithm_oid is None or algorithm_oid not in DIGESTS:
+            raise InvalidInput("hashAlgo is required with this signAlgo", code="invalid_hash_algorithm")
+        if implied and isinstance(hash_algorithm, str) and hash_algorithm != implied:
+            raise InvalidInput("hashAlgo contradicts signAlgo", code="invalid_hash_algorithm")
+        wanted = _decode_hashes(hashes_b64, algorithm_oid)
+        key = self.pki.signing_key(credential.certificate.id)
+        if (key_type == "ec") != isinstance(key, ec.EllipticCurvePrivateKey):
+            raise InvalidInput("signAlgo does not fit the credential's key", code="invalid_sign_algorithm")
+        if not isinstance(sad, str) or not sad:
+            raise InvalidInput("SAD is required", code="invalid_request", errors=[_field("SAD")])
+        self._require_valid(credential)
+        with self.db.transaction() as session:
+            now = self._now()
+            activation = session.scalar(
+                select(SignatureActivation).where(SignatureActivation.token_hash == _digest(sad)).with_for_update()
+            )
+            if activation is None or activation.credential_id != credential.id or activation.user_id != user_id:
+                raise InvalidInput("the SAD is not valid for this credential", code="invalid_sad")
+            if activation.used_at is not None:
+                raise Conflict("this SAD was already used", code="sad_used")
+            if now >= activation.expires_at:
+                raise InvalidInput("the SAD has expired: authorize again", code="sad_expired")
+            if len(wanted) > activation.signatures_left:
+                raise InvalidInput("more hashes than the SAD authorized", code="sad_hash_mismatch")
+            if activation.hashes is not None:
+                remaining: list[str] = json.loads(activation.hashes)
+                if activation.hash_algorithm != algorithm_oid or any(h not in remaining for h in wanted):
+                    raise InvalidInput("the SAD was authorized for other hashes", code="sad_hash_mismatch")
+                for h in wanted:
+                    remaining.remove(h)
+                activation.hashes = json.dumps(remaining)
+            activation.signatures_left -= len(wanted)
+            if activation.signatures_left == 0:
+                activation.used_at = now
+            digest, _ = DIGESTS[algorithm_oid]
+            signatures = [base64.b64encode(_sign(key, base64.b64decode(h), digest)).decode() for h in wanted]
+            events.record(
+                session,
+                subject_type="credential",
+                subject_id=credential.id,
+                actor=user_id,
+                action="sealed" if credential.kind == "seal" else "signed",
+                at=now,
+                detail={"hashes": len(wanted), "certificate": credential.certificate.id},
+            )
+        return signatures
+
+    def _require_valid(self, credential: Credential) -> None:
+        record = self.pki.get_certificate(credential.certificate.id)
+        if record.revoked_at is not None:
+            raise Conflict("the credential's certificate is revoked", code="credential_revoked")
+        if not record.not_before <= self.clock.now() < record.not_after:
+            raise Conflict("the credential's certificate is not valid now", code="credential_expired")
+
+
+def _sign(key: PrivateKey, digest_value: bytes, algorithm: hashes.HashAlgorithm) -> bytes:
+    prehashed = utils.Prehashed(algorithm)
+    if isinstance(key, ec.EllipticCurvePrivateKey):
+        return key.sign(digest_value, ec.ECDSA(prehashed))
+    return key.sign(digest_value, padding.PKCS1v15(), prehashed)
+
+
+def _decode_hashes(value: Any, algorithm_oid: str) -> list[str]:
+    if algorithm_oid not in DIGESTS:
+        raise InvalidInput("unsupported hash algorithm", code="invalid_hash_algorithm")
+    if not isinstance(value, list) or not value or not all(isinstance(h, str) for h in value):
+        raise InvalidInput("hashes must be a non-empty list of base64 strings", code="invalid_hash")
+    _, length = DIGESTS[algorithm_oid]
+    for h in value:
+        try:
+            raw = base64.b64decode(h, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise InvalidInput("a hash is not base64", code="invalid_hash") from exc
+        if len(raw) != length:
+            raise InvalidInput(f"a hash is not {length} bytes long", code="invalid_hash")
+    if len(set(value)) != len(value):
+        raise InvalidInput("the same hash twice", code="invalid_hash")
+    return list(value)
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _field(name: str, detail: str = "required") -> dict[str, str]:
+    return {"field": name, "code": "required", "detail": detail}

@@ -54,6 +54,7 @@ from jesign_sdk.otp import MockOutboxOtpSource, OtpRequest, OtpSource, PromptOtp
 from jesign_sdk.resources.registration import Applicant, EnrollmentError, RegistrationRejectedError
 from jesign_sdk.resources.sso import AuthorizationRequest
 from jesign_sdk.resources.trust import DocumentSide, IdentityDocument, TrustBackend
+from jesign_sdk.signing import PdfRefusedError, RemoteSigner, SignatureReport, SigningProgress, VisibleSignature
 
 __all__ = [
     "LOOPBACK_REDIRECT_URI",
@@ -92,6 +93,7 @@ __all__ = [
     "OtpRequest",
     "OtpSource",
     "OtpUnavailableError",
+    "PdfRefusedError",
     "PermissionDeniedError",
     "Profile",
     "PromptOtpSource",
@@ -99,9 +101,13 @@ __all__ = [
     "RegistrationRejectedError",
     "RegistrationStateError",
     "RegistrationStatus",
+    "RemoteSigner",
     "RetryPolicy",
+    "SignatureReport",
+    "SigningProgress",
     "Tokens",
     "TrustBackend",
     "TrustRegistration",
+    "VisibleSignature",
     "__version__",
 ]

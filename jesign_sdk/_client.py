@@ -14,6 +14,7 @@ from jesign_sdk.resources.certificates import Certificates
 from jesign_sdk.resources.delegations import Delegations
 from jesign_sdk.resources.registration import Registration
 from jesign_sdk.resources.sso import SSO
+from jesign_sdk.signing import Signing
 
 #: The loopback redirect URI registered for native clients (any port matches, RFC 8252 section 7.3).
 LOOPBACK_REDIRECT_URI = "http://127.0.0.1/callback"
@@ -57,6 +58,7 @@ class Client:
         self.registration = Registration(self)
         self.delegations = Delegations(self)
         self.certificates = Certificates(self)
+        self.signing = Signing(self)
 
     # -- login -----------------------------------------------------------------------------------------------------
 
@@ -76,19 +78,24 @@ class Client:
         return Me.from_json(self.platform("GET", "/me"))
 
     def platform(self, method: str, path: str, **kwargs: Any) -> Any:
-        """A call to the platform as the logged-in person; an expired access token is refreshed once."""
+        """A call to the platform as the logged-in person (see :meth:`as_user`)."""
+        return self.as_user(method, "platform", path, **kwargs)
+
+    def as_user(self, method: str, party: str, path: str, **kwargs: Any) -> Any:
+        """A call to a party as the logged-in person, with their SSO access token; an expired or refused access
+        token is refreshed once. Answers the decoded JSON (None for an empty answer)."""
         if self.tokens is None:
             raise AuthenticationError("log in first", status_code=401, code="not_logged_in")
         if self.tokens.expired() and self.tokens.refresh_token:
             self._refresh()
         try:
-            answer = self.requestor.request(method, "platform", path, auth=bearer(self.tokens.access_token), **kwargs)
+            answer = self.requestor.request(method, party, path, auth=bearer(self.tokens.access_token), **kwargs)
         except AuthenticationError:
             if not self.tokens.refresh_token:
                 raise
             self._refresh()
             assert self.tokens is not None
-            answer = self.requestor.request(method, "platform", path, auth=bearer(self.tokens.access_token), **kwargs)
+            answer = self.requestor.request(method, party, path, auth=bearer(self.tokens.access_token), **kwargs)
         return answer.json() if answer.content else None
 
     def _refresh(self) -> None:

@@ -7,6 +7,7 @@
     │   └── APITimeoutError           ... or did not answer in time
     ├── IdTokenError                  an SSO id_token failed verification (signature, iss, aud, exp, nonce)
     ├── OtpUnavailableError           an OTP source could not produce a code
+    ├── PdfRefusedError               a document refused before anything was sent (code: not_a_pdf, …)
     └── APIStatusError                the server answered an error status; carries status_code, code, request_id
         ├── BadRequestError           400 / 422
         │   ├── OtpInvalidError       wrong or malformed SMS code (attempts_remaining)
@@ -48,6 +49,7 @@ __all__ = [
     "OtpInvalidError",
     "OtpLockedError",
     "OtpUnavailableError",
+    "PdfRefusedError",
     "PermissionDeniedError",
     "RateLimitError",
     "RegistrationStateError",
@@ -72,6 +74,23 @@ class IdTokenError(JesignError):
 
 class OtpUnavailableError(JesignError):
     """The OTP source could not give a code (no SMS arrived, or the person gave none)."""
+
+
+class PdfRefusedError(JesignError):
+    """The SDK refused a document before sending anything; ``code`` says why.
+
+    Codes: ``not_a_pdf``, ``encrypted_pdf``, ``pdf_too_large``.
+    """
+
+    def __init__(self, message: str, *, code: str, source: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.source = source
+
+    def __str__(self) -> str:
+        where = f" ({self.source})" if self.source else ""
+        return f"[{self.code}] {self.message}{where}"
 
 
 class APIStatusError(JesignError):

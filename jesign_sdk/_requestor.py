@@ -32,26 +32,31 @@ from jesign_sdk._version import __version__
 log = logging.getLogger("jesign_sdk")
 
 #: The parties a client talks to, as in DESIGN.md section 1.
-PARTIES = ("sso", "platform", "trust", "pki", "control")
+PARTIES = ("sso", "platform", "trust", "pki", "control", "csc")
 _DEFAULT_PREFIXES = {
     "sso": "/sso",
     "platform": "/platform/api/v1",
     "trust": "/trust/v1",
     "pki": "/pki",
     "control": "/_mock",
+    "csc": "/trust/csc/v2",
 }
 RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 
 
 @dataclass(frozen=True)
 class Endpoints:
-    """The base URL of each party. :meth:`single_origin` is the mock's layout: every party under one origin."""
+    """The base URL of each party. :meth:`single_origin` is the mock's layout: every party under one origin.
+
+    ``csc`` is the trust provider's Cloud Signature Consortium API (v2), which remote signing calls.
+    """
 
     sso: str
     platform: str
     trust: str
     pki: str
     control: str | None = None
+    csc: str | None = None
 
     @classmethod
     def single_origin(cls, origin: str) -> Endpoints:

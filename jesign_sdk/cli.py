@@ -6,6 +6,9 @@
     jesign whoami
     jesign enroll                   # the six steps of the user guide; asks for what it lacks
     jesign certificate show --pem
+    jesign sign contrat.pdf annexe.pdf -o signés/ --level B-LT   # one SMS for the batch
+    jesign seal facture.pdf --firm frm_ecma
+    jesign validate contrat.pdf
     jesign logout
 
 The login is kept per base URL in the token store (:mod:`jesign_sdk._tokens`), so each command resumes it; an
@@ -21,6 +24,7 @@ from __future__ import annotations
 import dataclasses
 import html
 import json
+import sys
 import threading
 import webbrowser
 from collections.abc import Iterator
@@ -49,6 +53,8 @@ from jesign_sdk._tokens import TokenStore
 from jesign_sdk.otp import MockOutboxOtpSource, OtpRequest, OtpSource, PromptOtpSource
 from jesign_sdk.resources.registration import Applicant, EnrollmentError, RegistrationRejectedError
 from jesign_sdk.resources.trust import DocumentSide, IdentityDocument
+from jesign_sdk.signing import LEVELS, PdfRefusedError, SigningProgress
+from jesign_sdk.signing.documents import write_atomically
 
 __all__ = ["main"]
 
@@ -152,6 +158,8 @@ def _error_code(error: JesignError) -> str:
         return error.code
     if isinstance(error, RegistrationRejectedError):
         return "registration_rejected"
+    if isinstance(error, PdfRefusedError):
+        return error.code
     kinds: list[tuple[type[JesignError], str]] = [
         (APITimeoutError, "timeout"),
         (APIConnectionError, "connection_error"),
@@ -600,6 +608,138 @@ def _describe_certificate(issued: IssuedCertificate) -> str:
             f"Acceptance:   {issued.acceptance} (report errors until {issued.error_report_deadline.isoformat()})",
         ]
     )
+
+
+# -- signing, sealing, validation --------------------------------------------------------------------------------
+
+_PDF = click.Path(exists=True, dir_okay=False, readable=True, path_type=Path)
+_LEVEL = click.Choice(LEVELS)
+
+
+def _outputs(files: tuple[Path, ...], output: Path | None, suffix: str) -> list[Path]:
+    """Where each signed file goes: beside its source (``name-signed.pdf``), into a folder, or to one file."""
+    if output is None:
+        return [f.with_name(f"{f.stem}-{suffix}{f.suffix or '.pdf'}") for f in files]
+    if output.is_dir():
+        return [output / f.name for f in files]
+    if len(files) > 1:
+        raise click.UsageError(f"{output} is not a folder: several files need a folder to go to")
+    return [output]
+
+
+class _ProgressBar:
+    """``on_progress`` of a batch: click's progress bar on stderr (one step per document and stage)."""
+
+    def __init__(self, bar: Any) -> None:
+        self._bar = bar
+        self._done = 0
+
+    def __call__(self, progress: SigningProgress) -> None:
+        self._bar.label = {"digest": "Digests", "authorize": "Authorization", "sign": "Signatures"}.get(
+            progress.stage, "Documents"
+        )
+        self._bar.update(progress.done - self._done)
+        self._done = progress.done
+
+
+@contextmanager
+def _progress_bar(count: int) -> Iterator[_ProgressBar | None]:
+    if count < 2:
+        yield None
+        return
+    with click.progressbar(length=2 * count + 2, label="Digests", file=sys.stderr) as bar:
+        yield _ProgressBar(bar)
+
+
+def _emit_signed(session: _Session, files: tuple[Path, ...], written: list[Path], level: str, verb: str) -> None:
+    data = {
+        "level": level,
+        "documents": [{"input": str(f), "output": str(w)} for f, w in zip(files, written, strict=True)],
+    }
+    session.emit(data, "\n".join(f"{verb} {f} -> {w} (PAdES {level})" for f, w in zip(files, written, strict=True)))
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=_PDF)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    help="A folder for the signed files, or the signed file (one input). Default: beside each, NAME-signed.pdf.",
+)
+@click.option("--level", type=_LEVEL, default="B-T", show_default=True, help="PAdES baseline level.")
+@click.option("--reason", help="Why you sign (shown by PDF readers).")
+@click.option("--location", help="Where you sign.")
+@click.option(
+    "--otp-from-mock-outbox", is_flag=True, help="Read the SMS code from the mock's outbox (automation; mock only)."
+)
+@click.pass_obj
+def sign(
+    session: _Session,
+    files: tuple[Path, ...],
+    output: Path | None,
+    level: str,
+    reason: str | None,
+    location: str | None,
+    otp_from_mock_outbox: bool,
+) -> None:
+    """Sign PDFs with your certificate: one SMS code authorizes the whole batch. The documents stay here."""
+    client = session.client()
+    targets = _outputs(files, output, "signed")
+    otp: OtpSource = _ProfileOutboxOtpSource(client) if otp_from_mock_outbox else PromptOtpSource(_prompt_code)
+    with _progress_bar(len(files)) as bar:
+        written = client.signing.sign_pdfs(
+            list(files),
+            targets,
+            otp_source=_AnnouncingOtpSource(otp),
+            level=cast(Any, level),
+            reason=reason,
+            location=location,
+            on_progress=bar,
+        )
+    _emit_signed(session, files, written, level, "Signed")
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=_PDF)
+@click.option("--firm", "firm_id", required=True, metavar="FIRM_ID", help="The firm whose seal to apply.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    help="A folder for the sealed files, or the sealed file (one input). Default: beside each, NAME-sealed.pdf.",
+)
+@click.option("--level", type=_LEVEL, default="B-T", show_default=True, help="PAdES baseline level.")
+@click.option("--reason", help="Why the firm seals (shown by PDF readers).")
+@click.pass_obj
+def seal(
+    session: _Session, files: tuple[Path, ...], firm_id: str, output: Path | None, level: str, reason: str | None
+) -> None:
+    """Seal PDFs with a firm's seal certificate (its accountants and seal delegates only; no SMS code)."""
+    client = session.client()
+    targets = _outputs(files, output, "sealed")
+    with _progress_bar(len(files)) as bar:
+        sealed = client.signing.seal_pdfs(
+            list(files), firm_id=firm_id, level=cast(Any, level), reason=reason, on_progress=bar
+        )
+    written = [write_atomically(target, data) for target, data in zip(targets, sealed, strict=True)]
+    _emit_signed(session, files, written, level, "Sealed")
+
+
+@main.command()
+@click.argument("file", type=_PDF)
+@click.option("--offline", is_flag=True, help="Fetch nothing: revocation from the document's own data (DSS).")
+@click.pass_obj
+def validate(session: _Session, file: Path, offline: bool) -> None:
+    """Validate a signed PDF against the provider's trust roots, with revocation data.
+
+    Exits 0 when the file has signatures and every one is valid and trusted, 1 otherwise.
+    """
+    reports = session.client(logged_in=False).signing.validate_pdf(file, allow_fetching=not offline)
+    text = "\n\n".join(str(r) for r in reports) or f"{file}: no signature."
+    session.emit({"file": str(file), "signatures": reports}, text)
+    if not reports or not all(r.ok for r in reports):
+        raise click.exceptions.Exit(EXIT_API_ERROR)
 
 
 # -- helpers -----------------------------------------------------------------------------------------------------

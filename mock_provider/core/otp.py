@@ -95,7 +95,8 @@ def issue(
     previous = _current(session, registration_id, purpose)
     if previous is not None:
         available = previous.created_at + policy.resend_cooldown
-        if now < available:
+        # A code already used leaves nothing to guess: the next operation may have its own code at once.
+        if now < available and previous.used_at is None:
             wait = max(1, int((available - now).total_seconds()))
             raise RateLimited(
                 f"a code was sent less than {int(policy.resend_cooldown.total_seconds())} seconds ago",

@@ -219,9 +219,10 @@ def test_public_surface_is_pinned() -> None:
             "EnrollmentError", "Firm", "Handoff", "IdTokenError", "IdentityDocument", "InternalServerError",
             "IssuedCertificate", "JesignError", "LockedError", "Me", "MockOutboxOtpSource", "NotFoundError",
             "OtpError", "OtpExpiredError", "OtpInvalidError", "OtpLockedError", "OtpRequest", "OtpSource",
-            "OtpUnavailableError", "PermissionDeniedError", "Profile", "PromptOtpSource", "RateLimitError",
-            "RegistrationRejectedError", "RegistrationStateError", "RegistrationStatus", "RetryPolicy", "Tokens",
-            "TrustBackend", "TrustRegistration", "__version__",
+            "OtpUnavailableError", "PdfRefusedError", "PermissionDeniedError", "Profile", "PromptOtpSource",
+            "RateLimitError", "RegistrationRejectedError", "RegistrationStateError", "RegistrationStatus",
+            "RemoteSigner", "RetryPolicy", "SignatureReport", "SigningProgress", "Tokens", "TrustBackend",
+            "TrustRegistration", "VisibleSignature", "__version__",
         ]
     )  # fmt: skip
     for name in jesign_sdk.__all__:

@@ -237,3 +237,12 @@ def test_v1_field_names_and_timestamp(client: FlaskClient, marie: dict[str, str]
     token = cms.ContentInfo.load(base64.b64decode(stamped.json["timestamp"]))
     imprint = token["content"]["encap_content_info"]["content"].parsed["message_imprint"]["hashed_message"].native
     assert base64.b64encode(imprint).decode() == digest("doc")
+
+
+def test_two_authorizations_in_a_row(client: FlaskClient, marie: dict[str, str]) -> None:
+    """A code used by one authorization does not hold back the next one's (no resend cooldown then)."""
+    credential = personal_id(client, marie)
+    first = authorize(client, marie, credential, [digest("first")])
+    second = authorize(client, marie, credential, [digest("second")])
+    assert first.status_code == second.status_code == 200
+    assert sign_hash(client, marie, credential, second.json["SAD"], [digest("second")]).status_code == 200

@@ -1,0 +1,41 @@
+"""Remote signing of PDFs (PAdES) through the trust provider's CSC API, sealing, and validation.
+
+::
+
+    from jesign_sdk import Client, MockOutboxOtpSource
+
+    client = Client("http://127.0.0.1:8400")
+    client.login_with_hint("marie.dupont")
+    otp = MockOutboxOtpSource(client.requestor, "+33612345678")
+    client.signing.sign_pdf("lettre.pdf", "lettre-signée.pdf", level="B-LT", otp_source=otp)
+    for report in client.signing.validate_pdf("lettre-signée.pdf"):
+        print(report)
+
+The split follows pyHanko's remote-signing design: :mod:`~jesign_sdk.signing.csc` (the API and the credential's
+information), :mod:`~jesign_sdk.signing.authorization` (the SMS step that yields the Signature Activation Data),
+:mod:`~jesign_sdk.signing.signer` (a pyHanko signer that only calls ``signHash``, and a time-stamper),
+:mod:`~jesign_sdk.signing.documents` (checks and interrupted signing), :mod:`~jesign_sdk.signing.validation`.
+"""
+
+from jesign_sdk.signing.csc import Credential, CscApi
+from jesign_sdk.signing.documents import LEVELS, MAX_PDF_BYTES, PadesLevel, PdfRefusedError, VisibleSignature
+from jesign_sdk.signing.resource import ProgressCallback, Signing, SigningProgress
+from jesign_sdk.signing.signer import CscTimeStamper, RemoteSigner
+from jesign_sdk.signing.validation import SignatureReport, certificate_level
+
+__all__ = [
+    "LEVELS",
+    "MAX_PDF_BYTES",
+    "Credential",
+    "CscApi",
+    "CscTimeStamper",
+    "PadesLevel",
+    "PdfRefusedError",
+    "ProgressCallback",
+    "RemoteSigner",
+    "SignatureReport",
+    "Signing",
+    "SigningProgress",
+    "VisibleSignature",
+    "certificate_level",
+]

@@ -1,0 +1,52 @@
+"""The authorization step of remote signing: obtaining the Signature Activation Data (SAD).
+
+A SCAL2 credential (the person's certificate) is authorized for exactly the hashes to sign, with the SMS code the
+trust provider sends for it: one ``sendOTP``, the code from the caller's :class:`~jesign_sdk.OtpSource`, one
+``authorize`` carrying every hash of the batch. A SCAL1 credential (a firm's seal) is authorized for a number of
+signatures, without a code.
+
+A wrong code is asked for again (the same code stays valid), up to ``max_code_attempts`` times; the last
+:class:`~jesign_sdk.OtpInvalidError` then propagates. An expired or locked code propagates at once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Sequence
+
+from jesign_sdk._errors import OtpInvalidError, OtpUnavailableError, RateLimitError
+from jesign_sdk.otp import OtpRequest, OtpSource
+from jesign_sdk.signing.csc import Credential, CscApi
+
+__all__ = ["authorize"]
+
+
+def authorize(
+    api: CscApi,
+    credential: Credential,
+    digests: Sequence[bytes],
+    otp_source: OtpSource | None,
+    *,
+    max_code_attempts: int = 3,
+) -> str:
+    """The SAD that lets ``signHash`` sign ``digests`` (SHA-256 of each signature's signed attributes)."""
+    if credential.scal < 2:
+        return api.authorize(credential.id, num_signatures=len(digests))
+    if otp_source is None:
+        raise OtpUnavailableError(f"the credential {credential.id} is authorized with an SMS code: give an otp_source")
+    # A 429 means a code was sent less than a minute ago (an earlier attempt): it is still valid.
+    with contextlib.suppress(RateLimitError):
+        api.send_otp(credential.id)
+
+    last_digits = credential.otp_last_digits or ""
+    # The CSC API names no registration: the request carries the credential's id in its place.
+    request = OtpRequest(credential.id, "** ** ** " + last_digits[:2] + " " + last_digits[2:], last_digits)
+    attempts_left = max(1, max_code_attempts)
+    while True:
+        code = otp_source.get_code(request)
+        try:
+            return api.authorize(credential.id, num_signatures=len(digests), hashes=digests, otp=code)
+        except OtpInvalidError:
+            attempts_left -= 1
+            if attempts_left == 0:
+                raise

@@ -1,0 +1,418 @@
+"""``client.signing``: sign with the person's certificate, seal with a firm's, validate.
+
+Every signature follows the same steps, for one document or a batch:
+
+1. read and check each document (:class:`PdfRefusedError` before anything is sent);
+2. digest each one with pyHanko (the signed attributes' SHA-256: the only thing the provider sees);
+3. authorize once for all of them (SCAL2: one SMS, one ``authorize`` bound to every hash; SCAL1: no code);
+4. one ``signHash`` for all the hashes;
+5. finish each document (time-stamp, DSS, document time-stamp, as the level asks) and write it.
+
+A refusal at any step writes nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, overload
+
+from asn1crypto import x509
+from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.fetchers.requests_fetchers import RequestsFetcherBackend
+
+from jesign_sdk._errors import NotFoundError
+from jesign_sdk.otp import OtpSource
+from jesign_sdk.signing.authorization import authorize
+from jesign_sdk.signing.csc import SEAL_PREFIX, Credential, CscApi
+from jesign_sdk.signing.documents import (
+    LEVELS,
+    MAX_PDF_BYTES,
+    PadesLevel,
+    PdfInput,
+    PreparedPdf,
+    VisibleSignature,
+    finish,
+    prepare,
+    read_pdf,
+    write_atomically,
+)
+from jesign_sdk.signing.signer import CscTimeStamper, RemoteSigner
+from jesign_sdk.signing.validation import SignatureReport, validate
+
+if TYPE_CHECKING:
+    from jesign_sdk._client import Client
+
+__all__ = ["ProgressCallback", "Signing", "SigningProgress"]
+
+StrPath = str | os.PathLike[str]
+
+
+@dataclass(frozen=True)
+class SigningProgress:
+    """Where a batch stands: ``stage`` is ``digest`` (per document), ``authorize`` (once), ``sign`` (once, the
+    remote signatures) or ``finish`` (per document); ``done`` of ``total`` steps in all (2 per document + 2)."""
+
+    stage: str
+    done: int
+    total: int
+    document: int | None = None
+
+
+ProgressCallback = Callable[[SigningProgress], None]
+
+
+class Signing:
+    """``client.signing``."""
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+        self.csc = CscApi(client)
+        self._trust_roots: list[x509.Certificate] | None = None
+
+    # -- the credentials ----------------------------------------------------------------------------------------------
+
+    def credentials(self) -> list[str]:
+        """The ids of the credentials the person may use: the personal certificate's, then ``seal_<firm id>``."""
+        return self.csc.list_credentials()
+
+    def credential(self, credential_id: str | None = None) -> Credential:
+        """A credential's certificates and key; by default the person's own (personal) credential."""
+        if credential_id is None:
+            personal = [c for c in self.credentials() if not c.startswith(SEAL_PREFIX)]
+            if not personal:
+                raise NotFoundError(
+                    "no personal signing credential: finish the registration first",
+                    status_code=404,
+                    code="credential_not_found",
+                )
+            credential_id = personal[0]
+        return self.csc.credential(credential_id)
+
+    def trust_roots(self) -> list[x509.Certificate]:
+        """The provider's root certificate, from its PKI (``/pki/ca/root.cer``); fetched once per client."""
+        if self._trust_roots is None:
+            answer = self._client.requestor.request("GET", "pki", "/ca/root.cer")
+            self._trust_roots = [x509.Certificate.load(answer.content)]
+        return list(self._trust_roots)
+
+    # -- signing ----------------------------------------------------------------------------------------------------
+
+    @overload
+    def sign_pdf(
+        self,
+        input: PdfInput,
+        output: None = None,
+        *,
+        otp_source: OtpSource,
+        level: PadesLevel = ...,
+        field_name: str | None = ...,
+        visible: VisibleSignature | None = ...,
+        reason: str | None = ...,
+        location: str | None = ...,
+        credential_id: str | None = ...,
+        max_bytes: int = ...,
+    ) -> bytes: ...
+
+    @overload
+    def sign_pdf(
+        self,
+        input: PdfInput,
+        output: StrPath,
+        *,
+        otp_source: OtpSource,
+        level: PadesLevel = ...,
+        field_name: str | None = ...,
+        visible: VisibleSignature | None = ...,
+        reason: str | None = ...,
+        location: str | None = ...,
+        credential_id: str | None = ...,
+        max_bytes: int = ...,
+    ) -> Path: ...
+
+    def sign_pdf(
+        self,
+        input: PdfInput,
+        output: StrPath | None = None,
+        *,
+        otp_source: OtpSource,
+        level: PadesLevel = "B-T",
+        field_name: str | None = None,
+        visible: VisibleSignature | None = None,
+        reason: str | None = None,
+        location: str | None = None,
+        credential_id: str | None = None,
+        max_bytes: int = MAX_PDF_BYTES,
+    ) -> bytes | Path:
+        """Sign a PDF (a path or its bytes) with the person's certificate, after an SMS code.
+
+        Writes ``output`` and returns its path, or returns the signed bytes. ``level`` is the PAdES baseline level
+        (``B-B``, ``B-T``, ``B-LT``, ``B-LTA``). ``visible`` shows the signature on a page; ``field_name`` names
+        the signature field (an existing empty one is filled).
+        """
+        signed = self._sign(
+            [input],
+            credential_id=credential_id,
+            otp_source=otp_source,
+            level=level,
+            field_name=field_name,
+            visible=visible,
+            reason=reason,
+            location=location,
+            max_bytes=max_bytes,
+            on_progress=None,
+        )[0]
+        return signed if output is None else write_atomically(output, signed)
+
+    @overload
+    def sign_pdfs(
+        self,
+        inputs: Sequence[PdfInput],
+        outputs: None = None,
+        *,
+        otp_source: OtpSource,
+        level: PadesLevel = ...,
+        reason: str | None = ...,
+        location: str | None = ...,
+        credential_id: str | None = ...,
+        on_progress: ProgressCallback | None = ...,
+        max_bytes: int = ...,
+    ) -> list[bytes]: ...
+
+    @overload
+    def sign_pdfs(
+        self,
+        inputs: Sequence[PdfInput],
+        outputs: Sequence[StrPath],
+        *,
+        otp_source: OtpSource,
+        level: PadesLevel = ...,
+        reason: str | None = ...,
+        location: str | None = ...,
+        credential_id: str | None = ...,
+        on_progress: ProgressCallback | None = ...,
+        max_bytes: int = ...,
+    ) -> list[Path]: ...
+
+    def sign_pdfs(
+        self,
+        inputs: Sequence[PdfInput],
+        outputs: Sequence[StrPath] | None = None,
+        *,
+        otp_source: OtpSource,
+        level: PadesLevel = "B-T",
+        reason: str | None = None,
+        location: str | None = None,
+        credential_id: str | None = None,
+        on_progress: ProgressCallback | None = None,
+        max_bytes: int = MAX_PDF_BYTES,
+    ) -> list[bytes] | list[Path]:
+        """Sign several PDFs under one authorization: one SMS, one ``authorize`` for all the hashes.
+
+        Writes each ``outputs[i]`` (written only when every document is signed) or returns the signed bytes.
+        """
+        if outputs is not None and len(outputs) != len(inputs):
+            raise ValueError("give one output per input")
+        signed = self._sign(
+            inputs,
+            credential_id=credential_id,
+            otp_source=otp_source,
+            level=level,
+            field_name=None,
+            visible=None,
+            reason=reason,
+            location=location,
+            max_bytes=max_bytes,
+            on_progress=on_progress,
+        )
+        if outputs is None:
+            return signed
+        return [write_atomically(path, data) for path, data in zip(outputs, signed, strict=True)]
+
+    # -- sealing ----------------------------------------------------------------------------------------------------
+
+    @overload
+    def seal_pdf(
+        self,
+        input: PdfInput,
+        output: None = None,
+        *,
+        firm_id: str,
+        level: PadesLevel = ...,
+        reason: str | None = ...,
+        location: str | None = ...,
+        visible: VisibleSignature | None = ...,
+        max_bytes: int = ...,
+    ) -> bytes: ...
+
+    @overload
+    def seal_pdf(
+        self,
+        input: PdfInput,
+        output: StrPath,
+        *,
+        firm_id: str,
+        level: PadesLevel = ...,
+        reason: str | None = ...,
+        location: str | None = ...,
+        visible: VisibleSignature | None = ...,
+        max_bytes: int = ...,
+    ) -> Path: ...
+
+    def seal_pdf(
+        self,
+        input: PdfInput,
+        output: StrPath | None = None,
+        *,
+        firm_id: str,
+        level: PadesLevel = "B-T",
+        reason: str | None = None,
+        location: str | None = None,
+        visible: VisibleSignature | None = None,
+        max_bytes: int = MAX_PDF_BYTES,
+    ) -> bytes | Path:
+        """Seal a PDF with the firm's seal certificate (credential ``seal_<firm_id>``, SCAL1: no code).
+
+        Allowed to the firm's chartered accountants and the holders of its seal delegation
+        (:class:`~jesign_sdk.PermissionDeniedError` ``seal_delegation_required`` otherwise).
+        """
+        sealed = self._sign(
+            [input],
+            credential_id=SEAL_PREFIX + firm_id,
+            otp_source=None,
+            level=level,
+            field_name=None,
+            visible=visible,
+            reason=reason,
+            location=location,
+            max_bytes=max_bytes,
+            on_progress=None,
+        )[0]
+        return sealed if output is None else write_atomically(output, sealed)
+
+    def seal_pdfs(
+        self,
+        inputs: Sequence[PdfInput],
+        *,
+        firm_id: str,
+        level: PadesLevel = "B-T",
+        reason: str | None = None,
+        location: str | None = None,
+        on_progress: ProgressCallback | None = None,
+        max_bytes: int = MAX_PDF_BYTES,
+    ) -> list[bytes]:
+        """Seal several PDFs under one authorization; the sealed bytes, in order."""
+        return self._sign(
+            inputs,
+            credential_id=SEAL_PREFIX + firm_id,
+            otp_source=None,
+            level=level,
+            field_name=None,
+            visible=None,
+            reason=reason,
+            location=location,
+            max_bytes=max_bytes,
+            on_progress=on_progress,
+        )
+
+    # -- validation -------------------------------------------------------------------------------------------------
+
+    def validate_pdf(
+        self,
+        input: PdfInput,
+        *,
+        trust_roots: Sequence[bytes | x509.Certificate] | None = None,
+        allow_fetching: bool = True,
+        max_bytes: int = MAX_PDF_BYTES,
+    ) -> list[SignatureReport]:
+        """A report per signature: intact, valid, trusted, signer, level, revocation, time-stamp, PAdES level.
+
+        ``trust_roots`` default to the provider's root (:meth:`trust_roots`). Without ``allow_fetching``, the
+        revocation information comes from the document's DSS only.
+        """
+        data = read_pdf(input, max_bytes=max_bytes)
+        roots = list(trust_roots) if trust_roots is not None else self.trust_roots()
+        return validate(data, trust_roots=roots, allow_fetching=allow_fetching)
+
+    # -- the steps --------------------------------------------------------------------------------------------------
+
+    def _sign(
+        self,
+        inputs: Sequence[PdfInput],
+        *,
+        credential_id: str | None,
+        otp_source: OtpSource | None,
+        level: PadesLevel,
+        field_name: str | None,
+        visible: VisibleSignature | None,
+        reason: str | None,
+        location: str | None,
+        max_bytes: int,
+        on_progress: ProgressCallback | None,
+    ) -> list[bytes]:
+        if level not in LEVELS:
+            raise ValueError(f"level is one of {', '.join(LEVELS)}, not {level!r}")
+        documents = [read_pdf(i, max_bytes=max_bytes) for i in inputs]  # every refusal before any call
+        if not documents:
+            return []
+        credential = self.credential(credential_id)
+        signer = RemoteSigner(self.csc, credential)
+        timestamper = CscTimeStamper(self.csc)
+        context = self._signing_context(credential) if level in ("B-LT", "B-LTA") else None
+        progress = _Progress(on_progress, total=2 * len(documents) + 2)
+
+        async def run() -> list[bytes]:
+            prepared: list[PreparedPdf] = []
+            for number, data in enumerate(documents):
+                document = await prepare(
+                    data,
+                    signer,
+                    level=level,
+                    timestamper=timestamper,
+                    validation_context=context,
+                    field_name=field_name,
+                    visible=visible,
+                    reason=reason,
+                    location=location,
+                )
+                prepared.append(document)
+                progress("digest", number)
+            digests = [p.digest for p in prepared]
+            signer.sad = authorize(self.csc, credential, digests, otp_source)
+            progress("authorize")
+            signer.sign_digests(digests)
+            progress("sign")
+            signed = []
+            for number, document in enumerate(prepared):
+                signed.append(await finish(document, signer))
+                progress("finish", number)
+            return signed
+
+        return asyncio.run(run())
+
+    def _signing_context(self, credential: Credential) -> ValidationContext:
+        """What pyHanko validates the signer and the TSA with before embedding the validation data (B-LT).
+
+        Fetching goes through ``requests`` (pyhanko-certvalidator's backend that holds no session to close).
+        """
+        return ValidationContext(
+            trust_roots=self.trust_roots(),
+            other_certs=list(credential.certificates),
+            allow_fetching=True,
+            fetcher_backend=RequestsFetcherBackend(),
+        )
+
+
+class _Progress:
+    def __init__(self, callback: ProgressCallback | None, *, total: int) -> None:
+        self._callback = callback
+        self._total = total
+        self._done = 0
+
+    def __call__(self, stage: str, document: int | None = None) -> None:
+        self._done += 1
+        if self._callback is not None:
+            self._callback(SigningProgress(stage, self._done, self._total, document))

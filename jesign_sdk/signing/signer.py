@@ -1,0 +1,95 @@
+"""pyHanko's extension points, filled with the trust provider: a :class:`Signer` whose key stays remote, and a
+:class:`TimeStamper` that asks the provider's TSA.
+
+:class:`RemoteSigner` only signs hashes: pyHanko hands it the DER of a signature's signed attributes, it sends
+their SHA-256 to ``signatures/signHash`` with the SAD it was given, and returns the raw signature. Obtaining the
+SAD is the caller's job (:mod:`jesign_sdk.signing.authorization`). For a batch, :meth:`RemoteSigner.sign_digests`
+signs every hash in one call first; pyHanko then gets each signature from that batch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+
+from asn1crypto import algos, cms, tsp
+from pyhanko.sign.signers.pdf_cms import Signer
+from pyhanko.sign.timestamps import TimeStamper
+
+from jesign_sdk._errors import JesignError
+from jesign_sdk.signing.csc import SHA256, Credential, CscApi
+
+__all__ = ["CscTimeStamper", "RemoteSigner"]
+
+#: By the key's algorithm: pyHanko's mechanism name and the CSC ``signAlgo`` (both with SHA-256).
+_MECHANISMS = {
+    "ec": ("sha256_ecdsa", "1.2.840.10045.4.3.2"),
+    "rsa": ("sha256_rsa", "1.2.840.113549.1.1.11"),  # RSA PKCS#1 v1.5
+}
+
+
+class RemoteSigner(Signer):
+    """A pyHanko :class:`~pyhanko.sign.signers.pdf_cms.Signer` backed by a CSC credential of the trust provider.
+
+    The signing certificate and the chain come from ``credentials/info``; the mechanism from the key (ECDSA or
+    RSA PKCS#1 v1.5, always with SHA-256). Set :attr:`sad` (the authorization) before the signature is made.
+    """
+
+    def __init__(self, api: CscApi, credential: Credential, *, sad: str | None = None) -> None:
+        key_algorithm = credential.certificate.public_key.algorithm
+        if key_algorithm not in _MECHANISMS:
+            raise JesignError(f"the credential's {key_algorithm} key is not supported (ECDSA or RSA)")
+        mechanism, self.sign_algorithm = _MECHANISMS[key_algorithm]
+        if credential.key_algorithms and self.sign_algorithm not in credential.key_algorithms:
+            raise JesignError(f"the credential {credential.id} does not offer {mechanism}")
+        super().__init__(
+            signing_cert=credential.certificate,
+            signature_mechanism=algos.SignedDigestAlgorithm({"algorithm": mechanism}),
+        )
+        for certificate in credential.certificates:
+            self.cert_registry.register(certificate)
+        self.credential = credential
+        self.sad = sad
+        self._api = api
+        self._signed: dict[bytes, bytes] = {}
+        self._key_bits = int(credential.certificate.public_key.bit_size)
+
+    def sign_digests(self, digests: Sequence[bytes]) -> list[bytes]:
+        """Sign these SHA-256 hashes in one ``signHash`` call; keep the signatures for pyHanko to pick up."""
+        if self.sad is None:
+            raise JesignError("no signature activation data: authorize the hashes first")
+        signatures = self._api.sign_hashes(self.credential.id, self.sad, digests, self.sign_algorithm)
+        self._signed.update(zip(digests, signatures, strict=True))
+        return signatures
+
+    async def async_sign_raw(self, data: bytes, digest_algorithm: str, dry_run: bool = False) -> bytes:
+        if digest_algorithm != "sha256":
+            raise JesignError(f"remote signatures use SHA-256, not {digest_algorithm}")
+        if dry_run:
+            return bytes(self._placeholder_size())
+        digest = hashlib.sha256(data).digest()
+        if digest not in self._signed:
+            self.sign_digests([digest])
+        return self._signed.pop(digest)
+
+    def _placeholder_size(self) -> int:
+        """The largest signature the key can give (for pyHanko's estimate of the space to reserve)."""
+        size = (self._key_bits + 7) // 8
+        if self.credential.certificate.public_key.algorithm == "ec":
+            return 2 * (size + 3) + 3  # DER SEQUENCE of two INTEGERs, each possibly with a leading zero
+        return size
+
+
+class CscTimeStamper(TimeStamper):
+    """RFC 3161 time-stamps from the trust provider's ``signatures/timestamp`` (through the SDK's requestor)."""
+
+    def __init__(self, api: CscApi) -> None:
+        super().__init__(include_nonce=True)  # type: ignore[no-untyped-call]
+        self._api = api
+
+    async def async_request_tsa_response(self, req: tsp.TimeStampReq) -> tsp.TimeStampResp:
+        imprint = req["message_imprint"]
+        algorithm = imprint["hash_algorithm"]["algorithm"].dotted
+        nonce = req["nonce"].native
+        token = self._api.timestamp(imprint["hashed_message"].native, algorithm or SHA256, nonce=nonce)
+        return tsp.TimeStampResp({"status": {"status": "granted"}, "time_stamp_token": cms.ContentInfo.load(token)})

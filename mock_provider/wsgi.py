@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import PurePath
 
 from flask import Flask
 
@@ -30,4 +31,4 @@ def resolved_config_json(config: MockConfig) -> str:
     """The configuration as JSON that :func:`app_from_environment` reads back unchanged."""
     from dataclasses import asdict
 
-    return json.dumps({k: str(v) if k == "data_dir" else v for k, v in asdict(config).items()})
+    return json.dumps({k: str(v) if isinstance(v, PurePath) else v for k, v in asdict(config).items()})

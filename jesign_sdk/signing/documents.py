@@ -154,7 +154,10 @@ async def prepare(
         new_field_spec=field_spec,
     )
     prepared, tbs_document, output = await pdf_signer.async_digest_doc_for_signing(writer)
-    signed_attrs = await signer.signed_attrs(prepared.document_digest, "sha256", use_pades=True)
+    built = await signer.signed_attrs(prepared.document_digest, "sha256", use_pades=True)
+    # Loaded back from its DER once: asn1crypto re-encodes a structure it built on every dump(), while a loaded
+    # one keeps its bytes (the same bytes), and these attributes are dumped for the digest and again at the end.
+    signed_attrs = cms.CMSAttributes.load(built.dump())
     return PreparedPdf(prepared, tbs_document, output, signed_attrs)
 
 

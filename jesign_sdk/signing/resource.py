@@ -24,7 +24,7 @@ from asn1crypto import x509
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.fetchers.requests_fetchers import RequestsFetcherBackend
 
-from jesign_sdk._errors import NotFoundError
+from jesign_sdk._errors import APIStatusError, NotFoundError
 from jesign_sdk.otp import OtpSource
 from jesign_sdk.signing.authorization import authorize
 from jesign_sdk.signing.csc import SEAL_PREFIX, Credential, CscApi
@@ -72,6 +72,8 @@ class Signing:
         self._client = client
         self.csc = CscApi(client)
         self._trust_roots: list[x509.Certificate] | None = None
+        #: Credentials already looked up (None: the personal one), dropped when the server stops knowing one.
+        self._credentials: dict[str | None, Credential] = {}
 
     # -- the credentials ----------------------------------------------------------------------------------------------
 
@@ -80,7 +82,19 @@ class Signing:
         return self.csc.list_credentials()
 
     def credential(self, credential_id: str | None = None) -> Credential:
-        """A credential's certificates and key; by default the person's own (personal) credential."""
+        """A credential's certificates and key; by default the person's own (personal) credential.
+
+        Looked up once per client; a signature the server refuses for the credential's sake (revoked, unknown:
+        a reissued certificate has another id) drops what was kept, so the next call looks again.
+        """
+        cached = self._credentials.get(credential_id)
+        if cached is not None:
+            return cached
+        found = self._look_up(credential_id)
+        self._credentials[credential_id] = found
+        return found
+
+    def _look_up(self, credential_id: str | None) -> Credential:
         if credential_id is None:
             personal = [c for c in self.credentials() if not c.startswith(SEAL_PREFIX)]
             if not personal:
@@ -391,7 +405,12 @@ class Signing:
                 progress("finish", number)
             return signed
 
-        return asyncio.run(run())
+        try:
+            return asyncio.run(run())
+        except APIStatusError as exc:
+            if exc.code in ("credential_not_found", "credential_revoked", "credential_expired"):
+                self._credentials.clear()
+            raise
 
     def _signing_context(self, credential: Credential) -> ValidationContext:
         """What pyHanko validates the signer and the TSA with before embedding the validation data (B-LT).

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from mock_provider.config import MockConfig
 from mock_provider.core.errors import InvalidInput, Locked, MockError, RateLimited
 from mock_provider.core.ids import new_id
 from mock_provider.core.models import OneTimePassword
@@ -33,6 +34,14 @@ class OtpPolicy:
     validity: timedelta
     max_attempts: int
     resend_cooldown: timedelta
+
+    @classmethod
+    def from_config(cls, config: MockConfig) -> OtpPolicy:
+        return cls(
+            validity=timedelta(seconds=config.otp_validity_seconds),
+            max_attempts=config.otp_max_attempts,
+            resend_cooldown=timedelta(seconds=config.otp_resend_cooldown_seconds),
+        )
 
 
 @dataclass(frozen=True)

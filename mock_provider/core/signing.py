@@ -136,11 +136,7 @@ class Signing:
         self.pki = pki
         self.config = config
         self.otp_key = otp.key_from_secret(secret)
-        self.otp_policy = otp.OtpPolicy(
-            validity=timedelta(seconds=config.otp_validity_seconds),
-            max_attempts=config.otp_max_attempts,
-            resend_cooldown=timedelta(seconds=config.otp_resend_cooldown_seconds),
-        )
+        self.otp_policy = otp.OtpPolicy.from_config(config)
 
     def _now(self) -> datetime:
         return self.clock.now().replace(microsecond=0)

@@ -47,13 +47,12 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NoReturn
 
+from _common import LOOPBACK, BenchError, exit_on_sigterm, free_port, healthy, tail
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509 import ocsp
@@ -62,7 +61,6 @@ from mock_provider.config import load_config
 from mock_provider.core.pki.profiles import NaturalPersonIdentity
 from mock_provider.core.services import MockServices, build_services
 
-LOOPBACK = "127.0.0.1"
 OCSP_PATH = "/pki/ocsp"
 OCSP_REQUEST_TYPE = "application/ocsp-request"
 TARGET_RATIO = 0.70
@@ -72,10 +70,6 @@ WRK_HINT = "install wrk for faithful figures: apt-get install wrk (Debian/Ubuntu
 
 OURS = "jesign mock"
 OPENSSL = "openssl ocsp"
-
-
-class BenchError(RuntimeError):
-    """The benchmark cannot go on: a server did not start, or answered wrongly."""
 
 
 @dataclass(frozen=True)
@@ -128,14 +122,6 @@ class Subject:
 # -- processes ---------------------------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    """A TCP port free on the loopback interface right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((LOOPBACK, 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @contextlib.contextmanager
 def running(
     command: Sequence[str], *, log: Path, env: dict[str, str] | None = None
@@ -163,11 +149,11 @@ def wait_until_ready(process: subprocess.Popen[bytes], ready: Callable[[], bool]
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise BenchError(f"{process.args!r} exited with {process.returncode}:\n{_tail(log)}")
+            raise BenchError(f"{process.args!r} exited with {process.returncode}:\n{tail(log)}")
         if ready():
             return
         time.sleep(0.05)
-    raise BenchError(f"{process.args!r} was not ready within {START_TIMEOUT:.0f} s:\n{_tail(log)}")
+    raise BenchError(f"{process.args!r} was not ready within {START_TIMEOUT:.0f} s:\n{tail(log)}")
 
 
 @contextlib.contextmanager
@@ -175,7 +161,7 @@ def mock_server(tools: Tools, data_dir: Path, port: int, env: dict[str, str], lo
     """``jesign-mock serve`` on ``data_dir``, ready once ``/healthz`` answers."""
     command = [str(tools.mock), "serve", "--data-dir", str(data_dir), "--host", LOOPBACK, "--port", str(port)]
     with running(command, log=log, env=env) as process:
-        wait_until_ready(process, lambda: _healthy(port), log)
+        wait_until_ready(process, lambda: healthy(port), log)
         yield Target(OURS, port, OCSP_PATH)
 
 
@@ -209,26 +195,11 @@ def openssl_responder(openssl: str, subject: Subject, log: Path) -> Iterator[Tar
         yield target
 
 
-def _healthy(port: int) -> bool:
-    try:
-        with urllib.request.urlopen(f"http://{LOOPBACK}:{port}/healthz", timeout=2) as answer:
-            return bool(answer.status == 200)
-    except OSError:
-        return False
-
-
 def _answers(target: Target, body: bytes) -> bool:
     try:
         return post(target, body)[0] == 200
     except (OSError, BenchError):
         return False
-
-
-def _tail(log: Path, lines: int = 20) -> str:
-    try:
-        return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log)"
 
 
 def _first_line(command: Sequence[str]) -> str:
@@ -673,13 +644,9 @@ def run(args: argparse.Namespace, tools: Tools, folder: Path) -> None:
     print_issuance(issuance)
 
 
-def _exit_on_sigterm(signum: int, _frame: object) -> NoReturn:
-    raise SystemExit(128 + signum)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    signal.signal(signal.SIGTERM, _exit_on_sigterm)  # stop the servers on kill as on Ctrl+C
+    signal.signal(signal.SIGTERM, exit_on_sigterm)  # stop the servers on kill as on Ctrl+C
     try:
         tools = find_tools(args)
         with tempfile.TemporaryDirectory(prefix="jesign-pki-bench-") as folder:

@@ -45,22 +45,21 @@ import math
 import os
 import platform
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import requests
 import yaml
+from _common import LOOPBACK, BenchError, exit_on_sigterm, free_port, healthy, tail
 from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
@@ -82,7 +81,6 @@ from mock_provider.core.accounts import default_seed_text
 from mock_provider.core.documents import icao_name, mrz_check_digit
 from mock_provider.core.services import build_services
 
-LOOPBACK = "127.0.0.1"
 START_TIMEOUT = 60.0
 ALGORITHMS = ("ec-p256", "rsa-3072")
 LABELS = {"ec-p256": "P-256", "rsa-3072": "RSA-3072"}
@@ -94,10 +92,6 @@ TARGET_SINGLE = 1.3
 TARGET_BATCH = 1.1
 TARGET_RSA_OVER_EC = 1.5
 BENCH_FIRM = "frm_ecma"
-
-
-class BenchError(RuntimeError):
-    """The benchmark cannot go on: the mock did not start, or a signature failed."""
 
 
 @dataclass
@@ -132,14 +126,6 @@ class AlgorithmResult:
 # -- processes (as in pki_bench) ---------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    """A TCP port free on the loopback interface right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((LOOPBACK, 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @contextlib.contextmanager
 def mock_server(mock: Path, data_dir: Path, port: int, env: dict[str, str], log: Path) -> Iterator[str]:
     """``jesign-mock serve`` on ``data_dir`` and ``port``, ready once ``/healthz`` answers; always stopped."""
@@ -148,11 +134,11 @@ def mock_server(mock: Path, data_dir: Path, port: int, env: dict[str, str], log:
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
     try:
         deadline = time.monotonic() + START_TIMEOUT
-        while not _healthy(port):
+        while not healthy(port):
             if process.poll() is not None:
-                raise BenchError(f"jesign-mock exited with {process.returncode}:\n{_tail(log)}")
+                raise BenchError(f"jesign-mock exited with {process.returncode}:\n{tail(log)}")
             if time.monotonic() >= deadline:
-                raise BenchError(f"jesign-mock was not ready within {START_TIMEOUT:.0f} s:\n{_tail(log)}")
+                raise BenchError(f"jesign-mock was not ready within {START_TIMEOUT:.0f} s:\n{tail(log)}")
             time.sleep(0.05)
         yield f"http://{LOOPBACK}:{port}"
     finally:
@@ -165,21 +151,6 @@ def mock_server(mock: Path, data_dir: Path, port: int, env: dict[str, str], log:
                 process.wait()
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(process.pid, signal.SIGKILL)
-
-
-def _healthy(port: int) -> bool:
-    try:
-        with urllib.request.urlopen(f"http://{LOOPBACK}:{port}/healthz", timeout=2) as answer:
-            return bool(answer.status == 200)
-    except OSError:
-        return False
-
-
-def _tail(log: Path, lines: int = 20) -> str:
-    try:
-        return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log)"
 
 
 # -- inputs ------------------------------------------------------------------------------------------------------
@@ -545,13 +516,9 @@ def run(args: argparse.Namespace, folder: Path, progress: Callable[[str], None])
     return print_targets(results)
 
 
-def _exit_on_sigterm(signum: int, _frame: object) -> NoReturn:
-    raise SystemExit(128 + signum)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    signal.signal(signal.SIGTERM, _exit_on_sigterm)  # stop the mock on kill as on Ctrl+C
+    signal.signal(signal.SIGTERM, exit_on_sigterm)  # stop the mock on kill as on Ctrl+C
     try:
         with tempfile.TemporaryDirectory(prefix="jesign-signing-bench-") as folder:
             run(args, Path(folder), lambda text: print(text, file=sys.stderr, flush=True))

@@ -30,9 +30,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mock_provider.config import MockConfig
 from mock_provider.core import accounts, events, otp, outbox, scenarios
-from mock_provider.core.clock import Clock
+from mock_provider.core.base import TrustService, token_digest
 from mock_provider.core.documents import DocumentError, check_mrz, inspect_document, parse_document_type
 from mock_provider.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from mock_provider.core.ids import new_id
@@ -46,8 +45,6 @@ from mock_provider.core.models import (
     User,
 )
 from mock_provider.core.pki import profiles
-from mock_provider.core.pki.authority import Pki
-from mock_provider.core.storage import Database
 
 # -- states --------------------------------------------------------------------------------------------------------
 
@@ -161,23 +158,8 @@ def _age(birth_date: date, today: date) -> int:
     return today.year - birth_date.year - ((today.month, today.day) < (birth_date.month, birth_date.day))
 
 
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-class Registrations:
+class Registrations(TrustService):
     """The registration's transitions and views, over storage, the clock and the PKI."""
-
-    def __init__(self, db: Database, clock: Clock, pki: Pki, config: MockConfig, secret: bytes) -> None:
-        self.db = db
-        self.clock = clock
-        self.pki = pki
-        self.config = config
-        self.otp_key = otp.key_from_secret(secret)
-        self.otp_policy = otp.OtpPolicy.from_config(config)
-
-    def _now(self) -> datetime:
-        return self.clock.now().replace(microsecond=0)
 
     # ==============================================================================================================
     # platform: status, step 1, step 2 hand-off, step 6, delegations
@@ -306,7 +288,7 @@ class Registrations:
             current = self._trust_of(session, account)
             if current is not None and current.state in CANCELLABLE:
                 token = secrets.token_urlsafe(32)
-                current.session_token_hash = _token_hash(token)
+                current.session_token_hash = token_digest(token)
                 events.record(
                     session,
                     subject_type="registration",
@@ -580,7 +562,7 @@ class Registrations:
             phone_number=phone_number,
             language=language,
             redirect_url=redirect_url,
-            session_token_hash=_token_hash(token),
+            session_token_hash=token_digest(token),
             created_at=now,
             updated_at=now,
         )
@@ -614,13 +596,13 @@ class Registrations:
         """Check that ``token`` is the session token of that registration; anything else is "not found"."""
         with self.db.transaction() as session:
             reg = session.get(TrustRegistration, registration_id)
-            if reg is None or token is None or not secrets.compare_digest(reg.session_token_hash, _token_hash(token)):
+            if reg is None or token is None or not secrets.compare_digest(reg.session_token_hash, token_digest(token)):
                 raise NotFound(f"no registration {registration_id}", code="registration_not_found")
 
     def registration_id_for_token(self, token: str) -> str | None:
         with self.db.transaction() as session:
             return session.scalar(
-                select(TrustRegistration.id).where(TrustRegistration.session_token_hash == _token_hash(token))
+                select(TrustRegistration.id).where(TrustRegistration.session_token_hash == token_digest(token))
             )
 
     def get(self, registration_id: str) -> dict[str, Any]:

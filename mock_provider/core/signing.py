@@ -17,11 +17,10 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import json
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from cryptography.hazmat.primitives import hashes
@@ -30,9 +29,8 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mock_provider.config import MockConfig
 from mock_provider.core import events, otp, outbox
-from mock_provider.core.clock import Clock
+from mock_provider.core.base import TrustService, token_digest
 from mock_provider.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from mock_provider.core.ids import new_id
 from mock_provider.core.models import (
@@ -48,7 +46,6 @@ from mock_provider.core.models import (
 from mock_provider.core.pki import profiles
 from mock_provider.core.pki.authority import CertificateRecord, Pki
 from mock_provider.core.pki.keys import PrivateKey
-from mock_provider.core.storage import Database
 
 SEAL_PREFIX = "seal_"
 SAD_LIFETIME = timedelta(minutes=5)
@@ -127,19 +124,8 @@ class Credential:
         return body
 
 
-class Signing:
+class Signing(TrustService):
     """The remote-signing service of the trust provider."""
-
-    def __init__(self, db: Database, clock: Clock, pki: Pki, config: MockConfig, secret: bytes) -> None:
-        self.db = db
-        self.clock = clock
-        self.pki = pki
-        self.config = config
-        self.otp_key = otp.key_from_secret(secret)
-        self.otp_policy = otp.OtpPolicy.from_config(config)
-
-    def _now(self) -> datetime:
-        return self.clock.now().replace(microsecond=0)
 
     # -- credentials --------------------------------------------------------------------------------------------------
 
@@ -313,7 +299,7 @@ class Signing:
                 session.add(
                     SignatureActivation(
                         id=new_id("sad"),
-                        token_hash=_digest(token),
+                        token_hash=token_digest(token),
                         credential_id=credential.id,
                         user_id=user_id,
                         hash_algorithm=algorithm_oid,
@@ -359,7 +345,7 @@ class Signing:
         with self.db.transaction() as session:
             now = self._now()
             activation = session.scalar(
-                select(SignatureActivation).where(SignatureActivation.token_hash == _digest(sad)).with_for_update()
+                select(SignatureActivation).where(SignatureActivation.token_hash == token_digest(sad)).with_for_update()
             )
             if activation is None or activation.credential_id != credential.id or activation.user_id != user_id:
                 raise InvalidInput("the SAD is not valid for this credential", code="invalid_sad")
@@ -423,10 +409,6 @@ def _decode_hashes(value: Any, algorithm_oid: str) -> list[str]:
     if len(set(value)) != len(value):
         raise InvalidInput("the same hash twice", code="invalid_hash")
     return list(value)
-
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _field(name: str, detail: str = "required") -> dict[str, str]:

@@ -89,6 +89,9 @@ class MockConfig:
     #: worker, every process shares the database; OCSP and CRL caches follow it through the PKI revision.
     workers: int = 1
     threads: int = 4
+    #: Rule breakages switched on for the process's life (ids from ``GET /_mock/breakages``; a comma-separated
+    #: list in the environment). For proving that the conformance suite catches a provider that breaks a rule.
+    breakages: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.key_algorithm not in KEY_ALGORITHMS:
@@ -194,6 +197,11 @@ def _coerce(key: str, value: Any, hint: Any) -> Any:
             return int(value)
         if hint is Path:
             return Path(value)
+        if hint == tuple[str, ...]:
+            items = value.split(",") if isinstance(value, str) else value
+            if not isinstance(items, list | tuple) or not all(isinstance(item, str) for item in items):
+                raise ValueError(value)
+            return tuple(item.strip() for item in items if item.strip())
         if hint is str:
             if not isinstance(value, str):
                 raise ValueError(value)

@@ -1,4 +1,5 @@
-"""``/_mock``: the control plane. Outbox, clock, review queue, scenarios, request history, certificates, reset.
+"""``/_mock``: the control plane. Outbox, clock, review queue, scenarios, faults, rule breakages, request history,
+certificates, reset.
 
 Registered only when the ``control_plane`` setting is on (the default); off, every path here answers 404. It has
 no authentication of its own: the mock is for development and CI, on a loopback address.
@@ -14,7 +15,7 @@ from sqlalchemy import delete, select
 
 from mock_provider.api import faults
 from mock_provider.api.common import json_body, ok, services
-from mock_provider.core import accounts, outbox, scenarios
+from mock_provider.core import accounts, breakages, outbox, scenarios
 from mock_provider.core.clock import ensure_utc
 from mock_provider.core.errors import InvalidInput, NotFound
 from mock_provider.core.models import IssuedCertificate, RequestRecord, TrustRegistration
@@ -204,6 +205,7 @@ def reset() -> Response:
         for table in reversed(Base.metadata.sorted_tables):
             if table.name not in KEPT_ON_RESET:
                 session.execute(table.delete())
+        svc.breakages.replace(session, ())
         accounts.apply_seed(session, seed, svc.clock.now())
     return ok({"status": "reset"})
 
@@ -238,3 +240,35 @@ def clear_faults() -> Response:
     with services().db.transaction() as session:
         faults.clear(session)
     return Response(status=204)
+
+
+@bp.get("/breakages")
+def read_breakages() -> Response:
+    """Every rule-breakage switch (id, the rule it breaks, the conformance check that catches it) and which are on."""
+    return ok(_breakages_json(services().breakages.active()))
+
+
+@bp.put("/breakages")
+def put_breakages() -> Response:
+    """Turn on exactly the switches named in ``active`` (the configured ones stay on)."""
+    wanted = json_body().get("active")
+    if not isinstance(wanted, list) or not all(isinstance(item, str) for item in wanted):
+        raise InvalidInput("active must be a list of breakage ids", code="invalid_breakages")
+    with services().db.transaction() as session:
+        active = services().breakages.replace(session, wanted)
+    return ok(_breakages_json(active))
+
+
+@bp.delete("/breakages")
+def clear_breakages() -> Response:
+    with services().db.transaction() as session:
+        services().breakages.replace(session, ())
+    return Response(status=204)
+
+
+def _breakages_json(active: frozenset[str]) -> dict[str, Any]:
+    return {
+        "active": sorted(active),
+        "configured": sorted(services().breakages.configured),
+        "data": [breakage.as_json() for breakage in breakages.CATALOGUE.values()],
+    }

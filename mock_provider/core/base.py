@@ -19,6 +19,7 @@ class TrustService:
         self.db = db
         self.clock = clock
         self.pki = pki
+        self.breakages = pki.breakages
         self.config = config
         self.otp_key = otp.key_from_secret(secret)
         self.otp_policy = otp.OtpPolicy.from_config(config)

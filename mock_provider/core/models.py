@@ -287,6 +287,14 @@ class FaultPolicy(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
+class BrokenRule(Base):
+    """A rule breakage switched on through the control plane (see :mod:`mock_provider.core.breakages`)."""
+
+    __tablename__ = "broken_rules"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
 # -- remote signing (CSC) -------------------------------------------------------------------------------------------
 
 

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from mock_provider.config import MockConfig
+from mock_provider.config import ConfigError, MockConfig
 from mock_provider.core.accounts import apply_seed, directory_is_empty, load_seed
+from mock_provider.core.breakages import Breakages, unknown
 from mock_provider.core.clock import Clock, StoredClock
 from mock_provider.core.pki.authority import Pki
 from mock_provider.core.pki.crl import CrlPublisher
@@ -36,6 +37,7 @@ class MockServices:
     tsa: TimeStampAuthority
     registrations: Registrations
     signing: Signing
+    breakages: Breakages
     #: The secret that keys are sealed under; other keys (OTP HMAC, SSO sessions) are derived from it.
     secret: bytes
 
@@ -58,7 +60,9 @@ def build_services(config: MockConfig, *, clock: Clock | None = None) -> MockSer
             apply_seed(session, load_seed(config.seed_file), clock.now())
     secret = _secret(config)
     vault = KeyVault(secret)
-    pki = Pki(db, vault, clock, config)
+    if missing := unknown(config.breakages):
+        raise ConfigError(f"breakages: unknown switch {', '.join(missing)}")
+    pki = Pki(db, vault, clock, config, Breakages(db, config.breakages))
     pki.hierarchy()  # generated now on first start, so that no later transaction has to
     return MockServices(
         config=config,
@@ -70,6 +74,7 @@ def build_services(config: MockConfig, *, clock: Clock | None = None) -> MockSer
         tsa=TimeStampAuthority(pki, clock, config.tsa_accuracy_seconds),
         registrations=Registrations(db, clock, pki, config, secret),
         signing=Signing(db, clock, pki, config, secret),
+        breakages=pki.breakages,
         secret=secret,
     )
 

@@ -370,6 +370,10 @@ def test_a_real_walk_matches_the_document(manual_app: Flask) -> None:
     check(client.put("/_mock/faults", json={"error_rate": 2}), 400)
     check(client.put("/_mock/faults", json={"delay_ms_max": 1, "routes": ["/healthz"], "seed": 1}), 200)
     check(client.delete("/_mock/faults"), 204)
+    check(client.get("/_mock/breakages"), 200)
+    check(client.put("/_mock/breakages", json={"active": ["no_such_rule"]}), 400)
+    check(client.put("/_mock/breakages", json={"active": []}), 200)
+    check(client.delete("/_mock/breakages"), 204)
     check(client.post("/_mock/reset"), 200)
 
     # Every documented operation answered at least once, every answer documented and matching its schema.

@@ -23,6 +23,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from mock_provider.config import KEY_ALGORITHMS, MockConfig
+from mock_provider.core.breakages import Breakages
 from mock_provider.core.clock import Clock, ensure_utc
 from mock_provider.core.errors import Conflict, InvalidInput, NotFound
 from mock_provider.core.ids import new_id
@@ -107,8 +108,12 @@ UNKNOWN = CertificateStatus("unknown")
 class Pki:
     """The TEST certification authority of the mock provider."""
 
-    def __init__(self, db: Database, vault: KeyVault, clock: Clock, config: MockConfig) -> None:
+    def __init__(
+        self, db: Database, vault: KeyVault, clock: Clock, config: MockConfig, breakages: Breakages | None = None
+    ) -> None:
         self.db = db
+        #: The rule breakages switched on; every service that holds the PKI reads them from here.
+        self.breakages = breakages or Breakages(db, config.breakages)
         self.vault = vault
         self.clock = clock
         self.config = config

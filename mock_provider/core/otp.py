@@ -1,7 +1,9 @@
 """One-time SMS codes: six digits, valid 30 minutes, single use, locked after 5 wrong tries, resend cooldown.
 
 A guesser gets 5 tries per code, one new code per cooldown, and at most ``MAX_CODES`` codes per registration
-(then the request must be cancelled and started again): at most 50 guesses out of a million, slowly.
+(then the request must be cancelled and started again): at most 50 guesses out of a million, slowly. Signing codes
+are sent for the whole life of a credential, so their limit is per window (``limit_window``: an hour for signing)
+instead of for ever.
 
 Codes are never stored in clear: a row keeps an HMAC-SHA256 of (registration, purpose, code) under a key derived
 from the mock's secret, and a submitted code is compared in constant time. Issuing a new code supersedes the
@@ -89,17 +91,37 @@ def issue(
     purpose: str,
     phone_number: str,
     now: datetime,
+    limit_window: timedelta | None = None,
 ) -> IssuedCode:
-    """Make a new code (superseding the previous one), unless the previous one is too recent or too many were sent."""
-    sent = session.scalar(
-        select(func.count(OneTimePassword.id)).where(
-            OneTimePassword.registration_id == registration_id, OneTimePassword.purpose == purpose
-        )
+    """Make a new code (superseding the previous one), unless the previous one is too recent or too many were sent.
+
+    At most ``MAX_CODES`` codes are sent for one (registration, purpose): ever, or within ``limit_window``.
+    """
+    counted = select(func.count(OneTimePassword.id)).where(
+        OneTimePassword.registration_id == registration_id, OneTimePassword.purpose == purpose
     )
-    if (sent or 0) >= MAX_CODES:
+    if limit_window is not None:
+        counted = counted.where(OneTimePassword.created_at > now - limit_window)
+    if (session.scalar(counted) or 0) >= MAX_CODES:
+        if limit_window is None:
+            raise Locked(
+                f"{MAX_CODES} codes were sent for this request: cancel it and start a new one",
+                code="otp_code_limit_reached",
+            )
+        oldest = session.scalar(
+            select(func.min(OneTimePassword.created_at)).where(
+                OneTimePassword.registration_id == registration_id,
+                OneTimePassword.purpose == purpose,
+                OneTimePassword.created_at > now - limit_window,
+            )
+        )
+        wait = max(1, int(((oldest or now) + limit_window - now).total_seconds()))
         raise Locked(
-            f"{MAX_CODES} codes were sent for this request: cancel it and start a new one",
+            f"{MAX_CODES} codes were sent in the last {int(limit_window.total_seconds()) // 60} minutes: "
+            f"wait {wait} seconds",
             code="otp_code_limit_reached",
+            extra={"retry_after": wait},
+            headers={"Retry-After": str(wait)},
         )
     previous = _current(session, registration_id, purpose)
     if previous is not None:

@@ -49,6 +49,8 @@ from mock_provider.core.pki.keys import PrivateKey
 
 SEAL_PREFIX = "seal_"
 SAD_LIFETIME = timedelta(minutes=5)
+#: Signing codes are limited per credential to ``otp.MAX_CODES`` in this window (registration codes: for ever).
+SIGNING_CODE_WINDOW = timedelta(hours=1)
 #: Signatures one authorization may cover (the credential's ``multisign``).
 MAX_SIGNATURES = 100
 
@@ -237,6 +239,7 @@ class Signing(TrustService):
                 purpose=f"sign:{credential.id}",
                 phone_number=credential.phone_number,
                 now=now,
+                limit_window=SIGNING_CODE_WINDOW,
             )
             outbox.send(
                 session,

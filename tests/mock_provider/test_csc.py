@@ -246,3 +246,18 @@ def test_two_authorizations_in_a_row(client: FlaskClient, marie: dict[str, str])
     second = authorize(client, marie, credential, [digest("second")])
     assert first.status_code == second.status_code == 200
     assert sign_hash(client, marie, credential, second.json["SAD"], [digest("second")]).status_code == 200
+
+
+def test_signing_codes_are_limited_per_hour_not_for_ever(
+    client: FlaskClient, marie: dict[str, str], clock: ManualClock
+) -> None:
+    credential = personal_id(client, marie)
+    for n in range(10):
+        assert authorize(client, marie, credential, [digest(str(n))]).status_code == 200
+        clock.advance(timedelta(minutes=1))
+    refused = client.post(f"{V2}/credentials/sendOTP", json={"credentialID": credential}, headers=marie)
+    body = problem(refused, 423, "otp_code_limit_reached")
+    assert 0 < int(refused.headers["Retry-After"]) == body["retry_after"] <= 3600
+    clock.advance(timedelta(seconds=body["retry_after"]))
+    again = bearer(sso_login(client, "marie.dupont"))  # the access token expired meanwhile
+    assert authorize(client, again, credential, [digest("after the hour")]).status_code == 200

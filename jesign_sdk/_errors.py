@@ -7,7 +7,7 @@
     │   └── APITimeoutError           ... or did not answer in time
     ├── IdTokenError                  an SSO id_token failed verification (signature, iss, aud, exp, nonce)
     ├── OtpUnavailableError           an OTP source could not produce a code
-    ├── PdfRefusedError               a document refused before anything was sent (code: not_a_pdf, …)
+    ├── PdfRefusedError               a document refused before anything was signed (code: not_a_pdf, …)
     └── APIStatusError                the server answered an error status; carries status_code, code, request_id
         ├── BadRequestError           400 / 422
         │   ├── OtpInvalidError       wrong or malformed SMS code (attempts_remaining)
@@ -77,9 +77,11 @@ class OtpUnavailableError(JesignError):
 
 
 class PdfRefusedError(JesignError):
-    """The SDK refused a document before sending anything; ``code`` says why.
+    """The SDK refused a document before anything was signed; ``code`` says why.
 
-    Codes: ``not_a_pdf``, ``encrypted_pdf``, ``pdf_too_large``.
+    Codes: ``not_a_pdf``, ``encrypted_pdf``, ``pdf_too_large`` (refused before any call), ``pdf_not_signable``
+    (pyHanko cannot place the signature: no such page, a field already signed...; the SMS code may have been sent
+    meanwhile, and stays valid for the next try).
     """
 
     def __init__(self, message: str, *, code: str, source: str | None = None) -> None:

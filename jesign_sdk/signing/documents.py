@@ -25,6 +25,7 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.fields import SigFieldSpec, SigSeedSubFilter, enumerate_sig_fields
+from pyhanko.sign.general import SigningError
 from pyhanko.sign.signers.pdf_byterange import PreparedByteRangeDigest
 from pyhanko.sign.signers.pdf_signer import PdfSignatureMetadata, PdfSigner, PdfTBSDocument
 from pyhanko.sign.timestamps import TimeStamper
@@ -153,7 +154,12 @@ async def prepare(
         stamp_style=stamp,
         new_field_spec=field_spec,
     )
-    prepared, tbs_document, output = await pdf_signer.async_digest_doc_for_signing(writer)
+    try:
+        prepared, tbs_document, output = await pdf_signer.async_digest_doc_for_signing(writer)
+    except (PdfError, SigningError) as exc:  # no such page, a field already signed or not a signature field...
+        raise PdfRefusedError(
+            f"the document cannot take this signature: {exc}", code="pdf_not_signable", source=field_name
+        ) from exc
     built = await signer.signed_attrs(prepared.document_digest, "sha256", use_pades=True)
     # Loaded back from its DER once: asn1crypto re-encodes a structure it built on every dump(), while a loaded
     # one keeps its bytes (the same bytes), and these attributes are dumped for the digest and again at the end.

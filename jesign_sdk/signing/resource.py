@@ -4,7 +4,8 @@ Every signature follows the same steps, for one document or a batch:
 
 1. read and check each document (:class:`PdfRefusedError` before anything is sent);
 2. digest each one with pyHanko (the signed attributes' SHA-256: the only thing the provider sees);
-3. authorize once for all of them (SCAL2: one SMS, one ``authorize`` bound to every hash; SCAL1: no code);
+3. authorize once for all of them (SCAL2: one SMS, one ``authorize`` bound to every hash; SCAL1: no code); the
+   SMS is asked for while step 2 runs, since it names no hash;
 4. one ``signHash`` for all the hashes;
 5. finish each document (time-stamp, DSS, document time-stamp, as the level asks) and write it.
 
@@ -14,6 +15,7 @@ A refusal at any step writes nothing.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -26,7 +28,7 @@ from pyhanko_certvalidator.fetchers.requests_fetchers import RequestsFetcherBack
 
 from jesign_sdk._errors import APIStatusError, NotFoundError
 from jesign_sdk.otp import OtpSource
-from jesign_sdk.signing.authorization import authorize
+from jesign_sdk.signing.authorization import authorize, request_code
 from jesign_sdk.signing.csc import SEAL_PREFIX, Credential, CscApi
 from jesign_sdk.signing.documents import (
     LEVELS,
@@ -379,23 +381,37 @@ class Signing:
         progress = _Progress(on_progress, total=2 * len(documents) + 2)
 
         async def run() -> list[bytes]:
+            # The SMS code names no hash: have it sent while pyHanko digests (in a thread: the round trip
+            # overlaps the digesting instead of following it).
+            code_request = (
+                asyncio.get_running_loop().run_in_executor(None, request_code, self.csc, credential)
+                if otp_source is not None and credential.scal >= 2
+                else None
+            )
             prepared: list[PreparedPdf] = []
-            for number, data in enumerate(documents):
-                document = await prepare(
-                    data,
-                    signer,
-                    level=level,
-                    timestamper=timestamper,
-                    validation_context=context,
-                    field_name=field_name,
-                    visible=visible,
-                    reason=reason,
-                    location=location,
-                )
-                prepared.append(document)
-                progress("digest", number)
+            try:
+                for number, data in enumerate(documents):
+                    document = await prepare(
+                        data,
+                        signer,
+                        level=level,
+                        timestamper=timestamper,
+                        validation_context=context,
+                        field_name=field_name,
+                        visible=visible,
+                        reason=reason,
+                        location=location,
+                    )
+                    prepared.append(document)
+                    progress("digest", number)
+            except BaseException:
+                if code_request is not None:  # the digesting's error is the one to tell, not the SMS's
+                    with contextlib.suppress(Exception):
+                        await code_request
+                raise
             digests = [p.digest for p in prepared]
-            signer.sad = authorize(self.csc, credential, digests, otp_source)
+            sent = await code_request if code_request is not None else None
+            signer.sad = authorize(self.csc, credential, digests, otp_source, code_request=sent)
             progress("authorize")
             signer.sign_digests(digests)
             progress("sign")

@@ -34,6 +34,7 @@ from mock_provider.api.problems import problem
 from mock_provider.core.errors import InvalidInput, MockError
 from mock_provider.core.ids import new_id
 from mock_provider.core.models import FaultPolicy
+from mock_provider.core.storage import AbsenceLatch, bump_counter
 
 ROW_ID = "current"
 DEFAULT_ROUTES = ("/platform/api/v1/*", "/trust/v1/*", "/sso/*")
@@ -43,6 +44,8 @@ MAX_ROUTES = 50
 EXEMPT_PREFIXES = ("/_mock", "/pki/ocsp")
 FIELDS = ("error_rate", "status", "delay_ms_max", "after_processing_rate", "routes", "seed")
 SEED_LIMIT = 2**63
+#: Moves whenever the policy is set or cleared, so that each call can skip reading it while none is set.
+REVISION_COUNTER = "faults_revision"
 
 
 class FaultInjected(MockError):
@@ -164,6 +167,7 @@ def put(session: Session, fields: dict[str, Any], now: datetime) -> Policy:
     row.routes = json.dumps(list(fields["routes"]))
     row.seed = fields["seed"]
     row.updated_at = now
+    bump_counter(session, REVISION_COUNTER)
     session.flush()
     policy = current(session)
     assert policy is not None
@@ -172,6 +176,7 @@ def put(session: Session, fields: dict[str, Any], now: datetime) -> Policy:
 
 def clear(session: Session) -> None:
     session.execute(delete(FaultPolicy))
+    bump_counter(session, REVISION_COUNTER)
 
 
 @dataclass(frozen=True)
@@ -207,15 +212,22 @@ class _Dice:
 def install(app: Flask) -> None:
     """Register the fault hooks. Call it after the request-history hook, so that history sees the final status."""
     dice = _Dice()
+    standing = AbsenceLatch(app.extensions["jesign_mock"].db, REVISION_COUNTER)
 
     @app.before_request
     def _faults_before() -> None:
         path = request.path
         if path.startswith(EXEMPT_PREFIXES):
             return
+        revision = standing.revision()
+        if standing.known_absent(revision):
+            return
         with services().db.transaction() as session:
             policy = current(session)
-        if policy is None or not policy.matches(path):
+        if policy is None:
+            standing.mark_absent(revision)
+            return
+        if not policy.matches(path):
             return
         draw = dice.draw(policy)
         if draw.delay_ms > 0:

@@ -17,20 +17,28 @@ from mock_provider.api.problems import current_request_id
 from mock_provider.core import scenarios
 from mock_provider.core.errors import MockError
 from mock_provider.core.models import RequestRecord
+from mock_provider.core.storage import AbsenceLatch
 
 
 def install(app: Flask) -> None:
+    queue = AbsenceLatch(app.extensions["jesign_mock"].db, scenarios.REVISION_COUNTER)
+
     @app.before_request
     def _route_scenarios() -> None:
         g.started = time.perf_counter()
         if request.path.startswith("/_mock"):
             return
-        route = f"{request.method} {request.path}"
         svc = services()
+        revision = queue.revision()
+        if queue.known_absent(revision):
+            return
+        route = f"{request.method} {request.path}"
         with svc.db.transaction() as session:
             now = svc.clock.now()
             delay = scenarios.consume(session, "route_delay", now, route=route)
             error = scenarios.consume(session, "route_error", now, route=route)
+            if not scenarios.any_pending(session, scenarios.ROUTE_KINDS):
+                queue.mark_absent(revision)
         if delay is not None and delay.value:
             time.sleep(delay.value / 1000)
         if error is not None:

@@ -29,8 +29,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from mock_provider.core.errors import InvalidInput
-from mock_provider.core.models import BrokenRule, Counter
-from mock_provider.core.storage import Database
+from mock_provider.core.models import BrokenRule
+from mock_provider.core.storage import Database, bump_counter
 
 #: The counter that moves on each change, so that each process rereads the switches only then.
 REVISION_COUNTER = "breakages_revision"
@@ -101,9 +101,5 @@ class Breakages:
             raise InvalidInput(f"unknown breakage: {', '.join(missing)}", code="unknown_breakage")
         session.execute(delete(BrokenRule))
         session.add_all(BrokenRule(id=breakage_id) for breakage_id in sorted(wanted))
-        counter = session.get(Counter, REVISION_COUNTER, with_for_update=True)
-        if counter is None:
-            session.add(Counter(name=REVISION_COUNTER, value=1))
-        else:
-            counter.value += 1
+        bump_counter(session, REVISION_COUNTER)
         return self.configured | wanted

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from mock_provider.core.errors import InvalidInput
 from mock_provider.core.ids import new_id
 from mock_provider.core.models import ScenarioEntry
+from mock_provider.core.storage import bump_counter
 
 UNDELIVERED_NUMBER = "+33699999999"
 REJECTED_SURNAME = "rejet"
@@ -38,6 +39,9 @@ BLURRED_PREFIX = "FLOU"
 MISMATCH_BIRTH_DATE = date(1900, 1, 1)
 
 KINDS = ("sms_undelivered", "review_reject", "route_error", "route_delay")
+ROUTE_KINDS = ("route_error", "route_delay")
+#: Moves whenever an entry is queued, so that each call can skip the queue while nothing new was queued.
+REVISION_COUNTER = "scenarios_revision"
 REJECTION_REASONS = ("document_unreadable", "document_expired", "identity_mismatch", "document_reported_stolen")
 
 
@@ -73,7 +77,18 @@ def enqueue(session: Session, *, kind: str, target: str | None, value: int | Non
         raise InvalidInput(f"reason must be one of {', '.join(REJECTION_REASONS)}", code="invalid_scenario")
     row = ScenarioEntry(id=new_id("scn"), kind=kind, target=target, value=value, created_at=now)
     session.add(row)
+    bump_counter(session, REVISION_COUNTER)
     return ScenarioView(row.id, row.kind, row.target, row.value, row.created_at)
+
+
+def any_pending(session: Session, kinds: tuple[str, ...]) -> bool:
+    """Whether an entry of one of ``kinds`` waits."""
+    return (
+        session.scalar(
+            select(ScenarioEntry.id).where(ScenarioEntry.kind.in_(kinds), ScenarioEntry.consumed_at.is_(None)).limit(1)
+        )
+        is not None
+    )
 
 
 def pending(session: Session) -> list[ScenarioView]:

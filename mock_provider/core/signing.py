@@ -143,26 +143,29 @@ class Signing(TrustService):
 
     def credential(self, user_id: str, credential_id: Any) -> Credential:
         """The credential if this user may use it; anything else is "not found" (another's credentials are)."""
+        with self.db.transaction() as session:
+            return self._credential(session, user_id, credential_id)
+
+    def _credential(self, session: Session, user_id: str, credential_id: Any) -> Credential:
         if not isinstance(credential_id, str) or not credential_id:
             raise InvalidInput("credentialID is required", code="invalid_request", errors=[_field("credentialID")])
-        with self.db.transaction() as session:
-            if credential_id.startswith(SEAL_PREFIX):
-                firm_id = credential_id[len(SEAL_PREFIX) :]
-                member = session.scalar(
-                    select(Membership).where(Membership.user_id == user_id, Membership.firm_id == firm_id)
-                )
-                if member is None:
-                    raise NotFound(f"no credential {credential_id}", code="credential_not_found")
-                if firm_id not in self._sealable_firms(session, user_id):
-                    raise Forbidden(
-                        "sealing for this firm needs its seal delegation (and the firm's service open)",
-                        code="seal_delegation_required",
-                    )
-                return self._seal(session, firm_id)
-            personal = self._personal(session, user_id)
-            if personal is None or personal.id != credential_id:
+        if credential_id.startswith(SEAL_PREFIX):
+            firm_id = credential_id[len(SEAL_PREFIX) :]
+            member = session.scalar(
+                select(Membership).where(Membership.user_id == user_id, Membership.firm_id == firm_id)
+            )
+            if member is None:
                 raise NotFound(f"no credential {credential_id}", code="credential_not_found")
-            return personal
+            if firm_id not in self._sealable_firms(session, user_id):
+                raise Forbidden(
+                    "sealing for this firm needs its seal delegation (and the firm's service open)",
+                    code="seal_delegation_required",
+                )
+            return self._seal(session, firm_id)
+        personal = self._personal(session, user_id)
+        if personal is None or personal.id != credential_id:
+            raise NotFound(f"no credential {credential_id}", code="credential_not_found")
+        return personal
 
     def _personal(self, session: Session, user_id: str) -> Credential | None:
         account = session.get(PlatformAccount, user_id)
@@ -171,7 +174,7 @@ class Signing(TrustService):
         reg = session.get(TrustRegistration, account.trust_registration_id)
         if reg is None or reg.certificate_id is None:
             return None
-        record = self.pki.get_certificate(reg.certificate_id)
+        record = self.pki.get_certificate(reg.certificate_id, session=session)
         return Credential(record.id, "personal", 2, record, None, reg.phone_number, reg.id)
 
     @staticmethod
@@ -219,17 +222,17 @@ class Signing(TrustService):
             )
             record = issued
         else:
-            record = self.pki.get_certificate(seal.certificate_id)
+            record = self.pki.get_certificate(seal.certificate_id, session=session)
         return Credential(SEAL_PREFIX + firm_id, "seal", 1, record, firm_id, None, None)
 
     # -- authorization -----------------------------------------------------------------------------------------------
 
     def send_otp(self, user_id: str, credential_id: Any) -> dict[str, Any]:
-        credential = self.credential(user_id, credential_id)
-        if credential.scal != 2 or credential.registration_id is None or credential.phone_number is None:
-            raise Conflict("this credential is authorized without a code", code="otp_not_applicable")
-        self._require_valid(credential)
         with self.db.transaction() as session:
+            credential = self._credential(session, user_id, credential_id)
+            if credential.scal != 2 or credential.registration_id is None or credential.phone_number is None:
+                raise Conflict("this credential is authorized without a code", code="otp_not_applicable")
+            self._require_valid(credential)
             now = self._now()
             issued = otp.issue(
                 session,
@@ -264,27 +267,29 @@ class Signing(TrustService):
         code: Any,
     ) -> dict[str, Any]:
         """``credentials/authorize``: a SAD for ``num_signatures`` signatures (and, SCAL2, those very hashes)."""
-        credential = self.credential(user_id, credential_id)
-        if isinstance(num_signatures, bool) or not isinstance(num_signatures, int):
-            raise InvalidInput("numSignatures is required", code="invalid_request", errors=[_field("numSignatures")])
-        if not 1 <= num_signatures <= MAX_SIGNATURES:
-            raise InvalidInput(f"numSignatures is 1 to {MAX_SIGNATURES}", code="invalid_request")
-        pinned: list[str] | None = None
-        algorithm_oid: str | None = None
-        if credential.scal == 2:
-            algorithm_oid = hash_algorithm if isinstance(hash_algorithm, str) else "2.16.840.1.101.3.4.2.1"
-            pinned = _decode_hashes(hashes_b64, algorithm_oid)
-            if len(pinned) != num_signatures:
-                raise InvalidInput(
-                    "a SCAL2 credential authorizes exactly the hashes given, one signature each",
-                    code="invalid_request",
-                    errors=[_field("hashes", "as many as numSignatures")],
-                )
-            if not isinstance(code, str) or not code.strip():
-                raise InvalidInput("the SMS code is required", code="otp_required", errors=[_field("OTP")])
-        self._require_valid(credential)
         token = secrets.token_urlsafe(32)
         with self.db.transaction() as session:
+            credential = self._credential(session, user_id, credential_id)
+            if isinstance(num_signatures, bool) or not isinstance(num_signatures, int):
+                raise InvalidInput(
+                    "numSignatures is required", code="invalid_request", errors=[_field("numSignatures")]
+                )
+            if not 1 <= num_signatures <= MAX_SIGNATURES:
+                raise InvalidInput(f"numSignatures is 1 to {MAX_SIGNATURES}", code="invalid_request")
+            pinned: list[str] | None = None
+            algorithm_oid: str | None = None
+            if credential.scal == 2:
+                algorithm_oid = hash_algorithm if isinstance(hash_algorithm, str) else "2.16.840.1.101.3.4.2.1"
+                pinned = _decode_hashes(hashes_b64, algorithm_oid)
+                if len(pinned) != num_signatures:
+                    raise InvalidInput(
+                        "a SCAL2 credential authorizes exactly the hashes given, one signature each",
+                        code="invalid_request",
+                        errors=[_field("hashes", "as many as numSignatures")],
+                    )
+                if not isinstance(code, str) or not code.strip():
+                    raise InvalidInput("the SMS code is required", code="otp_required", errors=[_field("OTP")])
+            self._require_valid(credential)
             now = self._now()
             outcome = None
             if credential.scal == 2:
@@ -329,23 +334,23 @@ class Signing(TrustService):
         sign_algorithm: Any,
     ) -> list[str]:
         """``signatures/signHash``: sign each hash with the credential's key, if the SAD allows exactly them."""
-        credential = self.credential(user_id, credential_id)
-        if not isinstance(sign_algorithm, str) or sign_algorithm not in SIGN_ALGORITHMS:
-            raise InvalidInput("signAlgo is not a supported algorithm", code="invalid_sign_algorithm")
-        key_type, implied = SIGN_ALGORITHMS[sign_algorithm]
-        algorithm_oid = implied or (hash_algorithm if isinstance(hash_algorithm, str) else None)
-        if algorithm_oid is None or algorithm_oid not in DIGESTS:
-            raise InvalidInput("hashAlgo is required with this signAlgo", code="invalid_hash_algorithm")
-        if implied and isinstance(hash_algorithm, str) and hash_algorithm != implied:
-            raise InvalidInput("hashAlgo contradicts signAlgo", code="invalid_hash_algorithm")
-        wanted = _decode_hashes(hashes_b64, algorithm_oid)
-        key = self.pki.signing_key(credential.certificate.id)
-        if (key_type == "ec") != isinstance(key, ec.EllipticCurvePrivateKey):
-            raise InvalidInput("signAlgo does not fit the credential's key", code="invalid_sign_algorithm")
-        if not isinstance(sad, str) or not sad:
-            raise InvalidInput("SAD is required", code="invalid_request", errors=[_field("SAD")])
-        self._require_valid(credential)
         with self.db.transaction() as session:
+            credential = self._credential(session, user_id, credential_id)
+            if not isinstance(sign_algorithm, str) or sign_algorithm not in SIGN_ALGORITHMS:
+                raise InvalidInput("signAlgo is not a supported algorithm", code="invalid_sign_algorithm")
+            key_type, implied = SIGN_ALGORITHMS[sign_algorithm]
+            algorithm_oid = implied or (hash_algorithm if isinstance(hash_algorithm, str) else None)
+            if algorithm_oid is None or algorithm_oid not in DIGESTS:
+                raise InvalidInput("hashAlgo is required with this signAlgo", code="invalid_hash_algorithm")
+            if implied and isinstance(hash_algorithm, str) and hash_algorithm != implied:
+                raise InvalidInput("hashAlgo contradicts signAlgo", code="invalid_hash_algorithm")
+            wanted = _decode_hashes(hashes_b64, algorithm_oid)
+            key = self.pki.signing_key(credential.certificate.id, session=session)
+            if (key_type == "ec") != isinstance(key, ec.EllipticCurvePrivateKey):
+                raise InvalidInput("signAlgo does not fit the credential's key", code="invalid_sign_algorithm")
+            if not isinstance(sad, str) or not sad:
+                raise InvalidInput("SAD is required", code="invalid_request", errors=[_field("SAD")])
+            self._require_valid(credential)
             now = self._now()
             activation = session.scalar(
                 select(SignatureActivation).where(SignatureActivation.token_hash == token_digest(sad)).with_for_update()
@@ -382,7 +387,8 @@ class Signing(TrustService):
         return signatures
 
     def _require_valid(self, credential: Credential) -> None:
-        record = self.pki.get_certificate(credential.certificate.id)
+        """Refuse a credential whose certificate is revoked or out of its validity (as read in this transaction)."""
+        record = credential.certificate
         if record.revoked_at is not None:
             raise Conflict("the credential's certificate is revoked", code="credential_revoked")
         if not record.not_before <= self.clock.now() < record.not_after:

@@ -118,6 +118,42 @@ class Database:
         self.engine.dispose()
 
 
+def bump_counter(session: Session, name: str) -> int:
+    """Add one to a named counter in the caller's transaction (creating it at 1); answer the new value."""
+    from mock_provider.core.models import Counter
+
+    row = session.get(Counter, name, with_for_update=True)
+    if row is None:
+        session.add(Counter(name=name, value=1))
+        return 1
+    row.value += 1
+    return row.value
+
+
+class AbsenceLatch:
+    """Remembers that something was absent as of a revision of a shared counter, to skip looking until it moves.
+
+    For per-request lookups of things that are rarely there (a queued scenario, a fault policy): every writer
+    that may make the thing present bumps the counter in its transaction; a reader calls :meth:`revision`
+    *before* it looks, and :meth:`mark_absent` with that revision when it found nothing. A counter read costs a
+    few microseconds where a transaction costs a few hundred.
+    """
+
+    def __init__(self, db: Database, counter: str) -> None:
+        self.db = db
+        self.counter = counter
+        self._absent_at: int | None = None
+
+    def revision(self) -> int:
+        return self.db.read_counter(self.counter)
+
+    def known_absent(self, revision: int) -> bool:
+        return self._absent_at == revision
+
+    def mark_absent(self, revision: int) -> None:
+        self._absent_at = revision
+
+
 def next_in_sequence(session: Session, column: Any) -> int:
     """One more than the column's largest value: an insertion order that survives equal timestamps (the mock's
     clock can stand still). Rows are inserted in write transactions, which the database serialises."""
@@ -143,4 +179,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=30000")
+    # WAL with synchronous=NORMAL: a commit no longer waits for fsync (the WAL is synced at checkpoints). The
+    # database stays consistent after a crash; a power cut may lose the last commits, which a mock can afford.
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()

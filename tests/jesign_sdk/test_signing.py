@@ -366,3 +366,22 @@ def test_cli_signs_a_batch_and_validates(live_mock: LiveMock, marie: Client, cli
     assert refused.exit_code == 1
     assert json.loads(refused.stdout)["error"]["code"] == "not_a_pdf"
     assert not (tmp_path / "notes-signed.pdf").exists()
+
+
+def test_the_sms_goes_out_while_digesting_and_a_digesting_error_is_the_one_raised(
+    live_mock: LiveMock, marie: Client, otp: MockOutboxOtpSource
+) -> None:
+    with pytest.raises(PdfRefusedError) as caught:
+        marie.signing.sign_pdf(
+            blank_pdf(), level="B-B", visible=VisibleSignature(7, (50, 50, 250, 110), "page 8"), otp_source=otp
+        )
+    assert caught.value.code == "pdf_not_signable"
+    assert "page" in str(caught.value).lower()
+    assert "credentials/sendOTP" in csc_calls(live_mock)  # sent while digesting, before the error
+    calls = csc_calls(live_mock)
+    assert "credentials/authorize" not in calls
+    assert "signatures/signHash" not in calls
+    # The code sent meanwhile is still good for the next try (no second SMS within the cooldown).
+    sms = sms_count(live_mock)
+    assert marie.signing.validate_pdf(marie.signing.sign_pdf(blank_pdf(), otp_source=otp))[0].ok
+    assert sms_count(live_mock) == sms

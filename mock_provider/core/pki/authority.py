@@ -121,6 +121,7 @@ class Pki:
         self._lock = threading.Lock()
         self._hierarchy: Hierarchy | None = None
         self._hierarchy_revision = -1
+        self._roles: dict[str, str] = {}
 
     # -- hierarchy -------------------------------------------------------------------------------------------
 
@@ -347,20 +348,25 @@ class Pki:
 
     # -- lookups ---------------------------------------------------------------------------------------------
 
-    def get_certificate(self, certificate_id: str) -> CertificateRecord:
-        with self.db.transaction() as session:
-            row = session.get(IssuedCertificate, certificate_id)
-            if row is None:
-                raise NotFound(f"no certificate {certificate_id}", code="certificate_not_found")
-            return self._record(row, self._role_of(session, row.issuer_id))
+    def get_certificate(self, certificate_id: str, *, session: Session | None = None) -> CertificateRecord:
+        """One issued certificate and its status, read in the caller's ``session`` if given (else in its own)."""
+        if session is None:
+            with self.db.transaction() as own:
+                return self.get_certificate(certificate_id, session=own)
+        row = session.get(IssuedCertificate, certificate_id)
+        if row is None:
+            raise NotFound(f"no certificate {certificate_id}", code="certificate_not_found")
+        return self._record(row, self._role_of(session, row.issuer_id))
 
-    def signing_key(self, certificate_id: str) -> PrivateKey:
+    def signing_key(self, certificate_id: str, *, session: Session | None = None) -> PrivateKey:
         """The subscriber's private key, opened once per process (for the remote-signing service)."""
-        with self.db.transaction() as session:
-            row = session.get(IssuedCertificate, certificate_id)
-            if row is None:
-                raise NotFound(f"no certificate {certificate_id}", code="certificate_not_found")
-            return self.vault.load(session, row.key_id)
+        if session is None:
+            with self.db.transaction() as own:
+                return self.signing_key(certificate_id, session=own)
+        row = session.get(IssuedCertificate, certificate_id)
+        if row is None:
+            raise NotFound(f"no certificate {certificate_id}", code="certificate_not_found")
+        return self.vault.load(session, row.key_id)
 
     def status(self, issuer_role: str, serial: int, at: datetime) -> CertificateStatus:
         """The status at ``at`` of the certificate with that serial issued by the current ``issuer_role``.
@@ -482,9 +488,12 @@ class Pki:
             counter.value += 1
 
     def _role_of(self, session: Session, authority_id: str) -> str:
-        row = session.get(Authority, authority_id)
-        assert row is not None
-        return row.role
+        role = self._roles.get(authority_id)  # an authority's role never changes: read it once per process
+        if role is None:
+            row = session.get(Authority, authority_id)
+            assert row is not None
+            role = self._roles.setdefault(authority_id, row.role)
+        return role
 
     @staticmethod
     def _record(row: IssuedCertificate, issuer_role: str, cert: x509.Certificate | None = None) -> CertificateRecord:

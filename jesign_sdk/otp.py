@@ -28,7 +28,17 @@ class OtpRequest:
 
 
 class OtpSource(Protocol):
+    """Anything with ``get_code``. A source may also say ``interactive = False`` (none is taken to be
+    interactive): the signing resource then asks it for the code in the background, as soon as the code is sent,
+    while pyHanko is still digesting the documents; an interactive source is asked afterwards, in the caller's
+    thread."""
+
     def get_code(self, request: OtpRequest) -> str: ...
+
+
+def is_interactive(source: OtpSource) -> bool:
+    """Whether ``source`` may need a person (see :class:`OtpSource`)."""
+    return bool(getattr(source, "interactive", True))
 
 
 class PromptOtpSource:
@@ -50,6 +60,8 @@ class MockOutboxOtpSource:
     Only for the mock (its control plane must be on). ``phone_number`` is the full number in E.164 form; the
     source waits up to ``timeout`` seconds for the SMS to appear.
     """
+
+    interactive = False
 
     def __init__(self, requestor: Requestor, phone_number: str, *, timeout: float = 10.0) -> None:
         self._requestor = requestor

@@ -44,11 +44,13 @@ def authorize(
     otp_source: OtpSource | None,
     *,
     code_request: OtpRequest | None = None,
+    first_code: str | None = None,
     max_code_attempts: int = 3,
 ) -> str:
     """The SAD that lets ``signHash`` sign ``digests`` (SHA-256 of each signature's signed attributes).
 
-    ``code_request`` is what :func:`request_code` answered, when the caller had the code sent already.
+    ``code_request`` is what :func:`request_code` answered, when the caller had the code sent already, and
+    ``first_code`` the code its source gave meanwhile (a non-interactive source), tried before asking again.
     """
     if credential.scal < 2:
         return api.authorize(credential.id, num_signatures=len(digests))
@@ -58,7 +60,7 @@ def authorize(
     assert request is not None
     attempts_left = max(1, max_code_attempts)
     while True:
-        code = otp_source.get_code(request)
+        code, first_code = first_code or otp_source.get_code(request), None
         try:
             return api.authorize(credential.id, num_signatures=len(digests), hashes=digests, otp=code)
         except OtpInvalidError:

@@ -27,7 +27,7 @@ from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.fetchers.requests_fetchers import RequestsFetcherBackend
 
 from jesign_sdk._errors import APIStatusError, NotFoundError
-from jesign_sdk.otp import OtpSource
+from jesign_sdk.otp import OtpRequest, OtpSource, is_interactive
 from jesign_sdk.signing.authorization import authorize, request_code
 from jesign_sdk.signing.csc import SEAL_PREFIX, Credential, CscApi
 from jesign_sdk.signing.documents import (
@@ -382,9 +382,15 @@ class Signing:
 
         async def run() -> list[bytes]:
             # The SMS code names no hash: have it sent while pyHanko digests (in a thread: the round trip
-            # overlaps the digesting instead of following it).
+            # overlaps the digesting instead of following it), and read it then if no person has to type it.
+            def send_code() -> tuple[OtpRequest | None, str | None]:
+                request = request_code(self.csc, credential)
+                if request is None or otp_source is None or is_interactive(otp_source):
+                    return request, None
+                return request, otp_source.get_code(request)
+
             code_request = (
-                asyncio.get_running_loop().run_in_executor(None, request_code, self.csc, credential)
+                asyncio.get_running_loop().run_in_executor(None, send_code)
                 if otp_source is not None and credential.scal >= 2
                 else None
             )
@@ -410,8 +416,8 @@ class Signing:
                         await code_request
                 raise
             digests = [p.digest for p in prepared]
-            sent = await code_request if code_request is not None else None
-            signer.sad = authorize(self.csc, credential, digests, otp_source, code_request=sent)
+            sent, code = await code_request if code_request is not None else (None, None)
+            signer.sad = authorize(self.csc, credential, digests, otp_source, code_request=sent, first_code=code)
             progress("authorize")
             signer.sign_digests(digests)
             progress("sign")

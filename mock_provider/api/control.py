@@ -20,6 +20,7 @@ from mock_provider.core.clock import ensure_utc
 from mock_provider.core.errors import InvalidInput, NotFound
 from mock_provider.core.models import IssuedCertificate, RequestRecord, TrustRegistration
 from mock_provider.core.storage import Base
+from mock_provider.sso import tokens
 
 bp = Blueprint("control", __name__, url_prefix="/_mock")
 
@@ -206,6 +207,7 @@ def reset() -> Response:
             if table.name not in KEPT_ON_RESET:
                 session.execute(table.delete())
         svc.breakages.replace(session, ())
+        tokens.tokens_forgotten(session)
         accounts.apply_seed(session, seed, svc.clock.now())
     return ok({"status": "reset"})
 

@@ -12,14 +12,17 @@ The caller's job: run each function inside one ``with services.db.transaction() 
 from __future__ import annotations
 
 import hashlib
+import threading
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import CursorResult, Update, select, update
 from sqlalchemy.orm import Session
 
 from mock_provider.core import errors
 from mock_provider.core.ids import new_id
+from mock_provider.core.storage import Database, bump_counter
 from mock_provider.sso.models import SsoAuthorizationCode, SsoToken
 
 if TYPE_CHECKING:
@@ -28,6 +31,8 @@ if TYPE_CHECKING:
 CODE_LIFETIME = timedelta(minutes=10)
 ACCESS_TOKEN_LIFETIME = timedelta(hours=1)
 REFRESH_TOKEN_LIFETIME = timedelta(days=30)
+#: Moves whenever tokens are revoked or deleted, so that each process drops its cache of valid access tokens.
+REVOCATION_COUNTER = "sso_revocations"
 
 
 class Unauthenticated(errors.Unauthenticated):
@@ -187,7 +192,7 @@ def revoke_grant(session: Session, grant_id: str, now: datetime) -> int:
     statement = (
         update(SsoToken).where(SsoToken.grant_id == grant_id, SsoToken.revoked_at.is_(None)).values(revoked_at=now)
     )
-    return _changed(session, statement)
+    return _revoked(session, _changed(session, statement))
 
 
 def revoke_user_tokens(session: Session, user_id: str, client_id: str, now: datetime) -> int:
@@ -197,7 +202,18 @@ def revoke_user_tokens(session: Session, user_id: str, client_id: str, now: date
         .where(SsoToken.user_id == user_id, SsoToken.client_id == client_id, SsoToken.revoked_at.is_(None))
         .values(revoked_at=now)
     )
-    return _changed(session, statement)
+    return _revoked(session, _changed(session, statement))
+
+
+def tokens_forgotten(session: Session) -> None:
+    """Tell every process that tokens were revoked or deleted (a reset): their caches of valid tokens go."""
+    bump_counter(session, REVOCATION_COUNTER)
+
+
+def _revoked(session: Session, count: int) -> int:
+    if count:
+        tokens_forgotten(session)
+    return count
 
 
 def _changed(session: Session, statement: Update) -> int:
@@ -227,5 +243,50 @@ def authenticate_bearer(services: MockServices, authorization_header: str | None
     """
     token = bearer_token(authorization_header)
     now = services.clock.now()
+    cache = _caches.setdefault(services.db, _ValidTokens(services.db))
+    revision = cache.revision()
+    if (known := cache.get(token, revision)) is not None and now < known[1]:
+        return known[0]
     with services.db.transaction() as session:
-        return active_access_token(session, token, now).user_id
+        row = active_access_token(session, token, now)
+        cache.put(token, revision, row.user_id, row.expires_at)
+        return row.user_id
+
+
+class _ValidTokens:
+    """The access tokens found valid, by digest, while no token was revoked since (one counter read per call).
+
+    Every call checks a token; a cached one costs a counter read instead of a transaction. Expiry is still
+    checked against the clock on each call, and any revocation (logout, a replayed code or refresh token, a
+    reset) moves the counter and empties the cache.
+    """
+
+    LIMIT = 10_000
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._lock = threading.Lock()
+        self._revision = -1
+        self._known: dict[str, tuple[str, datetime]] = {}
+
+    def revision(self) -> int:
+        return self.db.read_counter(REVOCATION_COUNTER)
+
+    def get(self, token: str, revision: int) -> tuple[str, datetime] | None:
+        with self._lock:
+            if revision != self._revision:
+                self._known.clear()
+                self._revision = revision
+                return None
+            return self._known.get(digest(token))
+
+    def put(self, token: str, revision: int, user_id: str, expires_at: datetime) -> None:
+        with self._lock:
+            if revision != self._revision:
+                return  # a revocation happened meanwhile: cache nothing read before it
+            if len(self._known) >= self.LIMIT:
+                self._known.clear()
+            self._known[digest(token)] = (user_id, expires_at)
+
+
+_caches: WeakKeyDictionary[Database, _ValidTokens] = WeakKeyDictionary()

@@ -888,3 +888,34 @@ def test_sso_runs_unchanged_on_postgresql(clock: ManualClock) -> None:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def test_the_apis_stop_accepting_a_token_once_revoked_even_after_using_it(sso: FlaskClient, clock: ManualClock) -> None:
+    """The APIs remember valid tokens per process; every revocation, a reset and expiry still end them at once."""
+
+    def me(token: str) -> int:
+        return sso.get("/platform/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code
+
+    logged_out, other = login(sso), login(sso, "luc.martin")
+    assert me(logged_out["access_token"]) == me(other["access_token"]) == 200
+    sso.get("/sso/logout", query_string={"id_token_hint": logged_out["id_token"]})
+    assert me(logged_out["access_token"]) == 401
+    assert me(other["access_token"]) == 200
+
+    verifier, challenge = pkce()
+    code = get_code(sso, challenge)
+    replayed = exchange(sso, code, verifier).json
+    assert me(replayed["access_token"]) == 200
+    assert exchange(sso, code, verifier).status_code == 400  # the replay revokes the grant
+    assert me(replayed["access_token"]) == 401
+
+    expiring = login(sso)
+    assert me(expiring["access_token"]) == 200
+    clock.advance(timedelta(hours=1))
+    assert me(expiring["access_token"]) == 401
+
+    assert me(other["access_token"]) == 401  # expired too; a fresh one, then a reset
+    fresh = login(sso, "luc.martin")
+    assert me(fresh["access_token"]) == 200
+    assert sso.post("/_mock/reset").status_code == 200
+    assert me(fresh["access_token"]) == 401

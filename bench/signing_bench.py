@@ -17,7 +17,7 @@ The two sides are timed in turn (a pyHanko signature, an SDK signature, and so o
 batch), so that both see the machine in the same state: on a small shared machine pyHanko's own time per
 document moves by tens of percent from one series to the next.
 
-The mock sends a person at most 10 codes per credential, whatever happens to them: the bench registers as many
+The mock sends a person at most 10 signing codes per credential in an hour: the bench registers as many
 people as the runs need (a seed file of its own, next to the default one) and moves to the next person after 10.
 
 How to read it:

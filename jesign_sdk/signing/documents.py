@@ -154,8 +154,14 @@ async def prepare(
         stamp_style=stamp,
         new_field_spec=field_spec,
     )
+    # The time-stamper keeps one token to measure (fetched once per time-stamper, as pyHanko does).
+    token_bytes = 0
+    if level != "B-B" and timestamper is not None:
+        token_bytes = len((await timestamper.async_dummy_response("sha256")).dump())
     try:
-        prepared, tbs_document, output = await pdf_signer.async_digest_doc_for_signing(writer)
+        prepared, tbs_document, output = await pdf_signer.async_digest_doc_for_signing(
+            writer, bytes_reserved=signer.reserved_bytes(token_bytes)
+        )
     except (PdfError, SigningError) as exc:  # no such page, a field already signed or not a signature field...
         raise PdfRefusedError(
             f"the document cannot take this signature: {exc}", code="pdf_not_signable", source=field_name

@@ -76,6 +76,8 @@ class Signing:
         self._trust_roots: list[x509.Certificate] | None = None
         #: Credentials already looked up (None: the personal one), dropped when the server stops knowing one.
         self._credentials: dict[str | None, Credential] = {}
+        #: One time-stamper for every signature: pyHanko keeps in it the token it measures the space to reserve by.
+        self._timestamper = CscTimeStamper(self.csc)
 
     # -- the credentials ----------------------------------------------------------------------------------------------
 
@@ -376,7 +378,7 @@ class Signing:
             return []
         credential = self.credential(credential_id)
         signer = RemoteSigner(self.csc, credential)
-        timestamper = CscTimeStamper(self.csc)
+        timestamper = self._timestamper
         context = self._signing_context(credential) if level in ("B-LT", "B-LTA") else None
         progress = _Progress(on_progress, total=2 * len(documents) + 2)
 

@@ -28,6 +28,12 @@ _MECHANISMS = {
 }
 
 
+#: Bytes reserved, beyond the certificates, signature and time-stamp token, for the rest of a CMS signature: its
+#: signed attributes (content type, message digest, signing certificate v2, algorithm protection: about 300
+#: bytes) and the structures around them (about 200).
+_CMS_ALLOWANCE = 4096
+
+
 class RemoteSigner(Signer):
     """A pyHanko :class:`~pyhanko.sign.signers.pdf_cms.Signer` backed by a CSC credential of the trust provider.
 
@@ -71,6 +77,18 @@ class RemoteSigner(Signer):
         if digest not in self._signed:
             self.sign_digests([digest])
         return self._signed.pop(digest)
+
+    def reserved_bytes(self, timestamp_token_bytes: int = 0) -> int:
+        """Room enough for this signer's CMS signature (in hex digits), reserved in the PDF without a dry run.
+
+        pyHanko otherwise builds a whole dummy signature to measure it (the larger part of digesting a small
+        document). The CMS holds the certificates, the signed attributes, the signature value and, at B-T and
+        above, the time-stamp token (``timestamp_token_bytes``); the allowance covers the attributes and the ASN.1
+        around them several times over.
+        """
+        embedded = {c.dump() for c in (self.signing_cert, *self.cert_registry)}
+        der = sum(map(len, embedded)) + self._placeholder_size() + timestamp_token_bytes + _CMS_ALLOWANCE
+        return 2 * der  # pyHanko counts the hexadecimal digits the PDF holds the signature in
 
     def _placeholder_size(self) -> int:
         """The largest signature the key can give (for pyHanko's estimate of the space to reserve)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 from typing import Any
 
@@ -54,6 +54,10 @@ class Database:
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._counter_lock = threading.Lock()
         self._counter_connection: Any = None
+        # An in-memory SQLite database is one connection that every thread shares (see _make_engine): its
+        # transactions must take turns, or one thread's commit ends another's transaction. Reentrant, so that a
+        # thread may read a counter or open a nested transaction while it holds one.
+        self._one_at_a_time = threading.RLock() if self.engine.pool.__class__ is StaticPool else None
         placeholder = _PLACEHOLDERS[self.engine.dialect.paramstyle]
         # The placeholder comes from the fixed table above; the value itself is always bound.
         self._counter_sql = f"SELECT value FROM counters WHERE name = {placeholder}"  # noqa: S608
@@ -67,7 +71,7 @@ class Database:
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """A session in one transaction: committed when the block ends, rolled back if it raises."""
-        with self._sessions.begin() as session:
+        with self._one_at_a_time or nullcontext(), self._sessions.begin() as session:
             yield session
 
     def read_counters(self, names: tuple[str, ...]) -> dict[str, int]:
@@ -96,7 +100,7 @@ class Database:
         session costs a few hundred. It reads committed data only, so it sees other processes' changes at once.
         """
         params: Any = (name,) if self.engine.dialect.paramstyle in ("qmark", "format", "numeric") else {"name": name}
-        with self._counter_lock:
+        with self._one_at_a_time or nullcontext(), self._counter_lock:
             if self._counter_connection is None:
                 self._counter_connection = self.engine.raw_connection()
             connection = self._counter_connection

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+import requests
 from flask import Flask
 from flask.testing import FlaskClient
+
+from tests.conftest import LiveMock
 
 
 def test_index_names_the_parties_and_warns(client: FlaskClient) -> None:
@@ -51,3 +55,29 @@ def test_unexpected_errors_reveal_nothing(app: Flask) -> None:
     assert response.json["code"] == "internal_error"
     assert "secret" not in response.get_data(as_text=True)
     assert "Traceback" not in response.get_data(as_text=True)
+
+
+@pytest.mark.live
+def test_an_in_memory_mock_answers_concurrent_calls(live_mock: LiveMock) -> None:
+    """One in-memory SQLite connection serves every thread of the server: its transactions take turns."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def calls(worker: int) -> list[int]:
+        with requests.Session() as http:
+            statuses = []
+            for n in range(15):
+                queued = http.post(
+                    f"{live_mock.url}/_mock/scenarios",
+                    json={"kind": "route_delay", "target": f"GET /nowhere/{worker}/{n}", "value": 1},
+                    timeout=10,
+                )
+                statuses += [
+                    queued.status_code,
+                    http.post(f"{live_mock.url}/trust/csc/v2/info", timeout=10).status_code,
+                ]
+            return statuses
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        statuses = [status for result in pool.map(calls, range(6)) for status in result]
+    assert sorted(set(statuses)) == [200, 201]
+    assert len(requests.get(f"{live_mock.url}/_mock/scenarios", timeout=10).json()["data"]) == 6 * 15

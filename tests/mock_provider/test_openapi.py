@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -33,8 +35,9 @@ from tests.mock_provider.registration_helpers import (
     submit_identity,
     upload,
 )
+from tests.mock_provider.test_csc import ECDSA_SHA256, SHA256
 
-PREFIXES = ("/platform/api/v1", "/trust/v1", "/_mock")
+PREFIXES = ("/platform/api/v1", "/trust/v1", "/trust/csc", "/_mock")
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 SPEC_URI = "urn:jesign:openapi"
 
@@ -135,7 +138,7 @@ def test_the_document_is_valid_openapi_3_1(client: FlaskClient) -> None:
     assert spec["openapi"].startswith("3.1.")
     assert spec["servers"] == [{"url": PUBLIC_BASE_URL, "description": "This mock provider (TEST ONLY)."}]
     assert {"ssoBearer", "registrationSession", "operatorBasic"} <= set(spec["components"]["securitySchemes"])
-    assert {t["name"] for t in spec["tags"]} == {"platform", "trust", "control"}
+    assert {t["name"] for t in spec["tags"]} == {"platform", "trust", "csc", "control"}
 
 
 def test_every_route_is_documented_and_every_documented_operation_is_a_route(app: Flask, client: FlaskClient) -> None:
@@ -150,7 +153,7 @@ def test_every_operation_is_tagged_secured_and_answers_problems(client: FlaskCli
     ids = []
     for path, item in spec["paths"].items():
         party = next(p for p in PREFIXES if path.startswith(p))
-        tag = {"/platform/api/v1": "platform", "/trust/v1": "trust", "/_mock": "control"}[party]
+        tag = {"/platform/api/v1": "platform", "/trust/v1": "trust", "/trust/csc": "csc", "/_mock": "control"}[party]
         for method in set(item) & set(HTTP_METHODS):
             operation = item[method]
             ids.append(operation["operationId"])
@@ -334,6 +337,43 @@ def test_a_real_walk_matches_the_document(manual_app: Flask) -> None:
     check(client.post(delegations, json=grant, headers=auth), 409)
     check(client.delete(f"{delegations}/{granted['id']}", headers=auth), 204)
     check(client.delete(f"{delegations}/{granted['id']}", headers=auth), 404)
+
+    # -- remote signing (CSC), both versions ----------------------------------------------------------------------
+    digest_b64 = base64.b64encode(hashlib.sha256(b"walk").digest()).decode()
+    other_b64 = base64.b64encode(hashlib.sha256(b"other").digest()).decode()
+    chloe = bearer(sso_login(client, "chloe.bernard"))
+    for version, hashes, algorithm in (("v2", "hashes", "hashAlgorithmOID"), ("v1", "hash", "hashAlgo")):
+        csc = f"/trust/csc/{version}"
+        check(client.get(f"{csc}/info"), 200)
+        check(client.post(f"{csc}/info"), 200)
+        check(client.post(f"{csc}/credentials/list", json={}), 401)
+        listed = check(client.post(f"{csc}/credentials/list", json={"credentialInfo": True}, headers=auth), 200)
+        personal = next(i for i in listed["credentialIDs"] if i.startswith("crt_"))
+        info = {"credentialID": personal, "certificates": "chain"}
+        assert check(client.post(f"{csc}/credentials/info", json=info, headers=auth), 200)["SCAL"] == "2"
+        check(client.post(f"{csc}/credentials/info", json={"credentialID": "crt_nope"}, headers=auth), 404)
+        check(client.post(f"{csc}/credentials/info", json={"credentialID": "seal_frm_ecma"}, headers=chloe), 403)
+        check(client.post(f"{csc}/credentials/sendOTP", json={"credentialID": personal}, headers=auth), 204)
+        check(client.post(f"{csc}/credentials/sendOTP", json={"credentialID": personal}, headers=auth), 429)
+        check(client.post(f"{csc}/credentials/sendOTP", json={"credentialID": "seal_frm_ecma"}, headers=auth), 409)
+        asked = {"credentialID": personal, "numSignatures": 1, hashes: [digest_b64], algorithm: SHA256, "OTP": "000000"}
+        check(client.post(f"{csc}/credentials/authorize", json=asked, headers=auth), 400)
+        asked["OTP"] = latest_otp(client, mine["phone_number"])
+        sad = check(client.post(f"{csc}/credentials/authorize", json=asked, headers=auth), 200)["SAD"]
+        signing = {
+            "credentialID": personal,
+            "SAD": sad,
+            hashes: [other_b64],
+            algorithm: SHA256,
+            "signAlgo": ECDSA_SHA256,
+        }
+        check(client.post(f"{csc}/signatures/signHash", json=signing, headers=auth), 400)
+        signing[hashes] = [digest_b64]
+        assert len(check(client.post(f"{csc}/signatures/signHash", json=signing, headers=auth), 200)["signatures"]) == 1
+        check(client.post(f"{csc}/signatures/signHash", json=signing, headers=auth), 409)
+        stamp = {"hash": digest_b64, algorithm: SHA256, "nonce": "2a"}
+        check(client.post(f"{csc}/signatures/timestamp", json=stamp, headers=auth), 200)
+        check(client.post(f"{csc}/signatures/timestamp", json={**stamp, "hash": "!"}, headers=auth), 400)
 
     # -- control plane: outbox, clock, scenarios, history, certificates, reset ------------------------------------
     check(client.get("/_mock/outbox"), 200)

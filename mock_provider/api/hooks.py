@@ -18,12 +18,15 @@ from mock_provider.core import scenarios
 from mock_provider.core.errors import MockError
 from mock_provider.core.models import RequestRecord
 
+#: The control plane itself and its console: no scenario, no history, no fault there.
+CONTROL_PREFIXES = ("/_mock", "/console")
+
 
 def install(app: Flask) -> None:
     @app.before_request
     def _route_scenarios() -> None:
         g.started = time.perf_counter()
-        if request.path.startswith("/_mock"):
+        if request.path.startswith(CONTROL_PREFIXES):
             return
         route = f"{request.method} {request.path}"
         svc = services()
@@ -45,7 +48,7 @@ def install(app: Flask) -> None:
 
     @app.after_request
     def _history(response: Response) -> Response:
-        if request.path.startswith("/_mock"):
+        if request.path.startswith(CONTROL_PREFIXES):
             return response
         svc = services()
         started = g.get("started", time.perf_counter())

@@ -10,6 +10,7 @@ loopback address). Actions call the same core functions as ``/_mock``; each answ
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -31,6 +32,7 @@ protect(bp)
 #: The clock's advance buttons: (label, seconds).
 ADVANCES = (("+1 minute", 60), ("+30 minutes", 1800), ("+1 heure", 3600), ("+24 heures", 86400), ("+48 heures", 172800))
 _LIMIT = 50
+_SESSION_TOKEN = re.compile(r"([?&]session=)[^&]+")
 
 
 @bp.get("/")
@@ -51,7 +53,13 @@ def _console(problem: Problem | None = None, status: int = 200) -> Answer:
             select(IssuedCertificate.id).order_by(IssuedCertificate.created_at.desc()).limit(_LIMIT)
         ).all()
         requests = [
-            {"method": r.method, "path": r.path, "status": r.status, "ms": r.duration_ms, "at": r.at.isoformat()}
+            {
+                "method": r.method,
+                "path": _redacted(r.path),
+                "status": r.status,
+                "ms": r.duration_ms,
+                "at": r.at.isoformat(),
+            }
             for r in session.scalars(select(RequestRecord).order_by(RequestRecord.id.desc()).limit(_LIMIT)).all()
         ]
     return page(
@@ -71,6 +79,11 @@ def _console(problem: Problem | None = None, status: int = 200) -> Answer:
         revocation_reasons=REVOCATION_REASONS,
         requests=requests,
     )
+
+
+def _redacted(path: str) -> str:
+    """A recorded path without the hand-off's session token (a bearer secret of the applicant)."""
+    return _SESSION_TOKEN.sub(r"\1…", path)
 
 
 def _certificate(certificate_id: str) -> dict[str, Any]:

@@ -178,7 +178,9 @@ def confirm_profile() -> Answer:
     user = _user()
     if user is None:
         return _to_login()
-    submitted = {name: request.form.get(name, "") for name in ("given_name", "family_name", "email", "mobile_number")}
+    # The read-only fields are sent back as shown; the core refuses any change to them.
+    fields = ("given_name", "family_name", "email", "mobile_number")
+    submitted: dict[str, Any] = {name: request.form[name] for name in fields if name in request.form}
     try:
         services().registrations.confirm_profile(user, submitted)
     except MockError as exc:

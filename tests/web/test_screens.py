@@ -125,6 +125,10 @@ def test_console_refuses_bad_actions_with_their_codes(web_app: Flask, clock: Man
     bad_reason = browser.post("/console/certificates/crt_nope/revoke", {"reason": "bored"})
     assert bad_reason.status_code == 400
     assert codes(bad_reason) == ["invalid_revocation_reason"]
+    for path in ("/console/certificates/crt_nope.pem", "/console/registrations/reg_nope"):
+        missing = browser.get(path)
+        assert missing.status_code == 404
+        assert codes(missing) in (["certificate_not_found"], ["registration_not_found"])
 
 
 def test_console_reject_decides_the_review(clock: ManualClock) -> None:

@@ -20,6 +20,13 @@ def test_console_approves_advances_and_revokes(serve: Any, page: Any, screens: S
     reg = walk_to_signed(live.app.test_client())  # through the trust API, up to the review
     assert live.services.registrations.get(reg["id"])["state"] == "pending_validation"
 
+    # The applicant's page while the review waits: "Demande en cours de traitement".
+    applicant = page.context.new_page()
+    applicant.goto(reg["url"])
+    applicant.get_by_role("heading", name="Demande en cours de traitement").wait_for()
+    assert "Cela peut prendre jusqu'à 24 heures" in applicant.inner_text("main")
+    screens(applicant, "demande-en-cours-de-traitement")
+
     page.goto(f"{live.url}/console/")
     page.get_by_role("heading", name="Console du mock").wait_for()
     assert page.locator(".otp-code").count() == 1  # the SMS code of the agreement
@@ -32,6 +39,9 @@ def test_console_approves_advances_and_revokes(serve: Any, page: Any, screens: S
     assert live.services.registrations.get(reg["id"])["state"] == "certificate_issued"
     assert page.locator(".state[data-state=certificate_issued]").count() == 1
     screens(page, "console-demande-approuvee")
+    applicant.get_by_role("link", name="Actualiser").click()  # the applicant sees the decision
+    applicant.get_by_role("heading", name="Félicitations !").wait_for()
+    applicant.close()
 
     # The clock: +24 hours.
     before = clock.now()

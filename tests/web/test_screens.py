@@ -423,3 +423,27 @@ def test_sdk_browser_handoff_and_a_forged_return(live_mock: LiveMock) -> None:
         client.registration.handoff_outcome("https://integrateur.example.com/retour?registration_id=reg_forged")
     with pytest.raises(EnrollmentError, match="no registration_id"):
         client.registration.handoff_outcome("https://integrateur.example.com/retour")
+
+
+def test_while_the_review_waits_both_parties_say_so(clock: ManualClock) -> None:
+    for app in make_app(clock, review_mode="manual"):
+        browser = Browser(app)
+        path = to_trust(browser)
+        identity(browser, path)
+        documents(browser, path)
+        sha256 = re.search(r'name="sha256" value="([^"]+)"', text(browser.get(path)))
+        assert sha256 is not None
+        browser.post(f"{path}/agreement/consent", {"accept": "on", "version": "2026-01", "sha256": sha256.group(1)})
+        code = app.test_client().get("/_mock/outbox/otp", query_string={"phone_number": "+33612345678"}).json
+        waiting = browser.post(f"{path}/agreement/sign", {"otp": code["otp"]}, follow_redirects=True)
+        assert "Demande en cours de traitement" in text(waiting)
+        assert "Demande en cours de traitement" in text(browser.get("/platform/registration"))
+        assert "Annuler ma demande" not in text(waiting)  # signed: no longer cancellable
+        registration_id = path.rsplit("/", 1)[1]
+        assert browser.post(f"/console/reviews/{registration_id}/approve").status_code == 303
+        issued = browser.get(path)
+        link = re.search(r'href="([^"]+)">Accéder au portail de signature', text(issued))
+        assert link is not None
+        assert link.group(1).startswith(f"{BASE}/platform/registration/return?registration_id={registration_id}")
+        back = browser.get(link.group(1).replace("&amp;", "&"), follow_redirects=True)
+        assert "Encore quelques secondes avant de pouvoir utiliser la plateforme !" in text(back)

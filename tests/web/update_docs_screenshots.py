@@ -25,10 +25,11 @@ PICKED = {
     ("test_the_whole_registration_in_the_browser", "08-recto-en-noir-et-blanc-refuse"): "recto-en-noir-et-blanc-refuse",
     ("test_the_whole_registration_in_the_browser", "09-accord-de-souscription"): "accord-de-souscription",
     ("test_the_whole_registration_in_the_browser", "11-code-sms-errone"): "code-sms-errone",
+    ("test_console_approves_advances_and_revokes", "01-demande-en-cours-de-traitement"): "demande-en-cours",
     ("test_the_whole_registration_in_the_browser", "13-felicitations"): "felicitations",
     ("test_the_whole_registration_in_the_browser", "14-cgu-et-rgpd"): "cgu-et-rgpd",
     ("test_the_whole_registration_in_the_browser", "16-enregistrement-termine"): "enregistrement-termine",
-    ("test_console_approves_advances_and_revokes", "03-console-certificat-revoque"): "console",
+    ("test_console_approves_advances_and_revokes", "04-console-certificat-revoque"): "console",
 }
 
 

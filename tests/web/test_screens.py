@@ -447,3 +447,37 @@ def test_while_the_review_waits_both_parties_say_so(clock: ManualClock) -> None:
         assert link.group(1).startswith(f"{BASE}/platform/registration/return?registration_id={registration_id}")
         back = browser.get(link.group(1).replace("&amp;", "&"), follow_redirects=True)
         assert "Encore quelques secondes avant de pouvoir utiliser la plateforme !" in text(back)
+
+
+GARBAGE = [
+    {},
+    {"birth_date": "31/02/1980", "accept_terms": "yes", "otp": "abcdef", "seconds": "1e9", "reason": "<script>"},
+    {"document_type": "passport:zzz", "firm": ["frm_nope"], "value": "x", "kind": "nope", "mobile_number": "+"},
+]
+
+
+@pytest.mark.parametrize("form", GARBAGE)
+def test_no_form_post_ends_in_a_server_error(web_app: Flask, form: dict[str, Any]) -> None:
+    """Every form of every screen, posted with junk in every state reached on the way: refused, never a 500."""
+    browser = Browser(web_app)
+    path = to_trust(browser)
+    registration_id = path.rsplit("/", 1)[1]
+    posts = sorted(
+        rule.rule
+        for rule in web_app.url_map.iter_rules()
+        if "POST" in (rule.methods or ())
+        and rule.endpoint.split(".")[0] in ("platform_pages", "trust_pages", "console")
+    )
+    assert len(posts) >= 15
+    for rule in posts:
+        url = (
+            rule.replace("<registration_id>", registration_id)
+            .replace("<certificate_id>", "crt_nope")
+            .replace("<firm_id>", "frm_ecma")
+        )
+        if url in ("/platform/logout", "/console/reset"):
+            continue  # they need no input and would end the walk
+        answer = browser.post(url, form)
+        assert answer.status_code < 500, (url, text(answer))
+        if answer.status_code >= 400:
+            assert codes(answer), url  # a refusal always names its code

@@ -8,6 +8,7 @@ import re
 import tomllib
 from collections.abc import Iterator
 from fnmatch import fnmatch
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -481,3 +482,49 @@ def test_no_form_post_ends_in_a_server_error(web_app: Flask, form: dict[str, Any
         assert answer.status_code < 500, (url, text(answer))
         if answer.status_code >= 400:
             assert codes(answer), url  # a refusal always names its code
+
+
+class _Fields(HTMLParser):
+    """Collects the form fields of a page and the ids its labels name."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fields: list[dict[str, str | None]] = []
+        self.labelled: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        if tag == "label" and attributes.get("for"):
+            self.labelled.add(str(attributes["for"]))
+        if tag in ("input", "select", "textarea") and attributes.get("type") not in ("hidden", "submit"):
+            self.fields.append(attributes)
+
+
+def unlabelled(html: str) -> list[str]:
+    parser = _Fields()
+    parser.feed(html)
+    return [str(f.get("name")) for f in parser.fields if f.get("id") not in parser.labelled and not f.get("aria-label")]
+
+
+def test_every_field_of_every_page_has_a_label(web_app: Flask) -> None:
+    browser = Browser(web_app)
+    pages = [browser.get("/platform/"), browser.login()]
+    path = to_trust(browser)
+    pages.append(browser.get(path))
+    identity(browser, path)
+    pages += [browser.get(path), browser.get(f"{path}/document?type=id_card:fra")]
+    documents(browser, path)
+    pages.append(browser.get(path))
+    sha256 = re.search(r'name="sha256" value="([^"]+)"', text(pages[-1]))
+    assert sha256 is not None
+    browser.post(f"{path}/agreement/consent", {"accept": "on", "version": "2026-01", "sha256": sha256.group(1)})
+    pages += [browser.get(path), browser.get("/console/")]
+    code = web_app.test_client().get("/_mock/outbox/otp", query_string={"phone_number": "+33612345678"}).json
+    browser.post(f"{path}/agreement/sign", {"otp": code["otp"]})
+    pages += [browser.get("/platform/registration"), browser.get("/console/")]
+    titles = []
+    for page in pages:
+        assert page.status_code == 200
+        assert unlabelled(text(page)) == [], page.request.path
+        titles.append(re.search(r"<title>(.*?)</title>", text(page)).group(1))  # type: ignore[union-attr]
+    assert len(set(titles)) >= 8  # each step its own page

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, Response
+from flask import Flask, Response, redirect, request
+from flask.typing import ResponseReturnValue
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
 from mock_provider.api import control, csc, hooks, idempotency, openapi, pki, platform, problems, trust
@@ -19,6 +20,7 @@ from mock_provider.config import MockConfig, load_config
 from mock_provider.core.clock import Clock
 from mock_provider.core.services import MockServices, build_services
 from mock_provider.sso import install_sso
+from mock_provider.web import install_web
 
 #: The parties, with their URL prefix, in the order the server prints them.
 PARTIES = {
@@ -53,6 +55,7 @@ def create_app(config: MockConfig | Mapping[str, Any] | None = None, *, clock: C
     app.register_blueprint(csc.v1)
     app.register_blueprint(openapi.bp)
     install_sso(app, services)
+    install_web(app)
     if config.control_plane:
         hooks.install(app)
         app.register_blueprint(control.bp)
@@ -64,7 +67,9 @@ def create_app(config: MockConfig | Mapping[str, Any] | None = None, *, clock: C
     )
 
     @app.get("/")
-    def index() -> Response:
+    def index() -> ResponseReturnValue:
+        if request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html":
+            return redirect("/platform/", 303)  # a browser: the platform's home page
         body = {
             "service": "jesign mock provider",
             "warning": "TEST ONLY - NOT FOR PRODUCTION: every certificate it issues is worthless",

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, urlsplit
 
 from jesign_sdk._errors import (
     JesignError,
@@ -90,6 +91,34 @@ class Registration:
         if redirect_url:
             body["redirect_url"] = redirect_url
         return Handoff.from_json(self._client.platform("POST", "/registration/certificate-request", json=body))
+
+    def browser_handoff(self, *, redirect_url: str, level: str = "qcpnqscd", language: str = "fr") -> str:
+        """Step 2 hand-off for a browser: the URL of the trust provider's pages to open for the person.
+
+        The pages walk the person through steps 2 to 5 (identity, identity document, subscription agreement signed
+        with an SMS code, review) and then send the browser to ``redirect_url`` with ``registration_id`` and
+        ``outcome`` (``certificate_issued``, ``rejected`` or ``cancelled``) in the query; give that URL to
+        :meth:`handoff_outcome`. Step 1 (:meth:`confirm_profile`) comes first. While a request is under way, this
+        resumes it with a fresh session (an older URL stops working).
+        """
+        if not redirect_url.startswith(("https://", "http://")):
+            raise ValueError("redirect_url must be an http(s) URL")
+        return self.start_certificate_request(level=level, redirect_url=redirect_url, language=language).url
+
+    def handoff_outcome(self, return_url: str) -> RegistrationStatus:
+        """Where the person stands after the browser came back from the trust provider to ``return_url``.
+
+        The answer comes from the platform, not from the query string, which anyone can forge; the query's
+        ``registration_id`` must name the person's current certificate request, else :class:`EnrollmentError`.
+        """
+        query = parse_qs(urlsplit(return_url).query)
+        returned = next(iter(query.get("registration_id", [])), None)
+        if not returned:
+            raise EnrollmentError("the return URL names no registration_id")
+        status = self.status()
+        if status.certificate_request is None or status.certificate_request.id != returned:
+            raise EnrollmentError(f"registration {returned} is not this person's current certificate request")
+        return status
 
     def trust(self, handoff: Handoff) -> TrustBackend:
         """The trust provider's steps for the registration the hand-off created."""

@@ -41,7 +41,7 @@ DEFAULT_ROUTES = ("/platform/api/v1/*", "/trust/v1/*", "/sso/*")
 DEFAULT_STATUS = 503
 MAX_DELAY_MS = 10_000
 MAX_ROUTES = 50
-EXEMPT_PREFIXES = ("/_mock", "/pki/ocsp")
+EXEMPT_PREFIXES = ("/_mock", "/console", "/pki/ocsp")
 FIELDS = ("error_rate", "status", "delay_ms_max", "after_processing_rate", "routes", "seed")
 SEED_LIMIT = 2**63
 #: Moves whenever the policy is set or cleared, so that each call can skip reading it while none is set.

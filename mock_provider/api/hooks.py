@@ -19,6 +19,9 @@ from mock_provider.core.errors import MockError
 from mock_provider.core.models import RequestRecord
 from mock_provider.core.storage import AbsenceLatch
 
+#: The control plane itself and its console: no scenario, no history, no fault there.
+CONTROL_PREFIXES = ("/_mock", "/console")
+
 
 def install(app: Flask) -> None:
     queue = AbsenceLatch(app.extensions["jesign_mock"].db, scenarios.REVISION_COUNTER)
@@ -26,7 +29,7 @@ def install(app: Flask) -> None:
     @app.before_request
     def _route_scenarios() -> None:
         g.started = time.perf_counter()
-        if request.path.startswith("/_mock"):
+        if request.path.startswith(CONTROL_PREFIXES):
             return
         svc = services()
         revision = queue.revision()
@@ -53,7 +56,7 @@ def install(app: Flask) -> None:
 
     @app.after_request
     def _history(response: Response) -> Response:
-        if request.path.startswith("/_mock"):
+        if request.path.startswith(CONTROL_PREFIXES):
             return response
         svc = services()
         started = g.get("started", time.perf_counter())

@@ -1183,7 +1183,8 @@ class Registrations(TrustService):
             "created_at": reg.created_at.isoformat(),
             "updated_at": reg.updated_at.isoformat(),
         }
-        if reg.state in (CERTIFICATE_ISSUED, REJECTED, CANCELLED) and reg.redirect_url:
+        # The applicant's part ends once the agreement is signed: from then on the pages may send them back.
+        if reg.state in (PENDING_VALIDATION, CERTIFICATE_ISSUED, REJECTED, CANCELLED) and reg.redirect_url:
             separator = "&" if "?" in reg.redirect_url else "?"
             view["return_url"] = f"{reg.redirect_url}{separator}registration_id={reg.id}&outcome={reg.state}"
         return view

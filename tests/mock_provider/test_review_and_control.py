@@ -264,3 +264,13 @@ def test_events_are_append_only_and_ordered(client: FlaskClient) -> None:
     assert actions[4:] == ["otp_refused", "agreement_signed", "submitted_for_review", "issued", "approved"]
     assert all(e["actor"] for e in log)
     assert [e["to_state"] for e in log if e["action"] == "identity_submitted"] == ["identity_submitted"]
+
+
+def test_the_applicant_is_sent_back_while_the_review_is_pending(manual_app: Flask) -> None:
+    client = manual_app.test_client()
+    reg = walk_to_signed(client, redirect_url="https://integrator.example.com/back")
+    view = client.get(f"/trust/v1/registrations/{reg['id']}", headers=applicant(reg["session_token"])).json
+    assert view["state"] == "pending_validation"
+    assert view["return_url"] == (
+        f"https://integrator.example.com/back?registration_id={reg['id']}&outcome=pending_validation"
+    )

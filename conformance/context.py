@@ -10,7 +10,8 @@ A check is a function ``check(ctx) -> None``. It ends
   before the rule could be judged, a harness could not do its part…).
 
 Use :meth:`~CheckContext.expect_status` for the answer a step must give on the way to the rule (an unexpected
-status there is an ERROR, not a verdict), and :meth:`~CheckContext.expect_refusal` for the rule itself.
+status there is an ERROR, not a verdict), and :meth:`~CheckContext.expect_refusal` or
+:meth:`~CheckContext.expect_accepted` for the rule itself (a wrong answer there is FAILED).
 """
 
 from __future__ import annotations
@@ -92,6 +93,13 @@ class CheckContext:
                 f"{what or f'{response.request.method} {response.request.path_url}'} answered "
                 f"{response.status_code}, expected {' or '.join(map(str, statuses))}: {_brief(response)}"
             )
+        return _json(response)
+
+    def expect_accepted(self, response: requests.Response, *statuses: int, rule: str) -> Any:
+        """The rule itself is that this is accepted: one of ``statuses`` (default 200), else FAILED."""
+        wanted = statuses or (200,)
+        if response.status_code not in wanted:
+            self.fail(f"{rule}: refused with {response.status_code} ({_brief(response)})")
         return _json(response)
 
     def expect_refusal(

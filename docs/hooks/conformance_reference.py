@@ -11,12 +11,12 @@ from typing import Any
 
 
 def _breakages() -> str:
-    import mock_provider.app  # noqa: F401 - importing the app declares every switch
-    from mock_provider.core.breakages import CATALOGUE
+    from mock_provider.app import breakage_catalogue
 
+    catalogue = breakage_catalogue()
     rows = ["| switch | the rule it breaks | the check that must fail |", "|---|---|---|"]
-    rows += [f"| `{b.id}` | {b.rule} | `{b.check}` |" for b in CATALOGUE.values()]
-    return f"{len(CATALOGUE)} switches.\n\n" + "\n".join(rows) + "\n"
+    rows += [f"| `{b.id}` | {b.rule} | `{b.check}` |" for b in catalogue.values()]
+    return f"{len(catalogue)} switches.\n\n" + "\n".join(rows) + "\n"
 
 
 def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:

@@ -36,13 +36,13 @@ def _refused_and_unchanged(
 def accepted(ctx: CheckContext) -> None:
     reg = steps.walk(ctx, "identity_submitted")
     answer = steps.upload(ctx, reg, mrz=steps.td1())
-    body = ctx.expect_status(answer, 200, what="an identity card, colour PNG sides and a valid MRZ")
+    body = ctx.expect_accepted(answer, rule="an identity card, colour PNG sides and a valid MRZ")
     ctx.expect(body["state"] == "documents_submitted", f"the state is {body['state']}")
     ctx.expect(body["document_type"] == "id_card:fra", f"the document type is {body['document_type']}")
     passport = steps.walk(ctx, "identity_submitted")
     pdf = ("passeport.pdf", steps.minimal_pdf(), "application/pdf")
     answer = steps.upload(ctx, passport, document_type="passport:fra", front=pdf, back=None)
-    ctx.expect_status(answer, 200, what="a passport as a one-page PDF")
+    ctx.expect_accepted(answer, rule="a passport as a one-page PDF")
 
 
 @check(
@@ -57,7 +57,7 @@ def judged_by_content(ctx: CheckContext) -> None:
     answer = steps.upload(ctx, reg, front=fake)
     _refused_and_unchanged(ctx, reg, answer, "unsupported_document_format", "a text file named recto.jpg")
     misnamed = ("recto.pdf", steps.colour_png(), "application/pdf")
-    ctx.expect_status(steps.upload(ctx, reg, front=misnamed), 200, what="a colour PNG named recto.pdf")
+    ctx.expect_accepted(steps.upload(ctx, reg, front=misnamed), rule="a colour PNG named recto.pdf")
 
 
 @check(

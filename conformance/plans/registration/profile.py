@@ -100,7 +100,7 @@ def confirm(ctx: CheckContext) -> None:
     answer = ctx.http.post(
         "platform", "/registration/profile", json={"mobile_number": "06 11 22 33 44"}, headers=tokens.bearer
     )
-    status = ctx.expect_status(answer, 200, what="confirming the profile with 06 11 22 33 44")
+    status = ctx.expect_accepted(answer, rule="confirming the profile with 06 11 22 33 44")
     ctx.expect(status["state"] == "profile_confirmed", f"the confirmed profile is in state {status['state']}")
     ctx.expect(status["next_action"] == "start_certificate_request", f"the next action is {status['next_action']}")
     ctx.expect(

@@ -33,7 +33,12 @@ What a check gets (:class:`CheckContext`):
   ``ctx.expect_status(response, 200)`` (a step on the way: anything else is ERROR, no verdict).
   Any other exception ends the check in ERROR.
 
-Plans live in ``conformance/plans/<plan>.py`` or ``conformance/plans/<plan>/`` (discovered by import). Run them
+Plans live in ``conformance/plans/<plan>.py`` or ``conformance/plans/<plan>/`` (discovered by import; the running
+order of plans is :data:`conformance.registry.PLAN_ORDER`). A plan that needs a certificate holder reuses the
+registration plan's helpers: :func:`conformance.plans.registration.steps.walk` (a fresh trust-side registration
+brought to ``certificate_issued``) and the fixtures of :mod:`conformance.plans.registration.fixtures`
+(``ctx.use(accountant_active)``: the accountant registered through the platform, every firm open). With the mock
+harness, each plan starts from a reset mock. Run them
 with :func:`run_conformance` (a :class:`Report`), the ``jesign-conformance`` CLI, or the pytest plugin
 (:mod:`conformance.pytest_plugin`). :class:`MockHarness` drives the mock's control plane;
 :class:`InteractiveHarness` asks an operator, for a real sandbox.

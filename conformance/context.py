@@ -105,7 +105,9 @@ class CheckContext:
     def expect_refusal(
         self, response: requests.Response, status: int | tuple[int, ...], code: str | tuple[str, ...] | None, rule: str
     ) -> dict[str, Any]:
-        """The rule itself: the answer must be an RFC 9457 problem with ``status`` (and ``code``), else FAILED."""
+        """The rule itself: the answer must be a refusal with ``status`` (and the problem's ``code``), else FAILED.
+
+        A refusal that is not an RFC 9457 ``application/problem+json`` body is a WARNING (DESIGN.md §5)."""
         statuses = (status,) if isinstance(status, int) else status
         if 200 <= response.status_code < 300:
             self.fail(f"{rule}: the provider accepted it ({response.status_code})")
@@ -113,6 +115,9 @@ class CheckContext:
         if response.status_code not in statuses:
             self.fail(f"{rule}: answered {response.status_code}, expected {statuses[0]} ({_brief(response)})")
         problem = body if isinstance(body, dict) else {}
+        media_type = response.headers.get("Content-Type", "")
+        if "problem+json" not in media_type:
+            self.warn(f"{rule}: the refusal is {media_type or 'untyped'}, not an RFC 9457 application/problem+json")
         codes = (code,) if isinstance(code, str) else code
         if codes is not None and problem.get("code") not in codes:
             self.fail(f"{rule}: refused with code {problem.get('code')!r}, expected {' or '.join(codes)}")

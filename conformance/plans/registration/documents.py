@@ -114,3 +114,16 @@ def mrz_check_digits(ctx: CheckContext) -> None:
     lines[0] = lines[0][:14] + str((int(digit) + 1) % 10) + lines[0][15:]  # the document number's check digit
     answer = steps.upload(ctx, reg, mrz="\n".join(lines))
     _refused_and_unchanged(ctx, reg, answer, "mrz_check_digit", "an MRZ whose document-number check digit is wrong")
+
+
+@check(
+    "registration.documents.document_type",
+    title="Only the known document types are accepted (id_card:fra, residence_permit:fra, passport:<country>)",
+    cites=("Guide : « Sélectionnez le type de pièce d'identité à vérifier »", RULE_3, "ISO 3166-1 alpha-3"),
+    severity=Severity.MINOR,
+)
+def document_type(ctx: CheckContext) -> None:
+    reg = steps.walk(ctx, "identity_submitted")
+    for kind in ("id_card:xyz", "driving_licence:fra", "passport:zzz"):
+        answer = steps.upload(ctx, reg, document_type=kind)
+        _refused_and_unchanged(ctx, reg, answer, "invalid_document_type", f"the document type {kind}")

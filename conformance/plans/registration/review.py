@@ -55,6 +55,22 @@ def issued(ctx: CheckContext) -> None:
 
 
 @check(
+    "registration.review.within_24_hours",
+    title="The identity review decides within 24 hours",
+    cites=(GUIDE_STEP_5, "DESIGN.md §2, step 5: review decision within 24 h"),
+    severity=Severity.MAJOR,
+    needs=("otp", "clock"),
+)
+def within_24_hours(ctx: CheckContext) -> None:
+    """The check leaves the review alone (no harness decision) and lets 24 hours pass."""
+    reg = steps.walk(ctx, "consented")
+    ctx.expect_status(steps.sign(ctx, reg, ctx.harness.otp(reg.phone_number)), 200, what="signing the agreement")
+    ctx.harness.advance_clock(ctx.target.rules.review_hours * 3600)
+    state = steps.view(ctx, reg)["state"]
+    ctx.expect(state in ("certificate_issued", "rejected"), f"24 hours after signing the request is still {state}")
+
+
+@check(
     "registration.review.decision_email",
     title="The applicant is e-mailed when the review decides",
     cites=(GUIDE_STEP_5, RULE_5),

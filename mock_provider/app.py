@@ -14,6 +14,7 @@ from flask.typing import ResponseReturnValue
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
 from mock_provider.api import control, csc, hooks, idempotency, openapi, pki, platform, problems, trust
+from mock_provider.api.common import install_writes_after_response
 from mock_provider.api.ocsp_endpoint import OcspEndpoint
 from mock_provider.api.problems import json_response as _json
 from mock_provider.config import MockConfig, load_config
@@ -49,6 +50,8 @@ def create_app(config: MockConfig | Mapping[str, Any] | None = None, *, clock: C
     app.config["JSON_SORT_KEYS"] = False
     app.extensions["jesign_mock"] = services
     problems.install(app)
+    # First of the after_request hooks to register, so the last to run: it commits the request's bookkeeping.
+    install_writes_after_response(app)
     app.register_blueprint(pki.bp)
     app.register_blueprint(platform.bp)
     app.register_blueprint(trust.bp)

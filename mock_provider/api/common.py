@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Callable
 from typing import Any
 
-from flask import Response, current_app, request
+from flask import Flask, Response, current_app, g, request
+from sqlalchemy.orm import Session
 
 from mock_provider.api.problems import json_response
 from mock_provider.core.errors import InvalidInput, Unauthenticated
@@ -58,3 +60,33 @@ def basic_credentials() -> tuple[str, str]:
 
 def ok(body: Any, status: int = 200) -> Response:
     return json_response(body, status)
+
+
+def write_after_response(write: Callable[[Session], None], *, then: Callable[[], None] | None = None) -> None:
+    """Queue ``write`` for the one transaction that ends the request; ``then`` runs once it is committed.
+
+    The request's bookkeeping (its history record, its idempotency answer) is written together, after every other
+    ``after_request`` hook: one transaction instead of one per hook.
+    """
+    g.setdefault("writes_after_response", []).append((write, then))
+
+
+def install_writes_after_response(app: Flask) -> None:
+    """Register the hook that commits :func:`write_after_response`'s writes.
+
+    Call it before any hook that queues writes: Flask runs ``after_request`` hooks in the reverse order of their
+    registration, so this one runs last. If the commit fails, the error answers 500 and the ``then`` callbacks do
+    not run (an idempotency claim, for one, is then released by its teardown hook).
+    """
+
+    @app.after_request
+    def _write_after_response(response: Response) -> Response:
+        pending: list[tuple[Callable[[Session], None], Callable[[], None] | None]] = g.pop("writes_after_response", [])
+        if pending:
+            with services().db.transaction() as session:
+                for write, _ in pending:
+                    write(session)
+            for _, then in pending:
+                if then is not None:
+                    then()
+        return response

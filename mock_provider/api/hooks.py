@@ -12,7 +12,7 @@ import time
 from flask import Flask, Response, g, request
 
 from mock_provider.api import faults
-from mock_provider.api.common import services
+from mock_provider.api.common import services, write_after_response
 from mock_provider.api.problems import current_request_id
 from mock_provider.core import scenarios
 from mock_provider.core.errors import MockError
@@ -60,17 +60,15 @@ def install(app: Flask) -> None:
             return response
         svc = services()
         started = g.get("started", time.perf_counter())
-        with svc.db.transaction() as session:
-            session.add(
-                RequestRecord(
-                    request_id=current_request_id(),
-                    method=request.method,
-                    path=request.full_path.rstrip("?")[:2000],
-                    status=response.status_code,
-                    duration_ms=int((time.perf_counter() - started) * 1000),
-                    at=svc.clock.now(),
-                )
-            )
+        record = RequestRecord(
+            request_id=current_request_id(),
+            method=request.method,
+            path=request.full_path.rstrip("?")[:2000],
+            status=response.status_code,
+            duration_ms=int((time.perf_counter() - started) * 1000),
+            at=svc.clock.now(),
+        )
+        write_after_response(lambda session: session.add(record))
         return response
 
     # After the history's hook, so that its after_request runs first and the history records the injected status.

@@ -25,13 +25,14 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, request
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
-from mock_provider.api.common import services
+from mock_provider.api.common import services, write_after_response
 from mock_provider.core.errors import Conflict, InvalidInput, MockError
 from mock_provider.core.models import IdempotencyRecord
 
@@ -94,7 +95,6 @@ def install(app: Flask) -> None:
         claim: _Claim | None = g.get("idempotency_claim")
         if claim is not None:
             _complete(claim, response)
-            g.pop("idempotency_claim")
         return response
 
     @app.teardown_request
@@ -131,8 +131,10 @@ def _claim_or_replay(scope: str, key: str, fingerprint: str) -> Response | None:
         now = svc.clock.now()
         try:
             with svc.db.transaction() as session:
-                # Expired records go first, so that the key may be used again (and the table stays small).
-                session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.created_at <= now - RETENTION))
+                # Expired records go, now and then, so that the table stays small (an expired record of this very
+                # key is removed below, when it is in the way).
+                if _purge_due(now):
+                    session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.created_at <= now - RETENTION))
                 session.add(
                     IdempotencyRecord(
                         scope=scope,
@@ -157,8 +159,11 @@ def _claim_or_replay(scope: str, key: str, fingerprint: str) -> Response | None:
             found = session.scalars(
                 select(IdempotencyRecord).where(IdempotencyRecord.scope == scope, IdempotencyRecord.key == key)
             ).first()
-            if found is None or found.created_at <= now - RETENTION:
-                continue  # released or expired meanwhile: try to claim it again
+            if found is None:
+                continue  # released meanwhile: try to claim it again
+            if found.created_at <= now - RETENTION:
+                session.delete(found)  # expired: the key may be used again
+                continue
             if (found.method, found.path, found.fingerprint) != (method, path, fingerprint):
                 raise KeyReused(
                     f"this {HEADER} was first used for another request ({found.method} {found.path}, other body?);"
@@ -180,23 +185,45 @@ def _claim_or_replay(scope: str, key: str, fingerprint: str) -> Response | None:
     )
 
 
+#: When this process last purged expired records (mock clock), per app.
+_PURGED_AT = "jesign_idempotency_purged_at"
+PURGE_EVERY = timedelta(minutes=1)
+
+
+def _purge_due(now: datetime) -> bool:
+    last: datetime | None = current_app.extensions.get(_PURGED_AT)
+    if last is not None and last <= now < last + PURGE_EVERY:
+        return False
+    current_app.extensions[_PURGED_AT] = now
+    return True
+
+
 def _complete(claim: _Claim, response: Response) -> None:
-    """Keep the answer for the key's retries, or release the key when a retry should run the call again."""
+    """Keep the answer for the key's retries, or release the key when a retry should run the call again.
+
+    The answer is written with the request's other bookkeeping, in the transaction that ends the request; the
+    claim is dropped once that is committed (until then, the teardown hook would release it).
+    """
     status = response.status_code
     if status >= 500 or status in RETRYABLE_STATUSES or response.is_streamed:
         _release(claim)
+        g.pop("idempotency_claim", None)
         return
-    with services().db.transaction() as session:
-        session.execute(
-            update(IdempotencyRecord)
-            .where(IdempotencyRecord.scope == claim.scope, IdempotencyRecord.key == claim.key)
-            .values(
-                status=status,
-                content_type=response.headers.get("Content-Type"),
-                body=response.get_data(),
-                in_progress=False,
-            )
+    kept = (
+        update(IdempotencyRecord)
+        .where(IdempotencyRecord.scope == claim.scope, IdempotencyRecord.key == claim.key)
+        .values(
+            status=status,
+            content_type=response.headers.get("Content-Type"),
+            body=response.get_data(),
+            in_progress=False,
         )
+    )
+
+    def keep(session: Session) -> None:
+        session.execute(kept)
+
+    write_after_response(keep, then=lambda: g.pop("idempotency_claim", None))
 
 
 def _release(claim: _Claim) -> None:

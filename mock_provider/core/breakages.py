@@ -83,8 +83,14 @@ class Breakages:
     def __contains__(self, breakage: Breakage) -> bool:
         return breakage.id in self.active()
 
-    def active(self) -> frozenset[str]:
-        revision = self.db.read_counter(REVISION_COUNTER)
+    def revision(self) -> int:
+        """A number that changes whenever the stored switches change: caches of answers that a switch alters
+        (OCSP, CRLs) compare it, as they compare the PKI's revision, so that no answer outlives a switch."""
+        return self.db.read_counter(REVISION_COUNTER)
+
+    def active(self, revision: int | None = None) -> frozenset[str]:
+        """The ids of the switches that are on; ``revision`` is the caller's fresh reading of :meth:`revision`."""
+        revision = self.revision() if revision is None else revision
         with self._lock:
             if revision == self._revision:
                 return self.configured | self._stored

@@ -279,6 +279,7 @@ class Pki:
                 serial=serial,
                 not_before=start,
                 not_after=start + timedelta(days=days),
+                broken=self.breakages.active(),
             )
 
         return self._issue(profiles.PERSON_CA, "natural_person", level, key_algorithm, build, session)
@@ -304,6 +305,7 @@ class Pki:
                 serial=serial,
                 not_before=start,
                 not_after=start + timedelta(days=days),
+                broken=self.breakages.active(),
             )
 
         return self._issue(profiles.SEAL_CA, "seal", "qcp-l", key_algorithm, build, session)

@@ -1,0 +1,55 @@
+"""The rule-breakage switches of remote signing (see :mod:`mock_provider.core.breakages`).
+
+Declared here rather than beside each guard because :mod:`mock_provider.core.signing` and
+:mod:`mock_provider.api.csc`, which honour them, keep only one-line guards (``if X in self.breakages``) so that
+their hot paths and their history stay readable. Each ``check`` names the conformance check that must fail while
+the switch is on.
+"""
+
+from __future__ import annotations
+
+from mock_provider.core.breakages import declare
+
+SAD_ACCEPTS_OTHER_HASHES = declare(
+    "sad_accepts_other_hashes",
+    rule="A SCAL2 SAD signs only the hashes it was authorized for (CSC API v2 sections 11.9 and 11.10).",
+    check="signing.sad.bound_to_hashes",
+)
+SAD_REUSABLE = declare(
+    "sad_reusable",
+    rule="A SAD signs once: once its signatures are made it is refused (CSC API v2 section 11.9).",
+    check="signing.sad.single_use",
+)
+SAD_NEVER_EXPIRES = declare(
+    "sad_never_expires",
+    rule="A SAD is refused once the expiresIn seconds of its authorization have passed (CSC API v2 section 11.9).",
+    check="signing.sad.expiry",
+)
+SEAL_WITHOUT_DELEGATION = declare(
+    "seal_without_delegation",
+    rule="Only the firm's chartered accountants and the holders of its seal delegation may use the firm's seal.",
+    check="signing.seal.delegation_required",
+)
+REVOKED_CREDENTIAL_SIGNS = declare(
+    "revoked_credential_signs",
+    rule="A credential whose certificate is revoked authorizes and signs nothing (CSC API v2 section 11.5, "
+    "cert/status).",
+    check="signing.credential.revoked",
+)
+ACCEPT_WRONG_HASH_LENGTH = declare(
+    "accept_wrong_hash_length",
+    rule="A hash whose length does not fit its algorithm is refused (CSC API v2 section 11.9, hashes).",
+    check="signing.hash.length",
+)
+SIGN_HASH_WITH_WRONG_KEY = declare(
+    "sign_hash_with_wrong_key",
+    rule="signHash signs with the key of the credential's certificate: the signature verifies with its public key "
+    "(CSC API v2 section 11.10).",
+    check="signing.sign_hash.signature",
+)
+CSC_WITHOUT_TOKEN = declare(
+    "csc_without_token",
+    rule="Every CSC credentials and signatures call needs a valid access token (CSC API v2 section 8.1; "
+    "RFC 6750 section 3.1).",
+    check="security.auth.csc_token_required",
+)

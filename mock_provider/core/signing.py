@@ -48,12 +48,14 @@ from mock_provider.core.pki.authority import CertificateRecord, Pki
 from mock_provider.core.pki.keys import PrivateKey
 from mock_provider.core.signing_breakages import (
     ACCEPT_WRONG_HASH_LENGTH,
+    CROSS_ACCOUNT_CREDENTIAL,
     REVOKED_CREDENTIAL_SIGNS,
     SAD_ACCEPTS_OTHER_HASHES,
     SAD_NEVER_EXPIRES,
     SAD_REUSABLE,
     SEAL_WITHOUT_DELEGATION,
     SIGN_HASH_WITH_WRONG_KEY,
+    foreign_personal,
 )
 
 SEAL_PREFIX = "seal_"
@@ -170,6 +172,8 @@ class Signing(TrustService):
                     )
                 return self._seal(session, firm_id)
             personal = self._personal(session, user_id)
+            if CROSS_ACCOUNT_CREDENTIAL in self.breakages and (personal is None or personal.id != credential_id):
+                personal = foreign_personal(self, session, credential_id)
             if personal is None or personal.id != credential_id:
                 raise NotFound(f"no credential {credential_id}", code="credential_not_found")
             return personal

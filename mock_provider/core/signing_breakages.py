@@ -8,7 +8,16 @@ the switch is on.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from mock_provider.core.breakages import declare
+from mock_provider.core.models import TrustRegistration
+
+if TYPE_CHECKING:
+    from mock_provider.core.signing import Credential, Signing
 
 SAD_ACCEPTS_OTHER_HASHES = declare(
     "sad_accepts_other_hashes",
@@ -47,9 +56,25 @@ SIGN_HASH_WITH_WRONG_KEY = declare(
     "(CSC API v2 section 11.10).",
     check="signing.sign_hash.signature",
 )
+CROSS_ACCOUNT_CREDENTIAL = declare(
+    "cross_account_credential",
+    rule="A person's personal credential is seen and used by that person only: another's id is not found.",
+    check="security.isolation.credential",
+)
 CSC_WITHOUT_TOKEN = declare(
     "csc_without_token",
     rule="Every CSC credentials and signatures call needs a valid access token (CSC API v2 section 8.1; "
     "RFC 6750 section 3.1).",
     check="security.auth.csc_token_required",
 )
+
+
+def foreign_personal(signing: Signing, session: Session, credential_id: str) -> Credential | None:
+    """Anyone's personal credential by its id, as a provider that does not keep accounts apart hands it out."""
+    from mock_provider.core.signing import Credential
+
+    reg = session.scalar(select(TrustRegistration).where(TrustRegistration.certificate_id == credential_id))
+    if reg is None or reg.certificate_id is None:
+        return None
+    record = signing.pki.get_certificate(reg.certificate_id)
+    return Credential(record.id, "personal", 2, record, None, reg.phone_number, reg.id)

@@ -1,0 +1,157 @@
+"""What a check receives: :class:`CheckContext`, and the outcomes it can end with.
+
+A check is a function ``check(ctx) -> None``. It ends
+
+- PASSED by returning (with no :meth:`~CheckContext.warn`);
+- WARNING by returning after :meth:`~CheckContext.warn`;
+- FAILED through :meth:`~CheckContext.fail` or a false :meth:`~CheckContext.expect` (the rule is broken);
+- SKIPPED through :meth:`~CheckContext.skip` (or when the harness lacks a capability the check ``needs``);
+- ERROR on any other exception (the check could not reach a verdict: the target answered something unexpected
+  before the rule could be judged, a harness could not do its part…).
+
+Use :meth:`~CheckContext.expect_status` for the answer a step must give on the way to the rule (an unexpected
+status there is an ERROR, not a verdict), and :meth:`~CheckContext.expect_refusal` for the rule itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, NoReturn, TypeVar
+
+import requests
+
+from conformance.harness import Harness
+from conformance.http import RecordingClient
+from conformance.oidc import Tokens, login
+from conformance.target import Target
+
+T = TypeVar("T")
+
+
+class CheckFailed(Exception):
+    """The target broke the rule (FAILED)."""
+
+
+class CheckSkipped(Exception):
+    """The check cannot be run here (SKIPPED, with the reason)."""
+
+
+class UnexpectedAnswer(Exception):
+    """The target answered a preliminary step unexpectedly: no verdict on the rule (ERROR)."""
+
+
+class FixtureFailed(Exception):
+    """A plan fixture failed for an earlier check; every check needing it ends in ERROR."""
+
+
+class CheckContext:
+    """Everything a check may use: the target, the recording HTTP client, the harness, fixtures, verdicts."""
+
+    def __init__(
+        self,
+        *,
+        target: Target,
+        http: RecordingClient,
+        harness: Harness,
+        plan_state: dict[str, Any],
+    ) -> None:
+        self.target = target
+        self.http = http
+        self.harness = harness
+        #: Values shared by the checks of one plan run (fixtures, logins); emptied at each plan's start.
+        self.plan_state = plan_state
+        self.messages: list[str] = []
+        self.warnings: list[str] = []
+
+    # -- verdicts --------------------------------------------------------------------------------------------------
+
+    def fail(self, message: str) -> NoReturn:
+        raise CheckFailed(message)
+
+    def expect(self, condition: object, message: str) -> None:
+        """FAILED with ``message`` unless ``condition`` holds."""
+        if not condition:
+            raise CheckFailed(message)
+
+    def warn(self, message: str) -> None:
+        self.warnings.append(message)
+
+    def skip(self, reason: str) -> NoReturn:
+        raise CheckSkipped(reason)
+
+    def note(self, message: str) -> None:
+        """A line for the report, whatever the outcome."""
+        self.messages.append(message)
+
+    # -- answers ---------------------------------------------------------------------------------------------------
+
+    def expect_status(self, response: requests.Response, *statuses: int, what: str = "") -> Any:
+        """A preliminary step's answer: one of ``statuses`` or ERROR. Answers the JSON body (or None)."""
+        if response.status_code not in statuses:
+            raise UnexpectedAnswer(
+                f"{what or f'{response.request.method} {response.request.path_url}'} answered "
+                f"{response.status_code}, expected {' or '.join(map(str, statuses))}: {_brief(response)}"
+            )
+        return _json(response)
+
+    def expect_refusal(
+        self, response: requests.Response, status: int | tuple[int, ...], code: str | tuple[str, ...] | None, rule: str
+    ) -> dict[str, Any]:
+        """The rule itself: the answer must be an RFC 9457 problem with ``status`` (and ``code``), else FAILED."""
+        statuses = (status,) if isinstance(status, int) else status
+        if 200 <= response.status_code < 300:
+            self.fail(f"{rule}: the provider accepted it ({response.status_code})")
+        body = _json(response)
+        if response.status_code not in statuses:
+            self.fail(f"{rule}: answered {response.status_code}, expected {statuses[0]} ({_brief(response)})")
+        problem = body if isinstance(body, dict) else {}
+        codes = (code,) if isinstance(code, str) else code
+        if codes is not None and problem.get("code") not in codes:
+            self.fail(f"{rule}: refused with code {problem.get('code')!r}, expected {' or '.join(codes)}")
+        return problem
+
+    # -- fixtures and logins ---------------------------------------------------------------------------------------
+
+    def use(self, fixture: Callable[[CheckContext], T]) -> T:
+        """The value of a plan fixture (see :func:`conformance.registry.fixture`), computed on first use."""
+        key = f"fixture:{fixture.__module__}.{fixture.__qualname__}"
+        if key in self.plan_state:
+            value = self.plan_state[key]
+            if isinstance(value, FixtureFailed):
+                raise FixtureFailed(str(value))
+            return value  # type: ignore[no-any-return]
+        try:
+            value = fixture(self)
+        except CheckSkipped:
+            raise
+        except Exception as exc:
+            self.plan_state[key] = FixtureFailed(f"the fixture {fixture.__name__} failed earlier: {exc}")
+            raise
+        self.plan_state[key] = value
+        return value
+
+    def login(self, role: str, *, fresh: bool = False) -> Tokens:
+        """Log the target's ``role`` account in (PKCE code flow through the harness); kept for the plan run."""
+        if "login" not in self.harness.capabilities:
+            self.skip(f"the {self.harness.name} harness cannot log in")
+        key = f"login:{role}"
+        if fresh or key not in self.plan_state:
+            self.plan_state[key] = login(self.http, self.harness, self.target, self.target.account(role))
+        tokens: Tokens = self.plan_state[key]
+        return tokens
+
+
+def _json(response: requests.Response) -> Any:
+    if not response.content:
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def _brief(response: requests.Response) -> str:
+    body = _json(response)
+    if isinstance(body, dict):
+        return str(body.get("code") or body.get("error") or body.get("title") or "")[:200]
+    return response.text[:120]

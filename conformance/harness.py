@@ -1,0 +1,198 @@
+"""Harnesses: who does the human parts of a run (read an SMS, log in, decide a review, wait for time to pass).
+
+A check never reads an SMS or decides a review itself: it asks ``ctx.harness``. Each harness announces its
+:attr:`Harness.capabilities`; a check that ``needs`` a capability the harness lacks is SKIPPED with a reason.
+
+=================  ===================================================================================
+capability         what the harness can do
+=================  ===================================================================================
+``login``          log a test account in at the SSO (:meth:`Harness.authorize`)
+``otp``            read the SMS code last sent to a phone number (:meth:`Harness.otp`)
+``review``         have the identity review approve or reject a registration (:meth:`Harness.decide_review`)
+``clock``          move the provider's clock forward (:meth:`Harness.advance_clock`)
+``reset``          bring the deployment back to its seed (:meth:`Harness.reset`), done at each plan's start
+``revoke``         revoke a certificate out of band (:meth:`Harness.revoke_certificate`)
+``outbox``         read the e-mails the provider sent (:meth:`Harness.emails`)
+=================  ===================================================================================
+
+:class:`MockHarness` does everything through the mock's control plane (``/_mock``). :class:`InteractiveHarness`
+asks the operator at the terminal (type the SMS code, log in in a browser and paste the URL it lands on, ask the
+provider's staff to decide the review): it cannot move a real provider's clock nor reset it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from conformance.http import RecordingClient
+
+
+class HarnessError(RuntimeError):
+    """The harness could not do what a check asked (the check ends in ERROR)."""
+
+
+class Harness:
+    """The interface. Subclasses override what they can do and list it in :attr:`capabilities`."""
+
+    name = "abstract"
+    capabilities: frozenset[str] = frozenset()
+
+    def __init__(self) -> None:
+        self._http: RecordingClient | None = None
+
+    def bind(self, http: RecordingClient) -> None:
+        """Called by the runner: the harness talks through the run's recording client."""
+        self._http = http
+
+    @property
+    def http(self) -> RecordingClient:
+        if self._http is None:
+            raise HarnessError("the harness is not bound to a run")
+        return self._http
+
+    def reset(self) -> None:
+        raise HarnessError(f"the {self.name} harness cannot reset the deployment")
+
+    def after_check(self) -> None:
+        """Called by the runner after each check (the mock harness puts its clock back where it was)."""
+
+    def authorize(self, authorization_url: str, redirect_uri: str, login: str) -> str:
+        """Log ``login`` in through ``authorization_url``; answer the URL the SSO redirected to (code and state)."""
+        raise HarnessError(f"the {self.name} harness cannot log in")
+
+    def otp(self, phone_number: str) -> str:
+        """The SMS code last sent to ``phone_number``."""
+        raise HarnessError(f"the {self.name} harness cannot read SMS codes")
+
+    def decide_review(self, registration_id: str, *, approve: bool, reason: str | None = None) -> None:
+        """Have the review of a registration (pending validation) approve it, or reject it with ``reason``."""
+        raise HarnessError(f"the {self.name} harness cannot decide reviews")
+
+    def advance_clock(self, seconds: float) -> None:
+        raise HarnessError(f"the {self.name} harness cannot move the clock")
+
+    def revoke_certificate(self, certificate_id: str, reason: str = "unspecified") -> None:
+        raise HarnessError(f"the {self.name} harness cannot revoke certificates")
+
+    def emails(self, recipient: str) -> list[dict[str, Any]]:
+        raise HarnessError(f"the {self.name} harness cannot read e-mails")
+
+
+class MockHarness(Harness):
+    """Drives the jesign mock through its control plane (the target's ``control`` party)."""
+
+    name = "mock"
+    capabilities = frozenset({"login", "otp", "review", "clock", "reset", "revoke", "outbox"})
+
+    def _control(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self.http.request(method, "control", path, **kwargs)
+        if response.status_code >= 400:
+            raise HarnessError(f"control plane {method} {path} answered {response.status_code}: {response.text[:300]}")
+        return response.json() if response.content else None
+
+    def __init__(self, *, breakages: tuple[str, ...] = ()) -> None:
+        super().__init__()
+        self._moved = False
+        #: Rule breakages to turn on after each reset: how the repository proves that each one is caught.
+        self.breakages = tuple(breakages)
+
+    def reset(self) -> None:
+        """Back to the seed, the clock back to the wall clock (frozen), no fault (then :attr:`breakages` on)."""
+        self._control("POST", "/reset")
+        self._control("DELETE", "/faults")
+        self._set_clock_to_wall()
+        if self.breakages:
+            self._control("PUT", "/breakages", json={"active": list(self.breakages)})
+
+    def _set_clock_to_wall(self) -> None:
+        now = datetime.now(UTC).replace(microsecond=0).isoformat()
+        self._control("POST", "/clock", json={"now": now, "frozen": True})
+        self._moved = False
+
+    def after_check(self) -> None:
+        """A check that moved the clock leaves it at the wall clock again: tokens and certificates made by the
+        next checks must verify against real time."""
+        if self._moved:
+            self._set_clock_to_wall()
+
+    def authorize(self, authorization_url: str, redirect_uri: str, login: str) -> str:
+        separator = "&" if "?" in authorization_url else "?"
+        url = f"{authorization_url}{separator}{urlencode({'login_hint': login})}"
+        response = self.http.request("GET", "sso", url)
+        location = response.headers.get("Location", "")
+        if response.status_code not in (302, 303) or not location.startswith(redirect_uri):
+            raise HarnessError(f"the mock's SSO did not log {login} in (answer {response.status_code})")
+        return location
+
+    def otp(self, phone_number: str) -> str:
+        found = self._control("GET", "/outbox/otp", params={"phone_number": phone_number})
+        code = str(found["otp"])
+        self.http.add_secret(code)
+        return code
+
+    def decide_review(self, registration_id: str, *, approve: bool, reason: str | None = None) -> None:
+        pending = {r["id"] for r in self._control("GET", "/reviews")["data"]}
+        if registration_id not in pending:
+            return  # the mock's automatic review already decided it
+        if approve:
+            self._control("POST", f"/reviews/{registration_id}/approve")
+        else:
+            self._control("POST", f"/reviews/{registration_id}/reject", json={"reason": reason or "other"})
+
+    def advance_clock(self, seconds: float) -> None:
+        self._control("POST", "/clock/advance", json={"seconds": seconds})
+        self._moved = True
+
+    def revoke_certificate(self, certificate_id: str, reason: str = "unspecified") -> None:
+        self._control("POST", f"/certificates/{certificate_id}/revoke", json={"reason": reason})
+
+    def emails(self, recipient: str) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = self._control(
+            "GET", "/outbox", params={"channel": "email", "recipient": recipient}
+        )["data"]
+        return found
+
+
+class InteractiveHarness(Harness):
+    """Asks the operator at the terminal. ``ask`` and ``say`` default to :func:`input` and :func:`print`."""
+
+    name = "interactive"
+    capabilities = frozenset({"login", "otp", "review"})
+
+    def __init__(
+        self,
+        *,
+        ask: Callable[[str], str] = input,
+        say: Callable[[str], None] = print,
+        review_poll: Callable[[str], bool] | None = None,
+    ) -> None:
+        super().__init__()
+        self.ask = ask
+        self.say = say
+        self.review_poll = review_poll
+
+    def authorize(self, authorization_url: str, redirect_uri: str, login: str) -> str:
+        self.say(f"\nLog in as {login} in a browser:\n  {authorization_url}\n")
+        answer = self.ask(f"Paste the URL the browser lands on (it starts with {redirect_uri}): ").strip()
+        if not answer.startswith(redirect_uri):
+            raise HarnessError("the pasted URL is not the redirect URI")
+        return answer
+
+    def otp(self, phone_number: str) -> str:
+        code = self.ask(f"Type the SMS code just sent to {phone_number}: ").strip()
+        self.http.add_secret(code)
+        return code
+
+    def decide_review(self, registration_id: str, *, approve: bool, reason: str | None = None) -> None:
+        verb = "APPROVE" if approve else f"REJECT (reason: {reason})"
+        self.say(f"\nAsk the provider's review to {verb} the registration {registration_id}.")
+        if self.review_poll is not None:
+            deadline = time.monotonic() + 24 * 3600
+            while time.monotonic() < deadline and not self.review_poll(registration_id):
+                time.sleep(10)
+            return
+        self.ask("Press Enter once it is decided. ")

@@ -369,19 +369,28 @@ def ocsp_findings(
 # -- CRLs -------------------------------------------------------------------------------------------------------------
 
 
-def crl_findings(
-    der: bytes, issuer: x509.Certificate, *, at: datetime, leeway: timedelta = timedelta(minutes=5)
-) -> list[str]:
-    """RFC 5280 5: DER, signed by the issuer, thisUpdate passed, nextUpdate not, CRL number and AKI present."""
+def load_crl(der: bytes) -> x509.CertificateRevocationList | None:
     try:
-        crl = x509.load_der_x509_crl(der)
-    except ValueError as exc:
-        return [f"not a DER CRL ({exc})"]
+        return x509.load_der_x509_crl(der)
+    except ValueError:
+        return None
+
+
+def crl_signature_findings(crl: x509.CertificateRevocationList, issuer: x509.Certificate) -> list[str]:
+    """RFC 5280 5.1.1: the CRL names the certificate's CA as its issuer and verifies with its key."""
     found = []
     if crl.issuer != issuer.subject:
         found.append("the CRL's issuer is not the certificate's CA")
     if not crl.is_signature_valid(issuer.public_key()):  # type: ignore[arg-type]
         found.append("the CRL's signature does not verify with the CA's key")
+    return found
+
+
+def crl_freshness_findings(
+    crl: x509.CertificateRevocationList, *, at: datetime, leeway: timedelta = timedelta(minutes=5)
+) -> list[str]:
+    """RFC 5280 5.1.2.4, 5.1.2.5 and 5.2: thisUpdate passed, nextUpdate present and not passed, CRL number, AKI."""
+    found = []
     if crl.last_update_utc > at + leeway:
         found.append(f"thisUpdate {crl.last_update_utc.isoformat()} is in the future")
     if crl.next_update_utc is None:
@@ -394,10 +403,6 @@ def crl_findings(
         except x509.ExtensionNotFound:
             found.append(f"no {label} extension (RFC 5280 5.2)")
     return found
-
-
-def crl_lists(der: bytes, serial: int) -> x509.RevokedCertificate | None:
-    return x509.load_der_x509_crl(der).get_revoked_certificate_by_serial_number(serial)
 
 
 # -- time stamps ------------------------------------------------------------------------------------------------------

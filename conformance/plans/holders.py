@@ -185,20 +185,32 @@ def new_hashes(count: int = 1) -> list[str]:
     return [base64.b64encode(hashlib.sha256(secrets.token_bytes(16)).digest()).decode() for _ in range(count)]
 
 
+def send_code(ctx: CheckContext, holder: Holder, credential: CscCredential | None = None) -> str:
+    """``credentials/sendOTP`` for a SCAL2 credential, then the code as the harness reads it."""
+    credential = credential or holder.personal
+    ctx.expect_status(
+        csc(ctx, holder.tokens, "/credentials/sendOTP", {"credentialID": credential.id}),
+        200,
+        204,
+        what="sending the SMS code (credentials/sendOTP)",
+    )
+    return ctx.harness.otp(holder.phone_number)
+
+
 def authorize(
-    ctx: CheckContext, holder: Holder, hashes_b64: list[str], *, credential: CscCredential | None = None
+    ctx: CheckContext,
+    holder: Holder,
+    hashes_b64: list[str],
+    *,
+    credential: CscCredential | None = None,
+    code: str | None = None,
 ) -> requests.Response:
-    """``credentials/authorize`` for those hashes: SCAL2 with the SMS code (sendOTP, then the harness reads it)."""
+    """``credentials/authorize`` for those hashes: SCAL2 with the SMS code (``code``, else a new one is sent)."""
     credential = credential or holder.personal
     body: dict[str, Any] = {"credentialID": credential.id, "numSignatures": len(hashes_b64)}
     if credential.scal == "2":
-        ctx.expect_status(
-            csc(ctx, holder.tokens, "/credentials/sendOTP", {"credentialID": credential.id}),
-            200,
-            204,
-            what="sending the SMS code (credentials/sendOTP)",
-        )
-        body |= {"hashes": hashes_b64, "hashAlgorithmOID": SHA256, "OTP": ctx.harness.otp(holder.phone_number)}
+        otp = code or send_code(ctx, holder, credential)
+        body |= {"hashes": hashes_b64, "hashAlgorithmOID": SHA256, "OTP": otp}
     return csc(ctx, holder.tokens, "/credentials/authorize", body)
 
 

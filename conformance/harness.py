@@ -68,6 +68,10 @@ class Harness:
         """The SMS code last sent to ``phone_number``."""
         raise HarnessError(f"the {self.name} harness cannot read SMS codes")
 
+    def expect_review(self, *, approve: bool, reason: str | None = None) -> None:
+        """Called before the agreement is signed, when the next review must end a given way (an automatic review
+        may decide at once). Nothing to do by default."""
+
     def decide_review(self, registration_id: str, *, approve: bool, reason: str | None = None) -> None:
         """Have the review of a registration (pending validation) approve it, or reject it with ``reason``."""
         raise HarnessError(f"the {self.name} harness cannot decide reviews")
@@ -134,6 +138,13 @@ class MockHarness(Harness):
         self.http.add_secret(code)
         return code
 
+    def expect_review(self, *, approve: bool, reason: str | None = None) -> None:
+        """The mock's automatic review approves at once: a rejection is queued as a one-shot scenario."""
+        if not approve:
+            self._control(
+                "POST", "/scenarios", json={"kind": "review_reject", "target": reason or "document_unreadable"}
+            )
+
     def decide_review(self, registration_id: str, *, approve: bool, reason: str | None = None) -> None:
         pending = {r["id"] for r in self._control("GET", "/reviews")["data"]}
         if registration_id not in pending:
@@ -141,7 +152,9 @@ class MockHarness(Harness):
         if approve:
             self._control("POST", f"/reviews/{registration_id}/approve")
         else:
-            self._control("POST", f"/reviews/{registration_id}/reject", json={"reason": reason or "other"})
+            self._control(
+                "POST", f"/reviews/{registration_id}/reject", json={"reason": reason or "document_unreadable"}
+            )
 
     def advance_clock(self, seconds: float) -> None:
         self._control("POST", "/clock/advance", json={"seconds": seconds})

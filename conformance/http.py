@@ -53,10 +53,20 @@ class RecordingClient:
     # -- masking ---------------------------------------------------------------------------------------------------
 
     def add_secret(self, value: str | None) -> None:
-        """Mask ``value`` wherever it appears in the exchanges recorded from now on (and in reports)."""
-        if value and len(value) >= 4:
-            with self._lock:
-                self._secrets.add(value)
+        """Mask ``value`` wherever it appears: in the exchanges recorded from now on, and in those of the current
+        check already recorded (a code is often learnt from the answer that carried it)."""
+        if not value or len(value) < 4:
+            return
+        with self._lock:
+            self._secrets.add(value)
+        for exchange in self.record:
+            for name in ("url", "request_body", "response_body", "error"):
+                text = getattr(exchange, name)
+                if text and value in text:
+                    setattr(exchange, name, text.replace(value, MASK))
+            for headers in (exchange.request_headers, exchange.response_headers):
+                for key, text in headers.items():
+                    headers[key] = text.replace(value, MASK)
 
     def mask_text(self, text: str) -> str:
         with self._lock:

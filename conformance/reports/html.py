@@ -40,6 +40,7 @@ details.exchange{margin:4px 0;border:1px solid #e3e6ec;border-radius:4px}
 details.exchange>summary{cursor:pointer;padding:3px 8px;font-family:ui-monospace,Menlo,Consolas,monospace;
  font-size:12px}
 pre{margin:0;padding:6px 10px;background:#f7f8fa;font-size:12px;white-space:pre-wrap;word-break:break-all}
+ul.attention{list-style:none;padding:0}ul.attention li{margin:4px 0}ul.attention .badge{display:inline-block}
 .st2{color:#2e7d32}.st3{color:#1565c0}.st4{color:#c62828}.st5{color:#6a1b9a}
 """
 
@@ -64,6 +65,7 @@ def render_html(report: Report) -> str:
         "</table><div class='counts'>",
         *(f'<span class="{k}">{k.replace("_", " ")}: {v}</span>' for k, v in counts.items()),
         "</div></header><main>",
+        *_attention(report),
     ]
     plan = module = None
     for result in report.results:
@@ -76,6 +78,27 @@ def render_html(report: Report) -> str:
         parts.append(_check(result))
     parts.append("</main></body></html>\n")
     return "\n".join(parts)
+
+
+def _attention(report: Report) -> list[str]:
+    """A list, first, of what needs a look: failures, errors, warnings, skips, stale expectations."""
+    notable = [r for r in report.results if r.status is not Status.PASSED or r.expected_failure]
+    if not notable:
+        return ["<p>Every check passed.</p>"]
+    items = []
+    for result in notable:
+        label = "XFAIL" if result.expected_failure and result.status is Status.FAILED else result.status.value
+        css = "XFAIL" if label == "XFAIL" else ("FAILED" if result.expected_failure else label)
+        first = (
+            (result.expectation_note or result.reason).splitlines()[0]
+            if (result.reason or result.expectation_note)
+            else ""
+        )
+        items.append(
+            f'<li><span class="badge {css}">{escape(label)}</span> <a href="#{escape(result.id)}">'
+            f"{escape(result.id)}</a> {escape(first)}</li>"
+        )
+    return ["<h2>Needs a look</h2>", '<ul class="attention">', *items, "</ul>"]
 
 
 def _meta_row(name: str, value: str) -> str:

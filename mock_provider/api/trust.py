@@ -27,11 +27,6 @@ TRUST_WITHOUT_TOKEN = declare(
     rule="A registration's routes need its session token; without one they answer nothing about it.",
     check="security.auth.trust_token_required",
 )
-CROSS_REGISTRATION_ACCESS = declare(
-    "cross_registration_access",
-    rule="A registration's session token opens that registration only: another's id is not found.",
-    check="security.isolation.registration",
-)
 
 
 def _operator() -> str:
@@ -49,10 +44,8 @@ def _operator() -> str:
 
 
 def _applicant(registration_id: str) -> str:
-    token, broken = bearer_token(), services().breakages.active()
-    if TRUST_WITHOUT_TOKEN.id in broken and token is None:
-        return registration_id
-    if CROSS_REGISTRATION_ACCESS.id in broken and token and services().registrations.registration_id_for_token(token):
+    token = bearer_token()
+    if token is None and TRUST_WITHOUT_TOKEN in services().breakages:
         return registration_id
     services().registrations.authorise(registration_id, token)
     return registration_id

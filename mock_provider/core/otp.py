@@ -16,17 +16,46 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mock_provider.config import MockConfig
+from mock_provider.core.breakages import Breakages, declare
 from mock_provider.core.errors import InvalidInput, Locked, MockError, RateLimited
 from mock_provider.core.ids import new_id
 from mock_provider.core.models import OneTimePassword
 
 #: Codes one registration may be sent for one purpose, whatever happened to them.
 MAX_CODES = 10
+
+# Rule breakages (mock_provider.core.breakages), honoured when the caller passes its ``breakages``.
+WRONG_OTP_ACCEPTED = declare(
+    "wrong_otp_accepted",
+    rule="A wrong SMS code is refused and counted.",
+    check="registration.otp.wrong_code",
+)
+EXPIRED_OTP_ACCEPTED = declare(
+    "expired_otp_accepted",
+    rule="An SMS code is refused once its 30 minutes have passed.",
+    check="registration.otp.expiry",
+)
+SUPERSEDED_OTP_ACCEPTED = declare(
+    "superseded_otp_accepted",
+    rule="Sending a new SMS code voids the previous one: only the latest code works.",
+    check="registration.otp.superseded",
+)
+NO_OTP_LOCKOUT = declare(
+    "no_otp_lockout",
+    rule="After 5 wrong SMS codes the code is locked: even the right one is refused.",
+    check="registration.otp.lockout",
+)
+NO_RESEND_COOLDOWN = declare(
+    "no_resend_cooldown",
+    rule="A new SMS code is sent only once the resend cooldown has passed.",
+    check="registration.otp.resend_cooldown",
+)
 
 
 @dataclass(frozen=True)
@@ -89,6 +118,7 @@ def issue(
     purpose: str,
     phone_number: str,
     now: datetime,
+    breakages: Breakages | None = None,
 ) -> IssuedCode:
     """Make a new code (superseding the previous one), unless the previous one is too recent or too many were sent."""
     sent = session.scalar(
@@ -105,7 +135,7 @@ def issue(
     if previous is not None:
         available = previous.created_at + policy.resend_cooldown
         # A code already used leaves nothing to guess: the next operation may have its own code at once.
-        if now < available and previous.used_at is None:
+        if now < available and previous.used_at is None and not _broken(breakages, NO_RESEND_COOLDOWN):
             wait = max(1, int((available - now).total_seconds()))
             raise RateLimited(
                 f"a code was sent less than {int(policy.resend_cooldown.total_seconds())} seconds ago",
@@ -138,19 +168,24 @@ def verify(
     purpose: str,
     code: str,
     now: datetime,
+    breakages: Breakages | None = None,
 ) -> Outcome:
     """Check a submitted code. Counts a wrong try, locks at the limit, marks a right code used."""
     row = _current(session, registration_id, purpose)
+    if _broken(breakages, SUPERSEDED_OTP_ACCEPTED) and row is not None:
+        row = _superseded_match(session, key, registration_id, purpose, code) or row
     if row is None or row.used_at is not None:
         return Outcome(InvalidInput("no code is waiting: ask for one first", code="otp_not_requested"))
     if row.locked_at is not None:
         return Outcome(_locked())
-    if now >= row.expires_at:
+    if now >= row.expires_at and not _broken(breakages, EXPIRED_OTP_ACCEPTED):
         return Outcome(InvalidInput("the code has expired: ask for a new one", code="otp_expired"))
     candidate = code.strip() if isinstance(code, str) else ""
-    if not hmac.compare_digest(_digest(key, registration_id, purpose, candidate), row.code_hmac):
+    if not hmac.compare_digest(_digest(key, registration_id, purpose, candidate), row.code_hmac) and not _broken(
+        breakages, WRONG_OTP_ACCEPTED
+    ):
         row.attempts += 1
-        if row.attempts >= policy.max_attempts:
+        if row.attempts >= policy.max_attempts and not _broken(breakages, NO_OTP_LOCKOUT):
             row.locked_at = now
             return Outcome(_locked())
         remaining = policy.max_attempts - row.attempts
@@ -164,6 +199,25 @@ def verify(
         )
     row.used_at = now
     return Outcome(None)
+
+
+def _broken(breakages: Breakages | None, breakage: Any) -> bool:
+    return breakages is not None and breakage in breakages
+
+
+def _superseded_match(
+    session: Session, key: bytes, registration_id: str, purpose: str, code: str
+) -> OneTimePassword | None:
+    """An earlier, superseded code of the same registration that matches ``code`` (only with the breakage on)."""
+    digest = _digest(key, registration_id, purpose, code.strip() if isinstance(code, str) else "")
+    return session.scalars(
+        select(OneTimePassword).where(
+            OneTimePassword.registration_id == registration_id,
+            OneTimePassword.purpose == purpose,
+            OneTimePassword.code_hmac == digest,
+            OneTimePassword.used_at.is_(None),
+        )
+    ).first()
 
 
 def _locked() -> Locked:

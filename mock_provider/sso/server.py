@@ -57,6 +57,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from mock_provider.core.accounts import firms_of, user_claims
+from mock_provider.core.breakages import declare
 from mock_provider.core.models import OAuthClient, User
 from mock_provider.sso import tokens
 from mock_provider.sso.keys import SIGNING_ALGORITHM, SigningKey
@@ -459,14 +460,33 @@ class _RefreshTokenGrant(RefreshTokenGrant):  # type: ignore[misc]
         """Nothing left to do: :meth:`SsoProvider.save_token` marked it used with the new tokens' insertion."""
 
 
+SKIP_PKCE = declare(
+    "skip_pkce",
+    rule="The SSO refuses an authorization request without a PKCE S256 code challenge.",
+    check="registration.login.pkce_required",
+)
+IGNORE_CODE_VERIFIER = declare(
+    "ignore_code_verifier",
+    rule="The SSO refuses to redeem a code with a code_verifier that does not match its challenge.",
+    check="registration.login.code_verifier_checked",
+)
+
+
 class _S256Only(CodeChallenge):  # type: ignore[misc]
     """PKCE for every client, with S256 only (Authlib's default also lets confidential clients skip it)."""
 
     SUPPORTED_CODE_CHALLENGE_METHOD = ["S256"]
     CODE_CHALLENGE_METHODS = {"S256": compare_s256_code_challenge}
 
+    def validate_code_verifier(self, grant: Any, result: Any) -> None:
+        if IGNORE_CODE_VERIFIER in grant.server.provider.services.breakages:
+            return
+        super().validate_code_verifier(grant, result)
+
     def validate_code_challenge(self, grant: Any, redirect_uri: str) -> None:
         data = grant.request.payload.data
+        if SKIP_PKCE in grant.server.provider.services.breakages:
+            return
         if not data.get("code_challenge"):
             raise InvalidRequestError("PKCE is required: send 'code_challenge' with 'code_challenge_method=S256'.")
         if data.get("code_challenge_method") != "S256":

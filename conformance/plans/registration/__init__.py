@@ -1,8 +1,26 @@
 """The registration plan: steps 0 to 6 of the user guide, every positive path and every negative rule.
 
-Its modules, in running order: ``login`` (step 0), ``profile`` (1), ``identity`` (2), ``documents`` (3),
-``agreement`` and ``otp`` (4), ``review`` (5), ``terms`` (6), ``delegations``, ``isolation``. Steps 2 to 5 use
-registrations the checks open themselves (see :mod:`.steps`); steps 0, 1 and 6 use the target's test accounts.
+Its modules, in running order: ``login`` (step 0), ``profile`` (1), ``handoff`` (2's start), ``identity`` (2),
+``documents`` (3), ``agreement`` and ``otp`` (4), ``review`` (5), ``terms`` (6), ``delegations``, ``isolation``.
+Steps 2 to 5 use registrations the checks open themselves (:mod:`.steps`); steps 0, 1, 6 and the delegations use
+the target's test accounts, walked once per plan run by the fixtures of :mod:`.fixtures`.
 """
 
-from conformance.plans.registration import identity as identity
+import importlib
+
+#: The modules in running order (importing them registers their checks in this order).
+MODULES = (
+    "login",
+    "profile",
+    "handoff",
+    "identity",
+    "documents",
+    "agreement",
+    "otp",
+    "review",
+    "terms",
+    "delegations",
+    "isolation",
+)
+for _name in MODULES:
+    importlib.import_module(f"{__name__}.{_name}")

@@ -24,3 +24,52 @@ def birth_date_required(ctx: CheckContext) -> None:
     answer = steps.submit_identity(ctx, reg, birth_date=steps.OMIT)
     ctx.expect_refusal(answer, 400, "identity_incomplete", "an identity without a birth date")
     ctx.expect(steps.view(ctx, reg)["state"] == "created", "the refused identity moved the registration on")
+
+
+@check(
+    "registration.identity.consents_required",
+    title="The identity is refused unless both consents are given",
+    cites=(
+        GUIDE_STEP_2,
+        "Guide : cases « Conditions Générales d'Utilisation d'Universign » et « Politique de Protection des "
+        "Données Personnelles »",
+    ),
+    severity=Severity.MAJOR,
+)
+def consents_required(ctx: CheckContext) -> None:
+    reg = steps.create(ctx)
+    for missing in ("accept_terms", "accept_privacy_policy"):
+        for value in (steps.OMIT, False):
+            answer = steps.submit_identity(ctx, reg, **{missing: value})
+            ctx.expect_refusal(answer, 400, "identity_incomplete", f"an identity with {missing} not ticked")
+    ctx.expect(steps.view(ctx, reg)["state"] == "created", "a refused identity moved the registration on")
+
+
+@check(
+    "registration.identity.adults_only",
+    title="The identity of an applicant under 18 is refused",
+    cites=("Universign certification policy: certificates are issued to adult natural persons",),
+    severity=Severity.MAJOR,
+)
+def adults_only(ctx: CheckContext) -> None:
+    from datetime import date
+
+    reg = steps.create(ctx)
+    today = date.today()
+    sixteen = today.replace(year=today.year - 16, day=min(today.day, 28)).isoformat()
+    answer = steps.submit_identity(ctx, reg, birth_date=sixteen)
+    ctx.expect_refusal(answer, 400, "applicant_under_age", "a 16-year-old applicant")
+
+
+@check(
+    "registration.identity.accepted",
+    title="A complete identity (birth date, both consents) is accepted",
+    cites=(GUIDE_STEP_2, "DESIGN.md §2, step 2: state identity_submitted"),
+    severity=Severity.MAJOR,
+)
+def accepted(ctx: CheckContext) -> None:
+    reg = steps.create(ctx)
+    body = ctx.expect_status(steps.submit_identity(ctx, reg), 200, what="a complete identity")
+    ctx.expect(body["state"] == "identity_submitted", f"the state is {body['state']}")
+    ctx.expect(body["next_action"] == "upload_identity_document", f"the next action is {body['next_action']}")
+    ctx.expect(body.get("birth_date_given") is True, "the birth date is not recorded")

@@ -1,0 +1,80 @@
+"""Plan fixtures of the registration plan: the accountant account walked through the platform's steps.
+
+The accountant (``accountant`` role: two firms, not yet registered) goes through steps 0 to 5 once per plan run;
+the step-6 and delegation checks share that walk. A deployment that cannot be reset must give an account that has
+not registered yet, or these checks end in ERROR saying so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from conformance.context import CheckContext, UnexpectedAnswer
+from conformance.oidc import Tokens
+from conformance.plans.registration import steps
+from conformance.registry import fixture
+
+
+@dataclass(frozen=True)
+class Holder:
+    """The accountant, handed over to the trust provider (and further, depending on the fixture)."""
+
+    tokens: Tokens
+    handoff: dict[str, Any]
+    registration: steps.Registration
+    firms: list[dict[str, Any]]
+
+
+def platform(ctx: CheckContext, tokens: Tokens, path: str = "/registration") -> dict[str, Any]:
+    found: dict[str, Any] = ctx.expect_status(ctx.http.get("platform", path, headers=tokens.bearer), 200)
+    return found
+
+
+@fixture
+def accountant_handed_over(ctx: CheckContext) -> Holder:
+    """Steps 0 and 1, then the hand-off to the trust provider (step 2's start), through the platform."""
+    tokens = ctx.login("accountant")
+    status = platform(ctx, tokens)
+    if status["state"] not in ("authenticated", "profile_confirmed") or status.get("certificate_request"):
+        raise UnexpectedAnswer(
+            f"the accountant account is already {status['state']}: give an account that has not registered yet"
+        )
+    mobile = ctx.target.account("accountant").mobile or status["profile"].get("mobile_number")
+    confirmed = ctx.http.post(
+        "platform", "/registration/profile", json={"mobile_number": mobile}, headers=tokens.bearer
+    )
+    ctx.expect_status(confirmed, 200, what="confirming the profile (step 1)")
+    answer = ctx.http.post("platform", "/registration/certificate-request", json={}, headers=tokens.bearer)
+    handoff = ctx.expect_status(answer, 201, what="starting the certificate request (step 2 hand-off)")
+    phone = str(ctx.expect_status(ctx.http.get("platform", "/me", headers=tokens.bearer), 200)["mobile_number"])
+    firms = platform(ctx, tokens, "/me")["firms"]
+    return Holder(tokens, handoff, steps.handed_over(ctx, handoff, phone), firms)
+
+
+@fixture
+def accountant_issued(ctx: CheckContext) -> Holder:
+    """The accountant with a certificate (steps 2 to 5 done), the terms not accepted yet."""
+    holder = ctx.use(accountant_handed_over)
+    steps.walk(ctx, "certificate_issued", reg=holder.registration)
+    return holder
+
+
+def terms_body(ctx: CheckContext, tokens: Tokens, firm_ids: list[str], **boxes: bool) -> dict[str, Any]:
+    texts = platform(ctx, tokens, "/terms")
+    ticks = {"cgu_accepted": True, "privacy_policy_accepted": True, **boxes}
+    return {
+        "firms": [{"firm_id": firm_id, **ticks} for firm_id in firm_ids],
+        "cgu_version": texts["cgu"]["version"],
+        "privacy_policy_version": texts["privacy_policy"]["version"],
+    }
+
+
+@fixture
+def accountant_active(ctx: CheckContext) -> Holder:
+    """The accountant registered (step 6 done) for every firm."""
+    holder = ctx.use(accountant_issued)
+    body = terms_body(ctx, holder.tokens, [f["id"] for f in holder.firms])
+    answer = ctx.http.post("platform", "/registration/terms", json=body, headers=holder.tokens.bearer)
+    ctx.expect_status(answer, 200, what="accepting the terms for every firm (step 6)")
+    return holder

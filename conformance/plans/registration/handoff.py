@@ -1,0 +1,59 @@
+"""Step 2's start: the platform hands the person over to the trust provider with a registration session."""
+
+from __future__ import annotations
+
+from conformance.context import CheckContext
+from conformance.plans.registration import steps
+from conformance.plans.registration.fixtures import accountant_handed_over, platform
+from conformance.registry import check
+from conformance.results import Severity
+
+GUIDE_HANDOFF = (
+    "Guide, étape 1 : « En cliquant sur « poursuivre l'enregistrement » vous serez redirigé vers le site de notre "
+    "tiers de confiance »"
+)
+RULE_HANDOFF = "DESIGN.md §2, step 2: the platform hands over with a registration session (POST /v1/registrations)"
+
+
+@check(
+    "registration.handoff.requires_profile",
+    title="The certificate request cannot start before the profile is confirmed",
+    cites=(GUIDE_HANDOFF, RULE_HANDOFF, "DESIGN.md §2: illegal transitions answer 409 and change nothing"),
+    severity=Severity.MAJOR,
+    needs=("login",),
+)
+def requires_profile(ctx: CheckContext) -> None:
+    tokens = ctx.login("second_accountant")
+    before = platform(ctx, tokens)
+    if before["state"] != "authenticated":
+        ctx.skip(f"the second accountant is already {before['state']}")
+    answer = ctx.http.post("platform", "/registration/certificate-request", json={}, headers=tokens.bearer)
+    ctx.expect_refusal(answer, 409, "profile_not_confirmed", "a certificate request before step 1")
+    ctx.expect(platform(ctx, tokens)["certificate_request"] is None, "a refused request left a registration behind")
+
+
+@check(
+    "registration.handoff.session",
+    title="The hand-off opens a registration at the trust provider with the SSO's identity",
+    cites=(GUIDE_HANDOFF, RULE_HANDOFF, "Universign REST API v1: POST /v1/registrations (applicant, level, url)"),
+    severity=Severity.MAJOR,
+    needs=("login",),
+)
+def session(ctx: CheckContext) -> None:
+    holder = ctx.use(accountant_handed_over)
+    handoff = holder.handoff
+    for field in ("id", "url", "session_token", "level"):
+        ctx.expect(handoff.get(field), f"the hand-off lacks {field}")
+    ctx.expect(handoff["level"] == "qcpnqscd", f"the default level is {handoff['level']}, not qcpnqscd")
+    seen = steps.view(ctx, holder.registration)
+    applicant = seen["applicant"]
+    ctx.expect(
+        (applicant["given_name"], applicant["family_name"])
+        == (holder.tokens.claims.get("given_name"), holder.tokens.claims.get("family_name")),
+        "the trust provider's applicant is not the person the SSO logged in",
+    )
+    masked = applicant.get("phone_masked", "")
+    ctx.expect(masked.endswith(holder.registration.phone_number[-4:]), "the masked phone does not end as the mobile")
+    ctx.expect(holder.registration.phone_number[:-4][-4:] not in masked, "the phone is not masked")
+    status = platform(ctx, holder.tokens)
+    ctx.expect(status["certificate_request"]["id"] == handoff["id"], "the platform does not know the registration")

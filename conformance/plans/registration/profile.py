@@ -1,0 +1,109 @@
+"""Step 1, « pré-validation des informations Comptexpert »: read-only identity, mobile mandatory and well-formed."""
+
+from __future__ import annotations
+
+from conformance.context import CheckContext
+from conformance.plans.registration.fixtures import platform
+from conformance.registry import check
+from conformance.results import Severity
+
+GUIDE_STEP_1 = (
+    "Guide, « S'enregistrer : pré-validation des informations Comptexpert » : « Votre numéro de téléphone mobile "
+    "est obligatoire »; nom, prénom, cabinets, email hérités de Comptexpert (« rapprocher de votre CROEC »)"
+)
+RULE_1 = "DESIGN.md §2, step 1: names, e-mail and firms read-only; mobile mandatory, French mobile or E.164"
+
+
+@check(
+    "registration.profile.first_login",
+    title="At the first login the platform asks to confirm the profile, its SSO fields read-only",
+    cites=("Guide : « Lors de votre première connexion uniquement, vous devez suivre quelques étapes »", RULE_1),
+    severity=Severity.MAJOR,
+    needs=("login",),
+)
+def first_login(ctx: CheckContext) -> None:
+    tokens = ctx.login("accountant")
+    status = platform(ctx, tokens)
+    ctx.expect(status["state"] == "authenticated", f"a first login is in state {status['state']}")
+    ctx.expect(status["next_action"] == "confirm_profile", f"the next action is {status['next_action']}")
+    profile = status["profile"]
+    read_only = set(profile.get("read_only_fields", ()))
+    ctx.expect(
+        {"given_name", "family_name", "email", "firms"} <= read_only,
+        f"the read-only fields are {sorted(read_only)}",
+    )
+    ctx.expect(profile["family_name"] == tokens.claims.get("family_name"), "the profile's name is not the SSO's")
+
+
+@check(
+    "registration.profile.read_only_fields",
+    title="The names, e-mail and firms cannot be changed at step 1",
+    cites=(GUIDE_STEP_1, RULE_1),
+    severity=Severity.MAJOR,
+    needs=("login",),
+)
+def read_only_fields(ctx: CheckContext) -> None:
+    tokens = ctx.login("accountant")
+    before = platform(ctx, tokens)
+    mobile = ctx.target.account("accountant").mobile or "+33612345678"
+    changes: list[dict[str, object]] = [{"family_name": "Autrenom"}, {"given_name": "Autreprenom"}, {"firms": []}]
+    for change in changes:
+        answer = ctx.http.post(
+            "platform", "/registration/profile", json={**change, "mobile_number": mobile}, headers=tokens.bearer
+        )
+        ctx.expect_refusal(answer, 400, "read_only_field", f"changing {next(iter(change))} at step 1")
+    after = platform(ctx, tokens)
+    ctx.expect(after["state"] == before["state"], "a refused change moved the registration on")
+    ctx.expect(after["profile"]["family_name"] == before["profile"]["family_name"], "the name changed")
+
+
+@check(
+    "registration.profile.mobile_required",
+    title="Step 1 refuses a profile without a mobile number",
+    cites=(GUIDE_STEP_1, RULE_1),
+    severity=Severity.MAJOR,
+    needs=("login",),
+)
+def mobile_required(ctx: CheckContext) -> None:
+    tokens = ctx.login("no_mobile")
+    for body in ({}, {"mobile_number": ""}, {"mobile_number": "   "}):
+        answer = ctx.http.post("platform", "/registration/profile", json=body, headers=tokens.bearer)
+        ctx.expect_refusal(answer, 400, "mobile_number_required", f"a profile with {body or 'no mobile'}")
+    ctx.expect(platform(ctx, tokens)["state"] == "authenticated", "a refused profile was confirmed")
+
+
+@check(
+    "registration.profile.mobile_format",
+    title="Step 1 accepts only a French mobile (06, 07) or an E.164 number",
+    cites=(GUIDE_STEP_1, RULE_1, "ITU-T E.164"),
+    severity=Severity.MAJOR,
+    needs=("login",),
+)
+def mobile_format(ctx: CheckContext) -> None:
+    tokens = ctx.login("no_mobile")
+    for number in ("01 23 45 67 89", "0612", "+33 1 23 45 67 89", "not a number"):
+        answer = ctx.http.post(
+            "platform", "/registration/profile", json={"mobile_number": number}, headers=tokens.bearer
+        )
+        ctx.expect_refusal(answer, 400, "invalid_mobile_number", f"the mobile number {number!r}")
+
+
+@check(
+    "registration.profile.confirm",
+    title="Step 1 confirms the profile with a French mobile, kept in E.164",
+    cites=(GUIDE_STEP_1, RULE_1),
+    severity=Severity.MAJOR,
+    needs=("login",),
+)
+def confirm(ctx: CheckContext) -> None:
+    tokens = ctx.login("no_mobile")
+    answer = ctx.http.post(
+        "platform", "/registration/profile", json={"mobile_number": "06 11 22 33 44"}, headers=tokens.bearer
+    )
+    status = ctx.expect_status(answer, 200, what="confirming the profile with 06 11 22 33 44")
+    ctx.expect(status["state"] == "profile_confirmed", f"the confirmed profile is in state {status['state']}")
+    ctx.expect(status["next_action"] == "start_certificate_request", f"the next action is {status['next_action']}")
+    ctx.expect(
+        status["profile"]["mobile_number"] == "+33611223344",
+        f"the mobile is kept as {status['profile']['mobile_number']}, not +33611223344",
+    )

@@ -1,0 +1,99 @@
+"""Step 6, « validation des CGU et RGPD »: both boxes per firm, current versions, the service opened per firm."""
+
+from __future__ import annotations
+
+from conformance.context import CheckContext
+from conformance.plans.registration.fixtures import accountant_issued, platform, terms_body
+from conformance.registry import check
+from conformance.results import Severity
+
+GUIDE_STEP_6 = (
+    "Guide, « S'enregistrer : validation des CGU et RGPD » : « cocher les cases « lu et accepté » » pour chaque "
+    "cabinet ; « Valider mon enregistrement » ouvre l'accès au service à votre cabinet/vos cabinets"
+)
+RULE_6 = "DESIGN.md §2, step 6: both boxes per firm; versions recorded; opens the service to the firm(s)"
+
+
+@check(
+    "registration.terms.after_certificate",
+    title="The terms cannot be accepted before the certificate is issued",
+    cites=(GUIDE_STEP_6, RULE_6, "DESIGN.md §2: illegal transitions answer 409"),
+    severity=Severity.MAJOR,
+    needs=("login",),
+)
+def after_certificate(ctx: CheckContext) -> None:
+    tokens = ctx.login("second_accountant")
+    status = platform(ctx, tokens)
+    if status["state"] == "authenticated":
+        mobile = ctx.target.account("second_accountant").mobile or "+33645678901"
+        answer = ctx.http.post(
+            "platform", "/registration/profile", json={"mobile_number": mobile}, headers=tokens.bearer
+        )
+        ctx.expect_status(answer, 200, what="confirming the second accountant's profile")
+    firms = [f["id"] for f in platform(ctx, tokens, "/me")["firms"]]
+    answer = ctx.http.post(
+        "platform", "/registration/terms", json=terms_body(ctx, tokens, firms), headers=tokens.bearer
+    )
+    ctx.expect_refusal(answer, 409, "registration_wrong_state", "accepting the terms with no certificate")
+    ctx.expect(platform(ctx, tokens)["active_firms"] == [], "a refused acceptance opened a firm")
+
+
+@check(
+    "registration.terms.both_boxes",
+    title="Both boxes (terms of use, data protection) are needed for each firm",
+    cites=(GUIDE_STEP_6, RULE_6),
+    severity=Severity.MAJOR,
+    needs=("login", "otp", "review"),
+)
+def both_boxes(ctx: CheckContext) -> None:
+    holder = ctx.use(accountant_issued)
+    firm = holder.firms[0]["id"]
+    for box in ("cgu_accepted", "privacy_policy_accepted"):
+        body = terms_body(ctx, holder.tokens, [firm], **{box: False})
+        answer = ctx.http.post("platform", "/registration/terms", json=body, headers=holder.tokens.bearer)
+        ctx.expect_refusal(answer, 400, "terms_not_accepted", f"the terms with {box} unticked")
+    ctx.expect(firm not in platform(ctx, holder.tokens)["active_firms"], "a refused acceptance opened the firm")
+
+
+@check(
+    "registration.terms.current_versions",
+    title="The terms must be accepted in their current versions",
+    cites=(RULE_6,),
+    severity=Severity.MINOR,
+    needs=("login", "otp", "review"),
+)
+def current_versions(ctx: CheckContext) -> None:
+    holder = ctx.use(accountant_issued)
+    body = {**terms_body(ctx, holder.tokens, [holder.firms[0]["id"]]), "cgu_version": "1999-01"}
+    answer = ctx.http.post("platform", "/registration/terms", json=body, headers=holder.tokens.bearer)
+    ctx.expect_refusal(answer, 409, "terms_version_outdated", "an outdated version of the terms")
+
+
+@check(
+    "registration.terms.per_firm",
+    title="Accepting the terms for one firm opens the service to that firm only, then to the next",
+    cites=(GUIDE_STEP_6, RULE_6),
+    severity=Severity.MAJOR,
+    needs=("login", "otp", "review"),
+)
+def per_firm(ctx: CheckContext) -> None:
+    holder = ctx.use(accountant_issued)
+    if len(holder.firms) < 2:
+        ctx.skip("the accountant account has a single firm")
+    first, second = holder.firms[0]["id"], holder.firms[1]["id"]
+    if second in platform(ctx, holder.tokens)["active_firms"]:
+        ctx.skip("an earlier check already opened the second firm")
+    body = terms_body(ctx, holder.tokens, [first])
+    status = ctx.expect_status(
+        ctx.http.post("platform", "/registration/terms", json=body, headers=holder.tokens.bearer), 200
+    )
+    ctx.expect(status["active_firms"] == [first], f"accepting for {first} opened {status['active_firms']}")
+    opened = {f["id"]: f["service_open"] for f in platform(ctx, holder.tokens, "/me")["firms"]}
+    ctx.expect(opened.get(first) is True and opened.get(second) is False, f"the service is open to {opened}")
+    body = terms_body(ctx, holder.tokens, [second])
+    status = ctx.expect_status(
+        ctx.http.post("platform", "/registration/terms", json=body, headers=holder.tokens.bearer), 200
+    )
+    ctx.expect(sorted(status["active_firms"]) == sorted([first, second]), "the second firm did not open")
+    ctx.expect(status["state"] == "active", f"the registered accountant is {status['state']}")
+    ctx.expect(status["next_action"] is None, f"a registered accountant still has to {status['next_action']}")

@@ -1,0 +1,15 @@
+"""The pytest plugin: every check of every plan as a pytest test, against the mock served in-process."""
+
+from __future__ import annotations
+
+import pytest
+
+from conformance.pytest_plugin import conformance_tests
+
+
+@pytest.fixture(scope="session")
+def conformance_target(mock_url: str) -> str:
+    return mock_url
+
+
+test_every_plan = conformance_tests()

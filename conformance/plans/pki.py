@@ -32,9 +32,9 @@ from conformance.plans.registration import steps
 from conformance.registry import check
 from conformance.results import Severity
 
-EN_319_412_2 = "ETSI EN 319 412-2 V2.3.1 (natural persons)"
+EN_319_412_2 = "ETSI EN 319 412-2 V2.3.1"
 EN_319_412_3 = "ETSI EN 319 412-3 V1.3.1 §4.2.1 (legal persons: organizationIdentifier)"
-EN_319_412_5 = "ETSI EN 319 412-5 V2.4.1 §4.2 (QCStatements)"
+EN_319_412_5 = "ETSI EN 319 412-5 V2.4.1"
 RFC_5280 = "RFC 5280"
 RFC_6960 = "RFC 6960"
 
@@ -65,7 +65,7 @@ def _level_check(ctx: CheckContext, level: str) -> None:
 @check(
     "pki.profile.lcp",
     title="An LCP certificate carries the LCP policy and claims no qualified status",
-    cites=("ETSI EN 319 411-1 §5.3 (LCP 0.4.0.2042.1.3)", EN_319_412_5 + " §4.2.1 QcCompliance"),
+    cites=("ETSI EN 319 411-1 §5.3 (LCP 0.4.0.2042.1.3)", EN_319_412_5 + " §4.2.1 (QcCompliance)"),
     severity=Severity.CRITICAL,
     needs=("otp", "review"),
 )
@@ -78,7 +78,10 @@ def lcp_profile(ctx: CheckContext) -> None:
 @check(
     "pki.profile.qcp",
     title="A QCP-n certificate is qualified: QCP-n policy, QcCompliance, QcType esign",
-    cites=("ETSI EN 319 411-2 §5.3 (QCP-n 0.4.0.194112.1.0)", EN_319_412_5 + " §4.2.1 and §4.2.3"),
+    cites=(
+        "ETSI EN 319 411-2 §5.3 (QCP-n 0.4.0.194112.1.0)",
+        EN_319_412_5 + " §4.2.1 (QcCompliance) and §4.2.3 (QcType esign)",
+    ),
     severity=Severity.CRITICAL,
     needs=("otp", "review"),
 )
@@ -90,7 +93,7 @@ def qcp_profile(ctx: CheckContext) -> None:
 @check(
     "pki.profile.qcpnqscd",
     title="A QCP-n-qscd certificate is qualified and declares its key on a QSCD (QcSSCD)",
-    cites=("ETSI EN 319 411-2 §5.3 (QCP-n-qscd 0.4.0.194112.1.2)", EN_319_412_5 + " §4.2.2 QcSSCD"),
+    cites=("ETSI EN 319 411-2 §5.3 (QCP-n-qscd 0.4.0.194112.1.2)", EN_319_412_5 + " §4.2.2 (QcSSCD)"),
     severity=Severity.CRITICAL,
     needs=("otp", "review"),
 )
@@ -102,7 +105,7 @@ def qcpnqscd_profile(ctx: CheckContext) -> None:
 @check(
     "pki.profile.key_usage",
     title="Signing and seal certificates have a critical keyUsage with nonRepudiation and no CA bit",
-    cites=(EN_319_412_2 + " §4.3.2", RFC_5280 + " §4.2.1.3"),
+    cites=(EN_319_412_2 + " §4.3.2 (key usage)", RFC_5280 + " §4.2.1.3"),
     needs=("otp", "review"),
 )
 def key_usage(ctx: CheckContext) -> None:
@@ -115,7 +118,7 @@ def key_usage(ctx: CheckContext) -> None:
 @check(
     "pki.profile.natural_person_subject",
     title="A natural person's subject names the person and their identity document (serialNumber semantics)",
-    cites=(EN_319_412_2 + " §4.2.4", "ETSI EN 319 412-1 §5.1.3 (IDCFR-, PASFR-)"),
+    cites=(EN_319_412_2 + " §4.2.4 (subject of a natural person)", "ETSI EN 319 412-1 §5.1.3 (IDCFR-, PASFR-)"),
     needs=("otp", "review"),
 )
 def natural_person_subject(ctx: CheckContext) -> None:
@@ -126,7 +129,7 @@ def natural_person_subject(ctx: CheckContext) -> None:
 @check(
     "pki.profile.seal",
     title="A firm's seal certificate names the firm by organizationIdentifier NTRFR-<SIREN> and is a qualified eseal",
-    cites=(EN_319_412_3, "ETSI EN 319 412-1 §5.1.4", EN_319_412_5 + " §4.2.3 QcType eseal"),
+    cites=(EN_319_412_3, "ETSI EN 319 412-1 §5.1.4", EN_319_412_5 + " §4.2.3 (QcType eseal)"),
     severity=Severity.CRITICAL,
     needs=("otp", "review"),
 )

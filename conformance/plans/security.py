@@ -27,7 +27,7 @@ from conformance.registry import check
 from conformance.results import Severity
 
 RFC_6750 = "RFC 6750 §3.1 (invalid_token: 401 with WWW-Authenticate)"
-RFC_9457 = "RFC 9457 (problem details)"
+RFC_9457 = "RFC 9457 §3 (problem details)"
 OWASP_ERRORS = "OWASP ASVS 4.0.3 V7.4.1 (a generic message, no stack trace, no internal detail)"
 FORGED = {"Authorization": "Bearer conformance-forged-token-0000000000000000"}
 FIRM = "{firm}"
@@ -116,7 +116,7 @@ def _unauthenticated(
 @check(
     "security.auth.platform_token_required",
     title="Every platform route answers 401 without an access token, or with a forged one",
-    cites=(RFC_6750, "RFC 6750 §2.1", "DESIGN.md §1: platform, Bearer access token issued by the SSO"),
+    cites=(RFC_6750, "RFC 6750 §2.1", "jesign docs, Architecture: the platform takes the SSO's Bearer access tokens"),
     severity=Severity.CRITICAL,
 )
 def platform_token_required(ctx: CheckContext) -> None:
@@ -128,7 +128,7 @@ def platform_token_required(ctx: CheckContext) -> None:
 @check(
     "security.auth.csc_token_required",
     title="Every CSC credentials and signatures operation answers 401 without an access token, or with a forged one",
-    cites=("Cloud Signature Consortium API v2.0.0.2 §8.1 (authorization of API calls)", RFC_6750),
+    cites=("Cloud Signature Consortium API v2.0.0.2, authorization of the API calls (Bearer access token)", RFC_6750),
     severity=Severity.CRITICAL,
 )
 def csc_token_required(ctx: CheckContext) -> None:
@@ -178,7 +178,10 @@ def trust_token_required(ctx: CheckContext) -> None:
 @check(
     "security.isolation.credential",
     title="A person's signing credential is neither seen nor used by anyone else",
-    cites=("Cloud Signature Consortium API v2.0.0.2 §11.4 and §11.5", "OWASP ASVS 4.0.3 V4.2.1 (IDOR)"),
+    cites=(
+        "Cloud Signature Consortium API v2.0.0.2, credentials/list and credentials/info",
+        "OWASP ASVS 4.0.3 V4.2.1 (IDOR)",
+    ),
     severity=Severity.CRITICAL,
     needs=("otp", "review"),
 )
@@ -272,7 +275,7 @@ def _bad_requests(ctx: CheckContext, tokens: Tokens) -> list[tuple[str, requests
 @check(
     "security.errors.no_internals",
     title="Error bodies are RFC 9457 problems that show no traceback, SQL or server path",
-    cites=(RFC_9457 + " §3 and §5 (security considerations)", OWASP_ERRORS),
+    cites=("RFC 9457 §3 and §5 (security considerations)", OWASP_ERRORS),
     severity=Severity.MAJOR,
 )
 def no_internals(ctx: CheckContext) -> None:

@@ -32,7 +32,7 @@ from conformance.registry import check
 from conformance.results import Severity
 
 CSC_V2 = "Cloud Signature Consortium API v2.0.0.2"
-SAD_RULES = (CSC_V2 + " §11.9 credentials/authorize (SAD, expiresIn)", CSC_V2 + " §11.10 signatures/signHash")
+SAD_RULES = (CSC_V2 + ", credentials/authorize (SAD, expiresIn)", CSC_V2 + ", signatures/signHash (SAD)")
 #: What the SAD refusals may be called (the CSC spec leaves the codes to the provider; these are jesign's).
 SAD_REFUSALS = ("invalid_sad", "sad_used", "sad_expired", "sad_hash_mismatch", "invalid_request")
 LEVEL_RANK = {"B-B": 0, "B-T": 1, "B-LT": 2, "B-LTA": 3}
@@ -44,7 +44,7 @@ LEVEL_RANK = {"B-B": 0, "B-T": 1, "B-LT": 2, "B-LTA": 3}
 @check(
     "signing.csc.credentials",
     title="An active accountant has a valid personal SCAL2 credential and a seal credential per opened firm",
-    cites=(CSC_V2 + " §11.4 credentials/list and §11.5 credentials/info", "Guide, étape 6 : ouverture du service"),
+    cites=(CSC_V2 + ", credentials/list and credentials/info", "Guide, étape 6 : ouverture du service"),
     needs=("otp", "review"),
 )
 def credentials(ctx: CheckContext) -> None:
@@ -83,7 +83,7 @@ def _verifies(credential: holders.CscCredential, signature: bytes, digest: bytes
 @check(
     "signing.sign_hash.signature",
     title="signHash signs with the credential's key: each signature verifies with its certificate",
-    cites=(CSC_V2 + " §11.10 signatures/signHash",),
+    cites=(CSC_V2 + ", signatures/signHash",),
     severity=Severity.CRITICAL,
     needs=("otp", "review"),
 )
@@ -159,7 +159,7 @@ def sad_expiry(ctx: CheckContext) -> None:
 @check(
     "signing.hash.length",
     title="A hash whose length does not fit its algorithm is refused (authorize and signHash)",
-    cites=(CSC_V2 + " §11.9 and §11.10 (hashes, hashAlgorithmOID)",),
+    cites=(CSC_V2 + ", credentials/authorize and signatures/signHash (hashes, hashAlgorithmOID)",),
     needs=("otp", "review"),
 )
 def hash_length(ctx: CheckContext) -> None:
@@ -186,7 +186,10 @@ def hash_length(ctx: CheckContext) -> None:
 @check(
     "signing.seal.delegation_required",
     title="A collaborator without the seal delegation can neither see nor use the firm's seal",
-    cites=("Guide : délégations (signer, cacheter, préparer) accordées par l'expert-comptable", "DESIGN.md §3"),
+    cites=(
+        "Guide : délégations (signer, cacheter, préparer) accordées par l'expert-comptable",
+        "jesign docs, Remote signing: a firm's seal for its accountants and its seal-delegation holders",
+    ),
     severity=Severity.CRITICAL,
     needs=("otp", "review"),
 )
@@ -253,13 +256,13 @@ def _pades(ctx: CheckContext, level: str) -> None:
     )
 
 
-_PADES = "ETSI EN 319 142-1 V1.1.1 §6 (PAdES baseline signatures)"
+_PADES = "ETSI EN 319 142-1 V1.1.1, PAdES baseline signatures"
 
 
 @check(
     "signing.pades.b_b",
     title="A PDF signed at PAdES B-B through the SDK validates with pyHanko",
-    cites=(_PADES + " §6.3 B-B", "DESIGN.md §3: sign at B-B, B-T, B-LT or B-LTA"),
+    cites=(_PADES + ", level B-B", "jesign docs, Signing and sealing: PAdES B-B, B-T, B-LT or B-LTA"),
     needs=("otp", "review"),
 )
 def pades_b_b(ctx: CheckContext) -> None:
@@ -269,7 +272,7 @@ def pades_b_b(ctx: CheckContext) -> None:
 @check(
     "signing.pades.b_t",
     title="A PDF signed at PAdES B-T carries a signature time-stamp and validates with pyHanko",
-    cites=(_PADES + " §6.4 B-T", "RFC 3161"),
+    cites=(_PADES + ", level B-T (signature time-stamp)", "RFC 3161"),
     needs=("otp", "review"),
 )
 def pades_b_t(ctx: CheckContext) -> None:
@@ -279,7 +282,7 @@ def pades_b_t(ctx: CheckContext) -> None:
 @check(
     "signing.pades.b_lt",
     title="A PDF signed at PAdES B-LT carries its validation data (DSS) and validates offline",
-    cites=(_PADES + " §6.5 B-LT (DSS: certificates, OCSP answers, CRLs)",),
+    cites=(_PADES + ", level B-LT (DSS: certificates, OCSP answers, CRLs)",),
     needs=("otp", "review"),
 )
 def pades_b_lt(ctx: CheckContext) -> None:
@@ -289,7 +292,7 @@ def pades_b_lt(ctx: CheckContext) -> None:
 @check(
     "signing.pades.b_lta",
     title="A PDF signed at PAdES B-LTA adds a document time-stamp and validates offline",
-    cites=(_PADES + " §6.6 B-LTA (document time-stamp)",),
+    cites=(_PADES + ", level B-LTA (document time-stamp)",),
     needs=("otp", "review"),
 )
 def pades_b_lta(ctx: CheckContext) -> None:
@@ -302,7 +305,7 @@ def pades_b_lta(ctx: CheckContext) -> None:
 @check(
     "signing.credential.revoked",
     title="A revoked credential authorizes and signs nothing, even with a SAD given before the revocation",
-    cites=(CSC_V2 + " §11.5 (cert/status, key/status)", "RFC 5280 §3.3 (revocation)"),
+    cites=(CSC_V2 + ", credentials/info (cert/status, key/status)", "RFC 5280 §3.3 (revocation)"),
     severity=Severity.CRITICAL,
     needs=("otp", "review", "revoke"),
 )

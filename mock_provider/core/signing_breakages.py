@@ -21,17 +21,19 @@ if TYPE_CHECKING:
 
 SAD_ACCEPTS_OTHER_HASHES = declare(
     "sad_accepts_other_hashes",
-    rule="A SCAL2 SAD signs only the hashes it was authorized for (CSC API v2 sections 11.9 and 11.10).",
+    rule="A SCAL2 SAD signs only the hashes it was authorized for "
+    "(CSC API v2, credentials/authorize and signatures/signHash).",
     check="signing.sad.bound_to_hashes",
 )
 SAD_REUSABLE = declare(
     "sad_reusable",
-    rule="A SAD signs once: once its signatures are made it is refused (CSC API v2 section 11.9).",
+    rule="A SAD signs once: once its signatures are made it is refused (CSC API v2, credentials/authorize).",
     check="signing.sad.single_use",
 )
 SAD_NEVER_EXPIRES = declare(
     "sad_never_expires",
-    rule="A SAD is refused once the expiresIn seconds of its authorization have passed (CSC API v2 section 11.9).",
+    rule="A SAD is refused once the expiresIn seconds of its authorization have passed "
+    "(CSC API v2, credentials/authorize).",
     check="signing.sad.expiry",
 )
 SEAL_WITHOUT_DELEGATION = declare(
@@ -41,19 +43,19 @@ SEAL_WITHOUT_DELEGATION = declare(
 )
 REVOKED_CREDENTIAL_SIGNS = declare(
     "revoked_credential_signs",
-    rule="A credential whose certificate is revoked authorizes and signs nothing (CSC API v2 section 11.5, "
-    "cert/status).",
+    rule="A credential whose certificate is revoked authorizes and signs nothing (CSC API v2, "
+    "credentials/info cert/status).",
     check="signing.credential.revoked",
 )
 ACCEPT_WRONG_HASH_LENGTH = declare(
     "accept_wrong_hash_length",
-    rule="A hash whose length does not fit its algorithm is refused (CSC API v2 section 11.9, hashes).",
+    rule="A hash whose length does not fit its algorithm is refused (CSC API v2, hashes).",
     check="signing.hash.length",
 )
 SIGN_HASH_WITH_WRONG_KEY = declare(
     "sign_hash_with_wrong_key",
     rule="signHash signs with the key of the credential's certificate: the signature verifies with its public key "
-    "(CSC API v2 section 11.10).",
+    "(CSC API v2, signatures/signHash).",
     check="signing.sign_hash.signature",
 )
 CROSS_ACCOUNT_CREDENTIAL = declare(
@@ -63,8 +65,7 @@ CROSS_ACCOUNT_CREDENTIAL = declare(
 )
 CSC_WITHOUT_TOKEN = declare(
     "csc_without_token",
-    rule="Every CSC credentials and signatures call needs a valid access token (CSC API v2 section 8.1; "
-    "RFC 6750 section 3.1).",
+    rule="Every CSC credentials and signatures call needs a valid access token (CSC API v2; RFC 6750 section 3.1).",
     check="security.auth.csc_token_required",
 )
 

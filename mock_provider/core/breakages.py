@@ -79,18 +79,15 @@ class Breakages:
         self._lock = threading.Lock()
         self._stored: frozenset[str] = frozenset()
         self._revision = -1
+        #: Other counters that move with the switches: those of caches whose answers a switch changes (the PKI's
+        #: OCSP answers and CRLs), so that no cached answer outlives a switch, at no cost on their hot paths.
+        self.dependent_counters: set[str] = set()
 
     def __contains__(self, breakage: Breakage) -> bool:
         return breakage.id in self.active()
 
-    def revision(self) -> int:
-        """A number that changes whenever the stored switches change: caches of answers that a switch alters
-        (OCSP, CRLs) compare it, as they compare the PKI's revision, so that no answer outlives a switch."""
-        return self.db.read_counter(REVISION_COUNTER)
-
-    def active(self, revision: int | None = None) -> frozenset[str]:
-        """The ids of the switches that are on; ``revision`` is the caller's fresh reading of :meth:`revision`."""
-        revision = self.revision() if revision is None else revision
+    def active(self) -> frozenset[str]:
+        revision = self.db.read_counter(REVISION_COUNTER)
         with self._lock:
             if revision == self._revision:
                 return self.configured | self._stored
@@ -107,9 +104,10 @@ class Breakages:
             raise InvalidInput(f"unknown breakage: {', '.join(missing)}", code="unknown_breakage")
         session.execute(delete(BrokenRule))
         session.add_all(BrokenRule(id=breakage_id) for breakage_id in sorted(wanted))
-        counter = session.get(Counter, REVISION_COUNTER, with_for_update=True)
-        if counter is None:
-            session.add(Counter(name=REVISION_COUNTER, value=1))
-        else:
-            counter.value += 1
+        for name in (REVISION_COUNTER, *sorted(self.dependent_counters)):
+            counter = session.get(Counter, name, with_for_update=True)
+            if counter is None:
+                session.add(Counter(name=name, value=1))
+            else:
+                counter.value += 1
         return self.configured | wanted

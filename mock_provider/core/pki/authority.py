@@ -114,6 +114,7 @@ class Pki:
         self.db = db
         #: The rule breakages switched on; every service that holds the PKI reads them from here.
         self.breakages = breakages or Breakages(db, config.breakages)
+        self.breakages.dependent_counters.add(REVISION_COUNTER)  # a switch changes what OCSP and CRLs answer
         self.vault = vault
         self.clock = clock
         self.config = config

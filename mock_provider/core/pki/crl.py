@@ -40,14 +40,14 @@ class CrlPublisher:
         self.clock = clock
         self.validity = validity
         self._lock = threading.Lock()
-        self._cache: dict[str, tuple[tuple[int, int], datetime, bytes]] = {}
+        self._cache: dict[str, tuple[int, datetime, bytes]] = {}
 
     def crl(self, role: str, *, at: datetime | None = None) -> bytes:
         """The DER CRL of that CA; ``at`` asks for the CRL as it would be issued at another instant."""
         if role not in profiles.CA_ROLES:
             raise KeyError(role)
         self.pki.hierarchy()  # generated on first use, which changes the revision
-        revision = (self.pki.revision(), self.pki.breakages.revision())
+        revision = self.pki.revision()
         now = self.clock.now()
         if at is None:
             with self._lock:

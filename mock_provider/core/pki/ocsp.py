@@ -10,8 +10,8 @@ status that fits: malformed input gets ``malformedRequest``, a request about an 
   it issued itself.
 - A nonce (RFC 8954, at most 32 octets) is echoed; such answers are signed on the spot. Answers without a nonce
   are signed once, kept, and signed again once half their validity has passed or when the PKI changes (issuance,
-  revocation, regeneration), so a revocation shows at once, or when a rule-breakage switch changes, so that a
-  cached answer never outlives the switch that shaped it (or its absence).
+  revocation, regeneration, and a rule-breakage switch: see :mod:`mock_provider.core.breakages`), so a revocation
+  shows at once and no cached answer outlives the switch that shaped it.
 """
 
 from __future__ import annotations
@@ -99,12 +99,11 @@ class OcspResponder:
         self._lock = threading.Lock()
         self._signers: _Signers | None = None
         self._cache: OrderedDict[bytes, tuple[datetime, bytes]] = OrderedDict()
-        self._cache_revision: tuple[int, int] = (-1, -1)
+        self._cache_revision = -1
 
     def respond(self, request_der: bytes, *, at: datetime | None = None) -> OcspAnswer:
         """Answer a DER request; ``at`` asks for the answer as it would be at another instant (never cached)."""
-        pki_revision, switches = self.pki.revision(), self.pki.breakages.revision()
-        revision = (pki_revision, switches)
+        revision = self.pki.revision()
         now = self.clock.now()
         if at is None:
             # Keyed by the request's exact bytes: only nonce-less single requests are ever stored, so a hit
@@ -133,7 +132,7 @@ class OcspResponder:
         if nonce is not None and not 1 <= len(nonce) <= _MAX_NONCE:
             return malformed_request()
 
-        signers = self._current_signers(pki_revision)
+        signers = self._current_signers(revision)
         issuers = {self._match(signers, algo, name_hash, key_hash) for _, algo, name_hash, key_hash, _ in items}
         if None in issuers or len(issuers) != 1:
             # Not authoritative for (one of) these issuers (RFC 5019 section 2.2.3).
@@ -142,7 +141,7 @@ class OcspResponder:
 
         cacheable = at is None and nonce is None and len(items) == 1
         when = at or now
-        broken = self.pki.breakages.active(switches)
+        broken = self.pki.breakages.active()
         statuses = [_broken(self.pki.status(issuer.role, serial, when), broken) for *_, serial in items]
         der = self._sign(
             issuer,
@@ -208,7 +207,7 @@ class OcspResponder:
 
     # -- cache -----------------------------------------------------------------------------------------------
 
-    def _cached(self, key: bytes, revision: tuple[int, int], now: datetime) -> bytes | None:
+    def _cached(self, key: bytes, revision: int, now: datetime) -> bytes | None:
         with self._lock:
             if revision != self._cache_revision:
                 self._cache.clear()
@@ -225,7 +224,7 @@ class OcspResponder:
             self._cache.move_to_end(key)
             return der
 
-    def _store(self, key: bytes, revision: tuple[int, int], signed_at: datetime, der: bytes) -> None:
+    def _store(self, key: bytes, revision: int, signed_at: datetime, der: bytes) -> None:
         with self._lock:
             if revision != self._cache_revision:
                 self._cache.clear()

@@ -27,7 +27,7 @@ def services() -> MockServices:
 
 def json_body() -> dict[str, Any]:
     """The request's JSON object; anything else is a 400 ``invalid_json`` (never a 500)."""
-    if SERVER_ERROR_ON_BAD_INPUT in services().breakages and not isinstance(request.get_json(silent=True), dict):
+    if not isinstance(request.get_json(silent=True), dict) and SERVER_ERROR_ON_BAD_INPUT in services().breakages:
         raise TypeError("the body is not a JSON object")  # what a careless provider lets through as a 500
     if not request.is_json:
         raise InvalidInput("send a JSON object with Content-Type: application/json", code="invalid_json")

@@ -29,7 +29,7 @@ v1 = Blueprint("csc_v1", __name__, url_prefix="/trust/csc/v1")
 def _user() -> str:
     from mock_provider.sso import authenticate_bearer
 
-    if CSC_WITHOUT_TOKEN in services().breakages and "Authorization" not in request.headers:
+    if "Authorization" not in request.headers and CSC_WITHOUT_TOKEN in services().breakages:
         return "usr_anonymous"
     try:
         return authenticate_bearer(services(), request.headers.get("Authorization"))

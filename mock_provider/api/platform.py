@@ -28,7 +28,7 @@ def _user() -> str:
 
     from mock_provider.sso import authenticate_bearer
 
-    if PLATFORM_WITHOUT_TOKEN in services().breakages and "Authorization" not in request.headers:
+    if "Authorization" not in request.headers and PLATFORM_WITHOUT_TOKEN in services().breakages:
         return "usr_anonymous"
     try:
         return authenticate_bearer(services(), request.headers.get("Authorization"))

@@ -172,7 +172,7 @@ class Signing(TrustService):
                     )
                 return self._seal(session, firm_id)
             personal = self._personal(session, user_id)
-            if CROSS_ACCOUNT_CREDENTIAL in self.breakages and (personal is None or personal.id != credential_id):
+            if (personal is None or personal.id != credential_id) and CROSS_ACCOUNT_CREDENTIAL in self.breakages:
                 personal = foreign_personal(self, session, credential_id)
             if personal is None or personal.id != credential_id:
                 raise NotFound(f"no credential {credential_id}", code="credential_not_found")
@@ -353,7 +353,8 @@ class Signing(TrustService):
             raise InvalidInput("hashAlgo contradicts signAlgo", code="invalid_hash_algorithm")
         wanted = _decode_hashes(hashes_b64, algorithm_oid)
         key = self.pki.signing_key(credential.certificate.id)
-        if SIGN_HASH_WITH_WRONG_KEY in self.breakages:
+        broken = self.breakages.active()
+        if SIGN_HASH_WITH_WRONG_KEY.id in broken:
             key = self.pki.hierarchy()[profiles.TSA].key
         if (key_type == "ec") != isinstance(key, ec.EllipticCurvePrivateKey):
             raise InvalidInput("signAlgo does not fit the credential's key", code="invalid_sign_algorithm")
@@ -367,15 +368,15 @@ class Signing(TrustService):
             )
             if activation is None or activation.credential_id != credential.id or activation.user_id != user_id:
                 raise InvalidInput("the SAD is not valid for this credential", code="invalid_sad")
-            if SAD_REUSABLE in self.breakages:
+            if SAD_REUSABLE.id in broken:
                 session.expunge(activation)  # nothing it spends is written back
             if activation.used_at is not None:
                 raise Conflict("this SAD was already used", code="sad_used")
-            if now >= activation.expires_at and SAD_NEVER_EXPIRES not in self.breakages:
+            if now >= activation.expires_at and SAD_NEVER_EXPIRES.id not in broken:
                 raise InvalidInput("the SAD has expired: authorize again", code="sad_expired")
             if len(wanted) > activation.signatures_left:
                 raise InvalidInput("more hashes than the SAD authorized", code="sad_hash_mismatch")
-            if activation.hashes is not None and SAD_ACCEPTS_OTHER_HASHES not in self.breakages:
+            if activation.hashes is not None and SAD_ACCEPTS_OTHER_HASHES.id not in broken:
                 remaining: list[str] = json.loads(activation.hashes)
                 if activation.hash_algorithm != algorithm_oid or any(h not in remaining for h in wanted):
                     raise InvalidInput("the SAD was authorized for other hashes", code="sad_hash_mismatch")

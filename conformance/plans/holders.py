@@ -1,7 +1,8 @@
 """Certificate holders for the ``pki``, ``signing`` and ``security`` plans, and the CSC calls they make.
 
 :func:`accountant` is a plan fixture: the target's ``accountant`` account walked once per plan run through the
-whole registration at the platform (steps 0 to 6, every firm opened), with its CSC credentials read. The checks
+whole registration at the platform (the registration plan's
+:func:`~conformance.plans.registration.fixtures.accountant_active`), with its CSC credentials read. The checks
 share it, so that a plan run registers one person, not one per check. :func:`issued_at_level` opens, at the trust
 provider, a registration at another level for the ``second_accountant`` and walks it to its certificate (kept for
 the plan run too).
@@ -23,7 +24,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from conformance.context import CheckContext
 from conformance.oidc import Tokens
-from conformance.plans.registration import steps
+from conformance.plans.registration import fixtures, steps
 from conformance.registry import fixture
 
 SHA256 = "2.16.840.1.101.3.4.2.1"
@@ -75,38 +76,6 @@ class Holder:
         return self.tokens.bearer
 
 
-def register_at_platform(ctx: CheckContext, role: str) -> tuple[Tokens, dict[str, Any]]:
-    """Walk ``role``'s account through steps 0 to 6 at the platform; answer its tokens and its certificate view."""
-    account = ctx.target.account(role)
-    tokens = ctx.login(role)
-    auth = tokens.bearer
-    ctx.expect_status(
-        ctx.http.post("platform", "/registration/profile", json={"mobile_number": account.mobile}, headers=auth),
-        200,
-        what="confirming the profile (step 1)",
-    )
-    handoff = ctx.expect_status(
-        ctx.http.post("platform", "/registration/certificate-request", json={}, headers=auth),
-        200,
-        201,
-        what="starting the certificate request (step 2)",
-    )
-    reg = steps.handed_over(ctx, handoff, account.mobile)
-    steps.walk(ctx, "certificate_issued", reg=reg)
-    me = ctx.expect_status(ctx.http.get("platform", "/me", headers=auth), 200)
-    terms = ctx.expect_status(ctx.http.get("platform", "/terms", headers=auth), 200)
-    body = {
-        "firms": [{"firm_id": f["id"], "cgu_accepted": True, "privacy_policy_accepted": True} for f in me["firms"]],
-        "cgu_version": terms["cgu"]["version"],
-        "privacy_policy_version": terms["privacy_policy"]["version"],
-    }
-    ctx.expect_status(
-        ctx.http.post("platform", "/registration/terms", json=body, headers=auth), 200, what="accepting the terms"
-    )
-    certificate = ctx.expect_status(ctx.http.get("platform", "/registration/certificate", headers=auth), 200)
-    return tokens, certificate
-
-
 def credentials(ctx: CheckContext, tokens: Tokens) -> list[CscCredential]:
     """Every credential the account may use, with its info and chain (``credentials/list`` with credentialInfo)."""
     listed = ctx.expect_status(
@@ -129,7 +98,8 @@ def credentials(ctx: CheckContext, tokens: Tokens) -> list[CscCredential]:
 @fixture
 def accountant(ctx: CheckContext) -> Holder:
     """The ``accountant`` account, registered and active, with its credentials (once per plan run)."""
-    tokens, certificate = register_at_platform(ctx, "accountant")
+    tokens = ctx.use(fixtures.accountant_active).tokens
+    certificate = ctx.expect_status(ctx.http.get("platform", "/registration/certificate", headers=tokens.bearer), 200)
     found = credentials(ctx, tokens)
     personal = [c for c in found if c.scal == "2"]
     if not personal:

@@ -33,7 +33,12 @@ What a check gets (:class:`CheckContext`):
   ``ctx.expect_status(response, 200)`` (a step on the way: anything else is ERROR, no verdict).
   Any other exception ends the check in ERROR.
 
-Plans live in ``conformance/plans/<plan>.py`` or ``conformance/plans/<plan>/`` (discovered by import). Run them
+Plans live in ``conformance/plans/<plan>.py`` or ``conformance/plans/<plan>/`` (discovered by import; the running
+order of plans is :data:`conformance.registry.PLAN_ORDER`). A plan that needs a certificate holder reuses the
+registration plan's helpers: :func:`conformance.plans.registration.steps.walk` (a fresh trust-side registration
+brought to ``certificate_issued``) and the fixtures of :mod:`conformance.plans.registration.fixtures`
+(``ctx.use(accountant_active)``: the accountant registered through the platform, every firm open). With the mock
+harness, each plan starts from a reset mock. Run them
 with :func:`run_conformance` (a :class:`Report`), the ``jesign-conformance`` CLI, or the pytest plugin
 (:mod:`conformance.pytest_plugin`). :class:`MockHarness` drives the mock's control plane;
 :class:`InteractiveHarness` asks an operator, for a real sandbox.
@@ -41,16 +46,60 @@ with :func:`run_conformance` (a :class:`Report`), the ``jesign-conformance`` CLI
 
 from __future__ import annotations
 
-from conformance.context import CheckContext, CheckFailed, CheckSkipped, UnexpectedAnswer
-from conformance.expected import ExpectedFailures
-from conformance.harness import Harness, HarnessError, InteractiveHarness, MockHarness
-from conformance.http import RecordingClient
-from conformance.inprocess import serve_wsgi
-from conformance.oidc import Tokens
-from conformance.registry import Check, check, fixture
-from conformance.results import CheckResult, Exchange, Report, Severity, Status
-from conformance.runner import run_conformance
-from conformance.target import Account, Target, TargetError, load_target
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from conformance.context import CheckContext, CheckFailed, CheckSkipped, UnexpectedAnswer
+    from conformance.expected import ExpectedFailures
+    from conformance.harness import Harness, HarnessError, InteractiveHarness, MockHarness
+    from conformance.http import RecordingClient
+    from conformance.inprocess import serve_wsgi
+    from conformance.oidc import Tokens
+    from conformance.registry import Check, check, fixture
+    from conformance.results import CheckResult, Exchange, Report, Severity, Status
+    from conformance.runner import run_conformance
+    from conformance.target import Account, Target, TargetError, load_target
+
+#: Where each public name lives: imported on first use, so that importing a part of the package (the pytest
+#: plugin, the registry) does not pull in the rest (requests, joserfc).
+_HOMES = {
+    "CheckContext": "context",
+    "CheckFailed": "context",
+    "CheckSkipped": "context",
+    "UnexpectedAnswer": "context",
+    "ExpectedFailures": "expected",
+    "Harness": "harness",
+    "HarnessError": "harness",
+    "InteractiveHarness": "harness",
+    "MockHarness": "harness",
+    "RecordingClient": "http",
+    "serve_wsgi": "inprocess",
+    "Tokens": "oidc",
+    "Check": "registry",
+    "check": "registry",
+    "fixture": "registry",
+    "CheckResult": "results",
+    "Exchange": "results",
+    "Report": "results",
+    "Severity": "results",
+    "Status": "results",
+    "run_conformance": "runner",
+    "Account": "target",
+    "Target": "target",
+    "TargetError": "target",
+    "load_target": "target",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'conformance' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"conformance.{home}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "Account",

@@ -10,7 +10,8 @@ A check is a function ``check(ctx) -> None``. It ends
   before the rule could be judged, a harness could not do its part…).
 
 Use :meth:`~CheckContext.expect_status` for the answer a step must give on the way to the rule (an unexpected
-status there is an ERROR, not a verdict), and :meth:`~CheckContext.expect_refusal` for the rule itself.
+status there is an ERROR, not a verdict), and :meth:`~CheckContext.expect_refusal` or
+:meth:`~CheckContext.expect_accepted` for the rule itself (a wrong answer there is FAILED).
 """
 
 from __future__ import annotations
@@ -94,10 +95,19 @@ class CheckContext:
             )
         return _json(response)
 
+    def expect_accepted(self, response: requests.Response, *statuses: int, rule: str) -> Any:
+        """The rule itself is that this is accepted: one of ``statuses`` (default 200), else FAILED."""
+        wanted = statuses or (200,)
+        if response.status_code not in wanted:
+            self.fail(f"{rule}: refused with {response.status_code} ({_brief(response)})")
+        return _json(response)
+
     def expect_refusal(
         self, response: requests.Response, status: int | tuple[int, ...], code: str | tuple[str, ...] | None, rule: str
     ) -> dict[str, Any]:
-        """The rule itself: the answer must be an RFC 9457 problem with ``status`` (and ``code``), else FAILED."""
+        """The rule itself: the answer must be a refusal with ``status`` (and the problem's ``code``), else FAILED.
+
+        A refusal that is not an RFC 9457 ``application/problem+json`` body is a WARNING (DESIGN.md §5)."""
         statuses = (status,) if isinstance(status, int) else status
         if 200 <= response.status_code < 300:
             self.fail(f"{rule}: the provider accepted it ({response.status_code})")
@@ -105,6 +115,9 @@ class CheckContext:
         if response.status_code not in statuses:
             self.fail(f"{rule}: answered {response.status_code}, expected {statuses[0]} ({_brief(response)})")
         problem = body if isinstance(body, dict) else {}
+        media_type = response.headers.get("Content-Type", "")
+        if "problem+json" not in media_type:
+            self.warn(f"{rule}: the refusal is {media_type or 'untyped'}, not an RFC 9457 application/problem+json")
         codes = (code,) if isinstance(code, str) else code
         if codes is not None and problem.get("code") not in codes:
             self.fail(f"{rule}: refused with code {problem.get('code')!r}, expected {' or '.join(codes)}")

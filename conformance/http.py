@@ -5,8 +5,8 @@ request with :mod:`requests` (no retry: a conformance suite judges the first ans
 :class:`~conformance.results.Exchange` to the current check's record. Nothing secret reaches a report:
 
 - headers ``Authorization``, ``Cookie``, ``Set-Cookie`` are masked;
-- JSON and form fields named like a secret (``*token*``, ``*secret*``, ``password``, ``otp``, ``code``,
-  ``code_verifier``, ``sad``…) are masked;
+- JSON and form fields named like a secret (``*token*``, ``*secret*``, ``password``, ``otp``, ``code_verifier``,
+  ``sad``…, and ``code`` in forms: the OAuth authorization code) are masked;
 - any value registered with :meth:`RecordingClient.add_secret` (a session token, an SMS code read from the
   outbox) is masked wherever it appears, URLs and free text included.
 
@@ -32,9 +32,9 @@ from conformance.target import Target
 MASK = "***"
 MAX_BODY = 4000
 _SECRET_HEADERS = frozenset({"authorization", "cookie", "set-cookie", "proxy-authorization"})
-_SECRET_FIELD = re.compile(
-    r"(token|secret|password|passwd|otp|^code$|code_verifier|^sad$|api_key|private)", re.IGNORECASE
-)
+_SECRET_FIELD = re.compile(r"(token|secret|password|passwd|otp|code_verifier|^sad$|api_key|private)", re.IGNORECASE)
+#: In forms (OAuth token requests) ``code`` is the authorization code; in JSON it is a problem's error code.
+_SECRET_FORM_FIELD = re.compile(_SECRET_FIELD.pattern + "|^code$", re.IGNORECASE)
 _TEXTUAL = ("json", "text", "xml", "x-www-form-urlencoded", "html", "problem")
 
 
@@ -99,7 +99,7 @@ class RecordingClient:
                 text = json.dumps(self._mask_json(json.loads(text)), ensure_ascii=False, indent=1)
         elif "x-www-form-urlencoded" in media_type:
             pairs = [p.split("=", 1) for p in text.split("&") if p]
-            text = "&".join(f"{k}={MASK}" if _SECRET_FIELD.search(k) else "=".join([k, *v]) for k, *v in pairs)
+            text = "&".join(f"{k}={MASK}" if _SECRET_FORM_FIELD.search(k) else "=".join([k, *v]) for k, *v in pairs)
         text = self.mask_text(text)
         return text if len(text) <= MAX_BODY else text[:MAX_BODY] + f"… ({len(text)} characters)"
 

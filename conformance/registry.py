@@ -99,12 +99,18 @@ def fixture(function: Callable[[CheckContext], T]) -> Callable[[CheckContext], T
     return function
 
 
+_discovered = False
+
+
 def discover() -> dict[str, Check]:
     """Import every plan module under :mod:`conformance.plans` (which registers their checks); answer the registry."""
-    import conformance.plans
+    global _discovered
+    if not _discovered:
+        import conformance.plans
 
-    for info in pkgutil.walk_packages(conformance.plans.__path__, prefix="conformance.plans."):
-        importlib.import_module(info.name)
+        for info in pkgutil.walk_packages(conformance.plans.__path__, prefix="conformance.plans."):
+            importlib.import_module(info.name)
+        _discovered = True
     return CHECKS
 
 

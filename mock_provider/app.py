@@ -16,6 +16,7 @@ from mock_provider.api import control, csc, hooks, idempotency, openapi, pki, pl
 from mock_provider.api.ocsp_endpoint import OcspEndpoint
 from mock_provider.api.problems import json_response as _json
 from mock_provider.config import MockConfig, load_config
+from mock_provider.core.breakages import CATALOGUE, Breakage
 from mock_provider.core.clock import Clock
 from mock_provider.core.services import MockServices, build_services
 from mock_provider.sso import install_sso
@@ -87,3 +88,20 @@ def services_of(app: Flask) -> MockServices:
     """The core services of an app made by :func:`create_app`."""
     services: MockServices = app.extensions["jesign_mock"]
     return services
+
+
+def breakage_catalogue() -> dict[str, Breakage]:
+    """Every rule-breakage switch of the mock, by id.
+
+    Switches are declared where their rule lives, at import time; some of those modules are imported only when an
+    app is made. This imports every module of the package first, so that the catalogue is complete without an app
+    (for the tests that prove each switch is caught, and for the documentation).
+    """
+    import importlib
+    import pkgutil
+
+    import mock_provider
+
+    for info in pkgutil.walk_packages(mock_provider.__path__, prefix="mock_provider."):
+        importlib.import_module(info.name)
+    return dict(CATALOGUE)

@@ -228,6 +228,56 @@ OTHER_REGISTRATION_VISIBLE = declare(
     rule="A registration's session token opens that registration only.",
     check="registration.isolation.other_registration_invisible",
 )
+PHONE_UNMASKED = declare(
+    "phone_unmasked",
+    rule="Step 4 shows the mobile the SMS code went to masked, its last four digits only.",
+    check="registration.otp.sent",
+)
+PDF_REFUSED = declare(
+    "pdf_refused",
+    rule="Step 3 accepts a PDF copy of the identity document.",
+    check="registration.documents.accepted",
+)
+DELEGATION_REVOKE_IGNORED = declare(
+    "delegation_revoke_ignored",
+    rule="A revoked delegation is gone.",
+    check="registration.delegations.grant_and_revoke",
+)
+CANCELLATION_REFUSED = declare(
+    "cancellation_refused",
+    rule="Until the agreement is signed the applicant may cancel the certificate request.",
+    check="registration.agreement.cancel_before_signing",
+)
+NO_DECISION_EMAIL = declare(
+    "no_decision_email",
+    rule="The applicant is e-mailed when the review decides.",
+    check="registration.review.decision_email",
+)
+ACCEPTED_AT_ONCE = declare(
+    "accepted_at_once",
+    rule="A new certificate awaits its holder's acceptance for 48 hours (the error-report window).",
+    check="registration.review.issued",
+)
+ANY_LEVEL_ACCEPTED = declare(
+    "any_level_accepted",
+    rule="A registration asks for one of the certificate levels lcp, qcp or qcpnqscd.",
+    check="registration.handoff.levels",
+)
+ANY_DOCUMENT_TYPE_ACCEPTED = declare(
+    "any_document_type_accepted",
+    rule="Step 3 accepts the document types id_card:fra, residence_permit:fra and passport:<ISO 3166 alpha-3> only.",
+    check="registration.documents.document_type",
+)
+REVIEW_OVERDUE = declare(
+    "review_overdue",
+    rule="The identity review decides within 24 hours.",
+    check="registration.review.within_24_hours",
+)
+EVENT_LOG_INCOMPLETE = declare(
+    "event_log_incomplete",
+    rule="Every transition of the registration is in its event log.",
+    check="registration.events.lifecycle_log",
+)
 #: Document refusals that a breakage above tolerates: (code, field or None for any field) by switch.
 _TOLERATED_DOCUMENT_ERRORS = {
     DOCUMENT_JUDGED_BY_NAME: ("unsupported_document_format", None),
@@ -617,7 +667,8 @@ class Registrations(TrustService):
             row = session.get(Delegation, delegation_id)
             if row is None or row.firm_id != firm_id:
                 raise NotFound(f"no delegation {delegation_id} in this firm", code="delegation_not_found")
-            session.delete(row)
+            if DELEGATION_REVOKE_IGNORED not in self.breakages:
+                session.delete(row)
             events.record(
                 session,
                 subject_type="firm",
@@ -704,7 +755,7 @@ class Registrations(TrustService):
         language: str,
     ) -> tuple[TrustRegistration, str]:
         errors = []
-        if level not in LEVELS:
+        if level not in LEVELS and ANY_LEVEL_ACCEPTED not in self.breakages:
             errors.append({"field": "level", "code": "invalid_choice", "detail": "lcp, qcp or qcpnqscd"})
         if language not in LANGUAGES:
             errors.append({"field": "language", "code": "invalid_choice", "detail": "fr or en"})
@@ -838,7 +889,12 @@ class Registrations(TrustService):
             assert reg.birth_date is not None
             given_name, family_name, birth_date = reg.given_name, reg.family_name, reg.birth_date
         # A DocumentError is an InvalidInput carrying its field error: it goes out as is.
-        kind = parse_document_type(document_type or "")
+        try:
+            kind = parse_document_type(document_type or "")
+        except DocumentError:
+            if ANY_DOCUMENT_TYPE_ACCEPTED not in self.breakages:
+                raise
+            kind = parse_document_type("id_card:fra")
         try:
             front_info, back_info = inspect_document(
                 kind, front=front, back=back, max_bytes=self.config.max_document_bytes
@@ -848,6 +904,8 @@ class Registrations(TrustService):
                 raise
             front_info, back_info = _unjudged(front), _unjudged(back) if back else None
         assert front is not None  # inspect_document refused a missing front
+        if PDF_REFUSED in self.breakages and front_info.media_type == "application/pdf":
+            raise DocumentError("unsupported_document_format", "PDF files are not accepted", field="front")
         inspected = {"front": (front, front_info)}
         if back is not None and back_info is not None:
             inspected["back"] = (back, back_info)
@@ -964,7 +1022,7 @@ class Registrations(TrustService):
                 detail={"agreement_version": AGREEMENT.version, "otp": issued.id},
             )
             return {
-                "phone_masked": mask_phone(reg.phone_number),
+                "phone_masked": reg.phone_number if PHONE_UNMASKED in self.breakages else mask_phone(reg.phone_number),
                 "phone_last_digits": reg.phone_number[-4:],
                 "expires_at": issued.expires_at.isoformat(),
                 "resend_available_at": issued.resend_available_at.isoformat(),
@@ -1026,12 +1084,7 @@ class Registrations(TrustService):
     def cancel(self, registration_id: str, *, actor: str) -> dict[str, Any]:
         with self.db.transaction() as session:
             reg = self._load(session, registration_id, lock=True)
-            cancellable = CANCELLABLE + (
-                (AGREEMENT_SIGNED, PENDING_VALIDATION, CERTIFICATE_ISSUED)
-                if CANCEL_AFTER_SIGNING in self.breakages
-                else ()
-            )
-            if reg.state not in cancellable:
+            if reg.state not in self._cancellable_states():
                 raise Conflict(
                     "after the agreement is signed the certificate request can no longer be cancelled"
                     if reg.state not in (CANCELLED,)
@@ -1088,7 +1141,10 @@ class Registrations(TrustService):
     def event_log(self, registration_id: str) -> list[dict[str, Any]]:
         with self.db.transaction() as session:
             reg = self._load(session, registration_id)
-            return [e.as_json() for e in events.history(session, reg.id)]
+            logged = [e.as_json() for e in events.history(session, reg.id)]
+            if EVENT_LOG_INCOMPLETE in self.breakages:
+                logged = [e for e in logged if e["action"] != "agreement_signed"]
+            return logged
 
     # ==============================================================================================================
     # review (step 5)
@@ -1139,7 +1195,8 @@ class Registrations(TrustService):
 
     def _submit_for_review(self, session: Session, reg: TrustRegistration, now: datetime) -> None:
         auto = self.config.review_mode == "auto"
-        reg.review_due_at = now + timedelta(seconds=self.config.review_delay_seconds) if auto else None
+        delay = self.config.review_delay_seconds + (25 * 3600 if REVIEW_OVERDUE in self.breakages else 0)
+        reg.review_due_at = now + timedelta(seconds=delay) if auto else None
         self._move(
             session,
             reg,
@@ -1175,6 +1232,8 @@ class Registrations(TrustService):
 
     def _approve(self, session: Session, reg: TrustRegistration, now: datetime, *, actor: str) -> None:
         self._issue(session, reg, now, action="approved", actor=actor)
+        if NO_DECISION_EMAIL in self.breakages:
+            return
         outbox.send(
             session,
             channel="email",
@@ -1260,6 +1319,14 @@ class Registrations(TrustService):
             session.scalar(select(TrustRegistration.id).where(TrustRegistration.session_token_hash == digest))
             is not None
         )
+
+    def _cancellable_states(self) -> tuple[str, ...]:
+        """:data:`CANCELLABLE`, unless a rule breakage is on."""
+        if CANCELLATION_REFUSED in self.breakages:
+            return ()
+        if CANCEL_AFTER_SIGNING in self.breakages:
+            return (*CANCELLABLE, AGREEMENT_SIGNED, PENDING_VALIDATION, CERTIFICATE_ISSUED)
+        return CANCELLABLE
 
     def _tolerated(self, refused: DocumentError) -> bool:
         """Whether a rule breakage that is on lets this document refusal through."""
@@ -1410,7 +1477,9 @@ class Registrations(TrustService):
             "registration_id": reg.id,
             "level": reg.level,
             "status": "revoked" if record.revoked_at else "valid",
-            "acceptance": "presumed_accepted" if now >= window_end else "awaiting_acceptance",
+            "acceptance": "presumed_accepted"
+            if now >= window_end or ACCEPTED_AT_ONCE in self.breakages
+            else "awaiting_acceptance",
             "error_report_deadline": window_end.isoformat(),
             "subject": record.subject,
             "serial_number": format(record.serial, "x"),

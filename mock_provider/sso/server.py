@@ -232,6 +232,8 @@ class SsoProvider:
             if user is None:
                 raise InvalidTokenError(description="The person behind this token no longer exists.")
             claims = user_claims(session, user)
+        if FIRMS_CLAIM_OMITTED in self.services.breakages:
+            claims.pop("firms")
         released = {"sub"}
         for name in (scope or "").split():
             released.update(SCOPE_CLAIMS.get(name, ()))
@@ -464,6 +466,11 @@ SKIP_PKCE = declare(
     "skip_pkce",
     rule="The SSO refuses an authorization request without a PKCE S256 code challenge.",
     check="registration.login.pkce_required",
+)
+FIRMS_CLAIM_OMITTED = declare(
+    "firms_claim_omitted",
+    rule="The SSO's identity carries the person's firms (name, SIREN, role).",
+    check="registration.login.identity_claims",
 )
 IGNORE_CODE_VERIFIER = declare(
     "ignore_code_verifier",

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import pytest
 
-import mock_provider.app  # noqa: F401 - importing the app declares every switch (next to the rules)
 from conformance import MockHarness, registry, run_conformance
 from conformance.results import Status
-from mock_provider.core.breakages import CATALOGUE
+from mock_provider.app import breakage_catalogue
+
+CATALOGUE = breakage_catalogue()
 
 SWITCHES = sorted(CATALOGUE)
 

@@ -8,17 +8,21 @@ import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import pytest
 import requests
 from click.testing import CliRunner
 
 from conformance.cli import main
 
 
-def test_every_plan_passes_against_the_healthy_mock_and_the_reports_are_written(mock_url: str, tmp_path: Path) -> None:
+def test_every_plan_passes_against_the_healthy_mock_and_the_reports_are_written(
+    mock_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     started = time.perf_counter()
     result = CliRunner().invoke(main, ["run", "--target", mock_url, "--report-dir", str(tmp_path), "--quiet"])
     elapsed = time.perf_counter() - started
-    print(f"\nfull conformance run of every plan against the local mock: {elapsed:.1f} s")
+    with capsys.disabled():
+        print(f"\n[conformance] full run of every plan against the local mock: {elapsed:.1f} s", end=" ")
     assert result.exit_code == 0, result.output
     assert "CONFORMS" in result.output
 

@@ -81,7 +81,7 @@ def grant_and_revoke(ctx: CheckContext) -> None:
         json={"user_id": colleague.user_id, "kind": "prepare"},
         headers=tokens.bearer,
     )
-    granted = ctx.expect_status(answer, 201, what="granting the prepare delegation")
+    granted = ctx.expect_accepted(answer, 201, rule="granting the prepare delegation")
     listed = ctx.expect_status(ctx.http.get("platform", f"/firms/{firm}/delegations", headers=tokens.bearer), 200)
     ctx.expect(any(d["id"] == granted["id"] for d in listed["data"]), "the granted delegation is not listed")
     revoked = ctx.http.delete("platform", f"/firms/{firm}/delegations/{granted['id']}", headers=tokens.bearer)

@@ -36,13 +36,13 @@ def _refused_and_unchanged(
 def accepted(ctx: CheckContext) -> None:
     reg = steps.walk(ctx, "identity_submitted")
     answer = steps.upload(ctx, reg, mrz=steps.td1())
-    body = ctx.expect_status(answer, 200, what="an identity card, colour PNG sides and a valid MRZ")
+    body = ctx.expect_accepted(answer, rule="an identity card, colour PNG sides and a valid MRZ")
     ctx.expect(body["state"] == "documents_submitted", f"the state is {body['state']}")
     ctx.expect(body["document_type"] == "id_card:fra", f"the document type is {body['document_type']}")
     passport = steps.walk(ctx, "identity_submitted")
     pdf = ("passeport.pdf", steps.minimal_pdf(), "application/pdf")
     answer = steps.upload(ctx, passport, document_type="passport:fra", front=pdf, back=None)
-    ctx.expect_status(answer, 200, what="a passport as a one-page PDF")
+    ctx.expect_accepted(answer, rule="a passport as a one-page PDF")
 
 
 @check(
@@ -57,7 +57,7 @@ def judged_by_content(ctx: CheckContext) -> None:
     answer = steps.upload(ctx, reg, front=fake)
     _refused_and_unchanged(ctx, reg, answer, "unsupported_document_format", "a text file named recto.jpg")
     misnamed = ("recto.pdf", steps.colour_png(), "application/pdf")
-    ctx.expect_status(steps.upload(ctx, reg, front=misnamed), 200, what="a colour PNG named recto.pdf")
+    ctx.expect_accepted(steps.upload(ctx, reg, front=misnamed), rule="a colour PNG named recto.pdf")
 
 
 @check(
@@ -114,3 +114,16 @@ def mrz_check_digits(ctx: CheckContext) -> None:
     lines[0] = lines[0][:14] + str((int(digit) + 1) % 10) + lines[0][15:]  # the document number's check digit
     answer = steps.upload(ctx, reg, mrz="\n".join(lines))
     _refused_and_unchanged(ctx, reg, answer, "mrz_check_digit", "an MRZ whose document-number check digit is wrong")
+
+
+@check(
+    "registration.documents.document_type",
+    title="Only the known document types are accepted (id_card:fra, residence_permit:fra, passport:<country>)",
+    cites=("Guide : « Sélectionnez le type de pièce d'identité à vérifier »", RULE_3, "ISO 3166-1 alpha-3"),
+    severity=Severity.MINOR,
+)
+def document_type(ctx: CheckContext) -> None:
+    reg = steps.walk(ctx, "identity_submitted")
+    for kind in ("id_card:xyz", "driving_licence:fra", "passport:zzz"):
+        answer = steps.upload(ctx, reg, document_type=kind)
+        _refused_and_unchanged(ctx, reg, answer, "invalid_document_type", f"the document type {kind}")

@@ -57,3 +57,26 @@ def session(ctx: CheckContext) -> None:
     ctx.expect(holder.registration.phone_number[:-4][-4:] not in masked, "the phone is not masked")
     status = platform(ctx, holder.tokens)
     ctx.expect(status["certificate_request"]["id"] == handoff["id"], "the platform does not know the registration")
+
+
+@check(
+    "registration.handoff.levels",
+    title="A registration is opened at the lcp, qcp or qcpnqscd level, and no other",
+    cites=(
+        "Universign REST API v1, POST /v1/registrations: level lcp, qcp or qcpnqscd",
+        "ETSI EN 319 411-1 (LCP) and EN 319 411-2 (QCP-n, QCP-n-qscd)",
+    ),
+    severity=Severity.MAJOR,
+)
+def levels(ctx: CheckContext) -> None:
+    for level in ctx.target.rules.levels:
+        reg = steps.create(ctx, level=level)
+        ctx.expect(reg.body.get("level") == level, f"asked for {level}, the registration is {reg.body.get('level')}")
+    account = ctx.target.account("accountant")
+    answer = ctx.http.post(
+        "trust",
+        "/registrations",
+        json={"email": account.email, "level": "qscd_plus", "phone_number": account.mobile or "+33612345678"},
+        auth=steps.operator_auth(ctx),
+    )
+    ctx.expect_refusal(answer, 400, "invalid_registration", "a registration at the level qscd_plus")

@@ -69,7 +69,7 @@ def adults_only(ctx: CheckContext) -> None:
 )
 def accepted(ctx: CheckContext) -> None:
     reg = steps.create(ctx)
-    body = ctx.expect_status(steps.submit_identity(ctx, reg), 200, what="a complete identity")
+    body = ctx.expect_accepted(steps.submit_identity(ctx, reg), rule="a complete identity")
     ctx.expect(body["state"] == "identity_submitted", f"the state is {body['state']}")
     ctx.expect(body["next_action"] == "upload_identity_document", f"the next action is {body['next_action']}")
     ctx.expect(body.get("birth_date_given") is True, "the birth date is not recorded")

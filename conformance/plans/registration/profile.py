@@ -24,6 +24,8 @@ RULE_1 = "DESIGN.md §2, step 1: names, e-mail and firms read-only; mobile manda
 def first_login(ctx: CheckContext) -> None:
     tokens = ctx.login("accountant")
     status = platform(ctx, tokens)
+    if status["state"] != "authenticated" and "reset" not in ctx.harness.capabilities:
+        ctx.skip(f"the accountant account is already {status['state']}: this needs an account not registered yet")
     ctx.expect(status["state"] == "authenticated", f"a first login is in state {status['state']}")
     ctx.expect(status["next_action"] == "confirm_profile", f"the next action is {status['next_action']}")
     profile = status["profile"]
@@ -100,7 +102,7 @@ def confirm(ctx: CheckContext) -> None:
     answer = ctx.http.post(
         "platform", "/registration/profile", json={"mobile_number": "06 11 22 33 44"}, headers=tokens.bearer
     )
-    status = ctx.expect_status(answer, 200, what="confirming the profile with 06 11 22 33 44")
+    status = ctx.expect_accepted(answer, rule="confirming the profile with 06 11 22 33 44")
     ctx.expect(status["state"] == "profile_confirmed", f"the confirmed profile is in state {status['state']}")
     ctx.expect(status["next_action"] == "start_certificate_request", f"the next action is {status['next_action']}")
     ctx.expect(

@@ -55,6 +55,22 @@ def issued(ctx: CheckContext) -> None:
 
 
 @check(
+    "registration.review.within_24_hours",
+    title="The identity review decides within 24 hours",
+    cites=(GUIDE_STEP_5, "DESIGN.md §2, step 5: review decision within 24 h"),
+    severity=Severity.MAJOR,
+    needs=("otp", "clock"),
+)
+def within_24_hours(ctx: CheckContext) -> None:
+    """The check leaves the review alone (no harness decision) and lets 24 hours pass."""
+    reg = steps.walk(ctx, "consented")
+    ctx.expect_status(steps.sign(ctx, reg, ctx.harness.otp(reg.phone_number)), 200, what="signing the agreement")
+    ctx.harness.advance_clock(ctx.target.rules.review_hours * 3600)
+    state = steps.view(ctx, reg)["state"]
+    ctx.expect(state in ("certificate_issued", "rejected"), f"24 hours after signing the request is still {state}")
+
+
+@check(
     "registration.review.decision_email",
     title="The applicant is e-mailed when the review decides",
     cites=(GUIDE_STEP_5, RULE_5),
@@ -112,7 +128,7 @@ def error_report_revokes(ctx: CheckContext) -> None:
         json={"detail": "Mon prénom est mal orthographié."},
         headers=reg.auth,
     )
-    ctx.expect_status(answer, 200, what="reporting an error within the window")
+    ctx.expect_accepted(answer, rule="reporting an error within the window")
     new = _certificate(ctx, reg)
     ctx.expect(new["serial_number"] != old["serial_number"], "no new certificate was issued")
     ctx.expect(new["status"] == "valid", f"the new certificate is {new['status']}")

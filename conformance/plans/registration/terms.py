@@ -84,15 +84,17 @@ def per_firm(ctx: CheckContext) -> None:
     if second in platform(ctx, holder.tokens)["active_firms"]:
         ctx.skip("an earlier check already opened the second firm")
     body = terms_body(ctx, holder.tokens, [first])
-    status = ctx.expect_status(
-        ctx.http.post("platform", "/registration/terms", json=body, headers=holder.tokens.bearer), 200
+    status = ctx.expect_accepted(
+        ctx.http.post("platform", "/registration/terms", json=body, headers=holder.tokens.bearer),
+        rule="accepting the terms for one firm",
     )
     ctx.expect(status["active_firms"] == [first], f"accepting for {first} opened {status['active_firms']}")
     opened = {f["id"]: f["service_open"] for f in platform(ctx, holder.tokens, "/me")["firms"]}
     ctx.expect(opened.get(first) is True and opened.get(second) is False, f"the service is open to {opened}")
     body = terms_body(ctx, holder.tokens, [second])
-    status = ctx.expect_status(
-        ctx.http.post("platform", "/registration/terms", json=body, headers=holder.tokens.bearer), 200
+    status = ctx.expect_accepted(
+        ctx.http.post("platform", "/registration/terms", json=body, headers=holder.tokens.bearer),
+        rule="accepting the terms for one firm",
     )
     ctx.expect(sorted(status["active_firms"]) == sorted([first, second]), "the second firm did not open")
     ctx.expect(status["state"] == "active", f"the registered accountant is {status['state']}")

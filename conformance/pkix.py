@@ -327,6 +327,23 @@ def ocsp_signature_findings(response: ocsp.OCSPResponse, issuer: x509.Certificat
     return []
 
 
+def describe_ocsp(der: bytes) -> str:
+    """One line for a report: what an OCSP answer says (the exchange itself is binary)."""
+    try:
+        response = ocsp.load_der_ocsp_response(der)
+    except ValueError:
+        return "not a DER OCSPResponse"
+    if response.response_status != ocsp.OCSPResponseStatus.SUCCESSFUL:
+        return f"responseStatus {response.response_status.name}"
+    nonce = [e.value.nonce.hex() for e in response.extensions if isinstance(e.value, x509.OCSPNonce)]
+    return (
+        f"OCSP: serial {response.serial_number:x} is {response.certificate_status.name.lower()}, thisUpdate "
+        f"{response.this_update_utc.isoformat()}, nextUpdate "
+        f"{response.next_update_utc.isoformat() if response.next_update_utc else 'none'}, "
+        f"nonce {nonce[0] if nonce else 'none'}, {len(response.certificates)} certificate(s)"
+    )
+
+
 def ocsp_findings(
     der: bytes,
     cert_serial: int,

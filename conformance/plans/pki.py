@@ -197,6 +197,11 @@ def _crl(ctx: CheckContext, cert: x509.Certificate) -> tuple[str, x509.Certifica
     ctx.expect(urls, f"{cert.subject.rfc4514_string()} has no CRL distribution point")
     answer = ctx.http.get("pki", urls[0])
     crl = pkix.load_crl(answer.content) if answer.status_code == 200 else None
+    if crl is not None:
+        ctx.note(
+            f"CRL {urls[0]}: thisUpdate {crl.last_update_utc.isoformat()}, nextUpdate "
+            f"{crl.next_update_utc.isoformat() if crl.next_update_utc else 'none'}, {len(crl)} revoked"
+        )
     return urls[0], crl, answer.status_code
 
 
@@ -270,6 +275,7 @@ def _ocsp(
     body = pkix.ocsp_request(cert, issuer, nonce=nonce, serial=serial)
     answer = ctx.http.post("pki", urls[0], data=body, headers={"Content-Type": "application/ocsp-request"})
     ctx.expect(answer.status_code == 200, f"the OCSP responder answered HTTP {answer.status_code}")
+    ctx.note(pkix.describe_ocsp(answer.content))
     return answer.content
 
 
@@ -367,6 +373,11 @@ def _time_stamp(ctx: CheckContext, digest: bytes, nonce: int) -> cms.ContentInfo
     token, why = pkix.tsa_token(answer.content)
     if token is None:
         ctx.fail(f"the TSA granted no token: {why}")
+    info = pkix.tst_info(token)
+    ctx.note(
+        f"TSTInfo: serial {info['serial_number'].native}, genTime {info['gen_time'].native.isoformat()}, "
+        f"policy {info['policy'].dotted}, nonce {info['nonce'].native}"
+    )
     return token
 
 

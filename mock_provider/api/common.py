@@ -11,8 +11,15 @@ from flask import Flask, Response, current_app, g, request
 from sqlalchemy.orm import Session
 
 from mock_provider.api.problems import json_response
+from mock_provider.core.breakages import declare
 from mock_provider.core.errors import InvalidInput, Unauthenticated
 from mock_provider.core.services import MockServices
+
+SERVER_ERROR_ON_BAD_INPUT = declare(
+    "server_error_on_bad_input",
+    rule="Bad input is a 4xx problem, never a 500 (RFC 9110 section 15.5.1).",
+    check="security.errors.no_server_error",
+)
 
 
 def services() -> MockServices:
@@ -22,6 +29,8 @@ def services() -> MockServices:
 
 def json_body() -> dict[str, Any]:
     """The request's JSON object; anything else is a 400 ``invalid_json`` (never a 500)."""
+    if not isinstance(request.get_json(silent=True), dict) and SERVER_ERROR_ON_BAD_INPUT in services().breakages:
+        raise TypeError("the body is not a JSON object")  # what a careless provider lets through as a 500
     if not request.is_json:
         raise InvalidInput("send a JSON object with Content-Type: application/json", code="invalid_json")
     body = request.get_json(silent=True)

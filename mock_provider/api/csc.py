@@ -20,6 +20,7 @@ from mock_provider.api.problems import problem
 from mock_provider.core.errors import InvalidInput, MockError, Unauthenticated
 from mock_provider.core.pki.tsa import TimeStampResp
 from mock_provider.core.signing import DIGESTS
+from mock_provider.core.signing_breakages import CSC_WITHOUT_TOKEN
 
 v2 = Blueprint("csc_v2", __name__, url_prefix="/trust/csc/v2")
 v1 = Blueprint("csc_v1", __name__, url_prefix="/trust/csc/v1")
@@ -28,6 +29,8 @@ v1 = Blueprint("csc_v1", __name__, url_prefix="/trust/csc/v1")
 def _user() -> str:
     from mock_provider.sso import authenticate_bearer
 
+    if "Authorization" not in request.headers and CSC_WITHOUT_TOKEN in services().breakages:
+        return "usr_anonymous"
     try:
         return authenticate_bearer(services(), request.headers.get("Authorization"))
     except Unauthenticated as exc:

@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from flask import Blueprint, Response, abort, current_app, request, url_for
 
 from mock_provider.api.problems import json_response as _json
+from mock_provider.core.breakages import declare
 from mock_provider.core.clock import ensure_utc
 from mock_provider.core.errors import InvalidInput
 from mock_provider.core.pki import profiles
@@ -31,6 +32,18 @@ TSA_QUERY_TYPE = "application/timestamp-query"
 TSA_REPLY_TYPE = "application/timestamp-reply"
 
 bp = Blueprint("pki", __name__, url_prefix="/pki")
+
+CA_ISSUERS_UNREACHABLE = declare(
+    "ca_issuers_unreachable",
+    rule="The caIssuers URL of a certificate's AIA extension serves its issuer's certificate "
+    "(RFC 5280 section 4.2.2.1).",
+    check="pki.chain.aia_ca_issuers",
+)
+CRL_DISTRIBUTION_POINT_UNREACHABLE = declare(
+    "crl_distribution_point_unreachable",
+    rule="The URL of a certificate's CRL distribution point serves its CA's CRL (RFC 5280 section 4.2.1.13).",
+    check="pki.crl.reachable",
+)
 
 
 def _services() -> MockServices:
@@ -81,7 +94,7 @@ def index() -> Response:
 @bp.get("/ca/<role>.cer")
 def ca_certificate(role: str) -> Response:
     hierarchy = _services().pki.hierarchy()
-    if role not in hierarchy.authorities:
+    if role not in hierarchy.authorities or CA_ISSUERS_UNREACHABLE in _services().breakages:
         abort(404, f"no CA certificate named {role}")
     return _der(hierarchy[role].der, "application/pkix-cert")
 
@@ -96,7 +109,7 @@ def ca_certificate_pem(role: str) -> Response:
 
 @bp.get("/crl/<role>.crl")
 def crl(role: str) -> Response:
-    if role not in profiles.CA_ROLES:
+    if role not in profiles.CA_ROLES or CRL_DISTRIBUTION_POINT_UNREACHABLE in _services().breakages:
         abort(404, f"no CRL named {role}")
     return _der(_services().crl.crl(role, at=_fake_time()), "application/pkix-crl")
 

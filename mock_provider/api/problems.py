@@ -10,18 +10,27 @@ from __future__ import annotations
 import json
 import logging
 import re
+import traceback
 from collections.abc import Sequence
 from typing import Any
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException
 
+from mock_provider.core.breakages import declare
 from mock_provider.core.errors import MockError
 from mock_provider.core.ids import new_id
 
 PROBLEM_TYPE_BASE = "https://jesign.dev/problems/"
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 log = logging.getLogger("mock_provider")
+
+INTERNALS_IN_ERROR_BODIES = declare(
+    "internals_in_error_bodies",
+    rule="Error bodies are RFC 9457 problems that reveal nothing of the server: no traceback, no SQL, no file path "
+    "(RFC 9457 section 5; OWASP ASVS V7.4.1).",
+    check="security.errors.no_internals",
+)
 
 
 def problem(
@@ -99,9 +108,10 @@ def install(app: Flask) -> None:
 
     @app.errorhandler(MockError)
     def _domain_error(exc: MockError) -> Response:
-        return problem(
-            exc.status, exc.code, exc.title, exc.detail, errors=exc.errors, headers=exc.headers, extra=exc.extra
-        )
+        detail = exc.detail
+        if INTERNALS_IN_ERROR_BODIES in current_app.extensions["jesign_mock"].breakages:
+            detail = f"{detail}\n{traceback.format_exc()}"
+        return problem(exc.status, exc.code, exc.title, detail, errors=exc.errors, headers=exc.headers, extra=exc.extra)
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Response:

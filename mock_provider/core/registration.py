@@ -680,6 +680,8 @@ class Registrations(TrustService):
             )
 
     def _require_accountant(self, session: Session, user_id: str, firm_id: str) -> None:
+        if CROSS_FIRM_DELEGATIONS in self.breakages:
+            return
         member = session.scalar(select(Membership).where(Membership.firm_id == firm_id, Membership.user_id == user_id))
         if member is None:
             raise NotFound(f"no firm {firm_id} among yours", code="firm_not_found")
@@ -1509,3 +1511,11 @@ def _delegation_json(row: Delegation) -> dict[str, Any]:
         "granted_by": row.granted_by,
         "granted_at": row.granted_at.isoformat(),
     }
+
+
+# A rule-breakage switch (see mock_provider.core.breakages), honoured by Registrations._require_accountant.
+CROSS_FIRM_DELEGATIONS = declare(
+    "cross_firm_delegations",
+    rule="A firm's delegations are seen and managed by its own chartered accountants only.",
+    check="security.isolation.firm",
+)

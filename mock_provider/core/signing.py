@@ -46,6 +46,17 @@ from mock_provider.core.models import (
 from mock_provider.core.pki import profiles
 from mock_provider.core.pki.authority import CertificateRecord, Pki
 from mock_provider.core.pki.keys import PrivateKey
+from mock_provider.core.signing_breakages import (
+    ACCEPT_WRONG_HASH_LENGTH,
+    CROSS_ACCOUNT_CREDENTIAL,
+    REVOKED_CREDENTIAL_SIGNS,
+    SAD_ACCEPTS_OTHER_HASHES,
+    SAD_NEVER_EXPIRES,
+    SAD_REUSABLE,
+    SEAL_WITHOUT_DELEGATION,
+    SIGN_HASH_WITH_WRONG_KEY,
+    foreign_personal,
+)
 
 SEAL_PREFIX = "seal_"
 SAD_LIFETIME = timedelta(minutes=5)
@@ -156,13 +167,15 @@ class Signing(TrustService):
             )
             if member is None:
                 raise NotFound(f"no credential {credential_id}", code="credential_not_found")
-            if firm_id not in self._sealable_firms(session, user_id):
+            if firm_id not in self._sealable_firms(session, user_id) and SEAL_WITHOUT_DELEGATION not in self.breakages:
                 raise Forbidden(
                     "sealing for this firm needs its seal delegation (and the firm's service open)",
                     code="seal_delegation_required",
                 )
             return self._seal(session, firm_id)
         personal = self._personal(session, user_id)
+        if (personal is None or personal.id != credential_id) and CROSS_ACCOUNT_CREDENTIAL in self.breakages:
+            personal = foreign_personal(self, session, credential_id)
         if personal is None or personal.id != credential_id:
             raise NotFound(f"no credential {credential_id}", code="credential_not_found")
         return personal
@@ -280,7 +293,8 @@ class Signing(TrustService):
             algorithm_oid: str | None = None
             if credential.scal == 2:
                 algorithm_oid = hash_algorithm if isinstance(hash_algorithm, str) else "2.16.840.1.101.3.4.2.1"
-                pinned = _decode_hashes(hashes_b64, algorithm_oid)
+                strict = ACCEPT_WRONG_HASH_LENGTH not in self.breakages
+                pinned = _decode_hashes(hashes_b64, algorithm_oid, strict=strict)
                 if len(pinned) != num_signatures:
                     raise InvalidInput(
                         "a SCAL2 credential authorizes exactly the hashes given, one signature each",
@@ -346,6 +360,9 @@ class Signing(TrustService):
                 raise InvalidInput("hashAlgo contradicts signAlgo", code="invalid_hash_algorithm")
             wanted = _decode_hashes(hashes_b64, algorithm_oid)
             key = self.pki.signing_key(credential.certificate.id, session=session)
+            broken = self.breakages.active()
+            if SIGN_HASH_WITH_WRONG_KEY.id in broken:
+                key = self.pki.hierarchy()[profiles.TSA].key
             if (key_type == "ec") != isinstance(key, ec.EllipticCurvePrivateKey):
                 raise InvalidInput("signAlgo does not fit the credential's key", code="invalid_sign_algorithm")
             if not isinstance(sad, str) or not sad:
@@ -357,13 +374,15 @@ class Signing(TrustService):
             )
             if activation is None or activation.credential_id != credential.id or activation.user_id != user_id:
                 raise InvalidInput("the SAD is not valid for this credential", code="invalid_sad")
+            if SAD_REUSABLE.id in broken:
+                session.expunge(activation)  # nothing it spends is written back
             if activation.used_at is not None:
                 raise Conflict("this SAD was already used", code="sad_used")
-            if now >= activation.expires_at:
+            if now >= activation.expires_at and SAD_NEVER_EXPIRES.id not in broken:
                 raise InvalidInput("the SAD has expired: authorize again", code="sad_expired")
             if len(wanted) > activation.signatures_left:
                 raise InvalidInput("more hashes than the SAD authorized", code="sad_hash_mismatch")
-            if activation.hashes is not None:
+            if activation.hashes is not None and SAD_ACCEPTS_OTHER_HASHES.id not in broken:
                 remaining: list[str] = json.loads(activation.hashes)
                 if activation.hash_algorithm != algorithm_oid or any(h not in remaining for h in wanted):
                     raise InvalidInput("the SAD was authorized for other hashes", code="sad_hash_mismatch")
@@ -389,7 +408,7 @@ class Signing(TrustService):
     def _require_valid(self, credential: Credential) -> None:
         """Refuse a credential whose certificate is revoked or out of its validity (as read in this transaction)."""
         record = credential.certificate
-        if record.revoked_at is not None:
+        if record.revoked_at is not None and REVOKED_CREDENTIAL_SIGNS not in self.breakages:
             raise Conflict("the credential's certificate is revoked", code="credential_revoked")
         if not record.not_before <= self.clock.now() < record.not_after:
             raise Conflict("the credential's certificate is not valid now", code="credential_expired")
@@ -402,7 +421,7 @@ def _sign(key: PrivateKey, digest_value: bytes, algorithm: hashes.HashAlgorithm)
     return key.sign(digest_value, padding.PKCS1v15(), prehashed)
 
 
-def _decode_hashes(value: Any, algorithm_oid: str) -> list[str]:
+def _decode_hashes(value: Any, algorithm_oid: str, *, strict: bool = True) -> list[str]:
     if algorithm_oid not in DIGESTS:
         raise InvalidInput("unsupported hash algorithm", code="invalid_hash_algorithm")
     if not isinstance(value, list) or not value or not all(isinstance(h, str) for h in value):
@@ -413,7 +432,7 @@ def _decode_hashes(value: Any, algorithm_oid: str) -> list[str]:
             raw = base64.b64decode(h, validate=True)
         except (binascii.Error, ValueError) as exc:
             raise InvalidInput("a hash is not base64", code="invalid_hash") from exc
-        if len(raw) != length:
+        if strict and len(raw) != length:
             raise InvalidInput(f"a hash is not {length} bytes long", code="invalid_hash")
     if len(set(value)) != len(value):
         raise InvalidInput("the same hash twice", code="invalid_hash")

@@ -114,6 +114,7 @@ class Pki:
         self.db = db
         #: The rule breakages switched on; every service that holds the PKI reads them from here.
         self.breakages = breakages or Breakages(db, config.breakages)
+        self.breakages.dependent_counters.add(REVISION_COUNTER)  # a switch changes what OCSP and CRLs answer
         self.vault = vault
         self.clock = clock
         self.config = config
@@ -280,6 +281,7 @@ class Pki:
                 serial=serial,
                 not_before=start,
                 not_after=start + timedelta(days=days),
+                broken=self.breakages.active(),
             )
 
         return self._issue(profiles.PERSON_CA, "natural_person", level, key_algorithm, build, session)
@@ -305,6 +307,7 @@ class Pki:
                 serial=serial,
                 not_before=start,
                 not_after=start + timedelta(days=days),
+                broken=self.breakages.active(),
             )
 
         return self._issue(profiles.SEAL_CA, "seal", "qcp-l", key_algorithm, build, session)

@@ -2,7 +2,8 @@
 
 Each CRL carries a CRL number that only ever grows (kept in storage, so it survives restarts and is shared by
 worker processes), thisUpdate, nextUpdate, the authority key identifier and, per entry, the revocation time and
-reason. A CRL is issued once and served from memory until the PKI changes or half its validity has passed.
+reason. A CRL is issued once and served from memory until the PKI or the rule-breakage switches change, or half
+its validity has passed.
 """
 
 from __future__ import annotations
@@ -14,9 +15,21 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.serialization import Encoding
 
+from mock_provider.core.breakages import declare
 from mock_provider.core.clock import Clock
 from mock_provider.core.pki import profiles
 from mock_provider.core.pki.authority import Pki
+
+CRL_OMITS_REVOKED = declare(
+    "crl_omits_revoked",
+    rule="A CRL lists every revoked certificate of its CA, with the revocation time (RFC 5280 section 5.1.2.6).",
+    check="pki.crl.revoked_listed",
+)
+STALE_CRL = declare(
+    "crl_stale",
+    rule="The published CRL is current: thisUpdate has passed and nextUpdate has not (RFC 5280 section 5.1.2.5).",
+    check="pki.crl.fresh",
+)
 
 
 class CrlPublisher:
@@ -52,6 +65,9 @@ class CrlPublisher:
 
     def _issue(self, role: str, when: datetime) -> bytes:
         ca = self.pki.hierarchy()[role]
+        broken = self.pki.breakages.active()
+        if STALE_CRL.id in broken:
+            when -= 2 * self.validity
         ski = ca.certificate.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
         builder = (
             x509.CertificateRevocationListBuilder()
@@ -61,7 +77,8 @@ class CrlPublisher:
             .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski), critical=False)
             .add_extension(x509.CRLNumber(self.pki.next_crl_number(role)), critical=False)
         )
-        for serial, revoked_at, reason in self.pki.revoked_certificates(role, when):
+        revoked = [] if CRL_OMITS_REVOKED.id in broken else self.pki.revoked_certificates(role, when)
+        for serial, revoked_at, reason in revoked:
             entry = x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(revoked_at)
             if reason and reason != "unspecified":
                 entry = entry.add_extension(x509.CRLReason(x509.ReasonFlags[reason]), critical=False)

@@ -10,7 +10,8 @@ status that fits: malformed input gets ``malformedRequest``, a request about an 
   it issued itself.
 - A nonce (RFC 8954, at most 32 octets) is echoed; such answers are signed on the spot. Answers without a nonce
   are signed once, kept, and signed again once half their validity has passed or when the PKI changes (issuance,
-  revocation, regeneration), so a revocation shows at once.
+  revocation, regeneration, and a rule-breakage switch: see :mod:`mock_provider.core.breakages`), so a revocation
+  shows at once and no cached answer outlives the switch that shaped it.
 """
 
 from __future__ import annotations
@@ -24,14 +25,37 @@ from datetime import datetime, timedelta
 from asn1crypto import core, ocsp
 from asn1crypto import x509 as asn1_x509
 
+from mock_provider.core.breakages import declare
 from mock_provider.core.clock import Clock
 from mock_provider.core.pki import profiles
-from mock_provider.core.pki.authority import CertificateStatus, Hierarchy, LoadedAuthority, Pki
+from mock_provider.core.pki.authority import GOOD, CertificateStatus, Hierarchy, LoadedAuthority, Pki
 from mock_provider.core.pki.keys import PrivateKey, sign, signature_algorithm_name
 
 _HASHES = ("sha1", "sha256", "sha384", "sha512")
 _MAX_NONCE = 32
 _CACHE_SIZE = 10_000
+
+IGNORE_OCSP_NONCE = declare(
+    "ignore_ocsp_nonce",
+    rule="An OCSP response echoes the nonce of the request (RFC 8954 section 2.1).",
+    check="pki.ocsp.nonce",
+)
+OCSP_GOOD_AFTER_REVOCATION = declare(
+    "ocsp_good_after_revocation",
+    rule="OCSP answers revoked, with the revocation time, for a revoked certificate (RFC 6960 section 2.2).",
+    check="pki.ocsp.revoked",
+)
+OCSP_GOOD_FOR_UNKNOWN = declare(
+    "ocsp_good_for_unknown",
+    rule="OCSP never answers good for a serial number that the CA did not issue (RFC 6960 section 2.2).",
+    check="pki.ocsp.unknown",
+)
+OCSP_BAD_SIGNATURE = declare(
+    "ocsp_bad_signature",
+    rule="An OCSP response is signed by the CA or its delegated responder, and the signature verifies "
+    "(RFC 6960 sections 4.2.1 and 4.2.2.2).",
+    check="pki.ocsp.good",
+)
 
 
 @dataclass(frozen=True)
@@ -117,12 +141,14 @@ class OcspResponder:
 
         cacheable = at is None and nonce is None and len(items) == 1
         when = at or now
-        statuses = [self.pki.status(issuer.role, serial, when) for *_, serial in items]
+        broken = self.pki.breakages.active()
+        statuses = [_broken(self.pki.status(issuer.role, serial, when), broken) for *_, serial in items]
         der = self._sign(
             issuer,
             [(cert_id, status) for (cert_id, *_), status in zip(items, statuses, strict=True)],
             when,
-            nonce,
+            None if IGNORE_OCSP_NONCE.id in broken else nonce,
+            bad_signature=OCSP_BAD_SIGNATURE.id in broken,
         )
         if cacheable:
             self._store(request_der, revision, when, der)
@@ -136,6 +162,8 @@ class OcspResponder:
         answers: list[tuple[ocsp.CertId, CertificateStatus]],
         when: datetime,
         nonce: bytes | None,
+        *,
+        bad_signature: bool = False,
     ) -> bytes:
         produced = when.replace(microsecond=0)
         responses = [
@@ -161,7 +189,7 @@ class OcspResponder:
         basic: dict[str, object] = {
             "tbs_response_data": response_data,
             "signature_algorithm": {"algorithm": signature_algorithm_name(key)},
-            "signature": sign(key, response_data.dump()),
+            "signature": sign(key, response_data.dump() + (b"\0" if bad_signature else b"")),
         }
         if issuer.include_signer:
             basic["certs"] = [issuer.signer_asn1]
@@ -246,6 +274,15 @@ def _nonce(tbs: ocsp.TBSRequest) -> bytes | None:
             value = extension["extn_value"].parsed
             return bytes(value.native)
     return None
+
+
+def _broken(status: CertificateStatus, broken: frozenset[str]) -> CertificateStatus:
+    """The status as a provider that breaks the switched-on rules would give it."""
+    if status.state == "revoked" and OCSP_GOOD_AFTER_REVOCATION.id in broken:
+        return GOOD
+    if status.state == "unknown" and OCSP_GOOD_FOR_UNKNOWN.id in broken:
+        return GOOD
+    return status
 
 
 def _cert_status(status: CertificateStatus) -> ocsp.CertStatus:

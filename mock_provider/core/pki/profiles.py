@@ -6,7 +6,8 @@
 - Seal certificates follow EN 319 412-3 (legal person, ``organizationIdentifier`` NTRFR-<SIREN>, QCP-l).
 
 Pure functions over cryptography's builders: no storage, no clock. Every URL comes from :class:`PkiUrls`, itself
-derived from the configured public base URL.
+derived from the configured public base URL. The end-entity profiles take ``broken``, the ids of the rule-breakage
+switches that are on (see :mod:`mock_provider.core.breakages`), and break the rules those name.
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
 
+from mock_provider.core.breakages import declare
 from mock_provider.core.pki import oids
-from mock_provider.core.pki.keys import PrivateKey, PublicKey
+from mock_provider.core.pki.keys import PrivateKey, PublicKey, generate_private_key
 from mock_provider.core.pki.qc import qc_statements
 
 LEVELS = ("lcp", "qcp", "qcpnqscd")
@@ -51,6 +53,48 @@ _COMMON_NAMES = {
     OCSP_SEAL: "jesign TEST OCSP Responder (seal CA)",
     TSA: "jesign TEST Time-Stamping Authority",
 }
+
+QCPNQSCD_WITHOUT_QC_SSCD = declare(
+    "qcpnqscd_without_qc_sscd",
+    rule="A QCP-n-qscd certificate carries the QcSSCD statement (EN 319 412-5 section 4.2.2; "
+    "EN 319 411-2 section 6.6.1).",
+    check="pki.profile.qcpnqscd",
+)
+QCP_WITHOUT_QC_COMPLIANCE = declare(
+    "qcp_without_qc_compliance",
+    rule="A qualified certificate (QCP-n) carries the QcCompliance statement and QcType esign "
+    "(EN 319 412-5 sections 4.2.1 and 4.2.3).",
+    check="pki.profile.qcp",
+)
+LCP_WITH_QC_COMPLIANCE = declare(
+    "lcp_with_qc_compliance",
+    rule="An LCP certificate is not qualified: policy LCP and no QcCompliance statement "
+    "(EN 319 411-1 section 5.3; EN 319 412-5 section 4.2.1).",
+    check="pki.profile.lcp",
+)
+SIGNING_KEY_USAGE_WITHOUT_NON_REPUDIATION = declare(
+    "signing_key_usage_without_non_repudiation",
+    rule="A signing or seal certificate has a critical keyUsage with nonRepudiation (contentCommitment) and no CA "
+    "bit (EN 319 412-2 section 4.3.2; RFC 5280 section 4.2.1.3).",
+    check="pki.profile.key_usage",
+)
+NATURAL_PERSON_WITHOUT_SERIAL_NUMBER = declare(
+    "natural_person_without_serial_number",
+    rule="A natural person's subject has countryName, givenName, surname, commonName and a serialNumber with "
+    "semantics such as IDCFR- or PASFR- (EN 319 412-2 section 4.2.4; EN 319 412-1 section 5.1.3).",
+    check="pki.profile.natural_person_subject",
+)
+SEAL_WITHOUT_ORGANIZATION_IDENTIFIER = declare(
+    "seal_without_organization_identifier",
+    rule="A seal certificate's subject has organizationName, countryName and organizationIdentifier "
+    "NTRFR-<SIREN> (EN 319 412-3 section 4.2.1; EN 319 412-1 section 5.1.4).",
+    check="pki.profile.seal",
+)
+END_ENTITY_SIGNED_BY_WRONG_KEY = declare(
+    "end_entity_signed_by_wrong_key",
+    rule="Every certificate is signed by the issuer it names, up to the published root (RFC 5280 section 6.1).",
+    check="pki.chain.path",
+)
 
 _SERIAL_NUMBER = re.compile(r"^(IDC|PAS|PNO|TIN)[A-Z]{2}-[0-9A-Z]{1,30}$")
 _SIREN = re.compile(r"^[0-9]{9}$")
@@ -194,7 +238,11 @@ def _key_usage(
     )
 
 
-def _sign(builder: x509.CertificateBuilder, issuer_key: PrivateKey) -> x509.Certificate:
+def _sign(
+    builder: x509.CertificateBuilder, issuer_key: PrivateKey, broken: frozenset[str] = frozenset()
+) -> x509.Certificate:
+    if END_ENTITY_SIGNED_BY_WRONG_KEY.id in broken:
+        issuer_key = generate_private_key("ec-p256")  # a key of no one: the signature cannot verify
     return builder.sign(issuer_key, hashes.SHA256())
 
 
@@ -365,7 +413,9 @@ def tsa_certificate(
     return _sign(builder, root_key)
 
 
-def _end_entity_key_usage() -> x509.KeyUsage:
+def _end_entity_key_usage(broken: frozenset[str]) -> x509.KeyUsage:
+    if SIGNING_KEY_USAGE_WITHOUT_NON_REPUDIATION.id in broken:
+        return _key_usage(digital_signature=True)
     return _key_usage(content_commitment=True)
 
 
@@ -380,21 +430,28 @@ def natural_person_certificate(
     serial: int,
     not_before: datetime,
     not_after: datetime,
+    broken: frozenset[str] = frozenset(),
 ) -> x509.Certificate:
     """A signing certificate for a natural person, per ETSI EN 319 412-2, at ``lcp``, ``qcp`` or ``qcpnqscd``."""
     if level not in LEVELS:
         raise ProfileError(f"level must be one of {', '.join(LEVELS)}")
-    subject = x509.Name(
-        [
-            x509.NameAttribute(NameOID.COUNTRY_NAME, identity.country),
-            x509.NameAttribute(NameOID.GIVEN_NAME, identity.given_name),
-            x509.NameAttribute(NameOID.SURNAME, identity.surname),
-            x509.NameAttribute(NameOID.SERIAL_NUMBER, identity.serial_number),
-            x509.NameAttribute(NameOID.COMMON_NAME, identity.common_name),
-        ]
-    )
+    attributes = [
+        x509.NameAttribute(NameOID.COUNTRY_NAME, identity.country),
+        x509.NameAttribute(NameOID.GIVEN_NAME, identity.given_name),
+        x509.NameAttribute(NameOID.SURNAME, identity.surname),
+        x509.NameAttribute(NameOID.SERIAL_NUMBER, identity.serial_number),
+        x509.NameAttribute(NameOID.COMMON_NAME, identity.common_name),
+    ]
+    if NATURAL_PERSON_WITHOUT_SERIAL_NUMBER.id in broken:
+        del attributes[3]
+    subject = x509.Name(attributes)
     etsi_policy = {"lcp": oids.LCP, "qcp": oids.QCP_N, "qcpnqscd": oids.QCP_N_QSCD}[level]
     qualified = level != "lcp"
+    compliance = qualified
+    if (level == "qcp" and QCP_WITHOUT_QC_COMPLIANCE.id in broken) or (
+        level == "lcp" and LCP_WITH_QC_COMPLIANCE.id in broken
+    ):
+        compliance = not compliance
     builder = _builder(
         subject=subject,
         issuer=issuer.subject,
@@ -405,12 +462,12 @@ def natural_person_certificate(
     )
     builder = _revocation_pointers(_issued_by(builder, issuer), urls, PERSON_CA)
     builder = (
-        builder.add_extension(_end_entity_key_usage(), critical=True)
+        builder.add_extension(_end_entity_key_usage(broken), critical=True)
         .add_extension(_policies(urls, etsi_policy, oids.JESIGN_POLICY[level]), critical=False)
         .add_extension(
             qc_statements(
-                compliance=qualified,
-                sscd=level == "qcpnqscd",
+                compliance=compliance,
+                sscd=level == "qcpnqscd" and QCPNQSCD_WITHOUT_QC_SSCD.id not in broken,
                 qc_type=oids.QC_TYPE_ESIGN if qualified else None,
                 pds=_pds(urls),
                 semantics=oids.SEMANTICS_NATURAL,
@@ -418,7 +475,7 @@ def natural_person_certificate(
             critical=False,
         )
     )
-    return _sign(builder, issuer_key)
+    return _sign(builder, issuer_key, broken)
 
 
 def seal_certificate(
@@ -431,16 +488,18 @@ def seal_certificate(
     serial: int,
     not_before: datetime,
     not_after: datetime,
+    broken: frozenset[str] = frozenset(),
 ) -> x509.Certificate:
     """A firm's electronic seal certificate, per ETSI EN 319 412-3 (QCP-l, QcType eseal)."""
-    subject = x509.Name(
-        [
-            x509.NameAttribute(NameOID.COUNTRY_NAME, identity.country),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, identity.organization),
-            x509.NameAttribute(NameOID.ORGANIZATION_IDENTIFIER, identity.organization_identifier),
-            x509.NameAttribute(NameOID.COMMON_NAME, identity.common_name or identity.organization),
-        ]
-    )
+    attributes = [
+        x509.NameAttribute(NameOID.COUNTRY_NAME, identity.country),
+        x509.NameAttribute(NameOID.ORGANIZATION_NAME, identity.organization),
+        x509.NameAttribute(NameOID.ORGANIZATION_IDENTIFIER, identity.organization_identifier),
+        x509.NameAttribute(NameOID.COMMON_NAME, identity.common_name or identity.organization),
+    ]
+    if SEAL_WITHOUT_ORGANIZATION_IDENTIFIER.id in broken:
+        del attributes[2]
+    subject = x509.Name(attributes)
     builder = _builder(
         subject=subject,
         issuer=issuer.subject,
@@ -451,7 +510,7 @@ def seal_certificate(
     )
     builder = _revocation_pointers(_issued_by(builder, issuer), urls, SEAL_CA)
     builder = (
-        builder.add_extension(_end_entity_key_usage(), critical=True)
+        builder.add_extension(_end_entity_key_usage(broken), critical=True)
         .add_extension(_policies(urls, oids.QCP_L, oids.JESIGN_POLICY["qcp-l"]), critical=False)
         .add_extension(
             qc_statements(
@@ -464,7 +523,7 @@ def seal_certificate(
             critical=False,
         )
     )
-    return _sign(builder, issuer_key)
+    return _sign(builder, issuer_key, broken)
 
 
 def _pds(urls: PkiUrls) -> Sequence[tuple[str, str]]:

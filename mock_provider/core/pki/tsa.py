@@ -16,6 +16,7 @@ from datetime import datetime
 from asn1crypto import algos, cms, core, tsp
 from asn1crypto import x509 as asn1_x509
 
+from mock_provider.core.breakages import declare
 from mock_provider.core.clock import Clock
 from mock_provider.core.pki import oids, profiles
 from mock_provider.core.pki.authority import Pki
@@ -27,6 +28,23 @@ class TimeStampResp(core.Sequence):  # type: ignore[misc]
 
     _fields = [("status", tsp.PKIStatusInfo), ("time_stamp_token", cms.ContentInfo, {"optional": True})]
 
+
+TSA_WRONG_IMPRINT = declare(
+    "tsa_wrong_message_imprint",
+    rule="A time-stamp token carries the message imprint of the request (RFC 3161 section 2.4.2).",
+    check="pki.tsa.message_imprint",
+)
+TSA_IGNORES_NONCE = declare(
+    "tsa_ignores_nonce",
+    rule="A time-stamp token echoes the nonce of the request (RFC 3161 section 2.4.2).",
+    check="pki.tsa.nonce",
+)
+TSA_BAD_SIGNATURE = declare(
+    "tsa_bad_signature",
+    rule="A time-stamp token is signed by a TSA certificate whose only extended key usage is timeStamping, "
+    "and the signature verifies (RFC 3161 sections 2.3 and 2.4.2).",
+    check="pki.tsa.signature",
+)
 
 #: Digest algorithms accepted in a message imprint, with their digest length.
 ACCEPTED_DIGESTS = {"sha256": 32, "sha384": 48, "sha512": 64}
@@ -73,6 +91,9 @@ class TimeStampAuthority:
             return rejection("unaccepted_extensions", "no request extension is supported")
 
         when = (at or self.clock.now()).replace(microsecond=0)
+        broken = self.pki.breakages.active()
+        if TSA_WRONG_IMPRINT.id in broken:
+            imprint = {"hash_algorithm": imprint["hash_algorithm"], "hashed_message": bytes(len(digest))}
         tsa = self.pki.hierarchy()[profiles.TSA]
         tsa_cert = asn1_x509.Certificate.load(tsa.der)
         info: dict[str, object] = {
@@ -84,7 +105,7 @@ class TimeStampAuthority:
             "accuracy": {"seconds": self.accuracy_seconds},
             "tsa": asn1_x509.GeneralName(name="directory_name", value=tsa_cert.subject),
         }
-        if nonce is not None:
+        if nonce is not None and TSA_IGNORES_NONCE.id not in broken:
             info["nonce"] = nonce
         tst_info = tsp.TSTInfo(info)
         content = tst_info.dump()
@@ -122,7 +143,7 @@ class TimeStampAuthority:
                 "digest_algorithm": algos.DigestAlgorithm({"algorithm": "sha256"}),
                 "signed_attrs": signed_attrs,
                 "signature_algorithm": algos.SignedDigestAlgorithm({"algorithm": signature_algorithm_name(tsa.key)}),
-                "signature": sign(tsa.key, signed_attrs.dump()),
+                "signature": sign(tsa.key, signed_attrs.dump() + (b"\0" if TSA_BAD_SIGNATURE.id in broken else b"")),
             }
         )
         signed_data: dict[str, object] = {

@@ -1,0 +1,81 @@
+"""The rule-breakage switches of remote signing (see :mod:`mock_provider.core.breakages`).
+
+Declared here rather than beside each guard because :mod:`mock_provider.core.signing` and
+:mod:`mock_provider.api.csc`, which honour them, keep only one-line guards (``if X in self.breakages``) so that
+their hot paths and their history stay readable. Each ``check`` names the conformance check that must fail while
+the switch is on.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from mock_provider.core.breakages import declare
+from mock_provider.core.models import TrustRegistration
+
+if TYPE_CHECKING:
+    from mock_provider.core.signing import Credential, Signing
+
+SAD_ACCEPTS_OTHER_HASHES = declare(
+    "sad_accepts_other_hashes",
+    rule="A SCAL2 SAD signs only the hashes it was authorized for "
+    "(CSC API v2, credentials/authorize and signatures/signHash).",
+    check="signing.sad.bound_to_hashes",
+)
+SAD_REUSABLE = declare(
+    "sad_reusable",
+    rule="A SAD signs once: once its signatures are made it is refused (CSC API v2, credentials/authorize).",
+    check="signing.sad.single_use",
+)
+SAD_NEVER_EXPIRES = declare(
+    "sad_never_expires",
+    rule="A SAD is refused once the expiresIn seconds of its authorization have passed "
+    "(CSC API v2, credentials/authorize).",
+    check="signing.sad.expiry",
+)
+SEAL_WITHOUT_DELEGATION = declare(
+    "seal_without_delegation",
+    rule="Only the firm's chartered accountants and the holders of its seal delegation may use the firm's seal.",
+    check="signing.seal.delegation_required",
+)
+REVOKED_CREDENTIAL_SIGNS = declare(
+    "revoked_credential_signs",
+    rule="A credential whose certificate is revoked authorizes and signs nothing (CSC API v2, "
+    "credentials/info cert/status).",
+    check="signing.credential.revoked",
+)
+ACCEPT_WRONG_HASH_LENGTH = declare(
+    "accept_wrong_hash_length",
+    rule="A hash whose length does not fit its algorithm is refused (CSC API v2, hashes).",
+    check="signing.hash.length",
+)
+SIGN_HASH_WITH_WRONG_KEY = declare(
+    "sign_hash_with_wrong_key",
+    rule="signHash signs with the key of the credential's certificate: the signature verifies with its public key "
+    "(CSC API v2, signatures/signHash).",
+    check="signing.sign_hash.signature",
+)
+CROSS_ACCOUNT_CREDENTIAL = declare(
+    "cross_account_credential",
+    rule="A person's personal credential is seen and used by that person only: another's id is not found.",
+    check="security.isolation.credential",
+)
+CSC_WITHOUT_TOKEN = declare(
+    "csc_without_token",
+    rule="Every CSC credentials and signatures call needs a valid access token (CSC API v2; RFC 6750 section 3.1).",
+    check="security.auth.csc_token_required",
+)
+
+
+def foreign_personal(signing: Signing, session: Session, credential_id: str) -> Credential | None:
+    """Anyone's personal credential by its id, as a provider that does not keep accounts apart hands it out."""
+    from mock_provider.core.signing import Credential
+
+    reg = session.scalar(select(TrustRegistration).where(TrustRegistration.certificate_id == credential_id))
+    if reg is None or reg.certificate_id is None:
+        return None
+    record = signing.pki.get_certificate(reg.certificate_id)
+    return Credential(record.id, "personal", 2, record, None, reg.phone_number, reg.id)

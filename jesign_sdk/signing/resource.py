@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -384,10 +385,14 @@ class Signing:
 
         async def run() -> list[bytes]:
             # The SMS code names no hash: have it sent while pyHanko digests (in a thread: the round trip
-            # overlaps the digesting instead of following it), and read it then if no person has to type it.
+            # overlaps the digesting instead of following it). A source that needs no person is read there too,
+            # if the digesting is still going on: once it is over, the caller's thread reads it sooner (the
+            # background thread waits for the GIL behind pyHanko's CPU-bound digesting at each step).
+            digested = threading.Event()
+
             def send_code() -> tuple[OtpRequest | None, str | None]:
                 request = request_code(self.csc, credential)
-                if request is None or otp_source is None or is_interactive(otp_source):
+                if request is None or otp_source is None or is_interactive(otp_source) or digested.is_set():
                     return request, None
                 return request, otp_source.get_code(request)
 
@@ -412,6 +417,7 @@ class Signing:
                     )
                     prepared.append(document)
                     progress("digest", number)
+                digested.set()
             except BaseException:
                 if code_request is not None:  # the digesting's error is the one to tell, not the SMS's
                     with contextlib.suppress(Exception):

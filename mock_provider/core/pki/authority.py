@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -353,23 +353,25 @@ class Pki:
 
     def get_certificate(self, certificate_id: str, *, session: Session | None = None) -> CertificateRecord:
         """One issued certificate and its status, read in the caller's ``session`` if given (else in its own)."""
-        if session is None:
-            with self.db.transaction() as own:
-                return self.get_certificate(certificate_id, session=own)
-        row = session.get(IssuedCertificate, certificate_id)
-        if row is None:
-            raise NotFound(f"no certificate {certificate_id}", code="certificate_not_found")
-        return self._record(row, self._role_of(session, row.issuer_id))
+        with self._session(session) as current:
+            row = self._issued(current, certificate_id)
+            return self._record(row, self._role_of(current, row.issuer_id))
 
     def signing_key(self, certificate_id: str, *, session: Session | None = None) -> PrivateKey:
         """The subscriber's private key, opened once per process (for the remote-signing service)."""
-        if session is None:
-            with self.db.transaction() as own:
-                return self.signing_key(certificate_id, session=own)
+        with self._session(session) as current:
+            return self.vault.load(current, self._issued(current, certificate_id).key_id)
+
+    def _session(self, session: Session | None) -> AbstractContextManager[Session]:
+        """The caller's session, or a transaction of its own."""
+        return nullcontext(session) if session is not None else self.db.transaction()
+
+    @staticmethod
+    def _issued(session: Session, certificate_id: str) -> IssuedCertificate:
         row = session.get(IssuedCertificate, certificate_id)
         if row is None:
             raise NotFound(f"no certificate {certificate_id}", code="certificate_not_found")
-        return self.vault.load(session, row.key_id)
+        return row
 
     def status(self, issuer_role: str, serial: int, at: datetime) -> CertificateStatus:
         """The status at ``at`` of the certificate with that serial issued by the current ``issuer_role``.

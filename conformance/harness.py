@@ -57,6 +57,9 @@ class Harness:
     def reset(self) -> None:
         raise HarnessError(f"the {self.name} harness cannot reset the deployment")
 
+    def finish(self) -> None:
+        """Called once the run is over: put back what the harness changed for the run's sake."""
+
     def after_check(self) -> None:
         """Called by the runner after each check (the mock harness puts its clock back where it was)."""
 
@@ -103,14 +106,30 @@ class MockHarness(Harness):
         self._moved = False
         #: Rule breakages to turn on after each reset: how the repository proves that each one is caught.
         self.breakages = tuple(breakages)
+        self._found_on: list[str] | None = None
 
     def reset(self) -> None:
-        """Back to the seed, the clock back to the wall clock (frozen), no fault (then :attr:`breakages` on)."""
+        """Back to the seed, the clock back to the wall clock (frozen), no fault.
+
+        The rule breakages that were on stay on (a reset is for a clean state, not for healing the provider under
+        test: a QA engineer who broke a rule through the control plane must see its check fail), plus
+        :attr:`breakages`.
+        """
+        if self._found_on is None:  # what the control plane had switched on before this run
+            listed = self._control("GET", "/breakages") or {}
+            configured = set(listed.get("configured", []))
+            self._found_on = [b for b in listed.get("active", []) if b not in configured]
         self._control("POST", "/reset")
         self._control("DELETE", "/faults")
         self._set_clock_to_wall()
-        if self.breakages:
-            self._control("PUT", "/breakages", json={"active": list(self.breakages)})
+        wanted = sorted({*self._found_on, *self.breakages})
+        if wanted:
+            self._control("PUT", "/breakages", json={"active": wanted})
+
+    def finish(self) -> None:
+        """Turn off the breakages this harness turned on, leaving on those it found on."""
+        if self.breakages and self._found_on is not None:
+            self._control("PUT", "/breakages", json={"active": self._found_on})
 
     def _set_clock_to_wall(self) -> None:
         now = datetime.now(UTC).replace(microsecond=0).isoformat()

@@ -13,6 +13,7 @@ plan's start a harness that can ``reset`` the deployment does so (each plan star
 
 from __future__ import annotations
 
+import contextlib
 import time
 import traceback
 from collections.abc import Callable, Iterable
@@ -71,6 +72,28 @@ def run_conformance(
         started_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )
     started = time.perf_counter()
+    try:
+        _run_plans(report, chosen, resolved, http, harness, only=only, skip=skip, progress=progress)
+    finally:
+        with contextlib.suppress(Exception):  # the verdicts stand even if the harness cannot tidy up
+            harness.finish()
+    report.duration_s = time.perf_counter() - started
+    if expectations is not None:
+        apply_expectations(report, expectations)
+    return report
+
+
+def _run_plans(
+    report: Report,
+    chosen: list[str],
+    resolved: Target,
+    http: RecordingClient,
+    harness: Harness,
+    *,
+    only: Iterable[str],
+    skip: Iterable[str],
+    progress: Progress | None,
+) -> None:
     for plan in ["smoke", *chosen]:
         checks = registry.select(registry.checks_of([plan]), only=only if plan != "smoke" else (), skip=skip)
         if not checks:
@@ -87,10 +110,6 @@ def run_conformance(
             report.results.append(result)
             if progress is not None:
                 progress(result)
-    report.duration_s = time.perf_counter() - started
-    if expectations is not None:
-        apply_expectations(report, expectations)
-    return report
 
 
 def _reset(harness: Harness) -> str | None:

@@ -43,3 +43,15 @@ def test_the_interactive_harness_asks_the_operator_and_skips_what_needs_the_cloc
     assert "clock" in expiry.reason
     assert any(p.startswith("Type the SMS code") for p in prompts)
     assert report.exit_code == 0
+
+
+def test_the_mock_harness_keeps_a_breakage_switched_on_through_the_control_plane(mock_url: str) -> None:
+    """Its reset cleans the state, it does not heal the provider under test: the broken rule's check fails."""
+    requests.put(f"{mock_url}/_mock/breakages", json={"active": ["ignore_ocsp_nonce"]}, timeout=10)
+    try:
+        report = run_conformance(mock_url, plans=["pki"], only=["pki.ocsp"])
+        assert report.result("pki.ocsp.nonce").status is Status.FAILED
+        assert requests.get(f"{mock_url}/_mock/breakages", timeout=10).json()["active"] == ["ignore_ocsp_nonce"]
+    finally:
+        requests.delete(f"{mock_url}/_mock/breakages", timeout=10)
+    assert run_conformance(mock_url, plans=["pki"], only=["pki.ocsp"]).result("pki.ocsp.nonce").status is Status.PASSED

@@ -77,6 +77,9 @@ def serve(config_file: str | None, **overrides: Any) -> None:
     urls = services.pki.urls
     click.echo(f"  {'ocsp':<10} {urls.ocsp}")
     click.echo(f"  {'tsa':<10} {urls.tsa}")
+    click.echo(f"  {'screens':<10} {listen}/  (the registration in a browser)")
+    if config.control_plane:
+        click.echo(f"  {'console':<10} {listen}/console/")
     click.echo(f"PKI hierarchy generation {hierarchy.generation}; CA certificates (PEM) in {pem_dir}")
     click.echo(f"Database: {_redact(config.resolved_database_url)}")
     click.echo("Stop with Ctrl+C.")

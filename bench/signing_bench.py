@@ -17,7 +17,7 @@ The two sides are timed in turn (a pyHanko signature, an SDK signature, and so o
 batch), so that both see the machine in the same state: on a small shared machine pyHanko's own time per
 document moves by tens of percent from one series to the next.
 
-The mock sends a person at most 10 signing codes per credential in an hour: the bench registers as many
+The mock sends a person at most 30 signing codes per credential in an hour: the bench registers as many
 people as the runs need (a seed file of its own, next to the default one) and moves to the next person after 10.
 
 How to read it:
@@ -85,7 +85,7 @@ START_TIMEOUT = 60.0
 ALGORITHMS = ("ec-p256", "rsa-3072")
 LABELS = {"ec-p256": "P-256", "rsa-3072": "RSA-3072"}
 #: Codes the mock sends one person for one credential, whatever happens to them (mock_provider.core.otp).
-CODES_PER_PERSON = 10
+CODES_PER_PERSON = 30
 #: Signatures one authorization may cover in the mock (its credentials' multisign).
 MAX_BATCH = 100
 TARGET_SINGLE = 1.3

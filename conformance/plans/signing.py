@@ -120,6 +120,37 @@ def sad_bound_to_hashes(ctx: CheckContext) -> None:
 
 
 @check(
+    "signing.sad.code_required",
+    title="A SCAL2 credential is authorized only with its SMS code: none or a wrong one is refused",
+    cites=(
+        CSC_V2 + ", credentials/authorize (OTP)",
+        "ETSI TS 119 431-1 SRV_AP (SCAL2: the signer's authentication with two factors)",
+    ),
+    severity=Severity.CRITICAL,
+    needs=("otp", "review"),
+)
+def sad_code_required(ctx: CheckContext) -> None:
+    holder = ctx.use(holders.accountant)
+    wanted = holders.new_hashes(1)
+    code = holders.send_code(ctx, holder)
+    body = {
+        "credentialID": holder.personal.id,
+        "numSignatures": 1,
+        "hashes": wanted,
+        "hashAlgorithmOID": holders.SHA256,
+    }
+    missing = holders.csc(ctx, holder.tokens, "/credentials/authorize", body)
+    wrong = f"{(int(code) + 1) % 1_000_000:06d}" if code.isdigit() else "000000"
+    refused = holders.csc(ctx, holder.tokens, "/credentials/authorize", {**body, "OTP": wrong})
+    # Spend the code (the next check asks for one at once, with no resend cooldown after a used code).
+    spent = holders.csc(ctx, holder.tokens, "/credentials/authorize", {**body, "OTP": code})
+    if spent.status_code == 200:
+        ctx.http.add_secret(str(spent.json()["SAD"]))
+    ctx.expect_refusal(missing, 400, ("otp_required", "invalid_request"), "authorizing without the SMS code")
+    ctx.expect_refusal(refused, 400, ("otp_invalid",), "authorizing with a wrong SMS code")
+
+
+@check(
     "signing.sad.single_use",
     title="A SAD signs once: used, it is refused",
     cites=SAD_RULES,

@@ -2,8 +2,8 @@
 
 A guesser gets 5 tries per code, one new code per cooldown, and at most ``MAX_CODES`` codes per registration
 (then the request must be cancelled and started again): at most 50 guesses out of a million, slowly. Signing codes
-are sent for the whole life of a credential, so their limit is per window (``limit_window``: an hour for signing)
-instead of for ever.
+are sent for the whole life of a credential, so their limit is per window instead (``limit_window``, ``max_codes``:
+30 an hour for signing).
 
 Codes are never stored in clear: a row keeps an HMAC-SHA256 of (registration, purpose, code) under a key derived
 from the mock's secret, and a submitted code is compared in constant time. Issuing a new code supersedes the
@@ -121,21 +121,22 @@ def issue(
     phone_number: str,
     now: datetime,
     limit_window: timedelta | None = None,
+    max_codes: int = MAX_CODES,
     breakages: Breakages | None = None,
 ) -> IssuedCode:
     """Make a new code (superseding the previous one), unless the previous one is too recent or too many were sent.
 
-    At most ``MAX_CODES`` codes are sent for one (registration, purpose): ever, or within ``limit_window``.
+    At most ``max_codes`` codes are sent for one (registration, purpose): ever, or within ``limit_window``.
     """
     counted = select(func.count(OneTimePassword.id)).where(
         OneTimePassword.registration_id == registration_id, OneTimePassword.purpose == purpose
     )
     if limit_window is not None:
         counted = counted.where(OneTimePassword.created_at > now - limit_window)
-    if (session.scalar(counted) or 0) >= MAX_CODES:
+    if (session.scalar(counted) or 0) >= max_codes:
         if limit_window is None:
             raise Locked(
-                f"{MAX_CODES} codes were sent for this request: cancel it and start a new one",
+                f"{max_codes} codes were sent for this request: cancel it and start a new one",
                 code="otp_code_limit_reached",
             )
         oldest = session.scalar(
@@ -147,7 +148,7 @@ def issue(
         )
         wait = max(1, int(((oldest or now) + limit_window - now).total_seconds()))
         raise Locked(
-            f"{MAX_CODES} codes were sent in the last {int(limit_window.total_seconds()) // 60} minutes: "
+            f"{max_codes} codes were sent in the last {int(limit_window.total_seconds()) // 60} minutes: "
             f"wait {wait} seconds",
             code="otp_code_limit_reached",
             extra={"retry_after": wait},

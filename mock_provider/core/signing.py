@@ -48,6 +48,7 @@ from mock_provider.core.pki.authority import CertificateRecord, Pki
 from mock_provider.core.pki.keys import PrivateKey
 from mock_provider.core.signing_breakages import (
     ACCEPT_WRONG_HASH_LENGTH,
+    AUTHORIZE_WITHOUT_CODE,
     CROSS_ACCOUNT_CREDENTIAL,
     REVOKED_CREDENTIAL_SIGNS,
     SAD_ACCEPTS_OTHER_HASHES,
@@ -60,8 +61,11 @@ from mock_provider.core.signing_breakages import (
 
 SEAL_PREFIX = "seal_"
 SAD_LIFETIME = timedelta(minutes=5)
-#: Signing codes are limited per credential to ``otp.MAX_CODES`` in this window (registration codes: for ever).
+#: Signing codes sent for one credential within this window, at most (registration codes: 10 for ever). With 5
+#: tries per code, that is 150 guesses an hour out of a million codes; and an accountant signing letter by letter
+#: is not stopped.
 SIGNING_CODE_WINDOW = timedelta(hours=1)
+SIGNING_CODES_PER_WINDOW = 30
 #: Signatures one authorization may cover (the credential's ``multisign``).
 MAX_SIGNATURES = 100
 
@@ -256,6 +260,7 @@ class Signing(TrustService):
                 phone_number=credential.phone_number,
                 now=now,
                 limit_window=SIGNING_CODE_WINDOW,
+                max_codes=SIGNING_CODES_PER_WINDOW,
             )
             outbox.send(
                 session,
@@ -301,12 +306,13 @@ class Signing(TrustService):
                         code="invalid_request",
                         errors=[_field("hashes", "as many as numSignatures")],
                     )
-                if not isinstance(code, str) or not code.strip():
+                without_code = not isinstance(code, str) or not code.strip()
+                if without_code and AUTHORIZE_WITHOUT_CODE not in self.breakages:
                     raise InvalidInput("the SMS code is required", code="otp_required", errors=[_field("OTP")])
             self._require_valid(credential)
             now = self._now()
             outcome = None
-            if credential.scal == 2:
+            if credential.scal == 2 and not (without_code and AUTHORIZE_WITHOUT_CODE in self.breakages):
                 assert credential.registration_id is not None
                 outcome = otp.verify(
                     session,

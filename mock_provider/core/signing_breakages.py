@@ -36,6 +36,12 @@ SAD_NEVER_EXPIRES = declare(
     "(CSC API v2, credentials/authorize).",
     check="signing.sad.expiry",
 )
+AUTHORIZE_WITHOUT_CODE = declare(
+    "authorize_without_code",
+    rule="A SCAL2 credential is authorized only with the SMS code sent for it (CSC API v2, credentials/authorize "
+    "OTP; ETSI TS 119 431-1 SCAL2).",
+    check="signing.sad.code_required",
+)
 SEAL_WITHOUT_DELEGATION = declare(
     "seal_without_delegation",
     rule="Only the firm's chartered accountants and the holders of its seal delegation may use the firm's seal.",

@@ -20,9 +20,10 @@ from sqlalchemy.orm import Session
 
 from mock_provider.core.errors import NotFound
 from mock_provider.core.ids import new_id
-from mock_provider.core.models import Delegation, Firm, Membership, OAuthClient, User
+from mock_provider.core.models import Delegation, Firm, Membership, OAuthClient, TermsAcceptance, User
 
-ROLES = ("expert-comptable", "collaborateur")
+ACCOUNTANT = "expert-comptable"
+ROLES = (ACCOUNTANT, "collaborateur")
 DELEGATIONS = ("sign", "seal", "prepare")
 IDENTITY_SOURCES = ("comptexpert", "expertpass")
 _E164 = re.compile(r"^\+[1-9][0-9]{7,14}$")
@@ -176,6 +177,20 @@ def get_user(session: Session, user_id: str) -> User:
     if user is None:
         raise NotFound(f"no user {user_id}", code="user_not_found")
     return user
+
+
+def opened_firm_ids(session: Session) -> set[str]:
+    """Firms whose service a chartered accountant of theirs opened by accepting the terms (step 6)."""
+    return set(
+        session.scalars(
+            select(TermsAcceptance.firm_id)
+            .join(
+                Membership,
+                (Membership.firm_id == TermsAcceptance.firm_id) & (Membership.user_id == TermsAcceptance.user_id),
+            )
+            .where(Membership.role == ACCOUNTANT)
+        ).all()
+    )
 
 
 def firms_of(session: Session, user_id: str) -> list[FirmView]:

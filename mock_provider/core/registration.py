@@ -392,7 +392,7 @@ class Registrations(TrustService):
             user = accounts.get_user(session, user_id)
             account = session.get(PlatformAccount, user_id)
             state = self._platform_state(account, self._trust_of(session, account))
-            opened = self._opened_firm_ids(session)
+            opened = accounts.opened_firm_ids(session)
             firms = []
             for firm in accounts.firms_of(session, user_id):
                 claim = firm.as_claim()
@@ -1413,20 +1413,6 @@ class Registrations(TrustService):
 
     def _active_firm_ids(self, session: Session, user_id: str) -> list[str]:
         return sorted(session.scalars(select(TermsAcceptance.firm_id).where(TermsAcceptance.user_id == user_id)).all())
-
-    @staticmethod
-    def _opened_firm_ids(session: Session) -> set[str]:
-        """Firms whose service a chartered accountant of theirs opened by accepting the terms."""
-        return set(
-            session.scalars(
-                select(TermsAcceptance.firm_id)
-                .join(
-                    Membership,
-                    (Membership.firm_id == TermsAcceptance.firm_id) & (Membership.user_id == TermsAcceptance.user_id),
-                )
-                .where(Membership.role == "expert-comptable")
-            ).all()
-        )
 
     def _view(self, session: Session, reg: TrustRegistration) -> dict[str, Any]:
         view: dict[str, Any] = {

@@ -29,18 +29,16 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mock_provider.core import events, otp, outbox
+from mock_provider.core import accounts, events, otp, outbox
 from mock_provider.core.base import TrustService, token_digest
 from mock_provider.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from mock_provider.core.ids import new_id
 from mock_provider.core.models import (
-    Delegation,
     Firm,
     FirmSeal,
     Membership,
     PlatformAccount,
     SignatureActivation,
-    TermsAcceptance,
     TrustRegistration,
 )
 from mock_provider.core.pki import profiles
@@ -197,27 +195,12 @@ class Signing(TrustService):
     @staticmethod
     def _sealable_firms(session: Session, user_id: str) -> list[str]:
         """Open firms where the person is a chartered accountant or holds the seal delegation."""
-        opened = set(
-            session.scalars(
-                select(TermsAcceptance.firm_id)
-                .join(
-                    Membership,
-                    (Membership.firm_id == TermsAcceptance.firm_id) & (Membership.user_id == TermsAcceptance.user_id),
-                )
-                .where(Membership.role == "expert-comptable")
-            ).all()
+        opened = accounts.opened_firm_ids(session)
+        return sorted(
+            firm.id
+            for firm in accounts.firms_of(session, user_id)
+            if firm.id in opened and (firm.role == accounts.ACCOUNTANT or "seal" in firm.delegations)
         )
-        accountant = set(
-            session.scalars(
-                select(Membership.firm_id).where(Membership.user_id == user_id, Membership.role == "expert-comptable")
-            ).all()
-        )
-        delegated = set(
-            session.scalars(
-                select(Delegation.firm_id).where(Delegation.user_id == user_id, Delegation.kind == "seal")
-            ).all()
-        )
-        return sorted((accountant | delegated) & opened)
 
     def _seal(self, session: Session, firm_id: str) -> Credential:
         seal = session.get(FirmSeal, firm_id, with_for_update=True)

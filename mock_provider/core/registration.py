@@ -397,7 +397,7 @@ class Registrations(TrustService):
             for firm in accounts.firms_of(session, user_id):
                 claim = firm.as_claim()
                 claim["service_open"] = firm.id in opened and (
-                    firm.role == "expert-comptable"
+                    firm.role == accounts.ACCOUNTANT
                     or bool(firm.delegations)
                     or SERVICE_OPEN_WITHOUT_DELEGATION in self.breakages
                 )
@@ -685,7 +685,7 @@ class Registrations(TrustService):
         member = session.scalar(select(Membership).where(Membership.firm_id == firm_id, Membership.user_id == user_id))
         if member is None:
             raise NotFound(f"no firm {firm_id} among yours", code="firm_not_found")
-        if member.role != "expert-comptable" and COLLABORATOR_MANAGES_DELEGATIONS not in self.breakages:
+        if member.role != accounts.ACCOUNTANT and COLLABORATOR_MANAGES_DELEGATIONS not in self.breakages:
             raise Forbidden("only the firm's chartered accountant manages delegations", code="not_firm_accountant")
 
     # ==============================================================================================================

@@ -47,12 +47,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from _common import LOOPBACK, BenchError, exit_on_sigterm, free_port, healthy, tail
+from _common import LOOPBACK, BenchError, exit_on_sigterm, free_port, healthy, running, wait_until_ready
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509 import ocsp
@@ -65,7 +65,6 @@ OCSP_PATH = "/pki/ocsp"
 OCSP_REQUEST_TYPE = "application/ocsp-request"
 TARGET_RATIO = 0.70
 ISSUANCE_ALGORITHMS = ("ec-p256", "rsa-3072")
-START_TIMEOUT = 60.0
 WRK_HINT = "install wrk for faithful figures: apt-get install wrk (Debian/Ubuntu), brew install wrk (macOS)"
 
 OURS = "jesign mock"
@@ -120,40 +119,6 @@ class Subject:
 
 
 # -- processes ---------------------------------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def running(
-    command: Sequence[str], *, log: Path, env: dict[str, str] | None = None
-) -> Iterator[subprocess.Popen[bytes]]:
-    """Run ``command`` in a process group of its own for the duration of the block; always stop it afterwards."""
-    with log.open("ab") as out:
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
-    try:
-        yield process
-    finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        # the server's workers leave with it; make sure nothing of the group started here outlives it.
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(process.pid, signal.SIGKILL)
-
-
-def wait_until_ready(process: subprocess.Popen[bytes], ready: Callable[[], bool], log: Path) -> None:
-    """Poll ``ready`` until it says yes; fail if the process exits or takes longer than ``START_TIMEOUT``."""
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise BenchError(f"{process.args!r} exited with {process.returncode}:\n{tail(log)}")
-        if ready():
-            return
-        time.sleep(0.05)
-    raise BenchError(f"{process.args!r} was not ready within {START_TIMEOUT:.0f} s:\n{tail(log)}")
 
 
 @contextlib.contextmanager

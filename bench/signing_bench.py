@@ -46,7 +46,6 @@ import os
 import platform
 import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -59,7 +58,7 @@ from typing import Any
 
 import requests
 import yaml
-from _common import LOOPBACK, BenchError, exit_on_sigterm, free_port, healthy, tail
+from _common import LOOPBACK, BenchError, exit_on_sigterm, free_port, healthy, running, wait_until_ready
 from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
@@ -81,7 +80,6 @@ from mock_provider.core.accounts import default_seed_text
 from mock_provider.core.documents import icao_name, mrz_check_digit
 from mock_provider.core.services import build_services
 
-START_TIMEOUT = 60.0
 ALGORITHMS = ("ec-p256", "rsa-3072")
 LABELS = {"ec-p256": "P-256", "rsa-3072": "RSA-3072"}
 #: Codes the mock sends one person for one credential, whatever happens to them (mock_provider.core.otp).
@@ -130,27 +128,9 @@ class AlgorithmResult:
 def mock_server(mock: Path, data_dir: Path, port: int, env: dict[str, str], log: Path) -> Iterator[str]:
     """``jesign-mock serve`` on ``data_dir`` and ``port``, ready once ``/healthz`` answers; always stopped."""
     command = [str(mock), "serve", "--data-dir", str(data_dir), "--host", LOOPBACK, "--port", str(port)]
-    with log.open("ab") as out:
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
-    try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while not healthy(port):
-            if process.poll() is not None:
-                raise BenchError(f"jesign-mock exited with {process.returncode}:\n{tail(log)}")
-            if time.monotonic() >= deadline:
-                raise BenchError(f"jesign-mock was not ready within {START_TIMEOUT:.0f} s:\n{tail(log)}")
-            time.sleep(0.05)
+    with running(command, log=log, env=env) as process:
+        wait_until_ready(process, lambda: healthy(port), log)
         yield f"http://{LOOPBACK}:{port}"
-    finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(process.pid, signal.SIGKILL)
 
 
 # -- inputs ------------------------------------------------------------------------------------------------------

@@ -19,6 +19,15 @@ BIRTH_DATE = "1980-04-12"
 
 
 @functools.cache
+def problem(response: Any, status: int, code: str) -> dict[str, Any]:
+    """The RFC 9457 problem of a refused call, once its status, media type and stable code are the expected ones."""
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == "application/problem+json"
+    body: dict[str, Any] = response.json
+    assert body["code"] == code
+    return body
+
+
 def colour_image(fmt: str = "JPEG", size: tuple[int, int] = (640, 400)) -> bytes:
     """A colour picture of a card: a gradient from blue to orange."""
     image = Image.new("RGB", size)

@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, utils
 from flask.testing import FlaskClient
 
 from mock_provider.core.clock import ManualClock
+from tests.mock_provider import registration_helpers as helpers
 from tests.mock_provider.registration_helpers import bearer, latest_otp, register_to_active, sso_login
 
 V2 = "/trust/csc/v2"
@@ -26,9 +27,7 @@ def digest(text: str) -> str:
 
 
 def problem(response: Any, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.json
-    body: dict[str, Any] = response.json
-    assert body["code"] == code
+    body = helpers.problem(response, status, code)
     assert body["error"] == code  # the CSC member, beside RFC 9457's
     return body
 

@@ -10,7 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from mock_provider.api import faults
-from tests.mock_provider.registration_helpers import OPERATOR_HEADERS
+from tests.mock_provider.registration_helpers import OPERATOR_HEADERS, problem
 from tests.mock_provider.test_openapi import Contract, served
 
 NEW_REGISTRATION = {
@@ -18,13 +18,6 @@ NEW_REGISTRATION = {
     "level": "qcpnqscd",
     "phone_number": "+33612345678",
 }
-
-
-def problem(response: Any, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.get_data(as_text=True)
-    body: dict[str, Any] = response.json
-    assert body["code"] == code
-    return body
 
 
 def set_policy(client: FlaskClient, **policy: Any) -> dict[str, Any]:

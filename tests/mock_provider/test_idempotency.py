@@ -33,6 +33,7 @@ from tests.mock_provider.registration_helpers import (
     colour_image,
     create_registration,
     latest_otp,
+    problem,
     sso_login,
     submit_identity,
     walk_to_documents,
@@ -48,13 +49,6 @@ def key() -> str:
 
 def with_key(headers: dict[str, str], idempotency_key: str) -> dict[str, str]:
     return {**headers, "Idempotency-Key": idempotency_key}
-
-
-def problem(response: Any, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.get_data(as_text=True)
-    body: dict[str, Any] = response.json
-    assert body["code"] == code
-    return body
 
 
 def registrations(client: FlaskClient) -> list[dict[str, Any]]:

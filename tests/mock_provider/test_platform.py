@@ -11,19 +11,12 @@ from tests.mock_provider.registration_helpers import (
     bearer,
     consent,
     latest_otp,
+    problem,
     sign,
     sso_login,
     submit_identity,
     upload,
 )
-
-
-def problem(response: Any, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.json
-    assert response.mimetype == "application/problem+json"
-    body: dict[str, Any] = response.json
-    assert body["code"] == code
-    return body
 
 
 def status(client: FlaskClient, token: str) -> dict[str, Any]:

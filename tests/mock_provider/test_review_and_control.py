@@ -20,19 +20,13 @@ from tests.mock_provider.registration_helpers import (
     consent,
     create_registration,
     latest_otp,
+    problem,
     sign,
     walk_to_documents,
     walk_to_signed,
 )
 
 MARIE = "marie.dupont@cabinet-ecma.example.com"
-
-
-def problem(response: Any, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.json
-    body: dict[str, Any] = response.json
-    assert body["code"] == code
-    return body
 
 
 @pytest.fixture

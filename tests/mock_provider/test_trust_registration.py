@@ -19,6 +19,7 @@ from tests.mock_provider.registration_helpers import (
     create_registration,
     grey_image,
     latest_otp,
+    problem,
     sign,
     submit_identity,
     td1,
@@ -39,14 +40,6 @@ def events_of(client: FlaskClient, reg: dict[str, Any]) -> list[dict[str, Any]]:
     response = client.get(f"/trust/v1/registrations/{reg['id']}/events", headers=applicant(reg["session_token"]))
     assert response.json is not None
     return list(response.json["data"])
-
-
-def problem(response: Any, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.json
-    assert response.mimetype == "application/problem+json"
-    body: dict[str, Any] = response.json
-    assert body["code"] == code
-    return body
 
 
 # -- creation and access --------------------------------------------------------------------------------------------

@@ -345,6 +345,7 @@ def test_document_errors_are_shown_on_their_side(web_app: Flask) -> None:
     browser = Browser(web_app)
     path = to_trust(browser)
     identity(browser, path)
+    # XXX is ICAO's "unspecified nationality", allowed in an MRZ but no ISO 3166 country: no passport type.
     choice = browser.get(f"{path}/document?type=passport&country=XXX")
     assert choice.status_code == 400
     assert codes(choice)[0] == "invalid_document_type"

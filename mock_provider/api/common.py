@@ -22,6 +22,10 @@ SERVER_ERROR_ON_BAD_INPUT = declare(
 )
 
 
+#: The control plane and its console: no route scenario, no request history, no injected fault there.
+CONTROL_PREFIXES = ("/_mock", "/console")
+
+
 def services() -> MockServices:
     found: MockServices = current_app.extensions["jesign_mock"]
     return found

@@ -29,7 +29,7 @@ from flask import Flask, Response, g, request
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from mock_provider.api.common import services
+from mock_provider.api.common import CONTROL_PREFIXES, services
 from mock_provider.api.problems import problem
 from mock_provider.core.errors import InvalidInput, MockError
 from mock_provider.core.ids import new_id
@@ -41,7 +41,7 @@ DEFAULT_ROUTES = ("/platform/api/v1/*", "/trust/v1/*", "/sso/*")
 DEFAULT_STATUS = 503
 MAX_DELAY_MS = 10_000
 MAX_ROUTES = 50
-EXEMPT_PREFIXES = ("/_mock", "/console", "/pki/ocsp")
+EXEMPT_PREFIXES = (*CONTROL_PREFIXES, "/pki/ocsp")  # OCSP is served in front of Flask
 FIELDS = ("error_rate", "status", "delay_ms_max", "after_processing_rate", "routes", "seed")
 SEED_LIMIT = 2**63
 #: Moves whenever the policy is set or cleared, so that each call can skip reading it while none is set.

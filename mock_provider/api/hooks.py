@@ -12,15 +12,12 @@ import time
 from flask import Flask, Response, g, request
 
 from mock_provider.api import faults
-from mock_provider.api.common import services, write_after_response
+from mock_provider.api.common import CONTROL_PREFIXES, services, write_after_response
 from mock_provider.api.problems import current_request_id
 from mock_provider.core import scenarios
 from mock_provider.core.errors import MockError
 from mock_provider.core.models import RequestRecord
 from mock_provider.core.storage import AbsenceLatch
-
-#: The control plane itself and its console: no scenario, no history, no fault there.
-CONTROL_PREFIXES = ("/_mock", "/console")
 
 
 def install(app: Flask) -> None:

@@ -11,7 +11,7 @@ from flask import Flask, Response, current_app, g, request
 from sqlalchemy.orm import Session
 
 from mock_provider.api.problems import json_response
-from mock_provider.core.breakages import declare
+from mock_provider.core.breakages import Breakage, declare
 from mock_provider.core.errors import InvalidInput, Unauthenticated
 from mock_provider.core.services import MockServices
 
@@ -103,3 +103,19 @@ def install_writes_after_response(app: Flask) -> None:
                 if then is not None:
                     then()
         return response
+
+
+def bearer_user(realm: str, *, unless: Breakage | None = None) -> str:
+    """The user behind the request's SSO access token; 401 with a ``Bearer`` challenge for ``realm`` otherwise.
+
+    ``unless``: the rule-breakage switch that lets a call without any token through (as ``usr_anonymous``).
+    """
+    from mock_provider.sso import authenticate_bearer
+
+    if "Authorization" not in request.headers and unless is not None and unless in services().breakages:
+        return "usr_anonymous"
+    try:
+        return authenticate_bearer(services(), request.headers.get("Authorization"))
+    except Unauthenticated as exc:
+        exc.headers.setdefault("WWW-Authenticate", f'Bearer realm="{realm}"')
+        raise

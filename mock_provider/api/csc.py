@@ -15,9 +15,9 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
-from mock_provider.api.common import json_body, ok, services
+from mock_provider.api.common import bearer_user, json_body, ok, services
 from mock_provider.api.problems import problem
-from mock_provider.core.errors import InvalidInput, MockError, Unauthenticated
+from mock_provider.core.errors import InvalidInput, MockError
 from mock_provider.core.pki.tsa import TimeStampResp
 from mock_provider.core.signing import DIGESTS
 from mock_provider.core.signing_breakages import CSC_WITHOUT_TOKEN
@@ -27,15 +27,7 @@ v1 = Blueprint("csc_v1", __name__, url_prefix="/trust/csc/v1")
 
 
 def _user() -> str:
-    from mock_provider.sso import authenticate_bearer
-
-    if "Authorization" not in request.headers and CSC_WITHOUT_TOKEN in services().breakages:
-        return "usr_anonymous"
-    try:
-        return authenticate_bearer(services(), request.headers.get("Authorization"))
-    except Unauthenticated as exc:
-        exc.headers.setdefault("WWW-Authenticate", 'Bearer realm="csc"')
-        raise
+    return bearer_user("csc", unless=CSC_WITHOUT_TOKEN)
 
 
 def _csc_error(exc: MockError) -> Response:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from flask import Blueprint, Response
 
-from mock_provider.api.common import json_body, ok, services
+from mock_provider.api.common import bearer_user, json_body, ok, services
 from mock_provider.core.breakages import declare
-from mock_provider.core.errors import InvalidInput, Unauthenticated
+from mock_provider.core.errors import InvalidInput
 from mock_provider.core.registration import CGU, PRIVACY_POLICY
 
 bp = Blueprint("platform", __name__, url_prefix="/platform/api/v1")
@@ -24,17 +24,7 @@ PLATFORM_WITHOUT_TOKEN = declare(
 
 
 def _user() -> str:
-    from flask import request
-
-    from mock_provider.sso import authenticate_bearer
-
-    if "Authorization" not in request.headers and PLATFORM_WITHOUT_TOKEN in services().breakages:
-        return "usr_anonymous"
-    try:
-        return authenticate_bearer(services(), request.headers.get("Authorization"))
-    except Unauthenticated as exc:
-        exc.headers.setdefault("WWW-Authenticate", 'Bearer realm="platform"')
-        raise
+    return bearer_user("platform", unless=PLATFORM_WITHOUT_TOKEN)
 
 
 @bp.get("/me")

@@ -12,7 +12,7 @@ capability         what the harness can do
 ``clock``          move the provider's clock forward (:meth:`Harness.advance_clock`)
 ``reset``          bring the deployment back to its seed (:meth:`Harness.reset`), done at each plan's start
 ``revoke``         revoke a certificate out of band (:meth:`Harness.revoke_certificate`)
-``outbox``         read the e-mails the provider sent (:meth:`Harness.emails`)
+``outbox``         read the e-mails and SMS the provider sent (:meth:`Harness.emails`, :meth:`Harness.sms`)
 =================  ===================================================================================
 
 :class:`MockHarness` does everything through the mock's control plane (``/_mock``). :class:`InteractiveHarness`
@@ -87,6 +87,10 @@ class Harness:
 
     def emails(self, recipient: str) -> list[dict[str, Any]]:
         raise HarnessError(f"the {self.name} harness cannot read e-mails")
+
+    def sms(self, phone_number: str) -> list[dict[str, Any]]:
+        """Every SMS sent to ``phone_number`` so far."""
+        raise HarnessError(f"the {self.name} harness cannot read the SMS sent")
 
 
 class MockHarness(Harness):
@@ -183,8 +187,14 @@ class MockHarness(Harness):
         self._control("POST", f"/certificates/{certificate_id}/revoke", json={"reason": reason})
 
     def emails(self, recipient: str) -> list[dict[str, Any]]:
+        return self._outbox("email", recipient)
+
+    def sms(self, phone_number: str) -> list[dict[str, Any]]:
+        return self._outbox("sms", phone_number)
+
+    def _outbox(self, channel: str, recipient: str) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = self._control(
-            "GET", "/outbox", params={"channel": "email", "recipient": recipient}
+            "GET", "/outbox", params={"channel": channel, "recipient": recipient}
         )["data"]
         return found
 

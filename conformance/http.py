@@ -20,7 +20,7 @@ import json
 import re
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
@@ -49,6 +49,8 @@ class RecordingClient:
         self.record: list[Exchange] = []
         self._secrets: set[str] = set()
         self._lock = threading.Lock()
+        #: The session of a thread started by :meth:`concurrently` (each on its own connections).
+        self._local = threading.local()
 
     # -- masking ---------------------------------------------------------------------------------------------------
 
@@ -120,13 +122,52 @@ class RecordingClient:
         kwargs.setdefault("timeout", self.timeout)
         kwargs.setdefault("allow_redirects", False)
         started = time.perf_counter()
+        session: requests.Session = getattr(self._local, "session", None) or self.session
         try:
-            response = self.session.request(method, url, **kwargs)
+            response = session.request(method, url, **kwargs)
         except requests.RequestException as exc:
             self._record_error(party, method, url, kwargs, started, exc)
             raise
         self._record(party, response, started)
         return response
+
+    def concurrently(
+        self, calls: Sequence[Callable[[], requests.Response]]
+    ) -> list[requests.Response | requests.RequestException]:
+        """Run ``calls`` (each sending one request through this client) at the same time, each in its own thread on
+        its own connection, released together by a barrier once every thread is ready; answer what each got, in
+        order (the exception where a request failed; it is recorded too).
+
+        How a check tries a once-only rule the way double-clicks and retrying clients do.
+        """
+        barrier = threading.Barrier(len(calls))
+        answers: list[requests.Response | Exception | None] = [None] * len(calls)
+
+        def run(index: int, call: Callable[[], requests.Response]) -> None:
+            with requests.Session() as session:
+                session.headers.update(self.session.headers)
+                self._local.session = session
+                barrier.wait()
+                try:
+                    answers[index] = call()
+                except Exception as exc:  # kept, and raised below unless it is a transport failure
+                    answers[index] = exc
+
+        threads = [
+            threading.Thread(target=run, args=(i, call), name=f"conformance-parallel-{i}", daemon=True)
+            for i, call in enumerate(calls)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        found: list[requests.Response | requests.RequestException] = []
+        for answer in answers:
+            if isinstance(answer, requests.Response | requests.RequestException):
+                found.append(answer)
+            else:
+                raise answer or RuntimeError("a parallel call answered nothing")
+        return found
 
     def get(self, party: str, path: str, **kwargs: Any) -> requests.Response:
         return self.request("GET", party, path, **kwargs)

@@ -21,6 +21,8 @@ WSGIApp = Callable[..., Any]
 
 class _ThreadingServer(ThreadingMixIn, WSGIServer):
     daemon_threads = True
+    #: The concurrency plan opens a dozen connections at once: socketserver's default backlog of 5 drops some.
+    request_queue_size = 128
 
 
 class _QuietHandler(WSGIRequestHandler):

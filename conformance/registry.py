@@ -39,7 +39,7 @@ T = TypeVar("T")
 _ID = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
 
 #: The plans in the order they run; a plan not listed runs after these, alphabetically.
-PLAN_ORDER = ("smoke", "registration", "pki", "signing", "security")
+PLAN_ORDER = ("smoke", "registration", "pki", "signing", "security", "concurrency")
 
 
 @dataclass(frozen=True)

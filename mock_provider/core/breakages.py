@@ -86,12 +86,16 @@ class Breakages:
     def __contains__(self, breakage: Breakage) -> bool:
         return breakage.id in self.active()
 
+    def any_of(self, *breakages: Breakage) -> bool:
+        active = self.active()
+        return any(b.id in active for b in breakages)
+
     def active(self) -> frozenset[str]:
         revision = self.db.read_counter(REVISION_COUNTER)
         with self._lock:
             if revision == self._revision:
                 return self.configured | self._stored
-        with self.db.transaction() as session:
+        with self.db.read() as session:
             stored = frozenset(session.scalars(select(BrokenRule.id)))
         with self._lock:
             self._stored, self._revision = stored, revision

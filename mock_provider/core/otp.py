@@ -27,7 +27,8 @@ from mock_provider.config import MockConfig
 from mock_provider.core.breakages import Breakages, declare
 from mock_provider.core.errors import InvalidInput, Locked, MockError, RateLimited
 from mock_provider.core.ids import new_id
-from mock_provider.core.models import OneTimePassword
+from mock_provider.core.models import OneTimePassword, TrustRegistration
+from mock_provider.core.storage import locking
 
 #: Codes one registration may be sent for one purpose, whatever happened to them.
 MAX_CODES = 10
@@ -100,14 +101,15 @@ def _digest(key: bytes, registration_id: str, purpose: str, code: str) -> str:
 
 
 def _current(session: Session, registration_id: str, purpose: str) -> OneTimePassword | None:
+    """The registration's current code for ``purpose``, read under the registration's row lock: every issue and
+    verification of its codes takes turns (the count of codes sent, the cooldown, the attempts all hold)."""
+    session.get(TrustRegistration, registration_id, with_for_update=locking(session))
     return session.scalars(
-        select(OneTimePassword)
-        .where(
+        select(OneTimePassword).where(
             OneTimePassword.registration_id == registration_id,
             OneTimePassword.purpose == purpose,
             OneTimePassword.superseded_at.is_(None),
         )
-        .with_for_update()
     ).first()
 
 
@@ -128,6 +130,7 @@ def issue(
 
     At most ``max_codes`` codes are sent for one (registration, purpose): ever, or within ``limit_window``.
     """
+    previous = _current(session, registration_id, purpose)  # first: it takes the registration's lock
     counted = select(func.count(OneTimePassword.id)).where(
         OneTimePassword.registration_id == registration_id, OneTimePassword.purpose == purpose
     )
@@ -154,7 +157,6 @@ def issue(
             extra={"retry_after": wait},
             headers={"Retry-After": str(wait)},
         )
-    previous = _current(session, registration_id, purpose)
     if previous is not None:
         available = previous.created_at + policy.resend_cooldown
         # A code already used leaves nothing to guess: the next operation may have its own code at once.

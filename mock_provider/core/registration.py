@@ -52,6 +52,7 @@ from mock_provider.core.models import (
     User,
 )
 from mock_provider.core.pki import profiles
+from mock_provider.core.storage import locking
 
 # -- states --------------------------------------------------------------------------------------------------------
 
@@ -223,6 +224,34 @@ SERVICE_OPEN_WITHOUT_DELEGATION = declare(
     rule="Step 6 opens the service to the firm's collaborators holding a delegation, not to the others.",
     check="registration.delegations.service_follows_delegation",
 )
+# The once-only rules under concurrency: each switch drops the lock of one transition (a careless provider's
+# check-then-act), so that parallel requests all pass the check before any of them acts.
+RIGHT_CODE_RACE = declare(
+    "right_code_race",
+    rule="The right SMS code signs the agreement once: parallel submissions of it give one signature, one certificate.",
+    check="concurrency.agreement.right_code_once",
+)
+WRONG_CODES_RACE = declare(
+    "wrong_codes_race",
+    rule="Parallel wrong SMS codes are counted one by one: at most 5 are compared, then the code is locked.",
+    check="concurrency.agreement.wrong_codes_counted",
+)
+CONSENT_RACE = declare(
+    "consent_race",
+    rule="Parallel consents send one SMS code (the resend cooldown holds), and that code signs.",
+    check="concurrency.agreement.consent_once",
+)
+CANCEL_RACE = declare(
+    "cancel_race",
+    rule="Cancel and sign at once: one of them wins, never both (no cancelled request with a certificate). "
+    "The switch drops the lock of both transitions.",
+    check="concurrency.registration.cancel_or_sign",
+)
+ERROR_REPORT_RACE = declare(
+    "error_report_race",
+    rule="Parallel error reports leave one valid certificate: each report revokes the one it replaces.",
+    check="concurrency.certificate.error_reports_serialised",
+)
 OTHER_REGISTRATION_VISIBLE = declare(
     "other_registration_visible",
     rule="A registration's session token opens that registration only.",
@@ -360,7 +389,7 @@ class Registrations(TrustService):
     def status(self, user_id: str) -> dict[str, Any]:
         """``GET /platform/api/v1/registration``: where the person stands and what comes next."""
         self.settle()
-        with self.db.transaction() as session:
+        with self.db.read() as session:
             user = accounts.get_user(session, user_id)
             account = session.get(PlatformAccount, user_id)
             trust = self._trust_of(session, account)
@@ -379,7 +408,7 @@ class Registrations(TrustService):
     def current_certificate(self, user_id: str) -> dict[str, Any]:
         """The person's certificate, as the platform has it from the trust provider (after step 5)."""
         self.settle()
-        with self.db.transaction() as session:
+        with self.db.read() as session:
             trust = self._trust_of(session, session.get(PlatformAccount, user_id))
             if trust is None or trust.certificate_id is None:
                 raise NotFound("no certificate has been issued to this person yet", code="certificate_not_issued")
@@ -388,7 +417,7 @@ class Registrations(TrustService):
     def me(self, user_id: str) -> dict[str, Any]:
         """``GET /platform/api/v1/me``: the person, their firms, what they may do in each."""
         self.settle()
-        with self.db.transaction() as session:
+        with self.db.read() as session:
             user = accounts.get_user(session, user_id)
             account = session.get(PlatformAccount, user_id)
             state = self._platform_state(account, self._trust_of(session, account))
@@ -610,7 +639,7 @@ class Registrations(TrustService):
     # -- delegations -----------------------------------------------------------------------------------------------
 
     def list_delegations(self, user_id: str, firm_id: str) -> list[dict[str, Any]]:
-        with self.db.transaction() as session:
+        with self.db.read() as session:
             self._require_accountant(session, user_id, firm_id)
             rows = session.scalars(
                 select(Delegation).where(Delegation.firm_id == firm_id).order_by(Delegation.granted_at)
@@ -726,7 +755,7 @@ class Registrations(TrustService):
     def match_account(self, email: str) -> dict[str, Any]:
         """Universign's ``matchAccount``: the level and status of the certificate held by that e-mail address."""
         self.settle()
-        with self.db.transaction() as session:
+        with self.db.read() as session:
             reg = session.scalars(
                 select(TrustRegistration)
                 .where(TrustRegistration.applicant_email == email, TrustRegistration.state != CANCELLED)
@@ -817,14 +846,14 @@ class Registrations(TrustService):
                 raise NotFound(f"no registration {registration_id}", code="registration_not_found")
 
     def registration_id_for_token(self, token: str) -> str | None:
-        with self.db.transaction() as session:
+        with self.db.read() as session:
             return session.scalar(
                 select(TrustRegistration.id).where(TrustRegistration.session_token_hash == token_digest(token))
             )
 
     def get(self, registration_id: str) -> dict[str, Any]:
         self.settle()
-        with self.db.transaction() as session:
+        with self.db.read() as session:
             return self._view(session, self._load(session, registration_id))
 
     def submit_identity(
@@ -883,7 +912,7 @@ class Registrations(TrustService):
         mrz: str | None,
     ) -> dict[str, Any]:
         """Step 3, "pièce d'identité recto / verso": judged by content, colour only, MRZ checked when given."""
-        with self.db.transaction() as session:
+        with self.db.read() as session:
             reg = self._load(session, registration_id)
             self._require_state(reg, (IDENTITY_SUBMITTED, DOCUMENTS_SUBMITTED), "upload the identity document")
             assert reg.birth_date is not None
@@ -981,7 +1010,7 @@ class Registrations(TrustService):
         return self._send_code(registration_id, action="code_resent", require_consent=True)
 
     def _send_code(self, registration_id: str, *, action: str, require_consent: bool = False) -> dict[str, Any]:
-        with self.db.transaction() as session:
+        with self.db.transaction(lock=CONSENT_RACE not in self.breakages) as session:
             reg = self._load(session, registration_id, lock=True)
             if ILLEGAL_TRANSITION_ACCEPTED not in self.breakages:
                 self._require_state(reg, (DOCUMENTS_SUBMITTED,), "sign the subscription agreement")
@@ -1037,7 +1066,8 @@ class Registrations(TrustService):
                 code="otp_malformed",
                 errors=[{"field": "otp", "code": "invalid_format", "detail": "six digits"}],
             )
-        with self.db.transaction() as session:
+        unlocked = self.breakages.any_of(RIGHT_CODE_RACE, WRONG_CODES_RACE, CANCEL_RACE)
+        with self.db.transaction(lock=not unlocked) as session:
             reg = self._load(session, registration_id, lock=True)
             self._require_state(reg, (DOCUMENTS_SUBMITTED,), "sign the subscription agreement")
             if reg.agreement_version is None:
@@ -1082,7 +1112,7 @@ class Registrations(TrustService):
         return view
 
     def cancel(self, registration_id: str, *, actor: str) -> dict[str, Any]:
-        with self.db.transaction() as session:
+        with self.db.transaction(lock=CANCEL_RACE not in self.breakages) as session:
             reg = self._load(session, registration_id, lock=True)
             if reg.state not in self._cancellable_states():
                 raise Conflict(
@@ -1102,7 +1132,7 @@ class Registrations(TrustService):
                 code="error_report_incomplete",
                 errors=[{"field": "detail", "code": "required", "detail": "required"}],
             )
-        with self.db.transaction() as session:
+        with self.db.transaction(lock=ERROR_REPORT_RACE not in self.breakages) as session:
             reg = self._load(session, registration_id, lock=True)
             self._require_state(reg, (CERTIFICATE_ISSUED,), "report an error in the certificate")
             assert reg.issued_at is not None
@@ -1132,14 +1162,14 @@ class Registrations(TrustService):
 
     def certificate(self, registration_id: str) -> dict[str, Any]:
         self.settle()
-        with self.db.transaction() as session:
+        with self.db.read() as session:
             reg = self._load(session, registration_id)
             if reg.certificate_id is None:
                 raise NotFound("no certificate has been issued for this registration", code="certificate_not_issued")
             return self._certificate_view(reg)
 
     def event_log(self, registration_id: str) -> list[dict[str, Any]]:
-        with self.db.transaction() as session:
+        with self.db.read() as session:
             reg = self._load(session, registration_id)
             logged = [e.as_json() for e in events.history(session, reg.id)]
             if EVENT_LOG_INCOMPLETE in self.breakages:
@@ -1152,7 +1182,7 @@ class Registrations(TrustService):
 
     def pending_reviews(self) -> list[dict[str, Any]]:
         self.settle()
-        with self.db.transaction() as session:
+        with self.db.read() as session:
             rows = session.scalars(
                 select(TrustRegistration)
                 .where(TrustRegistration.state == PENDING_VALIDATION)
@@ -1336,7 +1366,7 @@ class Registrations(TrustService):
         )
 
     def _load(self, session: Session, registration_id: str, *, lock: bool = False) -> TrustRegistration:
-        reg = session.get(TrustRegistration, registration_id, with_for_update=lock)
+        reg = session.get(TrustRegistration, registration_id, with_for_update=lock and locking(session))
         if reg is None:
             raise NotFound(f"no registration {registration_id}", code="registration_not_found")
         return reg

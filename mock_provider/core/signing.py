@@ -51,11 +51,14 @@ from mock_provider.core.signing_breakages import (
     REVOKED_CREDENTIAL_SIGNS,
     SAD_ACCEPTS_OTHER_HASHES,
     SAD_NEVER_EXPIRES,
+    SAD_RACE,
     SAD_REUSABLE,
+    SEAL_RACE,
     SEAL_WITHOUT_DELEGATION,
     SIGN_HASH_WITH_WRONG_KEY,
     foreign_personal,
 )
+from mock_provider.core.storage import for_update, locking
 
 SEAL_PREFIX = "seal_"
 SAD_LIFETIME = timedelta(minutes=5)
@@ -145,7 +148,7 @@ class Signing(TrustService):
     # -- credentials --------------------------------------------------------------------------------------------------
 
     def list_credentials(self, user_id: str) -> list[Credential]:
-        with self.db.transaction() as session:
+        with self.db.transaction(lock=SEAL_RACE not in self.breakages) as session:
             found = []
             personal = self._personal(session, user_id)
             if personal is not None:
@@ -203,10 +206,12 @@ class Signing(TrustService):
         )
 
     def _seal(self, session: Session, firm_id: str) -> Credential:
-        seal = session.get(FirmSeal, firm_id, with_for_update=True)
+        """The firm's seal, issued on its first use. The firm's row is locked first: a first seal has no row to
+        lock yet, and concurrent first uses must take turns to find the one seal the first of them made."""
+        firm = session.get(Firm, firm_id, with_for_update=locking(session))
+        assert firm is not None
+        seal = session.get(FirmSeal, firm_id)
         if seal is None:
-            firm = session.get(Firm, firm_id)
-            assert firm is not None
             identity = profiles.LegalPersonIdentity(organization=firm.name, siren=firm.siren)
             issued = self.pki.issue_seal(identity, session=session)
             seal = FirmSeal(firm_id=firm_id, certificate_id=issued.id, created_at=self._now())
@@ -337,7 +342,7 @@ class Signing(TrustService):
         sign_algorithm: Any,
     ) -> list[str]:
         """``signatures/signHash``: sign each hash with the credential's key, if the SAD allows exactly them."""
-        with self.db.transaction() as session:
+        with self.db.transaction(lock=SAD_RACE not in self.breakages) as session:
             credential = self._credential(session, user_id, credential_id)
             if not isinstance(sign_algorithm, str) or sign_algorithm not in SIGN_ALGORITHMS:
                 raise InvalidInput("signAlgo is not a supported algorithm", code="invalid_sign_algorithm")
@@ -359,7 +364,9 @@ class Signing(TrustService):
             self._require_valid(credential)
             now = self._now()
             activation = session.scalar(
-                select(SignatureActivation).where(SignatureActivation.token_hash == token_digest(sad)).with_for_update()
+                for_update(
+                    session, select(SignatureActivation).where(SignatureActivation.token_hash == token_digest(sad))
+                )
             )
             if activation is None or activation.credential_id != credential.id or activation.user_id != user_id:
                 raise InvalidInput("the SAD is not valid for this credential", code="invalid_sad")

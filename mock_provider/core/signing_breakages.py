@@ -30,6 +30,17 @@ SAD_REUSABLE = declare(
     rule="A SAD signs once: once its signatures are made it is refused (CSC API v2, credentials/authorize).",
     check="signing.sad.single_use",
 )
+SAD_RACE = declare(
+    "sad_race",
+    rule="A single-use SAD signs once even when signHash calls carrying it arrive together "
+    "(CSC API v2, credentials/authorize).",
+    check="concurrency.signing.sad_once",
+)
+SEAL_RACE = declare(
+    "seal_race",
+    rule="A firm has one seal: its accountants' first uses of it at the same time get that one seal, no error.",
+    check="concurrency.signing.seal_first_use",
+)
 SAD_NEVER_EXPIRES = declare(
     "sad_never_expires",
     rule="A SAD is refused once the expiresIn seconds of its authorization have passed "

@@ -2,18 +2,33 @@
 
 The schema is plain SQLAlchemy Core/ORM with portable types only, so that the same code runs on the default
 SQLite file, on ``sqlite:///:memory:`` in tests and on a PostgreSQL URL. The caller's job is to do each state
-change inside one ``with db.transaction() as session:`` block; nothing commits half-way.
+change inside one ``with db.transaction() as session:`` block, and each read that changes nothing inside
+``with db.read() as session:``; nothing commits half-way.
+
+**Once means once.** A rule that allows something once or N times (a code, a SAD, a transition, an issuance) reads
+the state it depends on *with a lock*, in the transaction that changes it:
+
+- on PostgreSQL, ``SELECT ... FOR UPDATE`` (``session.get(Model, id, with_for_update=locking(session))``, or
+  ``stmt.with_for_update()`` when :func:`locking` says so) blocks a second transaction on the same rows until the
+  first has committed, and then lets it read the new state;
+- on SQLite, which has no row locks, every :meth:`Database.transaction` starts with ``BEGIN IMMEDIATE`` and so
+  holds the database's one write lock from its first read: write transactions take turns, and each reads what the
+  previous one committed. :meth:`Database.read` starts a plain ``BEGIN`` (a snapshot that never blocks a writer).
+
+A first insert has no row to lock: lock a parent row first (see ``signing._seal``). docs/architecture.md says the
+same for whoever writes the next rule.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import DateTime, Engine, create_engine, event, func, select
+from sqlalchemy import Connection, DateTime, Engine, Select, create_engine, event, func, select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import StaticPool
@@ -45,18 +60,52 @@ class Base(DeclarativeBase):
     """Declarative base of every table of the mock."""
 
 
+#: How a transaction on SQLite starts (an execution option read by :func:`_sqlite_begin`): ``IMMEDIATE`` takes the
+#: write lock at once, ``DEFERRED`` is a read snapshot, ``LAZY`` sends ``BEGIN`` only before the first write.
+_SQLITE_BEGIN = "jesign_sqlite_begin"
+#: ``session.info`` keys: whether the transaction takes row locks (:func:`locking`); whether it only reads.
+_LOCKING = "jesign_locking"
+_READ_ONLY = "jesign_read_only"
+
+
+def locking(session: Session) -> bool:
+    """Whether reads in this transaction lock what they read (``FOR UPDATE``): always, except in a transaction
+    opened with ``lock=False`` (a rule-breakage switch playing a careless provider)."""
+    return bool(session.info.get(_LOCKING, True))
+
+
+_Statement = TypeVar("_Statement", bound=Select[Any])
+
+
+def for_update(session: Session, statement: _Statement) -> _Statement:
+    """``statement ... FOR UPDATE`` in a transaction that locks (see :func:`locking`), else as it is."""
+    return statement.with_for_update() if locking(session) else statement
+
+
 class Database:
-    """An engine and a session factory; :meth:`transaction` is the only way state changes."""
+    """An engine and its session factories: :meth:`transaction` is the only way state changes, :meth:`read` the
+    way to read without taking the write lock."""
 
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = _make_engine(url)
-        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._writers = sessionmaker(self.engine, expire_on_commit=False)
+        self._unlocked = sessionmaker(
+            self.engine.execution_options(**{_SQLITE_BEGIN: "LAZY"}), expire_on_commit=False, info={_LOCKING: False}
+        )
+        self._readers = sessionmaker(
+            self.engine.execution_options(**{_SQLITE_BEGIN: "DEFERRED"}),
+            expire_on_commit=False,
+            info={_READ_ONLY: True},
+        )
+        event.listen(self._readers, "before_flush", _refuse_writes)
+        #: The transaction or read this thread has open on this database: a nested one joins it.
+        self._open = threading.local()
         self._counter_lock = threading.Lock()
         self._counter_connection: Any = None
         # An in-memory SQLite database is one connection that every thread shares (see _make_engine): its
         # transactions must take turns, or one thread's commit ends another's transaction. Reentrant, so that a
-        # thread may read a counter or open a nested transaction while it holds one.
+        # thread may read a counter while it holds a transaction.
         self._one_at_a_time = threading.RLock() if self.engine.pool.__class__ is StaticPool else None
         placeholder = _PLACEHOLDERS[self.engine.dialect.paramstyle]
         # The placeholder comes from the fixed table above; the value itself is always bound.
@@ -69,10 +118,50 @@ class Database:
         Base.metadata.create_all(self.engine)
 
     @contextmanager
-    def transaction(self) -> Iterator[Session]:
-        """A session in one transaction: committed when the block ends, rolled back if it raises."""
-        with self._one_at_a_time or nullcontext(), self._sessions.begin() as session:
-            yield session
+    def transaction(self, *, lock: bool = True) -> Iterator[Session]:
+        """A session in one write transaction: committed when the block ends, rolled back if it raises.
+
+        It holds what it reads with :func:`locking` until it ends (on SQLite, the database's write lock from its
+        start), so that a rule checked in it still holds when its change commits. Opened while this thread
+        already has a transaction open on this database, it is that transaction (the outer block commits).
+
+        ``lock=False`` is for the rule-breakage switches only: a careless provider's check-then-act, which reads
+        without locks (SQLite: outside any transaction until the first write) and so lets a race through. Its
+        first write also waits :data:`CARELESS_GAP` seconds, as a provider doing slow work between its check and
+        its write would (an HSM call), so that parallel requests meet in the gap every time, not by chance.
+        """
+        outer: Session | None = getattr(self._open, "session", None)
+        if outer is not None:
+            if outer.info.get(_READ_ONLY):
+                raise RuntimeError("a write transaction cannot be opened inside a read: open the transaction first")
+            yield outer
+            return
+        with self._turn(), (self._writers if lock else self._unlocked).begin() as session:
+            if not lock:
+                event.listen(session, "before_flush", _careless_gap, once=True)
+            self._open.session = session
+            try:
+                yield session
+            finally:
+                self._open.session = None
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A session that only reads, in one snapshot; it never waits for writers nor makes them wait (a flush in
+        it is an error). Opened inside this thread's open transaction, it reads in that transaction."""
+        outer: Session | None = getattr(self._open, "session", None)
+        if outer is not None:
+            yield outer
+            return
+        with self._turn(), self._readers.begin() as session:
+            self._open.session = session
+            try:
+                yield session
+            finally:
+                self._open.session = None
+
+    def _turn(self) -> Any:
+        return self._one_at_a_time or nullcontext()
 
     def read_counters(self, names: tuple[str, ...]) -> dict[str, int]:
         """Several counters at once (absent ones are left out)."""
@@ -100,7 +189,7 @@ class Database:
         session costs a few hundred. It reads committed data only, so it sees other processes' changes at once.
         """
         params: Any = (name,) if self.engine.dialect.paramstyle in ("qmark", "format", "numeric") else {"name": name}
-        with self._one_at_a_time or nullcontext(), self._counter_lock:
+        with self._turn(), self._counter_lock:
             if self._counter_connection is None:
                 self._counter_connection = self.engine.raw_connection()
             connection = self._counter_connection
@@ -164,6 +253,19 @@ def next_in_sequence(session: Session, column: Any) -> int:
     return int(session.scalar(select(func.max(column))) or 0) + 1
 
 
+#: How long a ``lock=False`` transaction waits before its first write (see :meth:`Database.transaction`).
+CARELESS_GAP = 0.05
+
+
+def _careless_gap(_session: Session, _context: Any, _instances: Any) -> None:
+    time.sleep(CARELESS_GAP)
+
+
+def _refuse_writes(session: Session, _context: Any, _instances: Any) -> None:
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("a read session cannot write: use Database.transaction()")
+
+
 def _make_engine(url: str) -> Engine:
     kwargs: dict[str, Any] = {}
     is_sqlite = url.startswith("sqlite")
@@ -175,10 +277,31 @@ def _make_engine(url: str) -> Engine:
     engine = create_engine(url, **kwargs)
     if is_sqlite:
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
+        event.listen(engine, "before_cursor_execute", _sqlite_lazy_begin)
     return engine
 
 
+def _sqlite_begin(connection: Connection) -> None:
+    """Start the transaction ourselves (the driver's own BEGIN is off, see :func:`_sqlite_pragmas`)."""
+    mode = connection.get_execution_options().get(_SQLITE_BEGIN, "IMMEDIATE")
+    if mode != "LAZY":
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def _sqlite_lazy_begin(
+    connection: Connection, cursor: Any, statement: str, _parameters: Any, _context: Any, _executemany: bool
+) -> None:
+    """A ``LAZY`` transaction (``lock=False``) reads outside any transaction and begins before its first write."""
+    if connection.get_execution_options().get(_SQLITE_BEGIN) != "LAZY":
+        return
+    if not cursor.connection.in_transaction and statement.lstrip()[:6].upper() in ("INSERT", "UPDATE", "DELETE"):
+        cursor.connection.execute("BEGIN")
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # The transactions are begun by _sqlite_begin, not by the driver (which would begin only before a write).
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")

@@ -13,12 +13,17 @@ from tests.conftest import memory_config
 
 
 @pytest.fixture(scope="session")
-def mock_url() -> Iterator[str]:
-    """One mock for the session (each plan run resets it); its URL."""
+def mock_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One mock for the session (each plan run resets it); its URL.
+
+    On an SQLite file, as ``jesign-mock serve`` runs by default: an in-memory database serialises every
+    transaction of the process, which would hide the races that the concurrency plan must catch.
+    """
     apps = []
+    database = tmp_path_factory.mktemp("conformance-mock") / "mock.sqlite3"
 
     def factory(url: str) -> object:
-        app = create_app(memory_config(public_base_url=url))
+        app = create_app(memory_config(public_base_url=url, database_url=f"sqlite:///{database}"))
         apps.append(app)
         return app
 

@@ -30,7 +30,7 @@ from mock_provider.core.ids import new_id
 from mock_provider.core.models import Authority, Counter, IssuedCertificate
 from mock_provider.core.pki import profiles
 from mock_provider.core.pki.keys import KeyVault, PrivateKey, PublicKey
-from mock_provider.core.storage import Database
+from mock_provider.core.storage import Database, locking
 
 REVISION_COUNTER = "pki_revision"
 
@@ -136,12 +136,16 @@ class Pki:
             cached, seen = self._hierarchy, self._hierarchy_revision
         if cached is not None and seen == revision:
             return cached
-        with self.db.transaction() as session:
+        with self.db.read() as session:
             generation = session.scalar(select(func.max(Authority.generation)).where(Authority.retired_at.is_(None)))
             if cached is not None and generation == cached.generation:
-                hierarchy = cached  # the revision moved for an issuance or a revocation, not a new hierarchy
+                found: Hierarchy | None = cached  # the revision moved for an issuance or a revocation only
             else:
-                hierarchy = self._load(session) or self._generate(session)
+                found = self._load(session)
+        if found is None:
+            with self.db.transaction() as session:
+                found = self._load(session) or self._generate(session)
+        hierarchy = found
         with self._lock:
             self._hierarchy = hierarchy
             self._hierarchy_revision = revision
@@ -363,8 +367,8 @@ class Pki:
             return self.vault.load(current, self._issued(current, certificate_id).key_id)
 
     def _session(self, session: Session | None) -> AbstractContextManager[Session]:
-        """The caller's session, or a transaction of its own."""
-        return nullcontext(session) if session is not None else self.db.transaction()
+        """The caller's session, or a read of its own."""
+        return nullcontext(session) if session is not None else self.db.read()
 
     @staticmethod
     def _issued(session: Session, certificate_id: str) -> IssuedCertificate:
@@ -388,7 +392,7 @@ class Pki:
         if issuer_role == profiles.ROOT:
             return UNKNOWN
         issuer_id = hierarchy[issuer_role].id
-        with self.db.transaction() as session:
+        with self.db.read() as session:
             row = session.scalar(
                 select(IssuedCertificate).where(
                     IssuedCertificate.issuer_id == issuer_id, IssuedCertificate.serial == format(serial, "x")
@@ -406,7 +410,7 @@ class Pki:
         if issuer_role == profiles.ROOT:
             return []
         issuer_id = hierarchy[issuer_role].id
-        with self.db.transaction() as session:
+        with self.db.read() as session:
             rows = session.execute(
                 select(
                     IssuedCertificate.serial,
@@ -445,7 +449,7 @@ class Pki:
         if when > now:
             raise InvalidInput("a revocation cannot take effect in the future", code="invalid_revocation_time")
         with self._transaction(session) as session:
-            row = session.get(IssuedCertificate, certificate_id, with_for_update=True)
+            row = session.get(IssuedCertificate, certificate_id, with_for_update=locking(session))
             if row is None:
                 raise NotFound(f"no certificate {certificate_id}", code="certificate_not_found")
             if row.revoked_at is not None:

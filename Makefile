@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install demo test pytest style typing docs bench clean
+.PHONY: install demo test pytest stress style typing docs bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "jesign needs Python >= 3.11 (set PYTHON=...)")'
@@ -24,6 +24,10 @@ test: pytest style typing docs
 
 pytest: install
 	$(BIN)/pytest
+
+# The once-only rules under parallel requests, 20 rounds on SQLite and on PostgreSQL (set JESIGN_TEST_POSTGRES_URL).
+stress: install
+	$(BIN)/pytest -m stress
 
 style: install
 	$(BIN)/ruff format --check .

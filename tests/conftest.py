@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import secrets
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -10,12 +12,17 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from mock_provider import create_app
 from mock_provider.app import services_of
 from mock_provider.core.clock import ManualClock
 from mock_provider.core.services import MockServices
+
+#: A PostgreSQL server where the test user may create databases (``.ci/run`` starts one and sets it).
+POSTGRES_SERVER_URL = os.environ.get("JESIGN_TEST_POSTGRES_URL")
 
 #: A base URL that looks public, so that linters accept the URLs written into certificates.
 PUBLIC_BASE_URL = "http://pki.jesign-mock.example.com"
@@ -90,3 +97,20 @@ def live_mock(clock: ManualClock) -> Iterator[LiveMock]:
         server.shutdown()
         thread.join(5)
         services_of(deferred.app).close()
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A PostgreSQL database of the test's own, dropped afterwards (needs ``JESIGN_TEST_POSTGRES_URL``)."""
+    if not POSTGRES_SERVER_URL:
+        pytest.skip("no PostgreSQL server: set JESIGN_TEST_POSTGRES_URL (.ci/run starts one and sets it)")
+    admin = create_engine(POSTGRES_SERVER_URL, isolation_level="AUTOCOMMIT")
+    name = f"jesign_test_{secrets.token_hex(6)}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(POSTGRES_SERVER_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()

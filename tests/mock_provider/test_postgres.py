@@ -6,43 +6,22 @@ may create databases (``.ci/run`` starts a throwaway cluster and sets it). Each 
 
 from __future__ import annotations
 
-import os
-import secrets
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 from cryptography import x509
 from cryptography.x509 import ocsp
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from mock_provider import create_app
 from mock_provider.app import services_of
 from mock_provider.core.clock import ManualClock
-from tests.conftest import PUBLIC_BASE_URL, TEST_SECRET
+from tests.conftest import POSTGRES_SERVER_URL, PUBLIC_BASE_URL, TEST_SECRET
 from tests.mock_provider.pki_helpers import ECMA, issue_person, ocsp_request
 
-SERVER_URL = os.environ.get("JESIGN_TEST_POSTGRES_URL")
-
 pytestmark = pytest.mark.skipif(
-    not SERVER_URL, reason="no PostgreSQL server: set JESIGN_TEST_POSTGRES_URL (.ci/run starts one and sets it)"
+    not POSTGRES_SERVER_URL,
+    reason="no PostgreSQL server: set JESIGN_TEST_POSTGRES_URL (.ci/run starts one and sets it)",
 )
-
-
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    assert SERVER_URL
-    admin = create_engine(SERVER_URL, isolation_level="AUTOCOMMIT")
-    name = f"jesign_test_{secrets.token_hex(6)}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(SERVER_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def test_pki_runs_unchanged_on_postgresql(postgres_url: str, clock: ManualClock) -> None:

@@ -54,6 +54,9 @@ from mock_provider.core.models import (
 from mock_provider.core.pki import profiles
 from mock_provider.core.storage import locking
 
+#: No applicant is born before this (step 2); a date such as 0001-01-01 is a typing error, not an identity.
+EARLIEST_BIRTH_DATE = date(1900, 1, 1)
+
 # -- states --------------------------------------------------------------------------------------------------------
 
 #: The trust provider's registration states. ``created``: handed over, identity not given yet.
@@ -291,6 +294,16 @@ ANY_LEVEL_ACCEPTED = declare(
     "any_level_accepted",
     rule="A registration asks for one of the certificate levels lcp, qcp or qcpnqscd.",
     check="registration.handoff.levels",
+)
+IDENTITY_RESUBMITTED = declare(
+    "identity_resubmitted",
+    rule="Step 2 is done once: a second identity is refused (409), not written over the first.",
+    check="registration.identity.given_once",
+)
+DOCUMENT_REPLACED = declare(
+    "document_replaced",
+    rule="Step 3 is done once: a second upload is refused (409), not written over the first document.",
+    check="registration.documents.uploaded_once",
 )
 ANY_DOCUMENT_TYPE_ACCEPTED = declare(
     "any_document_type_accepted",
@@ -886,6 +899,12 @@ class Registrations(TrustService):
                 code="invalid_birth_date",
                 errors=[{"field": "birth_date", "code": "invalid_date", "detail": "in the future"}],
             )
+        if parsed < EARLIEST_BIRTH_DATE:
+            raise InvalidInput(
+                f"the birth date is before {EARLIEST_BIRTH_DATE.isoformat()}",
+                code="invalid_birth_date",
+                errors=[{"field": "birth_date", "code": "invalid_date", "detail": "too far in the past"}],
+            )
         if _age(parsed, today) < 18 and MINOR_ACCEPTED not in self.breakages:
             raise InvalidInput(
                 "a certificate is issued to adults only",
@@ -894,7 +913,9 @@ class Registrations(TrustService):
             )
         with self.db.transaction() as session:
             reg = self._load(session, registration_id, lock=True)
-            self._require_state(reg, (CREATED, IDENTITY_SUBMITTED), "submit the identity")
+            # Once given, the identity is not replaced: a second submission is refused, not written over the first.
+            again = (IDENTITY_SUBMITTED,) if IDENTITY_RESUBMITTED in self.breakages else ()
+            self._require_state(reg, (CREATED, *again), "submit the identity")
             now = self._now()
             reg.birth_date = parsed
             reg.terms_accepted_at = reg.privacy_accepted_at = now
@@ -912,9 +933,12 @@ class Registrations(TrustService):
         mrz: str | None,
     ) -> dict[str, Any]:
         """Step 3, "pièce d'identité recto / verso": judged by content, colour only, MRZ checked when given."""
+        uploadable = (
+            (IDENTITY_SUBMITTED, DOCUMENTS_SUBMITTED) if DOCUMENT_REPLACED in self.breakages else (IDENTITY_SUBMITTED,)
+        )
         with self.db.read() as session:
             reg = self._load(session, registration_id)
-            self._require_state(reg, (IDENTITY_SUBMITTED, DOCUMENTS_SUBMITTED), "upload the identity document")
+            self._require_state(reg, uploadable, "upload the identity document")
             assert reg.birth_date is not None
             given_name, family_name, birth_date = reg.given_name, reg.family_name, reg.birth_date
         # A DocumentError is an InvalidInput carrying its field error: it goes out as is.
@@ -963,12 +987,12 @@ class Registrations(TrustService):
             raise DocumentError("document_reported_stolen", "this document is reported stolen", "document_number")
         with self.db.transaction() as session:
             reg = self._load(session, registration_id, lock=True)
-            self._require_state(reg, (IDENTITY_SUBMITTED, DOCUMENTS_SUBMITTED), "upload the identity document")
+            # Checked again under the lock: the document was judged outside any transaction, and once uploaded it
+            # is not replaced by a second upload.
+            self._require_state(reg, uploadable, "upload the identity document")
             now = self._now()
-            for old in session.scalars(
-                select(IdentityDocument).where(IdentityDocument.registration_id == reg.id)
-            ).all():
-                session.delete(old)
+            for old in session.scalars(select(IdentityDocument).where(IdentityDocument.registration_id == reg.id)):
+                session.delete(old)  # only with the breakage on: the state refuses a second upload otherwise
             for side, (data, info) in inspected.items():
                 session.add(
                     IdentityDocument(

@@ -8,10 +8,12 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from mock_provider.core.clock import ManualClock
 from mock_provider.core.registration import IDENTITY_INCOMPLETE_MESSAGE
 from tests.mock_provider.registration_helpers import (
+    BIRTH_DATE,
     OPERATOR_HEADERS,
     applicant,
     colour_image,
@@ -124,6 +126,36 @@ def test_under_18_is_refused(client: FlaskClient, clock: ManualClock) -> None:
     assert submit_identity(client, reg).json["state"] == "identity_submitted"
 
 
+def test_birth_date_before_1900_is_refused(client: FlaskClient, app: Flask) -> None:
+    reg = create_registration(client)
+    for too_old in ("0001-01-01", "1899-12-31"):
+        body = problem(submit_identity(client, reg, birth_date=too_old), 400, "invalid_birth_date")
+        assert body["errors"] == [{"field": "birth_date", "code": "invalid_date", "detail": "too far in the past"}]
+    assert state_of(client, reg) == "created"
+    assert submit_identity(client, reg, birth_date="1900-01-01").status_code == 200
+
+
+def test_the_identity_is_given_once(client: FlaskClient, app: Flask) -> None:
+    reg = create_registration(client)
+    assert submit_identity(client, reg).status_code == 200
+    logged = events_of(client, reg)
+    stored = _stored_birth_date(app, reg["id"])
+    body = problem(submit_identity(client, reg, birth_date="1950-06-01"), 409, "registration_wrong_state")
+    assert body["state"] == "identity_submitted"
+    assert _stored_birth_date(app, reg["id"]) == stored == date.fromisoformat(BIRTH_DATE)
+    assert events_of(client, reg) == logged
+
+
+def _stored_birth_date(app: Flask, registration_id: str) -> date | None:
+    from mock_provider.app import services_of
+    from mock_provider.core.models import TrustRegistration
+
+    with services_of(app).db.read() as session:
+        reg = session.get(TrustRegistration, registration_id)
+        assert reg is not None
+        return reg.birth_date
+
+
 # -- step 3: the identity document ---------------------------------------------------------------------------------
 
 
@@ -134,6 +166,23 @@ def test_documents_accepted_and_recorded(client: FlaskClient) -> None:
     assert response.status_code == 200, response.json
     assert response.json["state"] == "documents_submitted"
     assert response.json["document_type"] == "id_card:fra"
+
+
+def test_the_document_is_uploaded_once(client: FlaskClient, app: Flask) -> None:
+    reg = walk_to_documents(client)
+    logged = events_of(client, reg)
+    body = problem(upload(client, reg, document_number="ZZ1234567"), 409, "registration_wrong_state")
+    assert body["state"] == "documents_submitted"
+    assert events_of(client, reg) == logged
+    from mock_provider.app import services_of
+    from mock_provider.core.models import IdentityDocument, TrustRegistration
+
+    with services_of(app).db.read() as session:
+        stored = session.get(TrustRegistration, reg["id"])
+        assert stored is not None
+        assert stored.document_number == "X4RTBPFW4"
+        sides = session.scalars(select(IdentityDocument.side).where(IdentityDocument.registration_id == reg["id"]))
+        assert sorted(sides) == ["back", "front"]
 
 
 def test_documents_before_identity_is_a_conflict(client: FlaskClient) -> None:

@@ -46,6 +46,24 @@ def accepted(ctx: CheckContext) -> None:
 
 
 @check(
+    "registration.documents.uploaded_once",
+    title="The identity document is uploaded once: a second upload is refused and changes nothing",
+    cites=(GUIDE_STEP_3, "DESIGN.md §2: illegal transitions answer 409 with a stable code and change nothing"),
+    severity=Severity.MAJOR,
+)
+def uploaded_once(ctx: CheckContext) -> None:
+    reg = steps.walk(ctx, "documents_submitted")
+    before = steps.view(ctx, reg)
+    answer = steps.upload(ctx, reg, document_type="passport:fra", back=None)
+    ctx.expect_refusal(answer, 409, "registration_wrong_state", "a second document over the first")
+    after = steps.view(ctx, reg)
+    ctx.expect(
+        (after["document_type"], after["updated_at"]) == (before["document_type"], before["updated_at"]),
+        "the refused second upload changed the registration",
+    )
+
+
+@check(
     "registration.documents.judged_by_content",
     title="A document is judged by its content: a text file named .jpg is refused, a PNG named .pdf accepted",
     cites=(GUIDE_STEP_3, RULE_3),

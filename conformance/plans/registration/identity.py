@@ -73,3 +73,18 @@ def accepted(ctx: CheckContext) -> None:
     ctx.expect(body["state"] == "identity_submitted", f"the state is {body['state']}")
     ctx.expect(body["next_action"] == "upload_identity_document", f"the next action is {body['next_action']}")
     ctx.expect(body.get("birth_date_given") is True, "the birth date is not recorded")
+
+
+@check(
+    "registration.identity.given_once",
+    title="The identity is given once: a second submission is refused and changes nothing",
+    cites=(GUIDE_STEP_2, "DESIGN.md §2: illegal transitions answer 409 with a stable code and change nothing"),
+    severity=Severity.MAJOR,
+)
+def given_once(ctx: CheckContext) -> None:
+    reg = steps.walk(ctx, "identity_submitted")
+    before = steps.view(ctx, reg)
+    answer = steps.submit_identity(ctx, reg, birth_date="1950-06-01")
+    ctx.expect_refusal(answer, 409, "registration_wrong_state", "a second identity over the first")
+    after = steps.view(ctx, reg)
+    ctx.expect(after["updated_at"] == before["updated_at"], "the refused second identity changed the registration")

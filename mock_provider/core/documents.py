@@ -9,10 +9,13 @@ rules:
   ``residence_permit:fra`` into a :class:`DocumentType` (which sides are needed, the serial-number prefix and
   country the certificate will carry).
 * :func:`inspect_image` judges one uploaded side **by its content, never by its file name or declared media
-  type**: JPEG, PNG or PDF only; not empty, not over the size limit; an image must decode completely (a truncated
-  or corrupt file is refused), be at least :data:`MIN_LONG_SIDE` x :data:`MIN_SHORT_SIDE` pixels, not be a
-  decompression bomb, and be in **colour** (a greyscale scan is refused). :func:`inspect_document` applies it to
-  the front and back together ("front always, back when the type has one").
+  type**: JPEG, PNG or PDF only; not empty, not over the size limit; an image must be at least
+  :data:`MIN_LONG_SIDE` x :data:`MIN_SHORT_SIDE` pixels and at most :data:`DEFAULT_MAX_PIXELS`, decode completely
+  (a truncated or corrupt file is refused) and be in **colour** (a greyscale scan is refused). It judges the
+  header first and decodes at most once, within :data:`DEFAULT_MAX_DECODE_BYTES` (see
+  :mod:`mock_provider.core.images`), so that one upload costs a bounded amount of memory whatever it announces.
+  :func:`inspect_document` applies it to the front and back together ("front always, back when the type has
+  one").
 * :func:`check_mrz` verifies a machine-readable zone (ICAO Doc 9303: TD1 for identity cards and residence
   permits, TD3 for passports) typed or read from the document: structure, every check digit, and consistency
   with the document type, the applicant's names and birth date, and the expiry date.
@@ -27,7 +30,6 @@ message next to the field. Nothing here touches storage or the clock: the caller
 from __future__ import annotations
 
 import hashlib
-import io
 import re
 import unicodedata
 from collections.abc import Iterator, Mapping
@@ -35,12 +37,14 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Final, Literal
 
-from PIL import Image, ImageChops, ImageFile, JpegImagePlugin, PngImagePlugin
+from PIL import Image, ImageChops
 
+from mock_provider.core import images
 from mock_provider.core.errors import InvalidInput
 
 __all__ = [
     "COLOUR_MIN_SHARE",
+    "DEFAULT_MAX_DECODE_BYTES",
     "DEFAULT_MAX_PIXELS",
     "GREY_SPREAD_THRESHOLD",
     "ICAO_SPECIMEN_STATE",
@@ -230,25 +234,40 @@ def _type_error(message: str) -> DocumentError:
 #: Smallest accepted image, in pixels, whatever its orientation: below this nothing on a card is legible.
 MIN_LONG_SIDE: Final = 200
 MIN_SHORT_SIDE: Final = 120
-#: Largest accepted image, in pixels (a 50-megapixel phone photo fits). Checked from the header, before any
-#: decoding, so that a small file announcing a huge image (a decompression bomb) costs nothing.
-DEFAULT_MAX_PIXELS: Final = 50_000_000
+#: Largest accepted image, in pixels: 25 megapixels, read from the header before anything is decoded, so that
+#: a small file announcing a huge image (a decompression bomb) costs nothing. The document itself needs far
+#: less: at 600 dpi, which keeps the MRZ's 2.5 mm OCR-B characters and the portrait sharp, an ID-1 card
+#: (85.6 x 54 mm) is 2022 x 1276 pixels (2.6 MP) and a passport's ID-3 data page (125 x 88 mm) 2953 x 2079
+#: (6.1 MP). The limit is set by the photo as phones save it, the card filling part of the frame, so that
+#: nobody has to resize: 12 MP by default on most phones (4000 x 3000, 4032 x 3024, 4080 x 3072: their 48 to
+#: 200 MP sensors are binned), 24 MP on recent iPhones (5712 x 4284 = 24.5 MP, a HEIC that the browser turns
+#: into a JPEG when it uploads it) and on 24 MP cameras (6000 x 4000). The opt-in 48 or 50 MP modes are
+#: refused: twice what any reading of the card can use.
+DEFAULT_MAX_PIXELS: Final = 25_000_000
+#: Most memory the judgement of one image may hold, as its header lets :func:`mock_provider.core.images.probe`
+#: bound it: 64 MiB, so that one upload stays under 100 MB of peak memory growth with the decoders' and
+#: Python's own (``bench/image_memory_bench.py`` measures it). A JPEG is decoded at 1/8 scale, about 1/16 byte a
+#: pixel: every JPEG a phone or camera writes fits, up to the pixel limit. Two encodings must hold the whole
+#: image, and meet this bound before the pixel limit: a progressive (or multi-scan) JPEG, whose DCT coefficients
+#: libjpeg keeps at every scale (3 bytes a pixel in 4:2:0: up to 22 MP; 6 in 4:4:4: up to 11 MP), and a PNG,
+#: which has no reduced decode (4 bytes a pixel in RGB or RGBA: up to 4096 x 4096; 1 for a palette: up to the
+#: pixel limit). No photo of a card needs more: a PNG photo of 16 MP does not fit in 10 MB anyway.
+DEFAULT_MAX_DECODE_BYTES: Final = 64 * 1024 * 1024
 
-#: Colour test. A copy of the image is box-downscaled to fit :data:`_COLOUR_SAMPLE_SIDE` pixels square (fast on any
-#: size: JPEGs are even decoded at 1/2, 1/4 or 1/8 scale); a pixel of it is *chromatic* when
+#: Colour test. The image is box-averaged into a sample of at most 256 x 256 pixels
+#: (:func:`mock_provider.core.images.colour_sample`: a JPEG decoded at 1/2, 1/4 or 1/8 scale first, any image
+#: reduced strip by strip, never copied whole); a pixel of the sample is *chromatic* when
 #: max(R, G, B) - min(R, G, B) ≥ :data:`GREY_SPREAD_THRESHOLD` (out of 255); the image is in colour when at least
-#: :data:`COLOUR_MIN_SHARE` of the pixels are chromatic. A share rather than a single pixel keeps a grey scan grey
-#: despite a coloured pen mark or compression noise; a colour photo of any identity document (tinted background,
-#: portrait, flag) is far above it.
+#: :data:`COLOUR_MIN_SHARE` of the sample's pixels are chromatic. A share rather than a single pixel keeps a grey
+#: scan grey despite a coloured pen mark, and the box average despite colour noise or compression artefacts; a
+#: colour photo of any identity document (tinted background, portrait, flag) is far above it.
 GREY_SPREAD_THRESHOLD: Final = 20
 COLOUR_MIN_SHARE: Final = 0.01
-_COLOUR_SAMPLE_SIDE: Final = 256
 
 _PDF_HEADER = re.compile(rb"%PDF-(?:1\.[0-7]|2\.0)")
 _PDF_EOF_WINDOW: Final = 1024  # "%%EOF" must appear within the last 1024 bytes, as readers require
 _PNG_SIGNATURE: Final = b"\x89PNG\r\n\x1a\n"
 _JPEG_SIGNATURE: Final = b"\xff\xd8\xff"
-_GREY_BANDS: Final = frozenset({"1", "L", "A", "a", "I", "F"})
 # Formats recognised only to name them in the refusal.
 _OTHER_FORMATS: Final[tuple[tuple[bytes, int, str], ...]] = (
     (b"GIF87a", 0, "GIF"),
@@ -288,28 +307,40 @@ class InspectedFile:
 
 
 def inspect_image(
-    data: bytes, *, max_bytes: int, field: str = "front", max_pixels: int = DEFAULT_MAX_PIXELS
+    data: bytes,
+    *,
+    max_bytes: int,
+    field: str = "front",
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    max_decode_bytes: int = DEFAULT_MAX_DECODE_BYTES,
 ) -> InspectedFile:
     """Judge one uploaded side of an identity document from its content alone.
 
-    Checks, in this order, each refusal a :class:`DocumentError` on ``field``:
+    Checks, in this order, each refusal a :class:`DocumentError` on ``field``; every check up to the colour of
+    the pixels reads the header only, and nothing is decoded before they all pass:
 
     * ``document_empty``: no bytes;
     * ``document_too_large``: more than ``max_bytes`` bytes (the HTTP layer should also cap the request body, so
       that the bytes never reach memory);
     * ``unsupported_document_format``: not JPEG, PNG or PDF by its magic bytes (GIF, BMP, TIFF, WebP, HEIC,
       text… whatever its name or declared type);
-    * ``document_too_many_pixels``: an image whose header announces more than ``max_pixels`` pixels (decompression
-      bomb), refused before decoding; Pillow's own ``DecompressionBombError`` ends here too;
-    * ``document_unreadable``: an image Pillow cannot verify and fully decode (truncated, corrupt), or a PDF
-      without a ``%PDF-1.x``/``%PDF-2.0`` header or a final ``%%EOF``;
+    * ``document_unreadable``: a PDF without a ``%PDF-1.x``/``%PDF-2.0`` header or a final ``%%EOF``; an image
+      whose header Pillow cannot read;
+    * ``document_too_many_pixels``: an image whose header announces more than ``max_pixels`` pixels
+      (:data:`DEFAULT_MAX_PIXELS`, a decompression bomb among others);
     * ``document_too_small``: an image under :data:`MIN_LONG_SIDE` x :data:`MIN_SHORT_SIDE` pixels (either way);
-    * ``document_not_in_colour``: a greyscale image: modes 1, L, LA, I, F, or colour modes whose pixels are all
-      (nearly) neutral by the test documented at :data:`GREY_SPREAD_THRESHOLD`.
+    * ``document_too_many_pixels`` again: an image whose judgement would hold more than ``max_decode_bytes``
+      (:data:`DEFAULT_MAX_DECODE_BYTES`; the message says how much): a progressive JPEG or a PNG with too many
+      pixels for its encoding, or a PNG whose text chunks inflate to more than the budget leaves;
+    * ``document_not_in_colour``: a greyscale mode (1, L, LA, I;16…), known from the header;
+    * ``document_unreadable``: an image that does not decode completely (truncated, corrupt, a PNG chunk with a
+      wrong CRC), decoded once, at reduced scale where the format allows;
+    * ``document_not_in_colour``: an image whose pixels are (nearly) all neutral by the test documented at
+      :data:`GREY_SPREAD_THRESHOLD`.
 
-    PDFs are accepted without a colour check (``colour_checked=False``): that would need rendering them.
-    Pillow's global ``MAX_IMAGE_PIXELS`` is neither read nor changed; the decoders are called directly so that
-    no warning filter has to be touched (those are process-wide, not thread-safe).
+    PDFs are accepted on their structure alone, without a colour check (``colour_checked=False``): that would
+    need rendering them; they cost no decode. The decoded image is released before this returns or raises.
+    Pillow's process-wide settings (``MAX_IMAGE_PIXELS``, warning filters) are neither read nor changed.
     """
     size = len(data)
     if size == 0:
@@ -323,10 +354,10 @@ def inspect_image(
         _check_pdf(data, field)
         return InspectedFile("application/pdf", size, digest, None, None, colour_checked=False)
     if data.startswith(_JPEG_SIGNATURE):
-        width, height = _check_image(data, JpegImagePlugin.JpegImageFile, field, max_pixels)
+        width, height = _judge_image(data, "JPEG", field, max_pixels, max_decode_bytes)
         return InspectedFile("image/jpeg", size, digest, width, height, colour_checked=True)
     if data.startswith(_PNG_SIGNATURE):
-        width, height = _check_image(data, PngImagePlugin.PngImageFile, field, max_pixels)
+        width, height = _judge_image(data, "PNG", field, max_pixels, max_decode_bytes)
         return InspectedFile("image/png", size, digest, width, height, colour_checked=True)
     found = next((name for magic, at, name in _OTHER_FORMATS if data[at : at + len(magic)] == magic), None)
     what = f"{found} files are" if found else "this format is"
@@ -342,11 +373,13 @@ def inspect_document(
     back: bytes | None,
     max_bytes: int,
     max_pixels: int = DEFAULT_MAX_PIXELS,
+    max_decode_bytes: int = DEFAULT_MAX_DECODE_BYTES,
 ) -> tuple[InspectedFile, InspectedFile | None]:
     """Judge both sides for ``document_type``: the front always, the back exactly when the type has one.
 
     Refusals: ``document_missing`` (front, or back of an identity card or residence permit), ``document_unexpected``
-    (a back for a passport), and every refusal of :func:`inspect_image` with its field ``front`` or ``back``.
+    (a back for a passport), and every refusal of :func:`inspect_image` with its field ``front`` or ``back``. The
+    sides are judged one after the other, the first one's decoded image released before the second is decoded.
     """
     if not front:
         raise DocumentError("document_missing", "the front of the document is required", field="front")
@@ -356,8 +389,9 @@ def inspect_document(
         raise DocumentError(
             "document_unexpected", f"a {document_type.kind.replace('_', ' ')} has no back side to send", field="back"
         )
-    inspected_front = inspect_image(front, max_bytes=max_bytes, field="front", max_pixels=max_pixels)
-    inspected_back = inspect_image(back, max_bytes=max_bytes, field="back", max_pixels=max_pixels) if back else None
+    limits = {"max_bytes": max_bytes, "max_pixels": max_pixels, "max_decode_bytes": max_decode_bytes}
+    inspected_front = inspect_image(front, field="front", **limits)
+    inspected_back = inspect_image(back, field="back", **limits) if back else None
     return inspected_front, inspected_back
 
 
@@ -368,51 +402,58 @@ def _check_pdf(data: bytes, field: str) -> None:
         raise DocumentError("document_unreadable", "the PDF is truncated (no %%EOF at its end)", field=field)
 
 
-def _check_image(data: bytes, decoder: type[ImageFile.ImageFile], field: str, max_pixels: int) -> tuple[int, int]:
-    """Verify and fully decode the image; answer its pixel size. Refuses bombs, corrupt, tiny and grey images."""
-    unreadable = DocumentError("document_unreadable", "the image is corrupt or truncated", field=field)
+def _judge_image(
+    data: bytes, format: images.Format, field: str, max_pixels: int, max_decode_bytes: int
+) -> tuple[int, int]:
+    """The image checks of :func:`inspect_image`: the header's first, then one bounded decode; answers the size."""
     try:
-        # The plugin class itself, not Image.open: no DecompressionBombWarning to filter, our own limit instead.
-        with decoder(io.BytesIO(data)) as header:
-            width, height = header.size
-            if width * height > max_pixels:
-                raise DocumentError(
-                    "document_too_many_pixels",
-                    f"the image is {width} x {height} pixels, more than {max_pixels} pixels in all",
-                    field=field,
-                )
-            header.verify()  # PNG: every chunk's CRC up to IEND
-        with decoder(io.BytesIO(data)) as image:
-            if isinstance(image, JpegImagePlugin.JpegImageFile):
-                image.draft(None, (_COLOUR_SAMPLE_SIDE, _COLOUR_SAMPLE_SIDE))  # decode at 1/2, 1/4 or 1/8 scale
-            image.load()  # the whole stream: a truncated or corrupt file fails here
-            colour = _is_in_colour(image)
-    except DocumentError:
-        raise
-    except Image.DecompressionBombError as exc:
-        raise DocumentError("document_too_many_pixels", "the image has too many pixels", field=field) from exc
-    except Exception as exc:  # Pillow's decoders raise OSError, SyntaxError, ValueError, struct.error…
-        raise unreadable from exc
+        header = images.probe(data, format)
+    except images.UnreadableImage as exc:
+        raise _unreadable(field) from exc
+    width, height = header.width, header.height
+    if header.pixels > max_pixels:
+        raise DocumentError(
+            "document_too_many_pixels",
+            f"the image is {width} x {height} pixels, more than {max_pixels} pixels in all",
+            field=field,
+        )
     if max(width, height) < MIN_LONG_SIDE or min(width, height) < MIN_SHORT_SIDE:
         raise DocumentError(
             "document_too_small",
             f"the image is {width} x {height} pixels; at least {MIN_LONG_SIDE} x {MIN_SHORT_SIDE} are needed",
             field=field,
         )
-    if not colour:
+    if header.decode_bytes > max_decode_bytes:
         raise DocumentError(
-            "document_not_in_colour", "the image is in greyscale: send a colour photo or scan", field=field
+            "document_too_many_pixels",
+            f"judging this {width} x {height} {header.encoding} would take {header.decode_bytes} bytes of memory, "
+            f"more than the {max_decode_bytes} allowed: send a smaller image",
+            field=field,
         )
+    if header.greyscale:
+        raise _not_in_colour(field)
+    try:
+        sample = images.colour_sample(data, header)
+    except images.UnreadableImage as exc:
+        raise _unreadable(field) from exc
+    if not _is_in_colour(sample):
+        raise _not_in_colour(field)
     return width, height
 
 
-def _is_in_colour(image: Image.Image) -> bool:
-    """The colour test documented at :data:`GREY_SPREAD_THRESHOLD`."""
-    if set(image.getbands()) <= _GREY_BANDS:
-        return False
-    sample = image.convert("RGBA") if image.mode in ("P", "PA") else image.copy()
-    sample.thumbnail((_COLOUR_SAMPLE_SIDE, _COLOUR_SAMPLE_SIDE), Image.Resampling.BOX)
-    red, green, blue = sample.convert("RGB").split()
+def _unreadable(field: str) -> DocumentError:
+    return DocumentError("document_unreadable", "the image is corrupt or truncated", field=field)
+
+
+def _not_in_colour(field: str) -> DocumentError:
+    return DocumentError(
+        "document_not_in_colour", "the image is in greyscale: send a colour photo or scan", field=field
+    )
+
+
+def _is_in_colour(sample: Image.Image) -> bool:
+    """The colour test documented at :data:`GREY_SPREAD_THRESHOLD`, on an RGB sample."""
+    red, green, blue = sample.split()
     spread = ImageChops.lighter(
         ImageChops.lighter(ImageChops.difference(red, green), ImageChops.difference(green, blue)),
         ImageChops.difference(red, blue),

@@ -932,7 +932,12 @@ class Registrations(TrustService):
         back: bytes | None,
         mrz: str | None,
     ) -> dict[str, Any]:
-        """Step 3, "pièce d'identité recto / verso": judged by content, colour only, MRZ checked when given."""
+        """Step 3, "pièce d'identité recto / verso": judged by content, colour only, MRZ checked when given.
+
+        The MRZ and the document number are checked before the files, so that a document refused on them costs no
+        image decode; then the sides, each on its header first and with one bounded decode
+        (:func:`~mock_provider.core.documents.inspect_document`).
+        """
         uploadable = (
             (IDENTITY_SUBMITTED, DOCUMENTS_SUBMITTED) if DOCUMENT_REPLACED in self.breakages else (IDENTITY_SUBMITTED,)
         )
@@ -948,20 +953,7 @@ class Registrations(TrustService):
             if ANY_DOCUMENT_TYPE_ACCEPTED not in self.breakages:
                 raise
             kind = parse_document_type("id_card:fra")
-        try:
-            front_info, back_info = inspect_document(
-                kind, front=front, back=back, max_bytes=self.config.max_document_bytes
-            )
-        except DocumentError as refused:
-            if not self._tolerated(refused) or not front:
-                raise
-            front_info, back_info = _unjudged(front), _unjudged(back) if back else None
-        assert front is not None  # inspect_document refused a missing front
-        if PDF_REFUSED in self.breakages and front_info.media_type == "application/pdf":
-            raise DocumentError("unsupported_document_format", "PDF files are not accepted", field="front")
-        inspected = {"front": (front, front_info)}
-        if back is not None and back_info is not None:
-            inspected["back"] = (back, back_info)
+        # The typed fields first: they cost nothing, and a document refused on them never costs an image decode.
         number = (document_number or "").strip().upper().replace(" ", "")
         if mrz and BAD_MRZ_ACCEPTED not in self.breakages:
             result = check_mrz(
@@ -985,6 +977,20 @@ class Registrations(TrustService):
             )
         if scenarios.reported_stolen(number):
             raise DocumentError("document_reported_stolen", "this document is reported stolen", "document_number")
+        try:
+            front_info, back_info = inspect_document(
+                kind, front=front, back=back, max_bytes=self.config.max_document_bytes
+            )
+        except DocumentError as refused:
+            if not self._tolerated(refused) or not front:
+                raise
+            front_info, back_info = _unjudged(front), _unjudged(back) if back else None
+        assert front is not None  # inspect_document refused a missing front
+        if PDF_REFUSED in self.breakages and front_info.media_type == "application/pdf":
+            raise DocumentError("unsupported_document_format", "PDF files are not accepted", field="front")
+        inspected = {"front": (front, front_info)}
+        if back is not None and back_info is not None:
+            inspected["back"] = (back, back_info)
         with self.db.transaction() as session:
             reg = self._load(session, registration_id, lock=True)
             # Checked again under the lock: the document was judged outside any transaction, and once uploaded it

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import random
 import struct
 import zlib
 from collections.abc import Callable, Iterator
@@ -16,10 +17,11 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, PngImagePlugin
 
 from mock_provider.core.documents import (
     COLOUR_MIN_SHARE,
+    DEFAULT_MAX_DECODE_BYTES,
     DEFAULT_MAX_PIXELS,
     ISO3166_ALPHA3,
     ISO3166_ALPHA3_TO_ALPHA2,
@@ -34,6 +36,16 @@ from mock_provider.core.documents import (
     parse_document_type,
 )
 from mock_provider.core.errors import InvalidInput
+from tests.mock_provider.image_helpers import (
+    GREY,
+    GREY_ALPHA,
+    PALETTE,
+    RGB,
+    RGBA,
+    png_chunk,
+    record_decodes,
+    streamed_png,
+)
 
 MB = 1024 * 1024
 
@@ -320,23 +332,24 @@ def test_a_broken_pdf_is_refused(data: bytes) -> None:
         inspect_image(data, max_bytes=MB)
 
 
-def _png_chunk(kind: bytes, body: bytes) -> bytes:
-    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-
-
 def bomb_png(width: int, height: int) -> bytes:
     """A valid PNG header announcing a huge RGB image, with a few bytes of (compressed) pixels."""
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     pixels = zlib.compress(b"\x00" * 4096, 9)
-    return b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", header) + _png_chunk(b"IDAT", pixels) + _png_chunk(b"IEND", b"")
+    return b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", header) + png_chunk(b"IDAT", pixels) + png_chunk(b"IEND", b"")
+
+
+def jpeg_announcing(data: bytes, width: int, height: int) -> bytes:
+    """``data``, a baseline JPEG, with its frame header (SOF0) rewritten to announce ``width`` x ``height``."""
+    rewritten = bytearray(data)
+    sof = rewritten.index(b"\xff\xc0")
+    rewritten[sof + 5 : sof + 9] = struct.pack(">HH", height, width)
+    return bytes(rewritten)
 
 
 def bomb_jpeg(width: int, height: int) -> bytes:
-    """A real small JPEG whose frame header (SOF0) is rewritten to announce ``width`` x ``height``."""
-    data = bytearray(jpeg(colour_card(), optimize=False, progressive=False))
-    sof = data.index(b"\xff\xc0")
-    data[sof + 5 : sof + 9] = struct.pack(">HH", height, width)
-    return bytes(data)
+    """A real small JPEG whose frame header announces ``width`` x ``height``."""
+    return jpeg_announcing(jpeg(colour_card(), optimize=False, progressive=False), width, height)
 
 
 @pytest.mark.parametrize(
@@ -361,7 +374,196 @@ def test_the_pixel_limit_is_the_callers() -> None:
     assert inspect_image(data, max_bytes=MB, max_pixels=640 * 400).width == 640
     with refused("document_too_many_pixels"):
         inspect_image(data, max_bytes=MB, max_pixels=640 * 400 - 1)
-    assert DEFAULT_MAX_PIXELS >= 8160 * 6120  # a 50-megapixel phone photo
+
+
+@pytest.fixture(scope="module")
+def jpeg_at_the_limit() -> bytes:
+    """A real colour JPEG of exactly :data:`DEFAULT_MAX_PIXELS` pixels, 5000 x 5000."""
+    assert DEFAULT_MAX_PIXELS == 5000 * 5000
+    return jpeg(colour_card((5000, 5000)), quality=75)
+
+
+def test_a_jpeg_of_exactly_the_pixel_limit_passes_one_row_more_is_refused_unread(
+    jpeg_at_the_limit: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inspected = inspect_image(jpeg_at_the_limit, max_bytes=10 * MB)
+    assert (inspected.width, inspected.height) == (5000, 5000)
+    decodes = record_decodes(monkeypatch, fail=True)
+    with refused("document_too_many_pixels", "front") as raised:
+        inspect_image(jpeg_announcing(jpeg_at_the_limit, 5000, 5001), max_bytes=10 * MB)
+    assert raised.value.message == "the image is 5000 x 5001 pixels, more than 25000000 pixels in all"
+    assert decodes.count == 0
+
+
+def test_a_png_of_exactly_the_pixel_limit_passes_one_row_more_is_refused_unread(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A palette PNG (256 colours, all opaque): one byte a pixel once decoded, so the pixel limit binds first.
+    inspected = inspect_image(streamed_png(5000, 5000, colour_type=PALETTE), max_bytes=10 * MB)
+    assert (inspected.width, inspected.height, inspected.media_type) == (5000, 5000, "image/png")
+    decodes = record_decodes(monkeypatch, fail=True)
+    with refused("document_too_many_pixels"):
+        inspect_image(streamed_png(5000, 5001, colour_type=PALETTE), max_bytes=10 * MB)
+    assert decodes.count == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "size"),
+    [
+        ("issue 11's PNG", lambda: streamed_png(7000, 7000), (7000, 7000)),
+        ("a 48 MP JPEG", lambda: bomb_jpeg(8000, 6000), (8000, 6000)),
+    ],
+)
+def test_an_image_over_the_limit_is_refused_on_its_header_without_decoding(
+    monkeypatch: pytest.MonkeyPatch, name: str, data: Callable[[], bytes], size: tuple[int, int]
+) -> None:
+    upload = data()
+    assert len(upload) < MB
+    with Image.open(io.BytesIO(upload)) as header:
+        assert header.size == size  # a well-formed header: only its numbers are refused
+    decodes = record_decodes(monkeypatch, fail=True)  # a decode would end as document_unreadable
+    with refused("document_too_many_pixels", "front") as raised:
+        inspect_image(upload, max_bytes=10 * MB)
+    assert raised.value.message == f"the image is {size[0]} x {size[1]} pixels, more than 25000000 pixels in all"
+    assert decodes.count == 0
+
+
+def test_the_decode_budget_is_the_callers() -> None:
+    data = png(colour_card((640, 400)))  # RGB: 4 bytes a pixel once decoded by Pillow
+    assert inspect_image(data, max_bytes=MB, max_decode_bytes=640 * 400 * 4).width == 640
+    with refused("document_too_many_pixels", "front") as raised:
+        inspect_image(data, max_bytes=MB, max_decode_bytes=640 * 400 * 4 - 1)
+    assert raised.value.message == (
+        "judging this 640 x 400 PNG would take 1024000 bytes of memory, more than the 1023999 allowed: "
+        "send a smaller image"
+    )
+
+
+@pytest.mark.parametrize(("colour_type", "bit_depth"), [(RGB, 8), (RGBA, 16)])
+def test_a_colour_png_fits_the_default_decode_budget_up_to_4096_by_4096(
+    monkeypatch: pytest.MonkeyPatch, colour_type: int, bit_depth: int
+) -> None:
+    # Pillow holds RGB, RGBA and their 16-bit forms in 4 bytes a pixel: 4096 x 4096 is the budget exactly.
+    assert DEFAULT_MAX_DECODE_BYTES == 4096 * 4096 * 4
+    at_budget = streamed_png(4096, 4096, colour_type=colour_type, bit_depth=bit_depth)
+    assert inspect_image(at_budget, max_bytes=10 * MB).width == 4096
+    decodes = record_decodes(monkeypatch, fail=True)
+    with refused("document_too_many_pixels") as raised:
+        inspect_image(streamed_png(4096, 4097, colour_type=colour_type, bit_depth=bit_depth), max_bytes=10 * MB)
+    assert f"would take {4096 * 4097 * 4} bytes" in raised.value.message
+    assert decodes.count == 0
+
+
+def test_a_progressive_jpeg_is_budgeted_for_its_whole_coefficient_buffer() -> None:
+    card = colour_card((2000, 1600))
+    baseline, progressive = jpeg(card), jpeg(card, progressive=True)
+    picture = 500 * 400 * 4  # decoded at 1/4 scale, the largest that keeps 256 pixels a side
+    coefficients = (2000 // 16) * (1600 // 16) * 6 * 128  # 4:2:0: six 8 x 8 blocks of 2-byte values a 16 x 16 MCU
+    assert inspect_image(baseline, max_bytes=MB, max_decode_bytes=picture).width == 2000
+    with refused("document_too_many_pixels"):
+        inspect_image(baseline, max_bytes=MB, max_decode_bytes=picture - 1)
+    assert inspect_image(progressive, max_bytes=MB, max_decode_bytes=picture + coefficients).width == 2000
+    with refused("document_too_many_pixels") as raised:
+        inspect_image(progressive, max_bytes=MB, max_decode_bytes=picture + coefficients - 1)
+    assert "2000 x 1600 progressive JPEG" in raised.value.message
+
+
+def test_a_png_is_budgeted_for_the_text_pillow_would_inflate() -> None:
+    # 40 small zTXt chunks, each of which Pillow may inflate to MAX_TEXT_CHUNK and keep with the image.
+    notes = [png_chunk(b"zTXt", b"note%d\x00\x00" % i + zlib.compress(b"x" * 1000)) for i in range(40)]
+    data = streamed_png(640, 400, before_pixels=notes[:20], after_pixels=notes[20:])
+    needed = 640 * 400 * 4 + 40 * PngImagePlugin.MAX_TEXT_CHUNK
+    assert inspect_image(data, max_bytes=MB, max_decode_bytes=needed).width == 640
+    with refused("document_too_many_pixels"):
+        inspect_image(data, max_bytes=MB, max_decode_bytes=needed - 1)
+
+
+@pytest.mark.parametrize(("colour_type", "bit_depth"), [(GREY, 8), (GREY, 16), (GREY_ALPHA, 8)])
+def test_a_greyscale_png_is_refused_on_its_header(
+    monkeypatch: pytest.MonkeyPatch, colour_type: int, bit_depth: int
+) -> None:
+    data = streamed_png(3000, 2000, colour_type=colour_type, bit_depth=bit_depth)
+    decodes = record_decodes(monkeypatch, fail=True)
+    with refused("document_not_in_colour"):
+        inspect_image(data, max_bytes=10 * MB)
+    assert decodes.count == 0
+
+
+def test_a_16_bit_grey_png_with_alpha_is_judged_on_its_pixels(monkeypatch: pytest.MonkeyPatch) -> None:
+    decodes = record_decodes(monkeypatch)  # Pillow opens it as RGBA: only the pixels tell it is grey
+    with refused("document_not_in_colour"):
+        inspect_image(streamed_png(3000, 2000, colour_type=GREY_ALPHA, bit_depth=16), max_bytes=10 * MB)
+    assert decodes.count == 1
+
+
+def grey_with_colour_noise(size: tuple[int, int], share: float) -> Image.Image:
+    """A grey scan on which ``share`` of the pixels, scattered at random, are saturated red."""
+    width, height = size
+    noise = Image.frombytes("L", size, random.Random(11).randbytes(width * height))
+    mask = noise.point(lambda value: 255 if value < round(share * 256) else 0)
+    image = grey_rgb(size)
+    image.paste((230, 20, 20), mask=mask)
+    return image
+
+
+def test_a_big_jpeg_is_decoded_at_one_eighth_of_its_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    decodes = record_decodes(monkeypatch)
+    inspected = inspect_image(jpeg(colour_card((4000, 3000)), quality=70), max_bytes=50 * MB)
+    assert (inspected.width, inspected.height) == (4000, 3000)
+    assert decodes.sizes == [(500, 375)]  # Pillow's draft mode: libjpeg's scaled decode
+
+
+@pytest.mark.parametrize("encode", [jpeg, png], ids=["JPEG", "PNG"])
+def test_colour_is_judged_right_on_a_reduced_decode(encode: Callable[[Image.Image], bytes]) -> None:
+    size = (4000, 3000)
+    noisy = grey_with_colour_noise(size, share=COLOUR_MIN_SHARE * 0.75)
+    red = dict((colour, count) for count, colour in noisy.getcolors(1000) or [])[(230, 20, 20)]
+    assert 0.5 * COLOUR_MIN_SHARE < red / (4000 * 3000) < COLOUR_MIN_SHARE  # real noise, below the share
+    with refused("document_not_in_colour"):
+        inspect_image(encode(noisy), max_bytes=50 * MB)
+    assert inspect_image(encode(colour_card(size)), max_bytes=50 * MB).colour_checked
+
+
+def test_colour_anywhere_in_a_png_is_seen(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The PNG is reduced strip by strip: colour in its last rows only counts as much as anywhere else.
+    image = grey_rgb((3000, 2000))
+    ImageDraw.Draw(image).rectangle((0, 1900, 2999, 1999), fill=(200, 40, 40))  # 5% of the pixels, at the bottom
+    assert inspect_image(png(image), max_bytes=10 * MB).colour_checked
+    ImageDraw.Draw(image).rectangle((0, 1900, 2999, 1994), fill=(120, 120, 120))  # 0.25%: a grey scan again
+    with refused("document_not_in_colour"):
+        inspect_image(png(image), max_bytes=10 * MB)
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "code"),
+    [
+        ("accepted JPEG", lambda: jpeg(colour_card((2000, 1600))), None),
+        ("accepted PNG", lambda: png(colour_card((2000, 1600))), None),
+        ("grey RGB PNG", lambda: png(grey_rgb((2000, 1600))), "document_not_in_colour"),
+        ("truncated JPEG", lambda: jpeg(colour_card((2000, 1600)))[:-2000], "document_unreadable"),
+    ],
+)
+def test_no_decoded_image_is_held_after_the_judgement(
+    monkeypatch: pytest.MonkeyPatch, name: str, data: Callable[[], bytes], code: str | None
+) -> None:
+    upload = data()
+    decodes = record_decodes(monkeypatch)
+    if code is None:
+        inspect_image(upload, max_bytes=10 * MB)
+    else:
+        with refused(code):  # the exception, kept by pytest, still refers to the frames that held the image
+            inspect_image(upload, max_bytes=10 * MB)
+    assert decodes.count == 1
+    assert decodes.all_released()
+
+
+def test_both_sides_are_decoded_once_each_and_released(monkeypatch: pytest.MonkeyPatch) -> None:
+    decodes = record_decodes(monkeypatch)
+    inspect_document(
+        parse_document_type("id_card:fra"), front=jpeg(colour_card()), back=png(colour_card()), max_bytes=MB
+    )
+    assert decodes.sizes == [(640, 400), (640, 400)]
+    assert decodes.all_released()
 
 
 def test_both_sides_of_a_document() -> None:

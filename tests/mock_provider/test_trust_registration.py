@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from mock_provider.core.clock import ManualClock
 from mock_provider.core.registration import IDENTITY_INCOMPLETE_MESSAGE
+from tests.mock_provider.image_helpers import record_decodes, streamed_png
 from tests.mock_provider.registration_helpers import (
     BIRTH_DATE,
     OPERATOR_HEADERS,
@@ -217,6 +218,39 @@ def test_bad_documents_are_refused(client: FlaskClient, kwargs: dict[str, Any], 
     assert body["code"] == code
     assert body["errors"][0]["field"] == field
     assert state_of(client, reg) == "identity_submitted"
+
+
+def test_a_huge_image_is_refused_on_its_header_and_nothing_is_stored(
+    client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reg = create_registration(client)
+    submit_identity(client, reg)
+    events = events_of(client, reg)
+    decodes = record_decodes(monkeypatch)
+    body = problem(upload(client, reg, back=streamed_png(7000, 7000)), 400, "document_too_many_pixels")
+    assert body["errors"] == [
+        {
+            "field": "back",
+            "code": "document_too_many_pixels",
+            "detail": "the image is 7000 x 7000 pixels, more than 25000000 pixels in all",
+        }
+    ]
+    assert decodes.count == 1  # the front, a small JPEG; never the back
+    assert state_of(client, reg) == "identity_submitted"
+    assert events_of(client, reg) == events
+
+
+def test_the_mrz_is_checked_before_any_image_is_decoded(client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    reg = create_registration(client)
+    submit_identity(client, reg)
+    decodes = record_decodes(monkeypatch)
+    problem(upload(client, reg, mrz=td1("X4RTBPFW4", surname="Durand")), 400, "mrz_name_mismatch")
+    problem(upload(client, reg, mrz=td1("Y0000000")), 400, "mrz_document_number_mismatch")
+    assert decodes.count == 0
+    assert state_of(client, reg) == "identity_submitted"
+    assert upload(client, reg, mrz=td1("X4RTBPFW4")).status_code == 200
+    assert decodes.count == 2  # front and back, each decoded once, then released
+    assert decodes.all_released()
 
 
 def test_mrz_check_digit_failure(client: FlaskClient) -> None:

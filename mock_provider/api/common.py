@@ -108,6 +108,7 @@ def install_writes_after_response(app: Flask) -> None:
 def bearer_user(realm: str, *, unless: Breakage | None = None) -> str:
     """The user behind the request's SSO access token; 401 with a ``Bearer`` challenge for ``realm`` otherwise.
 
+    Once the user is known, the request's ``Idempotency-Key`` is honoured (:func:`caller_authenticated`).
     ``unless``: the rule-breakage switch that lets a call without any token through (as ``usr_anonymous``).
     """
     from mock_provider.sso import authenticate_bearer
@@ -115,7 +116,20 @@ def bearer_user(realm: str, *, unless: Breakage | None = None) -> str:
     if "Authorization" not in request.headers and unless is not None and unless in services().breakages:
         return "usr_anonymous"
     try:
-        return authenticate_bearer(services(), request.headers.get("Authorization"))
+        user = authenticate_bearer(services(), request.headers.get("Authorization"))
     except Unauthenticated as exc:
         exc.headers.setdefault("WWW-Authenticate", f'Bearer realm="{realm}"')
         raise
+    caller_authenticated()
+    return user
+
+
+def caller_authenticated() -> None:
+    """The last step of every authentication helper: now that the caller is known, honour the request's
+    ``Idempotency-Key`` (claim it, or replay its first answer, or refuse it), before the view reads its body.
+
+    Anonymous calls never get here, so nothing of theirs is kept.
+    """
+    from mock_provider.api.idempotency import honour_key  # that module builds on this one
+
+    honour_key()

@@ -14,7 +14,7 @@ import secrets
 
 from flask import Blueprint, Response, request
 
-from mock_provider.api.common import basic_credentials, bearer_token, json_body, ok, services
+from mock_provider.api.common import basic_credentials, bearer_token, caller_authenticated, json_body, ok, services
 from mock_provider.core.breakages import declare
 from mock_provider.core.errors import InvalidInput, Unauthenticated
 from mock_provider.core.models import OAuthClient
@@ -40,6 +40,7 @@ def _operator() -> str:
             code="operator_authentication_failed",
             headers={"WWW-Authenticate": 'Basic realm="trust"'},
         )
+    caller_authenticated()
     return client_id
 
 
@@ -48,6 +49,7 @@ def _applicant(registration_id: str) -> str:
     if token is None and TRUST_WITHOUT_TOKEN in services().breakages:
         return registration_id
     services().registrations.authorise(registration_id, token)
+    caller_authenticated()
     return registration_id
 
 

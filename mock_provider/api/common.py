@@ -32,12 +32,16 @@ def services() -> MockServices:
 
 
 def json_body() -> dict[str, Any]:
-    """The request's JSON object; anything else is a 400 ``invalid_json`` (never a 500)."""
+    """The request's JSON object; anything else is a 400 ``invalid_json`` (never a 500).
+
+    Parsed by the app's bounded JSON loader (:mod:`mock_provider.api.request_json`), which says why a body is
+    refused. The caller still checks the type of every member it reads (see :func:`optional`).
+    """
     if not isinstance(request.get_json(silent=True), dict) and SERVER_ERROR_ON_BAD_INPUT in services().breakages:
         raise TypeError("the body is not a JSON object")  # what a careless provider lets through as a 500
     if not request.is_json:
         raise InvalidInput("send a JSON object with Content-Type: application/json", code="invalid_json")
-    body = request.get_json(silent=True)
+    body = request.get_json()
     if not isinstance(body, dict):
         raise InvalidInput("the body must be a JSON object", code="invalid_json")
     return body

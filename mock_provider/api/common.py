@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from flask import Flask, Response, current_app, g, request
 from sqlalchemy.orm import Session
@@ -45,6 +45,39 @@ def json_body() -> dict[str, Any]:
     if not isinstance(body, dict):
         raise InvalidInput("the body must be a JSON object", code="invalid_json")
     return body
+
+
+T = TypeVar("T")
+
+#: What each JSON type is called in a field error.
+_JSON_TYPES: dict[type, str] = {
+    str: "a string",
+    bool: "true or false",
+    int: "an integer",
+    float: "a number",
+    list: "an array",
+    dict: "an object",
+}
+
+
+def optional(body: Mapping[str, Any], name: str, kind: type[T], *, code: str = "invalid_input") -> T | None:
+    """``body[name]`` if it is of JSON type ``kind``, ``None`` if absent or null; anything else is a 400 ``code``
+    whose field error (``invalid_type``) names the member.
+
+    ``kind`` is ``str``, ``bool``, ``int``, ``float`` (any number), ``list`` or ``dict``. JSON's ``true`` is not a
+    number here, although Python's ``bool`` is an ``int``.
+    """
+    value = body.get(name)
+    if value is None:
+        return None
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if isinstance(value, kind) and (kind is bool or not isinstance(value, bool)):
+        return value
+    wanted = _JSON_TYPES[kind]
+    raise InvalidInput(
+        f"{name} must be {wanted}", code=code, errors=[{"field": name, "code": "invalid_type", "detail": wanted}]
+    )
 
 
 def bearer_token() -> str | None:

@@ -7,6 +7,8 @@ which each test checks against a snapshot of every table.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -55,6 +57,13 @@ class World:
     def path(self, template: str) -> str:
         return template.format(**self.ids)
 
+    def fill(self, body: dict[str, Any]) -> dict[str, Any]:
+        """``body`` with its ``{placeholder}`` strings replaced by this world's identifiers."""
+        return {
+            name: value.format(**self.ids) if isinstance(value, str) and value.startswith("{") else value
+            for name, value in body.items()
+        }
+
     def snapshot(self) -> dict[str, list[str]]:
         """Every row of every table but the request history (which records the refusals), and the clock."""
         with services_of(self.app).db.transaction() as session:
@@ -66,8 +75,7 @@ class World:
         return {**rows, "clock": [self.clock.now().isoformat()]}
 
 
-@pytest.fixture(scope="module")
-def world() -> Iterator[World]:
+def make_world() -> World:
     clock = ManualClock(datetime.now(UTC).replace(microsecond=0), frozen=True)
     app = create_app(memory_config(), clock=clock)
     client = app.test_client()
@@ -86,10 +94,37 @@ def world() -> Iterator[World]:
         "newcomer": bearer(sso_login(client, "chloe.bernard")),
         "nobody": {},
     }
+    agreement = client.get(f"/trust/v1/registrations/{reg['id']}/agreement", headers=headers["applicant"]).json
+    terms = client.get("/platform/api/v1/terms", headers=marie).json
+    ids = {
+        "reg": reg["id"],
+        "credential": credential,
+        "firm": "frm_ecma",
+        "agreement": agreement["version"],
+        "agreement_sha256": agreement["sha256"],
+        "cgu": terms["cgu"]["version"],
+        "privacy": terms["privacy_policy"]["version"],
+    }
+    return World(app, client, clock, headers, ids)
+
+
+@pytest.fixture(scope="module")
+def world() -> Iterator[World]:
+    made = make_world()
     try:
-        yield World(app, client, clock, headers, {"reg": reg["id"], "credential": credential, "firm": "frm_ecma"})
+        yield made
     finally:
-        services_of(app).close()
+        services_of(made.app).close()
+
+
+@pytest.fixture(scope="module")
+def fuzzed() -> Iterator[World]:
+    """Another world for random bodies, which may be accepted and change it."""
+    made = make_world()
+    try:
+        yield made
+    finally:
+        services_of(made.app).close()
 
 
 #: Every route that reads a JSON body: method, path (``{reg}``, ``{credential}``, ``{firm}`` filled in), who calls it.
@@ -235,6 +270,337 @@ def test_any_read_of_a_request_json_is_bounded(world: World) -> None:
             request.get_json()
     assert refusal.value.code == "invalid_json"
     assert refusal.value.errors[0]["code"] == "too_deep"
+
+
+# -- members of the wrong JSON type ---------------------------------------------------------------------------------
+
+SHA256 = "2.16.840.1.101.3.4.2.1"
+A_DIGEST = base64.b64encode(hashlib.sha256(b"a page").digest()).decode()
+
+
+def _csc(version: str) -> list[tuple[str, str, str, dict[str, Any], dict[str, tuple[str, str]]]]:
+    hashes, algorithm = ("hashes", "hashAlgorithmOID") if version == "v2" else ("hash", "hashAlgo")
+    base = f"/trust/csc/{version}"
+    request = "invalid_request"
+    return [
+        (
+            "POST",
+            f"{base}/credentials/list",
+            "marie",
+            {"credentialInfo": True},
+            {"credentialInfo": ("boolean", request)},
+        ),
+        (
+            "POST",
+            f"{base}/credentials/info",
+            "marie",
+            {"credentialID": "{credential}", "certificates": "chain"},
+            {"credentialID": ("string", request), "certificates": ("string", request)},
+        ),
+        (
+            "POST",
+            f"{base}/credentials/sendOTP",
+            "marie",
+            {"credentialID": "{credential}"},
+            {"credentialID": ("string", request)},
+        ),
+        (
+            "POST",
+            f"{base}/credentials/authorize",
+            "marie",
+            {
+                "credentialID": "{credential}",
+                "numSignatures": 1,
+                hashes: [A_DIGEST],
+                algorithm: SHA256,
+                "OTP": "123456",
+            },
+            {
+                "credentialID": ("string", request),
+                "numSignatures": ("integer", request),
+                hashes: ("array", request),
+                algorithm: ("string", request),
+                "OTP": ("string", request),
+            },
+        ),
+        (
+            "POST",
+            f"{base}/signatures/signHash",
+            "marie",
+            {
+                "credentialID": "{credential}",
+                "SAD": "spent",
+                hashes: [A_DIGEST],
+                algorithm: SHA256,
+                "signAlgo": "1.2.840.10045.4.3.2",
+            },
+            {
+                "credentialID": ("string", request),
+                "SAD": ("string", request),
+                hashes: ("array", request),
+                algorithm: ("string", request),
+                "signAlgo": ("string", request),
+            },
+        ),
+        (
+            "POST",
+            f"{base}/signatures/timestamp",
+            "marie",
+            {"hash": A_DIGEST, algorithm: SHA256, "nonce": "0a1b"},
+            {"hash": ("string", request), algorithm: ("string", request), "nonce": ("string", request)},
+        ),
+    ]
+
+
+#: Every route that reads a JSON body, a body it would accept (or refuse for the state it finds, not the body),
+#: and each member it reads: its JSON type, and the code of the problem when it has another type.
+TYPED_ROUTES: list[tuple[str, str, str, dict[str, Any], dict[str, tuple[str, str]]]] = [
+    (
+        "POST",
+        "/platform/api/v1/registration/profile",
+        "newcomer",
+        {"mobile_number": "0612345678"},
+        {
+            "mobile_number": ("string", "mobile_number_required"),
+            "given_name": ("string", "read_only_field"),
+            "family_name": ("string", "read_only_field"),
+            "email": ("string", "read_only_field"),
+            "firms": ("array", "read_only_field"),
+        },
+    ),
+    (
+        "POST",
+        "/platform/api/v1/registration/certificate-request",
+        "newcomer",
+        {"level": "qcp", "redirect_url": "https://app.example.com/back", "language": "fr"},
+        {name: ("string", "invalid_registration") for name in ("level", "redirect_url", "language")},
+    ),
+    (
+        "POST",
+        "/platform/api/v1/registration/terms",
+        "marie",
+        {
+            "firms": [{"firm_id": "frm_ecma", "cgu_accepted": True, "privacy_policy_accepted": True}],
+            "cgu_version": "{cgu}",
+            "privacy_policy_version": "{privacy}",
+        },
+        {
+            "firms": ("array", "invalid_input"),
+            "cgu_version": ("string", "invalid_input"),
+            "privacy_policy_version": ("string", "invalid_input"),
+        },
+    ),
+    (
+        "POST",
+        "/platform/api/v1/firms/{firm}/delegations",
+        "marie",
+        {"user_id": "usr_chloe_bernard", "kind": "seal"},
+        {"user_id": ("string", "invalid_input"), "kind": ("string", "invalid_input")},
+    ),
+    (
+        "POST",
+        "/trust/v1/registrations",
+        "operator",
+        {
+            "email": "chloe.bernard@cabinet-ecma.example.com",
+            "level": "qcp",
+            "phone_number": "+33611223344",
+            "language": "fr",
+        },
+        {
+            name: ("string", "invalid_registration")
+            for name in ("email", "level", "phone_number", "redirect_url", "language")
+        },
+    ),
+    (
+        "POST",
+        "/trust/v1/registrations/{reg}/identity",
+        "applicant",
+        {"birth_date": "1975-02-03", "accept_terms": True, "accept_privacy_policy": True},
+        {
+            "birth_date": ("string", "identity_incomplete"),
+            "accept_terms": ("boolean", "identity_incomplete"),
+            "accept_privacy_policy": ("boolean", "identity_incomplete"),
+        },
+    ),
+    (
+        "POST",
+        "/trust/v1/registrations/{reg}/agreement/consent",
+        "applicant",
+        {"accept": True, "version": "{agreement}", "sha256": "{agreement_sha256}"},
+        {
+            "accept": ("boolean", "agreement_not_accepted"),
+            "version": ("string", "invalid_input"),
+            "sha256": ("string", "invalid_input"),
+        },
+    ),
+    (
+        "POST",
+        "/trust/v1/registrations/{reg}/agreement/sign",
+        "applicant",
+        {"otp": "123456"},
+        {"otp": ("string", "otp_malformed")},
+    ),
+    (
+        "POST",
+        "/trust/v1/registrations/{reg}/certificate/report-error",
+        "applicant",
+        {"detail": "my name is misspelt"},
+        {"detail": ("string", "error_report_incomplete")},
+    ),
+    *_csc("v1"),
+    *_csc("v2"),
+    (
+        "POST",
+        "/_mock/clock",
+        "nobody",
+        {"now": "2031-01-01T00:00:00Z", "frozen": True},
+        {"now": ("string", "invalid_clock"), "frozen": ("boolean", "invalid_clock")},
+    ),
+    ("POST", "/_mock/clock/advance", "nobody", {"seconds": 60}, {"seconds": ("number", "invalid_clock")}),
+    (
+        "POST",
+        "/_mock/reviews/{reg}/reject",
+        "nobody",
+        {"reason": "document_unreadable"},
+        {"reason": ("string", "invalid_rejection_reason")},
+    ),
+    (
+        "POST",
+        "/_mock/scenarios",
+        "nobody",
+        {"kind": "route_delay", "target": "GET /platform/api/v1/me", "value": 100},
+        {
+            "kind": ("string", "invalid_scenario"),
+            "target": ("string", "invalid_scenario"),
+            "value": ("integer", "invalid_scenario"),
+        },
+    ),
+    (
+        "POST",
+        "/_mock/certificates/{credential}/revoke",
+        "nobody",
+        {"reason": "superseded"},
+        {"reason": ("string", "invalid_revocation_reason")},
+    ),
+    (
+        "PUT",
+        "/_mock/faults",
+        "nobody",
+        {
+            "error_rate": 0.5,
+            "status": 503,
+            "delay_ms_max": 10,
+            "after_processing_rate": 0.5,
+            "routes": ["/trust/v1/*"],
+            "seed": 7,
+        },
+        {
+            "error_rate": ("number", "invalid_fault_policy"),
+            "status": ("integer", "invalid_fault_policy"),
+            "delay_ms_max": ("integer", "invalid_fault_policy"),
+            "after_processing_rate": ("number", "invalid_fault_policy"),
+            "routes": ("array", "invalid_fault_policy"),
+            "seed": ("integer", "invalid_fault_policy"),
+        },
+    ),
+    ("PUT", "/_mock/breakages", "nobody", {"active": ["crl_stale"]}, {"active": ("array", "invalid_breakages")}),
+]
+
+#: A value of each JSON type but null (null is "absent", which some members may be).
+OF_TYPE: dict[str, Any] = {
+    "string": "7",
+    "boolean": True,
+    "integer": 7,
+    "number": 0.5,
+    "array": ["7"],
+    "object": {"7": 7},
+}
+FITS = {"number": ("integer", "number")}
+
+
+def wrong_type_cases() -> Iterator[Any]:
+    for method, path, who, body, members in TYPED_ROUTES:
+        for member, (kind, code) in members.items():
+            for other, value in OF_TYPE.items():
+                if other == kind or other in FITS.get(kind, ()):
+                    continue
+                yield pytest.param(method, path, who, body, member, value, code, id=f"{method} {path} {member}={other}")
+
+
+def test_every_json_route_has_its_members_typed() -> None:
+    assert {(m, p) for m, p, *_ in TYPED_ROUTES} == {(m, p) for m, p, _ in JSON_ROUTES}
+
+
+@pytest.mark.parametrize(("method", "path", "who", "body", "member", "value", "code"), list(wrong_type_cases()))
+def test_a_member_of_another_type_is_refused(
+    world: World, method: str, path: str, who: str, body: dict[str, Any], member: str, value: Any, code: str
+) -> None:
+    sent = {**world.fill(body), member: value}
+    refusal = refused(world, method, path, who, json.dumps(sent), code)
+    assert member in {error["field"] for error in refusal.get("errors", [])}, refusal
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "who", "body", "field", "code"),
+    [
+        ("POST", "/platform/api/v1/registration/terms", "marie", {"firms": ["frm_ecma"]}, "firms[0]", "invalid_input"),
+        (
+            "POST",
+            "/platform/api/v1/registration/terms",
+            "marie",
+            {"firms": [{"firm_id": ["frm_ecma"], "cgu_accepted": True, "privacy_policy_accepted": True}]},
+            "firms[0].firm_id",
+            "invalid_input",
+        ),
+        ("POST", "/trust/csc/v2/credentials/authorize", "marie", {"hashes": [A_DIGEST, 7]}, None, "invalid_hash"),
+        ("POST", "/trust/csc/v2/signatures/signHash", "marie", {"hashes": [{}]}, None, "invalid_hash"),
+        ("PUT", "/_mock/faults", "nobody", {"routes": ["/trust/v1/*", 7]}, "routes", "invalid_fault_policy"),
+        ("PUT", "/_mock/breakages", "nobody", {"active": [None]}, None, "invalid_breakages"),
+    ],
+    ids=["terms-firm", "terms-firm-id", "authorize-hash", "signhash-hash", "fault-route", "breakage"],
+)
+def test_an_item_of_another_type_is_refused(
+    world: World, method: str, path: str, who: str, body: dict[str, Any], field: str | None, code: str
+) -> None:
+    base = next(b for m, p, _, b, _ in TYPED_ROUTES if (m, p) == (method, path))
+    refusal = refused(world, method, path, who, json.dumps({**world.fill(base), **body}), code)
+    if field is not None:
+        assert field in {error["field"] for error in refusal.get("errors", [])}, refusal
+
+
+def test_a_scenario_that_takes_no_value_refuses_one(world: World) -> None:
+    """Its value is stored though nothing reads it: refused, rather than overflowing the column (was a 500)."""
+    for kind in ("sms_undelivered", "review_reject"):
+        refused(
+            world, "POST", "/_mock/scenarios", "nobody", json.dumps({"kind": kind, "value": 10**30}), "invalid_scenario"
+        )
+
+
+#: Routes whose accepted bodies make later calls fail on purpose (faults, rule breakages, injected errors).
+_FAILING_ON_PURPOSE = {"/_mock/faults", "/_mock/breakages", "/_mock/scenarios"}
+FUZZED = [route for route in TYPED_ROUTES if route[1] not in _FAILING_ON_PURPOSE]
+
+
+@st.composite
+def random_bodies(draw: st.DrawFn) -> tuple[str, str, str, Any]:
+    """A route, and a body made of its members (and others) with values of any JSON type, or any JSON value."""
+    method, path, who, _, members = draw(st.sampled_from(FUZZED))
+    names = st.sampled_from(sorted(members)) | st.text(max_size=8)
+    body = draw(st.dictionaries(names, JSON_VALUES, max_size=6) | JSON_VALUES)
+    return method, path, who, body
+
+
+@settings(max_examples=150, deadline=None)
+@given(case=random_bodies())
+def test_random_bodies_never_fail_the_server(fuzzed: World, case: tuple[str, str, str, Any]) -> None:
+    method, path, who, body = case
+    answer = fuzzed.client.open(fuzzed.path(path), method=method, json=body, headers=fuzzed.headers[who])
+    assert answer.status_code < 500, (method, path, body, answer.get_data(as_text=True))
+    if answer.status_code >= 400:
+        assert answer.mimetype == "application/problem+json"
+        assert answer.json is not None
+        assert answer.json["code"]
 
 
 # -- the loader itself ----------------------------------------------------------------------------------------------

@@ -68,6 +68,7 @@ def set_clock() -> Response:
             code="invalid_clock",
             errors=[{"field": "now", "code": "invalid", "detail": "such as 2027-01-31T12:00:00Z"}],
         ) from exc
+    _within_clock_range(instant, "now")
     services().clock.set(instant, frozen=frozen)
     return ok(_clock_json())
 
@@ -81,8 +82,24 @@ def advance_clock() -> Response:
             code="invalid_clock",
             errors=[{"field": "seconds", "code": "invalid", "detail": "a number of seconds, -1e9 to 1e9"}],
         )
+    try:
+        target = services().clock.now() + timedelta(seconds=seconds)
+    except OverflowError:  # past year 9999 or before year 1
+        target = None
+    _within_clock_range(target, "seconds")
     services().clock.advance(timedelta(seconds=seconds))
     return ok(_clock_json())
+
+
+def _within_clock_range(instant: datetime | None, field: str) -> None:
+    """Refuse a clock at which the mock could no longer date its certificates, CRLs and OCSP answers."""
+    allowed = services().pki.clock_instants
+    if instant is None or instant not in allowed:
+        raise InvalidInput(
+            f"the clock must stay {allowed}, so that what the mock dates from it stays writable in X.509",
+            code="invalid_clock",
+            errors=[{"field": field, "code": "out_of_range", "detail": str(allowed)}],
+        )
 
 
 def _clock_json() -> dict[str, Any]:

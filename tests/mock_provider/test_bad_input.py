@@ -12,15 +12,19 @@ import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
 import pytest
+from cryptography import x509
+from cryptography.x509 import ocsp as cx_ocsp
 from flask import Flask, request
 from flask.testing import FlaskClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
+from werkzeug.test import TestResponse
 
 from mock_provider import create_app
 from mock_provider.api.request_json import MAX_DEPTH, JsonRefused, parse, too_deep
@@ -28,8 +32,10 @@ from mock_provider.app import services_of
 from mock_provider.core.clock import ManualClock
 from mock_provider.core.errors import InvalidInput
 from mock_provider.core.models import IdempotencyRecord, RequestRecord
+from mock_provider.core.pki.tsa import TimeStampResp
 from mock_provider.core.storage import Base
 from tests.conftest import memory_config
+from tests.mock_provider.pki_helpers import issue_person, ocsp_request, tsa_request
 from tests.mock_provider.registration_helpers import (
     OPERATOR_HEADERS,
     applicant,
@@ -601,6 +607,158 @@ def test_random_bodies_never_fail_the_server(fuzzed: World, case: tuple[str, str
         assert answer.mimetype == "application/problem+json"
         assert answer.json is not None
         assert answer.json["code"]
+
+
+# -- instants past what X.509 can write: the fake time header and the mock clock -------------------------------------
+
+FAKE_TIME = "X-Jesign-Mock-Time"
+
+
+def pki_call(world: World, endpoint: str, instant: str) -> TestResponse:
+    """Ask OCSP (by POST or GET), a CRL or the TSA for an answer at ``instant``."""
+    services = services_of(world.app)
+    headers = {FAKE_TIME: instant}
+    if endpoint.startswith("ocsp"):
+        record = services.pki.get_certificate(world.ids["credential"])
+        der = ocsp_request(record.certificate, services.pki.hierarchy()["person"].certificate)
+        if endpoint == "ocsp-get":
+            return world.client.get(f"/pki/ocsp/{quote(base64.b64encode(der).decode(), safe='')}", headers=headers)
+        return world.client.post("/pki/ocsp", data=der, content_type="application/ocsp-request", headers=headers)
+    if endpoint == "crl":
+        return world.client.get("/pki/crl/person.crl", headers=headers)
+    return world.client.post(
+        "/pki/tsa", data=tsa_request(), content_type="application/timestamp-query", headers=headers
+    )
+
+
+def latest(world: World, endpoint: str) -> datetime:
+    """The last second at which that endpoint can answer."""
+    services = services_of(world.app)
+    found = {"crl": services.crl.instants, "tsa": services.tsa.instants}.get(endpoint, services.ocsp.instants)
+    return found.latest.replace(microsecond=0)
+
+
+ENDPOINTS = ["ocsp-post", "ocsp-get", "crl", "tsa"]
+#: Instants no answer can be dated at, and the field error's code.
+UNDATABLE = {
+    "year-9999": ("9999-12-31T23:59:59Z", "out_of_range"),
+    "year-0001": ("0001-01-01T00:00:00Z", "out_of_range"),
+    "before-1950": ("1949-12-31T23:59:59Z", "out_of_range"),
+    "zone-before-year-1": ("0001-01-01T00:00:00+01:00", "invalid"),
+    "zone-past-9999": ("9999-12-31T23:00:00-05:00", "invalid"),
+}
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "case"),
+    # A time stamp adds nothing to its instant: the TSA does answer at 9999-12-31T23:59:59Z (tested below).
+    [(e, c) for e in ENDPOINTS for c in UNDATABLE if (e, c) != ("tsa", "year-9999")],
+)
+def test_a_fake_time_no_answer_can_be_dated_at_is_refused(world: World, endpoint: str, case: str) -> None:
+    instant, reason = UNDATABLE[case]
+    before = world.snapshot()
+    body = problem(pki_call(world, endpoint, instant), 400, "invalid_fake_time")
+    assert body["errors"] == [{"field": FAKE_TIME, "code": reason, "detail": body["errors"][0]["detail"]}]
+    assert world.snapshot() == before
+
+
+@pytest.mark.parametrize("endpoint", ["ocsp-post", "ocsp-get", "crl"])
+def test_an_answer_whose_next_update_would_pass_9999_is_refused(world: World, endpoint: str) -> None:
+    """OCSP's and the CRL's nextUpdate come ``validity`` after the instant: one second too late is refused."""
+    too_late = (latest(world, endpoint) + timedelta(seconds=1)).isoformat()
+    before = world.snapshot()
+    body = problem(pki_call(world, endpoint, too_late), 400, "invalid_fake_time")
+    assert body["errors"][0]["code"] == "out_of_range"
+    assert body["errors"][0]["detail"] == f"from 1950-01-01T00:00:00Z to {latest(world, endpoint):%Y-%m-%dT%H:%M:%SZ}"
+    assert world.snapshot() == before
+
+
+def test_the_first_and_last_datable_instants_are_answered(world: World) -> None:
+    services = services_of(world.app)
+    earliest = datetime(1950, 1, 1, tzinfo=UTC)
+    for at in (earliest, latest(world, "crl")):
+        answer = pki_call(world, "crl", at.isoformat())
+        assert answer.status_code == 200, answer.get_data(as_text=True)
+        crl = x509.load_der_x509_crl(answer.data)
+        assert crl.last_update_utc == at
+        assert crl.next_update_utc == at + timedelta(seconds=services.config.crl_validity_seconds)
+    for endpoint in ("ocsp-post", "ocsp-get"):
+        for at in (earliest, latest(world, endpoint)):
+            answer = pki_call(world, endpoint, at.isoformat())
+            assert answer.status_code == 200
+            response = cx_ocsp.load_der_ocsp_response(answer.data)
+            assert response.produced_at_utc == at
+            assert response.next_update_utc == at + timedelta(seconds=services.config.ocsp_validity_seconds)
+
+
+@pytest.mark.parametrize(
+    ("at", "encoding"),
+    [
+        (datetime(1950, 1, 1, tzinfo=UTC), "utc_time"),
+        (datetime(2049, 12, 31, 23, 59, 59, tzinfo=UTC), "utc_time"),
+        (datetime(2050, 1, 1, tzinfo=UTC), "generalized_time"),
+        (datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC), "generalized_time"),
+    ],
+    ids=["1950", "2049", "2050", "9999"],
+)
+def test_a_time_stamp_is_dated_in_the_encoding_rfc_5652_asks(world: World, at: datetime, encoding: str) -> None:
+    """signingTime is UTCTime from 1950 to 2049 and GeneralizedTime otherwise (RFC 5652 section 11.3); it was
+    always UTCTime, and a fake time from 2050 on was a 500."""
+    answer = pki_call(world, "tsa", at.isoformat())
+    assert answer.status_code == 200
+    token = TimeStampResp.load(answer.data)["time_stamp_token"]["content"]
+    assert token["encap_content_info"]["content"].parsed["gen_time"].native == at
+    signer = token["signer_infos"][0]
+    signing_time = next(a["values"][0] for a in signer["signed_attrs"] if a["type"].native == "signing_time")
+    assert (signing_time.name, signing_time.native) == (encoding, at)
+
+
+def test_the_mock_clock_stays_where_the_mock_can_date_things(world: World) -> None:
+    """A clock where certificates, CRLs and OCSP answers can no longer be written is refused, not a later 500."""
+    allowed = services_of(world.app).pki.clock_instants
+    original = world.clock.now()
+    too_late = (allowed.latest + timedelta(seconds=1)).isoformat()
+    for now in ("9999-12-31T23:59:59Z", too_late, "1949-12-31T00:00:00Z", "0001-01-01T00:00:00Z"):
+        body = refused(
+            world, "POST", "/_mock/clock", "nobody", json.dumps({"now": now, "frozen": True}), "invalid_clock"
+        )
+        assert body["errors"] == [{"field": "now", "code": "out_of_range", "detail": str(allowed)}]
+    try:
+        world.clock.set(allowed.latest.replace(microsecond=0), frozen=True)
+        for seconds in (1, 999_999_999):
+            body = refused(
+                world, "POST", "/_mock/clock/advance", "nobody", json.dumps({"seconds": seconds}), "invalid_clock"
+            )
+            assert body["errors"][0]["code"] == "out_of_range"
+        world.clock.set(allowed.earliest, frozen=True)
+        refused(world, "POST", "/_mock/clock/advance", "nobody", json.dumps({"seconds": -1}), "invalid_clock")
+    finally:
+        world.clock.set(original, frozen=True)
+
+
+@pytest.mark.parametrize("end", ["earliest", "latest"])
+def test_at_either_end_of_the_clock_the_mock_dates_everything(clock: ManualClock, end: str) -> None:
+    """The clock's range is right: at its first and its last second, a new hierarchy, a certificate, a CRL, an OCSP
+    answer and a time stamp are all made."""
+    app = create_app(memory_config(), clock=clock)
+    services = services_of(app)
+    try:
+        allowed = services.pki.clock_instants
+        client = app.test_client()
+        answer = client.post("/_mock/clock", json={"now": getattr(allowed, end).isoformat(), "frozen": True})
+        assert answer.status_code == 200, answer.json
+        hierarchy = services.pki.regenerate()
+        record = issue_person(services)
+        assert record.not_after <= allowed.latest + timedelta(days=365 * 25)
+        assert hierarchy["root"].certificate.not_valid_before_utc.year >= 1950
+        assert client.get("/pki/crl/person.crl").status_code == 200
+        der = ocsp_request(record.certificate, hierarchy["person"].certificate)
+        ocsp_answer = client.post("/pki/ocsp", data=der, content_type="application/ocsp-request")
+        assert cx_ocsp.load_der_ocsp_response(ocsp_answer.data).certificate_status == cx_ocsp.OCSPCertStatus.GOOD
+        stamp = client.post("/pki/tsa", data=tsa_request(), content_type="application/timestamp-query")
+        assert TimeStampResp.load(stamp.data)["status"]["status"].native == "granted"
+    finally:
+        services.close()
 
 
 # -- the loader itself ----------------------------------------------------------------------------------------------

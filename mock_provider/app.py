@@ -13,7 +13,18 @@ from flask import Flask, Response, redirect, request
 from flask.typing import ResponseReturnValue
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
-from mock_provider.api import control, csc, hooks, idempotency, openapi, pki, platform, problems, trust
+from mock_provider.api import (
+    control,
+    csc,
+    hooks,
+    idempotency,
+    openapi,
+    pki,
+    platform,
+    problems,
+    request_json,
+    trust,
+)
 from mock_provider.api.common import install_writes_after_response
 from mock_provider.api.ocsp_endpoint import OcspEndpoint
 from mock_provider.api.problems import json_response as _json
@@ -49,6 +60,7 @@ def create_app(config: MockConfig | Mapping[str, Any] | None = None, *, clock: C
     app = Flask(__name__)
     app.config["JSON_SORT_KEYS"] = False
     app.extensions["jesign_mock"] = services
+    request_json.install(app)
     problems.install(app)
     # First of the after_request hooks to register, so the last to run: it commits the request's bookkeeping.
     install_writes_after_response(app)

@@ -66,6 +66,10 @@ class MockConfig:
     allow_fake_time: bool = True
     #: Largest request body accepted by OCSP and the TSA.
     max_request_bytes: int = 64 * 1024
+    #: How long a request still being answered holds its ``Idempotency-Key`` (seconds, on the wall clock): a retry
+    #: after a crashed request runs again once this has passed. Keep it longer than any request may take (the
+    #: server's request timeout).
+    idempotency_lease_seconds: int = 60
     #: The seed file (YAML) of the SSO's directory: people, firms, delegations, OIDC clients. Defaults to the
     #: packaged ``mock_provider/seed/default.yaml``.
     seed_file: Path | None = None
@@ -105,6 +109,8 @@ class MockConfig:
                 raise ConfigError(f"{name} must be positive")
         if self.ocsp_validity_seconds < 60 or self.crl_validity_seconds < 60:
             raise ConfigError("OCSP and CRL validity must be at least 60 seconds")
+        if self.idempotency_lease_seconds < 1:
+            raise ConfigError("idempotency_lease_seconds must be at least 1")
         if self.workers < 1 or self.threads < 1:
             raise ConfigError("workers and threads must be at least 1")
         if self.review_mode not in ("auto", "manual"):

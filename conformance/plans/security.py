@@ -297,6 +297,7 @@ _NOT_OBJECTS: tuple[tuple[str, bytes, str], ...] = (
     ("text that is not JSON", b"{not json", "text/plain"),
     ("malformed JSON", b'{"a": ', "application/json"),
     ("a JSON array", b"[1, 2]", "application/json"),
+    ("JSON nested a hundred thousand deep", b"[" * 100_000, "application/json"),
 )
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from flask import Flask, Response, current_app, g, request
 from sqlalchemy.orm import Session
@@ -32,15 +32,52 @@ def services() -> MockServices:
 
 
 def json_body() -> dict[str, Any]:
-    """The request's JSON object; anything else is a 400 ``invalid_json`` (never a 500)."""
+    """The request's JSON object; anything else is a 400 ``invalid_json`` (never a 500).
+
+    Parsed by the app's bounded JSON loader (:mod:`mock_provider.api.request_json`), which says why a body is
+    refused. The caller still checks the type of every member it reads (see :func:`optional`).
+    """
     if not isinstance(request.get_json(silent=True), dict) and SERVER_ERROR_ON_BAD_INPUT in services().breakages:
         raise TypeError("the body is not a JSON object")  # what a careless provider lets through as a 500
     if not request.is_json:
         raise InvalidInput("send a JSON object with Content-Type: application/json", code="invalid_json")
-    body = request.get_json(silent=True)
+    body = request.get_json()
     if not isinstance(body, dict):
         raise InvalidInput("the body must be a JSON object", code="invalid_json")
     return body
+
+
+T = TypeVar("T")
+
+#: What each JSON type is called in a field error.
+_JSON_TYPES: dict[type, str] = {
+    str: "a string",
+    bool: "true or false",
+    int: "an integer",
+    float: "a number",
+    list: "an array",
+    dict: "an object",
+}
+
+
+def optional(body: Mapping[str, Any], name: str, kind: type[T], *, code: str = "invalid_input") -> T | None:
+    """``body[name]`` if it is of JSON type ``kind``, ``None`` if absent or null; anything else is a 400 ``code``
+    whose field error (``invalid_type``) names the member.
+
+    ``kind`` is ``str``, ``bool``, ``int``, ``float`` (any number), ``list`` or ``dict``. JSON's ``true`` is not a
+    number here, although Python's ``bool`` is an ``int``.
+    """
+    value = body.get(name)
+    if value is None:
+        return None
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if isinstance(value, kind) and (kind is bool or not isinstance(value, bool)):
+        return value
+    wanted = _JSON_TYPES[kind]
+    raise InvalidInput(
+        f"{name} must be {wanted}", code=code, errors=[{"field": name, "code": "invalid_type", "detail": wanted}]
+    )
 
 
 def bearer_token() -> str | None:
@@ -108,6 +145,7 @@ def install_writes_after_response(app: Flask) -> None:
 def bearer_user(realm: str, *, unless: Breakage | None = None) -> str:
     """The user behind the request's SSO access token; 401 with a ``Bearer`` challenge for ``realm`` otherwise.
 
+    Once the user is known, the request's ``Idempotency-Key`` is honoured (:func:`caller_authenticated`).
     ``unless``: the rule-breakage switch that lets a call without any token through (as ``usr_anonymous``).
     """
     from mock_provider.sso import authenticate_bearer
@@ -115,7 +153,20 @@ def bearer_user(realm: str, *, unless: Breakage | None = None) -> str:
     if "Authorization" not in request.headers and unless is not None and unless in services().breakages:
         return "usr_anonymous"
     try:
-        return authenticate_bearer(services(), request.headers.get("Authorization"))
+        user = authenticate_bearer(services(), request.headers.get("Authorization"))
     except Unauthenticated as exc:
         exc.headers.setdefault("WWW-Authenticate", f'Bearer realm="{realm}"')
         raise
+    caller_authenticated()
+    return user
+
+
+def caller_authenticated() -> None:
+    """The last step of every authentication helper: now that the caller is known, honour the request's
+    ``Idempotency-Key`` (claim it, or replay its first answer, or refuse it), before the view reads its body.
+
+    Anonymous calls never get here, so nothing of theirs is kept.
+    """
+    from mock_provider.api.idempotency import honour_key  # that module builds on this one
+
+    honour_key()

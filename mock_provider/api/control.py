@@ -14,7 +14,7 @@ from flask import Blueprint, Response, request
 from sqlalchemy import delete, select
 
 from mock_provider.api import faults
-from mock_provider.api.common import json_body, ok, services
+from mock_provider.api.common import json_body, ok, optional, services
 from mock_provider.core import accounts, breakages, outbox, scenarios
 from mock_provider.core.clock import ensure_utc
 from mock_provider.core.errors import InvalidInput, NotFound
@@ -58,24 +58,48 @@ def read_clock() -> Response:
 @bp.post("/clock")
 def set_clock() -> Response:
     body = json_body()
-    if not isinstance(body.get("frozen", False), bool):
-        raise InvalidInput("frozen must be true or false", code="invalid_clock")
-    raw = body.get("now")
+    frozen = optional(body, "frozen", bool, code="invalid_clock") or False
+    raw = optional(body, "now", str, code="invalid_clock")
     try:
-        instant = ensure_utc(datetime.fromisoformat(str(raw)))
+        instant = ensure_utc(datetime.fromisoformat(raw or ""))
     except ValueError as exc:
-        raise InvalidInput("now must be an ISO 8601 instant with a timezone", code="invalid_clock") from exc
-    services().clock.set(instant, frozen=body.get("frozen") is True)
+        raise InvalidInput(
+            "now must be an ISO 8601 instant with a timezone",
+            code="invalid_clock",
+            errors=[{"field": "now", "code": "invalid", "detail": "such as 2027-01-31T12:00:00Z"}],
+        ) from exc
+    _within_clock_range(instant, "now")
+    services().clock.set(instant, frozen=frozen)
     return ok(_clock_json())
 
 
 @bp.post("/clock/advance")
 def advance_clock() -> Response:
-    seconds = json_body().get("seconds")
-    if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not -1e9 < seconds < 1e9:
-        raise InvalidInput("seconds must be a number", code="invalid_clock")
+    seconds = optional(json_body(), "seconds", float, code="invalid_clock")
+    if seconds is None or not -1e9 < seconds < 1e9:
+        raise InvalidInput(
+            "seconds must be a number",
+            code="invalid_clock",
+            errors=[{"field": "seconds", "code": "invalid", "detail": "a number of seconds, -1e9 to 1e9"}],
+        )
+    try:
+        target = services().clock.now() + timedelta(seconds=seconds)
+    except OverflowError:  # past year 9999 or before year 1
+        target = None
+    _within_clock_range(target, "seconds")
     services().clock.advance(timedelta(seconds=seconds))
     return ok(_clock_json())
+
+
+def _within_clock_range(instant: datetime | None, field: str) -> None:
+    """Refuse a clock at which the mock could no longer date its certificates, CRLs and OCSP answers."""
+    allowed = services().pki.clock_instants
+    if instant is None or instant not in allowed:
+        raise InvalidInput(
+            f"the clock must stay {allowed}, so that what the mock dates from it stays writable in X.509",
+            code="invalid_clock",
+            errors=[{"field": field, "code": "out_of_range", "detail": str(allowed)}],
+        )
 
 
 def _clock_json() -> dict[str, Any]:
@@ -95,12 +119,8 @@ def approve(registration_id: str) -> Response:
 
 @bp.post("/reviews/<registration_id>/reject")
 def reject(registration_id: str) -> Response:
-    reason = json_body().get("reason")
-    return ok(
-        services().registrations.decide(
-            registration_id, approve=False, reason=reason if isinstance(reason, str) else None, actor="control_plane"
-        )
-    )
+    reason = optional(json_body(), "reason", str, code="invalid_rejection_reason")
+    return ok(services().registrations.decide(registration_id, approve=False, reason=reason, actor="control_plane"))
 
 
 @bp.get("/registrations")
@@ -125,11 +145,9 @@ def list_scenarios() -> Response:
 @bp.post("/scenarios")
 def enqueue_scenario() -> Response:
     body = json_body()
-    kind, target, value = body.get("kind"), body.get("target"), body.get("value")
-    if not isinstance(kind, str) or (target is not None and not isinstance(target, str)):
-        raise InvalidInput("kind (and target) must be strings", code="invalid_scenario")
-    if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
-        raise InvalidInput("value must be an integer", code="invalid_scenario")
+    kind = optional(body, "kind", str, code="invalid_scenario") or ""
+    target = optional(body, "target", str, code="invalid_scenario")
+    value = optional(body, "value", int, code="invalid_scenario")
     with services().db.transaction() as session:
         entry = scenarios.enqueue(session, kind=kind, target=target, value=value, now=services().clock.now())
     return ok(entry.as_json(), 201)
@@ -189,9 +207,7 @@ def list_certificates() -> Response:
 @bp.post("/certificates/<certificate_id>/revoke")
 def revoke_certificate(certificate_id: str) -> Response:
     body = json_body() if request.content_length else {}
-    reason = body.get("reason", "unspecified")
-    if not isinstance(reason, str):
-        raise InvalidInput("reason must be a string", code="invalid_revocation_reason")
+    reason = optional(body, "reason", str, code="invalid_revocation_reason") or "unspecified"
     record = services().pki.revoke(certificate_id, reason)
     assert record.revoked_at is not None
     return ok({"id": record.id, "revoked_at": record.revoked_at.isoformat(), "reason": record.revocation_reason})
@@ -255,7 +271,11 @@ def put_breakages() -> Response:
     """Turn on exactly the switches named in ``active`` (the configured ones stay on)."""
     wanted = json_body().get("active")
     if not isinstance(wanted, list) or not all(isinstance(item, str) for item in wanted):
-        raise InvalidInput("active must be a list of breakage ids", code="invalid_breakages")
+        raise InvalidInput(
+            "active must be a list of breakage ids",
+            code="invalid_breakages",
+            errors=[{"field": "active", "code": "invalid_type", "detail": "an array of strings"}],
+        )
     with services().db.transaction() as session:
         active = services().breakages.replace(session, wanted)
     return ok(_breakages_json(active))

@@ -11,16 +11,18 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Blueprint, Response, request
 
-from mock_provider.api.common import bearer_user, json_body, ok, services
+from mock_provider.api.common import bearer_user, json_body, ok, optional, services
 from mock_provider.api.problems import problem
 from mock_provider.core.errors import InvalidInput, MockError
 from mock_provider.core.pki.tsa import TimeStampResp
 from mock_provider.core.signing import DIGESTS
 from mock_provider.core.signing_breakages import CSC_WITHOUT_TOKEN
+
+T = TypeVar("T")
 
 v2 = Blueprint("csc_v2", __name__, url_prefix="/trust/csc/v2")
 v1 = Blueprint("csc_v1", __name__, url_prefix="/trust/csc/v1")
@@ -37,6 +39,11 @@ def _csc_error(exc: MockError) -> Response:
 
 def _body() -> dict[str, Any]:
     return json_body() if request.content_length else {}
+
+
+def _field(body: dict[str, Any], name: str, kind: type[T]) -> T | None:
+    """A member of the request in its JSON type (absent: ``None``); another type is CSC's ``invalid_request``."""
+    return optional(body, name, kind, code="invalid_request")
 
 
 def _info(version: str) -> Response:
@@ -64,23 +71,35 @@ def _info(version: str) -> Response:
 def _list() -> Response:
     user = _user()
     body = _body()
+    with_info = _field(body, "credentialInfo", bool)
     found = services().signing.list_credentials(user)
     answer: dict[str, Any] = {"credentialIDs": [c.id for c in found]}
-    if body.get("credentialInfo") is True:
+    if with_info:
         answer["credentialInfos"] = [{"credentialID": c.id, **c.info(services().pki)} for c in found]
     return ok(answer)
+
+
+#: ``credentials/info``'s choice of certificates (CSC 2.0 section 11.5).
+CERTIFICATES = ("none", "single", "chain")
 
 
 def _credential_info() -> Response:
     user = _user()
     body = _body()
-    credential = services().signing.credential(user, body.get("credentialID"))
-    return ok(credential.info(services().pki, chain=body.get("certificates", "single") != "none"))
+    certificates = _field(body, "certificates", str) or "single"
+    if certificates not in CERTIFICATES:
+        raise InvalidInput(
+            f"certificates is one of {', '.join(CERTIFICATES)}",
+            code="invalid_request",
+            errors=[{"field": "certificates", "code": "invalid", "detail": " or ".join(CERTIFICATES)}],
+        )
+    credential = services().signing.credential(user, _field(body, "credentialID", str))
+    return ok(credential.info(services().pki, chain=certificates != "none"))
 
 
 def _send_otp() -> Response:
     user = _user()
-    services().signing.send_otp(user, _body().get("credentialID"))
+    services().signing.send_otp(user, _field(_body(), "credentialID", str))
     return Response(status=204)
 
 
@@ -90,11 +109,11 @@ def _authorize(hashes_field: str, algorithm_field: str) -> Response:
     return ok(
         services().signing.authorize(
             user,
-            body.get("credentialID"),
-            num_signatures=body.get("numSignatures"),
-            hashes_b64=body.get(hashes_field),
-            hash_algorithm=body.get(algorithm_field),
-            code=body.get("OTP"),
+            _field(body, "credentialID", str),
+            num_signatures=_field(body, "numSignatures", int),
+            hashes_b64=_field(body, hashes_field, list),
+            hash_algorithm=_field(body, algorithm_field, str),
+            code=_field(body, "OTP", str),
         )
     )
 
@@ -104,11 +123,11 @@ def _sign_hash(hashes_field: str, algorithm_field: str) -> Response:
     body = _body()
     signatures = services().signing.sign_hashes(
         user,
-        body.get("credentialID"),
-        sad=body.get("SAD"),
-        hashes_b64=body.get(hashes_field),
-        hash_algorithm=body.get(algorithm_field),
-        sign_algorithm=body.get("signAlgo"),
+        _field(body, "credentialID", str),
+        sad=_field(body, "SAD", str),
+        hashes_b64=_field(body, hashes_field, list),
+        hash_algorithm=_field(body, algorithm_field, str),
+        sign_algorithm=_field(body, "signAlgo", str),
     )
     return ok({"signatures": signatures})
 
@@ -119,11 +138,13 @@ def _timestamp(algorithm_field: str) -> Response:
 
     _user()
     body = _body()
-    algorithm = body.get(algorithm_field)
+    algorithm = _field(body, algorithm_field, str)
+    hash_b64 = _field(body, "hash", str) or ""
+    nonce = _field(body, "nonce", str)
     if algorithm not in DIGESTS:
         raise InvalidInput(f"{algorithm_field} is not a supported digest", code="invalid_hash_algorithm")
     try:
-        digest = base64.b64decode(str(body.get("hash", "")), validate=True)
+        digest = base64.b64decode(hash_b64, validate=True)
     except (binascii.Error, ValueError) as exc:
         raise InvalidInput("hash is not base64", code="invalid_hash") from exc
     if len(digest) != DIGESTS[algorithm][1]:
@@ -133,8 +154,7 @@ def _timestamp(algorithm_field: str) -> Response:
         "message_imprint": {"hash_algorithm": {"algorithm": algorithm}, "hashed_message": digest},
         "cert_req": True,
     }
-    nonce = body.get("nonce")
-    if isinstance(nonce, str) and nonce:
+    if nonce:
         try:
             query["nonce"] = int(nonce, 16)
         except ValueError as exc:

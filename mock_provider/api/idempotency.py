@@ -10,25 +10,36 @@ scoped by the caller's credentials (the SHA-256 of the ``Authorization`` header;
   true``, and changes nothing;
 - the same key with another method, path or body is ``422 idempotency_key_reused`` (nothing changes);
 - while the first request is still being answered, the same key is ``409 idempotency_request_in_progress`` with
-  ``Retry-After: 1``.
+  ``Retry-After: 1``. That hold is a lease of ``idempotency_lease_seconds`` on the wall clock (the mock clock may
+  stand still or jump): a request that never finishes, because its process was killed, frees its key when the
+  lease ends, and the next retry runs the call. Keep the lease longer than the server's request timeout.
+
+The key is honoured only once the caller is known: routing and authentication come first. A call to no route, with
+a method the route does not take, or without valid credentials, is answered 404, 405 or 401 as if it carried no
+key, and nothing is kept (an anonymous call has no scope to keep it in). Every authentication helper
+(:func:`~mock_provider.api.common.bearer_user` for the platform and the CSC API, the trust provider's operator and
+applicant checks) ends with :func:`~mock_provider.api.common.caller_authenticated`, which calls :func:`honour_key`
+before the view reads its body or changes anything.
 
 Answers a retry should not replay are not kept, so that the retry runs again: 5xx (nothing was committed: an
 injected failure before processing, an internal error), 408 and 429. A fault injected *after* processing (see
 ``faults``) replaces the answer the caller sees, but the real answer was kept first: the retry gets it. Refusals
-(other 4xx) are kept, so a retry of a refused call is refused the same way.
+(other 4xx, malformed bodies included) are kept, so a retry of a refused call is refused the same way.
 
-The hooks are installed on every app, with or without the control plane. They must be registered after the
-control plane's (``hooks.install``), so that this ``after_request`` runs before the fault hook replaces an answer.
+:func:`install` registers the hooks that keep or release a claimed key. Call it after the control plane's
+(``hooks.install``), so that its ``after_request`` runs before the fault hook replaces an answer.
 """
 
 from __future__ import annotations
 
 import hashlib
+import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 
-from flask import Flask, Response, current_app, g, request
-from sqlalchemy import delete, select, update
+from flask import Flask, Response, abort, current_app, g, request
+from sqlalchemy import ColumnElement, CursorResult, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -54,10 +65,11 @@ class KeyReused(MockError):
 
 @dataclass(frozen=True)
 class _Claim:
-    """The record this request created and must complete (or release)."""
+    """The record this request holds (by its ``owner`` token) and must complete or release."""
 
     scope: str
     key: str
+    owner: str
 
 
 def applies(method: str, path: str) -> bool:
@@ -74,22 +86,33 @@ def scope_of(authorization: str | None) -> str:
     return hashlib.sha256((authorization or "").encode("utf-8", "surrogateescape")).hexdigest()
 
 
-def install(app: Flask) -> None:
-    @app.before_request
-    def _idempotency_before() -> Response | None:
-        if not applies(request.method, request.path) or HEADER not in request.headers:
-            return None
-        key = request.headers.get(HEADER, "")
-        if not valid_key(key):
-            raise InvalidInput(
-                f"{HEADER} must be 1 to {MAX_KEY_LENGTH} printable ASCII characters",
-                code="invalid_idempotency_key",
-                errors=[{"field": HEADER, "code": "invalid", "detail": "1 to 255 printable ASCII characters"}],
-            )
-        # The raw bytes, cached so that Flask still parses the JSON or the multipart form from them afterwards.
-        fingerprint = body_fingerprint()
-        return _claim_or_replay(scope_of(request.headers.get("Authorization")), key, fingerprint)
+def honour_key() -> None:
+    """Claim the request's ``Idempotency-Key``, or answer its first answer again, or refuse it.
 
+    Called by the authentication helpers once the caller is authenticated (never for an anonymous call), before
+    the view reads its body. Does nothing for a request without a key, outside the prefixes, other than POST or
+    DELETE, or a second time in one request. A replay ends the request here (``abort`` with the kept answer).
+    """
+    if g.get("idempotency_honoured"):
+        return
+    g.idempotency_honoured = True
+    if not applies(request.method, request.path) or HEADER not in request.headers:
+        return
+    key = request.headers.get(HEADER, "")
+    if not valid_key(key):
+        raise InvalidInput(
+            f"{HEADER} must be 1 to {MAX_KEY_LENGTH} printable ASCII characters",
+            code="invalid_idempotency_key",
+            errors=[{"field": HEADER, "code": "invalid", "detail": "1 to 255 printable ASCII characters"}],
+        )
+    # The raw bytes, cached so that Flask still parses the JSON or the multipart form from them afterwards.
+    fingerprint = body_fingerprint()
+    replay = _claim_or_replay(scope_of(request.headers.get("Authorization")), key, fingerprint)
+    if replay is not None:
+        abort(replay)
+
+
+def install(app: Flask) -> None:
     @app.after_request
     def _idempotency_after(response: Response) -> Response:
         claim: _Claim | None = g.get("idempotency_claim")
@@ -124,11 +147,18 @@ def body_fingerprint() -> str:
     return digest.hexdigest()
 
 
+def _lease() -> timedelta:
+    return timedelta(seconds=services().config.idempotency_lease_seconds)
+
+
 def _claim_or_replay(scope: str, key: str, fingerprint: str) -> Response | None:
     svc = services()
     method, path = request.method, request.full_path.rstrip("?")[:2000]
+    owner = secrets.token_hex(16)
     for _ in range(3):
         now = svc.clock.now()
+        # The lease runs on the wall clock: after a crash it must end in real time, whatever the mock clock does.
+        wall = datetime.now(UTC)
         try:
             with svc.db.transaction() as session:
                 # Expired records go, now and then, so that the table stays small (an expired record of this very
@@ -147,13 +177,15 @@ def _claim_or_replay(scope: str, key: str, fingerprint: str) -> Response | None:
                         body=None,
                         created_at=now,
                         in_progress=True,
+                        owner=owner,
+                        lease_expires_at=wall + _lease(),
                     )
                 )
                 session.flush()
         except IntegrityError:
-            pass  # the key is taken: replay, refuse or wait, below
+            pass  # the key is taken: replay, refuse, take over or wait, below
         else:
-            g.idempotency_claim = _Claim(scope, key)
+            g.idempotency_claim = _Claim(scope, key, owner)
             return None
         with svc.db.transaction() as session:
             found = session.scalars(
@@ -162,15 +194,30 @@ def _claim_or_replay(scope: str, key: str, fingerprint: str) -> Response | None:
             if found is None:
                 continue  # released meanwhile: try to claim it again
             if found.created_at <= now - RETENTION:
-                session.delete(found)  # expired: the key may be used again
+                # Expired: the key may be used again. A statement, not an ORM delete, so that a concurrent retry
+                # that removed it first is no error.
+                session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.id == found.id))
                 continue
             if (found.method, found.path, found.fingerprint) != (method, path, fingerprint):
                 raise KeyReused(
                     f"this {HEADER} was first used for another request ({found.method} {found.path}, other body?);"
                     " use a new key for a new request"
                 )
-            if found.in_progress or found.status is None:
-                break
+            if found.in_progress:
+                if wall < found.lease_expires_at:
+                    break  # still being answered
+                # The request holding the key never finished (its process died): this one takes it over. A
+                # conditional update on the holder seen, so that of several retries racing, one only wins.
+                taken = session.execute(
+                    update(IdempotencyRecord)
+                    .where(*_held(_Claim(scope, key, found.owner)))
+                    .values(owner=owner, lease_expires_at=wall + _lease(), created_at=now)
+                )
+                if cast(CursorResult[Any], taken).rowcount == 1:
+                    g.idempotency_claim = _Claim(scope, key, owner)
+                    return None
+                break  # another retry took it over first: it is being answered
+            assert found.status is not None  # kept with its answer
             replay = Response(found.body or b"", status=found.status)
             if found.content_type:
                 replay.headers["Content-Type"] = found.content_type
@@ -198,11 +245,22 @@ def _purge_due(now: datetime) -> bool:
     return True
 
 
+def _held(claim: _Claim) -> tuple[ColumnElement[bool], ...]:
+    """The conditions that select the record while this request still holds it (not taken over)."""
+    return (
+        IdempotencyRecord.scope == claim.scope,
+        IdempotencyRecord.key == claim.key,
+        IdempotencyRecord.owner == claim.owner,
+        IdempotencyRecord.in_progress.is_(True),
+    )
+
+
 def _complete(claim: _Claim, response: Response) -> None:
     """Keep the answer for the key's retries, or release the key when a retry should run the call again.
 
     The answer is written with the request's other bookkeeping, in the transaction that ends the request; the
-    claim is dropped once that is committed (until then, the teardown hook would release it).
+    claim is dropped once that is committed (until then, the teardown hook would release it). A request that
+    outlived its lease and was taken over keeps nothing: the answer of the request that took over is kept.
     """
     status = response.status_code
     if status >= 500 or status in RETRYABLE_STATUSES or response.is_streamed:
@@ -211,7 +269,7 @@ def _complete(claim: _Claim, response: Response) -> None:
         return
     kept = (
         update(IdempotencyRecord)
-        .where(IdempotencyRecord.scope == claim.scope, IdempotencyRecord.key == claim.key)
+        .where(*_held(claim))
         .values(
             status=status,
             content_type=response.headers.get("Content-Type"),
@@ -228,10 +286,4 @@ def _complete(claim: _Claim, response: Response) -> None:
 
 def _release(claim: _Claim) -> None:
     with services().db.transaction() as session:
-        session.execute(
-            delete(IdempotencyRecord).where(
-                IdempotencyRecord.scope == claim.scope,
-                IdempotencyRecord.key == claim.key,
-                IdempotencyRecord.in_progress.is_(True),
-            )
-        )
+        session.execute(delete(IdempotencyRecord).where(*_held(claim)))

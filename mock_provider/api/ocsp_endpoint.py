@@ -20,25 +20,21 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import unquote
 
+from mock_provider.api.pki import parse_fake_time
 from mock_provider.api.problems import problem_body, request_id_from
-from mock_provider.core.clock import ensure_utc
+from mock_provider.core.errors import InvalidInput
 from mock_provider.core.pki.ocsp import OcspAnswer, malformed_request
 from mock_provider.core.services import MockServices
 
 OCSP_REQUEST_TYPE = "application/ocsp-request"
 OCSP_RESPONSE_TYPE = "application/ocsp-response"
 FAKE_TIME_ENVIRON = "HTTP_X_JESIGN_MOCK_TIME"
-FAKE_TIME_HEADER = "X-Jesign-Mock-Time"
 
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 log = logging.getLogger("mock_provider")
 
 _REASONS = {200: "OK", 400: "Bad Request", 405: "Method Not Allowed", 413: "Content Too Large"}
 _REASONS |= {414: "URI Too Long", 415: "Unsupported Media Type", 500: "Internal Server Error"}
-
-
-class _FakeTimeError(ValueError):
-    pass
 
 
 class OcspEndpoint:
@@ -53,9 +49,10 @@ class OcspEndpoint:
         request_id = request_id_from(environ.get("HTTP_X_REQUEST_ID"))
         try:
             return self._handle(environ, start_response, request_id)
-        except _FakeTimeError:
-            detail = f"{FAKE_TIME_HEADER} must be an ISO 8601 instant with a timezone, such as 2027-01-31T12:00:00Z"
-            body = problem_body(400, "invalid_fake_time", "Invalid input", detail, request_id=request_id)
+        except InvalidInput as refused:  # the fake time header, the one input that is the mock's own
+            body = problem_body(
+                400, refused.code, refused.title, refused.detail, request_id=request_id, errors=refused.errors
+            )
             return _send(start_response, 400, body.encode(), "application/problem+json", request_id)
         except Exception:
             log.exception("unexpected error (request %s)", request_id)
@@ -100,10 +97,7 @@ class OcspEndpoint:
         raw = environ.get(FAKE_TIME_ENVIRON)
         if raw is None or not self.allow_fake_time:
             return None
-        try:
-            return ensure_utc(datetime.fromisoformat(raw.strip()))
-        except ValueError as exc:
-            raise _FakeTimeError(raw) from exc
+        return parse_fake_time(raw, self.services.ocsp.instants)
 
     @staticmethod
     def _answer(start_response: StartResponse, answer: OcspAnswer, request_id: str) -> Iterable[bytes]:

@@ -6,7 +6,9 @@ clients read only DER. Everything else answers problem+json on error.
 
 ``X-Jesign-Mock-Time: <ISO 8601 instant>`` asks OCSP, CRL and TSA answers as they would be at another instant
 (as certomancer's ``X-Certomancer-Fake-Time`` does), unless the configuration turns it off. That header is the
-mock's own extension, not the protocols', so a malformed one is answered with problem+json (``invalid_fake_time``).
+mock's own extension, not the protocols', so a malformed one, or one at which the answer cannot be dated (before
+1950, or so late that its nextUpdate would pass 9999-12-31T23:59:59Z), is answered with problem+json
+(``invalid_fake_time``).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from mock_provider.core.breakages import declare
 from mock_provider.core.clock import ensure_utc
 from mock_provider.core.errors import InvalidInput
 from mock_provider.core.pki import profiles
+from mock_provider.core.pki.times import InstantRange
 from mock_provider.core.pki.tsa import rejection
 from mock_provider.core.services import MockServices
 
@@ -51,17 +54,32 @@ def _services() -> MockServices:
     return services
 
 
-def _fake_time() -> datetime | None:
-    raw = request.headers.get(FAKE_TIME_HEADER)
-    if raw is None or not _services().config.allow_fake_time:
-        return None
+def parse_fake_time(raw: str, instants: InstantRange) -> datetime:
+    """The instant an ``X-Jesign-Mock-Time`` value names, if the answer can be dated then (``instants``, see
+    :mod:`mock_provider.core.pki.times`); else a 400 ``invalid_fake_time`` whose field error says ``invalid`` or
+    ``out_of_range``. Shared by this blueprint and the OCSP endpoint."""
     try:
-        return ensure_utc(datetime.fromisoformat(raw.strip()))
-    except ValueError as exc:
+        instant = ensure_utc(datetime.fromisoformat(raw.strip()))
+    except (ValueError, OverflowError) as exc:  # OverflowError: a zone that moves it past year 1 or 9999
         raise InvalidInput(
             f"{FAKE_TIME_HEADER} must be an ISO 8601 instant with a timezone, such as 2027-01-31T12:00:00Z",
             code="invalid_fake_time",
+            errors=[{"field": FAKE_TIME_HEADER, "code": "invalid", "detail": "an ISO 8601 instant with a timezone"}],
         ) from exc
+    if instant not in instants:
+        raise InvalidInput(
+            f"{FAKE_TIME_HEADER} must lie {instants}: what X.509 can write, less the validity of the answer",
+            code="invalid_fake_time",
+            errors=[{"field": FAKE_TIME_HEADER, "code": "out_of_range", "detail": str(instants)}],
+        )
+    return instant
+
+
+def _fake_time(instants: InstantRange) -> datetime | None:
+    raw = request.headers.get(FAKE_TIME_HEADER)
+    if raw is None or not _services().config.allow_fake_time:
+        return None
+    return parse_fake_time(raw, instants)
 
 
 def _read_body(limit: int) -> bytes | None:
@@ -111,7 +129,8 @@ def ca_certificate_pem(role: str) -> Response:
 def crl(role: str) -> Response:
     if role not in profiles.CA_ROLES or CRL_DISTRIBUTION_POINT_UNREACHABLE in _services().breakages:
         abort(404, f"no CRL named {role}")
-    return _der(_services().crl.crl(role, at=_fake_time()), "application/pkix-crl")
+    crls = _services().crl
+    return _der(crls.crl(role, at=_fake_time(crls.instants)), "application/pkix-crl")
 
 
 @bp.post("/tsa")
@@ -124,7 +143,7 @@ def tsa() -> Response:
     if body is None:
         answer = rejection("bad_request", "the request is too large", 413)
         return _der(answer.der, TSA_REPLY_TYPE, answer.http_status)
-    answer = services.tsa.respond(body, at=_fake_time())
+    answer = services.tsa.respond(body, at=_fake_time(services.tsa.instants))
     return _der(answer.der, TSA_REPLY_TYPE, answer.http_status)
 
 

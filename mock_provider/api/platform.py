@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response
 
-from mock_provider.api.common import bearer_user, json_body, ok, services
+from mock_provider.api.common import bearer_user, json_body, ok, optional, services
 from mock_provider.core.breakages import declare
 from mock_provider.core.errors import InvalidInput
 from mock_provider.core.registration import CGU, PRIVACY_POLICY
@@ -52,14 +52,9 @@ def confirm_profile() -> Response:
 def start_certificate_request() -> Response:
     user = _user()
     body = json_body()
-    level = body.get("level", "qcpnqscd")
-    redirect_url = body.get("redirect_url")
-    language = body.get("language", "fr")
-    for name, value in (("level", level), ("language", language)):
-        if not isinstance(value, str):
-            raise InvalidInput(f"{name} must be a string", code="invalid_registration")
-    if redirect_url is not None and not isinstance(redirect_url, str):
-        raise InvalidInput("redirect_url must be a string", code="invalid_registration")
+    level = optional(body, "level", str, code="invalid_registration") or "qcpnqscd"
+    redirect_url = optional(body, "redirect_url", str, code="invalid_registration")
+    language = optional(body, "language", str, code="invalid_registration") or "fr"
     handoff, created = services().registrations.start_certificate_request(
         user, level=level, redirect_url=redirect_url, language=language
     )
@@ -81,8 +76,15 @@ def accept_terms() -> Response:
         for name in ("cgu_version", "privacy_policy_version")
         if not isinstance(body.get(name), str) or not body[name]
     ]
-    if not isinstance(body.get("firms"), list):
+    firms = body.get("firms")
+    if not isinstance(firms, list):
         errors.append({"field": "firms", "code": "required", "detail": "a non-empty list"})
+    else:
+        for index, entry in enumerate(firms):
+            if not isinstance(entry, dict):
+                errors.append({"field": f"firms[{index}]", "code": "invalid_type", "detail": "an object"})
+            elif not isinstance(entry.get("firm_id"), str):
+                errors.append({"field": f"firms[{index}].firm_id", "code": "invalid_type", "detail": "a string"})
     if errors:
         raise InvalidInput("firms, cgu_version and privacy_policy_version are required", errors=errors)
     return ok(
@@ -104,9 +106,9 @@ def list_delegations(firm_id: str) -> Response:
 def grant_delegation(firm_id: str) -> Response:
     user = _user()
     body = json_body()
-    created = services().registrations.grant_delegation(
-        user, firm_id, collaborator_id=str(body.get("user_id", "")), kind=str(body.get("kind", ""))
-    )
+    collaborator = optional(body, "user_id", str) or ""
+    kind = optional(body, "kind", str) or ""
+    created = services().registrations.grant_delegation(user, firm_id, collaborator_id=collaborator, kind=kind)
     return ok(created, 201)
 
 

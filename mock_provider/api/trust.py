@@ -14,7 +14,15 @@ import secrets
 
 from flask import Blueprint, Response, request
 
-from mock_provider.api.common import basic_credentials, bearer_token, json_body, ok, services
+from mock_provider.api.common import (
+    basic_credentials,
+    bearer_token,
+    caller_authenticated,
+    json_body,
+    ok,
+    optional,
+    services,
+)
 from mock_provider.core.breakages import declare
 from mock_provider.core.errors import InvalidInput, Unauthenticated
 from mock_provider.core.models import OAuthClient
@@ -40,6 +48,7 @@ def _operator() -> str:
             code="operator_authentication_failed",
             headers={"WWW-Authenticate": 'Basic realm="trust"'},
         )
+    caller_authenticated()
     return client_id
 
 
@@ -48,6 +57,7 @@ def _applicant(registration_id: str) -> str:
     if token is None and TRUST_WITHOUT_TOKEN in services().breakages:
         return registration_id
     services().registrations.authorise(registration_id, token)
+    caller_authenticated()
     return registration_id
 
 
@@ -148,7 +158,8 @@ def consent(registration_id: str) -> Response:
             code="agreement_not_accepted",
             errors=[{"field": "accept", "code": "required", "detail": "tick the box"}],
         )
-    return ok(services().registrations.consent_agreement(reg, version=body.get("version"), sha256=body.get("sha256")))
+    version, sha256 = optional(body, "version", str), optional(body, "sha256", str)
+    return ok(services().registrations.consent_agreement(reg, version=version, sha256=sha256))
 
 
 @bp.post("/registrations/<registration_id>/agreement/resend")

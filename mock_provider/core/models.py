@@ -249,7 +249,9 @@ class IdempotencyRecord(Base):
     """The first answer to a POST or DELETE carrying an ``Idempotency-Key``, replayed to the key's retries.
 
     ``scope`` is the SHA-256 of the caller's ``Authorization`` header (never the header itself): the same key sent
-    with other credentials is another record. ``in_progress`` marks a request still being answered.
+    with other credentials is another record. ``in_progress`` marks a request still being answered: ``owner`` names
+    that request (a random token) and ``lease_expires_at`` (wall clock, not the mock clock) is when another request
+    with the key may take it over, should the first one never finish (its process killed).
     """
 
     __tablename__ = "idempotency_records"
@@ -267,6 +269,8 @@ class IdempotencyRecord(Base):
     body: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     in_progress: Mapped[bool] = mapped_column(Boolean)
+    owner: Mapped[str] = mapped_column(String(32))
+    lease_expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class FaultPolicy(Base):

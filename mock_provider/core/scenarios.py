@@ -66,6 +66,8 @@ class ScenarioView:
 def enqueue(session: Session, *, kind: str, target: str | None, value: int | None, now: datetime) -> ScenarioView:
     if kind not in KINDS:
         raise InvalidInput(f"kind must be one of {', '.join(KINDS)}", code="invalid_scenario")
+    if value is not None and kind not in ROUTE_KINDS:
+        raise InvalidInput(f"a {kind} scenario takes no value", code="invalid_scenario")
     if kind in ("route_error", "route_delay"):
         if not target or " " not in target.strip():
             raise InvalidInput("target must be 'METHOD /path/pattern'", code="invalid_scenario")

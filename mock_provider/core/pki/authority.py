@@ -30,6 +30,7 @@ from mock_provider.core.ids import new_id
 from mock_provider.core.models import Authority, Counter, IssuedCertificate
 from mock_provider.core.pki import profiles
 from mock_provider.core.pki.keys import KeyVault, PrivateKey, PublicKey
+from mock_provider.core.pki.times import EARLIEST, LATEST, InstantRange
 from mock_provider.core.storage import Database, locking
 
 REVISION_COUNTER = "pki_revision"
@@ -123,6 +124,17 @@ class Pki:
         self._hierarchy: Hierarchy | None = None
         self._hierarchy_revision = -1
         self._roles: dict[str, str] = {}
+
+    @property
+    def clock_instants(self) -> InstantRange:
+        """The instants the mock clock may show, so that whatever the mock dates from it stays writable in X.509
+        (see :mod:`.times`): a new hierarchy (backdated a day, its root valid 25 years), a certificate, a CRL and
+        an OCSP answer. The mock's other deadlines (codes, reviews, retention) are shorter than those."""
+        days = max(365 * _ROOT_YEARS, self.config.personal_validity_days, self.config.seal_validity_days)
+        days = max(days, self.config.client_validity_days)
+        seconds = max(self.config.crl_validity_seconds, self.config.ocsp_validity_seconds)
+        longest = max(timedelta(days=days), timedelta(seconds=seconds))
+        return InstantRange(EARLIEST + _BACKDATE, LATEST - longest)
 
     # -- hierarchy -------------------------------------------------------------------------------------------
 

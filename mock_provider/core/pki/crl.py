@@ -19,6 +19,7 @@ from mock_provider.core.breakages import declare
 from mock_provider.core.clock import Clock
 from mock_provider.core.pki import profiles
 from mock_provider.core.pki.authority import Pki
+from mock_provider.core.pki.times import EARLIEST, InstantRange, answerable
 
 CRL_OMITS_REVOKED = declare(
     "crl_omits_revoked",
@@ -42,8 +43,16 @@ class CrlPublisher:
         self._lock = threading.Lock()
         self._cache: dict[str, tuple[int, datetime, bytes]] = {}
 
+    @property
+    def instants(self) -> InstantRange:
+        """When a CRL can be issued: from 1950 (UTCTime), its nextUpdate ``validity`` later (see :mod:`.times`)."""
+        return answerable(adds=self.validity)
+
     def crl(self, role: str, *, at: datetime | None = None) -> bytes:
-        """The DER CRL of that CA; ``at`` asks for the CRL as it would be issued at another instant."""
+        """The DER CRL of that CA; ``at`` asks for the CRL as it would be issued at another instant.
+
+        The caller checks that ``at`` lies in :attr:`instants`.
+        """
         if role not in profiles.CA_ROLES:
             raise KeyError(role)
         self.pki.hierarchy()  # generated on first use, which changes the revision
@@ -67,7 +76,7 @@ class CrlPublisher:
         ca = self.pki.hierarchy()[role]
         broken = self.pki.breakages.active()
         if STALE_CRL.id in broken:
-            when -= 2 * self.validity
+            when = max(when - 2 * self.validity, EARLIEST)  # stale, though never before what X.509 can write
         ski = ca.certificate.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
         builder = (
             x509.CertificateRevocationListBuilder()

@@ -30,6 +30,7 @@ from mock_provider.core.clock import Clock
 from mock_provider.core.pki import profiles
 from mock_provider.core.pki.authority import GOOD, CertificateStatus, Hierarchy, LoadedAuthority, Pki
 from mock_provider.core.pki.keys import PrivateKey, sign, signature_algorithm_name
+from mock_provider.core.pki.times import InstantRange, answerable
 
 _HASHES = ("sha1", "sha256", "sha384", "sha512")
 _MAX_NONCE = 32
@@ -101,8 +102,16 @@ class OcspResponder:
         self._cache: OrderedDict[bytes, tuple[datetime, bytes]] = OrderedDict()
         self._cache_revision = -1
 
+    @property
+    def instants(self) -> InstantRange:
+        """When an answer can be made: its nextUpdate is ``validity`` later (see :mod:`.times`)."""
+        return answerable(adds=self.validity)
+
     def respond(self, request_der: bytes, *, at: datetime | None = None) -> OcspAnswer:
-        """Answer a DER request; ``at`` asks for the answer as it would be at another instant (never cached)."""
+        """Answer a DER request; ``at`` asks for the answer as it would be at another instant (never cached).
+
+        The caller checks that ``at`` lies in :attr:`instants`.
+        """
         revision = self.pki.revision()
         now = self.clock.now()
         if at is None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from asn1crypto import algos, cms, core, tsp
 from asn1crypto import x509 as asn1_x509
@@ -21,6 +21,7 @@ from mock_provider.core.clock import Clock
 from mock_provider.core.pki import oids, profiles
 from mock_provider.core.pki.authority import Pki
 from mock_provider.core.pki.keys import sign, signature_algorithm_name
+from mock_provider.core.pki.times import answerable
 
 
 class TimeStampResp(core.Sequence):  # type: ignore[misc]
@@ -66,7 +67,12 @@ class TimeStampAuthority:
         self.clock = clock
         self.accuracy_seconds = accuracy_seconds
 
+    #: When a token can be made: genTime is GeneralizedTime, and adds nothing (see :mod:`.times`).
+    instants = answerable(adds=timedelta(0))
+
     def respond(self, request_der: bytes, *, at: datetime | None = None) -> TsaAnswer:
+        """Answer a DER request; ``at`` asks for a token made at another instant (the caller checks that it lies in
+        :attr:`instants`)."""
         try:
             request = tsp.TimeStampReq.load(request_der, strict=True)
             version = request["version"].native
@@ -112,7 +118,7 @@ class TimeStampAuthority:
         signed_attrs = cms.CMSAttributes(
             [
                 {"type": "content_type", "values": ["tst_info"]},
-                {"type": "signing_time", "values": [cms.Time(name="utc_time", value=core.UTCTime(when))]},
+                {"type": "signing_time", "values": [_cms_time(when)]},
                 {"type": "message_digest", "values": [hashlib.sha256(content).digest()]},
                 {
                     "type": "signing_certificate_v2",
@@ -157,6 +163,13 @@ class TimeStampAuthority:
         token = cms.ContentInfo({"content_type": "signed_data", "content": cms.SignedData(signed_data)})
         response = TimeStampResp({"status": {"status": "granted"}, "time_stamp_token": token})
         return TsaAnswer(response.dump(), 200)
+
+
+def _cms_time(instant: datetime) -> cms.Time:
+    """RFC 5652 section 11.3: UTCTime from 1950 to 2049, GeneralizedTime before and after."""
+    if 1950 <= instant.year <= 2049:
+        return cms.Time(name="utc_time", value=core.UTCTime(instant))
+    return cms.Time(name="generalized_time", value=core.GeneralizedTime(instant))
 
 
 def rejection(fail_info: str, text: str, http_status: int = 400) -> TsaAnswer:

@@ -64,13 +64,3 @@ def test_unreadable_file_is_a_config_error(tmp_path: Path) -> None:
 def test_manual_review_needs_the_control_plane() -> None:
     with pytest.raises(ConfigError, match="control plane"):
         load_config({"review_mode": "manual", "control_plane": False}, environ={})
-
-
-def test_serve_hands_its_workers_every_setting(tmp_path: Path) -> None:
-    """``serve`` passes the resolved configuration to worker processes as JSON; paths included."""
-    import json
-
-    from mock_provider.wsgi import resolved_config_json
-
-    config = load_config({"seed_file": str(tmp_path / "seed.yaml"), "data_dir": str(tmp_path)}, environ={})
-    assert load_config(json.loads(resolved_config_json(config)), environ={}) == config

@@ -46,6 +46,8 @@ from mock_provider.config import MockConfig
 UPLOAD_ROUTES = re.compile(r"/trust/v1/registrations/[^/]+/documents|/trust/enroll/[^/]+/document")
 #: Room in an upload for the form's other fields and the multipart framing, beside the two images.
 UPLOAD_FORM_OVERHEAD = 64 * 1024
+#: How long the pre-fork parent waits for workers stopping on Ctrl+C before it sends them SIGTERM.
+SHUTDOWN_GRACE_SECONDS = 10.0
 #: Listen backlog: connections the kernel holds while every worker is at ``max_connections``.
 BACKLOG = 1024
 
@@ -89,18 +91,22 @@ def serve(config: MockConfig, sock: socket.socket) -> None:
         for number in range(1, config.workers + 1)
     ]
     signal.signal(signal.SIGTERM, _stop)
+    interrupted = False
     try:
         for worker in workers:
             worker.start()
         sock.close()  # the workers hold their own copies
-        multiprocessing.connection.wait([worker.sentinel for worker in workers])
-        failed = [worker for worker in workers if worker.exitcode is not None]
-        log.error("%s exited with %s; stopping the others", failed[0].name, failed[0].exitcode)
+        ended = multiprocessing.connection.wait([worker.sentinel for worker in workers])
+        failed = next(worker for worker in workers if worker.sentinel in ended)
+        failed.join()
+        log.error("%s exited with %s; stopping the others", failed.name, failed.exitcode)
         raise SystemExit(1)
     except KeyboardInterrupt:
-        pass  # Ctrl+C reaches the whole process group: the workers are stopping too
+        interrupted = True  # Ctrl+C reaches the whole process group: the workers are stopping by themselves
     finally:
         for worker in workers:
+            if interrupted:
+                worker.join(SHUTDOWN_GRACE_SECONDS)
             if worker.is_alive():
                 worker.terminate()  # SIGTERM: the worker finishes the requests under way, then leaves
         for worker in workers:
@@ -113,10 +119,19 @@ def _stop(signum: int, _frame: FrameType | None) -> NoReturn:
 
 
 def _run_worker(config: MockConfig, sock: socket.socket) -> None:
-    """One worker: the app, and waitress on the shared socket until SIGINT or SIGTERM."""
+    """One worker: the app, and waitress on the shared socket until SIGINT or SIGTERM (waitress stops on both)."""
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        server = make_server(config, sock)
+    except KeyboardInterrupt:
+        return  # Ctrl+C while starting: nothing to stop yet
+    server.run()
+
+
+def make_server(config: MockConfig, sock: socket.socket) -> BaseWSGIServer:
+    """The mock's app under waitress on ``sock``, with the mock's limits; ``run()`` serves it."""
     from mock_provider.app import create_app
 
-    signal.signal(signal.SIGTERM, _stop)
     server = create_server(
         create_app(config),
         sockets=[sock],
@@ -134,7 +149,7 @@ def _run_worker(config: MockConfig, sock: socket.socket) -> None:
     if not isinstance(server, BaseWSGIServer):  # pragma: no cover - one socket gives one server
         raise TypeError(f"waitress made a {type(server).__name__} for one socket")
     server.channel_class = channel_class(config)
-    server.run()
+    return server
 
 
 def channel_class(config: MockConfig) -> type[HTTPChannel]:

@@ -4,7 +4,8 @@ Why waitress: its main loop (one thread, non-blocking sockets) reads each reques
 a worker thread runs the app; bodies past 512 KiB are spooled to a temporary file. A client that sends slowly
 holds a socket, never one of the threads that run the app, and a connection that stays silent longer than
 ``read_timeout_seconds`` is closed. (granian, used before, reads WSGI bodies from inside the app's thread with no
-timeout, and its maintainers declined to add one: emmett-framework/granian#728. Four slow uploads froze it.)
+timeout, and its maintainers declined to add one: emmett-framework/granian#728. Four connections stopped mid-body
+froze it.)
 
 What this module adds to waitress's own settings:
 
@@ -108,7 +109,7 @@ def serve(config: MockConfig, sock: socket.socket) -> None:
             if interrupted:
                 worker.join(SHUTDOWN_GRACE_SECONDS)
             if worker.is_alive():
-                worker.terminate()  # SIGTERM: the worker finishes the requests under way, then leaves
+                worker.terminate()  # SIGTERM: the worker stops as on Ctrl+C
         for worker in workers:
             worker.join()
 

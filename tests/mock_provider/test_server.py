@@ -167,6 +167,10 @@ def test_oversized_requests_are_refused_before_the_app(tmp_path: Path) -> None:
         # Headers past max_header_bytes.
         huge_header = b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: %s\r\n\r\n" % (b"a" * 70_000)
         problem_of(*refused(huge_header), 431, "request_header_fields_too_large")
+        # Malformed requests, also refused by the server.
+        problem_of(*refused(b"POST /sso/token HTTP/1.1\r\nHost: x\r\nContent-Length: ten\r\n\r\n"), 400, "bad_request")
+        gzip = b"POST /sso/token HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"
+        problem_of(*refused(gzip), 501, "not_implemented")
 
         # Within the limits, the same routes reach the app, which records them in its request history.
         answer = requests.post(

@@ -10,6 +10,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterator, Sequence
@@ -32,6 +33,14 @@ def free_port() -> int:
         sock.bind((LOOPBACK, 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+def find_mock() -> Path:
+    """The ``jesign-mock`` command beside the Python running the benchmark (the project's virtualenv)."""
+    mock = Path(sys.executable).with_name("jesign-mock")
+    if not mock.exists():
+        raise BenchError("jesign-mock not found: run this with the project's virtualenv python")
+    return mock
 
 
 def healthy(port: int) -> bool:

@@ -5,7 +5,7 @@ What it does, on this machine and over 127.0.0.1 only:
 1. Issues a natural-person certificate (level ``qcpnqscd``) in-process into a fresh data folder, then times more
    issuances through ``services.pki.issue_natural_person`` for ``ec-p256`` and ``rsa-3072`` subscriber keys (key
    generation included: the provider generates every subscriber key).
-2. Starts the real server, ``jesign-mock serve`` (granian), on that data folder, and ``openssl ocsp`` as the
+2. Starts the real server, ``jesign-mock serve`` (waitress), on that data folder, and ``openssl ocsp`` as the
    reference responder for the same CA: same delegated responder certificate and key, and an ``index.txt`` that
    knows the issued certificate as valid.
 3. Builds one OCSP request (DER, SHA-1 CertID, no nonce), checks that both servers answer it successful/good,
@@ -572,7 +572,7 @@ def run(args: argparse.Namespace, tools: Tools, folder: Path) -> None:
 
         print("jesign mock PKI benchmark")
         print(f"  machine:    {os.cpu_count()} CPU(s), {platform.system()} {platform.release()}")
-        server = f"granian {mock_config.workers} worker(s) x {mock_config.threads} thread(s)"
+        server = f"waitress {mock_config.workers} worker(s) x {mock_config.threads} thread(s)"
         print(f"  ours:       jesign-mock serve, {server}")
         print(f"              Python {platform.python_version()}, POST {ours.url}")
         if tools.openssl:

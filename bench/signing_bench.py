@@ -58,7 +58,16 @@ from typing import Any
 
 import requests
 import yaml
-from _common import LOOPBACK, BenchError, exit_on_sigterm, free_port, healthy, running, wait_until_ready
+from _common import (
+    LOOPBACK,
+    BenchError,
+    exit_on_sigterm,
+    find_mock,
+    free_port,
+    healthy,
+    running,
+    wait_until_ready,
+)
 from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
@@ -448,13 +457,6 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     if not 1 <= args.batch <= MAX_BATCH:
         parser.error(f"--batch is 1 to {MAX_BATCH} (the mock's multisign)")
     return args
-
-
-def find_mock() -> Path:
-    mock = Path(sys.executable).with_name("jesign-mock")
-    if not mock.exists():
-        raise BenchError("jesign-mock not found: run this with the project's virtualenv python")
-    return mock
 
 
 def run(args: argparse.Namespace, folder: Path, progress: Callable[[str], None]) -> bool:

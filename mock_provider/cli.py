@@ -1,6 +1,7 @@
 """``jesign-mock``: run the mock provider and manage its TEST PKI.
 
-- ``jesign-mock serve``: generate the hierarchy on first start, then serve every party with granian.
+- ``jesign-mock serve``: generate the hierarchy on first start, then serve every party with waitress
+  (see :mod:`mock_provider.server`).
 - ``jesign-mock pki show``: where the CA certificates are, with their fingerprints.
 - ``jesign-mock pki regenerate``: retire the hierarchy and make a new one (asks first, unless ``--yes``).
 """
@@ -58,8 +59,13 @@ def main() -> None:
 def serve(config_file: str | None, **overrides: Any) -> None:
     """Serve every party of the mock on one port."""
     config = _config(config_file, overrides)
+    from mock_provider import server
     from mock_provider.core.services import build_services
 
+    try:
+        sock = server.listen(config)
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {config.host}:{config.port}: {exc.strerror or exc}") from exc
     services = build_services(config)
     hierarchy = services.pki.hierarchy()
     pem_dir = _export_pems(services, config)
@@ -84,7 +90,7 @@ def serve(config_file: str | None, **overrides: Any) -> None:
     click.echo(f"Database: {_redact(config.resolved_database_url)}")
     click.echo("Stop with Ctrl+C.")
     sys.stdout.flush()
-    _run_server(config)
+    server.serve(config, sock)
 
 
 @main.group()
@@ -146,28 +152,6 @@ def _redact(url: str) -> str:
     from sqlalchemy.engine import make_url
 
     return make_url(url).render_as_string(hide_password=True)
-
-
-def _run_server(config: MockConfig) -> None:
-    """Serve with granian, a production WSGI server (Rust HTTP core, worker processes)."""
-    import os
-
-    from granian import Granian
-    from granian.constants import Interfaces
-
-    from mock_provider.wsgi import RESOLVED_CONFIG_VARIABLE, resolved_config_json
-
-    os.environ[RESOLVED_CONFIG_VARIABLE] = resolved_config_json(config)
-    Granian(
-        "mock_provider.wsgi:app_from_environment",
-        factory=True,
-        address=config.host,
-        port=config.port,
-        interface=Interfaces.WSGI,
-        websockets=False,
-        workers=config.workers,
-        blocking_threads=config.threads,
-    ).serve()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -93,6 +93,16 @@ class MockConfig:
     #: worker, every process shares the database; OCSP and CRL caches follow it through the PKI revision.
     workers: int = 1
     threads: int = 4
+    #: ``jesign-mock serve``: seconds a connection may stay silent (while sending its headers or its body, or
+    #: idle between requests) before the server closes it.
+    read_timeout_seconds: int = 30
+    #: ``jesign-mock serve``: largest request line and headers accepted (else 431), and largest body accepted
+    #: by every route but the identity document uploads (else 413). Uploads take both sides of
+    #: ``max_document_bytes`` and 64 KiB for the form's other fields.
+    max_header_bytes: int = 64 * 1024
+    max_body_bytes: int = 256 * 1024
+    #: ``jesign-mock serve``: open connections per worker; past it, new ones wait in the listen backlog.
+    max_connections: int = 100
     #: Rule breakages switched on for the process's life (ids from ``GET /_mock/breakages``; a comma-separated
     #: list in the environment). For proving that the conformance suite catches a provider that breaks a rule.
     breakages: tuple[str, ...] = ()
@@ -113,6 +123,10 @@ class MockConfig:
             raise ConfigError("idempotency_lease_seconds must be at least 1")
         if self.workers < 1 or self.threads < 1:
             raise ConfigError("workers and threads must be at least 1")
+        if self.read_timeout_seconds < 1 or self.max_connections < 1:
+            raise ConfigError("read_timeout_seconds and max_connections must be at least 1")
+        if self.max_header_bytes < 1024 or self.max_body_bytes < 1024:
+            raise ConfigError("max_header_bytes and max_body_bytes must be at least 1024")
         if self.review_mode not in ("auto", "manual"):
             raise ConfigError("review_mode must be auto or manual")
         if self.review_mode == "manual" and not self.control_plane:

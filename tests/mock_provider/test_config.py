@@ -30,6 +30,18 @@ def test_precedence_file_then_environment_then_overrides(tmp_path: Path) -> None
     assert config.workers == 2
 
 
+def test_the_server_limits_come_from_the_environment_too() -> None:
+    environ = {
+        "JESIGN_MOCK_READ_TIMEOUT_SECONDS": "5",
+        "JESIGN_MOCK_MAX_HEADER_BYTES": "16384",
+        "JESIGN_MOCK_MAX_BODY_BYTES": "1048576",
+        "JESIGN_MOCK_MAX_CONNECTIONS": "20",
+    }
+    config = load_config(environ=environ)
+    assert (config.read_timeout_seconds, config.max_header_bytes) == (5, 16384)
+    assert (config.max_body_bytes, config.max_connections) == (1048576, 20)
+
+
 def test_public_base_url_drives_the_urls() -> None:
     config = load_config({"public_base_url": "http://pki.example.org/"}, environ={})
     assert config.base_url == "http://pki.example.org"
@@ -45,6 +57,9 @@ def test_public_base_url_drives_the_urls() -> None:
         ({"key_algorithm": "dsa-1024"}, "key_algorithm"),
         ({"personal_validity_days": -1}, "positive"),
         ({"ocsp_validity_seconds": 5}, "60 seconds"),
+        ({"read_timeout_seconds": 0}, "read_timeout_seconds"),
+        ({"max_connections": 0}, "max_connections"),
+        ({"max_body_bytes": 100}, "max_body_bytes"),
     ],
 )
 def test_bad_values_are_refused_clearly(overrides: dict[str, object], message: str) -> None:
@@ -64,13 +79,3 @@ def test_unreadable_file_is_a_config_error(tmp_path: Path) -> None:
 def test_manual_review_needs_the_control_plane() -> None:
     with pytest.raises(ConfigError, match="control plane"):
         load_config({"review_mode": "manual", "control_plane": False}, environ={})
-
-
-def test_serve_hands_its_workers_every_setting(tmp_path: Path) -> None:
-    """``serve`` passes the resolved configuration to worker processes as JSON; paths included."""
-    import json
-
-    from mock_provider.wsgi import resolved_config_json
-
-    config = load_config({"seed_file": str(tmp_path / "seed.yaml"), "data_dir": str(tmp_path)}, environ={})
-    assert load_config(json.loads(resolved_config_json(config)), environ={}) == config

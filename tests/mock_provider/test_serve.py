@@ -2,12 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -16,52 +10,57 @@ from cryptography import x509
 from cryptography.x509 import ocsp
 
 from tests.mock_provider.pki_helpers import ocsp_request
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.mock_provider.serve_helpers import serving
 
 
 @pytest.mark.live
-def test_serve_prints_the_parties_and_answers(tmp_path: Path) -> None:
-    port = _free_port()
-    command = [sys.executable, "-m", "mock_provider.cli", "serve", "--port", str(port), "--data-dir", str(tmp_path)]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("JESIGN_MOCK_")}
-    process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, start_new_session=True
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, process.communicate()
-            try:
-                if requests.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            assert time.monotonic() < deadline, "the server did not start within 60 s"
-            time.sleep(0.1)
+@pytest.mark.parametrize("workers", [1, 2])
+def test_serve_prints_the_parties_and_answers(tmp_path: Path, workers: int) -> None:
+    with serving(tmp_path, "--workers", str(workers)) as served:
+        base = served.base
         root = x509.load_der_x509_certificate(requests.get(f"{base}/pki/ca/root.cer", timeout=5).content)
         assert x509.load_pem_x509_certificate((tmp_path / "pki" / "root.pem").read_bytes()) == root
         person = x509.load_der_x509_certificate(requests.get(f"{base}/pki/ca/person.cer", timeout=5).content)
         person.verify_directly_issued_by(root)
-        answer = requests.post(
-            f"{base}/pki/ocsp",
-            data=ocsp_request(person, root),
-            headers={"Content-Type": "application/ocsp-request"},
-            timeout=5,
+        for _ in range(4):  # new connections, so that with several workers more than one may answer
+            answer = requests.post(
+                f"{base}/pki/ocsp",
+                data=ocsp_request(person, root),
+                headers={"Content-Type": "application/ocsp-request", "Connection": "close"},
+                timeout=5,
+            )
+            assert ocsp.load_der_ocsp_response(answer.content).certificate_status == ocsp.OCSPCertStatus.GOOD
+    assert "NOT FOR PRODUCTION" in served.err
+    assert f"http://127.0.0.1:{served.port}/pki" in served.out
+    assert str((tmp_path / "pki").resolve()) in served.out
+    # Ctrl+C stops the server and every worker, cleanly.
+    assert served.returncode == 0, served.err
+    assert served.group_left
+    assert "Traceback" not in served.err
+
+
+@pytest.mark.live
+def test_serve_says_when_the_port_is_taken(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    with serving(tmp_path / "first") as served:
+        taken = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "mock_provider.cli",
+                "serve",
+                "--port",
+                str(served.port),
+                "--data-dir",
+                str(tmp_path),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
         )
-        assert ocsp.load_der_ocsp_response(answer.content).certificate_status == ocsp.OCSPCertStatus.GOOD
-    finally:
-        os.killpg(process.pid, signal.SIGINT)
-        try:
-            out, err = process.communicate(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            out, err = process.communicate()
-    assert "NOT FOR PRODUCTION" in err
-    assert f"http://127.0.0.1:{port}/pki" in out
-    assert str((tmp_path / "pki").resolve()) in out
+    assert taken.returncode != 0
+    assert f"cannot listen on 127.0.0.1:{served.port}" in taken.stderr
+    assert "Traceback" not in taken.stderr

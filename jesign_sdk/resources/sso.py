@@ -166,7 +166,9 @@ class SSO:
 
     def _token(self, body: dict[str, str], *, nonce: str | None) -> Tokens:
         auth = self._client_auth(body)
-        answer = self._requestor.request("POST", "sso", "/token", data=body, auth=auth)
+        # Not idempotent: a code (and a rotated refresh token) is single-use, and the SSO revokes what a replayed
+        # one gave. Sent again only when it cannot have reached the SSO.
+        answer = self._requestor.request("POST", "sso", "/token", data=body, auth=auth, idempotent=False)
         payload = dict(answer.json())
         claims: dict[str, Any] = {}
         if payload.get("id_token"):

@@ -10,12 +10,13 @@ single-use). ``attempts`` counts what the SDK sent, ``server.count`` what reache
 
 from __future__ import annotations
 
+import base64
 import http.client
 import io
 import json
 import socket
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,18 +25,22 @@ import requests
 import responses
 import urllib3
 import urllib3.exceptions
+from asn1crypto import cms
 
 from jesign_sdk import (
     APIConnectionError,
+    APIResponseValidationError,
     APITimeoutError,
     Applicant,
     Client,
     JesignError,
     MockOutboxOtpSource,
+    OtpRequest,
     RetryPolicy,
     Tokens,
 )
 from jesign_sdk._requestor import RetrySafety, transport_failure
+from jesign_sdk.resources.trust import HttpTrustBackend
 from tests.jesign_sdk import broken_http
 from tests.jesign_sdk.broken_http import closed_port, serve
 
@@ -345,3 +350,206 @@ def test_errors_leaking_from_a_body_are_connection_errors(
     assert caught.value.__cause__ is error
     assert "the connection broke before the answer was whole" in str(caught.value)
     assert attempts(client) == (RETRIES + 1 if replayable else 1)
+
+
+# -- successes that are not what the API promises --------------------------------------------------------------------
+
+BASE = "https://jesign.test"
+PLATFORM = f"{BASE}/platform/api/v1"
+CSC = f"{BASE}/trust/csc/v2"
+
+
+#: (id, method, URL, answer body (JSON, or bytes as is), the call, what the error says)
+MALFORMED: list[Any] = [
+    ("not-json", "GET", f"{PLATFORM}/me", b"<html>Portail captif</html>", lambda c: c.me(), "not JSON (text/html"),
+    (
+        "empty",
+        "GET",
+        f"{PLATFORM}/registration",
+        b"",
+        lambda c: c.registration.status(),
+        "a JSON object was expected, not null",
+    ),
+    (
+        "array",
+        "GET",
+        f"{PLATFORM}/registration",
+        [],
+        lambda c: c.registration.status(),
+        "a JSON object was expected, not an array",
+    ),
+    ("missing", "GET", f"{PLATFORM}/me", {"id": "usr_1"}, lambda c: c.me(), "no 'given_name' field"),
+    (
+        "wrong-type",
+        "GET",
+        f"{PLATFORM}/registration",
+        {**STATUS, "state": 3},
+        lambda c: c.registration.status(),
+        "'state' is an integer, not a string",
+    ),
+    (
+        "nested",
+        "GET",
+        f"{PLATFORM}/registration",
+        {**STATUS, "profile": {**STATUS["profile"], "firms": [{"id": "frm_1"}]}},
+        lambda c: c.registration.status(),
+        "no 'name' field",
+    ),
+    (
+        "bad-instant",
+        "GET",
+        f"{PLATFORM}/firms/frm_1/delegations",
+        {
+            "data": [
+                {
+                    "id": "dlg_1",
+                    "firm_id": "frm_1",
+                    "user_id": "usr_2",
+                    "kind": "sign",
+                    "granted_by": "usr_1",
+                    "granted_at": "yesterday",
+                }
+            ]
+        },
+        lambda c: c.delegations.list("frm_1"),
+        "'granted_at' is not an ISO 8601 instant",
+    ),
+    (
+        "bad-pem",
+        "GET",
+        f"{PLATFORM}/registration/certificate",
+        {
+            "id": "crt_1",
+            "level": "qcp",
+            "status": "valid",
+            "acceptance": "presumed",
+            "subject": "CN=M",
+            "error_report_deadline": "2026-01-01T00:00:00+00:00",
+            "serial_number": "01",
+            "not_before": "2026-01-01T00:00:00+00:00",
+            "not_after": "2029-01-01T00:00:00+00:00",
+            "certificate_pem": "-----BEGIN CERTIFICATE-----\nnot a certificate\n-----END CERTIFICATE-----\n",
+        },
+        lambda c: c.certificates.current(),
+        "the answer is not what the API promises",
+    ),
+    (
+        "discovery",
+        "GET",
+        f"{BASE}/sso/.well-known/openid-configuration",
+        {"issuer": BASE + "/sso"},
+        lambda c: c.sso.issuer,
+        "no 'authorization_endpoint' field",
+    ),
+    (
+        "token",
+        "POST",
+        f"{BASE}/sso/token",
+        {"token_type": "Bearer", "expires_in": 3600},
+        refresh,
+        "no 'access_token' field",
+    ),
+    (
+        "csc-list",
+        "POST",
+        f"{CSC}/credentials/list",
+        {"credentialIDs": [7]},
+        lambda c: c.signing.credentials(),
+        "'credentialIDs[0]' is an integer",
+    ),
+    (
+        "csc-certificate",
+        "POST",
+        f"{CSC}/credentials/info",
+        {"cert": {"certificates": [base64.b64encode(b"\x30\x03\x02\x01\x01").decode()]}, "SCAL": "2"},
+        lambda c: c.signing.csc.credential("crd_1"),
+        "the answer is not what the API promises",
+    ),
+    (
+        "csc-sad",
+        "POST",
+        f"{CSC}/credentials/authorize",
+        {"SAD": 12},
+        lambda c: c.signing.csc.authorize("crd_1", num_signatures=1),
+        "'SAD' is an integer",
+    ),
+    (
+        "csc-signatures",
+        "POST",
+        f"{CSC}/signatures/signHash",
+        {"signatures": [base64.b64encode(b"sig").decode()]},
+        lambda c: c.signing.csc.sign_hashes("crd_1", "sad", [b"\x01" * 32, b"\x02" * 32], "1.2.840.10045.4.3.2"),
+        "1 signatures for 2 hashes",
+    ),
+    (
+        "csc-timestamp",
+        "POST",
+        f"{CSC}/signatures/timestamp",
+        {"timestamp": "not base64!"},
+        lambda c: c.signing.csc.timestamp(b"\x01" * 32, "2.16.840.1.101.3.4.2.1"),
+        "the answer is not what the API promises",
+    ),
+    (
+        "csc-timestamp-not-signed",
+        "POST",
+        f"{CSC}/signatures/timestamp",
+        {"timestamp": base64.b64encode(cms.ContentInfo({"content_type": "data", "content": b"t"}).dump()).decode()},
+        lambda c: c.signing.csc.timestamp(b"\x01" * 32, "2.16.840.1.101.3.4.2.1"),
+        "the time-stamp token is data, not signed_data",
+    ),
+    (
+        "pki-root",
+        "GET",
+        f"{BASE}/pki/ca/root.cer",
+        b"<html>not DER</html>",
+        lambda c: c.signing.trust_roots(),
+        "the answer is not what the API promises",
+    ),
+    (
+        "outbox",
+        "GET",
+        f"{BASE}/_mock/outbox/otp",
+        {"phone_number": MOBILE},
+        lambda c: MockOutboxOtpSource(c.requestor, MOBILE).get_code(OtpRequest("reg_1", "** 78", "5678")),
+        "no 'otp' field",
+    ),
+    (
+        "trust",
+        "GET",
+        f"{BASE}/trust/v1/registrations/reg_1",
+        {"id": "reg_1", "state": "created", "level": "qcp", "agreement": "signed"},
+        lambda c: HttpTrustBackend(c.requestor, "reg_1", "session").get(),
+        "'agreement' is a string, not an object",
+    ),
+]
+
+
+@responses.activate
+@pytest.mark.parametrize(("method", "url", "body", "call", "says"), [pytest.param(*m[1:], id=m[0]) for m in MALFORMED])
+def test_a_success_that_is_not_what_the_api_promises(
+    method: str, url: str, body: Any, call: Callable[[Client], object], says: str
+) -> None:
+    content = body if isinstance(body, bytes) else json.dumps(body).encode()
+    media_type = "text/html" if content.startswith(b"<") else "application/json"
+    responses.add(method, url, body=content, content_type=media_type, headers={"X-Request-Id": "req_odd"})
+    client = make_client(BASE)
+    with pytest.raises(APIResponseValidationError) as caught:
+        call(client)
+    error = caught.value
+    assert says in str(error)
+    assert (error.status_code, error.request_id) == (200, "req_odd")
+    assert str(error).startswith(f"[200] {method} {url}")
+    assert attempts(client) == 1  # the same request would get the same answer
+    if not isinstance(body, bytes):
+        assert error.body == body
+    assert not isinstance(error, APIConnectionError)
+
+
+@responses.activate
+def test_an_enrollment_reading_a_broken_status_stops_with_a_jesign_error() -> None:
+    responses.get(f"{PLATFORM}/registration", json={**STATUS, "profile": None})
+    client = make_client(BASE)
+    with pytest.raises(APIResponseValidationError, match="no 'profile' field"):
+        client.registration.enroll(
+            Applicant(birth_date=date(1980, 4, 12)), MockOutboxOtpSource(client.requestor, MOBILE)
+        )

@@ -116,7 +116,8 @@ class PdfRefusedError(JesignError):
 
     Codes: ``not_a_pdf``, ``encrypted_pdf``, ``pdf_too_large`` (refused before any call), ``pdf_not_signable``
     (pyHanko cannot place the signature: no such page, a field already signed...; the SMS code may have been sent
-    meanwhile, and stays valid for the next try).
+    meanwhile, and stays valid for the next try), ``certificate_not_valid`` (B-LT and B-LTA: the signer's or the
+    TSA's certificate does not validate against the provider's root, revoked for instance).
     """
 
     def __init__(self, message: str, *, code: str, source: str | None = None) -> None:

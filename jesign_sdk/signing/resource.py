@@ -447,12 +447,15 @@ class Signing:
         """What pyHanko validates the signer and the TSA with before embedding the validation data (B-LT).
 
         Fetching goes through ``requests`` (pyhanko-certvalidator's backend that holds no session to close).
+        Revocation information is required (``hard-fail``): when the PKI cannot give it, the signature fails with
+        :class:`~jesign_sdk.APIConnectionError` instead of claiming a B-LT level its DSS does not reach.
         """
         return ValidationContext(
             trust_roots=self.trust_roots(),
             other_certs=list(credential.certificates),
             allow_fetching=True,
             fetcher_backend=RequestsFetcherBackend(),
+            revocation_mode="hard-fail",
         )
 
 

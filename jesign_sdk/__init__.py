@@ -14,6 +14,7 @@ The public surface is exactly ``__all__`` (a test pins it).
 from jesign_sdk._client import LOOPBACK_REDIRECT_URI, Client
 from jesign_sdk._errors import (
     APIConnectionError,
+    APIResponseValidationError,
     APIStatusError,
     APITimeoutError,
     AuthenticationError,
@@ -59,6 +60,7 @@ from jesign_sdk.signing import PdfRefusedError, RemoteSigner, SignatureReport, S
 __all__ = [
     "LOOPBACK_REDIRECT_URI",
     "APIConnectionError",
+    "APIResponseValidationError",
     "APIStatusError",
     "APITimeoutError",
     "Agreement",

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar, overload
 
 import requests
 
 from jesign_sdk._errors import AuthenticationError
 from jesign_sdk._models import Me, Tokens
-from jesign_sdk._requestor import Endpoints, Requestor, RetryPolicy, bearer
+from jesign_sdk._requestor import Endpoints, Requestor, RetryPolicy, bearer, read_json
 from jesign_sdk.resources.certificates import Certificates
 from jesign_sdk.resources.delegations import Delegations
 from jesign_sdk.resources.registration import Registration
 from jesign_sdk.resources.sso import SSO
 from jesign_sdk.signing import Signing
+
+T = TypeVar("T")
 
 #: The loopback redirect URI registered for native clients (any port matches, RFC 8252 section 7.3).
 LOOPBACK_REDIRECT_URI = "http://127.0.0.1/callback"
@@ -75,15 +77,30 @@ class Client:
     # -- the platform ----------------------------------------------------------------------------------------------
 
     def me(self) -> Me:
-        return Me.from_json(self.platform("GET", "/me"))
+        return self.platform("GET", "/me", parse=Me.from_json)
+
+    @overload
+    def platform(self, method: str, path: str, *, parse: Callable[[Any], T], **kwargs: Any) -> T: ...
+
+    @overload
+    def platform(self, method: str, path: str, *, parse: None = None, **kwargs: Any) -> Any: ...
 
     def platform(self, method: str, path: str, **kwargs: Any) -> Any:
         """A call to the platform as the logged-in person (see :meth:`as_user`)."""
         return self.as_user(method, "platform", path, **kwargs)
 
-    def as_user(self, method: str, party: str, path: str, **kwargs: Any) -> Any:
+    @overload
+    def as_user(self, method: str, party: str, path: str, *, parse: Callable[[Any], T], **kwargs: Any) -> T: ...
+
+    @overload
+    def as_user(self, method: str, party: str, path: str, *, parse: None = None, **kwargs: Any) -> Any: ...
+
+    def as_user(
+        self, method: str, party: str, path: str, *, parse: Callable[[Any], Any] | None = None, **kwargs: Any
+    ) -> Any:
         """A call to a party as the logged-in person, with their SSO access token; an expired or refused access
-        token is refreshed once. Answers the decoded JSON (None for an empty answer)."""
+        token is refreshed once. Answers the decoded JSON (None for an empty answer), read by ``parse`` when given
+        (see :func:`~jesign_sdk._requestor.read_json`)."""
         if self.tokens is None:
             raise AuthenticationError("log in first", status_code=401, code="not_logged_in")
         if self.tokens.expired() and self.tokens.refresh_token:
@@ -96,7 +113,7 @@ class Client:
             self._refresh()
             assert self.tokens is not None
             answer = self.requestor.request(method, party, path, auth=bearer(self.tokens.access_token), **kwargs)
-        return answer.json() if answer.content else None
+        return read_json(answer) if parse is None else read_json(answer, parse)
 
     def _refresh(self) -> None:
         assert self.tokens is not None

@@ -3,8 +3,9 @@
 ::
 
     JesignError
-    ├── APIConnectionError            the server could not be reached (after retries)
-    │   └── APITimeoutError           ... or did not answer in time
+    ├── APIConnectionError            no whole answer came: not sent, connection broken, redirect loop (after retries)
+    │   └── APITimeoutError           ... or not in time
+    ├── APIResponseValidationError    a success whose body is not what the API promises (not JSON, a field missing)
     ├── IdTokenError                  an SSO id_token failed verification (signature, iss, aud, exp, nonce)
     ├── OtpUnavailableError           an OTP source could not produce a code
     ├── PdfRefusedError               a document refused before anything was signed (code: not_a_pdf, …)
@@ -25,6 +26,9 @@
 
 The OTP errors also derive from :class:`OtpError`, so ``except OtpError`` catches all three. ``str()`` of an API
 error shows the status, the wire code, the message and the request id, which is what a support request needs.
+
+Which transport failure becomes which class, and which are retried, is decided in :mod:`jesign_sdk._requestor`
+(see docs/sdk/errors.md).
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from typing import Any
 
 __all__ = [
     "APIConnectionError",
+    "APIResponseValidationError",
     "APIStatusError",
     "APITimeoutError",
     "AuthenticationError",
@@ -61,11 +66,41 @@ class JesignError(Exception):
 
 
 class APIConnectionError(JesignError):
-    """The request never got an answer: DNS, refused connection, reset, TLS (after the retries allowed)."""
+    """The request got no whole answer (after the retries allowed).
+
+    It could not be sent (a URL or header the HTTP library refuses, DNS, refused connection, proxy, TLS), or the
+    connection broke before the answer was whole (reset, truncated or undecodable body), or the redirects never
+    ended. Whether the server acted on it is unknown unless it was never sent; a POST retried with its
+    ``Idempotency-Key`` is safe either way.
+    """
 
 
 class APITimeoutError(APIConnectionError):
-    """The server did not answer within the timeout (after the retries allowed)."""
+    """The server did not answer, or did not finish answering, within the timeout (after the retries allowed)."""
+
+
+class APIResponseValidationError(JesignError):
+    """The server answered a success, but not what the API promises: a body that is not JSON, a field missing or
+    of the wrong type. Not retried: the same request would get the same answer.
+
+    ``status_code`` and ``request_id`` are the answer's, ``body`` what could be decoded of it (the text when it
+    is not JSON).
+    """
+
+    def __init__(
+        self, message: str, *, status_code: int | None = None, request_id: str | None = None, body: Any = None
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status_code = status_code
+        self.request_id = request_id
+        self.body = body
+
+    def __str__(self) -> str:
+        text = f"[{self.status_code}] {self.message}" if self.status_code is not None else self.message
+        if self.request_id:
+            text += f" (request {self.request_id})"
+        return text
 
 
 class IdTokenError(JesignError):
@@ -81,7 +116,8 @@ class PdfRefusedError(JesignError):
 
     Codes: ``not_a_pdf``, ``encrypted_pdf``, ``pdf_too_large`` (refused before any call), ``pdf_not_signable``
     (pyHanko cannot place the signature: no such page, a field already signed...; the SMS code may have been sent
-    meanwhile, and stays valid for the next try).
+    meanwhile, and stays valid for the next try), ``certificate_not_valid`` (B-LT and B-LTA: the signer's or the
+    TSA's certificate does not validate against the provider's root, revoked for instance).
     """
 
     def __init__(self, message: str, *, code: str, source: str | None = None) -> None:

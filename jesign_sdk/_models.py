@@ -1,4 +1,9 @@
-"""Typed views of what the APIs answer. Each keeps the decoded JSON in ``raw`` for fields added later."""
+"""Typed views of what the APIs answer. Each keeps the decoded JSON in ``raw`` for fields added later.
+
+``from_json`` reads each field with its type (:mod:`jesign_sdk._json`): a field missing or of another type raises
+``KeyError`` or ``TypeError``, which the requestor's ``read_json`` turns into
+:class:`~jesign_sdk.APIResponseValidationError`.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cryptography import x509
+
+from jesign_sdk._json import field as _field
+from jesign_sdk._json import json_object, objects, optional, optional_time, strings, time
 
 __all__ = [
     "Agreement",
@@ -24,10 +32,6 @@ __all__ = [
 ]
 
 
-def _when(value: Any) -> datetime | None:
-    return datetime.fromisoformat(value) if isinstance(value, str) else None
-
-
 @dataclass(frozen=True)
 class Tokens:
     """What the SSO's token endpoint answered, with the instant the access token expires."""
@@ -42,12 +46,13 @@ class Tokens:
 
     @classmethod
     def from_json(cls, body: dict[str, Any], *, now: datetime, claims: dict[str, Any] | None = None) -> Tokens:
+        expires_in = optional(body, "expires_in", int)
         return cls(
-            access_token=str(body["access_token"]),
-            expires_at=now + timedelta(seconds=int(body.get("expires_in", 3600))),
-            refresh_token=body.get("refresh_token"),
-            id_token=body.get("id_token"),
-            scope=str(body.get("scope", "")),
+            access_token=_field(body, "access_token", str),
+            expires_at=now + timedelta(seconds=3600 if expires_in is None else expires_in),
+            refresh_token=optional(body, "refresh_token", str),
+            id_token=optional(body, "id_token", str),
+            scope=optional(body, "scope", str) or "",
             claims=claims or {},
         )
 
@@ -67,12 +72,12 @@ class Tokens:
     @classmethod
     def from_stored(cls, body: dict[str, Any]) -> Tokens:
         return cls(
-            access_token=body["access_token"],
-            expires_at=datetime.fromisoformat(body["expires_at"]),
-            refresh_token=body.get("refresh_token"),
-            id_token=body.get("id_token"),
-            scope=body.get("scope", ""),
-            claims=body.get("claims") or {},
+            access_token=_field(body, "access_token", str),
+            expires_at=time(body, "expires_at"),
+            refresh_token=optional(body, "refresh_token", str),
+            id_token=optional(body, "id_token", str),
+            scope=optional(body, "scope", str) or "",
+            claims=optional(body, "claims", dict) or {},
         )
 
 
@@ -89,13 +94,13 @@ class Firm:
     @classmethod
     def from_json(cls, body: dict[str, Any]) -> Firm:
         return cls(
-            id=body["id"],
-            name=body["name"],
-            siren=body.get("siren"),
-            siret=body.get("siret"),
-            role=body.get("role"),
-            delegations=tuple(body.get("delegations") or ()),
-            service_open=body.get("service_open"),
+            id=_field(body, "id", str),
+            name=_field(body, "name", str),
+            siren=optional(body, "siren", str),
+            siret=optional(body, "siret", str),
+            role=optional(body, "role", str),
+            delegations=strings(body, "delegations"),
+            service_open=optional(body, "service_open", bool),
         )
 
 
@@ -116,15 +121,15 @@ class Me:
     @classmethod
     def from_json(cls, body: dict[str, Any]) -> Me:
         return cls(
-            id=body["id"],
-            given_name=body["given_name"],
-            family_name=body["family_name"],
-            email=body["email"],
-            identity_source=body.get("identity_source", "comptexpert"),
-            mobile_number=body.get("mobile_number"),
-            registration_state=body["registration_state"],
-            firms=tuple(Firm.from_json(f) for f in body.get("firms", [])),
-            raw=body,
+            id=_field(body, "id", str),
+            given_name=_field(body, "given_name", str),
+            family_name=_field(body, "family_name", str),
+            email=_field(body, "email", str),
+            identity_source=optional(body, "identity_source", str) or "comptexpert",
+            mobile_number=optional(body, "mobile_number", str),
+            registration_state=_field(body, "registration_state", str),
+            firms=tuple(Firm.from_json(f) for f in objects(body, "firms")),
+            raw=json_object(body),
         )
 
 
@@ -143,13 +148,13 @@ class Profile:
     @classmethod
     def from_json(cls, body: dict[str, Any]) -> Profile:
         return cls(
-            given_name=body["given_name"],
-            family_name=body["family_name"],
-            email=body["email"],
-            firms=tuple(Firm.from_json(f) for f in body.get("firms", [])),
-            mobile_number=body.get("mobile_number"),
-            mobile_number_confirmed=bool(body.get("mobile_number_confirmed")),
-            read_only_fields=tuple(body.get("read_only_fields", ())),
+            given_name=_field(body, "given_name", str),
+            family_name=_field(body, "family_name", str),
+            email=_field(body, "email", str),
+            firms=tuple(Firm.from_json(f) for f in objects(body, "firms")),
+            mobile_number=optional(body, "mobile_number", str),
+            mobile_number_confirmed=bool(optional(body, "mobile_number_confirmed", bool)),
+            read_only_fields=strings(body, "read_only_fields"),
         )
 
 
@@ -166,11 +171,11 @@ class CertificateRequest:
     @classmethod
     def from_json(cls, body: dict[str, Any]) -> CertificateRequest:
         return cls(
-            id=body["id"],
-            state=body["state"],
-            level=body["level"],
-            certificate_id=body.get("certificate_id"),
-            rejection_reason=body.get("rejection_reason"),
+            id=_field(body, "id", str),
+            state=_field(body, "state", str),
+            level=_field(body, "level", str),
+            certificate_id=optional(body, "certificate_id", str),
+            rejection_reason=optional(body, "rejection_reason", str),
         )
 
 
@@ -187,14 +192,14 @@ class RegistrationStatus:
 
     @classmethod
     def from_json(cls, body: dict[str, Any]) -> RegistrationStatus:
-        request = body.get("certificate_request")
+        request = optional(body, "certificate_request", dict)
         return cls(
-            state=body["state"],
-            next_action=body.get("next_action"),
-            profile=Profile.from_json(body["profile"]),
+            state=_field(body, "state", str),
+            next_action=optional(body, "next_action", str),
+            profile=Profile.from_json(_field(body, "profile", dict)),
             certificate_request=CertificateRequest.from_json(request) if request else None,
-            active_firms=tuple(body.get("active_firms", ())),
-            raw=body,
+            active_firms=strings(body, "active_firms"),
+            raw=json_object(body),
         )
 
 
@@ -211,11 +216,11 @@ class Handoff:
     @classmethod
     def from_json(cls, body: dict[str, Any]) -> Handoff:
         return cls(
-            id=body["id"],
-            state=body["state"],
-            level=body["level"],
-            url=body["url"],
-            session_token=body["session_token"],
+            id=_field(body, "id", str),
+            state=_field(body, "state", str),
+            level=_field(body, "level", str),
+            url=_field(body, "url", str),
+            session_token=_field(body, "session_token", str),
         )
 
 
@@ -240,22 +245,23 @@ class TrustRegistration:
 
     @classmethod
     def from_json(cls, body: dict[str, Any]) -> TrustRegistration:
-        agreement = body.get("agreement") or {}
+        agreement = optional(body, "agreement", dict) or {}
+        applicant = optional(body, "applicant", dict) or {}
         return cls(
-            id=body["id"],
-            state=body["state"],
-            next_action=body.get("next_action"),
-            level=body["level"],
-            phone_masked=(body.get("applicant") or {}).get("phone_masked", ""),
-            document_type=body.get("document_type"),
-            agreement_version=agreement.get("version"),
-            agreement_signed_at=_when(agreement.get("signed_at")),
-            cancellable=bool(body.get("cancellable")),
-            review_due_at=_when(body.get("review_due_at")),
-            rejection_reason=body.get("rejection_reason"),
-            certificate_id=body.get("certificate_id"),
-            return_url=body.get("return_url"),
-            raw=body,
+            id=_field(body, "id", str),
+            state=_field(body, "state", str),
+            next_action=optional(body, "next_action", str),
+            level=_field(body, "level", str),
+            phone_masked=optional(applicant, "phone_masked", str) or "",
+            document_type=optional(body, "document_type", str),
+            agreement_version=optional(agreement, "version", str),
+            agreement_signed_at=optional_time(agreement, "signed_at"),
+            cancellable=bool(optional(body, "cancellable", bool)),
+            review_due_at=optional_time(body, "review_due_at"),
+            rejection_reason=optional(body, "rejection_reason", str),
+            certificate_id=optional(body, "certificate_id", str),
+            return_url=optional(body, "return_url", str),
+            raw=json_object(body),
         )
 
 
@@ -270,7 +276,12 @@ class Agreement:
 
     @classmethod
     def from_json(cls, body: dict[str, Any]) -> Agreement:
-        return cls(version=body["version"], sha256=body["sha256"], language=body["language"], text=body["text"])
+        return cls(
+            version=_field(body, "version", str),
+            sha256=_field(body, "sha256", str),
+            language=_field(body, "language", str),
+            text=_field(body, "text", str),
+        )
 
 
 @dataclass(frozen=True)
@@ -286,11 +297,11 @@ class CodeSent:
     @classmethod
     def from_json(cls, body: dict[str, Any]) -> CodeSent:
         return cls(
-            phone_masked=body["phone_masked"],
-            phone_last_digits=body["phone_last_digits"],
-            expires_at=datetime.fromisoformat(body["expires_at"]),
-            resend_available_at=datetime.fromisoformat(body["resend_available_at"]),
-            validity_seconds=int(body["validity_seconds"]),
+            phone_masked=_field(body, "phone_masked", str),
+            phone_last_digits=_field(body, "phone_last_digits", str),
+            expires_at=time(body, "expires_at"),
+            resend_available_at=time(body, "resend_available_at"),
+            validity_seconds=_field(body, "validity_seconds", int),
         )
 
 
@@ -313,19 +324,23 @@ class IssuedCertificate:
 
     @classmethod
     def from_json(cls, body: dict[str, Any]) -> IssuedCertificate:
+        certificate_pem = _field(body, "certificate_pem", str)
+        chain_pem = strings(body, "chain_pem")
+        for pem in (certificate_pem, *chain_pem):
+            x509.load_pem_x509_certificate(pem.encode())  # a ValueError now, not when a property is read
         return cls(
-            id=body["id"],
-            level=body["level"],
-            status=body["status"],
-            acceptance=body["acceptance"],
-            error_report_deadline=datetime.fromisoformat(body["error_report_deadline"]),
-            subject=body["subject"],
-            serial_number=body["serial_number"],
-            not_before=datetime.fromisoformat(body["not_before"]),
-            not_after=datetime.fromisoformat(body["not_after"]),
-            certificate_pem=body["certificate_pem"],
-            chain_pem=tuple(body.get("chain_pem", ())),
-            registration_id=body.get("registration_id"),
+            id=_field(body, "id", str),
+            level=_field(body, "level", str),
+            status=_field(body, "status", str),
+            acceptance=_field(body, "acceptance", str),
+            error_report_deadline=time(body, "error_report_deadline"),
+            subject=_field(body, "subject", str),
+            serial_number=_field(body, "serial_number", str),
+            not_before=time(body, "not_before"),
+            not_after=time(body, "not_after"),
+            certificate_pem=certificate_pem,
+            chain_pem=chain_pem,
+            registration_id=optional(body, "registration_id", str),
         )
 
     @property
@@ -349,10 +364,10 @@ class Delegation:
     @classmethod
     def from_json(cls, body: dict[str, Any]) -> Delegation:
         return cls(
-            id=body["id"],
-            firm_id=body["firm_id"],
-            user_id=body["user_id"],
-            kind=body["kind"],
-            granted_by=body["granted_by"],
-            granted_at=datetime.fromisoformat(body["granted_at"]),
+            id=_field(body, "id", str),
+            firm_id=_field(body, "firm_id", str),
+            user_id=_field(body, "user_id", str),
+            kind=_field(body, "kind", str),
+            granted_by=_field(body, "granted_by", str),
+            granted_at=time(body, "granted_at"),
         )

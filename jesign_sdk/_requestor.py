@@ -2,31 +2,51 @@
 
 :class:`Requestor` sends every request of every resource: it resolves the party's base URL, sets the user agent,
 the timeout and the credentials, retries what is safe to retry, and turns error answers into the exception tree
-of :mod:`jesign_sdk._errors`.
+of :mod:`jesign_sdk._errors`. Nothing the transport raises gets out as it is: whatever ``requests``, urllib3,
+``http.client`` or the socket raise becomes an :class:`APIConnectionError` (:func:`transport_failure` decides
+which, and whether another try is safe). :func:`read_json` and :func:`read_body` read a success's body, and
+turn one that is not JSON, or not of the shape the caller expects, into :class:`APIResponseValidationError`.
 
-Retries: connection errors, timeouts, 408, 429, 5xx, and a 409 saying the server is still working on the same
-idempotency key, are retried with exponential backoff and full
-jitter (``backoff_base * 2**attempt``, capped at ``backoff_max``), or after the server's ``Retry-After`` when it
-gives one. Every call is safe to retry: GET, PUT and DELETE are idempotent by nature, and each POST carries an
-``Idempotency-Key`` made once for the logical call and sent unchanged on each of its retries, so the server
-answers a replay with its first answer and never repeats a side effect (no second SMS, no second certificate).
+Retries, with exponential backoff and full jitter (``backoff_base * 2**attempt``, capped at ``backoff_max``), or
+after the server's ``Retry-After`` when it gives one:
+
+- the answers 408, 429, 5xx, and a 409 saying the server is still working on the same idempotency key;
+- a failure before the request was sent (DNS, refused connection, connect timeout, unreachable proxy): always;
+- a failure after it may have been sent (read timeout, reset, truncated or undecodable body, TLS): only when the
+  call is idempotent. GET, PUT and DELETE are by nature; a POST is because it carries an ``Idempotency-Key``
+  (as each DELETE does too), made once for the logical call and sent unchanged on each of its retries, so that
+  the server answers a replay with its first answer and never repeats a side effect (no second SMS, no second
+  certificate). A call the server cannot replay says ``idempotent=False`` (the SSO's token endpoint: an
+  authorization code is single-use, and a replayed one revokes what it gave);
+- never: what another try cannot mend (a URL or header the HTTP library refuses, a TLS certificate that does not
+  verify, endless redirects, the session's own retries exhausted).
 """
 
 from __future__ import annotations
 
 import email.utils
+import enum
+import http.client
 import logging
 import random
+import ssl
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar, overload
 
 import requests
+import urllib3.exceptions
 
-from jesign_sdk._errors import APIConnectionError, APIStatusError, APITimeoutError, error_for
+from jesign_sdk._errors import (
+    APIConnectionError,
+    APIResponseValidationError,
+    APIStatusError,
+    APITimeoutError,
+    error_for,
+)
 from jesign_sdk._version import __version__
 
 log = logging.getLogger("jesign_sdk")
@@ -42,6 +62,12 @@ _DEFAULT_PREFIXES = {
     "csc": "/trust/csc/v2",
 }
 RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+#: Methods the server may receive twice with no more effect than once (RFC 9110 section 9.2.2).
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+#: Methods that carry an ``Idempotency-Key`` (the servers replay a POST's or a DELETE's first answer).
+KEYED_METHODS = frozenset({"POST", "DELETE"})
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -139,15 +165,19 @@ class Requestor:
         files: Mapping[str, tuple[str, bytes, str]] | None = None,
         params: Mapping[str, Any] | None = None,
         idempotency_key: str | None = None,
+        idempotent: bool = True,
         timeout: float | None = None,
         max_retries: int | None = None,
         allow_redirects: bool = True,
         no_retry_on: frozenset[int] = frozenset(),
     ) -> requests.Response:
-        """Send a request and return the successful answer; raise the matching :class:`APIStatusError` else.
+        """Send a request and return the successful answer; raise the matching :class:`APIStatusError` else,
+        or :class:`APIConnectionError` when no whole answer came.
 
-        A POST gets an ``Idempotency-Key`` (``idempotency_key`` or a new UUID) that every retry repeats.
-        ``no_retry_on`` lists statuses the caller handles itself (a 429 that means "a code was just sent").
+        A POST or a DELETE gets an ``Idempotency-Key`` (``idempotency_key`` or a new UUID) that every retry
+        repeats. ``idempotent=False`` says the server cannot replay this call: it then carries no key, and is not
+        sent again once it may have reached the server. ``no_retry_on`` lists statuses the caller handles itself
+        (a 429 that means "a code was just sent").
         """
         return self.send(
             method,
@@ -158,6 +188,7 @@ class Requestor:
             files=files,
             params=params,
             idempotency_key=idempotency_key,
+            idempotent=idempotent,
             timeout=timeout,
             max_retries=max_retries,
             allow_redirects=allow_redirects,
@@ -175,6 +206,7 @@ class Requestor:
         files: Mapping[str, tuple[str, bytes, str]] | None = None,
         params: Mapping[str, Any] | None = None,
         idempotency_key: str | None = None,
+        idempotent: bool = True,
         timeout: float | None = None,
         max_retries: int | None = None,
         allow_redirects: bool = True,
@@ -183,13 +215,18 @@ class Requestor:
         """:meth:`request` for an absolute URL (one a discovery document or a redirect gave)."""
         method = method.upper()
         headers = {"User-Agent": self.user_agent, "Accept": "application/json"}
-        if method == "POST":
+        if method in KEYED_METHODS and idempotent:
             headers["Idempotency-Key"] = idempotency_key or str(uuid.uuid4())
+        replayable = idempotent and (method in IDEMPOTENT_METHODS or "Idempotency-Key" in headers)
         retries = self.retry.max_retries if max_retries is None else max_retries
+        # Any answer's head (a redirect's too) tells that the request reached a server.
+        answered: list[requests.Response] = []
+        hooks = {"response": [lambda answer, *args, **kwargs: answered.append(answer)]}
         attempt = 0
         while True:
             if auth is not None:
                 auth(headers)
+            answered.clear()
             try:
                 response = self.session.request(
                     method,
@@ -201,15 +238,17 @@ class Requestor:
                     params=params,
                     timeout=timeout or self.timeout,
                     allow_redirects=allow_redirects,
+                    hooks=hooks,
+                    stream=False,  # the body is read here, inside the retries, whatever the session's default
                 )
-            except requests.Timeout as exc:
-                if attempt >= retries:
-                    raise APITimeoutError(f"{method} {url} timed out after {attempt + 1} attempt(s)") from exc
-                self._pause(method, url, attempt, None, f"timeout: {exc}")
-            except requests.ConnectionError as exc:
-                if attempt >= retries:
-                    raise APIConnectionError(f"{method} {url}: cannot connect ({exc})") from exc
-                self._pause(method, url, attempt, None, f"connection error: {exc}")
+            except TRANSPORT_ERRORS as exc:
+                failure = transport_failure(exc, answered=bool(answered))
+                safe = failure.retry is RetrySafety.ALWAYS or (
+                    failure.retry is RetrySafety.IF_IDEMPOTENT and replayable
+                )
+                if not safe or attempt >= retries:
+                    raise failure.error(method, url, exc, attempts=attempt + 1, replayable=replayable) from exc
+                self._pause(method, url, attempt, None, f"{failure.what}: {exc}")
             else:
                 if response.status_code < 400:
                     return response
@@ -228,12 +267,171 @@ class Requestor:
         self._sleep(delay)
 
 
+# -- transport failures --------------------------------------------------------------------------------------------
+
+#: What sending a request may raise: requests' own errors, and what gets past them from urllib3, http.client and
+#: the socket (from a transport mounted on the session, or a body read outside requests' wrappers).
+TRANSPORT_ERRORS: tuple[type[BaseException], ...] = (
+    requests.RequestException,
+    urllib3.exceptions.HTTPError,
+    http.client.HTTPException,
+    OSError,
+)
+
+#: The request could not be made: no try will make it.
+_UNSENDABLE: tuple[type[BaseException], ...] = (
+    requests.exceptions.InvalidURL,
+    requests.exceptions.MissingSchema,
+    requests.exceptions.InvalidSchema,
+    requests.exceptions.URLRequired,
+    requests.exceptions.InvalidHeader,
+    requests.exceptions.InvalidJSONError,
+    requests.exceptions.UnrewindableBodyError,
+    urllib3.exceptions.LocationValueError,
+)
+
+
+class RetrySafety(enum.Enum):
+    """When another try of a failed request is safe."""
+
+    #: The request was never sent: nothing can have happened.
+    ALWAYS = "always"
+    #: The request may have reached the server: only a call the server can replay may go again.
+    IF_IDEMPOTENT = "if_idempotent"
+    #: Another try would fail the same way.
+    NEVER = "never"
+
+
+@dataclass(frozen=True)
+class TransportFailure:
+    """What a transport failure means: the class it becomes, in words, and whether to try again."""
+
+    kind: type[APIConnectionError]
+    what: str
+    retry: RetrySafety
+
+    def error(
+        self, method: str, url: str, exc: BaseException, *, attempts: int, replayable: bool
+    ) -> APIConnectionError:
+        detail = str(exc) or type(exc).__name__
+        text = f"{method} {url}: {self.what} ({detail}); {attempts} attempt(s)"
+        if self.retry is RetrySafety.IF_IDEMPOTENT and not replayable:
+            text += ", not retried: the request may have reached the server, which cannot replay this call"
+        return self.kind(text)
+
+
+def transport_failure(exc: BaseException, *, answered: bool) -> TransportFailure:
+    """Classify what the transport raised; ``answered`` when a response's head had come (from any redirect)."""
+    chain = list(causes(exc))
+
+    def caused_by(*kinds: type[BaseException]) -> bool:
+        return any(isinstance(cause, kinds) for cause in chain)
+
+    if isinstance(exc, requests.TooManyRedirects):
+        return TransportFailure(APIConnectionError, "redirected too many times", RetrySafety.NEVER)
+    if isinstance(exc, requests.exceptions.RetryError):
+        return TransportFailure(APIConnectionError, "the session's own retries gave up", RetrySafety.NEVER)
+    if caused_by(*_UNSENDABLE):
+        return TransportFailure(APIConnectionError, "the request cannot be sent", RetrySafety.NEVER)
+    if caused_by(ssl.SSLCertVerificationError):
+        return TransportFailure(APIConnectionError, "the server's TLS certificate does not verify", RetrySafety.NEVER)
+    # Connecting failed: nothing was sent, unless a redirect had been answered (the first request did reach a server).
+    connecting = RetrySafety.IF_IDEMPOTENT if answered else RetrySafety.ALWAYS
+    # urllib3 makes a refusal (DNS, refused, unreachable) a kind of connect timeout: tell them apart first.
+    refused = caused_by(urllib3.exceptions.NewConnectionError)
+    if refused or caused_by(requests.exceptions.ProxyError, urllib3.exceptions.ProxyError):
+        return TransportFailure(APIConnectionError, "cannot connect", connecting)
+    if caused_by(requests.ConnectTimeout, urllib3.exceptions.ConnectTimeoutError):
+        return TransportFailure(APITimeoutError, "timed out connecting", connecting)
+    if caused_by(requests.Timeout, urllib3.exceptions.TimeoutError, TimeoutError):
+        what = "timed out reading the answer" if answered else "timed out waiting for the answer"
+        return TransportFailure(APITimeoutError, what, RetrySafety.IF_IDEMPOTENT)
+    if answered:
+        return TransportFailure(
+            APIConnectionError, "the connection broke before the answer was whole", RetrySafety.IF_IDEMPOTENT
+        )
+    return TransportFailure(
+        APIConnectionError, "the connection failed before an answer came", RetrySafety.IF_IDEMPOTENT
+    )
+
+
+def causes(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and what it wraps: requests keeps urllib3's error in ``args``, urllib3 the socket's in ``reason``."""
+    seen: set[int] = set()
+    pending = [exc]
+    while pending:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        linked = [current.__cause__, getattr(current, "reason", None)]
+        linked += [getattr(current, "original_error", None), *current.args]
+        pending.extend(item for item in linked if isinstance(item, BaseException))
+
+
+# -- answers -------------------------------------------------------------------------------------------------------
+
+#: What reading a body of the wrong shape raises (:mod:`jesign_sdk._json`, a model's ``from_json``, a decoder).
+SHAPE_ERRORS: tuple[type[Exception], ...] = (KeyError, IndexError, TypeError, ValueError, AttributeError)
+
+
+@overload
+def read_json(response: requests.Response) -> Any: ...
+
+
+@overload
+def read_json(response: requests.Response, parse: Callable[[Any], T]) -> T: ...
+
+
+def read_json(response: requests.Response, parse: Callable[[Any], Any] | None = None) -> Any:
+    """A success's JSON body (None when empty), read by ``parse`` (a model's ``from_json``) when given.
+
+    A body that is not JSON, or that ``parse`` finds of the wrong shape (a field missing or of the wrong type),
+    is an :class:`APIResponseValidationError`.
+    """
+    body: Any = None
+    if response.content:
+        try:
+            body = response.json()
+        except (ValueError, RecursionError) as exc:
+            media_type = response.headers.get("Content-Type") or "no Content-Type"
+            raise _invalid(response, f"the answer is not JSON ({media_type})", response.text[:2000]) from exc
+    return body if parse is None else _parsed(response, parse, body)
+
+
+def read_body(response: requests.Response, parse: Callable[[bytes], T]) -> T:
+    """A success's raw body (a DER certificate …), read by ``parse``; an undecodable one is an
+    :class:`APIResponseValidationError`."""
+    return _parsed(response, parse, response.content)
+
+
+def _parsed(response: requests.Response, parse: Callable[[Any], T], body: Any) -> T:
+    try:
+        return parse(body)
+    except SHAPE_ERRORS as exc:
+        problem = f"no {exc.args[0]!r} field" if isinstance(exc, KeyError) and exc.args else str(exc)
+        shown = body if not isinstance(body, bytes) else None
+        raise _invalid(response, f"the answer is not what the API promises: {problem}", shown) from exc
+
+
+def _invalid(response: requests.Response, problem: str, body: Any) -> APIResponseValidationError:
+    request = response.request
+    where = f"{request.method} {response.url}" if request is not None else str(response.url)
+    return APIResponseValidationError(
+        f"{where}: {problem}",
+        status_code=response.status_code,
+        request_id=response.headers.get("X-Request-Id"),
+        body=body,
+    )
+
+
 def make_error(response: requests.Response) -> APIStatusError:
     """The exception for an error answer: RFC 9457 problem+json, an OAuth error, or anything else."""
     body: Any
     try:
         body = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):
         body = response.text[:2000]
     code = message = request_id = None
     errors: list[dict[str, Any]] = []
@@ -266,7 +464,7 @@ def _retryable(response: requests.Response, no_retry_on: frozenset[int]) -> bool
         return False
     try:
         body = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):
         return False
     return isinstance(body, dict) and body.get("code") == "idempotency_request_in_progress"
 

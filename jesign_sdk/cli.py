@@ -41,6 +41,7 @@ import click
 from jesign_sdk._client import Client
 from jesign_sdk._errors import (
     APIConnectionError,
+    APIResponseValidationError,
     APIStatusError,
     APITimeoutError,
     AuthenticationError,
@@ -163,6 +164,7 @@ def _error_code(error: JesignError) -> str:
     kinds: list[tuple[type[JesignError], str]] = [
         (APITimeoutError, "timeout"),
         (APIConnectionError, "connection_error"),
+        (APIResponseValidationError, "invalid_response"),
         (IdTokenError, "id_token_invalid"),
         (OtpUnavailableError, "otp_unavailable"),
         (EnrollmentError, "enrollment_failed"),
@@ -178,9 +180,10 @@ def _report(error: JesignError, *, json_output: bool) -> NoReturn:
         line += " (run `jesign login`)"
     click.echo(f"Error: {line}", err=True)
     if json_output:
-        status = error.status_code if isinstance(error, APIStatusError) else None
-        request_id = error.request_id if isinstance(error, APIStatusError) else None
-        message = error.message if isinstance(error, APIStatusError) else str(error)
+        status = request_id = None
+        message = str(error)
+        if isinstance(error, APIStatusError | APIResponseValidationError):
+            status, request_id, message = error.status_code, error.request_id, error.message
         problem = {"code": _error_code(error), "message": message, "status": status, "request_id": request_id}
         click.echo(json.dumps({"error": problem}, indent=2, ensure_ascii=False))
     raise click.exceptions.Exit(code)

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from jesign_sdk._errors import NotFoundError, OtpUnavailableError
-from jesign_sdk._requestor import Requestor
+from jesign_sdk._json import field
+from jesign_sdk._requestor import Requestor, read_json
 
 __all__ = ["MockOutboxOtpSource", "OtpRequest", "OtpSource", "PromptOtpSource"]
 
@@ -77,7 +78,7 @@ class MockOutboxOtpSource:
                 answer = self._requestor.request(
                     "GET", "control", "/outbox/otp", params={"phone_number": self.phone_number}
                 )
-                return str(answer.json()["otp"])
+                return read_json(answer, lambda body: field(body, "otp", str))
             except NotFoundError as exc:
                 if time.monotonic() >= deadline:
                     raise OtpUnavailableError(f"no SMS code reached {self.phone_number}") from exc

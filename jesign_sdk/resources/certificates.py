@@ -18,4 +18,4 @@ class Certificates:
 
     def current(self) -> IssuedCertificate:
         """The certificate issued at the end of the registration (404 :class:`NotFoundError` before that)."""
-        return IssuedCertificate.from_json(self._client.platform("GET", "/registration/certificate"))
+        return self._client.platform("GET", "/registration/certificate", parse=IssuedCertificate.from_json)

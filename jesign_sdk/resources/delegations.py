@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from jesign_sdk._json import field
 from jesign_sdk._models import Delegation
 
 if TYPE_CHECKING:
@@ -17,12 +18,15 @@ class Delegations:
         self._client = client
 
     def list(self, firm_id: str) -> list[Delegation]:
-        body = self._client.platform("GET", f"/firms/{firm_id}/delegations")
-        return [Delegation.from_json(d) for d in body["data"]]
+        return self._client.platform("GET", f"/firms/{firm_id}/delegations", parse=_delegations)
 
     def grant(self, firm_id: str, *, user_id: str, kind: str) -> Delegation:
-        body = self._client.platform("POST", f"/firms/{firm_id}/delegations", json={"user_id": user_id, "kind": kind})
-        return Delegation.from_json(body)
+        body = {"user_id": user_id, "kind": kind}
+        return self._client.platform("POST", f"/firms/{firm_id}/delegations", json=body, parse=Delegation.from_json)
 
     def revoke(self, firm_id: str, delegation_id: str) -> None:
         self._client.platform("DELETE", f"/firms/{firm_id}/delegations/{delegation_id}")
+
+
+def _delegations(body: Any) -> list[Delegation]:
+    return [Delegation.from_json(d) for d in field(body, "data", list)]

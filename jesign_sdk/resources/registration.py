@@ -22,6 +22,7 @@ from jesign_sdk._errors import (
     OtpLockedError,
     RateLimitError,
 )
+from jesign_sdk._json import field, json_object
 from jesign_sdk._models import Handoff, IssuedCertificate, RegistrationStatus
 from jesign_sdk.otp import OtpRequest, OtpSource
 from jesign_sdk.resources.trust import HttpTrustBackend, IdentityDocument, TrustBackend
@@ -76,12 +77,12 @@ class Registration:
     # -- the platform (steps 1, 2 hand-off, 6) --------------------------------------------------------------------
 
     def status(self) -> RegistrationStatus:
-        return RegistrationStatus.from_json(self._client.platform("GET", "/registration"))
+        return self._client.platform("GET", "/registration", parse=RegistrationStatus.from_json)
 
     def confirm_profile(self, *, mobile_number: str) -> RegistrationStatus:
         """Step 1: confirm the SSO's profile and give the mobile number (mandatory)."""
         body = {"mobile_number": mobile_number}
-        return RegistrationStatus.from_json(self._client.platform("POST", "/registration/profile", json=body))
+        return self._client.platform("POST", "/registration/profile", json=body, parse=RegistrationStatus.from_json)
 
     def start_certificate_request(
         self, *, level: str = "qcpnqscd", redirect_url: str | None = None, language: str = "fr"
@@ -90,7 +91,7 @@ class Registration:
         body: dict[str, Any] = {"level": level, "language": language}
         if redirect_url:
             body["redirect_url"] = redirect_url
-        return Handoff.from_json(self._client.platform("POST", "/registration/certificate-request", json=body))
+        return self._client.platform("POST", "/registration/certificate-request", json=body, parse=Handoff.from_json)
 
     def browser_handoff(self, *, redirect_url: str, level: str = "qcpnqscd", language: str = "fr") -> str:
         """Step 2 hand-off for a browser: the URL of the trust provider's pages to open for the person.
@@ -125,7 +126,7 @@ class Registration:
         return HttpTrustBackend(self._client.requestor, handoff.id, handoff.session_token)
 
     def terms(self) -> dict[str, Any]:
-        return dict(self._client.platform("GET", "/terms"))
+        return self._client.platform("GET", "/terms", parse=_terms)
 
     def accept_terms(self, firm_ids: Iterable[str]) -> RegistrationStatus:
         """Step 6: accept the current CGU and data-protection policy for these firms; opens the service."""
@@ -135,7 +136,7 @@ class Registration:
             "cgu_version": terms["cgu"]["version"],
             "privacy_policy_version": terms["privacy_policy"]["version"],
         }
-        return RegistrationStatus.from_json(self._client.platform("POST", "/registration/terms", json=body))
+        return self._client.platform("POST", "/registration/terms", json=body, parse=RegistrationStatus.from_json)
 
     # -- the whole walk -------------------------------------------------------------------------------------------
 
@@ -229,3 +230,10 @@ class Registration:
     def certificate(self) -> IssuedCertificate:
         """The person's current certificate (the same as ``client.certificates.current()``)."""
         return self._client.certificates.current()
+
+
+def _terms(body: Any) -> dict[str, Any]:
+    """The current terms, once each names its version (what :meth:`Registration.accept_terms` sends back)."""
+    for name in ("cgu", "privacy_policy"):
+        field(field(body, name, dict), "version", str)
+    return json_object(body)

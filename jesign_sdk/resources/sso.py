@@ -9,6 +9,7 @@ JWKS, issuer, audience, expiry, nonce) with joserfc; nothing of it is trusted ot
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import secrets
 import time
@@ -22,9 +23,10 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
-from jesign_sdk._errors import APIStatusError, IdTokenError
+from jesign_sdk._errors import APIResponseValidationError, APIStatusError, IdTokenError
+from jesign_sdk._json import field, json_object
 from jesign_sdk._models import Tokens
-from jesign_sdk._requestor import Auth, Requestor, basic
+from jesign_sdk._requestor import Auth, Requestor, basic, bearer, read_json
 
 DEFAULT_SCOPE = "openid profile email phone offline_access"
 
@@ -61,9 +63,10 @@ class SSO:
     # -- the protocol ----------------------------------------------------------------------------------------------
 
     def discovery(self) -> dict[str, Any]:
+        """The SSO's OpenID Provider metadata (fetched once), with the endpoints the SDK uses checked."""
         if self._discovery is None:
             answer = self._requestor.request("GET", "sso", "/.well-known/openid-configuration")
-            self._discovery = dict(answer.json())
+            self._discovery = read_json(answer, _discovery)
         return self._discovery
 
     @property
@@ -122,10 +125,8 @@ class SSO:
         return fresh if fresh.claims else Tokens(**{**fresh.__dict__, "claims": tokens.claims})
 
     def userinfo(self, tokens: Tokens) -> dict[str, Any]:
-        from jesign_sdk._requestor import bearer
-
         answer = self._requestor.request("GET", "sso", "/userinfo", auth=bearer(tokens.access_token))
-        return dict(answer.json())
+        return read_json(answer, json_object)
 
     def logout_url(self, tokens: Tokens, *, post_logout_redirect_uri: str | None = None) -> str:
         """RP-initiated logout: the URL to send the person to (it also revokes this client's tokens)."""
@@ -134,7 +135,10 @@ class SSO:
             query["id_token_hint"] = tokens.id_token
         if post_logout_redirect_uri:
             query["post_logout_redirect_uri"] = post_logout_redirect_uri
-        return f"{self.discovery()['end_session_endpoint']}?{urlencode(query)}"
+        endpoint = self.discovery().get("end_session_endpoint")
+        if not isinstance(endpoint, str):
+            raise APIResponseValidationError("the SSO's discovery document names no end_session_endpoint")
+        return f"{endpoint}?{urlencode(query)}"
 
     def logout(self, tokens: Tokens) -> None:
         """Log out without a browser: call the logout URL with the id_token as hint (the SSO revokes this
@@ -166,12 +170,14 @@ class SSO:
 
     def _token(self, body: dict[str, str], *, nonce: str | None) -> Tokens:
         auth = self._client_auth(body)
-        answer = self._requestor.request("POST", "sso", "/token", data=body, auth=auth)
-        payload = dict(answer.json())
-        claims: dict[str, Any] = {}
-        if payload.get("id_token"):
-            claims = self.verify_id_token(str(payload["id_token"]), nonce=nonce)
-        return Tokens.from_json(payload, now=datetime.fromtimestamp(self._now(), UTC), claims=claims)
+        # Not idempotent: a code (and a rotated refresh token) is single-use, and the SSO revokes what a replayed
+        # one gave. Sent again only when it cannot have reached the SSO.
+        answer = self._requestor.request("POST", "sso", "/token", data=body, auth=auth, idempotent=False)
+        now = datetime.fromtimestamp(self._now(), UTC)
+        tokens = read_json(answer, lambda payload: Tokens.from_json(payload, now=now))
+        if tokens.id_token:
+            tokens = dataclasses.replace(tokens, claims=self.verify_id_token(tokens.id_token, nonce=nonce))
+        return tokens
 
     def verify_id_token(self, id_token: str, *, nonce: str | None) -> dict[str, Any]:
         """Verify an id_token: RS256 signature by a key of the SSO's JWKS, iss, aud, exp (and nonce if given)."""
@@ -201,5 +207,18 @@ class SSO:
     def _jwks(self) -> KeySet:
         if self._keys is None:
             answer = self._requestor.send("GET", self.discovery()["jwks_uri"])
-            self._keys = KeySet.import_key_set(answer.json())
+            self._keys = read_json(answer, _key_set)
         return self._keys
+
+
+def _discovery(body: Any) -> dict[str, Any]:
+    for name in ("issuer", "authorization_endpoint", "jwks_uri"):
+        field(body, name, str)
+    return json_object(body)
+
+
+def _key_set(body: Any) -> KeySet:
+    try:
+        return KeySet.import_key_set(json_object(body))  # type: ignore[arg-type]
+    except JoseError as exc:
+        raise ValueError(f"not a JWK set: {exc}") from exc

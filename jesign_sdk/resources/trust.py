@@ -8,15 +8,19 @@ gives (:class:`~jesign_sdk.Handoff`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
+from jesign_sdk._json import field, json_object
 from jesign_sdk._models import Agreement, CodeSent, IssuedCertificate, TrustRegistration
-from jesign_sdk._requestor import Requestor, bearer
+from jesign_sdk._requestor import Requestor, bearer, read_json
 
 __all__ = ["DocumentSide", "HttpTrustBackend", "IdentityDocument", "TrustBackend"]
+
+T = TypeVar("T")
 
 #: A resend cooldown is not a passing overload: its 429 goes straight to the caller.
 _NOW_OR_NEVER = frozenset({429})
@@ -92,14 +96,14 @@ class HttpTrustBackend:
         self.registration_id = registration_id
         self._auth = bearer(session_token)
 
-    def _call(self, method: str, path: str = "", **kwargs: Any) -> Any:
+    def _call(self, method: str, path: str, parse: Callable[[Any], T], **kwargs: Any) -> T:
         answer = self._requestor.request(
             method, "trust", f"/registrations/{self.registration_id}{path}", auth=self._auth, **kwargs
         )
-        return answer.json()
+        return read_json(answer, parse)
 
     def get(self) -> TrustRegistration:
-        return TrustRegistration.from_json(self._call("GET"))
+        return self._call("GET", "", TrustRegistration.from_json)
 
     def submit_identity(
         self, *, birth_date: date, accept_terms: bool, accept_privacy_policy: bool
@@ -109,7 +113,7 @@ class HttpTrustBackend:
             "accept_terms": accept_terms,
             "accept_privacy_policy": accept_privacy_policy,
         }
-        return TrustRegistration.from_json(self._call("POST", "/identity", json=body))
+        return self._call("POST", "/identity", TrustRegistration.from_json, json=body)
 
     def upload_document(self, document: IdentityDocument) -> TrustRegistration:
         data = {"document_type": document.document_type}
@@ -120,31 +124,32 @@ class HttpTrustBackend:
         files = {"front": (document.front.filename, document.front.content, document.front.media_type)}
         if document.back is not None:
             files["back"] = (document.back.filename, document.back.content, document.back.media_type)
-        return TrustRegistration.from_json(self._call("POST", "/documents", data=data, files=files))
+        return self._call("POST", "/documents", TrustRegistration.from_json, data=data, files=files)
 
     def agreement(self) -> Agreement:
-        return Agreement.from_json(self._call("GET", "/agreement"))
+        return self._call("GET", "/agreement", Agreement.from_json)
 
     def consent(self, agreement: Agreement) -> CodeSent:
         """Tick the consent box: a code goes by SMS. A :class:`RateLimitError` (429) means one was sent moments
         ago and is still valid; it is not retried, so that the caller can say so at once."""
         body = {"accept": True, "version": agreement.version, "sha256": agreement.sha256}
-        return CodeSent.from_json(self._call("POST", "/agreement/consent", json=body, no_retry_on=_NOW_OR_NEVER))
+        return self._call("POST", "/agreement/consent", CodeSent.from_json, json=body, no_retry_on=_NOW_OR_NEVER)
 
     def resend_code(self) -> CodeSent:
-        return CodeSent.from_json(self._call("POST", "/agreement/resend", no_retry_on=_NOW_OR_NEVER))
+        return self._call("POST", "/agreement/resend", CodeSent.from_json, no_retry_on=_NOW_OR_NEVER)
 
     def sign(self, code: str) -> TrustRegistration:
-        return TrustRegistration.from_json(self._call("POST", "/agreement/sign", json={"otp": code}))
+        return self._call("POST", "/agreement/sign", TrustRegistration.from_json, json={"otp": code})
 
     def cancel(self) -> TrustRegistration:
-        return TrustRegistration.from_json(self._call("POST", "/cancel"))
+        return self._call("POST", "/cancel", TrustRegistration.from_json)
 
     def certificate(self) -> IssuedCertificate:
-        return IssuedCertificate.from_json(self._call("GET", "/certificate"))
+        return self._call("GET", "/certificate", IssuedCertificate.from_json)
 
     def report_error(self, detail: str) -> TrustRegistration:
-        return TrustRegistration.from_json(self._call("POST", "/certificate/report-error", json={"detail": detail}))
+        body = {"detail": detail}
+        return self._call("POST", "/certificate/report-error", TrustRegistration.from_json, json=body)
 
     def events(self) -> list[dict[str, Any]]:
-        return list(self._call("GET", "/events")["data"])
+        return self._call("GET", "/events", lambda body: [json_object(e) for e in field(body, "data", list)])

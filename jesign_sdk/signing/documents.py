@@ -8,7 +8,10 @@ A document is signed in two halves around the authorization (pyHanko's *interrup
 2. :func:`finish` puts the remote signature in the CMS object, adds the signature time-stamp (B-T and up), then
    the validation data in the DSS (B-LT) and a document time-stamp (B-LTA).
 
-The document itself never leaves the caller.
+The document itself never leaves the caller. What pyHanko raises becomes the SDK's: a document it cannot sign is a
+:class:`PdfRefusedError`; at B-LT and B-LTA, revocation information that its fetchers could not obtain from the
+provider's PKI is an :class:`~jesign_sdk.APIConnectionError`, and a signer's or TSA's certificate that does not
+validate a :class:`PdfRefusedError` ``certificate_not_valid``.
 """
 
 from __future__ import annotations
@@ -31,8 +34,17 @@ from pyhanko.sign.signers.pdf_signer import PdfSignatureMetadata, PdfSigner, Pdf
 from pyhanko.sign.timestamps import TimeStamper
 from pyhanko.stamp import TextStampStyle
 from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.errors import (
+    CertificateFetchError,
+    CRLFetchError,
+    InsufficientRevinfoError,
+    OCSPFetchError,
+    PathError,
+    ValidationError,
+)
 
-from jesign_sdk._errors import PdfRefusedError
+from jesign_sdk._errors import APIConnectionError, JesignError, PdfRefusedError
+from jesign_sdk._requestor import causes
 from jesign_sdk.signing.signer import RemoteSigner
 
 __all__ = [
@@ -162,8 +174,10 @@ async def prepare(
         prepared, tbs_document, output = await pdf_signer.async_digest_doc_for_signing(
             writer, bytes_reserved=signer.reserved_bytes(token_bytes)
         )
-    except (PdfError, SigningError) as exc:  # no such page, a field already signed or not a signature field...
-        raise PdfRefusedError(
+    except _PYHANKO_ERRORS as exc:
+        # At B-LT, the signer's and the TSA's certificates are validated here, and their revocation data fetched;
+        # else: no such page, a field already signed or not a signature field...
+        raise _validation_failure(exc) or PdfRefusedError(
             f"the document cannot take this signature: {exc}", code="pdf_not_signable", source=field_name
         ) from exc
     built = await signer.signed_attrs(prepared.document_digest, "sha256", use_pades=True)
@@ -179,15 +193,43 @@ async def finish(document: PreparedPdf, signer: RemoteSigner) -> bytes:
     signature = await signer.async_sign_prescribed_attributes(
         "sha256", document.signed_attrs, timestamper=tbs.timestamper
     )
-    await PdfTBSDocument.async_finish_signing(
-        document.output,
-        document.prepared_digest,
-        signature,
-        post_sign_instr=tbs.post_sign_instructions,
-        validation_context=tbs.validation_context,
-    )
+    try:
+        await PdfTBSDocument.async_finish_signing(
+            document.output,
+            document.prepared_digest,
+            signature,
+            post_sign_instr=tbs.post_sign_instructions,
+            validation_context=tbs.validation_context,
+        )
+    except _PYHANKO_ERRORS as exc:  # B-LTA: the document time-stamp's TSA is validated, its data fetched
+        raise _validation_failure(exc) or PdfRefusedError(
+            f"the signed document cannot be finished: {exc}", code="pdf_not_signable"
+        ) from exc
     document.output.seek(0)
     return bytes(document.output.read())
+
+
+#: What pyHanko raises when it cannot sign the document or validate a certificate: its own errors, and
+#: pyhanko-certvalidator's, which it lets through from a TSA's validation.
+_PYHANKO_ERRORS = (PdfError, SigningError, PathError, ValidationError)
+
+
+def _validation_failure(exc: BaseException) -> JesignError | None:
+    """The SDK's error for a certificate that did not validate at B-LT or B-LTA; None when that is not the cause."""
+    chain = list(causes(exc))
+    fetching = (InsufficientRevinfoError, OCSPFetchError, CRLFetchError, CertificateFetchError)
+    unobtained = next((cause for cause in chain if isinstance(cause, fetching)), None)
+    if unobtained is not None:
+        return APIConnectionError(
+            f"no usable revocation information could be obtained from the provider's PKI for the validation data "
+            f"of a long-term signature: {unobtained}"
+        )
+    invalid = next((cause for cause in chain if isinstance(cause, PathError | ValidationError)), None)
+    if invalid is not None:
+        return PdfRefusedError(
+            f"a certificate of the signature does not validate: {invalid}", code="certificate_not_valid"
+        )
+    return None
 
 
 def _free_field_name(reader: PdfFileReader) -> str:

@@ -28,9 +28,10 @@ from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.fetchers.requests_fetchers import RequestsFetcherBackend
 
 from jesign_sdk._errors import APIStatusError, NotFoundError
+from jesign_sdk._requestor import read_body
 from jesign_sdk.otp import OtpRequest, OtpSource, is_interactive
 from jesign_sdk.signing.authorization import authorize, request_code
-from jesign_sdk.signing.csc import SEAL_PREFIX, Credential, CscApi
+from jesign_sdk.signing.csc import SEAL_PREFIX, Credential, CscApi, load_certificate
 from jesign_sdk.signing.documents import (
     LEVELS,
     MAX_PDF_BYTES,
@@ -115,7 +116,7 @@ class Signing:
         """The provider's root certificate, from its PKI (``/pki/ca/root.cer``); fetched once per client."""
         if self._trust_roots is None:
             answer = self._client.requestor.request("GET", "pki", "/ca/root.cer")
-            self._trust_roots = [x509.Certificate.load(answer.content)]
+            self._trust_roots = [read_body(answer, load_certificate)]
         return list(self._trust_roots)
 
     # -- signing ----------------------------------------------------------------------------------------------------
@@ -446,12 +447,15 @@ class Signing:
         """What pyHanko validates the signer and the TSA with before embedding the validation data (B-LT).
 
         Fetching goes through ``requests`` (pyhanko-certvalidator's backend that holds no session to close).
+        Revocation information is required (``hard-fail``): when the PKI cannot give it, the signature fails with
+        :class:`~jesign_sdk.APIConnectionError` instead of claiming a B-LT level its DSS does not reach.
         """
         return ValidationContext(
             trust_roots=self.trust_roots(),
             other_certs=list(credential.certificates),
             allow_fetching=True,
             fetcher_backend=RequestsFetcherBackend(),
+            revocation_mode="hard-fail",
         )
 
 

@@ -16,7 +16,7 @@ from asn1crypto import algos, cms, tsp
 from pyhanko.sign.signers.pdf_cms import Signer
 from pyhanko.sign.timestamps import TimeStamper
 
-from jesign_sdk._errors import JesignError
+from jesign_sdk._errors import APIResponseValidationError, JesignError
 from jesign_sdk.signing.csc import SHA256, Credential, CscApi
 
 __all__ = ["CscTimeStamper", "RemoteSigner"]
@@ -99,7 +99,12 @@ class RemoteSigner(Signer):
 
 
 class CscTimeStamper(TimeStamper):
-    """RFC 3161 time-stamps from the trust provider's ``signatures/timestamp`` (through the SDK's requestor)."""
+    """RFC 3161 time-stamps from the trust provider's ``signatures/timestamp`` (through the SDK's requestor).
+
+    A token for another request (another nonce, or another hash) is an
+    :class:`~jesign_sdk.APIResponseValidationError`: checked here, since pyHanko checks no hash, and its nonce check
+    fails with an ``AttributeError`` of its own.
+    """
 
     def __init__(self, api: CscApi) -> None:
         super().__init__(include_nonce=True)  # type: ignore[no-untyped-call]
@@ -109,5 +114,15 @@ class CscTimeStamper(TimeStamper):
         imprint = req["message_imprint"]
         algorithm = imprint["hash_algorithm"]["algorithm"].dotted
         nonce = req["nonce"].native
-        token = self._api.timestamp(imprint["hashed_message"].native, algorithm or SHA256, nonce=nonce)
-        return tsp.TimeStampResp({"status": {"status": "granted"}, "time_stamp_token": cms.ContentInfo.load(token)})
+        token = cms.ContentInfo.load(
+            self._api.timestamp(imprint["hashed_message"].native, algorithm or SHA256, nonce=nonce)
+        )
+        answered = token["content"]["encap_content_info"]["content"].parsed  # a TSTInfo (checked by the CSC API)
+        if answered["nonce"].native != nonce:
+            raise APIResponseValidationError(
+                f"the provider's time-stamp token answers another request (nonce {answered['nonce'].native}, "
+                f"not {nonce})"
+            )
+        if answered["message_imprint"].dump() != imprint.dump():
+            raise APIResponseValidationError("the provider's time-stamp token is for another hash")
+        return tsp.TimeStampResp({"status": {"status": "granted"}, "time_stamp_token": token})

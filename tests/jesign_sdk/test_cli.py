@@ -25,6 +25,7 @@ from jesign_sdk import Tokens
 from jesign_sdk._tokens import TokenStore
 from jesign_sdk.cli import main
 from tests.conftest import LiveMock
+from tests.jesign_sdk import broken_http
 from tests.mock_provider.registration_helpers import colour_image, grey_image, td1
 
 live = pytest.mark.live
@@ -217,6 +218,30 @@ def test_unreachable_server_exits_4(config_dir: Path) -> None:
     as_json = run("--json", "login", "--no-browser", "--timeout", "1")
     assert as_json.exit_code == 4
     assert json.loads(as_json.stdout)["error"]["code"] == "connection_error"
+
+
+def test_a_broken_answer_exits_4_and_a_success_that_is_not_json_exits_1(config_dir: Path) -> None:
+    with broken_http.serve(broken_http.reset_mid_body) as server:
+        broken = _runner(server.url, config_dir)("--json", "login", "--no-browser", "--timeout", "1")
+    assert broken.exit_code == 4
+    assert json.loads(broken.stdout)["error"]["code"] == "connection_error"
+
+    page = b"<html>Portail captif</html>"
+    answer = broken_http.head(Content_Type="text/html", Content_Length=str(len(page))) + page
+
+    def captive_portal(conn: socket.socket, request: broken_http.Request) -> str:
+        conn.sendall(answer)
+        return broken_http.CLOSE
+
+    with broken_http.serve(captive_portal) as server:
+        run = _runner(server.url, config_dir)
+        result = run("login", "--no-browser", "--timeout", "1")
+        as_json = run("--json", "login", "--no-browser", "--timeout", "1")
+    assert result.exit_code == 1
+    assert "the answer is not JSON (text/html)" in result.stderr
+    assert as_json.exit_code == 1
+    error = json.loads(as_json.stdout)["error"]
+    assert (error["code"], error["status"]) == ("invalid_response", 200)
 
 
 def test_usage_errors_exit_2(config_dir: Path) -> None:

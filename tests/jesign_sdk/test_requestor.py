@@ -81,6 +81,24 @@ def test_get_has_no_idempotency_key(requestor: Requestor) -> None:
 
 
 @responses.activate
+def test_a_delete_keeps_its_key_across_retries(requestor: Requestor) -> None:
+    """So that a retry of a DELETE that was done gets its first answer, not a 404."""
+    responses.delete(URL, status=503, json=problem(503, "unavailable"))
+    responses.delete(URL, status=204)
+    requestor.request("DELETE", "platform", "/thing")
+    keys = [call.request.headers["Idempotency-Key"] for call in responses.calls]
+    assert len(keys) == 2
+    assert keys[0] == keys[1]
+
+
+@responses.activate
+def test_a_call_the_server_cannot_replay_carries_no_key(requestor: Requestor) -> None:
+    responses.post(URL, json={})
+    requestor.request("POST", "platform", "/thing", idempotent=False)
+    assert "Idempotency-Key" not in responses.calls[0].request.headers
+
+
+@responses.activate
 @pytest.mark.parametrize("status", [408, 429, 500, 502, 503, 504])
 def test_retryable_statuses(requestor: Requestor, status: int) -> None:
     responses.get(URL, status=status, json=problem(status, "x"))
@@ -213,7 +231,8 @@ def test_oauth_errors_and_non_json_bodies(requestor: Requestor) -> None:
 def test_public_surface_is_pinned() -> None:
     assert sorted(jesign_sdk.__all__) == sorted(
         [
-            "LOOPBACK_REDIRECT_URI", "APIConnectionError", "APIStatusError", "APITimeoutError", "Agreement",
+            "LOOPBACK_REDIRECT_URI", "APIConnectionError", "APIResponseValidationError", "APIStatusError",
+            "APITimeoutError", "Agreement",
             "Applicant", "AuthenticationError", "AuthorizationRequest", "BadRequestError", "CertificateRequest",
             "Client", "CodeSent", "ConflictError", "Delegation", "DocumentRefusedError", "DocumentSide", "Endpoints",
             "EnrollmentError", "Firm", "Handoff", "IdTokenError", "IdentityDocument", "InternalServerError",

@@ -4,8 +4,12 @@ under one SMS, seals, revocation, refused inputs, wrong codes, and the ``sign``/
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import io
 import json
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +21,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.pdf_utils.writer import PageObject, PdfFileWriter
+from pyhanko.sign.general import SigningError
 from pyhanko.sign.validation import (
     DocumentSecurityStore,
     async_validate_pdf_signature,
@@ -24,8 +29,11 @@ from pyhanko.sign.validation import (
 )
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.fetchers.requests_fetchers import RequestsFetcherBackend
+from werkzeug.serving import make_server
 
 from jesign_sdk import (
+    APIConnectionError,
+    APIResponseValidationError,
     Client,
     ConflictError,
     MockOutboxOtpSource,
@@ -34,10 +42,16 @@ from jesign_sdk import (
     PdfRefusedError,
     PermissionDeniedError,
     SigningProgress,
+    Tokens,
     VisibleSignature,
 )
 from jesign_sdk.cli import main
-from tests.conftest import LiveMock
+from jesign_sdk.signing import CscTimeStamper
+from mock_provider import create_app
+from mock_provider.app import services_of
+from mock_provider.core.clock import ManualClock
+from tests.conftest import LiveMock, _Deferred, memory_config
+from tests.jesign_sdk.broken_http import closed_port
 from tests.mock_provider.registration_helpers import register_to_active
 
 pytestmark = pytest.mark.live
@@ -237,6 +251,81 @@ def test_a_revoked_certificate_signs_nothing_and_its_signatures_report_it(
     assert report.revocation_reason == "key_compromise"
     assert report.revoked_at is not None
     assert "REVOKED" in str(report)
+
+
+# -- the PKI out of reach, and what pyHanko's fetchers make of it ------------------------------------------------
+
+
+@pytest.fixture
+def far_from_its_pki(clock: ManualClock) -> Iterator[Client]:
+    """Marie, registered and logged in, on a mock whose certificates name OCSP and CRL URLs where no one listens:
+    every fetch pyHanko's fetchers make meets a refused connection (the SDK's own calls reach the mock)."""
+    deferred = _Deferred()
+    server = make_server("127.0.0.1", 0, deferred, threaded=True)
+    deferred.app = create_app(memory_config(public_base_url=f"http://127.0.0.1:{closed_port()}"), clock=clock)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        token = register_to_active(deferred.app.test_client())
+        expires = datetime.now(UTC) + timedelta(hours=1)
+        yield Client(f"http://127.0.0.1:{server.server_port}", tokens=Tokens(access_token=token, expires_at=expires))
+    finally:
+        server.shutdown()
+        thread.join(5)
+        services_of(deferred.app).close()
+
+
+@pytest.mark.parametrize("level", ["B-LT", "B-LTA"])
+def test_a_long_term_signature_without_reachable_revocation_data_fails_and_writes_nothing(
+    far_from_its_pki: Client, tmp_path: Path, level: Any
+) -> None:
+    marie = far_from_its_pki
+    otp = MockOutboxOtpSource(marie.requestor, MARIE_MOBILE)
+    target = tmp_path / "signed.pdf"
+    with pytest.raises(APIConnectionError) as caught:
+        marie.signing.sign_pdf(blank_pdf(), target, level=level, otp_source=otp)
+    assert "no usable revocation information could be obtained" in str(caught.value)
+    assert isinstance(caught.value.__cause__, SigningError)
+    assert list(tmp_path.iterdir()) == []
+    # The levels that embed no revocation data are not concerned.
+    assert marie.signing.sign_pdf(blank_pdf(), level="B-T", otp_source=otp)
+
+
+def test_validation_without_reachable_revocation_data_reports_it_instead_of_raising(far_from_its_pki: Client) -> None:
+    marie = far_from_its_pki
+    signed = marie.signing.sign_pdf(
+        blank_pdf(), level="B-T", otp_source=MockOutboxOtpSource(marie.requestor, MARIE_MOBILE)
+    )
+    [report] = marie.signing.validate_pdf(signed)
+    assert (report.intact, report.valid, report.trusted) == (True, True, False)
+    assert report.revocation_status == "unknown"
+    assert report.revocation_checked_at is None
+
+
+class _Misanswering:
+    """The provider's CSC API, whose TSA answers a token for another nonce or another hash than asked."""
+
+    def __init__(self, marie: Client, *, nonce: int | None = None, digest: bytes | None = None) -> None:
+        self.marie, self.nonce, self.digest = marie, nonce, digest
+
+    def timestamp(self, digest: bytes, hash_algorithm: str, *, nonce: int | None = None) -> bytes:
+        return self.marie.signing.csc.timestamp(self.digest or digest, hash_algorithm, nonce=self.nonce or nonce)
+
+
+@pytest.mark.parametrize(
+    ("misanswer", "says"),
+    [({"nonce": 1}, "answers another request"), ({"digest": hashlib.sha256(b"other").digest()}, "another hash")],
+    ids=["nonce", "hash"],
+)
+def test_a_time_stamp_for_another_request_is_a_response_error(
+    marie: Client, misanswer: dict[str, Any], says: str
+) -> None:
+    stamper = CscTimeStamper(_Misanswering(marie, **misanswer))  # type: ignore[arg-type]
+    with pytest.raises(APIResponseValidationError, match=says):
+        asyncio.run(stamper.async_timestamp(hashlib.sha256(b"document").digest(), "sha256"))
+    # The provider's own answer goes through.
+    honest = CscTimeStamper(marie.signing.csc)
+    assert asyncio.run(honest.async_timestamp(hashlib.sha256(b"document").digest(), "sha256"))
 
 
 # -- refused before anything is sent -------------------------------------------------------------------------------

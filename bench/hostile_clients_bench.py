@@ -3,12 +3,14 @@
 What it does, on this machine and over 127.0.0.1 only, with ``jesign-mock serve`` (one worker, its default
 threads) on a temporary data folder:
 
-1. **Memory per upload.** Makes a PNG of 7000 x 7000 pixels (49 megapixels, under the mock's 50 MP limit) that
-   weighs about 1 MB: one flat colour with a square of random noise. For each scenario (one upload, then
-   ``--uploads`` at the same time) it starts a fresh server, walks as many registrations through the trust API
-   as it needs (``POST /trust/v1/registrations``, then ``…/identity``), resets the worker's peak RSS (Linux
-   ``/proc/<pid>/clear_refs``), sends the PNG as the recto of a passport (``POST …/documents``, multipart), and
-   reads the worker's RSS before, its peak (``VmHWM``) over the uploads, and its RSS after.
+1. **Memory per upload.** Makes two PNGs of about 1 MB each, one flat colour with a square of random noise: the
+   7000 x 7000 one of issue 11 (49 megapixels: over the mock's 25 MP limit, refused from its header), and the
+   largest RGB PNG the mock decodes, 4096 x 4096 (its whole decode fits the 64 MiB budget; accepted). For each
+   image and scenario (one upload, then ``--uploads`` at the same time) it starts a fresh server, walks as many
+   registrations through the trust API as it needs (``POST /trust/v1/registrations``, then ``…/identity``),
+   resets the worker's peak RSS (Linux ``/proc/<pid>/clear_refs``), sends the PNG as the recto of a passport
+   (``POST …/documents``, multipart), and reads the worker's RSS before, its peak (``VmHWM``) over the uploads,
+   and its RSS after.
 2. **Latency with slow clients.** On one server, times ``--gets`` requests ``GET /pki/ca/root.cer`` (each on a new
    connection) with no other client; then opens ``--slow-clients`` connections that stop mid-request (half in
    their headers, half after the headers and 11 bytes of a 1000-byte body) and times the same GETs while they
@@ -67,7 +69,8 @@ APPLICANTS = (
     "paul.leroy@cabinet-lefevre.example.com",
     "sophie.lambert@cabinet-lefevre.example.com",
 )
-IMAGE_SIDE = 7000
+#: The sides of the square PNGs sent: issue 11's bomb, and the largest RGB PNG the mock accepts.
+IMAGE_SIDES = (7000, 4096)
 NOISE_SIDE = 520
 TARGET_GROWTH_MB = 100.0
 TARGET_GET_SECONDS = 1.0
@@ -81,6 +84,7 @@ PARTIAL_BODY = b"POST /sso/token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 
 class Memory:
     """The worker's memory around one scenario of uploads, in bytes."""
 
+    image: str
     uploads: int
     before: int
     peak: int
@@ -142,11 +146,11 @@ def reset_peak(pid: int) -> None:
 # -- registrations and uploads -----------------------------------------------------------------------------------
 
 
-def flat_png_with_noise() -> bytes:
-    """A 7000 x 7000 PNG of about 1 MB: a flat orange with a square of random noise (deterministic)."""
-    image = Image.new("RGB", (IMAGE_SIDE, IMAGE_SIDE), (214, 128, 52))
-    noise = random.Random(7000).randbytes(NOISE_SIDE * NOISE_SIDE * 3)  # noqa: S311 - filler pixels
-    image.paste(Image.frombytes("RGB", (NOISE_SIDE, NOISE_SIDE), noise), (IMAGE_SIDE // 2, IMAGE_SIDE // 2))
+def flat_png_with_noise(side: int) -> bytes:
+    """A square PNG of about 1 MB: a flat orange with a square of random noise (deterministic)."""
+    image = Image.new("RGB", (side, side), (214, 128, 52))
+    noise = random.Random(side).randbytes(NOISE_SIDE * NOISE_SIDE * 3)  # noqa: S311 - filler pixels
+    image.paste(Image.frombytes("RGB", (NOISE_SIDE, NOISE_SIDE), noise), (side // 2, side // 2))
     out = io.BytesIO()
     image.save(out, format="PNG")
     return out.getvalue()
@@ -191,8 +195,9 @@ def upload(base: str, registration: str, token: str, png: bytes) -> str:
         return str(answer.status_code)
 
 
-def measure_uploads(mock: Path, folder: Path, png: bytes, count: int) -> Memory:
-    with mock_server(mock, folder / f"data-{count}", folder / f"mock-{count}.log") as (port, pid):
+def measure_uploads(mock: Path, folder: Path, label: str, png: bytes, count: int) -> Memory:
+    name = f"{label.split()[0]}-{count}"
+    with mock_server(mock, folder / f"data-{name}", folder / f"mock-{name}.log") as (port, pid):
         base = f"http://{LOOPBACK}:{port}"
         registrations = [registration_at_upload(base, email) for email in APPLICANTS[:count]]
         time.sleep(0.5)  # let the allocator settle after the set-up requests
@@ -201,7 +206,7 @@ def measure_uploads(mock: Path, folder: Path, png: bytes, count: int) -> Memory:
         with ThreadPoolExecutor(max_workers=count) as pool:
             answers = tuple(pool.map(lambda reg: upload(base, reg[0], reg[1], png), registrations))
         after = memory_kb(pid)
-        return Memory(count, before, after["VmHWM"], after["VmRSS"], answers)
+        return Memory(label, count, before, after["VmHWM"], after["VmRSS"], answers)
 
 
 # -- slow clients ------------------------------------------------------------------------------------------------
@@ -246,13 +251,16 @@ def measure_latency(mock: Path, folder: Path, gets: int, slow: int) -> list[Late
 
 
 def print_memory(results: Sequence[Memory]) -> bool:
-    print(f"{'uploads':>7} {'RSS before':>11} {'peak':>9} {'growth':>9} {'per upload':>11} {'RSS after':>10}  answers")
+    print(
+        f"{'image':<24} {'uploads':>7} {'RSS before':>11} {'peak':>9} {'growth':>9} {'per upload':>11} "
+        f"{'RSS after':>10}  answers"
+    )
     met = True
     for result in results:
         per_upload = result.growth / result.uploads / MB
         met = met and per_upload < TARGET_GROWTH_MB
         print(
-            f"{result.uploads:>7} {result.before / MB:>8.1f} MB {result.peak / MB:>6.1f} MB "
+            f"{result.image:<24} {result.uploads:>7} {result.before / MB:>8.1f} MB {result.peak / MB:>6.1f} MB "
             f"{result.growth / MB:>6.1f} MB {per_upload:>8.1f} MB {result.after / MB:>7.1f} MB  "
             + ", ".join(result.answers)
         )
@@ -292,10 +300,16 @@ def run(args: argparse.Namespace, folder: Path) -> None:
         raise BenchError("this bench reads /proc: it runs on Linux only")
     mock = find_mock()
     config = load_config(environ={})
-    print("Making the PNG...", file=sys.stderr, flush=True)
-    png = flat_png_with_noise()
+    print("Making the PNGs...", file=sys.stderr, flush=True)
+    images = {
+        f"{side} x {side} PNG, {len(png) / MB:.2f} MB": png
+        for side in IMAGE_SIDES
+        if (png := flat_png_with_noise(side))
+    }
     print("Uploading...", file=sys.stderr, flush=True)
-    memory = [measure_uploads(mock, folder, png, count) for count in (1, args.uploads)]
+    memory = [
+        measure_uploads(mock, folder, label, png, count) for label, png in images.items() for count in (1, args.uploads)
+    ]
     print("Timing GETs...", file=sys.stderr, flush=True)
     latency = measure_latency(mock, folder, args.gets, args.slow_clients)
 
@@ -303,8 +317,7 @@ def run(args: argparse.Namespace, folder: Path) -> None:
     machine = f"{os.cpu_count()} CPU(s), {platform.system()} {platform.release()}"
     print(f"  machine:  {machine}, Python {platform.python_version()}")
     print(f"  server:   jesign-mock serve, waitress 1 worker x {config.threads} thread(s)")
-    pixels = f"{IMAGE_SIDE} x {IMAGE_SIDE} ({IMAGE_SIDE * IMAGE_SIDE / 1e6:.0f} MP)"
-    print(f"  image:    PNG {pixels}, {len(png) / MB:.2f} MB, as a passport's recto")
+    print("  images:   " + "; ".join(images) + ", each as a passport's recto")
     print()
     print("Worker memory around identity document uploads")
     print_memory(memory)

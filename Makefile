@@ -22,8 +22,9 @@ demo: install
 
 test: pytest style typing docs
 
+# Spread over the machine's cores (pytest-xdist); a plain `pytest` runs in one process, for a single test or -x.
 pytest: install
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto
 
 # The once-only rules under parallel requests, 20 rounds on SQLite and on PostgreSQL (set JESIGN_TEST_POSTGRES_URL).
 stress: install

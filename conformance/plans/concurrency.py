@@ -10,7 +10,8 @@ of them through. Each check sends :data:`PARALLEL` requests released together (e
 - ``agreement``: the right SMS code signs once (one signature, one certificate); wrong codes are counted one by
   one, then the code is locked; parallel consents send one SMS, whose code then signs;
 - ``registration``: cancel and sign at once, one of them wins, never both;
-- ``certificate``: parallel error reports leave one valid certificate, each report revoking the one it replaced.
+- ``certificate``: parallel error reports leave one valid certificate, each report revoking the one it replaced;
+- ``delegations``: parallel grants of the same delegation give one grant.
 
 Whatever the rule, an answer in the 5xx range is a failure too: a clean provider refuses a request that lost the
 race with a 4xx that says why. The registrations are fresh ones of the ``accountant`` account (see
@@ -39,6 +40,7 @@ PARALLEL = 12
 RULE_ONCE = "DESIGN.md §5: once means once, under concurrency (a code, a SAD, a transition, an issuance)"
 RULE_OTP = "DESIGN.md §2, step 4: 6-digit SMS OTP, single use; attempts limited, then locked; resend cooldown"
 GUIDE_OTP = "Guide, étape 4 : « Une fois la case cochée vous recevrez un code par sms. Vous aurez 30 mins pour signer »"
+RULE_DELEGATIONS = "DESIGN.md §2: delegations (sign, seal, prepare) granted per firm by the accountant"
 RULE_CANCEL = "DESIGN.md §2, step 4: after signing, the request can no longer be cancelled"
 ACCEPTANCE = (
     "Contrat de souscription, CERTIFICATE ACCEPTANCE : erreur signalée sous 48 heures → révocation et nouveau "
@@ -338,3 +340,33 @@ def _crl_serials(ctx: CheckContext, cert: x509.Certificate) -> set[str]:
     answer = ctx.http.get("pki", url)
     ctx.expect_status(answer, 200, what=f"downloading the CRL {url}")
     return {format(r.serial_number, "x") for r in x509.load_der_x509_crl(answer.content)}
+
+
+# -- delegations ------------------------------------------------------------------------------------------------------
+
+
+@check(
+    "concurrency.delegations.granted_once",
+    title="Parallel grants of the same delegation give one grant; the others are refused and nothing is doubled",
+    cites=(RULE_DELEGATIONS, RULE_ONCE),
+    severity=Severity.MAJOR,
+    needs=("login",),
+)
+def granted_once(ctx: CheckContext) -> None:
+    tokens = ctx.login("accountant")
+    colleague = ctx.target.account("collaborator")
+    if not colleague.firms or not colleague.user_id:
+        ctx.skip("the target does not say which firm the collaborator account belongs to, or its user id")
+    path = f"/firms/{colleague.firms[0]}/delegations"
+    body = {"user_id": colleague.user_id, "kind": "prepare"}
+    responses = _together(
+        ctx,
+        [lambda: ctx.http.post("platform", path, json=body, headers=tokens.bearer)] * PARALLEL,
+        "grants of one delegation",
+    )
+    granted = [r for r in responses if r.status_code == 201]
+    ctx.expect(len(granted) == 1, f"{len(granted)} of {PARALLEL} parallel grants of one delegation were made")
+    _refused_with(ctx, responses, ("delegation_exists",), "a grant that lost the race")
+    listed = ctx.expect_status(ctx.http.get("platform", path, headers=tokens.bearer), 200)["data"]
+    held = [d for d in listed if d.get("user_id") == colleague.user_id and d.get("kind") == "prepare"]
+    ctx.expect(len(held) == 1, f"the firm lists the delegation {len(held)} times")

@@ -44,6 +44,7 @@ from mock_provider.core.errors import Conflict, Forbidden, InvalidInput, NotFoun
 from mock_provider.core.ids import new_id
 from mock_provider.core.models import (
     Delegation,
+    Firm,
     IdentityDocument,
     Membership,
     PlatformAccount,
@@ -254,6 +255,11 @@ ERROR_REPORT_RACE = declare(
     "error_report_race",
     rule="Parallel error reports leave one valid certificate: each report revokes the one it replaces.",
     check="concurrency.certificate.error_reports_serialised",
+)
+DELEGATION_RACE = declare(
+    "delegation_race",
+    rule="A delegation is held once: parallel grants of the same one give one grant, the others 409.",
+    check="concurrency.delegations.granted_once",
 )
 OTHER_REGISTRATION_VISIBLE = declare(
     "other_registration_visible",
@@ -666,7 +672,8 @@ class Registrations(TrustService):
                 code="invalid_delegation_kind",
                 errors=[{"field": "kind", "code": "invalid_choice", "detail": "sign, seal or prepare"}],
             )
-        with self.db.transaction() as session:
+        with self.db.transaction(lock=DELEGATION_RACE not in self.breakages) as session:
+            self._lock_firm(session, firm_id)
             self._require_accountant(session, user_id, firm_id)
             member = session.scalar(
                 select(Membership).where(Membership.firm_id == firm_id, Membership.user_id == collaborator_id)
@@ -705,6 +712,7 @@ class Registrations(TrustService):
 
     def revoke_delegation(self, user_id: str, firm_id: str, delegation_id: str) -> None:
         with self.db.transaction() as session:
+            self._lock_firm(session, firm_id)
             self._require_accountant(session, user_id, firm_id)
             row = session.get(Delegation, delegation_id)
             if row is None or row.firm_id != firm_id:
@@ -720,6 +728,11 @@ class Registrations(TrustService):
                 at=self._now(),
                 detail={"delegation": delegation_id, "user": row.user_id, "kind": row.kind},
             )
+
+    @staticmethod
+    def _lock_firm(session: Session, firm_id: str) -> None:
+        """The firm's row lock: its delegations are granted and revoked one at a time (a new one has no row yet)."""
+        session.get(Firm, firm_id, with_for_update=locking(session))
 
     def _require_accountant(self, session: Session, user_id: str, firm_id: str) -> None:
         if CROSS_FIRM_DELEGATIONS in self.breakages:

@@ -323,7 +323,7 @@ def error_reports_serialised(ctx: CheckContext) -> None:
     current = ctx.expect_status(ctx.http.get("trust", reg.path("/certificate"), headers=reg.auth), 200)
     ctx.expect(current.get("status") == "valid", f"after the reports the certificate is {current.get('status')}")
     cert = holders.certificate_of(current)
-    revoked = _crl_serials(ctx, cert)
+    revoked = {format(serial, "x") for serial in steps.revoked_serials(ctx, cert)}
     ctx.expect(format(cert.serial_number, "x") not in revoked, "the certificate left after the reports is on the CRL")
     still_valid = [s for s in serials if s != format(cert.serial_number, "x") and s not in revoked]
     ctx.expect(
@@ -331,15 +331,6 @@ def error_reports_serialised(ctx: CheckContext) -> None:
         f"{len(still_valid)} replaced certificate(s) are not on the CRL: the holder has more than one valid "
         "certificate",
     )
-
-
-def _crl_serials(ctx: CheckContext, cert: x509.Certificate) -> set[str]:
-    """The serial numbers (hex) on the CRL that ``cert`` points at."""
-    points = cert.extensions.get_extension_for_class(x509.CRLDistributionPoints).value
-    url = next(n.value for p in points for n in (p.full_name or ()) if isinstance(n, x509.UniformResourceIdentifier))
-    answer = ctx.http.get("pki", url)
-    ctx.expect_status(answer, 200, what=f"downloading the CRL {url}")
-    return {format(r.serial_number, "x") for r in x509.load_der_x509_crl(answer.content)}
 
 
 # -- delegations ------------------------------------------------------------------------------------------------------

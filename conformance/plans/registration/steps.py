@@ -16,7 +16,9 @@ from datetime import date
 from typing import Any
 
 import requests
+from cryptography import x509
 
+from conformance import pkix
 from conformance.context import CheckContext
 
 BIRTH_DATE = "1980-04-12"
@@ -149,6 +151,20 @@ def walk(ctx: CheckContext, step: str, *, role: str = "accountant", reg: Registr
         if state != "certificate_issued":
             raise_unexpected(f"after the review approved it, the registration is {state}")
     return reg
+
+
+def revoked_serials(ctx: CheckContext, cert: x509.Certificate) -> set[int]:
+    """The serial numbers on the CRL that ``cert`` names (its first CRL distribution point)."""
+    urls = pkix.crl_urls(cert)
+    if not urls:
+        raise_unexpected("the certificate names no CRL distribution point")
+    answer = ctx.http.get("pki", urls[0])
+    ctx.expect_status(answer, 200, what=f"downloading the CRL {urls[0]}")
+    crl = pkix.load_crl(answer.content)
+    if crl is None:
+        raise_unexpected(f"{urls[0]} is not a DER CRL")
+    assert crl is not None
+    return {entry.serial_number for entry in crl}
 
 
 def raise_unexpected(message: str) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import secrets
 from urllib.parse import urlsplit, urlunsplit
 
-from conformance.context import CheckContext
+from conformance.context import CheckContext, UnexpectedAnswer
 from conformance.oidc import AWKWARD_STATE, authorization_query, new_request, pkce_pair, state_findings
 from conformance.plans.sso.common import CORE, RFC_6749, RFC_9700, land, meta
 from conformance.registry import check
@@ -34,7 +34,7 @@ def state_returned(ctx: CheckContext) -> None:
         ctx, authorization_query(ctx.target, challenge=proper.challenge, state=proper.state, nonce=proper.nonce)
     )
     if landed is None or "code" not in landed:
-        ctx.skip("the SSO gave no code to a proper request: smoke.login.accountant says why")
+        raise UnexpectedAnswer("the SSO gave no code to a proper authorization request")
     wrong += [f"success: {f.message}" for f in state_findings(proper.state, landed)]
     state = secrets.token_urlsafe(8) + AWKWARD_STATE[::-1]
     refused = land(ctx, authorization_query(ctx.target, challenge=None, state=state, nonce=secrets.token_urlsafe(16)))
@@ -51,7 +51,7 @@ def unregistered_variants(redirect_uri: str) -> list[str]:
     """URIs that are not the registered ``redirect_uri`` but start like it, end like it or look like it."""
     parts = urlsplit(redirect_uri)
     path = parts.path or "/"
-    extended = path.rstrip("/") + "/conformance" if not path.endswith("/") else path + "conformance"
+    extended = path + ("conformance" if path.endswith("/") else "/conformance")
     other_scheme = "https" if parts.scheme == "http" else "http"
     return [
         "https://conformance.invalid/callback",

@@ -46,7 +46,8 @@ def error_responses(ctx: CheckContext) -> None:
     """Five bad token requests: an unknown code (400 ``invalid_grant``), no code (400 ``invalid_request``), no
     grant_type (400 ``invalid_request``), a grant_type the SSO does not announce (400 ``unsupported_grant_type``),
     and, for a confidential client, a wrong secret in the Authorization header (401 ``invalid_client`` with a
-    ``WWW-Authenticate: Basic`` challenge). Each answer is a JSON object in RFC 6749's shape."""
+    ``WWW-Authenticate: Basic`` challenge). Each answer is a JSON object in RFC 6749's shape; one that a cache may
+    keep (no ``Cache-Control: no-store``) is a WARNING."""
     unknown_grant = "urn:jesign:conformance:unknown-grant"
     announced = meta(ctx).get("grant_types_supported", [])
     verifier = secrets.token_urlsafe(48)
@@ -95,6 +96,8 @@ def error_responses(ctx: CheckContext) -> None:
         wrong_answers += [f"{label}: {finding}" for finding in shape]
         if status == 401 and not answer.headers.get("WWW-Authenticate", "").lower().startswith("basic"):
             wrong_answers.append(f"{label}: 401 without a WWW-Authenticate: Basic challenge")
+        if "no-store" not in answer.headers.get("Cache-Control", "").lower():
+            ctx.warn(f"{label}: the refusal may be cached (no Cache-Control: no-store)")
     ctx.expect(not wrong_answers, "; ".join(wrong_answers))
 
 

@@ -62,6 +62,10 @@ RULE_MODULES = (
     "mock_provider/core/pki/tsa.py",
     "mock_provider/core/pki/times.py",
     "mock_provider/sso/server.py",
+    "mock_provider/sso/clients.py",
+    "mock_provider/sso/grants.py",
+    "mock_provider/sso/id_token.py",
+    "mock_provider/sso/endpoints.py",
     "mock_provider/sso/tokens.py",
 )
 EQUIVALENTS = REPO / "bench" / "mutation_equivalents.toml"

@@ -25,7 +25,8 @@ What a check gets (:class:`CheckContext`):
   seen in passing with ``ctx.http.add_secret(value)``;
 - ``ctx.harness``: the human parts, ``otp(phone)``, ``decide_review(id, approve=...)``, ``advance_clock(s)``,
   ``revoke_certificate(id)``, ``emails(address)``, with their ``capabilities``;
-- ``ctx.login(role)``: an account logged in at the SSO (code flow + PKCE), tokens kept for the plan run;
+- ``ctx.login(role)``: an account logged in at the SSO (code flow + PKCE), tokens kept for the plan run (their
+  ``findings``: what a relying party would refuse in the state or the id_token, see :mod:`conformance.id_token`);
 - ``ctx.use(fixture_function)``: a :func:`fixture` computed once per plan run (for instance a certificate holder);
   ``ctx.plan_state`` for anything else shared within a plan run;
 - verdicts: ``ctx.expect(cond, msg)``, ``ctx.fail(msg)``, ``ctx.warn(msg)``, ``ctx.skip(reason)``,

@@ -8,7 +8,7 @@
     jesign-conformance list --plan registration
 
 Exit status: 0 the target conforms (expected failures aside), 1 a check failed or ended in error (or an expected
-failure went stale), 2 bad usage, 3 the target cannot be reached or logged in to (the smoke checks failed).
+failure went stale), 2 bad usage, 3 the target cannot be reached or logged in to (a smoke gate failed).
 """
 
 from __future__ import annotations

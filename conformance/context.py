@@ -144,7 +144,10 @@ class CheckContext:
         return value
 
     def login(self, role: str, *, fresh: bool = False) -> Tokens:
-        """Log the target's ``role`` account in (PKCE code flow through the harness); kept for the plan run."""
+        """Log the target's ``role`` account in (PKCE code flow through the harness); kept for the plan run.
+
+        Raises :class:`~conformance.oidc.LoginError` (the check ends in ERROR) when the login does not work; a
+        login that works but answered a defective state or id_token gives tokens whose ``findings`` say so."""
         if "login" not in self.harness.capabilities:
             self.skip(f"the {self.harness.name} harness cannot log in")
         key = f"login:{role}"

@@ -15,6 +15,10 @@ Plans live in ``conformance/plans/<plan>.py`` or a package ``conformance/plans/<
 imports every module under :mod:`conformance.plans`, and the import registers the checks. Checks run in
 registration order (a plan's modules in import order, a module's checks in definition order).
 
+A check of the ``smoke`` plan may be a **gate** (``gate=True``): when a gate fails, the target cannot be reached or
+logged in to, every other check is SKIPPED and the run's verdict is "unreachable". Every other check, the smoke
+plan's included, judges conformance.
+
 A :func:`fixture` is a function of the context whose value is computed once per plan run, the first time a check
 asks for it with ``ctx.use(fixture_function)``: for instance an account walked to a given registration step.
 """
@@ -39,7 +43,7 @@ T = TypeVar("T")
 _ID = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
 
 #: The plans in the order they run; a plan not listed runs after these, alphabetically.
-PLAN_ORDER = ("smoke", "registration", "pki", "signing", "security", "concurrency")
+PLAN_ORDER = ("smoke", "sso", "registration", "pki", "signing", "security", "concurrency")
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,8 @@ class Check:
     needs: tuple[str, ...]
     function: CheckFunction
     doc: str = ""
+    #: A smoke check whose failure means "cannot reach or log in", not "does not conform".
+    gate: bool = False
 
     @property
     def plan(self) -> str:
@@ -74,10 +80,13 @@ def check(
     cites: Iterable[str],
     severity: Severity = Severity.MAJOR,
     needs: Iterable[str] = (),
+    gate: bool = False,
 ) -> Callable[[CheckFunction], CheckFunction]:
     """Register the decorated function as the check ``check_id`` (``<plan>.<module>.<name>``)."""
     if not _ID.match(check_id):
         raise ValueError(f"check id {check_id!r} is not <plan>.<module>.<name> in snake_case")
+    if gate and not check_id.startswith("smoke."):
+        raise ValueError(f"check {check_id} is a gate: only the smoke plan's checks may be")
     cited = tuple(cites)
     if not cited:
         raise ValueError(f"check {check_id} cites nothing: name the rule it enforces")
@@ -86,7 +95,7 @@ def check(
         if check_id in CHECKS and CHECKS[check_id].function.__qualname__ != function.__qualname__:
             raise ValueError(f"check {check_id!r} is registered twice")
         CHECKS[check_id] = Check(
-            check_id, title, cited, severity, tuple(needs), function, (function.__doc__ or "").strip()
+            check_id, title, cited, severity, tuple(needs), function, (function.__doc__ or "").strip(), gate
         )
         return function
 

@@ -66,6 +66,8 @@ class CheckResult:
     exchanges: list[Exchange] = field(default_factory=list)
     expected_failure: bool = False
     expectation_note: str = ""
+    #: A smoke gate: its failure makes the run "unreachable" (see :attr:`Report.smoke_failed`).
+    gate: bool = False
 
     @property
     def counts_as_failure(self) -> bool:
@@ -86,6 +88,7 @@ class CheckResult:
             "reason": self.reason,
             "messages": self.messages,
             "duration_ms": round(self.duration_ms, 1),
+            "gate": self.gate,
             "expected_failure": self.expected_failure,
             "expectation_note": self.expectation_note,
             "exchanges": [e.as_json() for e in self.exchanges],
@@ -116,8 +119,8 @@ class Report:
 
     @property
     def smoke_failed(self) -> bool:
-        """True when the smoke checks say the target cannot be reached or logged in to."""
-        return any(r.plan == "smoke" and r.status in (Status.FAILED, Status.ERROR) for r in self.results)
+        """True when a smoke gate says the target cannot be reached or logged in to."""
+        return any(r.gate and r.status in (Status.FAILED, Status.ERROR) for r in self.results)
 
     @property
     def failures(self) -> list[CheckResult]:

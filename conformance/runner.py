@@ -6,8 +6,9 @@
     report = run_conformance("http://127.0.0.1:8400", plans=["registration"])
     assert report.exit_code == 0, [r.id for r in report.failures]
 
-The smoke checks (plan ``smoke``) always run first: when one fails, the target cannot be reached or logged in to,
-and every other check is SKIPPED with that reason: a run never reports "does not conform" for "is down". At each
+The smoke checks (plan ``smoke``) always run first. When one of its gates fails, the target cannot be reached or
+logged in to, and every other check is SKIPPED with that reason: a run never reports "does not conform" for "is
+down". Its other checks (what the login answered) judge conformance like any check. At each
 plan's start a harness that can ``reset`` the deployment does so (each plan starts from the seed).
 """
 
@@ -102,7 +103,7 @@ def _run_plans(
         reset_error = _reset(harness) if plan != "smoke" and not report.smoke_failed else None
         for check in checks:
             if report.smoke_failed and plan != "smoke":
-                result = _skipped(check, "the smoke checks failed: the target cannot be reached or logged in to")
+                result = _skipped(check, "the smoke gates failed: the target cannot be reached or logged in to")
             elif reset_error is not None:
                 result = _result(check, Status.ERROR, reason=f"resetting the deployment failed: {reset_error}")
             else:
@@ -169,6 +170,7 @@ def _result(check: registry.Check, status: Status, *, reason: str = "") -> Check
         severity=check.severity,
         status=status,
         reason=reason,
+        gate=check.gate,
     )
 
 

@@ -18,6 +18,10 @@ or a TOML file::
     client_secret = "..."          # or client_secret_env = "QA_CLIENT_SECRET"
     redirect_uri = "http://127.0.0.1:8765/callback"
 
+    [oidc.second_client]           # another client of the SSO (optional): codes and refresh tokens are bound
+    client_id = "qa-other"         # to their client; without one, those checks are SKIPPED
+    client_secret_env = "QA_OTHER_SECRET"   # none for a public client
+
     [operator]                     # HTTP Basic credentials for the trust provider's operator calls
     client_id = "qa-client"
     client_secret_env = "QA_OPERATOR_SECRET"
@@ -91,6 +95,8 @@ class Credentials:
 class Rules:
     """Parameters of the rules that a deployment may set differently from the user guide's."""
 
+    #: How long an authorization code lives (RFC 6749 section 4.1.2: 10 minutes at most is recommended).
+    code_lifetime_seconds: int = 10 * 60
     otp_validity_seconds: int = 30 * 60
     otp_max_attempts: int = 5
     otp_resend_cooldown_seconds: int = 60
@@ -112,6 +118,8 @@ class Target:
     accounts: dict[str, Account] = field(default_factory=dict)
     rules: Rules = field(default_factory=Rules)
     scope: str = "openid profile email phone"
+    #: Another client of the SSO, to redeem codes and refresh tokens that are not its own.
+    second_client: Credentials | None = None
 
     def base_url(self, party: str) -> str:
         try:
@@ -167,6 +175,7 @@ class Target:
             redirect_uri="http://127.0.0.1/callback",
             operator=Credentials("jesign-platform", "jesign-platform-secret"),
             accounts=accounts,
+            second_client=Credentials("jesign-cli"),
         )
 
 
@@ -210,6 +219,9 @@ def target_from_mapping(data: dict[str, Any], *, name: str = "target") -> Target
     if "client_id" not in oidc or "redirect_uri" not in oidc:
         raise TargetError("[oidc] needs client_id and redirect_uri")
     operator = data.get("operator", oidc)
+    second = oidc.get("second_client")
+    if second is not None and (not isinstance(second, dict) or "client_id" not in second):
+        raise TargetError("[oidc.second_client] needs client_id")
     accounts = {
         role: Account(
             role=role,
@@ -233,6 +245,11 @@ def target_from_mapping(data: dict[str, Any], *, name: str = "target") -> Target
         accounts=accounts,
         rules=_rules(data.get("rules", {})),
         scope=str(oidc.get("scope", "openid profile email phone")),
+        second_client=(
+            Credentials(str(second["client_id"]), _secret(second, "client_secret", "oidc.second_client"))
+            if second is not None
+            else None
+        ),
     )
 
 

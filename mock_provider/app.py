@@ -32,7 +32,7 @@ from mock_provider.config import MockConfig, load_config
 from mock_provider.core.breakages import CATALOGUE, Breakage
 from mock_provider.core.clock import Clock
 from mock_provider.core.services import MockServices, build_services
-from mock_provider.sso import install_sso
+from mock_provider.sso.blueprint import install as install_sso  # declares the SSO's switches, for build_services
 from mock_provider.web import install_web
 
 #: The parties, with their URL prefix, in the order the server prints them.

@@ -16,16 +16,12 @@ from authlib.oidc.core.errors import LoginRequiredError
 from flask import Blueprint, Flask, Response, current_app, render_template, request
 
 from mock_provider.api.problems import json_response, problem
+from mock_provider.core.breakages import declare
 from mock_provider.core.services import MockServices
+from mock_provider.sso.clients import EndUser
 from mock_provider.sso.keys import session_secret
-from mock_provider.sso.server import (
-    EndUser,
-    SsoProvider,
-    form_token,
-    form_token_valid,
-    remember_login,
-    session_user,
-)
+from mock_provider.sso.server import SsoProvider
+from mock_provider.sso.session import form_token, form_token_valid, remember_login, session_user
 
 EXTENSION = "jesign_sso"
 IDENTITY_SOURCES = {"comptexpert": "Comptexpert", "expertpass": "ExpertPass"}
@@ -83,15 +79,42 @@ def authorize() -> Response:
     return _issue_code(provider, grant, user, remember=fresh)
 
 
+TOKEN_ERRORS_AS_PROBLEMS = declare(
+    "token_errors_as_problems",
+    rule="The token endpoint's errors are RFC 6749 section 5.2 JSON objects (error, error_description), "
+    "not RFC 9457 problems.",
+    check="sso.token.error_responses",
+)
+TOKEN_RESPONSES_CACHEABLE = declare(
+    "token_responses_cacheable",
+    rule="Token responses carry Cache-Control: no-store and Pragma: no-cache.",
+    check="sso.token.success_response",
+)
+USERINFO_WITHOUT_CHALLENGE = declare(
+    "userinfo_without_challenge",
+    rule="userinfo refuses a request without a valid access token with 401 and a WWW-Authenticate: Bearer challenge.",
+    check="sso.userinfo.bearer_required",
+)
+
+
 @bp.post("/token")
 def token() -> Response:
-    response: Response = _provider().server.create_token_response()
+    provider = _provider()
+    response: Response = provider.server.create_token_response()
+    if TOKEN_ERRORS_AS_PROBLEMS in provider.services.breakages and response.status_code >= 400:
+        response = _as_problem(response)
+    if TOKEN_RESPONSES_CACHEABLE in provider.services.breakages:
+        response.headers.pop("Cache-Control", None)
+        response.headers.pop("Pragma", None)
     return response
 
 
 @bp.route("/userinfo", methods=["GET", "POST"])
 def userinfo() -> Response:
-    response: Response = _provider().server.create_endpoint_response("userinfo")
+    provider = _provider()
+    response: Response = provider.server.create_endpoint_response("userinfo")
+    if USERINFO_WITHOUT_CHALLENGE in provider.services.breakages:
+        response.headers.pop("WWW-Authenticate", None)
     return response
 
 
@@ -212,6 +235,12 @@ def _error_page(code: str, detail: str | None) -> Response:
     if request.accept_mimetypes.best_match(["text/html", *_JSON_TYPES]) in _JSON_TYPES:
         return problem(400, code, title, detail)
     return _html(render_template("sso/error.html", code=code, detail=detail), 400)
+
+
+def _as_problem(response: Response) -> Response:
+    """A token endpoint's error rewritten as an RFC 9457 problem (the switch token_errors_as_problems)."""
+    body = response.get_json(silent=True) or {}
+    return problem(response.status_code, str(body.get("error")), "Token request refused", body.get("error_description"))
 
 
 def _html(body: str, status: int = 200) -> Response:

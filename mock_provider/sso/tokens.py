@@ -47,6 +47,11 @@ class Unauthenticated(errors.Unauthenticated):
     title = "Missing or invalid access token"
 
 
+def storable(text: str) -> bool:
+    """Whether a caller's text may reach the database (PostgreSQL refuses NUL characters in text)."""
+    return "\x00" not in text
+
+
 def digest(secret: str) -> str:
     """How a code or token is stored: its SHA-256, in hexadecimal."""
     return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()
@@ -68,6 +73,7 @@ def save_code(
     code_challenge: str,
     code_challenge_method: str,
     now: datetime,
+    lifetime: timedelta = CODE_LIFETIME,
 ) -> SsoAuthorizationCode:
     row = SsoAuthorizationCode(
         id=new_id("grt"),
@@ -81,20 +87,24 @@ def save_code(
         code_challenge=code_challenge,
         code_challenge_method=code_challenge_method,
         created_at=now,
-        expires_at=now + CODE_LIFETIME,
+        expires_at=now + lifetime,
     )
     session.add(row)
     session.flush()
     return row
 
 
-def find_code(session: Session, code: str, client_id: str, now: datetime) -> SsoAuthorizationCode | None:
-    """The unused, unexpired code issued to ``client_id``; a used one revokes its grant's tokens and gives None."""
+def find_code(
+    session: Session, code: str, client_id: str | None, now: datetime, *, revoke_replayed: bool = True
+) -> SsoAuthorizationCode | None:
+    """The unused, unexpired code issued to ``client_id`` (to any client when None); a used one revokes its
+    grant's tokens (unless ``revoke_replayed`` is false) and gives None."""
     row = session.scalar(select(SsoAuthorizationCode).where(SsoAuthorizationCode.code_hash == digest(code)))
-    if row is None or row.client_id != client_id:
+    if row is None or client_id not in (None, row.client_id):
         return None
     if row.used_at is not None:
-        revoke_grant(session, row.id, now)
+        if revoke_replayed:
+            revoke_grant(session, row.id, now)
         return None
     return row if row.expires_at > now else None
 
@@ -134,6 +144,7 @@ def save_tokens(
     access_token: str,
     refresh_token: str | None,
     now: datetime,
+    lifetime: timedelta = ACCESS_TOKEN_LIFETIME,
 ) -> SsoToken:
     row = SsoToken(
         id=new_id("tok"),
@@ -144,7 +155,7 @@ def save_tokens(
         access_token_hash=digest(access_token),
         refresh_token_hash=digest(refresh_token) if refresh_token else None,
         issued_at=now,
-        expires_at=now + ACCESS_TOKEN_LIFETIME,
+        expires_at=now + lifetime,
         refresh_expires_at=now + REFRESH_TOKEN_LIFETIME if refresh_token else None,
     )
     session.add(row)
@@ -152,13 +163,17 @@ def save_tokens(
     return row
 
 
-def find_refresh_token(session: Session, refresh_token: str, now: datetime) -> SsoToken | None:
-    """The live row of a refresh token; a used one revokes its grant's tokens and gives None."""
+def find_refresh_token(
+    session: Session, refresh_token: str, now: datetime, *, revoke_replayed: bool = True
+) -> SsoToken | None:
+    """The live row of a refresh token; a used one revokes its grant's tokens (unless ``revoke_replayed`` is
+    false) and gives None."""
     row = session.scalar(select(SsoToken).where(SsoToken.refresh_token_hash == digest(refresh_token)))
     if row is None or row.revoked_at is not None:
         return None
     if row.refresh_used_at is not None:
-        revoke_grant(session, row.grant_id, now)
+        if revoke_replayed:
+            revoke_grant(session, row.grant_id, now)
         return None
     if row.refresh_expires_at is None or row.refresh_expires_at <= now:
         return None

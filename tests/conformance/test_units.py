@@ -10,7 +10,7 @@ import pytest
 
 from conformance import CheckContext, MockHarness, Severity, Target, TargetError, check, load_target, registry
 from conformance.http import MASK, RecordingClient
-from conformance.results import Status
+from conformance.results import CheckResult, Report, Status
 from conformance.runner import run_check
 
 
@@ -19,6 +19,28 @@ def test_a_check_id_must_be_plan_module_name_and_cite_something() -> None:
         check("nodots", title="t", cites=("c",))
     with pytest.raises(ValueError, match="cites nothing"):
         check("selftest.unit.x", title="t", cites=())
+
+
+def test_only_a_smoke_check_may_be_a_gate() -> None:
+    with pytest.raises(ValueError, match="only the smoke plan"):
+        check("selftest.unit.gate", title="t", cites=("c",), gate=True)
+
+
+def _result(check_id: str, status: Status, *, gate: bool) -> CheckResult:
+    plan, module, _ = check_id.split(".")
+    return CheckResult(check_id, plan, module, "t", ("c",), Severity.CRITICAL, status, gate=gate)
+
+
+def test_a_failed_gate_is_unreachable_a_failed_smoke_check_does_not_conform() -> None:
+    report = Report(target={}, harness="mock", plans=["smoke"], started_at="")
+    report.results = [
+        _result("smoke.login.accountant", Status.PASSED, gate=True),
+        _result("smoke.login.answer_verifies", Status.FAILED, gate=False),
+    ]
+    assert (report.smoke_failed, report.exit_code, report.verdict) == (False, 1, "does not conform")
+    report.results[0] = _result("smoke.login.accountant", Status.ERROR, gate=True)
+    assert (report.smoke_failed, report.exit_code, report.verdict) == (True, 3, "unreachable")
+    assert report.as_json()["results"][0]["gate"] is True
 
 
 def test_select_takes_ids_and_prefixes() -> None:
@@ -112,11 +134,14 @@ trust = "https://trust.example/trust/v1"
 client_id = "qa"
 client_secret_env = "QA_SECRET"
 redirect_uri = "http://127.0.0.1:8765/callback"
+[oidc.second_client]
+client_id = "qa-other"
 [accounts.accountant]
 login = "qa.one"
 firms = ["frm_a", "frm_b"]
 [rules]
 otp_validity_seconds = 600
+code_lifetime_seconds = 60
 """,
         encoding="utf-8",
     )
@@ -127,6 +152,9 @@ otp_validity_seconds = 600
     assert target.account("accountant").firms == ("frm_a", "frm_b")
     assert target.rules.otp_validity_seconds == 600
     assert target.rules.otp_max_attempts == 5
+    assert target.rules.code_lifetime_seconds == 60
+    assert target.second_client is not None
+    assert (target.second_client.client_id, target.second_client.client_secret) == ("qa-other", None)
     assert "from-the-environment" not in str(target.describe())
     with pytest.raises(TargetError, match="no 'outsider' account"):
         target.account("outsider")
@@ -142,6 +170,11 @@ otp_validity_seconds = 600
             "unknown keys: nope",
         ),
         ("not toml [", "sandbox.toml"),
+        (
+            "[parties]\nsso='x'\nplatform='y'\ntrust='z'\n[oidc]\nclient_id='a'\nredirect_uri='b'\n"
+            "[oidc.second_client]\nclient_secret='s'",
+            "second_client] needs client_id",
+        ),
     ],
 )
 def test_a_bad_target_file_says_why(tmp_path: Path, text: str, message: str) -> None:

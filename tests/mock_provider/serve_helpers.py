@@ -68,7 +68,7 @@ def serving(data_dir: Path, *args: str, env: Mapping[str, str] | None = None) ->
             try:
                 if requests.get(f"{served.base}/healthz", timeout=1).status_code == 200:
                     break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # not listening yet, or still starting its workers
                 pass
             assert time.monotonic() < deadline, "the server did not start within 60 s"
             time.sleep(0.1)

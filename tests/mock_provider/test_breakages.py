@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -84,6 +87,22 @@ def test_configured_switches_stay_on(configured_app: Flask) -> None:
 def test_setting_reads_a_comma_separated_list() -> None:
     config = load_config(environ={"JESIGN_MOCK_BREAKAGES": "probe_rule, other_rule"})
     assert config.breakages == ("probe_rule", "other_rule")
+
+
+def test_a_switch_of_the_sso_can_be_configured(tmp_path: Path) -> None:
+    """The SSO's switches are declared when its blueprint is imported: with the app, before the setting is checked.
+
+    In a fresh interpreter, so that no other test has imported the SSO's modules first."""
+    script = (
+        "from mock_provider import create_app\n"
+        f"app = create_app({{'database_url': 'sqlite:///:memory:', 'secret_key': 'x' * 32, "
+        f"'data_dir': {str(tmp_path)!r}, 'breakages': ['skip_pkce', 'id_token_alg_none']}})\n"
+        "from mock_provider.app import services_of\n"
+        "print(sorted(services_of(app).breakages.active()))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "['id_token_alg_none', 'skip_pkce']"
 
 
 def test_unknown_configured_switch_stops_the_start(clock: ManualClock) -> None:

@@ -489,11 +489,16 @@ def test_expertpass_identity_source(sso: FlaskClient, clock: ManualClock) -> Non
 
 
 def test_userinfo_refuses_bad_tokens(sso: FlaskClient) -> None:
-    for headers in ({}, {"Authorization": "Bearer"}, {"Authorization": "Basic " + base64.b64encode(b"a:b").decode()}):
-        missing = sso.get("/sso/userinfo", headers=headers)
-        assert missing.status_code == 401
-        assert error_of(missing) == "invalid_token"
-        assert missing.headers["WWW-Authenticate"].startswith('Bearer realm="jesign-sso", error="invalid_token"')
+    # Without any credentials (RFC 6750 section 3.1): the bare challenge, no error code nor other information.
+    for headers in ({}, {"Authorization": "Basic " + base64.b64encode(b"a:b").decode()}):
+        bare = sso.get("/sso/userinfo", headers=headers)
+        assert bare.status_code == 401
+        assert bare.headers["WWW-Authenticate"] == 'Bearer realm="jesign-sso"'
+        assert bare.json == {}
+    missing = sso.get("/sso/userinfo", headers={"Authorization": "Bearer"})
+    assert missing.status_code == 401
+    assert error_of(missing) == "invalid_token"
+    assert missing.headers["WWW-Authenticate"].startswith('Bearer realm="jesign-sso", error="invalid_token"')
     unknown = userinfo(sso, "not-a-token")
     assert unknown.status_code == 401
     assert error_of(unknown) == "invalid_token"
@@ -712,6 +717,27 @@ def test_unknown_scope_is_invalid_scope(sso: FlaskClient) -> None:
     _, challenge = pkce()
     query = query_of(authorize(sso, challenge=challenge, scope="openid admin", login_hint="marie.dupont"))
     assert query["error"] == "invalid_scope"
+
+
+def test_token_request_errors_name_what_is_wrong(sso: FlaskClient) -> None:
+    """RFC 6749 section 5.2: a missing grant_type is invalid_request; a grant_type sent but unknown,
+    unsupported_grant_type."""
+    missing = sso.post("/sso/token", data={"code": "x"}, headers=basic())
+    assert (missing.status_code, error_of(missing)) == (400, "invalid_request")
+    assert missing.json is not None
+    assert missing.json["error_description"] == "Missing 'grant_type'."
+    unknown = sso.post("/sso/token", data={"grant_type": "password", "username": "u", "password": "p"}, headers=basic())
+    assert (unknown.status_code, error_of(unknown)) == (400, "unsupported_grant_type")
+    for answer in (missing, unknown):
+        assert answer.headers["Cache-Control"] == "no-store"
+
+
+def test_a_verifier_outside_43_to_128_characters_is_refused_even_if_it_matches(sso: FlaskClient) -> None:
+    for length, status in ((42, 400), (43, 200), (128, 200), (129, 400)):
+        verifier = secrets.token_urlsafe(length)[:length]
+        challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+        response = exchange(sso, get_code(sso, challenge), verifier)
+        assert response.status_code == status, (length, response.get_data(as_text=True))
 
 
 def test_plain_http_on_a_public_host_name(sso: FlaskClient) -> None:

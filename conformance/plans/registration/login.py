@@ -3,28 +3,15 @@
 from __future__ import annotations
 
 import secrets
-from urllib.parse import parse_qs, urlencode, urlsplit
 
 from conformance.context import CheckContext
-from conformance.harness import HarnessError
-from conformance.oidc import authorization_query, discovery, pkce_pair, redeem
+from conformance.oidc import authorization_query, pkce_pair
+from conformance.plans.sso.common import fresh_code, land, redeem_code, refusal
 from conformance.registry import check
 from conformance.results import Severity
 
 GUIDE_STEP_0 = "Guide, « S'authentifier via Comptexpert » : identifiant et mot de passe Comptexpert ou ExpertPass"
 PKCE = "RFC 7636 §4.4.1 and RFC 9700 §2.1.1: PKCE required, S256 only"
-
-
-def _authorize(ctx: CheckContext, query: dict[str, str]) -> dict[str, str]:
-    """Send the person to the SSO with ``query``; answer the parameters it came back with ({} if it kept them)."""
-    meta = discovery(ctx.http)
-    url = f"{meta['authorization_endpoint']}?{urlencode(query)}"
-    try:
-        landed = ctx.harness.authorize(url, ctx.target.redirect_uri, ctx.target.account("accountant").login)
-    except HarnessError as exc:
-        ctx.note(f"the SSO did not redirect back: {exc}")
-        return {}
-    return {k: v[0] for k, v in parse_qs(urlsplit(landed).query).items()}
 
 
 @check(
@@ -39,10 +26,10 @@ def pkce_required(ctx: CheckContext) -> None:
     give a code."""
     state = secrets.token_urlsafe(8)
     query = authorization_query(ctx.target, challenge=None, state=state, nonce=secrets.token_urlsafe(8))
-    answer = _authorize(ctx, query)
+    answer = land(ctx, query) or {}
     ctx.expect("code" not in answer, "the SSO gave a code to an authorization request without a PKCE challenge")
     plain = {**query, "code_challenge": secrets.token_urlsafe(48), "code_challenge_method": "plain"}
-    answer = _authorize(ctx, plain)
+    answer = land(ctx, plain) or {}
     ctx.expect("code" not in answer, "the SSO gave a code to a request with code_challenge_method=plain")
 
 
@@ -54,20 +41,15 @@ def pkce_required(ctx: CheckContext) -> None:
     needs=("login",),
 )
 def code_verifier_checked(ctx: CheckContext) -> None:
-    _, challenge = pkce_pair()
+    """A fresh code redeemed with another PKCE verifier than its own: 400 ``invalid_grant``."""
+    _, code = fresh_code(ctx)
     wrong_verifier, _ = pkce_pair()
-    state = secrets.token_urlsafe(8)
-    answer = _authorize(
-        ctx, authorization_query(ctx.target, challenge=challenge, state=state, nonce=secrets.token_urlsafe(8))
+    refusal(
+        ctx,
+        redeem_code(ctx, code, wrong_verifier),
+        errors="invalid_grant",
+        rule="a code redeemed with a wrong verifier (RFC 7636 §4.6)",
     )
-    if "code" not in answer:
-        ctx.skip(f"the SSO gave no code to a proper request ({answer.get('error', 'no redirect')})")
-    ctx.http.add_secret(answer["code"])
-    meta = discovery(ctx.http)
-    redeemed = redeem(ctx.http, ctx.target, meta["token_endpoint"], answer["code"], wrong_verifier)
-    ctx.expect(redeemed.status_code == 400, f"the code was redeemed with a wrong verifier ({redeemed.status_code})")
-    error = redeemed.json().get("error") if redeemed.content else None
-    ctx.expect(error == "invalid_grant", f"the refusal says {error!r}, RFC 7636 §4.6 asks for invalid_grant")
 
 
 @check(

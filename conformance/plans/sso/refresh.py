@@ -1,0 +1,115 @@
+"""Refresh tokens: rotated and single use (a replay revokes the family), bound to their client, never widening
+the scope. A deployment that issues no refresh token, or does not rotate them, has these checks SKIPPED."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from conformance.context import CheckContext
+from conformance.plans.sso.common import (
+    RFC_6749,
+    RFC_9700,
+    granted,
+    meta,
+    new_tokens,
+    refresh_with,
+    refusal,
+    second_client,
+    userinfo,
+)
+from conformance.registry import check
+from conformance.results import Severity
+
+ROTATION = f"{RFC_9700} §4.14.2: refresh token rotation, each refresh token used once"
+
+
+def _refresh_token(ctx: CheckContext, payload: dict[str, Any]) -> str:
+    token = payload.get("refresh_token")
+    if not isinstance(token, str):
+        ctx.skip("the SSO issued no refresh token to this client (scope: " + ctx.target.scope + ")")
+    return token
+
+
+def _rotated(ctx: CheckContext) -> tuple[str, dict[str, Any]]:
+    """A first refresh token, and the answer to its use, which must carry a new one."""
+    first = _refresh_token(ctx, new_tokens(ctx))
+    second = granted(ctx, refresh_with(ctx, first), "using a fresh refresh token")
+    if second.get("refresh_token") in (None, first):
+        ctx.skip("the SSO does not rotate refresh tokens (allowed when they are bound to an authenticated client)")
+    return first, second
+
+
+@check(
+    "sso.refresh.single_use",
+    title="A rotated refresh token is used once: using it again is refused",
+    cites=(ROTATION, f"{RFC_6749} §6 and §5.2 invalid_grant: a refresh token that is invalid or revoked"),
+    severity=Severity.CRITICAL,
+    needs=("login",),
+)
+def single_use(ctx: CheckContext) -> None:
+    """A refresh token is used (200, a new refresh token), then used again: 400 ``invalid_grant``."""
+    first, _ = _rotated(ctx)
+    refusal(ctx, refresh_with(ctx, first), errors="invalid_grant", rule="a refresh token used a second time")
+
+
+@check(
+    "sso.refresh.replay_revokes_tokens",
+    title="Replaying a used refresh token revokes the refresh token that replaced it",
+    cites=(
+        f"{ROTATION}: the server cannot tell the attacker from the client, it revokes the active refresh token",
+        f"{RFC_9700} §2.2.2",
+    ),
+    severity=Severity.CRITICAL,
+    needs=("login",),
+)
+def replay_revokes_tokens(ctx: CheckContext) -> None:
+    """After the replay of a used refresh token, the one that replaced it is refused (``invalid_grant``); that the
+    access token given with it is refused too (401 at userinfo) is checked as a WARNING (not required)."""
+    first, second = _rotated(ctx)
+    refresh_with(ctx, first)  # the replay (its refusal is sso.refresh.single_use's business)
+    access = userinfo(ctx, second["access_token"])
+    refusal(
+        ctx,
+        refresh_with(ctx, second["refresh_token"]),
+        errors="invalid_grant",
+        rule="the refresh token that replaced a replayed one",
+    )
+    if access.status_code != 401:
+        ctx.warn(f"the access token issued with it still opens userinfo ({access.status_code})")
+
+
+@check(
+    "sso.refresh.bound_to_client",
+    title="A refresh token is used only by the client it was issued to",
+    cites=(f"{RFC_6749} §6: the refresh token was issued to the authenticated client", f"{RFC_6749} §10.4"),
+    severity=Severity.CRITICAL,
+    needs=("login",),
+)
+def bound_to_client(ctx: CheckContext) -> None:
+    """The second client presents the target's client's refresh token: ``invalid_grant``."""
+    other = second_client(ctx)
+    token = _refresh_token(ctx, new_tokens(ctx))
+    refusal(
+        ctx,
+        refresh_with(ctx, token, client=other),
+        errors="invalid_grant",
+        rule=f"a refresh token of {ctx.target.oidc.client_id} used by {other.client_id}",
+    )
+
+
+@check(
+    "sso.refresh.scope_not_widened",
+    title="A refresh cannot widen the scope the person granted",
+    cites=(f"{RFC_6749} §6: the requested scope MUST NOT include any scope not originally granted (invalid_scope)",),
+    severity=Severity.CRITICAL,
+    needs=("login",),
+)
+def scope_not_widened(ctx: CheckContext) -> None:
+    """A refresh asking for the scope granted plus one more that the SSO supports: 400 ``invalid_scope``."""
+    granted_scope = ctx.target.scope.split()
+    extra = [s for s in meta(ctx).get("scopes_supported", []) if s not in granted_scope]
+    if not extra:
+        ctx.skip("the client is granted every scope the SSO supports: none to widen to")
+    token = _refresh_token(ctx, new_tokens(ctx))
+    answer = refresh_with(ctx, token, scope=" ".join([*granted_scope, extra[0]]))
+    refusal(ctx, answer, errors="invalid_scope", rule=f"a refresh asking for {extra[0]!r} on top of the grant")

@@ -73,6 +73,7 @@ from conformance.pkix.ocsp import (
 from conformance.pkix.tsa import (
     TsaReply,
     accuracy,
+    load_token,
     read_tsa_reply,
     tsa_request,
     tsa_signature_findings,
@@ -119,6 +120,7 @@ __all__ = [
     "load_certificate",
     "load_crl",
     "load_ocsp",
+    "load_token",
     "natural_person_subject_findings",
     "new_nonce",
     "ocsp_cert_id_findings",

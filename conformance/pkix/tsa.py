@@ -83,6 +83,18 @@ def tsa_token(der: bytes) -> tuple[cms.ContentInfo | None, str]:
     return reply.token, ""
 
 
+def load_token(der: bytes) -> tuple[cms.ContentInfo | None, str]:
+    """(a bare TimeStampToken, "") as CSC's signatures/timestamp answers it, else (None, why)."""
+    try:
+        token = cms.ContentInfo.load(der, strict=True)
+        if token["content_type"].native != "signed_data":
+            return None, f"a {token['content_type'].native} ContentInfo, not SignedData"
+        tst_info(token)
+    except (ValueError, TypeError, KeyError) as exc:
+        return None, f"not a DER TimeStampToken ({exc})"
+    return token, ""
+
+
 def tst_info(token: cms.ContentInfo) -> tsp.TSTInfo:
     return token["content"]["encap_content_info"]["content"].parsed
 

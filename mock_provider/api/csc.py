@@ -20,7 +20,7 @@ from mock_provider.api.problems import problem
 from mock_provider.core.errors import InvalidInput, MockError
 from mock_provider.core.pki.tsa import TimeStampResp
 from mock_provider.core.signing import DIGESTS
-from mock_provider.core.signing_breakages import CSC_WITHOUT_TOKEN
+from mock_provider.core.signing_breakages import CSC_TIMESTAMP_IGNORES_NONCE, CSC_WITHOUT_TOKEN
 
 T = TypeVar("T")
 
@@ -159,6 +159,8 @@ def _timestamp(algorithm_field: str) -> Response:
             query["nonce"] = int(nonce, 16)
         except ValueError as exc:
             raise InvalidInput("nonce is a hexadecimal string", code="invalid_request") from exc
+    if CSC_TIMESTAMP_IGNORES_NONCE in services().breakages:
+        query.pop("nonce", None)
     answer = services().tsa.respond(tsp.TimeStampReq(query).dump())
     reply = TimeStampResp.load(answer.der)
     if reply["status"]["status"].native != "granted":

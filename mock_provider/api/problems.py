@@ -33,8 +33,7 @@ INTERNALS_IN_ERROR_BODIES = declare(
 )
 PROBLEM_STATUS_MISMATCH = declare(
     "problem_status_mismatch",
-    rule="A problem's status member is the HTTP status code of the response that carries it (RFC 9457 section "
-    "3.1.2).",
+    rule="A problem's status member is the HTTP status code of the response that carries it (RFC 9457 section 3.1.2).",
     check="security.errors.problem_details",
 )
 PROBLEM_REQUEST_ID_MISMATCH = declare(

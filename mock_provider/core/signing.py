@@ -48,7 +48,7 @@ from mock_provider.core.signing_breakages import (
     ACCEPT_WRONG_HASH_LENGTH,
     AUTHORIZE_BEYOND_MULTISIGN,
     AUTHORIZE_WITHOUT_CODE,
-    CREDENTIAL_INFO_WRONG_ALGORITHMS,
+    CREDENTIAL_INFO_DECIMAL_SERIAL,
     CROSS_ACCOUNT_CREDENTIAL,
     REVOKED_CREDENTIAL_SIGNS,
     SAD_ACCEPTS_OTHER_HASHES,
@@ -113,8 +113,6 @@ class Credential:
         cert = self.certificate.certificate
         key = cert.public_key()
         elliptic = isinstance(key, ec.EllipticCurvePublicKey)
-        if CREDENTIAL_INFO_WRONG_ALGORITHMS in pki.breakages:
-            elliptic = not elliptic  # the algorithms of the other key type
         algos = [oid for oid, (key_type, _) in SIGN_ALGORITHMS.items() if (key_type == "ec") == elliptic]
         if isinstance(key, ec.EllipticCurvePublicKey):
             length, curve = key.curve.key_size, "1.2.840.10045.3.1.7"
@@ -133,7 +131,9 @@ class Credential:
                 "status": "revoked" if revoked else "valid",
                 "certificates": [base64.b64encode(c.public_bytes(Encoding.DER)).decode() for c in certificates],
                 "issuerDN": cert.issuer.rfc4514_string(),
-                "serialNumber": format(cert.serial_number, "x"),
+                "serialNumber": str(cert.serial_number)
+                if CREDENTIAL_INFO_DECIMAL_SERIAL in pki.breakages
+                else format(cert.serial_number, "x"),
                 "subjectDN": cert.subject.rfc4514_string(),
                 "validFrom": cert.not_valid_before_utc.strftime("%Y%m%d%H%M%SZ"),
                 "validTo": cert.not_valid_after_utc.strftime("%Y%m%d%H%M%SZ"),

@@ -115,16 +115,16 @@ AUTHORIZE_BEYOND_MULTISIGN = declare(
     "credentials/info multisign).",
     check="signing.csc.multisign",
 )
-CREDENTIAL_INFO_WRONG_ALGORITHMS = declare(
-    "credential_info_wrong_algorithms",
-    rule="credentials/info lists in key/algo the signature algorithms that fit the credential's key (CSC API v2, "
-    "credentials/info), not those of the other key type.",
+CREDENTIAL_INFO_DECIMAL_SERIAL = declare(
+    "credential_info_decimal_serial",
+    rule="credentials/info gives cert/serialNumber as the certificate's serial number in hexadecimal (CSC API v2, "
+    "credentials/info), not in decimal.",
     check="signing.csc.credentials",
 )
-CSC_TIMESTAMP_IGNORES_NONCE = declare(
-    "csc_timestamp_ignores_nonce",
-    rule="signatures/timestamp puts the request's nonce in the token (CSC API v2, signatures/timestamp; RFC 3161 "
-    "section 2.4.2).",
+CSC_TIMESTAMP_ASSUMES_SHA256 = declare(
+    "csc_timestamp_assumes_sha256",
+    rule="signatures/timestamp time-stamps the hash with the hashAlgorithmOID given (CSC API v2, "
+    "signatures/timestamp), not with SHA-256 whatever it is told.",
     check="signing.csc.timestamp",
 )
 SIGN_ALGO_KEY_MISMATCH = declare(

@@ -143,9 +143,17 @@ def multisign(ctx: CheckContext) -> None:
     ctx.expect_refusal(beyond, 400, None, f"authorizing numSignatures = multisign + 1 ({limit + 1})")
 
 
+#: The digests ``signatures/timestamp`` is asked for: (hashAlgorithmOID, asn1crypto's name, the hash function).
+TIMESTAMP_DIGESTS = (
+    (holders.SHA256, "sha256", hashlib.sha256),
+    ("2.16.840.1.101.3.4.2.3", "sha512", hashlib.sha512),
+)
+
+
 @check(
     "signing.csc.timestamp",
-    title="signatures/timestamp answers a time-stamp token on the hash sent, echoing the nonce, that verifies",
+    title="signatures/timestamp answers a time-stamp token on the hash sent, with the algorithm sent, echoing the "
+    "nonce, that verifies",
     cites=(
         CSC_V2 + ", signatures/timestamp (hash, hashAlgorithmOID, nonce: the token SHALL include it)",
         "RFC 3161 §2.4.2 (messageImprint, nonce)",
@@ -153,25 +161,32 @@ def multisign(ctx: CheckContext) -> None:
     severity=Severity.CRITICAL,
 )
 def timestamp(ctx: CheckContext) -> None:
-    """A SHA-256 hash and a 64-bit nonce (hexadecimal) sent; the token's messageImprint must be that hash, its nonce
-    that number, and its signature must verify with the TSA certificate it carries. SKIPPED when ``info`` does not
-    list the method."""
+    """A SHA-256 and a SHA-512 hash, each with a 64-bit nonce (hexadecimal): each token's messageImprint must be
+    that hash under that algorithm, its nonce that number, and its signature must verify with the TSA certificate
+    it carries. SKIPPED when ``info`` does not list the method."""
     methods = ctx.expect_status(ctx.http.post("csc", "/info", json={}), 200, what="CSC info").get("methods") or []
     if "signatures/timestamp" not in methods:
         ctx.skip("the CSC info lists no signatures/timestamp method")
     tokens = ctx.login("accountant")
-    digest = hashlib.sha256(secrets.token_bytes(16)).digest()
-    nonce = secrets.randbits(63) | 1 << 62
-    body = {"hash": base64.b64encode(digest).decode(), "hashAlgorithmOID": holders.SHA256, "nonce": format(nonce, "x")}
-    answer = ctx.expect_accepted(holders.csc(ctx, tokens, "/signatures/timestamp", body), rule="time-stamping a hash")
-    token, why = pkix.load_token(base64.b64decode(str(answer.get("timestamp") or ""), validate=False))
-    if token is None:
-        ctx.fail(f"the answer's timestamp is not an RFC 3161 token: {why}")
-    info = pkix.tst_info(token)
     found = []
-    if info["message_imprint"]["hashed_message"].native != digest:
-        found.append("the token time-stamps another hash than the one sent")
-    if info["nonce"].native != nonce:
-        found.append(f"the token's nonce is {info['nonce'].native}, the request's {nonce}")
-    found += pkix.tsa_signature_findings(token)
-    ctx.expect(not found, "the token: " + "; ".join(found))
+    for oid, name, function in TIMESTAMP_DIGESTS:
+        digest = function(secrets.token_bytes(16)).digest()
+        nonce = secrets.randbits(63) | 1 << 62
+        body = {"hash": base64.b64encode(digest).decode(), "hashAlgorithmOID": oid, "nonce": format(nonce, "x")}
+        answer = ctx.expect_accepted(
+            holders.csc(ctx, tokens, "/signatures/timestamp", body), rule=f"time-stamping a {name} hash"
+        )
+        token, why = pkix.load_token(base64.b64decode(str(answer.get("timestamp") or "")))
+        if token is None:
+            found.append(f"{name}: the answer's timestamp is not an RFC 3161 token: {why}")
+            continue
+        info = pkix.tst_info(token)
+        imprint = info["message_imprint"]
+        if imprint["hash_algorithm"]["algorithm"].native != name:
+            found.append(f"{name}: the token's imprint is {imprint['hash_algorithm']['algorithm'].native}")
+        if imprint["hashed_message"].native != digest:
+            found.append(f"{name}: the token time-stamps another hash than the one sent")
+        if info["nonce"].native != nonce:
+            found.append(f"{name}: the token's nonce is {info['nonce'].native}, the request's {nonce}")
+        found += [f"{name}: {f}" for f in pkix.tsa_signature_findings(token)]
+    ctx.expect(not found, "the tokens: " + "; ".join(found))

@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit, urlunsplit
 
@@ -92,10 +92,10 @@ SEAL_WITHOUT_ORGANIZATION_IDENTIFIER = declare(
     "NTRFR-<SIREN> (EN 319 412-3 section 4.2.1; EN 319 412-1 section 5.1.4).",
     check="pki.profile.seal",
 )
-END_ENTITY_WRONG_AUTHORITY_KEY_IDENTIFIER = declare(
-    "end_entity_wrong_authority_key_identifier",
+SEAL_WRONG_AUTHORITY_KEY_IDENTIFIER = declare(
+    "seal_wrong_authority_key_identifier",
     rule="A certificate's authorityKeyIdentifier is its issuer's subjectKeyIdentifier (RFC 5280 sections 4.2.1.1 "
-    "and 4.2.1.2), not a hash of the issuer's whole SubjectPublicKeyInfo.",
+    "and 4.2.1.2), seal certificates included, not a hash of the issuer's whole SubjectPublicKeyInfo.",
     check="pki.chain.key_identifiers",
 )
 LCP_KEY_USAGE_WITHOUT_NON_REPUDIATION = declare(
@@ -103,9 +103,9 @@ LCP_KEY_USAGE_WITHOUT_NON_REPUDIATION = declare(
     rule="A signing certificate has nonRepudiation at every level, LCP included (EN 319 412-2 section 4.3.2).",
     check="pki.profile.key_usage",
 )
-NATURAL_PERSON_NAMES_SWAPPED = declare(
-    "natural_person_names_swapped",
-    rule="A natural person's givenName holds the given name and surname the family name (EN 319 412-2 section 4.2.4).",
+NATURAL_PERSON_GIVEN_NAME_IS_FULL_NAME = declare(
+    "natural_person_given_name_is_full_name",
+    rule="A natural person's givenName holds the given name only, not the full name (EN 319 412-2 section 4.2.4).",
     check="pki.profile.natural_person_subject",
 )
 SEAL_WITH_OPERATOR_IDENTIFIER = declare(
@@ -280,7 +280,7 @@ def _issued_by(
     builder: x509.CertificateBuilder, issuer: x509.Certificate, broken: frozenset[str] = frozenset()
 ) -> x509.CertificateBuilder:
     ski = issuer.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
-    if END_ENTITY_WRONG_AUTHORITY_KEY_IDENTIFIER.id in broken:
+    if SEAL_WRONG_AUTHORITY_KEY_IDENTIFIER.id in broken:
         ski = x509.SubjectKeyIdentifier(_whole_key_hash(issuer))
     return builder.add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski), critical=False)
 
@@ -478,11 +478,12 @@ def natural_person_certificate(
     """A signing certificate for a natural person, per ETSI EN 319 412-2, at ``lcp``, ``qcp`` or ``qcpnqscd``."""
     if level not in LEVELS:
         raise ProfileError(f"level must be one of {', '.join(LEVELS)}")
-    if NATURAL_PERSON_NAMES_SWAPPED.id in broken:
-        identity = replace(identity, given_name=identity.surname, surname=identity.given_name)
     attributes = [
         x509.NameAttribute(NameOID.COUNTRY_NAME, identity.country),
-        x509.NameAttribute(NameOID.GIVEN_NAME, identity.given_name),
+        x509.NameAttribute(
+            NameOID.GIVEN_NAME,
+            identity.common_name if NATURAL_PERSON_GIVEN_NAME_IS_FULL_NAME.id in broken else identity.given_name,
+        ),
         x509.NameAttribute(NameOID.SURNAME, identity.surname),
         x509.NameAttribute(NameOID.SERIAL_NUMBER, identity.serial_number),
         x509.NameAttribute(NameOID.COMMON_NAME, identity.common_name),
@@ -505,7 +506,7 @@ def natural_person_certificate(
         not_before=not_before,
         not_after=not_after,
     )
-    builder = _revocation_pointers(_issued_by(builder, issuer, broken), urls, PERSON_CA)
+    builder = _revocation_pointers(_issued_by(builder, issuer), urls, PERSON_CA)
     builder = (
         builder.add_extension(_end_entity_key_usage(broken, level), critical=True)
         .add_extension(_policies(urls, etsi_policy, oids.JESIGN_POLICY[level]), critical=False)

@@ -438,6 +438,7 @@ def problem_details(ctx: CheckContext) -> None:
             {"json": {"credentialID": "cred_does_not_exist"}, "headers": tokens.bearer},
         ),
         ("pki: unknown CRL", "GET", "pki", "/crl/does-not-exist.crl", {}),
+        ("pki: OCSP with a method it does not take", "PUT", "pki", "/ocsp", {}),
     ]
     wrong, not_kept = [], []
     for label, method, party, path, options in cases:

@@ -64,17 +64,25 @@ def ocsp_good(ctx: CheckContext) -> None:
 
 @check(
     "pki.ocsp.nonce",
-    title="An OCSP answer echoes the request's nonce",
-    cites=("RFC 8954 §2.1", RFC_6960 + " §4.4.1"),
+    title="An OCSP answer echoes the request's nonce, of 16 octets and of 32 (the most a responder must accept)",
+    cites=("RFC 8954 §2.1 (nonces of 1 to 32 octets; at least 16 recommended)", RFC_6960 + " §4.4.1"),
     needs=("otp", "review"),
 )
 def ocsp_nonce(ctx: CheckContext) -> None:
-    """A nonce binds the answer to the request (no replay of an old "good")."""
+    """A nonce binds the answer to the request (no replay of an old "good"). RFC 8954 makes responders accept
+    nonces up to and including 32 octets: the limit is tried too."""
     holder = ctx.use(holders.accountant)
     cert, issuer = holder.personal.certificate, holder.personal.chain[1]
-    nonce = pkix.new_nonce()
-    _, answer = ocsp(ctx, cert, issuer, nonce=nonce)
-    found = pkix.ocsp_findings(answer.content, cert.serial_number, issuer, expected="good", at=now(), nonce=nonce)
+    found = []
+    for size in (16, 32):
+        nonce = secrets.token_bytes(size)
+        _, answer = ocsp(ctx, cert, issuer, nonce=nonce)
+        found += [
+            f"a {size}-octet nonce: {f}"
+            for f in pkix.ocsp_findings(
+                answer.content, cert.serial_number, issuer, expected="good", at=now(), nonce=nonce
+            )
+        ]
     findings(ctx, found, "the OCSP answer to a request with a nonce")
 
 

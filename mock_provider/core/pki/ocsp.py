@@ -58,6 +58,11 @@ OCSP_BAD_SIGNATURE = declare(
     check="pki.ocsp.good",
 )
 
+OCSP_NONCE_LIMIT_OFF_BY_ONE = declare(
+    "ocsp_nonce_limit_off_by_one",
+    rule="An OCSP responder accepts, and echoes, nonces of up to and including 32 octets (RFC 8954 section 2.1).",
+    check="pki.ocsp.nonce",
+)
 OCSP_CERT_ID_WRONG_KEY_HASH = declare(
     "ocsp_cert_id_wrong_key_hash",
     rule="An OCSP response answers the CertID of the request: its issuerKeyHash is the hash of the issuer's public "
@@ -167,7 +172,8 @@ class OcspResponder:
             return malformed_request()
         if not items:
             return malformed_request()
-        if nonce is not None and not 1 <= len(nonce) <= _MAX_NONCE:
+        limit = _MAX_NONCE - 1 if OCSP_NONCE_LIMIT_OFF_BY_ONE in self.pki.breakages else _MAX_NONCE
+        if nonce is not None and not 1 <= len(nonce) <= limit:
             return malformed_request()
 
         signers = self._current_signers(revision)

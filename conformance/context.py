@@ -17,6 +17,8 @@ status there is an ERROR, not a verdict), and :meth:`~CheckContext.expect_refusa
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any, NoReturn, TypeVar
 
 import requests
@@ -122,6 +124,19 @@ class CheckContext:
         if codes is not None and problem.get("code") not in codes:
             self.fail(f"{rule}: refused with code {problem.get('code')!r}, expected {' or '.join(codes)}")
         return problem
+
+    # -- the target's clock ----------------------------------------------------------------------------------------
+
+    def target_now(self, answer: requests.Response | None = None) -> datetime:
+        """The target's clock: the harness's reading when it can read it (the mock's, which may be moved), else the
+        ``Date`` header of ``answer`` (RFC 9110 §6.6.1, to the second), else this machine's clock."""
+        now = self.harness.now() if "clock" in self.harness.capabilities else None
+        if now is None and answer is not None and "Date" in answer.headers:
+            try:
+                now = parsedate_to_datetime(answer.headers["Date"])
+            except (TypeError, ValueError):
+                now = None
+        return (now or datetime.now(UTC)).astimezone(UTC)
 
     # -- fixtures and logins ---------------------------------------------------------------------------------------
 

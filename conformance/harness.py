@@ -9,7 +9,7 @@ capability         what the harness can do
 ``login``          log a test account in at the SSO (:meth:`Harness.authorize`)
 ``otp``            read the SMS code last sent to a phone number (:meth:`Harness.otp`)
 ``review``         have the identity review approve or reject a registration (:meth:`Harness.decide_review`)
-``clock``          move the provider's clock forward (:meth:`Harness.advance_clock`)
+``clock``          read the provider's clock (:meth:`Harness.now`) and move it forward (:meth:`Harness.advance_clock`)
 ``reset``          bring the deployment back to its seed (:meth:`Harness.reset`), done at each plan's start
 ``revoke``         revoke a certificate out of band (:meth:`Harness.revoke_certificate`)
 ``outbox``         read the e-mails and SMS the provider sent (:meth:`Harness.emails`, :meth:`Harness.sms`)
@@ -78,6 +78,10 @@ class Harness:
     def decide_review(self, registration_id: str, *, approve: bool, reason: str | None = None) -> None:
         """Have the review of a registration (pending validation) approve it, or reject it with ``reason``."""
         raise HarnessError(f"the {self.name} harness cannot decide reviews")
+
+    def now(self) -> datetime | None:
+        """The provider's clock, if the harness can read it (else None: the checks read the answers' Date header)."""
+        return None
 
     def advance_clock(self, seconds: float) -> None:
         raise HarnessError(f"the {self.name} harness cannot move the clock")
@@ -178,6 +182,9 @@ class MockHarness(Harness):
             self._control(
                 "POST", f"/reviews/{registration_id}/reject", json={"reason": reason or "document_unreadable"}
             )
+
+    def now(self) -> datetime:
+        return datetime.fromisoformat(str(self._control("GET", "/clock")["now"]))
 
     def advance_clock(self, seconds: float) -> None:
         self._control("POST", "/clock/advance", json={"seconds": seconds})

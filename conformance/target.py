@@ -104,6 +104,13 @@ class Rules:
     review_hours: int = 24
     max_document_bytes: int = 10 * 1024 * 1024
     levels: tuple[str, ...] = ("lcp", "qcp", "qcpnqscd")
+    #: The oldest an OCSP answer's thisUpdate and producedAt may be, and the longest its validity interval
+    #: (nextUpdate - thisUpdate): the CA/Browser Forum's bounds (update every 4 days, valid at most 10), by default.
+    ocsp_max_age_seconds: int = 4 * 24 * 3600
+    ocsp_max_validity_seconds: int = 10 * 24 * 3600
+    #: How far a time-stamp's genTime may stray from the target's clock as the suite reads it, beyond the accuracy
+    #: that the token declares.
+    clock_leeway_seconds: int = 60
 
 
 @dataclass(frozen=True)

@@ -28,8 +28,11 @@ from conformance.plans.registration import fixtures, steps
 from conformance.registry import fixture
 
 SHA256 = "2.16.840.1.101.3.4.2.1"
+SHA384 = "2.16.840.1.101.3.4.2.2"
 ECDSA_SHA256 = "1.2.840.10045.4.3.2"
+ECDSA_SHA384 = "1.2.840.10045.4.3.3"
 RSA_SHA256 = "1.2.840.113549.1.1.11"
+RSA_SHA384 = "1.2.840.113549.1.1.12"
 
 
 @dataclass(frozen=True)
@@ -49,8 +52,13 @@ class CscCredential:
         return str(self.info.get("SCAL", "1"))
 
     @property
+    def elliptic(self) -> bool:
+        return isinstance(self.certificate.public_key(), ec.EllipticCurvePublicKey)
+
+    @property
     def sign_algorithm(self) -> str:
-        return ECDSA_SHA256 if isinstance(self.certificate.public_key(), ec.EllipticCurvePublicKey) else RSA_SHA256
+        """The signature algorithm (with SHA-256) that fits the credential's key."""
+        return ECDSA_SHA256 if self.elliptic else RSA_SHA256
 
     @classmethod
     def from_info(cls, credential_id: str, info: dict[str, Any]) -> CscCredential:
@@ -174,10 +182,14 @@ def authorize(
     *,
     credential: CscCredential | None = None,
     code: str | None = None,
+    num_signatures: int | None = None,
 ) -> requests.Response:
-    """``credentials/authorize`` for those hashes: SCAL2 with the SMS code (``code``, else a new one is sent)."""
+    """``credentials/authorize`` for those hashes: SCAL2 with the SMS code (``code``, else a new one is sent).
+
+    ``num_signatures`` defaults to the number of hashes."""
     credential = credential or holder.personal
-    body: dict[str, Any] = {"credentialID": credential.id, "numSignatures": len(hashes_b64)}
+    count = len(hashes_b64) if num_signatures is None else num_signatures
+    body: dict[str, Any] = {"credentialID": credential.id, "numSignatures": count}
     if credential.scal == "2":
         otp = code or send_code(ctx, holder, credential)
         body |= {"hashes": hashes_b64, "hashAlgorithmOID": SHA256, "OTP": otp}
@@ -185,24 +197,43 @@ def authorize(
 
 
 def sad_for(
-    ctx: CheckContext, holder: Holder, hashes_b64: list[str], *, credential: CscCredential | None = None
+    ctx: CheckContext,
+    holder: Holder,
+    hashes_b64: list[str],
+    *,
+    credential: CscCredential | None = None,
+    num_signatures: int | None = None,
 ) -> str:
     """A SAD for those hashes (a step on the way: anything but 200 is an ERROR)."""
-    answer = ctx.expect_status(authorize(ctx, holder, hashes_b64, credential=credential), 200, what="authorizing")
+    answer = ctx.expect_status(
+        authorize(ctx, holder, hashes_b64, credential=credential, num_signatures=num_signatures),
+        200,
+        what="authorizing",
+    )
     sad = str(answer["SAD"])
     ctx.http.add_secret(sad)
     return sad
 
 
 def sign_hash(
-    ctx: CheckContext, holder: Holder, sad: str, hashes_b64: list[str], *, credential: CscCredential | None = None
+    ctx: CheckContext,
+    holder: Holder,
+    sad: str,
+    hashes_b64: list[str],
+    *,
+    credential: CscCredential | None = None,
+    sign_algorithm: str | None = None,
+    hash_algorithm: str = SHA256,
+    tokens: Tokens | None = None,
 ) -> requests.Response:
+    """``signatures/signHash`` with the holder's token (or ``tokens``), the algorithm that fits the credential's key
+    unless ``sign_algorithm`` says otherwise, and SHA-256 hashes unless ``hash_algorithm`` says otherwise."""
     credential = credential or holder.personal
     body = {
         "credentialID": credential.id,
         "SAD": sad,
         "hashes": hashes_b64,
-        "hashAlgorithmOID": SHA256,
-        "signAlgo": credential.sign_algorithm,
+        "hashAlgorithmOID": hash_algorithm,
+        "signAlgo": sign_algorithm or credential.sign_algorithm,
     }
-    return csc(ctx, holder.tokens, "/signatures/signHash", body)
+    return csc(ctx, tokens or holder.tokens, "/signatures/signHash", body)

@@ -9,13 +9,16 @@ Modules, in running order:
   accountants (that a registration's token opens no other registration is the ``registration`` plan's
   ``registration.isolation.other_registration_invisible``);
 - ``errors``: bad input is a 4xx RFC 9457 problem, never a 500, and no error body shows a traceback, SQL or a
-  server path.
+  server path; every member of a problem holds its value (``status`` the HTTP status, ``request_id`` the
+  ``X-Request-Id`` header, a snake_case ``code``), served as ``application/problem+json``.
 """
 
 from __future__ import annotations
 
 import re
+import secrets
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
@@ -331,3 +334,123 @@ def no_server_error(ctx: CheckContext) -> None:
             if answer.status_code >= 500:
                 wrong.append(f"POST {path} with {label} answered {answer.status_code}")
     _expect_all(ctx, wrong, "bad input made the server fail")
+
+
+_CODE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
+JESIGN_ERRORS = "jesign docs, Architecture: Errors (code, request_id equal to the X-Request-Id header)"
+
+
+def problem_findings(answer: requests.Response) -> list[str]:
+    """What is wrong with an error answer as an RFC 9457 problem with jesign's members (DESIGN.md §5): the media
+    type; ``type`` a URI reference; ``title`` and ``detail`` text; ``status`` the HTTP status; ``code`` snake_case;
+    ``request_id`` the response's ``X-Request-Id``; ``errors``, if present, a list of objects naming a field."""
+    found = []
+    media_type = answer.headers.get("Content-Type", "").split(";")[0].strip().lower()
+    if media_type != "application/problem+json":
+        found.append(f"served as {media_type or 'nothing'}, not application/problem+json (RFC 9457 §3, §6.1)")
+    try:
+        body = answer.json()
+    except ValueError:
+        return [*found, "the body is not JSON"]
+    if not isinstance(body, dict):
+        return [*found, "the body is not a JSON object (RFC 9457 §3)"]
+    kind = body.get("type")
+    if not isinstance(kind, str) or not kind or (not urlsplit(kind).scheme and not kind.startswith("/")):
+        found.append(f"type {kind!r} is not a URI reference (RFC 9457 §3.1.1)")
+    for member in ("title", "detail"):
+        if not isinstance(body.get(member), str) or not body.get(member):
+            found.append(f"{member} {body.get(member)!r} is not a text (RFC 9457 §3.1.3, §3.1.4)")
+    status = body.get("status")
+    if status != answer.status_code:
+        found.append(f"status {status!r} is not the HTTP status {answer.status_code} (RFC 9457 §3.1.2)")
+    code = body.get("code")
+    if not isinstance(code, str) or not _CODE.match(code):
+        found.append(f"code {code!r} is not a stable snake_case code")
+    header = answer.headers.get("X-Request-Id")
+    if not header:
+        found.append("no X-Request-Id header")
+    elif body.get("request_id") != header:
+        found.append(f"request_id {body.get('request_id')!r} is not the X-Request-Id header {header!r}")
+    errors = body.get("errors")
+    if errors is not None and (
+        not isinstance(errors, list) or not all(isinstance(e, dict) and e.get("field") for e in errors)
+    ):
+        found.append(f"errors {errors!r} is not a list of field errors")
+    return found
+
+
+@check(
+    "security.errors.problem_details",
+    title="Every error is an RFC 9457 problem whose members hold their values: status the HTTP status, request_id "
+    "the X-Request-Id, a snake_case code",
+    cites=(
+        "RFC 9457 §3 and §3.1 (type, title, status, detail)",
+        "RFC 9457 §6.1 (application/problem+json)",
+        JESIGN_ERRORS,
+    ),
+    severity=Severity.MAJOR,
+)
+def problem_details(ctx: CheckContext) -> None:
+    """Errors of each kind from each party (401 without a token, 400 for a member of the wrong type, 404 for what
+    does not exist, 403 for another firm), each sent with its own ``X-Request-Id``: every one is judged by
+    :func:`problem_findings`. A provider that does not keep the caller's ``X-Request-Id`` gets a WARNING."""
+    tokens = ctx.login("accountant")
+    reg = steps.create(ctx)
+    cases: list[tuple[str, str, str, str, dict[str, Any]]] = [
+        ("platform: no token", "GET", "platform", "/me", {}),
+        (
+            "platform: a number as mobile",
+            "POST",
+            "platform",
+            "/registration/profile",
+            {"json": {"mobile_number": 7}, "headers": tokens.bearer},
+        ),
+        (
+            "platform: unknown firm",
+            "GET",
+            "platform",
+            "/firms/frm_does_not_exist/delegations",
+            {"headers": tokens.bearer},
+        ),
+        ("platform: unknown route", "GET", "platform", "/does-not-exist", {"headers": tokens.bearer}),
+        ("trust: no operator credentials", "POST", "trust", "/registrations", {"json": {}}),
+        ("trust: unknown registration", "GET", "trust", "/registrations/reg_does_not_exist", {"headers": reg.auth}),
+        (
+            "trust: identity with wrong types",
+            "POST",
+            "trust",
+            reg.path("/identity"),
+            {"json": {"birth_date": ["1980"]}, "headers": reg.auth},
+        ),
+        ("csc: no token", "POST", "csc", "/credentials/list", {"json": {}}),
+        (
+            "csc: a number as credentialID",
+            "POST",
+            "csc",
+            "/credentials/info",
+            {"json": {"credentialID": 12}, "headers": tokens.bearer},
+        ),
+        (
+            "csc: unknown credential",
+            "POST",
+            "csc",
+            "/credentials/info",
+            {"json": {"credentialID": "cred_does_not_exist"}, "headers": tokens.bearer},
+        ),
+        ("pki: unknown CRL", "GET", "pki", "/crl/does-not-exist.crl", {}),
+        ("pki: OCSP with a method it does not take", "PUT", "pki", "/ocsp", {}),
+    ]
+    wrong, not_kept = [], []
+    for label, method, party, path, options in cases:
+        sent = f"conformance-{secrets.token_hex(8)}"
+        headers = {**options.get("headers", {}), "X-Request-Id": sent}
+        answer = ctx.http.request(method, party, path, **{**options, "headers": headers})
+        if answer.status_code < 400:
+            ctx.note(f"{label}: answered {answer.status_code}, not an error: not judged here")
+            continue
+        wrong += [f"{label} ({answer.status_code}): {f}" for f in problem_findings(answer)]
+        if answer.headers.get("X-Request-Id") != sent:
+            not_kept.append(label)
+    _expect_all(ctx, wrong, "problem details")
+    if not_kept:
+        ctx.warn("the caller's X-Request-Id is not kept: " + ", ".join(not_kept))

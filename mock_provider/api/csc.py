@@ -20,7 +20,7 @@ from mock_provider.api.problems import problem
 from mock_provider.core.errors import InvalidInput, MockError
 from mock_provider.core.pki.tsa import TimeStampResp
 from mock_provider.core.signing import DIGESTS
-from mock_provider.core.signing_breakages import CSC_WITHOUT_TOKEN
+from mock_provider.core.signing_breakages import CSC_TIMESTAMP_ASSUMES_SHA256, CSC_WITHOUT_TOKEN
 
 T = TypeVar("T")
 
@@ -139,6 +139,8 @@ def _timestamp(algorithm_field: str) -> Response:
     _user()
     body = _body()
     algorithm = _field(body, algorithm_field, str)
+    if CSC_TIMESTAMP_ASSUMES_SHA256 in services().breakages:
+        algorithm = "2.16.840.1.101.3.4.2.1"
     hash_b64 = _field(body, "hash", str) or ""
     nonce = _field(body, "nonce", str)
     if algorithm not in DIGESTS:

@@ -31,6 +31,30 @@ INTERNALS_IN_ERROR_BODIES = declare(
     "(RFC 9457 section 5; OWASP ASVS V7.4.1).",
     check="security.errors.no_internals",
 )
+PROBLEM_STATUS_MISMATCH = declare(
+    "problem_status_mismatch",
+    rule="A problem's status member is the HTTP status code of the response that carries it (RFC 9457 section 3.1.2).",
+    check="security.errors.problem_details",
+)
+PROBLEM_REQUEST_ID_MISMATCH = declare(
+    "problem_request_id_mismatch",
+    rule="A problem's request_id is the X-Request-Id of its response, so that a caller can quote it (jesign docs, "
+    "Architecture: Errors).",
+    check="security.errors.problem_details",
+)
+PROBLEM_SERVED_AS_JSON = declare(
+    "problem_served_as_json",
+    rule="An error body is served as application/problem+json (RFC 9457 sections 3 and 6.1), not as plain JSON.",
+    check="security.errors.problem_details",
+)
+
+
+def _broken() -> frozenset[str]:
+    """The switches that are on, read on the error path: if storage itself is what failed, none."""
+    try:
+        return current_app.extensions["jesign_mock"].breakages.active()  # type: ignore[no-any-return]
+    except Exception:  # an error answer must not fail for want of the switches
+        return frozenset()
 
 
 def problem(
@@ -43,8 +67,12 @@ def problem(
     headers: dict[str, str] | None = None,
     extra: dict[str, Any] | None = None,
 ) -> Response:
-    body = problem_body(status, code, title, detail, request_id=current_request_id(), errors=errors, extra=extra)
-    response = Response(body, status=status, mimetype="application/problem+json")
+    broken = _broken()
+    advertised = 500 if PROBLEM_STATUS_MISMATCH.id in broken else status
+    request_id = new_id("req") if PROBLEM_REQUEST_ID_MISMATCH.id in broken else current_request_id()
+    body = problem_body(advertised, code, title, detail, request_id=request_id, errors=errors, extra=extra)
+    mimetype = "application/json" if PROBLEM_SERVED_AS_JSON.id in broken else "application/problem+json"
+    response = Response(body, status=status, mimetype=mimetype)
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response

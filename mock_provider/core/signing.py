@@ -46,15 +46,23 @@ from mock_provider.core.pki.authority import CertificateRecord, Pki
 from mock_provider.core.pki.keys import PrivateKey
 from mock_provider.core.signing_breakages import (
     ACCEPT_WRONG_HASH_LENGTH,
+    AUTHORIZE_BEYOND_MULTISIGN,
     AUTHORIZE_WITHOUT_CODE,
+    CREDENTIAL_INFO_DECIMAL_SERIAL,
     CROSS_ACCOUNT_CREDENTIAL,
     REVOKED_CREDENTIAL_SIGNS,
     SAD_ACCEPTS_OTHER_HASHES,
+    SAD_EXPIRES_EARLY,
     SAD_NEVER_EXPIRES,
+    SAD_NOT_BOUND_TO_CREDENTIAL,
+    SAD_NOT_BOUND_TO_USER,
     SAD_RACE,
     SAD_REUSABLE,
+    SAD_SIGNS_BEYOND_NUM_SIGNATURES,
     SEAL_RACE,
     SEAL_WITHOUT_DELEGATION,
+    SIGN_ALGO_HASH_MISMATCH,
+    SIGN_ALGO_KEY_MISMATCH,
     SIGN_HASH_WITH_WRONG_KEY,
     foreign_personal,
 )
@@ -104,12 +112,12 @@ class Credential:
         """The CSC ``credentials/info`` answer (v1 and v2 field names both present)."""
         cert = self.certificate.certificate
         key = cert.public_key()
+        elliptic = isinstance(key, ec.EllipticCurvePublicKey)
+        algos = [oid for oid, (key_type, _) in SIGN_ALGORITHMS.items() if (key_type == "ec") == elliptic]
         if isinstance(key, ec.EllipticCurvePublicKey):
-            algos = ["1.2.840.10045.4.3.2", "1.2.840.10045.4.3.3", "1.2.840.10045.4.3.4"]
             length, curve = key.curve.key_size, "1.2.840.10045.3.1.7"
         else:
             assert isinstance(key, rsa.RSAPublicKey)
-            algos = ["1.2.840.113549.1.1.11", "1.2.840.113549.1.1.12", "1.2.840.113549.1.1.13", "1.2.840.113549.1.1.1"]
             length, curve = key.key_size, None
         issuer_role = profiles.PERSON_CA if self.kind == "personal" else profiles.SEAL_CA
         certificates = [cert]
@@ -123,7 +131,9 @@ class Credential:
                 "status": "revoked" if revoked else "valid",
                 "certificates": [base64.b64encode(c.public_bytes(Encoding.DER)).decode() for c in certificates],
                 "issuerDN": cert.issuer.rfc4514_string(),
-                "serialNumber": format(cert.serial_number, "x"),
+                "serialNumber": str(cert.serial_number)
+                if CREDENTIAL_INFO_DECIMAL_SERIAL in pki.breakages
+                else format(cert.serial_number, "x"),
                 "subjectDN": cert.subject.rfc4514_string(),
                 "validFrom": cert.not_valid_before_utc.strftime("%Y%m%d%H%M%SZ"),
                 "validTo": cert.not_valid_after_utc.strftime("%Y%m%d%H%M%SZ"),
@@ -280,7 +290,8 @@ class Signing(TrustService):
                 raise InvalidInput(
                     "numSignatures is required", code="invalid_request", errors=[_field("numSignatures")]
                 )
-            if not 1 <= num_signatures <= MAX_SIGNATURES:
+            limit = MAX_SIGNATURES if AUTHORIZE_BEYOND_MULTISIGN not in self.breakages else 2**31 - 1
+            if not 1 <= num_signatures <= limit:
                 raise InvalidInput(f"numSignatures is 1 to {MAX_SIGNATURES}", code="invalid_request")
             pinned: list[str] | None = None
             algorithm_oid: str | None = None
@@ -322,7 +333,7 @@ class Signing(TrustService):
                         hashes=json.dumps(pinned) if pinned is not None else None,
                         signatures_left=num_signatures,
                         created_at=now,
-                        expires_at=now + SAD_LIFETIME,
+                        expires_at=now + (SAD_LIFETIME / 2 if SAD_EXPIRES_EARLY in self.breakages else SAD_LIFETIME),
                     )
                 )
         if outcome is not None and outcome.error is not None:
@@ -347,17 +358,19 @@ class Signing(TrustService):
             if not isinstance(sign_algorithm, str) or sign_algorithm not in SIGN_ALGORITHMS:
                 raise InvalidInput("signAlgo is not a supported algorithm", code="invalid_sign_algorithm")
             key_type, implied = SIGN_ALGORITHMS[sign_algorithm]
-            algorithm_oid = implied or (hash_algorithm if isinstance(hash_algorithm, str) else None)
+            broken = self.breakages.active()
+            given = hash_algorithm if isinstance(hash_algorithm, str) else None
+            if implied and given and given != implied and SIGN_ALGO_HASH_MISMATCH.id not in broken:
+                raise InvalidInput("hashAlgo contradicts signAlgo", code="invalid_hash_algorithm")
+            algorithm_oid = given or implied
             if algorithm_oid is None or algorithm_oid not in DIGESTS:
                 raise InvalidInput("hashAlgo is required with this signAlgo", code="invalid_hash_algorithm")
-            if implied and isinstance(hash_algorithm, str) and hash_algorithm != implied:
-                raise InvalidInput("hashAlgo contradicts signAlgo", code="invalid_hash_algorithm")
             wanted = _decode_hashes(hashes_b64, algorithm_oid)
             key = self.pki.signing_key(credential.certificate.id, session=session)
-            broken = self.breakages.active()
             if SIGN_HASH_WITH_WRONG_KEY.id in broken:
                 key = self.pki.hierarchy()[profiles.TSA].key
-            if (key_type == "ec") != isinstance(key, ec.EllipticCurvePrivateKey):
+            fits = (key_type == "ec") == isinstance(key, ec.EllipticCurvePrivateKey)
+            if not fits and SIGN_ALGO_KEY_MISMATCH.id not in broken:
                 raise InvalidInput("signAlgo does not fit the credential's key", code="invalid_sign_algorithm")
             if not isinstance(sad, str) or not sad:
                 raise InvalidInput("SAD is required", code="invalid_request", errors=[_field("SAD")])
@@ -368,7 +381,11 @@ class Signing(TrustService):
                     session, select(SignatureActivation).where(SignatureActivation.token_hash == token_digest(sad))
                 )
             )
-            if activation is None or activation.credential_id != credential.id or activation.user_id != user_id:
+            if activation is None:
+                raise InvalidInput("the SAD is not valid for this credential", code="invalid_sad")
+            if activation.credential_id != credential.id and SAD_NOT_BOUND_TO_CREDENTIAL.id not in broken:
+                raise InvalidInput("the SAD is not valid for this credential", code="invalid_sad")
+            if activation.user_id != user_id and SAD_NOT_BOUND_TO_USER.id not in broken:
                 raise InvalidInput("the SAD is not valid for this credential", code="invalid_sad")
             if SAD_REUSABLE.id in broken:
                 session.expunge(activation)  # nothing it spends is written back
@@ -376,7 +393,7 @@ class Signing(TrustService):
                 raise Conflict("this SAD was already used", code="sad_used")
             if now >= activation.expires_at and SAD_NEVER_EXPIRES.id not in broken:
                 raise InvalidInput("the SAD has expired: authorize again", code="sad_expired")
-            if len(wanted) > activation.signatures_left:
+            if len(wanted) > activation.signatures_left and SAD_SIGNS_BEYOND_NUM_SIGNATURES.id not in broken:
                 raise InvalidInput("more hashes than the SAD authorized", code="sad_hash_mismatch")
             if activation.hashes is not None and SAD_ACCEPTS_OTHER_HASHES.id not in broken:
                 remaining: list[str] = json.loads(activation.hashes)
@@ -386,7 +403,7 @@ class Signing(TrustService):
                     remaining.remove(h)
                 activation.hashes = json.dumps(remaining)
             activation.signatures_left -= len(wanted)
-            if activation.signatures_left == 0:
+            if activation.signatures_left <= 0:
                 activation.used_at = now
             digest, _ = DIGESTS[algorithm_oid]
             signatures = [base64.b64encode(_sign(key, base64.b64decode(h), digest)).decode() for h in wanted]

@@ -85,6 +85,59 @@ CSC_WITHOUT_TOKEN = declare(
     rule="Every CSC credentials and signatures call needs a valid access token (CSC API v2; RFC 6750 section 3.1).",
     check="security.auth.csc_token_required",
 )
+SAD_NOT_BOUND_TO_CREDENTIAL = declare(
+    "sad_not_bound_to_credential",
+    rule="A SAD signs with the credential it was authorized for only: a personal SAD seals nothing for the firm, a "
+    "seal SAD signs nothing personal (CSC API v2, credentials/authorize and signatures/signHash).",
+    check="signing.sad.bound_to_credential",
+)
+SAD_NOT_BOUND_TO_USER = declare(
+    "sad_not_bound_to_user",
+    rule="A SAD is its user's: another user allowed to use the same seal cannot sign with it (CSC API v2, "
+    "credentials/authorize).",
+    check="signing.sad.bound_to_user",
+)
+SAD_SIGNS_BEYOND_NUM_SIGNATURES = declare(
+    "sad_signs_beyond_num_signatures",
+    rule="A SAD signs as many hashes as the numSignatures it was authorized for, and not one more (CSC API v2, "
+    "credentials/authorize numSignatures).",
+    check="signing.sad.num_signatures",
+)
+SAD_EXPIRES_EARLY = declare(
+    "sad_expires_early",
+    rule="A SAD signs until the expiresIn seconds its authorization announced have passed, not half of them (CSC "
+    "API v2, credentials/authorize expiresIn).",
+    check="signing.sad.usable_until_expiry",
+)
+AUTHORIZE_BEYOND_MULTISIGN = declare(
+    "authorize_beyond_multisign",
+    rule="credentials/authorize refuses a numSignatures beyond the credential's multisign (CSC API v2, "
+    "credentials/info multisign).",
+    check="signing.csc.multisign",
+)
+CREDENTIAL_INFO_DECIMAL_SERIAL = declare(
+    "credential_info_decimal_serial",
+    rule="credentials/info gives cert/serialNumber as the certificate's serial number in hexadecimal (CSC API v2, "
+    "credentials/info), not in decimal.",
+    check="signing.csc.credentials",
+)
+CSC_TIMESTAMP_ASSUMES_SHA256 = declare(
+    "csc_timestamp_assumes_sha256",
+    rule="signatures/timestamp time-stamps the hash with the hashAlgorithmOID given (CSC API v2, "
+    "signatures/timestamp), not with SHA-256 whatever it is told.",
+    check="signing.csc.timestamp",
+)
+SIGN_ALGO_KEY_MISMATCH = declare(
+    "sign_algo_key_mismatch",
+    rule="signHash refuses a signAlgo that does not fit the credential's key type (CSC API v2, signatures/signHash).",
+    check="signing.sign_hash.sign_algo",
+)
+SIGN_ALGO_HASH_MISMATCH = declare(
+    "sign_algo_hash_mismatch",
+    rule="signHash refuses a signAlgo whose digest contradicts hashAlgorithmOID, rather than sign with the latter "
+    "(CSC API v2, signatures/signHash).",
+    check="signing.sign_hash.hash_algorithm",
+)
 
 
 def foreign_personal(signing: Signing, session: Session, credential_id: str) -> Credential | None:

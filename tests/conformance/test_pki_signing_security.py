@@ -1,4 +1,4 @@
-"""The judgements of :mod:`conformance.pkix`, which the pki and signing plans make.
+"""The judgements of :mod:`conformance.pkix` (and the security plan's of RFC 9457 problems), on both sides.
 
 That each of their switches is caught, and that they pass on the healthy mock, is proven by the generic tests
 (``test_breakages_caught.py``, ``test_cli.py``).
@@ -7,11 +7,17 @@ That each of their switches is caught, and that they pass on the healthy mock, i
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
+import json
+from datetime import UTC, datetime, timedelta
 
+import requests
 from asn1crypto import tsp
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from conformance import pkix
+from conformance.plans.security import problem_findings
 from mock_provider.core.pki import profiles
 from mock_provider.core.services import MockServices
 from tests.mock_provider.pki_helpers import ECMA, issue_person
@@ -68,3 +74,150 @@ def test_a_time_stamp_token_without_its_certificate_is_not_judged_valid(services
     tsa = services.pki.hierarchy()[profiles.TSA].certificate
     assert pkix.tsa_signature_findings(token, [tsa]) == []
     assert pkix.tsa_token(b"\x30\x00")[0] is None
+
+
+# -- values, not presence: both sides of each judgement -----------------------------------------------------------
+
+
+def test_an_ocsp_answer_must_answer_the_cert_id_asked_and_name_its_signer(services: MockServices) -> None:
+    person = issue_person(services)
+    other = issue_person(services)
+    issuer = services.pki.hierarchy()[profiles.PERSON_CA].certificate
+    request = pkix.ocsp_request(person.certificate, issuer)
+    answer = services.ocsp.respond(request).der
+    assert pkix.ocsp_cert_id_findings(answer, request) == []
+    assert pkix.ocsp_responder_id_findings(answer, issuer) == []
+    asked_other = pkix.ocsp_request(other.certificate, issuer)
+    assert any("serialNumber" in f for f in pkix.ocsp_cert_id_findings(answer, asked_other))
+    sha256 = pkix.ocsp_request(person.certificate, issuer, algorithm=hashes.SHA256())
+    found = pkix.ocsp_cert_id_findings(answer, sha256)
+    assert any("hashed with sha1" in f for f in found)
+    assert any("issuerKeyHash" in f for f in found)
+    # the signer is found by its signature, whatever the ResponderID says; judged against another CA, it is a
+    # responder that this CA never authorized
+    response = x509.ocsp.load_der_ocsp_response(answer)
+    assert pkix.ocsp_signer(response, issuer) is not None
+    seal_ca = services.pki.hierarchy()[profiles.SEAL_CA].certificate
+    assert pkix.ocsp_signature_findings(response, seal_ca) != []
+
+
+def test_an_ocsp_answer_is_dated_against_the_targets_clock(services: MockServices) -> None:
+    person = issue_person(services)
+    issuer = services.pki.hierarchy()[profiles.PERSON_CA].certificate
+    answer = services.ocsp.respond(pkix.ocsp_request(person.certificate, issuer)).der
+    now = services.clock.now()
+    bounds = {"max_age": timedelta(days=4), "max_validity": timedelta(days=10)}
+    assert pkix.ocsp_time_findings(answer, at=now, **bounds) == []
+    weeks_later = pkix.ocsp_time_findings(answer, at=now + timedelta(days=21), **bounds)
+    assert any("thisUpdate" in f and "more than" in f for f in weeks_later)
+    assert any("nextUpdate" in f and "passed" in f for f in weeks_later)
+    earlier = pkix.ocsp_time_findings(answer, at=now - timedelta(hours=1), **bounds)
+    assert any("after the target's clock" in f for f in earlier)
+    assert any(
+        "longer than" in f
+        for f in pkix.ocsp_time_findings(answer, at=now, max_age=bounds["max_age"], max_validity=timedelta(minutes=1))
+    )
+
+
+def _crl(
+    key: ec.EllipticCurvePrivateKey, number: int, when: datetime, revoked: int | None = None
+) -> x509.CertificateRevocationList:
+    name = x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, "CA")])
+    builder = (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(name)
+        .last_update(when)
+        .next_update(when + timedelta(days=1))
+        .add_extension(x509.CRLNumber(number), critical=False)
+    )
+    if revoked is not None:
+        entry = x509.RevokedCertificateBuilder().serial_number(revoked).revocation_date(when).build()
+        builder = builder.add_revoked_certificate(entry)
+    return builder.sign(key, hashes.SHA256())
+
+
+def test_crl_numbers_must_grow_from_one_crl_to_a_different_one() -> None:
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = datetime.now(UTC).replace(microsecond=0)
+    first, second = _crl(key, 1, now), _crl(key, 2, now + timedelta(minutes=1), revoked=7)
+    assert pkix.crl_sequence_findings([first, first, second]) == []
+    assert any("went down" in f for f in pkix.crl_sequence_findings([second, first]))
+    same_number = _crl(key, 1, now + timedelta(minutes=1), revoked=7)
+    assert any("same CRL number" in f for f in pkix.crl_sequence_findings([first, same_number]))
+
+
+def test_a_crl_entry_is_judged_on_its_reason_and_date(services: MockServices) -> None:
+    person = issue_person(services)
+    before = services.clock.now()
+    services.pki.revoke(person.id, "key_compromise")
+    crl = x509.load_der_x509_crl(services.crl.crl(profiles.PERSON_CA))
+    window = (before, services.clock.now())
+    assert (
+        pkix.crl_entry_findings(crl, person.serial, reason=x509.ReasonFlags.key_compromise, revoked_between=window)
+        == []
+    )
+    assert pkix.crl_entry_findings(crl, person.serial, reason=x509.ReasonFlags.superseded, revoked_between=window)
+    day_later = (before + timedelta(days=1), before + timedelta(days=1))
+    assert pkix.crl_entry_findings(
+        crl, person.serial, reason=x509.ReasonFlags.key_compromise, revoked_between=day_later
+    )
+    assert pkix.crl_entry_findings(
+        crl, person.serial + 1, reason=x509.ReasonFlags.key_compromise, revoked_between=window
+    )
+    issuer = services.pki.hierarchy()[profiles.PERSON_CA].certificate
+    assert pkix.crl_authority_key_findings(crl, issuer) == []
+    assert pkix.crl_authority_key_findings(crl, services.pki.hierarchy()[profiles.SEAL_CA].certificate)
+
+
+def test_a_time_stamp_token_is_judged_on_its_signer_time_and_policy(services: MockServices) -> None:
+    query = pkix.tsa_request(hashlib.sha256(b"x").digest(), nonce=7)
+    token, why = pkix.tsa_token(services.tsa.respond(query).der)
+    assert token is not None, why
+    assert pkix.tsa_signing_certificate_findings(token) == []
+    now = services.clock.now()
+    assert pkix.tsa_time_findings(token, at=now, leeway=timedelta(seconds=1)) == []
+    assert pkix.tsa_time_findings(token, at=now + timedelta(minutes=5), leeway=timedelta(seconds=1))
+    refused = pkix.read_tsa_reply(services.tsa.respond(pkix.tsa_request(b"\0" * 32, nonce=None, policy="2.25.1")).der)
+    assert not isinstance(refused, str)
+    assert not refused.granted
+    assert "unaccepted_policy" in refused.fail_info
+    # without certReq the token does not carry its certificate: the suite compares with the one it is given
+    bare = pkix.tsa_token(services.tsa.respond(pkix.tsa_request(b"\1" * 32, nonce=None, cert_req=False)).der)[0]
+    assert bare is not None
+    assert pkix.tsa_signing_certificate_findings(bare) != []
+    tsa = services.pki.hierarchy()[profiles.TSA].certificate
+    assert pkix.tsa_signing_certificate_findings(bare, [tsa]) == []
+
+
+def test_a_problem_is_judged_member_by_member() -> None:
+    body = {
+        "type": "https://jesign.dev/problems/not-found",
+        "title": "Not Found",
+        "status": 404,
+        "detail": "no such thing",
+        "code": "not_found",
+        "request_id": "req_1",
+    }
+    good = _response(404, body, "application/problem+json", "req_1")
+    assert problem_findings(good) == []
+    assert any(
+        "status" in f
+        for f in problem_findings(_response(404, {**body, "status": 400}, "application/problem+json", "req_1"))
+    )
+    assert any("request_id" in f for f in problem_findings(_response(404, body, "application/problem+json", "req_2")))
+    assert any(
+        "application/problem+json" in f for f in problem_findings(_response(404, body, "application/json", "req_1"))
+    )
+    assert any(
+        "code" in f
+        for f in problem_findings(_response(404, {**body, "code": "NotFound"}, "application/problem+json", "req_1"))
+    )
+
+
+def _response(status: int, body: dict[str, object], media_type: str, request_id: str) -> requests.Response:
+    response = requests.Response()
+    response.status_code = status
+    response.headers["Content-Type"] = media_type
+    response.headers["X-Request-Id"] = request_id
+    response._content = json.dumps(body).encode()
+    return response

@@ -8,12 +8,13 @@ its validity has passed.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from datetime import datetime, timedelta
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.serialization import Encoding
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from mock_provider.core.breakages import declare
 from mock_provider.core.clock import Clock
@@ -30,6 +31,28 @@ STALE_CRL = declare(
     "crl_stale",
     rule="The published CRL is current: thisUpdate has passed and nextUpdate has not (RFC 5280 section 5.1.2.5).",
     check="pki.crl.fresh",
+)
+CRL_WRONG_AUTHORITY_KEY_IDENTIFIER = declare(
+    "crl_wrong_authority_key_identifier",
+    rule="A CRL's authorityKeyIdentifier is the subjectKeyIdentifier of the CA that signed it (RFC 5280 section "
+    "5.2.1), not a hash of its whole SubjectPublicKeyInfo.",
+    check="pki.crl.authority_key_identifier",
+)
+CRL_NUMBER_REPEATED = declare(
+    "crl_number_repeated",
+    rule="Each new CRL of a CA carries a greater CRL number than the last (RFC 5280 section 5.2.3).",
+    check="pki.crl.number",
+)
+CRL_ENTRY_WRONG_REASON = declare(
+    "crl_entry_wrong_reason",
+    rule="A CRL entry's reasonCode is the reason the certificate was revoked for (RFC 5280 section 5.3.1).",
+    check="pki.crl.revoked_listed",
+)
+CRL_BACKDATED_REVOCATION = declare(
+    "crl_backdated_revocation",
+    rule="A CRL entry's revocationDate is when the CA revoked the certificate (RFC 5280 section 5.1.2.6), not a day "
+    "earlier.",
+    check="pki.crl.revoked_listed",
 )
 
 
@@ -78,18 +101,33 @@ class CrlPublisher:
         if STALE_CRL.id in broken:
             when = max(when - 2 * self.validity, EARLIEST)  # stale, though never before what X.509 can write
         ski = ca.certificate.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
+        if CRL_WRONG_AUTHORITY_KEY_IDENTIFIER.id in broken:
+            ski = x509.SubjectKeyIdentifier(_whole_key_hash(ca.certificate))
         builder = (
             x509.CertificateRevocationListBuilder()
             .issuer_name(ca.certificate.subject)
             .last_update(when)
             .next_update(when + self.validity)
             .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski), critical=False)
-            .add_extension(x509.CRLNumber(self.pki.next_crl_number(role)), critical=False)
+            .add_extension(
+                x509.CRLNumber(1 if CRL_NUMBER_REPEATED.id in broken else self.pki.next_crl_number(role)),
+                critical=False,
+            )
         )
         revoked = [] if CRL_OMITS_REVOKED.id in broken else self.pki.revoked_certificates(role, when)
         for serial, revoked_at, reason in revoked:
+            if CRL_ENTRY_WRONG_REASON.id in broken:
+                reason = "superseded" if reason != "superseded" else "key_compromise"
+            if CRL_BACKDATED_REVOCATION.id in broken:
+                revoked_at -= timedelta(days=1)
             entry = x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(revoked_at)
             if reason and reason != "unspecified":
                 entry = entry.add_extension(x509.CRLReason(x509.ReasonFlags[reason]), critical=False)
             builder = builder.add_revoked_certificate(entry.build())
         return builder.sign(ca.key, hashes.SHA256()).public_bytes(Encoding.DER)
+
+
+def _whole_key_hash(cert: x509.Certificate) -> bytes:
+    """SHA-1 over the whole SubjectPublicKeyInfo, as a careless CA computes a key identifier."""
+    spki = cert.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+    return hashlib.sha1(spki, usedforsecurity=False).digest()

@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from asn1crypto import core, ocsp
@@ -57,6 +57,40 @@ OCSP_BAD_SIGNATURE = declare(
     "(RFC 6960 sections 4.2.1 and 4.2.2.2).",
     check="pki.ocsp.good",
 )
+
+OCSP_NONCE_LIMIT_OFF_BY_ONE = declare(
+    "ocsp_nonce_limit_off_by_one",
+    rule="An OCSP responder accepts, and echoes, nonces of up to and including 32 octets (RFC 8954 section 2.1).",
+    check="pki.ocsp.nonce",
+)
+OCSP_CERT_ID_WRONG_KEY_HASH = declare(
+    "ocsp_cert_id_wrong_key_hash",
+    rule="An OCSP response answers the CertID of the request: its issuerKeyHash is the hash of the issuer's public "
+    "key BIT STRING, as asked (RFC 6960 sections 4.1.1 and 4.2.1).",
+    check="pki.ocsp.cert_id",
+)
+OCSP_RESPONDER_ID_WRONG_KEY = declare(
+    "ocsp_responder_id_wrong_key",
+    rule="An OCSP response's ResponderID byKey is the SHA-1 of the signer's public key BIT STRING (RFC 6960 section "
+    "4.2.2.3), not of its whole SubjectPublicKeyInfo, in the answers a CA signs itself too (here the root's, about "
+    "the CAs it issued).",
+    check="pki.ocsp.responder_id",
+)
+OCSP_STALE_THIS_UPDATE = declare(
+    "ocsp_stale_this_update",
+    rule="An OCSP response's thisUpdate is recent: a status known to be correct three weeks ago is no status, "
+    "whatever its nextUpdate (RFC 6960 section 4.2.2.1; RFC 5019 section 2.2.4).",
+    check="pki.ocsp.times",
+)
+OCSP_BACKDATED_REVOCATION = declare(
+    "ocsp_backdated_revocation",
+    rule="An OCSP response gives the time the certificate was revoked, as its CRL does (RFC 6960 section 4.2.1; "
+    "RFC 5280 section 5.1.2.6), not a day earlier.",
+    check="pki.ocsp.revoked",
+)
+#: How far back the stale and backdated answers of the switches above are dated.
+_STALE_BY = timedelta(days=21)
+_BACKDATED_BY = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -138,7 +172,8 @@ class OcspResponder:
             return malformed_request()
         if not items:
             return malformed_request()
-        if nonce is not None and not 1 <= len(nonce) <= _MAX_NONCE:
+        limit = _MAX_NONCE - 1 if OCSP_NONCE_LIMIT_OFF_BY_ONE in self.pki.breakages else _MAX_NONCE
+        if nonce is not None and not 1 <= len(nonce) <= limit:
             return malformed_request()
 
         signers = self._current_signers(revision)
@@ -152,12 +187,15 @@ class OcspResponder:
         when = at or now
         broken = self.pki.breakages.active()
         statuses = [_broken(self.pki.status(issuer.role, serial, when), broken) for *_, serial in items]
+        cert_ids = [cert_id for cert_id, *_ in items]
+        if OCSP_CERT_ID_WRONG_KEY_HASH.id in broken:
+            cert_ids = [_whole_key_hash(cert_id, signers.hierarchy[issuer.role].der) for cert_id in cert_ids]
         der = self._sign(
             issuer,
-            [(cert_id, status) for (cert_id, *_), status in zip(items, statuses, strict=True)],
+            list(zip(cert_ids, statuses, strict=True)),
             when,
             None if IGNORE_OCSP_NONCE.id in broken else nonce,
-            bad_signature=OCSP_BAD_SIGNATURE.id in broken,
+            broken,
         )
         if cacheable:
             self._store(request_der, revision, when, der)
@@ -171,23 +209,26 @@ class OcspResponder:
         answers: list[tuple[ocsp.CertId, CertificateStatus]],
         when: datetime,
         nonce: bytes | None,
-        *,
-        bad_signature: bool = False,
+        broken: frozenset[str] = frozenset(),
     ) -> bytes:
         produced = when.replace(microsecond=0)
+        this_update = produced - _STALE_BY if OCSP_STALE_THIS_UPDATE.id in broken else produced
         responses = [
             ocsp.SingleResponse(
                 {
                     "cert_id": cert_id,
                     "cert_status": _cert_status(status),
-                    "this_update": produced,
+                    "this_update": this_update,
                     "next_update": produced + self.validity,
                 }
             )
             for cert_id, status in answers
         ]
+        key_hash = issuer.signer_asn1.public_key.sha1
+        if OCSP_RESPONDER_ID_WRONG_KEY.id in broken and not issuer.include_signer:
+            key_hash = hashlib.sha1(issuer.signer_asn1.public_key.dump(), usedforsecurity=False).digest()
         data: dict[str, object] = {
-            "responder_id": ocsp.ResponderId(name="by_key", value=issuer.signer_asn1.public_key.sha1),
+            "responder_id": ocsp.ResponderId(name="by_key", value=key_hash),
             "produced_at": produced,
             "responses": responses,
         }
@@ -198,7 +239,7 @@ class OcspResponder:
         basic: dict[str, object] = {
             "tbs_response_data": response_data,
             "signature_algorithm": {"algorithm": signature_algorithm_name(key)},
-            "signature": sign(key, response_data.dump() + (b"\0" if bad_signature else b"")),
+            "signature": sign(key, response_data.dump() + (b"\0" if OCSP_BAD_SIGNATURE.id in broken else b"")),
         }
         if issuer.include_signer:
             basic["certs"] = [issuer.signer_asn1]
@@ -291,7 +332,24 @@ def _broken(status: CertificateStatus, broken: frozenset[str]) -> CertificateSta
         return GOOD
     if status.state == "unknown" and OCSP_GOOD_FOR_UNKNOWN.id in broken:
         return GOOD
+    if status.state == "revoked" and status.revoked_at and OCSP_BACKDATED_REVOCATION.id in broken:
+        return replace(status, revoked_at=status.revoked_at - _BACKDATED_BY)
     return status
+
+
+def _whole_key_hash(cert_id: ocsp.CertId, issuer_der: bytes) -> ocsp.CertId:
+    """The CertID with its issuerKeyHash over the issuer's whole SubjectPublicKeyInfo, as a careless responder
+    computes it."""
+    algorithm = cert_id["hash_algorithm"]["algorithm"].native
+    spki = asn1_x509.Certificate.load(issuer_der).public_key.dump()
+    return ocsp.CertId(
+        {
+            "hash_algorithm": cert_id["hash_algorithm"],
+            "issuer_name_hash": cert_id["issuer_name_hash"],
+            "issuer_key_hash": hashlib.new(algorithm, spki).digest(),
+            "serial_number": cert_id["serial_number"],
+        }
+    )
 
 
 def _cert_status(status: CertificateStatus) -> ocsp.CertStatus:

@@ -12,6 +12,7 @@ switches that are on (see :mod:`mock_provider.core.breakages`), and break the ru
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
 
 from mock_provider.core.breakages import declare
@@ -89,6 +91,34 @@ SEAL_WITHOUT_ORGANIZATION_IDENTIFIER = declare(
     rule="A seal certificate's subject has organizationName, countryName and organizationIdentifier "
     "NTRFR-<SIREN> (EN 319 412-3 section 4.2.1; EN 319 412-1 section 5.1.4).",
     check="pki.profile.seal",
+)
+SEAL_WRONG_AUTHORITY_KEY_IDENTIFIER = declare(
+    "seal_wrong_authority_key_identifier",
+    rule="A certificate's authorityKeyIdentifier is its issuer's subjectKeyIdentifier (RFC 5280 sections 4.2.1.1 "
+    "and 4.2.1.2), seal certificates included, not a hash of the issuer's whole SubjectPublicKeyInfo.",
+    check="pki.chain.key_identifiers",
+)
+LCP_KEY_USAGE_WITHOUT_NON_REPUDIATION = declare(
+    "lcp_key_usage_without_non_repudiation",
+    rule="A signing certificate has nonRepudiation at every level, LCP included (EN 319 412-2 section 4.3.2).",
+    check="pki.profile.key_usage",
+)
+NATURAL_PERSON_GIVEN_NAME_IS_FULL_NAME = declare(
+    "natural_person_given_name_is_full_name",
+    rule="A natural person's givenName holds the given name only, not the full name (EN 319 412-2 section 4.2.4).",
+    check="pki.profile.natural_person_subject",
+)
+SEAL_WITH_OPERATOR_IDENTIFIER = declare(
+    "seal_with_operator_identifier",
+    rule="A seal certificate's organizationIdentifier is the firm's own, NTRFR-<its SIREN> (EN 319 412-1 section "
+    "5.1.4), not that of the trust service operator.",
+    check="pki.profile.seal",
+)
+NATURAL_PERSON_WITH_LEGAL_SEMANTICS = declare(
+    "natural_person_with_legal_semantics",
+    rule="A natural person's QC statements announce the semantics identifier of a natural person "
+    "(id-etsi-qcs-semanticsId-Natural, EN 319 412-1 section 5.1.3), not a legal person's.",
+    check="pki.profile.qc_statement_values",
 )
 END_ENTITY_SIGNED_BY_WRONG_KEY = declare(
     "end_entity_signed_by_wrong_key",
@@ -246,9 +276,20 @@ def _sign(
     return builder.sign(issuer_key, hashes.SHA256())
 
 
-def _issued_by(builder: x509.CertificateBuilder, issuer: x509.Certificate) -> x509.CertificateBuilder:
+def _issued_by(
+    builder: x509.CertificateBuilder, issuer: x509.Certificate, broken: frozenset[str] = frozenset()
+) -> x509.CertificateBuilder:
     ski = issuer.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
+    if SEAL_WRONG_AUTHORITY_KEY_IDENTIFIER.id in broken:
+        ski = x509.SubjectKeyIdentifier(_whole_key_hash(issuer))
     return builder.add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski), critical=False)
+
+
+def _whole_key_hash(cert: x509.Certificate) -> bytes:
+    """SHA-1 over the whole SubjectPublicKeyInfo: a key identifier as a careless CA computes it (RFC 5280 hashes the
+    subjectPublicKey BIT STRING only)."""
+    spki = cert.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+    return hashlib.sha1(spki, usedforsecurity=False).digest()
 
 
 def _revocation_pointers(
@@ -413,8 +454,10 @@ def tsa_certificate(
     return _sign(builder, root_key)
 
 
-def _end_entity_key_usage(broken: frozenset[str]) -> x509.KeyUsage:
+def _end_entity_key_usage(broken: frozenset[str], level: str = "") -> x509.KeyUsage:
     if SIGNING_KEY_USAGE_WITHOUT_NON_REPUDIATION.id in broken:
+        return _key_usage(digital_signature=True)
+    if level == "lcp" and LCP_KEY_USAGE_WITHOUT_NON_REPUDIATION.id in broken:
         return _key_usage(digital_signature=True)
     return _key_usage(content_commitment=True)
 
@@ -437,7 +480,10 @@ def natural_person_certificate(
         raise ProfileError(f"level must be one of {', '.join(LEVELS)}")
     attributes = [
         x509.NameAttribute(NameOID.COUNTRY_NAME, identity.country),
-        x509.NameAttribute(NameOID.GIVEN_NAME, identity.given_name),
+        x509.NameAttribute(
+            NameOID.GIVEN_NAME,
+            identity.common_name if NATURAL_PERSON_GIVEN_NAME_IS_FULL_NAME.id in broken else identity.given_name,
+        ),
         x509.NameAttribute(NameOID.SURNAME, identity.surname),
         x509.NameAttribute(NameOID.SERIAL_NUMBER, identity.serial_number),
         x509.NameAttribute(NameOID.COMMON_NAME, identity.common_name),
@@ -462,7 +508,7 @@ def natural_person_certificate(
     )
     builder = _revocation_pointers(_issued_by(builder, issuer), urls, PERSON_CA)
     builder = (
-        builder.add_extension(_end_entity_key_usage(broken), critical=True)
+        builder.add_extension(_end_entity_key_usage(broken, level), critical=True)
         .add_extension(_policies(urls, etsi_policy, oids.JESIGN_POLICY[level]), critical=False)
         .add_extension(
             qc_statements(
@@ -470,7 +516,9 @@ def natural_person_certificate(
                 sscd=level == "qcpnqscd" and QCPNQSCD_WITHOUT_QC_SSCD.id not in broken,
                 qc_type=oids.QC_TYPE_ESIGN if qualified else None,
                 pds=_pds(urls),
-                semantics=oids.SEMANTICS_NATURAL,
+                semantics=oids.SEMANTICS_LEGAL
+                if NATURAL_PERSON_WITH_LEGAL_SEMANTICS.id in broken
+                else oids.SEMANTICS_NATURAL,
             ),
             critical=False,
         )
@@ -494,7 +542,10 @@ def seal_certificate(
     attributes = [
         x509.NameAttribute(NameOID.COUNTRY_NAME, identity.country),
         x509.NameAttribute(NameOID.ORGANIZATION_NAME, identity.organization),
-        x509.NameAttribute(NameOID.ORGANIZATION_IDENTIFIER, identity.organization_identifier),
+        x509.NameAttribute(
+            NameOID.ORGANIZATION_IDENTIFIER,
+            TEST_OPERATOR_ID if SEAL_WITH_OPERATOR_IDENTIFIER.id in broken else identity.organization_identifier,
+        ),
         x509.NameAttribute(NameOID.COMMON_NAME, identity.common_name or identity.organization),
     ]
     if SEAL_WITHOUT_ORGANIZATION_IDENTIFIER.id in broken:
@@ -508,7 +559,7 @@ def seal_certificate(
         not_before=not_before,
         not_after=not_after,
     )
-    builder = _revocation_pointers(_issued_by(builder, issuer), urls, SEAL_CA)
+    builder = _revocation_pointers(_issued_by(builder, issuer, broken), urls, SEAL_CA)
     builder = (
         builder.add_extension(_end_entity_key_usage(broken), critical=True)
         .add_extension(_policies(urls, oids.QCP_L, oids.JESIGN_POLICY["qcp-l"]), critical=False)

@@ -46,6 +46,29 @@ TSA_BAD_SIGNATURE = declare(
     "and the signature verifies (RFC 3161 sections 2.3 and 2.4.2).",
     check="pki.tsa.signature",
 )
+TSA_IGNORES_REQUESTED_POLICY = declare(
+    "tsa_ignores_requested_policy",
+    rule="A TSA asked for a policy it does not support refuses with failInfo unacceptedPolicy; it never grants a "
+    "token under another policy than the one requested (RFC 3161 section 2.4.2).",
+    check="pki.tsa.policy",
+)
+TSA_GEN_TIME_SKEWED = declare(
+    "tsa_gen_time_skewed",
+    rule="A token's genTime is the time of its creation, within the declared accuracy of UTC (RFC 3161 section "
+    "2.4.2; ETSI EN 319 421 section 7.7.2), not an hour ahead.",
+    check="pki.tsa.gen_time",
+)
+TSA_WRONG_ESS_CERT_ID = declare(
+    "tsa_wrong_ess_cert_id",
+    rule="A token's ESSCertIDv2 certHash is the hash of the TSA certificate that signed it (RFC 5816 section 2.2.1), "
+    "not of its issuer's.",
+    check="pki.tsa.signing_certificate",
+)
+TSA_REPEATS_SERIAL = declare(
+    "tsa_repeats_serial",
+    rule="Each time-stamp token of a TSA has its own serial number (RFC 3161 section 2.4.2).",
+    check="pki.tsa.serial_unique",
+)
 
 #: Digest algorithms accepted in a message imprint, with their digest length.
 ACCEPTED_DIGESTS = {"sha256": 32, "sha384": 48, "sha512": 64}
@@ -91,13 +114,14 @@ class TimeStampAuthority:
             return rejection("bad_alg", f"accepted digests: {', '.join(ACCEPTED_DIGESTS)}")
         if len(digest) != ACCEPTED_DIGESTS[digest_algorithm]:
             return rejection("bad_data_format", "the digest length does not match its algorithm")
-        if policy is not None and policy != oids.TSA_POLICY.dotted_string:
+        broken = self.pki.breakages.active()
+        unaccepted = policy is not None and policy != oids.TSA_POLICY.dotted_string
+        if unaccepted and TSA_IGNORES_REQUESTED_POLICY.id not in broken:
             return rejection("unaccepted_policy", f"this TSA time-stamps under policy {oids.TSA_POLICY.dotted_string}")
         if has_extensions:
             return rejection("unaccepted_extensions", "no request extension is supported")
 
         when = (at or self.clock.now()).replace(microsecond=0)
-        broken = self.pki.breakages.active()
         if TSA_WRONG_IMPRINT.id in broken:
             imprint = {"hash_algorithm": imprint["hash_algorithm"], "hashed_message": bytes(len(digest))}
         tsa = self.pki.hierarchy()[profiles.TSA]
@@ -106,8 +130,8 @@ class TimeStampAuthority:
             "version": "v1",
             "policy": oids.TSA_POLICY.dotted_string,
             "message_imprint": imprint,
-            "serial_number": int.from_bytes(secrets.token_bytes(16), "big"),
-            "gen_time": when,
+            "serial_number": 1 if TSA_REPEATS_SERIAL.id in broken else int.from_bytes(secrets.token_bytes(16), "big"),
+            "gen_time": when + timedelta(hours=1) if TSA_GEN_TIME_SKEWED.id in broken else when,
             "accuracy": {"seconds": self.accuracy_seconds},
             "tsa": asn1_x509.GeneralName(name="directory_name", value=tsa_cert.subject),
         }
@@ -127,7 +151,9 @@ class TimeStampAuthority:
                             "certs": [
                                 {
                                     "hash_algorithm": {"algorithm": "sha256"},
-                                    "cert_hash": hashlib.sha256(tsa.der).digest(),
+                                    "cert_hash": hashlib.sha256(
+                                        self.pki.hierarchy().root.der if TSA_WRONG_ESS_CERT_ID.id in broken else tsa.der
+                                    ).digest(),
                                     "issuer_serial": {
                                         "issuer": [asn1_x509.GeneralName(name="directory_name", value=tsa_cert.issuer)],
                                         "serial_number": tsa_cert.serial_number,

@@ -1,0 +1,84 @@
+"""``pki.chain``: each certificate chains to the published root, names its issuer's key, and points at its issuer."""
+
+from __future__ import annotations
+
+import itertools
+
+from conformance import pkix
+from conformance.context import CheckContext
+from conformance.plans import holders
+from conformance.plans.pki.common import RFC_5280, every_level, findings, first_firm, issuer_of, now
+from conformance.registry import check
+from conformance.results import Severity
+
+
+@check(
+    "pki.chain.path",
+    title="Personal and seal certificates chain to the root: names, signatures, validity, CA bits",
+    cites=(RFC_5280 + " §6.1 (basic path validation)", RFC_5280 + " §4.2.1.9 (basicConstraints)"),
+    severity=Severity.CRITICAL,
+    needs=("otp", "review"),
+)
+def chain_path(ctx: CheckContext) -> None:
+    """The chains come from ``credentials/info`` (certificates: chain); the root is the chain's self-signed end."""
+    holder = ctx.use(holders.accountant)
+    found = []
+    for credential in (holder.personal, *holder.seals):
+        chain = credential.chain
+        ctx.expect(len(chain) >= 2, f"{credential.id}: credentials/info gave no chain up to the root")
+        found += [f"{credential.id}: {f}" for f in pkix.chain_findings(chain, chain[-1], now())]
+    findings(ctx, found, "the chain")
+
+
+@check(
+    "pki.chain.key_identifiers",
+    title="Each certificate's authority key identifier is its issuer's subject key identifier, at every level and "
+    "up to the root",
+    cites=(RFC_5280 + " §4.2.1.1 (authorityKeyIdentifier)", RFC_5280 + " §4.2.1.2 (subjectKeyIdentifier)"),
+    needs=("otp", "review"),
+)
+def key_identifiers(ctx: CheckContext) -> None:
+    """Every link of the personal and seal chains (root included: its AKI, if any, is its own SKI), and each level's
+    certificate with its issuing CA. Path builders pick the issuer by this value: a wrong one breaks validation
+    where the names still match."""
+    holder = ctx.use(holders.accountant)
+    found = []
+    for credential in (holder.personal, *holder.seals):
+        chain = list(credential.chain)
+        if chain[-1].issuer == chain[-1].subject:  # the root: judged against itself
+            chain.append(chain[-1])
+        for child, parent in itertools.pairwise(chain):
+            found += [f"{credential.id}: {f}" for f in pkix.key_identifier_findings(child, parent)]
+    for judged in every_level(ctx):
+        issuer = issuer_of(ctx, judged.certificate)
+        found += [f"{judged.level}: {f}" for f in pkix.key_identifier_findings(judged.certificate, issuer)]
+    findings(ctx, found, "the key identifiers")
+
+
+@check(
+    "pki.chain.aia_ca_issuers",
+    title="The AIA caIssuers URL of each certificate serves its issuer's certificate",
+    cites=(RFC_5280 + " §4.2.2.1 (id-ad-caIssuers)",),
+    needs=("otp", "review"),
+)
+def aia_ca_issuers(ctx: CheckContext) -> None:
+    holder = ctx.use(holders.accountant)
+    found = []
+    for credential in (holder.personal, holders.seal_of(holder, first_firm(holder))):
+        for child, parent in itertools.pairwise(credential.chain):
+            urls = pkix.ca_issuers_urls(child)
+            if not urls:
+                found.append(f"{child.subject.rfc4514_string()} has no caIssuers URL")
+                continue
+            answer = ctx.http.get("pki", urls[0])
+            if answer.status_code != 200:
+                found.append(f"{urls[0]} answered {answer.status_code}")
+                continue
+            try:
+                served = pkix.load_certificate(answer.content)
+            except ValueError:
+                found.append(f"{urls[0]} did not serve a certificate")
+                continue
+            if served != parent:
+                found.append(f"{urls[0]} serves another certificate than the issuer")
+    findings(ctx, found, "caIssuers")

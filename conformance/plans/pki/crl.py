@@ -1,0 +1,109 @@
+"""``pki.crl``: the CRLs the distribution points serve, value by value."""
+
+from __future__ import annotations
+
+from cryptography import x509
+
+from conformance import pkix
+from conformance.context import CheckContext
+from conformance.plans import holders
+from conformance.plans.pki.common import RFC_5280, crl, findings, first_firm, issuer_of, now, required_crl, revoked
+from conformance.registry import check
+from conformance.results import Severity
+
+
+@check(
+    "pki.crl.reachable",
+    title="The CRL distribution point answers the CA's CRL, signed by the CA",
+    cites=(RFC_5280 + " §4.2.1.13 (cRLDistributionPoints)", RFC_5280 + " §5.1.1"),
+    needs=("otp", "review"),
+)
+def crl_reachable(ctx: CheckContext) -> None:
+    holder = ctx.use(holders.accountant)
+    found = []
+    for credential in (holder.personal, holders.seal_of(holder, first_firm(holder))):
+        url, published, status = crl(ctx, credential.certificate)
+        if published is None:
+            found.append(f"{url} answered {status} without a DER CRL")
+            continue
+        found += [f"{url}: {f}" for f in pkix.crl_signature_findings(published, credential.chain[1])]
+    findings(ctx, found, "the CRL")
+
+
+@check(
+    "pki.crl.fresh",
+    title="The published CRL is current (thisUpdate passed, nextUpdate after it and not passed) with a CRL number",
+    cites=(RFC_5280 + " §5.1.2.4 and §5.1.2.5", RFC_5280 + " §5.2.3 (cRLNumber)"),
+    needs=("otp", "review"),
+)
+def crl_fresh(ctx: CheckContext) -> None:
+    holder = ctx.use(holders.accountant)
+    url, published = required_crl(ctx, holder.personal.certificate)
+    findings(ctx, pkix.crl_freshness_findings(published, at=now()), url)
+
+
+@check(
+    "pki.crl.authority_key_identifier",
+    title="A CRL's authority key identifier is the subject key identifier of the CA that signed it",
+    cites=(RFC_5280 + " §5.2.1 (authorityKeyIdentifier)", RFC_5280 + " §4.2.1.2"),
+    needs=("otp", "review"),
+)
+def crl_authority_key_identifier(ctx: CheckContext) -> None:
+    """The CRLs of the personal certificate's CA and of the seal's CA, each against its CA certificate."""
+    holder = ctx.use(holders.accountant)
+    found = []
+    for credential in (holder.personal, holders.seal_of(holder, first_firm(holder))):
+        url, published = required_crl(ctx, credential.certificate)
+        found += [f"{url}: {f}" for f in pkix.crl_authority_key_findings(published, credential.chain[1])]
+    findings(ctx, found, "the CRL's authority key identifier")
+
+
+@check(
+    "pki.crl.revoked_listed",
+    title="A revoked certificate appears on its CA's CRL with the date it was revoked and its reason",
+    cites=(
+        RFC_5280 + " §5.1.2.6 (revokedCertificates: revocationDate)",
+        RFC_5280 + " §5.3.1 (reasonCode)",
+    ),
+    severity=Severity.CRITICAL,
+    needs=("otp", "review", "revoke"),
+)
+def crl_lists_revoked(ctx: CheckContext) -> None:
+    """The harness revokes the LCP certificate for keyCompromise; its entry must carry that reasonCode and a
+    revocationDate between the target's clock just before and just after the revocation (five minutes' leeway):
+    a date moved back (to the issuance, say) would void signatures made in good faith."""
+    target = revoked(ctx)
+    cert = target.certificate
+    url, published = required_crl(ctx, cert)
+    findings(
+        ctx,
+        pkix.crl_entry_findings(
+            published, cert.serial_number, reason=x509.ReasonFlags.key_compromise, revoked_between=target.between
+        ),
+        url,
+    )
+    findings(ctx, pkix.crl_signature_findings(published, issuer_of(ctx, cert)), url)
+
+
+@check(
+    "pki.crl.number",
+    title="The CRL numbers of a CA only grow: a new CRL never reuses nor lowers the number of an earlier one",
+    cites=(RFC_5280 + " §5.2.3 (cRLNumber: monotonically increasing)", RFC_5280 + " §5.1.2.4 (thisUpdate)"),
+    needs=("otp", "review", "revoke"),
+)
+def crl_number(ctx: CheckContext) -> None:
+    """Every CRL of the signature CA fetched during the plan run, in order, before and after the revocation of the
+    LCP certificate (which makes the CA publish a new CRL), and once more now."""
+    holder = ctx.use(holders.accountant)
+    cert = holder.personal.certificate
+    required_crl(ctx, cert)
+    revoked(ctx)
+    url, _ = required_crl(ctx, cert)
+    seen: list[x509.CertificateRevocationList] = ctx.plan_state["pki:crls"][url]
+    distinct = {c.tbs_certlist_bytes for c in seen}
+    ctx.note(
+        f"{len(seen)} CRLs fetched from {url}, {len(distinct)} distinct: numbers {[pkix.crl_number(c) for c in seen]}"
+    )
+    findings(ctx, pkix.crl_sequence_findings(seen), url)
+    if len(distinct) < 2:
+        ctx.skip(f"{url} published one CRL during the run, even after a revocation: no sequence to judge")

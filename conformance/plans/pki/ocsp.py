@@ -1,0 +1,209 @@
+"""``pki.ocsp``: the OCSP responder named in the certificates' AIA, value by value."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+
+from conformance import pkix
+from conformance.context import CheckContext
+from conformance.plans import holders
+from conformance.plans.pki.common import (
+    RFC_5280,
+    RFC_6960,
+    crl,
+    findings,
+    first_firm,
+    issuer_of,
+    now,
+    ocsp,
+    revoked,
+)
+from conformance.registry import check
+from conformance.results import Severity
+
+RFC_5019 = "RFC 5019"
+
+
+def _subjects(ctx: CheckContext) -> list[tuple[str, x509.Certificate, x509.Certificate]]:
+    """(label, certificate, issuer) for each kind of signer: the signature CA's responder (personal certificate),
+    the seal CA's (seal) and the root's own key (the signature CA's certificate)."""
+    holder = ctx.use(holders.accountant)
+    seal = holders.seal_of(holder, first_firm(holder))
+    found = [
+        ("personal", holder.personal.certificate, holder.personal.chain[1]),
+        ("seal", seal.certificate, seal.chain[1]),
+    ]
+    if len(holder.personal.chain) >= 3 and pkix.ocsp_urls(holder.personal.chain[1]):
+        found.append(("signature CA", holder.personal.chain[1], holder.personal.chain[2]))
+    return found
+
+
+@check(
+    "pki.ocsp.good",
+    title="OCSP answers good for a valid certificate, signed by the CA or its delegated responder",
+    cites=(RFC_6960 + " §2.2 (good)", RFC_6960 + " §4.2.1 and §4.2.2.2 (authorized responders)"),
+    severity=Severity.CRITICAL,
+    needs=("otp", "review"),
+)
+def ocsp_good(ctx: CheckContext) -> None:
+    holder = ctx.use(holders.accountant)
+    found = []
+    for credential in (holder.personal, holders.seal_of(holder, first_firm(holder))):
+        cert, issuer = credential.certificate, credential.chain[1]
+        _, answer = ocsp(ctx, cert, issuer)
+        found += [
+            f"{credential.id}: {f}"
+            for f in pkix.ocsp_findings(answer.content, cert.serial_number, issuer, expected="good", at=now())
+        ]
+    findings(ctx, found, "the OCSP answer")
+
+
+@check(
+    "pki.ocsp.nonce",
+    title="An OCSP answer echoes the request's nonce, of 16 octets and of 32 (the most a responder must accept)",
+    cites=("RFC 8954 §2.1 (nonces of 1 to 32 octets; at least 16 recommended)", RFC_6960 + " §4.4.1"),
+    needs=("otp", "review"),
+)
+def ocsp_nonce(ctx: CheckContext) -> None:
+    """A nonce binds the answer to the request (no replay of an old "good"). RFC 8954 makes responders accept
+    nonces up to and including 32 octets: the limit is tried too."""
+    holder = ctx.use(holders.accountant)
+    cert, issuer = holder.personal.certificate, holder.personal.chain[1]
+    found = []
+    for size in (16, 32):
+        nonce = secrets.token_bytes(size)
+        _, answer = ocsp(ctx, cert, issuer, nonce=nonce)
+        found += [
+            f"a {size}-octet nonce: {f}"
+            for f in pkix.ocsp_findings(
+                answer.content, cert.serial_number, issuer, expected="good", at=now(), nonce=nonce
+            )
+        ]
+    findings(ctx, found, "the OCSP answer to a request with a nonce")
+
+
+@check(
+    "pki.ocsp.cert_id",
+    title="An OCSP answer's CertID is the request's: hash algorithm, issuerNameHash, issuerKeyHash and serial",
+    cites=(RFC_6960 + " §4.1.1 (CertID)", RFC_6960 + " §4.2.1 (SingleResponse certID)", RFC_5019 + " §2.1.1"),
+    severity=Severity.CRITICAL,
+    needs=("otp", "review"),
+)
+def ocsp_cert_id(ctx: CheckContext) -> None:
+    """Asked with a SHA-1 CertID (which RFC 5019 makes every responder accept) for each kind of signer, and with a
+    SHA-256 one for the personal certificate: a responder that does not answer SHA-256 CertIDs is noted, one that
+    answers must answer that CertID."""
+    found = []
+    for label, cert, issuer in _subjects(ctx):
+        request, answer = ocsp(ctx, cert, issuer)
+        found += [f"{label}: {f}" for f in pkix.ocsp_cert_id_findings(answer.content, request)]
+    holder = ctx.use(holders.accountant)
+    request, answer = ocsp(ctx, holder.personal.certificate, holder.personal.chain[1], algorithm=hashes.SHA256())
+    response, why = pkix.load_ocsp(answer.content)
+    if response is None:
+        ctx.note(f"a SHA-256 CertID is not answered ({why}): RFC 6960 does not require it")
+    else:
+        found += [f"personal, SHA-256: {f}" for f in pkix.ocsp_cert_id_findings(answer.content, request)]
+    findings(ctx, found, "the CertID answered")
+
+
+@check(
+    "pki.ocsp.responder_id",
+    title="An OCSP answer's ResponderID names the certificate whose key signed it",
+    cites=(RFC_6960 + " §4.2.2.3 (ResponderID: byKey is the SHA-1 of the signer's public key)",),
+    needs=("otp", "review"),
+)
+def ocsp_responder_id(ctx: CheckContext) -> None:
+    """For each kind of signer (the two delegated responders, the root): the signer is found by its signature,
+    then the ResponderID must name it (byKey: the SHA-1 of its public key BIT STRING; byName: its subject)."""
+    found = []
+    for label, cert, issuer in _subjects(ctx):
+        _, answer = ocsp(ctx, cert, issuer, nonce=pkix.new_nonce())
+        found += [f"{label}: {f}" for f in pkix.ocsp_responder_id_findings(answer.content, issuer)]
+    findings(ctx, found, "the ResponderID")
+
+
+@check(
+    "pki.ocsp.times",
+    title="An OCSP answer's producedAt, thisUpdate and nextUpdate lie within sane bounds of the target's clock",
+    cites=(
+        RFC_6960 + " §4.2.2.1 (time)",
+        RFC_5019 + " §2.2.4 (thisUpdate, nextUpdate, producedAt)",
+        "CA/Browser Forum Baseline Requirements §4.9.10 (OCSP updated at least every four days, valid ten at most)",
+    ),
+    needs=("otp", "review"),
+)
+def ocsp_times(ctx: CheckContext) -> None:
+    """Pre-produced answers (no nonce) and answers signed on the spot (nonce), for each kind of signer: not dated
+    after the target's clock, not older than ``rules.ocsp_max_age_seconds``, thisUpdate not after producedAt,
+    nextUpdate present, after thisUpdate, not passed and at most ``rules.ocsp_max_validity_seconds`` after it."""
+    rules = ctx.target.rules
+    max_age = timedelta(seconds=rules.ocsp_max_age_seconds)
+    max_validity = timedelta(seconds=rules.ocsp_max_validity_seconds)
+    found = []
+    for label, cert, issuer in _subjects(ctx):
+        for nonce in (None, pkix.new_nonce()):
+            _, answer = ocsp(ctx, cert, issuer, nonce=nonce)
+            at = ctx.target_now(answer)
+            kind = "with a nonce" if nonce else "pre-produced"
+            found += [
+                f"{label}, {kind}: {f}"
+                for f in pkix.ocsp_time_findings(answer.content, at=at, max_age=max_age, max_validity=max_validity)
+            ]
+    findings(ctx, found, "the OCSP answer's times")
+
+
+@check(
+    "pki.ocsp.unknown",
+    title="OCSP never answers good for a serial number the CA did not issue",
+    cites=(RFC_6960 + " §2.2 (unknown; revoked for non-issued certificates)",),
+    severity=Severity.CRITICAL,
+    needs=("otp", "review"),
+)
+def ocsp_unknown(ctx: CheckContext) -> None:
+    holder = ctx.use(holders.accountant)
+    cert, issuer = holder.personal.certificate, holder.personal.chain[1]
+    serial = int.from_bytes(secrets.token_bytes(19), "big") | 1
+    _, answer = ocsp(ctx, cert, issuer, serial=serial)
+    found = pkix.ocsp_findings(answer.content, serial, issuer, expected="unknown", at=now())
+    findings(ctx, found, "a never-issued serial")
+
+
+@check(
+    "pki.ocsp.revoked",
+    title="OCSP answers revoked once a certificate is revoked, with the time and reason its CRL gives",
+    cites=(RFC_6960 + " §2.2 (revoked)", RFC_6960 + " §4.2.1 (RevokedInfo)", RFC_5280 + " §5.1.2.6 and §5.3.1"),
+    severity=Severity.CRITICAL,
+    needs=("otp", "review", "revoke"),
+)
+def ocsp_revoked(ctx: CheckContext) -> None:
+    """The LCP certificate revoked by the harness (keyCompromise): revocationTime between the target's clock just
+    before and just after the revocation, equal to the CRL entry's revocationDate; revocationReason, if given,
+    keyCompromise as on the CRL."""
+    target = revoked(ctx)
+    cert = target.certificate
+    issuer = issuer_of(ctx, cert)
+    _, answer = ocsp(ctx, cert, issuer)
+    found = pkix.ocsp_findings(answer.content, cert.serial_number, issuer, expected="revoked", at=now())
+    when, reason = pkix.ocsp_revocation(answer.content)
+    start, end = target.between
+    leeway = timedelta(minutes=5)
+    if when is not None and not start - leeway <= when <= end + leeway:
+        found.append(
+            f"revocationTime {when.isoformat()} is not when it was revoked (between {start.isoformat()} and "
+            f"{end.isoformat()} on the target's clock)"
+        )
+    if reason is not None and reason != x509.ReasonFlags.key_compromise:
+        found.append(f"revocationReason is {reason.name}, the revocation's keyCompromise")
+    _, published, _ = crl(ctx, cert)
+    entry = published.get_revoked_certificate_by_serial_number(cert.serial_number) if published else None
+    if when is not None and entry is not None and entry.revocation_date_utc != when:
+        found.append(
+            f"revocationTime {when.isoformat()} differs from the CRL's revocationDate "
+            f"{entry.revocation_date_utc.isoformat()}"
+        )
+    findings(ctx, found, "after revocation")

@@ -1,0 +1,133 @@
+"""``pki.tsa``: the time-stamping authority's tokens, value by value."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from datetime import timedelta
+
+from conformance import pkix
+from conformance.context import CheckContext
+from conformance.plans.pki.common import RFC_3161, digest_of, findings, post_tsa, time_stamp
+from conformance.registry import check
+from conformance.results import Severity
+
+EN_319_422 = "ETSI EN 319 422 V1.1.1 §5 (time-stamp request and token profile)"
+
+
+@check(
+    "pki.tsa.message_imprint",
+    title="A time-stamp token carries the message imprint of the request",
+    cites=(RFC_3161 + " §2.4.2 (messageImprint)",),
+    severity=Severity.CRITICAL,
+)
+def tsa_message_imprint(ctx: CheckContext) -> None:
+    digest = digest_of(secrets.token_bytes(32))
+    token, _ = time_stamp(ctx, digest, secrets.randbits(63))
+    imprint = pkix.tst_info(token)["message_imprint"]
+    ctx.expect(imprint["hash_algorithm"]["algorithm"].native == "sha256", "the imprint's algorithm is not SHA-256")
+    ctx.expect(imprint["hashed_message"].native == digest, "the token time-stamps another digest than the request's")
+
+
+@check(
+    "pki.tsa.nonce",
+    title="A time-stamp token echoes the request's nonce",
+    cites=(RFC_3161 + " §2.4.2 (nonce)",),
+)
+def tsa_nonce(ctx: CheckContext) -> None:
+    nonce = secrets.randbits(63)
+    token, _ = time_stamp(ctx, digest_of(b"nonce"), nonce)
+    echoed = pkix.tst_info(token)["nonce"].native
+    ctx.expect(echoed == nonce, f"the token's nonce is {echoed}, the request's {nonce}")
+
+
+@check(
+    "pki.tsa.signature",
+    title="A time-stamp token verifies: TSA certificate with the timeStamping EKU only, ESS signing-certificate",
+    cites=(RFC_3161 + " §2.3 and §2.4.2", "RFC 5816 (ESSCertIDv2)"),
+    severity=Severity.CRITICAL,
+)
+def tsa_signature(ctx: CheckContext) -> None:
+    token, _ = time_stamp(ctx, digest_of(b"signature"), secrets.randbits(63))
+    findings(ctx, pkix.tsa_signature_findings(token), "the time-stamp token")
+
+
+@check(
+    "pki.tsa.signing_certificate",
+    title="A time-stamp token's signing-certificate attribute holds the hash of the TSA certificate that signed, "
+    "and its other names are the signer's",
+    cites=(
+        "RFC 5816 §2.2.1 (ESSCertIDv2 certHash and issuerSerial)",
+        "RFC 5035 §5.4.1.1",
+        "RFC 5652 §11.1 (content-type attribute)",
+        RFC_3161 + " §2.4.2 (tsa)",
+    ),
+    severity=Severity.CRITICAL,
+)
+def tsa_signing_certificate(ctx: CheckContext) -> None:
+    """The certHash recomputed over the certificate the SignerInfo identifies (the token carries it: certReq); the
+    issuerSerial, the content-type attribute and the TSTInfo's tsa name compared with it."""
+    token, _ = time_stamp(ctx, digest_of(b"signing certificate"), secrets.randbits(63))
+    findings(ctx, pkix.tsa_signing_certificate_findings(token), "the signing-certificate attribute")
+
+
+@check(
+    "pki.tsa.policy",
+    title="A TSA honours the policy a request names, and refuses one it does not support (unacceptedPolicy)",
+    cites=(
+        RFC_3161 + " §2.4.1 (reqPolicy)",
+        RFC_3161 + " §2.4.2 (policy; PKIFailureInfo unacceptedPolicy)",
+        EN_319_422,
+    ),
+)
+def tsa_policy(ctx: CheckContext) -> None:
+    """Three requests: none names a policy (the TSA's own is learnt from the token); one names that policy (the
+    token must be under it); one names a policy no TSA supports (a fresh 2.25 UUID OID): a rejection whose failInfo
+    is unacceptedPolicy, or a token under that very policy; never a token under another policy."""
+    first, _ = time_stamp(ctx, digest_of(b"policy"), secrets.randbits(63))
+    own = pkix.tst_info(first)["policy"].dotted
+    honoured, _ = time_stamp(ctx, digest_of(b"policy honoured"), secrets.randbits(63), policy=own)
+    held = pkix.tst_info(honoured)["policy"].dotted
+    ctx.expect(held == own, f"asked for the TSA's own policy {own}, the token is under {held}")
+    unsupported = f"2.25.{uuid.uuid4().int}"
+    answer = post_tsa(ctx, digest_of(b"policy refused"), secrets.randbits(63), policy=unsupported)
+    reply = pkix.read_tsa_reply(answer.content)
+    if isinstance(reply, str):
+        ctx.fail(f"asked for an unsupported policy, the TSA answered {answer.status_code} with {reply}")
+    if reply.granted and reply.token is not None:
+        held = pkix.tst_info(reply.token)["policy"].dotted
+        ctx.expect(held == unsupported, f"asked for the unsupported policy {unsupported}, the TSA granted under {held}")
+        return
+    ctx.expect(
+        "unaccepted_policy" in reply.fail_info,
+        f"the TSA refused the unsupported policy with failInfo {sorted(reply.fail_info) or 'none'}, "
+        "not unacceptedPolicy",
+    )
+
+
+@check(
+    "pki.tsa.gen_time",
+    title="A time-stamp token's genTime is the target's time, within the accuracy the token declares",
+    cites=(RFC_3161 + " §2.4.2 (genTime, accuracy)", "ETSI EN 319 421 V1.1.1 §7.7.2 (clock synchronised with UTC)"),
+    severity=Severity.CRITICAL,
+)
+def tsa_gen_time(ctx: CheckContext) -> None:
+    """genTime against the target's clock (the harness's reading, else the answer's Date header): at most the
+    declared accuracy plus ``rules.clock_leeway_seconds`` apart; the accuracy's millis and micros 1 to 999."""
+    token, answer = time_stamp(ctx, digest_of(b"genTime"), secrets.randbits(63))
+    at = ctx.target_now(answer)
+    leeway = timedelta(seconds=ctx.target.rules.clock_leeway_seconds)
+    findings(ctx, pkix.tsa_time_findings(token, at=at, leeway=leeway), "genTime")
+
+
+@check(
+    "pki.tsa.serial_unique",
+    title="Each time-stamp token has its own serial number",
+    cites=(RFC_3161 + " §2.4.2 (serialNumber: unique for each token of a TSA)",),
+)
+def tsa_serial_unique(ctx: CheckContext) -> None:
+    serials = [
+        pkix.tst_info(time_stamp(ctx, digest_of(str(n).encode()), secrets.randbits(63))[0])["serial_number"].native
+        for n in range(3)
+    ]
+    ctx.expect(len(set(serials)) == len(serials), f"three tokens share serial numbers: {serials}")

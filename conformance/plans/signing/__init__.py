@@ -1,0 +1,26 @@
+"""The ``signing`` plan: remote signing through the CSC API, and PAdES signatures made with the SDK.
+
+Modules, in running order:
+
+- ``csc``: the credentials an active accountant may use (personal SCAL2, the firms' seals SCAL1), described value
+  for value by ``credentials/info``; ``numSignatures`` at ``multisign`` and one beyond; ``signatures/timestamp``;
+- ``sign_hash``: a signature made by ``signatures/signHash`` verifies with the credential's certificate; a
+  ``signAlgo`` for another key type, or whose digest contradicts ``hashAlgorithmOID``, is refused;
+- ``sad``: the Signature Activation Data is bound to its hashes, its credential and its user, signs as many
+  signatures as it was authorized for, once, until (and not after) it expires;
+- ``hash``: a hash whose length does not fit its algorithm is refused;
+- ``seal``: a collaborator without the seal delegation cannot use the firm's seal;
+- ``pades``: a PDF signed through the SDK at each PAdES baseline level (B-B, B-T, B-LT, B-LTA) validates with
+  pyHanko and reaches that level;
+- ``credential``: a revoked credential authorizes and signs nothing (runs last: it revokes the holder's
+  certificate, through the harness).
+
+Every check uses the plan's holder (:func:`conformance.plans.holders.accountant`).
+"""
+
+import importlib
+
+#: The modules in running order (importing them registers their checks in this order).
+MODULES = ("csc", "sign_hash", "sad", "hash", "seal", "pades", "credential")
+for _name in MODULES:
+    importlib.import_module(f"{__name__}.{_name}")

@@ -30,7 +30,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mock_provider.core import accounts, events, otp, outbox, scenarios
+from mock_provider.core import accounts, events, otp, outbox, registration_breakages, scenarios
 from mock_provider.core.base import TrustService, token_digest
 from mock_provider.core.breakages import declare
 from mock_provider.core.documents import (
@@ -1063,11 +1063,12 @@ class Registrations(TrustService):
             issued = otp.issue(
                 session,
                 key=self.otp_key,
-                policy=self.otp_policy,
+                policy=registration_breakages.otp_policy(self.otp_policy, self.breakages),
                 registration_id=reg.id,
                 purpose=AGREEMENT_PURPOSE,
                 phone_number=reg.phone_number,
                 now=now,
+                max_codes=registration_breakages.max_codes(self.breakages),
                 breakages=self.breakages,
             )
             reg.agreement_version, reg.agreement_sha256 = AGREEMENT.version, AGREEMENT.sha256
@@ -1096,7 +1097,7 @@ class Registrations(TrustService):
             return {
                 "phone_masked": reg.phone_number if PHONE_UNMASKED in self.breakages else mask_phone(reg.phone_number),
                 "phone_last_digits": reg.phone_number[-4:],
-                "expires_at": issued.expires_at.isoformat(),
+                "expires_at": registration_breakages.announced_expiry(issued, self.otp_policy, self.breakages),
                 "resend_available_at": issued.resend_available_at.isoformat(),
                 "validity_seconds": self.config.otp_validity_seconds,
             }
@@ -1119,7 +1120,7 @@ class Registrations(TrustService):
             outcome = otp.verify(
                 session,
                 key=self.otp_key,
-                policy=self.otp_policy,
+                policy=registration_breakages.otp_policy(self.otp_policy, self.breakages),
                 registration_id=reg.id,
                 purpose=AGREEMENT_PURPOSE,
                 code=code,

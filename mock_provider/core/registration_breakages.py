@@ -1,0 +1,87 @@
+"""The rule-breakage switches of the registration's limits and lists (see :mod:`mock_provider.core.breakages`).
+
+Each switch here moves one limit of the registration by a little, or drops one value of one of its lists, as a
+provider does that a suite trying each rule on one side only (or on a sample of its list) lets through: an SMS code
+that expires after 10 minutes where 30 are announced, an age check off by one day, a 47-hour error-report window,
+the e-mail left out of the read-only profile fields, no decision e-mail on a rejection. Each ``check`` names the
+conformance check that must fail while the switch is on, and that the suite before these checks missed.
+
+Declared here rather than beside each guard in :mod:`mock_provider.core.registration`, which keeps one-line guards:
+the helpers below answer the value a rule uses (a limit, a list, a reference date), moved when its switch is on and
+unchanged otherwise.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import timedelta
+from typing import Any
+
+from mock_provider.core.breakages import Breakages, declare
+from mock_provider.core.otp import MAX_CODES, IssuedCode, OtpPolicy
+
+# -- step 4: the SMS code ------------------------------------------------------------------------------------------
+
+OTP_VALIDITY_SHORT = declare(
+    "otp_validity_short",
+    rule="An SMS code stays valid for the 30 minutes announced: it is accepted until they have passed.",
+    check="registration.otp.valid_until_expiry",
+)
+OTP_LOCKS_ONE_EARLY = declare(
+    "otp_locks_one_early",
+    rule="An SMS code locks after its 5th wrong try, not before: after 4 wrong tries the right code signs.",
+    check="registration.otp.attempts_allowed",
+)
+RESEND_COOLDOWN_SHORT = declare(
+    "resend_cooldown_short",
+    rule="No new SMS code is sent before the 60-second resend cooldown has passed (here: after 10 seconds).",
+    check="registration.otp.resend_cooldown_limits",
+)
+RESEND_COOLDOWN_LONG = declare(
+    "resend_cooldown_long",
+    rule="A new SMS code is sent as soon as the 60-second resend cooldown has passed (here: after 5 minutes).",
+    check="registration.otp.resend_cooldown_limits",
+)
+OTP_CODE_CAP_MISSING = declare(
+    "otp_code_cap_missing",
+    rule="At most 10 SMS codes are sent for one certificate request: the 11th is refused.",
+    check="registration.otp.code_cap",
+)
+OTP_CODE_CAP_EARLY = declare(
+    "otp_code_cap_early",
+    rule="The 10th SMS code of a certificate request is sent: the cap refuses the 11th, not the 10th.",
+    check="registration.otp.code_cap",
+)
+
+SHORT_OTP_VALIDITY = timedelta(minutes=10)
+SHORT_RESEND_COOLDOWN = timedelta(seconds=10)
+LONG_RESEND_COOLDOWN = timedelta(minutes=5)
+
+
+def otp_policy(policy: OtpPolicy, breakages: Breakages) -> OtpPolicy:
+    """The SMS-code policy the registration applies: shorter validity, one try fewer, another cooldown."""
+    active = breakages.active()
+    changes: dict[str, Any] = {}
+    if OTP_VALIDITY_SHORT.id in active:
+        changes["validity"] = SHORT_OTP_VALIDITY
+    if OTP_LOCKS_ONE_EARLY.id in active:
+        changes["max_attempts"] = policy.max_attempts - 1
+    if RESEND_COOLDOWN_SHORT.id in active:
+        changes["resend_cooldown"] = SHORT_RESEND_COOLDOWN
+    if RESEND_COOLDOWN_LONG.id in active:
+        changes["resend_cooldown"] = LONG_RESEND_COOLDOWN
+    return dataclasses.replace(policy, **changes) if changes else policy
+
+
+def announced_expiry(issued: IssuedCode, policy: OtpPolicy, breakages: Breakages) -> str:
+    """When the code is said to expire (ISO 8601): with a code shortened by a switch, still the full validity."""
+    if OTP_VALIDITY_SHORT in breakages:
+        return (issued.expires_at - SHORT_OTP_VALIDITY + policy.validity).isoformat()
+    return issued.expires_at.isoformat()
+
+
+def max_codes(breakages: Breakages) -> int:
+    """How many SMS codes one request may be sent."""
+    if OTP_CODE_CAP_MISSING in breakages:
+        return 1_000_000
+    return MAX_CODES - 1 if OTP_CODE_CAP_EARLY in breakages else MAX_CODES

@@ -918,7 +918,8 @@ class Registrations(TrustService):
                 code="invalid_birth_date",
                 errors=[{"field": "birth_date", "code": "invalid_date", "detail": "too far in the past"}],
             )
-        if _age(parsed, today) < 18 and MINOR_ACCEPTED not in self.breakages:
+        age_on = registration_breakages.age_reference(today, self.breakages)
+        if _age(parsed, age_on) < 18 and MINOR_ACCEPTED not in self.breakages:
             raise InvalidInput(
                 "a certificate is issued to adults only",
                 code="applicant_under_age",

@@ -14,7 +14,7 @@ unchanged otherwise.
 from __future__ import annotations
 
 import dataclasses
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from mock_provider.core.breakages import Breakages, declare
@@ -85,3 +85,24 @@ def max_codes(breakages: Breakages) -> int:
     if OTP_CODE_CAP_MISSING in breakages:
         return 1_000_000
     return MAX_CODES - 1 if OTP_CODE_CAP_EARLY in breakages else MAX_CODES
+
+
+# -- step 2: the identity ------------------------------------------------------------------------------------------
+
+AGE_EVE_ACCEPTED = declare(
+    "age_eve_accepted",
+    rule="Step 2 refuses an applicant on the eve of their 18th birthday (the age check off by one day).",
+    check="registration.identity.adults_only",
+)
+AGE_BIRTHDAY_REFUSED = declare(
+    "age_birthday_refused",
+    rule="Step 2 accepts an applicant on their 18th birthday (the age check off by one day the other way).",
+    check="registration.identity.adults_only",
+)
+
+
+def age_reference(today: date, breakages: Breakages) -> date:
+    """The day the applicant's age is computed for: today, or a day off."""
+    if AGE_EVE_ACCEPTED in breakages:
+        return today + timedelta(days=1)
+    return today - timedelta(days=1) if AGE_BIRTHDAY_REFUSED in breakages else today

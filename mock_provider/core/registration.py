@@ -967,6 +967,8 @@ class Registrations(TrustService):
             if ANY_DOCUMENT_TYPE_ACCEPTED not in self.breakages:
                 raise
             kind = parse_document_type("id_card:fra")
+        kind = registration_breakages.document_kind(kind, back, self.breakages)
+        mrz = registration_breakages.mrz_as_checked(mrz, self.breakages)
         # The typed fields first: they cost nothing, and a document refused on them never costs an image decode.
         number = (document_number or "").strip().upper().replace(" ", "")
         if mrz and BAD_MRZ_ACCEPTED not in self.breakages:
@@ -993,7 +995,10 @@ class Registrations(TrustService):
             raise DocumentError("document_reported_stolen", "this document is reported stolen", "document_number")
         try:
             front_info, back_info = inspect_document(
-                kind, front=front, back=back, max_bytes=self.config.max_document_bytes
+                kind,
+                front=front,
+                back=back,
+                max_bytes=registration_breakages.document_limit(self.config.max_document_bytes, self.breakages),
             )
         except DocumentError as refused:
             if not self._tolerated(refused) or not front:

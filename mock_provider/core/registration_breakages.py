@@ -18,6 +18,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from mock_provider.core.breakages import Breakages, declare
+from mock_provider.core.documents import DocumentType, mrz_check_digit
 from mock_provider.core.otp import MAX_CODES, IssuedCode, OtpPolicy
 
 # -- step 4: the SMS code ------------------------------------------------------------------------------------------
@@ -106,3 +107,46 @@ def age_reference(today: date, breakages: Breakages) -> date:
     if AGE_EVE_ACCEPTED in breakages:
         return today + timedelta(days=1)
     return today - timedelta(days=1) if AGE_BIRTHDAY_REFUSED in breakages else today
+
+
+# -- step 3: the identity document ---------------------------------------------------------------------------------
+
+DOCUMENT_AT_LIMIT_REFUSED = declare(
+    "document_at_limit_refused",
+    rule="Step 3 accepts a file of exactly the size limit; only a larger one is refused.",
+    check="registration.documents.size_limit",
+)
+RESIDENCE_PERMIT_BACK_OPTIONAL = declare(
+    "residence_permit_back_optional",
+    rule="Step 3 refuses a residence permit without its back side, as it does an identity card.",
+    check="registration.documents.every_type",
+)
+MRZ_COMPOSITE_UNCHECKED = declare(
+    "mrz_composite_unchecked",
+    rule="Step 3 refuses a machine-readable zone whose composite check digit is wrong, as it does the others.",
+    check="registration.documents.mrz_check_digits",
+)
+
+
+def document_limit(max_bytes: int, breakages: Breakages) -> int:
+    """The largest side accepted, in bytes."""
+    return max_bytes - 1 if DOCUMENT_AT_LIMIT_REFUSED in breakages else max_bytes
+
+
+def document_kind(kind: DocumentType, back: bytes | None, breakages: Breakages) -> DocumentType:
+    """The document type as judged: a residence permit sent without its back passes for a one-sided document."""
+    if kind.kind == "residence_permit" and not back and RESIDENCE_PERMIT_BACK_OPTIONAL in breakages:
+        return dataclasses.replace(kind, needs_back=False)
+    return kind
+
+
+def mrz_as_checked(mrz: str | None, breakages: Breakages) -> str | None:
+    """The MRZ as judged: a TD1 whose composite check digit is put right first, as if it were never read."""
+    if not mrz or MRZ_COMPOSITE_UNCHECKED not in breakages:
+        return mrz
+    lines = [line.replace(" ", "").upper() for line in mrz.splitlines() if line.strip()]
+    if len(lines) != 3 or any(len(line) != 30 for line in lines):
+        return mrz
+    first, second = lines[0], lines[1]
+    composite = mrz_check_digit(first[5:30] + second[0:7] + second[8:15] + second[18:29])
+    return "\n".join((first, second[:29] + composite, lines[2]))

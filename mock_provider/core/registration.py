@@ -104,6 +104,7 @@ READ_ONLY_MESSAGE = (
 )
 AGREEMENT_PURPOSE = "subscription_agreement"
 TERMS_VERSION = "2026-01"
+APPROVAL_SUBJECT = "Félicitations ! Votre certificat est disponible"
 AGREEMENT_VERSION = "2026-01"
 
 # -- rule breakages (mock_provider.core.breakages): each one turns one rule below off, for the conformance suite -----
@@ -1188,7 +1189,8 @@ class Registrations(TrustService):
             assert reg.issued_at is not None
             assert reg.certificate_id is not None
             now = self._now()
-            window_over = now >= reg.issued_at + timedelta(hours=self.config.error_report_hours)
+            hours = registration_breakages.error_report_hours(self.config.error_report_hours, self.breakages)
+            window_over = now >= reg.issued_at + timedelta(hours=hours)
             if window_over and ERROR_REPORT_AFTER_WINDOW not in self.breakages:
                 raise Conflict(
                     f"the {self.config.error_report_hours}-hour window is over: the certificate is presumed accepted",
@@ -1267,7 +1269,10 @@ class Registrations(TrustService):
         with self.db.transaction() as session:
             due = session.scalars(
                 select(TrustRegistration)
-                .where(TrustRegistration.state == PENDING_VALIDATION, TrustRegistration.review_due_at <= now)
+                .where(
+                    TrustRegistration.state == PENDING_VALIDATION,
+                    TrustRegistration.review_due_at <= registration_breakages.reviewed_until(now, self.breakages),
+                )
                 .with_for_update()
             ).all()
             for reg in due:
@@ -1298,7 +1303,8 @@ class Registrations(TrustService):
             related_id=reg.id,
             at=now,
         )
-        if reg.review_due_at is not None and reg.review_due_at <= now:
+        decided_until = registration_breakages.reviewed_until(now, self.breakages)
+        if reg.review_due_at is not None and reg.review_due_at <= decided_until:
             self._auto_decide(session, reg, now)
 
     def _auto_decide(self, session: Session, reg: TrustRegistration, now: datetime) -> None:
@@ -1318,7 +1324,7 @@ class Registrations(TrustService):
             session,
             channel="email",
             recipient=reg.applicant_email,
-            subject="Félicitations ! Votre certificat est disponible",
+            subject=registration_breakages.approval_subject(APPROVAL_SUBJECT, self.breakages),
             body=(
                 f"Bonjour {reg.given_name} {reg.family_name},\n\nVotre identité a été validée et vous disposez "
                 "maintenant d'un certificat de signature électronique de l'ordre (TEST).\nVérifiez ses "
@@ -1332,6 +1338,8 @@ class Registrations(TrustService):
         reg.decided_at = now
         reg.rejection_reason = reason
         self._move(session, reg, REJECTED, actor=actor, action="rejected", now=now, detail={"reason": reason})
+        if registration_breakages.NO_REJECTION_EMAIL in self.breakages:
+            return
         outbox.send(
             session,
             channel="email",
@@ -1534,6 +1542,7 @@ class Registrations(TrustService):
         assert reg.issued_at is not None
         record = self.pki.get_certificate(reg.certificate_id)
         window_end = reg.issued_at + timedelta(hours=self.config.error_report_hours)
+        presumed_from = registration_breakages.presumed_accepted_from(window_end, self.breakages)
         now = self.clock.now()
         chain = [
             self.pki.hierarchy()[role].certificate.public_bytes(Encoding.PEM).decode()
@@ -1545,7 +1554,7 @@ class Registrations(TrustService):
             "level": reg.level,
             "status": "revoked" if record.revoked_at else "valid",
             "acceptance": "presumed_accepted"
-            if now >= window_end or ACCEPTED_AT_ONCE in self.breakages
+            if now >= presumed_from or ACCEPTED_AT_ONCE in self.breakages
             else "awaiting_acceptance",
             "error_report_deadline": window_end.isoformat(),
             "subject": record.subject,

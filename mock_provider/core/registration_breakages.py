@@ -14,7 +14,7 @@ unchanged otherwise.
 from __future__ import annotations
 
 import dataclasses
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from mock_provider.core.breakages import Breakages, declare
@@ -150,3 +150,56 @@ def mrz_as_checked(mrz: str | None, breakages: Breakages) -> str | None:
     first, second = lines[0], lines[1]
     composite = mrz_check_digit(first[5:30] + second[0:7] + second[8:15] + second[18:29])
     return "\n".join((first, second[:29] + composite, lines[2]))
+
+
+# -- step 5: the review and the certificate ------------------------------------------------------------------------
+
+REVIEW_LATER_THAN_ANNOUNCED = declare(
+    "review_later_than_announced",
+    rule="The identity review decides by the time it announces (review_due_at), not 24 hours after it.",
+    check="registration.review.within_24_hours",
+)
+NO_REJECTION_EMAIL = declare(
+    "no_rejection_email",
+    rule="The applicant is e-mailed when the review rejects the request, as when it approves it.",
+    check="registration.review.decision_email",
+)
+APPROVAL_EMAIL_SUBJECT_PENDING = declare(
+    "approval_email_subject_pending",
+    rule="The e-mail sent on approval says in its subject that the certificate is available.",
+    check="registration.review.decision_email",
+)
+ERROR_REPORT_WINDOW_SHORT = declare(
+    "error_report_window_short",
+    rule="An error report is accepted until the 48 hours after issuance have passed (here: 47 hours).",
+    check="registration.review.error_report_window",
+)
+PRESUMED_ACCEPTED_EARLY = declare(
+    "presumed_accepted_early",
+    rule="A new certificate awaits its holder's acceptance until the 48 hours have passed (here: 24 hours).",
+    check="registration.review.presumed_acceptance",
+)
+
+SHORT_ERROR_REPORT_HOURS_LESS = 1
+EARLY_ACCEPTANCE = timedelta(hours=24)
+LATE_REVIEW = timedelta(hours=24)
+
+
+def reviewed_until(now: datetime, breakages: Breakages) -> datetime:
+    """The automatic reviews due at or before this instant are decided now."""
+    return now - LATE_REVIEW if REVIEW_LATER_THAN_ANNOUNCED in breakages else now
+
+
+def approval_subject(subject: str, breakages: Breakages) -> str:
+    """The approval e-mail's subject, or the one of the e-mail sent when the request went to review."""
+    return "Demande en cours de traitement" if APPROVAL_EMAIL_SUBJECT_PENDING in breakages else subject
+
+
+def error_report_hours(hours: int, breakages: Breakages) -> int:
+    """The hours after issuance during which an error report is taken."""
+    return hours - SHORT_ERROR_REPORT_HOURS_LESS if ERROR_REPORT_WINDOW_SHORT in breakages else hours
+
+
+def presumed_accepted_from(window_end: datetime, breakages: Breakages) -> datetime:
+    """From when a certificate reads ``presumed_accepted``."""
+    return window_end - EARLY_ACCEPTANCE if PRESUMED_ACCEPTED_EARLY in breakages else window_end

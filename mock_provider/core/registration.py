@@ -473,6 +473,7 @@ class Registrations(TrustService):
                 "family_name": user.family_name,
                 "email": user.email,
             }
+            read_only = registration_breakages.read_only_profile(read_only, self.breakages)
             for field, value in read_only.items():
                 if field in submitted and submitted[field] != value and PROFILE_NAME_EDITABLE not in self.breakages:
                     errors.append({"field": field, "code": "read_only_field", "detail": READ_ONLY_MESSAGE})
@@ -604,6 +605,7 @@ class Registrations(TrustService):
                 boxes: tuple[str, ...] = ("cgu_accepted", "privacy_policy_accepted")
                 if TERMS_ONE_BOX in self.breakages and any(entry.get(box) is True for box in boxes):
                     boxes = ()
+                boxes = registration_breakages.terms_boxes(boxes, index, self.breakages)
                 for box in boxes:
                     if entry.get(box) is not True:
                         errors.append({"field": f"firms[{index}].{box}", "code": "required", "detail": "tick the box"})
@@ -664,10 +666,11 @@ class Registrations(TrustService):
             rows = session.scalars(
                 select(Delegation).where(Delegation.firm_id == firm_id).order_by(Delegation.granted_at)
             ).all()
+            rows = registration_breakages.listed_delegations(rows, self.breakages)
             return [_delegation_json(row) for row in rows]
 
     def grant_delegation(self, user_id: str, firm_id: str, *, collaborator_id: str, kind: str) -> dict[str, Any]:
-        if kind not in accounts.DELEGATIONS:
+        if not registration_breakages.known_delegation_kind(kind, accounts.DELEGATIONS, self.breakages):
             raise InvalidInput(
                 f"kind must be one of {', '.join(accounts.DELEGATIONS)}",
                 code="invalid_delegation_kind",

@@ -14,11 +14,13 @@ unchanged otherwise.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from mock_provider.core.breakages import Breakages, declare
 from mock_provider.core.documents import DocumentType, mrz_check_digit
+from mock_provider.core.models import Delegation
 from mock_provider.core.otp import MAX_CODES, IssuedCode, OtpPolicy
 
 # -- step 4: the SMS code ------------------------------------------------------------------------------------------
@@ -203,3 +205,53 @@ def error_report_hours(hours: int, breakages: Breakages) -> int:
 def presumed_accepted_from(window_end: datetime, breakages: Breakages) -> datetime:
     """From when a certificate reads ``presumed_accepted``."""
     return window_end - EARLY_ACCEPTANCE if PRESUMED_ACCEPTED_EARLY in breakages else window_end
+
+
+# -- steps 1 and 6, delegations ------------------------------------------------------------------------------------
+
+PROFILE_EMAIL_EDITABLE = declare(
+    "profile_email_editable",
+    rule="The e-mail address comes from the SSO and is read-only at step 1, as the names and firms are.",
+    check="registration.profile.read_only_fields",
+)
+TERMS_BOXES_FIRST_FIRM_ONLY = declare(
+    "terms_boxes_first_firm_only",
+    rule="Step 6 needs both boxes for every firm named, not only for the first one.",
+    check="registration.terms.both_boxes",
+)
+SEAL_DELEGATION_UNLISTED = declare(
+    "seal_delegation_unlisted",
+    rule="Every delegation granted is listed with its kind, seal as well as sign and prepare.",
+    check="registration.delegations.grant_and_revoke",
+)
+ANY_DELEGATION_KIND = declare(
+    "any_delegation_kind",
+    rule="A delegation is sign, seal or prepare: any other kind is refused.",
+    check="registration.delegations.unknown_kind",
+)
+
+
+def read_only_profile(fields: dict[str, str], breakages: Breakages) -> dict[str, str]:
+    """The SSO's fields that step 1 refuses to change, with their values."""
+    if PROFILE_EMAIL_EDITABLE in breakages:
+        return {field: value for field, value in fields.items() if field != "email"}
+    return fields
+
+
+def terms_boxes(boxes: tuple[str, ...], index: int, breakages: Breakages) -> tuple[str, ...]:
+    """The boxes required of the ``index``-th firm of a step-6 acceptance."""
+    return () if index > 0 and TERMS_BOXES_FIRST_FIRM_ONLY in breakages else boxes
+
+
+def known_delegation_kind(kind: object, kinds: Iterable[str], breakages: Breakages) -> bool:
+    """Whether ``kind`` is a delegation the accountant may grant."""
+    if ANY_DELEGATION_KIND in breakages and isinstance(kind, str) and kind:
+        return True
+    return kind in tuple(kinds)
+
+
+def listed_delegations(rows: Sequence[Delegation], breakages: Breakages) -> Sequence[Delegation]:
+    """A firm's delegations as its list shows them: without the seal ones when the switch is on."""
+    if SEAL_DELEGATION_UNLISTED in breakages:
+        return [row for row in rows if row.kind != "seal"]
+    return rows

@@ -552,7 +552,8 @@ class Registrations(TrustService):
                     at=self._now(),
                 )
                 return self._handoff_view(current, token), False
-            if current is not None and current.state not in (REJECTED, CANCELLED):
+            reopenable = (REJECTED, CANCELLED, *registration_breakages.reopenable_states(self.breakages))
+            if current is not None and current.state not in reopenable:
                 raise Conflict(f"a certificate request is already {current.state}", code="certificate_request_exists")
             created, token = self._create_registration(
                 session,
@@ -932,7 +933,8 @@ class Registrations(TrustService):
         with self.db.transaction() as session:
             reg = self._load(session, registration_id, lock=True)
             # Once given, the identity is not replaced: a second submission is refused, not written over the first.
-            again = (IDENTITY_SUBMITTED,) if IDENTITY_RESUBMITTED in self.breakages else ()
+            again: tuple[str, ...] = (IDENTITY_SUBMITTED,) if IDENTITY_RESUBMITTED in self.breakages else ()
+            again += registration_breakages.resumable_states(self.breakages)
             self._require_state(reg, (CREATED, *again), "submit the identity")
             now = self._now()
             reg.birth_date = parsed
@@ -1229,7 +1231,7 @@ class Registrations(TrustService):
             logged = [e.as_json() for e in events.history(session, reg.id)]
             if EVENT_LOG_INCOMPLETE in self.breakages:
                 logged = [e for e in logged if e["action"] != "agreement_signed"]
-            return logged
+            return registration_breakages.logged(logged, self.breakages)
 
     # ==============================================================================================================
     # review (step 5)

@@ -255,3 +255,39 @@ def listed_delegations(rows: Sequence[Delegation], breakages: Breakages) -> Sequ
     if SEAL_DELEGATION_UNLISTED in breakages:
         return [row for row in rows if row.kind != "seal"]
     return rows
+
+
+# -- the state machine and its log ---------------------------------------------------------------------------------
+
+CANCELLATION_NOT_LOGGED = declare(
+    "cancellation_not_logged",
+    rule="The cancellation of a certificate request is written to its event log, as every transition is.",
+    check="registration.events.every_transition",
+)
+CANCELLED_REQUEST_RESUMABLE = declare(
+    "cancelled_request_resumable",
+    rule="A cancelled certificate request takes no further step: the identity given to it is refused (409).",
+    check="registration.transitions.trust_matrix",
+)
+SECOND_CERTIFICATE_REQUEST = declare(
+    "second_certificate_request",
+    rule="While a person's certificate is issued and valid, the platform opens no second certificate request.",
+    check="registration.transitions.platform_matrix",
+)
+
+
+def logged(events: list[dict[str, Any]], breakages: Breakages) -> list[dict[str, Any]]:
+    """A registration's event log as shown: without its cancellation when the switch is on."""
+    if CANCELLATION_NOT_LOGGED in breakages:
+        return [e for e in events if e.get("to_state") != "cancelled"]
+    return events
+
+
+def resumable_states(breakages: Breakages) -> tuple[str, ...]:
+    """States besides ``created`` from which the identity is taken."""
+    return ("cancelled",) if CANCELLED_REQUEST_RESUMABLE in breakages else ()
+
+
+def reopenable_states(breakages: Breakages) -> tuple[str, ...]:
+    """States of the current request besides ``rejected`` and ``cancelled`` that let the platform open another."""
+    return ("certificate_issued",) if SECOND_CERTIFICATE_REQUEST in breakages else ()

@@ -553,7 +553,9 @@ class Registrations(TrustService):
                 )
                 return self._handoff_view(current, token), False
             reopenable = (REJECTED, CANCELLED, *registration_breakages.reopenable_states(self.breakages))
-            if current is not None and current.state not in reopenable:
+            # DESIGN.md §3: a new request once the certificate is revoked or expired, not while it is valid.
+            ended = self._certificate_ended(session, current) and registration_breakages.renewable(self.breakages)
+            if current is not None and current.state not in reopenable and not ended:
                 raise Conflict(f"a certificate request is already {current.state}", code="certificate_request_exists")
             created, token = self._create_registration(
                 session,
@@ -733,6 +735,14 @@ class Registrations(TrustService):
                 at=self._now(),
                 detail={"delegation": delegation_id, "user": row.user_id, "kind": row.kind},
             )
+
+    def _certificate_ended(self, session: Session, reg: TrustRegistration | None) -> bool:
+        """Whether ``reg`` issued a certificate that is now revoked or expired (the mock clock's now)."""
+        if reg is None or reg.state != CERTIFICATE_ISSUED or reg.certificate_id is None:
+            return False
+        record = self.pki.get_certificate(reg.certificate_id, session=session)
+        now = self.clock.now()
+        return (record.revoked_at is not None and record.revoked_at <= now) or record.not_after <= now
 
     @staticmethod
     def _lock_firm(session: Session, firm_id: str) -> None:

@@ -269,6 +269,11 @@ CANCELLED_REQUEST_RESUMABLE = declare(
     rule="A cancelled certificate request takes no further step: the identity given to it is refused (409).",
     check="registration.transitions.trust_matrix",
 )
+NO_REQUEST_AFTER_REVOCATION = declare(
+    "no_request_after_revocation",
+    rule="Once the certificate is revoked, the platform opens a new certificate request for the person.",
+    check="registration.transitions.new_request_after_revocation",
+)
 SECOND_CERTIFICATE_REQUEST = declare(
     "second_certificate_request",
     rule="While a person's certificate is issued and valid, the platform opens no second certificate request.",
@@ -281,6 +286,11 @@ def logged(events: list[dict[str, Any]], breakages: Breakages) -> list[dict[str,
     if CANCELLATION_NOT_LOGGED in breakages:
         return [e for e in events if e.get("to_state") != "cancelled"]
     return events
+
+
+def renewable(breakages: Breakages) -> bool:
+    """Whether the platform opens a new certificate request once the certificate is revoked or expired."""
+    return NO_REQUEST_AFTER_REVOCATION not in breakages
 
 
 def resumable_states(breakages: Breakages) -> tuple[str, ...]:

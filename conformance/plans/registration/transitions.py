@@ -138,3 +138,30 @@ def platform_matrix(ctx: CheckContext) -> None:
         after = platform(ctx, holder.tokens)
         changed = sorted(key for key in {*before, *after} if before.get(key) != after.get(key))
         ctx.expect(not changed, f"the refused {what} changed {', '.join(changed)}")
+
+
+@check(
+    "registration.transitions.new_request_after_revocation",
+    title="Once the certificate is revoked, the platform opens a new certificate request",
+    cites=(
+        "DESIGN.md §3, the certificate's life: revocation by the holder, renewal and a new request after revocation "
+        "or expiry",
+        "Contrat de souscription, article 15 (CERTIFICATE APPLICATION)",
+    ),
+    severity=Severity.MAJOR,
+    needs=("login", "otp", "review", "revoke"),
+)
+def new_request_after_revocation(ctx: CheckContext) -> None:
+    """The other side of ``platform_matrix``: the registered accountant's certificate is revoked (through the
+    harness), then the hand-off is accepted (201) with a registration other than the first, which the platform
+    then names as the request under way. It revokes the accountant's certificate: the last check of the plan to use
+    that account."""
+    holder = ctx.use(accountant_active)
+    first = platform(ctx, holder.tokens)["certificate_request"]
+    ctx.harness.revoke_certificate(first["certificate_id"], "unspecified")
+    answer = ctx.http.post("platform", "/registration/certificate-request", json={}, headers=holder.tokens.bearer)
+    opened = ctx.expect_accepted(answer, 201, rule="a new certificate request once the certificate is revoked")
+    ctx.http.add_secret(str(opened.get("session_token", "")))
+    ctx.expect(opened["id"] != first["id"], f"the new request is the first one, {first['id']}")
+    now = platform(ctx, holder.tokens)["certificate_request"]
+    ctx.expect(now["id"] == opened["id"], f"the platform names {now['id']} as the request, not the new {opened['id']}")

@@ -100,6 +100,8 @@ class Rules:
     otp_validity_seconds: int = 30 * 60
     otp_max_attempts: int = 5
     otp_resend_cooldown_seconds: int = 60
+    #: SMS codes sent for one certificate request (the consent's and every resend), after which it must start again.
+    otp_max_codes: int = 10
     error_report_hours: int = 48
     review_hours: int = 24
     max_document_bytes: int = 10 * 1024 * 1024

@@ -30,7 +30,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mock_provider.core import accounts, events, otp, outbox, scenarios
+from mock_provider.core import accounts, events, otp, outbox, registration_breakages, scenarios
 from mock_provider.core.base import TrustService, token_digest
 from mock_provider.core.breakages import declare
 from mock_provider.core.documents import (
@@ -104,6 +104,7 @@ READ_ONLY_MESSAGE = (
 )
 AGREEMENT_PURPOSE = "subscription_agreement"
 TERMS_VERSION = "2026-01"
+APPROVAL_SUBJECT = "Félicitations ! Votre certificat est disponible"
 AGREEMENT_VERSION = "2026-01"
 
 # -- rule breakages (mock_provider.core.breakages): each one turns one rule below off, for the conformance suite -----
@@ -472,6 +473,7 @@ class Registrations(TrustService):
                 "family_name": user.family_name,
                 "email": user.email,
             }
+            read_only = registration_breakages.read_only_profile(read_only, self.breakages)
             for field, value in read_only.items():
                 if field in submitted and submitted[field] != value and PROFILE_NAME_EDITABLE not in self.breakages:
                     errors.append({"field": field, "code": "read_only_field", "detail": READ_ONLY_MESSAGE})
@@ -550,7 +552,10 @@ class Registrations(TrustService):
                     at=self._now(),
                 )
                 return self._handoff_view(current, token), False
-            if current is not None and current.state not in (REJECTED, CANCELLED):
+            reopenable = (REJECTED, CANCELLED, *registration_breakages.reopenable_states(self.breakages))
+            # DESIGN.md §3: a new request once the certificate is revoked or expired, not while it is valid.
+            ended = self._certificate_ended(session, current) and registration_breakages.renewable(self.breakages)
+            if current is not None and current.state not in reopenable and not ended:
                 raise Conflict(f"a certificate request is already {current.state}", code="certificate_request_exists")
             created, token = self._create_registration(
                 session,
@@ -603,6 +608,7 @@ class Registrations(TrustService):
                 boxes: tuple[str, ...] = ("cgu_accepted", "privacy_policy_accepted")
                 if TERMS_ONE_BOX in self.breakages and any(entry.get(box) is True for box in boxes):
                     boxes = ()
+                boxes = registration_breakages.terms_boxes(boxes, index, self.breakages)
                 for box in boxes:
                     if entry.get(box) is not True:
                         errors.append({"field": f"firms[{index}].{box}", "code": "required", "detail": "tick the box"})
@@ -663,10 +669,11 @@ class Registrations(TrustService):
             rows = session.scalars(
                 select(Delegation).where(Delegation.firm_id == firm_id).order_by(Delegation.granted_at)
             ).all()
+            rows = registration_breakages.listed_delegations(rows, self.breakages)
             return [_delegation_json(row) for row in rows]
 
     def grant_delegation(self, user_id: str, firm_id: str, *, collaborator_id: str, kind: str) -> dict[str, Any]:
-        if kind not in accounts.DELEGATIONS:
+        if not registration_breakages.known_delegation_kind(kind, accounts.DELEGATIONS, self.breakages):
             raise InvalidInput(
                 f"kind must be one of {', '.join(accounts.DELEGATIONS)}",
                 code="invalid_delegation_kind",
@@ -728,6 +735,14 @@ class Registrations(TrustService):
                 at=self._now(),
                 detail={"delegation": delegation_id, "user": row.user_id, "kind": row.kind},
             )
+
+    def _certificate_ended(self, session: Session, reg: TrustRegistration | None) -> bool:
+        """Whether ``reg`` issued a certificate that is now revoked or expired (the mock clock's now)."""
+        if reg is None or reg.state != CERTIFICATE_ISSUED or reg.certificate_id is None:
+            return False
+        record = self.pki.get_certificate(reg.certificate_id, session=session)
+        now = self.clock.now()
+        return (record.revoked_at is not None and record.revoked_at <= now) or record.not_after <= now
 
     @staticmethod
     def _lock_firm(session: Session, firm_id: str) -> None:
@@ -918,7 +933,8 @@ class Registrations(TrustService):
                 code="invalid_birth_date",
                 errors=[{"field": "birth_date", "code": "invalid_date", "detail": "too far in the past"}],
             )
-        if _age(parsed, today) < 18 and MINOR_ACCEPTED not in self.breakages:
+        age_on = registration_breakages.age_reference(today, self.breakages)
+        if _age(parsed, age_on) < 18 and MINOR_ACCEPTED not in self.breakages:
             raise InvalidInput(
                 "a certificate is issued to adults only",
                 code="applicant_under_age",
@@ -927,7 +943,8 @@ class Registrations(TrustService):
         with self.db.transaction() as session:
             reg = self._load(session, registration_id, lock=True)
             # Once given, the identity is not replaced: a second submission is refused, not written over the first.
-            again = (IDENTITY_SUBMITTED,) if IDENTITY_RESUBMITTED in self.breakages else ()
+            again: tuple[str, ...] = (IDENTITY_SUBMITTED,) if IDENTITY_RESUBMITTED in self.breakages else ()
+            again += registration_breakages.resumable_states(self.breakages)
             self._require_state(reg, (CREATED, *again), "submit the identity")
             now = self._now()
             reg.birth_date = parsed
@@ -966,6 +983,8 @@ class Registrations(TrustService):
             if ANY_DOCUMENT_TYPE_ACCEPTED not in self.breakages:
                 raise
             kind = parse_document_type("id_card:fra")
+        kind = registration_breakages.document_kind(kind, back, self.breakages)
+        mrz = registration_breakages.mrz_as_checked(mrz, self.breakages)
         # The typed fields first: they cost nothing, and a document refused on them never costs an image decode.
         number = (document_number or "").strip().upper().replace(" ", "")
         if mrz and BAD_MRZ_ACCEPTED not in self.breakages:
@@ -992,7 +1011,10 @@ class Registrations(TrustService):
             raise DocumentError("document_reported_stolen", "this document is reported stolen", "document_number")
         try:
             front_info, back_info = inspect_document(
-                kind, front=front, back=back, max_bytes=self.config.max_document_bytes
+                kind,
+                front=front,
+                back=back,
+                max_bytes=registration_breakages.document_limit(self.config.max_document_bytes, self.breakages),
             )
         except DocumentError as refused:
             if not self._tolerated(refused) or not front:
@@ -1063,11 +1085,12 @@ class Registrations(TrustService):
             issued = otp.issue(
                 session,
                 key=self.otp_key,
-                policy=self.otp_policy,
+                policy=registration_breakages.otp_policy(self.otp_policy, self.breakages),
                 registration_id=reg.id,
                 purpose=AGREEMENT_PURPOSE,
                 phone_number=reg.phone_number,
                 now=now,
+                max_codes=registration_breakages.max_codes(self.breakages),
                 breakages=self.breakages,
             )
             reg.agreement_version, reg.agreement_sha256 = AGREEMENT.version, AGREEMENT.sha256
@@ -1096,7 +1119,7 @@ class Registrations(TrustService):
             return {
                 "phone_masked": reg.phone_number if PHONE_UNMASKED in self.breakages else mask_phone(reg.phone_number),
                 "phone_last_digits": reg.phone_number[-4:],
-                "expires_at": issued.expires_at.isoformat(),
+                "expires_at": registration_breakages.announced_expiry(issued, self.otp_policy, self.breakages),
                 "resend_available_at": issued.resend_available_at.isoformat(),
                 "validity_seconds": self.config.otp_validity_seconds,
             }
@@ -1119,7 +1142,7 @@ class Registrations(TrustService):
             outcome = otp.verify(
                 session,
                 key=self.otp_key,
-                policy=self.otp_policy,
+                policy=registration_breakages.otp_policy(self.otp_policy, self.breakages),
                 registration_id=reg.id,
                 purpose=AGREEMENT_PURPOSE,
                 code=code,
@@ -1181,7 +1204,8 @@ class Registrations(TrustService):
             assert reg.issued_at is not None
             assert reg.certificate_id is not None
             now = self._now()
-            window_over = now >= reg.issued_at + timedelta(hours=self.config.error_report_hours)
+            hours = registration_breakages.error_report_hours(self.config.error_report_hours, self.breakages)
+            window_over = now >= reg.issued_at + timedelta(hours=hours)
             if window_over and ERROR_REPORT_AFTER_WINDOW not in self.breakages:
                 raise Conflict(
                     f"the {self.config.error_report_hours}-hour window is over: the certificate is presumed accepted",
@@ -1217,7 +1241,7 @@ class Registrations(TrustService):
             logged = [e.as_json() for e in events.history(session, reg.id)]
             if EVENT_LOG_INCOMPLETE in self.breakages:
                 logged = [e for e in logged if e["action"] != "agreement_signed"]
-            return logged
+            return registration_breakages.logged(logged, self.breakages)
 
     # ==============================================================================================================
     # review (step 5)
@@ -1260,7 +1284,10 @@ class Registrations(TrustService):
         with self.db.transaction() as session:
             due = session.scalars(
                 select(TrustRegistration)
-                .where(TrustRegistration.state == PENDING_VALIDATION, TrustRegistration.review_due_at <= now)
+                .where(
+                    TrustRegistration.state == PENDING_VALIDATION,
+                    TrustRegistration.review_due_at <= registration_breakages.reviewed_until(now, self.breakages),
+                )
                 .with_for_update()
             ).all()
             for reg in due:
@@ -1291,7 +1318,8 @@ class Registrations(TrustService):
             related_id=reg.id,
             at=now,
         )
-        if reg.review_due_at is not None and reg.review_due_at <= now:
+        decided_until = registration_breakages.reviewed_until(now, self.breakages)
+        if reg.review_due_at is not None and reg.review_due_at <= decided_until:
             self._auto_decide(session, reg, now)
 
     def _auto_decide(self, session: Session, reg: TrustRegistration, now: datetime) -> None:
@@ -1311,7 +1339,7 @@ class Registrations(TrustService):
             session,
             channel="email",
             recipient=reg.applicant_email,
-            subject="Félicitations ! Votre certificat est disponible",
+            subject=registration_breakages.approval_subject(APPROVAL_SUBJECT, self.breakages),
             body=(
                 f"Bonjour {reg.given_name} {reg.family_name},\n\nVotre identité a été validée et vous disposez "
                 "maintenant d'un certificat de signature électronique de l'ordre (TEST).\nVérifiez ses "
@@ -1325,6 +1353,8 @@ class Registrations(TrustService):
         reg.decided_at = now
         reg.rejection_reason = reason
         self._move(session, reg, REJECTED, actor=actor, action="rejected", now=now, detail={"reason": reason})
+        if registration_breakages.NO_REJECTION_EMAIL in self.breakages:
+            return
         outbox.send(
             session,
             channel="email",
@@ -1527,6 +1557,7 @@ class Registrations(TrustService):
         assert reg.issued_at is not None
         record = self.pki.get_certificate(reg.certificate_id)
         window_end = reg.issued_at + timedelta(hours=self.config.error_report_hours)
+        presumed_from = registration_breakages.presumed_accepted_from(window_end, self.breakages)
         now = self.clock.now()
         chain = [
             self.pki.hierarchy()[role].certificate.public_bytes(Encoding.PEM).decode()
@@ -1538,7 +1569,7 @@ class Registrations(TrustService):
             "level": reg.level,
             "status": "revoked" if record.revoked_at else "valid",
             "acceptance": "presumed_accepted"
-            if now >= window_end or ACCEPTED_AT_ONCE in self.breakages
+            if now >= presumed_from or ACCEPTED_AT_ONCE in self.breakages
             else "awaiting_acceptance",
             "error_report_deadline": window_end.isoformat(),
             "subject": record.subject,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -145,6 +146,36 @@ def _issue_certificate(client: FlaskClient, token: str) -> dict[str, Any]:
     consent(client, reg)
     assert sign(client, reg, latest_otp(client)).status_code == 200
     return reg
+
+
+def test_a_new_request_once_the_certificate_is_revoked_not_before(client: FlaskClient) -> None:
+    """DESIGN.md §3: a new certificate request after revocation (or expiry), none while the certificate is valid."""
+    token = sso_login(client, "marie.dupont")
+    first = _issue_certificate(client, token)
+    again = "/platform/api/v1/registration/certificate-request"
+    problem(client.post(again, json={}, headers=bearer(token)), 409, "certificate_request_exists")
+    certificate_id = status(client, token)["certificate_request"]["certificate_id"]
+    assert (
+        client.post(f"/_mock/certificates/{certificate_id}/revoke", json={"reason": "unspecified"}).status_code == 200
+    )
+    second = handoff(client, token)
+    assert second["id"] != first["id"]
+    assert second["state"] == "created"
+    assert status(client, token)["certificate_request"]["id"] == second["id"]
+
+
+def test_a_new_request_once_the_certificate_has_expired(client: FlaskClient) -> None:
+    token = sso_login(client, "marie.dupont")
+    first = _issue_certificate(client, token)
+    certificate = client.get("/platform/api/v1/registration/certificate", headers=bearer(token)).json
+    left = datetime.fromisoformat(certificate["not_after"]) - datetime.fromisoformat(first_now(client))
+    assert client.post("/_mock/clock/advance", json={"seconds": left.total_seconds() + 1}).status_code == 200
+    assert handoff(client, sso_login(client, "marie.dupont"))["id"] != first["id"]  # three years on: a new login
+
+
+def first_now(client: FlaskClient) -> str:
+    now: str = client.get("/_mock/clock").json["now"]
+    return now
 
 
 def test_terms_per_firm_open_the_service(client: FlaskClient) -> None:

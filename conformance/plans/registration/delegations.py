@@ -66,28 +66,71 @@ def accountant_only(ctx: CheckContext) -> None:
 
 @check(
     "registration.delegations.grant_and_revoke",
-    title="The accountant grants a delegation to a collaborator, and revokes it",
+    title="The accountant grants each kind of delegation (sign, seal, prepare) to a collaborator, and revokes it",
     cites=(GUIDE_DELEGATIONS, RULE_DELEGATIONS),
     severity=Severity.MAJOR,
     needs=("login",),
 )
 def grant_and_revoke(ctx: CheckContext) -> None:
+    """For each kind: granted (201), listed with that kind, that collaborator and the accountant as grantor; then
+    each is revoked (204) and no longer listed."""
     tokens = ctx.login("accountant")
     firm = _firm_of(ctx, "collaborator")
     colleague = ctx.target.account("collaborator")
-    answer = ctx.http.post(
-        "platform",
-        f"/firms/{firm}/delegations",
-        json={"user_id": colleague.user_id, "kind": "prepare"},
-        headers=tokens.bearer,
-    )
-    granted = ctx.expect_accepted(answer, 201, rule="granting the prepare delegation")
-    listed = ctx.expect_status(ctx.http.get("platform", f"/firms/{firm}/delegations", headers=tokens.bearer), 200)
-    ctx.expect(any(d["id"] == granted["id"] for d in listed["data"]), "the granted delegation is not listed")
-    revoked = ctx.http.delete("platform", f"/firms/{firm}/delegations/{granted['id']}", headers=tokens.bearer)
-    ctx.expect(revoked.status_code == 204, f"revoking answered {revoked.status_code}")
-    listed = ctx.expect_status(ctx.http.get("platform", f"/firms/{firm}/delegations", headers=tokens.bearer), 200)
-    ctx.expect(all(d["id"] != granted["id"] for d in listed["data"]), "the revoked delegation is still listed")
+    path = f"/firms/{firm}/delegations"
+    granted = {}
+    for kind in KINDS:
+        answer = ctx.http.post(
+            "platform", path, json={"user_id": colleague.user_id, "kind": kind}, headers=tokens.bearer
+        )
+        granted[kind] = ctx.expect_accepted(answer, 201, rule=f"granting the {kind} delegation")["id"]
+    listed = {d["id"]: d for d in ctx.expect_status(ctx.http.get("platform", path, headers=tokens.bearer), 200)["data"]}
+    for kind, delegation_id in granted.items():
+        ctx.expect(delegation_id in listed, f"the granted {kind} delegation is not listed")
+        seen = listed[delegation_id]
+        ctx.expect(
+            (seen.get("kind"), seen.get("user_id")) == (kind, colleague.user_id),
+            f"the {kind} delegation is listed as {seen.get('kind')} to {seen.get('user_id')}",
+        )
+        if ctx.target.account("accountant").user_id:
+            ctx.expect(
+                seen.get("granted_by") == ctx.target.account("accountant").user_id,
+                f"the {kind} delegation is listed as granted by {seen.get('granted_by')}",
+            )
+    for kind, delegation_id in granted.items():
+        revoked = ctx.http.delete("platform", f"{path}/{delegation_id}", headers=tokens.bearer)
+        ctx.expect(revoked.status_code == 204, f"revoking the {kind} delegation answered {revoked.status_code}")
+    still = {d["id"] for d in ctx.expect_status(ctx.http.get("platform", path, headers=tokens.bearer), 200)["data"]}
+    left = sorted(kind for kind, delegation_id in granted.items() if delegation_id in still)
+    ctx.expect(not left, f"the revoked {', '.join(left)} delegation(s) are still listed")
+
+
+@check(
+    "registration.delegations.unknown_kind",
+    title="A delegation other than sign, seal or prepare is refused",
+    cites=(RULE_DELEGATIONS, "docs/registration.md, step 6: delegations sign, seal, prepare"),
+    severity=Severity.MAJOR,
+    needs=("login",),
+)
+def unknown_kind(ctx: CheckContext) -> None:
+    """Kinds that are not delegations (``admin``, ``Sign``, ``sign,seal``, empty) are refused with 400
+    ``invalid_delegation_kind``, and none is listed."""
+    tokens = ctx.login("accountant")
+    firm = _firm_of(ctx, "collaborator")
+    colleague = ctx.target.account("collaborator")
+    path = f"/firms/{firm}/delegations"
+    for kind in ("admin", "Sign", "sign,seal", ""):
+        answer = ctx.http.post(
+            "platform", path, json={"user_id": colleague.user_id, "kind": kind}, headers=tokens.bearer
+        )
+        ctx.expect_refusal(answer, 400, "invalid_delegation_kind", f"a delegation of kind {kind!r}")
+    listed = ctx.expect_status(ctx.http.get("platform", path, headers=tokens.bearer), 200)["data"]
+    odd = [d.get("kind") for d in listed if d.get("kind") not in KINDS]
+    ctx.expect(not odd, f"delegations of kinds {odd} are listed")
+
+
+#: The delegations a firm's accountant grants (DESIGN.md §2).
+KINDS = ("sign", "seal", "prepare")
 
 
 @check(

@@ -3,6 +3,8 @@ MRZ check digits."""
 
 from __future__ import annotations
 
+import requests
+
 from conformance.context import CheckContext
 from conformance.plans.registration import steps
 from conformance.registry import check
@@ -17,11 +19,8 @@ ICAO = "ICAO Doc 9303 Part 3 §4.9 (check digits) and Part 5 (TD1)"
 
 
 def _refused_and_unchanged(
-    ctx: CheckContext, reg: steps.Registration, answer: object, code: str | tuple[str, ...], what: str
+    ctx: CheckContext, reg: steps.Registration, answer: requests.Response, code: str | tuple[str, ...], what: str
 ) -> None:
-    import requests
-
-    assert isinstance(answer, requests.Response)
     ctx.expect_refusal(answer, 400, code, what)
     state = steps.view(ctx, reg)["state"]
     ctx.expect(state == "identity_submitted", f"after the refusal the registration is {state}")
@@ -92,20 +91,69 @@ def colour_required(ctx: CheckContext) -> None:
 
 @check(
     "registration.documents.size_limit",
-    title="A file over the size limit is refused",
+    title="A side of exactly the size limit is accepted, one byte more is refused",
     cites=(RULE_3, "Universign REST API v1: uploaded files are limited in size"),
     severity=Severity.MINOR,
 )
 def size_limit(ctx: CheckContext) -> None:
+    """Both sides of ``rules.max_document_bytes``: a colour PNG front of the limit plus one byte is refused
+    (``document_too_large``, or 413 from the HTTP layer), then the same picture of exactly the limit is accepted.
+    The PNGs are made to size with a private ancillary chunk, which decoders skip."""
     reg = steps.walk(ctx, "identity_submitted")
     limit = ctx.target.rules.max_document_bytes
-    png = steps.colour_png()
-    oversize = png + b"\0" * (limit + 1 - len(png))
-    answer = steps.upload(ctx, reg, front=("recto.png", oversize, "image/png"))
+    answer = steps.upload(ctx, reg, front=("recto.png", steps.colour_png_of_size(limit + 1), "image/png"))
     if answer.status_code == 413:
-        ctx.note("refused by the HTTP layer (413), before the document rules")
-        return
-    _refused_and_unchanged(ctx, reg, answer, "document_too_large", f"a {limit + 1}-byte front")
+        ctx.note("the front of the limit plus one byte was refused by the HTTP layer (413), before the document rules")
+        ctx.expect(steps.view(ctx, reg)["state"] == "identity_submitted", "the refused upload moved the request on")
+    else:
+        _refused_and_unchanged(ctx, reg, answer, "document_too_large", f"a {limit + 1}-byte front")
+    answer = steps.upload(ctx, reg, front=("recto.png", steps.colour_png_of_size(limit), "image/png"))
+    body = ctx.expect_accepted(answer, rule=f"a front of exactly the limit, {limit} bytes")
+    ctx.expect(body["state"] == "documents_submitted", f"the accepted upload left the request {body['state']}")
+
+
+@check(
+    "registration.documents.every_type",
+    title="Every document type is accepted with its sides, and refused without one of them",
+    cites=(
+        "Guide : « Sélectionnez le type de pièce d'identité » ; photos « recto » et « verso »",
+        RULE_3,
+        "DESIGN.md §2, step 3: document type (id_card:fra, passport:ISO3, residence_permit:fra…)",
+    ),
+    severity=Severity.MAJOR,
+)
+def every_type(ctx: CheckContext) -> None:
+    """For each type (``id_card:fra`` and ``residence_permit:fra``: front and back; ``passport:deu``, a passport of
+    another country: front only), an upload without its front, then (two-sided types) without its back, is refused
+    with ``document_missing`` naming that side, and nothing changes; then each type with its sides is accepted, on a
+    registration of its own, and the request names that type."""
+    reg = steps.walk(ctx, "identity_submitted")
+    for kind, sides in DOCUMENT_SIDES.items():
+        back_only = steps.upload(
+            ctx, reg, document_type=kind, front=steps.OMIT, back=None if sides == 1 else steps.OMIT
+        )
+        _missing_side(ctx, reg, back_only, "front", f"{kind} without its front")
+        if sides == 2:
+            front_only = steps.upload(ctx, reg, document_type=kind, back=None)
+            _missing_side(ctx, reg, front_only, "back", f"{kind} without its back")
+    for index, (kind, sides) in enumerate(DOCUMENT_SIDES.items()):
+        fresh = reg if index == 0 else steps.walk(ctx, "identity_submitted")
+        answer = steps.upload(ctx, fresh, document_type=kind, back=None if sides == 1 else steps.OMIT)
+        body = ctx.expect_accepted(answer, rule=f"{kind} with its {'front' if sides == 1 else 'front and back'}")
+        ctx.expect(body["document_type"] == kind, f"the {kind} is recorded as {body['document_type']}")
+
+
+#: Each document type tried by ``every_type``, and its number of sides.
+DOCUMENT_SIDES = {"id_card:fra": 2, "residence_permit:fra": 2, "passport:deu": 1}
+
+
+def _missing_side(ctx: CheckContext, reg: steps.Registration, answer: requests.Response, side: str, what: str) -> None:
+    _refused_and_unchanged(ctx, reg, answer, "document_missing", what)
+    named = [e.get("field") for e in (answer.json().get("errors") or []) if isinstance(e, dict)]
+    if not named:
+        ctx.warn(f"the refusal of {what} has no errors[] naming the missing side")
+    else:
+        ctx.expect(side in named, f"the refusal of {what} names {named}, not the {side}")
 
 
 @check(
@@ -121,17 +169,24 @@ def back_required(ctx: CheckContext) -> None:
 
 @check(
     "registration.documents.mrz_check_digits",
-    title="A machine-readable zone with a wrong check digit is refused",
+    title="A machine-readable zone with any one wrong check digit is refused",
     cites=(ICAO, RULE_3 + "; MRZ check digits when readable"),
     severity=Severity.MAJOR,
 )
 def mrz_check_digits(ctx: CheckContext) -> None:
+    """Each check digit of an identity card's TD1 MRZ in turn (document number, birth date, expiry date and the
+    composite one, ICAO Doc 9303 Part 5 §4.2.2), one digit off: refused with ``mrz_check_digit``, nothing changes."""
     reg = steps.walk(ctx, "identity_submitted")
-    lines = steps.td1().split("\n")
-    digit = lines[0][14]
-    lines[0] = lines[0][:14] + str((int(digit) + 1) % 10) + lines[0][15:]  # the document number's check digit
-    answer = steps.upload(ctx, reg, mrz="\n".join(lines))
-    _refused_and_unchanged(ctx, reg, answer, "mrz_check_digit", "an MRZ whose document-number check digit is wrong")
+    for line, column, what in TD1_CHECK_DIGITS:
+        lines = steps.td1().split("\n")
+        digit = lines[line][column]
+        lines[line] = lines[line][:column] + str((int(digit) + 1) % 10) + lines[line][column + 1 :]
+        answer = steps.upload(ctx, reg, mrz="\n".join(lines))
+        _refused_and_unchanged(ctx, reg, answer, "mrz_check_digit", f"an MRZ whose {what} check digit is wrong")
+
+
+#: The check digits of a TD1 MRZ: (line, column, what it checks), ICAO Doc 9303 Part 5 §4.2.2.
+TD1_CHECK_DIGITS = ((0, 14, "document number"), (1, 6, "birth date"), (1, 14, "expiry date"), (1, 29, "composite"))
 
 
 @check(

@@ -1,8 +1,14 @@
-"""Plan fixtures of the registration plan: the accountant account walked through the platform's steps.
+"""Plan fixtures of the registration plan: the accountant account walked through the platform's steps, and
+registrations at the trust provider in the states that cost a walk.
 
 The accountant (``accountant`` role: two firms, not yet registered) goes through steps 0 to 5 once per plan run;
 the step-6 and delegation checks share that walk. A deployment that cannot be reset must give an account that has
 not registered yet, or these checks end in ERROR saying so.
+
+:func:`issued_registration` and :func:`rejected_registration` are registrations the operator opened for the
+accountant's e-mail (:func:`.steps.create`), walked once per plan run to a certificate, or to a rejection; the
+checks that share them only read them or try what must be refused (a check that changes a registration, or that
+times a limit from its issuance, walks its own).
 """
 
 from __future__ import annotations
@@ -78,3 +84,22 @@ def accountant_active(ctx: CheckContext) -> Holder:
     answer = ctx.http.post("platform", "/registration/terms", json=body, headers=holder.tokens.bearer)
     ctx.expect_status(answer, 200, what="accepting the terms for every firm (step 6)")
     return holder
+
+
+@fixture
+def issued_registration(ctx: CheckContext) -> steps.Registration:
+    """A registration walked to ``certificate_issued`` (the review approved it)."""
+    return steps.walk(ctx, "certificate_issued")
+
+
+@fixture
+def rejected_registration(ctx: CheckContext) -> steps.Registration:
+    """A registration whose agreement is signed and which the review rejected (reason ``document_unreadable``)."""
+    reg = steps.walk(ctx, "consented")
+    ctx.harness.expect_review(approve=False, reason="document_unreadable")
+    ctx.expect_status(steps.sign(ctx, reg, ctx.harness.otp(reg.phone_number)), 200, what="signing the agreement")
+    ctx.harness.decide_review(reg.id, approve=False, reason="document_unreadable")
+    state = steps.view(ctx, reg)["state"]
+    if state != "rejected":
+        raise UnexpectedAnswer(f"after the review rejected it, the registration is {state}")
+    return reg

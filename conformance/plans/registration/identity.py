@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, timedelta
+
 from conformance.context import CheckContext
 from conformance.plans.registration import steps
 from conformance.registry import check
@@ -47,18 +49,51 @@ def consents_required(ctx: CheckContext) -> None:
 
 @check(
     "registration.identity.adults_only",
-    title="The identity of an applicant under 18 is refused",
-    cites=("Universign certification policy: certificates are issued to adult natural persons",),
+    title="Under 18 is refused, up to the eve of the 18th birthday; the birthday itself is accepted",
+    cites=(
+        "Universign certification policy: certificates are issued to adult natural persons",
+        "Code civil, article 414 : « La majorité est fixée à dix-huit ans accomplis »",
+    ),
     severity=Severity.MAJOR,
 )
 def adults_only(ctx: CheckContext) -> None:
-    from datetime import date
-
+    """On the target's date (the day its clock gives a fresh registration): a 16-year-old and an applicant whose
+    18th birthday is tomorrow are refused (``applicant_under_age``, nothing changes); one whose 18th birthday is
+    today is accepted."""
     reg = steps.create(ctx)
-    today = date.today()
-    sixteen = today.replace(year=today.year - 16, day=min(today.day, 28)).isoformat()
-    answer = steps.submit_identity(ctx, reg, birth_date=sixteen)
-    ctx.expect_refusal(answer, 400, "applicant_under_age", "a 16-year-old applicant")
+    today = _target_today(ctx, reg)
+    eve, birthday = _years_before(ctx, today + timedelta(days=1), 18), _years_before(ctx, today, 18)
+    sixteen = today.replace(year=today.year - 16, day=min(today.day, 28))
+    for born, who in ((sixteen, "a 16-year-old"), (eve, "an applicant whose 18th birthday is tomorrow")):
+        answer = steps.submit_identity(ctx, reg, birth_date=born.isoformat())
+        ctx.expect_refusal(answer, 400, "applicant_under_age", f"{who} (born {born}, on {today})")
+        ctx.expect(steps.view(ctx, reg)["state"] == "created", f"the refused identity of {who} moved the request on")
+    answer = steps.submit_identity(ctx, reg, birth_date=birthday.isoformat())
+    body = ctx.expect_accepted(answer, rule=f"an applicant whose 18th birthday is today (born {birthday}, on {today})")
+    ctx.expect(body["state"] == "identity_submitted", f"the accepted identity left the request {body['state']}")
+
+
+def _target_today(ctx: CheckContext, reg: steps.Registration) -> date:
+    """The target's date, from the creation time of a registration it has just opened.
+
+    Between 22:00 and midnight UTC the date in France is already the next day's: a target may count ages on either.
+    The check then moves the clock 3 hours on (or is skipped), so that both read the same date.
+    """
+    created = datetime.fromisoformat(steps.view(ctx, reg)["created_at"]).astimezone(UTC)
+    if created.hour >= 22:
+        if "clock" not in ctx.harness.capabilities:
+            ctx.skip(f"the target's time is {created:%H:%M} UTC, when the day differs in France: run it later")
+        ctx.harness.advance_clock(3 * 3600)
+        created += timedelta(hours=3)
+    return created.date()
+
+
+def _years_before(ctx: CheckContext, day: date, years: int) -> date:
+    """The same day ``years`` years before (an 18th birthday); skipped on a 29 February with no such day then."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        ctx.skip(f"{years} years before {day} has no 29 February: the birthday's eve is ambiguous, run it tomorrow")
 
 
 @check(

@@ -1,9 +1,18 @@
 """Step 4's SMS code: six digits sent to the mobile (shown masked), valid 30 minutes, single use, a limited number
-of tries then locked, a cooldown between sendings."""
+of tries then locked, a cooldown between sendings, a limited number of codes per request.
+
+Every limit is tried on both sides, on the target's clock and with the target's own values (``ctx.target.rules``):
+the code one second before its validity ends and one second after, the right code after one wrong try fewer than
+the limit and after the limit, a resend one second before the cooldown ends and one second after, the last code
+the cap allows and the one after it. The clock checks assume that the harness's clock stands still between its
+moves, as the mock's does (frozen at the wall clock at each reset).
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
+
+import requests
 
 from conformance.context import CheckContext
 from conformance.plans.registration import steps
@@ -12,6 +21,9 @@ from conformance.results import Severity
 
 GUIDE_OTP = "Guide, étape 4 : « Une fois la case cochée vous recevrez un code par sms. Vous aurez 30 mins pour signer »"
 RULE_OTP = "DESIGN.md §2, step 4: 6-digit SMS OTP, shown masked; valid 30 minutes; single use; attempts limited"
+CODES_PER_REQUEST = (
+    "docs/registration.md, step 4: « at most 10 codes are sent for one request » (423 otp_code_limit_reached)"
+)
 
 
 @check(
@@ -62,9 +74,27 @@ def wrong_code(ctx: CheckContext) -> None:
 def expiry(ctx: CheckContext) -> None:
     reg = steps.walk(ctx, "consented")
     code = ctx.harness.otp(reg.phone_number)
-    ctx.harness.advance_clock(ctx.target.rules.otp_validity_seconds + 1)
-    ctx.expect_refusal(steps.sign(ctx, reg, code), 400, "otp_expired", "a code 30 minutes and 1 second old")
+    age = ctx.target.rules.otp_validity_seconds + 1
+    ctx.harness.advance_clock(age)
+    ctx.expect_refusal(steps.sign(ctx, reg, code), 400, "otp_expired", f"the code {_duration(age)} after it was sent")
     ctx.expect(steps.view(ctx, reg)["state"] == "documents_submitted", "an expired code signed the agreement")
+
+
+@check(
+    "registration.otp.valid_until_expiry",
+    title="An SMS code is still accepted one second before its 30 minutes are over",
+    cites=(GUIDE_OTP, RULE_OTP),
+    severity=Severity.MAJOR,
+    needs=("otp", "clock"),
+)
+def valid_until_expiry(ctx: CheckContext) -> None:
+    """The other side of ``registration.otp.expiry``: a provider whose codes die before the time it announces
+    (10 minutes where 30 are promised) refuses here."""
+    reg = steps.walk(ctx, "consented")
+    code = ctx.harness.otp(reg.phone_number)
+    age = ctx.target.rules.otp_validity_seconds - 1
+    ctx.harness.advance_clock(age)
+    ctx.expect_accepted(steps.sign(ctx, reg, code), rule=f"the code {_duration(age)} after it was sent")
 
 
 @check(
@@ -85,6 +115,28 @@ def superseded(ctx: CheckContext) -> None:
         ctx.skip("the new code happens to equal the previous one")
     ctx.expect_refusal(steps.sign(ctx, reg, first), 400, ("otp_invalid", "otp_expired"), "the superseded code")
     ctx.expect_accepted(steps.sign(ctx, reg, second), rule="the new code")
+
+
+@check(
+    "registration.otp.attempts_allowed",
+    title="After one wrong try fewer than the limit, the right SMS code still signs",
+    cites=(RULE_OTP + "; attempts limited, then locked", "docs/registration.md, step 4: locked at the fifth wrong try"),
+    severity=Severity.MAJOR,
+    needs=("otp",),
+)
+def attempts_allowed(ctx: CheckContext) -> None:
+    """The other side of ``registration.otp.lockout``: each wrong try before the last allowed one is refused as
+    wrong (``otp_invalid``, not locked), and then the right code signs."""
+    reg = steps.walk(ctx, "consented")
+    code = ctx.harness.otp(reg.phone_number)
+    tries = ctx.target.rules.otp_max_attempts
+    for attempt in range(1, tries):
+        answer = steps.sign(ctx, reg, steps.wrong_code(code))
+        problem = ctx.expect_refusal(answer, 400, "otp_invalid", f"wrong try {attempt} of the {tries} allowed")
+        remaining = problem.get("attempts_remaining")
+        if remaining is not None and remaining != tries - attempt:
+            ctx.warn(f"after wrong try {attempt} the refusal gives attempts_remaining={remaining!r}")
+    ctx.expect_accepted(steps.sign(ctx, reg, code), rule=f"the right code after {tries - 1} wrong tries")
 
 
 @check(
@@ -114,7 +166,67 @@ def lockout(ctx: CheckContext) -> None:
     needs=("otp",),
 )
 def resend_cooldown(ctx: CheckContext) -> None:
+    """Asks for a second code right after the first: 429, and a Retry-After of at most the cooldown."""
     reg = steps.walk(ctx, "consented")
-    answer = ctx.http.post("trust", reg.path("/agreement/resend"), headers=reg.auth)
+    answer = _resend(ctx, reg)
     ctx.expect_refusal(answer, 429, "otp_resend_too_soon", "a second code right after the first")
-    ctx.expect(answer.headers.get("Retry-After"), "the 429 has no Retry-After header")
+    cooldown = ctx.target.rules.otp_resend_cooldown_seconds
+    _expect_retry_after(ctx, answer, 1, cooldown)
+
+
+@check(
+    "registration.otp.resend_cooldown_limits",
+    title="A new SMS code is refused one second before the cooldown is over, and sent one second after",
+    cites=(RULE_OTP + "; resend cooldown", "docs/registration.md, step 4: no sooner than 60 s", "RFC 9110 §10.2.3"),
+    severity=Severity.MAJOR,
+    needs=("otp", "clock"),
+)
+def resend_cooldown_limits(ctx: CheckContext) -> None:
+    """Both sides of the cooldown, on the target's clock: at cooldown - 1 s a 429 whose Retry-After says 1 second
+    (or 2, rounded up), at cooldown + 1 s a new code."""
+    reg = steps.walk(ctx, "consented")
+    cooldown = ctx.target.rules.otp_resend_cooldown_seconds
+    ctx.harness.advance_clock(cooldown - 1)
+    early = _resend(ctx, reg)
+    ctx.expect_refusal(early, 429, "otp_resend_too_soon", f"a new code {_duration(cooldown - 1)} after the first")
+    _expect_retry_after(ctx, early, 1, 2)
+    ctx.harness.advance_clock(2)
+    ctx.expect_accepted(_resend(ctx, reg), rule=f"a new code {_duration(cooldown + 1)} after the first")
+
+
+@check(
+    "registration.otp.code_cap",
+    title="A request is sent 10 SMS codes at most: the 10th is sent and signs, the 11th is refused",
+    cites=(CODES_PER_REQUEST, RULE_OTP + "; attempts limited"),
+    severity=Severity.MAJOR,
+    needs=("otp", "clock"),
+)
+def code_cap(ctx: CheckContext) -> None:
+    """The consent's code, then resends past the cooldown each: the last code the cap allows is sent, the next
+    one is refused (423 ``otp_code_limit_reached``), and that refusal leaves the last code working."""
+    cap = ctx.target.rules.otp_max_codes
+    wait = ctx.target.rules.otp_resend_cooldown_seconds + 1
+    reg = steps.walk(ctx, "consented")
+    for sent in range(2, cap + 1):
+        ctx.harness.advance_clock(wait)
+        ctx.expect_accepted(_resend(ctx, reg), rule=f"code {sent} of the {cap} allowed")
+    last = ctx.harness.otp(reg.phone_number)
+    ctx.harness.advance_clock(wait)
+    ctx.expect_refusal(_resend(ctx, reg), (423, 429), "otp_code_limit_reached", f"code {cap + 1} for one request")
+    ctx.expect_accepted(steps.sign(ctx, reg, last), rule=f"code {cap}, once code {cap + 1} was refused")
+
+
+def _resend(ctx: CheckContext, reg: steps.Registration) -> requests.Response:
+    return ctx.http.post("trust", reg.path("/agreement/resend"), headers=reg.auth)
+
+
+def _expect_retry_after(ctx: CheckContext, answer: requests.Response, least: int, most: int) -> None:
+    """The 429's Retry-After (RFC 9110 §10.2.3, delay-seconds) is between ``least`` and ``most`` seconds."""
+    value = answer.headers.get("Retry-After", "")
+    ctx.expect(value.isdigit(), f"the 429's Retry-After is {value!r}, not a number of seconds")
+    ctx.expect(least <= int(value) <= most, f"the 429's Retry-After is {value} s, expected {least} to {most} s")
+
+
+def _duration(seconds: int) -> str:
+    minutes, rest = divmod(seconds, 60)
+    return f"{minutes} min {rest:02d} s" if minutes else f"{rest} s"

@@ -39,24 +39,40 @@ def first_login(ctx: CheckContext) -> None:
 
 @check(
     "registration.profile.read_only_fields",
-    title="The names, e-mail and firms cannot be changed at step 1",
+    title="None of the names, the e-mail and the firms can be changed at step 1",
     cites=(GUIDE_STEP_1, RULE_1),
     severity=Severity.MAJOR,
     needs=("login",),
 )
 def read_only_fields(ctx: CheckContext) -> None:
+    """Each field the SSO gives (given and family names, e-mail, firms: emptied, one more, one replaced) sent
+    changed, with a valid mobile: each is refused (``read_only_field``), and the profile and state are unchanged."""
     tokens = ctx.login("accountant")
     before = platform(ctx, tokens)
     mobile = ctx.target.account("accountant").mobile or "+33612345678"
-    changes: list[dict[str, object]] = [{"family_name": "Autrenom"}, {"given_name": "Autreprenom"}, {"firms": []}]
-    for change in changes:
+    own = [{"id": f["id"]} for f in before["profile"]["firms"]]
+    foreign = next(iter(ctx.target.account("second_accountant").firms), "frm_conformance_other")
+    changes: list[tuple[str, dict[str, object]]] = [
+        ("the given name", {"given_name": "Autreprenom"}),
+        ("the family name", {"family_name": "Autrenom"}),
+        ("the e-mail", {"email": "autre.adresse@example.com"}),
+        ("the firms, emptied", {"firms": []}),
+        ("the firms, one more", {"firms": [*own, {"id": foreign}]}),
+        ("the firms, one replaced", {"firms": [*own[1:], {"id": foreign}]}),
+    ]
+    for what, change in changes:
         answer = ctx.http.post(
             "platform", "/registration/profile", json={**change, "mobile_number": mobile}, headers=tokens.bearer
         )
-        ctx.expect_refusal(answer, 400, "read_only_field", f"changing {next(iter(change))} at step 1")
+        ctx.expect_refusal(answer, 400, "read_only_field", f"changing {what} at step 1")
     after = platform(ctx, tokens)
     ctx.expect(after["state"] == before["state"], "a refused change moved the registration on")
-    ctx.expect(after["profile"]["family_name"] == before["profile"]["family_name"], "the name changed")
+    for field in READ_ONLY:
+        ctx.expect(after["profile"][field] == before["profile"][field], f"a refused change changed the {field}")
+
+
+#: The profile fields that come from the SSO (DESIGN.md §2, step 1).
+READ_ONLY = ("given_name", "family_name", "email", "firms")
 
 
 @check(

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
+import requests
 from cryptography import x509
 
 from conformance.context import CheckContext
 from conformance.plans.registration import steps
+from conformance.plans.registration.fixtures import issued_registration, rejected_registration
 from conformance.registry import check
 from conformance.results import Severity
 
@@ -37,7 +40,7 @@ def _certificate(ctx: CheckContext, reg: steps.Registration) -> dict[str, object
     needs=("otp", "review"),
 )
 def issued(ctx: CheckContext) -> None:
-    reg = steps.walk(ctx, "certificate_issued")
+    reg = ctx.use(issued_registration)
     found = _certificate(ctx, reg)
     ctx.expect(found["status"] == "valid", f"the new certificate is {found['status']}")
     ctx.expect(found["acceptance"] == "awaiting_acceptance", f"its acceptance is {found['acceptance']}")
@@ -56,32 +59,94 @@ def issued(ctx: CheckContext) -> None:
 
 @check(
     "registration.review.within_24_hours",
-    title="The identity review decides within 24 hours",
-    cites=(GUIDE_STEP_5, "DESIGN.md §2, step 5: review decision within 24 h"),
+    title="The identity review decides by the time it announces, and within 24 hours of the signature",
+    cites=(GUIDE_STEP_5, "DESIGN.md §2, step 5: review decision within 24 h (mock clock)"),
     severity=Severity.MAJOR,
     needs=("otp", "clock"),
 )
 def within_24_hours(ctx: CheckContext) -> None:
-    """The check leaves the review alone (no harness decision) and lets 24 hours pass."""
+    """The check leaves the review alone (no harness decision). The time the target announces for the decision
+    (``review_due_at``), if it says one, must be between the signature and 24 hours after it; the clock is moved to
+    that time, where the request must be decided, and in any case to the 24th hour after the signature (not
+    before: a review may take all of it)."""
     reg = steps.walk(ctx, "consented")
-    ctx.expect_status(steps.sign(ctx, reg, ctx.harness.otp(reg.phone_number)), 200, what="signing the agreement")
-    ctx.harness.advance_clock(ctx.target.rules.review_hours * 3600)
-    state = steps.view(ctx, reg)["state"]
-    ctx.expect(state in ("certificate_issued", "rejected"), f"24 hours after signing the request is still {state}")
+    signed = ctx.expect_status(steps.sign(ctx, reg, ctx.harness.otp(reg.phone_number)), 200, what="signing")
+    signed_at = datetime.fromisoformat(signed["agreement"]["signed_at"])
+    deadline = signed_at + timedelta(hours=ctx.target.rules.review_hours)
+    moments = [deadline]
+    if signed.get("review_due_at"):
+        due = datetime.fromisoformat(signed["review_due_at"])
+        ctx.expect(
+            signed_at <= due <= deadline,
+            f"the review is announced for {due}, {_since(due, signed_at)}: not within {_since(deadline, signed_at)}",
+        )
+        moments.insert(0, due)
+    state, now = signed["state"], signed_at
+    for moment in moments:
+        if state in DECIDED:
+            return
+        if moment > now:
+            ctx.harness.advance_clock((moment - now).total_seconds())
+            now = moment
+        state = steps.view(ctx, reg)["state"]
+        ctx.expect(
+            state in DECIDED,
+            f"at {moment}, the time the review is due ({_since(moment, signed_at)}), the request is still {state}",
+        )
+
+
+#: The states a review's decision leads to.
+DECIDED = ("certificate_issued", "rejected")
+
+
+def _since(moment: datetime, start: datetime) -> str:
+    return f"{(moment - start).total_seconds() / 3600:g} h after the signature"
 
 
 @check(
     "registration.review.decision_email",
-    title="The applicant is e-mailed when the review decides",
-    cites=(GUIDE_STEP_5, RULE_5),
+    title="The applicant is e-mailed the review's decision, approval or rejection, its subject saying which",
+    cites=(
+        GUIDE_STEP_5,
+        RULE_5,
+        "Contrat de souscription, CERTIFICATE APPLICATION : « An electronic message is sent to the Certificate's "
+        "Holder to inform them about the availability of their Certificate »",
+    ),
     severity=Severity.MINOR,
     needs=("otp", "review", "outbox"),
 )
 def decision_email(ctx: CheckContext) -> None:
-    reg = steps.walk(ctx, "certificate_issued")
-    email = steps.view(ctx, reg)["applicant"]["email"]
-    related = [m for m in ctx.harness.emails(email) if m.get("related_id") == reg.id]
-    ctx.expect(len(related) >= 2, f"{len(related)} e-mails about the request (expected: submitted, then decided)")
+    """For an approved request and for a rejected one, the e-mails to the e-mail address the request was opened
+    with, about that request: exactly one whose subject says the outcome (the certificate is available, validated;
+    or the request is refused, could not succeed) and none whose subject says the other one."""
+    email = ctx.target.account("accountant").email
+    for fixture, outcome, other in (
+        (issued_registration, "approval", "rejection"),
+        (rejected_registration, "rejection", "approval"),
+    ):
+        reg = ctx.use(fixture)
+        sent = [m for m in ctx.harness.emails(email) if m.get("related_id") == reg.id]
+        for message in sent:
+            ctx.expect(
+                message.get("recipient") == email, f"an e-mail about {reg.id} went to {message.get('recipient')}"
+            )
+        subjects = [str(m.get("subject") or "") for m in sent]
+        told = [_decision_told(subject) for subject in subjects]
+        ctx.expect(told.count(outcome) == 1, f"after the {outcome}, the e-mails about the request are {subjects}")
+        ctx.expect(other not in told, f"after the {outcome}, an e-mail's subject tells of a {other}: {subjects}")
+
+
+#: What the subject of each decision's e-mail says: a refusal, or the guide's « Félicitations ! Votre identité a été
+#: validée » and the agreement's "availability of their Certificate". A refusal is looked for first ("n'a pas été
+#: validée" is one).
+REFUSAL = re.compile(r"refus|rejet|n'a pas pu aboutir|pas été validée?", re.IGNORECASE)
+APPROVAL = re.compile(r"disponible|validée?|félicitations", re.IGNORECASE)
+
+
+def _decision_told(subject: str) -> str | None:
+    if REFUSAL.search(subject):
+        return "rejection"
+    return "approval" if APPROVAL.search(subject) else None
 
 
 @check(
@@ -132,16 +197,59 @@ def error_report_revokes(ctx: CheckContext) -> None:
 
 @check(
     "registration.review.error_report_window",
-    title="After 48 hours the certificate is presumed accepted: an error report is refused",
-    cites=(ACCEPTANCE, RULE_5),
+    title="An error report is taken one second before the 48 hours are over, and refused one second after",
+    cites=(ACCEPTANCE, RULE_5, "docs/registration.md, step 5: a new 48-hour window starts with the new certificate"),
     severity=Severity.MAJOR,
     needs=("otp", "review", "clock"),
 )
 def error_report_window(ctx: CheckContext) -> None:
+    """At issuance + ``rules.error_report_hours`` - 1 s the certificate still awaits acceptance and a report is
+    accepted (it is revoked, another is issued); the new certificate's own window ends ``error_report_hours``
+    after its issuance (its ``error_report_deadline``); one second after that, a report is refused
+    (``error_report_window_closed``) and the certificate reads ``presumed_accepted``."""
     reg = steps.walk(ctx, "certificate_issued")
-    ctx.harness.advance_clock(ctx.target.rules.error_report_hours * 3600 + 1)
-    ctx.expect(_certificate(ctx, reg)["acceptance"] == "presumed_accepted", "after 48 hours it is not accepted")
-    answer = ctx.http.post(
-        "trust", reg.path("/certificate/report-error"), json={"detail": "Trop tard."}, headers=reg.auth
+    hours = ctx.target.rules.error_report_hours
+    window = hours * 3600
+    ctx.harness.advance_clock(window - 1)
+    old = _certificate(ctx, reg)
+    ctx.expect(old["acceptance"] == "awaiting_acceptance", f"1 s before the {hours} hours, it is {old['acceptance']}")
+    answer = _report(ctx, reg, "Mon nom de famille est mal orthographié.")
+    ctx.expect_accepted(answer, rule=f"an error report 1 s before the {hours} hours are over")
+    new = _certificate(ctx, reg)
+    ctx.expect(new["serial_number"] != old["serial_number"], "the report 1 s before the end issued no new certificate")
+    reissued = datetime.fromisoformat(str(old["error_report_deadline"])) - timedelta(seconds=1)
+    deadline = datetime.fromisoformat(str(new["error_report_deadline"]))
+    ctx.expect(
+        deadline == reissued + timedelta(seconds=window),
+        f"the new certificate's window ends {deadline}, not {hours} hours after it was issued ({reissued})",
     )
-    ctx.expect_refusal(answer, 409, "error_report_window_closed", "an error report after 48 hours")
+    ctx.harness.advance_clock(window + 1)
+    acceptance = _certificate(ctx, reg)["acceptance"]
+    ctx.expect(acceptance == "presumed_accepted", f"{hours} hours and 1 s after its issuance it is {acceptance}")
+    answer = _report(ctx, reg, "Trop tard.")
+    ctx.expect_refusal(answer, 409, "error_report_window_closed", f"an error report {hours} hours and 1 s on")
+
+
+@check(
+    "registration.review.presumed_acceptance",
+    title="A new certificate awaits acceptance until the 48 hours are over, then is presumed accepted",
+    cites=(ACCEPTANCE, RULE_5),
+    severity=Severity.MAJOR,
+    needs=("otp", "review", "clock"),
+)
+def presumed_acceptance(ctx: CheckContext) -> None:
+    """With no error reported: ``acceptance`` is ``awaiting_acceptance`` at issuance + ``rules.error_report_hours``
+    - 1 s, and ``presumed_accepted`` at + 1 s (the agreement: "After the forty-eight (48) hour period has passed
+    ... the Certificate will be assumed to have been accepted")."""
+    reg = steps.walk(ctx, "certificate_issued")
+    hours = ctx.target.rules.error_report_hours
+    ctx.harness.advance_clock(hours * 3600 - 1)
+    before = _certificate(ctx, reg)["acceptance"]
+    ctx.expect(before == "awaiting_acceptance", f"1 s before the {hours} hours are over the certificate is {before}")
+    ctx.harness.advance_clock(2)
+    after = _certificate(ctx, reg)["acceptance"]
+    ctx.expect(after == "presumed_accepted", f"1 s after the {hours} hours the certificate is {after}")
+
+
+def _report(ctx: CheckContext, reg: steps.Registration, detail: str) -> requests.Response:
+    return ctx.http.post("trust", reg.path("/certificate/report-error"), json={"detail": detail}, headers=reg.auth)

@@ -91,22 +91,31 @@ def upload(
     *,
     document_type: str = "id_card:fra",
     document_number: str | None = DOCUMENT_NUMBER,
-    front: tuple[str, bytes, str] | None = None,
+    front: tuple[str, bytes, str] | object | None = None,
     back: tuple[str, bytes, str] | object | None = _OMIT,
     mrz: str | None = None,
 ) -> requests.Response:
-    """Step 3's multipart upload. ``front``/``back`` are (file name, bytes, declared type); default colour PNGs."""
+    """Step 3's multipart upload. ``front``/``back`` are (file name, bytes, declared type); by default colour PNGs,
+    a front always and a back; ``back=None`` sends no back, ``front=OMIT`` no front."""
     data = {"document_type": document_type}
     if document_number is not None:
         data["document_number"] = document_number
     if mrz is not None:
         data["mrz"] = mrz
-    files: dict[str, tuple[str, bytes, str]] = {"front": front or ("recto.png", colour_png(), "image/png")}
+    files: dict[str, tuple[str, bytes, str]] = {}
+    if front is None:
+        files["front"] = ("recto.png", colour_png(), "image/png")
+    elif front is not _OMIT:
+        assert isinstance(front, tuple)
+        files["front"] = front
     if back is _OMIT:
         files["back"] = ("verso.png", colour_png(), "image/png")
     elif back is not None:
         assert isinstance(back, tuple)
         files["back"] = back
+    if not files:  # still a multipart form, as the page sends it when no file is chosen
+        parts: dict[str, tuple[None, str]] = {name: (None, value) for name, value in data.items()}
+        return ctx.http.post("trust", reg.path("/documents"), files=parts, headers=reg.auth)
     return ctx.http.post("trust", reg.path("/documents"), data=data, files=files, headers=reg.auth)
 
 
@@ -132,9 +141,10 @@ def wrong_code(code: str) -> str:
 
 def walk(ctx: CheckContext, step: str, *, role: str = "accountant", reg: Registration | None = None) -> Registration:
     """A registration (fresh unless given) brought to ``step`` (one of :data:`STEPS`), each step checked."""
+    given = reg is not None
     reg = reg or create(ctx, role=role)
     target = STEPS.index(step)
-    state = view(ctx, reg)["state"] if reg.body.get("state") != "created" else "created"
+    state = view(ctx, reg)["state"] if given else "created"
     done = STEPS.index(state) if state in STEPS else 0
     if done < 1 <= target:
         ctx.expect_status(submit_identity(ctx, reg), 200, what="submitting the identity (step 2)")
@@ -196,6 +206,19 @@ def colour_png(width: int = 320, height: int = 200) -> bytes:
 def grey_png(width: int = 320, height: int = 200) -> bytes:
     """A greyscale scan saved as an RGB PNG: every pixel neutral (what a naive check on the file's mode misses)."""
     return _png(width, height, lambda x, y: (255 * x // width,) * 3)
+
+
+def colour_png_of_size(size: int) -> bytes:
+    """:func:`colour_png`, made exactly ``size`` bytes long by a private ancillary chunk of padding before its end
+    (PNG, ISO/IEC 15948 §5.4: a decoder may safely ignore an ancillary chunk it does not know)."""
+    png = colour_png()
+    end = png[-12:]  # the IEND chunk
+    padding = size - len(png) - 12  # the chunk's length, type and CRC take 12 bytes
+    if padding < 0:
+        raise ValueError(f"a colour PNG cannot be as small as {size} bytes")
+    data = b"\0" * padding
+    chunk = struct.pack(">I", padding) + b"jsPd" + data + struct.pack(">I", zlib.crc32(b"jsPd" + data))
+    return png[:-12] + chunk + end
 
 
 def minimal_pdf() -> bytes:

@@ -40,19 +40,31 @@ def after_certificate(ctx: CheckContext) -> None:
 
 @check(
     "registration.terms.both_boxes",
-    title="Both boxes (terms of use, data protection) are needed for each firm",
+    title="Both boxes (terms of use, data protection) are needed for every firm named",
     cites=(GUIDE_STEP_6, RULE_6),
     severity=Severity.MAJOR,
     needs=("login", "otp", "review"),
 )
 def both_boxes(ctx: CheckContext) -> None:
+    """One acceptance naming every firm of the accountant, all boxes ticked but one: each box in turn, unticked
+    (``false``) or left out, on the first firm and on the last one. Each is refused (``terms_not_accepted``) and
+    no firm opens."""
     holder = ctx.use(accountant_issued)
-    firm = holder.firms[0]["id"]
-    for box in ("cgu_accepted", "privacy_policy_accepted"):
-        body = terms_body(ctx, holder.tokens, [firm], **{box: False})
-        answer = ctx.http.post("platform", "/registration/terms", json=body, headers=holder.tokens.bearer)
-        ctx.expect_refusal(answer, 400, "terms_not_accepted", f"the terms with {box} unticked")
-    ctx.expect(firm not in platform(ctx, holder.tokens)["active_firms"], "a refused acceptance opened the firm")
+    firms = [f["id"] for f in holder.firms]
+    for position in sorted({0, len(firms) - 1}):
+        for box in ("cgu_accepted", "privacy_policy_accepted"):
+            for unticked in (False, None):
+                body = terms_body(ctx, holder.tokens, firms)
+                entry = body["firms"][position]
+                if unticked is None:
+                    del entry[box]
+                else:
+                    entry[box] = unticked
+                what = f"the terms with {box} {'left out' if unticked is None else 'false'} for {firms[position]}"
+                answer = ctx.http.post("platform", "/registration/terms", json=body, headers=holder.tokens.bearer)
+                ctx.expect_refusal(answer, 400, "terms_not_accepted", what)
+    opened = platform(ctx, holder.tokens)["active_firms"]
+    ctx.expect(opened == [], f"refused acceptances opened {opened}")
 
 
 @check(

@@ -1,0 +1,303 @@
+"""The rule-breakage switches of the registration's limits and lists (see :mod:`mock_provider.core.breakages`).
+
+Each switch here moves one limit of the registration by a little, or drops one value of one of its lists, as a
+provider does that a suite trying each rule on one side only (or on a sample of its list) lets through: an SMS code
+that expires after 10 minutes where 30 are announced, an age check off by one day, a 47-hour error-report window,
+the e-mail left out of the read-only profile fields, no decision e-mail on a rejection. Each ``check`` names the
+conformance check that must fail while the switch is on, and that the suite before these checks missed.
+
+Declared here rather than beside each guard in :mod:`mock_provider.core.registration`, which keeps one-line guards:
+the helpers below answer the value a rule uses (a limit, a list, a reference date), moved when its switch is on and
+unchanged otherwise.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from mock_provider.core.breakages import Breakages, declare
+from mock_provider.core.documents import DocumentType, mrz_check_digit
+from mock_provider.core.models import Delegation
+from mock_provider.core.otp import MAX_CODES, IssuedCode, OtpPolicy
+
+# -- step 4: the SMS code ------------------------------------------------------------------------------------------
+
+OTP_VALIDITY_SHORT = declare(
+    "otp_validity_short",
+    rule="An SMS code stays valid for the 30 minutes announced: it is accepted until they have passed.",
+    check="registration.otp.valid_until_expiry",
+)
+OTP_LOCKS_ONE_EARLY = declare(
+    "otp_locks_one_early",
+    rule="An SMS code locks after its 5th wrong try, not before: after 4 wrong tries the right code signs.",
+    check="registration.otp.attempts_allowed",
+)
+RESEND_COOLDOWN_SHORT = declare(
+    "resend_cooldown_short",
+    rule="No new SMS code is sent before the 60-second resend cooldown has passed (here: after 10 seconds).",
+    check="registration.otp.resend_cooldown_limits",
+)
+RESEND_COOLDOWN_LONG = declare(
+    "resend_cooldown_long",
+    rule="A new SMS code is sent as soon as the 60-second resend cooldown has passed (here: after 5 minutes).",
+    check="registration.otp.resend_cooldown_limits",
+)
+OTP_CODE_CAP_MISSING = declare(
+    "otp_code_cap_missing",
+    rule="At most 10 SMS codes are sent for one certificate request: the 11th is refused.",
+    check="registration.otp.code_cap",
+)
+OTP_CODE_CAP_EARLY = declare(
+    "otp_code_cap_early",
+    rule="The 10th SMS code of a certificate request is sent: the cap refuses the 11th, not the 10th.",
+    check="registration.otp.code_cap",
+)
+
+SHORT_OTP_VALIDITY = timedelta(minutes=10)
+SHORT_RESEND_COOLDOWN = timedelta(seconds=10)
+LONG_RESEND_COOLDOWN = timedelta(minutes=5)
+
+
+def otp_policy(policy: OtpPolicy, breakages: Breakages) -> OtpPolicy:
+    """The SMS-code policy the registration applies: shorter validity, one try fewer, another cooldown."""
+    active = breakages.active()
+    changes: dict[str, Any] = {}
+    if OTP_VALIDITY_SHORT.id in active:
+        changes["validity"] = SHORT_OTP_VALIDITY
+    if OTP_LOCKS_ONE_EARLY.id in active:
+        changes["max_attempts"] = policy.max_attempts - 1
+    if RESEND_COOLDOWN_SHORT.id in active:
+        changes["resend_cooldown"] = SHORT_RESEND_COOLDOWN
+    if RESEND_COOLDOWN_LONG.id in active:
+        changes["resend_cooldown"] = LONG_RESEND_COOLDOWN
+    return dataclasses.replace(policy, **changes) if changes else policy
+
+
+def announced_expiry(issued: IssuedCode, policy: OtpPolicy, breakages: Breakages) -> str:
+    """When the code is said to expire (ISO 8601): with a code shortened by a switch, still the full validity."""
+    if OTP_VALIDITY_SHORT in breakages:
+        return (issued.expires_at - SHORT_OTP_VALIDITY + policy.validity).isoformat()
+    return issued.expires_at.isoformat()
+
+
+def max_codes(breakages: Breakages) -> int:
+    """How many SMS codes one request may be sent."""
+    if OTP_CODE_CAP_MISSING in breakages:
+        return 1_000_000
+    return MAX_CODES - 1 if OTP_CODE_CAP_EARLY in breakages else MAX_CODES
+
+
+# -- step 2: the identity ------------------------------------------------------------------------------------------
+
+AGE_EVE_ACCEPTED = declare(
+    "age_eve_accepted",
+    rule="Step 2 refuses an applicant on the eve of their 18th birthday (the age check off by one day).",
+    check="registration.identity.adults_only",
+)
+AGE_BIRTHDAY_REFUSED = declare(
+    "age_birthday_refused",
+    rule="Step 2 accepts an applicant on their 18th birthday (the age check off by one day the other way).",
+    check="registration.identity.adults_only",
+)
+
+
+def age_reference(today: date, breakages: Breakages) -> date:
+    """The day the applicant's age is computed for: today, or a day off."""
+    if AGE_EVE_ACCEPTED in breakages:
+        return today + timedelta(days=1)
+    return today - timedelta(days=1) if AGE_BIRTHDAY_REFUSED in breakages else today
+
+
+# -- step 3: the identity document ---------------------------------------------------------------------------------
+
+DOCUMENT_AT_LIMIT_REFUSED = declare(
+    "document_at_limit_refused",
+    rule="Step 3 accepts a file of exactly the size limit; only a larger one is refused.",
+    check="registration.documents.size_limit",
+)
+RESIDENCE_PERMIT_BACK_OPTIONAL = declare(
+    "residence_permit_back_optional",
+    rule="Step 3 refuses a residence permit without its back side, as it does an identity card.",
+    check="registration.documents.every_type",
+)
+MRZ_COMPOSITE_UNCHECKED = declare(
+    "mrz_composite_unchecked",
+    rule="Step 3 refuses a machine-readable zone whose composite check digit is wrong, as it does the others.",
+    check="registration.documents.mrz_check_digits",
+)
+
+
+def document_limit(max_bytes: int, breakages: Breakages) -> int:
+    """The largest side accepted, in bytes."""
+    return max_bytes - 1 if DOCUMENT_AT_LIMIT_REFUSED in breakages else max_bytes
+
+
+def document_kind(kind: DocumentType, back: bytes | None, breakages: Breakages) -> DocumentType:
+    """The document type as judged: a residence permit sent without its back passes for a one-sided document."""
+    if kind.kind == "residence_permit" and not back and RESIDENCE_PERMIT_BACK_OPTIONAL in breakages:
+        return dataclasses.replace(kind, needs_back=False)
+    return kind
+
+
+def mrz_as_checked(mrz: str | None, breakages: Breakages) -> str | None:
+    """The MRZ as judged: a TD1 whose composite check digit is put right first, as if it were never read."""
+    if not mrz or MRZ_COMPOSITE_UNCHECKED not in breakages:
+        return mrz
+    lines = [line.replace(" ", "").upper() for line in mrz.splitlines() if line.strip()]
+    if len(lines) != 3 or any(len(line) != 30 for line in lines):
+        return mrz
+    first, second = lines[0], lines[1]
+    composite = mrz_check_digit(first[5:30] + second[0:7] + second[8:15] + second[18:29])
+    return "\n".join((first, second[:29] + composite, lines[2]))
+
+
+# -- step 5: the review and the certificate ------------------------------------------------------------------------
+
+REVIEW_LATER_THAN_ANNOUNCED = declare(
+    "review_later_than_announced",
+    rule="The identity review decides by the time it announces (review_due_at), not 24 hours after it.",
+    check="registration.review.within_24_hours",
+)
+NO_REJECTION_EMAIL = declare(
+    "no_rejection_email",
+    rule="The applicant is e-mailed when the review rejects the request, as when it approves it.",
+    check="registration.review.decision_email",
+)
+APPROVAL_EMAIL_SUBJECT_PENDING = declare(
+    "approval_email_subject_pending",
+    rule="The e-mail sent on approval says in its subject that the certificate is available.",
+    check="registration.review.decision_email",
+)
+ERROR_REPORT_WINDOW_SHORT = declare(
+    "error_report_window_short",
+    rule="An error report is accepted until the 48 hours after issuance have passed (here: 47 hours).",
+    check="registration.review.error_report_window",
+)
+PRESUMED_ACCEPTED_EARLY = declare(
+    "presumed_accepted_early",
+    rule="A new certificate awaits its holder's acceptance until the 48 hours have passed (here: 24 hours).",
+    check="registration.review.presumed_acceptance",
+)
+
+SHORT_ERROR_REPORT_HOURS_LESS = 1
+EARLY_ACCEPTANCE = timedelta(hours=24)
+LATE_REVIEW = timedelta(hours=24)
+
+
+def reviewed_until(now: datetime, breakages: Breakages) -> datetime:
+    """The automatic reviews due at or before this instant are decided now."""
+    return now - LATE_REVIEW if REVIEW_LATER_THAN_ANNOUNCED in breakages else now
+
+
+def approval_subject(subject: str, breakages: Breakages) -> str:
+    """The approval e-mail's subject, or the one of the e-mail sent when the request went to review."""
+    return "Demande en cours de traitement" if APPROVAL_EMAIL_SUBJECT_PENDING in breakages else subject
+
+
+def error_report_hours(hours: int, breakages: Breakages) -> int:
+    """The hours after issuance during which an error report is taken."""
+    return hours - SHORT_ERROR_REPORT_HOURS_LESS if ERROR_REPORT_WINDOW_SHORT in breakages else hours
+
+
+def presumed_accepted_from(window_end: datetime, breakages: Breakages) -> datetime:
+    """From when a certificate reads ``presumed_accepted``."""
+    return window_end - EARLY_ACCEPTANCE if PRESUMED_ACCEPTED_EARLY in breakages else window_end
+
+
+# -- steps 1 and 6, delegations ------------------------------------------------------------------------------------
+
+PROFILE_EMAIL_EDITABLE = declare(
+    "profile_email_editable",
+    rule="The e-mail address comes from the SSO and is read-only at step 1, as the names and firms are.",
+    check="registration.profile.read_only_fields",
+)
+TERMS_BOXES_FIRST_FIRM_ONLY = declare(
+    "terms_boxes_first_firm_only",
+    rule="Step 6 needs both boxes for every firm named, not only for the first one.",
+    check="registration.terms.both_boxes",
+)
+SEAL_DELEGATION_UNLISTED = declare(
+    "seal_delegation_unlisted",
+    rule="Every delegation granted is listed with its kind, seal as well as sign and prepare.",
+    check="registration.delegations.grant_and_revoke",
+)
+ANY_DELEGATION_KIND = declare(
+    "any_delegation_kind",
+    rule="A delegation is sign, seal or prepare: any other kind is refused.",
+    check="registration.delegations.unknown_kind",
+)
+
+
+def read_only_profile(fields: dict[str, str], breakages: Breakages) -> dict[str, str]:
+    """The SSO's fields that step 1 refuses to change, with their values."""
+    if PROFILE_EMAIL_EDITABLE in breakages:
+        return {field: value for field, value in fields.items() if field != "email"}
+    return fields
+
+
+def terms_boxes(boxes: tuple[str, ...], index: int, breakages: Breakages) -> tuple[str, ...]:
+    """The boxes required of the ``index``-th firm of a step-6 acceptance."""
+    return () if index > 0 and TERMS_BOXES_FIRST_FIRM_ONLY in breakages else boxes
+
+
+def known_delegation_kind(kind: object, kinds: Iterable[str], breakages: Breakages) -> bool:
+    """Whether ``kind`` is a delegation the accountant may grant."""
+    if ANY_DELEGATION_KIND in breakages and isinstance(kind, str) and kind:
+        return True
+    return kind in tuple(kinds)
+
+
+def listed_delegations(rows: Sequence[Delegation], breakages: Breakages) -> Sequence[Delegation]:
+    """A firm's delegations as its list shows them: without the seal ones when the switch is on."""
+    if SEAL_DELEGATION_UNLISTED in breakages:
+        return [row for row in rows if row.kind != "seal"]
+    return rows
+
+
+# -- the state machine and its log ---------------------------------------------------------------------------------
+
+CANCELLATION_NOT_LOGGED = declare(
+    "cancellation_not_logged",
+    rule="The cancellation of a certificate request is written to its event log, as every transition is.",
+    check="registration.events.every_transition",
+)
+CANCELLED_REQUEST_RESUMABLE = declare(
+    "cancelled_request_resumable",
+    rule="A cancelled certificate request takes no further step: the identity given to it is refused (409).",
+    check="registration.transitions.trust_matrix",
+)
+NO_REQUEST_AFTER_REVOCATION = declare(
+    "no_request_after_revocation",
+    rule="Once the certificate is revoked, the platform opens a new certificate request for the person.",
+    check="registration.transitions.new_request_after_revocation",
+)
+SECOND_CERTIFICATE_REQUEST = declare(
+    "second_certificate_request",
+    rule="While a person's certificate is issued and valid, the platform opens no second certificate request.",
+    check="registration.transitions.platform_matrix",
+)
+
+
+def logged(events: list[dict[str, Any]], breakages: Breakages) -> list[dict[str, Any]]:
+    """A registration's event log as shown: without its cancellation when the switch is on."""
+    if CANCELLATION_NOT_LOGGED in breakages:
+        return [e for e in events if e.get("to_state") != "cancelled"]
+    return events
+
+
+def renewable(breakages: Breakages) -> bool:
+    """Whether the platform opens a new certificate request once the certificate is revoked or expired."""
+    return NO_REQUEST_AFTER_REVOCATION not in breakages
+
+
+def resumable_states(breakages: Breakages) -> tuple[str, ...]:
+    """States besides ``created`` from which the identity is taken."""
+    return ("cancelled",) if CANCELLED_REQUEST_RESUMABLE in breakages else ()
+
+
+def reopenable_states(breakages: Breakages) -> tuple[str, ...]:
+    """States of the current request besides ``rejected`` and ``cancelled`` that let the platform open another."""
+    return ("certificate_issued",) if SECOND_CERTIFICATE_REQUEST in breakages else ()

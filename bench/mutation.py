@@ -11,14 +11,18 @@ What it does:
 
 1. copies the repository's working tree (not ``.git`` nor ``.venv``) to a temporary folder, where Cosmic Ray
    mutates the files (your tree is never touched);
-2. ``cosmic-ray init`` over :data:`RULE_MODULES`; with ``--sample N`` (default 300) it keeps a seeded random sample
-   of N mutants (``--seed``) and marks the others skipped, ``--all`` keeps every one;
-3. runs the healthy suite once (it must conform, else the score means nothing), then ``cosmic-ray exec``: each
+2. ``cosmic-ray init`` over :data:`RULE_MODULES` (or the ``--module`` ones), then leaves out two kinds of mutants
+   that are equivalent by construction: those inside type annotations (never evaluated) and those in code that runs
+   only while a breakage switch is on (the branch ``if X in breakages:`` takes, see :func:`planted_spans`; the
+   switch tests themselves are mutated, and must be killed);
+3. with ``--sample N`` (default 300) keeps a seeded random sample of N of the others (``--seed``), ``--all`` keeps
+   every one;
+4. runs the healthy suite once (it must conform, else the score means nothing), then ``cosmic-ray exec``: each
    mutant is one run of this script with ``--suite`` (exit 0: the suite passed, the mutant survived), with a
    timeout of ``--timeout`` seconds (a mutant that hangs the mock counts as killed);
-4. skips the mutants inside type annotations (never evaluated: equivalent by construction), then prints the
-   score and every surviving mutant (module, line, operator, the changed line), less those listed in
+5. prints the score and every surviving mutant (module, line, operator, the changed line), less those listed in
    ``bench/mutation_equivalents.toml``: mutants that change nothing a caller can observe, each with its reason.
+   ``--report FOLDER`` prints it again for a folder kept with ``--keep`` (after adding equivalents, say).
 
 Score = killed / (killed + surviving), over non-equivalent mutants; timeouts count as killed, mutants that break
 the import of the mock (incompetent) are left out. Target (issue 12): at least 90 %.
@@ -117,8 +121,8 @@ def load_equivalents() -> dict[tuple[str, str, str], str]:
     return {(e["module"], e["operator"], e["line"].strip()): e["reason"] for e in data.get("equivalent", [])}
 
 
-def write_config(work: Path, timeout: float) -> Path:
-    modules = ", ".join(json.dumps(m) for m in RULE_MODULES)
+def write_config(work: Path, timeout: float, mutated: tuple[str, ...]) -> Path:
+    modules = ", ".join(json.dumps(m) for m in mutated)
     command = f"{sys.executable} {work / 'bench' / 'mutation.py'} --suite"
     config = work / "mutation.toml"
     config.write_text(
@@ -153,26 +157,110 @@ def annotation_spans(path: Path) -> list[tuple[tuple[int, int], tuple[int, int]]
     return spans
 
 
-def skip_annotations(session: Path, work: Path) -> int:
-    """Mark the mutants inside type annotations as skipped (see :func:`annotation_spans`); answer how many."""
+ANNOTATION = "inside a type annotation, never evaluated"
+PLANTED = "runs only while a breakage switch is on"
+
+Span = tuple[tuple[int, int], tuple[int, int]]
+
+
+def _is_switches(node: ast.expr) -> bool:
+    """``breakages``, ``self.breakages``, ``broken``…: the set of breakage switches that are on."""
+    name = node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else ""
+    return name in ("breakages", "broken")
+
+
+def _switch_test(node: ast.expr) -> bool | None:
+    """True if ``node`` can be true only while a breakage switch is on (``X in breakages``), False if it can be
+    false only then (``X not in breakages``), None if it does not depend on one that way."""
+    match node:
+        case ast.Compare(ops=[ast.In()], comparators=[switches]) if _is_switches(switches):
+            return True
+        case ast.Compare(ops=[ast.NotIn()], comparators=[switches]) if _is_switches(switches):
+            return False
+        case ast.Call(func=ast.Attribute(attr="any_of", value=switches)) if _is_switches(switches):
+            return True
+        case ast.Call(func=ast.Name(id="_broken"), args=[switches, _]) if _is_switches(switches):
+            return True
+        case ast.UnaryOp(op=ast.Not(), operand=operand):
+            inner = _switch_test(operand)
+            return None if inner is None else not inner
+        case ast.BoolOp(op=ast.And(), values=values) if True in map(_switch_test, values):
+            return True
+        case ast.BoolOp(op=ast.Or(), values=values) if False in map(_switch_test, values):
+            return False
+    return None
+
+
+def planted_spans(path: Path) -> list[Span]:
+    """Where the code that runs only while a breakage switch is on is: the branch an ``if``/``… if … else …`` takes
+    when a switch is on, and the operands of ``a and X in breakages`` whose value then decides nothing. With every
+    switch off (as the suite runs) none of it is evaluated, or its value cannot change what the mock does: a mutant
+    there is equivalent by construction. The switch tests themselves (``X in breakages`` made ``not in``) are
+    mutated and must be killed: the check that names the switch catches them."""
+    text = path.read_text(encoding="utf-8")
+    lines = text.splitlines()
+
+    def position(line: int, byte_col: int) -> tuple[int, int]:  # ast counts UTF-8 bytes, Cosmic Ray characters
+        return line, len(lines[line - 1].encode("utf-8")[:byte_col].decode("utf-8", errors="ignore"))
+
+    def span_of(nodes: list[ast.stmt] | list[ast.expr]) -> list[Span]:
+        return [
+            (position(n.lineno, n.col_offset), position(n.end_lineno or n.lineno, n.end_col_offset or 0)) for n in nodes
+        ]
+
+    spans: list[Span] = []
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, ast.If | ast.IfExp | ast.While):
+            test = _switch_test(node.test)
+            body = node.body if isinstance(node.body, list) else [node.body]
+            orelse = node.orelse if isinstance(node.orelse, list) else [node.orelse]
+            spans += span_of(body if test is True else orelse if test is False else [])
+        elif isinstance(node, ast.BoolOp):
+            wanted = isinstance(node.op, ast.And)
+            if wanted in map(_switch_test, node.values):
+                idle = [
+                    v
+                    for v in node.values
+                    if _switch_test(v) is not wanted
+                    and not any(
+                        isinstance(n, ast.Call) or (isinstance(n, ast.expr) and _is_switches(n)) for n in ast.walk(v)
+                    )
+                ]
+                spans += span_of(idle)
+    return spans
+
+
+def left_out(work: Path, modules: tuple[str, ...]) -> dict[str, list[tuple[Span, str]]]:
+    """Per module, the spans whose mutants are equivalent by construction, each with its reason."""
+    return {
+        module: [(span, ANNOTATION) for span in annotation_spans(work / module)]
+        + [(span, PLANTED) for span in planted_spans(work / module)]
+        for module in modules
+    }
+
+
+def why_left_out(mutation: object, spans: dict[str, list[tuple[Span, str]]]) -> str | None:
+    start = tuple(mutation.start_pos)  # type: ignore[attr-defined]
+    for (first, end), reason in spans.get(str(mutation.module_path), []):  # type: ignore[attr-defined]
+        if first <= start < end:
+            return reason
+    return None
+
+
+def skip_equivalent_by_construction(session: Path, work: Path, modules: tuple[str, ...]) -> Counter[str]:
+    """Mark the mutants inside type annotations or inside code that runs only under a breakage switch as skipped
+    (see :func:`annotation_spans`, :func:`planted_spans`); answer how many of each."""
     from cosmic_ray.work_db import WorkDB, use_db
     from cosmic_ray.work_item import WorkerOutcome, WorkResult
 
-    spans = {module: annotation_spans(work / module) for module in RULE_MODULES}
+    spans = left_out(work, modules)
+    counts: Counter[str] = Counter()
     with use_db(str(session), WorkDB.Mode.open) as db:
-        inside = [
-            item.job_id
-            for item in db.pending_work_items
-            if any(
-                start <= tuple(item.mutations[0].start_pos) < end
-                for start, end in spans[str(item.mutations[0].module_path)]
-            )
-        ]
-        db.set_multiple_results(inside, WorkResult(output=ANNOTATION, worker_outcome=WorkerOutcome.SKIPPED))
-    return len(inside)
-
-
-ANNOTATION = "inside a type annotation, never evaluated"
+        for item in list(db.pending_work_items):
+            if reason := why_left_out(item.mutations[0], spans):
+                counts[reason] += 1
+                db.set_result(item.job_id, WorkResult(output=reason, worker_outcome=WorkerOutcome.SKIPPED))
+    return counts
 
 
 def sample(session: Path, size: int | None, seed: int) -> tuple[int, int]:
@@ -195,15 +283,22 @@ def sample(session: Path, size: int | None, seed: int) -> tuple[int, int]:
         return len(jobs), size
 
 
-def mutants(session: Path, work: Path) -> list[Mutant]:
+def mutants(session: Path, work: Path, modules: tuple[str, ...]) -> tuple[list[Mutant], Counter[str]]:
+    """The mutants run, and how many were left out as equivalent by construction, per reason (also those of a
+    session sampled before a reason was known: they ran, but their outcome means nothing)."""
     from cosmic_ray.work_db import WorkDB, use_db
 
-    found = []
+    spans = left_out(work, modules)
+    found, equivalent = [], Counter[str]()
     with use_db(str(session), WorkDB.Mode.open) as db:
         for item, result in db.completed_work_items:
-            if result.output in ("not in the sample", ANNOTATION):
-                continue
             mutation = item.mutations[0]
+            reason = result.output if result.output in (ANNOTATION, PLANTED) else why_left_out(mutation, spans)
+            if reason:
+                equivalent[reason] += 1
+                continue
+            if result.output == "not in the sample":
+                continue
             lines = (work / mutation.module_path).read_text(encoding="utf-8").splitlines()
             line = mutation.start_pos[0]
             found.append(
@@ -217,13 +312,14 @@ def mutants(session: Path, work: Path) -> list[Mutant]:
                     str(result.test_outcome.value) if result.test_outcome else None,
                 )
             )
-    return found
+    return found, equivalent
 
 
 def report(
-    found: list[Mutant], equivalents: dict[tuple[str, str, str], str], total: int, annotations: int, seconds: float
+    found: list[Mutant], equivalents: dict[tuple[str, str, str], str], left: Counter[str], seconds: float | None
 ) -> bool:
     tested = [m for m in found if m.outcome == "normal"]
+    pending = [m for m in found if m.outcome not in ("normal", "timeout", "exception")]
     outcomes = Counter(m.test_outcome for m in tested)
     abnormal = Counter(m.outcome for m in found if m.outcome != "normal")
     survivors = [m for m in tested if m.test_outcome == "survived"]
@@ -232,9 +328,12 @@ def report(
     killed = outcomes["killed"] + abnormal["timeout"]
     score = killed / (killed + len(alive)) if killed + len(alive) else 0.0
     print("jesign conformance suite: mutation score over the mock's rule modules")
-    print(f"  mutants:      {total} in all, {len(found)} run ({'all' if len(found) == total else 'seeded sample'})")
-    print(f"                and {annotations} inside type annotations, never evaluated: equivalent, not run")
-    print(f"  time:         {seconds / 60:.1f} min")
+    run = len(tested) + abnormal["timeout"] + abnormal["exception"]
+    print(f"  mutants run:  {run}{' (unfinished)' if pending else ''}")
+    print(f"  left out:     {left[ANNOTATION]} inside type annotations (never evaluated)")
+    print(f"                {left[PLANTED]} in code that runs only while a breakage switch is on")
+    if seconds is not None:
+        print(f"  time:         {seconds / 60:.1f} min")
     print(
         f"  killed:       {outcomes['killed']}, timeouts {abnormal['timeout']} (counted killed), "
         f"incompetent {outcomes['incompetent'] + abnormal['exception']} (left out)"
@@ -262,9 +361,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=12, help="seed of the sample (default 12)")
     parser.add_argument("--timeout", type=float, default=180.0, help="seconds before a mutant's run is killed")
     parser.add_argument("--keep", type=Path, help="keep the work folder (session database, copy) here")
+    parser.add_argument(
+        "--module", action="append", choices=RULE_MODULES, help="mutate only this module (repeatable; default: all)"
+    )
+    parser.add_argument("--report", type=Path, metavar="FOLDER", help="only print the report of a kept work folder")
     args = parser.parse_args(argv)
     if args.suite:
         return run_suite()
+    modules = tuple(args.module or RULE_MODULES)
+    if args.report:
+        found, left = mutants(args.report / "session.sqlite", args.report, RULE_MODULES)
+        return 0 if report(found, load_equivalents(), left, None) else 1
 
     started = time.monotonic()
     work = args.keep or Path(tempfile.mkdtemp(prefix="jesign-mutation-"))
@@ -275,16 +382,17 @@ def main(argv: list[str] | None = None) -> int:
     if subprocess.call([sys.executable, str(work / "bench" / "mutation.py"), "--suite"], cwd=work) != 0:
         print("mutation: the healthy mock does not conform; no score", file=sys.stderr)
         return 1
-    config, session = write_config(work, args.timeout), work / "session.sqlite"
+    config, session = write_config(work, args.timeout, modules), work / "session.sqlite"
     cosmic = [sys.executable, "-m", "cosmic_ray.cli"]
     subprocess.run([*cosmic, "init", str(config), str(session)], cwd=work, check=True)
-    annotations = skip_annotations(session, work)
+    left = skip_equivalent_by_construction(session, work, modules)
     total, kept = sample(session, None if args.all else args.sample, args.seed)
-    print(f"{total} mutants besides {annotations} in annotations; running {kept}...", file=sys.stderr, flush=True)
+    print(f"{total} mutants to run, {sum(left.values())} left out; running {kept}...", file=sys.stderr, flush=True)
     subprocess.run(
         [*cosmic, "exec", str(config), str(session)], cwd=work, check=True, env=os.environ | {"PYTHONPATH": ""}
     )
-    met = report(mutants(session, work), load_equivalents(), total, annotations, time.monotonic() - started)
+    found, _ = mutants(session, work, modules)
+    met = report(found, load_equivalents(), left, time.monotonic() - started)
     if args.keep is None:
         shutil.rmtree(work, ignore_errors=True)
     return 0 if met else 1

@@ -1,0 +1,88 @@
+"""What bench/mutation.py leaves out as equivalent by construction: only code no healthy run can observe."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+_SPEC = importlib.util.spec_from_file_location("mutation_bench", Path(__file__).parents[2] / "bench" / "mutation.py")
+assert _SPEC and _SPEC.loader
+mutation = importlib.util.module_from_spec(_SPEC)
+sys.modules["mutation_bench"] = mutation
+_SPEC.loader.exec_module(mutation)
+
+
+def _left_out(tmp_path: Path, source: str) -> list[str]:
+    """The source text of every planted span."""
+    path = tmp_path / "module.py"
+    path.write_text(textwrap.dedent(source), encoding="utf-8")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    texts = []
+    for (line, col), (end_line, end_col) in mutation.planted_spans(path):
+        assert line == end_line, "the samples below keep each span on one line"
+        texts.append(lines[line - 1][col:end_col])
+    return sorted(texts)
+
+
+def test_the_branch_a_switch_takes_is_left_out_and_the_switch_test_is_not(tmp_path: Path) -> None:
+    source = """
+        def f(self, broken, when):
+            if X in self.breakages:
+                return 1
+            gen = when + 1 if Y.id in broken else when
+            if Z not in self.breakages:
+                healthy = 2
+            else:
+                planted = 3
+            return gen
+    """
+    assert _left_out(tmp_path, source) == ["planted = 3", "return 1", "when + 1"]
+
+
+def test_operands_whose_value_decides_nothing_while_switches_are_off(tmp_path: Path) -> None:
+    source = """
+        def f(status, broken, breakages, reg):
+            if status.state == "unknown" and GOOD.id in broken:
+                return 1
+            if VISIBLE not in breakages or reg is None:
+                return 2
+            if X in breakages and check(reg):
+                return 3
+            return 4
+    """
+    # ``check(reg)`` is a call: it runs (when the switch is off, no: ``and`` stops first), but a call is never
+    # assumed free of effects, so it is kept; the body of each switched branch is left out.
+    assert _left_out(tmp_path, source) == ["reg is None", "return 1", "return 3", 'status.state == "unknown"']
+
+
+@pytest.mark.parametrize(
+    "test",
+    [
+        "X in breakages and Y in breakages",
+        "not X not in breakages",
+        "breakages.any_of(X, Y)",
+        "_broken(breakages, X)",
+    ],
+)
+def test_every_form_of_switch_test(tmp_path: Path, test: str) -> None:
+    assert _left_out(tmp_path, f"if {test}:\n    planted = 1\n") == ["planted = 1"]
+
+
+def test_code_that_does_not_depend_on_a_switch_is_kept(tmp_path: Path) -> None:
+    source = """
+        def f(breakages, a, b):
+            if a in b:
+                return 1
+            if a or X in breakages:
+                return 2
+            return 3 if len(breakages) else 4
+    """
+    assert _left_out(tmp_path, source) == []
+
+
+def test_columns_count_characters_not_bytes(tmp_path: Path) -> None:
+    assert _left_out(tmp_path, 'é = "déjà" if X in breakages else "à"\n') == ['"déjà"']

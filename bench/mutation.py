@@ -28,7 +28,8 @@ Score = killed / (killed + surviving), over non-equivalent mutants; timeouts cou
 the import of the mock (incompetent) are left out. Target (issue 12): at least 90 %.
 
 Run it from the repository's root: ``.venv/bin/python bench/mutation.py`` (``--help``; ``tox -e mutation``). It
-takes a long time: about 10 s of one core per mutant. Not part of the test run.
+takes a long time: about 10 s of one core per mutant; ``--jobs 2`` runs two at once, each in its own copy of the
+tree. Not part of the test run.
 """
 
 from __future__ import annotations
@@ -283,6 +284,31 @@ def sample(session: Path, size: int | None, seed: int) -> tuple[int, int]:
         return len(jobs), size
 
 
+ANOTHER_WORKER = "run by another worker"
+
+
+def split(work: Path, jobs: int, timeout: float, modules: tuple[str, ...]) -> list[tuple[Path, Path]]:
+    """Make ``jobs`` workers of the prepared session in ``work``: copies of the folder, each of which runs every
+    ``jobs``-th pending mutant (the others marked as another worker's); answer each one's (config, session)."""
+    from cosmic_ray.work_db import WorkDB, use_db
+    from cosmic_ray.work_item import WorkerOutcome, WorkResult
+
+    folders = [work] + [work.with_name(f"{work.name}-worker{i}") for i in range(1, jobs)]
+    for folder in folders[1:]:
+        if folder.exists():
+            shutil.rmtree(folder)
+        shutil.copytree(work, folder)
+    workers = []
+    for index, folder in enumerate(folders):
+        session = folder / "session.sqlite"
+        with use_db(str(session), WorkDB.Mode.open) as db:
+            pending = sorted(item.job_id for item in db.pending_work_items)
+            others = [job for position, job in enumerate(pending) if position % jobs != index]
+            db.set_multiple_results(others, WorkResult(output=ANOTHER_WORKER, worker_outcome=WorkerOutcome.SKIPPED))
+        workers.append((write_config(folder, timeout, modules), session))
+    return workers
+
+
 def mutants(session: Path, work: Path, modules: tuple[str, ...]) -> tuple[list[Mutant], Counter[str]]:
     """The mutants run, and how many were left out as equivalent by construction, per reason (also those of a
     session sampled before a reason was known: they ran, but their outcome means nothing)."""
@@ -297,7 +323,7 @@ def mutants(session: Path, work: Path, modules: tuple[str, ...]) -> tuple[list[M
             if reason:
                 equivalent[reason] += 1
                 continue
-            if result.output == "not in the sample":
+            if result.output in ("not in the sample", ANOTHER_WORKER):
                 continue
             lines = (work / mutation.module_path).read_text(encoding="utf-8").splitlines()
             line = mutation.start_pos[0]
@@ -365,13 +391,18 @@ def main(argv: list[str] | None = None) -> int:
         "--module", action="append", choices=RULE_MODULES, help="mutate only this module (repeatable; default: all)"
     )
     parser.add_argument("--report", type=Path, metavar="FOLDER", help="only print the report of a kept work folder")
+    parser.add_argument(
+        "--jobs", type=int, default=1, help="mutants run at once, each in its own copy of the tree (default 1)"
+    )
     args = parser.parse_args(argv)
     if args.suite:
         return run_suite()
     modules = tuple(args.module or RULE_MODULES)
     if args.report:
-        found, left = mutants(args.report / "session.sqlite", args.report, RULE_MODULES)
-        return 0 if report(found, load_equivalents(), left, None) else 1
+        folders = [args.report, *sorted(args.report.parent.glob(f"{args.report.name}-worker*"))]
+        runs = [mutants(folder / "session.sqlite", folder, RULE_MODULES) for folder in folders]
+        found = [m for run, _ in runs for m in run]
+        return 0 if report(found, load_equivalents(), runs[0][1], None) else 1
 
     started = time.monotonic()
     work = args.keep or Path(tempfile.mkdtemp(prefix="jesign-mutation-"))
@@ -388,13 +419,19 @@ def main(argv: list[str] | None = None) -> int:
     left = skip_equivalent_by_construction(session, work, modules)
     total, kept = sample(session, None if args.all else args.sample, args.seed)
     print(f"{total} mutants to run, {sum(left.values())} left out; running {kept}...", file=sys.stderr, flush=True)
-    subprocess.run(
-        [*cosmic, "exec", str(config), str(session)], cwd=work, check=True, env=os.environ | {"PYTHONPATH": ""}
-    )
-    found, _ = mutants(session, work, modules)
+    workers = split(work, max(1, args.jobs), args.timeout, modules)
+    running = [
+        subprocess.Popen([*cosmic, "exec", str(c), str(s)], cwd=s.parent, env=os.environ | {"PYTHONPATH": ""})
+        for c, s in workers
+    ]
+    if any([process.wait() != 0 for process in running]):  # a list: wait for every one
+        print("mutation: cosmic-ray exec failed", file=sys.stderr)
+        return 1
+    found = [m for _, s in workers for m in mutants(s, s.parent, modules)[0]]
     met = report(found, load_equivalents(), left, time.monotonic() - started)
     if args.keep is None:
-        shutil.rmtree(work, ignore_errors=True)
+        for _, session in workers:
+            shutil.rmtree(session.parent, ignore_errors=True)
     return 0 if met else 1
 
 

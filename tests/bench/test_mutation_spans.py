@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 _SPEC = importlib.util.spec_from_file_location("mutation_bench", Path(__file__).parents[2] / "bench" / "mutation.py")
-assert _SPEC and _SPEC.loader
+assert _SPEC is not None
+assert _SPEC.loader is not None
 mutation = importlib.util.module_from_spec(_SPEC)
 sys.modules["mutation_bench"] = mutation
 _SPEC.loader.exec_module(mutation)

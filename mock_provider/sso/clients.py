@@ -104,10 +104,15 @@ def utf8(text: str) -> bytes:
     return text.encode("utf-8", "surrogatepass")
 
 
-def authenticate_client_secret_basic(query_client: Any, request: OAuth2Request) -> Client | None:
-    """``client_secret_basic`` (RFC 6749 section 2.3.1), refusing undecodable headers instead of failing."""
+def authenticate_client_secret_basic(
+    query_client: Any, request: OAuth2Request, *, any_scheme: bool = False
+) -> Client | None:
+    """``client_secret_basic`` (RFC 6749 section 2.3.1), refusing undecodable headers instead of failing.
+
+    ``any_scheme`` (the switch ``client_auth_any_scheme``) reads the credentials whatever the scheme.
+    """
     scheme, _, credentials = (request.headers.get("Authorization") or "").partition(" ")
-    if scheme.lower() != "basic":
+    if scheme.lower() != "basic" and not any_scheme:
         return None
     try:
         decoded = base64.b64decode(credentials.strip(), validate=True).decode("utf-8")

@@ -96,6 +96,33 @@ REFRESH_TOKEN_REUSABLE = declare(
     rule="A refresh token is used once (rotation): using it again is refused with invalid_grant.",
     check="sso.refresh.single_use",
 )
+CLIENT_AUTH_ANY_SCHEME = declare(
+    "client_auth_any_scheme",
+    rule="A confidential client's credentials count only in an 'Authorization: Basic' header, not under another "
+    "scheme (Bearer, Digest...).",
+    check="sso.token.client_authentication",
+)
+CLIENT_SECRET_OPTIONAL = declare(
+    "client_secret_optional",
+    rule="A confidential client authenticates with its secret: its client_id alone in the body is refused.",
+    check="sso.token.client_authentication",
+)
+# Honoured by tokens.authenticate_bearer (the platform's Bearer authentication and its cache of valid tokens).
+BEARER_ANY_SCHEME = declare(
+    tokens.BEARER_ANY_SCHEME,
+    rule="The platform takes the access token in an 'Authorization: Bearer' header only, not under another scheme.",
+    check="sso.userinfo.bearer_scheme_only",
+)
+REVOKED_TOKENS_CACHED = declare(
+    tokens.REVOKED_TOKENS_CACHED,
+    rule="An access token is refused as soon as it is revoked, also where it was accepted a moment before.",
+    check="sso.code.replay_revokes_tokens",
+)
+EXPIRED_TOKENS_CACHED = declare(
+    tokens.EXPIRED_TOKENS_CACHED,
+    rule="An access token is refused once expired, also where it was accepted while it was valid.",
+    check="sso.userinfo.token_expiry",
+)
 ACCESS_TOKEN_NEVER_EXPIRES = declare(
     "access_token_never_expires",
     rule="An access token is refused once the expires_in announced with it has passed.",
@@ -145,7 +172,14 @@ class SsoProvider:
             return None
         with self.services.db.transaction() as session:
             row = session.get(OAuthClient, client_id)
-            return Client(row) if row is not None else None
+            client = Client(row) if row is not None else None
+        if CLIENT_SECRET_OPTIONAL in self.services.breakages and client is not None:
+            client.check_endpoint_auth_method = lambda method, endpoint: True  # type: ignore[method-assign]
+        return client
+
+    def authenticate_client_secret_basic(self, query_client: Any, request: OAuth2Request) -> Client | None:
+        any_scheme = CLIENT_AUTH_ANY_SCHEME in self.services.breakages
+        return authenticate_client_secret_basic(query_client, request, any_scheme=any_scheme)
 
     def end_user(self, user_id: str, auth_time: datetime) -> EndUser | None:
         with self.services.db.transaction() as session:
@@ -226,7 +260,7 @@ class _Server(AuthorizationServer):  # type: ignore[misc]
                 expires_generator=int(tokens.ACCESS_TOKEN_LIFETIME.total_seconds()),
             ),
         )
-        self.register_client_auth_method("client_secret_basic", authenticate_client_secret_basic)
+        self.register_client_auth_method("client_secret_basic", provider.authenticate_client_secret_basic)
         self.register_grant(CodeGrant, [S256Only(required=True), IdTokens(provider)])
         self.register_grant(RefreshGrant)
         protector = BearerProtector()

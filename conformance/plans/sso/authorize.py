@@ -8,7 +8,17 @@ from urllib.parse import urlsplit, urlunsplit
 
 from conformance.context import CheckContext, UnexpectedAnswer
 from conformance.oidc import AWKWARD_STATE, authorization_query, new_request, pkce_pair, state_findings
-from conformance.plans.sso.common import CORE, RFC_6749, RFC_9700, land, meta
+from conformance.plans.sso.common import (
+    CORE,
+    RFC_6749,
+    RFC_8252,
+    RFC_9700,
+    granted,
+    land,
+    meta,
+    other_redirect_uri,
+    redeem_code,
+)
 from conformance.registry import check
 from conformance.results import Severity
 
@@ -47,20 +57,60 @@ def state_returned(ctx: CheckContext) -> None:
     ctx.expect(not wrong, "the state did not come back as sent: " + "; ".join(wrong))
 
 
+_LOOPBACK_LITERALS = ("127.0.0.1", "::1")
+
+
+def loopback(redirect_uri: str) -> bool:
+    """Whether ``redirect_uri`` is a loopback IP literal over http, which RFC 8252 section 7.3 lets vary its port."""
+    parts = urlsplit(redirect_uri)
+    return parts.scheme == "http" and parts.hostname in _LOOPBACK_LITERALS
+
+
+def _netloc(host: str, port: int | None) -> str:
+    shown = f"[{host}]" if ":" in host else host
+    return shown if port is None else f"{shown}:{port}"
+
+
 def unregistered_variants(redirect_uri: str) -> list[str]:
-    """URIs that are not the registered ``redirect_uri`` but start like it, end like it or look like it."""
+    """URIs that are not the registered ``redirect_uri`` but start like it, end like it or look like it: the path
+    extended and cut to its root, a query added, a fragment added (RFC 6749 section 3.1.2: never in a redirection
+    URI), a user part, the host as the prefix or the user part of another name, the other scheme. On a loopback IP
+    literal, where the port may vary (RFC 8252 section 7.3), the same again on another port, and the other loopback
+    literal (``[::1]`` for ``127.0.0.1``) on the registered port and on another: only the port may differ."""
     parts = urlsplit(redirect_uri)
     path = parts.path or "/"
     extended = path + ("conformance" if path.endswith("/") else "/conformance")
     other_scheme = "https" if parts.scheme == "http" else "http"
-    return [
+    host = parts.hostname or ""
+
+    def near(netloc: str) -> list[str]:
+        base = urlunsplit(parts._replace(netloc=netloc))
+        at = urlsplit(base)
+        return [
+            urlunsplit(at._replace(path=extended)),
+            urlunsplit(at._replace(path="/")) if path != "/" else urlunsplit(at._replace(path="/conformance")),
+            f"{base}{'&' if at.query else '?'}next=https%3A%2F%2Fconformance.invalid%2F",
+            urlunsplit(at._replace(fragment="conformance")),
+            urlunsplit(at._replace(netloc=f"conformance@{netloc}")),
+        ]
+
+    variants = [
         "https://conformance.invalid/callback",
-        urlunsplit(parts._replace(path=extended)),
-        f"{redirect_uri}{'&' if parts.query else '?'}next=https%3A%2F%2Fconformance.invalid%2F",
-        urlunsplit(parts._replace(netloc=f"{parts.hostname}.conformance.invalid")),
+        *near(parts.netloc),
+        urlunsplit(parts._replace(netloc=f"{host}.conformance.invalid")),
         urlunsplit(parts._replace(netloc=f"{parts.netloc}@conformance.invalid")),
         urlunsplit(parts._replace(scheme=other_scheme)),
     ]
+    if loopback(redirect_uri):
+        port = 49151 if parts.port != 49151 else 49150
+        other_host = next(h for h in _LOOPBACK_LITERALS if h != host)
+        variants += [
+            *near(_netloc(host, port)),
+            urlunsplit(parts._replace(netloc=_netloc(other_host, parts.port))),
+            urlunsplit(parts._replace(netloc=_netloc(other_host, port))),
+            urlunsplit(parts._replace(scheme="https", netloc=_netloc(host, port))),
+        ]
+    return variants
 
 
 @check(
@@ -71,13 +121,17 @@ def unregistered_variants(redirect_uri: str) -> list[str]:
         f"{RFC_9700} §2.1 (exact string matching) and §4.1 (insufficient redirect URI validation)",
         f"{RFC_9700} §4.11.2: the authorization server as an open redirector",
         f"{CORE} §3.1.2.1: redirect_uri MUST exactly match a pre-registered one (RFC 3986 §6.2.1 comparison)",
+        f"{RFC_6749} §3.1.2: the redirection endpoint URI MUST NOT include a fragment component",
+        f"{RFC_8252} §7.3: for a loopback IP literal only the port may vary",
     ),
     severity=Severity.CRITICAL,
     needs=("login",),
 )
 def redirect_uri_exact(ctx: CheckContext) -> None:
-    """Six URIs near the registered one: another origin, the path extended, a query added, the host as the prefix
-    of another name, the host as the user part of another, the other scheme. Each is sent first without a login:
+    """URIs near the registered one (:func:`unregistered_variants`): another origin, the path extended or cut to
+    its root, a query, a fragment or a user part added, the host as the prefix of another name or the user part of
+    another, the other scheme; on a loopback IP literal the same on another port, and the other loopback literal.
+    Each is sent first without a login:
     the SSO must not redirect there (an error page is right; a login page means it has not judged the URI yet);
     then, where it showed a login page, with the accountant logged in: it must still not redirect there."""
     wrong = []
@@ -90,7 +144,7 @@ def redirect_uri_exact(ctx: CheckContext) -> None:
         }
         answer = ctx.http.get("sso", endpoint, params=query)
         location = answer.headers.get("Location", "")
-        if answer.is_redirect and location.startswith(variant):
+        if answer.is_redirect and location.startswith(variant.split("#", 1)[0]):
             wrong.append(f"{variant}: redirected there at once ({answer.status_code})")
             continue
         if 400 <= answer.status_code < 500:
@@ -100,3 +154,32 @@ def redirect_uri_exact(ctx: CheckContext) -> None:
             what = "a code" if "code" in landed else f"the error {landed.get('error')!r}"
             wrong.append(f"{variant}: the logged-in person was redirected there with {what}")
     ctx.expect(not wrong, "redirected to an unregistered URI: " + "; ".join(wrong))
+
+
+@check(
+    "sso.authorize.loopback_any_port",
+    title="A registered loopback IP redirect_uri is accepted on another port, and its code redeemed there",
+    cites=(
+        f"{RFC_8252} §7.3: the authorization server MUST allow any port for loopback IP redirect URIs",
+        f"{RFC_6749} §4.1.3: the token request repeats the redirect_uri of the authorization request, identical",
+    ),
+    severity=Severity.MAJOR,
+    needs=("login",),
+)
+def loopback_any_port(ctx: CheckContext) -> None:
+    """Only for a target whose redirect_uri is a loopback IP literal over http (``http://127.0.0.1/...``,
+    ``http://[::1]/...``): the same URI on another port (49151) gets a code, redirected there, and the code is
+    redeemed with that URI (200)."""
+    if not loopback(ctx.target.redirect_uri):
+        ctx.skip(f"the target's redirect_uri {ctx.target.redirect_uri} is not a loopback IP literal")
+    other = other_redirect_uri(ctx.target.redirect_uri)
+    request = new_request()
+    query = {
+        **authorization_query(ctx.target, challenge=request.challenge, state=request.state, nonce=request.nonce),
+        "redirect_uri": other,
+    }
+    landed = land(ctx, query)
+    if landed is None or "code" not in landed:
+        shown = "no redirect" if landed is None else f"the error {landed.get('error')!r}"
+        ctx.fail(f"the registered loopback URI on another port ({other}) was refused: {shown}")
+    granted(ctx, redeem_code(ctx, landed["code"], request.verifier, redirect_uri=other), f"redeeming with {other}")

@@ -50,18 +50,24 @@ def single_use(ctx: CheckContext) -> None:
     needs=("login",),
 )
 def replay_revokes_tokens(ctx: CheckContext) -> None:
-    """After a code's replay, the access token of its first redemption is refused at userinfo (401) and its
-    refresh token at the token endpoint (``invalid_grant``). A deployment that chooses not to revoke (a SHOULD) can
-    list this check in its expected failures."""
+    """The access token of a code's first redemption opens userinfo and the platform's ``GET /me`` (200); after the
+    code's replay it is refused at both (401), the platform having accepted it a moment before (no cache of valid
+    tokens may outlive a revocation), and its refresh token at the token endpoint (``invalid_grant``). A deployment
+    that chooses not to revoke (a SHOULD) can list this check in its expected failures."""
     request, code = fresh_code(ctx)
     first = granted(ctx, redeem_code(ctx, code, request.verifier), "the first redemption of a fresh code")
+    bearer = {"Authorization": f"Bearer {first['access_token']}"}
     ctx.expect_status(userinfo(ctx, first["access_token"]), 200, what="userinfo with the first redemption's token")
+    ctx.expect_status(ctx.http.get("platform", "/me", headers=bearer), 200, what="the platform's /me with it")
     redeem_code(ctx, code, request.verifier)  # the replay (its refusal is sso.code.single_use's business)
-    still = userinfo(ctx, first["access_token"])
-    ctx.expect(
-        still.status_code == 401,
-        f"the access token of a replayed code still opens userinfo ({still.status_code})",
-    )
+    for label, still in (
+        ("userinfo", userinfo(ctx, first["access_token"])),
+        ("the platform's /me", ctx.http.get("platform", "/me", headers=bearer)),
+    ):
+        ctx.expect(
+            still.status_code == 401,
+            f"the access token of a replayed code still opens {label} ({still.status_code})",
+        )
     if isinstance(first.get("refresh_token"), str):
         refusal(
             ctx,

@@ -33,6 +33,7 @@ from conformance.target import Credentials
 RFC_6749 = "RFC 6749"
 RFC_6750 = "RFC 6750"
 RFC_7636 = "RFC 7636"
+RFC_8252 = "RFC 8252 (OAuth 2.0 for Native Apps)"
 RFC_9700 = "RFC 9700 (OAuth 2.0 Security Best Current Practice)"
 CORE = "OpenID Connect Core 1.0"
 #: The characters RFC 6749 section 5.2 allows in error_description: %x20-21 / %x23-5B / %x5D-7E.

@@ -244,6 +244,12 @@ class RefreshGrant(RefreshTokenGrant):  # type: ignore[misc]
             return None
         return RefreshToken(row, bound=REFRESH_TOKEN_NOT_BOUND_TO_CLIENT not in breakages)
 
+    def issue_token(self, user: EndUser, refresh_token: RefreshToken) -> dict[str, Any]:
+        token: dict[str, Any] = super().issue_token(user, refresh_token)
+        if PUBLIC_REFRESH_NOT_ROTATED in self.provider.services.breakages and self.request.client.client_secret is None:
+            token.pop("refresh_token", None)
+        return token
+
     def authenticate_user(self, refresh_token: RefreshToken) -> EndUser | None:
         return self.provider.end_user(refresh_token.row.user_id, refresh_token.row.issued_at)
 
@@ -257,6 +263,11 @@ class RefreshGrant(RefreshTokenGrant):  # type: ignore[misc]
         super()._validate_token_scope(token)
 
 
+PUBLIC_REFRESH_NOT_ROTATED = declare(
+    "public_refresh_not_rotated",
+    rule="A public client's refresh gives a new refresh token (rotation), the used one being refused from then on.",
+    check="sso.refresh.public_client_rotated",
+)
 SKIP_PKCE = declare(
     "skip_pkce",
     rule="The SSO refuses an authorization request without a PKCE S256 code challenge.",

@@ -85,6 +85,11 @@ SUB_PER_LOGIN = declare(
     rule="The ID token's sub is the same at every login of a person, and the one userinfo gives.",
     check="sso.id_token.subject",
 )
+NONCE_REQUIRED = declare(
+    "nonce_required",
+    rule="The nonce is optional in the code flow: an authentication request without one gets a code.",
+    check="sso.id_token.nonce",
+)
 
 
 class IdTokens(OpenIDCode):  # type: ignore[misc]
@@ -98,6 +103,8 @@ class IdTokens(OpenIDCode):  # type: ignore[misc]
 
     def validate_openid_authorization_request(self, grant: Any, redirect_uri: str) -> None:
         nonce = grant.request.payload.data.get("nonce")
+        if NONCE_REQUIRED in self.provider.services.breakages and not nonce:
+            raise InvalidRequestError("Missing 'nonce'.")
         if nonce and (len(nonce) > MAX_NONCE or not tokens.storable(nonce)):
             raise InvalidRequestError(f"The 'nonce' must be at most {MAX_NONCE} characters, without NUL.")
         super().validate_openid_authorization_request(grant, redirect_uri)

@@ -123,6 +123,12 @@ EXPIRED_TOKENS_CACHED = declare(
     rule="An access token is refused once expired, also where it was accepted while it was valid.",
     check="sso.userinfo.token_expiry",
 )
+RESPONSE_TYPE_ERROR_NOT_REDIRECTED = declare(
+    "response_type_error_not_redirected",
+    rule="An unsupported response_type is reported to the client at its registered redirect_uri "
+    "(error=unsupported_response_type, with the state), not on a page of the SSO.",
+    check="sso.authorize.unsupported_response_type",
+)
 ACCESS_TOKEN_NEVER_EXPIRES = declare(
     "access_token_never_expires",
     rule="An access token is refused once the expires_in announced with it has passed.",
@@ -285,6 +291,8 @@ class _Server(AuthorizationServer):  # type: ignore[misc]
         client = self.query_client(request.payload.client_id) if request.payload.client_id else None
         redirect_uri = request.payload.redirect_uri
         valid = client is not None and redirect_uri and client.check_redirect_uri(redirect_uri)
+        if RESPONSE_TYPE_ERROR_NOT_REDIRECTED in self.provider.services.breakages:
+            valid = False
         raise UnsupportedResponseTypeError(
             "code",
             description="Only response_type=code is supported.",

@@ -4,12 +4,13 @@ registered, exactly, for the client."""
 from __future__ import annotations
 
 import secrets
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 from conformance.context import CheckContext, UnexpectedAnswer
 from conformance.oidc import AWKWARD_STATE, authorization_query, new_request, pkce_pair, state_findings
 from conformance.plans.sso.common import (
     CORE,
+    DESCRIPTION_CHARACTERS,
     RFC_6749,
     RFC_8252,
     RFC_9700,
@@ -76,7 +77,8 @@ def unregistered_variants(redirect_uri: str) -> list[str]:
     extended and cut to its root, a query added, a fragment added (RFC 6749 section 3.1.2: never in a redirection
     URI), a user part, the host as the prefix or the user part of another name, the other scheme. On a loopback IP
     literal, where the port may vary (RFC 8252 section 7.3), the same again on another port, and the other loopback
-    literal (``[::1]`` for ``127.0.0.1``) on the registered port and on another: only the port may differ."""
+    literal (``[::1]`` for ``127.0.0.1``) on the registered port and on another, and a port out of range (65536):
+    only the port may differ, and only to a port."""
     parts = urlsplit(redirect_uri)
     path = parts.path or "/"
     extended = path + ("conformance" if path.endswith("/") else "/conformance")
@@ -109,6 +111,7 @@ def unregistered_variants(redirect_uri: str) -> list[str]:
             urlunsplit(parts._replace(netloc=_netloc(other_host, parts.port))),
             urlunsplit(parts._replace(netloc=_netloc(other_host, port))),
             urlunsplit(parts._replace(scheme="https", netloc=_netloc(host, port))),
+            urlunsplit(parts._replace(netloc=f"{_netloc(host, None)}:65536")),
         ]
     return variants
 
@@ -131,7 +134,7 @@ def redirect_uri_exact(ctx: CheckContext) -> None:
     """URIs near the registered one (:func:`unregistered_variants`): another origin, the path extended or cut to
     its root, a query, a fragment or a user part added, the host as the prefix of another name or the user part of
     another, the other scheme; on a loopback IP literal the same on another port, and the other loopback literal.
-    Each is sent first without a login:
+    Each is sent first without a login (a server error is not a refusal):
     the SSO must not redirect there (an error page is right; a login page means it has not judged the URI yet);
     then, where it showed a login page, with the accountant logged in: it must still not redirect there."""
     wrong = []
@@ -149,6 +152,9 @@ def redirect_uri_exact(ctx: CheckContext) -> None:
             continue
         if 400 <= answer.status_code < 500:
             continue  # refused at the SSO before any login, as it should
+        if answer.status_code >= 500:
+            wrong.append(f"{variant}: a server error ({answer.status_code}), not a refusal")
+            continue
         landed = land(ctx, query)
         if landed is not None:
             what = "a code" if "code" in landed else f"the error {landed.get('error')!r}"
@@ -183,3 +189,70 @@ def loopback_any_port(ctx: CheckContext) -> None:
         shown = "no redirect" if landed is None else f"the error {landed.get('error')!r}"
         ctx.fail(f"the registered loopback URI on another port ({other}) was refused: {shown}")
     granted(ctx, redeem_code(ctx, landed["code"], request.verifier, redirect_uri=other), f"redeeming with {other}")
+
+
+#: Response types a code-flow-only SSO does not support: the implicit and hybrid flows, "code" in upper case
+#: (response types are compared as strings, case-sensitively), and two with a character that an error_description
+#: must not carry (on both sides of "code" in alphabetical order), for an SSO that quotes what it refuses.
+UNSUPPORTED_RESPONSE_TYPES = ("token", "id_token", "code id_token", "CODE", "tok\u00e9n", "CODE\u00c9")
+
+
+@check(
+    "sso.authorize.unsupported_response_type",
+    title="An unsupported response_type is answered at the registered redirect_uri with its error and the state, "
+    "and never at an unregistered one",
+    cites=(
+        f"{RFC_6749} §4.1.2.1: a request that fails for another reason than the redirect URI is answered by "
+        "redirect, with error=unsupported_response_type and the state",
+        f"{RFC_6749} §3.1.1: response_type values are compared as strings",
+        f"{RFC_6749} §4.1.2.1: error_description MUST NOT include characters outside %x20-21 / %x23-5B / %x5D-7E",
+        f"{RFC_6749} §4.1.2.1 and {RFC_9700} §4.11.2: never redirected to an invalid redirect URI",
+    ),
+    severity=Severity.MAJOR,
+    needs=("login",),
+)
+def unsupported_response_type(ctx: CheckContext) -> None:
+    """For each response type that the discovery document does not announce among ``token``, ``id_token``,
+    ``code id_token`` and ``CODE``: the request (with the registered redirect_uri and a state) is redirected to the
+    redirect_uri with ``error=unsupported_response_type`` and the exact state (first without a login; where the SSO
+    shows a page, logged in), and an ``error_description``, if any, of the characters RFC 6749 allows (two of the
+    response types hold an ``é``). Then ``token`` with an unregistered redirect_uri: never redirected there."""
+    announced = meta(ctx).get("response_types_supported", [])
+    endpoint = meta(ctx)["authorization_endpoint"]
+    _, challenge = pkce_pair()
+    wrong = []
+    for response_type in (t for t in UNSUPPORTED_RESPONSE_TYPES if t not in announced):
+        state = secrets.token_urlsafe(12)
+        query = {
+            **authorization_query(ctx.target, challenge=challenge, state=state, nonce=secrets.token_urlsafe(16)),
+            "response_type": response_type,
+        }
+        answer = ctx.http.get("sso", endpoint, params=query)
+        location = answer.headers.get("Location", "")
+        landed: dict[str, str] | None
+        if answer.is_redirect and location.startswith(ctx.target.redirect_uri):
+            landed = {k: v[0] for k, v in parse_qs(urlsplit(location).query, keep_blank_values=True).items()}
+        elif 400 <= answer.status_code < 500:
+            wrong.append(f"{response_type!r}: answered {answer.status_code} at the SSO, not by redirect")
+            continue
+        else:
+            landed = land(ctx, query)
+        if landed is None:
+            wrong.append(f"{response_type!r}: no redirect to the redirect_uri")
+        elif "code" in landed or landed.get("error") != "unsupported_response_type":
+            wrong.append(f"{response_type!r}: redirected with {landed.get('error') or 'a code'!r}")
+        elif landed.get("state") != state:
+            wrong.append(f"{response_type!r}: the state came back as {landed.get('state')!r}, not {state!r}")
+        elif set(landed.get("error_description", "")) - DESCRIPTION_CHARACTERS:
+            wrong.append(f"{response_type!r}: error_description has characters outside %x20-21 / %x23-5B / %x5D-7E")
+    if "token" not in announced:
+        unregistered = "https://conformance.invalid/callback"
+        query = {
+            **authorization_query(ctx.target, challenge=challenge, state="s", nonce=secrets.token_urlsafe(16)),
+            "response_type": "token",
+            "redirect_uri": unregistered,
+        }
+        answer = ctx.http.get("sso", endpoint, params=query)
+        if answer.is_redirect and answer.headers.get("Location", "").startswith(unregistered):
+            wrong.append(f"'token' with the unregistered {unregistered}: redirected there")
+    ctx.expect(not wrong, "; ".join(wrong))

@@ -87,7 +87,7 @@ class Client(ClientMixin):  # type: ignore[misc]
 
     def check_client_secret(self, client_secret: str) -> bool:
         if self.client_secret is None:
-            return False
+            return False  # a public client has no secret: it never authenticates with one
         return hmac.compare_digest(utf8(self.client_secret), utf8(client_secret))
 
     def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:

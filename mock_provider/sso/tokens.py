@@ -310,8 +310,8 @@ class _ValidTokens:
 
     def put(self, token: str, revision: int, user_id: str, expires_at: datetime) -> None:
         with self._lock:
-            if revision != self._revision:
-                return  # a revocation happened meanwhile: cache nothing read before it
+            if revision != self._revision:  # a revocation happened meanwhile: cache nothing read before it
+                return
             if len(self._known) >= self.LIMIT:
                 self._known.clear()
             self._known[digest(token)] = (user_id, expires_at)

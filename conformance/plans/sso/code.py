@@ -144,7 +144,8 @@ def bound_to_client(ctx: CheckContext) -> None:
 )
 def expiry(ctx: CheckContext) -> None:
     """With the lifetime L of the target's rules (``code_lifetime_seconds``, 600 by default): a code redeemed L - 2 s
-    after it was issued is accepted, another redeemed L + 1 s after is refused with ``invalid_grant``."""
+    after it was issued is accepted; others redeemed L s after (a code that lives L seconds has expired at L) and
+    L + 1 s after are refused with ``invalid_grant``."""
     lifetime = ctx.target.rules.code_lifetime_seconds
     request, code = fresh_code(ctx)
     ctx.harness.advance_clock(lifetime - 2)
@@ -154,11 +155,12 @@ def expiry(ctx: CheckContext) -> None:
         f"a code {lifetime - 2} s old, within its {lifetime} s, was refused ({answer.status_code} {answer.text[:120]})",
     )
     granted(ctx, answer, "redeeming a code within its lifetime")
-    request, code = fresh_code(ctx)
-    ctx.harness.advance_clock(lifetime + 1)
-    refusal(
-        ctx,
-        redeem_code(ctx, code, request.verifier),
-        errors="invalid_grant",
-        rule=f"a code {lifetime + 1} s old, past its {lifetime} s",
-    )
+    for age in (lifetime, lifetime + 1):
+        request, code = fresh_code(ctx)
+        ctx.harness.advance_clock(age)
+        refusal(
+            ctx,
+            redeem_code(ctx, code, request.verifier),
+            errors="invalid_grant",
+            rule=f"a code {age} s old, at the end of its {lifetime} s" if age == lifetime else f"a code {age} s old",
+        )

@@ -44,11 +44,11 @@ def _post(ctx: CheckContext, body: dict[str, str], *, secret: str | None = "") -
     severity=Severity.MAJOR,
 )
 def error_responses(ctx: CheckContext) -> None:
-    """Five bad token requests: an unknown code (400 ``invalid_grant``), no code (400 ``invalid_request``), no
-    grant_type (400 ``invalid_request``), a grant_type the SSO does not announce (400 ``unsupported_grant_type``),
-    and, for a confidential client, a wrong secret in the Authorization header (401 ``invalid_client`` with a
-    ``WWW-Authenticate: Basic`` challenge). Each answer is a JSON object in RFC 6749's shape; one that a cache may
-    keep (no ``Cache-Control: no-store``) is a WARNING."""
+    """Six bad token requests: an unknown code (400 ``invalid_grant``), no code (400 ``invalid_request``), no
+    grant_type (400 ``invalid_request``), an unknown refresh token (400 ``invalid_grant``), a grant_type the SSO
+    does not announce (400 ``unsupported_grant_type``), and, for a confidential client, a wrong secret in the
+    Authorization header (401 ``invalid_client`` with a ``WWW-Authenticate: Basic`` challenge). Each answer is a
+    JSON object in RFC 6749's shape; one that a cache may keep (no ``Cache-Control: no-store``) is a WARNING."""
     unknown_grant = "urn:jesign:conformance:unknown-grant"
     announced = meta(ctx).get("grant_types_supported", [])
     verifier = secrets.token_urlsafe(48)
@@ -75,6 +75,12 @@ def error_responses(ctx: CheckContext) -> None:
             "invalid_request",
         ),
         ("no grant_type", _post(ctx, {"code": secrets.token_urlsafe(32)}), 400, "invalid_request"),
+        (
+            "an unknown refresh token",
+            _post(ctx, {"grant_type": "refresh_token", "refresh_token": secrets.token_urlsafe(48)}),
+            400,
+            "invalid_grant",
+        ),
     ]
     #: Answers that are defensible readings of §5.2 though not the best one: a WARNING, not a failure.
     tolerated = {("no grant_type", "unsupported_grant_type")}

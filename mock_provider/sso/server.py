@@ -129,6 +129,12 @@ RESPONSE_TYPE_ERROR_NOT_REDIRECTED = declare(
     "(error=unsupported_response_type, with the state), not on a page of the SSO.",
     check="sso.authorize.unsupported_response_type",
 )
+DISCOVERY_OVERSTATES = declare(
+    "discovery_overstates",
+    rule="The discovery document announces only what the SSO does: not the request, request_uri and claims "
+    "parameters, which it ignores.",
+    check="sso.authorize.announced_parameters",
+)
 ACCESS_TOKEN_NEVER_EXPIRES = declare(
     "access_token_never_expires",
     rule="An access token is refused once the expires_in announced with it has passed.",
@@ -148,7 +154,7 @@ class SsoProvider:
     def metadata(self) -> dict[str, Any]:
         """The discovery document: only what the server enforces."""
         issuer = self.issuer
-        return {
+        document = {
             "issuer": issuer,
             "authorization_endpoint": issuer + "/authorize",
             "token_endpoint": issuer + "/token",
@@ -169,6 +175,11 @@ class SsoProvider:
             "request_uri_parameter_supported": False,
             "ui_locales_supported": ["fr-FR"],
         }
+        if DISCOVERY_OVERSTATES in self.services.breakages:
+            document.update(
+                claims_parameter_supported=True, request_parameter_supported=True, request_uri_parameter_supported=True
+            )
+        return document
 
     def now(self) -> datetime:
         return self.services.clock.now()

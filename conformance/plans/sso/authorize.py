@@ -15,10 +15,12 @@ from conformance.plans.sso.common import (
     RFC_8252,
     RFC_9700,
     granted,
+    json_body,
     land,
     meta,
     other_redirect_uri,
     redeem_code,
+    userinfo,
 )
 from conformance.registry import check
 from conformance.results import Severity
@@ -255,4 +257,60 @@ def unsupported_response_type(ctx: CheckContext) -> None:
         answer = ctx.http.get("sso", endpoint, params=query)
         if answer.is_redirect and answer.headers.get("Location", "").startswith(unregistered):
             wrong.append(f"'token' with the unregistered {unregistered}: redirected there")
+    ctx.expect(not wrong, "; ".join(wrong))
+
+
+@check(
+    "sso.authorize.announced_parameters",
+    title="The request, request_uri and claims parameters are honoured when the discovery document announces them",
+    cites=(
+        "OpenID Connect Discovery 1.0 §3: claims_parameter_supported and request_parameter_supported default to "
+        "false, request_uri_parameter_supported to true",
+        f"{CORE} §6.1 and §6.2: a request object that cannot be used is an error (invalid_request_object, "
+        "invalid_request_uri), never ignored",
+        f"{CORE} §5.5: the claims parameter asks for individual claims, returned at userinfo",
+    ),
+    severity=Severity.MAJOR,
+    needs=("login",),
+)
+def announced_parameters(ctx: CheckContext) -> None:
+    """What the discovery document announces (with Discovery's defaults when it is silent): with
+    ``request_parameter_supported``, a proper request carrying ``request=conformance.not-a-request-object`` gets no
+    code; with ``request_uri_parameter_supported``, one carrying ``request_uri`` on an unreachable host
+    (``https://conformance.invalid/request.jwt``) gets no code; with ``claims_parameter_supported``, a request for
+    the scope ``openid`` alone asking for ``email`` at userinfo in ``claims`` gets a userinfo with ``email``. An SSO
+    that announces none of them is not tried."""
+    document = meta(ctx)
+    wrong = []
+    extras = []
+    if document.get("request_parameter_supported", False) is True:
+        extras.append(("request", "conformance.not-a-request-object"))
+    if document.get("request_uri_parameter_supported", True) is True:
+        extras.append(("request_uri", "https://conformance.invalid/request.jwt"))
+    for name, value in extras:
+        request = new_request()
+        query = {
+            **authorization_query(ctx.target, challenge=request.challenge, state=request.state, nonce=request.nonce),
+            name: value,
+        }
+        landed = land(ctx, query)
+        if landed is not None and "code" in landed:
+            wrong.append(f"{name}={value}: a code, the parameter ignored though announced")
+    if document.get("claims_parameter_supported", False) is True:
+        request = new_request()
+        query = {
+            **authorization_query(ctx.target, challenge=request.challenge, state=request.state, nonce=request.nonce),
+            "scope": "openid",
+            "claims": '{"userinfo": {"email": {"essential": true}}}',
+        }
+        landed = land(ctx, query)
+        if landed is None or "code" not in landed:
+            wrong.append("claims: no code for a request with the claims parameter")
+        else:
+            tokens = granted(ctx, redeem_code(ctx, landed["code"], request.verifier), "redeeming its code")
+            info = json_body(userinfo(ctx, str(tokens["access_token"])))
+            if not isinstance(info, dict) or "email" not in info:
+                wrong.append("claims: userinfo has no email though the claims parameter asked for it")
+    if not extras and document.get("claims_parameter_supported", False) is not True:
+        ctx.note("the discovery document announces none of request, request_uri and claims")
     ctx.expect(not wrong, "; ".join(wrong))

@@ -135,6 +135,11 @@ DISCOVERY_OVERSTATES = declare(
     "parameters, which it ignores.",
     check="sso.authorize.announced_parameters",
 )
+REFRESH_TOKEN_NEVER_EXPIRES = declare(
+    "refresh_token_never_expires",
+    rule="A refresh token is refused once the lifetime the SSO announces for it (30 days) has passed.",
+    check="sso.refresh.expiry",
+)
 ACCESS_TOKEN_NEVER_EXPIRES = declare(
     "access_token_never_expires",
     rule="An access token is refused once the expires_in announced with it has passed.",
@@ -254,6 +259,9 @@ class SsoProvider:
                     refresh_token=token.get("refresh_token"),
                     now=now,
                     lifetime=NEVER if ACCESS_TOKEN_NEVER_EXPIRES in breakages else tokens.ACCESS_TOKEN_LIFETIME,
+                    refresh_lifetime=NEVER
+                    if REFRESH_TOKEN_NEVER_EXPIRES in breakages
+                    else tokens.REFRESH_TOKEN_LIFETIME,
                 )
         if not consumed:  # a concurrent request used it first: that is a replay
             with self.services.db.transaction() as session:

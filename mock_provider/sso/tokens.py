@@ -150,6 +150,7 @@ def save_tokens(
     refresh_token: str | None,
     now: datetime,
     lifetime: timedelta = ACCESS_TOKEN_LIFETIME,
+    refresh_lifetime: timedelta = REFRESH_TOKEN_LIFETIME,
 ) -> SsoToken:
     row = SsoToken(
         id=new_id("tok"),
@@ -161,7 +162,7 @@ def save_tokens(
         refresh_token_hash=digest(refresh_token) if refresh_token else None,
         issued_at=now,
         expires_at=now + lifetime,
-        refresh_expires_at=now + REFRESH_TOKEN_LIFETIME if refresh_token else None,
+        refresh_expires_at=now + refresh_lifetime if refresh_token else None,
     )
     session.add(row)
     session.flush()

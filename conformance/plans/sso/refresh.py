@@ -158,3 +158,29 @@ def scope_not_widened(ctx: CheckContext) -> None:
     token = _refresh_token(ctx, new_tokens(ctx))
     answer = refresh_with(ctx, token, scope=" ".join([*granted_scope, extra[0]]))
     refusal(ctx, answer, errors="invalid_scope", rule=f"a refresh asking for {extra[0]!r} on top of the grant")
+
+
+@check(
+    "sso.refresh.expiry",
+    title="A refresh token is accepted just before the lifetime the deployment announces and refused from its end",
+    cites=(
+        f"{RFC_6749} §6 and §5.2 invalid_grant: a refresh token that is expired",
+        f"{RFC_9700} §4.14.2: refresh tokens SHOULD expire; the deployment announces how long they live",
+    ),
+    severity=Severity.MAJOR,
+    needs=("login", "clock"),
+)
+def expiry(ctx: CheckContext) -> None:
+    """With the lifetime R of the target's rules (``refresh_token_lifetime_seconds``; SKIPPED when the target
+    announces none): a fresh refresh token used R - 2 s after it was issued is accepted (200); others used R s after
+    (a token that lives R seconds has expired at R) and R + 1 s after are refused with ``invalid_grant``."""
+    lifetime = ctx.target.rules.refresh_token_lifetime_seconds
+    if lifetime <= 2:
+        ctx.skip("the target announces no refresh token lifetime ([rules] refresh_token_lifetime_seconds)")
+    token = _refresh_token(ctx, new_tokens(ctx))
+    ctx.harness.advance_clock(lifetime - 2)
+    granted(ctx, refresh_with(ctx, token), f"using a refresh token {lifetime - 2} s old, within its {lifetime} s")
+    for age in (lifetime, lifetime + 1):
+        token = _refresh_token(ctx, new_tokens(ctx))
+        ctx.harness.advance_clock(age)
+        refusal(ctx, refresh_with(ctx, token), errors="invalid_grant", rule=f"a refresh token {age} s old")

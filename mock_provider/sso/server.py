@@ -140,6 +140,11 @@ REFRESH_TOKEN_NEVER_EXPIRES = declare(
     rule="A refresh token is refused once the lifetime the SSO announces for it (30 days) has passed.",
     check="sso.refresh.expiry",
 )
+ACCESS_TOKEN_LIFETIME_MISANNOUNCED = declare(
+    "access_token_lifetime_misannounced",
+    rule="An access token lives, and its expires_in announces, the hour the SSO documents, not two.",
+    check="sso.token.success_response",
+)
 ACCESS_TOKEN_NEVER_EXPIRES = declare(
     "access_token_never_expires",
     rule="An access token is refused once the expires_in announced with it has passed.",
@@ -242,6 +247,8 @@ class SsoProvider:
         if grant_id is None:  # pragma: no cover - only the two grants above issue tokens
             raise RuntimeError("a token without a code or refresh token")
         breakages = self.services.breakages
+        if ACCESS_TOKEN_LIFETIME_MISANNOUNCED in breakages:
+            token["expires_in"] = 2 * token["expires_in"]
         with self.services.db.transaction() as session:
             if code is not None:
                 consumed = CODE_REUSABLE in breakages or tokens.redeem_code(session, grant_id, now)

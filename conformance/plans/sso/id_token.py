@@ -113,8 +113,15 @@ def nonce(ctx: CheckContext) -> None:
 )
 def lifetime(ctx: CheckContext) -> None:
     """``iat`` and ``exp`` are numbers; ``iat`` is within 5 minutes of the ``Date`` of the token response (the
-    SSO's own clock, so that the QA machine's clock is out of the question); ``exp`` is after ``iat`` and not past."""
-    _judge(ctx, only(ctx.use(accountant_answer).judged.findings, "exp", "iat"))
+    SSO's own clock, so that the QA machine's clock is out of the question); ``exp`` is after ``iat`` and not past;
+    where the target announces the id_token's lifetime (``rules.id_token_lifetime_seconds``), ``exp - iat`` is it."""
+    answer = ctx.use(accountant_answer)
+    findings = only(answer.judged.findings, "exp", "iat")
+    announced = ctx.target.rules.id_token_lifetime_seconds
+    exp, iat = answer.judged.claims.get("exp"), answer.judged.claims.get("iat")
+    if announced and isinstance(exp, int | float) and isinstance(iat, int | float) and exp - iat != announced:
+        findings.append(Finding("exp", f"exp - iat is {exp - iat} s, not the {announced} s the target announces"))
+    _judge(ctx, findings)
 
 
 @check(

@@ -208,7 +208,8 @@ def _cache_findings(answer: requests.Response, label: str) -> tuple[list[str], l
 def success_response(ctx: CheckContext) -> None:
     """The shared login's token response, and a refresh's: ``application/json``, ``Cache-Control: no-store``
     (``Pragma: no-cache`` missing is a WARNING), ``token_type`` Bearer, ``expires_in`` a positive integer (missing:
-    WARNING), the scope granted within the scope asked for (more: WARNING)."""
+    WARNING) and the lifetime the target announces (``rules.access_token_lifetime_seconds``), if it does, the scope
+    granted within the scope asked for (more: WARNING)."""
     answer = ctx.use(accountant_answer)
     responses = [("the code's token response", answer.response, answer.payload)]
     refresh_token = new_tokens(ctx).get("refresh_token")  # not the shared login's: other checks use its tokens
@@ -235,6 +236,8 @@ def success_response(ctx: CheckContext) -> None:
             ctx.warn(f"{label}: no expires_in ({RFC_6749} §5.1 RECOMMENDED)")
         elif not isinstance(expires_in, int) or isinstance(expires_in, bool) or expires_in <= 0:
             failures.append(f"{label}: expires_in is {expires_in!r}, not a positive number of seconds")
+        elif (announced := ctx.target.rules.access_token_lifetime_seconds) and expires_in != announced:
+            failures.append(f"{label}: expires_in is {expires_in}, not the {announced} s the target announces")
         scope = body.get("scope")
         if scope is not None:
             extra = set(str(scope).split()) - set(ctx.target.scope.split())

@@ -45,8 +45,8 @@ def redirect_uri_matches(registered: str, requested: str) -> bool:
     except ValueError:
         return False
     return (
-        want.scheme == got.scheme == "http"
-        and got.hostname in _LOOPBACK_HOSTS
+        (want.scheme, got.scheme) == ("http", "http")
+        and want.hostname in _LOOPBACK_HOSTS
         and got.hostname == want.hostname
         and got.username is None
         and got.password is None

@@ -79,8 +79,9 @@ def unregistered_variants(redirect_uri: str) -> list[str]:
     extended and cut to its root, a query added, a fragment added (RFC 6749 section 3.1.2: never in a redirection
     URI), a user part, the host as the prefix or the user part of another name, the other scheme. On a loopback IP
     literal, where the port may vary (RFC 8252 section 7.3), the same again on another port, and the other loopback
-    literal (``[::1]`` for ``127.0.0.1``) on the registered port and on another, and a port out of range (65536):
-    only the port may differ, and only to a port."""
+    literal (``[::1]`` for ``127.0.0.1``) on the registered port and on another, a port out of range (65536), a
+    host of the local network (``10.0.0.1``) and a private-use scheme (RFC 8252 section 7.1) on another port: only
+    the port may differ, and only to a port."""
     parts = urlsplit(redirect_uri)
     path = parts.path or "/"
     extended = path + ("conformance" if path.endswith("/") else "/conformance")
@@ -114,6 +115,8 @@ def unregistered_variants(redirect_uri: str) -> list[str]:
             urlunsplit(parts._replace(netloc=_netloc(other_host, port))),
             urlunsplit(parts._replace(scheme="https", netloc=_netloc(host, port))),
             urlunsplit(parts._replace(netloc=f"{_netloc(host, None)}:65536")),
+            urlunsplit(parts._replace(netloc=_netloc("10.0.0.1", port))),
+            urlunsplit(parts._replace(scheme="com.jesign.conformance", netloc=_netloc(host, port))),
         ]
     return variants
 

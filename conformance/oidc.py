@@ -135,7 +135,8 @@ def authorize(
     meta = meta if meta is not None else discovery(http)
     url = f"{meta['authorization_endpoint']}?{urlencode(query)}"
     try:
-        landed = harness.authorize(url, query["redirect_uri"], account.login)
+        # A fragment in redirect_uri (which no SSO should take) would follow the parameters a redirect adds.
+        landed = harness.authorize(url, query["redirect_uri"].split("#", 1)[0], account.login)
     except HarnessError as exc:
         raise LoginError(str(exc)) from exc
     answer = {k: v[0] for k, v in parse_qs(urlsplit(landed).query, keep_blank_values=True).items()}

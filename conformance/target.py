@@ -97,6 +97,11 @@ class Rules:
 
     #: How long an authorization code lives (RFC 6749 section 4.1.2: 10 minutes at most is recommended).
     code_lifetime_seconds: int = 10 * 60
+    #: How long a refresh token, an access token (its expires_in) and an id_token (exp - iat) live, if the deployment
+    #: announces it (0: it does not, and the suite does not judge it).
+    refresh_token_lifetime_seconds: int = 0
+    access_token_lifetime_seconds: int = 0
+    id_token_lifetime_seconds: int = 0
     otp_validity_seconds: int = 30 * 60
     otp_max_attempts: int = 5
     otp_resend_cooldown_seconds: int = 60
@@ -185,6 +190,12 @@ class Target:
             operator=Credentials("jesign-platform", "jesign-platform-secret"),
             accounts=accounts,
             second_client=Credentials("jesign-cli"),
+            # What the mock announces (docs/registration.md): refresh tokens 30 days, access and id tokens 1 hour.
+            rules=Rules(
+                refresh_token_lifetime_seconds=30 * 24 * 3600,
+                access_token_lifetime_seconds=3600,
+                id_token_lifetime_seconds=3600,
+            ),
         )
 
 

@@ -45,8 +45,8 @@ def redirect_uri_matches(registered: str, requested: str) -> bool:
     except ValueError:
         return False
     return (
-        want.scheme == got.scheme == "http"
-        and got.hostname in _LOOPBACK_HOSTS
+        (want.scheme, got.scheme) == ("http", "http")
+        and want.hostname in _LOOPBACK_HOSTS
         and got.hostname == want.hostname
         and got.username is None
         and got.password is None
@@ -87,7 +87,7 @@ class Client(ClientMixin):  # type: ignore[misc]
 
     def check_client_secret(self, client_secret: str) -> bool:
         if self.client_secret is None:
-            return False
+            return False  # a public client has no secret: it never authenticates with one
         return hmac.compare_digest(utf8(self.client_secret), utf8(client_secret))
 
     def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
@@ -104,10 +104,15 @@ def utf8(text: str) -> bytes:
     return text.encode("utf-8", "surrogatepass")
 
 
-def authenticate_client_secret_basic(query_client: Any, request: OAuth2Request) -> Client | None:
-    """``client_secret_basic`` (RFC 6749 section 2.3.1), refusing undecodable headers instead of failing."""
+def authenticate_client_secret_basic(
+    query_client: Any, request: OAuth2Request, *, any_scheme: bool = False
+) -> Client | None:
+    """``client_secret_basic`` (RFC 6749 section 2.3.1), refusing undecodable headers instead of failing.
+
+    ``any_scheme`` (the switch ``client_auth_any_scheme``) reads the credentials whatever the scheme.
+    """
     scheme, _, credentials = (request.headers.get("Authorization") or "").partition(" ")
-    if scheme.lower() != "basic":
+    if scheme.lower() != "basic" and not any_scheme:
         return None
     try:
         decoded = base64.b64decode(credentials.strip(), validate=True).decode("utf-8")

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote_plus
+from urllib.parse import unquote_plus, urlsplit
 
 from authlib.common.urls import add_params_to_uri
 from authlib.oauth2.rfc6749 import AccessDeniedError, InvalidRequestError, OAuth2Request, TokenMixin
@@ -50,6 +50,17 @@ REDIRECT_TO_UNREGISTERED_URI = declare(
     "redirect_to_unregistered_uri",
     rule="The SSO never redirects to an unregistered redirect_uri, not even to report the error (no open redirect).",
     check="sso.authorize.redirect_uri_exact",
+)
+LOOPBACK_REDIRECT_URI_LOOSE = declare(
+    "loopback_redirect_uri_loose",
+    rule="On a loopback redirect_uri only the port may differ from the registered one: another loopback host, path, "
+    "query, user part or a fragment is refused.",
+    check="sso.authorize.redirect_uri_exact",
+)
+LOOPBACK_PORT_FIXED = declare(
+    "loopback_port_fixed",
+    rule="A registered loopback IP redirect_uri is accepted on any port (RFC 8252 section 7.3).",
+    check="sso.authorize.loopback_any_port",
 )
 CODE_REPLAY_KEEPS_TOKENS = declare(
     "code_replay_keeps_tokens",
@@ -127,6 +138,10 @@ class CodeGrant(AuthorizationCodeGrant):  # type: ignore[misc]
         breakages = self.provider.services.breakages
         if REDIRECT_URI_PREFIX_MATCH in breakages and redirect_uri.startswith(client.redirect_uris):
             return redirect_uri
+        if LOOPBACK_REDIRECT_URI_LOOSE in breakages and urlsplit(redirect_uri).hostname in ("127.0.0.1", "::1"):
+            return redirect_uri
+        if LOOPBACK_PORT_FIXED in breakages and redirect_uri not in client.redirect_uris:
+            raise InvalidRequestError("The 'redirect_uri' is not registered for this client.")
         if not client.check_redirect_uri(redirect_uri):
             # Never redirected to (RFC 6749 section 4.1.2.1): the error stays at the SSO, on a page.
             open_redirect = REDIRECT_TO_UNREGISTERED_URI in breakages
@@ -229,6 +244,12 @@ class RefreshGrant(RefreshTokenGrant):  # type: ignore[misc]
             return None
         return RefreshToken(row, bound=REFRESH_TOKEN_NOT_BOUND_TO_CLIENT not in breakages)
 
+    def issue_token(self, user: EndUser, refresh_token: RefreshToken) -> dict[str, Any]:
+        token: dict[str, Any] = super().issue_token(user, refresh_token)
+        if PUBLIC_REFRESH_NOT_ROTATED in self.provider.services.breakages and self.request.client.client_secret is None:
+            token.pop("refresh_token", None)
+        return token
+
     def authenticate_user(self, refresh_token: RefreshToken) -> EndUser | None:
         return self.provider.end_user(refresh_token.row.user_id, refresh_token.row.issued_at)
 
@@ -242,6 +263,11 @@ class RefreshGrant(RefreshTokenGrant):  # type: ignore[misc]
         super()._validate_token_scope(token)
 
 
+PUBLIC_REFRESH_NOT_ROTATED = declare(
+    "public_refresh_not_rotated",
+    rule="A public client's refresh gives a new refresh token (rotation), the used one being refused from then on.",
+    check="sso.refresh.public_client_rotated",
+)
 SKIP_PKCE = declare(
     "skip_pkce",
     rule="The SSO refuses an authorization request without a PKCE S256 code challenge.",

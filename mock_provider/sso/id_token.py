@@ -80,10 +80,20 @@ WRONG_AT_HASH = declare(
     rule="The ID token's at_hash is the left half of the access token's SHA-256 (not the whole hash).",
     check="sso.id_token.at_hash",
 )
+LONG_LIVED = declare(
+    "id_token_long_lived",
+    rule="The ID token lives the hour the SSO announces: exp is iat + 3600, not a day later.",
+    check="sso.id_token.lifetime",
+)
 SUB_PER_LOGIN = declare(
     "id_token_sub_per_login",
     rule="The ID token's sub is the same at every login of a person, and the one userinfo gives.",
     check="sso.id_token.subject",
+)
+NONCE_REQUIRED = declare(
+    "nonce_required",
+    rule="The nonce is optional in the code flow: an authentication request without one gets a code.",
+    check="sso.id_token.nonce",
 )
 
 
@@ -98,6 +108,8 @@ class IdTokens(OpenIDCode):  # type: ignore[misc]
 
     def validate_openid_authorization_request(self, grant: Any, redirect_uri: str) -> None:
         nonce = grant.request.payload.data.get("nonce")
+        if NONCE_REQUIRED in self.provider.services.breakages and not nonce:
+            raise InvalidRequestError("Missing 'nonce'.")
         if nonce and (len(nonce) > MAX_NONCE or not tokens.storable(nonce)):
             raise InvalidRequestError(f"The 'nonce' must be at most {MAX_NONCE} characters, without NUL.")
         super().validate_openid_authorization_request(grant, redirect_uri)
@@ -134,6 +146,8 @@ class IdTokens(OpenIDCode):  # type: ignore[misc]
             claims["exp"] = claims["iat"] - 1
         if LOCAL_TIME in breakages:
             claims.update(iat=claims["iat"] + 7200, exp=claims["exp"] + 7200)
+        if LONG_LIVED in breakages:
+            claims["exp"] += 23 * LIFETIME_SECONDS
         if WRONG_AT_HASH in breakages:
             claims["at_hash"] = _b64(hashlib.sha256(token["access_token"].encode()).digest())
         if SUB_PER_LOGIN in breakages:

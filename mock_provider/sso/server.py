@@ -96,6 +96,55 @@ REFRESH_TOKEN_REUSABLE = declare(
     rule="A refresh token is used once (rotation): using it again is refused with invalid_grant.",
     check="sso.refresh.single_use",
 )
+CLIENT_AUTH_ANY_SCHEME = declare(
+    "client_auth_any_scheme",
+    rule="A confidential client's credentials count only in an 'Authorization: Basic' header, not under another "
+    "scheme (Bearer, Digest...).",
+    check="sso.token.client_authentication",
+)
+CLIENT_SECRET_OPTIONAL = declare(
+    "client_secret_optional",
+    rule="A confidential client authenticates with its secret: its client_id alone in the body is refused.",
+    check="sso.token.client_authentication",
+)
+# Honoured by tokens.authenticate_bearer (the platform's Bearer authentication and its cache of valid tokens).
+BEARER_ANY_SCHEME = declare(
+    tokens.BEARER_ANY_SCHEME,
+    rule="The platform takes the access token in an 'Authorization: Bearer' header only, not under another scheme.",
+    check="sso.userinfo.bearer_scheme_only",
+)
+REVOKED_TOKENS_CACHED = declare(
+    tokens.REVOKED_TOKENS_CACHED,
+    rule="An access token is refused as soon as it is revoked, also where it was accepted a moment before.",
+    check="sso.code.replay_revokes_tokens",
+)
+EXPIRED_TOKENS_CACHED = declare(
+    tokens.EXPIRED_TOKENS_CACHED,
+    rule="An access token is refused once expired, also where it was accepted while it was valid.",
+    check="sso.userinfo.token_expiry",
+)
+RESPONSE_TYPE_ERROR_NOT_REDIRECTED = declare(
+    "response_type_error_not_redirected",
+    rule="An unsupported response_type is reported to the client at its registered redirect_uri "
+    "(error=unsupported_response_type, with the state), not on a page of the SSO.",
+    check="sso.authorize.unsupported_response_type",
+)
+DISCOVERY_OVERSTATES = declare(
+    "discovery_overstates",
+    rule="The discovery document announces only what the SSO does: not the request, request_uri and claims "
+    "parameters, which it ignores.",
+    check="sso.authorize.announced_parameters",
+)
+REFRESH_TOKEN_NEVER_EXPIRES = declare(
+    "refresh_token_never_expires",
+    rule="A refresh token is refused once the lifetime the SSO announces for it (30 days) has passed.",
+    check="sso.refresh.expiry",
+)
+ACCESS_TOKEN_LIFETIME_MISANNOUNCED = declare(
+    "access_token_lifetime_misannounced",
+    rule="An access token lives, and its expires_in announces, the hour the SSO documents, not two.",
+    check="sso.token.success_response",
+)
 ACCESS_TOKEN_NEVER_EXPIRES = declare(
     "access_token_never_expires",
     rule="An access token is refused once the expires_in announced with it has passed.",
@@ -115,7 +164,7 @@ class SsoProvider:
     def metadata(self) -> dict[str, Any]:
         """The discovery document: only what the server enforces."""
         issuer = self.issuer
-        return {
+        document = {
             "issuer": issuer,
             "authorization_endpoint": issuer + "/authorize",
             "token_endpoint": issuer + "/token",
@@ -136,6 +185,11 @@ class SsoProvider:
             "request_uri_parameter_supported": False,
             "ui_locales_supported": ["fr-FR"],
         }
+        if DISCOVERY_OVERSTATES in self.services.breakages:
+            document.update(
+                claims_parameter_supported=True, request_parameter_supported=True, request_uri_parameter_supported=True
+            )
+        return document
 
     def now(self) -> datetime:
         return self.services.clock.now()
@@ -145,7 +199,14 @@ class SsoProvider:
             return None
         with self.services.db.transaction() as session:
             row = session.get(OAuthClient, client_id)
-            return Client(row) if row is not None else None
+            client = Client(row) if row is not None else None
+        if CLIENT_SECRET_OPTIONAL in self.services.breakages and client is not None:
+            client.check_endpoint_auth_method = lambda method, endpoint: True  # type: ignore[method-assign]
+        return client
+
+    def authenticate_client_secret_basic(self, query_client: Any, request: OAuth2Request) -> Client | None:
+        any_scheme = CLIENT_AUTH_ANY_SCHEME in self.services.breakages
+        return authenticate_client_secret_basic(query_client, request, any_scheme=any_scheme)
 
     def end_user(self, user_id: str, auth_time: datetime) -> EndUser | None:
         with self.services.db.transaction() as session:
@@ -186,6 +247,8 @@ class SsoProvider:
         if grant_id is None:  # pragma: no cover - only the two grants above issue tokens
             raise RuntimeError("a token without a code or refresh token")
         breakages = self.services.breakages
+        if ACCESS_TOKEN_LIFETIME_MISANNOUNCED in breakages:
+            token["expires_in"] = 2 * token["expires_in"]
         with self.services.db.transaction() as session:
             if code is not None:
                 consumed = CODE_REUSABLE in breakages or tokens.redeem_code(session, grant_id, now)
@@ -203,6 +266,9 @@ class SsoProvider:
                     refresh_token=token.get("refresh_token"),
                     now=now,
                     lifetime=NEVER if ACCESS_TOKEN_NEVER_EXPIRES in breakages else tokens.ACCESS_TOKEN_LIFETIME,
+                    refresh_lifetime=NEVER
+                    if REFRESH_TOKEN_NEVER_EXPIRES in breakages
+                    else tokens.REFRESH_TOKEN_LIFETIME,
                 )
         if not consumed:  # a concurrent request used it first: that is a replay
             with self.services.db.transaction() as session:
@@ -226,7 +292,7 @@ class _Server(AuthorizationServer):  # type: ignore[misc]
                 expires_generator=int(tokens.ACCESS_TOKEN_LIFETIME.total_seconds()),
             ),
         )
-        self.register_client_auth_method("client_secret_basic", authenticate_client_secret_basic)
+        self.register_client_auth_method("client_secret_basic", provider.authenticate_client_secret_basic)
         self.register_grant(CodeGrant, [S256Only(required=True), IdTokens(provider)])
         self.register_grant(RefreshGrant)
         protector = BearerProtector()
@@ -251,6 +317,8 @@ class _Server(AuthorizationServer):  # type: ignore[misc]
         client = self.query_client(request.payload.client_id) if request.payload.client_id else None
         redirect_uri = request.payload.redirect_uri
         valid = client is not None and redirect_uri and client.check_redirect_uri(redirect_uri)
+        if RESPONSE_TYPE_ERROR_NOT_REDIRECTED in self.provider.services.breakages:
+            valid = False
         raise UnsupportedResponseTypeError(
             "code",
             description="Only response_type=code is supported.",

@@ -31,6 +31,11 @@ if TYPE_CHECKING:
 CODE_LIFETIME = timedelta(minutes=10)
 ACCESS_TOKEN_LIFETIME = timedelta(hours=1)
 REFRESH_TOKEN_LIFETIME = timedelta(days=30)
+#: Rule-breakage switches honoured by :func:`authenticate_bearer`, by id (declared, with their rules, in
+#: ``mock_provider.sso.server``: the core's switches cannot be imported here without an import cycle).
+BEARER_ANY_SCHEME = "bearer_any_scheme"
+REVOKED_TOKENS_CACHED = "revoked_tokens_cached"
+EXPIRED_TOKENS_CACHED = "expired_tokens_cached"
 #: Moves whenever tokens are revoked or deleted, so that each process drops its cache of valid access tokens.
 REVOCATION_COUNTER = "sso_revocations"
 
@@ -145,6 +150,7 @@ def save_tokens(
     refresh_token: str | None,
     now: datetime,
     lifetime: timedelta = ACCESS_TOKEN_LIFETIME,
+    refresh_lifetime: timedelta = REFRESH_TOKEN_LIFETIME,
 ) -> SsoToken:
     row = SsoToken(
         id=new_id("tok"),
@@ -156,7 +162,7 @@ def save_tokens(
         refresh_token_hash=digest(refresh_token) if refresh_token else None,
         issued_at=now,
         expires_at=now + lifetime,
-        refresh_expires_at=now + REFRESH_TOKEN_LIFETIME if refresh_token else None,
+        refresh_expires_at=now + refresh_lifetime if refresh_token else None,
     )
     session.add(row)
     session.flush()
@@ -256,11 +262,19 @@ def authenticate_bearer(services: MockServices, authorization_header: str | None
 
     Raises :class:`Unauthenticated` (401, ``invalid_token``) otherwise; the detail says why.
     """
+    breakages = services.breakages.active()
+    if BEARER_ANY_SCHEME in breakages and authorization_header:
+        authorization_header = "Bearer " + authorization_header.strip().partition(" ")[2]
     token = bearer_token(authorization_header)
     now = services.clock.now()
     cache = _caches.setdefault(services.db, _ValidTokens(services.db))
     revision = cache.revision()
-    if (known := cache.get(token, revision)) is not None and now < known[1]:
+    if REVOKED_TOKENS_CACHED in breakages and cache._revision >= 0:
+        revision = cache._revision  # the revision the cache holds tokens for: revocations since go unseen
+    known = cache.get(token, revision)
+    if EXPIRED_TOKENS_CACHED in breakages and known is not None:
+        return known[0]
+    if known is not None and now < known[1]:
         return known[0]
     with services.db.transaction() as session:
         row = active_access_token(session, token, now)
@@ -297,8 +311,8 @@ class _ValidTokens:
 
     def put(self, token: str, revision: int, user_id: str, expires_at: datetime) -> None:
         with self._lock:
-            if revision != self._revision:
-                return  # a revocation happened meanwhile: cache nothing read before it
+            if revision != self._revision:  # a revocation happened meanwhile: cache nothing read before it
+                return
             if len(self._known) >= self.LIMIT:
                 self._known.clear()
             self._known[digest(token)] = (user_id, expires_at)

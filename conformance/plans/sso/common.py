@@ -20,6 +20,7 @@ from conformance.oidc import (
     AuthorizationRequest,
     LoginError,
     answered_login,
+    authorization_query,
     authorize,
     code_for,
     discovery,
@@ -33,10 +34,11 @@ from conformance.target import Credentials
 RFC_6749 = "RFC 6749"
 RFC_6750 = "RFC 6750"
 RFC_7636 = "RFC 7636"
+RFC_8252 = "RFC 8252 (OAuth 2.0 for Native Apps)"
 RFC_9700 = "RFC 9700 (OAuth 2.0 Security Best Current Practice)"
 CORE = "OpenID Connect Core 1.0"
 #: The characters RFC 6749 section 5.2 allows in error_description: %x20-21 / %x23-5B / %x5D-7E.
-_DESCRIPTION_CHARACTERS = frozenset(chr(c) for c in range(0x20, 0x7F)) - {'"', "\\"}
+DESCRIPTION_CHARACTERS = frozenset(chr(c) for c in range(0x20, 0x7F)) - {'"', "\\"}
 
 
 def meta(ctx: CheckContext) -> dict[str, Any]:
@@ -157,7 +159,7 @@ def error_shape_findings(response: requests.Response) -> list[str]:
     if not isinstance(body.get("error"), str):
         found.append(f"no 'error' string member (members: {', '.join(sorted(body)) or 'none'})")
     description = body.get("error_description")
-    if description is not None and (not isinstance(description, str) or set(description) - _DESCRIPTION_CHARACTERS):
+    if description is not None and (not isinstance(description, str) or set(description) - DESCRIPTION_CHARACTERS):
         found.append("error_description has characters outside %x20-21 / %x23-5B / %x5D-7E")
     return found
 
@@ -165,6 +167,21 @@ def error_shape_findings(response: requests.Response) -> list[str]:
 def userinfo(ctx: CheckContext, access_token: str | None, *, method: str = "GET") -> requests.Response:
     headers = {"Authorization": f"Bearer {access_token}"} if access_token is not None else {}
     return ctx.http.request(method, "sso", str(meta(ctx).get("userinfo_endpoint", "/userinfo")), headers=headers)
+
+
+def second_client_tokens(ctx: CheckContext, client: Credentials) -> dict[str, Any]:
+    """The token response of a fresh code of the accountant for ``client`` (the second client), asked with the
+    target's redirect_uri (SKIPPED when the SSO gives that client no code there)."""
+    request = new_request()
+    query = {
+        **authorization_query(ctx.target, challenge=request.challenge, state=request.state, nonce=request.nonce),
+        "client_id": client.client_id,
+    }
+    landed = land(ctx, query)
+    if landed is None or "code" not in landed:
+        ctx.skip(f"the SSO gives {client.client_id} no code at {ctx.target.redirect_uri}")
+    answer = redeem_code(ctx, landed["code"], request.verifier, client=client)
+    return granted(ctx, answer, f"redeeming a fresh code of {client.client_id}")
 
 
 def second_client(ctx: CheckContext) -> Credentials:

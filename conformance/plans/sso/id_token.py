@@ -7,8 +7,8 @@ import secrets
 
 from conformance.context import CheckContext, UnexpectedAnswer
 from conformance.id_token import CLAUSES, Finding, only
-from conformance.oidc import Answer, LoginError, answered_login, new_request
-from conformance.plans.sso.common import CORE, accountant_answer, meta, userinfo
+from conformance.oidc import Answer, LoginError, answered_login, authorization_query, new_request
+from conformance.plans.sso.common import CORE, accountant_answer, granted, land, meta, redeem_code, userinfo
 from conformance.registry import check
 from conformance.results import Severity
 
@@ -75,16 +75,32 @@ def audience(ctx: CheckContext) -> None:
 @check(
     "sso.id_token.nonce",
     title="The id_token carries the exact nonce of its own authentication request",
-    cites=(CLAUSES["nonce"], f"{CORE} §15.5.2: the nonce binds the token to the client's session (replay)"),
+    cites=(
+        CLAUSES["nonce"],
+        f"{CORE} §15.5.2: the nonce binds the token to the client's session (replay)",
+        f"{CORE} §3.1.2.1: nonce OPTIONAL in the authorization code flow",
+    ),
     severity=Severity.CRITICAL,
     needs=("login",),
 )
 def nonce(ctx: CheckContext) -> None:
     """The shared login's 43-character nonce, then a second login with a 128-character one: each id_token carries
-    its own request's nonce, whole (not the first login's, not cut)."""
+    its own request's nonce, whole (not the first login's, not cut). Then an authentication request without nonce
+    (OPTIONAL in the code flow): it gets a code, which is redeemed (200)."""
     findings = only(ctx.use(accountant_answer).judged.findings, "nonce")
     second = _login(ctx, nonce=secrets.token_urlsafe(96))  # 128 characters
     findings += [Finding("nonce", f"second login: {f.message}") for f in only(second.judged.findings, "nonce")]
+    request = new_request()
+    query = authorization_query(ctx.target, challenge=request.challenge, state=request.state, nonce="")
+    del query["nonce"]
+    landed = land(ctx, query)
+    if landed is None or "code" not in landed:
+        shown = "no redirect" if landed is None else f"the error {landed.get('error')!r}"
+        findings.append(Finding("nonce", f"a request without nonce (optional in the code flow) got no code: {shown}"))
+    else:
+        granted(
+            ctx, redeem_code(ctx, landed["code"], request.verifier), "redeeming the code of a request without nonce"
+        )
     _judge(ctx, findings)
 
 
@@ -97,8 +113,15 @@ def nonce(ctx: CheckContext) -> None:
 )
 def lifetime(ctx: CheckContext) -> None:
     """``iat`` and ``exp`` are numbers; ``iat`` is within 5 minutes of the ``Date`` of the token response (the
-    SSO's own clock, so that the QA machine's clock is out of the question); ``exp`` is after ``iat`` and not past."""
-    _judge(ctx, only(ctx.use(accountant_answer).judged.findings, "exp", "iat"))
+    SSO's own clock, so that the QA machine's clock is out of the question); ``exp`` is after ``iat`` and not past;
+    where the target announces the id_token's lifetime (``rules.id_token_lifetime_seconds``), ``exp - iat`` is it."""
+    answer = ctx.use(accountant_answer)
+    findings = only(answer.judged.findings, "exp", "iat")
+    announced = ctx.target.rules.id_token_lifetime_seconds
+    exp, iat = answer.judged.claims.get("exp"), answer.judged.claims.get("iat")
+    if announced and isinstance(exp, int | float) and isinstance(iat, int | float) and exp - iat != announced:
+        findings.append(Finding("exp", f"exp - iat is {exp - iat} s, not the {announced} s the target announces"))
+    _judge(ctx, findings)
 
 
 @check(

@@ -984,7 +984,9 @@ class Registrations(TrustService):
                 raise
             kind = parse_document_type("id_card:fra")
         kind = registration_breakages.document_kind(kind, back, self.breakages)
-        mrz = registration_breakages.mrz_as_checked(mrz, self.breakages)
+        mrz = registration_breakages.passport_mrz_as_checked(
+            registration_breakages.mrz_as_checked(mrz, self.breakages), self.breakages
+        )
         # The typed fields first: they cost nothing, and a document refused on them never costs an image decode.
         number = (document_number or "").strip().upper().replace(" ", "")
         if mrz and BAD_MRZ_ACCEPTED not in self.breakages:
@@ -994,9 +996,15 @@ class Registrations(TrustService):
                 given_name=given_name,
                 surname=family_name,
                 birth_date=birth_date,
-                today=self.clock.now().date(),
+                today=registration_breakages.expiry_reference(self.clock.now().date(), self.breakages),
             )
-            if number and number != result.document_number:
+            if registration_breakages.long_number_refused(result.document_number, self.breakages):
+                raise DocumentError("mrz_malformed", "the document number is longer than 9 characters", field="mrz")
+            if (
+                number
+                and number != result.document_number
+                and registration_breakages.MRZ_NUMBER_UNMATCHED not in self.breakages
+            ):
                 raise DocumentError(
                     "mrz_document_number_mismatch",
                     "the document number differs from the one in the MRZ",

@@ -129,6 +129,27 @@ MRZ_COMPOSITE_UNCHECKED = declare(
     check="registration.documents.mrz_check_digits",
 )
 
+PASSPORT_PERSONAL_NUMBER_UNCHECKED = declare(
+    "passport_personal_number_unchecked",
+    rule="Step 3 refuses a passport's machine-readable zone (TD3) whose personal-number check digit is wrong.",
+    check="registration.documents.passport_mrz",
+)
+LONG_DOCUMENT_NUMBER_REFUSED = declare(
+    "long_document_number_refused",
+    rule="Step 3 reads a TD1 document number of more than 9 characters, continued in the optional data (ICAO 9303-5).",
+    check="registration.documents.long_document_number",
+)
+EXPIRED_DOCUMENT_ACCEPTED = declare(
+    "expired_document_accepted",
+    rule="Step 3 refuses a document the day after its expiry date (here: one day later).",
+    check="registration.documents.mrz_expiry",
+)
+MRZ_NUMBER_UNMATCHED = declare(
+    "mrz_number_unmatched",
+    rule="Step 3 refuses a typed document number that differs from the one in the machine-readable zone.",
+    check="registration.documents.mrz_matches_identity",
+)
+
 
 def document_limit(max_bytes: int, breakages: Breakages) -> int:
     """The largest side accepted, in bytes."""
@@ -152,6 +173,27 @@ def mrz_as_checked(mrz: str | None, breakages: Breakages) -> str | None:
     first, second = lines[0], lines[1]
     composite = mrz_check_digit(first[5:30] + second[0:7] + second[8:15] + second[18:29])
     return "\n".join((first, second[:29] + composite, lines[2]))
+
+
+def passport_mrz_as_checked(mrz: str | None, breakages: Breakages) -> str | None:
+    """The MRZ as judged: a TD3 whose personal-number check digit (and so the composite) is put right first."""
+    if not mrz or PASSPORT_PERSONAL_NUMBER_UNCHECKED not in breakages:
+        return mrz
+    lines = [line.replace(" ", "").upper() for line in mrz.splitlines() if line.strip()]
+    if len(lines) != 2 or any(len(line) != 44 for line in lines):
+        return mrz
+    second = lines[1][:42] + mrz_check_digit(lines[1][28:42])
+    return "\n".join((lines[0], second + mrz_check_digit(second[0:10] + second[13:20] + second[21:43])))
+
+
+def long_number_refused(number: str, breakages: Breakages) -> bool:
+    """Whether a document number read from the MRZ is refused for being longer than its 9-character field."""
+    return len(number) > 9 and LONG_DOCUMENT_NUMBER_REFUSED in breakages
+
+
+def expiry_reference(today: date, breakages: Breakages) -> date:
+    """The day a document must not have expired before: today, or yesterday with the switch on."""
+    return today - timedelta(days=1) if EXPIRED_DOCUMENT_ACCEPTED in breakages else today
 
 
 # -- step 5: the review and the certificate ------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 from conformance.context import CheckContext
 from conformance.plans.registration import steps
@@ -61,7 +61,7 @@ def adults_only(ctx: CheckContext) -> None:
     18th birthday is tomorrow are refused (``applicant_under_age``, nothing changes); one whose 18th birthday is
     today is accepted."""
     reg = steps.create(ctx)
-    today = _target_today(ctx, reg)
+    today = steps.target_today(ctx, reg)
     eve, birthday = _years_before(ctx, today + timedelta(days=1), 18), _years_before(ctx, today, 18)
     sixteen = today.replace(year=today.year - 16, day=min(today.day, 28))
     for born, who in ((sixteen, "a 16-year-old"), (eve, "an applicant whose 18th birthday is tomorrow")):
@@ -71,21 +71,6 @@ def adults_only(ctx: CheckContext) -> None:
     answer = steps.submit_identity(ctx, reg, birth_date=birthday.isoformat())
     body = ctx.expect_accepted(answer, rule=f"an applicant whose 18th birthday is today (born {birthday}, on {today})")
     ctx.expect(body["state"] == "identity_submitted", f"the accepted identity left the request {body['state']}")
-
-
-def _target_today(ctx: CheckContext, reg: steps.Registration) -> date:
-    """The target's date, from the creation time of a registration it has just opened.
-
-    Between 22:00 and midnight UTC the date in France is already the next day's: a target may count ages on either.
-    The check then moves the clock 3 hours on (or is skipped), so that both read the same date.
-    """
-    created = datetime.fromisoformat(steps.view(ctx, reg)["created_at"]).astimezone(UTC)
-    if created.hour >= 22:
-        if "clock" not in ctx.harness.capabilities:
-            ctx.skip(f"the target's time is {created:%H:%M} UTC, when the day differs in France: run it later")
-        ctx.harness.advance_clock(3 * 3600)
-        created += timedelta(hours=3)
-    return created.date()
 
 
 def _years_before(ctx: CheckContext, day: date, years: int) -> date:

@@ -277,6 +277,11 @@ PDF_REFUSED = declare(
     rule="Step 3 accepts a PDF copy of the identity document.",
     check="registration.documents.accepted",
 )
+DELEGATION_REVOKED_ELSEWHERE = declare(
+    "delegation_revoked_elsewhere",
+    rule="A delegation is revoked through its own firm only: through another firm it is not found.",
+    check="registration.delegations.revoked_in_its_firm_only",
+)
 DELEGATION_REVOKE_IGNORED = declare(
     "delegation_revoke_ignored",
     rule="A revoked delegation is gone.",
@@ -722,7 +727,7 @@ class Registrations(TrustService):
             self._lock_firm(session, firm_id)
             self._require_accountant(session, user_id, firm_id)
             row = session.get(Delegation, delegation_id)
-            if row is None or row.firm_id != firm_id:
+            if row is None or (row.firm_id != firm_id and DELEGATION_REVOKED_ELSEWHERE not in self.breakages):
                 raise NotFound(f"no delegation {delegation_id} in this firm", code="delegation_not_found")
             if DELEGATION_REVOKE_IGNORED not in self.breakages:
                 session.delete(row)
@@ -1104,7 +1109,7 @@ class Registrations(TrustService):
             reg.agreement_version, reg.agreement_sha256 = AGREEMENT.version, AGREEMENT.sha256
             forced = scenarios.consume(session, "sms_undelivered", now)
             delivered = forced is None and not scenarios.sms_undelivered(reg.phone_number)
-            minutes = self.config.otp_validity_seconds // 60
+            minutes = registration_breakages.sms_minutes(self.config.otp_validity_seconds // 60, self.breakages)
             outbox.send(
                 session,
                 channel="sms",
@@ -1126,7 +1131,9 @@ class Registrations(TrustService):
             )
             return {
                 "phone_masked": reg.phone_number if PHONE_UNMASKED in self.breakages else mask_phone(reg.phone_number),
-                "phone_last_digits": reg.phone_number[-4:],
+                "phone_last_digits": registration_breakages.last_digits_shown(
+                    reg.phone_number[-4:], reg.phone_number, self.breakages
+                ),
                 "expires_at": registration_breakages.announced_expiry(issued, self.otp_policy, self.breakages),
                 "resend_available_at": issued.resend_available_at.isoformat(),
                 "validity_seconds": self.config.otp_validity_seconds,

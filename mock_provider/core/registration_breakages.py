@@ -56,6 +56,17 @@ OTP_CODE_CAP_EARLY = declare(
     check="registration.otp.code_cap",
 )
 
+PHONE_LAST_DIGITS_WRONG = declare(
+    "phone_last_digits_wrong",
+    rule="Step 4 shows the last four digits of the mobile the SMS code went to, not four others.",
+    check="registration.otp.sent",
+)
+SMS_VALIDITY_MISSTATED = declare(
+    "sms_validity_misstated",
+    rule="The SMS that carries the code announces the validity the provider applies (30 minutes), not another.",
+    check="registration.otp.sms_text",
+)
+
 SHORT_OTP_VALIDITY = timedelta(minutes=10)
 SHORT_RESEND_COOLDOWN = timedelta(seconds=10)
 LONG_RESEND_COOLDOWN = timedelta(minutes=5)
@@ -74,6 +85,16 @@ def otp_policy(policy: OtpPolicy, breakages: Breakages) -> OtpPolicy:
     if RESEND_COOLDOWN_LONG.id in active:
         changes["resend_cooldown"] = LONG_RESEND_COOLDOWN
     return dataclasses.replace(policy, **changes) if changes else policy
+
+
+def last_digits_shown(last_digits: str, phone_number: str, breakages: Breakages) -> str:
+    """The digits shown as the mobile's last four: with the switch on, the four before them."""
+    return phone_number[-5:-1] if PHONE_LAST_DIGITS_WRONG in breakages else last_digits
+
+
+def sms_minutes(minutes: int, breakages: Breakages) -> int:
+    """The validity the SMS announces, in minutes: one less with the switch on."""
+    return minutes - 1 if SMS_VALIDITY_MISSTATED in breakages else minutes
 
 
 def announced_expiry(issued: IssuedCode, policy: OtpPolicy, breakages: Breakages) -> str:

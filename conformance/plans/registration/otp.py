@@ -10,6 +10,7 @@ moves, as the mock's does (frozen at the wall clock at each reset).
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 import requests
@@ -39,11 +40,36 @@ def sent(ctx: CheckContext) -> None:
     masked = str(body.get("phone_masked", ""))
     ctx.expect(masked.endswith(reg.phone_number[-4:]), f"the masked number {masked!r} does not end as the mobile")
     ctx.expect(reg.phone_number[-8:-4] not in masked, f"the number is not masked: {masked!r}")
+    shown = body.get("phone_last_digits")
+    ctx.expect(shown == reg.phone_number[-4:], f"the digits shown as the mobile's last four are {shown!r}")
     code = ctx.harness.otp(reg.phone_number)
     ctx.expect(len(code) == 6 and code.isdigit(), "the SMS code is not six digits")
     validity = datetime.fromisoformat(body["expires_at"]) - datetime.fromisoformat(steps.view(ctx, reg)["updated_at"])
     expected = ctx.target.rules.otp_validity_seconds
     ctx.expect(abs(validity.total_seconds() - expected) <= 120, f"the code is valid {validity}, not {expected} seconds")
+    announced = body.get("validity_seconds")
+    ctx.expect(announced in (None, expected), f"the answer announces a validity of {announced} seconds, not {expected}")
+
+
+@check(
+    "registration.otp.sms_text",
+    title="The SMS carries the code and announces the validity the provider applies, in minutes",
+    cites=(GUIDE_OTP, RULE_OTP),
+    severity=Severity.MINOR,
+    needs=("otp", "outbox"),
+)
+def sms_text(ctx: CheckContext) -> None:
+    """After the consent, an SMS sent to the mobile holds the code; if it says how long the code is valid
+    (« N minutes »), N is ``otp_validity_seconds`` in minutes: a text that announces another validity than the one
+    applied misleads the applicant on one side or the other of the limit."""
+    reg = steps.walk(ctx, "consented")
+    code = ctx.harness.otp(reg.phone_number)
+    holding = [str(m.get("body", "")) for m in ctx.harness.sms(reg.phone_number) if code in str(m.get("body", ""))]
+    ctx.expect(bool(holding), "no SMS sent to the mobile holds the code")
+    text = holding[0]
+    expected = ctx.target.rules.otp_validity_seconds / 60
+    for said in re.findall(r"(\d+)\s*min", text):
+        ctx.expect(int(said) == expected, f"the SMS announces {said} minutes, the code is valid {expected:g}")
 
 
 @check(

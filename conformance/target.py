@@ -103,6 +103,8 @@ class Rules:
     #: SMS codes sent for one certificate request (the consent's and every resend), after which it must start again.
     otp_max_codes: int = 10
     error_report_hours: int = 48
+    #: The earliest birth year step 2 accepts: a birth date before 1 January of it is a typing error, refused.
+    earliest_birth_year: int = 1900
     review_hours: int = 24
     max_document_bytes: int = 10 * 1024 * 1024
     levels: tuple[str, ...] = ("lcp", "qcp", "qcpnqscd")

@@ -932,7 +932,7 @@ class Registrations(TrustService):
                 code="invalid_birth_date",
                 errors=[{"field": "birth_date", "code": "invalid_date", "detail": "in the future"}],
             )
-        if parsed < EARLIEST_BIRTH_DATE:
+        if parsed < registration_breakages.earliest_birth_date(EARLIEST_BIRTH_DATE, self.breakages):
             raise InvalidInput(
                 f"the birth date is before {EARLIEST_BIRTH_DATE.isoformat()}",
                 code="invalid_birth_date",

@@ -125,6 +125,18 @@ AGE_BIRTHDAY_REFUSED = declare(
 )
 
 
+ANCIENT_BIRTH_DATE_ACCEPTED = declare(
+    "ancient_birth_date_accepted",
+    rule="Step 2 refuses a birth date before 1 January 1900 (a typing error, not an identity).",
+    check="registration.identity.earliest_birth_date",
+)
+
+
+def earliest_birth_date(earliest: date, breakages: Breakages) -> date:
+    """The earliest birth date accepted: none with the switch on."""
+    return date.min if ANCIENT_BIRTH_DATE_ACCEPTED in breakages else earliest
+
+
 def age_reference(today: date, breakages: Breakages) -> date:
     """The day the applicant's age is computed for: today, or a day off."""
     if AGE_EVE_ACCEPTED in breakages:

@@ -82,6 +82,25 @@ def _years_before(ctx: CheckContext, day: date, years: int) -> date:
 
 
 @check(
+    "registration.identity.earliest_birth_date",
+    title="A birth date before the earliest accepted year is refused; 1 January of that year is accepted",
+    cites=(GUIDE_STEP_2, "docs/registration.md, step 2: 400 invalid_birth_date (before 1900-01-01, or in the future)"),
+    severity=Severity.MINOR,
+)
+def earliest_birth_date(ctx: CheckContext) -> None:
+    """Both sides of ``rules.earliest_birth_year`` (1900 by default): 31 December of the year before is refused
+    (``invalid_birth_date``, nothing changes), 1 January of that year accepted."""
+    reg = steps.create(ctx)
+    year = ctx.target.rules.earliest_birth_year
+    before, first = date(year - 1, 12, 31), date(year, 1, 1)
+    answer = steps.submit_identity(ctx, reg, birth_date=before.isoformat())
+    ctx.expect_refusal(answer, 400, "invalid_birth_date", f"the birth date {before}")
+    ctx.expect(steps.view(ctx, reg)["state"] == "created", f"the refused birth date {before} moved the request on")
+    body = ctx.expect_accepted(steps.submit_identity(ctx, reg, birth_date=first.isoformat()), rule=f"born {first}")
+    ctx.expect(body["state"] == "identity_submitted", f"the accepted identity left the request {body['state']}")
+
+
+@check(
     "registration.identity.accepted",
     title="A complete identity (birth date, both consents) is accepted",
     cites=(GUIDE_STEP_2, "DESIGN.md §2, step 2: state identity_submitted"),

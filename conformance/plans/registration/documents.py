@@ -199,8 +199,10 @@ TD1_CHECK_DIGITS = ((0, 14, "document number"), (1, 6, "birth date"), (1, 14, "e
 )
 def document_type(ctx: CheckContext) -> None:
     reg = steps.walk(ctx, "identity_submitted")
-    for kind in ("id_card:xyz", "driving_licence:fra", "passport:zzz"):
-        answer = steps.upload(ctx, reg, document_type=kind)
+    # U+017F, the long s, is not an ISO 3166-1 letter, though it upper-cases to S: "passport:\u017fwe" is no "SWE".
+    for kind in ("id_card:xyz", "driving_licence:fra", "passport:zzz", "passport:\u017fwe"):
+        back = None if kind.startswith("passport:") else steps.OMIT  # a passport is sent as one, front only
+        answer = steps.upload(ctx, reg, document_type=kind, back=back)
         _refused_and_unchanged(ctx, reg, answer, "invalid_document_type", f"the document type {kind}")
 
 
@@ -294,13 +296,17 @@ def mrz_expiry(ctx: CheckContext) -> None:
 def mrz_matches_identity(ctx: CheckContext) -> None:
     """An identity card whose MRZ (all check digits right) gives the applicant's birth date plus one day is refused
     (``mrz_birth_date_mismatch``); one with another surname (``mrz_name_mismatch``); the applicant's MRZ with another
-    typed document number (``mrz_document_number_mismatch``). Each changes nothing."""
+    typed document number (``mrz_document_number_mismatch``); one whose name field is full (so possibly truncated,
+    ICAO Doc 9303 Part 3 §4.6) with the applicant's surname but only other given names (``mrz_name_mismatch``).
+    Each changes nothing."""
     reg = steps.walk(ctx, "identity_submitted")
     born = date.fromisoformat(steps.BIRTH_DATE)
     tried = (
         (steps.td1(birth=born + timedelta(days=1)), steps.DOCUMENT_NUMBER, "mrz_birth_date_mismatch", "birth date"),
         (steps.td1(surname="DURAND"), steps.DOCUMENT_NUMBER, "mrz_name_mismatch", "surname"),
         (steps.td1(), "Y5SUCQGX5", "mrz_document_number_mismatch", "typed document number"),
+        # A full name field (ICAO may have cut it) whose given names are all others: not the applicant's either.
+        (steps.td1(given="ANNELISE<CLAIRE<SOPHIE"), steps.DOCUMENT_NUMBER, "mrz_name_mismatch", "given name"),
     )
     for mrz, number, code, what in tried:
         answer = steps.upload(ctx, reg, document_number=number, mrz=mrz)

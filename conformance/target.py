@@ -107,6 +107,9 @@ class Rules:
     earliest_birth_year: int = 1900
     review_hours: int = 24
     max_document_bytes: int = 10 * 1024 * 1024
+    #: The smallest picture of a document side accepted, in pixels, whichever way it is turned (long x short side).
+    min_image_long_side: int = 200
+    min_image_short_side: int = 120
     levels: tuple[str, ...] = ("lcp", "qcp", "qcpnqscd")
     #: The oldest an OCSP answer's thisUpdate and producedAt may be, and the longest its validity interval
     #: (nextUpdate - thisUpdate): the CA/Browser Forum's bounds (update every 4 days, valid at most 10), by default.

@@ -337,6 +337,7 @@ _TOLERATED_DOCUMENT_ERRORS = {
     DOCUMENT_JUDGED_BY_NAME: ("unsupported_document_format", None),
     GREYSCALE_ACCEPTED: ("document_not_in_colour", None),
     OVERSIZE_ACCEPTED: ("document_too_large", None),
+    registration_breakages.SMALL_IMAGE_ACCEPTED: ("document_too_small", None),
     BACK_SIDE_OPTIONAL: ("document_missing", "back"),
 }
 

@@ -162,6 +162,11 @@ MRZ_COMPOSITE_UNCHECKED = declare(
     check="registration.documents.mrz_check_digits",
 )
 
+SMALL_IMAGE_ACCEPTED = declare(
+    "small_image_accepted",
+    rule="Step 3 refuses a picture under 200 x 120 pixels (either way): nothing on a card is legible below that.",
+    check="registration.documents.smallest_image",
+)
 PASSPORT_PERSONAL_NUMBER_UNCHECKED = declare(
     "passport_personal_number_unchecked",
     rule="Step 3 refuses a passport's machine-readable zone (TD3) whose personal-number check digit is wrong.",

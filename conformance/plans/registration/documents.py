@@ -115,6 +115,30 @@ def size_limit(ctx: CheckContext) -> None:
 
 
 @check(
+    "registration.documents.smallest_image",
+    title="A picture of exactly the smallest size is accepted either way round, one pixel less on a side refused",
+    cites=(GUIDE_STEP_3 + " (« lisible »)", RULE_3, "docs/registration.md, step 3: at least 200 x 120 pixels"),
+    severity=Severity.MINOR,
+)
+def smallest_image(ctx: CheckContext) -> None:
+    """Both sides of ``rules.min_image_long_side`` x ``rules.min_image_short_side`` (200 x 120 by default): a colour
+    PNG front one pixel short on its long side, one short on its short side, and the same turned upright one short
+    on its short side, are each refused (``document_too_small``, nothing changes); then a front of exactly the
+    smallest size lying and a back of it upright are accepted."""
+    reg = steps.walk(ctx, "identity_submitted")
+    long, short = ctx.target.rules.min_image_long_side, ctx.target.rules.min_image_short_side
+    for width, height in ((long - 1, short), (long, short - 1), (short - 1, long)):
+        front = ("recto.png", steps.colour_png(width, height), "image/png")
+        answer = steps.upload(ctx, reg, front=front)
+        _refused_and_unchanged(ctx, reg, answer, "document_too_small", f"a {width} x {height} front")
+    front = ("recto.png", steps.colour_png(long, short), "image/png")
+    back = ("verso.png", steps.colour_png(short, long), "image/png")
+    answer = steps.upload(ctx, reg, front=front, back=back)
+    body = ctx.expect_accepted(answer, rule=f"a {long} x {short} front and a {short} x {long} back")
+    ctx.expect(body["state"] == "documents_submitted", f"the accepted upload left the request {body['state']}")
+
+
+@check(
     "registration.documents.every_type",
     title="Every document type is accepted with its sides, and refused without one of them",
     cites=(

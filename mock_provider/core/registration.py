@@ -1187,7 +1187,7 @@ class Registrations(TrustService):
                 )
         # Raised after the commit, so that the wrong try stays counted.
         if outcome.error is not None:
-            raise outcome.error
+            raise registration_breakages.otp_refusal(outcome.error, self.breakages)
         return view
 
     def cancel(self, registration_id: str, *, actor: str) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from typing import Any
 
 from mock_provider.core.breakages import Breakages, declare
 from mock_provider.core.documents import DocumentType, mrz_check_digit
+from mock_provider.core.errors import MockError
 from mock_provider.core.models import Delegation
 from mock_provider.core.otp import MAX_CODES, IssuedCode, OtpPolicy
 
@@ -67,6 +68,12 @@ SMS_VALIDITY_MISSTATED = declare(
     check="registration.otp.sms_text",
 )
 
+ATTEMPTS_REMAINING_MISCOUNTED = declare(
+    "attempts_remaining_miscounted",
+    rule="A wrong SMS code's refusal says how many tries are left: the limit less the wrong tries so far.",
+    check="registration.otp.attempts_allowed",
+)
+
 SHORT_OTP_VALIDITY = timedelta(minutes=10)
 SHORT_RESEND_COOLDOWN = timedelta(seconds=10)
 LONG_RESEND_COOLDOWN = timedelta(minutes=5)
@@ -85,6 +92,13 @@ def otp_policy(policy: OtpPolicy, breakages: Breakages) -> OtpPolicy:
     if RESEND_COOLDOWN_LONG.id in active:
         changes["resend_cooldown"] = LONG_RESEND_COOLDOWN
     return dataclasses.replace(policy, **changes) if changes else policy
+
+
+def otp_refusal(error: MockError, breakages: Breakages) -> MockError:
+    """A refused SMS code's error as told: with the switch on, one try more left than there is."""
+    if ATTEMPTS_REMAINING_MISCOUNTED in breakages and "attempts_remaining" in error.extra:
+        error.extra["attempts_remaining"] += 1
+    return error
 
 
 def last_digits_shown(last_digits: str, phone_number: str, breakages: Breakages) -> str:

@@ -1100,7 +1100,7 @@ class Registrations(TrustService):
                 registration_id=reg.id,
                 purpose=AGREEMENT_PURPOSE,
                 phone_number=reg.phone_number,
-                now=now,
+                now=registration_breakages.otp_clock(now, self.breakages),
                 max_codes=registration_breakages.max_codes(self.breakages),
                 breakages=self.breakages,
             )
@@ -1159,7 +1159,7 @@ class Registrations(TrustService):
                 registration_id=reg.id,
                 purpose=AGREEMENT_PURPOSE,
                 code=code,
-                now=now,
+                now=registration_breakages.otp_clock(now, self.breakages),
                 breakages=self.breakages,
             )
             if outcome.ok:

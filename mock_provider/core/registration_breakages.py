@@ -74,6 +74,13 @@ ATTEMPTS_REMAINING_MISCOUNTED = declare(
     check="registration.otp.attempts_allowed",
 )
 
+OTP_CLOCK_BEHIND = declare(
+    "otp_clock_behind",
+    rule="An SMS code expires at the expires_at announced, and a new one can be sent from the resend_available_at "
+    "announced (here: both one second late).",
+    check="registration.otp.announced_instants",
+)
+
 SHORT_OTP_VALIDITY = timedelta(minutes=10)
 SHORT_RESEND_COOLDOWN = timedelta(seconds=10)
 LONG_RESEND_COOLDOWN = timedelta(minutes=5)
@@ -92,6 +99,11 @@ def otp_policy(policy: OtpPolicy, breakages: Breakages) -> OtpPolicy:
     if RESEND_COOLDOWN_LONG.id in active:
         changes["resend_cooldown"] = LONG_RESEND_COOLDOWN
     return dataclasses.replace(policy, **changes) if changes else policy
+
+
+def otp_clock(now: datetime, breakages: Breakages) -> datetime:
+    """The time the SMS codes are issued and checked at: one second behind with the switch on."""
+    return now - timedelta(seconds=1) if OTP_CLOCK_BEHIND in breakages else now
 
 
 def otp_refusal(error: MockError, breakages: Breakages) -> MockError:

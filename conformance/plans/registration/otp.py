@@ -126,6 +126,37 @@ def valid_until_expiry(ctx: CheckContext) -> None:
 
 
 @check(
+    "registration.otp.announced_instants",
+    title="A new SMS code can be sent at the very resend_available_at announced; a code is dead at its expires_at",
+    cites=(
+        RULE_OTP + "; resend cooldown",
+        "docs/registration.md, step 4: expires_at and resend_available_at",
+        "RFC 7519 §4.1.4: an expiry time is the time on or after which the token must not be accepted",
+    ),
+    severity=Severity.MINOR,
+    needs=("otp", "clock"),
+)
+def announced_instants(ctx: CheckContext) -> None:
+    """On the target's clock as the harness reads it: the clock is moved to exactly the consent's
+    ``resend_available_at``, where a resend is accepted; then to exactly the new code's ``expires_at``, where that
+    code is refused (``otp_expired``) and the agreement stays unsigned."""
+    reg = steps.walk(ctx, "documents_submitted")
+    body = ctx.expect_status(steps.consent(ctx, reg), 200, what="consenting to the agreement")
+    now = ctx.harness.now()
+    if now is None:
+        ctx.skip("the harness cannot read the target's clock")
+    available = datetime.fromisoformat(body["resend_available_at"])
+    ctx.harness.advance_clock((available - now).total_seconds())
+    resent = ctx.expect_accepted(_resend(ctx, reg), rule=f"a resend at the resend_available_at announced, {available}")
+    code = ctx.harness.otp(reg.phone_number)
+    expires = datetime.fromisoformat(resent["expires_at"])
+    ctx.harness.advance_clock((expires - available).total_seconds())
+    answer = steps.sign(ctx, reg, code)
+    ctx.expect_refusal(answer, 400, "otp_expired", f"the code at its expires_at, {expires}")
+    ctx.expect(steps.view(ctx, reg)["state"] == "documents_submitted", "a code signed at its expires_at")
+
+
+@check(
     "registration.otp.superseded",
     title="Sending a new SMS code voids the previous one",
     cites=(RULE_OTP + "; resend cooldown", "ANSSI, authentification multifacteur : un code à usage unique"),

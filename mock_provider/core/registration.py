@@ -1128,7 +1128,11 @@ class Registrations(TrustService):
                 detail={"agreement_version": AGREEMENT.version, "otp": issued.id},
             )
             return {
-                "phone_masked": reg.phone_number if PHONE_UNMASKED in self.breakages else mask_phone(reg.phone_number),
+                "phone_masked": reg.phone_number
+                if PHONE_UNMASKED in self.breakages
+                else registration_breakages.masked_shown(
+                    mask_phone(reg.phone_number), reg.phone_number, self.breakages
+                ),
                 "phone_last_digits": registration_breakages.last_digits_shown(
                     reg.phone_number[-4:], reg.phone_number, self.breakages
                 ),

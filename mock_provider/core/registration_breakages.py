@@ -62,6 +62,11 @@ PHONE_LAST_DIGITS_WRONG = declare(
     rule="Step 4 shows the last four digits of the mobile the SMS code went to, not four others.",
     check="registration.otp.sent",
 )
+PHONE_MASK_SHOWS_FIVE = declare(
+    "phone_mask_shows_five",
+    rule="Step 4 masks the mobile but for its last four digits: not one more.",
+    check="registration.otp.sent",
+)
 SMS_VALIDITY_MISSTATED = declare(
     "sms_validity_misstated",
     rule="The SMS that carries the code announces the validity the provider applies (30 minutes), not another.",
@@ -116,6 +121,11 @@ def otp_refusal(error: MockError, breakages: Breakages) -> MockError:
 def last_digits_shown(last_digits: str, phone_number: str, breakages: Breakages) -> str:
     """The digits shown as the mobile's last four: with the switch on, the four before them."""
     return phone_number[-5:-1] if PHONE_LAST_DIGITS_WRONG in breakages else last_digits
+
+
+def masked_shown(masked: str, phone_number: str, breakages: Breakages) -> str:
+    """The masked mobile as shown: with the switch on, its last five digits visible."""
+    return masked[:-5] + phone_number[-5:] if PHONE_MASK_SHOWS_FIVE in breakages else masked
 
 
 def sms_minutes(minutes: int, breakages: Breakages) -> int:

@@ -40,6 +40,8 @@ def sent(ctx: CheckContext) -> None:
     masked = str(body.get("phone_masked", ""))
     ctx.expect(masked.endswith(reg.phone_number[-4:]), f"the masked number {masked!r} does not end as the mobile")
     ctx.expect(reg.phone_number[-8:-4] not in masked, f"the number is not masked: {masked!r}")
+    hidden = re.sub(r"^\+[0-9]{1,3}", "", masked)[:-4]  # a country code may stay, as a dialling prefix tells nothing
+    ctx.expect(not any(c.isdigit() for c in hidden), f"the masked number {masked!r} shows more than the last four")
     shown = body.get("phone_last_digits")
     ctx.expect(shown == reg.phone_number[-4:], f"the digits shown as the mobile's last four are {shown!r}")
     code = ctx.harness.otp(reg.phone_number)

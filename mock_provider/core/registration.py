@@ -1026,6 +1026,7 @@ class Registrations(TrustService):
                 front=front,
                 back=back,
                 max_bytes=registration_breakages.document_limit(self.config.max_document_bytes, self.breakages),
+                **registration_breakages.decode_limits(self.breakages),
             )
         except DocumentError as refused:
             if not self._tolerated(refused) or not front:

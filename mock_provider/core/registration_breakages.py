@@ -203,6 +203,12 @@ SMALL_IMAGE_ACCEPTED = declare(
     rule="Step 3 refuses a picture under 200 x 120 pixels (either way): nothing on a card is legible below that.",
     check="registration.documents.smallest_image",
 )
+CARD_SCAN_REFUSED = declare(
+    "card_scan_refused",
+    rule="Step 3 accepts a PNG of an identity card at 600 dpi (2022 x 1276 pixels), far within 25 megapixels "
+    "(here: refused as too large to decode, over 1 MiB).",
+    check="registration.documents.card_at_600_dpi",
+)
 PASSPORT_PERSONAL_NUMBER_UNCHECKED = declare(
     "passport_personal_number_unchecked",
     rule="Step 3 refuses a passport's machine-readable zone (TD3) whose personal-number check digit is wrong.",
@@ -235,6 +241,11 @@ def document_kind(kind: DocumentType, back: bytes | None, breakages: Breakages) 
     if kind.kind == "residence_permit" and not back and RESIDENCE_PERMIT_BACK_OPTIONAL in breakages:
         return dataclasses.replace(kind, needs_back=False)
     return kind
+
+
+def decode_limits(breakages: Breakages) -> dict[str, int]:
+    """The decode budget the sides are judged within, when a switch sets one (else the default)."""
+    return {"max_decode_bytes": 1024 * 1024} if CARD_SCAN_REFUSED in breakages else {}
 
 
 def mrz_as_checked(mrz: str | None, breakages: Breakages) -> str | None:

@@ -816,6 +816,7 @@ class Registrations(TrustService):
                 assert reg.certificate_id is not None
                 record = self.pki.get_certificate(reg.certificate_id)
                 status = "revoked" if record.revoked_at is not None else "valid"
+            status = registration_breakages.matched_status(status, self.breakages)
             return {"email": email, "level": reg.level, "status": status, "registration_id": reg.id}
 
     def _create_registration(

@@ -314,6 +314,18 @@ EARLY_ACCEPTANCE = timedelta(hours=24)
 LATE_REVIEW = timedelta(hours=24)
 
 
+MATCH_ACCOUNT_STALE = declare(
+    "match_account_stale",
+    rule="matchAccount answers the status of the certificate as it is now: revoked once revoked.",
+    check="registration.review.match_account",
+)
+
+
+def matched_status(status: str, breakages: Breakages) -> str:
+    """The status matchAccount answers: a revoked certificate still 'valid' with the switch on."""
+    return "valid" if status == "revoked" and MATCH_ACCOUNT_STALE in breakages else status
+
+
 def reviewed_until(now: datetime, breakages: Breakages) -> datetime:
     """The automatic reviews due at or before this instant are decided now."""
     return now - LATE_REVIEW if REVIEW_LATER_THAN_ANNOUNCED in breakages else now

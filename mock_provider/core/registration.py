@@ -419,7 +419,7 @@ class Registrations(TrustService):
             user = accounts.get_user(session, user_id)
             account = session.get(PlatformAccount, user_id)
             trust = self._trust_of(session, account)
-            state = self._platform_state(account, trust)
+            state = registration_breakages.platform_state(self._platform_state(account, trust), self.breakages)
             next_action = NEXT_ACTION.get(state)
             if trust is not None and trust.state in CANCELLABLE:
                 next_action = TRUST_NEXT_ACTION[trust.state]  # at the trust provider, reached through the hand-off

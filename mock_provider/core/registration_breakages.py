@@ -370,6 +370,19 @@ ANY_DELEGATION_KIND = declare(
 )
 
 
+PLATFORM_STATE_STALE = declare(
+    "platform_state_stale",
+    rule="The platform's GET /registration follows the trust provider's steps: identity_submitted once step 2 is done.",
+    check="registration.handoff.platform_follows",
+)
+
+
+def platform_state(state: str, breakages: Breakages) -> str:
+    """The platform state told: with the switch on, still profile_confirmed during steps 2 and 3."""
+    stale = PLATFORM_STATE_STALE in breakages and state in ("identity_submitted", "documents_submitted")
+    return "profile_confirmed" if stale else state
+
+
 def read_only_profile(fields: dict[str, str], breakages: Breakages) -> dict[str, str]:
     """The SSO's fields that step 1 refuses to change, with their values."""
     if PROFILE_EMAIL_EDITABLE in breakages:

@@ -108,8 +108,13 @@ class Rules:
     #: SMS codes sent for one certificate request (the consent's and every resend), after which it must start again.
     otp_max_codes: int = 10
     error_report_hours: int = 48
+    #: The earliest birth year step 2 accepts: a birth date before 1 January of it is a typing error, refused.
+    earliest_birth_year: int = 1900
     review_hours: int = 24
     max_document_bytes: int = 10 * 1024 * 1024
+    #: The smallest picture of a document side accepted, in pixels, whichever way it is turned (long x short side).
+    min_image_long_side: int = 200
+    min_image_short_side: int = 120
     levels: tuple[str, ...] = ("lcp", "qcp", "qcpnqscd")
     #: The oldest an OCSP answer's thisUpdate and producedAt may be, and the longest its validity interval
     #: (nextUpdate - thisUpdate): the CA/Browser Forum's bounds (update every 4 days, valid at most 10), by default.

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlalchemy import delete, select
+from sqlalchemy import and_, delete, select
 from sqlalchemy.orm import Session
 
 from mock_provider.core.errors import NotFound
@@ -186,7 +186,7 @@ def opened_firm_ids(session: Session) -> set[str]:
             select(TermsAcceptance.firm_id)
             .join(
                 Membership,
-                (Membership.firm_id == TermsAcceptance.firm_id) & (Membership.user_id == TermsAcceptance.user_id),
+                and_(Membership.firm_id == TermsAcceptance.firm_id, Membership.user_id == TermsAcceptance.user_id),
             )
             .where(Membership.role == ACCOUNTANT)
         ).all()

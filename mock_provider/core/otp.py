@@ -198,7 +198,17 @@ def verify(
     """Check a submitted code. Counts a wrong try, locks at the limit, marks a right code used."""
     row = _current(session, registration_id, purpose)
     if _broken(breakages, SUPERSEDED_OTP_ACCEPTED) and row is not None:
-        row = _superseded_match(session, key, registration_id, purpose, code) or row
+        # An earlier, superseded code of the same registration that matches ``code``.
+        digest = _digest(key, registration_id, purpose, code.strip() if isinstance(code, str) else "")
+        earlier = session.scalars(
+            select(OneTimePassword).where(
+                OneTimePassword.registration_id == registration_id,
+                OneTimePassword.purpose == purpose,
+                OneTimePassword.code_hmac == digest,
+                OneTimePassword.used_at.is_(None),
+            )
+        ).first()
+        row = earlier or row
     if row is None or row.used_at is not None:
         return Outcome(InvalidInput("no code is waiting: ask for one first", code="otp_not_requested"))
     if row.locked_at is not None:
@@ -228,21 +238,6 @@ def verify(
 
 def _broken(breakages: Breakages | None, breakage: Any) -> bool:
     return breakages is not None and breakage in breakages
-
-
-def _superseded_match(
-    session: Session, key: bytes, registration_id: str, purpose: str, code: str
-) -> OneTimePassword | None:
-    """An earlier, superseded code of the same registration that matches ``code`` (only with the breakage on)."""
-    digest = _digest(key, registration_id, purpose, code.strip() if isinstance(code, str) else "")
-    return session.scalars(
-        select(OneTimePassword).where(
-            OneTimePassword.registration_id == registration_id,
-            OneTimePassword.purpose == purpose,
-            OneTimePassword.code_hmac == digest,
-            OneTimePassword.used_at.is_(None),
-        )
-    ).first()
 
 
 def _locked() -> Locked:

@@ -277,6 +277,11 @@ PDF_REFUSED = declare(
     rule="Step 3 accepts a PDF copy of the identity document.",
     check="registration.documents.accepted",
 )
+DELEGATION_REVOKED_ELSEWHERE = declare(
+    "delegation_revoked_elsewhere",
+    rule="A delegation is revoked through its own firm only: through another firm it is not found.",
+    check="registration.delegations.revoked_in_its_firm_only",
+)
 DELEGATION_REVOKE_IGNORED = declare(
     "delegation_revoke_ignored",
     rule="A revoked delegation is gone.",
@@ -332,6 +337,7 @@ _TOLERATED_DOCUMENT_ERRORS = {
     DOCUMENT_JUDGED_BY_NAME: ("unsupported_document_format", None),
     GREYSCALE_ACCEPTED: ("document_not_in_colour", None),
     OVERSIZE_ACCEPTED: ("document_too_large", None),
+    registration_breakages.SMALL_IMAGE_ACCEPTED: ("document_too_small", None),
     BACK_SIDE_OPTIONAL: ("document_missing", "back"),
 }
 
@@ -413,7 +419,7 @@ class Registrations(TrustService):
             user = accounts.get_user(session, user_id)
             account = session.get(PlatformAccount, user_id)
             trust = self._trust_of(session, account)
-            state = self._platform_state(account, trust)
+            state = registration_breakages.platform_state(self._platform_state(account, trust), self.breakages)
             next_action = NEXT_ACTION.get(state)
             if trust is not None and trust.state in CANCELLABLE:
                 next_action = TRUST_NEXT_ACTION[trust.state]  # at the trust provider, reached through the hand-off
@@ -722,7 +728,7 @@ class Registrations(TrustService):
             self._lock_firm(session, firm_id)
             self._require_accountant(session, user_id, firm_id)
             row = session.get(Delegation, delegation_id)
-            if row is None or row.firm_id != firm_id:
+            if row is None or (row.firm_id != firm_id and DELEGATION_REVOKED_ELSEWHERE not in self.breakages):
                 raise NotFound(f"no delegation {delegation_id} in this firm", code="delegation_not_found")
             if DELEGATION_REVOKE_IGNORED not in self.breakages:
                 session.delete(row)
@@ -810,6 +816,7 @@ class Registrations(TrustService):
                 assert reg.certificate_id is not None
                 record = self.pki.get_certificate(reg.certificate_id)
                 status = "revoked" if record.revoked_at is not None else "valid"
+            status = registration_breakages.matched_status(status, self.breakages)
             return {"email": email, "level": reg.level, "status": status, "registration_id": reg.id}
 
     def _create_registration(
@@ -882,15 +889,12 @@ class Registrations(TrustService):
         with self.db.transaction() as session:
             reg = session.get(TrustRegistration, registration_id)
             if reg is None or token is None or not secrets.compare_digest(reg.session_token_hash, token_digest(token)):
-                if self._any_session_opens(session, reg, token):
-                    return
+                if OTHER_REGISTRATION_VISIBLE in self.breakages and reg is not None and token is not None:
+                    digest = token_digest(token)
+                    opener = select(TrustRegistration.id).where(TrustRegistration.session_token_hash == digest)
+                    if session.scalar(opener) is not None:  # any registration's session token opens every one
+                        return
                 raise NotFound(f"no registration {registration_id}", code="registration_not_found")
-
-    def registration_id_for_token(self, token: str) -> str | None:
-        with self.db.read() as session:
-            return session.scalar(
-                select(TrustRegistration.id).where(TrustRegistration.session_token_hash == token_digest(token))
-            )
 
     def get(self, registration_id: str) -> dict[str, Any]:
         self.settle()
@@ -927,7 +931,7 @@ class Registrations(TrustService):
                 code="invalid_birth_date",
                 errors=[{"field": "birth_date", "code": "invalid_date", "detail": "in the future"}],
             )
-        if parsed < EARLIEST_BIRTH_DATE:
+        if parsed < registration_breakages.earliest_birth_date(EARLIEST_BIRTH_DATE, self.breakages):
             raise InvalidInput(
                 f"the birth date is before {EARLIEST_BIRTH_DATE.isoformat()}",
                 code="invalid_birth_date",
@@ -984,7 +988,9 @@ class Registrations(TrustService):
                 raise
             kind = parse_document_type("id_card:fra")
         kind = registration_breakages.document_kind(kind, back, self.breakages)
-        mrz = registration_breakages.mrz_as_checked(mrz, self.breakages)
+        mrz = registration_breakages.passport_mrz_as_checked(
+            registration_breakages.mrz_as_checked(mrz, self.breakages), self.breakages
+        )
         # The typed fields first: they cost nothing, and a document refused on them never costs an image decode.
         number = (document_number or "").strip().upper().replace(" ", "")
         if mrz and BAD_MRZ_ACCEPTED not in self.breakages:
@@ -994,9 +1000,15 @@ class Registrations(TrustService):
                 given_name=given_name,
                 surname=family_name,
                 birth_date=birth_date,
-                today=self.clock.now().date(),
+                today=registration_breakages.expiry_reference(self.clock.now().date(), self.breakages),
             )
-            if number and number != result.document_number:
+            if registration_breakages.long_number_refused(result.document_number, self.breakages):
+                raise DocumentError("mrz_malformed", "the document number is longer than 9 characters", field="mrz")
+            if (
+                number
+                and number != result.document_number
+                and registration_breakages.MRZ_NUMBER_UNMATCHED not in self.breakages
+            ):
                 raise DocumentError(
                     "mrz_document_number_mismatch",
                     "the document number differs from the one in the MRZ",
@@ -1015,6 +1027,7 @@ class Registrations(TrustService):
                 front=front,
                 back=back,
                 max_bytes=registration_breakages.document_limit(self.config.max_document_bytes, self.breakages),
+                **registration_breakages.decode_limits(self.breakages),
             )
         except DocumentError as refused:
             if not self._tolerated(refused) or not front:
@@ -1089,14 +1102,14 @@ class Registrations(TrustService):
                 registration_id=reg.id,
                 purpose=AGREEMENT_PURPOSE,
                 phone_number=reg.phone_number,
-                now=now,
+                now=registration_breakages.otp_clock(now, self.breakages),
                 max_codes=registration_breakages.max_codes(self.breakages),
                 breakages=self.breakages,
             )
             reg.agreement_version, reg.agreement_sha256 = AGREEMENT.version, AGREEMENT.sha256
             forced = scenarios.consume(session, "sms_undelivered", now)
             delivered = forced is None and not scenarios.sms_undelivered(reg.phone_number)
-            minutes = self.config.otp_validity_seconds // 60
+            minutes = registration_breakages.sms_minutes(self.config.otp_validity_seconds // 60, self.breakages)
             outbox.send(
                 session,
                 channel="sms",
@@ -1117,8 +1130,14 @@ class Registrations(TrustService):
                 detail={"agreement_version": AGREEMENT.version, "otp": issued.id},
             )
             return {
-                "phone_masked": reg.phone_number if PHONE_UNMASKED in self.breakages else mask_phone(reg.phone_number),
-                "phone_last_digits": reg.phone_number[-4:],
+                "phone_masked": reg.phone_number
+                if PHONE_UNMASKED in self.breakages
+                else registration_breakages.masked_shown(
+                    mask_phone(reg.phone_number), reg.phone_number, self.breakages
+                ),
+                "phone_last_digits": registration_breakages.last_digits_shown(
+                    reg.phone_number[-4:], reg.phone_number, self.breakages
+                ),
                 "expires_at": registration_breakages.announced_expiry(issued, self.otp_policy, self.breakages),
                 "resend_available_at": issued.resend_available_at.isoformat(),
                 "validity_seconds": self.config.otp_validity_seconds,
@@ -1146,7 +1165,7 @@ class Registrations(TrustService):
                 registration_id=reg.id,
                 purpose=AGREEMENT_PURPOSE,
                 code=code,
-                now=now,
+                now=registration_breakages.otp_clock(now, self.breakages),
                 breakages=self.breakages,
             )
             if outcome.ok:
@@ -1174,7 +1193,7 @@ class Registrations(TrustService):
                 )
         # Raised after the commit, so that the wrong try stays counted.
         if outcome.error is not None:
-            raise outcome.error
+            raise registration_breakages.otp_refusal(outcome.error, self.breakages)
         return view
 
     def cancel(self, registration_id: str, *, actor: str) -> dict[str, Any]:
@@ -1412,16 +1431,6 @@ class Registrations(TrustService):
     # ==============================================================================================================
     # helpers
     # ==============================================================================================================
-
-    def _any_session_opens(self, session: Session, reg: TrustRegistration | None, token: str | None) -> bool:
-        """With the breakage on, any registration's session token opens every registration."""
-        if OTHER_REGISTRATION_VISIBLE not in self.breakages or reg is None or token is None:
-            return False
-        digest = token_digest(token)
-        return (
-            session.scalar(select(TrustRegistration.id).where(TrustRegistration.session_token_hash == digest))
-            is not None
-        )
 
     def _cancellable_states(self) -> tuple[str, ...]:
         """:data:`CANCELLABLE`, unless a rule breakage is on."""

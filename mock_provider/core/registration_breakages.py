@@ -20,6 +20,7 @@ from typing import Any
 
 from mock_provider.core.breakages import Breakages, declare
 from mock_provider.core.documents import DocumentType, mrz_check_digit
+from mock_provider.core.errors import MockError
 from mock_provider.core.models import Delegation
 from mock_provider.core.otp import MAX_CODES, IssuedCode, OtpPolicy
 
@@ -56,6 +57,35 @@ OTP_CODE_CAP_EARLY = declare(
     check="registration.otp.code_cap",
 )
 
+PHONE_LAST_DIGITS_WRONG = declare(
+    "phone_last_digits_wrong",
+    rule="Step 4 shows the last four digits of the mobile the SMS code went to, not four others.",
+    check="registration.otp.sent",
+)
+PHONE_MASK_SHOWS_FIVE = declare(
+    "phone_mask_shows_five",
+    rule="Step 4 masks the mobile but for its last four digits: not one more.",
+    check="registration.otp.sent",
+)
+SMS_VALIDITY_MISSTATED = declare(
+    "sms_validity_misstated",
+    rule="The SMS that carries the code announces the validity the provider applies (30 minutes), not another.",
+    check="registration.otp.sms_text",
+)
+
+ATTEMPTS_REMAINING_MISCOUNTED = declare(
+    "attempts_remaining_miscounted",
+    rule="A wrong SMS code's refusal says how many tries are left: the limit less the wrong tries so far.",
+    check="registration.otp.attempts_allowed",
+)
+
+OTP_CLOCK_BEHIND = declare(
+    "otp_clock_behind",
+    rule="An SMS code expires at the expires_at announced, and a new one can be sent from the resend_available_at "
+    "announced (here: both one second late).",
+    check="registration.otp.announced_instants",
+)
+
 SHORT_OTP_VALIDITY = timedelta(minutes=10)
 SHORT_RESEND_COOLDOWN = timedelta(seconds=10)
 LONG_RESEND_COOLDOWN = timedelta(minutes=5)
@@ -74,6 +104,33 @@ def otp_policy(policy: OtpPolicy, breakages: Breakages) -> OtpPolicy:
     if RESEND_COOLDOWN_LONG.id in active:
         changes["resend_cooldown"] = LONG_RESEND_COOLDOWN
     return dataclasses.replace(policy, **changes) if changes else policy
+
+
+def otp_clock(now: datetime, breakages: Breakages) -> datetime:
+    """The time the SMS codes are issued and checked at: one second behind with the switch on."""
+    return now - timedelta(seconds=1) if OTP_CLOCK_BEHIND in breakages else now
+
+
+def otp_refusal(error: MockError, breakages: Breakages) -> MockError:
+    """A refused SMS code's error as told: with the switch on, one try more left than there is."""
+    if ATTEMPTS_REMAINING_MISCOUNTED in breakages and "attempts_remaining" in error.extra:
+        error.extra["attempts_remaining"] += 1
+    return error
+
+
+def last_digits_shown(last_digits: str, phone_number: str, breakages: Breakages) -> str:
+    """The digits shown as the mobile's last four: with the switch on, the four before them."""
+    return phone_number[-5:-1] if PHONE_LAST_DIGITS_WRONG in breakages else last_digits
+
+
+def masked_shown(masked: str, phone_number: str, breakages: Breakages) -> str:
+    """The masked mobile as shown: with the switch on, its last five digits visible."""
+    return masked[:-5] + phone_number[-5:] if PHONE_MASK_SHOWS_FIVE in breakages else masked
+
+
+def sms_minutes(minutes: int, breakages: Breakages) -> int:
+    """The validity the SMS announces, in minutes: one less with the switch on."""
+    return minutes - 1 if SMS_VALIDITY_MISSTATED in breakages else minutes
 
 
 def announced_expiry(issued: IssuedCode, policy: OtpPolicy, breakages: Breakages) -> str:
@@ -104,6 +161,18 @@ AGE_BIRTHDAY_REFUSED = declare(
 )
 
 
+ANCIENT_BIRTH_DATE_ACCEPTED = declare(
+    "ancient_birth_date_accepted",
+    rule="Step 2 refuses a birth date before 1 January 1900 (a typing error, not an identity).",
+    check="registration.identity.earliest_birth_date",
+)
+
+
+def earliest_birth_date(earliest: date, breakages: Breakages) -> date:
+    """The earliest birth date accepted: none with the switch on."""
+    return date.min if ANCIENT_BIRTH_DATE_ACCEPTED in breakages else earliest
+
+
 def age_reference(today: date, breakages: Breakages) -> date:
     """The day the applicant's age is computed for: today, or a day off."""
     if AGE_EVE_ACCEPTED in breakages:
@@ -129,6 +198,38 @@ MRZ_COMPOSITE_UNCHECKED = declare(
     check="registration.documents.mrz_check_digits",
 )
 
+SMALL_IMAGE_ACCEPTED = declare(
+    "small_image_accepted",
+    rule="Step 3 refuses a picture under 200 x 120 pixels (either way): nothing on a card is legible below that.",
+    check="registration.documents.smallest_image",
+)
+CARD_SCAN_REFUSED = declare(
+    "card_scan_refused",
+    rule="Step 3 accepts a PNG of an identity card at 600 dpi (2022 x 1276 pixels), far within 25 megapixels "
+    "(here: refused as too large to decode, over 1 MiB).",
+    check="registration.documents.card_at_600_dpi",
+)
+PASSPORT_PERSONAL_NUMBER_UNCHECKED = declare(
+    "passport_personal_number_unchecked",
+    rule="Step 3 refuses a passport's machine-readable zone (TD3) whose personal-number check digit is wrong.",
+    check="registration.documents.passport_mrz",
+)
+LONG_DOCUMENT_NUMBER_REFUSED = declare(
+    "long_document_number_refused",
+    rule="Step 3 reads a TD1 document number of more than 9 characters, continued in the optional data (ICAO 9303-5).",
+    check="registration.documents.long_document_number",
+)
+EXPIRED_DOCUMENT_ACCEPTED = declare(
+    "expired_document_accepted",
+    rule="Step 3 refuses a document the day after its expiry date (here: one day later).",
+    check="registration.documents.mrz_expiry",
+)
+MRZ_NUMBER_UNMATCHED = declare(
+    "mrz_number_unmatched",
+    rule="Step 3 refuses a typed document number that differs from the one in the machine-readable zone.",
+    check="registration.documents.mrz_matches_identity",
+)
+
 
 def document_limit(max_bytes: int, breakages: Breakages) -> int:
     """The largest side accepted, in bytes."""
@@ -142,6 +243,11 @@ def document_kind(kind: DocumentType, back: bytes | None, breakages: Breakages) 
     return kind
 
 
+def decode_limits(breakages: Breakages) -> dict[str, int]:
+    """The decode budget the sides are judged within, when a switch sets one (else the default)."""
+    return {"max_decode_bytes": 1024 * 1024} if CARD_SCAN_REFUSED in breakages else {}
+
+
 def mrz_as_checked(mrz: str | None, breakages: Breakages) -> str | None:
     """The MRZ as judged: a TD1 whose composite check digit is put right first, as if it were never read."""
     if not mrz or MRZ_COMPOSITE_UNCHECKED not in breakages:
@@ -152,6 +258,27 @@ def mrz_as_checked(mrz: str | None, breakages: Breakages) -> str | None:
     first, second = lines[0], lines[1]
     composite = mrz_check_digit(first[5:30] + second[0:7] + second[8:15] + second[18:29])
     return "\n".join((first, second[:29] + composite, lines[2]))
+
+
+def passport_mrz_as_checked(mrz: str | None, breakages: Breakages) -> str | None:
+    """The MRZ as judged: a TD3 whose personal-number check digit (and so the composite) is put right first."""
+    if not mrz or PASSPORT_PERSONAL_NUMBER_UNCHECKED not in breakages:
+        return mrz
+    lines = [line.replace(" ", "").upper() for line in mrz.splitlines() if line.strip()]
+    if len(lines) != 2 or any(len(line) != 44 for line in lines):
+        return mrz
+    second = lines[1][:42] + mrz_check_digit(lines[1][28:42])
+    return "\n".join((lines[0], second + mrz_check_digit(second[0:10] + second[13:20] + second[21:43])))
+
+
+def long_number_refused(number: str, breakages: Breakages) -> bool:
+    """Whether a document number read from the MRZ is refused for being longer than its 9-character field."""
+    return len(number) > 9 and LONG_DOCUMENT_NUMBER_REFUSED in breakages
+
+
+def expiry_reference(today: date, breakages: Breakages) -> date:
+    """The day a document must not have expired before: today, or yesterday with the switch on."""
+    return today - timedelta(days=1) if EXPIRED_DOCUMENT_ACCEPTED in breakages else today
 
 
 # -- step 5: the review and the certificate ------------------------------------------------------------------------
@@ -185,6 +312,18 @@ PRESUMED_ACCEPTED_EARLY = declare(
 SHORT_ERROR_REPORT_HOURS_LESS = 1
 EARLY_ACCEPTANCE = timedelta(hours=24)
 LATE_REVIEW = timedelta(hours=24)
+
+
+MATCH_ACCOUNT_STALE = declare(
+    "match_account_stale",
+    rule="matchAccount answers the status of the certificate as it is now: revoked once revoked.",
+    check="registration.review.match_account",
+)
+
+
+def matched_status(status: str, breakages: Breakages) -> str:
+    """The status matchAccount answers: a revoked certificate still 'valid' with the switch on."""
+    return "valid" if status == "revoked" and MATCH_ACCOUNT_STALE in breakages else status
 
 
 def reviewed_until(now: datetime, breakages: Breakages) -> datetime:
@@ -229,6 +368,19 @@ ANY_DELEGATION_KIND = declare(
     rule="A delegation is sign, seal or prepare: any other kind is refused.",
     check="registration.delegations.unknown_kind",
 )
+
+
+PLATFORM_STATE_STALE = declare(
+    "platform_state_stale",
+    rule="The platform's GET /registration follows the trust provider's steps: identity_submitted once step 2 is done.",
+    check="registration.handoff.platform_follows",
+)
+
+
+def platform_state(state: str, breakages: Breakages) -> str:
+    """The platform state told: with the switch on, still profile_confirmed during steps 2 and 3."""
+    stale = PLATFORM_STATE_STALE in breakages and state in ("identity_submitted", "documents_submitted")
+    return "profile_confirmed" if stale else state
 
 
 def read_only_profile(fields: dict[str, str], breakages: Breakages) -> dict[str, str]:

@@ -106,6 +106,50 @@ def grant_and_revoke(ctx: CheckContext) -> None:
 
 
 @check(
+    "registration.delegations.revoked_in_its_firm_only",
+    title="A delegation is revoked through its own firm only, not through another firm of either accountant",
+    cites=(
+        GUIDE_DELEGATIONS,
+        RULE_DELEGATIONS,
+        "OWASP API Security Top 10 2023, API1: broken object level authorization",
+    ),
+    severity=Severity.CRITICAL,
+    needs=("login",),
+)
+def revoked_in_its_firm_only(ctx: CheckContext) -> None:
+    """The accountant grants a ``prepare`` delegation in the collaborator's firm; revoking it through the path of the
+    accountant's other firm, then (as the second accountant) through the path of the second accountant's firm, is
+    each refused (404 ``delegation_not_found``) and the delegation is still listed; it is then revoked through its
+    own firm (204). The two other firms are tried because an identifier compared by order rather than equality lets
+    one of them through, whichever it is."""
+    tokens = ctx.login("accountant")
+    firm = _firm_of(ctx, "collaborator")
+    colleague = ctx.target.account("collaborator")
+    path = f"/firms/{firm}/delegations"
+    answer = ctx.http.post(
+        "platform", path, json={"user_id": colleague.user_id, "kind": "prepare"}, headers=tokens.bearer
+    )
+    delegation_id = ctx.expect_accepted(answer, 201, rule="granting the prepare delegation")["id"]
+    others = [(tokens, f, "the accountant's other firm") for f in ctx.target.account("accountant").firms if f != firm]
+    second = ctx.target.account("second_accountant").firms
+    if second and second[0] != firm:
+        others.append((ctx.login("second_accountant"), second[0], "the second accountant's firm"))
+    if not others:
+        ctx.skip("the target names no firm other than the collaborator's for the accountants")
+    try:
+        for who, other, what in others:
+            revoked = ctx.http.delete("platform", f"/firms/{other}/delegations/{delegation_id}", headers=who.bearer)
+            ctx.expect_refusal(revoked, 404, "delegation_not_found", f"revoking it through {what}, {other}")
+            listed = ctx.expect_status(ctx.http.get("platform", path, headers=tokens.bearer), 200)["data"]
+            ctx.expect(
+                delegation_id in {d["id"] for d in listed},
+                f"revoking the delegation through {what} ({other}) removed it from {firm}",
+            )
+    finally:
+        ctx.http.delete("platform", f"{path}/{delegation_id}", headers=tokens.bearer)
+
+
+@check(
     "registration.delegations.unknown_kind",
     title="A delegation other than sign, seal or prepare is refused",
     cites=(RULE_DELEGATIONS, "docs/registration.md, step 6: delegations sign, seal, prepare"),

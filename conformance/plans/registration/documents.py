@@ -3,6 +3,8 @@ MRZ check digits."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import requests
 
 from conformance.context import CheckContext
@@ -73,6 +75,10 @@ def judged_by_content(ctx: CheckContext) -> None:
     fake = ("recto.jpg", b"This is not a picture of an identity card.\n" * 200, "image/jpeg")
     answer = steps.upload(ctx, reg, front=fake)
     _refused_and_unchanged(ctx, reg, answer, "unsupported_document_format", "a text file named recto.jpg")
+    empty = steps.upload(ctx, reg, front=("recto.png", b"", "image/png"))
+    _refused_and_unchanged(ctx, reg, empty, ("document_empty", "document_missing"), "an empty front")
+    one_byte = steps.upload(ctx, reg, front=("recto.png", b"\x89", "image/png"))
+    _refused_and_unchanged(ctx, reg, one_byte, "unsupported_document_format", "a one-byte front")
     misnamed = ("recto.pdf", steps.colour_png(), "application/pdf")
     ctx.expect_accepted(steps.upload(ctx, reg, front=misnamed), rule="a colour PNG named recto.pdf")
 
@@ -109,6 +115,50 @@ def size_limit(ctx: CheckContext) -> None:
         _refused_and_unchanged(ctx, reg, answer, "document_too_large", f"a {limit + 1}-byte front")
     answer = steps.upload(ctx, reg, front=("recto.png", steps.colour_png_of_size(limit), "image/png"))
     body = ctx.expect_accepted(answer, rule=f"a front of exactly the limit, {limit} bytes")
+    ctx.expect(body["state"] == "documents_submitted", f"the accepted upload left the request {body['state']}")
+
+
+@check(
+    "registration.documents.smallest_image",
+    title="A picture of exactly the smallest size is accepted either way round, one pixel less on a side refused",
+    cites=(GUIDE_STEP_3 + " (« lisible »)", RULE_3, "docs/registration.md, step 3: at least 200 x 120 pixels"),
+    severity=Severity.MINOR,
+)
+def smallest_image(ctx: CheckContext) -> None:
+    """Both sides of ``rules.min_image_long_side`` x ``rules.min_image_short_side`` (200 x 120 by default): a colour
+    PNG front one pixel short on its long side, one short on its short side, and the same turned upright one short
+    on its short side, are each refused (``document_too_small``, nothing changes); then a front of exactly the
+    smallest size lying and a back of it upright are accepted."""
+    reg = steps.walk(ctx, "identity_submitted")
+    long, short = ctx.target.rules.min_image_long_side, ctx.target.rules.min_image_short_side
+    for width, height in ((long - 1, short), (long, short - 1), (short - 1, long)):
+        front = ("recto.png", steps.colour_png(width, height), "image/png")
+        answer = steps.upload(ctx, reg, front=front)
+        _refused_and_unchanged(ctx, reg, answer, "document_too_small", f"a {width} x {height} front")
+    front = ("recto.png", steps.colour_png(long, short), "image/png")
+    back = ("verso.png", steps.colour_png(short, long), "image/png")
+    answer = steps.upload(ctx, reg, front=front, back=back)
+    body = ctx.expect_accepted(answer, rule=f"a {long} x {short} front and a {short} x {long} back")
+    ctx.expect(body["state"] == "documents_submitted", f"the accepted upload left the request {body['state']}")
+
+
+@check(
+    "registration.documents.card_at_600_dpi",
+    title="A PNG of an identity card scanned at 600 dpi (2022 x 1276 pixels) is accepted, both sides",
+    cites=(
+        GUIDE_STEP_3,
+        "docs/registration.md, step 3: at most 25 megapixels; an ID-1 card at 600 dpi is 2022 x 1276 pixels",
+        "ISO/IEC 7810: the ID-1 format, 85.60 x 53.98 mm",
+    ),
+    severity=Severity.MINOR,
+)
+def card_at_600_dpi(ctx: CheckContext) -> None:
+    """A scan at 600 dpi keeps the MRZ's characters legible; the provider must judge it whole, not refuse it as too
+    large to decode: both sides as 2022 x 1276 colour PNGs (uncompressed, 7.7 MB of pixels) are accepted."""
+    reg = steps.walk(ctx, "identity_submitted")
+    picture = steps.plain_colour_png(2022, 1276)
+    answer = steps.upload(ctx, reg, front=("recto.png", picture, "image/png"), back=("verso.png", picture, "image/png"))
+    body = ctx.expect_accepted(answer, rule="both sides of an identity card at 600 dpi, 2022 x 1276 PNGs")
     ctx.expect(body["state"] == "documents_submitted", f"the accepted upload left the request {body['state']}")
 
 
@@ -197,6 +247,115 @@ TD1_CHECK_DIGITS = ((0, 14, "document number"), (1, 6, "birth date"), (1, 14, "e
 )
 def document_type(ctx: CheckContext) -> None:
     reg = steps.walk(ctx, "identity_submitted")
-    for kind in ("id_card:xyz", "driving_licence:fra", "passport:zzz"):
-        answer = steps.upload(ctx, reg, document_type=kind)
+    # U+017F, the long s, is not an ISO 3166-1 letter, though it upper-cases to S: "passport:\u017fwe" is no "SWE".
+    for kind in ("id_card:xyz", "driving_licence:fra", "passport:zzz", "passport:\u017fwe"):
+        back = None if kind.startswith("passport:") else steps.OMIT  # a passport is sent as one, front only
+        answer = steps.upload(ctx, reg, document_type=kind, back=back)
         _refused_and_unchanged(ctx, reg, answer, "invalid_document_type", f"the document type {kind}")
+
+
+ICAO_TD3 = "ICAO Doc 9303 Part 4 §4.2.2 (TD3: the passport's data page) and Part 3 §4.9 (check digits)"
+
+
+@check(
+    "registration.documents.passport_mrz",
+    title="A passport's machine-readable zone (TD3) is read: valid accepted, any one wrong check digit refused",
+    cites=(ICAO_TD3, RULE_3 + "; MRZ check digits when readable"),
+    severity=Severity.MAJOR,
+)
+def passport_mrz(ctx: CheckContext) -> None:
+    """A French passport (``passport:fra``, front only) with a TD3 MRZ carrying a personal number: each of its five
+    check digits in turn (document number, birth date, expiry date, personal number, composite), one digit off, is
+    refused with ``mrz_check_digit`` and nothing changes; then the MRZ with every digit right is accepted."""
+    reg = steps.walk(ctx, "identity_submitted")
+    for column, what in TD3_CHECK_DIGITS:
+        first, second = steps.td3().split("\n")
+        second = second[:column] + str((int(second[column]) + 1) % 10) + second[column + 1 :]
+        answer = steps.upload(ctx, reg, document_type="passport:fra", back=None, mrz=f"{first}\n{second}")
+        _refused_and_unchanged(ctx, reg, answer, "mrz_check_digit", f"a TD3 MRZ whose {what} check digit is wrong")
+    answer = steps.upload(ctx, reg, document_type="passport:fra", back=None, mrz=steps.td3())
+    body = ctx.expect_accepted(answer, rule="a passport with a valid TD3 MRZ")
+    ctx.expect(body["state"] == "documents_submitted", f"the accepted upload left the request {body['state']}")
+
+
+#: The check digits of a TD3 MRZ's second line: (column, what it checks), ICAO Doc 9303 Part 4 §4.2.2.
+TD3_CHECK_DIGITS = (
+    (9, "document number"),
+    (19, "birth date"),
+    (27, "expiry date"),
+    (42, "personal number"),
+    (43, "composite"),
+)
+
+
+@check(
+    "registration.documents.long_document_number",
+    title="An identity card whose document number is longer than 9 characters (TD1) is read whole",
+    cites=("ICAO Doc 9303 Part 5 §4.2.2, note j: a document number over 9 characters", RULE_3),
+    severity=Severity.MINOR,
+)
+def long_document_number(ctx: CheckContext) -> None:
+    """A TD1 MRZ with a 12-character document number (9 in its field, a filler as its check digit, the last 3 and
+    the check digit of all 12 in the optional data): with that check digit one off it is refused
+    (``mrz_check_digit``), with the typed number cut to its first 9 characters refused
+    (``mrz_document_number_mismatch``), and with the right check digit and the whole number typed accepted."""
+    reg = steps.walk(ctx, "identity_submitted")
+    number = steps.DOCUMENT_NUMBER + "C42"  # a letter first: the optional data then starts with neither < nor a digit
+    mrz = steps.td1_long_number(number)
+    first, *rest = mrz.split("\n")
+    column = 5 + len(number) + 1  # the number's 9 characters, the filler, the other 3, then its check digit
+    wrong = first[:column] + str((int(first[column]) + 1) % 10) + first[column + 1 :]
+    answer = steps.upload(ctx, reg, document_number=number, mrz="\n".join((wrong, *rest)))
+    _refused_and_unchanged(ctx, reg, answer, "mrz_check_digit", "a long document number with a wrong check digit")
+    answer = steps.upload(ctx, reg, document_number=number[:9], mrz=mrz)
+    _refused_and_unchanged(
+        ctx, reg, answer, "mrz_document_number_mismatch", "a typed number of 9 characters where the MRZ has 12"
+    )
+    body = ctx.expect_accepted(steps.upload(ctx, reg, document_number=number, mrz=mrz), rule="a 12-character number")
+    ctx.expect(body["state"] == "documents_submitted", f"the accepted upload left the request {body['state']}")
+
+
+@check(
+    "registration.documents.mrz_expiry",
+    title="A document is accepted on its expiry day and refused the day after, read from its MRZ (TD1 and TD3)",
+    cites=(ICAO, ICAO_TD3, "DESIGN.md §2, step 3: a valid identity document"),
+    severity=Severity.MAJOR,
+)
+def mrz_expiry(ctx: CheckContext) -> None:
+    """On the target's date: an identity card (TD1) and a passport (TD3) whose MRZ expiry date is yesterday are
+    refused (``mrz_expired``, nothing changes); the same documents expiring today are accepted."""
+    for document_type, make in (("id_card:fra", steps.td1), ("passport:fra", steps.td3)):
+        reg = steps.walk(ctx, "identity_submitted")
+        today = steps.target_today(ctx, reg)
+        back = steps.OMIT if document_type == "id_card:fra" else None
+        yesterday = today - timedelta(days=1)
+        answer = steps.upload(ctx, reg, document_type=document_type, back=back, mrz=make(expiry=yesterday))
+        _refused_and_unchanged(ctx, reg, answer, "mrz_expired", f"a {document_type} that expired on {yesterday}")
+        answer = steps.upload(ctx, reg, document_type=document_type, back=back, mrz=make(expiry=today))
+        ctx.expect_accepted(answer, rule=f"a {document_type} expiring today, {today}")
+
+
+@check(
+    "registration.documents.mrz_matches_identity",
+    title="The MRZ must be the applicant's: another birth date, another surname or another typed number is refused",
+    cites=(ICAO, "DESIGN.md §2, step 3: the document matches the identity given at step 2"),
+    severity=Severity.MAJOR,
+)
+def mrz_matches_identity(ctx: CheckContext) -> None:
+    """An identity card whose MRZ (all check digits right) gives the applicant's birth date plus one day is refused
+    (``mrz_birth_date_mismatch``); one with another surname (``mrz_name_mismatch``); the applicant's MRZ with another
+    typed document number (``mrz_document_number_mismatch``); one whose name field is full (so possibly truncated,
+    ICAO Doc 9303 Part 3 §4.6) with the applicant's surname but only other given names (``mrz_name_mismatch``).
+    Each changes nothing."""
+    reg = steps.walk(ctx, "identity_submitted")
+    born = date.fromisoformat(steps.BIRTH_DATE)
+    tried = (
+        (steps.td1(birth=born + timedelta(days=1)), steps.DOCUMENT_NUMBER, "mrz_birth_date_mismatch", "birth date"),
+        (steps.td1(surname="DURAND"), steps.DOCUMENT_NUMBER, "mrz_name_mismatch", "surname"),
+        (steps.td1(), "Y5SUCQGX5", "mrz_document_number_mismatch", "typed document number"),
+        # A full name field (ICAO may have cut it) whose given names are all others: not the applicant's either.
+        (steps.td1(given="ANNELISE<CLAIRE<SOPHIE"), steps.DOCUMENT_NUMBER, "mrz_name_mismatch", "given name"),
+    )
+    for mrz, number, code, what in tried:
+        answer = steps.upload(ctx, reg, document_number=number, mrz=mrz)
+        _refused_and_unchanged(ctx, reg, answer, code, f"an MRZ with another {what}")

@@ -80,3 +80,27 @@ def levels(ctx: CheckContext) -> None:
         auth=steps.operator_auth(ctx),
     )
     ctx.expect_refusal(answer, 400, "invalid_registration", "a registration at the level qscd_plus")
+
+
+@check(
+    "registration.handoff.platform_follows",
+    title="The platform's registration status follows the steps done at the trust provider",
+    cites=(GUIDE_HANDOFF, RULE_HANDOFF, "docs/registration.md: the platform states and their next action"),
+    severity=Severity.MAJOR,
+    needs=("login",),
+)
+def platform_follows(ctx: CheckContext) -> None:
+    """Right after the hand-off the platform says ``profile_confirmed`` with ``submit_identity`` next; once the
+    identity is given at the trust provider (step 2), ``identity_submitted`` with ``upload_identity_document`` next,
+    naming the same registration."""
+    holder = ctx.use(accountant_handed_over)
+    status = platform(ctx, holder.tokens)
+    if status["state"] == "profile_confirmed":
+        ctx.expect(
+            status["next_action"] == "submit_identity", f"after the hand-off the next action is {status['next_action']}"
+        )
+    steps.walk(ctx, "identity_submitted", reg=holder.registration)
+    status = platform(ctx, holder.tokens)
+    seen = (status["state"], status["next_action"], (status.get("certificate_request") or {}).get("id"))
+    expected = ("identity_submitted", "upload_identity_document", holder.registration.id)
+    ctx.expect(seen == expected, f"once the identity is given the platform says {seen}, not {expected}")

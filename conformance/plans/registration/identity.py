@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 from conformance.context import CheckContext
 from conformance.plans.registration import steps
@@ -61,7 +61,7 @@ def adults_only(ctx: CheckContext) -> None:
     18th birthday is tomorrow are refused (``applicant_under_age``, nothing changes); one whose 18th birthday is
     today is accepted."""
     reg = steps.create(ctx)
-    today = _target_today(ctx, reg)
+    today = steps.target_today(ctx, reg)
     eve, birthday = _years_before(ctx, today + timedelta(days=1), 18), _years_before(ctx, today, 18)
     sixteen = today.replace(year=today.year - 16, day=min(today.day, 28))
     for born, who in ((sixteen, "a 16-year-old"), (eve, "an applicant whose 18th birthday is tomorrow")):
@@ -73,27 +73,31 @@ def adults_only(ctx: CheckContext) -> None:
     ctx.expect(body["state"] == "identity_submitted", f"the accepted identity left the request {body['state']}")
 
 
-def _target_today(ctx: CheckContext, reg: steps.Registration) -> date:
-    """The target's date, from the creation time of a registration it has just opened.
-
-    Between 22:00 and midnight UTC the date in France is already the next day's: a target may count ages on either.
-    The check then moves the clock 3 hours on (or is skipped), so that both read the same date.
-    """
-    created = datetime.fromisoformat(steps.view(ctx, reg)["created_at"]).astimezone(UTC)
-    if created.hour >= 22:
-        if "clock" not in ctx.harness.capabilities:
-            ctx.skip(f"the target's time is {created:%H:%M} UTC, when the day differs in France: run it later")
-        ctx.harness.advance_clock(3 * 3600)
-        created += timedelta(hours=3)
-    return created.date()
-
-
 def _years_before(ctx: CheckContext, day: date, years: int) -> date:
     """The same day ``years`` years before (an 18th birthday); skipped on a 29 February with no such day then."""
     try:
         return day.replace(year=day.year - years)
     except ValueError:
         ctx.skip(f"{years} years before {day} has no 29 February: the birthday's eve is ambiguous, run it tomorrow")
+
+
+@check(
+    "registration.identity.earliest_birth_date",
+    title="A birth date before the earliest accepted year is refused; 1 January of that year is accepted",
+    cites=(GUIDE_STEP_2, "docs/registration.md, step 2: 400 invalid_birth_date (before 1900-01-01, or in the future)"),
+    severity=Severity.MINOR,
+)
+def earliest_birth_date(ctx: CheckContext) -> None:
+    """Both sides of ``rules.earliest_birth_year`` (1900 by default): 31 December of the year before is refused
+    (``invalid_birth_date``, nothing changes), 1 January of that year accepted."""
+    reg = steps.create(ctx)
+    year = ctx.target.rules.earliest_birth_year
+    before, first = date(year - 1, 12, 31), date(year, 1, 1)
+    answer = steps.submit_identity(ctx, reg, birth_date=before.isoformat())
+    ctx.expect_refusal(answer, 400, "invalid_birth_date", f"the birth date {before}")
+    ctx.expect(steps.view(ctx, reg)["state"] == "created", f"the refused birth date {before} moved the request on")
+    body = ctx.expect_accepted(steps.submit_identity(ctx, reg, birth_date=first.isoformat()), rule=f"born {first}")
+    ctx.expect(body["state"] == "identity_submitted", f"the accepted identity left the request {body['state']}")
 
 
 @check(

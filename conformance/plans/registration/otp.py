@@ -10,6 +10,7 @@ moves, as the mock's does (frozen at the wall clock at each reset).
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 import requests
@@ -39,11 +40,38 @@ def sent(ctx: CheckContext) -> None:
     masked = str(body.get("phone_masked", ""))
     ctx.expect(masked.endswith(reg.phone_number[-4:]), f"the masked number {masked!r} does not end as the mobile")
     ctx.expect(reg.phone_number[-8:-4] not in masked, f"the number is not masked: {masked!r}")
+    hidden = re.sub(r"^\+[0-9]{1,3}", "", masked)[:-4]  # a country code may stay, as a dialling prefix tells nothing
+    ctx.expect(not any(c.isdigit() for c in hidden), f"the masked number {masked!r} shows more than the last four")
+    shown = body.get("phone_last_digits")
+    ctx.expect(shown == reg.phone_number[-4:], f"the digits shown as the mobile's last four are {shown!r}")
     code = ctx.harness.otp(reg.phone_number)
     ctx.expect(len(code) == 6 and code.isdigit(), "the SMS code is not six digits")
     validity = datetime.fromisoformat(body["expires_at"]) - datetime.fromisoformat(steps.view(ctx, reg)["updated_at"])
     expected = ctx.target.rules.otp_validity_seconds
     ctx.expect(abs(validity.total_seconds() - expected) <= 120, f"the code is valid {validity}, not {expected} seconds")
+    announced = body.get("validity_seconds")
+    ctx.expect(announced in (None, expected), f"the answer announces a validity of {announced} seconds, not {expected}")
+
+
+@check(
+    "registration.otp.sms_text",
+    title="The SMS carries the code and announces the validity the provider applies, in minutes",
+    cites=(GUIDE_OTP, RULE_OTP),
+    severity=Severity.MINOR,
+    needs=("otp", "outbox"),
+)
+def sms_text(ctx: CheckContext) -> None:
+    """After the consent, an SMS sent to the mobile holds the code; if it says how long the code is valid
+    (« N minutes »), N is ``otp_validity_seconds`` in minutes: a text that announces another validity than the one
+    applied misleads the applicant on one side or the other of the limit."""
+    reg = steps.walk(ctx, "consented")
+    code = ctx.harness.otp(reg.phone_number)
+    holding = [str(m.get("body", "")) for m in ctx.harness.sms(reg.phone_number) if code in str(m.get("body", ""))]
+    ctx.expect(bool(holding), "no SMS sent to the mobile holds the code")
+    text = holding[0]
+    expected = ctx.target.rules.otp_validity_seconds / 60
+    for said in re.findall(r"(\d+)\s*min", text):
+        ctx.expect(int(said) == expected, f"the SMS announces {said} minutes, the code is valid {expected:g}")
 
 
 @check(
@@ -59,8 +87,10 @@ def wrong_code(ctx: CheckContext) -> None:
     problem = ctx.expect_refusal(steps.sign(ctx, reg, steps.wrong_code(code)), 400, "otp_invalid", "a wrong code")
     remaining = problem.get("attempts_remaining")
     expected = ctx.target.rules.otp_max_attempts - 1
-    if remaining != expected:
-        ctx.warn(f"the refusal gives attempts_remaining={remaining!r}, expected {expected}")
+    if remaining is None:
+        ctx.warn("the refusal does not say how many tries are left (attempts_remaining)")
+    else:
+        ctx.expect(remaining == expected, f"the refusal gives attempts_remaining={remaining!r}, expected {expected}")
     ctx.expect(steps.view(ctx, reg)["state"] == "documents_submitted", "a wrong code moved the registration on")
 
 
@@ -98,6 +128,37 @@ def valid_until_expiry(ctx: CheckContext) -> None:
 
 
 @check(
+    "registration.otp.announced_instants",
+    title="A new SMS code can be sent at the very resend_available_at announced; a code is dead at its expires_at",
+    cites=(
+        RULE_OTP + "; resend cooldown",
+        "docs/registration.md, step 4: expires_at and resend_available_at",
+        "RFC 7519 §4.1.4: an expiry time is the time on or after which the token must not be accepted",
+    ),
+    severity=Severity.MINOR,
+    needs=("otp", "clock"),
+)
+def announced_instants(ctx: CheckContext) -> None:
+    """On the target's clock as the harness reads it: the clock is moved to exactly the consent's
+    ``resend_available_at``, where a resend is accepted; then to exactly the new code's ``expires_at``, where that
+    code is refused (``otp_expired``) and the agreement stays unsigned."""
+    reg = steps.walk(ctx, "documents_submitted")
+    body = ctx.expect_status(steps.consent(ctx, reg), 200, what="consenting to the agreement")
+    now = ctx.harness.now()
+    if now is None:
+        ctx.skip("the harness cannot read the target's clock")
+    available = datetime.fromisoformat(body["resend_available_at"])
+    ctx.harness.advance_clock((available - now).total_seconds())
+    resent = ctx.expect_accepted(_resend(ctx, reg), rule=f"a resend at the resend_available_at announced, {available}")
+    code = ctx.harness.otp(reg.phone_number)
+    expires = datetime.fromisoformat(resent["expires_at"])
+    ctx.harness.advance_clock((expires - available).total_seconds())
+    answer = steps.sign(ctx, reg, code)
+    ctx.expect_refusal(answer, 400, "otp_expired", f"the code at its expires_at, {expires}")
+    ctx.expect(steps.view(ctx, reg)["state"] == "documents_submitted", "a code signed at its expires_at")
+
+
+@check(
     "registration.otp.superseded",
     title="Sending a new SMS code voids the previous one",
     cites=(RULE_OTP + "; resend cooldown", "ANSSI, authentification multifacteur : un code à usage unique"),
@@ -126,7 +187,8 @@ def superseded(ctx: CheckContext) -> None:
 )
 def attempts_allowed(ctx: CheckContext) -> None:
     """The other side of ``registration.otp.lockout``: each wrong try before the last allowed one is refused as
-    wrong (``otp_invalid``, not locked), and then the right code signs."""
+    wrong (``otp_invalid``, not locked), its ``attempts_remaining`` (docs/registration.md, step 4), if given, the
+    limit less the wrong tries so far; and then the right code signs."""
     reg = steps.walk(ctx, "consented")
     code = ctx.harness.otp(reg.phone_number)
     tries = ctx.target.rules.otp_max_attempts
@@ -134,8 +196,13 @@ def attempts_allowed(ctx: CheckContext) -> None:
         answer = steps.sign(ctx, reg, steps.wrong_code(code))
         problem = ctx.expect_refusal(answer, 400, "otp_invalid", f"wrong try {attempt} of the {tries} allowed")
         remaining = problem.get("attempts_remaining")
-        if remaining is not None and remaining != tries - attempt:
-            ctx.warn(f"after wrong try {attempt} the refusal gives attempts_remaining={remaining!r}")
+        if remaining is None:
+            ctx.warn(f"after wrong try {attempt} the refusal does not say how many tries are left")
+        else:
+            ctx.expect(
+                remaining == tries - attempt,
+                f"after wrong try {attempt} of {tries} the refusal gives attempts_remaining={remaining!r}",
+            )
     ctx.expect_accepted(steps.sign(ctx, reg, code), rule=f"the right code after {tries - 1} wrong tries")
 
 

@@ -81,6 +81,11 @@ def within_24_hours(ctx: CheckContext) -> None:
             f"the review is announced for {due}, {_since(due, signed_at)}: not within {_since(deadline, signed_at)}",
         )
         moments.insert(0, due)
+        if due <= signed_at:  # due by the signature itself: the signing answer already carries the decision
+            ctx.expect(
+                signed["state"] in DECIDED,
+                f"the review is announced for {due}, by the signature, but the signing answer is {signed['state']}",
+            )
     state, now = signed["state"], signed_at
     for moment in moments:
         if state in DECIDED:
@@ -253,3 +258,38 @@ def presumed_acceptance(ctx: CheckContext) -> None:
 
 def _report(ctx: CheckContext, reg: steps.Registration, detail: str) -> requests.Response:
     return ctx.http.post("trust", reg.path("/certificate/report-error"), json={"detail": detail}, headers=reg.auth)
+
+
+@check(
+    "registration.review.match_account",
+    title="matchAccount answers the level and status of the e-mail's certificate: none before signing, valid, revoked",
+    cites=(
+        "Universign REST API v1, matchAccount: the level and status of the certificate held by an e-mail address",
+        "docs/registration.md, the operator calls: awaiting-validation, valid or revoked; 404 account_not_found",
+    ),
+    severity=Severity.MAJOR,
+    needs=("otp", "review", "revoke"),
+)
+def match_account(ctx: CheckContext) -> None:
+    """With the operator's credentials, for the e-mail of the ``no_mobile`` account (which no other check opens
+    registrations for), on a registration of its own (the e-mail's latest): before the agreement is signed, 404
+    ``account_not_found``; once the certificate is issued, that registration, its level and ``valid``; once the
+    certificate is revoked, ``revoked``; and a newer request cancelled before signing changes nothing of it."""
+    role = "no_mobile"  # an account no other check opens registrations for, so that this one is the e-mail's latest
+    email = ctx.target.account(role).email
+    reg = steps.walk(ctx, "documents_submitted", reg=steps.create(ctx, role=role, level="qcp"))
+
+    def matched() -> requests.Response:
+        return ctx.http.get("trust", "/accounts/match", params={"email": email}, auth=steps.operator_auth(ctx))
+
+    ctx.expect_refusal(matched(), 404, "account_not_found", "matchAccount before the agreement is signed")
+    steps.walk(ctx, "certificate_issued", reg=reg)
+    found = ctx.expect_accepted(matched(), rule="matchAccount once the certificate is issued")
+    seen = (found.get("registration_id"), found.get("level"), found.get("status"))
+    ctx.expect(seen == (reg.id, "qcp", "valid"), f"matchAccount answers {seen}, not {(reg.id, 'qcp', 'valid')}")
+    ctx.harness.revoke_certificate(str(_certificate(ctx, reg)["id"]), "unspecified")
+    newer = steps.create(ctx, role=role)
+    ctx.expect_accepted(ctx.http.post("trust", newer.path("/cancel"), headers=newer.auth), rule="cancelling")
+    found = ctx.expect_status(matched(), 200, what="matchAccount once the certificate is revoked")
+    after = (found.get("registration_id"), found.get("status"))
+    ctx.expect(after == (reg.id, "revoked"), f"after the revocation matchAccount answers {after}")

@@ -12,7 +12,7 @@ import functools
 import struct
 import zlib
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import requests
@@ -203,6 +203,23 @@ def colour_png(width: int = 320, height: int = 200) -> bytes:
 
 
 @functools.cache
+def plain_colour_png(width: int, height: int) -> bytes:
+    """A colour picture of one uniform colour (a terracotta), made quickly whatever its size."""
+    row = b"\x00" + bytes((200, 90, 40)) * width
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(row * height, 6))
+        + chunk(b"IEND", b"")
+    )
+
+
+@functools.cache
 def grey_png(width: int = 320, height: int = 200) -> bytes:
     """A greyscale scan saved as an RGB PNG: every pixel neutral (what a naive check on the file's mode misses)."""
     return _png(width, height, lambda x, y: (255 * x // width,) * 3)
@@ -266,3 +283,57 @@ def td1(
     composite = mrz_check_digit(line1[5:30] + head[0:7] + head[8:15] + head[18:29])
     line3 = f"{surname.upper()}<<{given.upper()}".ljust(30, "<")[:30]
     return "\n".join((line1, head + composite, line3))
+
+
+def td1_long_number(
+    number: str, *, birth: date = date(1980, 4, 12), expiry: date = date(2031, 6, 30), sex: str = "F"
+) -> str:
+    """A TD1 MRZ whose document number is longer than 9 characters (ICAO Doc 9303 Part 5 §4.2.2, note j): its
+    first 9 characters in the number field, a filler ``<`` in that field's check digit position, the rest of the
+    number in the optional data, followed by the number's check digit (computed over the whole number) and a
+    filler."""
+    assert 9 < len(number) <= 22
+    line1 = f"IDFRA{number[:9]}<{number[9:]}{mrz_check_digit(number)}".ljust(30, "<")
+    b, e = birth.strftime("%y%m%d"), expiry.strftime("%y%m%d")
+    head = f"{b}{mrz_check_digit(b)}{sex}{e}{mrz_check_digit(e)}FRA".ljust(29, "<")
+    composite = mrz_check_digit(line1[5:30] + head[0:7] + head[8:15] + head[18:29])
+    return "\n".join((line1, head + composite, "DUPONT<<MARIE".ljust(30, "<")))
+
+
+#: The personal number a TD3 MRZ made by :func:`td3` carries (so that its check digit is a real one).
+PERSONAL_NUMBER = "ZE184226B"
+
+
+def td3(
+    number: str = DOCUMENT_NUMBER,
+    *,
+    birth: date = date(1980, 4, 12),
+    expiry: date = date(2031, 6, 5),
+    personal: str = PERSONAL_NUMBER,
+    sex: str = "F",
+    state: str = "FRA",
+) -> str:
+    """An ICAO 9303 TD3 MRZ (a passport's data page, Part 4 §4.2.2), every check digit computed: the document
+    number's, the birth date's, the expiry date's, the personal number's and the composite."""
+    number = number.ljust(9, "<")[:9]
+    line1 = f"P<{state}DUPONT<<MARIE".ljust(44, "<")
+    b, e, p = birth.strftime("%y%m%d"), expiry.strftime("%y%m%d"), personal.ljust(14, "<")[:14]
+    head = f"{number}{mrz_check_digit(number)}{state}{b}{mrz_check_digit(b)}{sex}{e}{mrz_check_digit(e)}"
+    head += f"{p}{mrz_check_digit(p)}"
+    composite = mrz_check_digit(head[0:10] + head[13:20] + head[21:43])
+    return "\n".join((line1, head + composite))
+
+
+def target_today(ctx: CheckContext, reg: Registration) -> date:
+    """The target's date, from the creation time of a registration it has just opened.
+
+    Between 22:00 and midnight UTC the date in France is already the next day's: a target may count ages on either.
+    The check then moves the clock 3 hours on (or is skipped), so that both read the same date.
+    """
+    created = datetime.fromisoformat(view(ctx, reg)["created_at"]).astimezone(UTC)
+    if created.hour >= 22:
+        if "clock" not in ctx.harness.capabilities:
+            ctx.skip(f"the target's time is {created:%H:%M} UTC, when the day differs in France: run it later")
+        ctx.harness.advance_clock(3 * 3600)
+        created += timedelta(hours=3)
+    return created.date()

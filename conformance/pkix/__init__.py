@@ -51,6 +51,7 @@ from conformance.pkix.certificates import (
 from conformance.pkix.crl import (
     crl_authority_key_findings,
     crl_entry_findings,
+    crl_entry_reason,
     crl_freshness_findings,
     crl_number,
     crl_sequence_findings,
@@ -107,6 +108,7 @@ __all__ = [
     "chain_findings",
     "crl_authority_key_findings",
     "crl_entry_findings",
+    "crl_entry_reason",
     "crl_freshness_findings",
     "crl_number",
     "crl_sequence_findings",

@@ -123,10 +123,15 @@ def crl_entry_findings(
             f"revocationDate {date.isoformat()} is not when it was revoked (between {start.isoformat()} and "
             f"{end.isoformat()} on the target's clock)"
         )
-    try:
-        held: x509.ReasonFlags | None = entry.extensions.get_extension_for_class(x509.CRLReason).value.reason
-    except x509.ExtensionNotFound:
-        held = None
+    held = crl_entry_reason(entry)
     if (held or x509.ReasonFlags.unspecified) != reason:
         found.append(f"reasonCode is {held.name if held else 'absent'}, the revocation's {reason.name}")
     return found
+
+
+def crl_entry_reason(entry: x509.RevokedCertificate) -> x509.ReasonFlags | None:
+    """The reasonCode of a CRL entry, None when the entry has none."""
+    try:
+        return entry.extensions.get_extension_for_class(x509.CRLReason).value.reason
+    except x509.ExtensionNotFound:
+        return None

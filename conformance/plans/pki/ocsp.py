@@ -9,7 +9,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
 from conformance import pkix
-from conformance.context import CheckContext
+from conformance.context import CheckContext, CheckSkipped
 from conformance.plans import holders
 from conformance.plans.pki.common import (
     RFC_5280,
@@ -20,6 +20,8 @@ from conformance.plans.pki.common import (
     issuer_of,
     now,
     ocsp,
+    post_ocsp,
+    required_crl,
     revoked,
 )
 from conformance.registry import check
@@ -183,12 +185,23 @@ def ocsp_unknown(ctx: CheckContext) -> None:
 def ocsp_revoked(ctx: CheckContext) -> None:
     """The LCP certificate revoked by the harness (keyCompromise): revocationTime between the target's clock just
     before and just after the revocation, equal to the CRL entry's revocationDate; revocationReason, if given,
-    keyCompromise as on the CRL."""
+    keyCompromise as on the CRL. Asked twice: anew, and with the very bytes of the nonce-less request asked just
+    before the revocation (whose answer a responder may have pre-signed and kept: it must not serve it now)."""
     target = revoked(ctx)
     cert = target.certificate
     issuer = issuer_of(ctx, cert)
+    found = [
+        f"asked as before the revocation: {f}"
+        for f in pkix.ocsp_findings(
+            post_ocsp(ctx, cert, target.asked_before).content,
+            cert.serial_number,
+            issuer,
+            expected="revoked",
+            at=now(),
+        )
+    ]
     _, answer = ocsp(ctx, cert, issuer)
-    found = pkix.ocsp_findings(answer.content, cert.serial_number, issuer, expected="revoked", at=now())
+    found += pkix.ocsp_findings(answer.content, cert.serial_number, issuer, expected="revoked", at=now())
     when, reason = pkix.ocsp_revocation(answer.content)
     start, end = target.between
     leeway = timedelta(minutes=5)
@@ -207,3 +220,121 @@ def ocsp_revoked(ctx: CheckContext) -> None:
             f"{entry.revocation_date_utc.isoformat()}"
         )
     findings(ctx, found, "after revocation")
+
+
+def _responders(ctx: CheckContext, cert: x509.Certificate, issuer: x509.Certificate) -> list[x509.Certificate]:
+    """The delegated responder certificates an answer about ``cert`` carries (none when the CA signs itself)."""
+    _, answer = ocsp(ctx, cert, issuer, nonce=pkix.new_nonce())
+    response, _ = pkix.load_ocsp(answer.content)
+    return [c for c in response.certificates if c != issuer] if response is not None else []
+
+
+@check(
+    "pki.ocsp.right_issuer",
+    title="An OCSP responder answers for its own CA: a serial another CA of the hierarchy issued is not good under "
+    "it, and the root answers good for the CAs it issued",
+    cites=(
+        RFC_6960 + " §4.1.1 (CertID: the issuer's name and key hashes and the serial name one certificate)",
+        RFC_6960 + " §2.2 (good, revoked, unknown)",
+        RFC_5280 + " §4.1.2.2 (a serial number is unique for its issuer only)",
+    ),
+    severity=Severity.CRITICAL,
+    needs=("otp", "review"),
+)
+def ocsp_right_issuer(ctx: CheckContext) -> None:
+    """A serial number is unique for its issuer only: a responder that looks a serial up without the CertID's
+    issuer calls good, under one CA, a certificate another CA issued. The signature CA's responder is asked about
+    the seal's serial, the seal CA's and the seal CA's delegated responder's; the seal CA's responder about the
+    personal certificate's serial, the signature CA's and its responder's: none may be good. The root (when the
+    signature CA names a responder) must answer good for the two CAs it issued, and not good for the personal
+    certificate, the seal nor the delegated responders, which the issuing CAs issued."""
+    holder = ctx.use(holders.accountant)
+    seal = holders.seal_of(holder, first_firm(holder))
+    personal, person_ca = holder.personal.certificate, holder.personal.chain[1]
+    sealed, seal_ca = seal.certificate, seal.chain[1]
+    person_responders = _responders(ctx, personal, person_ca)
+    seal_responders = _responders(ctx, sealed, seal_ca)
+    asked: list[tuple[str, x509.Certificate, x509.Certificate, x509.Certificate, str]] = [
+        ("the signature CA", personal, person_ca, sealed, "the seal"),
+        ("the signature CA", personal, person_ca, seal_ca, "the seal CA"),
+        *[("the signature CA", personal, person_ca, r, "the seal CA's responder") for r in seal_responders],
+        ("the seal CA", sealed, seal_ca, personal, "the personal certificate"),
+        ("the seal CA", sealed, seal_ca, person_ca, "the signature CA"),
+        *[("the seal CA", sealed, seal_ca, r, "the signature CA's responder") for r in person_responders],
+    ]
+    chain = holder.personal.chain
+    root = chain[2] if len(chain) >= 3 and pkix.ocsp_urls(person_ca) else None
+    if root is None:
+        ctx.note("the signature CA names no OCSP responder: the root's answers are not judged")
+    else:
+        asked += [
+            ("the root", person_ca, root, personal, "the personal certificate"),
+            ("the root", person_ca, root, sealed, "the seal"),
+            *[("the root", person_ca, root, r, "a delegated responder") for r in person_responders + seal_responders],
+        ]
+    found = []
+    for responder, subject, issuer, other, label in asked:
+        _, answer = ocsp(ctx, subject, issuer, serial=other.serial_number)
+        found += [
+            f"{responder}'s responder about {label}'s serial {other.serial_number:x}: {f}"
+            for f in pkix.ocsp_findings(answer.content, other.serial_number, issuer, expected="unknown", at=now())
+        ]
+    if root is not None:
+        for ca, label in ((person_ca, "the signature CA"), (seal_ca, "the seal CA")):
+            _, answer = ocsp(ctx, ca, root)
+            found += [
+                f"the root about {label}: {f}"
+                for f in pkix.ocsp_findings(answer.content, ca.serial_number, root, expected="good", at=now())
+            ]
+    findings(ctx, found, "asked of the wrong CA")
+
+
+@check(
+    "pki.ocsp.reason",
+    title="OCSP gives the revocation reason the CRL gives: keyCompromise on both for a key compromise, and no "
+    "reason on either for a certificate revoked for no stated reason",
+    cites=(
+        RFC_6960 + " §4.2.1 (RevokedInfo: revocationReason, a CRLReason)",
+        RFC_5280 + " §5.3.1 (reasonCode: SHOULD be absent rather than unspecified)",
+    ),
+    needs=("otp", "review", "revoke"),
+)
+def ocsp_reason(ctx: CheckContext) -> None:
+    """The LCP certificate revoked for keyCompromise, and the QCP certificate revoked here through the harness with
+    no reason (unspecified): each is asked of OCSP (with a nonce: answered now) and looked up on its CA's CRL.
+    The CRL entry of the second must have no reasonCode (RFC 5280 §5.3.1: absent rather than unspecified), and
+    each OCSP revocationReason must be the CRL entry's reasonCode, absent where it is absent: a client that reads
+    OCSP must learn what one that reads the CRL learns."""
+    subjects = [(revoked(ctx).certificate, "the LCP certificate (keyCompromise)")]
+    try:
+        view = holders.issued_at_level(ctx, "qcp")
+    except CheckSkipped as why:
+        ctx.note(f"no certificate revoked for no stated reason: {why}")
+    else:
+        if "pki:revoked:unspecified" not in ctx.plan_state:
+            ctx.harness.revoke_certificate(str(view["id"]), "unspecified")
+            ctx.plan_state["pki:revoked:unspecified"] = True
+        subjects.append((holders.certificate_of(view), "the QCP certificate (no stated reason)"))
+    found = []
+    for cert, label in subjects:
+        issuer = issuer_of(ctx, cert)
+        _, answer = ocsp(ctx, cert, issuer, nonce=pkix.new_nonce())
+        found += [
+            f"{label}: {f}"
+            for f in pkix.ocsp_findings(answer.content, cert.serial_number, issuer, expected="revoked", at=now())
+        ]
+        _, said = pkix.ocsp_revocation(answer.content)
+        url, published = required_crl(ctx, cert)
+        entry = published.get_revoked_certificate_by_serial_number(cert.serial_number)
+        if entry is None:
+            found.append(f"{label} is not on {url}")
+            continue
+        listed = pkix.crl_entry_reason(entry)
+        if listed is x509.ReasonFlags.unspecified:
+            found.append(f"{label}: the CRL entry's reasonCode is unspecified, where it should be absent")
+        if said != listed:
+            found.append(
+                f"{label}: OCSP's revocationReason is {said.name if said else 'absent'}, the CRL entry's reasonCode "
+                f"{listed.name if listed else 'absent'}"
+            )
+    findings(ctx, found, "the revocation reasons")

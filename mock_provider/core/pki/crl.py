@@ -55,6 +55,13 @@ CRL_BACKDATED_REVOCATION = declare(
     check="pki.crl.revoked_listed",
 )
 
+CRL_ENTRY_REASON_UNSPECIFIED = declare(
+    "crl_entry_reason_unspecified",
+    rule="A CRL entry of a certificate revoked for no stated reason has no reasonCode: the extension is absent "
+    "rather than unspecified (RFC 5280 section 5.3.1).",
+    check="pki.ocsp.reason",
+)
+
 
 class CrlPublisher:
     """Issues and caches the CRL of each CA role (``root``, ``person``, ``seal``)."""
@@ -121,7 +128,7 @@ class CrlPublisher:
             if CRL_BACKDATED_REVOCATION.id in broken:
                 revoked_at -= timedelta(days=1)
             entry = x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(revoked_at)
-            if reason and reason != "unspecified":
+            if reason and (reason != "unspecified" or CRL_ENTRY_REASON_UNSPECIFIED.id in broken):
                 entry = entry.add_extension(x509.CRLReason(x509.ReasonFlags[reason]), critical=False)
             builder = builder.add_revoked_certificate(entry.build())
         return builder.sign(ca.key, hashes.SHA256()).public_bytes(Encoding.DER)

@@ -49,6 +49,7 @@ from mock_provider.core.signing_breakages import (
     AUTHORIZE_BEYOND_MULTISIGN,
     AUTHORIZE_WITHOUT_CODE,
     CREDENTIAL_INFO_DECIMAL_SERIAL,
+    CREDENTIAL_INFO_OTP_MORE_DIGITS,
     CROSS_ACCOUNT_CREDENTIAL,
     REVOKED_CREDENTIAL_SIGNS,
     SAD_ACCEPTS_OTHER_HASHES,
@@ -63,7 +64,9 @@ from mock_provider.core.signing_breakages import (
     SEAL_WITHOUT_DELEGATION,
     SIGN_ALGO_HASH_MISMATCH,
     SIGN_ALGO_KEY_MISMATCH,
+    SIGN_HASH_TRUNCATES_LONG_HASHES,
     SIGN_HASH_WITH_WRONG_KEY,
+    SIGNING_SMS_WRONG_VALIDITY,
     foreign_personal,
 )
 from mock_provider.core.storage import for_update, locking
@@ -148,7 +151,10 @@ class Credential:
         if self.scal == 2:
             body["OTP"] = {"presence": "true", "type": "online", "format": "N", "label": "Code SMS", "ID": "sms"}
             if self.phone_number:
-                body["OTP"]["description"] = f"Code envoyé par SMS au {self.phone_number[-4:]}"
+                shown = self.phone_number[-4:]
+                if CREDENTIAL_INFO_OTP_MORE_DIGITS in pki.breakages:
+                    shown = self.phone_number[-5:]
+                body["OTP"]["description"] = f"Code envoyé par SMS au {shown}"
         return body
 
 
@@ -260,12 +266,15 @@ class Signing(TrustService):
                 limit_window=SIGNING_CODE_WINDOW,
                 max_codes=SIGNING_CODES_PER_WINDOW,
             )
+            minutes = self.config.otp_validity_seconds // 60
+            if SIGNING_SMS_WRONG_VALIDITY in self.breakages:
+                minutes -= 10
             outbox.send(
                 session,
                 channel="sms",
                 recipient=credential.phone_number,
-                body=f"Votre code de signature : {issued.code}. Valable {self.config.otp_validity_seconds // 60} "
-                "minutes. Ne le communiquez à personne.",
+                body=f"Votre code de signature : {issued.code}. Valable {minutes} minutes. "
+                "Ne le communiquez à personne.",
                 otp_code=issued.code,
                 related_id=credential.id,
                 at=now,
@@ -365,6 +374,9 @@ class Signing(TrustService):
             algorithm_oid = given or implied
             if algorithm_oid is None or algorithm_oid not in DIGESTS:
                 raise InvalidInput("hashAlgo is required with this signAlgo", code="invalid_hash_algorithm")
+            if SIGN_HASH_TRUNCATES_LONG_HASHES.id in broken and isinstance(hashes_b64, list):
+                size = DIGESTS[algorithm_oid][1]
+                hashes_b64 = [base64.b64encode(base64.b64decode(str(h))[:size]).decode() for h in hashes_b64]
             wanted = _decode_hashes(hashes_b64, algorithm_oid)
             key = self.pki.signing_key(credential.certificate.id, session=session)
             if SIGN_HASH_WITH_WRONG_KEY.id in broken:

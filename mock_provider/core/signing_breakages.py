@@ -69,6 +69,12 @@ ACCEPT_WRONG_HASH_LENGTH = declare(
     rule="A hash whose length does not fit its algorithm is refused (CSC API v2, hashes).",
     check="signing.hash.length",
 )
+SIGN_HASH_TRUNCATES_LONG_HASHES = declare(
+    "sign_hash_truncates_long_hashes",
+    rule="signatures/signHash refuses a hash longer than its algorithm's digest (CSC API v2, hashes), rather than "
+    "signing its first bytes.",
+    check="signing.hash.length",
+)
 SIGN_HASH_WITH_WRONG_KEY = declare(
     "sign_hash_with_wrong_key",
     rule="signHash signs with the key of the credential's certificate: the signature verifies with its public key "
@@ -120,6 +126,18 @@ CREDENTIAL_INFO_DECIMAL_SERIAL = declare(
     rule="credentials/info gives cert/serialNumber as the certificate's serial number in hexadecimal (CSC API v2, "
     "credentials/info), not in decimal.",
     check="signing.csc.credentials",
+)
+CREDENTIAL_INFO_OTP_MORE_DIGITS = declare(
+    "credential_info_otp_more_digits",
+    rule="credentials/info's OTP description names the mobile the code goes to by its last four digits, as the "
+    "platform shows it everywhere (« envoyé par SMS au 8795 »), not five.",
+    check="signing.csc.sms_code",
+)
+SIGNING_SMS_WRONG_VALIDITY = declare(
+    "signing_sms_wrong_validity",
+    rule="The SMS that carries a signing code states truly how long the code is valid: its 30 minutes (not 20), "
+    "after which it is refused.",
+    check="signing.csc.sms_code",
 )
 CSC_TIMESTAMP_ASSUMES_SHA256 = declare(
     "csc_timestamp_assumes_sha256",

@@ -10,6 +10,7 @@ from cryptography.hazmat.primitives import hashes
 
 from conformance import pkix
 from conformance.context import CheckContext, CheckSkipped
+from conformance.pkix.ocsp import LEEWAY as OCSP_LEEWAY
 from conformance.plans import holders
 from conformance.plans.pki.common import (
     RFC_5280,
@@ -142,18 +143,36 @@ def ocsp_responder_id(ctx: CheckContext) -> None:
 def ocsp_times(ctx: CheckContext) -> None:
     """Pre-produced answers (no nonce) and answers signed on the spot (nonce), for each kind of signer: not dated
     after the target's clock, not older than ``rules.ocsp_max_age_seconds``, thisUpdate not after producedAt,
-    nextUpdate present, after thisUpdate, not passed and at most ``rules.ocsp_max_validity_seconds`` after it."""
+    nextUpdate present, after thisUpdate, not passed and at most ``rules.ocsp_max_validity_seconds`` after it.
+    Then, when the harness can move the provider's clock, moved past the latest nextUpdate seen (and the five
+    minutes' leeway), the very same nonce-less requests again: a responder must not serve a pre-produced answer
+    whose nextUpdate has passed (RFC 5019 §2.2.4)."""
     rules = ctx.target.rules
     max_age = timedelta(seconds=rules.ocsp_max_age_seconds)
     max_validity = timedelta(seconds=rules.ocsp_max_validity_seconds)
     found = []
+    asked: list[tuple[str, x509.Certificate, bytes]] = []
+    latest = None
     for label, cert, issuer in _subjects(ctx):
         for nonce in (None, pkix.new_nonce()):
-            _, answer = ocsp(ctx, cert, issuer, nonce=nonce)
+            request, answer = ocsp(ctx, cert, issuer, nonce=nonce)
             at = ctx.target_now(answer)
             kind = "with a nonce" if nonce else "pre-produced"
             found += [
                 f"{label}, {kind}: {f}"
+                for f in pkix.ocsp_time_findings(answer.content, at=at, max_age=max_age, max_validity=max_validity)
+            ]
+            response, _ = pkix.load_ocsp(answer.content)
+            if nonce is None and response is not None and response.next_update_utc is not None:
+                asked.append((label, cert, request))
+                latest = max(latest or response.next_update_utc, response.next_update_utc)
+    if latest is not None and "clock" in ctx.harness.capabilities:
+        ctx.harness.advance_clock((latest - ctx.target_now() + OCSP_LEEWAY + timedelta(minutes=1)).total_seconds())
+        for label, cert, request in asked:
+            answer = post_ocsp(ctx, cert, request)
+            at = ctx.target_now(answer)
+            found += [
+                f"{label}, asked again with the clock past its nextUpdate: {f}"
                 for f in pkix.ocsp_time_findings(answer.content, at=at, max_age=max_age, max_validity=max_validity)
             ]
     findings(ctx, found, "the OCSP answer's times")

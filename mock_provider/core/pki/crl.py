@@ -62,6 +62,13 @@ CRL_ENTRY_REASON_UNSPECIFIED = declare(
     check="pki.ocsp.reason",
 )
 
+CRL_SERVED_PAST_NEXT_UPDATE = declare(
+    "crl_served_past_next_update",
+    rule="A CA issues its next CRL by the nextUpdate of the last one (RFC 5280 section 5.1.2.5): the CRL it serves "
+    "once that instant has passed is a new, current one.",
+    check="pki.crl.fresh",
+)
+
 
 class CrlPublisher:
     """Issues and caches the CRL of each CA role (``root``, ``person``, ``seal``)."""
@@ -93,7 +100,8 @@ class CrlPublisher:
                 cached = self._cache.get(role)
             if cached is not None:
                 cached_revision, issued_at, der = cached
-                if cached_revision == revision and issued_at <= now < issued_at + self.validity / 2:
+                fresh = issued_at <= now < issued_at + self.validity / 2
+                if cached_revision == revision and (fresh or CRL_SERVED_PAST_NEXT_UPDATE in self.pki.breakages):
                     return der
         when = (at or now).replace(microsecond=0)
         der = self._issue(role, when)

@@ -100,6 +100,12 @@ OCSP_REASON_NOT_THE_CRLS = declare(
     "section 4.2.1; RFC 5280 section 5.3.1).",
     check="pki.ocsp.reason",
 )
+OCSP_SERVED_PAST_NEXT_UPDATE = declare(
+    "ocsp_served_past_next_update",
+    rule="A responder that pre-produces answers never serves one whose nextUpdate has passed (RFC 5019 section "
+    "2.2.4; RFC 6960 section 4.2.2.1).",
+    check="pki.ocsp.times",
+)
 #: How far back the stale and backdated answers of the switches above are dated.
 _STALE_BY = timedelta(days=21)
 _BACKDATED_BY = timedelta(days=1)
@@ -278,7 +284,8 @@ class OcspResponder:
             # Signed before the PKI last changed (a revocation, say): never served again. Else re-signed once half
             # the validity has passed (or if the clock went back before the answer).
             moved = signed_revision != revision and OCSP_CACHED_ACROSS_REVOCATION not in self.pki.breakages
-            if moved or not signed_at <= now < signed_at + self.validity / 2:
+            fresh = signed_at <= now < signed_at + self.validity / 2
+            if moved or not (fresh or OCSP_SERVED_PAST_NEXT_UPDATE in self.pki.breakages):
                 del self._cache[key]
                 return None
             self._cache.move_to_end(key)

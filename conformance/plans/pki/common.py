@@ -187,6 +187,13 @@ def post_ocsp(ctx: CheckContext, cert: x509.Certificate, body: bytes) -> request
     return answer
 
 
+def delegated_responders(ctx: CheckContext, cert: x509.Certificate, issuer: x509.Certificate) -> list[x509.Certificate]:
+    """The delegated responder certificates an answer about ``cert`` carries (none when the CA signs itself)."""
+    _, answer = ocsp(ctx, cert, issuer, nonce=pkix.new_nonce())
+    response, _ = pkix.load_ocsp(answer.content)
+    return [c for c in response.certificates if c != issuer] if response is not None else []
+
+
 # -- TSA --------------------------------------------------------------------------------------------------------------
 
 

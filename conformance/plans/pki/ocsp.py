@@ -16,6 +16,7 @@ from conformance.plans.pki.common import (
     RFC_5280,
     RFC_6960,
     crl,
+    delegated_responders,
     findings,
     first_firm,
     issuer_of,
@@ -241,13 +242,6 @@ def ocsp_revoked(ctx: CheckContext) -> None:
     findings(ctx, found, "after revocation")
 
 
-def _responders(ctx: CheckContext, cert: x509.Certificate, issuer: x509.Certificate) -> list[x509.Certificate]:
-    """The delegated responder certificates an answer about ``cert`` carries (none when the CA signs itself)."""
-    _, answer = ocsp(ctx, cert, issuer, nonce=pkix.new_nonce())
-    response, _ = pkix.load_ocsp(answer.content)
-    return [c for c in response.certificates if c != issuer] if response is not None else []
-
-
 @check(
     "pki.ocsp.right_issuer",
     title="An OCSP responder answers for its own CA: a serial another CA of the hierarchy issued is not good under "
@@ -271,8 +265,8 @@ def ocsp_right_issuer(ctx: CheckContext) -> None:
     seal = holders.seal_of(holder, first_firm(holder))
     personal, person_ca = holder.personal.certificate, holder.personal.chain[1]
     sealed, seal_ca = seal.certificate, seal.chain[1]
-    person_responders = _responders(ctx, personal, person_ca)
-    seal_responders = _responders(ctx, sealed, seal_ca)
+    person_responders = delegated_responders(ctx, personal, person_ca)
+    seal_responders = delegated_responders(ctx, sealed, seal_ca)
     asked: list[tuple[str, x509.Certificate, x509.Certificate, x509.Certificate, str]] = [
         ("the signature CA", personal, person_ca, sealed, "the seal"),
         ("the signature CA", personal, person_ca, seal_ca, "the seal CA"),

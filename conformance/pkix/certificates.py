@@ -394,7 +394,8 @@ def extension_findings(cert: x509.Certificate, kind: str) -> list[str]:
     - authorityInformationAccess MUST be non-critical (§4.2.2.1), cRLDistributionPoints SHOULD be (§4.2.1.13),
       keyUsage SHOULD be critical (§4.2.1.3), id-pkix-ocsp-nocheck SHOULD be non-critical (RFC 6960 §4.2.2.2.1);
     - a CA: basicConstraints present, critical, cA true (§4.2.1.9: MUST), and a keyUsage with keyCertSign (it
-      signs certificates) and cRLSign (it signs its CRLs) (§4.2.1.3, §4.2.1.9);
+      signs certificates) and cRLSign (it signs its CRLs) (§4.2.1.3, §4.2.1.9), and nothing else but
+      digitalSignature (a CA key signs certificates and CRLs only: ETSI EN 319 411-1 §6.1.7);
     - any other: basicConstraints, if present, not cA, and neither keyCertSign nor cRLSign; a responder's or a
       TSA's keyUsage lets it sign its answers (digitalSignature, or nonRepudiation for a TSA).
     """
@@ -431,6 +432,18 @@ def extension_findings(cert: x509.Certificate, kind: str) -> list[str]:
                 found.append("a CA's keyUsage lacks keyCertSign")
             if not usage.crl_sign:
                 found.append("a CA's keyUsage lacks cRLSign, though it signs its CRLs")
+            other = [
+                name
+                for name, held in (
+                    ("nonRepudiation", usage.content_commitment),
+                    ("keyEncipherment", usage.key_encipherment),
+                    ("dataEncipherment", usage.data_encipherment),
+                    ("keyAgreement", usage.key_agreement),
+                )
+                if held
+            ]
+            if other:
+                found.append(f"a CA's keyUsage also allows {', '.join(other)}: a CA key signs certificates and CRLs")
         return found
     if constraints is not None and isinstance(constraints.value, x509.BasicConstraints) and constraints.value.ca:
         found.append("basicConstraints says cA, for a certificate that is not a CA's")

@@ -107,6 +107,7 @@ def aia_ca_issuers(ctx: CheckContext) -> None:
     cites=(
         RFC_5280 + " §4.2.1.9 (basicConstraints: critical in a CA certificate)",
         RFC_5280 + " §4.2.1.3 (keyUsage: keyCertSign, cRLSign, digitalSignature; critical)",
+        "ETSI EN 319 411-1 §6.1.7 (key usage purposes: a CA key signs certificates and CRLs)",
         RFC_5280 + " §4.2.2.1 (authorityInformationAccess: non-critical) and §4.2.1.13 (cRLDistributionPoints)",
         RFC_6960 + " §4.2.2.2.1 (id-pkix-ocsp-nocheck: non-critical)",
         RFC_3161 + " §2.3 (the TSA's certificate)",

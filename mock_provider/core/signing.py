@@ -48,6 +48,7 @@ from mock_provider.core.signing_breakages import (
     ACCEPT_WRONG_HASH_LENGTH,
     AUTHORIZE_BEYOND_MULTISIGN,
     AUTHORIZE_WITHOUT_CODE,
+    AUTHORIZE_ZERO_SIGNATURES,
     CREDENTIAL_INFO_DECIMAL_SERIAL,
     CREDENTIAL_INFO_OTP_MORE_DIGITS,
     CROSS_ACCOUNT_CREDENTIAL,
@@ -248,7 +249,8 @@ class Signing(TrustService):
 
     # -- authorization -----------------------------------------------------------------------------------------------
 
-    def send_otp(self, user_id: str, credential_id: Any) -> dict[str, Any]:
+    def send_otp(self, user_id: str, credential_id: Any) -> None:
+        """``credentials/sendOTP``: an SMS code for a SCAL2 credential (answered 204: nothing is returned)."""
         with self.db.transaction() as session:
             credential = self._credential(session, user_id, credential_id)
             if credential.scal != 2 or credential.registration_id is None or credential.phone_number is None:
@@ -279,7 +281,6 @@ class Signing(TrustService):
                 related_id=credential.id,
                 at=now,
             )
-        return {"phone_masked": "*" * (len(credential.phone_number) - 4) + credential.phone_number[-4:]}
 
     def authorize(
         self,
@@ -300,7 +301,8 @@ class Signing(TrustService):
                     "numSignatures is required", code="invalid_request", errors=[_field("numSignatures")]
                 )
             limit = MAX_SIGNATURES if AUTHORIZE_BEYOND_MULTISIGN not in self.breakages else 2**31 - 1
-            if not 1 <= num_signatures <= limit:
+            least = 0 if AUTHORIZE_ZERO_SIGNATURES in self.breakages else 1
+            if not least <= num_signatures <= limit:
                 raise InvalidInput(f"numSignatures is 1 to {MAX_SIGNATURES}", code="invalid_request")
             pinned: list[str] | None = None
             algorithm_oid: str | None = None

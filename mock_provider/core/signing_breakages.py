@@ -115,6 +115,12 @@ SAD_EXPIRES_EARLY = declare(
     "API v2, credentials/authorize expiresIn).",
     check="signing.sad.usable_until_expiry",
 )
+AUTHORIZE_ZERO_SIGNATURES = declare(
+    "authorize_zero_signatures",
+    rule="credentials/authorize refuses numSignatures 0: an authorization is for at least one signature (CSC API "
+    "v2, credentials/authorize numSignatures).",
+    check="signing.csc.multisign",
+)
 AUTHORIZE_BEYOND_MULTISIGN = declare(
     "authorize_beyond_multisign",
     rule="credentials/authorize refuses a numSignatures beyond the credential's multisign (CSC API v2, "

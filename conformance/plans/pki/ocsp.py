@@ -7,6 +7,8 @@ from datetime import timedelta
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.serialization import Encoding
+from cryptography.x509 import ocsp as x509_ocsp
 
 from conformance import pkix
 from conformance.context import CheckContext, CheckSkipped
@@ -260,7 +262,9 @@ def ocsp_right_issuer(ctx: CheckContext) -> None:
     the seal's serial, the seal CA's and the seal CA's delegated responder's; the seal CA's responder about the
     personal certificate's serial, the signature CA's and its responder's: none may be good. The root (when the
     signature CA names a responder) must answer good for the two CAs it issued, and not good for the personal
-    certificate, the seal nor the delegated responders, which the issuing CAs issued."""
+    certificate, the seal nor the delegated responders, which the issuing CAs issued. A CertID whose issuer hashes
+    name no CA of the provider is answered unauthorized (RFC 5019 §2.2.3) or unknown (RFC 6960 §2.2), as an
+    OCSPResponse."""
     holder = ctx.use(holders.accountant)
     seal = holders.seal_of(holder, first_firm(holder))
     personal, person_ca = holder.personal.certificate, holder.personal.chain[1]
@@ -299,6 +303,24 @@ def ocsp_right_issuer(ctx: CheckContext) -> None:
                 f"the root about {label}: {f}"
                 for f in pkix.ocsp_findings(answer.content, ca.serial_number, root, expected="good", at=now())
             ]
+    stranger = x509_ocsp.OCSPRequestBuilder().add_certificate_by_hash(
+        secrets.token_bytes(20),
+        secrets.token_bytes(20),
+        personal.serial_number,
+        hashes.SHA1(),  # noqa: S303 -- a CertID (RFC 5019 2.1.1)
+    )
+    answer = post_ocsp(ctx, personal, stranger.build().public_bytes(Encoding.DER))
+    ctx.expect(answer.status_code == 200, f"a CertID of an issuer not served: HTTP {answer.status_code}")
+    try:
+        response = x509_ocsp.load_der_ocsp_response(answer.content)
+    except ValueError:
+        found.append("a CertID of an issuer not served: the answer is not a DER OCSPResponse")
+    else:
+        unauthorized = response.response_status == x509_ocsp.OCSPResponseStatus.UNAUTHORIZED
+        successful = response.response_status == x509_ocsp.OCSPResponseStatus.SUCCESSFUL
+        if not unauthorized and not (successful and response.certificate_status is x509_ocsp.OCSPCertStatus.UNKNOWN):
+            status = response.certificate_status.name if successful else response.response_status.name
+            found.append(f"a CertID of an issuer not served is answered {status}, not unauthorized nor unknown")
     findings(ctx, found, "asked of the wrong CA")
 
 

@@ -52,6 +52,7 @@ from mock_provider.core.signing_breakages import (
     CREDENTIAL_INFO_DECIMAL_SERIAL,
     CREDENTIAL_INFO_OTP_MORE_DIGITS,
     CROSS_ACCOUNT_CREDENTIAL,
+    NOT_YET_VALID_CREDENTIAL_SIGNS,
     REVOKED_CREDENTIAL_SIGNS,
     SAD_ACCEPTS_OTHER_HASHES,
     SAD_EXPIRES_EARLY,
@@ -437,7 +438,10 @@ class Signing(TrustService):
         record = credential.certificate
         if record.revoked_at is not None and REVOKED_CREDENTIAL_SIGNS not in self.breakages:
             raise Conflict("the credential's certificate is revoked", code="credential_revoked")
-        if not record.not_before <= self.clock.now() < record.not_after:
+        now = self.clock.now()
+        if NOT_YET_VALID_CREDENTIAL_SIGNS in self.breakages:
+            now = max(now, record.not_before)
+        if not record.not_before <= now < record.not_after:
             raise Conflict("the credential's certificate is not valid now", code="credential_expired")
 
 

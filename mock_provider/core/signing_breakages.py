@@ -58,6 +58,12 @@ SEAL_WITHOUT_DELEGATION = declare(
     rule="Only the firm's chartered accountants and the holders of its seal delegation may use the firm's seal.",
     check="signing.seal.delegation_required",
 )
+NOT_YET_VALID_CREDENTIAL_SIGNS = declare(
+    "not_yet_valid_credential_signs",
+    rule="A credential whose certificate is not valid yet (before its notBefore) signs nothing (RFC 5280 section "
+    "4.1.2.5).",
+    check="signing.credential.not_yet_valid",
+)
 REVOKED_CREDENTIAL_SIGNS = declare(
     "revoked_credential_signs",
     rule="A credential whose certificate is revoked authorizes and signs nothing (CSC API v2, "

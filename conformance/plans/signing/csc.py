@@ -112,15 +112,16 @@ def credentials(ctx: CheckContext) -> None:
 
 @check(
     "signing.csc.multisign",
-    title="credentials/authorize grants numSignatures from 1 up to the credential's multisign, and refuses one more "
-    "and 0",
+    title="credentials/authorize grants numSignatures from 1 up to the credential's multisign, and refuses one more, "
+    "0 and none",
     cites=(CSC_V2 + ", credentials/info (multisign)", CSC_V2 + ", credentials/authorize (numSignatures)"),
     needs=("otp", "review"),
 )
 def multisign(ctx: CheckContext) -> None:
     """Both sides of the limit, on the firm's seal (SCAL1: no SMS code): ``numSignatures`` equal to ``multisign``
     is authorized, and that SAD signs that many hashes in one signHash (when ``multisign`` is at most 200);
-    ``multisign + 1`` is refused, and so is 0 (an authorization is for at least one signature)."""
+    ``multisign + 1`` is refused, and so are 0 (an authorization is for at least one signature) and a request
+    without numSignatures, which CSC makes REQUIRED."""
     holder = ctx.use(holders.accountant)
     seal = holders.seal_of(holder, holder.firms[0] if holder.firms else "")
     limit = seal.info.get("multisign")
@@ -145,6 +146,8 @@ def multisign(ctx: CheckContext) -> None:
     ctx.expect_refusal(beyond, 400, None, f"authorizing numSignatures = multisign + 1 ({limit + 1})")
     none = holders.csc(ctx, holder.tokens, "/credentials/authorize", {**body, "numSignatures": 0})
     ctx.expect_refusal(none, 400, None, "authorizing numSignatures = 0")
+    missing = holders.csc(ctx, holder.tokens, "/credentials/authorize", {"credentialID": seal.id})
+    ctx.expect_refusal(missing, 400, None, "authorizing without numSignatures (REQUIRED)")
 
 
 #: How long an SMS says its code is valid: « Valable 30 minutes ».

@@ -382,3 +382,78 @@ def verifies(public_key: object, signature: bytes, data: bytes, algorithm: hashe
     except InvalidSignature:
         return False
     return True
+
+
+#: What a certificate of the hierarchy is for, as :func:`extension_findings` judges it.
+CERTIFICATE_KINDS = ("ca", "end_entity", "ocsp_responder", "tsa")
+
+
+def extension_findings(cert: x509.Certificate, kind: str) -> list[str]:
+    """RFC 5280 §4.2 on the extensions of a certificate of ``kind`` (see :data:`CERTIFICATE_KINDS`):
+
+    - authorityInformationAccess MUST be non-critical (§4.2.2.1), cRLDistributionPoints SHOULD be (§4.2.1.13),
+      keyUsage SHOULD be critical (§4.2.1.3), id-pkix-ocsp-nocheck SHOULD be non-critical (RFC 6960 §4.2.2.2.1);
+    - a CA: basicConstraints present, critical, cA true (§4.2.1.9: MUST), and a keyUsage with keyCertSign (it
+      signs certificates) and cRLSign (it signs its CRLs) (§4.2.1.3, §4.2.1.9), and nothing else but
+      digitalSignature (a CA key signs certificates and CRLs only: ETSI EN 319 411-1 §6.1.7);
+    - any other: basicConstraints, if present, not cA, and neither keyCertSign nor cRLSign; a responder's or a
+      TSA's keyUsage lets it sign its answers (digitalSignature, or nonRepudiation for a TSA).
+    """
+    if kind not in CERTIFICATE_KINDS:
+        raise ValueError(f"kind must be one of {CERTIFICATE_KINDS}")
+    extensions = {e.oid: e for e in cert.extensions}
+    found = []
+    rules = (
+        (x509.AuthorityInformationAccess.oid, False, "authorityInformationAccess is critical (MUST NOT be)"),
+        (x509.CRLDistributionPoints.oid, False, "cRLDistributionPoints is critical (SHOULD NOT be)"),
+        (x509.KeyUsage.oid, True, "keyUsage is not critical (SHOULD be)"),
+        (x509.OCSPNoCheck.oid, False, "id-pkix-ocsp-nocheck is critical (SHOULD NOT be)"),
+    )
+    for oid, critical, why in rules:
+        if oid in extensions and extensions[oid].critical != critical:
+            found.append(why)
+    constraints = extensions.get(x509.BasicConstraints.oid)
+    usage_extension = extensions.get(x509.KeyUsage.oid)
+    usage = usage_extension.value if usage_extension is not None else None
+    assert usage is None or isinstance(usage, x509.KeyUsage)
+    if kind == "ca":
+        if constraints is None:
+            found.append("a CA certificate without basicConstraints (MUST)")
+        else:
+            assert isinstance(constraints.value, x509.BasicConstraints)
+            if not constraints.critical:
+                found.append("basicConstraints of a CA is not critical (MUST be)")
+            if not constraints.value.ca:
+                found.append("basicConstraints of a CA says cA false")
+        if usage is None:
+            found.append("a CA certificate without keyUsage (MUST)")
+        else:
+            if not usage.key_cert_sign:
+                found.append("a CA's keyUsage lacks keyCertSign")
+            if not usage.crl_sign:
+                found.append("a CA's keyUsage lacks cRLSign, though it signs its CRLs")
+            other = [
+                name
+                for name, held in (
+                    ("nonRepudiation", usage.content_commitment),
+                    ("keyEncipherment", usage.key_encipherment),
+                    ("dataEncipherment", usage.data_encipherment),
+                    ("keyAgreement", usage.key_agreement),
+                )
+                if held
+            ]
+            if other:
+                found.append(f"a CA's keyUsage also allows {', '.join(other)}: a CA key signs certificates and CRLs")
+        return found
+    if constraints is not None and isinstance(constraints.value, x509.BasicConstraints) and constraints.value.ca:
+        found.append("basicConstraints says cA, for a certificate that is not a CA's")
+    if usage is None:
+        found.append("no keyUsage")
+        return found
+    if usage.key_cert_sign or usage.crl_sign:
+        found.append("keyUsage with keyCertSign or cRLSign, for a certificate that is not a CA's")
+    if kind == "ocsp_responder" and not usage.digital_signature:
+        found.append("a responder's keyUsage lacks digitalSignature, with which it signs its answers")
+    if kind == "tsa" and not (usage.digital_signature or usage.content_commitment):
+        found.append("a TSA's keyUsage has neither digitalSignature nor nonRepudiation to sign its tokens with")
+    return found

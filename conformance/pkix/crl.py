@@ -31,8 +31,8 @@ def crl_signature_findings(crl: x509.CertificateRevocationList, issuer: x509.Cer
 def crl_freshness_findings(
     crl: x509.CertificateRevocationList, *, at: datetime, leeway: timedelta = LEEWAY
 ) -> list[str]:
-    """RFC 5280 5.1.2.4, 5.1.2.5 and 5.2: thisUpdate passed, nextUpdate present, after it and not passed, CRL number,
-    AKI."""
+    """RFC 5280 5.1.2.4, 5.1.2.5 and 5.2: thisUpdate passed, nextUpdate present, after it and not passed, CRL number
+    and AKI present and non-critical."""
     found = []
     if crl.last_update_utc > at + leeway:
         found.append(f"thisUpdate {crl.last_update_utc.isoformat()} is in the future")
@@ -44,9 +44,12 @@ def crl_freshness_findings(
         found.append(f"the CRL is stale: nextUpdate {crl.next_update_utc.isoformat()} has passed")
     for extension_class, label in ((x509.CRLNumber, "CRL number"), (x509.AuthorityKeyIdentifier, "AKI")):
         try:
-            crl.extensions.get_extension_for_class(extension_class)
+            extension = crl.extensions.get_extension_for_class(extension_class)
         except x509.ExtensionNotFound:
             found.append(f"no {label} extension (RFC 5280 5.2)")
+            continue
+        if extension.critical:
+            found.append(f"the {label} extension is critical (RFC 5280 5.2.1 and 5.2.3: non-critical)")
     return found
 
 
@@ -123,10 +126,17 @@ def crl_entry_findings(
             f"revocationDate {date.isoformat()} is not when it was revoked (between {start.isoformat()} and "
             f"{end.isoformat()} on the target's clock)"
         )
-    try:
-        held: x509.ReasonFlags | None = entry.extensions.get_extension_for_class(x509.CRLReason).value.reason
-    except x509.ExtensionNotFound:
-        held = None
+    held = crl_entry_reason(entry)
+    if any(isinstance(e.value, x509.CRLReason) and e.critical for e in entry.extensions):
+        found.append("the reasonCode is critical (RFC 5280 §5.3.1: non-critical)")
     if (held or x509.ReasonFlags.unspecified) != reason:
         found.append(f"reasonCode is {held.name if held else 'absent'}, the revocation's {reason.name}")
     return found
+
+
+def crl_entry_reason(entry: x509.RevokedCertificate) -> x509.ReasonFlags | None:
+    """The reasonCode of a CRL entry, None when the entry has none."""
+    try:
+        return entry.extensions.get_extension_for_class(x509.CRLReason).value.reason
+    except x509.ExtensionNotFound:
+        return None

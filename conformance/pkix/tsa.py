@@ -25,11 +25,14 @@ _HASHES: dict[str, hashes.HashAlgorithm] = {
 }
 
 
-def tsa_request(digest: bytes, *, nonce: int | None, policy: str | None = None, cert_req: bool = True) -> bytes:
-    """A DER RFC 3161 TimeStampReq for a SHA-256 ``digest`` (with ``reqPolicy`` when ``policy`` is given)."""
+def tsa_request(
+    digest: bytes, *, nonce: int | None, policy: str | None = None, cert_req: bool = True, algorithm: str = "sha256"
+) -> bytes:
+    """A DER RFC 3161 TimeStampReq for a SHA-256 ``digest`` (with ``reqPolicy`` when ``policy`` is given; under
+    another hash ``algorithm`` when it says, an asn1crypto name such as ``md5``)."""
     query: dict[str, object] = {
         "version": "v1",
-        "message_imprint": {"hash_algorithm": {"algorithm": "sha256"}, "hashed_message": digest},
+        "message_imprint": {"hash_algorithm": {"algorithm": algorithm}, "hashed_message": digest},
         "cert_req": cert_req,
     }
     if nonce is not None:

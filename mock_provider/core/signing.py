@@ -48,8 +48,11 @@ from mock_provider.core.signing_breakages import (
     ACCEPT_WRONG_HASH_LENGTH,
     AUTHORIZE_BEYOND_MULTISIGN,
     AUTHORIZE_WITHOUT_CODE,
+    AUTHORIZE_ZERO_SIGNATURES,
     CREDENTIAL_INFO_DECIMAL_SERIAL,
+    CREDENTIAL_INFO_OTP_MORE_DIGITS,
     CROSS_ACCOUNT_CREDENTIAL,
+    NOT_YET_VALID_CREDENTIAL_SIGNS,
     REVOKED_CREDENTIAL_SIGNS,
     SAD_ACCEPTS_OTHER_HASHES,
     SAD_EXPIRES_EARLY,
@@ -63,7 +66,9 @@ from mock_provider.core.signing_breakages import (
     SEAL_WITHOUT_DELEGATION,
     SIGN_ALGO_HASH_MISMATCH,
     SIGN_ALGO_KEY_MISMATCH,
+    SIGN_HASH_TRUNCATES_LONG_HASHES,
     SIGN_HASH_WITH_WRONG_KEY,
+    SIGNING_SMS_WRONG_VALIDITY,
     foreign_personal,
 )
 from mock_provider.core.storage import for_update, locking
@@ -148,7 +153,10 @@ class Credential:
         if self.scal == 2:
             body["OTP"] = {"presence": "true", "type": "online", "format": "N", "label": "Code SMS", "ID": "sms"}
             if self.phone_number:
-                body["OTP"]["description"] = f"Code envoyé par SMS au {self.phone_number[-4:]}"
+                shown = self.phone_number[-4:]
+                if CREDENTIAL_INFO_OTP_MORE_DIGITS in pki.breakages:
+                    shown = self.phone_number[-5:]
+                body["OTP"]["description"] = f"Code envoyé par SMS au {shown}"
         return body
 
 
@@ -242,7 +250,8 @@ class Signing(TrustService):
 
     # -- authorization -----------------------------------------------------------------------------------------------
 
-    def send_otp(self, user_id: str, credential_id: Any) -> dict[str, Any]:
+    def send_otp(self, user_id: str, credential_id: Any) -> None:
+        """``credentials/sendOTP``: an SMS code for a SCAL2 credential (answered 204: nothing is returned)."""
         with self.db.transaction() as session:
             credential = self._credential(session, user_id, credential_id)
             if credential.scal != 2 or credential.registration_id is None or credential.phone_number is None:
@@ -260,17 +269,19 @@ class Signing(TrustService):
                 limit_window=SIGNING_CODE_WINDOW,
                 max_codes=SIGNING_CODES_PER_WINDOW,
             )
+            minutes = self.config.otp_validity_seconds // 60
+            if SIGNING_SMS_WRONG_VALIDITY in self.breakages:
+                minutes -= 10
             outbox.send(
                 session,
                 channel="sms",
                 recipient=credential.phone_number,
-                body=f"Votre code de signature : {issued.code}. Valable {self.config.otp_validity_seconds // 60} "
-                "minutes. Ne le communiquez à personne.",
+                body=f"Votre code de signature : {issued.code}. Valable {minutes} minutes. "
+                "Ne le communiquez à personne.",
                 otp_code=issued.code,
                 related_id=credential.id,
                 at=now,
             )
-        return {"phone_masked": "*" * (len(credential.phone_number) - 4) + credential.phone_number[-4:]}
 
     def authorize(
         self,
@@ -291,7 +302,8 @@ class Signing(TrustService):
                     "numSignatures is required", code="invalid_request", errors=[_field("numSignatures")]
                 )
             limit = MAX_SIGNATURES if AUTHORIZE_BEYOND_MULTISIGN not in self.breakages else 2**31 - 1
-            if not 1 <= num_signatures <= limit:
+            least = 0 if AUTHORIZE_ZERO_SIGNATURES in self.breakages else 1
+            if not least <= num_signatures <= limit:
                 raise InvalidInput(f"numSignatures is 1 to {MAX_SIGNATURES}", code="invalid_request")
             pinned: list[str] | None = None
             algorithm_oid: str | None = None
@@ -365,6 +377,9 @@ class Signing(TrustService):
             algorithm_oid = given or implied
             if algorithm_oid is None or algorithm_oid not in DIGESTS:
                 raise InvalidInput("hashAlgo is required with this signAlgo", code="invalid_hash_algorithm")
+            if SIGN_HASH_TRUNCATES_LONG_HASHES.id in broken and isinstance(hashes_b64, list):
+                size = DIGESTS[algorithm_oid][1]
+                hashes_b64 = [base64.b64encode(base64.b64decode(str(h))[:size]).decode() for h in hashes_b64]
             wanted = _decode_hashes(hashes_b64, algorithm_oid)
             key = self.pki.signing_key(credential.certificate.id, session=session)
             if SIGN_HASH_WITH_WRONG_KEY.id in broken:
@@ -423,7 +438,10 @@ class Signing(TrustService):
         record = credential.certificate
         if record.revoked_at is not None and REVOKED_CREDENTIAL_SIGNS not in self.breakages:
             raise Conflict("the credential's certificate is revoked", code="credential_revoked")
-        if not record.not_before <= self.clock.now() < record.not_after:
+        now = self.clock.now()
+        if NOT_YET_VALID_CREDENTIAL_SIGNS in self.breakages:
+            now = max(now, record.not_before)
+        if not record.not_before <= now < record.not_after:
             raise Conflict("the credential's certificate is not valid now", code="credential_expired")
 
 

@@ -58,6 +58,12 @@ SEAL_WITHOUT_DELEGATION = declare(
     rule="Only the firm's chartered accountants and the holders of its seal delegation may use the firm's seal.",
     check="signing.seal.delegation_required",
 )
+NOT_YET_VALID_CREDENTIAL_SIGNS = declare(
+    "not_yet_valid_credential_signs",
+    rule="A credential whose certificate is not valid yet (before its notBefore) signs nothing (RFC 5280 section "
+    "4.1.2.5).",
+    check="signing.credential.not_yet_valid",
+)
 REVOKED_CREDENTIAL_SIGNS = declare(
     "revoked_credential_signs",
     rule="A credential whose certificate is revoked authorizes and signs nothing (CSC API v2, "
@@ -67,6 +73,12 @@ REVOKED_CREDENTIAL_SIGNS = declare(
 ACCEPT_WRONG_HASH_LENGTH = declare(
     "accept_wrong_hash_length",
     rule="A hash whose length does not fit its algorithm is refused (CSC API v2, hashes).",
+    check="signing.hash.length",
+)
+SIGN_HASH_TRUNCATES_LONG_HASHES = declare(
+    "sign_hash_truncates_long_hashes",
+    rule="signatures/signHash refuses a hash longer than its algorithm's digest (CSC API v2, hashes), rather than "
+    "signing its first bytes.",
     check="signing.hash.length",
 )
 SIGN_HASH_WITH_WRONG_KEY = declare(
@@ -109,6 +121,12 @@ SAD_EXPIRES_EARLY = declare(
     "API v2, credentials/authorize expiresIn).",
     check="signing.sad.usable_until_expiry",
 )
+AUTHORIZE_ZERO_SIGNATURES = declare(
+    "authorize_zero_signatures",
+    rule="credentials/authorize refuses numSignatures 0: an authorization is for at least one signature (CSC API "
+    "v2, credentials/authorize numSignatures).",
+    check="signing.csc.multisign",
+)
 AUTHORIZE_BEYOND_MULTISIGN = declare(
     "authorize_beyond_multisign",
     rule="credentials/authorize refuses a numSignatures beyond the credential's multisign (CSC API v2, "
@@ -120,6 +138,18 @@ CREDENTIAL_INFO_DECIMAL_SERIAL = declare(
     rule="credentials/info gives cert/serialNumber as the certificate's serial number in hexadecimal (CSC API v2, "
     "credentials/info), not in decimal.",
     check="signing.csc.credentials",
+)
+CREDENTIAL_INFO_OTP_MORE_DIGITS = declare(
+    "credential_info_otp_more_digits",
+    rule="credentials/info's OTP description names the mobile the code goes to by its last four digits, as the "
+    "platform shows it everywhere (« envoyé par SMS au 8795 »), not five.",
+    check="signing.csc.sms_code",
+)
+SIGNING_SMS_WRONG_VALIDITY = declare(
+    "signing_sms_wrong_validity",
+    rule="The SMS that carries a signing code states truly how long the code is valid: its 30 minutes (not 20), "
+    "after which it is refused.",
+    check="signing.csc.sms_code",
 )
 CSC_TIMESTAMP_ASSUMES_SHA256 = declare(
     "csc_timestamp_assumes_sha256",

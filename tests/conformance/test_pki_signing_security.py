@@ -221,3 +221,22 @@ def _response(status: int, body: dict[str, object], media_type: str, request_id:
     response.headers["X-Request-Id"] = request_id
     response._content = json.dumps(body).encode()
     return response
+
+
+def test_the_extensions_of_each_kind_of_certificate_are_judged(services: MockServices) -> None:
+    hierarchy = services.pki.hierarchy()
+    kinds = {
+        profiles.ROOT: "ca",
+        profiles.PERSON_CA: "ca",
+        profiles.SEAL_CA: "ca",
+        profiles.OCSP_PERSON: "ocsp_responder",
+        profiles.OCSP_SEAL: "ocsp_responder",
+        profiles.TSA: "tsa",
+    }
+    for role, kind in kinds.items():
+        assert pkix.extension_findings(hierarchy[role].certificate, kind) == [], role
+    person = issue_person(services).certificate
+    assert pkix.extension_findings(person, "end_entity") == []
+    assert any("without basicConstraints" in f for f in pkix.extension_findings(person, "ca"))
+    assert any("keyCertSign" in f for f in pkix.extension_findings(hierarchy[profiles.PERSON_CA].certificate, "tsa"))
+    assert any("digitalSignature" in f for f in pkix.extension_findings(person, "ocsp_responder"))

@@ -3,11 +3,27 @@
 from __future__ import annotations
 
 import itertools
+import secrets
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
 
 from conformance import pkix
 from conformance.context import CheckContext
 from conformance.plans import holders
-from conformance.plans.pki.common import RFC_5280, every_level, findings, first_firm, issuer_of, now
+from conformance.plans.pki.common import (
+    RFC_3161,
+    RFC_5280,
+    RFC_6960,
+    delegated_responders,
+    digest_of,
+    every_level,
+    findings,
+    first_firm,
+    issuer_of,
+    now,
+    time_stamp,
+)
 from conformance.registry import check
 from conformance.results import Severity
 
@@ -82,3 +98,47 @@ def aia_ca_issuers(ctx: CheckContext) -> None:
             if served != parent:
                 found.append(f"{urls[0]} serves another certificate than the issuer")
     findings(ctx, found, "caIssuers")
+
+
+@check(
+    "pki.chain.extensions",
+    title="Every certificate of the hierarchy marks its extensions critical as RFC 5280 says, and each can do what "
+    "it is for: CAs sign certificates and CRLs, responders and the TSA sign their answers, no one else is a CA",
+    cites=(
+        RFC_5280 + " §4.2.1.9 (basicConstraints: critical in a CA certificate)",
+        RFC_5280 + " §4.2.1.3 (keyUsage: keyCertSign, cRLSign, digitalSignature; critical)",
+        "ETSI EN 319 411-1 §6.1.7 (key usage purposes: a CA key signs certificates and CRLs)",
+        RFC_5280 + " §4.2.2.1 (authorityInformationAccess: non-critical) and §4.2.1.13 (cRLDistributionPoints)",
+        RFC_6960 + " §4.2.2.2.1 (id-pkix-ocsp-nocheck: non-critical)",
+        RFC_3161 + " §2.3 (the TSA's certificate)",
+    ),
+    needs=("otp", "review"),
+)
+def extensions(ctx: CheckContext) -> None:
+    """The personal and seal chains (end entity, issuing CA, root), the certificate at each level, the delegated
+    OCSP responders the answers carry, and the TSA certificate a token carries: each judged by
+    :func:`conformance.pkix.extension_findings` for what it is."""
+    holder = ctx.use(holders.accountant)
+    judged: dict[bytes, tuple[str, x509.Certificate, str]] = {}
+
+    def judge(label: str, cert: x509.Certificate, kind: str) -> None:
+        judged.setdefault(cert.fingerprint(hashes.SHA256()), (label, cert, kind))
+
+    for credential in (holder.personal, *holder.seals):
+        judge(credential.id, credential.certificate, "end_entity")
+        for parent in credential.chain[1:]:
+            judge(parent.subject.rfc4514_string(), parent, "ca")
+        if len(credential.chain) >= 2:
+            for responder in delegated_responders(ctx, credential.certificate, credential.chain[1]):
+                judge(responder.subject.rfc4514_string(), responder, "ocsp_responder")
+    for level in every_level(ctx):
+        judge(level.level, level.certificate, "end_entity")
+    token, _ = time_stamp(ctx, digest_of(b"extensions"), secrets.randbits(63))
+    signer = pkix.tsa_signer(token)
+    if signer is None:
+        ctx.note("the token carries no TSA certificate: not judged here (pki.tsa.signature judges the token)")
+    else:
+        judge(signer.subject.rfc4514_string(), signer, "tsa")
+    found = [f"{label}: {f}" for label, cert, kind in judged.values() for f in pkix.extension_findings(cert, kind)]
+    ctx.note(f"{len(judged)} certificates judged")
+    findings(ctx, found, "the extensions")

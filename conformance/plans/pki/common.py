@@ -118,20 +118,31 @@ def required_crl(ctx: CheckContext, cert: x509.Certificate) -> tuple[str, x509.C
 
 @dataclass(frozen=True)
 class Revoked:
-    """The LCP certificate the plan revoked, and when (the target's clock just before and just after)."""
+    """The LCP certificate the plan revoked, and when (the target's clock just before and just after); the
+    nonce-less OCSP request asked about it just before, and the answer it had then."""
 
     certificate: x509.Certificate
     between: tuple[datetime, datetime]
+    asked_before: bytes
+    answered_before: bytes
 
 
 def revoked(ctx: CheckContext) -> Revoked:
-    """The LCP certificate, revoked through the harness (keyCompromise), once per plan run."""
+    """The LCP certificate, revoked through the harness (keyCompromise), once per plan run.
+
+    Just before, its OCSP status is asked without a nonce (the answer a responder may pre-sign and keep, RFC 5019)
+    and its CA's CRL is fetched, so that the checks can ask the very same things after the revocation: an answer
+    kept from before must not be served after it."""
     view = holders.issued_at_level(ctx, "lcp")
     if "pki:revoked" not in ctx.plan_state:
+        cert = holders.certificate_of(view)
+        asked, answer = ocsp(ctx, cert, issuer_of(ctx, cert))
+        crl(ctx, cert)
         before = ctx.target_now()
         ctx.harness.revoke_certificate(str(view["id"]), "key_compromise")
-        ctx.plan_state["pki:revoked"] = (before, ctx.target_now())
-    return Revoked(holders.certificate_of(view), ctx.plan_state["pki:revoked"])
+        ctx.plan_state["pki:revoked"] = ((before, ctx.target_now()), asked, answer.content)
+    between, asked, answered = ctx.plan_state["pki:revoked"]
+    return Revoked(holders.certificate_of(view), between, asked, answered)
 
 
 def issuer_of(ctx: CheckContext, cert: x509.Certificate) -> x509.Certificate:
@@ -162,13 +173,25 @@ def ocsp(
     algorithm: hashes.HashAlgorithm | None = None,
 ) -> tuple[bytes, requests.Response]:
     """POST an OCSP request about ``cert`` to the responder its AIA names: (the request's DER, the answer)."""
+    body = pkix.ocsp_request(cert, issuer, nonce=nonce, serial=serial, algorithm=algorithm)
+    return body, post_ocsp(ctx, cert, body)
+
+
+def post_ocsp(ctx: CheckContext, cert: x509.Certificate, body: bytes) -> requests.Response:
+    """POST the DER OCSP request ``body`` to the responder ``cert``'s AIA names."""
     urls = pkix.ocsp_urls(cert)
     ctx.expect(urls, f"{cert.subject.rfc4514_string()} names no OCSP responder in its AIA")
-    body = pkix.ocsp_request(cert, issuer, nonce=nonce, serial=serial, algorithm=algorithm)
     answer = ctx.http.post("pki", urls[0], data=body, headers={"Content-Type": "application/ocsp-request"})
     ctx.expect(answer.status_code == 200, f"the OCSP responder answered HTTP {answer.status_code}")
     ctx.note(pkix.describe_ocsp(answer.content))
-    return body, answer
+    return answer
+
+
+def delegated_responders(ctx: CheckContext, cert: x509.Certificate, issuer: x509.Certificate) -> list[x509.Certificate]:
+    """The delegated responder certificates an answer about ``cert`` carries (none when the CA signs itself)."""
+    _, answer = ocsp(ctx, cert, issuer, nonce=pkix.new_nonce())
+    response, _ = pkix.load_ocsp(answer.content)
+    return [c for c in response.certificates if c != issuer] if response is not None else []
 
 
 # -- TSA --------------------------------------------------------------------------------------------------------------

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from cryptography import x509
 
 from conformance import pkix
 from conformance.context import CheckContext
+from conformance.pkix.crl import LEEWAY as CRL_LEEWAY
 from conformance.plans import holders
 from conformance.plans.pki.common import RFC_5280, crl, findings, first_firm, issuer_of, now, required_crl, revoked
 from conformance.registry import check
@@ -37,9 +40,24 @@ def crl_reachable(ctx: CheckContext) -> None:
     needs=("otp", "review"),
 )
 def crl_fresh(ctx: CheckContext) -> None:
+    """The CRL of the personal certificate's CA, now; then, when the harness can move the provider's clock, moved
+    past that CRL's nextUpdate (and the five minutes' leeway): the CRL served then must be current on the target's
+    clock, for "the next CRL will not be issued any later than" nextUpdate (§5.1.2.5). That CRL is not kept for
+    ``pki.crl.number``: it is dated ahead of the CRLs the CA issues once the clock is back."""
     holder = ctx.use(holders.accountant)
     url, published = required_crl(ctx, holder.personal.certificate)
     findings(ctx, pkix.crl_freshness_findings(published, at=now()), url)
+    if "clock" not in ctx.harness.capabilities or published.next_update_utc is None:
+        return
+    ahead = published.next_update_utc - ctx.target_now() + CRL_LEEWAY + timedelta(minutes=1)
+    ctx.harness.advance_clock(ahead.total_seconds())
+    answer = ctx.http.get("pki", url)
+    later = pkix.load_crl(answer.content) if answer.status_code == 200 else None
+    if later is None:
+        ctx.fail(f"{url} answered {answer.status_code} without a DER CRL once the clock was past its nextUpdate")
+    assert later is not None
+    at = ctx.target_now()
+    findings(ctx, pkix.crl_freshness_findings(later, at=at), f"{url} with the clock at {at.isoformat()}")
 
 
 @check(

@@ -7,19 +7,25 @@ from datetime import timedelta
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.serialization import Encoding
+from cryptography.x509 import ocsp as x509_ocsp
 
 from conformance import pkix
-from conformance.context import CheckContext
+from conformance.context import CheckContext, CheckSkipped
+from conformance.pkix.ocsp import LEEWAY as OCSP_LEEWAY
 from conformance.plans import holders
 from conformance.plans.pki.common import (
     RFC_5280,
     RFC_6960,
     crl,
+    delegated_responders,
     findings,
     first_firm,
     issuer_of,
     now,
     ocsp,
+    post_ocsp,
+    required_crl,
     revoked,
 )
 from conformance.registry import check
@@ -140,18 +146,36 @@ def ocsp_responder_id(ctx: CheckContext) -> None:
 def ocsp_times(ctx: CheckContext) -> None:
     """Pre-produced answers (no nonce) and answers signed on the spot (nonce), for each kind of signer: not dated
     after the target's clock, not older than ``rules.ocsp_max_age_seconds``, thisUpdate not after producedAt,
-    nextUpdate present, after thisUpdate, not passed and at most ``rules.ocsp_max_validity_seconds`` after it."""
+    nextUpdate present, after thisUpdate, not passed and at most ``rules.ocsp_max_validity_seconds`` after it.
+    Then, when the harness can move the provider's clock, moved past the latest nextUpdate seen (and the five
+    minutes' leeway), the very same nonce-less requests again: a responder must not serve a pre-produced answer
+    whose nextUpdate has passed (RFC 5019 §2.2.4)."""
     rules = ctx.target.rules
     max_age = timedelta(seconds=rules.ocsp_max_age_seconds)
     max_validity = timedelta(seconds=rules.ocsp_max_validity_seconds)
     found = []
+    asked: list[tuple[str, x509.Certificate, bytes]] = []
+    latest = None
     for label, cert, issuer in _subjects(ctx):
         for nonce in (None, pkix.new_nonce()):
-            _, answer = ocsp(ctx, cert, issuer, nonce=nonce)
+            request, answer = ocsp(ctx, cert, issuer, nonce=nonce)
             at = ctx.target_now(answer)
             kind = "with a nonce" if nonce else "pre-produced"
             found += [
                 f"{label}, {kind}: {f}"
+                for f in pkix.ocsp_time_findings(answer.content, at=at, max_age=max_age, max_validity=max_validity)
+            ]
+            response, _ = pkix.load_ocsp(answer.content)
+            if nonce is None and response is not None and response.next_update_utc is not None:
+                asked.append((label, cert, request))
+                latest = max(latest or response.next_update_utc, response.next_update_utc)
+    if latest is not None and "clock" in ctx.harness.capabilities:
+        ctx.harness.advance_clock((latest - ctx.target_now() + OCSP_LEEWAY + timedelta(minutes=1)).total_seconds())
+        for label, cert, request in asked:
+            answer = post_ocsp(ctx, cert, request)
+            at = ctx.target_now(answer)
+            found += [
+                f"{label}, asked again with the clock past its nextUpdate: {f}"
                 for f in pkix.ocsp_time_findings(answer.content, at=at, max_age=max_age, max_validity=max_validity)
             ]
     findings(ctx, found, "the OCSP answer's times")
@@ -183,12 +207,23 @@ def ocsp_unknown(ctx: CheckContext) -> None:
 def ocsp_revoked(ctx: CheckContext) -> None:
     """The LCP certificate revoked by the harness (keyCompromise): revocationTime between the target's clock just
     before and just after the revocation, equal to the CRL entry's revocationDate; revocationReason, if given,
-    keyCompromise as on the CRL."""
+    keyCompromise as on the CRL. Asked twice: anew, and with the very bytes of the nonce-less request asked just
+    before the revocation (whose answer a responder may have pre-signed and kept: it must not serve it now)."""
     target = revoked(ctx)
     cert = target.certificate
     issuer = issuer_of(ctx, cert)
+    found = [
+        f"asked as before the revocation: {f}"
+        for f in pkix.ocsp_findings(
+            post_ocsp(ctx, cert, target.asked_before).content,
+            cert.serial_number,
+            issuer,
+            expected="revoked",
+            at=now(),
+        )
+    ]
     _, answer = ocsp(ctx, cert, issuer)
-    found = pkix.ocsp_findings(answer.content, cert.serial_number, issuer, expected="revoked", at=now())
+    found += pkix.ocsp_findings(answer.content, cert.serial_number, issuer, expected="revoked", at=now())
     when, reason = pkix.ocsp_revocation(answer.content)
     start, end = target.between
     leeway = timedelta(minutes=5)
@@ -207,3 +242,134 @@ def ocsp_revoked(ctx: CheckContext) -> None:
             f"{entry.revocation_date_utc.isoformat()}"
         )
     findings(ctx, found, "after revocation")
+
+
+@check(
+    "pki.ocsp.right_issuer",
+    title="An OCSP responder answers for its own CA: a serial another CA of the hierarchy issued is not good under "
+    "it, and the root answers good for the CAs it issued",
+    cites=(
+        RFC_6960 + " §4.1.1 (CertID: the issuer's name and key hashes and the serial name one certificate)",
+        RFC_6960 + " §2.2 (good, revoked, unknown)",
+        RFC_5280 + " §4.1.2.2 (a serial number is unique for its issuer only)",
+    ),
+    severity=Severity.CRITICAL,
+    needs=("otp", "review"),
+)
+def ocsp_right_issuer(ctx: CheckContext) -> None:
+    """A serial number is unique for its issuer only: a responder that looks a serial up without the CertID's
+    issuer calls good, under one CA, a certificate another CA issued. The signature CA's responder is asked about
+    the seal's serial, the seal CA's and the seal CA's delegated responder's; the seal CA's responder about the
+    personal certificate's serial, the signature CA's and its responder's: none may be good. The root (when the
+    signature CA names a responder) must answer good for the two CAs it issued, and not good for the personal
+    certificate, the seal nor the delegated responders, which the issuing CAs issued. A CertID whose issuer hashes
+    name no CA of the provider is answered unauthorized (RFC 5019 §2.2.3) or unknown (RFC 6960 §2.2), as an
+    OCSPResponse."""
+    holder = ctx.use(holders.accountant)
+    seal = holders.seal_of(holder, first_firm(holder))
+    personal, person_ca = holder.personal.certificate, holder.personal.chain[1]
+    sealed, seal_ca = seal.certificate, seal.chain[1]
+    person_responders = delegated_responders(ctx, personal, person_ca)
+    seal_responders = delegated_responders(ctx, sealed, seal_ca)
+    asked: list[tuple[str, x509.Certificate, x509.Certificate, x509.Certificate, str]] = [
+        ("the signature CA", personal, person_ca, sealed, "the seal"),
+        ("the signature CA", personal, person_ca, seal_ca, "the seal CA"),
+        *[("the signature CA", personal, person_ca, r, "the seal CA's responder") for r in seal_responders],
+        ("the seal CA", sealed, seal_ca, personal, "the personal certificate"),
+        ("the seal CA", sealed, seal_ca, person_ca, "the signature CA"),
+        *[("the seal CA", sealed, seal_ca, r, "the signature CA's responder") for r in person_responders],
+    ]
+    chain = holder.personal.chain
+    root = chain[2] if len(chain) >= 3 and pkix.ocsp_urls(person_ca) else None
+    if root is None:
+        ctx.note("the signature CA names no OCSP responder: the root's answers are not judged")
+    else:
+        asked += [
+            ("the root", person_ca, root, personal, "the personal certificate"),
+            ("the root", person_ca, root, sealed, "the seal"),
+            *[("the root", person_ca, root, r, "a delegated responder") for r in person_responders + seal_responders],
+        ]
+    found = []
+    for responder, subject, issuer, other, label in asked:
+        _, answer = ocsp(ctx, subject, issuer, serial=other.serial_number)
+        found += [
+            f"{responder}'s responder about {label}'s serial {other.serial_number:x}: {f}"
+            for f in pkix.ocsp_findings(answer.content, other.serial_number, issuer, expected="unknown", at=now())
+        ]
+    if root is not None:
+        for ca, label in ((person_ca, "the signature CA"), (seal_ca, "the seal CA")):
+            _, answer = ocsp(ctx, ca, root)
+            found += [
+                f"the root about {label}: {f}"
+                for f in pkix.ocsp_findings(answer.content, ca.serial_number, root, expected="good", at=now())
+            ]
+    stranger = x509_ocsp.OCSPRequestBuilder().add_certificate_by_hash(
+        secrets.token_bytes(20),
+        secrets.token_bytes(20),
+        personal.serial_number,
+        hashes.SHA1(),  # noqa: S303 -- a CertID (RFC 5019 2.1.1)
+    )
+    answer = post_ocsp(ctx, personal, stranger.build().public_bytes(Encoding.DER))
+    ctx.expect(answer.status_code == 200, f"a CertID of an issuer not served: HTTP {answer.status_code}")
+    try:
+        response = x509_ocsp.load_der_ocsp_response(answer.content)
+    except ValueError:
+        found.append("a CertID of an issuer not served: the answer is not a DER OCSPResponse")
+    else:
+        unauthorized = response.response_status == x509_ocsp.OCSPResponseStatus.UNAUTHORIZED
+        successful = response.response_status == x509_ocsp.OCSPResponseStatus.SUCCESSFUL
+        if not unauthorized and not (successful and response.certificate_status is x509_ocsp.OCSPCertStatus.UNKNOWN):
+            status = response.certificate_status.name if successful else response.response_status.name
+            found.append(f"a CertID of an issuer not served is answered {status}, not unauthorized nor unknown")
+    findings(ctx, found, "asked of the wrong CA")
+
+
+@check(
+    "pki.ocsp.reason",
+    title="OCSP gives the revocation reason the CRL gives: keyCompromise on both for a key compromise, and no "
+    "reason on either for a certificate revoked for no stated reason",
+    cites=(
+        RFC_6960 + " §4.2.1 (RevokedInfo: revocationReason, a CRLReason)",
+        RFC_5280 + " §5.3.1 (reasonCode: SHOULD be absent rather than unspecified)",
+    ),
+    needs=("otp", "review", "revoke"),
+)
+def ocsp_reason(ctx: CheckContext) -> None:
+    """The LCP certificate revoked for keyCompromise, and the QCP certificate revoked here through the harness with
+    no reason (unspecified): each is asked of OCSP (with a nonce: answered now) and looked up on its CA's CRL.
+    The CRL entry of the second must have no reasonCode (RFC 5280 §5.3.1: absent rather than unspecified), and
+    each OCSP revocationReason must be the CRL entry's reasonCode, absent where it is absent: a client that reads
+    OCSP must learn what one that reads the CRL learns."""
+    subjects = [(revoked(ctx).certificate, "the LCP certificate (keyCompromise)")]
+    try:
+        view = holders.issued_at_level(ctx, "qcp")
+    except CheckSkipped as why:
+        ctx.note(f"no certificate revoked for no stated reason: {why}")
+    else:
+        if "pki:revoked:unspecified" not in ctx.plan_state:
+            ctx.harness.revoke_certificate(str(view["id"]), "unspecified")
+            ctx.plan_state["pki:revoked:unspecified"] = True
+        subjects.append((holders.certificate_of(view), "the QCP certificate (no stated reason)"))
+    found = []
+    for cert, label in subjects:
+        issuer = issuer_of(ctx, cert)
+        _, answer = ocsp(ctx, cert, issuer, nonce=pkix.new_nonce())
+        found += [
+            f"{label}: {f}"
+            for f in pkix.ocsp_findings(answer.content, cert.serial_number, issuer, expected="revoked", at=now())
+        ]
+        _, said = pkix.ocsp_revocation(answer.content)
+        url, published = required_crl(ctx, cert)
+        entry = published.get_revoked_certificate_by_serial_number(cert.serial_number)
+        if entry is None:
+            found.append(f"{label} is not on {url}")
+            continue
+        listed = pkix.crl_entry_reason(entry)
+        if listed is x509.ReasonFlags.unspecified:
+            found.append(f"{label}: the CRL entry's reasonCode is unspecified, where it should be absent")
+        if said != listed:
+            found.append(
+                f"{label}: OCSP's revocationReason is {said.name if said else 'absent'}, the CRL entry's reasonCode "
+                f"{listed.name if listed else 'absent'}"
+            )
+    findings(ctx, found, "the revocation reasons")

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import uuid
 from datetime import timedelta
+
+from asn1crypto import tsp
 
 from conformance import pkix
 from conformance.context import CheckContext
@@ -131,3 +134,91 @@ def tsa_serial_unique(ctx: CheckContext) -> None:
         for n in range(3)
     ]
     ctx.expect(len(set(serials)) == len(serials), f"three tokens share serial numbers: {serials}")
+
+
+#: The failures a TSA may give an imprint that its algorithm cannot have made (RFC 3161 §2.4.2).
+_BAD_IMPRINT = frozenset({"bad_data_format", "bad_request", "bad_alg"})
+
+
+@check(
+    "pki.tsa.requests",
+    title="A TSA refuses an imprint whose length does not fit its algorithm or whose algorithm it does not support, "
+    "and puts its certificate in a token exactly when certReq asks for it",
+    cites=(
+        RFC_3161 + " §2.4.2 (status rejection; failInfo badAlg, badDataFormat)",
+        RFC_3161 + " §2.4.1 (certReq: the certificate MUST be provided when true, MUST NOT be when false)",
+    ),
+)
+def tsa_requests(ctx: CheckContext) -> None:
+    """SHA-256 imprints of 31 and 33 octets (a SHA-256 digest has 32): each a rejection with failInfo
+    badDataFormat (badRequest or badAlg accepted); an MD5 imprint: a rejection with badAlg, or a token that
+    carries that very imprint. A request with certReq true: the token's certificates hold the certificate that
+    signed it; with certReq false: the token has no certificates field. The rejections come as TimeStampResp
+    (application/timestamp-reply, RFC 3161 §3.4) with HTTP 200 or 400; a body that is not DER and a request of
+    version 99 are answered with a TimeStampResp too (a rejection with its failInfo, or a token), never a server
+    error."""
+    found = []
+    for size in (31, 33):
+        answer = post_tsa(ctx, secrets.token_bytes(size), secrets.randbits(63))
+        if answer.status_code not in (200, 400):
+            found.append(f"a {size}-octet SHA-256 imprint: HTTP {answer.status_code}, not 200 nor 400")
+        if answer.headers.get("Content-Type", "").split(";")[0].strip() != "application/timestamp-reply":
+            found.append(f"a {size}-octet SHA-256 imprint: Content-Type {answer.headers.get('Content-Type')!r}")
+        reply = pkix.read_tsa_reply(answer.content)
+        if isinstance(reply, str):
+            found.append(f"a {size}-octet SHA-256 imprint: {reply}")
+        elif reply.status != "rejection" or not reply.fail_info & _BAD_IMPRINT:
+            found.append(
+                f"a {size}-octet SHA-256 imprint: status {reply.status}, failInfo {sorted(reply.fail_info) or 'none'}, "
+                "not a rejection for badDataFormat"
+            )
+    weak = hashlib.md5(secrets.token_bytes(16), usedforsecurity=False).digest()
+    answer = ctx.http.post(
+        "pki",
+        "/tsa",
+        data=pkix.tsa_request(weak, nonce=secrets.randbits(63), algorithm="md5"),
+        headers={"Content-Type": "application/timestamp-query"},
+    )
+    reply = pkix.read_tsa_reply(answer.content)
+    if isinstance(reply, str):
+        found.append(f"an MD5 imprint: {reply}")
+    elif reply.granted and reply.token is not None:
+        imprint = pkix.tst_info(reply.token)["message_imprint"]
+        if imprint["hash_algorithm"]["algorithm"].native != "md5" or imprint["hashed_message"].native != weak:
+            found.append("an MD5 imprint was granted a token that time-stamps another imprint")
+    elif "bad_alg" not in reply.fail_info:
+        found.append(f"an MD5 imprint refused with failInfo {sorted(reply.fail_info) or 'none'}, not badAlg")
+    for label, body in (
+        ("a body that is not DER", b"not a TimeStampReq"),
+        ("a request of version 99", _version_99(digest_of(b"version"))),
+    ):
+        answer = ctx.http.post("pki", "/tsa", data=body, headers={"Content-Type": "application/timestamp-query"})
+        reply = pkix.read_tsa_reply(answer.content)
+        if isinstance(reply, str) or answer.status_code >= 500:
+            found.append(f"{label}: HTTP {answer.status_code}, {reply if isinstance(reply, str) else reply.status}")
+        elif not reply.granted and not reply.fail_info:
+            found.append(f"{label}: a {reply.status} without failInfo")
+    for cert_req in (True, False):
+        answer = ctx.http.post(
+            "pki",
+            "/tsa",
+            data=pkix.tsa_request(digest_of(b"certReq"), nonce=secrets.randbits(63), cert_req=cert_req),
+            headers={"Content-Type": "application/timestamp-query"},
+        )
+        token, why = pkix.tsa_token(answer.content)
+        if token is None:
+            found.append(f"certReq {cert_req}: no token ({why})")
+            continue
+        certificates = token["content"]["certificates"]
+        if not cert_req and certificates.native is not None:
+            found.append("certReq false, yet the token carries a certificates field")
+        if cert_req and pkix.tsa_signer(token) is None:
+            found.append("certReq true, yet the token carries no certificate that verifies it")
+    findings(ctx, found, "the TSA's answers")
+
+
+def _version_99(digest: bytes) -> bytes:
+    """A TimeStampReq for a SHA-256 ``digest`` whose version is 99, which RFC 3161 does not define."""
+    request = tsp.TimeStampReq.load(pkix.tsa_request(digest, nonce=secrets.randbits(63)))
+    request["version"] = tsp.Version(99)
+    return bytes(request.dump(force=True))

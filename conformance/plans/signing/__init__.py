@@ -12,7 +12,8 @@ Modules, in running order:
 - ``seal``: a collaborator without the seal delegation cannot use the firm's seal;
 - ``pades``: a PDF signed through the SDK at each PAdES baseline level (B-B, B-T, B-LT, B-LTA) validates with
   pyHanko and reaches that level;
-- ``credential``: a revoked credential authorizes and signs nothing (runs last: it revokes the holder's
+- ``credential``: a credential signs nothing before its certificate's notBefore; a revoked credential authorizes
+  and signs nothing (runs last: it revokes the holder's
   certificate, through the harness).
 
 Every check uses the plan's holder (:func:`conformance.plans.holders.accountant`).

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 import secrets
 from datetime import UTC, datetime
 
@@ -111,14 +112,16 @@ def credentials(ctx: CheckContext) -> None:
 
 @check(
     "signing.csc.multisign",
-    title="credentials/authorize grants numSignatures up to the credential's multisign, and refuses one more",
+    title="credentials/authorize grants numSignatures from 1 up to the credential's multisign, and refuses one more, "
+    "0 and none",
     cites=(CSC_V2 + ", credentials/info (multisign)", CSC_V2 + ", credentials/authorize (numSignatures)"),
     needs=("otp", "review"),
 )
 def multisign(ctx: CheckContext) -> None:
     """Both sides of the limit, on the firm's seal (SCAL1: no SMS code): ``numSignatures`` equal to ``multisign``
     is authorized, and that SAD signs that many hashes in one signHash (when ``multisign`` is at most 200);
-    ``multisign + 1`` is refused."""
+    ``multisign + 1`` is refused, and so are 0 (an authorization is for at least one signature) and a request
+    without numSignatures, which CSC makes REQUIRED."""
     holder = ctx.use(holders.accountant)
     seal = holders.seal_of(holder, holder.firms[0] if holder.firms else "")
     limit = seal.info.get("multisign")
@@ -141,6 +144,64 @@ def multisign(ctx: CheckContext) -> None:
         ctx.expect(count == limit, f"{count} signatures for {limit} hashes")
     beyond = holders.csc(ctx, holder.tokens, "/credentials/authorize", {**body, "numSignatures": limit + 1})
     ctx.expect_refusal(beyond, 400, None, f"authorizing numSignatures = multisign + 1 ({limit + 1})")
+    none = holders.csc(ctx, holder.tokens, "/credentials/authorize", {**body, "numSignatures": 0})
+    ctx.expect_refusal(none, 400, None, "authorizing numSignatures = 0")
+    missing = holders.csc(ctx, holder.tokens, "/credentials/authorize", {"credentialID": seal.id})
+    ctx.expect_refusal(missing, 400, None, "authorizing without numSignatures (REQUIRED)")
+
+
+#: How long an SMS says its code is valid: « Valable 30 minutes ».
+_STATED_MINUTES = re.compile(r"(\d+)\s*min", re.IGNORECASE)
+
+
+@check(
+    "signing.csc.sms_code",
+    title="What is said of a signing code is true: credentials/info names the mobile by its last four digits, and "
+    "the SMS states the code's validity, after which it is refused",
+    cites=(
+        CSC_V2 + ", credentials/info (OTP: presence, description) and credentials/sendOTP",
+        "Guide : « Un code vous a été envoyé par SMS au 8795 » (the mobile shown by its last four digits)",
+        "DESIGN.md §2, step 4: SMS codes valid 30 minutes (rules.otp_validity_seconds)",
+    ),
+    severity=Severity.MAJOR,
+    needs=("otp", "review", "clock", "outbox"),
+)
+def sms_code(ctx: CheckContext) -> None:
+    """The personal credential's ``OTP/description``, if it shows digits, shows the mobile's last four (not more:
+    the number is shown masked); a seal (SCAL1, authorized without a code) announces no OTP. The SMS that
+    ``credentials/sendOTP`` sends states the code's validity in minutes: it must be ``rules.otp_validity_seconds``,
+    and with the provider's clock moved one second past what it states, the code must be refused by
+    ``credentials/authorize`` (a code that outlives what its SMS says)."""
+    holder = ctx.use(holders.accountant)
+    found = []
+    description = str((holder.personal.info.get("OTP") or {}).get("description") or "")
+    shown = re.findall(r"\d+", description)
+    if shown and shown[-1] != holder.phone_number[-4:]:
+        found.append(f"OTP/description {description!r} does not show the mobile by its last four digits")
+    for seal in holder.seals:
+        if str((seal.info.get("OTP") or {}).get("presence", "false")).lower() == "true":
+            found.append(f"{seal.id} (SCAL {seal.scal}, authorized without a code) announces an OTP")
+    code = holders.send_code(ctx, holder)
+    sent = [m for m in ctx.harness.sms(holder.phone_number) if m.get("otp_code") == code]
+    text = str(sent[-1].get("body") or "") if sent else ""
+    stated = _STATED_MINUTES.search(text)
+    if stated is None:
+        found.append(f"the SMS does not state how long its code is valid: {text!r}")
+        ctx.harness.advance_clock(ctx.target.rules.otp_resend_cooldown_seconds + 1)
+    else:
+        seconds = int(stated.group(1)) * 60
+        expected = ctx.target.rules.otp_validity_seconds
+        if seconds != expected:
+            found.append(f"the SMS says the code is valid {seconds // 60} minutes, not {expected // 60}")
+        ctx.harness.advance_clock(seconds + 1)
+        late = holders.authorize(ctx, holder, holders.new_hashes(1), code=code)
+        if 200 <= late.status_code < 300:
+            ctx.http.add_secret(str(late.json().get("SAD")))
+            found.append(f"the code was still accepted {seconds + 1} s after it was sent, past the SMS's minutes")
+    # A new code, used at once: the next checks may ask for theirs without waiting for a resend cooldown.
+    fresh = holders.authorize(ctx, holder, holders.new_hashes(1))
+    ctx.http.add_secret(str(ctx.expect_status(fresh, 200, what="authorizing with a new code").get("SAD")))
+    ctx.expect(not found, "; ".join(found))
 
 
 #: The digests ``signatures/timestamp`` is asked for: (hashAlgorithmOID, asn1crypto's name, the hash function).

@@ -23,7 +23,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from mock_provider.config import KEY_ALGORITHMS, MockConfig
-from mock_provider.core.breakages import Breakages
+from mock_provider.core.breakages import Breakages, declare
 from mock_provider.core.clock import Clock, ensure_utc
 from mock_provider.core.errors import Conflict, InvalidInput, NotFound
 from mock_provider.core.ids import new_id
@@ -34,6 +34,13 @@ from mock_provider.core.pki.times import EARLIEST, LATEST, InstantRange
 from mock_provider.core.storage import Database, locking
 
 REVISION_COUNTER = "pki_revision"
+
+OCSP_ANSWERS_FOR_OTHER_CA = declare(
+    "ocsp_answers_for_other_ca",
+    rule="A CA's OCSP responder answers good only for the serials that CA issued: a serial another CA of the "
+    "hierarchy issued is not good under it (RFC 6960 sections 2.2 and 4.1.1: the CertID names the issuer).",
+    check="pki.ocsp.right_issuer",
+)
 
 #: RFC 5280 section 5.3.1 reasons accepted for a revocation (removeFromCRL only exists in delta CRLs).
 REVOCATION_REASONS = tuple(r.name for r in x509.ReasonFlags if r is not x509.ReasonFlags.remove_from_crl)
@@ -396,20 +403,21 @@ class Pki:
         """
         hierarchy = self.hierarchy()
         ca = hierarchy[issuer_role].certificate
-        # The hierarchy's own certificates (issuing CAs, responders, TSA) are never revoked here.
+        # The hierarchy's own certificates (issuing CAs, responders, TSA, and the root's self-signed one, which the
+        # root issued too) are never revoked here.
         for authority in hierarchy.authorities.values():
             cert = authority.certificate
-            if authority.role != issuer_role and cert.issuer == ca.subject and cert.serial_number == serial:
+            mine = cert.issuer == ca.subject or OCSP_ANSWERS_FOR_OTHER_CA in self.breakages
+            if mine and cert.serial_number == serial:
                 return GOOD
         if issuer_role == profiles.ROOT:
             return UNKNOWN
         issuer_id = hierarchy[issuer_role].id
         with self.db.read() as session:
-            row = session.scalar(
-                select(IssuedCertificate).where(
-                    IssuedCertificate.issuer_id == issuer_id, IssuedCertificate.serial == format(serial, "x")
-                )
-            )
+            where = [IssuedCertificate.serial == format(serial, "x")]
+            if OCSP_ANSWERS_FOR_OTHER_CA not in self.breakages:
+                where.append(IssuedCertificate.issuer_id == issuer_id)
+            row = session.scalar(select(IssuedCertificate).where(*where).limit(1))
             if row is None or row.created_at > at:
                 return UNKNOWN
             if row.revoked_at is not None and row.revoked_at <= at:

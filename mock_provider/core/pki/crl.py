@@ -55,6 +55,20 @@ CRL_BACKDATED_REVOCATION = declare(
     check="pki.crl.revoked_listed",
 )
 
+CRL_ENTRY_REASON_UNSPECIFIED = declare(
+    "crl_entry_reason_unspecified",
+    rule="A CRL entry of a certificate revoked for no stated reason has no reasonCode: the extension is absent "
+    "rather than unspecified (RFC 5280 section 5.3.1).",
+    check="pki.ocsp.reason",
+)
+
+CRL_SERVED_PAST_NEXT_UPDATE = declare(
+    "crl_served_past_next_update",
+    rule="A CA issues its next CRL by the nextUpdate of the last one (RFC 5280 section 5.1.2.5): the CRL it serves "
+    "once that instant has passed is a new, current one.",
+    check="pki.crl.fresh",
+)
+
 
 class CrlPublisher:
     """Issues and caches the CRL of each CA role (``root``, ``person``, ``seal``)."""
@@ -86,7 +100,8 @@ class CrlPublisher:
                 cached = self._cache.get(role)
             if cached is not None:
                 cached_revision, issued_at, der = cached
-                if cached_revision == revision and issued_at <= now < issued_at + self.validity / 2:
+                fresh = issued_at <= now < issued_at + self.validity / 2
+                if cached_revision == revision and (fresh or CRL_SERVED_PAST_NEXT_UPDATE in self.pki.breakages):
                     return der
         when = (at or now).replace(microsecond=0)
         der = self._issue(role, when)
@@ -121,7 +136,7 @@ class CrlPublisher:
             if CRL_BACKDATED_REVOCATION.id in broken:
                 revoked_at -= timedelta(days=1)
             entry = x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(revoked_at)
-            if reason and reason != "unspecified":
+            if reason and (reason != "unspecified" or CRL_ENTRY_REASON_UNSPECIFIED.id in broken):
                 entry = entry.add_extension(x509.CRLReason(x509.ReasonFlags[reason]), critical=False)
             builder = builder.add_revoked_certificate(entry.build())
         return builder.sign(ca.key, hashes.SHA256()).public_bytes(Encoding.DER)

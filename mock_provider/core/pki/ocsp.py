@@ -88,6 +88,24 @@ OCSP_BACKDATED_REVOCATION = declare(
     "RFC 5280 section 5.1.2.6), not a day earlier.",
     check="pki.ocsp.revoked",
 )
+OCSP_CACHED_ACROSS_REVOCATION = declare(
+    "ocsp_cached_across_revocation",
+    rule="Once a certificate is revoked, OCSP says so at once: an answer pre-signed before the revocation is "
+    "never served after it (RFC 6960 section 2.2; RFC 5019 section 6).",
+    check="pki.ocsp.revoked",
+)
+OCSP_REASON_NOT_THE_CRLS = declare(
+    "ocsp_reason_not_the_crls",
+    rule="An OCSP answer gives the revocation reason its CRL gives, and none where the CRL gives none (RFC 6960 "
+    "section 4.2.1; RFC 5280 section 5.3.1).",
+    check="pki.ocsp.reason",
+)
+OCSP_SERVED_PAST_NEXT_UPDATE = declare(
+    "ocsp_served_past_next_update",
+    rule="A responder that pre-produces answers never serves one whose nextUpdate has passed (RFC 5019 section "
+    "2.2.4; RFC 6960 section 4.2.2.1).",
+    check="pki.ocsp.times",
+)
 #: How far back the stale and backdated answers of the switches above are dated.
 _STALE_BY = timedelta(days=21)
 _BACKDATED_BY = timedelta(days=1)
@@ -133,8 +151,8 @@ class OcspResponder:
         self.validity = validity
         self._lock = threading.Lock()
         self._signers: _Signers | None = None
-        self._cache: OrderedDict[bytes, tuple[datetime, bytes]] = OrderedDict()
-        self._cache_revision = -1
+        #: Pre-signed answers by request bytes: (the PKI revision they were signed at, when, the DER).
+        self._cache: OrderedDict[bytes, tuple[int, datetime, bytes]] = OrderedDict()
 
     @property
     def instants(self) -> InstantRange:
@@ -217,7 +235,7 @@ class OcspResponder:
             ocsp.SingleResponse(
                 {
                     "cert_id": cert_id,
-                    "cert_status": _cert_status(status),
+                    "cert_status": _cert_status(status, broken),
                     "this_update": this_update,
                     "next_update": produced + self.validity,
                 }
@@ -259,16 +277,15 @@ class OcspResponder:
 
     def _cached(self, key: bytes, revision: int, now: datetime) -> bytes | None:
         with self._lock:
-            if revision != self._cache_revision:
-                self._cache.clear()
-                self._cache_revision = revision
-                return None
             entry = self._cache.get(key)
             if entry is None:
                 return None
-            signed_at, der = entry
-            # Re-sign once half the validity has passed (or if the clock went back before the answer).
-            if not signed_at <= now < signed_at + self.validity / 2:
+            signed_revision, signed_at, der = entry
+            # Signed before the PKI last changed (a revocation, say): never served again. Else re-signed once half
+            # the validity has passed (or if the clock went back before the answer).
+            moved = signed_revision != revision and OCSP_CACHED_ACROSS_REVOCATION not in self.pki.breakages
+            fresh = signed_at <= now < signed_at + self.validity / 2
+            if moved or not (fresh or OCSP_SERVED_PAST_NEXT_UPDATE in self.pki.breakages):
                 del self._cache[key]
                 return None
             self._cache.move_to_end(key)
@@ -276,10 +293,7 @@ class OcspResponder:
 
     def _store(self, key: bytes, revision: int, signed_at: datetime, der: bytes) -> None:
         with self._lock:
-            if revision != self._cache_revision:
-                self._cache.clear()
-                self._cache_revision = revision
-            self._cache[key] = (signed_at.replace(microsecond=0), der)
+            self._cache[key] = (revision, signed_at.replace(microsecond=0), der)
             while len(self._cache) > _CACHE_SIZE:
                 self._cache.popitem(last=False)
 
@@ -352,13 +366,15 @@ def _whole_key_hash(cert_id: ocsp.CertId, issuer_der: bytes) -> ocsp.CertId:
     )
 
 
-def _cert_status(status: CertificateStatus) -> ocsp.CertStatus:
+def _cert_status(status: CertificateStatus, broken: frozenset[str] = frozenset()) -> ocsp.CertStatus:
     if status.state == "good":
         return ocsp.CertStatus(name="good", value=core.Null())
     if status.state == "revoked":
         assert status.revoked_at is not None
         info: dict[str, object] = {"revocation_time": status.revoked_at}
-        if status.reason and status.reason != "unspecified":
+        if OCSP_REASON_NOT_THE_CRLS.id in broken:
+            info["revocation_reason"] = "unspecified"  # whatever the CRL says
+        elif status.reason and status.reason != "unspecified":
             info["revocation_reason"] = status.reason
         return ocsp.CertStatus(name="revoked", value=info)
     return ocsp.CertStatus(name="unknown", value=core.Null())

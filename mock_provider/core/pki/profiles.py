@@ -56,6 +56,12 @@ _COMMON_NAMES = {
     TSA: "jesign TEST Time-Stamping Authority",
 }
 
+SIGNING_CERTIFICATE_AIA_CRITICAL = declare(
+    "signing_certificate_aia_critical",
+    rule="A certificate's authorityInformationAccess extension is non-critical (RFC 5280 section 4.2.2.1), in a "
+    "natural person's signing certificate too.",
+    check="pki.chain.extensions",
+)
 QCPNQSCD_WITHOUT_QC_SSCD = declare(
     "qcpnqscd_without_qc_sscd",
     rule="A QCP-n-qscd certificate carries the QcSSCD statement (EN 319 412-5 section 4.2.2; "
@@ -293,7 +299,7 @@ def _whole_key_hash(cert: x509.Certificate) -> bytes:
 
 
 def _revocation_pointers(
-    builder: x509.CertificateBuilder, urls: PkiUrls, issuer_role: str, *, ocsp: bool = True
+    builder: x509.CertificateBuilder, urls: PkiUrls, issuer_role: str, *, ocsp: bool = True, aia_critical: bool = False
 ) -> x509.CertificateBuilder:
     access = [
         x509.AccessDescription(
@@ -312,7 +318,7 @@ def _revocation_pointers(
         reasons=None,
         crl_issuer=None,
     )
-    return builder.add_extension(x509.AuthorityInformationAccess(access), critical=False).add_extension(
+    return builder.add_extension(x509.AuthorityInformationAccess(access), critical=aia_critical).add_extension(
         x509.CRLDistributionPoints([crl_point]), critical=False
     )
 
@@ -506,7 +512,9 @@ def natural_person_certificate(
         not_before=not_before,
         not_after=not_after,
     )
-    builder = _revocation_pointers(_issued_by(builder, issuer), urls, PERSON_CA)
+    builder = _revocation_pointers(
+        _issued_by(builder, issuer), urls, PERSON_CA, aia_critical=SIGNING_CERTIFICATE_AIA_CRITICAL.id in broken
+    )
     builder = (
         builder.add_extension(_end_entity_key_usage(broken, level), critical=True)
         .add_extension(_policies(urls, etsi_policy, oids.JESIGN_POLICY[level]), critical=False)

@@ -69,6 +69,18 @@ TSA_REPEATS_SERIAL = declare(
     rule="Each time-stamp token of a TSA has its own serial number (RFC 3161 section 2.4.2).",
     check="pki.tsa.serial_unique",
 )
+TSA_ACCEPTS_LONG_IMPRINT = declare(
+    "tsa_accepts_long_imprint",
+    rule="A TSA refuses a message imprint longer than its hash algorithm's digest (RFC 3161 section 2.4.2: "
+    "badDataFormat) rather than time-stamping it.",
+    check="pki.tsa.requests",
+)
+TSA_CERTIFICATES_UNASKED = declare(
+    "tsa_certificates_unasked",
+    rule="A token carries the TSA's certificate when the request sets certReq, and no certificates field when it "
+    "does not (RFC 3161 section 2.4.1).",
+    check="pki.tsa.requests",
+)
 
 #: Digest algorithms accepted in a message imprint, with their digest length.
 ACCEPTED_DIGESTS = {"sha256": 32, "sha384": 48, "sha512": 64}
@@ -112,9 +124,11 @@ class TimeStampAuthority:
             return rejection("bad_request", "only version 1 requests are supported")
         if digest_algorithm not in ACCEPTED_DIGESTS:
             return rejection("bad_alg", f"accepted digests: {', '.join(ACCEPTED_DIGESTS)}")
+        broken = self.pki.breakages.active()
+        if TSA_ACCEPTS_LONG_IMPRINT.id in broken:
+            digest = digest[: ACCEPTED_DIGESTS[digest_algorithm]]  # reads as many octets as it expects, no more
         if len(digest) != ACCEPTED_DIGESTS[digest_algorithm]:
             return rejection("bad_data_format", "the digest length does not match its algorithm")
-        broken = self.pki.breakages.active()
         unaccepted = policy is not None and policy != oids.TSA_POLICY.dotted_string
         if unaccepted and TSA_IGNORES_REQUESTED_POLICY.id not in broken:
             return rejection("unaccepted_policy", f"this TSA time-stamps under policy {oids.TSA_POLICY.dotted_string}")
@@ -184,7 +198,7 @@ class TimeStampAuthority:
             "encap_content_info": {"content_type": "tst_info", "content": core.ParsableOctetString(content)},
             "signer_infos": [signer_info],
         }
-        if cert_req:
+        if cert_req or TSA_CERTIFICATES_UNASKED.id in broken:
             signed_data["certificates"] = [tsa_cert]
         token = cms.ContentInfo({"content_type": "signed_data", "content": cms.SignedData(signed_data)})
         response = TimeStampResp({"status": {"status": "granted"}, "time_stamp_token": token})

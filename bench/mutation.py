@@ -117,9 +117,21 @@ class Mutant:
         return (self.module, self.operator, self.source.strip())
 
 
-def load_equivalents() -> dict[tuple[str, str, str], str]:
+#: The two kinds of entries of bench/mutation_equivalents.toml. ``equivalent``: no client can see the difference.
+#: ``conforming``: a client can see it, but the provider it makes still follows every rule (a CRL signed afresh on
+#: each fetch, a 17-byte random TSA serial); the reason names the latitude the rule leaves. Both are left out of the
+#: score; the report also gives the stricter score that counts the second kind as surviving.
+KINDS = ("equivalent", "conforming")
+
+
+def load_equivalents() -> dict[tuple[str, str, str], tuple[str, str]]:
+    """(module, operator, line) → (kind, reason) for every entry of bench/mutation_equivalents.toml."""
     data = tomllib.loads(EQUIVALENTS.read_text(encoding="utf-8")) if EQUIVALENTS.exists() else {}
-    return {(e["module"], e["operator"], e["line"].strip()): e["reason"] for e in data.get("equivalent", [])}
+    return {
+        (e["module"], e["operator"], e["line"].strip()): (kind, e["reason"])
+        for kind in KINDS
+        for e in data.get(kind, [])
+    }
 
 
 def write_config(work: Path, timeout: float, mutated: tuple[str, ...]) -> Path:
@@ -342,17 +354,22 @@ def mutants(session: Path, work: Path, modules: tuple[str, ...]) -> tuple[list[M
 
 
 def report(
-    found: list[Mutant], equivalents: dict[tuple[str, str, str], str], left: Counter[str], seconds: float | None
+    found: list[Mutant],
+    equivalents: dict[tuple[str, str, str], tuple[str, str]],
+    left: Counter[str],
+    seconds: float | None,
 ) -> bool:
     tested = [m for m in found if m.outcome == "normal"]
     pending = [m for m in found if m.outcome not in ("normal", "timeout", "exception")]
     outcomes = Counter(m.test_outcome for m in tested)
     abnormal = Counter(m.outcome for m in found if m.outcome != "normal")
     survivors = [m for m in tested if m.test_outcome == "survived"]
-    equivalent = [m for m in survivors if m.key in equivalents]
+    listed = {kind: [m for m in survivors if equivalents.get(m.key, ("",))[0] == kind] for kind in KINDS}
     alive = [m for m in survivors if m.key not in equivalents]
     killed = outcomes["killed"] + abnormal["timeout"]
     score = killed / (killed + len(alive)) if killed + len(alive) else 0.0
+    strict_alive = len(alive) + len(listed["conforming"])
+    strict = killed / (killed + strict_alive) if killed + strict_alive else 0.0
     print("jesign conformance suite: mutation score over the mock's rule modules")
     run = len(tested) + abnormal["timeout"] + abnormal["exception"]
     print(f"  mutants run:  {run}{' (unfinished)' if pending else ''}")
@@ -364,17 +381,22 @@ def report(
         f"  killed:       {outcomes['killed']}, timeouts {abnormal['timeout']} (counted killed), "
         f"incompetent {outcomes['incompetent'] + abnormal['exception']} (left out)"
     )
-    print(f"  survived:     {len(survivors)}, of which {len(equivalent)} equivalent (bench/mutation_equivalents.toml)")
+    print(
+        f"  survived:     {len(survivors)}, of which {len(listed['equivalent'])} equivalent and "
+        f"{len(listed['conforming'])} conforming either way (bench/mutation_equivalents.toml)"
+    )
     print(f"  score:        {score:.1%} of {killed + len(alive)} non-equivalent mutants (target {TARGET_SCORE:.0%})")
+    print(f"  strict score: {strict:.1%}, counting the conforming-either-way survivors as surviving")
     print(f"  per module:   {dict(Counter(Path(m.module).name for m in alive))}")
     print()
     print("Surviving mutants (a broken provider the suite calls conforming):")
     for m in sorted(alive, key=lambda m: (m.module, m.line)):
         print(f"  {m.module}:{m.line}  {m.operator}\n      {m.source.strip()}")
-    print()
-    print("Equivalent survivors:")
-    for m in sorted(equivalent, key=lambda m: (m.module, m.line)):
-        print(f"  {m.module}:{m.line}  {m.operator}: {equivalents[m.key]}\n      {m.source.strip()}")
+    for kind, title in zip(KINDS, ("Equivalent survivors", "Survivors that still conform"), strict=True):
+        print()
+        print(f"{title}:")
+        for m in sorted(listed[kind], key=lambda m: (m.module, m.line)):
+            print(f"  {m.module}:{m.line}  {m.operator}: {equivalents[m.key][1]}\n      {m.source.strip()}")
     return score >= TARGET_SCORE
 
 

@@ -11,7 +11,9 @@ of them through. Each check sends :data:`PARALLEL` requests released together (e
   one, then the code is locked; parallel consents send one SMS, whose code then signs;
 - ``registration``: cancel and sign at once, one of them wins, never both;
 - ``certificate``: parallel error reports leave one valid certificate, each report revoking the one it replaced;
-- ``delegations``: parallel grants of the same delegation give one grant.
+- ``delegations``: parallel grants of the same delegation give one grant;
+- ``sso``: an authorization code redeemed in parallel gives one token response; a refresh token used in parallel
+  gives one new pair.
 
 Whatever the rule, an answer in the 5xx range is a failure too: a clean provider refuses a request that lost the
 race with a 4xx that says why. The registrations are fresh ones of the ``accountant`` account (see
@@ -21,6 +23,7 @@ race with a 4xx that says why. The registrations are fresh ones of the ``account
 from __future__ import annotations
 
 import base64
+import functools
 from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -31,6 +34,7 @@ from cryptography import x509
 from conformance.context import CheckContext, UnexpectedAnswer
 from conformance.plans import holders
 from conformance.plans.registration import fixtures, steps
+from conformance.plans.sso import common as sso
 from conformance.registry import check
 from conformance.results import Severity
 
@@ -361,3 +365,69 @@ def granted_once(ctx: CheckContext) -> None:
     listed = ctx.expect_status(ctx.http.get("platform", path, headers=tokens.bearer), 200)["data"]
     held = [d for d in listed if d.get("user_id") == colleague.user_id and d.get("kind") == "prepare"]
     ctx.expect(len(held) == 1, f"the firm lists the delegation {len(held)} times")
+
+
+# -- sso --------------------------------------------------------------------------------------------------------------
+
+RULE_CODE_ONCE = "RFC 6749 §4.1.2 and §10.5: an authorization code is used once; a second use MUST be denied"
+RULE_REFRESH_ONCE = "RFC 9700 §4.14.2: a rotated refresh token is used once; its replay is denied"
+#: Codes (refresh tokens) raced in turn by each check.
+ROUNDS = 4
+
+
+def _oauth_refused(ctx: CheckContext, responses: Sequence[requests.Response], what: str) -> None:
+    """Every refused answer is RFC 6749 §5.2's 400 ``invalid_grant``."""
+    for response in responses:
+        if response.status_code == 200:
+            continue
+        body = sso.json_body(response)
+        error = body.get("error") if isinstance(body, dict) else None
+        ctx.expect(
+            response.status_code == 400 and error == "invalid_grant",
+            f"{what} answered {response.status_code} {error or '(no error code)'}, not 400 invalid_grant",
+        )
+
+
+@check(
+    "concurrency.sso.code_redeemed_once",
+    title="An authorization code redeemed in parallel gives one token response; the others are invalid_grant",
+    cites=(RULE_CODE_ONCE, RULE_ONCE, "RFC 9700 §4.5: authorization code injection and replay"),
+    severity=Severity.CRITICAL,
+    needs=("login",),
+)
+def code_redeemed_once(ctx: CheckContext) -> None:
+    """A fresh code, redeemed :data:`PARALLEL` times at once by its own client with its own redirect_uri and PKCE
+    verifier: exactly one 200 with an access token, every other answer 400 ``invalid_grant``. Tried with
+    :data:`ROUNDS` codes: the moment between a provider's lookup of the code and its write is short, and one round
+    may not land in it."""
+    for _ in range(ROUNDS):
+        request, code = sso.fresh_code(ctx)
+        redemption = functools.partial(sso.redeem_code, ctx, code, request.verifier)
+        responses = _together(ctx, [redemption] * PARALLEL, "redemptions of one code")
+        granted = [sso.granted(ctx, r, "a parallel redemption") for r in responses if r.status_code == 200]
+        ctx.expect(len(granted) == 1, f"{len(granted)} of {PARALLEL} parallel redemptions of one code got tokens")
+        _oauth_refused(ctx, responses, "a redemption that lost the race")
+
+
+@check(
+    "concurrency.sso.refresh_used_once",
+    title="A refresh token used in parallel gives one new pair; the others are invalid_grant",
+    cites=(RULE_REFRESH_ONCE, RULE_ONCE, "RFC 6749 §6"),
+    severity=Severity.CRITICAL,
+    needs=("login",),
+)
+def refresh_used_once(ctx: CheckContext) -> None:
+    """:data:`ROUNDS` times, a fresh refresh token used :data:`PARALLEL` times at once by its client: exactly one
+    200 when the SSO rotates refresh tokens (without rotation the check is SKIPPED), every other answer 400
+    ``invalid_grant``."""
+    for _ in range(ROUNDS):
+        first = sso.new_tokens(ctx).get("refresh_token")
+        if not isinstance(first, str):
+            ctx.skip("the SSO issued no refresh token to this client (scope: " + ctx.target.scope + ")")
+        use = functools.partial(sso.refresh_with, ctx, first)
+        responses = _together(ctx, [use] * PARALLEL, "uses of one refresh token")
+        granted = [sso.granted(ctx, r, "a parallel refresh") for r in responses if r.status_code == 200]
+        if granted and all(g.get("refresh_token") in (None, first) for g in granted):
+            ctx.skip("the SSO does not rotate refresh tokens (allowed when they are bound to an authenticated client)")
+        ctx.expect(len(granted) == 1, f"{len(granted)} of {PARALLEL} parallel uses of one refresh token got tokens")
+        _oauth_refused(ctx, responses, "a refresh that lost the race")

@@ -20,6 +20,7 @@ userinfo and logout (:mod:`~mock_provider.sso.endpoints`), the browser session (
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -39,6 +40,7 @@ from sqlalchemy import select
 from mock_provider.core.accounts import firms_of, user_claims
 from mock_provider.core.breakages import declare
 from mock_provider.core.models import OAuthClient, User
+from mock_provider.core.storage import CARELESS_GAP
 from mock_provider.sso import tokens
 from mock_provider.sso.clients import (
     GRANT_TYPES,
@@ -95,6 +97,18 @@ REFRESH_TOKEN_REUSABLE = declare(
     "refresh_token_reusable",
     rule="A refresh token is used once (rotation): using it again is refused with invalid_grant.",
     check="sso.refresh.single_use",
+)
+# A provider that trusts the lookup it made a moment before and writes without checking again: sequential replays
+# are still refused (the lookup sees the use), parallel ones all get tokens.
+CODE_REDEMPTION_RACE = declare(
+    "code_redemption_race",
+    rule="An authorization code is redeemed once, also by parallel requests.",
+    check="concurrency.sso.code_redeemed_once",
+)
+REFRESH_RACE = declare(
+    "refresh_race",
+    rule="A refresh token is used once, also by parallel requests.",
+    check="concurrency.sso.refresh_used_once",
 )
 CLIENT_AUTH_ANY_SCHEME = declare(
     "client_auth_any_scheme",
@@ -249,12 +263,19 @@ class SsoProvider:
         breakages = self.services.breakages
         if ACCESS_TOKEN_LIFETIME_MISANNOUNCED in breakages:
             token["expires_in"] = 2 * token["expires_in"]
+        careless = CODE_REDEMPTION_RACE if code is not None else REFRESH_RACE
+        if careless in breakages:
+            time.sleep(CARELESS_GAP)  # the slow work between its lookup and its write
         with self.services.db.transaction() as session:
             if code is not None:
-                consumed = CODE_REUSABLE in breakages or tokens.redeem_code(session, grant_id, now)
+                consumed = breakages.any_of(CODE_REUSABLE, CODE_REDEMPTION_RACE) or tokens.redeem_code(
+                    session, grant_id, now
+                )
             else:
                 assert old is not None
-                consumed = REFRESH_TOKEN_REUSABLE in breakages or tokens.use_refresh_token(session, old.row.id, now)
+                consumed = breakages.any_of(REFRESH_TOKEN_REUSABLE, REFRESH_RACE) or tokens.use_refresh_token(
+                    session, old.row.id, now
+                )
             if consumed:
                 tokens.save_tokens(
                     session,

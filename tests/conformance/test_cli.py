@@ -1,5 +1,5 @@
-"""``jesign-conformance run`` against the healthy mock: every plan passes, the reports are written, nothing secret
-is in them, and the full run takes under 30 seconds."""
+"""``jesign-conformance run`` against the healthy mock: every plan passes, the reports are written and nothing secret
+is in them. The run's time is printed, not asserted: ``bench/conformance_bench.py`` measures it."""
 
 from __future__ import annotations
 
@@ -47,7 +47,6 @@ def test_every_plan_passes_against_the_healthy_mock_and_the_reports_are_written(
     assert "Guide" in html
     assert "<script" not in html
     assert "http-equiv" not in html
-    assert elapsed < 30, f"the full run took {elapsed:.1f} s"
 
     _assert_nothing_secret(mock_url, tmp_path)
 

@@ -110,6 +110,18 @@ class Mutant:
     source: str
     outcome: str
     test_outcome: str | None
+    column: int = 0
+
+    @property
+    def place(self) -> tuple[str, str, str, int]:
+        """Where the mutant is, in terms that survive edits elsewhere in the module: module, operator, the line's
+        text and the column from the line's first non-blank character."""
+        return (
+            self.module,
+            self.operator,
+            self.source.strip(),
+            self.column - (len(self.source) - len(self.source.lstrip())),
+        )
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -296,6 +308,33 @@ def sample(session: Path, size: int | None, seed: int) -> tuple[int, int]:
         return len(jobs), size
 
 
+NOT_A_SURVIVOR = "not a survivor of the run tried again"
+
+
+def keep_only(session: Path, work: Path, places: set[tuple[str, str, str, int]]) -> int:
+    """Keep the pending mutants at one of ``places`` (see :attr:`Mutant.place`), mark the others skipped; answer how
+    many are kept."""
+    from cosmic_ray.work_db import WorkDB, use_db
+    from cosmic_ray.work_item import WorkerOutcome, WorkResult
+
+    texts = {module: (work / module).read_text(encoding="utf-8").splitlines() for module in RULE_MODULES}
+    kept, others = 0, []
+    with use_db(str(session), WorkDB.Mode.open) as db:
+        for item in list(db.pending_work_items):
+            mutation = item.mutations[0]
+            line, column = mutation.start_pos
+            source = texts[str(mutation.module_path)][line - 1]
+            mutant = Mutant(
+                item.job_id, str(mutation.module_path), line, mutation.operator_name, source, "", None, column
+            )
+            if mutant.place in places:
+                kept += 1
+            else:
+                others.append(item.job_id)
+        db.set_multiple_results(others, WorkResult(output=NOT_A_SURVIVOR, worker_outcome=WorkerOutcome.SKIPPED))
+    return kept
+
+
 ANOTHER_WORKER = "run by another worker"
 
 
@@ -335,7 +374,7 @@ def mutants(session: Path, work: Path, modules: tuple[str, ...]) -> tuple[list[M
             if reason:
                 equivalent[reason] += 1
                 continue
-            if result.output in ("not in the sample", ANOTHER_WORKER):
+            if result.output in ("not in the sample", ANOTHER_WORKER, NOT_A_SURVIVOR):
                 continue
             lines = (work / mutation.module_path).read_text(encoding="utf-8").splitlines()
             line = mutation.start_pos[0]
@@ -348,6 +387,7 @@ def mutants(session: Path, work: Path, modules: tuple[str, ...]) -> tuple[list[M
                     lines[line - 1] if line <= len(lines) else "",
                     str(result.worker_outcome.value),
                     str(result.test_outcome.value) if result.test_outcome else None,
+                    mutation.start_pos[1],
                 )
             )
     return found, equivalent
@@ -400,6 +440,30 @@ def report(
     return score >= TARGET_SCORE
 
 
+def previous_run(folder: Path) -> tuple[list[Mutant], Counter[str]]:
+    """The mutants of a kept work folder and its workers', and how many were left out, per reason."""
+    folders = [folder, *sorted(folder.parent.glob(f"{folder.name}-worker*"))]
+    runs = [mutants(f / "session.sqlite", f, RULE_MODULES) for f in folders]
+    return [m for run, _ in runs for m in run], runs[0][1]
+
+
+def rerun_report(before: list[Mutant], again: list[Mutant], modules: tuple[str, ...]) -> list[Mutant]:
+    """Print what became of the earlier run's survivors; answer the earlier run's mutants with the new outcomes of
+    those run again (a survivor whose line is gone from the tree stays as it was: nothing says it is killed)."""
+    outcome = {m.place: m for m in again}
+    equivalents = load_equivalents()
+    survivors = [m for m in before if m.test_outcome == "survived" and m.key not in equivalents and m.module in modules]
+    now_killed = [m for m in survivors if m.place in outcome and outcome[m.place].test_outcome != "survived"]
+    still = [m for m in survivors if m.place in outcome and outcome[m.place].test_outcome == "survived"]
+    gone = [m for m in survivors if m.place not in outcome]
+    print(f"The {len(survivors)} surviving mutants of the earlier run, run again on this tree:")
+    print(f"  now killed: {len(now_killed)}; still surviving: {len(still)}; line changed, not run: {len(gone)}")
+    for m in sorted(gone, key=lambda m: (m.module, m.line)):
+        print(f"  not run (line changed): {m.module}:{m.line}  {m.operator}\n      {m.source.strip()}")
+    print()
+    return [outcome.get(m.place, m) if m in survivors else m for m in before]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Mutation score of the conformance suite over the mock's rules.")
     parser.add_argument("--suite", action="store_true", help="run the suite once against this tree's mock (internal)")
@@ -414,6 +478,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--report", type=Path, metavar="FOLDER", help="only print the report of a kept work folder")
     parser.add_argument(
+        "--rerun",
+        type=Path,
+        metavar="FOLDER",
+        help="run again, on this tree, only the surviving mutants of a kept work folder (after new checks)",
+    )
+    parser.add_argument(
         "--jobs", type=int, default=1, help="mutants run at once, each in its own copy of the tree (default 1)"
     )
     args = parser.parse_args(argv)
@@ -421,10 +491,8 @@ def main(argv: list[str] | None = None) -> int:
         return run_suite()
     modules = tuple(args.module or RULE_MODULES)
     if args.report:
-        folders = [args.report, *sorted(args.report.parent.glob(f"{args.report.name}-worker*"))]
-        runs = [mutants(folder / "session.sqlite", folder, RULE_MODULES) for folder in folders]
-        found = [m for run, _ in runs for m in run]
-        return 0 if report(found, load_equivalents(), runs[0][1], None) else 1
+        found, left = previous_run(args.report)
+        return 0 if report(found, load_equivalents(), left, None) else 1
 
     started = time.monotonic()
     work = args.keep or Path(tempfile.mkdtemp(prefix="jesign-mutation-"))
@@ -439,7 +507,13 @@ def main(argv: list[str] | None = None) -> int:
     cosmic = [sys.executable, "-m", "cosmic_ray.cli"]
     subprocess.run([*cosmic, "init", str(config), str(session)], cwd=work, check=True)
     left = skip_equivalent_by_construction(session, work, modules)
-    total, kept = sample(session, None if args.all else args.sample, args.seed)
+    if args.rerun:
+        before, _ = previous_run(args.rerun)
+        before = [m for m in before if m.module in modules]
+        survivors = [m for m in before if m.test_outcome == "survived" and m.key not in load_equivalents()]
+        total, kept = len(survivors), keep_only(session, work, {m.place for m in survivors})
+    else:
+        total, kept = sample(session, None if args.all else args.sample, args.seed)
     print(f"{total} mutants to run, {sum(left.values())} left out; running {kept}...", file=sys.stderr, flush=True)
     workers = split(work, max(1, args.jobs), args.timeout, modules)
     running = [
@@ -450,6 +524,8 @@ def main(argv: list[str] | None = None) -> int:
         print("mutation: cosmic-ray exec failed", file=sys.stderr)
         return 1
     found = [m for _, s in workers for m in mutants(s, s.parent, modules)[0]]
+    if args.rerun:
+        found = rerun_report(before, found, modules)
     met = report(found, load_equivalents(), left, time.monotonic() - started)
     if args.keep is None:
         for _, session in workers:

@@ -22,7 +22,9 @@ What it does:
    timeout of ``--timeout`` seconds (a mutant that hangs the mock counts as killed);
 5. prints the score and every surviving mutant (module, line, operator, the changed line), less those listed in
    ``bench/mutation_equivalents.toml``: mutants that change nothing a caller can observe, each with its reason.
-   ``--report FOLDER`` prints it again for a folder kept with ``--keep`` (after adding equivalents, say).
+   ``--report FOLDER`` prints it again for a folder kept with ``--keep`` (after adding equivalents, say);
+   ``--rerun FOLDER`` runs only that run's survivors again on this tree (after adding checks), found by their line's
+   text and column, and prints the earlier run's score with their new outcomes.
 
 Score = killed / (killed + surviving), over non-equivalent mutants; timeouts count as killed, mutants that break
 the import of the mock (incompetent) are left out. Target (issue 12): at least 90 %.

@@ -982,14 +982,19 @@ class Registrations(TrustService):
             given_name, family_name, birth_date = reg.given_name, reg.family_name, reg.birth_date
         # A DocumentError is an InvalidInput carrying its field error: it goes out as is.
         try:
-            kind = parse_document_type(document_type or "")
+            kind = parse_document_type(
+                document_type or "", allow_icao_specimen=registration_breakages.icao_specimen_allowed(self.breakages)
+            )
         except DocumentError:
             if ANY_DOCUMENT_TYPE_ACCEPTED not in self.breakages:
                 raise
             kind = parse_document_type("id_card:fra")
         kind = registration_breakages.document_kind(kind, back, self.breakages)
         mrz = registration_breakages.passport_mrz_as_checked(
-            registration_breakages.mrz_as_checked(mrz, self.breakages), self.breakages
+            registration_breakages.mrz_as_checked(
+                registration_breakages.mrz_charset_as_checked(mrz, self.breakages), self.breakages
+            ),
+            self.breakages,
         )
         # The typed fields first: they cost nothing, and a document refused on them never costs an image decode.
         number = (document_number or "").strip().upper().replace(" ", "")

@@ -14,6 +14,7 @@ unchanged otherwise.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -192,6 +193,17 @@ RESIDENCE_PERMIT_BACK_OPTIONAL = declare(
     rule="Step 3 refuses a residence permit without its back side, as it does an identity card.",
     check="registration.documents.every_type",
 )
+MRZ_CHARSET_UNCHECKED = declare(
+    "mrz_charset_unchecked",
+    rule="Step 3 refuses a machine-readable zone with a character other than A-Z, 0-9 and < (ICAO 9303-3 §4.3), "
+    "here read as a filler <.",
+    check="registration.documents.mrz_charset",
+)
+ICAO_SPECIMEN_ACCEPTED = declare(
+    "icao_specimen_accepted",
+    rule="Step 3 accepts ISO 3166-1 countries only: not the ICAO specimen state UTO (Utopia).",
+    check="registration.documents.document_type",
+)
 MRZ_COMPOSITE_UNCHECKED = declare(
     "mrz_composite_unchecked",
     rule="Step 3 refuses a machine-readable zone whose composite check digit is wrong, as it does the others.",
@@ -246,6 +258,18 @@ def document_kind(kind: DocumentType, back: bytes | None, breakages: Breakages) 
 def decode_limits(breakages: Breakages) -> dict[str, int]:
     """The decode budget the sides are judged within, when a switch sets one (else the default)."""
     return {"max_decode_bytes": 1024 * 1024} if CARD_SCAN_REFUSED in breakages else {}
+
+
+def icao_specimen_allowed(breakages: Breakages) -> bool:
+    """Whether a document type of the ICAO specimen state ``UTO`` is accepted (only with the switch on)."""
+    return ICAO_SPECIMEN_ACCEPTED in breakages
+
+
+def mrz_charset_as_checked(mrz: str | None, breakages: Breakages) -> str | None:
+    """The MRZ as judged: every character other than A-Z, 0-9, ``<`` and blanks read as ``<`` with the switch on."""
+    if not mrz or MRZ_CHARSET_UNCHECKED not in breakages:
+        return mrz
+    return re.sub(r"[^A-Za-z0-9<\s]", "<", mrz)
 
 
 def mrz_as_checked(mrz: str | None, breakages: Breakages) -> str | None:

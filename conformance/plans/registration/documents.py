@@ -248,10 +248,35 @@ TD1_CHECK_DIGITS = ((0, 14, "document number"), (1, 6, "birth date"), (1, 14, "e
 def document_type(ctx: CheckContext) -> None:
     reg = steps.walk(ctx, "identity_submitted")
     # U+017F, the long s, is not an ISO 3166-1 letter, though it upper-cases to S: "passport:\u017fwe" is no "SWE".
-    for kind in ("id_card:xyz", "driving_licence:fra", "passport:zzz", "passport:\u017fwe"):
+    # UTO (Utopia) is the ICAO 9303 specimen state: printed on sample documents, no ISO 3166-1 country.
+    for kind in ("id_card:xyz", "driving_licence:fra", "passport:zzz", "passport:\u017fwe", "passport:uto"):
         back = None if kind.startswith("passport:") else steps.OMIT  # a passport is sent as one, front only
         answer = steps.upload(ctx, reg, document_type=kind, back=back)
         _refused_and_unchanged(ctx, reg, answer, "invalid_document_type", f"the document type {kind}")
+
+
+ICAO_CHARSET = "ICAO Doc 9303 Part 3: an MRZ is written with A-Z, 0-9 and the filler < only (OCR-B subset)"
+
+
+@check(
+    "registration.documents.mrz_charset",
+    title="An MRZ with a character other than A-Z, 0-9 and < is refused",
+    cites=(ICAO_CHARSET, RULE_3 + "; MRZ structure"),
+    severity=Severity.MINOR,
+)
+def mrz_charset(ctx: CheckContext) -> None:
+    """The applicant's TD1 MRZ with one filler ``<`` written ``-`` (line 1, optional data) and, on its own, one
+    written ``.`` (line 2, optional data): each refused (``mrz_malformed``) and nothing changes; every check digit
+    stays right (a filler counts 0 in them, as the client computes them). Then the MRZ with its fillers accepted."""
+    reg = steps.walk(ctx, "identity_submitted")
+    first, second, third = steps.td1().split("\n")
+    for mrz, what in (
+        (f"{first[:29]}-\n{second}\n{third}", "a '-' in line 1"),
+        (f"{first}\n{second[:28]}.{second[29]}\n{third}", "a '.' in line 2"),
+    ):
+        _refused_and_unchanged(ctx, reg, steps.upload(ctx, reg, mrz=mrz), "mrz_malformed", f"an MRZ with {what}")
+    body = ctx.expect_accepted(steps.upload(ctx, reg, mrz=steps.td1()), rule="the same MRZ with its fillers")
+    ctx.expect(body["state"] == "documents_submitted", f"the accepted upload left the request {body['state']}")
 
 
 ICAO_TD3 = "ICAO Doc 9303 Part 4 §4.2.2 (TD3: the passport's data page) and Part 3 §4.9 (check digits)"

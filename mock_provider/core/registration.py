@@ -759,6 +759,10 @@ class Registrations(TrustService):
         if CROSS_FIRM_DELEGATIONS in self.breakages:
             return
         member = session.scalar(select(Membership).where(Membership.firm_id == firm_id, Membership.user_id == user_id))
+        if member is None and ACCOUNTANT_OF_ANY_FIRM in self.breakages:
+            member = session.scalar(
+                select(Membership).where(Membership.user_id == user_id).order_by(Membership.firm_id)
+            )
         if member is None:
             raise NotFound(f"no firm {firm_id} among yours", code="firm_not_found")
         if member.role != accounts.ACCOUNTANT and COLLABORATOR_MANAGES_DELEGATIONS not in self.breakages:
@@ -1617,9 +1621,15 @@ def _delegation_json(row: Delegation) -> dict[str, Any]:
     }
 
 
-# A rule-breakage switch (see mock_provider.core.breakages), honoured by Registrations._require_accountant.
+# Rule-breakage switches (see mock_provider.core.breakages), honoured by Registrations._require_accountant.
 CROSS_FIRM_DELEGATIONS = declare(
     "cross_firm_delegations",
     rule="A firm's delegations are seen and managed by its own chartered accountants only.",
     check="security.isolation.firm",
+)
+ACCOUNTANT_OF_ANY_FIRM = declare(
+    "accountant_of_any_firm",
+    rule="A chartered accountant manages the delegations of his own firms only: being a member of some firm does "
+    "not open the others (here: a person's first membership stands for a firm he does not belong to).",
+    check="registration.delegations.own_firms_only",
 )

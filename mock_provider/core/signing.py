@@ -68,6 +68,7 @@ from mock_provider.core.signing_breakages import (
     SIGN_ALGO_KEY_MISMATCH,
     SIGN_HASH_TRUNCATES_LONG_HASHES,
     SIGN_HASH_WITH_WRONG_KEY,
+    SIGNING_CODE_CAP_LATE,
     SIGNING_SMS_WRONG_VALIDITY,
     foreign_personal,
 )
@@ -267,7 +268,7 @@ class Signing(TrustService):
                 phone_number=credential.phone_number,
                 now=now,
                 limit_window=SIGNING_CODE_WINDOW,
-                max_codes=SIGNING_CODES_PER_WINDOW,
+                max_codes=SIGNING_CODES_PER_WINDOW + (1 if SIGNING_CODE_CAP_LATE in self.breakages else 0),
             )
             minutes = self.config.otp_validity_seconds // 60
             if SIGNING_SMS_WRONG_VALIDITY in self.breakages:

@@ -12,6 +12,9 @@ Modules, in running order:
 - ``seal``: a collaborator without the seal delegation cannot use the firm's seal;
 - ``pades``: a PDF signed through the SDK at each PAdES baseline level (B-B, B-T, B-LT, B-LTA) validates with
   pyHanko and reaches that level;
+- ``codes``: at most ``rules.signing_codes_per_hour`` SMS codes for one credential within an hour, the next one
+  allowed at the ``Retry-After`` the refusal gives, not a second before (moves the clock over an hour ahead: runs
+  just before ``credential``, whose checks send no code that the window would count);
 - ``credential``: a credential signs nothing before its certificate's notBefore; a revoked credential authorizes
   and signs nothing (runs last: it revokes the holder's
   certificate, through the harness).
@@ -22,6 +25,6 @@ Every check uses the plan's holder (:func:`conformance.plans.holders.accountant`
 import importlib
 
 #: The modules in running order (importing them registers their checks in this order).
-MODULES = ("csc", "sign_hash", "sad", "hash", "seal", "pades", "credential")
+MODULES = ("csc", "sign_hash", "sad", "hash", "seal", "pades", "codes", "credential")
 for _name in MODULES:
     importlib.import_module(f"{__name__}.{_name}")

@@ -1,0 +1,90 @@
+"""``signing.codes``: the SMS codes of a personal (SCAL2) credential are capped per hour.
+
+The check registers the ``second_accountant`` through the platform for a credential of its own: the codes it sends
+would otherwise count, for an hour, against the plan's holder, whose other checks send codes too.
+"""
+
+from __future__ import annotations
+
+from conformance.context import CheckContext
+from conformance.oidc import Tokens, login
+from conformance.plans import holders
+from conformance.plans.registration import fixtures, steps
+from conformance.plans.signing.common import CSC_V2
+from conformance.registry import check
+from conformance.results import Severity
+
+CAP = "docs/remote-signing.md: « a 31st sendOTP for one credential within an hour » is refused (423), Retry-After"
+
+
+@check(
+    "signing.codes.hourly_cap",
+    title="At most 30 signing codes per credential in an hour; the next one from the Retry-After given, not before",
+    cites=(CAP, CSC_V2 + ", credentials/sendOTP", "RFC 9110 §10.2.3 (Retry-After)"),
+    severity=Severity.MAJOR,
+    needs=("login", "otp", "review", "clock"),
+)
+def hourly_cap(ctx: CheckContext) -> None:
+    """The ``second_accountant``, registered for this check, asks ``rules.signing_codes_per_hour`` codes for its
+    personal credential, the clock moved past the resend cooldown between them: each sent. The next one, past
+    the cooldown too, is refused (``423 otp_code_limit_reached``) with a ``Retry-After`` of the time until the
+    first code is an hour old; one second before it another is still refused, at it one is sent (the first code
+    has left the hour)."""
+    rules = ctx.target.rules
+    tokens, credential = _registered(ctx, "second_accountant")
+    body = {"credentialID": credential}
+    step = rules.otp_resend_cooldown_seconds + 1
+    for number in range(1, rules.signing_codes_per_hour + 1):
+        if number > 1:
+            ctx.harness.advance_clock(step)
+        sent = holders.csc(ctx, tokens, "/credentials/sendOTP", body)
+        ctx.expect_accepted(sent, 200, 204, rule=f"signing code {number} of {rules.signing_codes_per_hour} in an hour")
+    ctx.harness.advance_clock(step)
+    elapsed = rules.signing_codes_per_hour * step
+    over = holders.csc(ctx, tokens, "/credentials/sendOTP", body)
+    ctx.expect_refusal(over, 423, "otp_code_limit_reached", f"signing code {rules.signing_codes_per_hour + 1}")
+    retry = over.headers.get("Retry-After", "")
+    ctx.expect(retry.isdigit(), f"the refusal gives no Retry-After in seconds: {retry!r}")
+    wait = int(retry)
+    ctx.expect(
+        wait == 3600 - elapsed,
+        f"Retry-After is {wait} s: the first code, sent {elapsed} s ago, is an hour old in {3600 - elapsed} s",
+    )
+    ctx.harness.advance_clock(wait - 1)
+    tokens = _login(ctx, "second_accountant")  # an hour has passed on the target's clock since the first login
+    early = holders.csc(ctx, tokens, "/credentials/sendOTP", body)
+    ctx.expect_refusal(early, 423, "otp_code_limit_reached", "a signing code one second before the Retry-After")
+    ctx.harness.advance_clock(1)
+    again = holders.csc(ctx, tokens, "/credentials/sendOTP", body)
+    ctx.expect_accepted(again, 200, 204, rule="a signing code at the Retry-After, the first code out of the hour")
+
+
+def _login(ctx: CheckContext, role: str) -> Tokens:
+    """A login not kept for the plan (on a moved clock, its tokens would be from the future once it is reset)."""
+    return login(ctx.http, ctx.harness, ctx.target, ctx.target.account(role))
+
+
+def _registered(ctx: CheckContext, role: str) -> tuple[Tokens, str]:
+    """``role`` through steps 0 to 6 at the platform (profile, hand-off, trust steps, terms for every firm): its
+    tokens and its personal (SCAL2) credential's id."""
+    tokens = _login(ctx, role)
+    account = ctx.target.account(role)
+    status = fixtures.platform(ctx, tokens)
+    if status["state"] not in ("authenticated", "profile_confirmed") or status.get("certificate_request"):
+        steps.raise_unexpected(f"the {role} account is already {status['state']}: give one not registered yet")
+    mobile = account.mobile or status["profile"].get("mobile_number")
+    answer = ctx.http.post("platform", "/registration/profile", json={"mobile_number": mobile}, headers=tokens.bearer)
+    ctx.expect_status(answer, 200, what=f"confirming the {role}'s profile")
+    answer = ctx.http.post("platform", "/registration/certificate-request", json={}, headers=tokens.bearer)
+    handoff = ctx.expect_status(answer, 201, what=f"the {role}'s certificate request")
+    phone = str(fixtures.platform(ctx, tokens, "/me")["mobile_number"])
+    steps.walk(ctx, "certificate_issued", reg=steps.handed_over(ctx, handoff, phone))
+    firms = [f["id"] for f in fixtures.platform(ctx, tokens, "/me")["firms"]]
+    answer = ctx.http.post(
+        "platform", "/registration/terms", json=fixtures.terms_body(ctx, tokens, firms), headers=tokens.bearer
+    )
+    ctx.expect_status(answer, 200, what=f"the {role} accepting the terms")
+    personal = [c for c in holders.credentials(ctx, tokens) if c.scal == "2"]
+    if not personal:
+        steps.raise_unexpected(f"the active {role} has no SCAL2 (personal) credential")
+    return tokens, personal[0].id

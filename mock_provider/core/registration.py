@@ -929,7 +929,7 @@ class Registrations(TrustService):
             raise InvalidInput(IDENTITY_INCOMPLETE_MESSAGE, code="identity_incomplete", errors=errors)
         assert parsed is not None
         today = self.clock.now().date()
-        if parsed > today:
+        if parsed > registration_breakages.latest_birth_date(today, self.breakages):
             raise InvalidInput(
                 "the birth date is in the future",
                 code="invalid_birth_date",
@@ -999,6 +999,9 @@ class Registrations(TrustService):
                 registration_breakages.mrz_charset_as_checked(mrz, self.breakages), self.breakages
             ),
             self.breakages,
+        )
+        mrz = registration_breakages.personal_filler_as_checked(
+            registration_breakages.mrz_issuer_as_checked(mrz, kind.country, self.breakages), self.breakages
         )
         # The typed fields first: they cost nothing, and a document refused on them never costs an image decode.
         number = (document_number or "").strip().upper().replace(" ", "")

@@ -162,6 +162,11 @@ AGE_BIRTHDAY_REFUSED = declare(
 )
 
 
+FUTURE_BIRTH_DATE_UNDER_AGE = declare(
+    "future_birth_date_under_age",
+    rule="Step 2 refuses a birth date after today as invalid_birth_date (here: left to the age check).",
+    check="registration.identity.future_birth_date",
+)
 ANCIENT_BIRTH_DATE_ACCEPTED = declare(
     "ancient_birth_date_accepted",
     rule="Step 2 refuses a birth date before 1 January 1900 (a typing error, not an identity).",
@@ -203,6 +208,18 @@ ICAO_SPECIMEN_ACCEPTED = declare(
     "icao_specimen_accepted",
     rule="Step 3 accepts ISO 3166-1 countries only: not the ICAO specimen state UTO (Utopia).",
     check="registration.documents.document_type",
+)
+EMPTY_PERSONAL_NUMBER_FILLER_REFUSED = declare(
+    "empty_personal_number_filler_refused",
+    rule="Step 3 accepts a passport MRZ (TD3) whose unused personal number has a filler < as its check digit "
+    "(ICAO 9303-4 §4.2.2), here read as a wrong digit.",
+    check="registration.documents.empty_personal_number",
+)
+MRZ_ISSUER_UNCHECKED = declare(
+    "mrz_issuer_unchecked",
+    rule="Step 3 refuses a document whose MRZ issuing state is not the country of its type (here: read as that "
+    "country).",
+    check="registration.documents.mrz_issuing_state",
 )
 MRZ_COMPOSITE_UNCHECKED = declare(
     "mrz_composite_unchecked",
@@ -270,6 +287,31 @@ def mrz_charset_as_checked(mrz: str | None, breakages: Breakages) -> str | None:
     if not mrz or MRZ_CHARSET_UNCHECKED not in breakages:
         return mrz
     return re.sub(r"[^A-Za-z0-9<\s]", "<", mrz)
+
+
+def personal_filler_as_checked(mrz: str | None, breakages: Breakages) -> str | None:
+    """The MRZ as judged: a TD3's filler check digit of an unused personal number read as a wrong ``1``."""
+    if not mrz or EMPTY_PERSONAL_NUMBER_FILLER_REFUSED not in breakages:
+        return mrz
+    lines = [line.replace(" ", "").upper() for line in mrz.splitlines() if line.strip()]
+    if len(lines) != 2 or any(len(line) != 44 for line in lines) or lines[1][28:43] != "<" * 15:
+        return mrz
+    return "\n".join((lines[0], lines[1][:42] + "1" + lines[1][43]))
+
+
+def mrz_issuer_as_checked(mrz: str | None, country: str, breakages: Breakages) -> str | None:
+    """The MRZ as judged: its issuing state (line 1, columns 3 to 5) replaced by ``country`` with the switch on."""
+    if not mrz or MRZ_ISSUER_UNCHECKED not in breakages:
+        return mrz
+    lines = [line.replace(" ", "").upper() for line in mrz.splitlines() if line.strip()]
+    if not lines or len(lines[0]) < 5:
+        return mrz
+    return "\n".join((lines[0][:2] + country + lines[0][5:], *lines[1:]))
+
+
+def latest_birth_date(today: date, breakages: Breakages) -> date:
+    """The latest birth date step 2 accepts as a date: today, or none (the age check alone) with the switch on."""
+    return date.max if FUTURE_BIRTH_DATE_UNDER_AGE in breakages else today
 
 
 def mrz_as_checked(mrz: str | None, breakages: Breakages) -> str | None:

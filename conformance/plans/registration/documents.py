@@ -303,6 +303,48 @@ def passport_mrz(ctx: CheckContext) -> None:
     ctx.expect(body["state"] == "documents_submitted", f"the accepted upload left the request {body['state']}")
 
 
+@check(
+    "registration.documents.empty_personal_number",
+    title="A passport whose unused personal number has a filler as its check digit is accepted; a wrong digit not",
+    cites=(ICAO_TD3, "ICAO Doc 9303 Part 4 §4.2.2: an unused personal number's check digit may be < (or 0)"),
+    severity=Severity.MINOR,
+)
+def empty_personal_number(ctx: CheckContext) -> None:
+    """A French passport with a TD3 MRZ whose personal number field is all fillers: with ``1`` as its check digit
+    (the composite computed over it) refused (``mrz_check_digit``), nothing changes; with ``<`` accepted."""
+    reg = steps.walk(ctx, "identity_submitted")
+    first, second = steps.td3(personal="").split("\n")
+    for digit in ("1", "<"):
+        head = second[:42] + digit
+        mrz = f"{first}\n{head}{steps.mrz_check_digit(head[0:10] + head[13:20] + head[21:43])}"
+        answer = steps.upload(ctx, reg, document_type="passport:fra", back=None, mrz=mrz)
+        if digit == "1":
+            _refused_and_unchanged(ctx, reg, answer, "mrz_check_digit", "an empty personal number with digit 1")
+    body = ctx.expect_accepted(answer, rule="an empty personal number with a filler < as its check digit")
+    ctx.expect(body["state"] == "documents_submitted", f"the accepted upload left the request {body['state']}")
+
+
+@check(
+    "registration.documents.mrz_issuing_state",
+    title="A passport's MRZ must be issued by the country of its type: another state, before or after it, refused",
+    cites=(ICAO_TD3, RULE_3 + "; the document is of the type and country chosen"),
+    severity=Severity.MAJOR,
+)
+def mrz_issuing_state(ctx: CheckContext) -> None:
+    """``passport:fra`` with the applicant's TD3 MRZ issued (line 1) by ``DEU``, then by ``GBR`` (one sorting
+    before FRA, one after): each refused (``mrz_document_type_mismatch``), nothing changes; issued by ``FRA``
+    accepted."""
+    reg = steps.walk(ctx, "identity_submitted")
+    first, second = steps.td3().split("\n")
+    for state in ("DEU", "GBR"):
+        mrz = f"{first[:2]}{state}{first[5:]}\n{second}"
+        answer = steps.upload(ctx, reg, document_type="passport:fra", back=None, mrz=mrz)
+        _refused_and_unchanged(ctx, reg, answer, "mrz_document_type_mismatch", f"passport:fra issued by {state}")
+    answer = steps.upload(ctx, reg, document_type="passport:fra", back=None, mrz=steps.td3())
+    body = ctx.expect_accepted(answer, rule="passport:fra issued by FRA")
+    ctx.expect(body["state"] == "documents_submitted", f"the accepted upload left the request {body['state']}")
+
+
 #: The check digits of a TD3 MRZ's second line: (column, what it checks), ICAO Doc 9303 Part 4 §4.2.2.
 TD3_CHECK_DIGITS = (
     (9, "document number"),

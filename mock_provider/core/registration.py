@@ -635,6 +635,12 @@ class Registrations(TrustService):
                         TermsAcceptance.user_id == user_id, TermsAcceptance.firm_id == entry["firm_id"]
                     )
                 )
+                if existing is None and registration_breakages.TERMS_SHARED_IN_FIRM in self.breakages:
+                    existing = session.scalars(
+                        select(TermsAcceptance)
+                        .where(TermsAcceptance.firm_id == entry["firm_id"])
+                        .order_by(TermsAcceptance.user_id)
+                    ).first()
                 if existing is None:
                     session.add(
                         TermsAcceptance(

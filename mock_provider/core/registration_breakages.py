@@ -424,6 +424,12 @@ TERMS_BOXES_FIRST_FIRM_ONLY = declare(
     rule="Step 6 needs both boxes for every firm named, not only for the first one.",
     check="registration.terms.both_boxes",
 )
+TERMS_SHARED_IN_FIRM = declare(
+    "terms_shared_in_firm",
+    rule="Step 6 records each person's acceptance of a firm's terms: a colleague's acceptance of the same firm is "
+    "neither taken for theirs nor overwritten by it (here: the firm's first acceptance is updated instead).",
+    check="registration.terms.per_person",
+)
 SEAL_DELEGATION_UNLISTED = declare(
     "seal_delegation_unlisted",
     rule="Every delegation granted is listed with its kind, seal as well as sign and prepare.",

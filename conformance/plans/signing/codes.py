@@ -65,25 +65,8 @@ def _login(ctx: CheckContext, role: str) -> Tokens:
 
 
 def _registered(ctx: CheckContext, role: str) -> tuple[Tokens, str]:
-    """``role`` through steps 0 to 6 at the platform (profile, hand-off, trust steps, terms for every firm): its
-    tokens and its personal (SCAL2) credential's id."""
-    tokens = _login(ctx, role)
-    account = ctx.target.account(role)
-    status = fixtures.platform(ctx, tokens)
-    if status["state"] not in ("authenticated", "profile_confirmed") or status.get("certificate_request"):
-        steps.raise_unexpected(f"the {role} account is already {status['state']}: give one not registered yet")
-    mobile = account.mobile or status["profile"].get("mobile_number")
-    answer = ctx.http.post("platform", "/registration/profile", json={"mobile_number": mobile}, headers=tokens.bearer)
-    ctx.expect_status(answer, 200, what=f"confirming the {role}'s profile")
-    answer = ctx.http.post("platform", "/registration/certificate-request", json={}, headers=tokens.bearer)
-    handoff = ctx.expect_status(answer, 201, what=f"the {role}'s certificate request")
-    phone = str(fixtures.platform(ctx, tokens, "/me")["mobile_number"])
-    steps.walk(ctx, "certificate_issued", reg=steps.handed_over(ctx, handoff, phone))
-    firms = [f["id"] for f in fixtures.platform(ctx, tokens, "/me")["firms"]]
-    answer = ctx.http.post(
-        "platform", "/registration/terms", json=fixtures.terms_body(ctx, tokens, firms), headers=tokens.bearer
-    )
-    ctx.expect_status(answer, 200, what=f"the {role} accepting the terms")
+    """``role`` registered through the platform: its tokens and its personal (SCAL2) credential's id."""
+    tokens = fixtures.register(ctx, role)
     personal = [c for c in holders.credentials(ctx, tokens) if c.scal == "2"]
     if not personal:
         steps.raise_unexpected(f"the active {role} has no SCAL2 (personal) credential")

@@ -449,7 +449,10 @@ class Registrations(TrustService):
             state = self._platform_state(account, self._trust_of(session, account))
             opened = accounts.opened_firm_ids(session)
             firms = []
-            for firm in accounts.firms_of(session, user_id):
+            mine = accounts.firms_of(session, user_id)
+            if len(mine) < 2 and registration_breakages.SERVICE_SHUT_FOR_ONE_FIRM in self.breakages:
+                opened = set()
+            for firm in mine:
                 claim = firm.as_claim()
                 claim["service_open"] = firm.id in opened and (
                     firm.role == accounts.ACCOUNTANT

@@ -430,6 +430,12 @@ TERMS_SHARED_IN_FIRM = declare(
     "neither taken for theirs nor overwritten by it (here: the firm's first acceptance is updated instead).",
     check="registration.terms.per_person",
 )
+SERVICE_SHUT_FOR_ONE_FIRM = declare(
+    "service_shut_for_one_firm",
+    rule="Step 6 opens the service to the firm whose terms its accountant accepted, whether or not that accountant "
+    "belongs to other firms too (here: shut for a person of a single firm).",
+    check="registration.terms.per_person",
+)
 SEAL_DELEGATION_UNLISTED = declare(
     "seal_delegation_unlisted",
     rule="Every delegation granted is listed with its kind, seal as well as sign and prepare.",

@@ -124,7 +124,8 @@ def per_person(ctx: CheckContext) -> None:
     """The ``no_mobile`` and ``second_accountant`` accountants, members of one firm, each registered through the
     platform (a mobile typed at step 1 for the one without), each accepting the terms for that firm, the one with
     the smaller user id first (an acceptance looked up by order of user ids rather than by equality then takes the
-    first one's for the second's). Each is then ``active`` with that firm among its ``active_firms``."""
+    first one's for the second's). Each is then ``active`` with that firm among its ``active_firms``, and its ``/me``
+    shows the service open to that firm (opened by an accountant of that very firm, whatever other firms they have)."""
     people = sorted(("no_mobile", "second_accountant"), key=lambda role: ctx.target.account(role).user_id)
     shared = set(ctx.target.account(people[0]).firms) & set(ctx.target.account(people[1]).firms)
     if not shared:
@@ -138,3 +139,5 @@ def per_person(ctx: CheckContext) -> None:
             f"after both accepted the terms for {firm}, the {role} is {status['state']}, open to "
             f"{status['active_firms']}",
         )
+        opened = {f["id"]: f.get("service_open") for f in platform(ctx, tokens[role], "/me")["firms"]}
+        ctx.expect(opened.get(firm) is True, f"after both accepted the terms for {firm}, the {role} sees {opened}")

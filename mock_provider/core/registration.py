@@ -1045,8 +1045,8 @@ class Registrations(TrustService):
         try:
             front_info, back_info = inspect_document(
                 kind,
-                front=front,
-                back=back,
+                front=registration_breakages.side_as_checked(front, self.breakages),
+                back=registration_breakages.side_as_checked(back, self.breakages),
                 max_bytes=registration_breakages.document_limit(self.config.max_document_bytes, self.breakages),
                 **registration_breakages.decode_limits(self.breakages),
             )

@@ -221,6 +221,12 @@ MRZ_ISSUER_UNCHECKED = declare(
     "country).",
     check="registration.documents.mrz_issuing_state",
 )
+TRUNCATED_PDF_ACCEPTED = declare(
+    "truncated_pdf_accepted",
+    rule="Step 3 refuses a PDF that does not end with %%EOF (within its last 1024 bytes, as readers look for it), "
+    "such as one cut in an incremental update (here: judged up to its last %%EOF, wherever it is).",
+    check="registration.documents.truncated_pdf",
+)
 MRZ_COMPOSITE_UNCHECKED = declare(
     "mrz_composite_unchecked",
     rule="Step 3 refuses a machine-readable zone whose composite check digit is wrong, as it does the others.",
@@ -312,6 +318,13 @@ def mrz_issuer_as_checked(mrz: str | None, country: str, breakages: Breakages) -
 def latest_birth_date(today: date, breakages: Breakages) -> date:
     """The latest birth date step 2 accepts as a date: today, or none (the age check alone) with the switch on."""
     return date.max if FUTURE_BIRTH_DATE_UNDER_AGE in breakages else today
+
+
+def side_as_checked(data: bytes | None, breakages: Breakages) -> bytes | None:
+    """A side as judged: a PDF cut after its last ``%%EOF``, wherever that is, with the switch on."""
+    if not data or TRUNCATED_PDF_ACCEPTED not in breakages or not data.startswith(b"%PDF-") or b"%%EOF" not in data:
+        return data
+    return data[: data.rindex(b"%%EOF") + 5]
 
 
 def mrz_as_checked(mrz: str | None, breakages: Breakages) -> str | None:

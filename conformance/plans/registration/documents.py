@@ -84,6 +84,28 @@ def judged_by_content(ctx: CheckContext) -> None:
 
 
 @check(
+    "registration.documents.truncated_pdf",
+    title="A PDF cut short (no %%EOF at its end, only an earlier revision's inside) is refused as unreadable",
+    cites=(GUIDE_STEP_3 + " (lisible)", "ISO 32000-1 §7.5.5: the last line of the file contains %%EOF", RULE_3),
+    severity=Severity.MINOR,
+)
+def truncated_pdf(ctx: CheckContext) -> None:
+    """A passport as a one-page PDF followed by the start of an incremental update cut off in its stream: 2 KiB of
+    it, so that the first revision's ``%%EOF`` is inside the file but not within its last 1024 bytes, where readers
+    look for it. Refused (``document_unreadable``), nothing changes; the same PDF without the cut-off update is
+    accepted."""
+    reg = steps.walk(ctx, "identity_submitted")
+    update = b"4 0 obj\n<< /Length 8192 >>\nstream\n" + bytes(range(256)) * 8
+    for data, refused in ((steps.minimal_pdf() + update, True), (steps.minimal_pdf(), False)):
+        answer = steps.upload(
+            ctx, reg, document_type="passport:fra", front=("passeport.pdf", data, "application/pdf"), back=None
+        )
+        if refused:
+            _refused_and_unchanged(ctx, reg, answer, "document_unreadable", "a PDF cut in an incremental update")
+    ctx.expect_accepted(answer, rule="the same PDF, whole")
+
+
+@check(
     "registration.documents.colour_required",
     title="A greyscale picture of the document is refused",
     cites=(GUIDE_STEP_3, RULE_3),

@@ -1318,7 +1318,7 @@ class Registrations(TrustService):
 
     def settle(self) -> None:
         """Decide the automatic reviews whose delay has passed on the mock clock."""
-        if self.config.review_mode != "auto":
+        if self.config.review_mode != "auto" or registration_breakages.REVIEW_NEVER_SETTLED in self.breakages:
             return
         now = self._now()
         with self.db.transaction() as session:
@@ -1336,6 +1336,8 @@ class Registrations(TrustService):
     def _submit_for_review(self, session: Session, reg: TrustRegistration, now: datetime) -> None:
         auto = self.config.review_mode == "auto"
         delay = self.config.review_delay_seconds + (25 * 3600 if REVIEW_OVERDUE in self.breakages else 0)
+        queued = scenarios.consume(session, "review_delay", now) if auto else None
+        delay += queued.value if queued is not None and queued.value is not None else 0
         reg.review_due_at = now + timedelta(seconds=delay) if auto else None
         self._move(
             session,

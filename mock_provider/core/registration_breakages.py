@@ -362,6 +362,12 @@ def expiry_reference(today: date, breakages: Breakages) -> date:
 
 # -- step 5: the review and the certificate ------------------------------------------------------------------------
 
+REVIEW_NEVER_SETTLED = declare(
+    "review_never_settled",
+    rule="An automatic review due after the signature is decided once its time has come, whether or not a request "
+    "came in meanwhile (here: only a review due at the signature itself is ever decided).",
+    check="registration.review.decided_when_due",
+)
 REVIEW_LATER_THAN_ANNOUNCED = declare(
     "review_later_than_announced",
     rule="The identity review decides by the time it announces (review_due_at), not 24 hours after it.",

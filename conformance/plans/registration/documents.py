@@ -289,12 +289,17 @@ ICAO_CHARSET = "ICAO Doc 9303 Part 3: an MRZ is written with A-Z, 0-9 and the fi
 def mrz_charset(ctx: CheckContext) -> None:
     """The applicant's TD1 MRZ with one filler ``<`` written ``-`` (line 1, optional data) and, on its own, one
     written ``.`` (line 2, optional data): each refused (``mrz_malformed``) and nothing changes; every check digit
-    stays right (a filler counts 0 in them, as the client computes them). Then the MRZ with its fillers accepted."""
+    stays right (a filler counts 0 in them, as the client computes them); then a ``7`` as the name field's last
+    filler, and the name field shifted behind a leading filler (ICAO 9303-3 §4.6: letters and fillers, the surname
+    first). Each refused (``mrz_malformed``) and nothing changes. Then the MRZ with its fillers accepted."""
     reg = steps.walk(ctx, "identity_submitted")
     first, second, third = steps.td1().split("\n")
     for mrz, what in (
         (f"{first[:29]}-\n{second}\n{third}", "a '-' in line 1"),
         (f"{first}\n{second[:28]}.{second[29]}\n{third}", "a '.' in line 2"),
+        # ICAO 9303-3 §4.6: the name field holds letters and fillers only, the primary identifier first.
+        (f"{first}\n{second}\n{third[:29]}7", "a digit in the name field"),
+        (f"{first}\n{second}\n<{third[:29]}", "a filler before the surname"),
     ):
         _refused_and_unchanged(ctx, reg, steps.upload(ctx, reg, mrz=mrz), "mrz_malformed", f"an MRZ with {what}")
     body = ctx.expect_accepted(steps.upload(ctx, reg, mrz=steps.td1()), rule="the same MRZ with its fillers")

@@ -1005,7 +1005,10 @@ class Registrations(TrustService):
         kind = registration_breakages.document_kind(kind, back, self.breakages)
         mrz = registration_breakages.passport_mrz_as_checked(
             registration_breakages.mrz_as_checked(
-                registration_breakages.mrz_charset_as_checked(mrz, self.breakages), self.breakages
+                registration_breakages.mrz_charset_as_checked(
+                    registration_breakages.name_digits_as_checked(mrz, self.breakages), self.breakages
+                ),
+                self.breakages,
             ),
             self.breakages,
         )

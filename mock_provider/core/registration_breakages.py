@@ -227,6 +227,12 @@ TRUNCATED_PDF_ACCEPTED = declare(
     "such as one cut in an incremental update (here: judged up to its last %%EOF, wherever it is).",
     check="registration.documents.truncated_pdf",
 )
+MRZ_NAME_DIGITS_ACCEPTED = declare(
+    "mrz_name_digits_accepted",
+    rule="Step 3 refuses an MRZ whose name field holds a digit (ICAO 9303-3 §4.6: letters and fillers only), here "
+    "read as a filler.",
+    check="registration.documents.mrz_charset",
+)
 MRZ_COMPOSITE_UNCHECKED = declare(
     "mrz_composite_unchecked",
     rule="Step 3 refuses a machine-readable zone whose composite check digit is wrong, as it does the others.",
@@ -325,6 +331,16 @@ def side_as_checked(data: bytes | None, breakages: Breakages) -> bytes | None:
     if not data or TRUNCATED_PDF_ACCEPTED not in breakages or not data.startswith(b"%PDF-") or b"%%EOF" not in data:
         return data
     return data[: data.rindex(b"%%EOF") + 5]
+
+
+def name_digits_as_checked(mrz: str | None, breakages: Breakages) -> str | None:
+    """The MRZ as judged: the digits of a TD1's name line (line 3) read as fillers with the switch on."""
+    if not mrz or MRZ_NAME_DIGITS_ACCEPTED not in breakages:
+        return mrz
+    lines = [line.replace(" ", "").upper() for line in mrz.splitlines() if line.strip()]
+    if len(lines) != 3:
+        return mrz
+    return "\n".join((lines[0], lines[1], re.sub(r"[0-9]", "<", lines[2])))
 
 
 def mrz_as_checked(mrz: str | None, breakages: Breakages) -> str | None:

@@ -110,6 +110,13 @@ def register(ctx: CheckContext, role: str, *, mobile: str = "", firms: list[str]
     firm of the person); the tokens of a login kept out of the plan's (a check that moves the clock may use them).
 
     ``mobile`` is typed at step 1 when neither the target nor the SSO profile gives one."""
+    return registered(ctx, role, mobile=mobile, firms=firms)[0]
+
+
+def registered(
+    ctx: CheckContext, role: str, *, mobile: str = "", firms: list[str] | None = None
+) -> tuple[Tokens, steps.Registration]:
+    """:func:`register`, with the registration at the trust provider (its session token)."""
     tokens = login(ctx.http, ctx.harness, ctx.target, ctx.target.account(role))
     status = platform(ctx, tokens)
     if status["state"] not in ("authenticated", "profile_confirmed") or status.get("certificate_request"):
@@ -120,11 +127,11 @@ def register(ctx: CheckContext, role: str, *, mobile: str = "", firms: list[str]
     answer = ctx.http.post("platform", "/registration/certificate-request", json={}, headers=tokens.bearer)
     handoff = ctx.expect_status(answer, 201, what=f"the {role}'s certificate request")
     phone = str(platform(ctx, tokens, "/me")["mobile_number"])
-    steps.walk(ctx, "certificate_issued", reg=steps.handed_over(ctx, handoff, phone))
+    reg = steps.walk(ctx, "certificate_issued", reg=steps.handed_over(ctx, handoff, phone))
     if firms is None:
         firms = [f["id"] for f in platform(ctx, tokens, "/me")["firms"]]
     answer = ctx.http.post(
         "platform", "/registration/terms", json=terms_body(ctx, tokens, firms), headers=tokens.bearer
     )
     ctx.expect_status(answer, 200, what=f"the {role} accepting the terms for {firms}")
-    return tokens
+    return tokens, reg

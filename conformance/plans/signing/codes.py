@@ -59,6 +59,51 @@ def hourly_cap(ctx: CheckContext) -> None:
     ctx.expect_accepted(again, 200, 204, rule="a signing code at the Retry-After, the first code out of the hour")
 
 
+@check(
+    "signing.codes.reissued_credential",
+    title="After an error report reissues the certificate, the new credential's SMS code is its own and signs",
+    cites=(
+        CSC_V2 + ", credentials/sendOTP and credentials/authorize",
+        "DESIGN.md §2, step 5: an error report within 48 h revokes and reissues the certificate",
+    ),
+    severity=Severity.MAJOR,
+    needs=("login", "otp", "review"),
+)
+def reissued_credential(ctx: CheckContext) -> None:
+    """The ``no_mobile`` accountant, registered through the platform for this check (a mobile typed at step 1),
+    asks a code for its personal credential and leaves it unused; reports an error in its certificate (within the
+    48 hours), which reissues it; then asks a code for the new personal credential at once (no cooldown: no code of
+    that credential was sent) and authorizes one hash with it. Both accepted: a code is sent and checked for its own
+    credential, not taken for another one's."""
+    tokens, reg = fixtures.registered(ctx, "no_mobile", mobile="+33656789012")
+    old = [c.id for c in holders.credentials(ctx, tokens) if c.scal == "2"]
+    if not old:
+        steps.raise_unexpected("the active no_mobile account has no SCAL2 (personal) credential")
+    sent = holders.csc(ctx, tokens, "/credentials/sendOTP", {"credentialID": old[0]})
+    ctx.expect_status(sent, 200, 204, what="a code for the first credential")
+    reported = ctx.http.post(
+        "trust",
+        reg.path("/certificate/report-error"),
+        json={"detail": "Le nom est mal orthographié."},
+        headers=reg.auth,
+    )
+    ctx.expect_status(reported, 200, what="reporting an error in the certificate")
+    new = [c.id for c in holders.credentials(ctx, tokens) if c.scal == "2" and c.id not in old]
+    if not new:
+        steps.raise_unexpected("the reissued certificate gives no new SCAL2 (personal) credential")
+    sent = holders.csc(ctx, tokens, "/credentials/sendOTP", {"credentialID": new[0]})
+    ctx.expect_accepted(sent, 200, 204, rule="a code for the reissued credential, its first")
+    body = {
+        "credentialID": new[0],
+        "numSignatures": 1,
+        "hashes": holders.new_hashes(1),
+        "hashAlgorithmOID": holders.SHA256,
+        "OTP": ctx.harness.otp(reg.phone_number),
+    }
+    answer = ctx.expect_accepted(holders.csc(ctx, tokens, "/credentials/authorize", body), rule="its code authorizing")
+    ctx.http.add_secret(str((answer or {}).get("SAD")))
+
+
 def _login(ctx: CheckContext, role: str) -> Tokens:
     """A login not kept for the plan (on a moved clock, its tokens would be from the future once it is reset)."""
     return login(ctx.http, ctx.harness, ctx.target, ctx.target.account(role))

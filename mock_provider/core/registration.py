@@ -849,7 +849,8 @@ class Registrations(TrustService):
             errors.append({"field": "level", "code": "invalid_choice", "detail": "lcp, qcp or qcpnqscd"})
         if language not in LANGUAGES:
             errors.append({"field": "language", "code": "invalid_choice", "detail": "fr or en"})
-        if redirect_url is not None and not re.match(r"^https?://[^\s]+$", redirect_url):
+        checked_url = registration_breakages.redirect_url_as_checked(redirect_url, self.breakages)
+        if checked_url is not None and not re.match(r"^https?://[^\s]+$", checked_url):
             errors.append({"field": "redirect_url", "code": "invalid_url", "detail": "an http(s) URL"})
         if errors:
             raise InvalidInput("the registration request is invalid", code="invalid_registration", errors=errors)

@@ -186,6 +186,19 @@ def age_reference(today: date, breakages: Breakages) -> date:
     return today - timedelta(days=1) if AGE_BIRTHDAY_REFUSED in breakages else today
 
 
+ANY_REDIRECT_URL_ACCEPTED = declare(
+    "any_redirect_url_accepted",
+    rule="The operator's hand-off refuses a redirect_url that is not http(s) (such as javascript:), with 400 "
+    "invalid_registration.",
+    check="registration.handoff.redirect_url",
+)
+
+
+def redirect_url_as_checked(url: str | None, breakages: Breakages) -> str | None:
+    """The redirect_url as judged: none at all (so any is taken) with the switch on."""
+    return None if ANY_REDIRECT_URL_ACCEPTED in breakages else url
+
+
 # -- step 3: the identity document ---------------------------------------------------------------------------------
 
 DOCUMENT_AT_LIMIT_REFUSED = declare(

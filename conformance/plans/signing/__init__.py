@@ -14,7 +14,8 @@ Modules, in running order:
   pyHanko and reaches that level;
 - ``codes``: at most ``rules.signing_codes_per_hour`` SMS codes for one credential within an hour, the next one
   allowed at the ``Retry-After`` the refusal gives, not a second before (moves the clock over an hour ahead: runs
-  just before ``credential``, whose checks send no code that the window would count);
+  just before ``credential``, whose checks send no code that the window would count); after an error report
+  reissues a certificate, the new credential's code is its own (each registers an account of its own);
 - ``credential``: a credential signs nothing before its certificate's notBefore; a revoked credential authorizes
   and signs nothing (runs last: it revokes the holder's
   certificate, through the harness).

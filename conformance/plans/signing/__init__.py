@@ -13,14 +13,14 @@ Modules, in running order:
 - ``pades``: a PDF signed through the SDK at each PAdES baseline level (B-B, B-T, B-LT, B-LTA) validates with
   pyHanko and reaches that level;
 - ``codes``: at most ``rules.signing_codes_per_hour`` SMS codes for one credential within an hour, the next one
-  allowed at the ``Retry-After`` the refusal gives, not a second before (moves the clock over an hour ahead: runs
-  just before ``credential``, whose checks send no code that the window would count); after an error report
-  reissues a certificate, the new credential's code is its own (each registers an account of its own);
+  allowed at the ``Retry-After`` the refusal gives, not a second before; after an error report reissues a
+  certificate, the new credential's code is its own. Each registers an account of its own through the platform
+  (``second_accountant``, ``no_mobile``), so that its codes and its reissue touch nothing of the plan's holder;
 - ``credential``: a credential signs nothing before its certificate's notBefore; a revoked credential authorizes
   and signs nothing (runs last: it revokes the holder's
   certificate, through the harness).
 
-Every check uses the plan's holder (:func:`conformance.plans.holders.accountant`).
+Every other check uses the plan's holder (:func:`conformance.plans.holders.accountant`).
 """
 
 import importlib

@@ -71,9 +71,10 @@ class Harness:
         """The SMS code last sent to ``phone_number``."""
         raise HarnessError(f"the {self.name} harness cannot read SMS codes")
 
-    def expect_review(self, *, approve: bool, reason: str | None = None) -> None:
+    def expect_review(self, *, approve: bool, reason: str | None = None, delay_seconds: int = 0) -> None:
         """Called before the agreement is signed, when the next review must end a given way (an automatic review
-        may decide at once). Nothing to do by default."""
+        may decide at once), and, where the harness can, be decided ``delay_seconds`` later than it would. Nothing
+        to do by default."""
 
     def decide_review(self, registration_id: str, *, approve: bool, reason: str | None = None) -> None:
         """Have the review of a registration (pending validation) approve it, or reject it with ``reason``."""
@@ -165,8 +166,10 @@ class MockHarness(Harness):
         self.http.add_secret(code)
         return code
 
-    def expect_review(self, *, approve: bool, reason: str | None = None) -> None:
-        """The mock's automatic review approves at once: a rejection is queued as a one-shot scenario."""
+    def expect_review(self, *, approve: bool, reason: str | None = None, delay_seconds: int = 0) -> None:
+        """The mock's automatic review approves at once: a rejection, or a delay, is queued as a one-shot scenario."""
+        if delay_seconds > 0:
+            self._control("POST", "/scenarios", json={"kind": "review_delay", "value": int(delay_seconds)})
         if not approve:
             self._control(
                 "POST", "/scenarios", json={"kind": "review_reject", "target": reason or "document_unreadable"}

@@ -107,6 +107,8 @@ class Rules:
     otp_resend_cooldown_seconds: int = 60
     #: SMS codes sent for one certificate request (the consent's and every resend), after which it must start again.
     otp_max_codes: int = 10
+    #: Signing codes (``credentials/sendOTP``) sent for one credential within an hour, after which the next waits.
+    signing_codes_per_hour: int = 30
     error_report_hours: int = 48
     #: The earliest birth year step 2 accepts: a birth date before 1 January of it is a typing error, refused.
     earliest_birth_year: int = 1900

@@ -449,7 +449,10 @@ class Registrations(TrustService):
             state = self._platform_state(account, self._trust_of(session, account))
             opened = accounts.opened_firm_ids(session)
             firms = []
-            for firm in accounts.firms_of(session, user_id):
+            mine = accounts.firms_of(session, user_id)
+            if len(mine) < 2 and registration_breakages.SERVICE_SHUT_FOR_ONE_FIRM in self.breakages:
+                opened = set()
+            for firm in mine:
                 claim = firm.as_claim()
                 claim["service_open"] = firm.id in opened and (
                     firm.role == accounts.ACCOUNTANT
@@ -635,6 +638,12 @@ class Registrations(TrustService):
                         TermsAcceptance.user_id == user_id, TermsAcceptance.firm_id == entry["firm_id"]
                     )
                 )
+                if existing is None and registration_breakages.TERMS_SHARED_IN_FIRM in self.breakages:
+                    existing = session.scalars(
+                        select(TermsAcceptance)
+                        .where(TermsAcceptance.firm_id == entry["firm_id"])
+                        .order_by(TermsAcceptance.user_id)
+                    ).first()
                 if existing is None:
                     session.add(
                         TermsAcceptance(
@@ -759,6 +768,10 @@ class Registrations(TrustService):
         if CROSS_FIRM_DELEGATIONS in self.breakages:
             return
         member = session.scalar(select(Membership).where(Membership.firm_id == firm_id, Membership.user_id == user_id))
+        if member is None and ACCOUNTANT_OF_ANY_FIRM in self.breakages:
+            member = session.scalar(
+                select(Membership).where(Membership.user_id == user_id).order_by(Membership.firm_id)
+            )
         if member is None:
             raise NotFound(f"no firm {firm_id} among yours", code="firm_not_found")
         if member.role != accounts.ACCOUNTANT and COLLABORATOR_MANAGES_DELEGATIONS not in self.breakages:
@@ -836,7 +849,8 @@ class Registrations(TrustService):
             errors.append({"field": "level", "code": "invalid_choice", "detail": "lcp, qcp or qcpnqscd"})
         if language not in LANGUAGES:
             errors.append({"field": "language", "code": "invalid_choice", "detail": "fr or en"})
-        if redirect_url is not None and not re.match(r"^https?://[^\s]+$", redirect_url):
+        checked_url = registration_breakages.redirect_url_as_checked(redirect_url, self.breakages)
+        if checked_url is not None and not re.match(r"^https?://[^\s]+$", checked_url):
             errors.append({"field": "redirect_url", "code": "invalid_url", "detail": "an http(s) URL"})
         if errors:
             raise InvalidInput("the registration request is invalid", code="invalid_registration", errors=errors)
@@ -925,7 +939,7 @@ class Registrations(TrustService):
             raise InvalidInput(IDENTITY_INCOMPLETE_MESSAGE, code="identity_incomplete", errors=errors)
         assert parsed is not None
         today = self.clock.now().date()
-        if parsed > today:
+        if parsed > registration_breakages.latest_birth_date(today, self.breakages):
             raise InvalidInput(
                 "the birth date is in the future",
                 code="invalid_birth_date",
@@ -982,14 +996,25 @@ class Registrations(TrustService):
             given_name, family_name, birth_date = reg.given_name, reg.family_name, reg.birth_date
         # A DocumentError is an InvalidInput carrying its field error: it goes out as is.
         try:
-            kind = parse_document_type(document_type or "")
+            kind = parse_document_type(
+                document_type or "", allow_icao_specimen=registration_breakages.icao_specimen_allowed(self.breakages)
+            )
         except DocumentError:
             if ANY_DOCUMENT_TYPE_ACCEPTED not in self.breakages:
                 raise
             kind = parse_document_type("id_card:fra")
         kind = registration_breakages.document_kind(kind, back, self.breakages)
         mrz = registration_breakages.passport_mrz_as_checked(
-            registration_breakages.mrz_as_checked(mrz, self.breakages), self.breakages
+            registration_breakages.mrz_as_checked(
+                registration_breakages.mrz_charset_as_checked(
+                    registration_breakages.name_digits_as_checked(mrz, self.breakages), self.breakages
+                ),
+                self.breakages,
+            ),
+            self.breakages,
+        )
+        mrz = registration_breakages.personal_filler_as_checked(
+            registration_breakages.mrz_issuer_as_checked(mrz, kind.country, self.breakages), self.breakages
         )
         # The typed fields first: they cost nothing, and a document refused on them never costs an image decode.
         number = (document_number or "").strip().upper().replace(" ", "")
@@ -1024,8 +1049,8 @@ class Registrations(TrustService):
         try:
             front_info, back_info = inspect_document(
                 kind,
-                front=front,
-                back=back,
+                front=registration_breakages.side_as_checked(front, self.breakages),
+                back=registration_breakages.side_as_checked(back, self.breakages),
                 max_bytes=registration_breakages.document_limit(self.config.max_document_bytes, self.breakages),
                 **registration_breakages.decode_limits(self.breakages),
             )
@@ -1297,7 +1322,7 @@ class Registrations(TrustService):
 
     def settle(self) -> None:
         """Decide the automatic reviews whose delay has passed on the mock clock."""
-        if self.config.review_mode != "auto":
+        if self.config.review_mode != "auto" or registration_breakages.REVIEW_NEVER_SETTLED in self.breakages:
             return
         now = self._now()
         with self.db.transaction() as session:
@@ -1315,6 +1340,8 @@ class Registrations(TrustService):
     def _submit_for_review(self, session: Session, reg: TrustRegistration, now: datetime) -> None:
         auto = self.config.review_mode == "auto"
         delay = self.config.review_delay_seconds + (25 * 3600 if REVIEW_OVERDUE in self.breakages else 0)
+        queued = scenarios.consume(session, "review_delay", now) if auto else None
+        delay += queued.value if queued is not None and queued.value is not None else 0
         reg.review_due_at = now + timedelta(seconds=delay) if auto else None
         self._move(
             session,
@@ -1612,9 +1639,15 @@ def _delegation_json(row: Delegation) -> dict[str, Any]:
     }
 
 
-# A rule-breakage switch (see mock_provider.core.breakages), honoured by Registrations._require_accountant.
+# Rule-breakage switches (see mock_provider.core.breakages), honoured by Registrations._require_accountant.
 CROSS_FIRM_DELEGATIONS = declare(
     "cross_firm_delegations",
     rule="A firm's delegations are seen and managed by its own chartered accountants only.",
     check="security.isolation.firm",
+)
+ACCOUNTANT_OF_ANY_FIRM = declare(
+    "accountant_of_any_firm",
+    rule="A chartered accountant manages the delegations of his own firms only: being a member of some firm does "
+    "not open the others (here: a person's first membership stands for a firm he does not belong to).",
+    check="registration.delegations.own_firms_only",
 )

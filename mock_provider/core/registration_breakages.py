@@ -14,6 +14,7 @@ unchanged otherwise.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -161,6 +162,11 @@ AGE_BIRTHDAY_REFUSED = declare(
 )
 
 
+FUTURE_BIRTH_DATE_UNDER_AGE = declare(
+    "future_birth_date_under_age",
+    rule="Step 2 refuses a birth date after today as invalid_birth_date (here: left to the age check).",
+    check="registration.identity.future_birth_date",
+)
 ANCIENT_BIRTH_DATE_ACCEPTED = declare(
     "ancient_birth_date_accepted",
     rule="Step 2 refuses a birth date before 1 January 1900 (a typing error, not an identity).",
@@ -180,6 +186,19 @@ def age_reference(today: date, breakages: Breakages) -> date:
     return today - timedelta(days=1) if AGE_BIRTHDAY_REFUSED in breakages else today
 
 
+ANY_REDIRECT_URL_ACCEPTED = declare(
+    "any_redirect_url_accepted",
+    rule="The operator's hand-off refuses a redirect_url that is not http(s) (such as javascript:), with 400 "
+    "invalid_registration.",
+    check="registration.handoff.redirect_url",
+)
+
+
+def redirect_url_as_checked(url: str | None, breakages: Breakages) -> str | None:
+    """The redirect_url as judged: none at all (so any is taken) with the switch on."""
+    return None if ANY_REDIRECT_URL_ACCEPTED in breakages else url
+
+
 # -- step 3: the identity document ---------------------------------------------------------------------------------
 
 DOCUMENT_AT_LIMIT_REFUSED = declare(
@@ -191,6 +210,41 @@ RESIDENCE_PERMIT_BACK_OPTIONAL = declare(
     "residence_permit_back_optional",
     rule="Step 3 refuses a residence permit without its back side, as it does an identity card.",
     check="registration.documents.every_type",
+)
+MRZ_CHARSET_UNCHECKED = declare(
+    "mrz_charset_unchecked",
+    rule="Step 3 refuses a machine-readable zone with a character other than A-Z, 0-9 and < (ICAO 9303-3 §4.3), "
+    "here read as a filler <.",
+    check="registration.documents.mrz_charset",
+)
+ICAO_SPECIMEN_ACCEPTED = declare(
+    "icao_specimen_accepted",
+    rule="Step 3 accepts ISO 3166-1 countries only: not the ICAO specimen state UTO (Utopia).",
+    check="registration.documents.document_type",
+)
+EMPTY_PERSONAL_NUMBER_FILLER_REFUSED = declare(
+    "empty_personal_number_filler_refused",
+    rule="Step 3 accepts a passport MRZ (TD3) whose unused personal number has a filler < as its check digit "
+    "(ICAO 9303-4 §4.2.2), here read as a wrong digit.",
+    check="registration.documents.empty_personal_number",
+)
+MRZ_ISSUER_UNCHECKED = declare(
+    "mrz_issuer_unchecked",
+    rule="Step 3 refuses a document whose MRZ issuing state is not the country of its type (here: read as that "
+    "country).",
+    check="registration.documents.mrz_issuing_state",
+)
+TRUNCATED_PDF_ACCEPTED = declare(
+    "truncated_pdf_accepted",
+    rule="Step 3 refuses a PDF that does not end with %%EOF (within its last 1024 bytes, as readers look for it), "
+    "such as one cut in an incremental update (here: judged up to its last %%EOF, wherever it is).",
+    check="registration.documents.truncated_pdf",
+)
+MRZ_NAME_DIGITS_ACCEPTED = declare(
+    "mrz_name_digits_accepted",
+    rule="Step 3 refuses an MRZ whose name field holds a digit (ICAO 9303-3 §4.6: letters and fillers only), here "
+    "read as a filler.",
+    check="registration.documents.mrz_charset",
 )
 MRZ_COMPOSITE_UNCHECKED = declare(
     "mrz_composite_unchecked",
@@ -248,6 +302,60 @@ def decode_limits(breakages: Breakages) -> dict[str, int]:
     return {"max_decode_bytes": 1024 * 1024} if CARD_SCAN_REFUSED in breakages else {}
 
 
+def icao_specimen_allowed(breakages: Breakages) -> bool:
+    """Whether a document type of the ICAO specimen state ``UTO`` is accepted (only with the switch on)."""
+    return ICAO_SPECIMEN_ACCEPTED in breakages
+
+
+def mrz_charset_as_checked(mrz: str | None, breakages: Breakages) -> str | None:
+    """The MRZ as judged: every character other than A-Z, 0-9, ``<`` and blanks read as ``<`` with the switch on."""
+    if not mrz or MRZ_CHARSET_UNCHECKED not in breakages:
+        return mrz
+    return re.sub(r"[^A-Za-z0-9<\s]", "<", mrz)
+
+
+def personal_filler_as_checked(mrz: str | None, breakages: Breakages) -> str | None:
+    """The MRZ as judged: a TD3's filler check digit of an unused personal number read as a wrong ``1``."""
+    if not mrz or EMPTY_PERSONAL_NUMBER_FILLER_REFUSED not in breakages:
+        return mrz
+    lines = [line.replace(" ", "").upper() for line in mrz.splitlines() if line.strip()]
+    if len(lines) != 2 or any(len(line) != 44 for line in lines) or lines[1][28:43] != "<" * 15:
+        return mrz
+    return "\n".join((lines[0], lines[1][:42] + "1" + lines[1][43]))
+
+
+def mrz_issuer_as_checked(mrz: str | None, country: str, breakages: Breakages) -> str | None:
+    """The MRZ as judged: its issuing state (line 1, columns 3 to 5) replaced by ``country`` with the switch on."""
+    if not mrz or MRZ_ISSUER_UNCHECKED not in breakages:
+        return mrz
+    lines = [line.replace(" ", "").upper() for line in mrz.splitlines() if line.strip()]
+    if not lines or len(lines[0]) < 5:
+        return mrz
+    return "\n".join((lines[0][:2] + country + lines[0][5:], *lines[1:]))
+
+
+def latest_birth_date(today: date, breakages: Breakages) -> date:
+    """The latest birth date step 2 accepts as a date: today, or none (the age check alone) with the switch on."""
+    return date.max if FUTURE_BIRTH_DATE_UNDER_AGE in breakages else today
+
+
+def side_as_checked(data: bytes | None, breakages: Breakages) -> bytes | None:
+    """A side as judged: a PDF cut after its last ``%%EOF``, wherever that is, with the switch on."""
+    if not data or TRUNCATED_PDF_ACCEPTED not in breakages or not data.startswith(b"%PDF-") or b"%%EOF" not in data:
+        return data
+    return data[: data.rindex(b"%%EOF") + 5]
+
+
+def name_digits_as_checked(mrz: str | None, breakages: Breakages) -> str | None:
+    """The MRZ as judged: the digits of a TD1's name line (line 3) read as fillers with the switch on."""
+    if not mrz or MRZ_NAME_DIGITS_ACCEPTED not in breakages:
+        return mrz
+    lines = [line.replace(" ", "").upper() for line in mrz.splitlines() if line.strip()]
+    if len(lines) != 3:
+        return mrz
+    return "\n".join((lines[0], lines[1], re.sub(r"[0-9]", "<", lines[2])))
+
+
 def mrz_as_checked(mrz: str | None, breakages: Breakages) -> str | None:
     """The MRZ as judged: a TD1 whose composite check digit is put right first, as if it were never read."""
     if not mrz or MRZ_COMPOSITE_UNCHECKED not in breakages:
@@ -283,6 +391,12 @@ def expiry_reference(today: date, breakages: Breakages) -> date:
 
 # -- step 5: the review and the certificate ------------------------------------------------------------------------
 
+REVIEW_NEVER_SETTLED = declare(
+    "review_never_settled",
+    rule="An automatic review due after the signature is decided once its time has come, whether or not a request "
+    "came in meanwhile (here: only a review due at the signature itself is ever decided).",
+    check="registration.review.decided_when_due",
+)
 REVIEW_LATER_THAN_ANNOUNCED = declare(
     "review_later_than_announced",
     rule="The identity review decides by the time it announces (review_due_at), not 24 hours after it.",
@@ -357,6 +471,18 @@ TERMS_BOXES_FIRST_FIRM_ONLY = declare(
     "terms_boxes_first_firm_only",
     rule="Step 6 needs both boxes for every firm named, not only for the first one.",
     check="registration.terms.both_boxes",
+)
+TERMS_SHARED_IN_FIRM = declare(
+    "terms_shared_in_firm",
+    rule="Step 6 records each person's acceptance of a firm's terms: a colleague's acceptance of the same firm is "
+    "neither taken for theirs nor overwritten by it (here: the firm's first acceptance is updated instead).",
+    check="registration.terms.per_person",
+)
+SERVICE_SHUT_FOR_ONE_FIRM = declare(
+    "service_shut_for_one_firm",
+    rule="Step 6 opens the service to the firm whose terms its accountant accepted, whether or not that accountant "
+    "belongs to other firms too (here: shut for a person of a single firm).",
+    check="registration.terms.per_person",
 )
 SEAL_DELEGATION_UNLISTED = declare(
     "seal_delegation_unlisted",

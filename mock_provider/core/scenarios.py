@@ -12,6 +12,8 @@ One-shot entries, queued through the control plane and consumed by the next matc
 
 - ``sms_undelivered``: the next SMS is not delivered;
 - ``review_reject`` (target: the reason): the next review decision is a rejection;
+- ``review_delay`` (value: seconds, 1 to 86400): the next request submitted for an automatic review is decided
+  that much later than configured (``review_due_at`` says when);
 - ``route_error`` (target: ``METHOD /path/pattern``, value: HTTP status, 503 by default): the next matching call
   answers that status with problem+json and changes nothing;
 - ``route_delay`` (target: ``METHOD /path/pattern``, value: milliseconds): the next matching call is delayed.
@@ -38,7 +40,7 @@ STOLEN_PREFIX = "VOLE"
 BLURRED_PREFIX = "FLOU"
 MISMATCH_BIRTH_DATE = date(1900, 1, 1)
 
-KINDS = ("sms_undelivered", "review_reject", "route_error", "route_delay")
+KINDS = ("sms_undelivered", "review_reject", "review_delay", "route_error", "route_delay")
 ROUTE_KINDS = ("route_error", "route_delay")
 #: Moves whenever an entry is queued, so that each call can skip the queue while nothing new was queued.
 REVISION_COUNTER = "scenarios_revision"
@@ -66,8 +68,10 @@ class ScenarioView:
 def enqueue(session: Session, *, kind: str, target: str | None, value: int | None, now: datetime) -> ScenarioView:
     if kind not in KINDS:
         raise InvalidInput(f"kind must be one of {', '.join(KINDS)}", code="invalid_scenario")
-    if value is not None and kind not in ROUTE_KINDS:
+    if value is not None and kind not in (*ROUTE_KINDS, "review_delay"):
         raise InvalidInput(f"a {kind} scenario takes no value", code="invalid_scenario")
+    if kind == "review_delay" and (value is None or not 0 < value <= 86_400):
+        raise InvalidInput("value must be a delay of 1 to 86400 seconds", code="invalid_scenario")
     if kind in ("route_error", "route_delay"):
         if not target or " " not in target.strip():
             raise InvalidInput("target must be 'METHOD /path/pattern'", code="invalid_scenario")

@@ -68,6 +68,8 @@ from mock_provider.core.signing_breakages import (
     SIGN_ALGO_KEY_MISMATCH,
     SIGN_HASH_TRUNCATES_LONG_HASHES,
     SIGN_HASH_WITH_WRONG_KEY,
+    SIGNING_CODE_CAP_LATE,
+    SIGNING_CODE_SHARED,
     SIGNING_SMS_WRONG_VALIDITY,
     foreign_personal,
 )
@@ -263,11 +265,11 @@ class Signing(TrustService):
                 key=self.otp_key,
                 policy=self.otp_policy,
                 registration_id=credential.registration_id,
-                purpose=f"sign:{credential.id}",
+                purpose="sign" if SIGNING_CODE_SHARED in self.breakages else f"sign:{credential.id}",
                 phone_number=credential.phone_number,
                 now=now,
                 limit_window=SIGNING_CODE_WINDOW,
-                max_codes=SIGNING_CODES_PER_WINDOW,
+                max_codes=SIGNING_CODES_PER_WINDOW + (1 if SIGNING_CODE_CAP_LATE in self.breakages else 0),
             )
             minutes = self.config.otp_validity_seconds // 60
             if SIGNING_SMS_WRONG_VALIDITY in self.breakages:
@@ -330,7 +332,7 @@ class Signing(TrustService):
                     key=self.otp_key,
                     policy=self.otp_policy,
                     registration_id=credential.registration_id,
-                    purpose=f"sign:{credential.id}",
+                    purpose="sign" if SIGNING_CODE_SHARED in self.breakages else f"sign:{credential.id}",
                     code=str(code),
                     now=now,
                 )

@@ -145,6 +145,17 @@ CREDENTIAL_INFO_OTP_MORE_DIGITS = declare(
     "platform shows it everywhere (« envoyé par SMS au 8795 »), not five.",
     check="signing.csc.sms_code",
 )
+SIGNING_CODE_SHARED = declare(
+    "signing_code_shared",
+    rule="A signing code is sent and checked for its own credential: another credential's unused code neither holds "
+    "back (cooldown) nor stands for a new credential's (here: one code for all the person's credentials).",
+    check="signing.codes.reissued_credential",
+)
+SIGNING_CODE_CAP_LATE = declare(
+    "signing_code_cap_late",
+    rule="At most 30 signing codes are sent for one credential within an hour: the 31st is refused (here: sent).",
+    check="signing.codes.hourly_cap",
+)
 SIGNING_SMS_WRONG_VALIDITY = declare(
     "signing_sms_wrong_validity",
     rule="The SMS that carries a signing code states truly how long the code is valid: its 30 minutes (not 20), "

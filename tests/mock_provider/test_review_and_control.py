@@ -105,6 +105,19 @@ def test_queued_review_rejection(client: FlaskClient) -> None:
     )
 
 
+def test_queued_review_delay(client: FlaskClient, clock: ManualClock) -> None:
+    assert client.post("/_mock/scenarios", json={"kind": "review_delay", "value": 3600}).status_code == 201
+    reg = walk_to_signed(client)
+    url, auth = f"/trust/v1/registrations/{reg['id']}", applicant(reg["session_token"])
+    view = client.get(url, headers=auth).json
+    assert view["state"] == "pending_validation"
+    assert datetime.fromisoformat(view["review_due_at"]) == clock.now() + timedelta(hours=1)
+    clock.advance(timedelta(seconds=3599))
+    assert client.get(url, headers=auth).json["state"] == "pending_validation"
+    clock.advance(timedelta(seconds=1))
+    assert client.get(url, headers=auth).json["state"] == "certificate_issued"
+
+
 def test_queued_undelivered_sms(client: FlaskClient) -> None:
     client.post("/_mock/scenarios", json={"kind": "sms_undelivered"})
     reg = walk_to_documents(client)
@@ -146,6 +159,8 @@ def test_queued_route_delay(client: FlaskClient) -> None:
         {"kind": "route_error", "target": "nowhere"},
         {"kind": "route_delay", "target": "GET /x", "value": 999999},
         {"kind": "review_reject", "target": "cosmic rays"},
+        {"kind": "review_delay"},
+        {"kind": "review_delay", "value": 86401},
         {"kind": "route_error", "target": "GET /x", "value": 200},
     ],
 )

@@ -45,6 +45,37 @@ def members_only(ctx: CheckContext) -> None:
 
 
 @check(
+    "registration.delegations.own_firms_only",
+    title="An accountant lists and grants delegations in his own firms only, whichever way the firm ids sort",
+    cites=(GUIDE_DELEGATIONS, RULE_DELEGATIONS, "docs/registration.md: 404 firm_not_found, a firm not the person's"),
+    severity=Severity.CRITICAL,
+    needs=("login",),
+)
+def own_firms_only(ctx: CheckContext) -> None:
+    """The accountant lists the delegations of the second accountant's firm and grants one there (to the
+    ``no_mobile`` accountant, a member of it); the second accountant does the same in each of the accountant's firms.
+    Each is refused (404 ``firm_not_found``). Both directions are tried because a membership looked up by order of
+    the firm ids rather than by equality lets one of them through, whichever it is."""
+    first, second = ctx.target.account("accountant"), ctx.target.account("second_accountant")
+    tries = [(first, f) for f in second.firms if f not in first.firms]
+    tries += [(second, f) for f in first.firms if f not in second.firms]
+    if not tries:
+        ctx.skip("the target names no firm of one accountant that the other is not a member of")
+    member = ctx.target.account("no_mobile").user_id or "usr_unknown"
+    for who, firm in tries:
+        tokens = ctx.login(who.role)
+        listed = ctx.http.get("platform", f"/firms/{firm}/delegations", headers=tokens.bearer)
+        ctx.expect_refusal(listed, 404, "firm_not_found", f"the {who.role} listing the delegations of {firm}")
+        granted = ctx.http.post(
+            "platform",
+            f"/firms/{firm}/delegations",
+            json={"user_id": member, "kind": "prepare"},
+            headers=tokens.bearer,
+        )
+        ctx.expect_refusal(granted, 404, "firm_not_found", f"the {who.role} granting a delegation in {firm}")
+
+
+@check(
     "registration.delegations.accountant_only",
     title="A collaborator cannot grant delegations",
     cites=(GUIDE_DELEGATIONS, RULE_DELEGATIONS),

@@ -84,6 +84,28 @@ def judged_by_content(ctx: CheckContext) -> None:
 
 
 @check(
+    "registration.documents.truncated_pdf",
+    title="A PDF cut short (no %%EOF at its end, only an earlier revision's inside) is refused as unreadable",
+    cites=(GUIDE_STEP_3 + " (lisible)", "ISO 32000-1 §7.5.5: the last line of the file contains %%EOF", RULE_3),
+    severity=Severity.MINOR,
+)
+def truncated_pdf(ctx: CheckContext) -> None:
+    """A passport as a one-page PDF followed by the start of an incremental update cut off in its stream: 2 KiB of
+    it, so that the first revision's ``%%EOF`` is inside the file but not within its last 1024 bytes, where readers
+    look for it. Refused (``document_unreadable``), nothing changes; the same PDF without the cut-off update is
+    accepted."""
+    reg = steps.walk(ctx, "identity_submitted")
+    update = b"4 0 obj\n<< /Length 8192 >>\nstream\n" + bytes(range(256)) * 8
+    for data, refused in ((steps.minimal_pdf() + update, True), (steps.minimal_pdf(), False)):
+        answer = steps.upload(
+            ctx, reg, document_type="passport:fra", front=("passeport.pdf", data, "application/pdf"), back=None
+        )
+        if refused:
+            _refused_and_unchanged(ctx, reg, answer, "document_unreadable", "a PDF cut in an incremental update")
+    ctx.expect_accepted(answer, rule="the same PDF, whole")
+
+
+@check(
     "registration.documents.colour_required",
     title="A greyscale picture of the document is refused",
     cites=(GUIDE_STEP_3, RULE_3),
@@ -248,10 +270,40 @@ TD1_CHECK_DIGITS = ((0, 14, "document number"), (1, 6, "birth date"), (1, 14, "e
 def document_type(ctx: CheckContext) -> None:
     reg = steps.walk(ctx, "identity_submitted")
     # U+017F, the long s, is not an ISO 3166-1 letter, though it upper-cases to S: "passport:\u017fwe" is no "SWE".
-    for kind in ("id_card:xyz", "driving_licence:fra", "passport:zzz", "passport:\u017fwe"):
+    # UTO (Utopia) is the ICAO 9303 specimen state: printed on sample documents, no ISO 3166-1 country.
+    for kind in ("id_card:xyz", "driving_licence:fra", "passport:zzz", "passport:\u017fwe", "passport:uto"):
         back = None if kind.startswith("passport:") else steps.OMIT  # a passport is sent as one, front only
         answer = steps.upload(ctx, reg, document_type=kind, back=back)
         _refused_and_unchanged(ctx, reg, answer, "invalid_document_type", f"the document type {kind}")
+
+
+ICAO_CHARSET = "ICAO Doc 9303 Part 3: an MRZ is written with A-Z, 0-9 and the filler < only (OCR-B subset)"
+
+
+@check(
+    "registration.documents.mrz_charset",
+    title="An MRZ with a character other than A-Z, 0-9 and < is refused",
+    cites=(ICAO_CHARSET, RULE_3 + "; MRZ structure"),
+    severity=Severity.MINOR,
+)
+def mrz_charset(ctx: CheckContext) -> None:
+    """The applicant's TD1 MRZ with one filler ``<`` written ``-`` (line 1, optional data) and, on its own, one
+    written ``.`` (line 2, optional data): each refused (``mrz_malformed``) and nothing changes; every check digit
+    stays right (a filler counts 0 in them, as the client computes them); then a ``7`` as the name field's last
+    filler, and the name field shifted behind a leading filler (ICAO 9303-3 §4.6: letters and fillers, the surname
+    first). Each refused (``mrz_malformed``) and nothing changes. Then the MRZ with its fillers accepted."""
+    reg = steps.walk(ctx, "identity_submitted")
+    first, second, third = steps.td1().split("\n")
+    for mrz, what in (
+        (f"{first[:29]}-\n{second}\n{third}", "a '-' in line 1"),
+        (f"{first}\n{second[:28]}.{second[29]}\n{third}", "a '.' in line 2"),
+        # ICAO 9303-3 §4.6: the name field holds letters and fillers only, the primary identifier first.
+        (f"{first}\n{second}\n{third[:29]}7", "a digit in the name field"),
+        (f"{first}\n{second}\n<{third[:29]}", "a filler before the surname"),
+    ):
+        _refused_and_unchanged(ctx, reg, steps.upload(ctx, reg, mrz=mrz), "mrz_malformed", f"an MRZ with {what}")
+    body = ctx.expect_accepted(steps.upload(ctx, reg, mrz=steps.td1()), rule="the same MRZ with its fillers")
+    ctx.expect(body["state"] == "documents_submitted", f"the accepted upload left the request {body['state']}")
 
 
 ICAO_TD3 = "ICAO Doc 9303 Part 4 §4.2.2 (TD3: the passport's data page) and Part 3 §4.9 (check digits)"
@@ -275,6 +327,48 @@ def passport_mrz(ctx: CheckContext) -> None:
         _refused_and_unchanged(ctx, reg, answer, "mrz_check_digit", f"a TD3 MRZ whose {what} check digit is wrong")
     answer = steps.upload(ctx, reg, document_type="passport:fra", back=None, mrz=steps.td3())
     body = ctx.expect_accepted(answer, rule="a passport with a valid TD3 MRZ")
+    ctx.expect(body["state"] == "documents_submitted", f"the accepted upload left the request {body['state']}")
+
+
+@check(
+    "registration.documents.empty_personal_number",
+    title="A passport whose unused personal number has a filler as its check digit is accepted; a wrong digit not",
+    cites=(ICAO_TD3, "ICAO Doc 9303 Part 4 §4.2.2: an unused personal number's check digit may be < (or 0)"),
+    severity=Severity.MINOR,
+)
+def empty_personal_number(ctx: CheckContext) -> None:
+    """A French passport with a TD3 MRZ whose personal number field is all fillers: with ``1`` as its check digit
+    (the composite computed over it) refused (``mrz_check_digit``), nothing changes; with ``<`` accepted."""
+    reg = steps.walk(ctx, "identity_submitted")
+    first, second = steps.td3(personal="").split("\n")
+    for digit in ("1", "<"):
+        head = second[:42] + digit
+        mrz = f"{first}\n{head}{steps.mrz_check_digit(head[0:10] + head[13:20] + head[21:43])}"
+        answer = steps.upload(ctx, reg, document_type="passport:fra", back=None, mrz=mrz)
+        if digit == "1":
+            _refused_and_unchanged(ctx, reg, answer, "mrz_check_digit", "an empty personal number with digit 1")
+    body = ctx.expect_accepted(answer, rule="an empty personal number with a filler < as its check digit")
+    ctx.expect(body["state"] == "documents_submitted", f"the accepted upload left the request {body['state']}")
+
+
+@check(
+    "registration.documents.mrz_issuing_state",
+    title="A passport's MRZ must be issued by the country of its type: another state, before or after it, refused",
+    cites=(ICAO_TD3, RULE_3 + "; the document is of the type and country chosen"),
+    severity=Severity.MAJOR,
+)
+def mrz_issuing_state(ctx: CheckContext) -> None:
+    """``passport:fra`` with the applicant's TD3 MRZ issued (line 1) by ``DEU``, then by ``GBR`` (one sorting
+    before FRA, one after): each refused (``mrz_document_type_mismatch``), nothing changes; issued by ``FRA``
+    accepted."""
+    reg = steps.walk(ctx, "identity_submitted")
+    first, second = steps.td3().split("\n")
+    for state in ("DEU", "GBR"):
+        mrz = f"{first[:2]}{state}{first[5:]}\n{second}"
+        answer = steps.upload(ctx, reg, document_type="passport:fra", back=None, mrz=mrz)
+        _refused_and_unchanged(ctx, reg, answer, "mrz_document_type_mismatch", f"passport:fra issued by {state}")
+    answer = steps.upload(ctx, reg, document_type="passport:fra", back=None, mrz=steps.td3())
+    body = ctx.expect_accepted(answer, rule="passport:fra issued by FRA")
     ctx.expect(body["state"] == "documents_submitted", f"the accepted upload left the request {body['state']}")
 
 

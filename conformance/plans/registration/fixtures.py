@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from conformance.context import CheckContext, UnexpectedAnswer
-from conformance.oidc import Tokens
+from conformance.oidc import Tokens, login
 from conformance.plans.registration import steps
 from conformance.registry import fixture
 
@@ -103,3 +103,35 @@ def rejected_registration(ctx: CheckContext) -> steps.Registration:
     if state != "rejected":
         raise UnexpectedAnswer(f"after the review rejected it, the registration is {state}")
     return reg
+
+
+def register(ctx: CheckContext, role: str, *, mobile: str = "", firms: list[str] | None = None) -> Tokens:
+    """``role`` through steps 0 to 6 at the platform (profile, hand-off, trust steps, terms for ``firms``, else every
+    firm of the person); the tokens of a login kept out of the plan's (a check that moves the clock may use them).
+
+    ``mobile`` is typed at step 1 when neither the target nor the SSO profile gives one."""
+    return registered(ctx, role, mobile=mobile, firms=firms)[0]
+
+
+def registered(
+    ctx: CheckContext, role: str, *, mobile: str = "", firms: list[str] | None = None
+) -> tuple[Tokens, steps.Registration]:
+    """:func:`register`, with the registration at the trust provider (its session token)."""
+    tokens = login(ctx.http, ctx.harness, ctx.target, ctx.target.account(role))
+    status = platform(ctx, tokens)
+    if status["state"] not in ("authenticated", "profile_confirmed") or status.get("certificate_request"):
+        raise UnexpectedAnswer(f"the {role} account is already {status['state']}: give one not registered yet")
+    typed = ctx.target.account(role).mobile or status["profile"].get("mobile_number") or mobile
+    answer = ctx.http.post("platform", "/registration/profile", json={"mobile_number": typed}, headers=tokens.bearer)
+    ctx.expect_status(answer, 200, what=f"confirming the {role}'s profile")
+    answer = ctx.http.post("platform", "/registration/certificate-request", json={}, headers=tokens.bearer)
+    handoff = ctx.expect_status(answer, 201, what=f"the {role}'s certificate request")
+    phone = str(platform(ctx, tokens, "/me")["mobile_number"])
+    reg = steps.walk(ctx, "certificate_issued", reg=steps.handed_over(ctx, handoff, phone))
+    if firms is None:
+        firms = [f["id"] for f in platform(ctx, tokens, "/me")["firms"]]
+    answer = ctx.http.post(
+        "platform", "/registration/terms", json=terms_body(ctx, tokens, firms), headers=tokens.bearer
+    )
+    ctx.expect_status(answer, 200, what=f"the {role} accepting the terms for {firms}")
+    return tokens, reg

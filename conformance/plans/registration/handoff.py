@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import parse_qs, urlsplit
+
 from conformance.context import CheckContext
 from conformance.plans.registration import steps
 from conformance.plans.registration.fixtures import accountant_handed_over, platform
@@ -80,6 +82,45 @@ def levels(ctx: CheckContext) -> None:
         auth=steps.operator_auth(ctx),
     )
     ctx.expect_refusal(answer, 400, "invalid_registration", "a registration at the level qscd_plus")
+
+
+@check(
+    "registration.handoff.redirect_url",
+    title="A hand-off names an http(s) redirect_url, given back as the return_url once the applicant's part is over",
+    cites=(
+        "docs/registration.md, the operator calls: 400 invalid_registration for a redirect_url not http(s)",
+        "docs/registration.md, trust → platform: return_url = redirect_url + registration_id and outcome",
+    ),
+    severity=Severity.MINOR,
+)
+def redirect_url(ctx: CheckContext) -> None:
+    """The operator opens a registration with ``redirect_url`` ``javascript:alert(1)``, then one with
+    ``ftp://integrator.example.com/back``: each refused (``invalid_registration``); then one with
+    ``https://integrator.example.com/back``: opened; once cancelled, its view's ``return_url`` is that URL with
+    ``registration_id`` and ``outcome=cancelled`` in its query."""
+    account = ctx.target.account("accountant")
+    base = {"email": account.email, "level": "qcpnqscd", "phone_number": account.mobile or "+33612345678"}
+    for wrong in ("javascript:alert(1)", "ftp://integrator.example.com/back"):
+        answer = ctx.http.post(
+            "trust", "/registrations", json={**base, "redirect_url": wrong}, auth=steps.operator_auth(ctx)
+        )
+        ctx.expect_refusal(answer, 400, "invalid_registration", f"a hand-off to {wrong}")
+    back = "https://integrator.example.com/back"
+    answer = ctx.http.post(
+        "trust", "/registrations", json={**base, "redirect_url": back}, auth=steps.operator_auth(ctx)
+    )
+    body = ctx.expect_accepted(answer, 201, rule=f"a hand-off to {back}")
+    ctx.http.add_secret(body["session_token"])
+    reg = steps.Registration(body["id"], body["session_token"], base["phone_number"], body)
+    ctx.expect_accepted(ctx.http.post("trust", reg.path("/cancel"), headers=reg.auth), rule="cancelling it")
+    returned = urlsplit(str(steps.view(ctx, reg).get("return_url") or ""))
+    query = parse_qs(returned.query)
+    ctx.expect(
+        f"{returned.scheme}://{returned.netloc}{returned.path}" == back
+        and query.get("registration_id") == [reg.id]
+        and query.get("outcome") == ["cancelled"],
+        f"the cancelled registration's return_url is {returned.geturl()!r}",
+    )
 
 
 @check(

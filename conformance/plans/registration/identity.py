@@ -127,3 +127,20 @@ def given_once(ctx: CheckContext) -> None:
     ctx.expect_refusal(answer, 409, "registration_wrong_state", "a second identity over the first")
     after = steps.view(ctx, reg)
     ctx.expect(after["updated_at"] == before["updated_at"], "the refused second identity changed the registration")
+
+
+@check(
+    "registration.identity.future_birth_date",
+    title="A birth date after today is refused as invalid, not left to the age check",
+    cites=(GUIDE_STEP_2, "docs/registration.md, step 2: 400 invalid_birth_date (before 1900-01-01, or in the future)"),
+    severity=Severity.MINOR,
+)
+def future_birth_date(ctx: CheckContext) -> None:
+    """On the target's date: a birth date two days on (after today in every time zone the target may count in) is
+    refused with ``invalid_birth_date``, nothing changes; so is one ten years on."""
+    reg = steps.create(ctx)
+    today = steps.target_today(ctx, reg)
+    for born in (today + timedelta(days=2), today.replace(year=today.year + 10, day=min(today.day, 28))):
+        answer = steps.submit_identity(ctx, reg, birth_date=born.isoformat())
+        ctx.expect_refusal(answer, 400, "invalid_birth_date", f"the birth date {born}, after {today}")
+        ctx.expect(steps.view(ctx, reg)["state"] == "created", f"the refused birth date {born} moved the request on")

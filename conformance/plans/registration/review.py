@@ -100,6 +100,31 @@ def within_24_hours(ctx: CheckContext) -> None:
         )
 
 
+@check(
+    "registration.review.decided_when_due",
+    title="A review announced for later is decided by then, though no request came in between",
+    cites=(GUIDE_STEP_5, "DESIGN.md §2, step 5: review decision within 24 h (mock clock)"),
+    severity=Severity.MAJOR,
+    needs=("otp", "review", "clock"),
+)
+def decided_when_due(ctx: CheckContext) -> None:
+    """The harness asks for the next review to be decided an hour later than the target would (the mock queues a
+    ``review_delay`` scenario; a harness that cannot leaves the target's own delay). The agreement is signed; if the
+    request is still pending, the clock is moved straight to the time announced (``review_due_at``, else the 24th
+    hour), with no request in between, and the request must then be decided."""
+    reg = steps.walk(ctx, "consented")
+    ctx.harness.expect_review(approve=True, delay_seconds=3600)
+    signed = ctx.expect_status(steps.sign(ctx, reg, ctx.harness.otp(reg.phone_number)), 200, what="signing")
+    if signed["state"] in DECIDED:
+        return
+    signed_at = datetime.fromisoformat(signed["agreement"]["signed_at"])
+    due = datetime.fromisoformat(signed.get("review_due_at") or "") if signed.get("review_due_at") else None
+    moment = due or signed_at + timedelta(hours=ctx.target.rules.review_hours)
+    ctx.harness.advance_clock(max(0.0, (moment - signed_at).total_seconds()))
+    state = steps.view(ctx, reg)["state"]
+    ctx.expect(state in DECIDED, f"at {moment}, when the review is due ({_since(moment, signed_at)}), it is {state}")
+
+
 #: The states a review's decision leads to.
 DECIDED = ("certificate_issued", "rejected")
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from conformance.context import CheckContext
-from conformance.plans.registration.fixtures import accountant_issued, platform, terms_body
+from conformance.plans.registration.fixtures import accountant_issued, platform, register, terms_body
 from conformance.registry import check
 from conformance.results import Severity
 
@@ -111,3 +111,33 @@ def per_firm(ctx: CheckContext) -> None:
     ctx.expect(sorted(status["active_firms"]) == sorted([first, second]), "the second firm did not open")
     ctx.expect(status["state"] == "active", f"the registered accountant is {status['state']}")
     ctx.expect(status["next_action"] is None, f"a registered accountant still has to {status['next_action']}")
+
+
+@check(
+    "registration.terms.per_person",
+    title="One person's acceptance of a firm's terms is theirs: a colleague of the same firm accepts for themself",
+    cites=(GUIDE_STEP_6, RULE_6 + "; the versions recorded per person and firm"),
+    severity=Severity.MAJOR,
+    needs=("login", "otp", "review"),
+)
+def per_person(ctx: CheckContext) -> None:
+    """The ``no_mobile`` and ``second_accountant`` accountants, members of one firm, each registered through the
+    platform (a mobile typed at step 1 for the one without), each accepting the terms for that firm, the one with
+    the smaller user id first (an acceptance looked up by order of user ids rather than by equality then takes the
+    first one's for the second's). Each is then ``active`` with that firm among its ``active_firms``, and its ``/me``
+    shows the service open to that firm (opened by an accountant of that very firm, whatever other firms they have)."""
+    people = sorted(("no_mobile", "second_accountant"), key=lambda role: ctx.target.account(role).user_id)
+    shared = set(ctx.target.account(people[0]).firms) & set(ctx.target.account(people[1]).firms)
+    if not shared:
+        ctx.skip("the target names no firm that both the no_mobile and second_accountant accounts belong to")
+    firm = sorted(shared)[0]
+    tokens = {role: register(ctx, role, mobile="+33656789012", firms=[firm]) for role in people}
+    for role in people:
+        status = platform(ctx, tokens[role])
+        ctx.expect(
+            firm in status["active_firms"] and status["state"] == "active",
+            f"after both accepted the terms for {firm}, the {role} is {status['state']}, open to "
+            f"{status['active_firms']}",
+        )
+        opened = {f["id"]: f.get("service_open") for f in platform(ctx, tokens[role], "/me")["firms"]}
+        ctx.expect(opened.get(firm) is True, f"after both accepted the terms for {firm}, the {role} sees {opened}")

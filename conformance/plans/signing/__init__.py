@@ -12,16 +12,20 @@ Modules, in running order:
 - ``seal``: a collaborator without the seal delegation cannot use the firm's seal;
 - ``pades``: a PDF signed through the SDK at each PAdES baseline level (B-B, B-T, B-LT, B-LTA) validates with
   pyHanko and reaches that level;
+- ``codes``: at most ``rules.signing_codes_per_hour`` SMS codes for one credential within an hour, the next one
+  allowed at the ``Retry-After`` the refusal gives, not a second before; after an error report reissues a
+  certificate, the new credential's code is its own. Each registers an account of its own through the platform
+  (``second_accountant``, ``no_mobile``), so that its codes and its reissue touch nothing of the plan's holder;
 - ``credential``: a credential signs nothing before its certificate's notBefore; a revoked credential authorizes
   and signs nothing (runs last: it revokes the holder's
   certificate, through the harness).
 
-Every check uses the plan's holder (:func:`conformance.plans.holders.accountant`).
+Every other check uses the plan's holder (:func:`conformance.plans.holders.accountant`).
 """
 
 import importlib
 
 #: The modules in running order (importing them registers their checks in this order).
-MODULES = ("csc", "sign_hash", "sad", "hash", "seal", "pades", "credential")
+MODULES = ("csc", "sign_hash", "sad", "hash", "seal", "pades", "codes", "credential")
 for _name in MODULES:
     importlib.import_module(f"{__name__}.{_name}")

@@ -9,9 +9,9 @@ Modules, in running order:
   and the AIA caIssuers URLs serve the issuers;
 - ``crl``: the CRL distribution points answer a CRL signed by the CA, current, naming the CA's key, under CRL
   numbers that only grow, that lists a revoked certificate with its reason and date;
-- ``ocsp``: the OCSP responder named in the AIA says good, revoked and unknown rightly, answers the CertID asked,
-  names its signer in the ResponderID, dates its answers sanely against the target's clock, signs as RFC 6960
-  wants, and echoes nonces;
+- ``ocsp``: the OCSP responder named in the AIA says good, revoked (and still revoked later) and unknown rightly,
+  answers the CertID asked, names its signer in the ResponderID, dates its answers sanely against the target's
+  clock, signs as RFC 6960 wants, and echoes nonces;
 - ``tsa``: the time-stamping authority's tokens carry the request's imprint, nonce and policy (or refuse a policy
   it does not support), a genTime near the target's clock, a signing-certificate attribute holding the TSA
   certificate's hash, a unique serial, and verify.

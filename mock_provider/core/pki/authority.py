@@ -42,6 +42,13 @@ OCSP_ANSWERS_FOR_OTHER_CA = declare(
     check="pki.ocsp.right_issuer",
 )
 
+OCSP_REVOKED_ONLY_WHEN_REVOKED = declare(
+    "ocsp_revoked_only_when_revoked",
+    rule="A revoked certificate is revoked from its revocation on: OCSP answers revoked at any later instant, not "
+    "only at the instant of the revocation (RFC 6960 section 2.2, RFC 5280 section 3.3).",
+    check="pki.ocsp.revoked_stays",
+)
+
 #: RFC 5280 section 5.3.1 reasons accepted for a revocation (removeFromCRL only exists in delta CRLs).
 REVOCATION_REASONS = tuple(r.name for r in x509.ReasonFlags if r is not x509.ReasonFlags.remove_from_crl)
 
@@ -421,6 +428,8 @@ class Pki:
             if row is None or row.created_at > at:
                 return UNKNOWN
             if row.revoked_at is not None and row.revoked_at <= at:
+                if OCSP_REVOKED_ONLY_WHEN_REVOKED in self.breakages and row.revoked_at < at:
+                    return GOOD
                 return CertificateStatus("revoked", row.revoked_at, row.revocation_reason)
             return GOOD
 

@@ -42,6 +42,12 @@ OCSP_ANSWERS_FOR_OTHER_CA = declare(
     check="pki.ocsp.right_issuer",
 )
 
+END_ENTITY_OUTLIVES_ITS_CA = declare(
+    "end_entity_outlives_its_ca",
+    rule="A natural person's certificate is valid no longer than its issuing CA's certificate: a path validates only "
+    "while every certificate in it is valid (RFC 5280 sections 4.1.2.5 and 6.1.3).",
+    check="pki.chain.validity_nested",
+)
 OCSP_REVOKED_ONLY_WHEN_REVOKED = declare(
     "ocsp_revoked_only_when_revoked",
     rule="A revoked certificate is revoked from its revocation on: OCSP answers revoked at any later instant, not "
@@ -310,7 +316,11 @@ class Pki:
                 urls=self.urls,
                 serial=serial,
                 not_before=start,
-                not_after=start + timedelta(days=days),
+                not_after=(
+                    ca.certificate.not_valid_after_utc + timedelta(days=1)
+                    if END_ENTITY_OUTLIVES_ITS_CA in self.breakages
+                    else start + timedelta(days=days)
+                ),
                 broken=self.breakages.active(),
             )
 

@@ -8,7 +8,8 @@ Modules, in running order:
 - ``chain``: each certificate chains to the published root, its authority key identifier names its issuer's key,
   its validity lies within its issuer's, and the AIA caIssuers URLs serve the issuers;
 - ``crl``: the CRL distribution points answer a CRL signed by the CA, current, naming the CA's key, under CRL
-  numbers that only grow, that lists a revoked certificate with its reason and date;
+  numbers that only grow, that lists a revoked certificate with its reason and date, and still lists it in the
+  next CRL;
 - ``ocsp``: the OCSP responder named in the AIA says good, revoked (and still revoked later) and unknown rightly,
   answers the CertID asked, names its signer in the ResponderID, dates its answers sanely against the target's
   clock, signs as RFC 6960 wants, and echoes nonces;

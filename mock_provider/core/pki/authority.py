@@ -48,6 +48,12 @@ END_ENTITY_OUTLIVES_ITS_CA = declare(
     "while every certificate in it is valid (RFC 5280 sections 4.1.2.5 and 6.1.3).",
     check="pki.chain.validity_nested",
 )
+CRL_DROPS_OLD_REVOCATIONS = declare(
+    "crl_drops_old_revocations",
+    rule="A CRL lists every certificate of its CA revoked before it, however long ago, until the certificate's "
+    "validity has ended (RFC 5280 sections 3.3 and 5.1.2.6): not only the revocations since the previous CRL.",
+    check="pki.crl.revoked_stays_listed",
+)
 OCSP_REVOKED_ONLY_WHEN_REVOKED = declare(
     "ocsp_revoked_only_when_revoked",
     rule="A revoked certificate is revoked from its revocation on: OCSP answers revoked at any later instant, not "
@@ -449,6 +455,9 @@ class Pki:
         if issuer_role == profiles.ROOT:
             return []
         issuer_id = hierarchy[issuer_role].id
+        where = [IssuedCertificate.issuer_id == issuer_id, IssuedCertificate.revoked_at <= at]
+        if CRL_DROPS_OLD_REVOCATIONS in self.breakages:
+            where.append(IssuedCertificate.revoked_at > at - timedelta(hours=1))
         with self.db.read() as session:
             rows = session.execute(
                 select(
@@ -456,7 +465,7 @@ class Pki:
                     IssuedCertificate.revoked_at,
                     IssuedCertificate.revocation_reason,
                 )
-                .where(IssuedCertificate.issuer_id == issuer_id, IssuedCertificate.revoked_at <= at)
+                .where(*where)
                 .order_by(IssuedCertificate.revoked_at)
             ).all()
         return [

@@ -22,6 +22,7 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
+from mock_provider.core.breakages import declare
 from mock_provider.sso import tokens
 from mock_provider.sso.clients import Client
 from mock_provider.sso.keys import SIGNING_ALGORITHM
@@ -122,6 +123,14 @@ class _IdTokenHintClaims(jwt.JWTClaimsRegistry):
         pass
 
 
+LOGOUT_ENDS_EVERYONE = declare(
+    "logout_ends_everyone",
+    rule="An RP-initiated logout ends the tokens of the End-User its id_token_hint names, not those of every person "
+    "at the client (OpenID Connect RP-Initiated Logout 1.0 section 2).",
+    check="sso.logout.named_user_only",
+)
+
+
 class EndSession(EndSessionEndpoint):  # type: ignore[misc]
     """RP-initiated logout: the post-logout URI must be one of the client's redirect URIs."""
 
@@ -166,5 +175,6 @@ class EndSession(EndSessionEndpoint):  # type: ignore[misc]
         person = claims["sub"] if claims else session_user_id()
         if person and client is not None:
             with self.provider.services.db.transaction() as session:
-                tokens.revoke_user_tokens(session, person, client.client_id, self.provider.now())
+                everyone = LOGOUT_ENDS_EVERYONE in self.provider.services.breakages
+                tokens.revoke_user_tokens(session, None if everyone else person, client.client_id, self.provider.now())
         forget_login()

@@ -47,6 +47,7 @@ from conformance.pkix.certificates import (
     qc_statement_value_findings,
     qc_statements,
     seal_findings,
+    validity_nesting_findings,
     verifies,
 )
 from conformance.pkix.crl import (
@@ -148,5 +149,6 @@ __all__ = [
     "tsa_time_findings",
     "tsa_token",
     "tst_info",
+    "validity_nesting_findings",
     "verifies",
 ]

@@ -296,6 +296,25 @@ def chain_findings(chain: Sequence[x509.Certificate], root: x509.Certificate, at
     return found
 
 
+def validity_nesting_findings(cert: x509.Certificate, issuer: x509.Certificate) -> list[str]:
+    """RFC 5280 §6.1.3 (a)(2): a path validates at an instant only if every certificate in it is valid then; so a
+    certificate's validity (§4.1.2.5) must lie within its issuer's, else part of it can never be validated (the
+    "shell model" that signature validation applies). Both ends are compared."""
+    name = cert.subject.rfc4514_string()
+    found = []
+    if cert.not_valid_before_utc < issuer.not_valid_before_utc:
+        found.append(
+            f"{name} is valid from {cert.not_valid_before_utc.isoformat()}, before its issuer "
+            f"({issuer.not_valid_before_utc.isoformat()})"
+        )
+    if cert.not_valid_after_utc > issuer.not_valid_after_utc:
+        found.append(
+            f"{name} is valid until {cert.not_valid_after_utc.isoformat()}, after its issuer "
+            f"({issuer.not_valid_after_utc.isoformat()})"
+        )
+    return found
+
+
 def key_identifier_findings(cert: x509.Certificate, issuer: x509.Certificate) -> list[str]:
     """RFC 5280 §4.2.1.1 and §4.2.1.2: the issuer's subjectKeyIdentifier (which a CA MUST carry), and the
     certificate's authorityKeyIdentifier (non-critical) whose keyIdentifier is that very value. A self-signed

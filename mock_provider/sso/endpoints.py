@@ -3,6 +3,8 @@ Bearer access token, RFC 6750) and RP-initiated logout (which revokes the person
 
 from __future__ import annotations
 
+import base64
+import json
 from typing import TYPE_CHECKING, Any
 
 from authlib.integrations.flask_oauth2 import ResourceProtector
@@ -22,6 +24,7 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
+from mock_provider.core.breakages import declare
 from mock_provider.sso import tokens
 from mock_provider.sso.clients import Client
 from mock_provider.sso.keys import SIGNING_ALGORITHM
@@ -122,6 +125,26 @@ class _IdTokenHintClaims(jwt.JWTClaimsRegistry):
         pass
 
 
+LOGOUT_REDIRECTS_ANYWHERE = declare(
+    "logout_redirects_anywhere",
+    rule="An RP-initiated logout redirects only to a post_logout_redirect_uri registered for the client (OpenID "
+    "Connect RP-Initiated Logout 1.0 section 3): never to another, which would make the OP an open redirector.",
+    check="sso.logout.named_user_only",
+)
+LOGOUT_HINT_UNVERIFIED = declare(
+    "logout_hint_unverified",
+    rule="An RP-initiated logout honours an id_token_hint only if the OP issued it: its signature verifies with the "
+    "OP's key (OpenID Connect RP-Initiated Logout 1.0 section 2).",
+    check="sso.logout.named_user_only",
+)
+LOGOUT_ENDS_EVERYONE = declare(
+    "logout_ends_everyone",
+    rule="An RP-initiated logout ends the tokens of the End-User its id_token_hint names, not those of every person "
+    "at the client (OpenID Connect RP-Initiated Logout 1.0 section 2).",
+    check="sso.logout.named_user_only",
+)
+
+
 class EndSession(EndSessionEndpoint):  # type: ignore[misc]
     """RP-initiated logout: the post-logout URI must be one of the client's redirect URIs."""
 
@@ -151,13 +174,20 @@ class EndSession(EndSessionEndpoint):  # type: ignore[misc]
             sub={"essential": True},
         )
         try:
-            token = jwt.decode(id_token_hint, self.get_server_jwks(), algorithms=self.get_algorithms())
+            if LOGOUT_HINT_UNVERIFIED in self.provider.services.breakages:
+                _, payload, _ = id_token_hint.split(".")
+                padded = payload + "=" * (-len(payload) % 4)
+                token = jwt.Token({}, json.loads(base64.urlsafe_b64decode(padded)))
+            else:
+                token = jwt.decode(id_token_hint, self.get_server_jwks(), algorithms=self.get_algorithms())
             registry.validate(token.claims)
         except (JoseError, ValueError) as exc:
             raise InvalidRequestError("The 'id_token_hint' is not a valid ID token of this provider.") from exc
         return dict(token.claims)
 
     def _is_valid_post_logout_redirect_uri(self, client: Client, post_logout_redirect_uri: str) -> bool:
+        if LOGOUT_REDIRECTS_ANYWHERE in self.provider.services.breakages:
+            return True
         return client.check_redirect_uri(post_logout_redirect_uri)
 
     def end_session(self, end_session_request: EndSessionRequest) -> None:
@@ -166,5 +196,6 @@ class EndSession(EndSessionEndpoint):  # type: ignore[misc]
         person = claims["sub"] if claims else session_user_id()
         if person and client is not None:
             with self.provider.services.db.transaction() as session:
-                tokens.revoke_user_tokens(session, person, client.client_id, self.provider.now())
+                everyone = LOGOUT_ENDS_EVERYONE in self.provider.services.breakages
+                tokens.revoke_user_tokens(session, None if everyone else person, client.client_id, self.provider.now())
         forget_login()

@@ -285,6 +285,12 @@ ALLOW_PKCE_PLAIN = declare(
     rule="The SSO refuses an authorization request whose code_challenge_method is 'plain'.",
     check="registration.login.pkce_required",
 )
+PKCE_METHOD_DEFAULTS_TO_S256 = declare(
+    "pkce_method_defaults_to_s256",
+    rule="The SSO refuses (invalid_request, by redirect) a code_challenge sent without code_challenge_method, which "
+    "means plain (RFC 7636 sections 4.3 and 4.4.1), instead of taking it for S256.",
+    check="sso.pkce.method_s256_only",
+)
 CODE_VERIFIER_OPTIONAL = declare(
     "code_verifier_optional",
     rule="The SSO refuses to redeem a code issued with a PKCE challenge when the request carries no code_verifier.",
@@ -331,6 +337,9 @@ class S256Only(CodeChallenge):  # type: ignore[misc]
         if not data.get("code_challenge"):
             raise InvalidRequestError("PKCE is required: send 'code_challenge' with 'code_challenge_method=S256'.")
         if ALLOW_PKCE_PLAIN in breakages and data.get("code_challenge_method") == "plain":
+            return
+        if PKCE_METHOD_DEFAULTS_TO_S256 in breakages and not data.get("code_challenge_method"):
+            super().validate_code_challenge(grant, redirect_uri)
             return
         if data.get("code_challenge_method") != "S256":
             raise InvalidRequestError("'code_challenge_method' must be S256 ('plain' is refused).")

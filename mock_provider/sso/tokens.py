@@ -216,13 +216,13 @@ def revoke_grant(session: Session, grant_id: str, now: datetime) -> int:
     return _revoked(session, _changed(session, statement))
 
 
-def revoke_user_tokens(session: Session, user_id: str, client_id: str, now: datetime) -> int:
-    """Revoke every token of one person at one client (logout); returns how many were live."""
-    statement = (
-        update(SsoToken)
-        .where(SsoToken.user_id == user_id, SsoToken.client_id == client_id, SsoToken.revoked_at.is_(None))
-        .values(revoked_at=now)
-    )
+def revoke_user_tokens(session: Session, user_id: str | None, client_id: str, now: datetime) -> int:
+    """Revoke every token of one person at one client (logout); returns how many were live. (``None`` for the
+    person: everyone's, which only the ``logout_ends_everyone`` switch asks for.)"""
+    where = [SsoToken.client_id == client_id, SsoToken.revoked_at.is_(None)]
+    if user_id is not None:
+        where.append(SsoToken.user_id == user_id)
+    statement = update(SsoToken).where(*where).values(revoked_at=now)
     return _revoked(session, _changed(session, statement))
 
 

@@ -50,6 +50,22 @@ def test_a_chain_with_another_issuer_does_not_verify(services: MockServices) -> 
     assert pkix.chain_findings([person, hierarchy[profiles.SEAL_CA].certificate], root, now)
 
 
+def test_a_validity_is_judged_against_its_issuers_at_both_ends(services: MockServices) -> None:
+    hierarchy = services.pki.hierarchy()
+    ca = hierarchy[profiles.PERSON_CA].certificate
+    root = hierarchy[profiles.ROOT].certificate
+    person = issue_person(services).certificate
+    assert pkix.validity_nesting_findings(person, ca) == []
+    assert pkix.validity_nesting_findings(ca, root) == []
+    # The CA begins a day before the person's certificate (the hierarchy is backdated) and ends years after it.
+    reversed_ = pkix.validity_nesting_findings(ca, person)
+    assert any("before its issuer" in f for f in reversed_)
+    assert any("after its issuer" in f for f in reversed_)
+    outliving = issue_person(services, validity_days=365 * 16).certificate
+    assert [f for f in pkix.validity_nesting_findings(outliving, ca) if "after its issuer" in f]
+    assert not [f for f in pkix.validity_nesting_findings(outliving, ca) if "before its issuer" in f]
+
+
 def test_an_ocsp_answer_is_judged_on_status_serial_and_nonce(services: MockServices) -> None:
     person = issue_person(services)
     issuer = services.pki.hierarchy()[profiles.PERSON_CA].certificate

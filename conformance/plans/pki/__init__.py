@@ -6,12 +6,13 @@ Modules, in running order:
   statements of EN 319 412-5) and the firm's seal (EN 319 412-3): policies, QC statements and their values, key
   usage, the subject's names and identifiers compared with the person's and the firm's;
 - ``chain``: each certificate chains to the published root, its authority key identifier names its issuer's key,
-  and the AIA caIssuers URLs serve the issuers;
+  its validity lies within its issuer's, and the AIA caIssuers URLs serve the issuers;
 - ``crl``: the CRL distribution points answer a CRL signed by the CA, current, naming the CA's key, under CRL
-  numbers that only grow, that lists a revoked certificate with its reason and date;
-- ``ocsp``: the OCSP responder named in the AIA says good, revoked and unknown rightly, answers the CertID asked,
-  names its signer in the ResponderID, dates its answers sanely against the target's clock, signs as RFC 6960
-  wants, and echoes nonces;
+  numbers that only grow, that lists a revoked certificate with its reason and date, and still lists it in the
+  next CRL;
+- ``ocsp``: the OCSP responder named in the AIA says good, revoked (and still revoked later) and unknown rightly,
+  answers the CertID asked, names its signer in the ResponderID, dates its answers sanely against the target's
+  clock, signs as RFC 6960 wants, and echoes nonces;
 - ``tsa``: the time-stamping authority's tokens carry the request's imprint, nonce and policy (or refuse a policy
   it does not support), a genTime near the target's clock, a signing-certificate attribute holding the TSA
   certificate's hash, a unique serial, and verify.

@@ -1,4 +1,5 @@
-"""``pki.chain``: each certificate chains to the published root, names its issuer's key, and points at its issuer."""
+"""``pki.chain``: each certificate chains to the published root, names its issuer's key, lives within its issuer's
+validity, and points at its issuer."""
 
 from __future__ import annotations
 
@@ -142,3 +143,40 @@ def extensions(ctx: CheckContext) -> None:
     found = [f"{label}: {f}" for label, cert, kind in judged.values() for f in pkix.extension_findings(cert, kind)]
     ctx.note(f"{len(judged)} certificates judged")
     findings(ctx, found, "the extensions")
+
+
+@check(
+    "pki.chain.validity_nested",
+    title="Each certificate's validity lies within its issuer's: end entities, issuing CAs, OCSP responders and the "
+    "TSA, at every level",
+    cites=(
+        RFC_5280 + " §6.1.3 (a)(2) (every certificate of the path valid at the instant validated)",
+        RFC_5280 + " §4.1.2.5 (validity)",
+    ),
+    needs=("otp", "review"),
+)
+def validity_nested(ctx: CheckContext) -> None:
+    """The personal and seal chains link by link (end entity in its issuing CA, CA in the root), each level's
+    certificate in its issuing CA, the delegated OCSP responders in the CA they answer for, and the TSA certificate
+    a token carries in the certificate that issued it (from the token, else from its caIssuers URL): neither
+    notBefore earlier nor notAfter later than the issuer's. A certificate that outlives its CA cannot be validated
+    for the rest of its life, whatever its holder signs then."""
+    holder = ctx.use(holders.accountant)
+    found = []
+    for credential in (holder.personal, *holder.seals):
+        for child, parent in itertools.pairwise(credential.chain):
+            found += [f"{credential.id}: {f}" for f in pkix.validity_nesting_findings(child, parent)]
+        if len(credential.chain) >= 2:
+            ca = credential.chain[1]
+            for responder in delegated_responders(ctx, credential.certificate, ca):
+                found += [f"OCSP responder: {f}" for f in pkix.validity_nesting_findings(responder, ca)]
+    for judged in every_level(ctx):
+        issuer = issuer_of(ctx, judged.certificate)
+        found += [f"{judged.level}: {f}" for f in pkix.validity_nesting_findings(judged.certificate, issuer)]
+    token, _ = time_stamp(ctx, digest_of(b"validity nested"), secrets.randbits(63))
+    signer = pkix.tsa_signer(token)
+    if signer is None:
+        ctx.note("the token carries no TSA certificate: its validity is not judged here")
+    else:
+        found += [f"TSA: {f}" for f in pkix.validity_nesting_findings(signer, issuer_of(ctx, signer))]
+    findings(ctx, found, "the validity periods")

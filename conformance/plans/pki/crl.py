@@ -125,3 +125,59 @@ def crl_number(ctx: CheckContext) -> None:
     findings(ctx, pkix.crl_sequence_findings(seen), url)
     if len(distinct) < 2:
         ctx.skip(f"{url} published one CRL during the run, even after a revocation: no sequence to judge")
+
+
+@check(
+    "pki.crl.revoked_stays_listed",
+    title="A revoked certificate stays on its CA's CRL: the next CRL, issued once the clock is past the current one's "
+    "nextUpdate, still lists it with the same date and reason",
+    cites=(
+        RFC_5280 + " §3.3 and §5.1.2.6 (an entry MUST NOT be removed until it appears on one regularly scheduled "
+        "CRL issued beyond the revoked certificate's validity period)",
+        RFC_5280 + " §5.1.2.5 (nextUpdate: the next CRL will not be issued any later)",
+    ),
+    severity=Severity.CRITICAL,
+    needs=("otp", "review", "revoke", "clock"),
+)
+def crl_revoked_stays_listed(ctx: CheckContext) -> None:
+    """The LCP certificate revoked for keyCompromise; its CA's CRL now, then, with the provider's clock moved past
+    that CRL's nextUpdate (and the five minutes' leeway), the CRL served then: current on the target's clock, and
+    still listing the certificate (far from the end of its validity) with the same revocationDate and
+    keyCompromise. The later CRL is not kept for ``pki.crl.number``: it is dated ahead of the CRLs the CA issues
+    once the clock is back."""
+    target = revoked(ctx)
+    cert = target.certificate
+    url, published = required_crl(ctx, cert)
+    found = [
+        f"now: {f}"
+        for f in pkix.crl_entry_findings(
+            published, cert.serial_number, reason=x509.ReasonFlags.key_compromise, revoked_between=target.between
+        )
+    ]
+    if published.next_update_utc is None:
+        ctx.fail(
+            f"{url} has no nextUpdate: no later CRL to ask for (RFC 5280 §5.1.2.5: conforming CAs MUST include it)"
+        )
+    ahead = published.next_update_utc - ctx.target_now() + CRL_LEEWAY + timedelta(minutes=1)
+    ctx.harness.advance_clock(ahead.total_seconds())
+    answer = ctx.http.get("pki", url)
+    later = pkix.load_crl(answer.content) if answer.status_code == 200 else None
+    if later is None:
+        ctx.fail(f"{url} answered {answer.status_code} without a DER CRL once the clock was past its nextUpdate")
+    assert later is not None
+    at = ctx.target_now()
+    found += [f"later: {f}" for f in pkix.crl_freshness_findings(later, at=at)]
+    found += [
+        f"later: {f}"
+        for f in pkix.crl_entry_findings(
+            later, cert.serial_number, reason=x509.ReasonFlags.key_compromise, revoked_between=target.between
+        )
+    ]
+    before = published.get_revoked_certificate_by_serial_number(cert.serial_number)
+    after = later.get_revoked_certificate_by_serial_number(cert.serial_number)
+    if before is not None and after is not None and before.revocation_date_utc != after.revocation_date_utc:
+        found.append(
+            f"the revocationDate moved from {before.revocation_date_utc.isoformat()} to "
+            f"{after.revocation_date_utc.isoformat()}"
+        )
+    findings(ctx, found, f"{url}, now and with the clock at {at.isoformat()}")

@@ -245,6 +245,48 @@ def ocsp_revoked(ctx: CheckContext) -> None:
 
 
 @check(
+    "pki.ocsp.revoked_stays",
+    title="Once revoked, a certificate stays revoked: OCSP still answers revoked, with the same revocationTime, "
+    "after the target's clock has moved on",
+    cites=(
+        RFC_6960 + " §2.2 (revoked: the certificate has been revoked, temporarily or permanently)",
+        RFC_5280 + " §3.3 (a revocation holds until the certificate expires) and §5.3.1 (keyCompromise)",
+    ),
+    severity=Severity.CRITICAL,
+    needs=("otp", "review", "revoke", "clock"),
+)
+def ocsp_revoked_stays(ctx: CheckContext) -> None:
+    """The LCP certificate revoked for keyCompromise is asked with a nonce (answered now, never from a cache) at
+    the target's clock of its revocation, then again after the harness has moved the target's clock 2 seconds
+    on: both answers must be revoked, with one and the same revocationTime, not after the instant asked. A
+    responder that judges a revocation against the instant asked the wrong way round only says revoked at the
+    very instant of it."""
+    target = revoked(ctx)
+    cert = target.certificate
+    issuer = issuer_of(ctx, cert)
+    found = []
+    times = []
+    for label, moved in (("as revoked", 0), ("2 seconds on", 2)):
+        if moved:
+            ctx.harness.advance_clock(moved)
+        asked_at = ctx.target_now()
+        _, answer = ocsp(ctx, cert, issuer, nonce=pkix.new_nonce())
+        found += [
+            f"{label}: {f}"
+            for f in pkix.ocsp_findings(answer.content, cert.serial_number, issuer, expected="revoked", at=now())
+        ]
+        when, _ = pkix.ocsp_revocation(answer.content)
+        times.append(when)
+        if when is not None and when > asked_at:
+            found.append(
+                f"{label}: revocationTime {when.isoformat()} is after the instant asked {asked_at.isoformat()}"
+            )
+    if None not in times and times[0] != times[1]:
+        found.append(f"the revocationTime moved from {times[0]} to {times[1]}")
+    findings(ctx, found, "after the clock moved on")
+
+
+@check(
     "pki.ocsp.right_issuer",
     title="An OCSP responder answers for its own CA: a serial another CA of the hierarchy issued is not good under "
     "it, and the root answers good for the CAs it issued",

@@ -1,14 +1,15 @@
 """PKCE at the token endpoint: a code issued with an S256 challenge is redeemed only with a verifier of the right
 form whose S256 is that challenge. (That the authorization endpoint requires S256, and that a wrong verifier is
-refused, are ``registration.login.pkce_required`` and ``registration.login.code_verifier_checked``.)"""
+refused, are ``registration.login.pkce_required`` and ``registration.login.code_verifier_checked``.) The authorization
+endpoint answers every method but S256, and a challenge without method, with invalid_request."""
 
 from __future__ import annotations
 
 import secrets
 
-from conformance.context import CheckContext
-from conformance.oidc import AuthorizationRequest, new_request, s256
-from conformance.plans.sso.common import RFC_7636, RFC_9700, fresh_code, granted, redeem_code, refusal
+from conformance.context import CheckContext, UnexpectedAnswer
+from conformance.oidc import AuthorizationRequest, authorization_query, new_request, s256
+from conformance.plans.sso.common import RFC_7636, RFC_9700, fresh_code, granted, land, redeem_code, refusal
 from conformance.registry import check
 from conformance.results import Severity
 
@@ -84,3 +85,53 @@ def verifier_length(ctx: CheckContext) -> None:
                 errors=("invalid_request", "invalid_grant"),
                 rule=f"a {length}-character code_verifier",
             )
+
+
+#: code_challenge_method values a server that supports S256 only must refuse: RFC 7636 §4.3 names the methods
+#: case-sensitively ("S256", "plain"), and these sit on both sides of "S256" in string order.
+_UNSUPPORTED_METHODS = ("PLAIN", "S128", "s256", "S512")
+
+
+@check(
+    "sso.pkce.method_s256_only",
+    title="An authorization request with code_challenge but no code_challenge_method (plain by default), or with "
+    "a method that is not exactly S256, is answered invalid_request by redirect; with S256, a code",
+    cites=(
+        f"{RFC_7636} §4.3: code_challenge_method defaults to plain when not present; S256 and plain are "
+        "case-sensitive names",
+        f"{RFC_7636} §4.4.1: a transformation the server does not support: the authorization error response with "
+        "error invalid_request",
+        f"{RFC_9700} §2.1.1: S256 only, the plain method is a downgrade",
+    ),
+    severity=Severity.MAJOR,
+    needs=("login",),
+)
+def method_s256_only(ctx: CheckContext) -> None:
+    """The accountant sent to the authorization endpoint with a fresh S256 challenge: once with
+    ``code_challenge_method=S256`` (a code), once without the method, and once with each of ``PLAIN``, ``S128``,
+    ``s256`` and ``S512``; each of the latter must come back to the redirect_uri with ``error=invalid_request`` and
+    the state, without a code (a server error at the SSO is no authorization error response)."""
+    request = new_request()
+    proper = authorization_query(ctx.target, challenge=request.challenge, state=request.state, nonce=request.nonce)
+    landed = land(ctx, proper)
+    if landed is None or "code" not in landed:
+        raise UnexpectedAnswer("the SSO gave no code to a proper authorization request with S256")
+    wrong = []
+    for method in (None, *_UNSUPPORTED_METHODS):
+        shown = "no code_challenge_method" if method is None else f"code_challenge_method={method}"
+        state = secrets.token_urlsafe(12)
+        query = {**proper, "state": state, "nonce": secrets.token_urlsafe(12)}
+        if method is None:
+            del query["code_challenge_method"]
+        else:
+            query["code_challenge_method"] = method
+        answer = land(ctx, query)
+        if answer is None:
+            wrong.append(f"{shown}: no redirect to the redirect_uri (see the notes)")
+        elif "code" in answer:
+            wrong.append(f"{shown}: a code was given")
+        elif answer.get("error") != "invalid_request" or answer.get("state") != state:
+            wrong.append(
+                f"{shown}: error {answer.get('error')!r}, state {'kept' if answer.get('state') == state else 'lost'}"
+            )
+    ctx.expect(not wrong, "the SSO does not refuse every method but S256 as RFC 7636 §4.4.1 says: " + "; ".join(wrong))

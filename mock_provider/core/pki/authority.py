@@ -42,6 +42,25 @@ OCSP_ANSWERS_FOR_OTHER_CA = declare(
     check="pki.ocsp.right_issuer",
 )
 
+END_ENTITY_OUTLIVES_ITS_CA = declare(
+    "end_entity_outlives_its_ca",
+    rule="A natural person's certificate is valid no longer than its issuing CA's certificate: a path validates only "
+    "while every certificate in it is valid (RFC 5280 sections 4.1.2.5 and 6.1.3).",
+    check="pki.chain.validity_nested",
+)
+CRL_DROPS_OLD_REVOCATIONS = declare(
+    "crl_drops_old_revocations",
+    rule="A CRL lists every certificate of its CA revoked before it, however long ago, until the certificate's "
+    "validity has ended (RFC 5280 sections 3.3 and 5.1.2.6): not only the revocations since the previous CRL.",
+    check="pki.crl.revoked_stays_listed",
+)
+OCSP_REVOKED_ONLY_WHEN_REVOKED = declare(
+    "ocsp_revoked_only_when_revoked",
+    rule="A revoked certificate is revoked from its revocation on: OCSP answers revoked at any later instant, not "
+    "only at the instant of the revocation (RFC 6960 section 2.2, RFC 5280 section 3.3).",
+    check="pki.ocsp.revoked_stays",
+)
+
 #: RFC 5280 section 5.3.1 reasons accepted for a revocation (removeFromCRL only exists in delta CRLs).
 REVOCATION_REASONS = tuple(r.name for r in x509.ReasonFlags if r is not x509.ReasonFlags.remove_from_crl)
 
@@ -303,7 +322,11 @@ class Pki:
                 urls=self.urls,
                 serial=serial,
                 not_before=start,
-                not_after=start + timedelta(days=days),
+                not_after=(
+                    ca.certificate.not_valid_after_utc + timedelta(days=1)
+                    if END_ENTITY_OUTLIVES_ITS_CA in self.breakages
+                    else start + timedelta(days=days)
+                ),
                 broken=self.breakages.active(),
             )
 
@@ -421,6 +444,8 @@ class Pki:
             if row is None or row.created_at > at:
                 return UNKNOWN
             if row.revoked_at is not None and row.revoked_at <= at:
+                if OCSP_REVOKED_ONLY_WHEN_REVOKED in self.breakages and row.revoked_at < at:
+                    return GOOD
                 return CertificateStatus("revoked", row.revoked_at, row.revocation_reason)
             return GOOD
 
@@ -430,6 +455,9 @@ class Pki:
         if issuer_role == profiles.ROOT:
             return []
         issuer_id = hierarchy[issuer_role].id
+        where = [IssuedCertificate.issuer_id == issuer_id, IssuedCertificate.revoked_at <= at]
+        if CRL_DROPS_OLD_REVOCATIONS in self.breakages:
+            where.append(IssuedCertificate.revoked_at > at - timedelta(hours=1))
         with self.db.read() as session:
             rows = session.execute(
                 select(
@@ -437,7 +465,7 @@ class Pki:
                     IssuedCertificate.revoked_at,
                     IssuedCertificate.revocation_reason,
                 )
-                .where(IssuedCertificate.issuer_id == issuer_id, IssuedCertificate.revoked_at <= at)
+                .where(*where)
                 .order_by(IssuedCertificate.revoked_at)
             ).all()
         return [

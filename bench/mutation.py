@@ -222,8 +222,9 @@ def planted_spans(path: Path) -> list[Span]:
     """Where the code that runs only while a breakage switch is on is: the branch an ``if``/``… if … else …`` takes
     when a switch is on, and the operands of ``a and X in breakages`` whose value then decides nothing. With every
     switch off (as the suite runs) none of it is evaluated, or its value cannot change what the mock does: a mutant
-    there is equivalent by construction. The switch tests themselves (``X in breakages`` made ``not in``) are
-    mutated and must be killed: the check that names the switch catches them."""
+    there is equivalent by construction; so is a mutant in an operand after the switch test (``X in breakages and
+    f()``: ``f()`` never runs while the switch is off). The switch tests themselves (``X in breakages`` made
+    ``not in``) are mutated and must be killed: the check that names the switch catches them."""
     text = path.read_text(encoding="utf-8")
     lines = text.splitlines()
 
@@ -244,15 +245,18 @@ def planted_spans(path: Path) -> list[Span]:
             spans += span_of(body if test is True else orelse if test is False else [])
         elif isinstance(node, ast.BoolOp):
             wanted = isinstance(node.op, ast.And)
-            if wanted in map(_switch_test, node.values):
+            tests = [_switch_test(v) for v in node.values]
+            if wanted in tests:
+                first = tests.index(wanted)
+                # Before the switch test: evaluated, but its value decides nothing (kept if it calls anything, which
+                # may have effects). After it: never evaluated while the switch is off (``and`` stops there).
                 idle = [
                     v
-                    for v in node.values
-                    if _switch_test(v) is not wanted
-                    and not any(
+                    for v in node.values[:first]
+                    if not any(
                         isinstance(n, ast.Call) or (isinstance(n, ast.expr) and _is_switches(n)) for n in ast.walk(v)
                     )
-                ]
+                ] + node.values[first + 1 :]
                 spans += span_of(idle)
     return spans
 

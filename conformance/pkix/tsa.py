@@ -242,4 +242,23 @@ def tsa_time_findings(token: cms.ContentInfo, *, at: datetime, leeway: timedelta
             f"genTime {gen_time.isoformat()} is {abs(gen_time - at)} away from the target's clock {at.isoformat()}, "
             f"beyond the declared accuracy {declared or 'none'} and the suite's leeway {leeway}"
         )
+    return found + signing_time_findings(token, at=at, tolerance=tolerance)
+
+
+def signing_time_findings(token: cms.ContentInfo, *, at: datetime, tolerance: timedelta) -> list[str]:
+    """RFC 5652 §11.3: a signingTime attribute, when the token's signer gives one, holds the time of signing,
+    encoded as UTCTime from 1950 to 2049 and as GeneralizedTime before and after."""
+    found = []
+    for attribute in token["content"]["signer_infos"][0]["signed_attrs"]:
+        if attribute["type"].native != "signing_time":
+            continue
+        for value in attribute["values"]:
+            when = value.native
+            wanted = "utc_time" if 1950 <= when.year <= 2049 else "generalized_time"
+            if value.name != wanted:
+                found.append(
+                    f"signingTime {when.isoformat()} is encoded as {value.name}, not {wanted} (RFC 5652 §11.3)"
+                )
+            if abs(when - at) > tolerance:
+                found.append(f"signingTime {when.isoformat()} is {abs(when - at)} away from the target's clock")
     return found

@@ -110,13 +110,18 @@ def tsa_policy(ctx: CheckContext) -> None:
 
 @check(
     "pki.tsa.gen_time",
-    title="A time-stamp token's genTime is the target's time, within the accuracy the token declares",
-    cites=(RFC_3161 + " §2.4.2 (genTime, accuracy)", "ETSI EN 319 421 V1.1.1 §7.7.2 (clock synchronised with UTC)"),
+    title="A time-stamp token's genTime and signingTime are the target's time, within the accuracy the token declares",
+    cites=(
+        RFC_3161 + " §2.4.2 (genTime, accuracy)",
+        "ETSI EN 319 421 V1.1.1 §7.7.2 (clock synchronised with UTC)",
+        "RFC 5652 §11.3 (signingTime: UTCTime from 1950 to 2049)",
+    ),
     severity=Severity.CRITICAL,
 )
 def tsa_gen_time(ctx: CheckContext) -> None:
     """genTime against the target's clock (the harness's reading, else the answer's Date header): at most the
-    declared accuracy plus ``rules.clock_leeway_seconds`` apart; the accuracy's millis and micros 1 to 999."""
+    declared accuracy plus ``rules.clock_leeway_seconds`` apart; the accuracy's millis and micros 1 to 999. A
+    signingTime attribute, when there is one, within the same distance, and encoded as RFC 5652 §11.3 says."""
     token, answer = time_stamp(ctx, digest_of(b"genTime"), secrets.randbits(63))
     at = ctx.target_now(answer)
     leeway = timedelta(seconds=ctx.target.rules.clock_leeway_seconds)

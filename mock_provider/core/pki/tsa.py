@@ -52,6 +52,11 @@ TSA_IGNORES_REQUESTED_POLICY = declare(
     "token under another policy than the one requested (RFC 3161 section 2.4.2).",
     check="pki.tsa.policy",
 )
+TSA_SIGNING_TIME_GENERALIZED = declare(
+    "tsa_signing_time_generalized",
+    rule="A token's signingTime between 1950 and 2049 is encoded as UTCTime (RFC 5652 section 11.3).",
+    check="pki.tsa.gen_time",
+)
 TSA_GEN_TIME_SKEWED = declare(
     "tsa_gen_time_skewed",
     rule="A token's genTime is the time of its creation, within the declared accuracy of UTC (RFC 3161 section "
@@ -156,7 +161,14 @@ class TimeStampAuthority:
         signed_attrs = cms.CMSAttributes(
             [
                 {"type": "content_type", "values": ["tst_info"]},
-                {"type": "signing_time", "values": [_cms_time(when)]},
+                {
+                    "type": "signing_time",
+                    "values": [
+                        cms.Time(name="generalized_time", value=core.GeneralizedTime(when))
+                        if TSA_SIGNING_TIME_GENERALIZED.id in broken
+                        else _cms_time(when)
+                    ],
+                },
                 {"type": "message_digest", "values": [hashlib.sha256(content).digest()]},
                 {
                     "type": "signing_certificate_v2",

@@ -16,11 +16,11 @@ from conformance.plans.pki.common import (
     RFC_3161,
     RFC_5280,
     RFC_6960,
+    both_credentials,
     delegated_responders,
     digest_of,
     every_level,
     findings,
-    first_firm,
     issuer_of,
     now,
     time_stamp,
@@ -81,7 +81,7 @@ def key_identifiers(ctx: CheckContext) -> None:
 def aia_ca_issuers(ctx: CheckContext) -> None:
     holder = ctx.use(holders.accountant)
     found = []
-    for credential in (holder.personal, holders.seal_of(holder, first_firm(holder))):
+    for credential in both_credentials(holder):
         for child, parent in itertools.pairwise(credential.chain):
             urls = pkix.ca_issuers_urls(child)
             if not urls:

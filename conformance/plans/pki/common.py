@@ -42,6 +42,11 @@ def first_firm(holder: holders.Holder) -> str:
     return holder.firms[0] if holder.firms else ""
 
 
+def both_credentials(holder: holders.Holder) -> tuple[holders.CscCredential, holders.CscCredential]:
+    """The holder's personal credential and the seal of its first firm: one certificate of each CA."""
+    return holder.personal, holders.seal_of(holder, first_firm(holder))
+
+
 # -- the certificates judged ------------------------------------------------------------------------------------------
 
 

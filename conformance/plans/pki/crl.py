@@ -10,7 +10,16 @@ from conformance import pkix
 from conformance.context import CheckContext
 from conformance.pkix.crl import LEEWAY as CRL_LEEWAY
 from conformance.plans import holders
-from conformance.plans.pki.common import RFC_5280, crl, findings, first_firm, issuer_of, now, required_crl, revoked
+from conformance.plans.pki.common import (
+    RFC_5280,
+    both_credentials,
+    crl,
+    findings,
+    issuer_of,
+    now,
+    required_crl,
+    revoked,
+)
 from conformance.registry import check
 from conformance.results import Severity
 
@@ -24,7 +33,7 @@ from conformance.results import Severity
 def crl_reachable(ctx: CheckContext) -> None:
     holder = ctx.use(holders.accountant)
     found = []
-    for credential in (holder.personal, holders.seal_of(holder, first_firm(holder))):
+    for credential in both_credentials(holder):
         url, published, status = crl(ctx, credential.certificate)
         if published is None:
             found.append(f"{url} answered {status} without a DER CRL")
@@ -70,7 +79,7 @@ def crl_authority_key_identifier(ctx: CheckContext) -> None:
     """The CRLs of the personal certificate's CA and of the seal's CA, each against its CA certificate."""
     holder = ctx.use(holders.accountant)
     found = []
-    for credential in (holder.personal, holders.seal_of(holder, first_firm(holder))):
+    for credential in both_credentials(holder):
         url, published = required_crl(ctx, credential.certificate)
         found += [f"{url}: {f}" for f in pkix.crl_authority_key_findings(published, credential.chain[1])]
     findings(ctx, found, "the CRL's authority key identifier")

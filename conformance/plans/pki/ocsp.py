@@ -17,6 +17,7 @@ from conformance.plans import holders
 from conformance.plans.pki.common import (
     RFC_5280,
     RFC_6960,
+    both_credentials,
     crl,
     delegated_responders,
     findings,
@@ -58,7 +59,7 @@ def _subjects(ctx: CheckContext) -> list[tuple[str, x509.Certificate, x509.Certi
 def ocsp_good(ctx: CheckContext) -> None:
     holder = ctx.use(holders.accountant)
     found = []
-    for credential in (holder.personal, holders.seal_of(holder, first_firm(holder))):
+    for credential in both_credentials(holder):
         cert, issuer = credential.certificate, credential.chain[1]
         _, answer = ocsp(ctx, cert, issuer)
         found += [

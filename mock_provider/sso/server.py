@@ -20,7 +20,6 @@ userinfo and logout (:mod:`~mock_provider.sso.endpoints`), the browser session (
 from __future__ import annotations
 
 import secrets
-import time
 from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -40,7 +39,6 @@ from sqlalchemy import select
 from mock_provider.core.accounts import firms_of, user_claims
 from mock_provider.core.breakages import declare
 from mock_provider.core.models import OAuthClient, User
-from mock_provider.core.storage import CARELESS_GAP
 from mock_provider.sso import tokens
 from mock_provider.sso.clients import (
     GRANT_TYPES,
@@ -264,9 +262,7 @@ class SsoProvider:
         if ACCESS_TOKEN_LIFETIME_MISANNOUNCED in breakages:
             token["expires_in"] = 2 * token["expires_in"]
         careless = CODE_REDEMPTION_RACE if code is not None else REFRESH_RACE
-        if careless in breakages:
-            time.sleep(CARELESS_GAP)  # the slow work between its lookup and its write
-        with self.services.db.transaction() as session:
+        with self.services.db.transaction(lock=careless not in breakages) as session:
             if code is not None:
                 consumed = breakages.any_of(CODE_REUSABLE, CODE_REDEMPTION_RACE) or tokens.redeem_code(
                     session, grant_id, now

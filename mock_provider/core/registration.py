@@ -1016,6 +1016,7 @@ class Registrations(TrustService):
         mrz = registration_breakages.personal_filler_as_checked(
             registration_breakages.mrz_issuer_as_checked(mrz, kind.country, self.breakages), self.breakages
         )
+        mrz = registration_breakages.mrz_code_as_checked(mrz, kind, self.breakages)
         # The typed fields first: they cost nothing, and a document refused on them never costs an image decode.
         number = (document_number or "").strip().upper().replace(" ", "")
         if mrz and BAD_MRZ_ACCEPTED not in self.breakages:
@@ -1024,7 +1025,7 @@ class Registrations(TrustService):
                 document_type=kind,
                 given_name=given_name,
                 surname=family_name,
-                birth_date=birth_date,
+                birth_date=registration_breakages.mrz_birth_date(birth_date, self.breakages),
                 today=registration_breakages.expiry_reference(self.clock.now().date(), self.breakages),
             )
             if registration_breakages.long_number_refused(result.document_number, self.breakages):

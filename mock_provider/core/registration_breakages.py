@@ -284,6 +284,19 @@ MRZ_NUMBER_UNMATCHED = declare(
     check="registration.documents.mrz_matches_identity",
 )
 
+MRZ_DOCUMENT_CODE_UNCHECKED = declare(
+    "mrz_document_code_unchecked",
+    rule="Step 3 refuses an MRZ whose document code does not fit the type chosen (ICAO 9303: P for a passport; I, "
+    "but not IR, for an identity card; A, C or I for a residence permit), here read as the type's own code.",
+    check="registration.documents.mrz_document_code",
+)
+MRZ_BIRTH_YEAR_IN_1900S = declare(
+    "mrz_birth_year_in_1900s",
+    rule="Step 3 reads an MRZ's two-digit birth year as the latest year not after today (2003 for 03), here as a "
+    "year of the 1900s (the applicant's birth date compared as if born in the 1900s, which refuses the same MRZs).",
+    check="registration.documents.mrz_birth_century",
+)
+
 
 def document_limit(max_bytes: int, breakages: Breakages) -> int:
     """The largest side accepted, in bytes."""
@@ -332,6 +345,30 @@ def mrz_issuer_as_checked(mrz: str | None, country: str, breakages: Breakages) -
     if not lines or len(lines[0]) < 5:
         return mrz
     return "\n".join((lines[0][:2] + country + lines[0][5:], *lines[1:]))
+
+
+#: The document code :func:`mrz_code_as_checked` writes for each kind with its switch on.
+_OWN_DOCUMENT_CODE = {"passport": "P<", "id_card": "ID", "residence_permit": "IR"}
+
+
+def mrz_code_as_checked(mrz: str | None, kind: DocumentType, breakages: Breakages) -> str | None:
+    """The MRZ as judged: its document code (line 1, columns 1 and 2) replaced by the kind's own with the switch on."""
+    if not mrz or MRZ_DOCUMENT_CODE_UNCHECKED not in breakages:
+        return mrz
+    lines = [line.replace(" ", "").upper() for line in mrz.splitlines() if line.strip()]
+    if not lines or len(lines[0]) < 2:
+        return mrz
+    return "\n".join((_OWN_DOCUMENT_CODE[kind.kind] + lines[0][2:], *lines[1:]))
+
+
+def mrz_birth_date(birth_date: date, breakages: Breakages) -> date:
+    """The birth date an MRZ is compared with: the applicant's, or the same day of the 1900s with the switch on."""
+    if MRZ_BIRTH_YEAR_IN_1900S not in breakages:
+        return birth_date
+    try:
+        return birth_date.replace(year=1900 + birth_date.year % 100)
+    except ValueError:  # 29 February of a year 1900 lacks
+        return birth_date
 
 
 def latest_birth_date(today: date, breakages: Breakages) -> date:

@@ -3,7 +3,7 @@ MRZ check digits."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import requests
 
@@ -370,6 +370,69 @@ def mrz_issuing_state(ctx: CheckContext) -> None:
     answer = steps.upload(ctx, reg, document_type="passport:fra", back=None, mrz=steps.td3())
     body = ctx.expect_accepted(answer, rule="passport:fra issued by FRA")
     ctx.expect(body["state"] == "documents_submitted", f"the accepted upload left the request {body['state']}")
+
+
+@check(
+    "registration.documents.mrz_document_code",
+    title="An MRZ's document code must fit the type chosen: an identity card's, a residence permit's, a passport's",
+    cites=(
+        ICAO,
+        ICAO_TD3,
+        "ICAO Doc 9303 Part 5 §4.2.2: a TD1 document code starts with A, C or I; Part 4: P for a passport",
+        RULE_3 + "; the document is of the type chosen",
+    ),
+    severity=Severity.MAJOR,
+)
+def mrz_document_code(ctx: CheckContext) -> None:
+    """``id_card:fra`` with the applicant's TD1 MRZ coded ``IR`` (a residence permit), then ``AC`` (a crew
+    member certificate); ``residence_permit:fra`` with it coded ``P<``; ``passport:fra`` with the applicant's TD3
+    coded ``ID``: each refused (``mrz_document_type_mismatch``), nothing changes. Then, each on a registration of its
+    own, the identity card coded ``ID`` and the residence permit coded ``IR`` are accepted."""
+    reg = steps.walk(ctx, "identity_submitted")
+    tried = (
+        ("id_card:fra", steps.td1(code="IR"), "an identity card coded IR (a residence permit's code)"),
+        ("id_card:fra", steps.td1(code="AC"), "an identity card coded AC (a crew member certificate's code)"),
+        ("residence_permit:fra", steps.td1(code="P<"), "a residence permit coded P< (a passport's code)"),
+        ("passport:fra", steps.td3(code="ID"), "a passport coded ID (an identity card's code)"),
+    )
+    for document_type, mrz, what in tried:
+        back = None if document_type.startswith("passport:") else steps.OMIT
+        answer = steps.upload(ctx, reg, document_type=document_type, back=back, mrz=mrz)
+        _refused_and_unchanged(ctx, reg, answer, "mrz_document_type_mismatch", what)
+    for document_type, code in (("id_card:fra", "ID"), ("residence_permit:fra", "IR")):
+        fresh = reg if document_type == "id_card:fra" else steps.walk(ctx, "identity_submitted")
+        answer = steps.upload(ctx, fresh, document_type=document_type, mrz=steps.td1(code=code))
+        body = ctx.expect_accepted(answer, rule=f"{document_type} with a TD1 MRZ coded {code}")
+        ctx.expect(body["state"] == "documents_submitted", f"the accepted upload left the request {body['state']}")
+
+
+@check(
+    "registration.documents.mrz_birth_century",
+    title="An MRZ's two-digit birth year is read in the right century: an applicant born in the 2000s or in the 1900s",
+    cites=(
+        ICAO,
+        "ICAO Doc 9303 Part 3: MRZ dates as YYMMDD, the century left to the reader",
+        "DESIGN.md §2, step 3: the document matches the identity given at step 2",
+    ),
+    severity=Severity.MAJOR,
+)
+def mrz_birth_century(ctx: CheckContext) -> None:
+    """An applicant born on 5 April 2003 (identity given at step 2) with an identity card whose MRZ says ``030405``
+    is accepted (2003: 1903 would not be this person); so is an applicant born in the 1900s on a day whose year
+    ``YY`` read in the 2000s would be after the target's date (the first of the second month after today, a
+    hundred years ago): the latest year not in the future is the only reading."""
+    for born in (date(2003, 4, 5), None):
+        reg = steps.create(ctx)
+        if born is None:
+            today = datetime.fromisoformat(steps.view(ctx, reg)["created_at"]).date()  # a month's margin either way
+            month = (today.replace(day=1) + timedelta(days=62)).replace(day=1)
+            born = month.replace(year=month.year - 100)
+        ctx.expect_status(
+            steps.submit_identity(ctx, reg, birth_date=born.isoformat()), 200, what=f"the identity, born {born}"
+        )
+        answer = steps.upload(ctx, reg, mrz=steps.td1(birth=born))
+        body = ctx.expect_accepted(answer, rule=f"an applicant born {born} with an MRZ saying {born:%y%m%d}")
+        ctx.expect(body["state"] == "documents_submitted", f"the accepted upload left the request {body['state']}")
 
 
 #: The check digits of a TD3 MRZ's second line: (column, what it checks), ICAO Doc 9303 Part 4 §4.2.2.

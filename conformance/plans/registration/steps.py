@@ -274,10 +274,12 @@ def td1(
     birth: date = date(1980, 4, 12),
     expiry: date = date(2031, 6, 30),
     sex: str = "F",
+    code: str = "ID",
 ) -> str:
-    """An ICAO 9303 TD1 MRZ (French identity card since 2021), every check digit computed."""
+    """An ICAO 9303 TD1 MRZ (French identity card since 2021; ``code``, the document code, ``IR`` for a residence
+    permit), every check digit computed."""
     number = number.ljust(9, "<")[:9]
-    line1 = f"IDFRA{number}{mrz_check_digit(number)}".ljust(30, "<")
+    line1 = f"{code}FRA{number}{mrz_check_digit(number)}".ljust(30, "<")
     b, e = birth.strftime("%y%m%d"), expiry.strftime("%y%m%d")
     head = f"{b}{mrz_check_digit(b)}{sex}{e}{mrz_check_digit(e)}FRA".ljust(29, "<")
     composite = mrz_check_digit(line1[5:30] + head[0:7] + head[8:15] + head[18:29])
@@ -312,11 +314,12 @@ def td3(
     personal: str = PERSONAL_NUMBER,
     sex: str = "F",
     state: str = "FRA",
+    code: str = "P<",
 ) -> str:
-    """An ICAO 9303 TD3 MRZ (a passport's data page, Part 4 §4.2.2), every check digit computed: the document
-    number's, the birth date's, the expiry date's, the personal number's and the composite."""
+    """An ICAO 9303 TD3 MRZ (a passport's data page, Part 4 §4.2.2; ``code``, the document code), every check digit
+    computed: the document number's, the birth date's, the expiry date's, the personal number's and the composite."""
     number = number.ljust(9, "<")[:9]
-    line1 = f"P<{state}DUPONT<<MARIE".ljust(44, "<")
+    line1 = f"{code}{state}DUPONT<<MARIE".ljust(44, "<")
     b, e, p = birth.strftime("%y%m%d"), expiry.strftime("%y%m%d"), personal.ljust(14, "<")[:14]
     head = f"{number}{mrz_check_digit(number)}{state}{b}{mrz_check_digit(b)}{sex}{e}{mrz_check_digit(e)}"
     head += f"{p}{mrz_check_digit(p)}"

@@ -218,6 +218,14 @@ def _switch_test(node: ast.expr) -> bool | None:
     return None
 
 
+#: Builtins whose call has no effect: an operand calling only these (``len(mine) < 2``) may be left out.
+_PURE_BUILTINS = frozenset({"len", "isinstance"})
+
+
+def _pure_call(node: ast.Call) -> bool:
+    return isinstance(node.func, ast.Name) and node.func.id in _PURE_BUILTINS
+
+
 def planted_spans(path: Path) -> list[Span]:
     """Where the code that runs only while a breakage switch is on is: the branch an ``if``/``… if … else …`` takes
     when a switch is on, and the operands of ``a and X in breakages`` whose value then decides nothing. With every
@@ -254,7 +262,8 @@ def planted_spans(path: Path) -> list[Span]:
                     v
                     for v in node.values[:first]
                     if not any(
-                        isinstance(n, ast.Call) or (isinstance(n, ast.expr) and _is_switches(n)) for n in ast.walk(v)
+                        (isinstance(n, ast.Call) and not _pure_call(n)) or (isinstance(n, ast.expr) and _is_switches(n))
+                        for n in ast.walk(v)
                     )
                 ] + node.values[first + 1 :]
                 spans += span_of(idle)

@@ -70,8 +70,19 @@ def test_a_call_before_the_switch_test_runs_and_is_kept(tmp_path: Path) -> None:
         def f(breakages, reg):
             if check(reg) and X in breakages:
                 return 1
+            if len(reg.items(1)) < 2 and Y in breakages:
+                return 2
     """
-    assert _left_out(tmp_path, source) == ["return 1"]
+    assert _left_out(tmp_path, source) == ["return 1", "return 2"]
+
+
+def test_a_pure_builtin_before_the_switch_test_is_left_out(tmp_path: Path) -> None:
+    source = """
+        def f(breakages, mine):
+            if len(mine) < 2 and isinstance(mine, list) and X in breakages:
+                return 1
+    """
+    assert _left_out(tmp_path, source) == ["isinstance(mine, list)", "len(mine) < 2", "return 1"]
 
 
 @pytest.mark.parametrize(

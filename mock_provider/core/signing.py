@@ -72,6 +72,7 @@ from mock_provider.core.signing_breakages import (
     SIGNING_CODE_SHARED,
     SIGNING_SMS_WRONG_VALIDITY,
     foreign_personal,
+    hash_count_tolerated,
 )
 from mock_provider.core.storage import for_update, locking
 
@@ -313,7 +314,9 @@ class Signing(TrustService):
                 algorithm_oid = hash_algorithm if isinstance(hash_algorithm, str) else "2.16.840.1.101.3.4.2.1"
                 strict = ACCEPT_WRONG_HASH_LENGTH not in self.breakages
                 pinned = _decode_hashes(hashes_b64, algorithm_oid, strict=strict)
-                if len(pinned) != num_signatures:
+                if len(pinned) != num_signatures and not hash_count_tolerated(
+                    self.breakages, len(pinned), num_signatures
+                ):
                     raise InvalidInput(
                         "a SCAL2 credential authorizes exactly the hashes given, one signature each",
                         code="invalid_request",

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mock_provider.core.breakages import declare
+from mock_provider.core.breakages import Breakages, declare
 from mock_provider.core.models import TrustRegistration
 
 if TYPE_CHECKING:
@@ -179,6 +179,27 @@ SIGN_ALGO_HASH_MISMATCH = declare(
     "(CSC API v2, signatures/signHash).",
     check="signing.sign_hash.hash_algorithm",
 )
+
+AUTHORIZE_FEWER_HASHES = declare(
+    "authorize_fewer_hashes_than_signatures",
+    rule="A SCAL2 authorization is for exactly the hashes sent, one signature each: a numSignatures above their "
+    "number is refused (CSC API v2, credentials/authorize: the number of hashes corresponds to numSignatures).",
+    check="signing.sad.hash_count",
+)
+AUTHORIZE_MORE_HASHES = declare(
+    "authorize_more_hashes_than_signatures",
+    rule="A SCAL2 authorization is for exactly the hashes sent, one signature each: a numSignatures below their "
+    "number is refused (CSC API v2, credentials/authorize: the number of hashes corresponds to numSignatures).",
+    check="signing.sad.hash_count",
+)
+
+
+def hash_count_tolerated(breakages: Breakages, hashes: int, signatures: int) -> bool:
+    """Whether a switch lets through a SCAL2 authorization whose ``hashes`` are fewer, or more, than its
+    ``signatures`` (numSignatures)."""
+    if hashes < signatures:
+        return AUTHORIZE_FEWER_HASHES in breakages
+    return AUTHORIZE_MORE_HASHES in breakages
 
 
 def foreign_personal(signing: Signing, session: Session, credential_id: str) -> Credential | None:

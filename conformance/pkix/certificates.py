@@ -450,16 +450,16 @@ def extension_findings(cert: x509.Certificate, kind: str) -> list[str]:
         raise ValueError(f"kind must be one of {CERTIFICATE_KINDS}")
     extensions = {e.oid: e for e in cert.extensions}
     found = []
-    rules = (
+    rules: list[tuple[x509.ObjectIdentifier, bool, str]] = [
         (x509.AuthorityInformationAccess.oid, False, "authorityInformationAccess is critical (MUST NOT be)"),
         (x509.CRLDistributionPoints.oid, False, "cRLDistributionPoints is critical (SHOULD NOT be)"),
         (x509.KeyUsage.oid, True, "keyUsage is not critical (SHOULD be)"),
         (x509.OCSPNoCheck.oid, False, "id-pkix-ocsp-nocheck is critical (SHOULD NOT be)"),
         (QC_STATEMENTS, False, "qcStatements is critical (EN 319 412-5 QCS-4.1-02: SHALL NOT be)"),
-    )
+    ]
     if kind == "end_entity":
         why = "certificatePolicies is critical (EN 319 412-2 GEN-4.3.3-1: SHOULD NOT be)"
-        rules += ((x509.CertificatePolicies.oid, False, why),)
+        rules.append((x509.CertificatePolicies.oid, False, why))
     for oid, critical, why in rules:
         if oid in extensions and extensions[oid].critical != critical:
             found.append(why)

@@ -164,7 +164,11 @@ def level_findings(cert: x509.Certificate, level: str) -> list[str]:
 
 
 def key_usage_findings(cert: x509.Certificate) -> list[str]:
-    """EN 319 412-2 4.3.2: a critical keyUsage with nonRepudiation (contentCommitment), no CA bits."""
+    """EN 319 412-2 §4.3.2 (and EN 319 412-3 §4.3.1 for a seal): a critical keyUsage that is one of the settings a
+    certificate for commitment to signed content may have (NAT-4.3.2-1, -2): type A (nonRepudiation), B
+    (nonRepudiation and digitalSignature) or F (those two and keyEncipherment or keyAgreement); no CA bits.
+
+    Type A, which NAT-4.3.2-3 recommends, is not required here: :func:`key_usage_type` names the setting."""
     try:
         extension = cert.extensions.get_extension_for_class(x509.KeyUsage)
     except x509.ExtensionNotFound:
@@ -177,6 +181,13 @@ def key_usage_findings(cert: x509.Certificate) -> list[str]:
         found.append("keyUsage lacks nonRepudiation (contentCommitment)")
     if usage.key_cert_sign or usage.crl_sign:
         found.append("an end-entity keyUsage with keyCertSign or cRLSign")
+    if usage.data_encipherment:
+        found.append("keyUsage with dataEncipherment, which no setting for signed content has (types A, B, F)")
+    if (usage.key_encipherment or usage.key_agreement) and not (usage.digital_signature and usage.content_commitment):
+        found.append(
+            "keyUsage with keyEncipherment or keyAgreement but not both digitalSignature and nonRepudiation: not "
+            "type F, the only setting for signed content that has them"
+        )
     try:
         constraints = cert.extensions.get_extension_for_class(x509.BasicConstraints).value
         if constraints.ca:
@@ -184,6 +195,20 @@ def key_usage_findings(cert: x509.Certificate) -> list[str]:
     except x509.ExtensionNotFound:
         pass
     return found
+
+
+def key_usage_type(cert: x509.Certificate) -> str | None:
+    """The EN 319 412-2 §4.3.2 table 1 setting of a signing certificate's keyUsage ("A", "B" or "F"), or None."""
+    try:
+        usage = cert.extensions.get_extension_for_class(x509.KeyUsage).value
+    except x509.ExtensionNotFound:
+        return None
+    if usage.key_cert_sign or usage.crl_sign or usage.data_encipherment or not usage.content_commitment:
+        return None
+    encipherment = usage.key_encipherment or usage.key_agreement
+    if not usage.digital_signature:
+        return None if encipherment else "A"
+    return "F" if encipherment else "B"
 
 
 def _attribute(name: x509.Name, oid: x509.ObjectIdentifier) -> str | None:
@@ -411,7 +436,10 @@ def extension_findings(cert: x509.Certificate, kind: str) -> list[str]:
     """RFC 5280 §4.2 on the extensions of a certificate of ``kind`` (see :data:`CERTIFICATE_KINDS`):
 
     - authorityInformationAccess MUST be non-critical (§4.2.2.1), cRLDistributionPoints SHOULD be (§4.2.1.13),
-      keyUsage SHOULD be critical (§4.2.1.3), id-pkix-ocsp-nocheck SHOULD be non-critical (RFC 6960 §4.2.2.2.1);
+      keyUsage SHOULD be critical (§4.2.1.3), id-pkix-ocsp-nocheck SHOULD be non-critical (RFC 6960 §4.2.2.2.1),
+      qcStatements SHALL NOT be critical (ETSI EN 319 412-5 QCS-4.1-02);
+    - an end entity (a person's or a firm's): certificatePolicies SHOULD NOT be critical (ETSI EN 319 412-2
+      GEN-4.3.3-1, which EN 319 412-3 applies to legal persons); RFC 5280 §4.2.1.4 leaves it open for the others;
     - a CA: basicConstraints present, critical, cA true (§4.2.1.9: MUST), and a keyUsage with keyCertSign (it
       signs certificates) and cRLSign (it signs its CRLs) (§4.2.1.3, §4.2.1.9), and nothing else but
       digitalSignature (a CA key signs certificates and CRLs only: ETSI EN 319 411-1 §6.1.7);
@@ -422,12 +450,16 @@ def extension_findings(cert: x509.Certificate, kind: str) -> list[str]:
         raise ValueError(f"kind must be one of {CERTIFICATE_KINDS}")
     extensions = {e.oid: e for e in cert.extensions}
     found = []
-    rules = (
+    rules: list[tuple[x509.ObjectIdentifier, bool, str]] = [
         (x509.AuthorityInformationAccess.oid, False, "authorityInformationAccess is critical (MUST NOT be)"),
         (x509.CRLDistributionPoints.oid, False, "cRLDistributionPoints is critical (SHOULD NOT be)"),
         (x509.KeyUsage.oid, True, "keyUsage is not critical (SHOULD be)"),
         (x509.OCSPNoCheck.oid, False, "id-pkix-ocsp-nocheck is critical (SHOULD NOT be)"),
-    )
+        (QC_STATEMENTS, False, "qcStatements is critical (EN 319 412-5 QCS-4.1-02: SHALL NOT be)"),
+    ]
+    if kind == "end_entity":
+        why = "certificatePolicies is critical (EN 319 412-2 GEN-4.3.3-1: SHOULD NOT be)"
+        rules.append((x509.CertificatePolicies.oid, False, why))
     for oid, critical, why in rules:
         if oid in extensions and extensions[oid].critical != critical:
             found.append(why)

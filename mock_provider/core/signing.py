@@ -62,6 +62,10 @@ from mock_provider.core.signing_breakages import (
     SAD_RACE,
     SAD_REUSABLE,
     SAD_SIGNS_BEYOND_NUM_SIGNATURES,
+    SEAL_DELEGATION_KEPT_AFTER_WITHDRAWAL,
+    SEAL_DELEGATION_NOT_HONOURED,
+    SEAL_FIRST_FIRM_ONLY,
+    SEAL_OF_ANOTHER_FIRM,
     SEAL_RACE,
     SEAL_WITHOUT_DELEGATION,
     SIGN_ALGO_HASH_MISMATCH,
@@ -71,7 +75,9 @@ from mock_provider.core.signing_breakages import (
     SIGNING_CODE_CAP_LATE,
     SIGNING_CODE_SHARED,
     SIGNING_SMS_WRONG_VALIDITY,
+    another_firms_seal,
     foreign_personal,
+    hash_count_tolerated,
 )
 from mock_provider.core.storage import for_update, locking
 
@@ -187,16 +193,24 @@ class Signing(TrustService):
             raise InvalidInput("credentialID is required", code="invalid_request", errors=[_field("credentialID")])
         if credential_id.startswith(SEAL_PREFIX):
             firm_id = credential_id[len(SEAL_PREFIX) :]
+            if SEAL_OF_ANOTHER_FIRM in self.breakages and (
+                stranger := another_firms_seal(self, session, user_id, firm_id)
+            ):
+                return stranger
             member = session.scalar(
                 select(Membership).where(Membership.user_id == user_id, Membership.firm_id == firm_id)
             )
             if member is None:
+                raise NotFound(f"no credential {credential_id}", code="credential_not_found")
+            if SEAL_FIRST_FIRM_ONLY in self.breakages and firm_id != accounts.firms_of(session, user_id)[0].id:
                 raise NotFound(f"no credential {credential_id}", code="credential_not_found")
             if firm_id not in self._sealable_firms(session, user_id) and SEAL_WITHOUT_DELEGATION not in self.breakages:
                 raise Forbidden(
                     "sealing for this firm needs its seal delegation (and the firm's service open)",
                     code="seal_delegation_required",
                 )
+            if SEAL_DELEGATION_NOT_HONOURED in self.breakages and member.role != accounts.ACCOUNTANT:
+                raise Forbidden("only the firm's chartered accountants seal", code="seal_delegation_required")
             return self._seal(session, firm_id)
         personal = self._personal(session, user_id)
         if (personal is None or personal.id != credential_id) and CROSS_ACCOUNT_CREDENTIAL in self.breakages:
@@ -313,7 +327,9 @@ class Signing(TrustService):
                 algorithm_oid = hash_algorithm if isinstance(hash_algorithm, str) else "2.16.840.1.101.3.4.2.1"
                 strict = ACCEPT_WRONG_HASH_LENGTH not in self.breakages
                 pinned = _decode_hashes(hashes_b64, algorithm_oid, strict=strict)
-                if len(pinned) != num_signatures:
+                if len(pinned) != num_signatures and not hash_count_tolerated(
+                    self.breakages, len(pinned), num_signatures
+                ):
                     raise InvalidInput(
                         "a SCAL2 credential authorizes exactly the hashes given, one signature each",
                         code="invalid_request",
@@ -368,7 +384,10 @@ class Signing(TrustService):
     ) -> list[str]:
         """``signatures/signHash``: sign each hash with the credential's key, if the SAD allows exactly them."""
         with self.db.transaction(lock=SAD_RACE not in self.breakages) as session:
-            credential = self._credential(session, user_id, credential_id)
+            if SEAL_DELEGATION_KEPT_AFTER_WITHDRAWAL in self.breakages and str(credential_id).startswith(SEAL_PREFIX):
+                credential = self._seal(session, str(credential_id)[len(SEAL_PREFIX) :])  # the delegation not looked at
+            else:
+                credential = self._credential(session, user_id, credential_id)
             if not isinstance(sign_algorithm, str) or sign_algorithm not in SIGN_ALGORITHMS:
                 raise InvalidInput("signAlgo is not a supported algorithm", code="invalid_sign_algorithm")
             key_type, implied = SIGN_ALGORITHMS[sign_algorithm]

@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mock_provider.core.breakages import declare
-from mock_provider.core.models import TrustRegistration
+from mock_provider.core.accounts import ACCOUNTANT, firms_of
+from mock_provider.core.breakages import Breakages, declare
+from mock_provider.core.models import Firm, TrustRegistration
 
 if TYPE_CHECKING:
     from mock_provider.core.signing import Credential, Signing
@@ -179,6 +180,58 @@ SIGN_ALGO_HASH_MISMATCH = declare(
     "(CSC API v2, signatures/signHash).",
     check="signing.sign_hash.hash_algorithm",
 )
+
+AUTHORIZE_FEWER_HASHES = declare(
+    "authorize_fewer_hashes_than_signatures",
+    rule="A SCAL2 authorization is for exactly the hashes sent, one signature each: a numSignatures above their "
+    "number is refused (CSC API v2, credentials/authorize: the number of hashes corresponds to numSignatures).",
+    check="signing.sad.hash_count",
+)
+AUTHORIZE_MORE_HASHES = declare(
+    "authorize_more_hashes_than_signatures",
+    rule="A SCAL2 authorization is for exactly the hashes sent, one signature each: a numSignatures below their "
+    "number is refused (CSC API v2, credentials/authorize: the number of hashes corresponds to numSignatures).",
+    check="signing.sad.hash_count",
+)
+SEAL_FIRST_FIRM_ONLY = declare(
+    "seal_first_firm_only",
+    rule="An accountant of several firms seals with the seal of each firm whose service is open (the guide opens it "
+    "firm by firm), not only with that of the first.",
+    check="signing.seal.every_firm",
+)
+SEAL_DELEGATION_NOT_HONOURED = declare(
+    "seal_delegation_not_honoured",
+    rule="A collaborator holding a firm's seal delegation seals with that firm's seal (guide: the delegations the "
+    "accountant grants; DESIGN.md section 3).",
+    check="signing.seal.delegation_follows",
+)
+SEAL_DELEGATION_KEPT_AFTER_WITHDRAWAL = declare(
+    "seal_delegation_kept_after_withdrawal",
+    rule="A withdrawn seal delegation stops the use at once (DESIGN.md section 3): a SAD given before the withdrawal "
+    "seals nothing after it.",
+    check="signing.seal.delegation_follows",
+)
+SEAL_OF_ANOTHER_FIRM = declare(
+    "seal_of_another_firm",
+    rule="A firm's seal is for its own chartered accountants and seal-delegation holders: a chartered accountant of "
+    "another firm neither reads nor uses it.",
+    check="signing.seal.other_firm",
+)
+
+
+def hash_count_tolerated(breakages: Breakages, hashes: int, signatures: int) -> bool:
+    """Whether a switch lets through a SCAL2 authorization whose ``hashes`` are fewer, or more, than its
+    ``signatures`` (numSignatures)."""
+    if hashes < signatures:
+        return AUTHORIZE_FEWER_HASHES in breakages
+    return AUTHORIZE_MORE_HASHES in breakages
+
+
+def another_firms_seal(signing: Signing, session: Session, user_id: str, firm_id: str) -> Credential | None:
+    """A firm's seal for a chartered accountant of any firm, as a provider that checks the role but not the firm
+    hands it out."""
+    accountant = any(f.role == ACCOUNTANT for f in firms_of(session, user_id))
+    return signing._seal(session, firm_id) if accountant and session.get(Firm, firm_id) is not None else None
 
 
 def foreign_personal(signing: Signing, session: Session, credential_id: str) -> Credential | None:

@@ -256,3 +256,79 @@ def test_the_extensions_of_each_kind_of_certificate_are_judged(services: MockSer
     assert any("without basicConstraints" in f for f in pkix.extension_findings(person, "ca"))
     assert any("keyCertSign" in f for f in pkix.extension_findings(hierarchy[profiles.PERSON_CA].certificate, "tsa"))
     assert any("digitalSignature" in f for f in pkix.extension_findings(person, "ocsp_responder"))
+
+
+def _with_key_usage(base: x509.Certificate, **bits: bool) -> x509.Certificate:
+    """``base`` re-signed by a throwaway key with only the keyUsage ``bits`` (critical) among its extensions."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    usage = {
+        name: bits.get(name, False)
+        for name in (
+            "digital_signature",
+            "content_commitment",
+            "key_encipherment",
+            "data_encipherment",
+            "key_agreement",
+            "key_cert_sign",
+            "crl_sign",
+            "encipher_only",
+            "decipher_only",
+        )
+    }
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(base.subject)
+        .issuer_name(base.issuer)
+        .public_key(key.public_key())
+        .serial_number(base.serial_number)
+        .not_valid_before(base.not_valid_before_utc)
+        .not_valid_after(base.not_valid_after_utc)
+        .add_extension(x509.KeyUsage(**usage), critical=True)
+    )
+    return builder.sign(key, hashes.SHA256())
+
+
+def test_a_signing_key_usage_is_judged_against_the_settings_of_en_319_412_2(services: MockServices) -> None:
+    person = issue_person(services).certificate
+    assert pkix.key_usage_findings(person) == []
+    assert pkix.key_usage_type(person) == "A"
+    type_b = _with_key_usage(person, content_commitment=True, digital_signature=True)
+    assert (pkix.key_usage_findings(type_b), pkix.key_usage_type(type_b)) == ([], "B")
+    type_f = _with_key_usage(person, content_commitment=True, digital_signature=True, key_agreement=True)
+    assert (pkix.key_usage_findings(type_f), pkix.key_usage_type(type_f)) == ([], "F")
+    for wrong in (
+        {"content_commitment": True, "key_encipherment": True},  # no digitalSignature: not F
+        {"content_commitment": True, "digital_signature": True, "data_encipherment": True},
+        {"digital_signature": True},  # type C: no nonRepudiation
+    ):
+        cert = _with_key_usage(person, **wrong)
+        assert pkix.key_usage_findings(cert), wrong
+        assert pkix.key_usage_type(cert) is None, wrong
+
+
+def test_an_end_entity_marks_its_policies_and_qc_statements_non_critical(services: MockServices) -> None:
+    person = issue_person(services).certificate
+    key = ec.generate_private_key(ec.SECP256R1())
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(person.subject)
+        .issuer_name(person.issuer)
+        .public_key(key.public_key())
+        .serial_number(person.serial_number)
+        .not_valid_before(person.not_valid_before_utc)
+        .not_valid_after(person.not_valid_after_utc)
+    )
+    for extension in person.extensions:
+        critical = extension.critical or extension.oid in (
+            x509.CertificatePolicies.oid,
+            pkix.certificates.QC_STATEMENTS,
+        )
+        builder = builder.add_extension(extension.value, critical=critical)
+    both = builder.sign(key, hashes.SHA256())
+    found = pkix.extension_findings(both, "end_entity")
+    assert any("certificatePolicies is critical" in f for f in found)
+    assert any("qcStatements is critical" in f for f in found)
+    # RFC 5280 leaves a CA's certificatePolicies critical or not; the qcStatements rule holds for any certificate.
+    as_ca = pkix.extension_findings(both, "tsa")
+    assert not any("certificatePolicies" in f for f in as_ca)
+    assert any("qcStatements is critical" in f for f in as_ca)

@@ -68,18 +68,30 @@ def qcpnqscd_profile(ctx: CheckContext) -> None:
 
 @check(
     "pki.profile.key_usage",
-    title="Signing certificates at every level and seal certificates have a critical keyUsage with nonRepudiation "
-    "and no CA bit",
-    cites=(EN_319_412_2 + " §4.3.2 (key usage)", RFC_5280 + " §4.2.1.3"),
+    title="Signing certificates at every level and seal certificates have a critical keyUsage of a setting for "
+    "signed content (type A, B or F: nonRepudiation) and no CA bit",
+    cites=(
+        EN_319_412_2 + " §4.3.2 (key usage: NAT-4.3.2-1 to -3, table 1)",
+        "ETSI EN 319 412-3 §4.3.1 (a seal's key usage)",
+        RFC_5280 + " §4.2.1.3",
+    ),
     needs=("otp", "review"),
 )
 def key_usage(ctx: CheckContext) -> None:
     """Judged on the certificate of each level (``lcp``, ``qcp``, ``qcpnqscd``) and on every seal of the holder: a
-    profile is written per level, and so is its mistake."""
+    profile is written per level, and so is its mistake. The whole value is compared with table 1: besides
+    nonRepudiation, digitalSignature may be set (type B), and keyEncipherment or keyAgreement only with both (type
+    F); dataEncipherment never. A setting other than type A, which NAT-4.3.2-3 recommends, is a WARNING."""
     holder = ctx.use(holders.accountant)
-    found = [f"{j.level}: {f}" for j in every_level(ctx) for f in pkix.key_usage_findings(j.certificate)]
-    found += [f"seal {s.id}: {f}" for s in holder.seals for f in pkix.key_usage_findings(s.certificate)]
+    judged = [(j.level, j.certificate) for j in every_level(ctx)]
+    judged += [(f"seal {s.id}", s.certificate) for s in holder.seals]
+    found = [f"{label}: {f}" for label, cert in judged for f in pkix.key_usage_findings(cert)]
     findings(ctx, found, "keyUsage")
+    others = [
+        f"{label}: type {pkix.key_usage_type(cert)}" for label, cert in judged if pkix.key_usage_type(cert) != "A"
+    ]
+    if others:
+        ctx.warn(f"keyUsage other than type A, which EN 319 412-2 NAT-4.3.2-3 recommends: {'; '.join(others)}")
 
 
 @check(

@@ -120,6 +120,39 @@ def sad_code_required(ctx: CheckContext) -> None:
 
 
 @check(
+    "signing.sad.hash_count",
+    title="A SCAL2 authorization is for exactly the hashes sent: a numSignatures above or below their number is "
+    "refused",
+    cites=(
+        CSC_V2 + ", credentials/authorize (hashes: for SCAL 2, as many as numSignatures)",
+        "ETSI TS 119 431-1 SRV_AP (SCAL2: the SAD links to the data to be signed)",
+        "jesign docs, Remote signing: authorize takes the exact hashes to sign",
+    ),
+    severity=Severity.CRITICAL,
+    needs=("otp", "review"),
+)
+def sad_hash_count(ctx: CheckContext) -> None:
+    """With one SMS code for the personal credential: numSignatures 2 for 1 hash (a signature authorized for no
+    hash given) and numSignatures 1 for 2 hashes (hashes given that no signature is counted for) must both be
+    refused; the code is then spent on numSignatures 2 for those 2 hashes, which is authorized (a provider whose
+    refusals spent the code is noted: the count, not the code, is judged here)."""
+    holder = ctx.use(holders.accountant)
+    code = holders.send_code(ctx, holder)
+    one, two = holders.new_hashes(1), holders.new_hashes(2)
+    fewer = holders.authorize(ctx, holder, one, code=code, num_signatures=2)
+    more = holders.authorize(ctx, holder, two, code=code, num_signatures=1)
+    spent = holders.authorize(ctx, holder, two, code=code)
+    for answer in (fewer, more, spent):
+        if answer.status_code == 200:
+            ctx.http.add_secret(str(answer.json().get("SAD")))
+    if spent.status_code != 200:
+        ctx.note(f"the code, after the two refusals, did not authorize 2 hashes for 2 signatures: {spent.status_code}")
+    refusals = ("invalid_request", "invalid_hash")
+    ctx.expect_refusal(fewer, 400, refusals, "authorizing numSignatures 2 for 1 hash")
+    ctx.expect_refusal(more, 400, refusals, "authorizing numSignatures 1 for 2 hashes")
+
+
+@check(
     "signing.sad.single_use",
     title="A SAD signs once: used, it is refused",
     cites=SAD_RULES,

@@ -126,6 +126,24 @@ NATURAL_PERSON_WITH_LEGAL_SEMANTICS = declare(
     "(id-etsi-qcs-semanticsId-Natural, EN 319 412-1 section 5.1.3), not a legal person's.",
     check="pki.profile.qc_statement_values",
 )
+END_ENTITY_POLICIES_CRITICAL = declare(
+    "end_entity_policies_critical",
+    rule="A signing or seal certificate's certificatePolicies extension is not critical (EN 319 412-2 GEN-4.3.3-1, "
+    "which EN 319 412-3 applies to legal persons).",
+    check="pki.chain.extensions",
+)
+QC_STATEMENTS_CRITICAL = declare(
+    "qc_statements_critical",
+    rule="The qcStatements extension is not critical (EN 319 412-5 QCS-4.1-02), in signing and seal certificates "
+    "alike.",
+    check="pki.chain.extensions",
+)
+SIGNING_KEY_USAGE_WITH_KEY_ENCIPHERMENT = declare(
+    "signing_key_usage_with_key_encipherment",
+    rule="A signing or seal certificate's keyUsage is one of the settings for signed content (EN 319 412-2 "
+    "section 4.3.2, types A, B and F): keyEncipherment only beside both nonRepudiation and digitalSignature.",
+    check="pki.profile.key_usage",
+)
 END_ENTITY_SIGNED_BY_WRONG_KEY = declare(
     "end_entity_signed_by_wrong_key",
     rule="Every certificate is signed by the issuer it names, up to the published root (RFC 5280 section 6.1).",
@@ -461,6 +479,18 @@ def tsa_certificate(
 
 
 def _end_entity_key_usage(broken: frozenset[str], level: str = "") -> x509.KeyUsage:
+    if SIGNING_KEY_USAGE_WITH_KEY_ENCIPHERMENT.id in broken:
+        return x509.KeyUsage(
+            digital_signature=False,
+            content_commitment=True,
+            key_encipherment=True,  # an encryption profile's bit, without digitalSignature: no type of table 1
+            data_encipherment=False,
+            key_agreement=False,
+            key_cert_sign=False,
+            crl_sign=False,
+            encipher_only=False,
+            decipher_only=False,
+        )
     if SIGNING_KEY_USAGE_WITHOUT_NON_REPUDIATION.id in broken:
         return _key_usage(digital_signature=True)
     if level == "lcp" and LCP_KEY_USAGE_WITHOUT_NON_REPUDIATION.id in broken:
@@ -517,7 +547,10 @@ def natural_person_certificate(
     )
     builder = (
         builder.add_extension(_end_entity_key_usage(broken, level), critical=True)
-        .add_extension(_policies(urls, etsi_policy, oids.JESIGN_POLICY[level]), critical=False)
+        .add_extension(
+            _policies(urls, etsi_policy, oids.JESIGN_POLICY[level]),
+            critical=END_ENTITY_POLICIES_CRITICAL.id in broken,
+        )
         .add_extension(
             qc_statements(
                 compliance=compliance,
@@ -528,7 +561,7 @@ def natural_person_certificate(
                 if NATURAL_PERSON_WITH_LEGAL_SEMANTICS.id in broken
                 else oids.SEMANTICS_NATURAL,
             ),
-            critical=False,
+            critical=QC_STATEMENTS_CRITICAL.id in broken,
         )
     )
     return _sign(builder, issuer_key, broken)
@@ -570,7 +603,10 @@ def seal_certificate(
     builder = _revocation_pointers(_issued_by(builder, issuer, broken), urls, SEAL_CA)
     builder = (
         builder.add_extension(_end_entity_key_usage(broken), critical=True)
-        .add_extension(_policies(urls, oids.QCP_L, oids.JESIGN_POLICY["qcp-l"]), critical=False)
+        .add_extension(
+            _policies(urls, oids.QCP_L, oids.JESIGN_POLICY["qcp-l"]),
+            critical=END_ENTITY_POLICIES_CRITICAL.id in broken,
+        )
         .add_extension(
             qc_statements(
                 compliance=True,
@@ -579,7 +615,7 @@ def seal_certificate(
                 pds=_pds(urls),
                 semantics=oids.SEMANTICS_LEGAL,
             ),
-            critical=False,
+            critical=QC_STATEMENTS_CRITICAL.id in broken,
         )
     )
     return _sign(builder, issuer_key, broken)

@@ -28,10 +28,12 @@ from asn1crypto import cms
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.crypt import AuthStatus, StandardSecurityHandler
 from pyhanko.pdf_utils.crypt.permissions import StandardPermissions
+from pyhanko.pdf_utils.form_tools import get_single_field_annot
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.pdf_utils.misc import FormFillingError
+from pyhanko.pdf_utils.misc import FormFillingError, PdfWriteError
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign.fields import MDPPerm, SigFieldSpec, SigSeedSubFilter, enumerate_sig_fields
+from pyhanko.sign.fields import MDPPerm, SigFieldSpec, SigSeedSubFilter, append_signature_field, enumerate_sig_fields
+from pyhanko.sign.general import SigningError
 from pyhanko.sign.signers.pdf_byterange import PreparedByteRangeDigest
 from pyhanko.sign.signers.pdf_signer import PdfSignatureMetadata, PdfSigner, PdfTBSDocument
 from pyhanko.sign.timestamps import TimeStamper
@@ -148,10 +150,6 @@ def open_for_signing(
         page_ref, _ = writer.find_page_for_modification(page)  # type: ignore[no-untyped-call]
         rotation = _rotation(page_ref.get_object())
         certification = read_certification_data(writer.prev)
-        chosen = field_name or _free_field_name(writer)
-        existing = list(enumerate_sig_fields(writer, with_name=chosen))
-    except FormFillingError as exc:  # a field of another kind has this name
-        raise PdfRefusedError(str(exc.msg), code="pdf_not_signable", source=name) from exc
     except Exception as exc:
         raise _unreadable(exc, name) from exc
     if certification is not None and certification.permission == MDPPerm.NO_CHANGES:
@@ -160,9 +158,49 @@ def open_for_signing(
             code="pdf_not_signable",
             source=name,
         )
-    if existing and existing[0][1] is not None:
-        raise PdfRefusedError(f"the signature field {chosen!r} is signed already", code="pdf_not_signable", source=name)
+    chosen = _signature_field(writer, field_name, visible, name)
     return SignableDocument(writer, chosen, name, rotation)
+
+
+def _signature_field(
+    writer: IncrementalPdfFileWriter, field_name: str | None, visible: VisibleSignature | None, name: str | None
+) -> str:
+    """The name of the empty signature field the signature goes in, created now if it does not exist.
+
+    pyHanko's own two steps (``append_signature_field``, then signing the field by its name), taken here so that
+    whatever the form makes pyHanko refuse is known before anything is sent.
+    """
+    try:
+        chosen = field_name or _free_field_name(writer)
+        existing = list(enumerate_sig_fields(writer, with_name=chosen))
+        if existing:
+            _, value, field_ref = existing[0]
+            if value is not None:
+                raise PdfRefusedError(
+                    f"the signature field {chosen!r} is signed already", code="pdf_not_signable", source=name
+                )
+            get_single_field_annot(field_ref.get_object())  # where the appearance goes
+        else:
+            spec = SigFieldSpec(
+                sig_field_name=chosen,
+                on_page=visible.page if visible is not None else 0,
+                box=visible.box if visible is not None else None,
+            )
+            append_signature_field(writer, spec)
+    except PdfRefusedError:
+        raise
+    except (FormFillingError, SigningError, PdfWriteError) as exc:  # a field of another kind has this name...
+        raise PdfRefusedError(
+            f"the signature field cannot be used: {exc.msg}", code="pdf_not_signable", source=name
+        ) from exc
+    except Exception as exc:  # pyHanko asserts, or fails on an attribute, on a malformed form
+        what = str(exc) or type(exc).__name__
+        raise PdfRefusedError(
+            f"the PDF's form (AcroForm) is damaged: pyHanko cannot add a signature field to it ({what})",
+            code="pdf_damaged",
+            source=name,
+        ) from exc
+    return chosen
 
 
 def _rotation(page: Any) -> int:
@@ -292,17 +330,11 @@ async def prepare(
         use_pades_lta=level == "B-LTA",
         validation_context=validation_context if long_term else None,
     )
-    field_spec = stamp = None
+    stamp = None
     if visible is not None:
-        field_spec = SigFieldSpec(sig_field_name=name, on_page=visible.page, box=visible.box)
         stamp = TextStampStyle(stamp_text=visible.text.replace("%", "%%") + "\n%(signer)s\n%(ts)s")
-    pdf_signer = PdfSigner(
-        meta,
-        signer,
-        timestamper=timestamper if level != "B-B" else None,
-        stamp_style=stamp,
-        new_field_spec=field_spec,
-    )
+    # The field exists: open_for_signing made it.
+    pdf_signer = PdfSigner(meta, signer, timestamper=timestamper if level != "B-B" else None, stamp_style=stamp)
     # The time-stamper keeps one token to measure (fetched once per time-stamper, as pyHanko does).
     token_bytes = 0
     if level != "B-B" and timestamper is not None:

@@ -1,0 +1,238 @@
+"""The awkward-PDF corpus (tests/jesign_sdk/pdf_corpus.py) signed through the SDK against the mock over HTTP.
+
+Each file has its expected outcome: signed, then validated by pyHanko (every signature intact and valid, the
+earlier ones included; the SDK's trusted), or refused with its code, naming the file, before any call to the
+trust provider (so no SMS). One mock and one registered person serve the whole module: registering takes longer
+than signing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from asn1crypto import x509 as asn1_x509
+from click.testing import CliRunner
+from cryptography.hazmat.primitives.serialization import Encoding
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation import async_validate_pdf_signature
+from pyhanko_certvalidator import ValidationContext
+from werkzeug.serving import make_server
+
+from jesign_sdk import Client, MockOutboxOtpSource, PdfRefusedError
+from jesign_sdk.cli import main
+from mock_provider import create_app
+from mock_provider.app import services_of
+from mock_provider.core.clock import ManualClock
+from tests.conftest import LiveMock, _Deferred, memory_config
+from tests.jesign_sdk import pdf_corpus as corpus
+from tests.mock_provider.registration_helpers import register_to_active
+
+pytestmark = pytest.mark.live
+
+MARIE_MOBILE = "+33612345678"
+FOREIGN = corpus.foreign_signer()
+
+
+@dataclass
+class Signer:
+    live: LiveMock
+    client: Client
+    otp: MockOutboxOtpSource
+
+    def csc_calls(self) -> int:
+        history = requests.get(f"{self.live.url}/_mock/requests", params={"limit": 1000}, timeout=10).json()["data"]
+        return sum("/trust/csc/" in r["path"] for r in history)
+
+    def sms(self) -> int:
+        outbox = requests.get(f"{self.live.url}/_mock/outbox", params={"channel": "sms"}, timeout=10).json()["data"]
+        return len(outbox)
+
+
+@pytest.fixture(scope="module")
+def marie() -> Iterator[Signer]:
+    """Marie, registered and logged in, on a mock of the module's own (its clock runs with the wall clock)."""
+    deferred = _Deferred()
+    server = make_server("127.0.0.1", 0, deferred, threaded=True)
+    clock = ManualClock(datetime.now(UTC))
+    deferred.app = create_app(memory_config(public_base_url=f"http://127.0.0.1:{server.server_port}"), clock=clock)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        register_to_active(deferred.app.test_client())
+        client = Client(f"http://127.0.0.1:{server.server_port}")
+        client.login_with_hint("marie.dupont")
+        yield Signer(LiveMock(deferred.app, server), client, MockOutboxOtpSource(client.requestor, MARIE_MOBILE))
+    finally:
+        server.shutdown()
+        thread.join(5)
+        services_of(deferred.app).close()
+
+
+@pytest.fixture(scope="session")
+def ten_megabytes() -> bytes:
+    """Made once per session: the largest document the SDK signs (10 MB, just under the 10 MiB limit)."""
+    return corpus.large()
+
+
+def root(live: LiveMock) -> asn1_x509.Certificate:
+    der = live.services.pki.hierarchy().root.certificate.public_bytes(Encoding.DER)
+    return asn1_x509.Certificate.load(der)
+
+
+def validate_every_signature(signed: bytes, live: LiveMock, *, password: str | None = None) -> list[str]:
+    """pyHanko's verdict on every signature, earliest first; the names of their fields.
+
+    Read leniently, as the SDK's own validation does: pyHanko's strict reading refuses to validate any signature of
+    a hybrid-reference file (one that the table and the stream could describe differently).
+    """
+    reader = PdfFileReader(io.BytesIO(signed), strict=False)
+    if password is not None:
+        reader.decrypt(password)
+    names = []
+    for signature in reader.embedded_regular_signatures:
+        own = signature.field_name != "Foreign"
+        trusted = root(live) if own else FOREIGN.signing_cert
+        context = ValidationContext(trust_roots=[trusted], allow_fetching=False, revocation_mode="soft-fail")
+        status = asyncio.run(async_validate_pdf_signature(signature, context))
+        assert (status.intact, status.valid, status.trusted) == (True, True, True), status.pretty_print_details()
+        assert status.docmdp_ok in (True, None), status.pretty_print_details()  # later changes allowed
+        if own:
+            assert status.signing_cert.subject.native["common_name"] == "Marie Dupont"
+        names.append(signature.field_name)
+    return names
+
+
+# -- signed --------------------------------------------------------------------------------------------------------
+
+SIGNED: dict[str, tuple[Callable[[], bytes], list[str]]] = {
+    # name: (the file, the signature fields pyHanko then finds, earliest first)
+    "incremental updates": (corpus.incremental_updates, ["Signature1"]),
+    "stream xref and object streams": (corpus.object_streams, ["Signature1"]),
+    "hybrid xref": (corpus.hybrid_xref, ["Signature1"]),
+    "form with a field named like the SDK's default": (corpus.form_with_fields, ["Signature3"]),
+    "XFA form": (corpus.xfa_form, ["Signature3"]),
+    "a foreign signature": (lambda: corpus.signed_by(FOREIGN, corpus.simple_pdf()), ["Foreign", "Signature1"]),
+    "a page content that is not zlib": (corpus.broken_page_content, ["Signature1"]),
+    "a JBIG2 picture": (corpus.unsupported_image_filter, ["Signature1"]),
+}
+
+
+@pytest.mark.parametrize("case", SIGNED)
+def test_each_awkward_file_is_signed_and_validates(marie: Signer, case: str) -> None:
+    make, fields = SIGNED[case]
+    signed = marie.client.signing.sign_pdf(make(), level="B-B", otp_source=marie.otp)
+    assert validate_every_signature(signed, marie.live) == fields
+
+
+def test_a_pdf_that_opens_without_a_password_is_signed_and_stays_encrypted(marie: Signer) -> None:
+    signed = marie.client.signing.sign_pdf(corpus.encrypted(""), level="B-T", otp_source=marie.otp)
+    assert PdfFileReader(io.BytesIO(signed)).encrypted
+    assert validate_every_signature(signed, marie.live, password="") == ["Signature1"]
+    [report] = marie.client.signing.validate_pdf(signed)
+    assert report.ok
+
+
+def test_a_ten_megabyte_file_is_signed(marie: Signer, ten_megabytes: bytes) -> None:
+    assert 9_000_000 < len(ten_megabytes) <= 10 * 1024 * 1024
+    signed = marie.client.signing.sign_pdf(ten_megabytes, level="B-B", otp_source=marie.otp)
+    assert signed.startswith(ten_megabytes)  # an incremental update: the original bytes untouched
+    assert validate_every_signature(signed, marie.live) == ["Signature1"]
+
+
+def test_a_batch_of_the_awkward_files_takes_one_sms(marie: Signer) -> None:
+    sms = marie.sms()
+    files = [make() for make, _ in SIGNED.values()]
+    signed = marie.client.signing.sign_pdfs(files, level="B-B", otp_source=marie.otp)
+    assert marie.sms() == sms + 1
+    for document, (_, fields) in zip(signed, SIGNED.values(), strict=True):
+        assert validate_every_signature(document, marie.live) == fields
+
+
+# -- refused -------------------------------------------------------------------------------------------------------
+
+REFUSED: dict[str, tuple[Callable[[], bytes], str, str]] = {
+    # name: (the file, the code, words of the message)
+    "password-protected": (lambda: corpus.encrypted("secret"), "encrypted_pdf", "password"),
+    "truncated": (corpus.truncated, "pdf_damaged", "damaged"),
+    "garbage after the header": (corpus.garbage, "pdf_damaged", "damaged"),
+    "an object stream that is not zlib": (corpus.broken_object_stream, "pdf_damaged", "decompressing"),
+    "an object stream under LZW": (corpus.unsupported_object_stream, "pdf_unsupported", "LZWDecode"),
+    "a field list holding a field directly": (corpus.form_with_a_direct_field, "pdf_damaged", "AcroForm"),
+    "certified, no change allowed": (
+        lambda: corpus.signed_by(FOREIGN, corpus.simple_pdf(), certify=True),
+        "pdf_not_signable",
+        "certified",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", REFUSED)
+def test_each_unsignable_file_is_refused_by_name_before_any_call(marie: Signer, case: str, tmp_path: Path) -> None:
+    make, code, says = REFUSED[case]
+    good, bad = tmp_path / "good.pdf", tmp_path / "bad.pdf"
+    good.write_bytes(corpus.simple_pdf())
+    bad.write_bytes(make())
+    calls, sms = marie.csc_calls(), marie.sms()
+    with pytest.raises(PdfRefusedError) as caught:
+        marie.client.signing.sign_pdfs([good, bad], [tmp_path / "a.pdf", tmp_path / "b.pdf"], otp_source=marie.otp)
+    refusal = caught.value
+    assert (refusal.code, refusal.source, refusal.document) == (code, str(bad), 1)
+    assert says in refusal.message
+    assert str(bad) in str(refusal)
+    assert (marie.csc_calls(), marie.sms()) == (calls, sms)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.pdf", "good.pdf"]
+
+
+@pytest.mark.parametrize(
+    ("field_name", "says"),
+    [("Foreign", "signed already"), ("Nom", "not a /Sig field")],
+    ids=["signed already", "a text field"],
+)
+def test_a_named_field_that_cannot_take_the_signature_is_refused_before_any_call(
+    marie: Signer, field_name: str, says: str
+) -> None:
+    document = corpus.signed_by(FOREIGN, corpus.form_with_fields())
+    calls = marie.csc_calls()
+    with pytest.raises(PdfRefusedError) as caught:
+        marie.client.signing.sign_pdf(document, field_name=field_name, otp_source=marie.otp)
+    assert caught.value.code == "pdf_not_signable"
+    assert says in caught.value.message
+    assert caught.value.document == 0
+    assert marie.csc_calls() == calls
+
+
+def test_the_cli_prints_a_refusal_as_json_naming_the_file(
+    marie: Signer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def open_url(url: str, *args: Any, **kwargs: Any) -> bool:  # the browser of the CLI's login
+        assert requests.get(url, timeout=10).status_code == 200
+        return True
+
+    monkeypatch.setattr("webbrowser.open", open_url)
+
+    def run(*args: str) -> Any:
+        command = ["--base-url", marie.live.url, "--config-dir", str(tmp_path / "config"), *args]
+        return CliRunner().invoke(main, command)
+
+    assert run("login", "--login-hint", "marie.dupont").exit_code == 0
+    good, broken = tmp_path / "bon.pdf", tmp_path / "cassé.pdf"
+    good.write_bytes(corpus.simple_pdf())
+    broken.write_bytes(corpus.form_with_a_direct_field())
+    calls = marie.csc_calls()
+    result = run("--json", "sign", str(good), str(broken), "--otp-from-mock-outbox")
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    error = json.loads(result.stdout)["error"]
+    assert (error["code"], error["file"], error["document"]) == ("pdf_damaged", str(broken), 1)
+    assert "AssertionError" in error["message"]
+    assert marie.csc_calls() == calls

@@ -16,13 +16,14 @@ validate a :class:`PdfRefusedError` ``certificate_not_valid``.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import os
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal, NamedTuple, cast
 
 from asn1crypto import cms
 from pyhanko.pdf_utils import generic
@@ -38,7 +39,6 @@ from pyhanko.sign.signers.pdf_byterange import PreparedByteRangeDigest
 from pyhanko.sign.signers.pdf_signer import PdfSignatureMetadata, PdfSigner, PdfTBSDocument
 from pyhanko.sign.timestamps import TimeStamper
 from pyhanko.sign.validation import read_certification_data
-from pyhanko.stamp import TextStampStyle
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.errors import (
     CertificateFetchError,
@@ -51,6 +51,7 @@ from pyhanko_certvalidator.errors import (
 
 from jesign_sdk._errors import APIConnectionError, JesignError, PdfRefusedError
 from jesign_sdk._requestor import causes
+from jesign_sdk.signing import appearance
 from jesign_sdk.signing.signer import RemoteSigner
 
 __all__ = [
@@ -80,11 +81,18 @@ PdfInput = str | os.PathLike[str] | bytes
 
 
 class VisibleSignature(NamedTuple):
-    """Where the signature shows: page (0 is the first), box (x1, y1, x2, y2 in points), and its text."""
+    """Where the signature shows, and what it says.
+
+    ``page`` (0 is the first, -1 the last); ``box`` (x1, y1, x2, y2 in points from the lower left corner of the
+    page as the reader sees it, the page's rotation applied); ``text``, any script (drawn with an embedded font,
+    see :mod:`~jesign_sdk.signing.appearance`), followed by the signer's name and the time; ``font``, a TrueType or
+    OpenType file to draw it with, tried before the SDK's own fonts.
+    """
 
     page: int
-    box: tuple[int, int, int, int]
+    box: tuple[float, float, float, float]
     text: str
+    font: str | os.PathLike[str] | None = None
 
 
 def read_pdf(source: PdfInput, *, max_bytes: int = MAX_PDF_BYTES) -> bytes:
@@ -107,13 +115,15 @@ class SignableDocument:
 
     ``writer`` is pyHanko's incremental writer on it (decrypted when it opens without a password), ``field_name``
     the signature field to fill or create, ``source`` the file's name (None for bytes), ``rotation`` the
-    clockwise rotation of the page the visible signature goes on (0, 90, 180 or 270).
+    clockwise rotation of the page the visible signature goes on (0, 90, 180 or 270), ``font`` the font that draws
+    its text.
     """
 
     writer: IncrementalPdfFileWriter
     field_name: str
     source: str | None
     rotation: int = 0
+    font: Path | None = None
 
 
 def open_for_signing(
@@ -148,7 +158,9 @@ def open_for_signing(
         )
     try:
         page_ref, _ = writer.find_page_for_modification(page)  # type: ignore[no-untyped-call]
-        rotation = _rotation(page_ref.get_object())
+        page_dict = page_ref.get_object()
+        rotation = _rotation(page_dict)
+        page_box = _inherited(page_dict, "/CropBox") or _inherited(page_dict, "/MediaBox")
         certification = read_certification_data(writer.prev)
     except Exception as exc:
         raise _unreadable(exc, name) from exc
@@ -158,8 +170,30 @@ def open_for_signing(
             code="pdf_not_signable",
             source=name,
         )
+    font = None
+    if visible is not None:
+        font = appearance.choose_font(visible.text, visible.font, source=name)
+        if page_box is not None and rotation:
+            visible = visible._replace(box=appearance.reader_box_to_page(visible.box, page_box, rotation))
     chosen = _signature_field(writer, field_name, visible, name)
-    return SignableDocument(writer, chosen, name, rotation)
+    return SignableDocument(writer, chosen, name, rotation, font)
+
+
+def _inherited(page: Any, key: str) -> Any:
+    """A page's entry, or the nearest of its parents' in the page tree (``/Rotate``, ``/MediaBox``...)."""
+    node, hops = page, 0
+    while isinstance(node, generic.DictionaryObject) and hops < 64:
+        if key in node:
+            return node[key]
+        node, hops = node.get("/Parent"), hops + 1
+    return None
+
+
+def _rotation(page: Any) -> int:
+    """The page's clockwise rotation (``/Rotate``): 0, 90, 180 or 270."""
+    value = _inherited(page, "/Rotate")
+    degrees = int(value) % 360 if isinstance(value, generic.NumberObject | generic.FloatObject) else 0
+    return degrees if degrees in (90, 180, 270) else 0
 
 
 def _signature_field(
@@ -184,7 +218,7 @@ def _signature_field(
             spec = SigFieldSpec(
                 sig_field_name=chosen,
                 on_page=visible.page if visible is not None else 0,
-                box=visible.box if visible is not None else None,
+                box=cast(Any, visible.box) if visible is not None else None,  # pyHanko takes floats too
             )
             append_signature_field(writer, spec)
     except PdfRefusedError:
@@ -201,18 +235,6 @@ def _signature_field(
             source=name,
         ) from exc
     return chosen
-
-
-def _rotation(page: Any) -> int:
-    """The page's clockwise rotation (``/Rotate``, inherited from the page tree): 0, 90, 180 or 270."""
-    node, hops = page, 0
-    while isinstance(node, generic.DictionaryObject) and hops < 64:
-        if "/Rotate" in node:
-            value = node["/Rotate"]
-            degrees = int(value) % 360 if isinstance(value, generic.NumberObject | generic.FloatObject) else 0
-            return degrees if degrees in (90, 180, 270) else 0
-        node, hops = node.get("/Parent"), hops + 1
-    return 0
 
 
 def _read_bytes(source: PdfInput, max_bytes: int) -> tuple[bytes, str | None]:
@@ -332,7 +354,10 @@ async def prepare(
     )
     stamp = None
     if visible is not None:
-        stamp = TextStampStyle(stamp_text=visible.text.replace("%", "%%") + "\n%(signer)s\n%(ts)s")
+        font = document.font or appearance.DEFAULT_FONT
+        with contextlib.suppress(PdfRefusedError):  # the signer's name too, if a font at hand draws both
+            font = appearance.choose_font(f"{visible.text} {signer.subject_name}", visible.font)
+        stamp = appearance.stamp_style(visible.text, font, rotation=document.rotation)
     # The field exists: open_for_signing made it.
     pdf_signer = PdfSigner(meta, signer, timestamper=timestamper if level != "B-B" else None, stamp_style=stamp)
     # The time-stamper keeps one token to measure (fetched once per time-stamper, as pyHanko does).

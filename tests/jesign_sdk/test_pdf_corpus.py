@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import re
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -28,8 +29,9 @@ from pyhanko.sign.validation import async_validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 from werkzeug.serving import make_server
 
-from jesign_sdk import Client, MockOutboxOtpSource, PdfRefusedError
+from jesign_sdk import Client, MockOutboxOtpSource, PdfRefusedError, VisibleSignature
 from jesign_sdk.cli import main
+from jesign_sdk.signing.appearance import reader_box_to_page
 from mock_provider import create_app
 from mock_provider.app import services_of
 from mock_provider.core.clock import ManualClock
@@ -236,3 +238,131 @@ def test_the_cli_prints_a_refusal_as_json_naming_the_file(
     assert (error["code"], error["file"], error["document"]) == ("pdf_damaged", str(broken), 1)
     assert "AssertionError" in error["message"]
     assert marie.csc_calls() == calls
+
+
+# -- visible signatures --------------------------------------------------------------------------------------------
+
+
+def stamp_of(signed: bytes, field_name: str = "Signature1") -> tuple[Any, Any]:
+    """The signature's widget annotation and its normal appearance (a form XObject)."""
+    reader = PdfFileReader(io.BytesIO(signed), strict=False)
+    [signature] = [s for s in reader.embedded_regular_signatures if s.field_name == field_name]
+    widget = signature.sig_field
+    return widget, widget["/AP"]["/N"]
+
+
+def drawn_text(appearance: Any) -> tuple[str, set[str]]:
+    """The text an appearance draws, read back through each embedded font's ToUnicode map, glyph by glyph (what a
+    reader's copy and paste gives); and the names of the fonts. A glyph with no mapping reads as U+FFFD."""
+    to_unicode: dict[int, str] = {}
+    fonts: set[str] = set()
+    contents: list[bytes] = []
+
+    def visit(xobject: Any) -> None:
+        contents.append(xobject.data)
+        resources = xobject.get("/Resources", {})
+        for font in resources.get("/Font", {}).values():
+            font = font.get_object()
+            fonts.add(str(font["/BaseFont"]))
+            if "/ToUnicode" in font:
+                cmap = font["/ToUnicode"].get_object().data.decode("latin-1")
+                for block in re.findall(r"beginbfchar(.*?)endbfchar", cmap, re.S):
+                    for cid, text in re.findall(r"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>", block):
+                        to_unicode[int(cid, 16)] = bytes.fromhex(text).decode("utf-16-be")
+                for block in re.findall(r"beginbfrange(.*?)endbfrange", cmap, re.S):
+                    for first, last, target in re.findall(r"<(\w+)>\s*<(\w+)>\s*(<\w+>|\[[^\]]*\])", block):
+                        cids = range(int(first, 16), int(last, 16) + 1)
+                        if target.startswith("["):  # one destination per code
+                            for cid, text in zip(cids, re.findall(r"<(\w+)>", target), strict=True):
+                                to_unicode[cid] = bytes.fromhex(text).decode("utf-16-be")
+                        else:  # consecutive code points from the first
+                            start = ord(bytes.fromhex(target[1:-1]).decode("utf-16-be"))
+                            for offset, cid in enumerate(cids):
+                                to_unicode[cid] = chr(start + offset)
+        for inner in resources.get("/XObject", {}).values():
+            visit(inner.get_object())
+
+    visit(appearance)
+    text = ""
+    for content in contents:
+        without_spans = re.sub(rb"<<.*?>>\s*BDC", b"", content, flags=re.S)  # the /ActualText copies
+        for hex_string in re.findall(rb"<([0-9a-fA-F]*)>", without_spans):
+            cids = [int(hex_string[i : i + 4], 16) for i in range(0, len(hex_string), 4)]
+            text += "".join(to_unicode.get(cid, "\ufffd") for cid in cids)
+    return text, fonts
+
+
+@pytest.mark.parametrize(
+    ("text", "reads", "font"),
+    [
+        ("Lu et approuvé – bon pour accord", ["Lu et approuvé – bon pour accord"], "JesignSans"),  # noqa: RUF001 (the en dash is the point)
+        # shaped right to left, joined: each glyph maps back to its letter
+        ("Lu et approuvé – موافق عليه", ["Lu et approuvé – موافق عليه"], "JesignSans"),  # noqa: RUF001 (the en dash is the point)
+        ("承認しました – 山田太郎", ["承認しました – 山田太郎"], "NotoSansCJKjp-Regular"),  # noqa: RUF001 (the en dash is the point)
+    ],
+    ids=["en dash", "Arabic", "Japanese"],
+)
+def test_visible_text_in_any_script_is_drawn_with_an_embedded_font(
+    marie: Signer, text: str, reads: list[str], font: str
+) -> None:
+    visible = VisibleSignature(0, (50, 50, 350, 130), text)
+    signed = marie.client.signing.sign_pdf(corpus.simple_pdf(), level="B-B", visible=visible, otp_source=marie.otp)
+    assert validate_every_signature(signed, marie.live) == ["Signature1"]
+    drawn, fonts = drawn_text(stamp_of(signed)[1])
+    for words in reads:
+        assert words in drawn, drawn
+    assert "Marie Dupont" in drawn
+    assert "\ufffd" not in drawn  # no glyph the font lacks (.notdef maps to nothing)
+    assert any(f"+{font}-" in name for name in fonts), fonts  # an embedded subset (its name has a tag and a +)
+
+
+def test_visible_text_that_no_font_draws_is_refused_before_any_call(marie: Signer) -> None:
+    calls = marie.csc_calls()
+    # No one font at hand has both scripts.
+    visible = VisibleSignature(0, (50, 50, 350, 130), "承認 – موافق")  # noqa: RUF001 (the en dash is the point)
+    with pytest.raises(PdfRefusedError) as caught:
+        marie.client.signing.sign_pdf(corpus.simple_pdf(), visible=visible, otp_source=marie.otp)
+    assert caught.value.code == "text_not_drawable"
+    assert "VisibleSignature(font=...)" in caught.value.message
+    assert marie.csc_calls() == calls
+
+
+#: How the reader's view turns a page's own coordinates for each /Rotate: clockwise (ISO 32000-1 §7.7.3.3).
+DISPLAY = {0: (1, 0, 0, 1), 90: (0, -1, 1, 0), 180: (-1, 0, 0, -1), 270: (0, 1, -1, 0)}
+
+
+@pytest.mark.parametrize("rotation", [0, 90, 180, 270])
+def test_a_stamp_on_a_rotated_page_is_upright_where_the_reader_put_it(marie: Signer, rotation: int) -> None:
+    """The box is the reader's (bottom left, wide); the appearance's matrix, then the page's rotation, leave its
+    text horizontal, left to right, bottom to top, for the reader."""
+    box = (50, 60, 350, 140)  # 300 x 80 as the reader sees it
+    visible = VisibleSignature(0, box, "Lu et approuvé")
+    signed = marie.client.signing.sign_pdf(
+        corpus.simple_pdf(rotate=rotation), level="B-B", visible=visible, otp_source=marie.otp
+    )
+    widget, appearance = stamp_of(signed)
+    x1, y1, x2, y2 = (float(v) for v in widget["/Rect"])
+    expected = {
+        0: (50, 60, 350, 140),
+        90: (595 - 140, 50, 595 - 60, 350),
+        180: (595 - 350, 842 - 140, 595 - 50, 842 - 60),
+        270: (60, 842 - 350, 140, 842 - 50),
+    }[rotation]
+    assert (x1, y1, x2, y2) == expected
+    a, b, c, d, _, _ = (float(v) for v in (appearance["/Matrix"] if rotation else [1, 0, 0, 1, 0, 0]))
+    p, q, r, s = DISPLAY[rotation]
+    # (x, y) in the appearance -> page (a x + c y, b x + d y) -> reader (p X + r Y, q X + s Y)
+    composed = (p * a + r * b, q * a + s * b, p * c + r * d, q * c + s * d)
+    assert composed == (1, 0, 0, 1)
+    bbox = [float(v) for v in appearance["/BBox"]]
+    assert (abs(bbox[2] - bbox[0]), abs(bbox[3] - bbox[1])) == (300, 80)  # laid out wide, as the reader sees the box
+    assert "Lu et approuvé" in drawn_text(appearance)[0]
+    assert validate_every_signature(signed, marie.live) == ["Signature1"]
+
+
+@pytest.mark.parametrize(
+    ("rotation", "expected"),
+    [(0, (10, 20, 110, 60)), (90, (535, 10, 575, 110)), (180, (485, 782, 585, 822)), (270, (20, 732, 60, 832))],
+)
+def test_a_box_as_the_reader_sees_it_in_the_page_coordinates(rotation: int, expected: tuple[int, ...]) -> None:
+    assert reader_box_to_page((10, 20, 110, 60), (0, 0, 595, 842), rotation) == expected

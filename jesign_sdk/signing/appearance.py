@@ -124,10 +124,10 @@ def _thousand_units(path: str) -> str:
     with ttLib.TTFont(path, lazy=True, fontNumber=0) as font:
         if font["head"].unitsPerEm == 1000:
             return path
-    font = ttLib.TTFont(path, fontNumber=0)
-    scale_upem(font, 1000)
     copy = Path(tempfile.mkdtemp(prefix="jesign-font-")) / Path(path).name
-    font.save(copy)
+    with ttLib.TTFont(path, fontNumber=0) as font:
+        scale_upem(font, 1000)
+        font.save(copy)
     return str(copy)
 
 

@@ -24,6 +24,8 @@ import requests
 from asn1crypto import x509 as asn1_x509
 from click.testing import CliRunner
 from cryptography.hazmat.primitives.serialization import Encoding
+from fontTools.ttLib import TTFont
+from fontTools.ttLib.scaleUpem import scale_upem
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import async_validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
@@ -31,7 +33,7 @@ from werkzeug.serving import make_server
 
 from jesign_sdk import Client, MockOutboxOtpSource, PdfRefusedError, VisibleSignature
 from jesign_sdk.cli import main
-from jesign_sdk.signing.appearance import reader_box_to_page
+from jesign_sdk.signing.appearance import DEFAULT_FONT, reader_box_to_page
 from mock_provider import create_app
 from mock_provider.app import services_of
 from mock_provider.core.clock import ManualClock
@@ -325,6 +327,30 @@ def test_visible_text_that_no_font_draws_is_refused_before_any_call(marie: Signe
     assert caught.value.code == "text_not_drawable"
     assert "VisibleSignature(font=...)" in caught.value.message
     assert marie.csc_calls() == calls
+
+
+def test_a_font_of_the_callers_with_2048_units_per_em_is_drawn_at_its_widths(marie: Signer, tmp_path: Path) -> None:
+    """pyHanko writes glyph widths in the font's units where PDF wants thousandths of an em: the SDK hands it a
+    copy scaled to 1000 units, so the widths written are the font's, not twice them."""
+    theirs = tmp_path / "theirs.ttf"
+    with TTFont(DEFAULT_FONT) as font:
+        assert font["head"].unitsPerEm == 1000
+        advances = {font.getGlyphID(name): width for name, (width, _) in font["hmtx"].metrics.items()}
+        scale_upem(font, 2048)
+        font.save(theirs)
+    visible = VisibleSignature(0, (50, 50, 350, 130), "Lu et approuvé", font=theirs)
+    signed = marie.client.signing.sign_pdf(corpus.simple_pdf(), level="B-B", visible=visible, otp_source=marie.otp)
+    _, appearance = stamp_of(signed)
+    [font_ref] = appearance["/Resources"]["/Font"].values()
+    [cid_font] = font_ref.get_object()["/DescendantFonts"]
+    widths = list(cid_font.get_object()["/W"])
+    written = {}
+    for first, run in zip(widths[::2], widths[1::2], strict=True):
+        written.update({int(first) + i: int(w) for i, w in enumerate(run)})
+    assert written
+    for cid, width in written.items():
+        assert abs(width - advances[cid]) <= 1, (cid, width, advances[cid])
+    assert "Lu et approuvé" in drawn_text(appearance)[0]
 
 
 #: How the reader's view turns a page's own coordinates for each /Rotate: clockwise (ISO 32000-1 §7.7.3.3).

@@ -26,6 +26,10 @@ How to read it:
   ``SDK/pyHanko`` is the SDK's figure over pyHanko's, for the same key algorithm and mode.
 - Targets: the SDK's single signature within 1.3x pyHanko's, its batch within 1.1x pyHanko's per document, and
   the SDK's RSA-3072 single signature within 1.5x its P-256 one.
+- Big files (``--sizes``, 1, 5 and 10 MB by default): a PDF of that size (pages of incompressible pictures, as a
+  scanned document) signed at B-B by pyHanko alone and by the SDK in turn, median of ``--size-runs``; the target is
+  the SDK within 1.3x pyHanko alone at every size (the work that grows with the size, reading, copying the document
+  and hashing its byte range, is the same on both sides: only the round trips should differ).
 - pyHanko alone pays for the key operation in-process (and ``SimpleSigner`` re-validates an RSA key on every
   signature); the SDK pays HTTP round trips and the mock's work per request (each one also written to its
   request history in SQLite), and the mock signs with its own copy of the key.
@@ -44,6 +48,7 @@ import io
 import math
 import os
 import platform
+import random
 import signal
 import statistics
 import sys
@@ -123,11 +128,29 @@ class Figures:
 
 
 @dataclass
+class SizeFigures:
+    """Single signatures of one big document, in seconds."""
+
+    size: int  # bytes
+    pyhanko: list[float] = field(default_factory=list)
+    sdk: list[float] = field(default_factory=list)
+
+    @property
+    def pyhanko_ms(self) -> float:
+        return statistics.median(self.pyhanko) * 1000
+
+    @property
+    def sdk_ms(self) -> float:
+        return statistics.median(self.sdk) * 1000
+
+
+@dataclass
 class AlgorithmResult:
     algorithm: str
     pyhanko: Figures
     sdk: Figures
     server_ms: dict[str, tuple[int, float]]  # CSC call -> (calls per signature, median server ms)
+    sizes: list[SizeFigures] = field(default_factory=list)
 
 
 # -- processes (as in pki_bench) ---------------------------------------------------------------------------------
@@ -160,6 +183,38 @@ def one_page_pdf(text: str = "Lettre de mission") -> bytes:
         {generic.pdf_name("/Font"): generic.DictionaryObject({generic.pdf_name("/F1"): writer.add_object(font)})}
     )
     writer.insert_page(PageObject(writer.add_object(content), (0, 0, 595, 842), resources))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def sized_pdf(size: int) -> bytes:
+    """A PDF of about ``size`` bytes: pages each showing a picture of random (incompressible) bytes, as a scan."""
+    writer = PdfFileWriter()
+    picture_bytes = 512 * 1024
+    side = int(math.sqrt(picture_bytes))
+    rng = random.Random(size)  # noqa: S311 (the same pictures for the same size, run after run; not a secret)
+    for _ in range(max(1, round(size / picture_bytes))):
+        picture = generic.StreamObject(
+            {
+                generic.pdf_name("/Type"): generic.pdf_name("/XObject"),
+                generic.pdf_name("/Subtype"): generic.pdf_name("/Image"),
+                generic.pdf_name("/Width"): generic.NumberObject(side),
+                generic.pdf_name("/Height"): generic.NumberObject(side),
+                generic.pdf_name("/ColorSpace"): generic.pdf_name("/DeviceGray"),
+                generic.pdf_name("/BitsPerComponent"): generic.NumberObject(8),
+            },
+            stream_data=rng.randbytes(side * side),
+        )
+        resources = generic.DictionaryObject(
+            {
+                generic.pdf_name("/XObject"): generic.DictionaryObject(
+                    {generic.pdf_name("/Im0"): writer.add_object(picture)}
+                )
+            }
+        )
+        content = generic.StreamObject(stream_data=b"q 595 0 0 842 0 0 cm /Im0 Do Q")
+        writer.insert_page(PageObject(writer.add_object(content), (0, 0, 595, 842), resources))
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
@@ -319,12 +374,9 @@ class SignerPool:
         raise BenchError("no registered person has a signing code left")
 
 
-def measure(
-    algorithm: str, base_url: str, people: Sequence[Person], pdf: bytes, args: argparse.Namespace
-) -> tuple[Figures, Figures]:
+def measure(algorithm: str, pool: SignerPool, pdf: bytes, args: argparse.Namespace) -> tuple[Figures, Figures]:
     """pyHanko alone and the SDK, one after the other run by run, so that both see the machine in the same state."""
     local = in_memory_signer(algorithm)
-    pool = SignerPool(base_url, people)
     pyhanko_sign(pdf, local)  # warm-ups
     client, otp = pool.take()
     client.signing.sign_pdf(pdf, otp_source=otp, level="B-B")
@@ -350,6 +402,28 @@ def measure(
         if len(signed) != args.batch:
             raise BenchError(f"sign_pdfs gave {len(signed)} documents for {args.batch}")
     return theirs, ours
+
+
+def measure_sizes(algorithm: str, pool: SignerPool, sizes: Sequence[int], runs: int) -> list[SizeFigures]:
+    """Single B-B signatures of documents of these sizes, pyHanko alone and the SDK in turn (after a warm-up each)."""
+    local = in_memory_signer(algorithm)
+    results = []
+    for size in sizes:
+        pdf = sized_pdf(size)
+        figures = SizeFigures(len(pdf))
+        for number in range(runs + 1):
+            start = time.perf_counter()
+            pyhanko_sign(pdf, local)
+            theirs = time.perf_counter() - start
+            client, otp = pool.take()
+            start = time.perf_counter()
+            client.signing.sign_pdf(pdf, otp_source=otp, level="B-B")
+            ours = time.perf_counter() - start
+            if number:  # the first run of each size warms up
+                figures.pyhanko.append(theirs)
+                figures.sdk.append(ours)
+        results.append(figures)
+    return results
 
 
 def server_times(base_url: str, runs: int, batch_runs: int) -> dict[str, tuple[int, float]]:
@@ -390,6 +464,17 @@ def print_table(results: Sequence[AlgorithmResult], batch: int) -> None:
         )
 
 
+def print_sizes(results: Sequence[AlgorithmResult], runs: int) -> None:
+    print(f"Big documents: one B-B signature each (median of {runs} runs after a warm-up)")
+    print(f"{'key':<9} {'MB':>6} {'pyHanko ms':>11} {'SDK ms':>9} {'SDK/pyHanko':>12}")
+    for result in results:
+        for figures in result.sizes:
+            print(
+                f"{LABELS[result.algorithm]:<9} {figures.size / 1e6:>6.2f} {figures.pyhanko_ms:>11.1f} "
+                f"{figures.sdk_ms:>9.1f} {figures.sdk_ms / figures.pyhanko_ms:>11.2f}x"
+            )
+
+
 def print_server_times(results: Sequence[AlgorithmResult]) -> None:
     print("Mock's time per CSC call during the single signatures (median server ms, from its request history)")
     print(f"{'key':<9} {'call':<26} {'per sig':>7} {'server ms':>10}")
@@ -422,6 +507,14 @@ def print_targets(results: Sequence[AlgorithmResult]) -> bool:
                 TARGET_BATCH,
             )
         )
+        for figures in result.sizes:
+            checks.append(
+                (
+                    f"{key} SDK {figures.size / 1e6:.0f} MB <= {TARGET_SINGLE}x pyHanko",
+                    figures.sdk_ms / figures.pyhanko_ms,
+                    TARGET_SINGLE,
+                )
+            )
     by_algorithm = {r.algorithm: r for r in results}
     if "ec-p256" in by_algorithm and "rsa-3072" in by_algorithm:
         ratio = by_algorithm["rsa-3072"].sdk.single_ms / by_algorithm["ec-p256"].sdk.single_ms
@@ -449,11 +542,24 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--batch-runs", type=int, default=1, help="batches timed per side and key, up to 20 (default 1)"
     )
     parser.add_argument("--skip-rsa", action="store_true", help="P-256 only")
+    parser.add_argument(
+        "--sizes",
+        type=lambda text: [float(mb) for mb in text.split(",") if mb],
+        default=[1.0, 5.0, 10.0],
+        help="sizes in MB of the big documents, comma-separated, at most 10 each; empty for none (default 1,5,10)",
+    )
+    parser.add_argument(
+        "--size-runs", type=int, default=5, help="signatures timed per side, key and size, up to 20 (default 5)"
+    )
     args = parser.parse_args(argv)
     if not 1 <= args.runs <= 150:
         parser.error("--runs is 1 to 150")  # the mock's request history, read back, holds 1000 entries
     if not 1 <= args.batch_runs <= 20:
         parser.error("--batch-runs is 1 to 20")
+    if not 1 <= args.size_runs <= 20:
+        parser.error("--size-runs is 1 to 20")
+    if any(not 0 < mb <= 10 for mb in args.sizes):
+        parser.error("--sizes are above 0 and at most 10 (MB: the SDK signs up to 10 MiB)")
     if not 1 <= args.batch <= MAX_BATCH:
         parser.error(f"--batch is 1 to {MAX_BATCH} (the mock's multisign)")
     return args
@@ -463,7 +569,9 @@ def run(args: argparse.Namespace, folder: Path, progress: Callable[[str], None])
     mock = find_mock()
     algorithms = ALGORITHMS[:1] if args.skip_rsa else ALGORITHMS
     pdf = one_page_pdf()
-    codes = 1 + args.runs + args.batch_runs  # warm-up, single runs, batch runs
+    sizes = [int(mb * 1000 * 1000) for mb in args.sizes]
+    # warm-up, single runs, batch runs, then a warm-up and the runs of each size
+    codes = 1 + args.runs + args.batch_runs + len(sizes) * (1 + args.size_runs)
     people = bench_people(math.ceil(codes / CODES_PER_PERSON))
     seed = write_seed(people, folder / "seed.yaml")
 
@@ -477,9 +585,13 @@ def run(args: argparse.Namespace, folder: Path, progress: Callable[[str], None])
                 f"{LABELS[algorithm]}: registering {len(people)} people, then {args.runs} single signatures and "
                 f"{args.batch_runs} batch(es) of {args.batch}, pyHanko alone and SDK in turn..."
             )
-            theirs, ours = measure(algorithm, base_url, people, pdf, args)
+            pool = SignerPool(base_url, people)
+            theirs, ours = measure(algorithm, pool, pdf, args)
             server = server_times(base_url, args.runs, args.batch_runs)
-        results.append(AlgorithmResult(algorithm, theirs, ours, server))
+            if sizes:
+                progress(f"{LABELS[algorithm]}: documents of {', '.join(map(str, args.sizes))} MB...")
+            by_size = measure_sizes(algorithm, pool, sizes, args.size_runs)
+        results.append(AlgorithmResult(algorithm, theirs, ours, server, by_size))
 
     print("jesign signing benchmark: PAdES B-B, SDK through the mock vs pyHanko alone")
     print(
@@ -495,6 +607,9 @@ def run(args: argparse.Namespace, folder: Path, progress: Callable[[str], None])
     print()
     print_server_times(results)
     print()
+    if sizes:
+        print_sizes(results, args.size_runs)
+        print()
     return print_targets(results)
 
 

@@ -8,7 +8,7 @@
     ├── APIResponseValidationError    a success whose body is not what the API promises (not JSON, a field missing)
     ├── IdTokenError                  an SSO id_token failed verification (signature, iss, aud, exp, nonce)
     ├── OtpUnavailableError           an OTP source could not produce a code
-    ├── PdfRefusedError               a document refused before anything was signed (code: not_a_pdf, …)
+    ├── PdfRefusedError               a document refused, before any SMS (code: not_a_pdf, pdf_damaged, …; source)
     └── APIStatusError                the server answered an error status; carries status_code, code, request_id
         ├── BadRequestError           400 / 422
         │   ├── OtpInvalidError       wrong or malformed SMS code (attempts_remaining)
@@ -112,22 +112,36 @@ class OtpUnavailableError(JesignError):
 
 
 class PdfRefusedError(JesignError):
-    """The SDK refused a document before anything was signed; ``code`` says why.
+    """The SDK refused a document; ``code`` says why, ``source`` names the file (None for bytes) and
+    ``document`` is its position among the inputs of the call (0 for the first).
 
-    Codes: ``not_a_pdf``, ``encrypted_pdf``, ``pdf_too_large`` (refused before any call), ``pdf_not_signable``
-    (pyHanko cannot place the signature: no such page, a field already signed...; the SMS code may have been sent
-    meanwhile, and stays valid for the next try), ``certificate_not_valid`` (B-LT and B-LTA: the signer's or the
-    TSA's certificate does not validate against the provider's root, revoked for instance).
+    Decided before any call, so before any SMS code is sent: ``file_unreadable`` (the file cannot be opened),
+    ``pdf_too_large``, ``not_a_pdf`` (no PDF header), ``pdf_damaged`` (truncated, garbage, a broken cross-reference
+    table or compressed stream: pyHanko cannot read it), ``pdf_unsupported`` (it needs what pyHanko does not read,
+    an unsupported stream filter for instance), ``encrypted_pdf`` (it needs a password to open, is encrypted for
+    certificates, or its permissions forbid signing), ``pdf_not_signable`` (no such page, the field is signed
+    already or is not a signature field, the author's certification forbids any change), ``text_not_drawable`` (no
+    font at hand has every character of a visible signature's text).
+
+    Found while signing: ``pdf_not_signable`` still, when pyHanko fails on what the checks could not foresee (the
+    SMS code sent meanwhile stays valid for the next try), and ``certificate_not_valid`` (B-LT and B-LTA: the
+    signer's or the TSA's certificate does not validate against the provider's root, revoked for instance).
     """
 
-    def __init__(self, message: str, *, code: str, source: str | None = None) -> None:
+    def __init__(self, message: str, *, code: str, source: str | None = None, document: int | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.code = code
         self.source = source
+        self.document = document
 
     def __str__(self) -> str:
-        where = f" ({self.source})" if self.source else ""
+        if self.source:
+            where = f" ({self.source})"
+        elif self.document is not None:
+            where = f" (document {self.document + 1} of the call)"
+        else:
+            where = ""
         return f"[{self.code}] {self.message}{where}"
 
 

@@ -184,7 +184,14 @@ def _report(error: JesignError, *, json_output: bool) -> NoReturn:
         message = str(error)
         if isinstance(error, APIStatusError | APIResponseValidationError):
             status, request_id, message = error.status_code, error.request_id, error.message
-        problem = {"code": _error_code(error), "message": message, "status": status, "request_id": request_id}
+        problem: dict[str, Any] = {
+            "code": _error_code(error),
+            "message": message,
+            "status": status,
+            "request_id": request_id,
+        }
+        if isinstance(error, PdfRefusedError):  # which file of the batch
+            problem.update(message=error.message, file=error.source, document=error.document)
         click.echo(json.dumps({"error": problem}, indent=2, ensure_ascii=False))
     raise click.exceptions.Exit(code)
 

@@ -16,23 +16,29 @@ validate a :class:`PdfRefusedError` ``certificate_not_valid``.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import os
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal, NamedTuple, cast
 
 from asn1crypto import cms
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.crypt import AuthStatus, StandardSecurityHandler
+from pyhanko.pdf_utils.crypt.permissions import StandardPermissions
+from pyhanko.pdf_utils.form_tools import get_single_field_annot
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.pdf_utils.misc import PdfError
+from pyhanko.pdf_utils.misc import FormFillingError, PdfWriteError
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign.fields import SigFieldSpec, SigSeedSubFilter, enumerate_sig_fields
+from pyhanko.sign.fields import MDPPerm, SigFieldSpec, SigSeedSubFilter, append_signature_field, enumerate_sig_fields
 from pyhanko.sign.general import SigningError
 from pyhanko.sign.signers.pdf_byterange import PreparedByteRangeDigest
 from pyhanko.sign.signers.pdf_signer import PdfSignatureMetadata, PdfSigner, PdfTBSDocument
 from pyhanko.sign.timestamps import TimeStamper
-from pyhanko.stamp import TextStampStyle
+from pyhanko.sign.validation import read_certification_data
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.errors import (
     CertificateFetchError,
@@ -45,6 +51,7 @@ from pyhanko_certvalidator.errors import (
 
 from jesign_sdk._errors import APIConnectionError, JesignError, PdfRefusedError
 from jesign_sdk._requestor import causes
+from jesign_sdk.signing import appearance
 from jesign_sdk.signing.signer import RemoteSigner
 
 __all__ = [
@@ -54,8 +61,10 @@ __all__ = [
     "PdfInput",
     "PdfRefusedError",
     "PreparedPdf",
+    "SignableDocument",
     "VisibleSignature",
     "finish",
+    "open_for_signing",
     "prepare",
     "read_pdf",
     "write_atomically",
@@ -72,35 +81,224 @@ PdfInput = str | os.PathLike[str] | bytes
 
 
 class VisibleSignature(NamedTuple):
-    """Where the signature shows: page (0 is the first), box (x1, y1, x2, y2 in points), and its text."""
+    """Where the signature shows, and what it says.
+
+    ``page`` (0 is the first, -1 the last); ``box`` (x1, y1, x2, y2 in points from the lower left corner of the
+    page as the reader sees it, the page's rotation applied); ``text``, any script (drawn with an embedded font,
+    see :mod:`~jesign_sdk.signing.appearance`), followed by the signer's name and the time; ``font``, a TrueType or
+    OpenType file to draw it with, tried before the SDK's own fonts.
+    """
 
     page: int
-    box: tuple[int, int, int, int]
+    box: tuple[float, float, float, float]
     text: str
+    font: str | os.PathLike[str] | None = None
 
 
 def read_pdf(source: PdfInput, *, max_bytes: int = MAX_PDF_BYTES) -> bytes:
-    """The document's bytes, once it is known to be a readable, unencrypted PDF within the size limit."""
+    """The document's bytes, once pyHanko reads it as a PDF within the size limit that opens without a password.
+
+    For validation: what signing needs more is checked by :func:`open_for_signing`.
+    """
+    data, name = _read_bytes(source, max_bytes)
+    try:
+        reader = PdfFileReader(io.BytesIO(data), strict=False)
+    except Exception as exc:
+        raise _unreadable(exc, name) from exc
+    _authenticate(reader, name)
+    return data
+
+
+@dataclass
+class SignableDocument:
+    """A document checked for signing (the preflight), before anything is sent.
+
+    ``writer`` is pyHanko's incremental writer on it (decrypted when it opens without a password), ``field_name``
+    the signature field to fill or create, ``source`` the file's name (None for bytes), ``rotation`` the
+    clockwise rotation of the page the visible signature goes on (0, 90, 180 or 270), ``font`` the font that draws
+    its text.
+    """
+
+    writer: IncrementalPdfFileWriter
+    field_name: str
+    source: str | None
+    rotation: int = 0
+    font: Path | None = None
+
+
+def open_for_signing(
+    source: PdfInput,
+    *,
+    max_bytes: int = MAX_PDF_BYTES,
+    field_name: str | None = None,
+    visible: VisibleSignature | None = None,
+) -> SignableDocument:
+    """Read a document and check everything that would keep pyHanko from signing it, as pyHanko reads it.
+
+    A :class:`PdfRefusedError` names the file and says why (``not_a_pdf``, ``pdf_damaged``, ``pdf_unsupported``,
+    ``encrypted_pdf``, ``pdf_too_large``, ``pdf_not_signable``). Whatever pyHanko raises while reading a broken
+    file (a zlib error, an unsupported filter, an assertion...) becomes one of these, its cause chained.
+    """
+    data, name = _read_bytes(source, max_bytes)
+    try:
+        writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
+    except Exception as exc:
+        raise _unreadable(exc, name) from exc
+    _authenticate(writer.prev, name)
+    page = visible.page if visible is not None else 0  # an invisible signature's widget goes on the first page
+    try:
+        page_count = int(writer.root["/Pages"]["/Count"])
+    except Exception as exc:
+        raise _unreadable(exc, name) from exc
+    if not -page_count <= page < page_count:
+        raise PdfRefusedError(
+            f"the document has {page_count} page(s): there is no page {page + 1} (pages count from 0)",
+            code="pdf_not_signable",
+            source=name,
+        )
+    try:
+        page_ref, _ = writer.find_page_for_modification(page)  # type: ignore[no-untyped-call]
+        page_dict = page_ref.get_object()
+        rotation = _rotation(page_dict)
+        page_box = _inherited(page_dict, "/CropBox") or _inherited(page_dict, "/MediaBox")
+        certification = read_certification_data(writer.prev)
+    except Exception as exc:
+        raise _unreadable(exc, name) from exc
+    if certification is not None and certification.permission == MDPPerm.NO_CHANGES:
+        raise PdfRefusedError(
+            "the document is certified by its author with no change allowed, a signature included",
+            code="pdf_not_signable",
+            source=name,
+        )
+    font = None
+    if visible is not None:
+        font = appearance.choose_font(visible.text, visible.font, source=name)
+        if page_box is not None and rotation:
+            visible = visible._replace(box=appearance.reader_box_to_page(visible.box, page_box, rotation))
+    chosen = _signature_field(writer, field_name, visible, name)
+    return SignableDocument(writer, chosen, name, rotation, font)
+
+
+def _inherited(page: Any, key: str) -> Any:
+    """A page's entry, or the nearest of its parents' in the page tree (``/Rotate``, ``/MediaBox``...)."""
+    node, hops = page, 0
+    while isinstance(node, generic.DictionaryObject) and hops < 64:
+        if key in node:
+            return node[key]
+        node, hops = node.get("/Parent"), hops + 1
+    return None
+
+
+def _rotation(page: Any) -> int:
+    """The page's clockwise rotation (``/Rotate``): 0, 90, 180 or 270."""
+    value = _inherited(page, "/Rotate")
+    degrees = int(value) % 360 if isinstance(value, generic.NumberObject | generic.FloatObject) else 0
+    return degrees if degrees in (90, 180, 270) else 0
+
+
+def _signature_field(
+    writer: IncrementalPdfFileWriter, field_name: str | None, visible: VisibleSignature | None, name: str | None
+) -> str:
+    """The name of the empty signature field the signature goes in, created now if it does not exist.
+
+    pyHanko's own two steps (``append_signature_field``, then signing the field by its name), taken here so that
+    whatever the form makes pyHanko refuse is known before anything is sent.
+    """
+    try:
+        chosen = field_name or _free_field_name(writer)
+        existing = list(enumerate_sig_fields(writer, with_name=chosen))
+        if existing:
+            _, value, field_ref = existing[0]
+            if value is not None:
+                raise PdfRefusedError(
+                    f"the signature field {chosen!r} is signed already", code="pdf_not_signable", source=name
+                )
+            get_single_field_annot(field_ref.get_object())  # where the appearance goes
+        else:
+            spec = SigFieldSpec(
+                sig_field_name=chosen,
+                on_page=visible.page if visible is not None else 0,
+                box=cast(Any, visible.box) if visible is not None else None,  # pyHanko takes floats too
+            )
+            append_signature_field(writer, spec)
+    except PdfRefusedError:
+        raise
+    except (FormFillingError, SigningError, PdfWriteError) as exc:  # a field of another kind has this name...
+        raise PdfRefusedError(
+            f"the signature field cannot be used: {exc.msg}", code="pdf_not_signable", source=name
+        ) from exc
+    except Exception as exc:  # pyHanko asserts, or fails on an attribute, on a malformed form
+        what = str(exc) or type(exc).__name__
+        raise PdfRefusedError(
+            f"the PDF's form (AcroForm) is damaged: pyHanko cannot add a signature field to it ({what})",
+            code="pdf_damaged",
+            source=name,
+        ) from exc
+    return chosen
+
+
+def _read_bytes(source: PdfInput, max_bytes: int) -> tuple[bytes, str | None]:
+    """The bytes, within the size limit and with a PDF header; the file's name (None for bytes)."""
     name = None if isinstance(source, bytes) else str(source)
+    too_large = f"the document is over {max_bytes} bytes"
     if isinstance(source, bytes):
         data = source
     else:
-        path = Path(source)
-        if path.stat().st_size > max_bytes:
-            raise PdfRefusedError(f"the document is over {max_bytes} bytes", code="pdf_too_large", source=name)
-        data = path.read_bytes()
+        try:
+            path = Path(source)
+            if path.stat().st_size > max_bytes:
+                raise PdfRefusedError(too_large, code="pdf_too_large", source=name)
+            data = path.read_bytes()
+        except OSError as exc:
+            raise PdfRefusedError(
+                f"the file cannot be read: {exc.strerror or exc}", code="file_unreadable", source=name
+            ) from exc
     if len(data) > max_bytes:
-        raise PdfRefusedError(f"the document is over {max_bytes} bytes", code="pdf_too_large", source=name)
+        raise PdfRefusedError(too_large, code="pdf_too_large", source=name)
     if b"%PDF-" not in data[:1024]:
         raise PdfRefusedError("the document is not a PDF (no %PDF- header)", code="not_a_pdf", source=name)
+    return data, name
+
+
+def _authenticate(reader: PdfFileReader, name: str | None) -> None:
+    """Decrypt a document that opens without a password (an empty user password), as pyHanko allows; refuse the
+    others. pyHanko writes the signature's update encrypted in the same way."""
     try:
-        reader = PdfFileReader(io.BytesIO(data), strict=False)
-        encrypted = reader.encrypted
-    except (PdfError, ValueError, LookupError, TypeError) as exc:
-        raise PdfRefusedError(f"the PDF cannot be read: {exc}", code="not_a_pdf", source=name) from exc
-    if encrypted:
-        raise PdfRefusedError("the PDF is encrypted: decrypt it before signing", code="encrypted_pdf", source=name)
-    return data
+        if not reader.encrypted:
+            return
+        handler = reader.security_handler
+        if not isinstance(handler, StandardSecurityHandler):
+            raise PdfRefusedError(
+                "the PDF is encrypted for its recipients' certificates: decrypt it before signing",
+                code="encrypted_pdf",
+                source=name,
+            )
+        result = reader.decrypt("")
+    except PdfRefusedError:
+        raise
+    except Exception as exc:
+        raise _unreadable(exc, name) from exc
+    if result.status == AuthStatus.FAILED:
+        raise PdfRefusedError(
+            "the PDF is protected by a password: remove it before signing", code="encrypted_pdf", source=name
+        )
+    granted = result.permission_flags
+    if granted is not None and not granted & (
+        StandardPermissions.ALLOW_ANNOTS_FORM_FILLING | StandardPermissions.ALLOW_FORM_FILLING
+    ):
+        raise PdfRefusedError(
+            "the PDF's permissions forbid filling in its form fields, a signature included",
+            code="encrypted_pdf",
+            source=name,
+        )
+
+
+def _unreadable(exc: BaseException, name: str | None) -> PdfRefusedError:
+    """What pyHanko raised while reading a file, as a refusal: a feature it does not support, or damage."""
+    what = str(exc) or type(exc).__name__
+    if isinstance(exc, NotImplementedError):
+        return PdfRefusedError(f"the PDF uses what pyHanko cannot read: {what}", code="pdf_unsupported", source=name)
+    return PdfRefusedError(f"the PDF is damaged and cannot be read: {what}", code="pdf_damaged", source=name)
 
 
 def write_atomically(path: str | os.PathLike[str], data: bytes) -> Path:
@@ -120,6 +318,7 @@ class PreparedPdf:
     tbs_document: PdfTBSDocument
     output: Any  # the IO pyHanko wrote the document to
     signed_attrs: cms.CMSAttributes
+    source: str | None = None  # the file's name, for errors
 
     @property
     def digest(self) -> bytes:
@@ -128,13 +327,12 @@ class PreparedPdf:
 
 
 async def prepare(
-    data: bytes,
+    document: SignableDocument,
     signer: RemoteSigner,
     *,
     level: PadesLevel,
     timestamper: TimeStamper | None,
     validation_context: ValidationContext | None,
-    field_name: str | None = None,
     visible: VisibleSignature | None = None,
     reason: str | None = None,
     location: str | None = None,
@@ -143,8 +341,7 @@ async def prepare(
     if level not in LEVELS:
         raise ValueError(f"level is one of {', '.join(LEVELS)}, not {level!r}")
     long_term = level in ("B-LT", "B-LTA")
-    writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
-    name = field_name or _free_field_name(writer.prev)
+    name = document.field_name
     meta = PdfSignatureMetadata(
         field_name=name,
         md_algorithm="sha256",
@@ -155,36 +352,37 @@ async def prepare(
         use_pades_lta=level == "B-LTA",
         validation_context=validation_context if long_term else None,
     )
-    field_spec = stamp = None
+    stamp = None
     if visible is not None:
-        field_spec = SigFieldSpec(sig_field_name=name, on_page=visible.page, box=visible.box)
-        stamp = TextStampStyle(stamp_text=visible.text.replace("%", "%%") + "\n%(signer)s\n%(ts)s")
-    pdf_signer = PdfSigner(
-        meta,
-        signer,
-        timestamper=timestamper if level != "B-B" else None,
-        stamp_style=stamp,
-        new_field_spec=field_spec,
-    )
+        font = document.font or appearance.DEFAULT_FONT
+        with contextlib.suppress(PdfRefusedError):  # the signer's name too, if a font at hand draws both
+            font = appearance.choose_font(f"{visible.text} {signer.subject_name}", visible.font)
+        stamp = appearance.stamp_style(visible.text, font, rotation=document.rotation)
+    # The field exists: open_for_signing made it.
+    pdf_signer = PdfSigner(meta, signer, timestamper=timestamper if level != "B-B" else None, stamp_style=stamp)
     # The time-stamper keeps one token to measure (fetched once per time-stamper, as pyHanko does).
     token_bytes = 0
     if level != "B-B" and timestamper is not None:
         token_bytes = len((await timestamper.async_dummy_response("sha256")).dump())
     try:
         prepared, tbs_document, output = await pdf_signer.async_digest_doc_for_signing(
-            writer, bytes_reserved=signer.reserved_bytes(token_bytes)
+            document.writer, bytes_reserved=signer.reserved_bytes(token_bytes)
         )
-    except _PYHANKO_ERRORS as exc:
+    except JesignError:
+        raise  # the provider's TSA, through the SDK
+    except Exception as exc:
         # At B-LT, the signer's and the TSA's certificates are validated here, and their revocation data fetched;
-        # else: no such page, a field already signed or not a signature field...
+        # else what the preflight could not foresee in a damaged file, pyHanko's own errors or not.
         raise _validation_failure(exc) or PdfRefusedError(
-            f"the document cannot take this signature: {exc}", code="pdf_not_signable", source=field_name
+            f"the document cannot take this signature: {str(exc) or type(exc).__name__}",
+            code="pdf_not_signable",
+            source=document.source,
         ) from exc
     built = await signer.signed_attrs(prepared.document_digest, "sha256", use_pades=True)
     # Loaded back from its DER once: asn1crypto re-encodes a structure it built on every dump(), while a loaded
     # one keeps its bytes (the same bytes), and these attributes are dumped for the digest and again at the end.
     signed_attrs = cms.CMSAttributes.load(built.dump())
-    return PreparedPdf(prepared, tbs_document, output, signed_attrs)
+    return PreparedPdf(prepared, tbs_document, output, signed_attrs, document.source)
 
 
 async def finish(document: PreparedPdf, signer: RemoteSigner) -> bytes:
@@ -201,17 +399,16 @@ async def finish(document: PreparedPdf, signer: RemoteSigner) -> bytes:
             post_sign_instr=tbs.post_sign_instructions,
             validation_context=tbs.validation_context,
         )
-    except _PYHANKO_ERRORS as exc:  # B-LTA: the document time-stamp's TSA is validated, its data fetched
+    except JesignError:
+        raise
+    except Exception as exc:  # B-LTA: the document time-stamp's TSA is validated, its data fetched
         raise _validation_failure(exc) or PdfRefusedError(
-            f"the signed document cannot be finished: {exc}", code="pdf_not_signable"
+            f"the signed document cannot be finished: {str(exc) or type(exc).__name__}",
+            code="pdf_not_signable",
+            source=document.source,
         ) from exc
-    document.output.seek(0)
-    return bytes(document.output.read())
-
-
-#: What pyHanko raises when it cannot sign the document or validate a certificate: its own errors, and
-#: pyhanko-certvalidator's, which it lets through from a TSA's validation.
-_PYHANKO_ERRORS = (PdfError, SigningError, PathError, ValidationError)
+    output: io.BytesIO = document.output
+    return output.getvalue()
 
 
 def _validation_failure(exc: BaseException) -> JesignError | None:
@@ -232,6 +429,17 @@ def _validation_failure(exc: BaseException) -> JesignError | None:
     return None
 
 
-def _free_field_name(reader: PdfFileReader) -> str:
-    taken = {name for name, _, _ in enumerate_sig_fields(reader)}
-    return next(f"Signature{n}" for n in range(1, len(taken) + 2) if f"Signature{n}" not in taken)
+def _free_field_name(writer: IncrementalPdfFileWriter) -> str:
+    """``Signature1``, ``Signature2``...: the first name no field of the form has, of any kind.
+
+    Each name is looked up as pyHanko looks up the field it signs (the same walk of the form, which tolerates what
+    pyHanko tolerates): a signature field of that name, filled or empty, or a field of another kind, takes it.
+    """
+    for number in range(1, 10_000):
+        name = f"Signature{number}"
+        try:
+            if not any(enumerate_sig_fields(writer, with_name=name)):
+                return name
+        except FormFillingError:  # a text field, a button... of that name
+            continue
+    return f"Signature-{uuid.uuid4()}"

@@ -2,7 +2,8 @@
 
 Every signature follows the same steps, for one document or a batch:
 
-1. read and check each document (:class:`PdfRefusedError` before anything is sent);
+1. read and check each document as pyHanko will sign it (:class:`PdfRefusedError` before anything is sent, so
+   before any SMS);
 2. digest each one with pyHanko (the signed attributes' SHA-256: the only thing the provider sees);
 3. authorize once for all of them (SCAL2: one SMS, one ``authorize`` bound to every hash; SCAL1: no code); the
    SMS is asked for while step 2 runs, since it names no hash;
@@ -18,7 +19,7 @@ import asyncio
 import contextlib
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, overload
@@ -27,7 +28,7 @@ from asn1crypto import x509
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.fetchers.requests_fetchers import RequestsFetcherBackend
 
-from jesign_sdk._errors import APIStatusError, NotFoundError
+from jesign_sdk._errors import APIStatusError, NotFoundError, PdfRefusedError
 from jesign_sdk._requestor import read_body
 from jesign_sdk.otp import OtpRequest, OtpSource, is_interactive
 from jesign_sdk.signing.authorization import authorize, request_code
@@ -38,8 +39,10 @@ from jesign_sdk.signing.documents import (
     PadesLevel,
     PdfInput,
     PreparedPdf,
+    SignableDocument,
     VisibleSignature,
     finish,
+    open_for_signing,
     prepare,
     read_pdf,
     write_atomically,
@@ -375,7 +378,11 @@ class Signing:
     ) -> list[bytes]:
         if level not in LEVELS:
             raise ValueError(f"level is one of {', '.join(LEVELS)}, not {level!r}")
-        documents = [read_pdf(i, max_bytes=max_bytes) for i in inputs]  # every refusal before any call
+        # Every refusal before any call, so before any SMS: each document is read and checked as pyHanko will sign it.
+        documents: list[SignableDocument] = []
+        for number, source in enumerate(inputs):
+            with _about(number):
+                documents.append(open_for_signing(source, max_bytes=max_bytes, field_name=field_name, visible=visible))
         if not documents:
             return []
         credential = self.credential(credential_id)
@@ -384,7 +391,12 @@ class Signing:
         context = self._signing_context(credential) if level in ("B-LT", "B-LTA") else None
         progress = _Progress(on_progress, total=2 * len(documents) + 2)
 
-        async def run() -> list[bytes]:
+        # What run() signs goes here rather than being its result: Python 3.11's asyncio.run, restoring the SIGINT
+        # handler, formats the repr of its main task, result included, which copies every byte of every signed
+        # document into a string (twice) before truncating it: about 30 ms per MB.
+        signed: list[bytes] = []
+
+        async def run() -> None:
             # The SMS code names no hash: have it sent while pyHanko digests (in a thread: the round trip
             # overlaps the digesting instead of following it). A source that needs no person is read there too,
             # if the digesting is still going on: once it is over, the caller's thread reads it sooner (the
@@ -404,18 +416,18 @@ class Signing:
             )
             prepared: list[PreparedPdf] = []
             try:
-                for number, data in enumerate(documents):
-                    document = await prepare(
-                        data,
-                        signer,
-                        level=level,
-                        timestamper=timestamper,
-                        validation_context=context,
-                        field_name=field_name,
-                        visible=visible,
-                        reason=reason,
-                        location=location,
-                    )
+                for number, checked in enumerate(documents):
+                    with _about(number):
+                        document = await prepare(
+                            checked,
+                            signer,
+                            level=level,
+                            timestamper=timestamper,
+                            validation_context=context,
+                            visible=visible,
+                            reason=reason,
+                            location=location,
+                        )
                     prepared.append(document)
                     progress("digest", number)
                 digested.set()
@@ -430,14 +442,14 @@ class Signing:
             progress("authorize")
             signer.sign_digests(digests)
             progress("sign")
-            signed = []
             for number, document in enumerate(prepared):
-                signed.append(await finish(document, signer))
+                with _about(number):
+                    signed.append(await finish(document, signer))
                 progress("finish", number)
-            return signed
 
         try:
-            return asyncio.run(run())
+            asyncio.run(run())
+            return signed
         except APIStatusError as exc:
             if exc.code in ("credential_not_found", "credential_revoked", "credential_expired"):
                 self._credentials.clear()
@@ -457,6 +469,17 @@ class Signing:
             fetcher_backend=RequestsFetcherBackend(),
             revocation_mode="hard-fail",
         )
+
+
+@contextlib.contextmanager
+def _about(number: int) -> Iterator[None]:
+    """A refusal while handling the ``number``-th input says which it is (a batch of bytes has no file names)."""
+    try:
+        yield
+    except PdfRefusedError as refusal:
+        if refusal.document is None:
+            refusal.document = number
+        raise
 
 
 class _Progress:

@@ -115,6 +115,8 @@ def validate(data: bytes, *, trust_roots: Sequence[Any], allow_fetching: bool = 
 
 async def _validate(data: bytes, trust_roots: list[Any], allow_fetching: bool) -> list[SignatureReport]:
     reader = PdfFileReader(io.BytesIO(data), strict=False)
+    if reader.encrypted:  # read_pdf let through only a document that opens without a password
+        reader.decrypt("")
     try:
         dss: DocumentSecurityStore | None = DocumentSecurityStore.read_dss(reader)
     except NoDSSFoundError:

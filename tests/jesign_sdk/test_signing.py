@@ -22,6 +22,7 @@ from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.pdf_utils.writer import PageObject, PdfFileWriter
 from pyhanko.sign.general import SigningError
+from pyhanko.sign.signers.pdf_signer import PdfSigner
 from pyhanko.sign.validation import (
     DocumentSecurityStore,
     async_validate_pdf_signature,
@@ -346,7 +347,7 @@ def encrypted_pdf() -> bytes:
     ("document", "code"),
     [
         (lambda: b"PK\x03\x04 a zip, not a PDF", "not_a_pdf"),
-        (lambda: b"%PDF-1.7\n garbage without a trailer", "not_a_pdf"),
+        (lambda: b"%PDF-1.7\n garbage without a trailer", "pdf_damaged"),
         (encrypted_pdf, "encrypted_pdf"),
         (lambda: blank_pdf() + b"%" * (10 * 1024 * 1024), "pdf_too_large"),
     ],
@@ -357,6 +358,8 @@ def test_bad_documents_are_refused_before_any_call(
     with pytest.raises(PdfRefusedError) as caught:
         marie.signing.sign_pdfs([blank_pdf(), document()], otp_source=otp)
     assert caught.value.code == code
+    assert caught.value.document == 1
+    assert "(document 2 of the call)" in str(caught.value)
     assert csc_calls(live_mock) == []
 
 
@@ -453,11 +456,12 @@ def test_cli_signs_a_batch_and_validates(live_mock: LiveMock, marie: Client, cli
     (tmp_path / "notes.pdf").write_text("not a PDF")
     refused = run("--json", "sign", str(tmp_path / "notes.pdf"), "--otp-from-mock-outbox")
     assert refused.exit_code == 1
-    assert json.loads(refused.stdout)["error"]["code"] == "not_a_pdf"
+    error = json.loads(refused.stdout)["error"]
+    assert (error["code"], error["file"], error["document"]) == ("not_a_pdf", str(tmp_path / "notes.pdf"), 0)
     assert not (tmp_path / "notes-signed.pdf").exists()
 
 
-def test_the_sms_goes_out_while_digesting_and_a_digesting_error_is_the_one_raised(
+def test_a_page_that_does_not_exist_is_refused_before_the_sms(
     live_mock: LiveMock, marie: Client, otp: MockOutboxOtpSource
 ) -> None:
     with pytest.raises(PdfRefusedError) as caught:
@@ -465,12 +469,31 @@ def test_the_sms_goes_out_while_digesting_and_a_digesting_error_is_the_one_raise
             blank_pdf(), level="B-B", visible=VisibleSignature(7, (50, 50, 250, 110), "page 8"), otp_source=otp
         )
     assert caught.value.code == "pdf_not_signable"
-    assert "page" in str(caught.value).lower()
-    assert "credentials/sendOTP" in csc_calls(live_mock)  # sent while digesting, before the error
+    assert "no page 8" in str(caught.value)
+    assert csc_calls(live_mock) == []
+
+
+def test_the_sms_goes_out_while_digesting_and_a_digesting_error_is_the_one_raised(
+    live_mock: LiveMock, marie: Client, otp: MockOutboxOtpSource, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the checks cannot foresee fails while pyHanko digests, the SMS on its way: the digesting's error is the
+    one raised, and the code sent meanwhile is good for the next try."""
+    digest = PdfSigner.async_digest_doc_for_signing
+
+    async def failing(*args: Any, **kwargs: Any) -> Any:
+        raise SigningError("something only pyHanko's digesting finds")
+
+    monkeypatch.setattr(PdfSigner, "async_digest_doc_for_signing", failing)
+    with pytest.raises(PdfRefusedError) as caught:
+        marie.signing.sign_pdf(blank_pdf(), level="B-B", otp_source=otp)
+    assert caught.value.code == "pdf_not_signable"
+    assert "only pyHanko's digesting finds" in str(caught.value)
     calls = csc_calls(live_mock)
+    assert "credentials/sendOTP" in calls  # sent while digesting, before the error
     assert "credentials/authorize" not in calls
     assert "signatures/signHash" not in calls
     # The code sent meanwhile is still good for the next try (no second SMS within the cooldown).
+    monkeypatch.setattr(PdfSigner, "async_digest_doc_for_signing", digest)
     sms = sms_count(live_mock)
     assert marie.signing.validate_pdf(marie.signing.sign_pdf(blank_pdf(), otp_source=otp))[0].ok
     assert sms_count(live_mock) == sms

@@ -9,6 +9,7 @@
     ├── IdTokenError                  an SSO id_token failed verification (signature, iss, aud, exp, nonce)
     ├── OtpUnavailableError           an OTP source could not produce a code
     ├── PdfRefusedError               a document refused before anything was signed (code: not_a_pdf, …)
+    ├── TrustRootError                a trust root for validation cannot be used, or none is at hand offline
     └── APIStatusError                the server answered an error status; carries status_code, code, request_id
         ├── BadRequestError           400 / 422
         │   ├── OtpInvalidError       wrong or malformed SMS code (attempts_remaining)
@@ -58,6 +59,7 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "RegistrationStateError",
+    "TrustRootError",
 ]
 
 
@@ -129,6 +131,11 @@ class PdfRefusedError(JesignError):
     def __str__(self) -> str:
         where = f" ({self.source})" if self.source else ""
         return f"[{self.code}] {self.message}{where}"
+
+
+class TrustRootError(JesignError):
+    """A trust root given for validation cannot be used (no such file, not a PEM or DER X.509 certificate), or an
+    offline validation has none at hand (it fetches nothing, the provider's root included)."""
 
 
 class APIStatusError(JesignError):

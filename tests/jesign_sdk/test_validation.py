@@ -1,4 +1,4 @@
-"""``validate_pdf`` always answers: a report per signature (foreign, malformed, tampered ones
+"""``validate_pdf`` and ``jesign validate`` always answer: a report per signature (foreign, malformed, tampered ones
 included) with its ETSI EN 319 102-1 indication, online or fully offline, with trust roots given as paths or bytes,
 PEM or DER, nothing fetched when told so, and no traceback on stderr.
 
@@ -8,7 +8,10 @@ the offline ones validate with the mock stopped and every outgoing connection re
 from __future__ import annotations
 
 import io
+import json
 import socket
+import subprocess
+import sys
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -17,12 +20,14 @@ from typing import Any
 
 import pytest
 import requests
+from click.testing import CliRunner
 from cryptography.hazmat.primitives.serialization import Encoding
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from werkzeug.serving import make_server
 
 from jesign_sdk import Client, MockOutboxOtpSource, PdfRefusedError, TrustRootError
+from jesign_sdk.cli import main
 from jesign_sdk.signing import LEVELS, load_trust_roots
 from mock_provider import create_app
 from mock_provider.app import services_of
@@ -294,6 +299,48 @@ def test_a_foreign_signature_is_reported_and_passes_once_its_root_is_trusted(
     assert [r.indication for r in both] == ["TOTAL_PASSED", "TOTAL_PASSED"]
 
 
+@pytest.mark.live
+def test_cli_validates_offline_with_the_provider_stopped(
+    stopped: StoppedProvider, tmp_path: Path, no_network: list[Any]
+) -> None:
+    def run(*args: str) -> Any:
+        command = ["--base-url", stopped.url, "--config-dir", str(tmp_path / "config"), *args]
+        return CliRunner().invoke(main, command, catch_exceptions=False)
+
+    (tmp_path / "root.pem").write_bytes(stopped.root_pem)
+    (tmp_path / "root.der").write_bytes(stopped.root_der)
+    for level, (indication, sub_indication) in OFFLINE.items():
+        (tmp_path / f"{level}.pdf").write_bytes(stopped.documents[level])
+        result = run(
+            "--json", "validate", "--offline", "--trust", str(tmp_path / "root.pem"), str(tmp_path / f"{level}.pdf")
+        )
+        assert result.exit_code == (0 if indication == "TOTAL_PASSED" else 1), result.output
+        [signature] = json.loads(result.stdout)["signatures"]
+        assert (signature["indication"], signature["sub_indication"]) == (indication, sub_indication)
+        assert signature["pades_level"] == level
+    text = run("validate", "--offline", "--trust", str(tmp_path / "root.der"), str(tmp_path / "B-LTA.pdf"))
+    assert text.exit_code == 0, text.output
+    assert "Signature Signature1: TOTAL_PASSED" in text.stdout
+    assert "PAdES level:  B-LTA" in text.stdout
+
+    (tmp_path / "both.pdf").write_bytes(stopped.documents["malformed, then B-LT"])
+    both = run("--json", "validate", "--offline", "--trust", str(tmp_path / "root.pem"), str(tmp_path / "both.pdf"))
+    assert both.exit_code == 1  # not every signature passed
+    assert [(s["field_name"], s["indication"], s["malformed"]) for s in json.loads(both.stdout)["signatures"]] == [
+        ("Foreign", "TOTAL_FAILED", True),
+        ("Signature1", "TOTAL_PASSED", False),
+    ]
+
+    usage = run("validate", "--offline", str(tmp_path / "B-LT.pdf"))
+    assert usage.exit_code == 2
+    assert "--offline fetches nothing" in usage.output
+    (tmp_path / "notes.txt").write_text("not a certificate")
+    refused = run("--json", "validate", "--offline", "--trust", str(tmp_path / "notes.txt"), str(tmp_path / "B-LT.pdf"))
+    assert refused.exit_code == 1
+    assert json.loads(refused.stdout)["error"]["code"] == "trust_root_invalid"
+    assert no_network == []
+
+
 # -- online: revocation ------------------------------------------------------------------------------------------
 
 
@@ -334,3 +381,38 @@ def test_a_revoked_signature_says_so_in_its_report_and_nothing_on_stderr(
 
     assert "Traceback" not in capfd.readouterr().err
     assert [r for r in caplog.records if r.name.startswith("pyhanko")] == []  # none reached the application's logs
+
+
+@pytest.mark.live
+def test_cli_reports_a_revoked_signature_with_an_empty_stderr(live_mock: LiveMock, tmp_path: Path) -> None:
+    """In a process of its own, where logging is not configured: pyHanko's warnings would reach stderr there."""
+    register_to_active(live_mock.app.test_client())
+    marie = Client(live_mock.url)
+    marie.login_with_hint("marie.dupont")
+    signed = marie.signing.sign_pdf(
+        one_page_pdf(), level="B-B", otp_source=MockOutboxOtpSource(marie.requestor, MARIE_MOBILE)
+    )
+    revoke(live_mock, marie)
+    (tmp_path / "signed.pdf").write_bytes(signed)
+    jesign = Path(sys.executable).with_name("jesign")
+    result = subprocess.run(
+        [
+            str(jesign),
+            "--base-url",
+            live_mock.url,
+            "--config-dir",
+            str(tmp_path),
+            "--json",
+            "validate",
+            str(tmp_path / "signed.pdf"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert result.stderr == ""
+    [signature] = json.loads(result.stdout)["signatures"]
+    assert (signature["indication"], signature["sub_indication"]) == ("INDETERMINATE", "REVOKED_NO_POE")
+    assert signature["revocation_status"] == "revoked"

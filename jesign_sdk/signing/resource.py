@@ -356,8 +356,8 @@ class Signing:
         by default the provider's root (:meth:`trust_roots`). Without ``allow_fetching`` nothing is fetched: the
         revocation information comes from the document's DSS only, and the trust roots must be given (or
         fetched earlier by this client), else :class:`~jesign_sdk.TrustRootError`. What goes wrong with one
-        signature is in its report; only the document itself (:class:`~jesign_sdk.PdfRefusedError`) or the
-        trust roots make this raise.
+        signature is in its report; only the document itself (:class:`~jesign_sdk.PdfRefusedError`), the
+        trust roots, or fetching the provider's root (the API errors) make this raise.
         """
         data = read_pdf(input, max_bytes=max_bytes)
         if trust_roots is not None:

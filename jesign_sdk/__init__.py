@@ -34,6 +34,7 @@ from jesign_sdk._errors import (
     PermissionDeniedError,
     RateLimitError,
     RegistrationStateError,
+    TrustRootError,
 )
 from jesign_sdk._models import (
     Agreement,
@@ -110,6 +111,7 @@ __all__ = [
     "Tokens",
     "TrustBackend",
     "TrustRegistration",
+    "TrustRootError",
     "VisibleSignature",
     "__version__",
 ]

@@ -9,6 +9,7 @@
     ├── IdTokenError                  an SSO id_token failed verification (signature, iss, aud, exp, nonce)
     ├── OtpUnavailableError           an OTP source could not produce a code
     ├── PdfRefusedError               a document refused, before any SMS (code: not_a_pdf, pdf_damaged, …; source)
+    ├── TrustRootError                a trust root for validation cannot be used, or none is at hand offline
     └── APIStatusError                the server answered an error status; carries status_code, code, request_id
         ├── BadRequestError           400 / 422
         │   ├── OtpInvalidError       wrong or malformed SMS code (attempts_remaining)
@@ -58,6 +59,7 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "RegistrationStateError",
+    "TrustRootError",
 ]
 
 
@@ -143,6 +145,11 @@ class PdfRefusedError(JesignError):
         else:
             where = ""
         return f"[{self.code}] {self.message}{where}"
+
+
+class TrustRootError(JesignError):
+    """A trust root given for validation cannot be used (no such file, not a PEM or DER X.509 certificate), or an
+    offline validation has none at hand (it fetches nothing, the provider's root included)."""
 
 
 class APIStatusError(JesignError):

@@ -9,6 +9,7 @@
     jesign sign contrat.pdf annexe.pdf -o signés/ --level B-LT   # one SMS for the batch
     jesign seal facture.pdf --firm frm_ecma
     jesign validate contrat.pdf
+    jesign validate --offline --trust root.pem contrat.pdf   # nothing fetched
     jesign logout
 
 The login is kept per base URL in the token store (:mod:`jesign_sdk._tokens`), so each command resumes it; an
@@ -48,6 +49,7 @@ from jesign_sdk._errors import (
     IdTokenError,
     JesignError,
     OtpUnavailableError,
+    TrustRootError,
 )
 from jesign_sdk._models import IssuedCertificate, RegistrationStatus, Tokens
 from jesign_sdk._tokens import TokenStore
@@ -169,6 +171,7 @@ def _error_code(error: JesignError) -> str:
         (OtpUnavailableError, "otp_unavailable"),
         (EnrollmentError, "enrollment_failed"),
         (LoginError, "login_timeout"),
+        (TrustRootError, "trust_root_invalid"),
     ]
     return next((code for kind, code in kinds if isinstance(error, kind)), "error")
 
@@ -738,14 +741,30 @@ def seal(
 
 @main.command()
 @click.argument("file", type=_PDF)
-@click.option("--offline", is_flag=True, help="Fetch nothing: revocation from the document's own data (DSS).")
+@click.option(
+    "--offline",
+    is_flag=True,
+    help="Fetch nothing (no revocation data, no root): revocation from the document's own DSS; needs --trust.",
+)
+@click.option(
+    "--trust",
+    "trust_roots",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, readable=True, path_type=Path),
+    metavar="ROOT",
+    help="A trust root certificate file, PEM or DER (repeat for several). Default: the provider's root, fetched.",
+)
 @click.pass_obj
-def validate(session: _Session, file: Path, offline: bool) -> None:
-    """Validate a signed PDF against the provider's trust roots, with revocation data.
+def validate(session: _Session, file: Path, offline: bool, trust_roots: tuple[Path, ...]) -> None:
+    """Validate a signed PDF: one report per signature, with its ETSI indication and why.
 
-    Exits 0 when the file has signatures and every one is valid and trusted, 1 otherwise.
+    Exits 0 when the file has signatures and every one is TOTAL_PASSED, 1 otherwise.
     """
-    reports = session.client(logged_in=False).signing.validate_pdf(file, allow_fetching=not offline)
+    if offline and not trust_roots:
+        raise click.UsageError("--offline fetches nothing, not even the provider's root: name it with --trust ROOT")
+    reports = session.client(logged_in=False).signing.validate_pdf(
+        file, trust_roots=list(trust_roots) or None, allow_fetching=not offline
+    )
     text = "\n\n".join(str(r) for r in reports) or f"{file}: no signature."
     session.emit({"file": str(file), "signatures": reports}, text)
     if not reports or not all(r.ok for r in reports):

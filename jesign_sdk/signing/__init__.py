@@ -21,7 +21,7 @@ from jesign_sdk.signing.csc import Credential, CscApi
 from jesign_sdk.signing.documents import LEVELS, MAX_PDF_BYTES, PadesLevel, PdfRefusedError, VisibleSignature
 from jesign_sdk.signing.resource import ProgressCallback, Signing, SigningProgress
 from jesign_sdk.signing.signer import CscTimeStamper, RemoteSigner
-from jesign_sdk.signing.validation import SignatureReport, certificate_level
+from jesign_sdk.signing.validation import SignatureReport, TrustRootSource, certificate_level, load_trust_roots
 
 __all__ = [
     "LEVELS",
@@ -36,6 +36,8 @@ __all__ = [
     "SignatureReport",
     "Signing",
     "SigningProgress",
+    "TrustRootSource",
     "VisibleSignature",
     "certificate_level",
+    "load_trust_roots",
 ]

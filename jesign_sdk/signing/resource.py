@@ -28,7 +28,7 @@ from asn1crypto import x509
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.fetchers.requests_fetchers import RequestsFetcherBackend
 
-from jesign_sdk._errors import APIStatusError, NotFoundError, PdfRefusedError
+from jesign_sdk._errors import APIStatusError, NotFoundError, PdfRefusedError, TrustRootError
 from jesign_sdk._requestor import read_body
 from jesign_sdk.otp import OtpRequest, OtpSource, is_interactive
 from jesign_sdk.signing.authorization import authorize, request_code
@@ -48,7 +48,7 @@ from jesign_sdk.signing.documents import (
     write_atomically,
 )
 from jesign_sdk.signing.signer import CscTimeStamper, RemoteSigner
-from jesign_sdk.signing.validation import SignatureReport, validate
+from jesign_sdk.signing.validation import SignatureReport, TrustRootSource, validate
 
 if TYPE_CHECKING:
     from jesign_sdk._client import Client
@@ -347,17 +347,31 @@ class Signing:
         self,
         input: PdfInput,
         *,
-        trust_roots: Sequence[bytes | x509.Certificate] | None = None,
+        trust_roots: Sequence[TrustRootSource] | None = None,
         allow_fetching: bool = True,
         max_bytes: int = MAX_PDF_BYTES,
     ) -> list[SignatureReport]:
-        """A report per signature: intact, valid, trusted, signer, level, revocation, time-stamp, PAdES level.
+        """A report per signature, foreign and malformed ones included, in signing order: the ETSI indication
+        (``TOTAL_PASSED``, ``TOTAL_FAILED``, ``INDETERMINATE`` and a sub-indication) and why, intact, valid,
+        trusted, signer, certificate level, revocation, time-stamp, PAdES level.
 
-        ``trust_roots`` default to the provider's root (:meth:`trust_roots`). Without ``allow_fetching``, the
-        revocation information comes from the document's DSS only.
+        ``trust_roots``: certificate files' paths, or their bytes, PEM or DER (or asn1crypto certificates);
+        by default the provider's root (:meth:`trust_roots`). Without ``allow_fetching`` nothing is fetched: the
+        revocation information comes from the document's DSS only, and the trust roots must be given (or
+        fetched earlier by this client), else :class:`~jesign_sdk.TrustRootError`. What goes wrong with one
+        signature is in its report; only the document itself (:class:`~jesign_sdk.PdfRefusedError`), the
+        trust roots, or fetching the provider's root (the API errors) make this raise.
         """
         data = read_pdf(input, max_bytes=max_bytes)
-        roots = list(trust_roots) if trust_roots is not None else self.trust_roots()
+        if trust_roots is not None:
+            roots: Sequence[TrustRootSource] = trust_roots
+        elif allow_fetching or self._trust_roots is not None:
+            roots = self.trust_roots()
+        else:
+            raise TrustRootError(
+                "an offline validation fetches nothing, not even the provider's root: give trust_roots "
+                "(the root certificate's file, PEM or DER)"
+            )
         return validate(data, trust_roots=roots, allow_fetching=allow_fetching)
 
     # -- the steps --------------------------------------------------------------------------------------------------

@@ -241,7 +241,7 @@ def test_public_surface_is_pinned() -> None:
             "OtpUnavailableError", "PdfRefusedError", "PermissionDeniedError", "Profile", "PromptOtpSource",
             "RateLimitError", "RegistrationRejectedError", "RegistrationStateError", "RegistrationStatus",
             "RemoteSigner", "RetryPolicy", "SignatureReport", "SigningProgress", "Tokens", "TrustBackend",
-            "TrustRegistration", "VisibleSignature", "__version__",
+            "TrustRegistration", "TrustRootError", "VisibleSignature", "__version__",
         ]
     )  # fmt: skip
     for name in jesign_sdk.__all__:

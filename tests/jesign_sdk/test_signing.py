@@ -299,6 +299,7 @@ def test_validation_without_reachable_revocation_data_reports_it_instead_of_rais
     )
     [report] = marie.signing.validate_pdf(signed)
     assert (report.intact, report.valid, report.trusted) == (True, True, False)
+    assert (report.indication, report.sub_indication) == ("INDETERMINATE", "TRY_LATER")
     assert report.revocation_status == "unknown"
     assert report.revocation_checked_at is None
 

@@ -1017,6 +1017,7 @@ class Registrations(TrustService):
             registration_breakages.mrz_issuer_as_checked(mrz, kind.country, self.breakages), self.breakages
         )
         mrz = registration_breakages.mrz_code_as_checked(mrz, kind, self.breakages)
+        mrz = registration_breakages.mrz_optional_data_as_checked(mrz, self.breakages)
         # The typed fields first: they cost nothing, and a document refused on them never costs an image decode.
         number = (document_number or "").strip().upper().replace(" ", "")
         if mrz and BAD_MRZ_ACCEPTED not in self.breakages:

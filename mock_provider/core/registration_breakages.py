@@ -290,6 +290,13 @@ MRZ_DOCUMENT_CODE_UNCHECKED = declare(
     "but not IR, for an identity card; A, C or I for a residence permit), here read as the type's own code.",
     check="registration.documents.mrz_document_code",
 )
+MRZ_OPTIONAL_DATA_READ_AS_NUMBER = declare(
+    "mrz_optional_data_read_as_number",
+    rule="Step 3 reads a TD1 document number of 9 characters as such when optional data follows its check digit "
+    "(ICAO 9303-5 §4.2.2: only a filler in the check digit's place says the number goes on), here as a longer "
+    "number going on in the optional data.",
+    check="registration.documents.long_document_number",
+)
 MRZ_BIRTH_YEAR_IN_1900S = declare(
     "mrz_birth_year_in_1900s",
     rule="Step 3 reads an MRZ's two-digit birth year as the latest year not after today (2003 for 03), here as a "
@@ -359,6 +366,17 @@ def mrz_code_as_checked(mrz: str | None, kind: DocumentType, breakages: Breakage
     if not lines or len(lines[0]) < 2:
         return mrz
     return "\n".join((_OWN_DOCUMENT_CODE[kind.kind] + lines[0][2:], *lines[1:]))
+
+
+def mrz_optional_data_as_checked(mrz: str | None, breakages: Breakages) -> str | None:
+    """The MRZ as judged: with the switch on, a TD1 whose optional data 1 is not empty has the check digit of its
+    document number read as a filler, so that the number seems to go on in the optional data."""
+    if not mrz or MRZ_OPTIONAL_DATA_READ_AS_NUMBER not in breakages:
+        return mrz
+    lines = [line.replace(" ", "").upper() for line in mrz.splitlines() if line.strip()]
+    if len(lines) != 3 or len(lines[0]) != 30 or lines[0][15] == "<":
+        return mrz
+    return "\n".join((lines[0][:14] + "<" + lines[0][15:], *lines[1:]))
 
 
 def mrz_birth_date(birth_date: date, breakages: Breakages) -> date:

@@ -455,7 +455,14 @@ def long_document_number(ctx: CheckContext) -> None:
     """A TD1 MRZ with a 12-character document number (9 in its field, a filler as its check digit, the last 3 and
     the check digit of all 12 in the optional data): with that check digit one off it is refused
     (``mrz_check_digit``), with the typed number cut to its first 9 characters refused
-    (``mrz_document_number_mismatch``), and with the right check digit and the whole number typed accepted."""
+    (``mrz_document_number_mismatch``), and with the right check digit and the whole number typed accepted. The
+    other side, first, on a registration of its own: a 9-character number with its check digit, followed by
+    optional data (``AB12<<…``), is read as those 9 characters (only a filler in the check digit's place says
+    the number goes on): accepted with the 9 characters typed."""
+    plain = steps.walk(ctx, "identity_submitted")
+    answer = steps.upload(ctx, plain, mrz=steps.td1(optional="AB12"))
+    body = ctx.expect_accepted(answer, rule="a 9-character number followed by optional data, the 9 typed")
+    ctx.expect(body["state"] == "documents_submitted", f"the accepted upload left the request {body['state']}")
     reg = steps.walk(ctx, "identity_submitted")
     number = steps.DOCUMENT_NUMBER + "C42"  # a letter first: the optional data then starts with neither < nor a digit
     mrz = steps.td1_long_number(number)

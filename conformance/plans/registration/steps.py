@@ -275,11 +275,12 @@ def td1(
     expiry: date = date(2031, 6, 30),
     sex: str = "F",
     code: str = "ID",
+    optional: str = "",
 ) -> str:
     """An ICAO 9303 TD1 MRZ (French identity card since 2021; ``code``, the document code, ``IR`` for a residence
-    permit), every check digit computed."""
+    permit; ``optional``, line 1's optional data after the number's check digit), every check digit computed."""
     number = number.ljust(9, "<")[:9]
-    line1 = f"{code}FRA{number}{mrz_check_digit(number)}".ljust(30, "<")
+    line1 = f"{code}FRA{number}{mrz_check_digit(number)}{optional}".ljust(30, "<")[:30]
     b, e = birth.strftime("%y%m%d"), expiry.strftime("%y%m%d")
     head = f"{b}{mrz_check_digit(b)}{sex}{e}{mrz_check_digit(e)}FRA".ljust(29, "<")
     composite = mrz_check_digit(line1[5:30] + head[0:7] + head[8:15] + head[18:29])

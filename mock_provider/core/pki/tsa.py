@@ -57,6 +57,12 @@ TSA_SIGNING_TIME_GENERALIZED = declare(
     rule="A token's signingTime between 1950 and 2049 is encoded as UTCTime (RFC 5652 section 11.3).",
     check="pki.tsa.gen_time",
 )
+TSA_SIGNING_TIME_UTC_IN_2050 = declare(
+    "tsa_signing_time_utc_in_2050",
+    rule="A token's signingTime from 2050 on is encoded as GeneralizedTime (RFC 5652 section 11.3), here as "
+    "UTCTime until the end of 2050.",
+    check="pki.tsa.signing_time_boundaries",
+)
 TSA_GEN_TIME_SKEWED = declare(
     "tsa_gen_time_skewed",
     rule="A token's genTime is the time of its creation, within the declared accuracy of UTC (RFC 3161 section "
@@ -166,6 +172,8 @@ class TimeStampAuthority:
                     "values": [
                         cms.Time(name="generalized_time", value=core.GeneralizedTime(when))
                         if TSA_SIGNING_TIME_GENERALIZED.id in broken
+                        else cms.Time(name="utc_time", value=core.UTCTime(when))
+                        if TSA_SIGNING_TIME_UTC_IN_2050.id in broken and when.year == 2050
                         else _cms_time(when)
                     ],
                 },

@@ -28,6 +28,7 @@ from conformance.plans.pki.common import (
     post_ocsp,
     required_crl,
     revoked,
+    revoked_of_each_ca,
 )
 from conformance.registry import check
 from conformance.results import Severity
@@ -200,48 +201,54 @@ def ocsp_unknown(ctx: CheckContext) -> None:
 
 @check(
     "pki.ocsp.revoked",
-    title="OCSP answers revoked once a certificate is revoked, with the time and reason its CRL gives",
+    title="OCSP answers revoked once a certificate is revoked, with the time and reason its CRL gives, for each CA",
     cites=(RFC_6960 + " §2.2 (revoked)", RFC_6960 + " §4.2.1 (RevokedInfo)", RFC_5280 + " §5.1.2.6 and §5.3.1"),
     severity=Severity.CRITICAL,
     needs=("otp", "review", "revoke"),
 )
 def ocsp_revoked(ctx: CheckContext) -> None:
-    """The LCP certificate revoked by the harness (keyCompromise): revocationTime between the target's clock just
-    before and just after the revocation, equal to the CRL entry's revocationDate; revocationReason, if given,
-    keyCompromise as on the CRL. Asked twice: anew, and with the very bytes of the nonce-less request asked just
-    before the revocation (whose answer a responder may have pre-signed and kept: it must not serve it now)."""
-    target = revoked(ctx)
-    cert = target.certificate
-    issuer = issuer_of(ctx, cert)
-    found = [
-        f"asked as before the revocation: {f}"
-        for f in pkix.ocsp_findings(
-            post_ocsp(ctx, cert, target.asked_before).content,
-            cert.serial_number,
-            issuer,
-            expected="revoked",
-            at=now(),
-        )
-    ]
-    _, answer = ocsp(ctx, cert, issuer)
-    found += pkix.ocsp_findings(answer.content, cert.serial_number, issuer, expected="revoked", at=now())
-    when, reason = pkix.ocsp_revocation(answer.content)
-    start, end = target.between
-    leeway = timedelta(minutes=5)
-    if when is not None and not start - leeway <= when <= end + leeway:
-        found.append(
-            f"revocationTime {when.isoformat()} is not when it was revoked (between {start.isoformat()} and "
-            f"{end.isoformat()} on the target's clock)"
-        )
-    if reason is not None and reason != x509.ReasonFlags.key_compromise:
-        found.append(f"revocationReason is {reason.name}, the revocation's keyCompromise")
-    _, published, _ = crl(ctx, cert)
-    entry = published.get_revoked_certificate_by_serial_number(cert.serial_number) if published else None
-    if when is not None and entry is not None and entry.revocation_date_utc != when:
-        found.append(
-            f"revocationTime {when.isoformat()} differs from the CRL's revocationDate "
-            f"{entry.revocation_date_utc.isoformat()}"
-        )
+    """The LCP certificate revoked by the harness (keyCompromise), and the second firm's seal (cessationOfOperation,
+    a certificate of the seal CA): revocationTime between the target's clock just before and just after the
+    revocation, equal to the CRL entry's revocationDate; revocationReason, if given, the revocation's, as on the
+    CRL. Each asked twice: anew, and with the very bytes of the nonce-less request asked just before the
+    revocation (whose answer a responder may have pre-signed and kept: it must not serve it now)."""
+    found = []
+    for target in revoked_of_each_ca(ctx):
+        cert = target.certificate
+        issuer = issuer_of(ctx, cert)
+        label = f"{cert.serial_number:x}"
+        found += [
+            f"{label}, asked as before the revocation: {f}"
+            for f in pkix.ocsp_findings(
+                post_ocsp(ctx, cert, target.asked_before).content,
+                cert.serial_number,
+                issuer,
+                expected="revoked",
+                at=now(),
+            )
+        ]
+        _, answer = ocsp(ctx, cert, issuer)
+        found += [
+            f"{label}: {f}"
+            for f in pkix.ocsp_findings(answer.content, cert.serial_number, issuer, expected="revoked", at=now())
+        ]
+        when, reason = pkix.ocsp_revocation(answer.content)
+        start, end = target.between
+        leeway = timedelta(minutes=5)
+        if when is not None and not start - leeway <= when <= end + leeway:
+            found.append(
+                f"{label}: revocationTime {when.isoformat()} is not when it was revoked (between "
+                f"{start.isoformat()} and {end.isoformat()} on the target's clock)"
+            )
+        if reason is not None and reason != target.reason:
+            found.append(f"{label}: revocationReason is {reason.name}, the revocation's {target.reason.name}")
+        _, published, _ = crl(ctx, cert)
+        entry = published.get_revoked_certificate_by_serial_number(cert.serial_number) if published else None
+        if when is not None and entry is not None and entry.revocation_date_utc != when:
+            found.append(
+                f"{label}: revocationTime {when.isoformat()} differs from the CRL's revocationDate "
+                f"{entry.revocation_date_utc.isoformat()}"
+            )
     findings(ctx, found, "after revocation")
 
 

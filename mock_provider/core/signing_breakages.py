@@ -76,6 +76,13 @@ ACCEPT_WRONG_HASH_LENGTH = declare(
     rule="A hash whose length does not fit its algorithm is refused (CSC API v2, hashes).",
     check="signing.hash.length",
 )
+AUTHORIZE_ASSUMES_SHA256 = declare(
+    "authorize_assumes_sha256",
+    rule="A SCAL2 authorization reads its hashes as the hashAlgorithmOID given says: SHA-384 and SHA-512 hashes of "
+    "their own length are authorized, a hash of SHA-256's length under their OID refused (CSC API v2, "
+    "credentials/authorize: hashAlgorithmOID).",
+    check="signing.hash.other_digests",
+)
 SIGN_HASH_TRUNCATES_LONG_HASHES = declare(
     "sign_hash_truncates_long_hashes",
     rule="signatures/signHash refuses a hash longer than its algorithm's digest (CSC API v2, hashes), rather than "

@@ -53,6 +53,7 @@ from mock_provider.core.signing_breakages import (
     CREDENTIAL_INFO_DECIMAL_SERIAL,
     CREDENTIAL_INFO_OTP_MORE_DIGITS,
     CROSS_ACCOUNT_CREDENTIAL,
+    EXPIRED_CREDENTIAL_SIGNS,
     NOT_YET_VALID_CREDENTIAL_SIGNS,
     REVOKED_CREDENTIAL_SIGNS,
     SAD_ACCEPTS_OTHER_HASHES,
@@ -465,6 +466,8 @@ class Signing(TrustService):
         now = self.clock.now()
         if NOT_YET_VALID_CREDENTIAL_SIGNS in self.breakages:
             now = max(now, record.not_before)
+        if EXPIRED_CREDENTIAL_SIGNS in self.breakages:
+            now = min(now, record.not_after - timedelta(seconds=1))
         if not record.not_before <= now < record.not_after:
             raise Conflict("the credential's certificate is not valid now", code="credential_expired")
 

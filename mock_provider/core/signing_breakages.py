@@ -65,6 +65,12 @@ NOT_YET_VALID_CREDENTIAL_SIGNS = declare(
     "4.1.2.5).",
     check="signing.credential.not_yet_valid",
 )
+EXPIRED_CREDENTIAL_SIGNS = declare(
+    "expired_credential_signs",
+    rule="A credential whose certificate's notAfter has passed authorizes and signs nothing, even with a SAD given "
+    "before (RFC 5280 section 4.1.2.5).",
+    check="signing.credential.expired",
+)
 REVOKED_CREDENTIAL_SIGNS = declare(
     "revoked_credential_signs",
     rule="A credential whose certificate is revoked authorizes and signs nothing (CSC API v2, "

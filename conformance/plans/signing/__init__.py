@@ -17,9 +17,8 @@ Modules, in running order:
   allowed at the ``Retry-After`` the refusal gives, not a second before; after an error report reissues a
   certificate, the new credential's code is its own. Each registers an account of its own through the platform
   (``second_accountant``, ``no_mobile``), so that its codes and its reissue touch nothing of the plan's holder;
-- ``credential``: a credential signs nothing before its certificate's notBefore; a revoked credential authorizes
-  and signs nothing (runs last: it revokes the holder's
-  certificate, through the harness).
+- ``credential``: a credential signs nothing before its certificate's notBefore nor after its notAfter; a revoked
+  credential authorizes and signs nothing (runs last: it revokes the holder's certificate, through the harness).
 
 Every other check uses the plan's holder (:func:`conformance.plans.holders.accountant`).
 """

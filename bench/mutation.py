@@ -239,10 +239,41 @@ def planted_spans(path: Path) -> list[Span]:
     def position(line: int, byte_col: int) -> tuple[int, int]:  # ast counts UTF-8 bytes, Cosmic Ray characters
         return line, len(lines[line - 1].encode("utf-8")[:byte_col].decode("utf-8", errors="ignore"))
 
+    def previous(line: int, col: int) -> tuple[int, int] | None:  # the last non-blank character before
+        while True:
+            col -= 1
+            while col < 0:
+                line -= 1
+                if line < 1:
+                    return None
+                col = len(lines[line - 1]) - 1
+            if not lines[line - 1][col].isspace():
+                return line, col
+
+    def following(line: int, col: int) -> tuple[int, int] | None:  # the first non-blank character from there
+        while line <= len(lines):
+            while col < len(lines[line - 1]):
+                if not lines[line - 1][col].isspace():
+                    return line, col
+                col += 1
+            line, col = line + 1, 0
+        return None
+
+    def parenthesised(start: tuple[int, int], end: tuple[int, int]) -> Span:
+        """The span with the parentheses that enclose exactly it: ast leaves them out of an expression's node, but
+        they are its text, and Cosmic Ray's AddNot on ``if (a) and X in breakages:`` starts at that ``(``."""
+        while (before := previous(*start)) and (after := following(*end)):
+            if lines[before[0] - 1][before[1]] != "(" or lines[after[0] - 1][after[1]] != ")":
+                break
+            start, end = before, (after[0], after[1] + 1)
+        return start, end
+
     def span_of(nodes: list[ast.stmt] | list[ast.expr]) -> list[Span]:
-        return [
-            (position(n.lineno, n.col_offset), position(n.end_lineno or n.lineno, n.end_col_offset or 0)) for n in nodes
+        spans = [
+            (n, position(n.lineno, n.col_offset), position(n.end_lineno or n.lineno, n.end_col_offset or 0))
+            for n in nodes
         ]
+        return [parenthesised(start, end) if isinstance(n, ast.expr) else (start, end) for n, start, end in spans]
 
     spans: list[Span] = []
     for node in ast.walk(ast.parse(text)):

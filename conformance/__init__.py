@@ -24,7 +24,7 @@ What a check gets (:class:`CheckContext`):
   the party's base URL; absolute URLs kept). Every exchange goes into the report, secrets masked; register a secret
   seen in passing with ``ctx.http.add_secret(value)``;
 - ``ctx.harness``: the human parts, ``otp(phone)``, ``decide_review(id, approve=...)``, ``advance_clock(s)``,
-  ``revoke_certificate(id)``, ``emails(address)``, with their ``capabilities``;
+  ``revoke_certificate(id)``, ``revoke_issued(cert)``, ``emails(address)``, with their ``capabilities``;
 - ``ctx.login(role)``: an account logged in at the SSO (code flow + PKCE), tokens kept for the plan run (their
   ``findings``: what a relying party would refuse in the state or the id_token, see :mod:`conformance.id_token`);
 - ``ctx.use(fixture_function)``: a :func:`fixture` computed once per plan run (for instance a certificate holder);

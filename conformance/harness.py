@@ -11,7 +11,9 @@ capability         what the harness can do
 ``review``         have the identity review approve or reject a registration (:meth:`Harness.decide_review`)
 ``clock``          read the provider's clock (:meth:`Harness.now`) and move it forward (:meth:`Harness.advance_clock`)
 ``reset``          bring the deployment back to its seed (:meth:`Harness.reset`), done at each plan's start
-``revoke``         revoke a certificate out of band (:meth:`Harness.revoke_certificate`)
+``revoke``         revoke a certificate out of band: by the provider's id for it (:meth:`Harness.revoke_certificate`),
+                   or by the certificate itself, for one a client holds but knows no id of, such as a firm's seal
+                   read from CSC ``credentials/info`` (:meth:`Harness.revoke_issued`)
 ``outbox``         read the e-mails and SMS the provider sent (:meth:`Harness.emails`, :meth:`Harness.sms`)
 =================  ===================================================================================
 
@@ -27,6 +29,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
+
+from cryptography import x509
 
 from conformance.http import RecordingClient
 
@@ -88,6 +92,10 @@ class Harness:
         raise HarnessError(f"the {self.name} harness cannot move the clock")
 
     def revoke_certificate(self, certificate_id: str, reason: str = "unspecified") -> None:
+        raise HarnessError(f"the {self.name} harness cannot revoke certificates")
+
+    def revoke_issued(self, certificate: x509.Certificate, reason: str = "unspecified") -> None:
+        """Revoke ``certificate`` (known by its issuer and serial number, as a client holds it) out of band."""
         raise HarnessError(f"the {self.name} harness cannot revoke certificates")
 
     def emails(self, recipient: str) -> list[dict[str, Any]]:
@@ -195,6 +203,17 @@ class MockHarness(Harness):
 
     def revoke_certificate(self, certificate_id: str, reason: str = "unspecified") -> None:
         self._control("POST", f"/certificates/{certificate_id}/revoke", json={"reason": reason})
+
+    def revoke_issued(self, certificate: x509.Certificate, reason: str = "unspecified") -> None:
+        """The mock's id for ``certificate`` is found in its list of issued certificates, by serial number (random,
+        159 bits: one certificate) and subject."""
+        serial = format(certificate.serial_number, "x")
+        subject = certificate.subject.rfc4514_string()
+        listed = self._control("GET", "/certificates")["data"]
+        found = [c["id"] for c in listed if c["serial_number"] == serial and c["subject"] == subject]
+        if len(found) != 1:
+            raise HarnessError(f"the mock lists {len(found)} certificates of serial {serial} for {subject}")
+        self.revoke_certificate(str(found[0]), reason)
 
     def emails(self, recipient: str) -> list[dict[str, Any]]:
         return self._outbox("email", recipient)

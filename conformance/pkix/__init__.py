@@ -8,7 +8,7 @@ not for its presence only.
 
 - :mod:`.certificates`: the profiles of ETSI EN 319 412-2/-3/-5 at each level, chains and key identifiers
   (RFC 5280);
-- :mod:`.ocsp`: OCSP answers (RFC 6960, RFC 5019, RFC 8954);
+- :mod:`.ocsp`: OCSP answers (RFC 6960, RFC 5019, RFC 9654);
 - :mod:`.crl`: CRLs (RFC 5280 §5);
 - :mod:`.tsa`: time-stamp tokens (RFC 3161, RFC 5816).
 

@@ -1,4 +1,4 @@
-"""OCSP answers (RFC 6960, with the lightweight profile of RFC 5019 and the nonce of RFC 8954): every field judged for
+"""OCSP answers (RFC 6960, with the lightweight profile of RFC 5019 and the nonce of RFC 9654): every field judged for
 its value, not its presence.
 
 - :func:`ocsp_findings`: the answer's status for the certificate, its signature, its validity window, the nonce;
@@ -138,7 +138,7 @@ def ocsp_findings(
     if nonce is not None:
         echoed = [e.value.nonce for e in response.extensions if isinstance(e.value, x509.OCSPNonce)]
         if echoed != [nonce]:
-            found.append("the request's nonce is not echoed (RFC 8954 2.1)" if not echoed else "a different nonce")
+            found.append("the request's nonce is not echoed (RFC 9654 2.1)" if not echoed else "a different nonce")
     return found
 
 

@@ -29,10 +29,15 @@ from conformance.registry import fixture
 
 SHA256 = "2.16.840.1.101.3.4.2.1"
 SHA384 = "2.16.840.1.101.3.4.2.2"
+SHA512 = "2.16.840.1.101.3.4.2.3"
 ECDSA_SHA256 = "1.2.840.10045.4.3.2"
 ECDSA_SHA384 = "1.2.840.10045.4.3.3"
+ECDSA_SHA512 = "1.2.840.10045.4.3.4"
 RSA_SHA256 = "1.2.840.113549.1.1.11"
 RSA_SHA384 = "1.2.840.113549.1.1.12"
+RSA_SHA512 = "1.2.840.113549.1.1.13"
+#: The hashlib name of each digest algorithm, by OID.
+DIGEST_NAMES = {SHA256: "sha256", SHA384: "sha384", SHA512: "sha512"}
 
 
 @dataclass(frozen=True)
@@ -158,9 +163,11 @@ def csc(ctx: CheckContext, tokens: Tokens | None, path: str, body: dict[str, Any
     return ctx.http.post("csc", path, json=body, headers=tokens.bearer if tokens else {})
 
 
-def new_hashes(count: int = 1) -> list[str]:
-    """``count`` distinct SHA-256 digests, base64 (what a client sends to be signed)."""
-    return [base64.b64encode(hashlib.sha256(secrets.token_bytes(16)).digest()).decode() for _ in range(count)]
+def new_hashes(count: int = 1, algorithm: str = SHA256) -> list[str]:
+    """``count`` distinct digests (SHA-256 unless ``algorithm`` names another), base64 (what a client sends to be
+    signed)."""
+    name = DIGEST_NAMES[algorithm]
+    return [base64.b64encode(hashlib.new(name, secrets.token_bytes(16)).digest()).decode() for _ in range(count)]
 
 
 def send_code(ctx: CheckContext, holder: Holder, credential: CscCredential | None = None) -> str:
@@ -183,16 +190,17 @@ def authorize(
     credential: CscCredential | None = None,
     code: str | None = None,
     num_signatures: int | None = None,
+    hash_algorithm: str = SHA256,
 ) -> requests.Response:
     """``credentials/authorize`` for those hashes: SCAL2 with the SMS code (``code``, else a new one is sent).
 
-    ``num_signatures`` defaults to the number of hashes."""
+    ``num_signatures`` defaults to the number of hashes; the hashes are SHA-256 unless ``hash_algorithm`` says."""
     credential = credential or holder.personal
     count = len(hashes_b64) if num_signatures is None else num_signatures
     body: dict[str, Any] = {"credentialID": credential.id, "numSignatures": count}
     if credential.scal == "2":
         otp = code or send_code(ctx, holder, credential)
-        body |= {"hashes": hashes_b64, "hashAlgorithmOID": SHA256, "OTP": otp}
+        body |= {"hashes": hashes_b64, "hashAlgorithmOID": hash_algorithm, "OTP": otp}
     return csc(ctx, holder.tokens, "/credentials/authorize", body)
 
 

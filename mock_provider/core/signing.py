@@ -46,12 +46,14 @@ from mock_provider.core.pki.authority import CertificateRecord, Pki
 from mock_provider.core.pki.keys import PrivateKey
 from mock_provider.core.signing_breakages import (
     ACCEPT_WRONG_HASH_LENGTH,
+    AUTHORIZE_ASSUMES_SHA256,
     AUTHORIZE_BEYOND_MULTISIGN,
     AUTHORIZE_WITHOUT_CODE,
     AUTHORIZE_ZERO_SIGNATURES,
     CREDENTIAL_INFO_DECIMAL_SERIAL,
     CREDENTIAL_INFO_OTP_MORE_DIGITS,
     CROSS_ACCOUNT_CREDENTIAL,
+    EXPIRED_CREDENTIAL_SIGNS,
     NOT_YET_VALID_CREDENTIAL_SIGNS,
     REVOKED_CREDENTIAL_SIGNS,
     SAD_ACCEPTS_OTHER_HASHES,
@@ -325,6 +327,8 @@ class Signing(TrustService):
             algorithm_oid: str | None = None
             if credential.scal == 2:
                 algorithm_oid = hash_algorithm if isinstance(hash_algorithm, str) else "2.16.840.1.101.3.4.2.1"
+                if AUTHORIZE_ASSUMES_SHA256 in self.breakages:
+                    algorithm_oid = "2.16.840.1.101.3.4.2.1"
                 strict = ACCEPT_WRONG_HASH_LENGTH not in self.breakages
                 pinned = _decode_hashes(hashes_b64, algorithm_oid, strict=strict)
                 if len(pinned) != num_signatures and not hash_count_tolerated(
@@ -462,6 +466,8 @@ class Signing(TrustService):
         now = self.clock.now()
         if NOT_YET_VALID_CREDENTIAL_SIGNS in self.breakages:
             now = max(now, record.not_before)
+        if EXPIRED_CREDENTIAL_SIGNS in self.breakages:
+            now = min(now, record.not_after - timedelta(seconds=1))
         if not record.not_before <= now < record.not_after:
             raise Conflict("the credential's certificate is not valid now", code="credential_expired")
 

@@ -65,6 +65,12 @@ NOT_YET_VALID_CREDENTIAL_SIGNS = declare(
     "4.1.2.5).",
     check="signing.credential.not_yet_valid",
 )
+EXPIRED_CREDENTIAL_SIGNS = declare(
+    "expired_credential_signs",
+    rule="A credential whose certificate's notAfter has passed authorizes and signs nothing, even with a SAD given "
+    "before (RFC 5280 section 4.1.2.5).",
+    check="signing.credential.expired",
+)
 REVOKED_CREDENTIAL_SIGNS = declare(
     "revoked_credential_signs",
     rule="A credential whose certificate is revoked authorizes and signs nothing (CSC API v2, "
@@ -75,6 +81,13 @@ ACCEPT_WRONG_HASH_LENGTH = declare(
     "accept_wrong_hash_length",
     rule="A hash whose length does not fit its algorithm is refused (CSC API v2, hashes).",
     check="signing.hash.length",
+)
+AUTHORIZE_ASSUMES_SHA256 = declare(
+    "authorize_assumes_sha256",
+    rule="A SCAL2 authorization reads its hashes as the hashAlgorithmOID given says: SHA-384 and SHA-512 hashes of "
+    "their own length are authorized, a hash of SHA-256's length under their OID refused (CSC API v2, "
+    "credentials/authorize: hashAlgorithmOID).",
+    check="signing.hash.other_digests",
 )
 SIGN_HASH_TRUNCATES_LONG_HASHES = declare(
     "sign_hash_truncates_long_hashes",

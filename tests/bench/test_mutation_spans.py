@@ -113,3 +113,29 @@ def test_code_that_does_not_depend_on_a_switch_is_kept(tmp_path: Path) -> None:
 
 def test_columns_count_characters_not_bytes(tmp_path: Path) -> None:
     assert _left_out(tmp_path, 'é = "déjà" if X in breakages else "à"\n') == ['"déjà"']
+
+
+def test_a_parenthesised_operand_is_left_out_with_its_parentheses(tmp_path: Path) -> None:
+    # ast leaves the parentheses out of the operand's node; Cosmic Ray's AddNot on the whole test starts at the
+    # "(" (``if not (…) and X in breakages``: false while X is off, as before), so the span must start there.
+    source = """
+        def f(breakages, personal, wanted):
+            if (personal is None or personal.id != wanted) and X in breakages:
+                return 1
+            if (personal and Y in breakages):
+                return 2
+            return f((wanted)) if Z in breakages else ((wanted))
+    """
+    assert _left_out(tmp_path, source) == [
+        "(personal is None or personal.id != wanted)",
+        "f((wanted))",
+        "personal",
+        "return 1",
+        "return 2",
+    ]
+
+
+def test_parentheses_over_several_lines_are_found(tmp_path: Path) -> None:
+    path = tmp_path / "module.py"
+    path.write_text("if (\n    a or b\n) and X in breakages:\n    c = 1\n", encoding="utf-8")
+    assert sorted(mutation.planted_spans(path)) == [((1, 3), (3, 1)), ((4, 4), (4, 9))]

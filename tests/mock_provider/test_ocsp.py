@@ -244,11 +244,20 @@ def test_trailing_bytes_and_bad_base64_are_malformed(client: FlaskClient, servic
     assert ocsp.load_der_ocsp_response(bad.data).response_status == ocsp.OCSPResponseStatus.MALFORMED_REQUEST
 
 
-def test_nonce_longer_than_32_octets_is_malformed(client: FlaskClient, services: MockServices) -> None:
+@pytest.mark.parametrize(("size", "answered"), [(0, False), (1, True), (33, True), (128, True), (129, False)])
+def test_nonces_of_1_to_128_octets_are_echoed_others_malformed(
+    client: FlaskClient, services: MockServices, size: int, answered: bool
+) -> None:
+    """RFC 9654 section 2.1 (which obsoletes RFC 8954's 32-octet limit): Nonce ::= OCTET STRING(SIZE(1..128))."""
     record = issue_person(services)
-    body = ocsp_request(record.certificate, services.pki.hierarchy()["person"].certificate, nonce=os.urandom(33))
+    nonce = os.urandom(size)
+    body = ocsp_request(record.certificate, services.pki.hierarchy()["person"].certificate, nonce=nonce)
     _, response = post(client, body)
-    assert response.response_status == ocsp.OCSPResponseStatus.MALFORMED_REQUEST
+    if not answered:
+        assert response.response_status == ocsp.OCSPResponseStatus.MALFORMED_REQUEST
+        return
+    assert response.response_status == ocsp.OCSPResponseStatus.SUCCESSFUL
+    assert response.extensions.get_extension_for_class(x509.OCSPNonce).value.nonce == nonce
 
 
 def test_unpadded_base64url_get(client: FlaskClient, services: MockServices) -> None:

@@ -12,7 +12,8 @@ Modules, in running order:
   next CRL;
 - ``ocsp``: the OCSP responder named in the AIA says good, revoked (and still revoked later) and unknown rightly,
   answers the CertID asked, names its signer in the ResponderID, dates its answers sanely against the target's
-  clock, signs as RFC 6960 wants, and echoes nonces;
+  clock, signs as RFC 6960 wants, echoes nonces, and answers nonces of 1 to 128 octets but rejects the others
+  (RFC 9654);
 - ``tsa``: the time-stamping authority's tokens carry the request's imprint, nonce and policy (or refuse a policy
   it does not support), a genTime near the target's clock, a signing-certificate attribute holding the TSA
   certificate's hash, a unique serial, and verify.

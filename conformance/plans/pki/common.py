@@ -7,6 +7,7 @@ published, in order; the window in which the LCP certificate was revoked).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -123,13 +124,29 @@ def required_crl(ctx: CheckContext, cert: x509.Certificate) -> tuple[str, x509.C
 
 @dataclass(frozen=True)
 class Revoked:
-    """The LCP certificate the plan revoked, and when (the target's clock just before and just after); the
-    nonce-less OCSP request asked about it just before, and the answer it had then."""
+    """A certificate the plan revoked, the reason it gave, and when (the target's clock just before and just
+    after); the nonce-less OCSP request asked about it just before, and the answer it had then."""
 
     certificate: x509.Certificate
+    reason: x509.ReasonFlags
     between: tuple[datetime, datetime]
     asked_before: bytes
     answered_before: bytes
+
+
+def _revoke(
+    ctx: CheckContext, key: str, cert: x509.Certificate, reason: x509.ReasonFlags, revoke: Callable[[], None]
+) -> Revoked:
+    """``revoke()`` once per plan run (kept under ``key``), asking OCSP about ``cert`` without a nonce and fetching
+    its CA's CRL just before."""
+    if key not in ctx.plan_state:
+        asked, answer = ocsp(ctx, cert, issuer_of(ctx, cert))
+        crl(ctx, cert)
+        before = ctx.target_now()
+        revoke()
+        ctx.plan_state[key] = ((before, ctx.target_now()), asked, answer.content)
+    between, asked, answered = ctx.plan_state[key]
+    return Revoked(cert, reason, between, asked, answered)
 
 
 def revoked(ctx: CheckContext) -> Revoked:
@@ -139,15 +156,45 @@ def revoked(ctx: CheckContext) -> Revoked:
     and its CA's CRL is fetched, so that the checks can ask the very same things after the revocation: an answer
     kept from before must not be served after it."""
     view = holders.issued_at_level(ctx, "lcp")
-    if "pki:revoked" not in ctx.plan_state:
-        cert = holders.certificate_of(view)
-        asked, answer = ocsp(ctx, cert, issuer_of(ctx, cert))
-        crl(ctx, cert)
-        before = ctx.target_now()
-        ctx.harness.revoke_certificate(str(view["id"]), "key_compromise")
-        ctx.plan_state["pki:revoked"] = ((before, ctx.target_now()), asked, answer.content)
-    between, asked, answered = ctx.plan_state["pki:revoked"]
-    return Revoked(holders.certificate_of(view), between, asked, answered)
+    reason = x509.ReasonFlags.key_compromise
+    return _revoke(
+        ctx,
+        "pki:revoked",
+        holders.certificate_of(view),
+        reason,
+        lambda: ctx.harness.revoke_certificate(str(view["id"]), reason.name),
+    )
+
+
+def revoked_seal(ctx: CheckContext) -> Revoked:
+    """The seal of the accountant's second firm, revoked through the harness (cessationOfOperation: the firm
+    closes), once per plan run, as :func:`revoked` does: a certificate of the seal CA. The first firm's seal, which
+    the other checks judge, stays valid; an accountant of one firm only is SKIPPED."""
+    holder = ctx.use(holders.accountant)
+    if len(holder.firms) < 2:
+        ctx.skip("the accountant has one firm: no seal to revoke besides the one the other checks judge")
+    seal = holders.seal_of(holder, holder.firms[1])
+    if seal.certificate == holders.seal_of(holder, holder.firms[0]).certificate:
+        steps.raise_unexpected("the accountant's two firms have one and the same seal")
+    reason = x509.ReasonFlags.cessation_of_operation
+    return _revoke(
+        ctx,
+        "pki:revoked:seal",
+        seal.certificate,
+        reason,
+        lambda: ctx.harness.revoke_issued(seal.certificate, reason.name),
+    )
+
+
+def revoked_of_each_ca(ctx: CheckContext) -> list[Revoked]:
+    """The certificates revoked of each issuing CA: the LCP certificate (:func:`revoked`) and, where the accountant
+    has a second firm, its seal (:func:`revoked_seal`; else noted)."""
+    found = [revoked(ctx)]
+    try:
+        found.append(revoked_seal(ctx))
+    except CheckSkipped as why:
+        ctx.note(f"no seal certificate revoked: {why}")
+    return found
 
 
 def issuer_of(ctx: CheckContext, cert: x509.Certificate) -> x509.Certificate:

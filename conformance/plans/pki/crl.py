@@ -19,6 +19,7 @@ from conformance.plans.pki.common import (
     now,
     required_crl,
     revoked,
+    revoked_of_each_ca,
 )
 from conformance.registry import check
 from conformance.results import Severity
@@ -87,7 +88,7 @@ def crl_authority_key_identifier(ctx: CheckContext) -> None:
 
 @check(
     "pki.crl.revoked_listed",
-    title="A revoked certificate appears on its CA's CRL with the date it was revoked and its reason",
+    title="A revoked certificate appears on its CA's CRL with the date it was revoked and its reason, for each CA",
     cites=(
         RFC_5280 + " §5.1.2.6 (revokedCertificates: revocationDate)",
         RFC_5280 + " §5.3.1 (reasonCode)",
@@ -96,20 +97,52 @@ def crl_authority_key_identifier(ctx: CheckContext) -> None:
     needs=("otp", "review", "revoke"),
 )
 def crl_lists_revoked(ctx: CheckContext) -> None:
-    """The harness revokes the LCP certificate for keyCompromise; its entry must carry that reasonCode and a
-    revocationDate between the target's clock just before and just after the revocation (five minutes' leeway):
-    a date moved back (to the issuance, say) would void signatures made in good faith."""
-    target = revoked(ctx)
-    cert = target.certificate
-    url, published = required_crl(ctx, cert)
-    findings(
-        ctx,
-        pkix.crl_entry_findings(
-            published, cert.serial_number, reason=x509.ReasonFlags.key_compromise, revoked_between=target.between
-        ),
-        url,
-    )
-    findings(ctx, pkix.crl_signature_findings(published, issuer_of(ctx, cert)), url)
+    """The harness revokes the LCP certificate for keyCompromise, and a seal (the accountant's second firm's) for
+    cessationOfOperation: one certificate of each CA. Each entry, on its own CA's CRL, must carry that reasonCode
+    and a revocationDate between the target's clock just before and just after the revocation (five minutes'
+    leeway): a date moved back (to the issuance, say) would void signatures made in good faith."""
+    found = []
+    for target in revoked_of_each_ca(ctx):
+        cert = target.certificate
+        url, published = required_crl(ctx, cert)
+        found += [
+            f"{url}: {f}"
+            for f in pkix.crl_entry_findings(
+                published, cert.serial_number, reason=target.reason, revoked_between=target.between
+            )
+            + pkix.crl_signature_findings(published, issuer_of(ctx, cert))
+        ]
+    findings(ctx, found, "the revoked certificates' CRLs")
+
+
+@check(
+    "pki.crl.own_certificates_only",
+    title="A CA's CRL lists its own revoked certificates only: not those another CA of the hierarchy revoked",
+    cites=(
+        RFC_5280 + " §5 (a complete CRL lists the certificates its issuer issued; no indirect CRL here)",
+        RFC_5280 + " §5.1.2.6 (revokedCertificates) and §4.1.2.2 (a serial number is unique for its issuer only)",
+    ),
+    severity=Severity.MAJOR,
+    needs=("otp", "review", "revoke"),
+)
+def crl_own_certificates_only(ctx: CheckContext) -> None:
+    """With the LCP certificate (signature CA) and the second firm's seal (seal CA) both revoked, each CA's CRL
+    lists its own and not the other's serial: a CRL that is not marked indirect speaks for its issuer only, and a
+    serial another CA issued may well be a certificate of its own that is valid."""
+    mine = revoked_of_each_ca(ctx)
+    if len(mine) < 2:
+        ctx.skip("no certificate of the seal CA revoked: nothing to find on the wrong CRL")
+    found = []
+    for target, other in ((mine[0], mine[1]), (mine[1], mine[0])):
+        url, published = required_crl(ctx, target.certificate)
+        if published.get_revoked_certificate_by_serial_number(target.certificate.serial_number) is None:
+            found.append(f"{url} does not list its own revoked {target.certificate.serial_number:x}")
+        if published.get_revoked_certificate_by_serial_number(other.certificate.serial_number) is not None:
+            found.append(
+                f"{url} lists {other.certificate.serial_number:x}, which "
+                f"{other.certificate.issuer.rfc4514_string()} issued"
+            )
+    findings(ctx, found, "the CRLs of the two CAs")
 
 
 @check(

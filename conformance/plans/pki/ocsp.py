@@ -28,6 +28,7 @@ from conformance.plans.pki.common import (
     post_ocsp,
     required_crl,
     revoked,
+    revoked_of_each_ca,
 )
 from conformance.registry import check
 from conformance.results import Severity
@@ -69,15 +70,18 @@ def ocsp_good(ctx: CheckContext) -> None:
     findings(ctx, found, "the OCSP answer")
 
 
+RFC_9654 = "RFC 9654 §2.1 (which obsoletes RFC 8954)"
+
+
 @check(
     "pki.ocsp.nonce",
-    title="An OCSP answer echoes the request's nonce, of 16 octets and of 32 (the most a responder must accept)",
-    cites=("RFC 8954 §2.1 (nonces of 1 to 32 octets; at least 16 recommended)", RFC_6960 + " §4.4.1"),
+    title="An OCSP answer echoes the request's nonce, of 16 octets and of 32 (the lengths a responder must accept)",
+    cites=(RFC_9654 + ": a responder MUST accept nonces of 16 to 32 octets", RFC_6960 + " §4.4.1"),
     needs=("otp", "review"),
 )
 def ocsp_nonce(ctx: CheckContext) -> None:
-    """A nonce binds the answer to the request (no replay of an old "good"). RFC 8954 makes responders accept
-    nonces up to and including 32 octets: the limit is tried too."""
+    """A nonce binds the answer to the request (no replay of an old "good"). RFC 9654 makes responders accept
+    nonces of 16 up to and including 32 octets: both ends are tried."""
     holder = ctx.use(holders.accountant)
     cert, issuer = holder.personal.certificate, holder.personal.chain[1]
     found = []
@@ -91,6 +95,57 @@ def ocsp_nonce(ctx: CheckContext) -> None:
             )
         ]
     findings(ctx, found, "the OCSP answer to a request with a nonce")
+
+
+@check(
+    "pki.ocsp.nonce_length",
+    title="A nonce of 1 to 128 octets is answered (echoed, or outside 16 to 32 left out), one of 0 octets or of "
+    "more than 128 is rejected with malformedRequest",
+    cites=(
+        RFC_9654 + ": Nonce ::= OCTET STRING(SIZE(1..128)); a responder MAY leave out the nonce of 1 to 15 or 33 to "
+        "128 octets; it MUST reject one of 0 octets or more than 128 with malformedRequest",
+        RFC_6960 + " §4.2.1 (malformedRequest)",
+    ),
+    needs=("otp", "review"),
+)
+def ocsp_nonce_length(ctx: CheckContext) -> None:
+    """Both ends of the lengths RFC 9654 allows, and both ends of the 16 to 32 a responder must echo, are tried
+    about the personal certificate: nonces of 1, 15, 33 and 128 octets must be answered (a successful answer,
+    good, that carries that very nonce or, as the responder may choose for these lengths, none; never another),
+    nonces of 0 and of 129 octets rejected: an OCSPResponse whose responseStatus is malformedRequest (whatever the
+    HTTP status). A responder that keeps RFC 8954's 32-octet limit rejects the 33 and 128 octets that RFC 9654,
+    which obsoletes it, allows."""
+    holder = ctx.use(holders.accountant)
+    cert, issuer = holder.personal.certificate, holder.personal.chain[1]
+    urls = pkix.ocsp_urls(cert)
+    ctx.expect(urls, f"{cert.subject.rfc4514_string()} names no OCSP responder in its AIA")
+    found = []
+    for size in (0, 1, 15, 33, 128, 129):
+        nonce = secrets.token_bytes(size)
+        body = pkix.ocsp_request(cert, issuer, nonce=nonce)
+        answer = ctx.http.post("pki", urls[0], data=body, headers={"Content-Type": "application/ocsp-request"})
+        try:
+            response = x509_ocsp.load_der_ocsp_response(answer.content)
+        except ValueError:
+            found.append(f"a {size}-octet nonce: HTTP {answer.status_code} without a DER OCSPResponse")
+            continue
+        status = response.response_status
+        if size in (0, 129):
+            if status != x509_ocsp.OCSPResponseStatus.MALFORMED_REQUEST:
+                found.append(f"a {size}-octet nonce is answered {status.name}, not rejected as malformedRequest")
+            continue
+        ctx.note(f"a {size}-octet nonce: {pkix.describe_ocsp(answer.content)}")
+        if status != x509_ocsp.OCSPResponseStatus.SUCCESSFUL:
+            found.append(f"a {size}-octet nonce, which RFC 9654 allows, is answered {status.name}")
+            continue
+        echoed = [e.value.nonce for e in response.extensions if isinstance(e.value, x509.OCSPNonce)]
+        if echoed not in ([], [nonce]):
+            found.append(f"a {size}-octet nonce: the answer carries another nonce")
+        found += [
+            f"a {size}-octet nonce: {f}"
+            for f in pkix.ocsp_findings(answer.content, cert.serial_number, issuer, expected="good", at=now())
+        ]
+    findings(ctx, found, "the OCSP answers to nonces of each length")
 
 
 @check(
@@ -200,48 +255,54 @@ def ocsp_unknown(ctx: CheckContext) -> None:
 
 @check(
     "pki.ocsp.revoked",
-    title="OCSP answers revoked once a certificate is revoked, with the time and reason its CRL gives",
+    title="OCSP answers revoked once a certificate is revoked, with the time and reason its CRL gives, for each CA",
     cites=(RFC_6960 + " §2.2 (revoked)", RFC_6960 + " §4.2.1 (RevokedInfo)", RFC_5280 + " §5.1.2.6 and §5.3.1"),
     severity=Severity.CRITICAL,
     needs=("otp", "review", "revoke"),
 )
 def ocsp_revoked(ctx: CheckContext) -> None:
-    """The LCP certificate revoked by the harness (keyCompromise): revocationTime between the target's clock just
-    before and just after the revocation, equal to the CRL entry's revocationDate; revocationReason, if given,
-    keyCompromise as on the CRL. Asked twice: anew, and with the very bytes of the nonce-less request asked just
-    before the revocation (whose answer a responder may have pre-signed and kept: it must not serve it now)."""
-    target = revoked(ctx)
-    cert = target.certificate
-    issuer = issuer_of(ctx, cert)
-    found = [
-        f"asked as before the revocation: {f}"
-        for f in pkix.ocsp_findings(
-            post_ocsp(ctx, cert, target.asked_before).content,
-            cert.serial_number,
-            issuer,
-            expected="revoked",
-            at=now(),
-        )
-    ]
-    _, answer = ocsp(ctx, cert, issuer)
-    found += pkix.ocsp_findings(answer.content, cert.serial_number, issuer, expected="revoked", at=now())
-    when, reason = pkix.ocsp_revocation(answer.content)
-    start, end = target.between
-    leeway = timedelta(minutes=5)
-    if when is not None and not start - leeway <= when <= end + leeway:
-        found.append(
-            f"revocationTime {when.isoformat()} is not when it was revoked (between {start.isoformat()} and "
-            f"{end.isoformat()} on the target's clock)"
-        )
-    if reason is not None and reason != x509.ReasonFlags.key_compromise:
-        found.append(f"revocationReason is {reason.name}, the revocation's keyCompromise")
-    _, published, _ = crl(ctx, cert)
-    entry = published.get_revoked_certificate_by_serial_number(cert.serial_number) if published else None
-    if when is not None and entry is not None and entry.revocation_date_utc != when:
-        found.append(
-            f"revocationTime {when.isoformat()} differs from the CRL's revocationDate "
-            f"{entry.revocation_date_utc.isoformat()}"
-        )
+    """The LCP certificate revoked by the harness (keyCompromise), and the second firm's seal (cessationOfOperation,
+    a certificate of the seal CA): revocationTime between the target's clock just before and just after the
+    revocation, equal to the CRL entry's revocationDate; revocationReason, if given, the revocation's, as on the
+    CRL. Each asked twice: anew, and with the very bytes of the nonce-less request asked just before the
+    revocation (whose answer a responder may have pre-signed and kept: it must not serve it now)."""
+    found = []
+    for target in revoked_of_each_ca(ctx):
+        cert = target.certificate
+        issuer = issuer_of(ctx, cert)
+        label = f"{cert.serial_number:x}"
+        found += [
+            f"{label}, asked as before the revocation: {f}"
+            for f in pkix.ocsp_findings(
+                post_ocsp(ctx, cert, target.asked_before).content,
+                cert.serial_number,
+                issuer,
+                expected="revoked",
+                at=now(),
+            )
+        ]
+        _, answer = ocsp(ctx, cert, issuer)
+        found += [
+            f"{label}: {f}"
+            for f in pkix.ocsp_findings(answer.content, cert.serial_number, issuer, expected="revoked", at=now())
+        ]
+        when, reason = pkix.ocsp_revocation(answer.content)
+        start, end = target.between
+        leeway = timedelta(minutes=5)
+        if when is not None and not start - leeway <= when <= end + leeway:
+            found.append(
+                f"{label}: revocationTime {when.isoformat()} is not when it was revoked (between "
+                f"{start.isoformat()} and {end.isoformat()} on the target's clock)"
+            )
+        if reason is not None and reason != target.reason:
+            found.append(f"{label}: revocationReason is {reason.name}, the revocation's {target.reason.name}")
+        _, published, _ = crl(ctx, cert)
+        entry = published.get_revoked_certificate_by_serial_number(cert.serial_number) if published else None
+        if when is not None and entry is not None and entry.revocation_date_utc != when:
+            found.append(
+                f"{label}: revocationTime {when.isoformat()} differs from the CRL's revocationDate "
+                f"{entry.revocation_date_utc.isoformat()}"
+            )
     findings(ctx, found, "after revocation")
 
 

@@ -8,7 +8,8 @@ Modules, in running order:
   ``signAlgo`` for another key type, or whose digest contradicts ``hashAlgorithmOID``, is refused;
 - ``sad``: the Signature Activation Data is bound to its hashes, its credential and its user, signs as many
   signatures as it was authorized for, once, until (and not after) it expires;
-- ``hash``: a hash whose length does not fit its algorithm is refused;
+- ``hash``: a hash whose length does not fit its algorithm is refused; SHA-384 and SHA-512 hashes, where the
+  credential names algorithms over them, are authorized and signed over their digest;
 - ``seal``: a collaborator without the seal delegation cannot use the firm's seal;
 - ``pades``: a PDF signed through the SDK at each PAdES baseline level (B-B, B-T, B-LT, B-LTA) validates with
   pyHanko and reaches that level;
@@ -16,9 +17,8 @@ Modules, in running order:
   allowed at the ``Retry-After`` the refusal gives, not a second before; after an error report reissues a
   certificate, the new credential's code is its own. Each registers an account of its own through the platform
   (``second_accountant``, ``no_mobile``), so that its codes and its reissue touch nothing of the plan's holder;
-- ``credential``: a credential signs nothing before its certificate's notBefore; a revoked credential authorizes
-  and signs nothing (runs last: it revokes the holder's
-  certificate, through the harness).
+- ``credential``: a credential signs nothing before its certificate's notBefore nor after its notAfter; a revoked
+  credential authorizes and signs nothing (runs last: it revokes the holder's certificate, through the harness).
 
 Every other check uses the plan's holder (:func:`conformance.plans.holders.accountant`).
 """

@@ -14,10 +14,15 @@ SAD_RULES = (CSC_V2 + ", credentials/authorize (SAD, expiresIn)", CSC_V2 + ", si
 SAD_REFUSALS = ("invalid_sad", "sad_used", "sad_expired", "sad_hash_mismatch", "invalid_request")
 
 
-def verifies(credential: holders.CscCredential, signature: bytes, digest: bytes) -> bool:
-    """Whether ``signature`` is the credential's key's over the SHA-256 ``digest``."""
+def verifies(
+    credential: holders.CscCredential,
+    signature: bytes,
+    digest: bytes,
+    algorithm: hashes.HashAlgorithm | None = None,
+) -> bool:
+    """Whether ``signature`` is the credential's key's over ``digest`` (SHA-256 unless ``algorithm`` says)."""
     key = credential.certificate.public_key()
-    prehashed = utils.Prehashed(hashes.SHA256())
+    prehashed = utils.Prehashed(algorithm or hashes.SHA256())
     try:
         if isinstance(key, ec.EllipticCurvePublicKey):
             key.verify(signature, digest, ec.ECDSA(prehashed))

@@ -54,6 +54,18 @@ CRL_DROPS_OLD_REVOCATIONS = declare(
     "validity has ended (RFC 5280 sections 3.3 and 5.1.2.6): not only the revocations since the previous CRL.",
     check="pki.crl.revoked_stays_listed",
 )
+CRL_SEAL_CA_OMITS_REVOKED = declare(
+    "crl_seal_ca_omits_revoked",
+    rule="Every CA's CRL lists the certificates it revoked: the seal CA's lists a revoked seal as the signature CA's "
+    "lists a revoked personal certificate (RFC 5280 section 5.1.2.6).",
+    check="pki.crl.revoked_listed",
+)
+CRL_LISTS_OTHER_CAS_REVOCATIONS = declare(
+    "crl_lists_other_cas_revocations",
+    rule="A CA's CRL lists the certificates that CA revoked, and no certificate another CA of the hierarchy issued: "
+    "none of its CRLs is an indirect CRL (RFC 5280 sections 5 and 5.1.2.6).",
+    check="pki.crl.own_certificates_only",
+)
 OCSP_REVOKED_ONLY_WHEN_REVOKED = declare(
     "ocsp_revoked_only_when_revoked",
     rule="A revoked certificate is revoked from its revocation on: OCSP answers revoked at any later instant, not "
@@ -454,8 +466,12 @@ class Pki:
         hierarchy = self.hierarchy()
         if issuer_role == profiles.ROOT:
             return []
+        if issuer_role == profiles.SEAL_CA and CRL_SEAL_CA_OMITS_REVOKED in self.breakages:
+            return []
         issuer_id = hierarchy[issuer_role].id
         where = [IssuedCertificate.issuer_id == issuer_id, IssuedCertificate.revoked_at <= at]
+        if CRL_LISTS_OTHER_CAS_REVOCATIONS in self.breakages:
+            where = [IssuedCertificate.revoked_at <= at]  # every CA's revocations
         if CRL_DROPS_OLD_REVOCATIONS in self.breakages:
             where.append(IssuedCertificate.revoked_at > at - timedelta(hours=1))
         with self.db.read() as session:

@@ -8,7 +8,9 @@ status that fits: malformed input gets ``malformedRequest``, a request about an 
 - Certificates of the signature and seal CAs are answered by each CA's delegated responder (EKU OCSPSigning,
   id-pkix-ocsp-nocheck), whose certificate rides in the response; the root answers for the CA certificates
   it issued itself.
-- A nonce (RFC 8954, at most 32 octets) is echoed; such answers are signed on the spot. Answers without a nonce
+- A nonce of 1 to 128 octets (RFC 9654, which obsoletes RFC 8954's 32) is echoed, whatever its length; such
+  answers are signed on the spot. A request whose nonce has 0 octets, or more than 128, is answered
+  ``malformedRequest`` (RFC 9654 section 2.1: a responder MUST reject it so). Answers without a nonce
   are signed once, kept, and signed again once half their validity has passed or when the PKI changes (issuance,
   revocation, regeneration, and a rule-breakage switch: see :mod:`mock_provider.core.breakages`), so a revocation
   shows at once and no cached answer outlives the switch that shaped it.
@@ -25,7 +27,7 @@ from datetime import datetime, timedelta
 from asn1crypto import core, ocsp
 from asn1crypto import x509 as asn1_x509
 
-from mock_provider.core.breakages import declare
+from mock_provider.core.breakages import Breakages, declare
 from mock_provider.core.clock import Clock
 from mock_provider.core.pki import profiles
 from mock_provider.core.pki.authority import GOOD, CertificateStatus, Hierarchy, LoadedAuthority, Pki
@@ -33,12 +35,13 @@ from mock_provider.core.pki.keys import PrivateKey, sign, signature_algorithm_na
 from mock_provider.core.pki.times import InstantRange, answerable
 
 _HASHES = ("sha1", "sha256", "sha384", "sha512")
-_MAX_NONCE = 32
+#: RFC 9654 section 2.1: Nonce ::= OCTET STRING(SIZE(1..128)).
+_MIN_NONCE, _MAX_NONCE = 1, 128
 _CACHE_SIZE = 10_000
 
 IGNORE_OCSP_NONCE = declare(
     "ignore_ocsp_nonce",
-    rule="An OCSP response echoes the nonce of the request (RFC 8954 section 2.1).",
+    rule="An OCSP response echoes the nonce of the request (RFC 9654 section 2.1).",
     check="pki.ocsp.nonce",
 )
 OCSP_GOOD_AFTER_REVOCATION = declare(
@@ -60,8 +63,26 @@ OCSP_BAD_SIGNATURE = declare(
 
 OCSP_NONCE_LIMIT_OFF_BY_ONE = declare(
     "ocsp_nonce_limit_off_by_one",
-    rule="An OCSP responder accepts, and echoes, nonces of up to and including 32 octets (RFC 8954 section 2.1).",
-    check="pki.ocsp.nonce",
+    rule="An OCSP responder answers a request whose nonce has up to and including 128 octets, the most RFC 9654 "
+    "allows (section 2.1), and does not reject it as malformed.",
+    check="pki.ocsp.nonce_length",
+)
+OCSP_NONCE_LIMIT_RFC_8954 = declare(
+    "ocsp_nonce_limit_rfc_8954",
+    rule="An OCSP responder answers a request whose nonce has 33 to 128 octets, as RFC 9654 allows (section 2.1): "
+    "it does not reject it as malformed under the 32-octet limit of RFC 8954, which RFC 9654 obsoletes.",
+    check="pki.ocsp.nonce_length",
+)
+OCSP_EMPTY_NONCE_ANSWERED = declare(
+    "ocsp_empty_nonce_answered",
+    rule="An OCSP responder rejects a request whose nonce has 0 octets with malformedRequest (RFC 9654 section 2.1).",
+    check="pki.ocsp.nonce_length",
+)
+OCSP_LONG_NONCE_ANSWERED = declare(
+    "ocsp_long_nonce_answered",
+    rule="An OCSP responder rejects a request whose nonce has more than 128 octets with malformedRequest "
+    "(RFC 9654 section 2.1).",
+    check="pki.ocsp.nonce_length",
 )
 OCSP_CERT_ID_WRONG_KEY_HASH = declare(
     "ocsp_cert_id_wrong_key_hash",
@@ -190,8 +211,8 @@ class OcspResponder:
             return malformed_request()
         if not items:
             return malformed_request()
-        limit = _MAX_NONCE - 1 if OCSP_NONCE_LIMIT_OFF_BY_ONE in self.pki.breakages else _MAX_NONCE
-        if nonce is not None and not 1 <= len(nonce) <= limit:
+        least, limit = _nonce_bounds(self.pki.breakages)
+        if nonce is not None and not least <= len(nonce) <= limit:
             return malformed_request()
 
         signers = self._current_signers(revision)
@@ -330,6 +351,16 @@ class OcspResponder:
             if (algo, name_hash, key_hash) in issuer.hashes:
                 return issuer
         return None
+
+
+def _nonce_bounds(breakages: Breakages) -> tuple[int, int]:
+    """The fewest and the most octets of a nonce answered (RFC 9654: 1 to 128), as the switched-on rules say."""
+    least = 0 if OCSP_EMPTY_NONCE_ANSWERED in breakages else _MIN_NONCE
+    if OCSP_LONG_NONCE_ANSWERED in breakages:
+        return least, 2**31
+    if OCSP_NONCE_LIMIT_RFC_8954 in breakages:
+        return least, 32
+    return least, _MAX_NONCE - 1 if OCSP_NONCE_LIMIT_OFF_BY_ONE in breakages else _MAX_NONCE
 
 
 def _nonce(tbs: ocsp.TBSRequest) -> bytes | None:

@@ -757,7 +757,9 @@ class Registrations(TrustService):
             return False
         record = self.pki.get_certificate(reg.certificate_id, session=session)
         now = self.clock.now()
-        return (record.revoked_at is not None and record.revoked_at <= now) or record.not_after <= now
+        return (
+            record.revoked_at is not None and record.revoked_at <= now
+        ) or record.not_after < now  # valid through notAfter
 
     @staticmethod
     def _lock_firm(session: Session, firm_id: str) -> None:

@@ -468,7 +468,7 @@ class Signing(TrustService):
             now = max(now, record.not_before)
         if EXPIRED_CREDENTIAL_SIGNS in self.breakages:
             now = min(now, record.not_after - timedelta(seconds=1))
-        if not record.not_before <= now < record.not_after:
+        if not record.not_before <= now <= record.not_after:  # RFC 5280 §4.1.2.5: notAfter included
             raise Conflict("the credential's certificate is not valid now", code="credential_expired")
 
 

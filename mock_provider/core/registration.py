@@ -199,6 +199,12 @@ TERMS_BEFORE_CERTIFICATE = declare(
     rule="The terms (step 6) are accepted only once the certificate is issued (step 5).",
     check="registration.terms.after_certificate",
 )
+TERMS_DURING_REQUEST = declare(
+    "terms_during_request",
+    rule="The terms (step 6) are accepted only once the certificate is issued, not at any earlier state of the "
+    "request (here: a request under way, at whatever state, lets them through).",
+    check="registration.terms.after_certificate",
+)
 TERMS_ONE_BOX = declare(
     "terms_one_box",
     rule="Step 6 needs both boxes (terms of use and data-protection policy) for each firm.",
@@ -594,14 +600,17 @@ class Registrations(TrustService):
         with self.db.transaction() as session:
             account = session.get(PlatformAccount, user_id, with_for_update=True)
             trust = self._trust_of(session, account)
-            if (account is None or trust is None or trust.state != CERTIFICATE_ISSUED) and (
-                TERMS_BEFORE_CERTIFICATE not in self.breakages or account is None
+            if (
+                (account is None or trust is None or trust.state != CERTIFICATE_ISSUED)
+                and (TERMS_BEFORE_CERTIFICATE not in self.breakages or account is None)
+                and (TERMS_DURING_REQUEST not in self.breakages or trust is None)
             ):
                 raise Conflict(
                     "the terms come once the certificate is issued (step 5)",
                     code="registration_wrong_state",
                     extra={"state": self._platform_state(account, trust)},
                 )
+            assert account is not None  # refused above, whatever the switches
             outdated = cgu_version != CGU.version or privacy_policy_version != PRIVACY_POLICY.version
             if outdated and TERMS_ANY_VERSION not in self.breakages:
                 raise Conflict(

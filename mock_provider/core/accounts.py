@@ -203,7 +203,7 @@ def firms_of(session: Session, user_id: str) -> list[FirmView]:
     ).all()
     held: dict[str, list[str]] = {}
     for firm_id, kind in session.execute(
-        select(Delegation.firm_id, Delegation.kind).where(Delegation.user_id <= user_id)
+        select(Delegation.firm_id, Delegation.kind).where(Delegation.user_id == user_id)
     ).all():
         held.setdefault(firm_id, []).append(kind)
     return [

@@ -225,6 +225,35 @@ DELEGATION_TO_NON_MEMBER = declare(
     rule="A delegation is granted only to a collaborator of the firm.",
     check="registration.delegations.members_only",
 )
+DELEGATION_TO_MEMBER_OF_OTHER_FIRM = declare(
+    "delegation_to_member_of_other_firm",
+    rule="A delegation is granted only to a collaborator of that very firm: a membership of another firm does not "
+    "count (here: a membership looked up by order of the firm ids, of this firm or one sorting before it).",
+    check="registration.delegations.members_only",
+)
+DELEGATION_TO_ACCOUNTANT = declare(
+    "delegation_to_accountant",
+    rule="A delegation is granted to a collaborator: a chartered accountant of the firm (oneself included) is refused.",
+    check="registration.delegations.collaborators_only",
+)
+DELEGATION_HELD_BY_COLLEAGUE = declare(
+    "delegation_held_by_colleague",
+    rule="A delegation is held per person: a colleague holding that kind does not stop granting it (here: one held by "
+    "a colleague whose user id sorts before is taken as already held).",
+    check="registration.delegations.grant_and_revoke",
+)
+DELEGATION_KINDS_BY_ORDER = declare(
+    "delegation_kinds_by_order",
+    rule="A delegation is held per kind: holding one kind does not stop granting another (here: one of a kind "
+    "sorting before is taken as already held).",
+    check="registration.delegations.grant_and_revoke",
+)
+DELEGATIONS_LISTED_ACROSS_FIRMS = declare(
+    "delegations_listed_across_firms",
+    rule="A firm's list of delegations holds that firm's delegations only (here: those of the firms whose id sorts "
+    "after it too).",
+    check="registration.delegations.listed_per_firm",
+)
 COLLABORATOR_MANAGES_DELEGATIONS = declare(
     "collaborator_manages_delegations",
     rule="Only the firm's chartered accountant grants delegations.",
@@ -693,6 +722,10 @@ class Registrations(TrustService):
             rows = session.scalars(
                 select(Delegation).where(Delegation.firm_id == firm_id).order_by(Delegation.granted_at)
             ).all()
+            if DELEGATIONS_LISTED_ACROSS_FIRMS in self.breakages:  # the firm compared by order, not equality
+                rows = session.scalars(
+                    select(Delegation).where(Delegation.firm_id >= firm_id).order_by(Delegation.granted_at)
+                ).all()
             rows = registration_breakages.listed_delegations(rows, self.breakages)
             return [_delegation_json(row) for row in rows]
 
@@ -709,15 +742,31 @@ class Registrations(TrustService):
             member = session.scalar(
                 select(Membership).where(Membership.firm_id == firm_id, Membership.user_id == collaborator_id)
             )
+            if member is None and DELEGATION_TO_MEMBER_OF_OTHER_FIRM in self.breakages:  # firms compared by order
+                member = session.scalar(
+                    select(Membership).where(Membership.firm_id <= firm_id, Membership.user_id == collaborator_id)
+                )
             if member is None and DELEGATION_TO_NON_MEMBER not in self.breakages:
                 raise NotFound(f"no collaborator {collaborator_id} in this firm", code="collaborator_not_found")
-            if member is not None and member.role != "collaborateur":
+            if member is not None and member.role != "collaborateur" and DELEGATION_TO_ACCOUNTANT not in self.breakages:
                 raise InvalidInput("delegations are granted to collaborators", code="not_a_collaborator")
             exists = session.scalar(
                 select(Delegation).where(
                     Delegation.firm_id == firm_id, Delegation.user_id == collaborator_id, Delegation.kind == kind
                 )
             )
+            if exists is None and DELEGATION_HELD_BY_COLLEAGUE in self.breakages:  # people compared by order
+                exists = session.scalar(
+                    select(Delegation).where(
+                        Delegation.firm_id == firm_id, Delegation.user_id < collaborator_id, Delegation.kind == kind
+                    )
+                )
+            if exists is None and DELEGATION_KINDS_BY_ORDER in self.breakages:  # kinds compared by order
+                exists = session.scalar(
+                    select(Delegation).where(
+                        Delegation.firm_id == firm_id, Delegation.user_id == collaborator_id, Delegation.kind < kind
+                    )
+                )
             if exists is not None:
                 raise Conflict("this delegation is already held", code="delegation_exists")
             now = self._now()

@@ -266,6 +266,12 @@ SERVICE_OPEN_WITHOUT_DELEGATION = declare(
 )
 # The once-only rules under concurrency: each switch drops the lock of one transition (a careless provider's
 # check-then-act), so that parallel requests all pass the check before any of them acts.
+MALFORMED_OTP_COUNTED = declare(
+    "malformed_otp_counted",
+    rule="A code that is not six digits is refused as malformed (400 otp_malformed), not compared and counted as a "
+    "wrong try (here: any string is compared).",
+    check="registration.otp.malformed",
+)
 RIGHT_CODE_RACE = declare(
     "right_code_race",
     rule="The right SMS code signs the agreement once: parallel submissions of it give one signature, one certificate.",
@@ -1228,7 +1234,9 @@ class Registrations(TrustService):
 
     def sign_agreement(self, registration_id: str, *, code: Any) -> dict[str, Any]:
         """Step 4 end: the right code signs the agreement; the request goes to review and can't be cancelled."""
-        if not isinstance(code, str) or not re.fullmatch(r"\s*[0-9]{6}\s*", code):
+        if (not isinstance(code, str) or not re.fullmatch(r"\s*[0-9]{6}\s*", code)) and not (
+            MALFORMED_OTP_COUNTED in self.breakages and isinstance(code, str)
+        ):
             raise InvalidInput(
                 "the SMS code has six digits",
                 code="otp_malformed",

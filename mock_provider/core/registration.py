@@ -220,6 +220,12 @@ TERMS_ANY_VERSION = declare(
     rule="Step 6 records the current versions of the texts: an outdated version is refused.",
     check="registration.terms.current_versions",
 )
+ACTIVE_FIRMS_OF_OTHERS = declare(
+    "active_firms_of_others",
+    rule="A person's active firms are those whose terms that person accepted, none accepted by someone else "
+    "(here: the acceptances of the people whose user id sorts after theirs count as theirs).",
+    check="registration.terms.per_person",
+)
 DELEGATION_TO_NON_MEMBER = declare(
     "delegation_to_non_member",
     rule="A delegation is granted only to a collaborator of the firm.",
@@ -1617,6 +1623,9 @@ class Registrations(TrustService):
         return summary
 
     def _active_firm_ids(self, session: Session, user_id: str) -> list[str]:
+        if ACTIVE_FIRMS_OF_OTHERS in self.breakages:  # people compared by order, not equality
+            mine = select(TermsAcceptance.firm_id).where(TermsAcceptance.user_id >= user_id)
+            return sorted(set(session.scalars(mine).all()))
         return sorted(session.scalars(select(TermsAcceptance.firm_id).where(TermsAcceptance.user_id == user_id)).all())
 
     def _view(self, session: Session, reg: TrustRegistration) -> dict[str, Any]:

@@ -166,8 +166,10 @@ def per_person(ctx: CheckContext) -> None:
     """The ``no_mobile`` and ``second_accountant`` accountants, members of one firm, each registered through the
     platform (a mobile typed at step 1 for the one without), each accepting the terms for that firm, the one with
     the smaller user id first (an acceptance looked up by order of user ids rather than by equality then takes the
-    first one's for the second's). Each is then ``active`` with that firm among its ``active_firms``, and its ``/me``
-    shows the service open to that firm (opened by an accountant of that very firm, whatever other firms they have)."""
+    first one's for the second's). Each is then ``active`` with that firm as its only active firm, and its ``/me``
+    shows the service open to that firm (opened by an accountant of that very firm, whatever other firms they have).
+    The accountant's active firms are then all his own: none is another person's (people compared by order of
+    their user ids rather than by equality would show, on one side, the firm the two others accepted)."""
     people = sorted(("no_mobile", "second_accountant"), key=lambda role: ctx.target.account(role).user_id)
     shared = set(ctx.target.account(people[0]).firms) & set(ctx.target.account(people[1]).firms)
     if not shared:
@@ -177,9 +179,13 @@ def per_person(ctx: CheckContext) -> None:
     for role in people:
         status = platform(ctx, tokens[role])
         ctx.expect(
-            firm in status["active_firms"] and status["state"] == "active",
-            f"after both accepted the terms for {firm}, the {role} is {status['state']}, open to "
-            f"{status['active_firms']}",
+            status["active_firms"] == [firm] and status["state"] == "active",
+            f"after both accepted the terms for {firm} (and no other firm), the {role} is {status['state']}, open "
+            f"to {status['active_firms']}",
         )
         opened = {f["id"]: f.get("service_open") for f in platform(ctx, tokens[role], "/me")["firms"]}
         ctx.expect(opened.get(firm) is True, f"after both accepted the terms for {firm}, the {role} sees {opened}")
+    accountant = platform(ctx, ctx.login("accountant"))
+    own = {f["id"] for f in accountant["profile"]["firms"]}
+    foreign = [f for f in accountant["active_firms"] if f not in own]
+    ctx.expect(not foreign, f"the accountant's active firms include {foreign}, firms of others, not his")

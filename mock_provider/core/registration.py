@@ -1140,8 +1140,9 @@ class Registrations(TrustService):
             # is not replaced by a second upload.
             self._require_state(reg, uploadable, "upload the identity document")
             now = self._now()
-            for old in session.scalars(select(IdentityDocument).where(IdentityDocument.registration_id == reg.id)):
-                session.delete(old)  # only with the breakage on: the state refuses a second upload otherwise
+            if DOCUMENT_REPLACED in self.breakages:  # else the state refuses a second upload: there is none to replace
+                for old in session.scalars(select(IdentityDocument).where(IdentityDocument.registration_id == reg.id)):
+                    session.delete(old)
             for side, (data, info) in inspected.items():
                 session.add(
                     IdentityDocument(

@@ -220,6 +220,12 @@ TERMS_ANY_VERSION = declare(
     rule="Step 6 records the current versions of the texts: an outdated version is refused.",
     check="registration.terms.current_versions",
 )
+MATCHED_BY_ORDER = declare(
+    "matched_by_order",
+    rule="matchAccount answers the certificate of that very e-mail: another person's newer request changes nothing "
+    "(here: the latest request of an e-mail sorting after it, or equal, is answered).",
+    check="registration.review.match_account",
+)
 ACTIVE_FIRMS_OF_OTHERS = declare(
     "active_firms_of_others",
     rule="A person's active firms are those whose terms that person accepted, none accepted by someone else "
@@ -891,6 +897,12 @@ class Registrations(TrustService):
                 .where(TrustRegistration.applicant_email == email, TrustRegistration.state != CANCELLED)
                 .order_by(TrustRegistration.created_at.desc())
             ).first()
+            if MATCHED_BY_ORDER in self.breakages:  # e-mails compared by order, not equality
+                reg = session.scalars(
+                    select(TrustRegistration)
+                    .where(TrustRegistration.applicant_email >= email, TrustRegistration.state != CANCELLED)
+                    .order_by(TrustRegistration.created_at.desc())
+                ).first()
             if reg is None or reg.state in (CREATED, IDENTITY_SUBMITTED, DOCUMENTS_SUBMITTED, REJECTED):
                 raise NotFound("no certificate is held or requested for this e-mail", code="account_not_found")
             if reg.state == PENDING_VALIDATION:

@@ -135,8 +135,15 @@ def per_firm(ctx: CheckContext) -> None:
     if len(holder.firms) < 2:
         ctx.skip("the accountant account has a single firm")
     first, second = holder.firms[0]["id"], holder.firms[1]["id"]
-    if second in platform(ctx, holder.tokens)["active_firms"]:
+    before = platform(ctx, holder.tokens)
+    if second in before["active_firms"]:
         ctx.skip("an earlier check already opened the second firm")
+    if not before["active_firms"]:
+        seen = (before["state"], before["next_action"])
+        ctx.expect(
+            seen == ("certificate_issued", "accept_terms"),
+            f"with the certificate issued and no terms accepted, the platform says {seen}",
+        )
     body = terms_body(ctx, holder.tokens, [first])
     status = ctx.expect_accepted(
         ctx.http.post("platform", "/registration/terms", json=body, headers=holder.tokens.bearer),

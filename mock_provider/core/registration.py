@@ -199,6 +199,12 @@ TERMS_BEFORE_CERTIFICATE = declare(
     rule="The terms (step 6) are accepted only once the certificate is issued (step 5).",
     check="registration.terms.after_certificate",
 )
+TERMS_DURING_REQUEST = declare(
+    "terms_during_request",
+    rule="The terms (step 6) are accepted only once the certificate is issued, not at any earlier state of the "
+    "request (here: a request under way, at whatever state, lets them through).",
+    check="registration.terms.after_certificate",
+)
 TERMS_ONE_BOX = declare(
     "terms_one_box",
     rule="Step 6 needs both boxes (terms of use and data-protection policy) for each firm.",
@@ -214,10 +220,51 @@ TERMS_ANY_VERSION = declare(
     rule="Step 6 records the current versions of the texts: an outdated version is refused.",
     check="registration.terms.current_versions",
 )
+MATCHED_BY_ORDER = declare(
+    "matched_by_order",
+    rule="matchAccount answers the certificate of that very e-mail: another person's newer request changes nothing "
+    "(here: the latest request of an e-mail sorting after it, or equal, is answered).",
+    check="registration.review.match_account",
+)
+ACTIVE_FIRMS_OF_OTHERS = declare(
+    "active_firms_of_others",
+    rule="A person's active firms are those whose terms that person accepted, none accepted by someone else "
+    "(here: the acceptances of the people whose user id sorts after theirs count as theirs).",
+    check="registration.terms.per_person",
+)
 DELEGATION_TO_NON_MEMBER = declare(
     "delegation_to_non_member",
     rule="A delegation is granted only to a collaborator of the firm.",
     check="registration.delegations.members_only",
+)
+DELEGATION_TO_MEMBER_OF_OTHER_FIRM = declare(
+    "delegation_to_member_of_other_firm",
+    rule="A delegation is granted only to a collaborator of that very firm: a membership of another firm does not "
+    "count (here: a membership looked up by order of the firm ids, of this firm or one sorting before it).",
+    check="registration.delegations.members_only",
+)
+DELEGATION_TO_ACCOUNTANT = declare(
+    "delegation_to_accountant",
+    rule="A delegation is granted to a collaborator: a chartered accountant of the firm (oneself included) is refused.",
+    check="registration.delegations.collaborators_only",
+)
+DELEGATION_HELD_BY_COLLEAGUE = declare(
+    "delegation_held_by_colleague",
+    rule="A delegation is held per person: a colleague holding that kind does not stop granting it (here: one held by "
+    "a colleague whose user id sorts before is taken as already held).",
+    check="registration.delegations.grant_and_revoke",
+)
+DELEGATION_KINDS_BY_ORDER = declare(
+    "delegation_kinds_by_order",
+    rule="A delegation is held per kind: holding one kind does not stop granting another (here: one of a kind "
+    "sorting before is taken as already held).",
+    check="registration.delegations.grant_and_revoke",
+)
+DELEGATIONS_LISTED_ACROSS_FIRMS = declare(
+    "delegations_listed_across_firms",
+    rule="A firm's list of delegations holds that firm's delegations only (here: those of the firms whose id sorts "
+    "after it too).",
+    check="registration.delegations.listed_per_firm",
 )
 COLLABORATOR_MANAGES_DELEGATIONS = declare(
     "collaborator_manages_delegations",
@@ -231,6 +278,12 @@ SERVICE_OPEN_WITHOUT_DELEGATION = declare(
 )
 # The once-only rules under concurrency: each switch drops the lock of one transition (a careless provider's
 # check-then-act), so that parallel requests all pass the check before any of them acts.
+MALFORMED_OTP_COUNTED = declare(
+    "malformed_otp_counted",
+    rule="A code that is not six digits is refused as malformed (400 otp_malformed), not compared and counted as a "
+    "wrong try (here: any string is compared).",
+    check="registration.otp.malformed",
+)
 RIGHT_CODE_RACE = declare(
     "right_code_race",
     rule="The right SMS code signs the agreement once: parallel submissions of it give one signature, one certificate.",
@@ -594,14 +647,17 @@ class Registrations(TrustService):
         with self.db.transaction() as session:
             account = session.get(PlatformAccount, user_id, with_for_update=True)
             trust = self._trust_of(session, account)
-            if (account is None or trust is None or trust.state != CERTIFICATE_ISSUED) and (
-                TERMS_BEFORE_CERTIFICATE not in self.breakages or account is None
+            if (
+                (account is None or trust is None or trust.state != CERTIFICATE_ISSUED)
+                and (TERMS_BEFORE_CERTIFICATE not in self.breakages or account is None)
+                and (TERMS_DURING_REQUEST not in self.breakages or trust is None)
             ):
                 raise Conflict(
                     "the terms come once the certificate is issued (step 5)",
                     code="registration_wrong_state",
                     extra={"state": self._platform_state(account, trust)},
                 )
+            assert account is not None  # refused above, whatever the switches
             outdated = cgu_version != CGU.version or privacy_policy_version != PRIVACY_POLICY.version
             if outdated and TERMS_ANY_VERSION not in self.breakages:
                 raise Conflict(
@@ -684,6 +740,10 @@ class Registrations(TrustService):
             rows = session.scalars(
                 select(Delegation).where(Delegation.firm_id == firm_id).order_by(Delegation.granted_at)
             ).all()
+            if DELEGATIONS_LISTED_ACROSS_FIRMS in self.breakages:  # the firm compared by order, not equality
+                rows = session.scalars(
+                    select(Delegation).where(Delegation.firm_id >= firm_id).order_by(Delegation.granted_at)
+                ).all()
             rows = registration_breakages.listed_delegations(rows, self.breakages)
             return [_delegation_json(row) for row in rows]
 
@@ -700,15 +760,31 @@ class Registrations(TrustService):
             member = session.scalar(
                 select(Membership).where(Membership.firm_id == firm_id, Membership.user_id == collaborator_id)
             )
+            if member is None and DELEGATION_TO_MEMBER_OF_OTHER_FIRM in self.breakages:  # firms compared by order
+                member = session.scalar(
+                    select(Membership).where(Membership.firm_id <= firm_id, Membership.user_id == collaborator_id)
+                )
             if member is None and DELEGATION_TO_NON_MEMBER not in self.breakages:
                 raise NotFound(f"no collaborator {collaborator_id} in this firm", code="collaborator_not_found")
-            if member is not None and member.role != "collaborateur":
+            if member is not None and member.role != "collaborateur" and DELEGATION_TO_ACCOUNTANT not in self.breakages:
                 raise InvalidInput("delegations are granted to collaborators", code="not_a_collaborator")
             exists = session.scalar(
                 select(Delegation).where(
                     Delegation.firm_id == firm_id, Delegation.user_id == collaborator_id, Delegation.kind == kind
                 )
             )
+            if exists is None and DELEGATION_HELD_BY_COLLEAGUE in self.breakages:  # people compared by order
+                exists = session.scalar(
+                    select(Delegation).where(
+                        Delegation.firm_id == firm_id, Delegation.user_id < collaborator_id, Delegation.kind == kind
+                    )
+                )
+            if exists is None and DELEGATION_KINDS_BY_ORDER in self.breakages:  # kinds compared by order
+                exists = session.scalar(
+                    select(Delegation).where(
+                        Delegation.firm_id == firm_id, Delegation.user_id == collaborator_id, Delegation.kind < kind
+                    )
+                )
             if exists is not None:
                 raise Conflict("this delegation is already held", code="delegation_exists")
             now = self._now()
@@ -823,6 +899,12 @@ class Registrations(TrustService):
                 .where(TrustRegistration.applicant_email == email, TrustRegistration.state != CANCELLED)
                 .order_by(TrustRegistration.created_at.desc())
             ).first()
+            if MATCHED_BY_ORDER in self.breakages:  # e-mails compared by order, not equality
+                reg = session.scalars(
+                    select(TrustRegistration)
+                    .where(TrustRegistration.applicant_email >= email, TrustRegistration.state != CANCELLED)
+                    .order_by(TrustRegistration.created_at.desc())
+                ).first()
             if reg is None or reg.state in (CREATED, IDENTITY_SUBMITTED, DOCUMENTS_SUBMITTED, REJECTED):
                 raise NotFound("no certificate is held or requested for this e-mail", code="account_not_found")
             if reg.state == PENDING_VALIDATION:
@@ -1074,8 +1156,9 @@ class Registrations(TrustService):
             # is not replaced by a second upload.
             self._require_state(reg, uploadable, "upload the identity document")
             now = self._now()
-            for old in session.scalars(select(IdentityDocument).where(IdentityDocument.registration_id == reg.id)):
-                session.delete(old)  # only with the breakage on: the state refuses a second upload otherwise
+            if DOCUMENT_REPLACED in self.breakages:  # else the state refuses a second upload: there is none to replace
+                for old in session.scalars(select(IdentityDocument).where(IdentityDocument.registration_id == reg.id)):
+                    session.delete(old)
             for side, (data, info) in inspected.items():
                 session.add(
                     IdentityDocument(
@@ -1174,7 +1257,9 @@ class Registrations(TrustService):
 
     def sign_agreement(self, registration_id: str, *, code: Any) -> dict[str, Any]:
         """Step 4 end: the right code signs the agreement; the request goes to review and can't be cancelled."""
-        if not isinstance(code, str) or not re.fullmatch(r"\s*[0-9]{6}\s*", code):
+        if (not isinstance(code, str) or not re.fullmatch(r"\s*[0-9]{6}\s*", code)) and not (
+            MALFORMED_OTP_COUNTED in self.breakages and isinstance(code, str)
+        ):
             raise InvalidInput(
                 "the SMS code has six digits",
                 code="otp_malformed",
@@ -1555,6 +1640,9 @@ class Registrations(TrustService):
         return summary
 
     def _active_firm_ids(self, session: Session, user_id: str) -> list[str]:
+        if ACTIVE_FIRMS_OF_OTHERS in self.breakages:  # people compared by order, not equality
+            mine = select(TermsAcceptance.firm_id).where(TermsAcceptance.user_id >= user_id)
+            return sorted(set(session.scalars(mine).all()))
         return sorted(session.scalars(select(TermsAcceptance.firm_id).where(TermsAcceptance.user_id == user_id)).all())
 
     def _view(self, session: Session, reg: TrustRegistration) -> dict[str, Any]:

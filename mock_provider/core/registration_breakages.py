@@ -558,10 +558,19 @@ PLATFORM_STATE_STALE = declare(
 )
 
 
+ISSUE_UNTOLD_TO_PLATFORM = declare(
+    "issue_untold_to_platform",
+    rule="Once the certificate is issued, the platform's GET /registration says certificate_issued with accept_terms "
+    "next (here: still profile_confirmed, a new request next).",
+    check="registration.terms.per_firm",
+)
+
+
 def platform_state(state: str, breakages: Breakages) -> str:
-    """The platform state told: with the switch on, still profile_confirmed during steps 2 and 3."""
+    """The platform state told: with a switch on, still profile_confirmed during steps 2 and 3, or once issued."""
     stale = PLATFORM_STATE_STALE in breakages and state in ("identity_submitted", "documents_submitted")
-    return "profile_confirmed" if stale else state
+    untold = ISSUE_UNTOLD_TO_PLATFORM in breakages and state == "certificate_issued"
+    return "profile_confirmed" if stale or untold else state
 
 
 def read_only_profile(fields: dict[str, str], breakages: Breakages) -> dict[str, str]:

@@ -30,18 +30,60 @@ def _firm_of(ctx: CheckContext, role: str) -> str:
     needs=("login",),
 )
 def members_only(ctx: CheckContext) -> None:
-    tokens = ctx.login("accountant")
+    """The outsider (a collaborator of the accountant's first firm) is granted a ``sign`` delegation in a firm he is
+    not a member of: by the accountant in his other firm, and by the second accountant in each of his firms. Each is
+    refused (404 ``collaborator_not_found``) and nothing is listed for him there. Firms on both sides of the
+    outsider's own are tried because a membership looked up by order of the firm ids (or of the people's) rather
+    than by equality takes his membership of one firm for one of the other."""
     outsider = ctx.target.account("outsider")
-    foreign = [f for f in ctx.target.account("accountant").firms if f not in outsider.firms]
-    if not foreign or not outsider.user_id:
-        ctx.skip("the target names no firm of the accountant that the outsider is not a member of")
-    answer = ctx.http.post(
-        "platform",
-        f"/firms/{foreign[0]}/delegations",
-        json={"user_id": outsider.user_id, "kind": "sign"},
-        headers=tokens.bearer,
-    )
-    ctx.expect_refusal(answer, 404, "collaborator_not_found", "a delegation to someone outside the firm")
+    tries = [("accountant", f) for f in ctx.target.account("accountant").firms if f not in outsider.firms]
+    tries += [
+        ("second_accountant", f) for f in ctx.target.account("second_accountant").firms if f not in outsider.firms
+    ]
+    if not tries or not outsider.user_id:
+        ctx.skip("the target names no firm of the accountants that the outsider is not a member of")
+    for role, firm in tries:
+        tokens = ctx.login(role)
+        path = f"/firms/{firm}/delegations"
+        answer = ctx.http.post(
+            "platform", path, json={"user_id": outsider.user_id, "kind": "sign"}, headers=tokens.bearer
+        )
+        ctx.expect_refusal(
+            answer, 404, "collaborator_not_found", f"the {role} granting a delegation in {firm} to someone outside it"
+        )
+        listed = ctx.expect_status(ctx.http.get("platform", path, headers=tokens.bearer), 200)["data"]
+        ctx.expect(
+            all(d.get("user_id") != outsider.user_id for d in listed),
+            f"a delegation to the outsider is listed in {firm}, a firm he is not a member of",
+        )
+
+
+@check(
+    "registration.delegations.collaborators_only",
+    title="A delegation is granted to a collaborator: not to a chartered accountant of the firm, not to oneself",
+    cites=(GUIDE_DELEGATIONS, RULE_DELEGATIONS),
+    severity=Severity.MAJOR,
+    needs=("login",),
+)
+def collaborators_only(ctx: CheckContext) -> None:
+    """The accountant grants a ``sign`` delegation to himself, in each of his firms; the second accountant grants one
+    to the ``no_mobile`` accountant, a chartered accountant of a firm they share. Each is refused (400
+    ``not_a_collaborator``) and nothing is listed for that person there."""
+    tries = [("accountant", "accountant", f) for f in ctx.target.account("accountant").firms]
+    shared = set(ctx.target.account("second_accountant").firms) & set(ctx.target.account("no_mobile").firms)
+    tries += [("second_accountant", "no_mobile", f) for f in sorted(shared)]
+    tries = [(who, to, f) for who, to, f in tries if ctx.target.account(to).user_id]
+    if not tries:
+        ctx.skip("the target names no chartered accountant (with his user id) to delegate to in a firm of his")
+    for who, to, firm in tries:
+        tokens = ctx.login(who)
+        person = ctx.target.account(to).user_id
+        path = f"/firms/{firm}/delegations"
+        answer = ctx.http.post("platform", path, json={"user_id": person, "kind": "sign"}, headers=tokens.bearer)
+        whom = "himself" if who == to else f"the {to} accountant"
+        ctx.expect_refusal(answer, 400, "not_a_collaborator", f"the {who} delegating to {whom} in {firm}")
+        listed = ctx.expect_status(ctx.http.get("platform", path, headers=tokens.bearer), 200)["data"]
+        ctx.expect(all(d.get("user_id") != person for d in listed), f"a delegation to {whom} is listed in {firm}")
 
 
 @check(
@@ -97,43 +139,70 @@ def accountant_only(ctx: CheckContext) -> None:
 
 @check(
     "registration.delegations.grant_and_revoke",
-    title="The accountant grants each kind of delegation (sign, seal, prepare) to a collaborator, and revokes it",
+    title="The accountant grants each kind of delegation (sign, seal, prepare) to each collaborator, and revokes it",
     cites=(GUIDE_DELEGATIONS, RULE_DELEGATIONS),
     severity=Severity.MAJOR,
     needs=("login",),
 )
 def grant_and_revoke(ctx: CheckContext) -> None:
-    """For each kind: granted (201), listed with that kind, that collaborator and the accountant as grantor; then
-    each is revoked (204) and no longer listed."""
+    """Every kind granted to the collaborator and to the delegated collaborator (but the kinds he already holds),
+    interleaved: ``seal`` to the first then the second, ``prepare`` to the second then the first, ``sign`` last
+    (so that each person is granted kinds sorting both before and after the ones he holds, and each kind is granted
+    to each person while the other holds it, in both orders: a delegation looked up by order of the kinds or of the
+    people rather than by equality refuses one of them as already held). Each is granted (201), listed with that
+    kind, that collaborator and the accountant as grantor; then each is revoked (204) and no longer listed, and the
+    delegations held before are still listed."""
     tokens = ctx.login("accountant")
     firm = _firm_of(ctx, "collaborator")
-    colleague = ctx.target.account("collaborator")
     path = f"/firms/{firm}/delegations"
-    granted = {}
-    for kind in KINDS:
-        answer = ctx.http.post(
-            "platform", path, json={"user_id": colleague.user_id, "kind": kind}, headers=tokens.bearer
-        )
-        granted[kind] = ctx.expect_accepted(answer, 201, rule=f"granting the {kind} delegation")["id"]
-    listed = {d["id"]: d for d in ctx.expect_status(ctx.http.get("platform", path, headers=tokens.bearer), 200)["data"]}
-    for kind, delegation_id in granted.items():
-        ctx.expect(delegation_id in listed, f"the granted {kind} delegation is not listed")
-        seen = listed[delegation_id]
-        ctx.expect(
-            (seen.get("kind"), seen.get("user_id")) == (kind, colleague.user_id),
-            f"the {kind} delegation is listed as {seen.get('kind')} to {seen.get('user_id')}",
-        )
-        if ctx.target.account("accountant").user_id:
-            ctx.expect(
-                seen.get("granted_by") == ctx.target.account("accountant").user_id,
-                f"the {kind} delegation is listed as granted by {seen.get('granted_by')}",
+    first = ctx.target.account("collaborator")
+    people = [first]
+    second = ctx.target.account("collaborator_delegated")
+    if firm in second.firms and second.user_id and second.user_id != first.user_id:
+        people.append(second)
+    before = ctx.expect_status(ctx.http.get("platform", path, headers=tokens.bearer), 200)["data"]
+    held = {(d.get("user_id"), d.get("kind")) for d in before}
+    order = [(0, "seal"), (1, "seal"), (1, "prepare"), (0, "prepare"), (0, "sign"), (1, "sign")]
+    wanted = [(people[i], kind) for i, kind in order if i < len(people) and (people[i].user_id, kind) not in held]
+    granted: dict[tuple[str, str], str] = {}
+    try:
+        for person, kind in wanted:
+            answer = ctx.http.post(
+                "platform", path, json={"user_id": person.user_id, "kind": kind}, headers=tokens.bearer
             )
-    for kind, delegation_id in granted.items():
-        revoked = ctx.http.delete("platform", f"{path}/{delegation_id}", headers=tokens.bearer)
-        ctx.expect(revoked.status_code == 204, f"revoking the {kind} delegation answered {revoked.status_code}")
-    still = {d["id"] for d in ctx.expect_status(ctx.http.get("platform", path, headers=tokens.bearer), 200)["data"]}
-    left = sorted(kind for kind, delegation_id in granted.items() if delegation_id in still)
-    ctx.expect(not left, f"the revoked {', '.join(left)} delegation(s) are still listed")
+            rule = f"granting the {kind} delegation to the {person.role}"
+            granted[(person.role, kind)] = ctx.expect_accepted(answer, 201, rule=rule)["id"]
+        listed = {
+            d["id"]: d for d in ctx.expect_status(ctx.http.get("platform", path, headers=tokens.bearer), 200)["data"]
+        }
+        for person, kind in wanted:
+            delegation_id = granted[(person.role, kind)]
+            ctx.expect(delegation_id in listed, f"the {kind} delegation granted to the {person.role} is not listed")
+            seen = listed[delegation_id]
+            ctx.expect(
+                (seen.get("kind"), seen.get("user_id")) == (kind, person.user_id),
+                f"the {kind} delegation to the {person.role} is listed as {seen.get('kind')} to {seen.get('user_id')}",
+            )
+            if ctx.target.account("accountant").user_id:
+                ctx.expect(
+                    seen.get("granted_by") == ctx.target.account("accountant").user_id,
+                    f"the {kind} delegation is listed as granted by {seen.get('granted_by')}",
+                )
+        for (role, kind), delegation_id in list(granted.items()):
+            revoked = ctx.http.delete("platform", f"{path}/{delegation_id}", headers=tokens.bearer)
+            ctx.expect(
+                revoked.status_code == 204, f"revoking the {role}'s {kind} delegation answered {revoked.status_code}"
+            )
+            del granted[(role, kind)]
+    finally:
+        for delegation_id in granted.values():
+            ctx.http.delete("platform", f"{path}/{delegation_id}", headers=tokens.bearer)
+    after = ctx.expect_status(ctx.http.get("platform", path, headers=tokens.bearer), 200)["data"]
+    ids = {d["id"] for d in after}
+    gone = sorted(str(d["id"]) for d in before if d["id"] not in ids)
+    ctx.expect(not gone, f"revoking the delegations granted here removed {gone}, held before")
+    left = sorted(d["id"] for d in after if d["id"] not in {b["id"] for b in before})
+    ctx.expect(not left, f"the revoked delegation(s) {left} are still listed")
 
 
 @check(
@@ -176,6 +245,55 @@ def revoked_in_its_firm_only(ctx: CheckContext) -> None:
                 delegation_id in {d["id"] for d in listed},
                 f"revoking the delegation through {what} ({other}) removed it from {firm}",
             )
+    finally:
+        ctx.http.delete("platform", f"{path}/{delegation_id}", headers=tokens.bearer)
+
+
+@check(
+    "registration.delegations.listed_per_firm",
+    title="A firm's list of delegations holds that firm's delegations, none of another firm's",
+    cites=(
+        GUIDE_DELEGATIONS,
+        RULE_DELEGATIONS,
+        "OWASP API Security Top 10 2023, API1: broken object level authorization",
+    ),
+    severity=Severity.CRITICAL,
+    needs=("login",),
+)
+def listed_per_firm(ctx: CheckContext) -> None:
+    """The accountant grants a ``prepare`` delegation in the collaborator's firm; then he lists the delegations of
+    each of his firms, and the second accountant those of each of his. The delegation is listed in its own firm and
+    in no other, and no delegation listed names another firm than the one listed. The firms of both accountants are
+    listed because a firm compared by order rather than by equality shows the delegations of the firms sorting on
+    one side of it, whichever it is."""
+    tokens = ctx.login("accountant")
+    firm = _firm_of(ctx, "collaborator")
+    colleague = ctx.target.account("collaborator")
+    path = f"/firms/{firm}/delegations"
+    lists = [(tokens, "accountant", f) for f in ctx.target.account("accountant").firms]
+    second = ctx.target.account("second_accountant")
+    if second.firms:
+        lists += [(ctx.login("second_accountant"), "second_accountant", f) for f in second.firms]
+    if all(f == firm for _, _, f in lists):
+        ctx.skip("the target names no firm of the accountants other than the collaborator's")
+    answer = ctx.http.post(
+        "platform", path, json={"user_id": colleague.user_id, "kind": "prepare"}, headers=tokens.bearer
+    )
+    delegation_id = ctx.expect_accepted(answer, 201, rule="granting the prepare delegation")["id"]
+    try:
+        for who, role, listed_firm in lists:
+            listed = ctx.http.get("platform", f"/firms/{listed_firm}/delegations", headers=who.bearer)
+            found = ctx.expect_status(listed, 200, what=f"the {role} listing the delegations of {listed_firm}")["data"]
+            ids = {d.get("id") for d in found}
+            if listed_firm == firm:
+                ctx.expect(delegation_id in ids, f"the delegation granted in {firm} is not in its list")
+            else:
+                ctx.expect(
+                    delegation_id not in ids,
+                    f"the list of {listed_firm}, asked by the {role}, shows the delegation granted in {firm}",
+                )
+            strays = sorted({str(d.get("firm_id")) for d in found if d.get("firm_id", listed_firm) != listed_firm})
+            ctx.expect(not strays, f"the list of {listed_firm}, asked by the {role}, shows delegations of {strays}")
     finally:
         ctx.http.delete("platform", f"{path}/{delegation_id}", headers=tokens.bearer)
 

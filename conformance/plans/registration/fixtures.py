@@ -116,10 +116,13 @@ def register(ctx: CheckContext, role: str, *, mobile: str = "", firms: list[str]
 def registered(
     ctx: CheckContext, role: str, *, mobile: str = "", firms: list[str] | None = None
 ) -> tuple[Tokens, steps.Registration]:
-    """:func:`register`, with the registration at the trust provider (its session token)."""
+    """:func:`register`, with the registration at the trust provider (its session token). The person may have had a
+    request that ended (rejected or cancelled): a new one is started."""
     tokens = login(ctx.http, ctx.harness, ctx.target, ctx.target.account(role))
     status = platform(ctx, tokens)
-    if status["state"] not in ("authenticated", "profile_confirmed") or status.get("certificate_request"):
+    # A request that ended (rejected, cancelled) leaves the person free to start another.
+    ended = (status.get("certificate_request") or {}).get("state") in (None, "rejected", "cancelled")
+    if status["state"] not in ("authenticated", "profile_confirmed", "rejected") or not ended:
         raise UnexpectedAnswer(f"the {role} account is already {status['state']}: give one not registered yet")
     typed = ctx.target.account(role).mobile or status["profile"].get("mobile_number") or mobile
     answer = ctx.http.post("platform", "/registration/profile", json={"mobile_number": typed}, headers=tokens.bearer)

@@ -95,6 +95,47 @@ def wrong_code(ctx: CheckContext) -> None:
 
 
 @check(
+    "registration.otp.malformed",
+    title="A code that is not six digits is refused as malformed, never counted as a wrong try",
+    cites=(RULE_OTP, "docs/registration.md, step 4: 400 otp_malformed, the code is not six digits"),
+    severity=Severity.MAJOR,
+    needs=("otp",),
+)
+def malformed(ctx: CheckContext) -> None:
+    """More malformed codes than the wrong tries allowed, most made from the right code: its first five digits, the
+    right code with a seventh digit, with a letter in place of a digit, with a space inside, six letters, an empty
+    code; each refused (400 ``otp_malformed``). A JSON number and a list of digits are refused too (400, whatever
+    the code: a schema may catch them first), never a 500. None is counted: one wrong code then says (if it says)
+    that all the tries but one are left, and the right code signs."""
+    reg = steps.walk(ctx, "consented")
+    code = ctx.harness.otp(reg.phone_number)
+    strings = {
+        "five digits": code[:5],
+        "seven digits": code + "7",
+        "a letter for a digit": code[:2] + "A" + code[3:],
+        "a space inside": code[:3] + " " + code[3:],
+        "six letters": "abcdef",
+        "an empty code": "",
+    }
+    for what, malformed_code in strings.items():
+        answer = ctx.http.post("trust", reg.path("/agreement/sign"), json={"otp": malformed_code}, headers=reg.auth)
+        ctx.expect_refusal(answer, 400, "otp_malformed", f"a code of {what}")
+    for what, value in (("a JSON number", int(steps.wrong_code(code))), ("a list of digits", list(code))):
+        answer = ctx.http.post("trust", reg.path("/agreement/sign"), json={"otp": value}, headers=reg.auth)
+        ctx.expect_refusal(answer, 400, None, f"the code as {what}")
+    ctx.expect(steps.view(ctx, reg)["state"] == "documents_submitted", "a malformed code moved the registration on")
+    problem = ctx.expect_refusal(steps.sign(ctx, reg, steps.wrong_code(code)), 400, "otp_invalid", "a wrong code")
+    remaining = problem.get("attempts_remaining")
+    expected = ctx.target.rules.otp_max_attempts - 1
+    ctx.expect(
+        remaining in (None, expected),
+        f"after {len(strings) + 2} malformed codes and one wrong one, attempts_remaining={remaining!r}, expected "
+        f"{expected}: the malformed ones were counted",
+    )
+    ctx.expect_accepted(steps.sign(ctx, reg, code), rule="the right code after malformed ones and one wrong one")
+
+
+@check(
     "registration.otp.expiry",
     title="An SMS code is refused once its 30 minutes have passed",
     cites=(GUIDE_OTP, RULE_OTP),

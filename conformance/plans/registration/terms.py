@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from conformance.context import CheckContext
+from conformance.context import CheckContext, UnexpectedAnswer
+from conformance.oidc import Tokens
+from conformance.plans.registration import steps
 from conformance.plans.registration.fixtures import accountant_issued, platform, register, terms_body
 from conformance.registry import check
 from conformance.results import Severity
@@ -16,12 +18,18 @@ RULE_6 = "DESIGN.md §2, step 6: both boxes per firm; versions recorded; opens t
 
 @check(
     "registration.terms.after_certificate",
-    title="The terms cannot be accepted before the certificate is issued",
+    title="The terms cannot be accepted before the certificate is issued, at any state of the request before it",
     cites=(GUIDE_STEP_6, RULE_6, "DESIGN.md §2: illegal transitions answer 409"),
     severity=Severity.MAJOR,
     needs=("login",),
 )
 def after_certificate(ctx: CheckContext) -> None:
+    """The second accountant (profile confirmed) accepts the terms for every firm of his: with no certificate
+    request; then at each state that a request the platform hands over goes through before its certificate is
+    issued: ``created``, identity given, document uploaded, agreement consented; with the ``otp`` and ``review``
+    capabilities, the agreement signed and pending review, then rejected; and a request cancelled. Each is refused
+    (409 ``registration_wrong_state``) and no firm opens. Every state is tried because a state compared by order
+    rather than by equality lets some of them through, whichever they are."""
     tokens = ctx.login("second_accountant")
     status = platform(ctx, tokens)
     if status["state"] == "authenticated":
@@ -31,11 +39,45 @@ def after_certificate(ctx: CheckContext) -> None:
         )
         ctx.expect_status(answer, 200, what="confirming the second accountant's profile")
     firms = [f["id"] for f in platform(ctx, tokens, "/me")["firms"]]
-    answer = ctx.http.post(
-        "platform", "/registration/terms", json=terms_body(ctx, tokens, firms), headers=tokens.bearer
-    )
-    ctx.expect_refusal(answer, 409, "registration_wrong_state", "accepting the terms with no certificate")
-    ctx.expect(platform(ctx, tokens)["active_firms"] == [], "a refused acceptance opened a firm")
+    body = terms_body(ctx, tokens, firms)
+
+    def refused(when: str) -> None:
+        answer = ctx.http.post("platform", "/registration/terms", json=body, headers=tokens.bearer)
+        ctx.expect_refusal(answer, 409, "registration_wrong_state", f"accepting the terms {when}")
+        opened = platform(ctx, tokens)["active_firms"]
+        ctx.expect(opened == [], f"a refused acceptance {when} opened {opened}")
+
+    refused("with no certificate request")
+    reg = _handed_over(ctx, tokens)
+    refused("once the request is handed over (created)")
+    ctx.expect_status(steps.submit_identity(ctx, reg), 200, what="submitting the identity (step 2)")
+    refused("with the identity given (identity_submitted)")
+    ctx.expect_status(steps.upload(ctx, reg), 200, what="uploading the identity document (step 3)")
+    refused("with the identity document uploaded (documents_submitted)")
+    ctx.expect_status(steps.consent(ctx, reg), 200, what="consenting to the agreement (step 4)")
+    refused("with the agreement consented, not signed")
+    if {"otp", "review"} <= ctx.harness.capabilities:
+        ctx.harness.expect_review(approve=True, delay_seconds=3600)
+        signed = steps.sign(ctx, reg, ctx.harness.otp(reg.phone_number))
+        state = ctx.expect_status(signed, 200, what="signing the agreement (step 4)")["state"]
+        if state == "pending_validation":
+            refused("with the agreement signed, pending review (pending_validation)")
+        ctx.harness.decide_review(reg.id, approve=False, reason="document_unreadable")
+        state = steps.view(ctx, reg)["state"]
+        if state != "rejected":
+            raise UnexpectedAnswer(f"after the review rejected it, the request is {state}")
+        refused("with the request rejected")
+        reg = _handed_over(ctx, tokens)
+    cancelled = ctx.http.post("trust", reg.path("/cancel"), headers=reg.auth)
+    ctx.expect_status(cancelled, 200, what="cancelling the certificate request")
+    refused("with the request cancelled")
+
+
+def _handed_over(ctx: CheckContext, tokens: Tokens) -> steps.Registration:
+    """A new certificate request, handed over by the platform (step 2 hand-off)."""
+    answer = ctx.http.post("platform", "/registration/certificate-request", json={}, headers=tokens.bearer)
+    handoff = ctx.expect_status(answer, 201, what="starting a certificate request (step 2 hand-off)")
+    return steps.handed_over(ctx, handoff, str(platform(ctx, tokens, "/me")["mobile_number"]))
 
 
 @check(
@@ -93,8 +135,15 @@ def per_firm(ctx: CheckContext) -> None:
     if len(holder.firms) < 2:
         ctx.skip("the accountant account has a single firm")
     first, second = holder.firms[0]["id"], holder.firms[1]["id"]
-    if second in platform(ctx, holder.tokens)["active_firms"]:
+    before = platform(ctx, holder.tokens)
+    if second in before["active_firms"]:
         ctx.skip("an earlier check already opened the second firm")
+    if not before["active_firms"]:
+        seen = (before["state"], before["next_action"])
+        ctx.expect(
+            seen == ("certificate_issued", "accept_terms"),
+            f"with the certificate issued and no terms accepted, the platform says {seen}",
+        )
     body = terms_body(ctx, holder.tokens, [first])
     status = ctx.expect_accepted(
         ctx.http.post("platform", "/registration/terms", json=body, headers=holder.tokens.bearer),
@@ -124,8 +173,10 @@ def per_person(ctx: CheckContext) -> None:
     """The ``no_mobile`` and ``second_accountant`` accountants, members of one firm, each registered through the
     platform (a mobile typed at step 1 for the one without), each accepting the terms for that firm, the one with
     the smaller user id first (an acceptance looked up by order of user ids rather than by equality then takes the
-    first one's for the second's). Each is then ``active`` with that firm among its ``active_firms``, and its ``/me``
-    shows the service open to that firm (opened by an accountant of that very firm, whatever other firms they have)."""
+    first one's for the second's). Each is then ``active`` with that firm as its only active firm, and its ``/me``
+    shows the service open to that firm (opened by an accountant of that very firm, whatever other firms they have).
+    The accountant's active firms are then all his own: none is another person's (people compared by order of
+    their user ids rather than by equality would show, on one side, the firm the two others accepted)."""
     people = sorted(("no_mobile", "second_accountant"), key=lambda role: ctx.target.account(role).user_id)
     shared = set(ctx.target.account(people[0]).firms) & set(ctx.target.account(people[1]).firms)
     if not shared:
@@ -135,9 +186,13 @@ def per_person(ctx: CheckContext) -> None:
     for role in people:
         status = platform(ctx, tokens[role])
         ctx.expect(
-            firm in status["active_firms"] and status["state"] == "active",
-            f"after both accepted the terms for {firm}, the {role} is {status['state']}, open to "
-            f"{status['active_firms']}",
+            status["active_firms"] == [firm] and status["state"] == "active",
+            f"after both accepted the terms for {firm} (and no other firm), the {role} is {status['state']}, open "
+            f"to {status['active_firms']}",
         )
         opened = {f["id"]: f.get("service_open") for f in platform(ctx, tokens[role], "/me")["firms"]}
         ctx.expect(opened.get(firm) is True, f"after both accepted the terms for {firm}, the {role} sees {opened}")
+    accountant = platform(ctx, ctx.login("accountant"))
+    own = {f["id"] for f in accountant["profile"]["firms"]}
+    foreign = [f for f in accountant["active_firms"] if f not in own]
+    ctx.expect(not foreign, f"the accountant's active firms include {foreign}, firms of others, not his")

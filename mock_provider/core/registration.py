@@ -385,6 +385,16 @@ EVENT_LOG_INCOMPLETE = declare(
     rule="Every transition of the registration is in its event log.",
     check="registration.events.lifecycle_log",
 )
+REJECTION_REASON_ON_LIVE_REQUEST = declare(
+    "rejection_reason_on_live_request",
+    rule="The platform's certificate_request names a rejection_reason only once the request is rejected.",
+    check="registration.terms.after_certificate",
+)
+REJECTION_REASON_UNTOLD = declare(
+    "rejection_reason_untold",
+    rule="The platform's certificate_request of a rejected request gives the rejection's reason.",
+    check="registration.terms.after_certificate",
+)
 #: Document refusals that a breakage above tolerates: (code, field or None for any field) by switch.
 _TOLERATED_DOCUMENT_ERRORS = {
     DOCUMENT_JUDGED_BY_NAME: ("unsupported_document_format", None),
@@ -1635,7 +1645,9 @@ class Registrations(TrustService):
 
     def _trust_summary(self, reg: TrustRegistration) -> dict[str, Any]:
         summary = {"id": reg.id, "state": reg.state, "level": reg.level, "certificate_id": reg.certificate_id}
-        if reg.state == REJECTED:
+        if (
+            reg.state == REJECTED and REJECTION_REASON_UNTOLD not in self.breakages
+        ) or REJECTION_REASON_ON_LIVE_REQUEST in self.breakages:
             summary["rejection_reason"] = reg.rejection_reason
         return summary
 

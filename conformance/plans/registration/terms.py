@@ -29,7 +29,9 @@ def after_certificate(ctx: CheckContext) -> None:
     issued: ``created``, identity given, document uploaded, agreement consented; with the ``otp`` and ``review``
     capabilities, the agreement signed and pending review, then rejected; and a request cancelled. Each is refused
     (409 ``registration_wrong_state``) and no firm opens. Every state is tried because a state compared by order
-    rather than by equality lets some of them through, whichever they are."""
+    rather than by equality lets some of them through, whichever they are. At each, the platform's
+    ``certificate_request`` names a ``rejection_reason`` only once the request is rejected, and then the review's
+    reason (``document_unreadable``)."""
     tokens = ctx.login("second_accountant")
     status = platform(ctx, tokens)
     if status["state"] == "authenticated":
@@ -44,8 +46,18 @@ def after_certificate(ctx: CheckContext) -> None:
     def refused(when: str) -> None:
         answer = ctx.http.post("platform", "/registration/terms", json=body, headers=tokens.bearer)
         ctx.expect_refusal(answer, 409, "registration_wrong_state", f"accepting the terms {when}")
-        opened = platform(ctx, tokens)["active_firms"]
+        status = platform(ctx, tokens)
+        opened = status["active_firms"]
         ctx.expect(opened == [], f"a refused acceptance {when} opened {opened}")
+        request = status.get("certificate_request") or {}
+        if request.get("state") == "rejected":
+            reason = request.get("rejection_reason")
+            ctx.expect(reason == "document_unreadable", f"{when}, the platform gives the reason {reason!r}")
+        else:
+            ctx.expect(
+                "rejection_reason" not in request,
+                f"{when}, the platform's certificate_request names a rejection_reason ({request.get('state')})",
+            )
 
     refused("with no certificate request")
     reg = _handed_over(ctx, tokens)

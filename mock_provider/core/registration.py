@@ -385,6 +385,11 @@ EVENT_LOG_INCOMPLETE = declare(
     rule="Every transition of the registration is in its event log.",
     check="registration.events.lifecycle_log",
 )
+BLANK_ERROR_REPORT_ACCEPTED = declare(
+    "blank_error_report_accepted",
+    rule="An error report says what is wrong: a blank detail is refused (error_report_incomplete).",
+    check="registration.review.error_report_revokes",
+)
 REJECTION_REASON_ON_LIVE_REQUEST = declare(
     "rejection_reason_on_live_request",
     rule="The platform's certificate_request names a rejection_reason only once the request is rejected.",
@@ -547,7 +552,12 @@ class Registrations(TrustService):
             }
             read_only = registration_breakages.read_only_profile(read_only, self.breakages)
             for field, value in read_only.items():
-                if field in submitted and submitted[field] != value and PROFILE_NAME_EDITABLE not in self.breakages:
+                if (
+                    field in submitted
+                    and submitted[field] != value
+                    and PROFILE_NAME_EDITABLE not in self.breakages
+                    and not registration_breakages.later_value_tolerated(submitted[field], value, self.breakages)
+                ):
                     errors.append({"field": field, "code": "read_only_field", "detail": READ_ONLY_MESSAGE})
             if (
                 "firms" in submitted
@@ -669,7 +679,10 @@ class Registrations(TrustService):
                 )
             assert account is not None  # refused above, whatever the switches
             outdated = cgu_version != CGU.version or privacy_policy_version != PRIVACY_POLICY.version
-            if outdated and TERMS_ANY_VERSION not in self.breakages:
+            newer = registration_breakages.newer_terms_tolerated(
+                (cgu_version, privacy_policy_version), (CGU.version, PRIVACY_POLICY.version), self.breakages
+            )
+            if outdated and TERMS_ANY_VERSION not in self.breakages and not newer:
                 raise Conflict(
                     f"the current versions are CGU {CGU.version} and privacy policy {PRIVACY_POLICY.version}",
                     code="terms_version_outdated",
@@ -1335,7 +1348,7 @@ class Registrations(TrustService):
 
     def report_error(self, registration_id: str, *, detail: Any) -> dict[str, Any]:
         """Within 48 hours of issuance the holder may report an error: revoke, then reissue on the same request."""
-        if not isinstance(detail, str) or not detail.strip():
+        if not isinstance(detail, str) or (not detail.strip() and BLANK_ERROR_REPORT_ACCEPTED not in self.breakages):
             raise InvalidInput(
                 "say what is wrong in the certificate",
                 code="error_report_incomplete",

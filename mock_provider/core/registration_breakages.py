@@ -573,6 +573,32 @@ def platform_state(state: str, breakages: Breakages) -> str:
     return "profile_confirmed" if stale or untold else state
 
 
+READ_ONLY_LATER_VALUE_ACCEPTED = declare(
+    "read_only_later_value_accepted",
+    rule="Step 1 refuses any change to a field the SSO gives, here only one sorting before the SSO's value (fields "
+    "compared by order, not equality).",
+    check="registration.profile.read_only_fields",
+)
+TERMS_NEWER_VERSION_ACCEPTED = declare(
+    "terms_newer_version_accepted",
+    rule="Step 6 refuses any version of the texts but the current one, here only an older one (versions compared "
+    "by order, not equality).",
+    check="registration.terms.current_versions",
+)
+
+
+def later_value_tolerated(submitted: Any, value: str, breakages: Breakages) -> bool:
+    """Whether a changed read-only field passes: one sorting after the SSO's value, with the switch on."""
+    return READ_ONLY_LATER_VALUE_ACCEPTED in breakages and isinstance(submitted, str) and submitted > value
+
+
+def newer_terms_tolerated(given: tuple[Any, Any], current: tuple[str, str], breakages: Breakages) -> bool:
+    """Whether versions other than the current ones pass: none older, with the switch on."""
+    if TERMS_NEWER_VERSION_ACCEPTED not in breakages or not all(isinstance(v, str) for v in given):
+        return False
+    return all(version >= now for version, now in zip(given, current, strict=True))
+
+
 def read_only_profile(fields: dict[str, str], breakages: Breakages) -> dict[str, str]:
     """The SSO's fields that step 1 refuses to change, with their values."""
     if PROFILE_EMAIL_EDITABLE in breakages:

@@ -45,17 +45,20 @@ def first_login(ctx: CheckContext) -> None:
     needs=("login",),
 )
 def read_only_fields(ctx: CheckContext) -> None:
-    """Each field the SSO gives (given and family names, e-mail, firms: emptied, one more, one replaced) sent
-    changed, with a valid mobile: each is refused (``read_only_field``), and the profile and state are unchanged."""
+    """Each field the SSO gives sent changed, with a valid mobile: the given and family names and the e-mail each cut
+    short by a character and lengthened by one (a value sorting before the SSO's and one after), the firms emptied,
+    one more, one replaced. Each is refused (``read_only_field``), and the profile and state are unchanged."""
     tokens = ctx.login("accountant")
     before = platform(ctx, tokens)
     mobile = ctx.target.account("accountant").mobile or "+33612345678"
     own = [{"id": f["id"]} for f in before["profile"]["firms"]]
     foreign = next(iter(ctx.target.account("second_accountant").firms), "frm_conformance_other")
-    changes: list[tuple[str, dict[str, object]]] = [
-        ("the given name", {"given_name": "Autreprenom"}),
-        ("the family name", {"family_name": "Autrenom"}),
-        ("the e-mail", {"email": "autre.adresse@example.com"}),
+    changes: list[tuple[str, dict[str, object]]] = []
+    for field, what in (("given_name", "the given name"), ("family_name", "the family name"), ("email", "the e-mail")):
+        value = str(before["profile"][field])
+        # One value sorting before the SSO's and one after: a field compared by order lets one side through.
+        changes += [(f"{what}, cut short", {field: value[:-1]}), (f"{what}, lengthened", {field: value + "x"})]
+    changes += [
         ("the firms, emptied", {"firms": []}),
         ("the firms, one more", {"firms": [*own, {"id": foreign}]}),
         ("the firms, one replaced", {"firms": [*own[1:], {"id": foreign}]}),

@@ -206,8 +206,18 @@ def rejected(ctx: CheckContext) -> None:
     needs=("otp", "review"),
 )
 def error_report_revokes(ctx: CheckContext) -> None:
+    """A report whose detail is blank, then one whose detail is a number: each refused (400
+    ``error_report_incomplete``) with the certificate unchanged. Then a report saying what is wrong: accepted; a new
+    certificate, valid, and the old one on its CRL."""
     reg = steps.walk(ctx, "certificate_issued")
     old = _certificate(ctx, reg)
+    for detail in ("  \n ", 12):
+        answer = ctx.http.post(
+            "trust", reg.path("/certificate/report-error"), json={"detail": detail}, headers=reg.auth
+        )
+        ctx.expect_refusal(answer, 400, "error_report_incomplete", f"an error report whose detail is {detail!r}")
+        unchanged = _certificate(ctx, reg)
+        ctx.expect(unchanged["serial_number"] == old["serial_number"], f"the report {detail!r} changed the certificate")
     answer = ctx.http.post(
         "trust",
         reg.path("/certificate/report-error"),

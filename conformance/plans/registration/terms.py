@@ -129,10 +129,19 @@ def both_boxes(ctx: CheckContext) -> None:
     needs=("login", "otp", "review"),
 )
 def current_versions(ctx: CheckContext) -> None:
+    """The terms for one firm with the CGU's version, then the privacy policy's, replaced by one before the current
+    (``1999-01``) and one after it (``2999-01``, a version not published): each refused (409
+    ``terms_version_outdated``), and no firm opens."""
     holder = ctx.use(accountant_issued)
-    body = {**terms_body(ctx, holder.tokens, [holder.firms[0]["id"]]), "cgu_version": "1999-01"}
-    answer = ctx.http.post("platform", "/registration/terms", json=body, headers=holder.tokens.bearer)
-    ctx.expect_refusal(answer, 409, "terms_version_outdated", "an outdated version of the terms")
+    body = terms_body(ctx, holder.tokens, [holder.firms[0]["id"]])
+    for field in ("cgu_version", "privacy_policy_version"):
+        for version in ("1999-01", "2999-01"):
+            answer = ctx.http.post(
+                "platform", "/registration/terms", json={**body, field: version}, headers=holder.tokens.bearer
+            )
+            ctx.expect_refusal(answer, 409, "terms_version_outdated", f"the terms with {field} {version}")
+    opened = platform(ctx, holder.tokens)["active_firms"]
+    ctx.expect(opened == [], f"refused acceptances opened {opened}")
 
 
 @check(

@@ -9,6 +9,7 @@ JWKS, issuer, audience, expiry, nonce) with joserfc; nothing of it is trusted ot
 from __future__ import annotations
 
 import base64
+import copy
 import dataclasses
 import hashlib
 import secrets
@@ -59,6 +60,13 @@ class SSO:
         self._now = now
         self._discovery: dict[str, Any] | None = None
         self._keys: KeySet | None = None
+
+    def with_requestor(self, requestor: Requestor) -> SSO:
+        """The same client of the SSO, with what it looked up so far, sending through another requestor (other
+        options: :meth:`jesign_sdk.Client.with_options`)."""
+        derived = copy.copy(self)
+        derived._requestor = requestor
+        return derived
 
     # -- the protocol ----------------------------------------------------------------------------------------------
 

@@ -303,9 +303,12 @@ class Requestor:
 
 
 def loggable_url(url: str, params: Mapping[str, Any] | None = None) -> str:
-    """The URL as the logs show it: each query value (an ``id_token_hint``, a ``state``...) and any user
-    information masked, the query parameters given apart (``params``) included."""
-    parts = urlsplit(url)
+    """The URL as the logs show it: each query value (an ``id_token_hint``, a ``state``...) masked, the query
+    parameters given apart (``params``) included, without user information or fragment."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # the request will fail as unsendable: say so without showing it
+        return "(a URL that does not parse)"
     query = [(name, "***") for name, _ in parse_qsl(parts.query, keep_blank_values=True)]
     query += [(str(name), "***") for name in params or ()]
     netloc = parts.netloc.rpartition("@")[2]

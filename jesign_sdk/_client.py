@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import copy
+import threading
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any, TypeVar, overload
 
 import requests
@@ -22,6 +25,16 @@ T = TypeVar("T")
 LOOPBACK_REDIRECT_URI = "http://127.0.0.1/callback"
 
 
+@dataclass
+class _Login:
+    """The person's login: one per client, shared with the copies :meth:`Client.with_options` makes of it."""
+
+    tokens: Tokens | None
+    on_tokens_refreshed: Callable[[Tokens], None] | None
+    #: Held while refreshing: a refresh token is single-use, and the SSO revokes what a replayed one gave.
+    refreshing: threading.Lock = field(default_factory=threading.Lock)
+
+
 class Client:
     """A person's client to jesignexpert.com (or the mock, or a sandbox).
 
@@ -29,8 +42,11 @@ class Client:
     ``endpoints`` instead when the parties live apart. ``client_id``/``client_secret`` are the OIDC client
     registered with the SSO (no secret: a public client, PKCE only). ``tokens`` resumes a saved login.
 
-    Per-call overrides are keyword-only on the resources' methods; everything about HTTP (timeouts, retries,
-    the idempotency key) is decided in one place, :class:`~jesign_sdk._requestor.Requestor`.
+    Everything about HTTP (timeouts, retries, the idempotency key) is decided in one place,
+    :class:`~jesign_sdk._requestor.Requestor`, with the ``timeout`` (seconds per attempt) and ``max_retries`` given
+    here. Per-call options: :meth:`with_options` gives a client with another timeout or number of retries for the
+    calls made through it (``client.with_options(timeout=120).signing.sign_pdfs(...)``), and each method that makes
+    one POST or DELETE takes a keyword-only ``idempotency_key``.
     """
 
     def __init__(
@@ -54,13 +70,46 @@ class Client:
         policy = retry or RetryPolicy(max_retries=max_retries)
         self.requestor = Requestor(endpoints, session=session, timeout=timeout, retry=policy)
         self.sso = SSO(self.requestor, client_id=client_id, client_secret=client_secret)
-        self.tokens = tokens
-        #: Called with the new tokens whenever the client refreshes them (to save them, as the CLI does).
-        self.on_tokens_refreshed = on_tokens_refreshed
+        self._login = _Login(tokens, on_tokens_refreshed)
+        self._attach_resources(None)
+
+    def _attach_resources(self, signing: Signing | None) -> None:
         self.registration = Registration(self)
         self.delegations = Delegations(self)
         self.certificates = Certificates(self)
-        self.signing = Signing(self)
+        self.signing = Signing(self) if signing is None else signing.for_client(self)
+
+    def with_options(self, *, timeout: float | None = None, max_retries: int | None = None) -> Client:
+        """A client whose calls use this ``timeout`` (seconds per attempt) or ``max_retries`` (None: this client's),
+        as openai-python's ``with_options``; this client is unchanged.
+
+        The copy is the same person on the same deployment: it shares this client's login (a refresh made through
+        either is seen by both), its HTTP session (the open connections) and what it looked up (the SSO's
+        discovery, the signing credentials, the trust roots), so making one for a single call costs no request.
+        """
+        derived = copy.copy(self)
+        derived.requestor = self.requestor.with_options(timeout=timeout, max_retries=max_retries)
+        derived.sso = self.sso.with_requestor(derived.requestor)
+        derived._attach_resources(self.signing)
+        return derived
+
+    @property
+    def tokens(self) -> Tokens | None:
+        """The person's tokens (None before the login, and after :meth:`logout`)."""
+        return self._login.tokens
+
+    @tokens.setter
+    def tokens(self, tokens: Tokens | None) -> None:
+        self._login.tokens = tokens
+
+    @property
+    def on_tokens_refreshed(self) -> Callable[[Tokens], None] | None:
+        """Called with the new tokens whenever the client refreshes them (to save them, as the CLI does)."""
+        return self._login.on_tokens_refreshed
+
+    @on_tokens_refreshed.setter
+    def on_tokens_refreshed(self, callback: Callable[[Tokens], None] | None) -> None:
+        self._login.on_tokens_refreshed = callback
 
     # -- login -----------------------------------------------------------------------------------------------------
 
@@ -100,23 +149,35 @@ class Client:
     ) -> Any:
         """A call to a party as the logged-in person, with their SSO access token; an expired or refused access
         token is refreshed once. Answers the decoded JSON (None for an empty answer), read by ``parse`` when given
-        (see :func:`~jesign_sdk._requestor.read_json`)."""
-        if self.tokens is None:
-            raise AuthenticationError("log in first", status_code=401, code="not_logged_in")
-        if self.tokens.expired() and self.tokens.refresh_token:
-            self._refresh()
+        (see :func:`~jesign_sdk._requestor.read_json`). ``kwargs`` go to
+        :meth:`~jesign_sdk._requestor.Requestor.request` (``json``, ``idempotency_key``, ``timeout``...)."""
+        tokens = self._current_tokens()
+        if tokens.expired() and tokens.refresh_token:
+            tokens = self._refresh(tokens)
         try:
-            answer = self.requestor.request(method, party, path, auth=bearer(self.tokens.access_token), **kwargs)
+            answer = self.requestor.request(method, party, path, auth=bearer(tokens.access_token), **kwargs)
         except AuthenticationError:
-            if not self.tokens.refresh_token:
+            if not tokens.refresh_token:
                 raise
-            self._refresh()
-            assert self.tokens is not None
-            answer = self.requestor.request(method, party, path, auth=bearer(self.tokens.access_token), **kwargs)
+            tokens = self._refresh(tokens)
+            answer = self.requestor.request(method, party, path, auth=bearer(tokens.access_token), **kwargs)
         return read_json(answer) if parse is None else read_json(answer, parse)
 
-    def _refresh(self) -> None:
-        assert self.tokens is not None
-        self.tokens = self.sso.refresh(self.tokens)
-        if self.on_tokens_refreshed is not None:
-            self.on_tokens_refreshed(self.tokens)
+    def _current_tokens(self) -> Tokens:
+        tokens = self._login.tokens
+        if tokens is None:
+            raise AuthenticationError("log in first", status_code=401, code="not_logged_in")
+        return tokens
+
+    def _refresh(self, stale: Tokens) -> Tokens:
+        """Fresh tokens in place of ``stale`` ones, refreshed once for every call that found them expired or
+        refused at the same time (concurrent calls, copies made by :meth:`with_options`)."""
+        with self._login.refreshing:
+            current = self._current_tokens()
+            if current is not stale:
+                return current  # another call refreshed them meanwhile
+            fresh = self.sso.refresh(stale)
+            self._login.tokens = fresh
+            if self._login.on_tokens_refreshed is not None:
+                self._login.on_tokens_refreshed(fresh)
+            return fresh

@@ -20,10 +20,17 @@ after the server's ``Retry-After`` when it gives one:
   authorization code is single-use, and a replayed one revokes what it gave);
 - never: what another try cannot mend (a URL or header the HTTP library refuses, a TLS certificate that does not
   verify, endless redirects, the session's own retries exhausted).
+
+Each attempt is logged at DEBUG on the ``jesign_sdk`` logger: the method and URL when it leaves, then its status,
+the server's request id (``X-Request-Id``) and how long it took, or why no answer came. Nothing secret is logged: no
+header (``Authorization`` least of all), no body (codes, passwords, tokens), and the query's values are masked
+(:func:`loggable_url`). A retry is logged at INFO, with the same masking.
 """
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import email.utils
 import enum
 import http.client
@@ -36,6 +43,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar, overload
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import requests
 import urllib3.exceptions
@@ -153,6 +161,20 @@ class Requestor:
         self.user_agent = user_agent or f"jesign-python/{__version__}"
         self._sleep = sleep
 
+    def with_options(self, *, timeout: float | None = None, max_retries: int | None = None) -> Requestor:
+        """A requestor with another default timeout or number of retries (None: this one's), on the same session
+        (its connections) and endpoints; this one is unchanged."""
+        if timeout is not None and timeout <= 0:
+            raise ValueError(f"timeout is a number of seconds above 0, not {timeout!r}")
+        if max_retries is not None and max_retries < 0:
+            raise ValueError(f"max_retries is 0 or more, not {max_retries!r}")
+        derived = copy.copy(self)
+        if timeout is not None:
+            derived.timeout = timeout
+        if max_retries is not None:
+            derived.retry = dataclasses.replace(self.retry, max_retries=max_retries)
+        return derived
+
     def request(
         self,
         method: str,
@@ -223,10 +245,13 @@ class Requestor:
         answered: list[requests.Response] = []
         hooks = {"response": [lambda answer, *args, **kwargs: answered.append(answer)]}
         attempt = 0
+        shown = loggable_url(url, params)
         while True:
             if auth is not None:
                 auth(headers)
             answered.clear()
+            log.debug("%s %s: sent (attempt %d of %d)", method, shown, attempt + 1, retries + 1)
+            started = time.monotonic()
             try:
                 response = self.session.request(
                     method,
@@ -243,28 +268,55 @@ class Requestor:
                 )
             except TRANSPORT_ERRORS as exc:
                 failure = transport_failure(exc, answered=bool(answered))
+                log.debug("%s %s: no answer, %s (%.1f ms)", method, shown, failure.what, _ms_since(started))
                 safe = failure.retry is RetrySafety.ALWAYS or (
                     failure.retry is RetrySafety.IF_IDEMPOTENT and replayable
                 )
                 if not safe or attempt >= retries:
                     raise failure.error(method, url, exc, attempts=attempt + 1, replayable=replayable) from exc
-                self._pause(method, url, attempt, None, f"{failure.what}: {exc}")
+                self._pause(method, shown, attempt, None, failure.what)
             else:
+                log.debug(
+                    "%s %s: %d %s, request id %s (%.1f ms)",
+                    method,
+                    shown,
+                    response.status_code,
+                    response.reason,
+                    response.headers.get("X-Request-Id"),
+                    _ms_since(started),
+                )
                 if response.status_code < 400:
                     return response
                 if _retryable(response, no_retry_on) and attempt < retries:
                     retry_after = _retry_after(response)
                     if retry_after is None or retry_after <= self.retry.max_retry_after:
-                        self._pause(method, url, attempt, retry_after, f"status {response.status_code}")
+                        self._pause(method, shown, attempt, retry_after, f"status {response.status_code}")
                         attempt += 1
                         continue
                 raise make_error(response)
             attempt += 1
 
-    def _pause(self, method: str, url: str, attempt: int, retry_after: float | None, why: str) -> None:
+    def _pause(self, method: str, shown_url: str, attempt: int, retry_after: float | None, why: str) -> None:
         delay = self.retry.delay(attempt, retry_after)
-        log.info("retrying %s %s in %.2fs (%s)", method, url, delay, why)
+        log.info("retrying %s %s in %.2fs (%s)", method, shown_url, delay, why)
         self._sleep(delay)
+
+
+def loggable_url(url: str, params: Mapping[str, Any] | None = None) -> str:
+    """The URL as the logs show it: each query value (an ``id_token_hint``, a ``state``...) masked, the query
+    parameters given apart (``params``) included, without user information or fragment."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # the request will fail as unsendable: say so without showing it
+        return "(a URL that does not parse)"
+    query = [(name, "***") for name, _ in parse_qsl(parts.query, keep_blank_values=True)]
+    query += [(str(name), "***") for name in params or ()]
+    netloc = parts.netloc.rpartition("@")[2]
+    return urlunsplit((parts.scheme, netloc, parts.path, urlencode(query, safe="*"), ""))
+
+
+def _ms_since(started: float) -> float:
+    return (time.monotonic() - started) * 1000
 
 
 # -- transport failures --------------------------------------------------------------------------------------------

@@ -20,12 +20,16 @@ class Delegations:
     def list(self, firm_id: str) -> list[Delegation]:
         return self._client.platform("GET", f"/firms/{firm_id}/delegations", parse=_delegations)
 
-    def grant(self, firm_id: str, *, user_id: str, kind: str) -> Delegation:
+    def grant(self, firm_id: str, *, user_id: str, kind: str, idempotency_key: str | None = None) -> Delegation:
         body = {"user_id": user_id, "kind": kind}
-        return self._client.platform("POST", f"/firms/{firm_id}/delegations", json=body, parse=Delegation.from_json)
+        path = f"/firms/{firm_id}/delegations"
+        return self._client.platform(
+            "POST", path, json=body, parse=Delegation.from_json, idempotency_key=idempotency_key
+        )
 
-    def revoke(self, firm_id: str, delegation_id: str) -> None:
-        self._client.platform("DELETE", f"/firms/{firm_id}/delegations/{delegation_id}")
+    def revoke(self, firm_id: str, delegation_id: str, *, idempotency_key: str | None = None) -> None:
+        path = f"/firms/{firm_id}/delegations/{delegation_id}"
+        self._client.platform("DELETE", path, idempotency_key=idempotency_key)
 
 
 def _delegations(body: Any) -> list[Delegation]:

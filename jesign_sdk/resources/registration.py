@@ -4,6 +4,10 @@ Steps 1, 2 (hand-off) and 6 are the platform's (``/platform/api/v1``, the person
 the trust provider's, reached through :meth:`Registration.trust` with the session the hand-off gives. ``enroll``
 walks every remaining step from wherever the account stands, so it resumes after a crash or a restart: the
 server's state says what comes next, nothing is kept on the client's side.
+
+Each method that makes one POST takes a keyword-only ``idempotency_key`` (by default the SDK makes one per call, and
+its retries repeat it): give your own to make a retry of your own, later, answer what the first call answered
+instead of acting twice. ``enroll`` makes many calls, each with its own key.
 """
 
 from __future__ import annotations
@@ -79,21 +83,45 @@ class Registration:
     def status(self) -> RegistrationStatus:
         return self._client.platform("GET", "/registration", parse=RegistrationStatus.from_json)
 
-    def confirm_profile(self, *, mobile_number: str) -> RegistrationStatus:
+    def confirm_profile(self, *, mobile_number: str, idempotency_key: str | None = None) -> RegistrationStatus:
         """Step 1: confirm the SSO's profile and give the mobile number (mandatory)."""
         body = {"mobile_number": mobile_number}
-        return self._client.platform("POST", "/registration/profile", json=body, parse=RegistrationStatus.from_json)
+        return self._client.platform(
+            "POST",
+            "/registration/profile",
+            json=body,
+            parse=RegistrationStatus.from_json,
+            idempotency_key=idempotency_key,
+        )
 
     def start_certificate_request(
-        self, *, level: str = "qcpnqscd", redirect_url: str | None = None, language: str = "fr"
+        self,
+        *,
+        level: str = "qcpnqscd",
+        redirect_url: str | None = None,
+        language: str = "fr",
+        idempotency_key: str | None = None,
     ) -> Handoff:
         """Step 2 hand-off. While a request is under way before its agreement, this resumes it (fresh session)."""
         body: dict[str, Any] = {"level": level, "language": language}
         if redirect_url:
             body["redirect_url"] = redirect_url
-        return self._client.platform("POST", "/registration/certificate-request", json=body, parse=Handoff.from_json)
+        return self._client.platform(
+            "POST",
+            "/registration/certificate-request",
+            json=body,
+            parse=Handoff.from_json,
+            idempotency_key=idempotency_key,
+        )
 
-    def browser_handoff(self, *, redirect_url: str, level: str = "qcpnqscd", language: str = "fr") -> str:
+    def browser_handoff(
+        self,
+        *,
+        redirect_url: str,
+        level: str = "qcpnqscd",
+        language: str = "fr",
+        idempotency_key: str | None = None,
+    ) -> str:
         """Step 2 hand-off for a browser: the URL of the trust provider's pages to open for the person.
 
         The pages walk the person through steps 2 to 5 (identity, identity document, subscription agreement signed
@@ -104,7 +132,10 @@ class Registration:
         """
         if not redirect_url.startswith(("https://", "http://")):
             raise ValueError("redirect_url must be an http(s) URL")
-        return self.start_certificate_request(level=level, redirect_url=redirect_url, language=language).url
+        started = self.start_certificate_request(
+            level=level, redirect_url=redirect_url, language=language, idempotency_key=idempotency_key
+        )
+        return started.url
 
     def handoff_outcome(self, return_url: str) -> RegistrationStatus:
         """Where the person stands after the browser came back from the trust provider to ``return_url``.
@@ -128,7 +159,7 @@ class Registration:
     def terms(self) -> dict[str, Any]:
         return self._client.platform("GET", "/terms", parse=_terms)
 
-    def accept_terms(self, firm_ids: Iterable[str]) -> RegistrationStatus:
+    def accept_terms(self, firm_ids: Iterable[str], *, idempotency_key: str | None = None) -> RegistrationStatus:
         """Step 6: accept the current CGU and data-protection policy for these firms; opens the service."""
         terms = self.terms()
         body = {
@@ -136,7 +167,13 @@ class Registration:
             "cgu_version": terms["cgu"]["version"],
             "privacy_policy_version": terms["privacy_policy"]["version"],
         }
-        return self._client.platform("POST", "/registration/terms", json=body, parse=RegistrationStatus.from_json)
+        return self._client.platform(
+            "POST",
+            "/registration/terms",
+            json=body,
+            parse=RegistrationStatus.from_json,
+            idempotency_key=idempotency_key,
+        )
 
     # -- the whole walk -------------------------------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ JWKS, issuer, audience, expiry, nonce) with joserfc; nothing of it is trusted ot
 from __future__ import annotations
 
 import base64
+import copy
 import dataclasses
 import hashlib
 import secrets
@@ -59,6 +60,13 @@ class SSO:
         self._now = now
         self._discovery: dict[str, Any] | None = None
         self._keys: KeySet | None = None
+
+    def with_requestor(self, requestor: Requestor) -> SSO:
+        """The same client of the SSO, with what it looked up so far, sending through another requestor (other
+        options: :meth:`jesign_sdk.Client.with_options`)."""
+        derived = copy.copy(self)
+        derived._requestor = requestor
+        return derived
 
     # -- the protocol ----------------------------------------------------------------------------------------------
 
@@ -130,20 +138,28 @@ class SSO:
 
     def logout_url(self, tokens: Tokens, *, post_logout_redirect_uri: str | None = None) -> str:
         """RP-initiated logout: the URL to send the person to (it also revokes this client's tokens)."""
-        query = {"client_id": self.client_id}
+        return f"{self._end_session_endpoint()}?{urlencode(self._logout_request(tokens, post_logout_redirect_uri))}"
+
+    def logout(self, tokens: Tokens) -> None:
+        """Log out without a browser: the logout request with the id_token as hint (the SSO revokes this client's
+        tokens for the person), posted as a form, which RP-initiated logout allows, so that the id_token is in no
+        URL (URLs end up in logs: the HTTP library's, the servers')."""
+        form = self._logout_request(tokens, None)
+        self._requestor.send("POST", self._end_session_endpoint(), data=form, allow_redirects=False)
+
+    def _logout_request(self, tokens: Tokens, post_logout_redirect_uri: str | None) -> dict[str, str]:
+        request = {"client_id": self.client_id}
         if tokens.id_token:
-            query["id_token_hint"] = tokens.id_token
+            request["id_token_hint"] = tokens.id_token
         if post_logout_redirect_uri:
-            query["post_logout_redirect_uri"] = post_logout_redirect_uri
+            request["post_logout_redirect_uri"] = post_logout_redirect_uri
+        return request
+
+    def _end_session_endpoint(self) -> str:
         endpoint = self.discovery().get("end_session_endpoint")
         if not isinstance(endpoint, str):
             raise APIResponseValidationError("the SSO's discovery document names no end_session_endpoint")
-        return f"{endpoint}?{urlencode(query)}"
-
-    def logout(self, tokens: Tokens) -> None:
-        """Log out without a browser: call the logout URL with the id_token as hint (the SSO revokes this
-        client's tokens for the person)."""
-        self._requestor.send("GET", self.logout_url(tokens), allow_redirects=False)
+        return endpoint
 
     # -- the mock's non-interactive login -------------------------------------------------------------------------
 

@@ -61,29 +61,39 @@ class IdentityDocument:
 
 
 class TrustBackend(Protocol):
+    """What the SDK needs from a trust provider for one registration. Each call that acts takes a keyword-only
+    ``idempotency_key`` (None: the backend makes one, which its retries repeat)."""
+
     registration_id: str
 
     def get(self) -> TrustRegistration: ...
 
     def submit_identity(
-        self, *, birth_date: date, accept_terms: bool, accept_privacy_policy: bool
+        self,
+        *,
+        birth_date: date,
+        accept_terms: bool,
+        accept_privacy_policy: bool,
+        idempotency_key: str | None = None,
     ) -> TrustRegistration: ...
 
-    def upload_document(self, document: IdentityDocument) -> TrustRegistration: ...
+    def upload_document(
+        self, document: IdentityDocument, *, idempotency_key: str | None = None
+    ) -> TrustRegistration: ...
 
     def agreement(self) -> Agreement: ...
 
-    def consent(self, agreement: Agreement) -> CodeSent: ...
+    def consent(self, agreement: Agreement, *, idempotency_key: str | None = None) -> CodeSent: ...
 
-    def resend_code(self) -> CodeSent: ...
+    def resend_code(self, *, idempotency_key: str | None = None) -> CodeSent: ...
 
-    def sign(self, code: str) -> TrustRegistration: ...
+    def sign(self, code: str, *, idempotency_key: str | None = None) -> TrustRegistration: ...
 
-    def cancel(self) -> TrustRegistration: ...
+    def cancel(self, *, idempotency_key: str | None = None) -> TrustRegistration: ...
 
     def certificate(self) -> IssuedCertificate: ...
 
-    def report_error(self, detail: str) -> TrustRegistration: ...
+    def report_error(self, detail: str, *, idempotency_key: str | None = None) -> TrustRegistration: ...
 
     def events(self) -> list[dict[str, Any]]: ...
 
@@ -106,16 +116,21 @@ class HttpTrustBackend:
         return self._call("GET", "", TrustRegistration.from_json)
 
     def submit_identity(
-        self, *, birth_date: date, accept_terms: bool, accept_privacy_policy: bool
+        self,
+        *,
+        birth_date: date,
+        accept_terms: bool,
+        accept_privacy_policy: bool,
+        idempotency_key: str | None = None,
     ) -> TrustRegistration:
         body = {
             "birth_date": birth_date.isoformat(),
             "accept_terms": accept_terms,
             "accept_privacy_policy": accept_privacy_policy,
         }
-        return self._call("POST", "/identity", TrustRegistration.from_json, json=body)
+        return self._call("POST", "/identity", TrustRegistration.from_json, json=body, idempotency_key=idempotency_key)
 
-    def upload_document(self, document: IdentityDocument) -> TrustRegistration:
+    def upload_document(self, document: IdentityDocument, *, idempotency_key: str | None = None) -> TrustRegistration:
         data = {"document_type": document.document_type}
         if document.document_number:
             data["document_number"] = document.document_number
@@ -124,32 +139,56 @@ class HttpTrustBackend:
         files = {"front": (document.front.filename, document.front.content, document.front.media_type)}
         if document.back is not None:
             files["back"] = (document.back.filename, document.back.content, document.back.media_type)
-        return self._call("POST", "/documents", TrustRegistration.from_json, data=data, files=files)
+        return self._call(
+            "POST",
+            "/documents",
+            TrustRegistration.from_json,
+            data=data,
+            files=files,
+            idempotency_key=idempotency_key,
+        )
 
     def agreement(self) -> Agreement:
         return self._call("GET", "/agreement", Agreement.from_json)
 
-    def consent(self, agreement: Agreement) -> CodeSent:
+    def consent(self, agreement: Agreement, *, idempotency_key: str | None = None) -> CodeSent:
         """Tick the consent box: a code goes by SMS. A :class:`RateLimitError` (429) means one was sent moments
         ago and is still valid; it is not retried, so that the caller can say so at once."""
         body = {"accept": True, "version": agreement.version, "sha256": agreement.sha256}
-        return self._call("POST", "/agreement/consent", CodeSent.from_json, json=body, no_retry_on=_NOW_OR_NEVER)
+        return self._call(
+            "POST",
+            "/agreement/consent",
+            CodeSent.from_json,
+            json=body,
+            no_retry_on=_NOW_OR_NEVER,
+            idempotency_key=idempotency_key,
+        )
 
-    def resend_code(self) -> CodeSent:
-        return self._call("POST", "/agreement/resend", CodeSent.from_json, no_retry_on=_NOW_OR_NEVER)
+    def resend_code(self, *, idempotency_key: str | None = None) -> CodeSent:
+        return self._call(
+            "POST", "/agreement/resend", CodeSent.from_json, no_retry_on=_NOW_OR_NEVER, idempotency_key=idempotency_key
+        )
 
-    def sign(self, code: str) -> TrustRegistration:
-        return self._call("POST", "/agreement/sign", TrustRegistration.from_json, json={"otp": code})
+    def sign(self, code: str, *, idempotency_key: str | None = None) -> TrustRegistration:
+        return self._call(
+            "POST", "/agreement/sign", TrustRegistration.from_json, json={"otp": code}, idempotency_key=idempotency_key
+        )
 
-    def cancel(self) -> TrustRegistration:
-        return self._call("POST", "/cancel", TrustRegistration.from_json)
+    def cancel(self, *, idempotency_key: str | None = None) -> TrustRegistration:
+        return self._call("POST", "/cancel", TrustRegistration.from_json, idempotency_key=idempotency_key)
 
     def certificate(self) -> IssuedCertificate:
         return self._call("GET", "/certificate", IssuedCertificate.from_json)
 
-    def report_error(self, detail: str) -> TrustRegistration:
+    def report_error(self, detail: str, *, idempotency_key: str | None = None) -> TrustRegistration:
         body = {"detail": detail}
-        return self._call("POST", "/certificate/report-error", TrustRegistration.from_json, json=body)
+        return self._call(
+            "POST",
+            "/certificate/report-error",
+            TrustRegistration.from_json,
+            json=body,
+            idempotency_key=idempotency_key,
+        )
 
     def events(self) -> list[dict[str, Any]]:
         return self._call("GET", "/events", lambda body: [json_object(e) for e in field(body, "data", list)])

@@ -1,9 +1,9 @@
 """The trust provider's Cloud Signature Consortium API (v2), spoken as the logged-in person.
 
 One method per CSC call, each a thin line over the client's requestor (party ``csc``, the SSO's access token as
-``Bearer``); errors are the SDK's exception tree, and an answer of the wrong shape (a missing field, base64 or DER
-that does not decode, a signature count that does not match) an :class:`~jesign_sdk.APIResponseValidationError`.
-Only hashes ever go through here: never a document.
+``Bearer``; those that act take a keyword-only ``idempotency_key``); errors are the SDK's exception tree, and an
+answer of the wrong shape (a missing field, base64 or DER that does not decode, a signature count that does not
+match) an :class:`~jesign_sdk.APIResponseValidationError`. Only hashes ever go through here: never a document.
 """
 
 from __future__ import annotations
@@ -96,10 +96,11 @@ class CscApi:
         body = {"credentialID": credential_id, "certificates": "chain"}
         return self._post("credentials/info", body, lambda answer: Credential.from_json(credential_id, answer))
 
-    def send_otp(self, credential_id: str) -> None:
+    def send_otp(self, credential_id: str, *, idempotency_key: str | None = None) -> None:
         """``credentials/sendOTP``: the provider sends the SMS code for the next authorization."""
         # A 429 means a code was sent moments ago and is still the one to type: the caller goes on at once.
-        self._post("credentials/sendOTP", {"credentialID": credential_id}, _ignored, no_retry_on=frozenset({429}))
+        body = {"credentialID": credential_id}
+        self._post("credentials/sendOTP", body, _ignored, no_retry_on=frozenset({429}), idempotency_key=idempotency_key)
 
     def authorize(
         self,
@@ -108,6 +109,7 @@ class CscApi:
         num_signatures: int,
         hashes: Sequence[bytes] | None = None,
         otp: str | None = None,
+        idempotency_key: str | None = None,
     ) -> str:
         """``credentials/authorize``: the Signature Activation Data (SAD) for ``num_signatures`` signatures.
 
@@ -119,9 +121,22 @@ class CscApi:
             body["hashAlgorithmOID"] = SHA256
         if otp is not None:
             body["OTP"] = otp
-        return self._post("credentials/authorize", body, lambda answer: json_field(answer, "SAD", str))
+        return self._post(
+            "credentials/authorize",
+            body,
+            lambda answer: json_field(answer, "SAD", str),
+            idempotency_key=idempotency_key,
+        )
 
-    def sign_hashes(self, credential_id: str, sad: str, hashes: Sequence[bytes], sign_algorithm: str) -> list[bytes]:
+    def sign_hashes(
+        self,
+        credential_id: str,
+        sad: str,
+        hashes: Sequence[bytes],
+        sign_algorithm: str,
+        *,
+        idempotency_key: str | None = None,
+    ) -> list[bytes]:
         """``signatures/signHash``: one raw signature (DER for ECDSA) per SHA-256 hash, in order."""
         body = {
             "credentialID": credential_id,
@@ -130,7 +145,12 @@ class CscApi:
             "hashAlgorithmOID": SHA256,
             "signAlgo": sign_algorithm,
         }
-        return self._post("signatures/signHash", body, lambda answer: _signatures(answer, len(hashes)))
+        return self._post(
+            "signatures/signHash",
+            body,
+            lambda answer: _signatures(answer, len(hashes)),
+            idempotency_key=idempotency_key,
+        )
 
     def timestamp(self, digest: bytes, hash_algorithm: str, *, nonce: int | None = None) -> bytes:
         """``signatures/timestamp``: an RFC 3161 time-stamp token (DER) from the provider's TSA."""

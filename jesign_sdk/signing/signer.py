@@ -4,11 +4,13 @@
 :class:`RemoteSigner` only signs hashes: pyHanko hands it the DER of a signature's signed attributes, it sends
 their SHA-256 to ``signatures/signHash`` with the SAD it was given, and returns the raw signature. Obtaining the
 SAD is the caller's job (:mod:`jesign_sdk.signing.authorization`). For a batch, :meth:`RemoteSigner.sign_digests`
-signs every hash in one call first; pyHanko then gets each signature from that batch.
+signs every hash in one call first; pyHanko then gets each signature from that batch. The calls pyHanko awaits
+send their (blocking) request from a worker thread, so that the event loop goes on meanwhile.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections.abc import Sequence
 
@@ -75,7 +77,7 @@ class RemoteSigner(Signer):
             return bytes(self._placeholder_size())
         digest = hashlib.sha256(data).digest()
         if digest not in self._signed:
-            self.sign_digests([digest])
+            await asyncio.to_thread(self.sign_digests, [digest])
         return self._signed.pop(digest)
 
     def reserved_bytes(self, timestamp_token_bytes: int = 0) -> int:
@@ -99,23 +101,40 @@ class RemoteSigner(Signer):
 
 
 class CscTimeStamper(TimeStamper):
-    """RFC 3161 time-stamps from the trust provider's ``signatures/timestamp`` (through the SDK's requestor).
+    """RFC 3161 time-stamps from the trust provider's ``signatures/timestamp`` (through the SDK's requestor, in a
+    worker thread: the event loop goes on meanwhile).
 
     A token for another request (another nonce, or another hash) is an
     :class:`~jesign_sdk.APIResponseValidationError`: checked here, since pyHanko checks no hash, and its nonce check
     fails with an ``AttributeError`` of its own.
+
+    pyHanko measures the room a time-stamp takes by one token it asks for first (per digest algorithm), and takes
+    the TSA's certificates from it. ``measured`` holds those tokens for several time-stampers (a client's and its
+    copies with other options, each speaking through its own :class:`CscApi`), so that each is asked for once.
     """
 
-    def __init__(self, api: CscApi) -> None:
+    def __init__(self, api: CscApi, *, measured: dict[str, cms.ContentInfo] | None = None) -> None:
         super().__init__(include_nonce=True)  # type: ignore[no-untyped-call]
         self._api = api
+        self._measured = {} if measured is None else measured
+
+    async def async_dummy_response(self, md_algorithm: str) -> cms.ContentInfo:
+        known = self._measured.get(md_algorithm)
+        if known is not None and md_algorithm not in self._dummy_response_cache:
+            # pyHanko's own hook for a token it fetched: it keeps the token and the TSA's certificates (B-LT).
+            self._register_dummy(md_algorithm, known)  # type: ignore[no-untyped-call]
+        token: cms.ContentInfo = await super().async_dummy_response(md_algorithm)
+        self._measured.setdefault(md_algorithm, token)
+        return token
 
     async def async_request_tsa_response(self, req: tsp.TimeStampReq) -> tsp.TimeStampResp:
         imprint = req["message_imprint"]
         algorithm = imprint["hash_algorithm"]["algorithm"].dotted
         nonce = req["nonce"].native
         token = cms.ContentInfo.load(
-            self._api.timestamp(imprint["hashed_message"].native, algorithm or SHA256, nonce=nonce)
+            await asyncio.to_thread(
+                self._api.timestamp, imprint["hashed_message"].native, algorithm or SHA256, nonce=nonce
+            )
         )
         answered = token["content"]["encap_content_info"]["content"].parsed  # a TSTInfo (checked by the CSC API)
         if answered["nonce"].native != nonce:

@@ -13,10 +13,7 @@ import io
 import json
 import re
 import string
-import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,57 +28,23 @@ from fontTools.ttLib.scaleUpem import scale_upem
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import async_validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
-from werkzeug.serving import make_server
 
-from jesign_sdk import Client, MockOutboxOtpSource, PdfRefusedError, VisibleSignature
+from jesign_sdk import PdfRefusedError, VisibleSignature
 from jesign_sdk.cli import main
 from jesign_sdk.signing.appearance import DEFAULT_FONT, reader_box_to_page
-from mock_provider import create_app
-from mock_provider.app import services_of
-from mock_provider.core.clock import ManualClock
-from tests.conftest import LiveMock, _Deferred, memory_config
+from tests.conftest import LiveMock
 from tests.jesign_sdk import pdf_corpus as corpus
-from tests.mock_provider.registration_helpers import register_to_active
+from tests.jesign_sdk.live_signer import Signer, served_signer
 
 pytestmark = pytest.mark.live
 
-MARIE_MOBILE = "+33612345678"
 FOREIGN = corpus.foreign_signer()
-
-
-@dataclass
-class Signer:
-    live: LiveMock
-    client: Client
-    otp: MockOutboxOtpSource
-
-    def csc_calls(self) -> int:
-        history = requests.get(f"{self.live.url}/_mock/requests", params={"limit": 1000}, timeout=10).json()["data"]
-        return sum("/trust/csc/" in r["path"] for r in history)
-
-    def sms(self) -> int:
-        outbox = requests.get(f"{self.live.url}/_mock/outbox", params={"channel": "sms"}, timeout=10).json()["data"]
-        return len(outbox)
 
 
 @pytest.fixture(scope="module")
 def marie() -> Iterator[Signer]:
-    """Marie, registered and logged in, on a mock of the module's own (its clock runs with the wall clock)."""
-    deferred = _Deferred()
-    server = make_server("127.0.0.1", 0, deferred, threaded=True)
-    clock = ManualClock(datetime.now(UTC))
-    deferred.app = create_app(memory_config(public_base_url=f"http://127.0.0.1:{server.server_port}"), clock=clock)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        register_to_active(deferred.app.test_client())
-        client = Client(f"http://127.0.0.1:{server.server_port}")
-        client.login_with_hint("marie.dupont")
-        yield Signer(LiveMock(deferred.app, server), client, MockOutboxOtpSource(client.requestor, MARIE_MOBILE))
-    finally:
-        server.shutdown()
-        thread.join(5)
-        services_of(deferred.app).close()
+    with served_signer() as signer:
+        yield signer
 
 
 @pytest.fixture(scope="session")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import random
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -269,3 +270,19 @@ def test_an_idempotency_key_in_progress_is_retried(requestor: Requestor, slept: 
     responses.post(f"{URL}/x", status=409, json=problem(409, "registration_wrong_state"))
     with pytest.raises(RegistrationStateError):
         requestor.request("POST", "platform", "/thing/x")
+
+
+@responses.activate
+def test_retries_are_logged_with_the_querys_values_and_the_user_information_masked(
+    requestor: Requestor, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="jesign_sdk")
+    responses.get("https://user:pass@platform.test/sso/logout", status=503)
+    responses.get("https://user:pass@platform.test/sso/logout", status=204)
+    requestor.send("GET", "https://user:pass@platform.test/sso/logout?id_token_hint=eyJ.secret", params={"s": "x"})
+    said = [record.getMessage() for record in caplog.records]
+    assert said[0] == "GET https://platform.test/sso/logout?id_token_hint=***&s=***: sent (attempt 1 of 4)"
+    assert said[1].startswith("GET https://platform.test/sso/logout?id_token_hint=***&s=***: 503 Service Unavailable")
+    assert said[2].startswith("retrying GET https://platform.test/sso/logout?id_token_hint=***&s=*** in ")
+    assert "secret" not in "".join(said)
+    assert "pass" not in "".join(said)

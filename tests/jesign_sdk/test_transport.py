@@ -33,6 +33,7 @@ from jesign_sdk import (
     APITimeoutError,
     Applicant,
     Client,
+    InternalServerError,
     JesignError,
     MockOutboxOtpSource,
     OtpRequest,
@@ -176,6 +177,28 @@ def test_a_session_that_streams_by_default_still_has_its_broken_bodies_retried()
         with pytest.raises(APIConnectionError):
             status(client)
     assert server.count == attempts(client) == RETRIES + 1
+
+
+# -- per-call options -----------------------------------------------------------------------------------------------
+
+
+def test_a_copy_with_options_has_its_calls_made_with_them_and_leaves_the_client_as_it_was() -> None:
+    with serve(broken_http.stall_before_answer) as server:
+        client = make_client(server.url, timeout=30.0)  # the server would stall past that (then close: not a timeout)
+        quick = client.with_options(timeout=0.2, max_retries=0)
+        with pytest.raises(APITimeoutError):
+            status(quick)
+        assert server.count == 1
+    assert (client.requestor.timeout, client.requestor.retry.max_retries) == (30.0, RETRIES)
+    with serve(broken_http.unavailable) as server:
+        persistent = make_client(server.url).with_options(max_retries=4)
+        with pytest.raises(InternalServerError):
+            persistent.registration.confirm_profile(mobile_number=MOBILE, idempotency_key="k1")
+        assert server.count == 5
+        assert {r.headers["idempotency-key"] for r in server.requests} == {"k1"}  # the caller's key, on every retry
+    assert quick.requestor.session is client.requestor.session  # the same connections
+    quick.tokens = Tokens(access_token="at_other", expires_at=datetime.now(UTC) + timedelta(hours=1))
+    assert client.tokens is quick.tokens  # the same login
 
 
 # -- before sending: always retried ---------------------------------------------------------------------------------

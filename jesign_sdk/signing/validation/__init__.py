@@ -28,7 +28,7 @@ from jesign_sdk.signing.validation.report import (
     certificate_level,
 )
 from jesign_sdk.signing.validation.trust_roots import TrustRootSource, load_trust_roots
-from jesign_sdk.signing.validation.validator import validate
+from jesign_sdk.signing.validation.validator import async_validate, validate
 
 __all__ = [
     "CERTIFICATE_LEVELS",
@@ -36,6 +36,7 @@ __all__ = [
     "RevocationStatus",
     "SignatureReport",
     "TrustRootSource",
+    "async_validate",
     "certificate_level",
     "load_trust_roots",
     "validate",

@@ -13,7 +13,6 @@ make :func:`validate` raise.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import io
 import logging
@@ -36,6 +35,7 @@ from pyhanko_certvalidator.errors import PathBuildingError, ValidationError
 from pyhanko_certvalidator.fetchers.requests_fetchers import RequestsFetcherBackend
 
 from jesign_sdk._errors import PdfRefusedError
+from jesign_sdk._run import run_sync
 from jesign_sdk.signing.documents import PadesLevel
 from jesign_sdk.signing.validation.fields import read_dss, signature_fields
 from jesign_sdk.signing.validation.indication import Verdict, of_unreadable, verdict
@@ -43,7 +43,7 @@ from jesign_sdk.signing.validation.logs import captured, messages
 from jesign_sdk.signing.validation.report import RevocationStatus, SignatureReport, certificate_level
 from jesign_sdk.signing.validation.trust_roots import TrustRootSource, load_trust_roots
 
-__all__ = ["validate"]
+__all__ = ["async_validate", "validate"]
 
 
 def validate(
@@ -52,10 +52,19 @@ def validate(
     """A report for each signature (``/Sig``) of the PDF, in signing order, foreign and malformed ones included.
 
     Raises only :class:`~jesign_sdk.TrustRootError` (a root that cannot be used) and
-    :class:`~jesign_sdk.PdfRefusedError` (a document whose signature fields cannot be listed).
+    :class:`~jesign_sdk.PdfRefusedError` (a document whose signature fields cannot be listed). In a coroutine,
+    await :func:`async_validate`.
     """
+    return run_sync(async_validate(data, trust_roots=trust_roots, allow_fetching=allow_fetching))
+
+
+async def async_validate(
+    data: bytes, *, trust_roots: Sequence[TrustRootSource], allow_fetching: bool = True
+) -> list[SignatureReport]:
+    """:func:`validate`, as a coroutine (what is fetched is fetched in worker threads, as pyhanko-certvalidator's
+    fetchers do)."""
     roots = load_trust_roots(trust_roots)
-    return asyncio.run(_validate(data, roots, allow_fetching))
+    return await _validate(data, roots, allow_fetching)
 
 
 async def _validate(data: bytes, trust_roots: list[x509.Certificate], allow_fetching: bool) -> list[SignatureReport]:

@@ -1,0 +1,189 @@
+"""One signature of a batch of documents, step by step, as a coroutine (``client.signing`` runs it):
+
+1. read and check each document as pyHanko will sign it (:class:`PdfRefusedError` before anything is sent, so
+   before any SMS): :func:`open_all`;
+2. digest each one with pyHanko (the signed attributes' SHA-256: the only thing the provider sees);
+3. authorize once for all of them (SCAL2: one SMS, one ``authorize`` bound to every hash; SCAL1: no code); the
+   SMS is asked for while step 2 runs, since it names no hash;
+4. one ``signHash`` for all the hashes;
+5. finish each document (time-stamp, DSS, document time-stamp, as the level asks).
+
+Steps 2 to 5 are :func:`sign_documents`. pyHanko's work (reading, digesting, finishing) runs in the event loop, as
+pyHanko's own coroutines do; every request to the provider, and the OTP source, is awaited in a worker thread, so
+that the loop goes on meanwhile. Writing the signed files is the caller's job, once every document is signed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+
+from asn1crypto import x509
+from pyhanko.sign.timestamps import TimeStamper
+from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.fetchers.requests_fetchers import RequestsFetcherBackend
+
+from jesign_sdk._errors import PdfRefusedError
+from jesign_sdk.otp import OtpRequest, OtpSource, is_interactive
+from jesign_sdk.signing.authorization import authorize, request_code
+from jesign_sdk.signing.csc import Credential, CscApi
+from jesign_sdk.signing.documents import (
+    PadesLevel,
+    PdfInput,
+    PreparedPdf,
+    SignableDocument,
+    VisibleSignature,
+    finish,
+    open_for_signing,
+    prepare,
+)
+from jesign_sdk.signing.signer import RemoteSigner
+
+__all__ = ["ProgressCallback", "SigningProgress", "open_all", "sign_documents"]
+
+
+@dataclass(frozen=True)
+class SigningProgress:
+    """Where a batch stands: ``stage`` is ``digest`` (per document), ``authorize`` (once), ``sign`` (once, the
+    remote signatures) or ``finish`` (per document); ``done`` of ``total`` steps in all (2 per document + 2)."""
+
+    stage: str
+    done: int
+    total: int
+    document: int | None = None
+
+
+ProgressCallback = Callable[[SigningProgress], None]
+
+
+def open_all(
+    inputs: Sequence[PdfInput], *, max_bytes: int, field_name: str | None, visible: VisibleSignature | None
+) -> list[SignableDocument]:
+    """Step 1, for every document before any call (so before any SMS): each one read and checked as pyHanko will
+    sign it, or :class:`PdfRefusedError` saying which."""
+    documents = []
+    for number, source in enumerate(inputs):
+        with _about(number):
+            documents.append(open_for_signing(source, max_bytes=max_bytes, field_name=field_name, visible=visible))
+    return documents
+
+
+async def sign_documents(
+    documents: Sequence[SignableDocument],
+    api: CscApi,
+    credential: Credential,
+    *,
+    otp_source: OtpSource | None,
+    level: PadesLevel,
+    timestamper: TimeStamper,
+    trust_roots: list[x509.Certificate] | None,
+    visible: VisibleSignature | None,
+    reason: str | None,
+    location: str | None,
+    on_progress: ProgressCallback | None,
+) -> list[bytes]:
+    """Steps 2 to 5 for documents :func:`open_all` checked: the signed bytes, in order. ``trust_roots`` (the
+    provider's) are needed at B-LT and B-LTA."""
+    signer = RemoteSigner(api, credential)
+    validation_context = None
+    if level in ("B-LT", "B-LTA"):
+        if trust_roots is None:
+            raise ValueError(f"a {level} signature validates its certificates: give the trust roots")
+        validation_context = _long_term_context(trust_roots, credential)
+    progress = _Progress(on_progress, total=2 * len(documents) + 2)
+    # The SMS code names no hash: have it sent while pyHanko digests (in a thread: the round trip overlaps the
+    # digesting instead of following it). A source that needs no person is read there too, if the digesting is
+    # still going on: once it is over, the code is read sooner after it (the background thread waits for the GIL
+    # behind pyHanko's CPU-bound digesting at each step).
+    digested = threading.Event()
+
+    def send_code() -> tuple[OtpRequest | None, str | None]:
+        request = request_code(api, credential)
+        if request is None or otp_source is None or is_interactive(otp_source) or digested.is_set():
+            return request, None
+        return request, otp_source.get_code(request)
+
+    code_request = (
+        asyncio.get_running_loop().run_in_executor(None, send_code)
+        if otp_source is not None and credential.scal >= 2
+        else None
+    )
+    prepared: list[PreparedPdf] = []
+    try:
+        for number, checked in enumerate(documents):
+            with _about(number):
+                document = await prepare(
+                    checked,
+                    signer,
+                    level=level,
+                    timestamper=timestamper,
+                    validation_context=validation_context,
+                    visible=visible,
+                    reason=reason,
+                    location=location,
+                )
+            prepared.append(document)
+            progress("digest", number)
+        digested.set()
+    except BaseException:
+        if code_request is not None:  # the digesting's error is the one to tell, not the SMS's
+            with contextlib.suppress(Exception):
+                await code_request
+        raise
+    digests = [p.digest for p in prepared]
+    sent, code = await code_request if code_request is not None else (None, None)
+    signer.sad = await asyncio.to_thread(
+        authorize, api, credential, digests, otp_source, code_request=sent, first_code=code
+    )
+    progress("authorize")
+    await asyncio.to_thread(signer.sign_digests, digests)
+    progress("sign")
+    signed = []
+    for number, document in enumerate(prepared):
+        with _about(number):
+            signed.append(await finish(document, signer))
+        progress("finish", number)
+    return signed
+
+
+def _long_term_context(trust_roots: list[x509.Certificate], credential: Credential) -> ValidationContext:
+    """What pyHanko validates the signer and the TSA with before embedding the validation data (B-LT).
+
+    Fetching goes through ``requests`` (pyhanko-certvalidator's backend that holds no session to close, and fetches
+    in worker threads). Revocation information is required (``hard-fail``): when the PKI cannot give it, the
+    signature fails with :class:`~jesign_sdk.APIConnectionError` instead of claiming a B-LT level its DSS does not
+    reach.
+    """
+    return ValidationContext(
+        trust_roots=trust_roots,
+        other_certs=list(credential.certificates),
+        allow_fetching=True,
+        fetcher_backend=RequestsFetcherBackend(),
+        revocation_mode="hard-fail",
+    )
+
+
+@contextlib.contextmanager
+def _about(number: int) -> Iterator[None]:
+    """A refusal while handling the ``number``-th input says which it is (a batch of bytes has no file names)."""
+    try:
+        yield
+    except PdfRefusedError as refusal:
+        if refusal.document is None:
+            refusal.document = number
+        raise
+
+
+class _Progress:
+    def __init__(self, callback: ProgressCallback | None, *, total: int) -> None:
+        self._callback = callback
+        self._total = total
+        self._done = 0
+
+    def __call__(self, stage: str, document: int | None = None) -> None:
+        self._done += 1
+        if self._callback is not None:
+            self._callback(SigningProgress(stage, self._done, self._total, document))

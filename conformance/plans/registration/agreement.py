@@ -25,15 +25,29 @@ RULE_4 = "DESIGN.md §2, step 4: agreement text versioned and hashed; after sign
     severity=Severity.MAJOR,
 )
 def versioned(ctx: CheckContext) -> None:
+    """The agreement's version, sha256 and text (its sha256 that of its text); then consents naming another hash (one
+    sorting before the real one, one after) or another version (likewise), with the other value right: each refused
+    (409 ``agreement_version_mismatch``), and the request stays ``documents_submitted``."""
     reg = steps.walk(ctx, "documents_submitted")
     text = steps.agreement(ctx, reg)
     for field in ("version", "sha256", "text"):
         ctx.expect(text.get(field), f"the agreement lacks {field}")
     digest = hashlib.sha256(text["text"].encode("utf-8")).hexdigest()
     ctx.expect(digest == text["sha256"], "the agreement's sha256 is not the SHA-256 of its text")
-    wrong = {"accept": True, "version": text["version"], "sha256": "0" * 64}
-    answer = ctx.http.post("trust", reg.path("/agreement/consent"), json=wrong, headers=reg.auth)
-    ctx.expect_refusal(answer, 409, "agreement_version_mismatch", "a consent naming another text")
+    version, sha256 = str(text["version"]), str(text["sha256"])
+    # Each value replaced by one sorting before it and one after: a value compared by order lets one side through.
+    others = (
+        (version, "0" * 64, "another text's hash, sorting before"),
+        (version, "f" * 64, "another text's hash, sorting after"),
+        (version[:-1], sha256, f"the version {version[:-1]!r} (before {version!r})"),
+        (version + "1", sha256, f"the version {version + '1'!r} (after {version!r})"),
+    )
+    for named, digest, what in others:
+        consent = {"accept": True, "version": named, "sha256": digest}
+        answer = ctx.http.post("trust", reg.path("/agreement/consent"), json=consent, headers=reg.auth)
+        ctx.expect_refusal(answer, 409, "agreement_version_mismatch", f"a consent naming {what}")
+    state = steps.view(ctx, reg)["state"]
+    ctx.expect(state == "documents_submitted", f"refused consents left the request {state}")
 
 
 @check(

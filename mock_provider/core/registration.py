@@ -1110,7 +1110,8 @@ class Registrations(TrustService):
         # A DocumentError is an InvalidInput carrying its field error: it goes out as is.
         try:
             kind = parse_document_type(
-                document_type or "", allow_icao_specimen=registration_breakages.icao_specimen_allowed(self.breakages)
+                registration_breakages.document_type_as_checked(document_type or "", self.breakages),
+                allow_icao_specimen=registration_breakages.icao_specimen_allowed(self.breakages),
             )
         except DocumentError:
             if ANY_DOCUMENT_TYPE_ACCEPTED not in self.breakages:

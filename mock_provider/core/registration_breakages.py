@@ -586,6 +586,22 @@ TERMS_NEWER_VERSION_ACCEPTED = declare(
     check="registration.terms.current_versions",
 )
 
+FOREIGN_ID_CARD_ACCEPTED = declare(
+    "foreign_id_card_accepted",
+    rule="Step 3 takes identity cards and residence permits of France only (id_card:fra, residence_permit:fra), "
+    "here of any ISO 3166-1 country, read as French.",
+    check="registration.documents.document_type",
+)
+
+
+def document_type_as_checked(text: str, breakages: Breakages) -> str:
+    """The document type as judged: an identity card or residence permit of another country read as French, with
+    the switch on."""
+    kind, _, country = text.strip().partition(":")
+    if FOREIGN_ID_CARD_ACCEPTED in breakages and kind.lower() in ("id_card", "residence_permit") and country:
+        return f"{kind}:fra"
+    return text
+
 
 def later_value_tolerated(submitted: Any, value: str, breakages: Breakages) -> bool:
     """Whether a changed read-only field passes: one sorting after the SSO's value, with the switch on."""

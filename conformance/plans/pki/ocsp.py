@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
+from asn1crypto import ocsp as asn1_ocsp
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.serialization import Encoding
@@ -146,6 +147,43 @@ def ocsp_nonce_length(ctx: CheckContext) -> None:
             for f in pkix.ocsp_findings(answer.content, cert.serial_number, issuer, expected="good", at=now())
         ]
     findings(ctx, found, "the OCSP answers to nonces of each length")
+
+
+@check(
+    "pki.ocsp.malformed",
+    title="An OCSP request that cannot be read (not DER, cut short, naming no certificate) is answered "
+    "malformedRequest, never with a server error",
+    cites=(RFC_6960 + " §2.3 and §4.2.1 (malformedRequest: the request received does not conform to the syntax)",),
+    needs=("otp", "review"),
+)
+def ocsp_malformed(ctx: CheckContext) -> None:
+    """POSTed to the responder the personal certificate names: bytes that are no DER, the DER of a request about
+    that certificate cut short by five octets, and a well-formed OCSPRequest whose requestList is empty. Each
+    answer must be a DER OCSPResponse whose responseStatus is malformedRequest (whatever the HTTP status below 500)."""
+    holder = ctx.use(holders.accountant)
+    cert, issuer = holder.personal.certificate, holder.personal.chain[1]
+    urls = pkix.ocsp_urls(cert)
+    ctx.expect(urls, f"{cert.subject.rfc4514_string()} names no OCSP responder in its AIA")
+    whole = pkix.ocsp_request(cert, issuer)
+    empty = asn1_ocsp.OCSPRequest({"tbs_request": {"request_list": []}}).dump()
+    found = []
+    for what, body in (
+        ("bytes that are no DER", b"conformance: not an OCSP request"),
+        ("a request cut short", whole[:-5]),
+        ("a request naming no certificate", empty),
+    ):
+        answer = ctx.http.post("pki", urls[0], data=body, headers={"Content-Type": "application/ocsp-request"})
+        if answer.status_code >= 500:
+            found.append(f"{what}: HTTP {answer.status_code}")
+            continue
+        try:
+            status = x509_ocsp.load_der_ocsp_response(answer.content).response_status
+        except ValueError:
+            found.append(f"{what}: HTTP {answer.status_code} without a DER OCSPResponse")
+            continue
+        if status != x509_ocsp.OCSPResponseStatus.MALFORMED_REQUEST:
+            found.append(f"{what}: answered {status.name}, not malformedRequest")
+    findings(ctx, found, "OCSP requests that cannot be read")
 
 
 @check(

@@ -271,7 +271,9 @@ def document_type(ctx: CheckContext) -> None:
     reg = steps.walk(ctx, "identity_submitted")
     # U+017F, the long s, is not an ISO 3166-1 letter, though it upper-cases to S: "passport:\u017fwe" is no "SWE".
     # UTO (Utopia) is the ICAO 9303 specimen state: printed on sample documents, no ISO 3166-1 country.
-    for kind in ("id_card:xyz", "driving_licence:fra", "passport:zzz", "passport:\u017fwe", "passport:uto"):
+    # Identity cards and residence permits are French only: countries sorting before FRA and after it.
+    others = ("id_card:deu", "id_card:gbr", "residence_permit:bel", "residence_permit:ita")
+    for kind in ("id_card:xyz", "driving_licence:fra", "passport:zzz", "passport:\u017fwe", "passport:uto", *others):
         back = None if kind.startswith("passport:") else steps.OMIT  # a passport is sent as one, front only
         answer = steps.upload(ctx, reg, document_type=kind, back=back)
         _refused_and_unchanged(ctx, reg, answer, "invalid_document_type", f"the document type {kind}")

@@ -61,6 +61,12 @@ OCSP_BAD_SIGNATURE = declare(
     check="pki.ocsp.good",
 )
 
+OCSP_MALFORMED_UNANSWERED = declare(
+    "ocsp_malformed_unanswered",
+    rule="An OCSP responder answers a request it cannot read (not DER, cut short, no request in it) with an "
+    "OCSPResponse whose status is malformedRequest (RFC 6960 section 4.2.1), here with a server error.",
+    check="pki.ocsp.malformed",
+)
 OCSP_NONCE_LIMIT_OFF_BY_ONE = declare(
     "ocsp_nonce_limit_off_by_one",
     rule="An OCSP responder answers a request whose nonce has up to and including 128 octets, the most RFC 9654 "
@@ -208,8 +214,12 @@ class OcspResponder:
             ]
             nonce = _nonce(tbs)
         except (ValueError, TypeError, KeyError):
+            if OCSP_MALFORMED_UNANSWERED in self.pki.breakages:
+                raise
             return malformed_request()
         if not items:
+            if OCSP_MALFORMED_UNANSWERED in self.pki.breakages:
+                raise ValueError("no request in the OCSP request")
             return malformed_request()
         least, limit = _nonce_bounds(self.pki.breakages)
         if nonce is not None and not least <= len(nonce) <= limit:

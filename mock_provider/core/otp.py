@@ -44,6 +44,12 @@ EXPIRED_OTP_ACCEPTED = declare(
     rule="An SMS code is refused once its 30 minutes have passed.",
     check="registration.otp.expiry",
 )
+RETRY_AFTER_FROM_ANY_CODE = declare(
+    "retry_after_from_any_code",
+    rule="The Retry-After of a signing code refused for the hourly cap is the time until the oldest code of the "
+    "last hour leaves it, not counted from an older code (here: from the credential's first code ever).",
+    check="signing.codes.hourly_cap",
+)
 SUPERSEDED_OTP_ACCEPTED = declare(
     "superseded_otp_accepted",
     rule="Sending a new SMS code voids the previous one: only the latest code works.",
@@ -142,11 +148,12 @@ def issue(
                 f"{max_codes} codes were sent for this request: cancel it and start a new one",
                 code="otp_code_limit_reached",
             )
+        within = (
+            [] if _broken(breakages, RETRY_AFTER_FROM_ANY_CODE) else [OneTimePassword.created_at > now - limit_window]
+        )
         oldest = session.scalar(
             select(func.min(OneTimePassword.created_at)).where(
-                OneTimePassword.registration_id == registration_id,
-                OneTimePassword.purpose == purpose,
-                OneTimePassword.created_at > now - limit_window,
+                OneTimePassword.registration_id == registration_id, OneTimePassword.purpose == purpose, *within
             )
         )
         wait = max(1, int(((oldest or now) + limit_window - now).total_seconds()))

@@ -286,6 +286,7 @@ class Signing(TrustService):
                 now=now,
                 limit_window=SIGNING_CODE_WINDOW,
                 max_codes=SIGNING_CODES_PER_WINDOW + (1 if SIGNING_CODE_CAP_LATE in self.breakages else 0),
+                breakages=self.breakages,
             )
             minutes = self.config.otp_validity_seconds // 60
             if SIGNING_SMS_WRONG_VALIDITY in self.breakages:

@@ -31,7 +31,6 @@ from fontTools.ttLib.scaleUpem import scale_upem
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import async_validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
-from werkzeug.serving import make_server
 
 from jesign_sdk import Client, MockOutboxOtpSource, PdfRefusedError, VisibleSignature
 from jesign_sdk.cli import main
@@ -39,6 +38,7 @@ from jesign_sdk.signing.appearance import DEFAULT_FONT, reader_box_to_page
 from mock_provider import create_app
 from mock_provider.app import services_of
 from mock_provider.core.clock import ManualClock
+from mock_provider.dev_server import make_server
 from tests.conftest import LiveMock, _Deferred, memory_config
 from tests.jesign_sdk import pdf_corpus as corpus
 from tests.mock_provider.registration_helpers import register_to_active
@@ -68,7 +68,7 @@ class Signer:
 def marie() -> Iterator[Signer]:
     """Marie, registered and logged in, on a mock of the module's own (its clock runs with the wall clock)."""
     deferred = _Deferred()
-    server = make_server("127.0.0.1", 0, deferred, threaded=True)
+    server = make_server(deferred)
     clock = ManualClock(datetime.now(UTC))
     deferred.app = create_app(memory_config(public_base_url=f"http://127.0.0.1:{server.server_port}"), clock=clock)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -217,15 +217,7 @@ def test_a_named_field_that_cannot_take_the_signature_is_refused_before_any_call
     assert marie.csc_calls() == calls
 
 
-def test_the_cli_prints_a_refusal_as_json_naming_the_file(
-    marie: Signer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def open_url(url: str, *args: Any, **kwargs: Any) -> bool:  # the browser of the CLI's login
-        assert requests.get(url, timeout=10).status_code == 200
-        return True
-
-    monkeypatch.setattr("webbrowser.open", open_url)
-
+def test_the_cli_prints_a_refusal_as_json_naming_the_file(marie: Signer, tmp_path: Path, cli_login: None) -> None:
     def run(*args: str) -> Any:
         command = ["--base-url", marie.live.url, "--config-dir", str(tmp_path / "config"), *args]
         return CliRunner().invoke(main, command)

@@ -30,7 +30,6 @@ from pyhanko.sign.validation import (
 )
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.fetchers.requests_fetchers import RequestsFetcherBackend
-from werkzeug.serving import make_server
 
 from jesign_sdk import (
     APIConnectionError,
@@ -51,6 +50,7 @@ from jesign_sdk.signing import CscTimeStamper
 from mock_provider import create_app
 from mock_provider.app import services_of
 from mock_provider.core.clock import ManualClock
+from mock_provider.dev_server import make_server
 from tests.conftest import LiveMock, _Deferred, memory_config
 from tests.jesign_sdk.broken_http import closed_port
 from tests.mock_provider.registration_helpers import register_to_active
@@ -262,7 +262,7 @@ def far_from_its_pki(clock: ManualClock) -> Iterator[Client]:
     """Marie, registered and logged in, on a mock whose certificates name OCSP and CRL URLs where no one listens:
     every fetch pyHanko's fetchers make meets a refused connection (the SDK's own calls reach the mock)."""
     deferred = _Deferred()
-    server = make_server("127.0.0.1", 0, deferred, threaded=True)
+    server = make_server(deferred)
     deferred.app = create_app(memory_config(public_base_url=f"http://127.0.0.1:{closed_port()}"), clock=clock)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -410,17 +410,6 @@ def test_wrong_codes_three_times_raise_otp_invalid(live_mock: LiveMock, marie: C
 
 
 # -- the command line ----------------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def cli_login(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The browser of the CLI's login: follows the SSO's redirect to the loopback listener."""
-
-    def open_url(url: str, *args: Any, **kwargs: Any) -> bool:
-        assert requests.get(url, timeout=10).status_code == 200
-        return True
-
-    monkeypatch.setattr("webbrowser.open", open_url)
 
 
 def test_cli_signs_a_batch_and_validates(live_mock: LiveMock, marie: Client, cli_login: None, tmp_path: Path) -> None:

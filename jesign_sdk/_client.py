@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any, TypeVar, overload
 
 import requests
 
+from jesign_sdk._clock import DEFAULT_LEEWAY, Clock, system_clock
 from jesign_sdk._errors import AuthenticationError
 from jesign_sdk._models import Me, Tokens
 from jesign_sdk._requestor import Endpoints, Requestor, RetryPolicy, bearer, read_json
@@ -29,6 +31,11 @@ class Client:
     ``endpoints`` instead when the parties live apart. ``client_id``/``client_secret`` are the OIDC client
     registered with the SSO (no secret: a public client, PKCE only). ``tokens`` resumes a saved login.
 
+    ``clock`` answers the current instant (timezone-aware; this machine's clock by default, a
+    :class:`~jesign_sdk.ServerClock` to follow a server's): read to check the id_token's ``iat``, ``nbf`` and
+    ``exp``, to validate signatures at, and as the time a new signature claims; ``leeway`` is the clock skew
+    tolerated in those checks (see :mod:`jesign_sdk._clock`).
+
     Per-call overrides are keyword-only on the resources' methods; everything about HTTP (timeouts, retries,
     the idempotency key) is decided in one place, :class:`~jesign_sdk._requestor.Requestor`.
     """
@@ -46,6 +53,8 @@ class Client:
         max_retries: int = 3,
         retry: RetryPolicy | None = None,
         on_tokens_refreshed: Callable[[Tokens], None] | None = None,
+        clock: Clock = system_clock,
+        leeway: timedelta = DEFAULT_LEEWAY,
     ) -> None:
         if endpoints is None:
             if base_url is None:
@@ -53,7 +62,9 @@ class Client:
             endpoints = Endpoints.single_origin(base_url)
         policy = retry or RetryPolicy(max_retries=max_retries)
         self.requestor = Requestor(endpoints, session=session, timeout=timeout, retry=policy)
-        self.sso = SSO(self.requestor, client_id=client_id, client_secret=client_secret)
+        self.clock = clock
+        self.leeway = leeway
+        self.sso = SSO(self.requestor, client_id=client_id, client_secret=client_secret, clock=clock, leeway=leeway)
         self.tokens = tokens
         #: Called with the new tokens whenever the client refreshes them (to save them, as the CLI does).
         self.on_tokens_refreshed = on_tokens_refreshed

@@ -49,6 +49,7 @@ from jesign_sdk.signing.documents import (
 )
 from jesign_sdk.signing.signer import CscTimeStamper, RemoteSigner
 from jesign_sdk.signing.validation import SignatureReport, TrustRootSource, validate
+from jesign_sdk.signing.validation.timing import validation_context
 
 if TYPE_CHECKING:
     from jesign_sdk._client import Client
@@ -372,7 +373,8 @@ class Signing:
                 "an offline validation fetches nothing, not even the provider's root: give trust_roots "
                 "(the root certificate's file, PEM or DER)"
             )
-        return validate(data, trust_roots=roots, allow_fetching=allow_fetching)
+        client = self._client
+        return validate(data, trust_roots=roots, allow_fetching=allow_fetching, at=client.clock(), leeway=client.leeway)
 
     # -- the steps --------------------------------------------------------------------------------------------------
 
@@ -403,6 +405,7 @@ class Signing:
         signer = RemoteSigner(self.csc, credential)
         timestamper = self._timestamper
         context = self._signing_context(credential) if level in ("B-LT", "B-LTA") else None
+        signing_time = self._client.clock()
         progress = _Progress(on_progress, total=2 * len(documents) + 2)
 
         # What run() signs goes here rather than being its result: Python 3.11's asyncio.run, restoring the SIGINT
@@ -441,6 +444,7 @@ class Signing:
                             visible=visible,
                             reason=reason,
                             location=location,
+                            signing_time=signing_time,
                         )
                     prepared.append(document)
                     progress("digest", number)
@@ -470,13 +474,16 @@ class Signing:
             raise
 
     def _signing_context(self, credential: Credential) -> ValidationContext:
-        """What pyHanko validates the signer and the TSA with before embedding the validation data (B-LT).
+        """What pyHanko validates the signer and the TSA with before embedding the validation data (B-LT), on the
+        client's clock.
 
         Fetching goes through ``requests`` (pyhanko-certvalidator's backend that holds no session to close).
         Revocation information is required (``hard-fail``): when the PKI cannot give it, the signature fails with
         :class:`~jesign_sdk.APIConnectionError` instead of claiming a B-LT level its DSS does not reach.
         """
-        return ValidationContext(
+        return validation_context(
+            self._client.clock(),
+            self._client.leeway,
             trust_roots=self.trust_roots(),
             other_certs=list(credential.certificates),
             allow_fetching=True,

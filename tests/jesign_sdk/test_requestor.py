@@ -240,8 +240,8 @@ def test_public_surface_is_pinned() -> None:
             "OtpError", "OtpExpiredError", "OtpInvalidError", "OtpLockedError", "OtpRequest", "OtpSource",
             "OtpUnavailableError", "PdfRefusedError", "PermissionDeniedError", "Profile", "PromptOtpSource",
             "RateLimitError", "RegistrationRejectedError", "RegistrationStateError", "RegistrationStatus",
-            "RemoteSigner", "RetryPolicy", "SignatureReport", "SigningProgress", "Tokens", "TrustBackend",
-            "TrustRegistration", "TrustRootError", "VisibleSignature", "__version__",
+            "RemoteSigner", "RetryPolicy", "ServerClock", "SignatureReport", "SigningProgress", "Tokens",
+            "TrustBackend", "TrustRegistration", "TrustRootError", "VisibleSignature", "__version__",
         ]
     )  # fmt: skip
     for name in jesign_sdk.__all__:

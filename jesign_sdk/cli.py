@@ -105,7 +105,7 @@ class _Session:
 
     base_url: str
     client_id: str
-    client_secret: str | None
+    client_secret: str | None = dataclasses.field(repr=False)
     json_output: bool
     store: TokenStore
     _client: Client | None = None

@@ -32,13 +32,14 @@ DEFAULT_SCOPE = "openid profile email phone offline_access"
 
 @dataclass(frozen=True)
 class AuthorizationRequest:
-    """One login attempt: the URL to open, and the secrets to check the answer with (keep it server-side)."""
+    """One login attempt: the URL to open, and the secrets to check the answer with (keep it server-side). Its repr
+    leaves the PKCE verifier out; the state and the nonce travel in the URL, through the browser."""
 
     url: str
     redirect_uri: str
     state: str
     nonce: str
-    code_verifier: str
+    code_verifier: str = dataclasses.field(repr=False)
 
 
 class SSO:

@@ -38,6 +38,7 @@ from jesign_sdk import (
     ConflictError,
     MockOutboxOtpSource,
     OtpInvalidError,
+    OtpLockedError,
     OtpRequest,
     PdfRefusedError,
     PermissionDeniedError,
@@ -398,6 +399,21 @@ def test_a_wrong_code_is_asked_again(marie: Client) -> None:
     assert len(codes.asked) == 2
     assert codes.asked[0].phone_last_digits == "5678"
     assert marie.signing.validate_pdf(signed)[0].ok
+
+
+def test_thirty_signing_codes_an_hour_then_the_wait_is_told(
+    marie: Client, otp: MockOutboxOtpSource, clock: ManualClock
+) -> None:
+    credential = marie.signing.credential()
+    for _ in range(30):
+        marie.signing.csc.send_otp(credential.id)
+        clock.advance(timedelta(seconds=61))  # past the resend cooldown
+    with pytest.raises(OtpLockedError) as caught:
+        marie.signing.sign_pdf(blank_pdf(), level="B-B", otp_source=otp)
+    assert caught.value.code == "otp_code_limit_reached"
+    wait = 3600 - 30 * 61  # until the first of the thirty is an hour old
+    assert caught.value.retry_after == wait
+    assert f"wait {wait} seconds" in str(caught.value)
 
 
 def test_wrong_codes_three_times_raise_otp_invalid(live_mock: LiveMock, marie: Client) -> None:

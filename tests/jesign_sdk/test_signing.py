@@ -377,6 +377,19 @@ def test_a_too_large_file_is_refused_by_its_size(
     assert csc_calls(live_mock) == []
 
 
+def test_a_missing_file_is_refused_by_name(live_mock: LiveMock, marie: Client, otp: MockOutboxOtpSource) -> None:
+    for call in (
+        lambda: marie.signing.sign_pdf("missing.pdf", otp_source=otp),
+        lambda: marie.signing.validate_pdf("missing.pdf"),
+    ):
+        with pytest.raises(PdfRefusedError) as caught:
+            call()
+        assert caught.value.code == "file_unreadable"
+        assert caught.value.source == "missing.pdf"
+        assert "missing.pdf" in str(caught.value)
+    assert csc_calls(live_mock) == []
+
+
 # -- SMS codes -----------------------------------------------------------------------------------------------------
 
 

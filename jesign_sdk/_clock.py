@@ -69,14 +69,15 @@ class ServerClock:
         self.url = url
         self.mock_only = mock_only
         self.timeout = timeout
-        self._session = session or requests.Session()
+        self._session = session  # None: each reading opens and closes its own connection
         self._local = False
 
     def __call__(self) -> datetime:
         if self._local:
             return system_clock()
         try:
-            answer = self._session.head(self.url, timeout=self.timeout, allow_redirects=False)
+            head = self._session.head if self._session is not None else requests.head
+            answer = head(self.url, timeout=self.timeout, allow_redirects=False)
         except (requests.RequestException, OSError) as exc:
             raise APIConnectionError(f"HEAD {self.url}: cannot read the server's clock ({exc})") from exc
         if self.mock_only and not answer.headers.get("Server", "").startswith(MOCK_SERVER):

@@ -12,6 +12,7 @@ The public surface is exactly ``__all__`` (a test pins it).
 """
 
 from jesign_sdk._client import LOOPBACK_REDIRECT_URI, Client
+from jesign_sdk._clock import ServerClock
 from jesign_sdk._errors import (
     APIConnectionError,
     APIResponseValidationError,
@@ -106,6 +107,7 @@ __all__ = [
     "RegistrationStatus",
     "RemoteSigner",
     "RetryPolicy",
+    "ServerClock",
     "SignatureReport",
     "SigningProgress",
     "Tokens",

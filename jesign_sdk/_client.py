@@ -6,10 +6,12 @@ import copy
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any, TypeVar, overload
 
 import requests
 
+from jesign_sdk._clock import DEFAULT_LEEWAY, Clock, system_clock
 from jesign_sdk._errors import AuthenticationError
 from jesign_sdk._models import Me, Tokens
 from jesign_sdk._requestor import Endpoints, Requestor, RetryPolicy, bearer, read_json
@@ -42,6 +44,11 @@ class Client:
     ``endpoints`` instead when the parties live apart. ``client_id``/``client_secret`` are the OIDC client
     registered with the SSO (no secret: a public client, PKCE only). ``tokens`` resumes a saved login.
 
+    ``clock`` answers the current instant (timezone-aware; this machine's clock by default, a
+    :class:`~jesign_sdk.ServerClock` to follow a server's): read to check the id_token's ``iat``, ``nbf`` and
+    ``exp``, to validate signatures at, and as the time a new signature claims; ``leeway`` is the clock skew
+    tolerated in those checks (see :mod:`jesign_sdk._clock`).
+
     Everything about HTTP (timeouts, retries, the idempotency key) is decided in one place,
     :class:`~jesign_sdk._requestor.Requestor`, with the ``timeout`` (seconds per attempt) and ``max_retries`` given
     here. Per-call options: :meth:`with_options` gives a client with another timeout or number of retries for the
@@ -62,6 +69,8 @@ class Client:
         max_retries: int = 3,
         retry: RetryPolicy | None = None,
         on_tokens_refreshed: Callable[[Tokens], None] | None = None,
+        clock: Clock = system_clock,
+        leeway: timedelta = DEFAULT_LEEWAY,
     ) -> None:
         if endpoints is None:
             if base_url is None:
@@ -69,7 +78,9 @@ class Client:
             endpoints = Endpoints.single_origin(base_url)
         policy = retry or RetryPolicy(max_retries=max_retries)
         self.requestor = Requestor(endpoints, session=session, timeout=timeout, retry=policy)
-        self.sso = SSO(self.requestor, client_id=client_id, client_secret=client_secret)
+        self.clock = clock
+        self.leeway = leeway
+        self.sso = SSO(self.requestor, client_id=client_id, client_secret=client_secret, clock=clock, leeway=leeway)
         self._login = _Login(tokens, on_tokens_refreshed)
         self._attach_resources(None)
 

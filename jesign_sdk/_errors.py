@@ -21,7 +21,7 @@
         ├── ConflictError             409
         │   └── RegistrationStateError  the registration is not in a state that allows the call (state)
         ├── LockedError               423
-        │   └── OtpLockedError        too many wrong codes, or too many codes sent
+        │   └── OtpLockedError        too many wrong codes, or too many codes sent (retry_after when waiting helps)
         ├── RateLimitError            429 (retry_after)
         └── InternalServerError       5xx
 
@@ -157,6 +157,8 @@ class APIStatusError(JesignError):
 
     ``code`` is the stable wire code of the RFC 9457 problem (or the OAuth ``error``), ``message`` its detail,
     ``request_id`` the id to quote to support, ``errors`` the field errors, ``body`` the whole decoded answer.
+    ``retry_after`` is the wait, in seconds, before the same call may succeed, when the server said: its
+    ``Retry-After`` header, else the problem's ``retry_after`` member; None otherwise.
     """
 
     def __init__(
@@ -168,6 +170,7 @@ class APIStatusError(JesignError):
         request_id: str | None = None,
         errors: list[dict[str, Any]] | None = None,
         body: Any = None,
+        retry_after: float | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -176,6 +179,10 @@ class APIStatusError(JesignError):
         self.request_id = request_id
         self.errors = errors or []
         self.body = body
+        if retry_after is None:
+            member = self.member("retry_after")
+            retry_after = float(member) if isinstance(member, int | float) and not isinstance(member, bool) else None
+        self.retry_after = retry_after
 
     def __str__(self) -> str:
         parts = [f"{self.status_code}"]
@@ -218,11 +225,6 @@ class LockedError(APIStatusError):
 class RateLimitError(APIStatusError):
     """429: too many requests, or too soon; ``retry_after`` in seconds when the server said."""
 
-    @property
-    def retry_after(self) -> float | None:
-        value = self.member("retry_after")
-        return float(value) if isinstance(value, int | float) else None
-
 
 class InternalServerError(APIStatusError):
     """5xx: the server failed (after the retries allowed)."""
@@ -246,7 +248,13 @@ class OtpExpiredError(BadRequestError, OtpError):
 
 
 class OtpLockedError(LockedError, OtpError):
-    """Too many wrong codes (ask for a new one), or too many codes sent (start a new request)."""
+    """Too many wrong codes (``otp_locked``: ask for a new one), or too many codes sent
+    (``otp_code_limit_reached``).
+
+    ``retry_after`` is filled when waiting is the remedy: signing codes are limited per hour, and it says when the
+    next may be sent. It is None when waiting does not help: a locked code stays locked (ask for a new one), and a
+    registration whose ten codes were sent must be cancelled and started again.
+    """
 
 
 class DocumentRefusedError(BadRequestError):

@@ -34,12 +34,16 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Tokens:
-    """What the SSO's token endpoint answered, with the instant the access token expires."""
+    """What the SSO's token endpoint answered, with the instant the access token expires.
 
-    access_token: str
+    Its repr leaves the tokens out (as every model of the SDK leaves its secrets out), so that a log line or a
+    traceback that shows it gives nothing away.
+    """
+
+    access_token: str = field(repr=False)
     expires_at: datetime
-    refresh_token: str | None = None
-    id_token: str | None = None
+    refresh_token: str | None = field(default=None, repr=False)
+    id_token: str | None = field(default=None, repr=False)
     scope: str = ""
     #: The verified claims of the id_token (sub, names, email, firms …), when one came.
     claims: dict[str, Any] = field(default_factory=dict)
@@ -205,12 +209,15 @@ class RegistrationStatus:
 
 @dataclass(frozen=True)
 class Handoff:
-    """Step 2 hand-off: the trust provider's registration, the URL to send the person to, and its session."""
+    """Step 2 hand-off: the trust provider's registration, the URL to send the person to, and its session.
+
+    The URL carries the session token: the repr leaves both out.
+    """
 
     id: str
     state: str
     level: str
-    url: str
+    url: str = field(repr=False)
     session_token: str = field(repr=False)
 
     @classmethod

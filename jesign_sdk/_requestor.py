@@ -503,6 +503,7 @@ def make_error(response: requests.Response) -> APIStatusError:
         request_id=request_id,
         errors=errors,
         body=body,
+        retry_after=_retry_after(response),
     )
 
 
@@ -522,16 +523,23 @@ def _retryable(response: requests.Response, no_retry_on: frozenset[int]) -> bool
 
 
 def _retry_after(response: requests.Response) -> float | None:
+    """The answer's ``Retry-After`` in seconds: a number of seconds, or an HTTP-date counted from the answer's own
+    ``Date`` (the server's clock, which need not agree with this machine's), else from now."""
     raw = response.headers.get("Retry-After")
     if raw is None:
         return None
     raw = raw.strip()
     if raw.isdigit():
         return float(raw)
-    try:
-        when = email.utils.parsedate_to_datetime(raw)
-    except (TypeError, ValueError):
+    when, sent = _http_date(raw), _http_date(response.headers.get("Date"))
+    if when is None:
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+    return max(0.0, (when - (sent or datetime.now(UTC))).total_seconds())
+
+
+def _http_date(raw: str | None) -> datetime | None:
+    try:
+        when = email.utils.parsedate_to_datetime(raw or "")
+    except (TypeError, ValueError, IndexError):
+        return None
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when

@@ -40,6 +40,7 @@ from urllib.parse import parse_qs, urlsplit
 import click
 
 from jesign_sdk._client import Client
+from jesign_sdk._clock import ServerClock, system_clock
 from jesign_sdk._errors import (
     APIConnectionError,
     APIResponseValidationError,
@@ -104,17 +105,23 @@ class _Session:
 
     base_url: str
     client_id: str
-    client_secret: str | None
+    client_secret: str | None = dataclasses.field(repr=False)
     json_output: bool
     store: TokenStore
     _client: Client | None = None
     _saved: Tokens | None = None
 
-    def client(self, *, logged_in: bool = True) -> Client:
+    def client(self, *, logged_in: bool = True, offline: bool = False) -> Client:
         if self._client is None:
             self._saved = self.store.load(self.base_url)
+            # The mock's clock, which tests move; this machine's for any other server, and offline (nothing is asked).
+            clock = system_clock if offline else ServerClock(self.base_url, mock_only=True)
             self._client = Client(
-                self.base_url, client_id=self.client_id, client_secret=self.client_secret, tokens=self._saved
+                self.base_url,
+                client_id=self.client_id,
+                client_secret=self.client_secret,
+                tokens=self._saved,
+                clock=clock,
             )
         if logged_in and self._client.tokens is None:
             raise AuthenticationError(
@@ -762,7 +769,7 @@ def validate(session: _Session, file: Path, offline: bool, trust_roots: tuple[Pa
     """
     if offline and not trust_roots:
         raise click.UsageError("--offline fetches nothing, not even the provider's root: name it with --trust ROOT")
-    reports = session.client(logged_in=False).signing.validate_pdf(
+    reports = session.client(logged_in=False, offline=offline).signing.validate_pdf(
         file, trust_roots=list(trust_roots) or None, allow_fetching=not offline
     )
     text = "\n\n".join(str(r) for r in reports) or f"{file}: no signature."

@@ -23,6 +23,7 @@ from mock_provider.api import (
     platform,
     problems,
     request_json,
+    server_headers,
     trust,
 )
 from mock_provider.api.common import install_writes_after_response
@@ -62,6 +63,7 @@ def create_app(config: MockConfig | Mapping[str, Any] | None = None, *, clock: C
     app.extensions["jesign_mock"] = services
     request_json.install(app)
     problems.install(app)
+    server_headers.install(app, services.clock)
     # First of the after_request hooks to register, so the last to run: it commits the request's bookkeeping.
     install_writes_after_response(app)
     app.register_blueprint(pki.bp)

@@ -5,8 +5,10 @@ Installed with ``pip install 'jesign[mock]'``, it gives every test suite these f
 - ``jesign_mock_server`` (session): the mock served over HTTP by a threaded server on a free loopback port, with
   an in-memory database. Its ``url`` is the base URL to give :class:`jesign_sdk.Client`.
 - ``jesign_mock`` (function): the same server, reset to its seed before the test (no registration, message,
-  token or fault left by another test; the clock back to the wall clock).
+  token or fault left by another test; the clock back to real time).
 - ``jesign_client`` (function): a factory of SDK clients already logged in: ``jesign_client("marie.dupont")``.
+  Their clock is the mock's (:attr:`MockServer.clock`), so that a test may move it: the login, the id_token's
+  checks and validation follow.
 
 ::
 
@@ -23,7 +25,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -31,7 +32,7 @@ import pytest
 if TYPE_CHECKING:
     from flask import Flask
 
-    from jesign_sdk import Client
+    from jesign_sdk import Client, ServerClock
     from mock_provider.core.services import MockServices
 
 
@@ -48,26 +49,32 @@ class MockServer:
 
         return services_of(self.app)
 
+    @property
+    def clock(self) -> ServerClock:
+        """The mock's clock, as its answers tell it: give it to your own clients, ``Client(url, clock=...)``."""
+        from jesign_sdk import ServerClock
+
+        return ServerClock(self.url)
+
     def reset(self) -> None:
+        """Back to the seed, with no fault and the clock back to real time."""
         client = self.app.test_client()
         client.post("/_mock/reset")
         client.delete("/_mock/faults")
-        client.post("/_mock/clock", json={"now": datetime.now(UTC).isoformat()})
 
 
 @pytest.fixture(scope="session")
 def jesign_mock_server() -> Iterator[MockServer]:
-    from werkzeug.serving import make_server
-
     from mock_provider import create_app
     from mock_provider.app import services_of
+    from mock_provider.dev_server import make_server
 
     holder: dict[str, Any] = {}
 
     def dispatch(environ: dict[str, Any], start_response: Any) -> Any:
         return holder["app"](environ, start_response)
 
-    server = make_server("127.0.0.1", 0, dispatch, threaded=True)
+    server = make_server(dispatch)
     url = f"http://127.0.0.1:{server.server_port}"
     app = create_app(
         {"database_url": "sqlite:///:memory:", "public_base_url": url, "secret_key": "jesign-pytest-plugin-secret"}
@@ -94,6 +101,7 @@ def jesign_client(jesign_mock: MockServer) -> Callable[..., Client]:
     from jesign_sdk import Client
 
     def make(login: str = "marie.dupont", **options: Any) -> Client:
+        options.setdefault("clock", jesign_mock.clock)
         client = Client(jesign_mock.url, **options)
         client.login_with_hint(login)
         return client

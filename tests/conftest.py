@@ -14,12 +14,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import BaseWSGIServer
 
 from mock_provider import create_app
 from mock_provider.app import services_of
 from mock_provider.core.clock import ManualClock
 from mock_provider.core.services import MockServices
+from mock_provider.dev_server import make_server
 
 #: A PostgreSQL server where the test user may create databases (``.ci/run`` starts one and sets it).
 POSTGRES_SERVER_URL = os.environ.get("JESIGN_TEST_POSTGRES_URL")
@@ -87,7 +88,7 @@ class _Deferred:
 @pytest.fixture
 def live_mock(clock: ManualClock) -> Iterator[LiveMock]:
     deferred = _Deferred()
-    server = make_server("127.0.0.1", 0, deferred, threaded=True)
+    server = make_server(deferred)
     deferred.app = create_app(memory_config(public_base_url=f"http://127.0.0.1:{server.server_port}"), clock=clock)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

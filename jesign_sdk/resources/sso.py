@@ -13,10 +13,8 @@ import copy
 import dataclasses
 import hashlib
 import secrets
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -24,6 +22,7 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
+from jesign_sdk._clock import DEFAULT_LEEWAY, Clock, system_clock
 from jesign_sdk._errors import APIResponseValidationError, APIStatusError, IdTokenError
 from jesign_sdk._json import field, json_object
 from jesign_sdk._models import Tokens
@@ -34,13 +33,14 @@ DEFAULT_SCOPE = "openid profile email phone offline_access"
 
 @dataclass(frozen=True)
 class AuthorizationRequest:
-    """One login attempt: the URL to open, and the secrets to check the answer with (keep it server-side)."""
+    """One login attempt: the URL to open, and the secrets to check the answer with (keep it server-side). Its repr
+    leaves the PKCE verifier out; the state and the nonce travel in the URL, through the browser."""
 
     url: str
     redirect_uri: str
     state: str
     nonce: str
-    code_verifier: str
+    code_verifier: str = dataclasses.field(repr=False)
 
 
 class SSO:
@@ -52,12 +52,14 @@ class SSO:
         *,
         client_id: str,
         client_secret: str | None = None,
-        now: Callable[[], float] = time.time,
+        clock: Clock = system_clock,
+        leeway: timedelta = DEFAULT_LEEWAY,
     ) -> None:
         self._requestor = requestor
         self.client_id = client_id
         self.client_secret = client_secret
-        self._now = now
+        self._clock = clock
+        self._leeway = leeway
         self._discovery: dict[str, Any] | None = None
         self._keys: KeySet | None = None
 
@@ -189,14 +191,16 @@ class SSO:
         # Not idempotent: a code (and a rotated refresh token) is single-use, and the SSO revokes what a replayed
         # one gave. Sent again only when it cannot have reached the SSO.
         answer = self._requestor.request("POST", "sso", "/token", data=body, auth=auth, idempotent=False)
-        now = datetime.fromtimestamp(self._now(), UTC)
-        tokens = read_json(answer, lambda payload: Tokens.from_json(payload, now=now))
+        # The expiry is a duration from now, on this machine (Tokens.expired reads this machine's clock too).
+        received = datetime.now(UTC)
+        tokens = read_json(answer, lambda payload: Tokens.from_json(payload, now=received))
         if tokens.id_token:
             tokens = dataclasses.replace(tokens, claims=self.verify_id_token(tokens.id_token, nonce=nonce))
         return tokens
 
     def verify_id_token(self, id_token: str, *, nonce: str | None) -> dict[str, Any]:
-        """Verify an id_token: RS256 signature by a key of the SSO's JWKS, iss, aud, exp (and nonce if given)."""
+        """Verify an id_token: RS256 signature by a key of the SSO's JWKS, iss, aud, exp, and iat and nbf when
+        present (on the client's clock, within its leeway), and nonce if given."""
         keys = self._jwks()
         try:
             token = jwt.decode(id_token, keys, algorithms=["RS256"])
@@ -215,7 +219,9 @@ class SSO:
         if nonce is not None:
             options["nonce"] = {"essential": True, "value": nonce}
         try:
-            jwt.JWTClaimsRegistry(now=lambda: int(self._now()), leeway=60, **options).validate(token.claims)
+            now = int(self._clock().timestamp())
+            registry = jwt.JWTClaimsRegistry(now=lambda: now, leeway=int(self._leeway.total_seconds()), **options)
+            registry.validate(token.claims)
         except JoseError as exc:
             raise IdTokenError(f"the id_token's claims do not hold: {exc}") from exc
         return dict(token.claims)

@@ -8,6 +8,7 @@ gives (:class:`~jesign_sdk.Handoff`).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -29,9 +30,10 @@ _MEDIA_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG": "image/png", b"%PDF":
 
 @dataclass(frozen=True)
 class DocumentSide:
-    """One side of an identity document: bytes and a file name (the server judges by content, not by name)."""
+    """One side of an identity document: bytes and a file name (the server judges by content, not by name); its repr
+    leaves the picture out."""
 
-    content: bytes
+    content: bytes = dataclasses.field(repr=False)
     filename: str = "document"
 
     @classmethod

@@ -20,6 +20,7 @@ import contextlib
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from asn1crypto import x509
 from pyhanko.sign.timestamps import TimeStamper
@@ -41,6 +42,7 @@ from jesign_sdk.signing.documents import (
     prepare,
 )
 from jesign_sdk.signing.signer import RemoteSigner
+from jesign_sdk.signing.validation.timing import validation_context
 
 __all__ = ["ProgressCallback", "SigningProgress", "open_all", "sign_documents"]
 
@@ -84,15 +86,18 @@ async def sign_documents(
     reason: str | None,
     location: str | None,
     on_progress: ProgressCallback | None,
+    signing_time: datetime,
+    leeway: timedelta,
 ) -> list[bytes]:
     """Steps 2 to 5 for documents :func:`open_all` checked: the signed bytes, in order. ``trust_roots`` (the
-    provider's) are needed at B-LT and B-LTA."""
+    provider's) are needed at B-LT and B-LTA. ``signing_time`` is the instant the signatures claim and the signer's
+    certificates are validated at (the client's clock), ``leeway`` the clock skew tolerated then."""
     signer = RemoteSigner(api, credential)
-    validation_context = None
+    long_term = None
     if level in ("B-LT", "B-LTA"):
         if trust_roots is None:
             raise ValueError(f"a {level} signature validates its certificates: give the trust roots")
-        validation_context = _long_term_context(trust_roots, credential)
+        long_term = _long_term_context(trust_roots, credential, signing_time, leeway)
     progress = _Progress(on_progress, total=2 * len(documents) + 2)
     # The SMS code names no hash: have it sent while pyHanko digests (in a thread: the round trip overlaps the
     # digesting instead of following it). A source that needs no person is read there too, if the digesting is
@@ -120,10 +125,11 @@ async def sign_documents(
                     signer,
                     level=level,
                     timestamper=timestamper,
-                    validation_context=validation_context,
+                    validation_context=long_term,
                     visible=visible,
                     reason=reason,
                     location=location,
+                    signing_time=signing_time,
                 )
             prepared.append(document)
             progress("digest", number)
@@ -149,15 +155,20 @@ async def sign_documents(
     return signed
 
 
-def _long_term_context(trust_roots: list[x509.Certificate], credential: Credential) -> ValidationContext:
-    """What pyHanko validates the signer and the TSA with before embedding the validation data (B-LT).
+def _long_term_context(
+    trust_roots: list[x509.Certificate], credential: Credential, at: datetime, leeway: timedelta
+) -> ValidationContext:
+    """What pyHanko validates the signer and the TSA with before embedding the validation data (B-LT), at ``at``
+    (the client's clock) with ``leeway``.
 
     Fetching goes through ``requests`` (pyhanko-certvalidator's backend that holds no session to close, and fetches
     in worker threads). Revocation information is required (``hard-fail``): when the PKI cannot give it, the
     signature fails with :class:`~jesign_sdk.APIConnectionError` instead of claiming a B-LT level its DSS does not
     reach.
     """
-    return ValidationContext(
+    return validation_context(
+        at,
+        leeway,
         trust_roots=trust_roots,
         other_certs=list(credential.certificates),
         allow_fetching=True,

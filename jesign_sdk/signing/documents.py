@@ -22,6 +22,7 @@ import io
 import os
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal, NamedTuple, cast
 
@@ -33,10 +34,11 @@ from pyhanko.pdf_utils.form_tools import get_single_field_annot
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import FormFillingError, PdfWriteError
 from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.pdf_utils.writer import BasePdfFileWriter
 from pyhanko.sign.fields import MDPPerm, SigFieldSpec, SigSeedSubFilter, append_signature_field, enumerate_sig_fields
 from pyhanko.sign.general import SigningError
 from pyhanko.sign.signers.pdf_byterange import PreparedByteRangeDigest
-from pyhanko.sign.signers.pdf_signer import PdfSignatureMetadata, PdfSigner, PdfTBSDocument
+from pyhanko.sign.signers.pdf_signer import PdfSignatureMetadata, PdfSigner, PdfSigningSession, PdfTBSDocument
 from pyhanko.sign.timestamps import TimeStamper
 from pyhanko.sign.validation import read_certification_data
 from pyhanko_certvalidator import ValidationContext
@@ -336,8 +338,12 @@ async def prepare(
     visible: VisibleSignature | None = None,
     reason: str | None = None,
     location: str | None = None,
+    signing_time: datetime | None = None,
 ) -> PreparedPdf:
-    """Everything up to the signature: the field, the placeholder, the digest, the signed attributes."""
+    """Everything up to the signature: the field, the placeholder, the digest, the signed attributes.
+
+    ``signing_time`` is the time the signature claims (its ``/M``), the client's clock's; this machine's by default.
+    """
     if level not in LEVELS:
         raise ValueError(f"level is one of {', '.join(LEVELS)}, not {level!r}")
     long_term = level in ("B-LT", "B-LTA")
@@ -359,7 +365,9 @@ async def prepare(
             font = appearance.choose_font(f"{visible.text} {signer.subject_name}", visible.font)
         stamp = appearance.stamp_style(visible.text, font, rotation=document.rotation)
     # The field exists: open_for_signing made it.
-    pdf_signer = PdfSigner(meta, signer, timestamper=timestamper if level != "B-B" else None, stamp_style=stamp)
+    pdf_signer = _PdfSigner(
+        meta, signer, timestamper=timestamper if level != "B-B" else None, stamp_style=stamp, signing_time=signing_time
+    )
     # The time-stamper keeps one token to measure (fetched once per time-stamper, as pyHanko does).
     token_bytes = 0
     if level != "B-B" and timestamper is not None:
@@ -409,6 +417,20 @@ async def finish(document: PreparedPdf, signer: RemoteSigner) -> bytes:
         ) from exc
     output: io.BytesIO = document.output
     return output.getvalue()
+
+
+class _PdfSigner(PdfSigner):
+    """pyHanko's signer, with the signing time it claims given rather than read from this machine's clock."""
+
+    def __init__(self, *args: Any, signing_time: datetime | None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._signing_time = signing_time
+
+    def init_signing_session(self, pdf_out: BasePdfFileWriter, existing_fields_only: bool = False) -> PdfSigningSession:
+        session = super().init_signing_session(pdf_out, existing_fields_only=existing_fields_only)
+        if self._signing_time is not None:
+            session.system_time = self._signing_time
+        return session
 
 
 def _validation_failure(exc: BaseException) -> JesignError | None:

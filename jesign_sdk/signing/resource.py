@@ -572,7 +572,10 @@ class Signing:
                 "an offline validation fetches nothing, not even the provider's root: give trust_roots "
                 "(the root certificate's file, PEM or DER)"
             )
-        return await async_validate(data, trust_roots=roots, allow_fetching=allow_fetching)
+        client = self._client
+        return await async_validate(
+            data, trust_roots=roots, allow_fetching=allow_fetching, at=client.clock(), leeway=client.leeway
+        )
 
     # -- the steps (jesign_sdk.signing.batch) -----------------------------------------------------------------------
 
@@ -613,6 +616,8 @@ class Signing:
                 reason=reason,
                 location=location,
                 on_progress=on_progress,
+                signing_time=self._client.clock(),
+                leeway=self._client.leeway,
             )
         except APIStatusError as exc:
             if exc.code in ("credential_not_found", "credential_revoked", "credential_expired"):

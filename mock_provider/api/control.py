@@ -24,8 +24,9 @@ from mock_provider.sso import tokens
 
 bp = Blueprint("control", __name__, url_prefix="/_mock")
 
-#: Tables a reset keeps: the PKI (hierarchy, keys, issued certificates), the shared counters (clock, revision) and
-#: the SSO's settings (its signing key: every worker keeps signing with the same ``kid``).
+#: Tables a reset keeps: the PKI (hierarchy, keys, issued certificates), the shared counters (PKI revision, CRL
+#: numbers; the clock kept there is set back to real time) and the SSO's settings (its signing key: every worker
+#: keeps signing with the same ``kid``).
 KEPT_ON_RESET = frozenset({"provider_keys", "pki_authorities", "certificates", "counters", "sso_settings"})
 
 
@@ -70,6 +71,13 @@ def set_clock() -> Response:
         ) from exc
     _within_clock_range(instant, "now")
     services().clock.set(instant, frozen=frozen)
+    return ok(_clock_json())
+
+
+@bp.delete("/clock")
+def reset_clock() -> Response:
+    """Back to real time: the wall clock, running."""
+    services().clock.reset()
     return ok(_clock_json())
 
 
@@ -215,8 +223,10 @@ def revoke_certificate(certificate_id: str) -> Response:
 
 @bp.post("/reset")
 def reset() -> Response:
-    """Back to the seed: people, firms, delegations, clients; no registration, message, token or scenario."""
+    """Back to the seed: people, firms, delegations, clients; no registration, message, token or scenario; the
+    clock back to real time."""
     svc = services()
+    svc.clock.reset()  # first: the seed is written at the real instant
     seed = accounts.load_seed(svc.config.seed_file)
     with svc.db.transaction() as session:
         for table in reversed(Base.metadata.sorted_tables):

@@ -3,7 +3,8 @@
 RFC 6960 responders take many small requests, so this path skips Flask's routing, request context and hooks
 (about a third of a millisecond a request) and reads the WSGI environ directly; it is mounted in front of the
 Flask app by :func:`mock_provider.app.create_app`. It keeps the contracts of the rest of the mock: an
-``X-Request-Id`` on every answer, problem+json for the mock's own header errors, never a 500 for bad input.
+``X-Request-Id`` and the mock clock's ``Date`` on every answer (:mod:`~mock_provider.api.server_headers`),
+problem+json for the mock's own header errors, never a 500 for bad input.
 
 - ``POST /pki/ocsp`` with ``Content-Type: application/ocsp-request``; a body of at most ``max_request_bytes``.
 - ``GET /pki/ocsp/<base64 of the DER request>`` (RFC 6960 appendix A.1), URL-encoded, padded or not, standard or
@@ -22,6 +23,7 @@ from urllib.parse import unquote
 
 from mock_provider.api.pki import parse_fake_time
 from mock_provider.api.problems import problem_body, request_id_from
+from mock_provider.api.server_headers import server_headers
 from mock_provider.core.errors import InvalidInput
 from mock_provider.core.pki.ocsp import OcspAnswer, malformed_request
 from mock_provider.core.services import MockServices
@@ -47,6 +49,14 @@ class OcspEndpoint:
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         request_id = request_id_from(environ.get("HTTP_X_REQUEST_ID"))
+        clock = self.services.clock
+
+        def with_server_headers(status: str, headers: list[tuple[str, str]]) -> Any:
+            return start_response(status, headers + server_headers(clock))
+
+        return self._call(environ, with_server_headers, request_id)
+
+    def _call(self, environ: dict[str, Any], start_response: StartResponse, request_id: str) -> Iterable[bytes]:
         try:
             return self._handle(environ, start_response, request_id)
         except InvalidInput as refused:  # the fake time header, the one input that is the mock's own

@@ -22,6 +22,9 @@ class Clock(Protocol):
 
     def advance(self, delta: timedelta) -> datetime: ...
 
+    def reset(self) -> None:
+        """Back to real time: the wall clock, running, with no offset."""
+
     @property
     def frozen(self) -> bool: ...
 
@@ -75,6 +78,12 @@ class ManualClock:
             self._offset += delta
             return datetime.now(UTC) + self._offset
 
+    def reset(self) -> None:
+        """Back to real time: the wall clock, running, with no offset."""
+        with self._lock:
+            self._frozen = None
+            self._offset = timedelta(0)
+
 
 class CounterStore(Protocol):
     """Where :class:`StoredClock` keeps its state (the mock's storage)."""
@@ -117,6 +126,9 @@ class StoredClock:
         frozen = bool(self._store.read_counters((_FROZEN,)).get(_FROZEN, 0))
         self.set(current + delta, frozen=frozen)
         return self.now()
+
+    def reset(self) -> None:
+        self._store.write_counters({_FROZEN: 0, _OFFSET: 0})
 
     @property
     def frozen(self) -> bool:

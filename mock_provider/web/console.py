@@ -1,11 +1,11 @@
 """``/console``: the control plane for a developer's browser.
 
 One page shows the SMS and e-mail outbox (with the codes), the registrations with their state, the review queue
-(approve, reject), the clock (advance it), the one-shot scenarios, the certificates (download, revoke) and the
-latest requests; ``/console/registrations/<id>`` shows a registration's event log. Registered only when the
-``control_plane`` setting is on, like ``/_mock``, and with the same lack of authentication (the mock is for a
-loopback address). Actions call the same core functions as ``/_mock``; each answers with a redirect to the page
-(post/redirect/get) or, when refused, the page with the problem and its code.
+(approve, reject), the clock (advance it, or back to real time), the one-shot scenarios, the certificates
+(download, revoke) and the latest requests; ``/console/registrations/<id>`` shows a registration's event log.
+Registered only when the ``control_plane`` setting is on, like ``/_mock``, and with the same lack of
+authentication (the mock is for a loopback address). Actions call the same core functions as ``/_mock``; each
+answers with a redirect to the page (post/redirect/get) or, when refused, the page with the problem and its code.
 """
 
 from __future__ import annotations
@@ -114,6 +114,14 @@ def advance_clock() -> Answer:
         return _console(Problem("invalid_clock", 400, "Avancez l'horloge d'un nombre de secondes positif."), 400)
     now = services().clock.advance(timedelta(seconds=seconds))
     return _done(f"Horloge avancée de {seconds} s : {now.isoformat()}", "clock")
+
+
+@bp.post("/clock/now")
+def clock_to_now() -> Answer:
+    """Back to real time (``DELETE /_mock/clock``)."""
+    clock = services().clock
+    clock.reset()
+    return _done(f"Horloge revenue à l'heure réelle : {clock.now().isoformat()}", "clock")
 
 
 @bp.post("/reviews/<registration_id>/approve")

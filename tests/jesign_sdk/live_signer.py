@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import requests
-from werkzeug.serving import make_server
 
 from jesign_sdk import Client, MockOutboxOtpSource
 from mock_provider import create_app
 from mock_provider.app import services_of
 from mock_provider.core.clock import ManualClock
+from mock_provider.dev_server import make_server
 from tests.conftest import LiveMock, _Deferred, memory_config
 from tests.mock_provider.registration_helpers import register_to_active
 
@@ -41,7 +41,7 @@ class Signer:
 def served_signer() -> Iterator[Signer]:
     """Marie on a mock of her own (its clock runs with the wall clock), until the block ends."""
     deferred = _Deferred()
-    server = make_server("127.0.0.1", 0, deferred, threaded=True)
+    server = make_server(deferred)
     clock = ManualClock(datetime.now(UTC))
     deferred.app = create_app(memory_config(public_base_url=f"http://127.0.0.1:{server.server_port}"), clock=clock)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

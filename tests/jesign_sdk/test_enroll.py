@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
+import importlib
+import pkgutil
 from datetime import date
 from typing import Any
 
 import pytest
 import requests
 
+import jesign_sdk
 from jesign_sdk import (
     Applicant,
     Client,
@@ -42,6 +46,31 @@ def logged_in(live: LiveMock, login: str = "marie.dupont") -> Client:
     client = Client(live.url)
     client.login_with_hint(login)
     return client
+
+
+#: What a field holding a secret is called in the SDK's models.
+SECRET_FIELDS = {"access_token", "refresh_token", "id_token", "session_token", "client_secret", "code_verifier"}
+SECRET_FIELDS |= {"sad", "otp", "code", "password", "content"}  # content: an identity document's picture
+
+
+def test_no_secret_shows_in_a_repr(live_mock: LiveMock) -> None:
+    client = logged_in(live_mock)
+    assert client.tokens is not None
+    request = client.sso.authorization_url("http://127.0.0.1/callback")
+    client.registration.confirm_profile(mobile_number="0612345678")
+    handoff = client.registration.start_certificate_request()
+    shown = repr((client.tokens, request, handoff))
+    secrets = (client.tokens.access_token, client.tokens.refresh_token, client.tokens.id_token)
+    for secret in (*secrets, request.code_verifier, handoff.session_token):
+        assert secret
+        assert secret not in shown
+    assert "expires_at=" in repr(client.tokens)  # what is not secret still shows
+    # Every model of the SDK, those to come included: a field named as a secret is left out of its repr.
+    for module in pkgutil.walk_packages(jesign_sdk.__path__, prefix="jesign_sdk."):
+        for model in vars(importlib.import_module(module.name)).values():
+            if isinstance(model, type) and dataclasses.is_dataclass(model):
+                shown_fields = {f.name for f in dataclasses.fields(model) if f.repr}
+                assert not shown_fields & SECRET_FIELDS, f"{model.__qualname__} shows {shown_fields & SECRET_FIELDS}"
 
 
 class Crash(Exception):

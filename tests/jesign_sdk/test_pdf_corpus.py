@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 from asn1crypto import x509 as asn1_x509
 from click.testing import CliRunner
 from cryptography.hazmat.primitives.serialization import Encoding
@@ -180,15 +179,7 @@ def test_a_named_field_that_cannot_take_the_signature_is_refused_before_any_call
     assert marie.csc_calls() == calls
 
 
-def test_the_cli_prints_a_refusal_as_json_naming_the_file(
-    marie: Signer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def open_url(url: str, *args: Any, **kwargs: Any) -> bool:  # the browser of the CLI's login
-        assert requests.get(url, timeout=10).status_code == 200
-        return True
-
-    monkeypatch.setattr("webbrowser.open", open_url)
-
+def test_the_cli_prints_a_refusal_as_json_naming_the_file(marie: Signer, tmp_path: Path, cli_login: None) -> None:
     def run(*args: str) -> Any:
         command = ["--base-url", marie.live.url, "--config-dir", str(tmp_path / "config"), *args]
         return CliRunner().invoke(main, command)

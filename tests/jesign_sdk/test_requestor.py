@@ -119,6 +119,23 @@ def test_retry_after_seconds_and_date_are_honoured(requestor: Requestor, slept: 
 
 
 @responses.activate
+def test_a_retry_after_date_counts_from_the_answers_date_and_any_error_carries_the_wait(
+    requestor: Requestor, slept: list[float]
+) -> None:
+    sent = datetime.now(UTC).replace(microsecond=0) + timedelta(days=365)  # a server whose clock is a year ahead
+    later = format_datetime(sent + timedelta(seconds=20), usegmt=True)
+    dated = {"Date": format_datetime(sent, usegmt=True), "Retry-After": later}
+    responses.get(URL, status=503, json=problem(503, "x"), headers=dated)
+    responses.get(URL, json={})
+    requestor.request("GET", "platform", "/thing")
+    assert slept == [20]
+    responses.post(URL, status=423, json=problem(423, "otp_code_limit_reached"), headers={"Retry-After": "1770"})
+    with pytest.raises(OtpLockedError) as caught:
+        requestor.request("POST", "platform", "/thing")
+    assert caught.value.retry_after == 1770
+
+
+@responses.activate
 def test_too_long_retry_after_gives_up_with_the_error(requestor: Requestor, slept: list[float]) -> None:
     responses.get(
         URL, status=429, json=problem(429, "otp_resend_too_soon", retry_after=3600), headers={"Retry-After": "3600"}
@@ -241,8 +258,8 @@ def test_public_surface_is_pinned() -> None:
             "OtpError", "OtpExpiredError", "OtpInvalidError", "OtpLockedError", "OtpRequest", "OtpSource",
             "OtpUnavailableError", "PdfRefusedError", "PermissionDeniedError", "Profile", "PromptOtpSource",
             "RateLimitError", "RegistrationRejectedError", "RegistrationStateError", "RegistrationStatus",
-            "RemoteSigner", "RetryPolicy", "SignatureReport", "SigningProgress", "Tokens", "TrustBackend",
-            "TrustRegistration", "TrustRootError", "VisibleSignature", "__version__",
+            "RemoteSigner", "RetryPolicy", "ServerClock", "SignatureReport", "SigningProgress", "Tokens",
+            "TrustBackend", "TrustRegistration", "TrustRootError", "VisibleSignature", "__version__",
         ]
     )  # fmt: skip
     for name in jesign_sdk.__all__:

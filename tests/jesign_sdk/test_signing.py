@@ -30,7 +30,6 @@ from pyhanko.sign.validation import (
 )
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.fetchers.requests_fetchers import RequestsFetcherBackend
-from werkzeug.serving import make_server
 
 from jesign_sdk import (
     APIConnectionError,
@@ -39,6 +38,7 @@ from jesign_sdk import (
     ConflictError,
     MockOutboxOtpSource,
     OtpInvalidError,
+    OtpLockedError,
     OtpRequest,
     PdfRefusedError,
     PermissionDeniedError,
@@ -51,6 +51,7 @@ from jesign_sdk.signing import CscTimeStamper
 from mock_provider import create_app
 from mock_provider.app import services_of
 from mock_provider.core.clock import ManualClock
+from mock_provider.dev_server import make_server
 from tests.conftest import LiveMock, _Deferred, memory_config
 from tests.jesign_sdk.broken_http import closed_port
 from tests.mock_provider.registration_helpers import register_to_active
@@ -262,7 +263,7 @@ def far_from_its_pki(clock: ManualClock) -> Iterator[Client]:
     """Marie, registered and logged in, on a mock whose certificates name OCSP and CRL URLs where no one listens:
     every fetch pyHanko's fetchers make meets a refused connection (the SDK's own calls reach the mock)."""
     deferred = _Deferred()
-    server = make_server("127.0.0.1", 0, deferred, threaded=True)
+    server = make_server(deferred)
     deferred.app = create_app(memory_config(public_base_url=f"http://127.0.0.1:{closed_port()}"), clock=clock)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -376,6 +377,19 @@ def test_a_too_large_file_is_refused_by_its_size(
     assert csc_calls(live_mock) == []
 
 
+def test_a_missing_file_is_refused_by_name(live_mock: LiveMock, marie: Client, otp: MockOutboxOtpSource) -> None:
+    for call in (
+        lambda: marie.signing.sign_pdf("missing.pdf", otp_source=otp),
+        lambda: marie.signing.validate_pdf("missing.pdf"),
+    ):
+        with pytest.raises(PdfRefusedError) as caught:
+            call()
+        assert caught.value.code == "file_unreadable"
+        assert caught.value.source == "missing.pdf"
+        assert "missing.pdf" in str(caught.value)
+    assert csc_calls(live_mock) == []
+
+
 # -- SMS codes -----------------------------------------------------------------------------------------------------
 
 
@@ -400,6 +414,21 @@ def test_a_wrong_code_is_asked_again(marie: Client) -> None:
     assert marie.signing.validate_pdf(signed)[0].ok
 
 
+def test_thirty_signing_codes_an_hour_then_the_wait_is_told(
+    marie: Client, otp: MockOutboxOtpSource, clock: ManualClock
+) -> None:
+    credential = marie.signing.credential()
+    for _ in range(30):
+        marie.signing.csc.send_otp(credential.id)
+        clock.advance(timedelta(seconds=61))  # past the resend cooldown
+    with pytest.raises(OtpLockedError) as caught:
+        marie.signing.sign_pdf(blank_pdf(), level="B-B", otp_source=otp)
+    assert caught.value.code == "otp_code_limit_reached"
+    wait = 3600 - 30 * 61  # until the first of the thirty is an hour old
+    assert caught.value.retry_after == wait
+    assert f"wait {wait} seconds" in str(caught.value)
+
+
 def test_wrong_codes_three_times_raise_otp_invalid(live_mock: LiveMock, marie: Client) -> None:
     codes = Codes(marie, "000000", "000001", "000002", "000003")
     with pytest.raises(OtpInvalidError) as caught:
@@ -410,17 +439,6 @@ def test_wrong_codes_three_times_raise_otp_invalid(live_mock: LiveMock, marie: C
 
 
 # -- the command line ----------------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def cli_login(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The browser of the CLI's login: follows the SSO's redirect to the loopback listener."""
-
-    def open_url(url: str, *args: Any, **kwargs: Any) -> bool:
-        assert requests.get(url, timeout=10).status_code == 200
-        return True
-
-    monkeypatch.setattr("webbrowser.open", open_url)
 
 
 def test_cli_signs_a_batch_and_validates(live_mock: LiveMock, marie: Client, cli_login: None, tmp_path: Path) -> None:

@@ -24,7 +24,6 @@ from click.testing import CliRunner
 from cryptography.hazmat.primitives.serialization import Encoding
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from werkzeug.serving import make_server
 
 from jesign_sdk import Client, MockOutboxOtpSource, PdfRefusedError, TrustRootError
 from jesign_sdk.cli import main
@@ -32,6 +31,7 @@ from jesign_sdk.signing import LEVELS, load_trust_roots
 from mock_provider import create_app
 from mock_provider.app import services_of
 from mock_provider.core.clock import ManualClock
+from mock_provider.dev_server import make_server
 from tests.conftest import LiveMock, _Deferred, memory_config
 from tests.jesign_sdk.broken_http import closed_port
 from tests.jesign_sdk.foreign_pki import ForeignPki, corrupt_first_signature, foreign_pki, unsupported_subfilter
@@ -200,7 +200,7 @@ class StoppedProvider:
 def stopped(other: ForeignPki) -> StoppedProvider:
     clock = ManualClock(datetime.now(UTC).replace(microsecond=0), frozen=True)
     deferred = _Deferred()
-    server = make_server("127.0.0.1", 0, deferred, threaded=True)
+    server = make_server(deferred)
     url = f"http://127.0.0.1:{server.server_port}"
     deferred.app = app = create_app(memory_config(public_base_url=url), clock=clock)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

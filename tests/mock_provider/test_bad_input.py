@@ -174,6 +174,7 @@ ROUTES_WITHOUT_JSON = {
     ("POST", "/trust/csc/v1/info"): "nothing",
     ("POST", "/trust/csc/v2/info"): "nothing",
     ("POST", "/_mock/reviews/<registration_id>/approve"): "nothing",
+    ("DELETE", "/_mock/clock"): "nothing",
     ("DELETE", "/_mock/scenarios"): "nothing",
     ("POST", "/_mock/reset"): "nothing",
     ("DELETE", "/_mock/faults"): "nothing",

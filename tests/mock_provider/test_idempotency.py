@@ -22,7 +22,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
-from werkzeug.serving import make_server
 from werkzeug.test import encode_multipart
 
 from mock_provider import create_app
@@ -31,6 +30,7 @@ from mock_provider.app import services_of
 from mock_provider.config import ConfigError, load_config
 from mock_provider.core.clock import ManualClock
 from mock_provider.core.models import IdempotencyRecord
+from mock_provider.dev_server import make_server
 from tests.conftest import LiveMock, memory_config
 from tests.mock_provider.registration_helpers import (
     OPERATOR_HEADERS,
@@ -488,7 +488,7 @@ def file_mock(tmp_path: Path, clock: ManualClock) -> Iterator[LiveMock]:
     """The mock served by a threaded server on a database file: an in-memory database takes its transactions one
     at a time (see storage), which would hide races."""
     app = create_app(memory_config(database_url=f"sqlite:///{tmp_path / 'mock.db'}"), clock=clock)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server(app)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -557,7 +557,7 @@ def test_concurrent_retries_after_a_crash_take_the_key_over_once(file_mock: Live
 #: A mock served in its own process whose registrations hang, so that it can be killed in the middle of one.
 _HANGING_MOCK = """
 import json, sys, time
-from werkzeug.serving import make_server
+from mock_provider.dev_server import make_server
 from mock_provider import create_app
 from mock_provider.core.registration import Registrations
 
@@ -565,7 +565,7 @@ def hang(*args, **kwargs):
     time.sleep(120)
 
 Registrations.create_registration = hang
-server = make_server("127.0.0.1", 0, create_app(json.loads(sys.argv[1])), threaded=True)
+server = make_server(create_app(json.loads(sys.argv[1])))
 print(server.server_port, flush=True)
 server.serve_forever()
 """

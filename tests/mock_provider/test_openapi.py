@@ -387,6 +387,7 @@ def test_a_real_walk_matches_the_document(manual_app: Flask) -> None:
     check(client.post("/_mock/clock", json={"now": now, "frozen": True}), 200)
     check(client.post("/_mock/clock/advance", json={"seconds": "60"}), 400)
     check(client.post("/_mock/clock/advance", json={"seconds": 60}), 200)
+    check(client.delete("/_mock/clock"), 200)
     check(client.get("/_mock/registrations"), 200)
     check(client.get(f"/_mock/registrations/{mine['id']}/events"), 200)
     check(client.get("/_mock/registrations/reg_nope/events"), 404)

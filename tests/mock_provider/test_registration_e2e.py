@@ -218,12 +218,11 @@ def realistic_live(clock: ManualClock) -> Any:
     """The mock over HTTP with the realistic review profile: a decision 24 hours after signing."""
     import threading
 
-    from werkzeug.serving import make_server
-
+    from mock_provider.dev_server import make_server
     from tests.conftest import _Deferred, memory_config
 
     deferred = _Deferred()
-    server = make_server("127.0.0.1", 0, deferred, threaded=True)
+    server = make_server(deferred)
     deferred.app = create_app(
         memory_config(public_base_url=f"http://127.0.0.1:{server.server_port}", review_delay_seconds=24 * 3600),
         clock=clock,

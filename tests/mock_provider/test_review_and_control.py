@@ -181,6 +181,9 @@ def test_clock_read_set_advance(client: FlaskClient, clock: ManualClock) -> None
     problem(client.post("/_mock/clock", json={"now": "2030-01-01T00:00:00"}), 400, "invalid_clock")
     problem(client.post("/_mock/clock/advance", json={"seconds": "soon"}), 400, "invalid_clock")
     assert clock.now() == target + timedelta(seconds=90)
+    back = client.delete("/_mock/clock").json  # back to real time: the wall clock, running
+    assert back["frozen"] is False
+    assert abs(datetime.fromisoformat(back["now"]) - datetime.now(UTC)) < timedelta(minutes=1)
 
 
 def test_stored_clock_is_shared_by_apps_on_one_database(tmp_path: Any) -> None:
@@ -196,6 +199,9 @@ def test_stored_clock_is_shared_by_apps_on_one_database(tmp_path: Any) -> None:
         first.test_client().post("/_mock/clock", json={"now": datetime.now(UTC).isoformat()})
         assert abs(services_of(second).clock.now() - datetime.now(UTC)) < timedelta(seconds=5)
         assert services_of(second).clock.frozen is False
+        first.test_client().post("/_mock/clock/advance", json={"seconds": -86400})
+        second.test_client().delete("/_mock/clock")
+        assert abs(services_of(first).clock.now() - datetime.now(UTC)) < timedelta(seconds=5)
     finally:
         services_of(first).close()
         services_of(second).close()
@@ -235,7 +241,11 @@ def test_reset_back_to_the_seed(client: FlaskClient, app: Flask) -> None:
     reg = walk_to_documents(client)
     consent(client, reg)
     client.post("/_mock/scenarios", json={"kind": "sms_undelivered"})
+    client.post("/_mock/clock", json={"now": "2030-01-01T00:00:00Z", "frozen": True})
     assert client.post("/_mock/reset").json == {"status": "reset"}
+    after = client.get("/_mock/clock").json  # the clock back to real time
+    assert after["frozen"] is False
+    assert abs(datetime.fromisoformat(after["now"]) - datetime.now(UTC)) < timedelta(minutes=1)
     assert client.get("/_mock/registrations").json["data"] == []
     assert client.get("/_mock/outbox").json["data"] == []
     assert client.get("/_mock/scenarios").json["data"] == []

@@ -20,11 +20,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from werkzeug.serving import make_server
 
 from mock_provider import create_app
 from mock_provider.app import services_of
 from mock_provider.core.clock import ManualClock
+from mock_provider.dev_server import make_server
 from tests.conftest import LiveMock, _Deferred, memory_config
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -92,7 +92,7 @@ def serve(clock: ManualClock) -> Iterator[Callable[..., LiveMock]]:
 
     def start(**overrides: Any) -> LiveMock:
         deferred = _Deferred()
-        server = make_server("127.0.0.1", 0, deferred, threaded=True)
+        server = make_server(deferred)
         config = memory_config(public_base_url=f"http://127.0.0.1:{server.server_port}", **overrides)
         deferred.app = create_app(config, clock=clock)
         thread = threading.Thread(target=server.serve_forever, daemon=True)

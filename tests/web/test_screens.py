@@ -7,6 +7,7 @@ import io
 import re
 import tomllib
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from fnmatch import fnmatch
 from html.parser import HTMLParser
 from pathlib import Path
@@ -130,6 +131,18 @@ def test_console_refuses_bad_actions_with_their_codes(web_app: Flask, clock: Man
         missing = browser.get(path)
         assert missing.status_code == 404
         assert codes(missing) in (["certificate_not_found"], ["registration_not_found"])
+
+
+def test_console_advances_the_clock_and_brings_it_back_to_real_time(web_app: Flask, clock: ManualClock) -> None:
+    browser = Browser(web_app)
+    browser.get("/console/")
+    before = clock.now()
+    assert browser.post("/console/clock/advance", {"seconds": "86400"}).status_code == 303
+    assert clock.now() == before + timedelta(hours=24)
+    back = browser.post("/console/clock/now", follow_redirects=True)
+    assert "Horloge revenue à l&#39;heure réelle" in text(back)
+    assert clock.frozen is False
+    assert abs(clock.now() - datetime.now(UTC)) < timedelta(minutes=1)
 
 
 def test_console_reject_decides_the_review(clock: ManualClock) -> None:

@@ -36,7 +36,14 @@ def _sdk_client(ctx: CheckContext, holder: holders.Holder) -> Any:
         csc=parties.get("csc"),
     )
     tokens = Tokens(access_token=holder.tokens.access_token, expires_at=datetime.now(UTC) + timedelta(minutes=50))
-    return Client(endpoints=endpoints, client_id=ctx.target.oidc.client_id, tokens=tokens, max_retries=0)
+    # The target's clock, which the mock's harness may have moved: the validation follows it.
+    return Client(
+        endpoints=endpoints,
+        client_id=ctx.target.oidc.client_id,
+        tokens=tokens,
+        max_retries=0,
+        clock=ctx.target_now,
+    )
 
 
 def _pades(ctx: CheckContext, level: str) -> None:

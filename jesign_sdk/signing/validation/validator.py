@@ -17,7 +17,7 @@ import dataclasses
 import io
 import logging
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from asn1crypto import x509
@@ -34,6 +34,7 @@ from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.errors import PathBuildingError, ValidationError
 from pyhanko_certvalidator.fetchers.requests_fetchers import RequestsFetcherBackend
 
+from jesign_sdk._clock import DEFAULT_LEEWAY, system_clock
 from jesign_sdk._errors import PdfRefusedError
 from jesign_sdk._run import run_sync
 from jesign_sdk.signing.documents import PadesLevel
@@ -41,33 +42,54 @@ from jesign_sdk.signing.validation.fields import read_dss, signature_fields
 from jesign_sdk.signing.validation.indication import Verdict, of_unreadable, verdict
 from jesign_sdk.signing.validation.logs import captured, messages
 from jesign_sdk.signing.validation.report import RevocationStatus, SignatureReport, certificate_level
+from jesign_sdk.signing.validation.timing import validation_context
 from jesign_sdk.signing.validation.trust_roots import TrustRootSource, load_trust_roots
 
 __all__ = ["async_validate", "validate"]
 
 
 def validate(
-    data: bytes, *, trust_roots: Sequence[TrustRootSource], allow_fetching: bool = True
+    data: bytes,
+    *,
+    trust_roots: Sequence[TrustRootSource],
+    allow_fetching: bool = True,
+    at: datetime | None = None,
+    leeway: timedelta = DEFAULT_LEEWAY,
 ) -> list[SignatureReport]:
     """A report for each signature (``/Sig``) of the PDF, in signing order, foreign and malformed ones included.
 
-    Raises only :class:`~jesign_sdk.TrustRootError` (a root that cannot be used) and
-    :class:`~jesign_sdk.PdfRefusedError` (a document whose signature fields cannot be listed). In a coroutine,
-    await :func:`async_validate`.
+    Validated now, ``at`` being the current instant (this machine's clock by default), with ``leeway`` of
+    tolerance on validity periods and revocation data's freshness. Raises only :class:`~jesign_sdk.TrustRootError`
+    (a root that cannot be used) and :class:`~jesign_sdk.PdfRefusedError` (a document whose signature fields
+    cannot be listed). In a coroutine, await :func:`async_validate`.
     """
-    return run_sync(async_validate(data, trust_roots=trust_roots, allow_fetching=allow_fetching))
+    return run_sync(async_validate(data, trust_roots=trust_roots, allow_fetching=allow_fetching, at=at, leeway=leeway))
 
 
 async def async_validate(
-    data: bytes, *, trust_roots: Sequence[TrustRootSource], allow_fetching: bool = True
+    data: bytes,
+    *,
+    trust_roots: Sequence[TrustRootSource],
+    allow_fetching: bool = True,
+    at: datetime | None = None,
+    leeway: timedelta = DEFAULT_LEEWAY,
 ) -> list[SignatureReport]:
     """:func:`validate`, as a coroutine (what is fetched is fetched in worker threads, as pyhanko-certvalidator's
     fetchers do)."""
     roots = load_trust_roots(trust_roots)
-    return await _validate(data, roots, allow_fetching)
+    timing = _Timing(at or system_clock(), leeway)
+    return await _validate(data, roots, allow_fetching, timing)
 
 
-async def _validate(data: bytes, trust_roots: list[x509.Certificate], allow_fetching: bool) -> list[SignatureReport]:
+@dataclasses.dataclass(frozen=True)
+class _Timing:
+    at: datetime
+    leeway: timedelta
+
+
+async def _validate(
+    data: bytes, trust_roots: list[x509.Certificate], allow_fetching: bool, timing: _Timing
+) -> list[SignatureReport]:
     try:
         reader = PdfFileReader(io.BytesIO(data), strict=False)
         if reader.encrypted:  # read_pdf let through only a document that opens without a password
@@ -88,7 +110,7 @@ async def _validate(data: bytes, trust_roots: list[x509.Certificate], allow_fetc
             else:
                 try:
                     report = await _validate_signature(
-                        field.embedded, trust_roots, dss, stamps, allow_fetching, records
+                        field.embedded, trust_roots, dss, stamps, allow_fetching, timing, records
                     )
                 except Exception as exc:  # one signature pyHanko cannot process does not hide the others
                     report = _unreadable(field.name, exc, records)
@@ -104,22 +126,24 @@ async def _validate_signature(
     dss: DocumentSecurityStore | None,
     stamps: list[EmbeddedPdfSignature],
     allow_fetching: bool,
+    timing: _Timing,
     records: list[logging.LogRecord],
 ) -> SignatureReport:
-    now = _context(trust_roots, dss, fetching=allow_fetching)
+    now = _context(trust_roots, dss, timing, fetching=allow_fetching)
     status = await async_validate_pdf_signature(embedded, now)
     foreign = False if status.trusted else await _foreign(now, status.signing_cert)
     # Judged on what pyHanko logged about this validation, not about the ones that look for the PAdES level.
     said = list(records)
     checked_at = _revocation_produced_at(now, status.signing_cert)
     from_dss = None if allow_fetching else status  # offline, the first validation was from the document alone
-    level = await _pades_level(embedded, status, from_dss, trust_roots, dss, stamps)
+    level = await _pades_level(embedded, status, from_dss, trust_roots, dss, stamps, timing)
     return _report(embedded, status, verdict(status, said, foreign=foreign), level, checked_at, foreign, said)
 
 
 def _context(
     trust_roots: list[x509.Certificate],
     dss: DocumentSecurityStore | None,
+    timing: _Timing,
     *,
     fetching: bool,
     revocation_mode: str = "hard-fail",
@@ -128,10 +152,11 @@ def _context(
     trusted)."""
     options: dict[str, Any] = {"trust_roots": trust_roots, "revocation_mode": revocation_mode}
     if fetching:
-        return ValidationContext(**options, allow_fetching=True, fetcher_backend=RequestsFetcherBackend())
+        options.update(allow_fetching=True, fetcher_backend=RequestsFetcherBackend())
+        return validation_context(timing.at, timing.leeway, **options)
     if dss is None:
-        return ValidationContext(**options, allow_fetching=False, crls=[], ocsps=[])
-    return dss.as_validation_context({**options, "allow_fetching": False})
+        return validation_context(timing.at, timing.leeway, **options, allow_fetching=False, crls=[], ocsps=[])
+    return validation_context(timing.at, timing.leeway, dss=dss, **options, allow_fetching=False)
 
 
 async def _foreign(context: ValidationContext, certificate: x509.Certificate) -> bool | None:
@@ -152,6 +177,7 @@ async def _pades_level(
     trust_roots: list[x509.Certificate],
     dss: DocumentSecurityStore | None,
     stamps: list[EmbeddedPdfSignature],
+    timing: _Timing,
 ) -> PadesLevel | None:
     """B-B: a valid PAdES signature; B-T: a time-stamp from a TSA under the trust roots; B-LT: the DSS holds what it
     takes to validate the signer and the time-stamp with no network; B-LTA: a trusted document time-stamp covers
@@ -164,13 +190,13 @@ async def _pades_level(
     if not stamp.trusted:
         # The level is what the document carries: a time-stamp whose TSA leads to a trust root counts when only
         # its revocation status could not be had (offline without a DSS, or the responder out of reach).
-        lenient = _context(trust_roots, dss, fetching=False, revocation_mode="soft-fail")
+        lenient = _context(trust_roots, dss, timing, fetching=False, revocation_mode="soft-fail")
         again = (await async_validate_pdf_signature(embedded, lenient)).timestamp_validity
         if again is None or not again.trusted:
             return "B-B"
     if dss is None:
         return "B-T"
-    offline = _context(trust_roots, dss, fetching=False)
+    offline = _context(trust_roots, dss, timing, fetching=False)
     if from_dss is None:
         from_dss = await async_validate_pdf_signature(embedded, offline)
     from_dss_stamp = from_dss.timestamp_validity

@@ -77,8 +77,9 @@ OCSP_REVOKED_ONLY_WHEN_REVOKED = declare(
 REVOCATION_REASONS = tuple(r.name for r in x509.ReasonFlags if r is not x509.ReasonFlags.remove_from_crl)
 
 _ROOT_YEARS, _CA_YEARS, _SERVICE_YEARS = 25, 15, 10
-#: The hierarchy is dated a day back so that answers asked at a slightly earlier fake time still chain.
-_BACKDATE = timedelta(days=1)
+#: The hierarchy is dated two years back, so that a test may move the clock back (a year, say) and still get
+#: certificates, time-stamps and OCSP answers that chain at that time.
+_BACKDATE = timedelta(days=731)
 
 
 @dataclass(frozen=True)
@@ -166,7 +167,7 @@ class Pki:
     @property
     def clock_instants(self) -> InstantRange:
         """The instants the mock clock may show, so that whatever the mock dates from it stays writable in X.509
-        (see :mod:`.times`): a new hierarchy (backdated a day, its root valid 25 years), a certificate, a CRL and
+        (see :mod:`.times`): a new hierarchy (backdated two years, its root valid 25 years), a certificate, a CRL and
         an OCSP answer. The mock's other deadlines (codes, reviews, retention) are shorter than those."""
         days = max(365 * _ROOT_YEARS, self.config.personal_validity_days, self.config.seal_validity_days)
         days = max(days, self.config.client_validity_days)

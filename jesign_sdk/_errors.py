@@ -123,7 +123,9 @@ class PdfRefusedError(JesignError):
     an unsupported stream filter for instance), ``encrypted_pdf`` (it needs a password to open, is encrypted for
     certificates, or its permissions forbid signing), ``pdf_not_signable`` (no such page, the field is signed
     already or is not a signature field, the author's certification forbids any change), ``text_not_drawable`` (no
-    font at hand has every character of a visible signature's text).
+    font at hand has every character of a visible signature's text), ``batch_too_large`` (more documents than the
+    credential's ``multisign``, the most one authorization signs; decided once the credential is read, before any
+    SMS).
 
     Found while signing: ``pdf_not_signable`` still, when pyHanko fails on what the checks could not foresee (the
     SMS code sent meanwhile stays valid for the next try), and ``certificate_not_valid`` (B-LT and B-LTA: the

@@ -92,6 +92,14 @@ async def sign_documents(
     """Steps 2 to 5 for documents :func:`open_all` checked: the signed bytes, in order. ``trust_roots`` (the
     provider's) are needed at B-LT and B-LTA. ``signing_time`` is the instant the signatures claim and the signer's
     certificates are validated at (the client's clock), ``leeway`` the clock skew tolerated then."""
+    most = credential.raw.get("multisign")
+    if isinstance(most, int) and not isinstance(most, bool) and len(documents) > most:
+        # Refused here, before the SMS: the provider's authorize would refuse it only after the code was sent.
+        raise PdfRefusedError(
+            f"the credential signs at most {most} documents with one authorization (its multisign), "
+            f"and the call gives {len(documents)}: split the batch",
+            code="batch_too_large",
+        )
     signer = RemoteSigner(api, credential)
     long_term = None
     if level in ("B-LT", "B-LTA"):

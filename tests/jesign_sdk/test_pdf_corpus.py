@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from asn1crypto import x509 as asn1_x509
 from click.testing import CliRunner
 from cryptography.hazmat.primitives.serialization import Encoding
@@ -159,6 +160,22 @@ def test_each_unsignable_file_is_refused_by_name_before_any_call(marie: Signer, 
     assert str(bad) in str(refusal)
     assert (marie.csc_calls(), marie.sms()) == (calls, sms)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.pdf", "good.pdf"]
+
+
+def test_a_batch_beyond_the_credential_multisign_is_refused_before_the_sms(marie: Signer) -> None:
+    most = marie.client.signing.credential(None).raw["multisign"]
+    history = f"{marie.live.url}/_mock/requests"
+
+    def acting_calls() -> int:
+        records = requests.get(history, params={"limit": 1000}, timeout=10).json()["data"]
+        return sum(p in r["path"] for r in records for p in ("/sendOTP", "/authorize", "/signHash"))
+
+    calls, sms = acting_calls(), marie.sms()
+    with pytest.raises(PdfRefusedError) as caught:
+        marie.client.signing.sign_pdfs([corpus.simple_pdf()] * (most + 1), otp_source=marie.otp)
+    assert caught.value.code == "batch_too_large"
+    assert str(most) in caught.value.message
+    assert (acting_calls(), marie.sms()) == (calls, sms)
 
 
 @pytest.mark.parametrize(

@@ -190,15 +190,18 @@ def _report(error: JesignError, *, json_output: bool) -> NoReturn:
         line += " (run `jesign login`)"
     click.echo(f"Error: {line}", err=True)
     if json_output:
-        status = request_id = None
+        status = request_id = retry_after = None
         message = str(error)
         if isinstance(error, APIStatusError | APIResponseValidationError):
             status, request_id, message = error.status_code, error.request_id, error.message
+        if isinstance(error, APIStatusError):
+            retry_after = error.retry_after
         problem: dict[str, Any] = {
             "code": _error_code(error),
             "message": message,
             "status": status,
             "request_id": request_id,
+            "retry_after": retry_after,
         }
         if isinstance(error, PdfRefusedError):  # which file of the batch
             problem.update(message=error.message, file=error.source, document=error.document)

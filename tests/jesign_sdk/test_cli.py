@@ -409,6 +409,22 @@ def test_a_refused_document_exits_1_with_its_code(marie: Run, documents: dict[st
     assert (error["code"], error["status"]) == ("document_not_in_colour", 400)
     assert error["request_id"]
     assert error["message"]
+    assert error["retry_after"] is None  # waiting would not help
+
+
+def test_a_json_error_gives_the_wait_the_server_asked(capsys: pytest.CaptureFixture[str]) -> None:
+    from click.exceptions import Exit
+
+    from jesign_sdk import OtpLockedError
+    from jesign_sdk.cli import _report
+
+    locked = OtpLockedError(
+        "30 codes in the hour", status_code=423, code="otp_code_limit_reached", request_id="req_1", retry_after=1770
+    )
+    with pytest.raises(Exit):
+        _report(locked, json_output=True)
+    error = json.loads(capsys.readouterr().out)["error"]
+    assert (error["code"], error["status"], error["retry_after"]) == ("otp_code_limit_reached", 423, 1770)
 
 
 # -- the token store ---------------------------------------------------------------------------------------------

@@ -78,8 +78,6 @@ class Client:
             endpoints = Endpoints.single_origin(base_url)
         policy = retry or RetryPolicy(max_retries=max_retries)
         self.requestor = Requestor(endpoints, session=session, timeout=timeout, retry=policy)
-        self.clock = clock
-        self.leeway = leeway
         self.sso = SSO(self.requestor, client_id=client_id, client_secret=client_secret, clock=clock, leeway=leeway)
         self._login = _Login(tokens, on_tokens_refreshed)
         self._attach_resources(None)
@@ -103,6 +101,24 @@ class Client:
         derived.sso = self.sso.with_requestor(derived.requestor)
         derived._attach_resources(self.signing)
         return derived
+
+    @property
+    def clock(self) -> Clock:
+        """The clock the client reads (kept with the SSO's, so that setting it reaches the id_token checks too)."""
+        return self.sso.clock
+
+    @clock.setter
+    def clock(self, clock: Clock) -> None:
+        self.sso.clock = clock
+
+    @property
+    def leeway(self) -> timedelta:
+        """The clock skew tolerated where the clock decides (id_token times, validation)."""
+        return self.sso.leeway
+
+    @leeway.setter
+    def leeway(self, leeway: timedelta) -> None:
+        self.sso.leeway = leeway
 
     @property
     def tokens(self) -> Tokens | None:

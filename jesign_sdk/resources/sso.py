@@ -58,8 +58,9 @@ class SSO:
         self._requestor = requestor
         self.client_id = client_id
         self.client_secret = client_secret
-        self._clock = clock
-        self._leeway = leeway
+        #: The clock and leeway the id_token's times are checked on (the client's: see :class:`~jesign_sdk.Client`).
+        self.clock = clock
+        self.leeway = leeway
         self._discovery: dict[str, Any] | None = None
         self._keys: KeySet | None = None
 
@@ -219,8 +220,8 @@ class SSO:
         if nonce is not None:
             options["nonce"] = {"essential": True, "value": nonce}
         try:
-            now = int(self._clock().timestamp())
-            registry = jwt.JWTClaimsRegistry(now=lambda: now, leeway=int(self._leeway.total_seconds()), **options)
+            now = int(self.clock().timestamp())
+            registry = jwt.JWTClaimsRegistry(now=lambda: now, leeway=int(self.leeway.total_seconds()), **options)
             registry.validate(token.claims)
         except JoseError as exc:
             raise IdTokenError(f"the id_token's claims do not hold: {exc}") from exc

@@ -76,6 +76,13 @@ def test_the_leeway_is_the_clock_skew_tolerated_on_the_id_token(live_mock: LiveM
     strict = Client(live_mock.url, leeway=timedelta(0))
     with pytest.raises(IdTokenError, match="issued in the future"):
         strict.login_with_hint("marie.dupont")
+    # Set after the client was made, the clock and the leeway reach the id_token's checks as well.
+    later = Client(live_mock.url)
+    later.leeway = timedelta(0)
+    with pytest.raises(IdTokenError, match="issued in the future"):
+        later.login_with_hint("marie.dupont")
+    later.clock = ServerClock(live_mock.url)
+    later.login_with_hint("marie.dupont")
 
 
 def test_the_mock_tells_its_clock_and_its_name_in_every_answer(live_mock: LiveMock) -> None:

@@ -19,6 +19,7 @@ userinfo and logout (:mod:`~mock_provider.sso.endpoints`), the browser session (
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Mapping
 from datetime import datetime
@@ -62,6 +63,10 @@ from mock_provider.sso.keys import SIGNING_ALGORITHM, SigningKey
 
 if TYPE_CHECKING:
     from mock_provider.core.services import MockServices
+
+#: Authlib logs each token it issues, and each request it validates, at DEBUG: an SSO logging at DEBUG would write
+#: bearer tokens, refresh tokens and codes to its log. Its loggers stay at INFO, whatever the root logger's level.
+logging.getLogger("authlib").setLevel(logging.INFO)
 
 #: Which claims each scope releases, in the ID token and at userinfo (``offline_access`` releases none).
 SCOPE_CLAIMS: Mapping[str, tuple[str, ...]] = {

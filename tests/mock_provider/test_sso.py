@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import logging
 import os
 import re
 import secrets
@@ -945,3 +946,14 @@ def test_the_apis_stop_accepting_a_token_once_revoked_even_after_using_it(sso: F
     assert me(fresh["access_token"]) == 200
     assert sso.post("/_mock/reset").status_code == 200
     assert me(fresh["access_token"]) == 401
+
+
+def test_no_token_reaches_the_logs_even_at_debug(sso: FlaskClient, caplog: pytest.LogCaptureFixture) -> None:
+    """Authlib logs each token it issues at DEBUG: a deployment logging at DEBUG would write bearer tokens to disk."""
+    with caplog.at_level(logging.DEBUG):
+        body = login(sso)
+        refreshed = refresh(sso, body["refresh_token"]).json
+    assert refreshed is not None
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    for secret in (body["access_token"], body["refresh_token"], body["id_token"], refreshed["access_token"]):
+        assert secret not in logged

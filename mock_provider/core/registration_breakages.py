@@ -338,17 +338,21 @@ def personal_filler_as_checked(mrz: str | None, breakages: Breakages) -> str | N
     """The MRZ as judged: a TD3's filler check digit of an unused personal number read as a wrong ``1``."""
     if not mrz or EMPTY_PERSONAL_NUMBER_FILLER_REFUSED not in breakages:
         return mrz
-    lines = [line.replace(" ", "").upper() for line in mrz.splitlines() if line.strip()]
+    lines = _typed_lines(mrz)
     if len(lines) != 2 or any(len(line) != 44 for line in lines) or lines[1][28:43] != "<" * 15:
         return mrz
     return "\n".join((lines[0], lines[1][:42] + "1" + lines[1][43]))
 
 
+def _typed_lines(mrz: str) -> list[str]:
+    """An MRZ as typed, cut into its non-blank lines, blanks dropped, in upper case (as the MRZ is read)."""
+    return [line.replace(" ", "").upper() for line in mrz.splitlines() if line.strip()]
+
 def mrz_issuer_as_checked(mrz: str | None, country: str, breakages: Breakages) -> str | None:
     """The MRZ as judged: its issuing state (line 1, columns 3 to 5) replaced by ``country`` with the switch on."""
     if not mrz or MRZ_ISSUER_UNCHECKED not in breakages:
         return mrz
-    lines = [line.replace(" ", "").upper() for line in mrz.splitlines() if line.strip()]
+    lines = _typed_lines(mrz)
     if not lines or len(lines[0]) < 5:
         return mrz
     return "\n".join((lines[0][:2] + country + lines[0][5:], *lines[1:]))
@@ -362,7 +366,7 @@ def mrz_code_as_checked(mrz: str | None, kind: DocumentType, breakages: Breakage
     """The MRZ as judged: its document code (line 1, columns 1 and 2) replaced by the kind's own with the switch on."""
     if not mrz or MRZ_DOCUMENT_CODE_UNCHECKED not in breakages:
         return mrz
-    lines = [line.replace(" ", "").upper() for line in mrz.splitlines() if line.strip()]
+    lines = _typed_lines(mrz)
     if not lines or len(lines[0]) < 2:
         return mrz
     return "\n".join((_OWN_DOCUMENT_CODE[kind.kind] + lines[0][2:], *lines[1:]))
@@ -373,7 +377,7 @@ def mrz_optional_data_as_checked(mrz: str | None, breakages: Breakages) -> str |
     document number read as a filler, so that the number seems to go on in the optional data."""
     if not mrz or MRZ_OPTIONAL_DATA_READ_AS_NUMBER not in breakages:
         return mrz
-    lines = [line.replace(" ", "").upper() for line in mrz.splitlines() if line.strip()]
+    lines = _typed_lines(mrz)
     if len(lines) != 3 or len(lines[0]) != 30 or lines[0][15] == "<":
         return mrz
     return "\n".join((lines[0][:14] + "<" + lines[0][15:], *lines[1:]))
@@ -405,7 +409,7 @@ def name_digits_as_checked(mrz: str | None, breakages: Breakages) -> str | None:
     """The MRZ as judged: the digits of a TD1's name line (line 3) read as fillers with the switch on."""
     if not mrz or MRZ_NAME_DIGITS_ACCEPTED not in breakages:
         return mrz
-    lines = [line.replace(" ", "").upper() for line in mrz.splitlines() if line.strip()]
+    lines = _typed_lines(mrz)
     if len(lines) != 3:
         return mrz
     return "\n".join((lines[0], lines[1], re.sub(r"[0-9]", "<", lines[2])))
@@ -415,7 +419,7 @@ def mrz_as_checked(mrz: str | None, breakages: Breakages) -> str | None:
     """The MRZ as judged: a TD1 whose composite check digit is put right first, as if it were never read."""
     if not mrz or MRZ_COMPOSITE_UNCHECKED not in breakages:
         return mrz
-    lines = [line.replace(" ", "").upper() for line in mrz.splitlines() if line.strip()]
+    lines = _typed_lines(mrz)
     if len(lines) != 3 or any(len(line) != 30 for line in lines):
         return mrz
     first, second = lines[0], lines[1]
@@ -427,7 +431,7 @@ def passport_mrz_as_checked(mrz: str | None, breakages: Breakages) -> str | None
     """The MRZ as judged: a TD3 whose personal-number check digit (and so the composite) is put right first."""
     if not mrz or PASSPORT_PERSONAL_NUMBER_UNCHECKED not in breakages:
         return mrz
-    lines = [line.replace(" ", "").upper() for line in mrz.splitlines() if line.strip()]
+    lines = _typed_lines(mrz)
     if len(lines) != 2 or any(len(line) != 44 for line in lines):
         return mrz
     second = lines[1][:42] + mrz_check_digit(lines[1][28:42])

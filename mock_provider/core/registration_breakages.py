@@ -348,6 +348,7 @@ def _typed_lines(mrz: str) -> list[str]:
     """An MRZ as typed, cut into its non-blank lines, blanks dropped, in upper case (as the MRZ is read)."""
     return [line.replace(" ", "").upper() for line in mrz.splitlines() if line.strip()]
 
+
 def mrz_issuer_as_checked(mrz: str | None, country: str, breakages: Breakages) -> str | None:
     """The MRZ as judged: its issuing state (line 1, columns 3 to 5) replaced by ``country`` with the switch on."""
     if not mrz or MRZ_ISSUER_UNCHECKED not in breakages:

@@ -146,7 +146,7 @@ class Requestor:
 
     def __init__(
         self,
-        endpoints: Endpoints,
+        endpoints: Endpoints | None,
         *,
         session: requests.Session | None = None,
         timeout: float = 30.0,
@@ -183,7 +183,7 @@ class Requestor:
         *,
         auth: Auth | None = None,
         json: Any = None,
-        data: Mapping[str, Any] | None = None,
+        data: Mapping[str, Any] | bytes | None = None,
         files: Mapping[str, tuple[str, bytes, str]] | None = None,
         params: Mapping[str, Any] | None = None,
         idempotency_key: str | None = None,
@@ -201,6 +201,8 @@ class Requestor:
         sent again once it may have reached the server. ``no_retry_on`` lists statuses the caller handles itself
         (a 429 that means "a code was just sent").
         """
+        if self.endpoints is None:
+            raise ValueError("this requestor has no endpoints: send() takes absolute URLs")
         return self.send(
             method,
             self.endpoints.url(party, path),
@@ -224,7 +226,7 @@ class Requestor:
         *,
         auth: Auth | None = None,
         json: Any = None,
-        data: Mapping[str, Any] | None = None,
+        data: Mapping[str, Any] | bytes | None = None,
         files: Mapping[str, tuple[str, bytes, str]] | None = None,
         params: Mapping[str, Any] | None = None,
         idempotency_key: str | None = None,
@@ -233,10 +235,12 @@ class Requestor:
         max_retries: int | None = None,
         allow_redirects: bool = True,
         no_retry_on: frozenset[int] = frozenset(),
+        headers: Mapping[str, str] | None = None,
     ) -> requests.Response:
-        """:meth:`request` for an absolute URL (one a discovery document or a redirect gave)."""
+        """:meth:`request` for an absolute URL (one a discovery document or a redirect gave). ``headers`` add to
+        (or replace) the SDK's own: an ``Accept`` or ``Content-Type`` of another protocol than JSON."""
         method = method.upper()
-        headers = {"User-Agent": self.user_agent, "Accept": "application/json"}
+        headers = {"User-Agent": self.user_agent, "Accept": "application/json", **(headers or {})}
         if method in KEYED_METHODS and idempotent:
             headers["Idempotency-Key"] = idempotency_key or str(uuid.uuid4())
         replayable = idempotent and (method in IDEMPOTENT_METHODS or "Idempotency-Key" in headers)

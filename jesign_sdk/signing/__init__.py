@@ -1,4 +1,4 @@
-"""Remote signing of PDFs (PAdES) through the trust provider's CSC API, sealing, and validation.
+"""Signing PDFs (PAdES) through any backend, jesign's trust provider first; sealing; validation.
 
 ::
 
@@ -11,17 +11,24 @@
     for report in client.signing.validate_pdf("lettre-signée.pdf"):
         print(report)
 
-The split follows pyHanko's remote-signing design: :mod:`~jesign_sdk.signing.csc` (the API and the credential's
-information), :mod:`~jesign_sdk.signing.authorization` (the SMS step that yields the Signature Activation Data),
-:mod:`~jesign_sdk.signing.signer` (a pyHanko signer that only calls ``signHash``, and a time-stamper),
-:mod:`~jesign_sdk.signing.documents` (checks and interrupted signing), :mod:`~jesign_sdk.signing.batch` (the steps of
-one signature, as a coroutine), :mod:`~jesign_sdk.signing.validation`. Each call of :class:`Signing` has a coroutine
-twin (``async_sign_pdf``, ``async_validate_pdf``...).
+The same surface signs through any Cloud Signature Consortium provider (:class:`CscProvider`, CSC 1.0.4 or 2.0)
+or a local key (:class:`LocalKeyProvider`, a PKCS#12 file), and through any backend a user writes
+(:mod:`~jesign_sdk.signing.backend`). The split follows pyHanko's remote-signing design:
+:mod:`~jesign_sdk.signing.backend` (the seam), :mod:`~jesign_sdk.signing.csc` (the CSC API, both versions),
+:mod:`~jesign_sdk.signing.authorization` (a CSC signing operation: the code, the SAD, ``signHash``),
+:mod:`~jesign_sdk.signing.signer` (a pyHanko signer over a backend's session, and time-stampers),
+:mod:`~jesign_sdk.signing.documents` (checks and interrupted signing), :mod:`~jesign_sdk.signing.batch` (the steps
+of one signature, as a coroutine), :mod:`~jesign_sdk.signing.provider` (the surface),
+:mod:`~jesign_sdk.signing.resource` (``client.signing``), :mod:`~jesign_sdk.signing.validation`. Each call has a
+coroutine twin (``async_sign_pdf``, ``async_validate_pdf``...).
 """
 
+from jesign_sdk.signing.backend import Credential, SigningBackend, SigningSession
 from jesign_sdk.signing.batch import ProgressCallback, SigningProgress
-from jesign_sdk.signing.csc import Credential, CscApi
+from jesign_sdk.signing.csc import CscApi, CscInfo
 from jesign_sdk.signing.documents import LEVELS, MAX_PDF_BYTES, PadesLevel, PdfRefusedError, VisibleSignature
+from jesign_sdk.signing.local import LocalKeyBackend, LocalKeyProvider
+from jesign_sdk.signing.provider import CscBackend, CscProvider, SigningProvider, UrlTimeStamper
 from jesign_sdk.signing.resource import Signing
 from jesign_sdk.signing.signer import CscTimeStamper, RemoteSigner
 from jesign_sdk.signing.validation import SignatureReport, TrustRootSource, certificate_level, load_trust_roots
@@ -31,15 +38,24 @@ __all__ = [
     "MAX_PDF_BYTES",
     "Credential",
     "CscApi",
+    "CscBackend",
+    "CscInfo",
+    "CscProvider",
     "CscTimeStamper",
+    "LocalKeyBackend",
+    "LocalKeyProvider",
     "PadesLevel",
     "PdfRefusedError",
     "ProgressCallback",
     "RemoteSigner",
     "SignatureReport",
     "Signing",
+    "SigningBackend",
     "SigningProgress",
+    "SigningProvider",
+    "SigningSession",
     "TrustRootSource",
+    "UrlTimeStamper",
     "VisibleSignature",
     "certificate_level",
     "load_trust_roots",

@@ -1,10 +1,11 @@
-"""The authorization step of remote signing: obtaining the Signature Activation Data (SAD).
+"""One signing operation at a CSC provider: the authorization (the Signature Activation Data, SAD), then ``signHash``.
 
-A SCAL2 credential (the person's certificate) is authorized for exactly the hashes to sign, with the SMS code the
-trust provider sends for it: one ``sendOTP`` (:func:`request_code`, which the signing resource calls while pyHanko
-digests the documents), the code from the caller's :class:`~jesign_sdk.OtpSource`, one ``authorize`` carrying every
-hash of the batch. A SCAL1 credential (a firm's seal) is authorized for a number of
-signatures, without a code.
+A credential that asks for a one-time code (``OTP.presence`` "true" in ``credentials/info``) is authorized with it:
+when the provider sends it (``OTP.type`` "online", and ``credentials/sendOTP`` among its methods), one ``sendOTP``
+in :meth:`CscSession.prepare`, which runs while pyHanko digests the documents, since it names no hash; else the
+person has it (a token, an app) and the caller's :class:`~jesign_sdk.OtpSource` gives it. Then one ``authorize``
+for the whole batch: a SCAL2 credential bound to every hash of it, a SCAL1 one (a firm's seal) for a number of
+signatures. Then one ``signHash`` for all the hashes.
 
 A wrong code is asked for again (the same code stays valid), up to ``max_code_attempts`` times; the last
 :class:`~jesign_sdk.OtpInvalidError` then propagates. An expired or locked code propagates at once.
@@ -15,55 +16,92 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Sequence
 
-from jesign_sdk._errors import OtpInvalidError, OtpUnavailableError, RateLimitError
-from jesign_sdk.otp import OtpRequest, OtpSource
-from jesign_sdk.signing.csc import Credential, CscApi
+from jesign_sdk._errors import JesignError, OtpInvalidError, OtpUnavailableError, RateLimitError
+from jesign_sdk.otp import OtpRequest, OtpSource, is_interactive
+from jesign_sdk.signing.backend import SIGN_ALGORITHMS, Credential
+from jesign_sdk.signing.csc import CscApi
 
-__all__ = ["authorize", "request_code"]
-
-
-def request_code(api: CscApi, credential: Credential) -> OtpRequest | None:
-    """Have the SMS code sent for a SCAL2 credential (``sendOTP``); None for a SCAL1 one, which needs none.
-
-    It names no hash, so the caller may send it while the documents are being digested.
-    """
-    if credential.scal < 2:
-        return None
-    # A 429 means a code was sent less than a minute ago (an earlier attempt): it is still valid.
-    with contextlib.suppress(RateLimitError):
-        api.send_otp(credential.id)
-    last_digits = credential.otp_last_digits or ""
-    # The CSC API names no registration: the request carries the credential's id in its place.
-    return OtpRequest(credential.id, "** ** ** " + last_digits[:2] + " " + last_digits[2:], last_digits)
+__all__ = ["CscSession", "sign_algorithm"]
 
 
-def authorize(
-    api: CscApi,
-    credential: Credential,
-    digests: Sequence[bytes],
-    otp_source: OtpSource | None,
-    *,
-    code_request: OtpRequest | None = None,
-    first_code: str | None = None,
-    max_code_attempts: int = 3,
-) -> str:
-    """The SAD that lets ``signHash`` sign ``digests`` (SHA-256 of each signature's signed attributes).
+def sign_algorithm(credential: Credential) -> tuple[str, str]:
+    """pyHanko's mechanism and the ``signAlgo`` OID for the credential's key (SHA-256 always)."""
+    key_algorithm = credential.certificate.public_key.algorithm
+    if key_algorithm not in SIGN_ALGORITHMS:
+        raise JesignError(f"the credential's {key_algorithm} key is not supported (ECDSA or RSA)")
+    mechanism, oid = SIGN_ALGORITHMS[key_algorithm]
+    if credential.key_algorithms and oid not in credential.key_algorithms:
+        raise JesignError(f"the credential {credential.id} does not offer {mechanism}")
+    return mechanism, oid
 
-    ``code_request`` is what :func:`request_code` answered, when the caller had the code sent already, and
-    ``first_code`` the code its source gave meanwhile (a non-interactive source), tried before asking again.
-    """
-    if credential.scal < 2:
-        return api.authorize(credential.id, num_signatures=len(digests))
-    if otp_source is None:
-        raise OtpUnavailableError(f"the credential {credential.id} is authorized with an SMS code: give an otp_source")
-    request = code_request or request_code(api, credential)
-    assert request is not None
-    attempts_left = max(1, max_code_attempts)
-    while True:
-        code, first_code = first_code or otp_source.get_code(request), None
-        try:
-            return api.authorize(credential.id, num_signatures=len(digests), hashes=digests, otp=code)
-        except OtpInvalidError:
-            attempts_left -= 1
-            if attempts_left == 0:
-                raise
+
+class CscSession:
+    """A :class:`~jesign_sdk.signing.backend.SigningSession` at a CSC provider (see the module's text)."""
+
+    def __init__(
+        self,
+        api: CscApi,
+        credential: Credential,
+        *,
+        otp_source: OtpSource | None,
+        can_send_code: bool = True,
+        max_code_attempts: int = 3,
+    ) -> None:
+        if credential.needs_code and otp_source is None:
+            # Refused before anything is sent (no SMS for nothing).
+            raise OtpUnavailableError(
+                f"the credential {credential.id} is authorized with a one-time code: give an otp_source"
+            )
+        self.api = api
+        self.credential = credential
+        self.otp_source = otp_source
+        self.sign_algorithm = sign_algorithm(credential)[1]
+        self._sends_code = credential.needs_code and credential.code_online and can_send_code
+        self._max_code_attempts = max(1, max_code_attempts)
+        self._request: OtpRequest | None = None
+        self._first_code: str | None = None
+
+    def prepare(self) -> None:
+        """Have the code sent (``sendOTP``), and read it here from a source that needs no person (a person is
+        asked in :meth:`sign`, in the caller's thread)."""
+        if not self.credential.needs_code:
+            return
+        self._request = self._code_request()
+        source = self.otp_source
+        if source is not None and not is_interactive(source):
+            self._first_code = source.get_code(self._request)
+
+    def sign(self, digests: Sequence[bytes]) -> list[bytes]:
+        """``authorize`` (with the code, when the credential asks for one), then ``signHash``."""
+        sad = self._authorize(digests)
+        return self.api.sign_hashes(self.credential.id, sad, digests, self.sign_algorithm)
+
+    def _code_request(self) -> OtpRequest:
+        credential = self.credential
+        if self._sends_code:
+            # A 429 means a code was sent less than a minute ago (an earlier attempt): it is still valid.
+            with contextlib.suppress(RateLimitError):
+                self.api.send_otp(credential.id)
+        last_digits = credential.otp_last_digits or ""
+        masked = "** ** ** " + last_digits[:2] + " " + last_digits[2:] if last_digits else ""
+        # The CSC API names no registration: the request carries the credential's id in its place.
+        return OtpRequest(credential.id, masked, last_digits)
+
+    def _authorize(self, digests: Sequence[bytes]) -> str:
+        credential = self.credential
+        hashes = digests if credential.scal >= 2 else None
+        if not credential.needs_code:
+            return self.api.authorize(credential.id, num_signatures=len(digests), hashes=hashes)
+        assert self.otp_source is not None  # checked in __init__
+        request = self._request or self._code_request()
+        attempts_left = self._max_code_attempts
+        code, self._first_code = self._first_code, None
+        while True:
+            code = code or self.otp_source.get_code(request)
+            try:
+                return self.api.authorize(credential.id, num_signatures=len(digests), hashes=hashes, otp=code)
+            except OtpInvalidError:
+                attempts_left -= 1
+                if attempts_left == 0:
+                    raise
+                code = None

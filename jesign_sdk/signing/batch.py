@@ -1,23 +1,22 @@
-"""One signature of a batch of documents, step by step, as a coroutine (``client.signing`` runs it):
+"""One signature of a batch of documents, step by step, as a coroutine (every signing provider runs it):
 
 1. read and check each document as pyHanko will sign it (:class:`PdfRefusedError` before anything is sent, so
    before any SMS): :func:`open_all`;
-2. digest each one with pyHanko (the signed attributes' SHA-256: the only thing the provider sees);
-3. authorize once for all of them (SCAL2: one SMS, one ``authorize`` bound to every hash; SCAL1: no code); the
-   SMS is asked for while step 2 runs, since it names no hash;
-4. one ``signHash`` for all the hashes;
-5. finish each document (time-stamp, DSS, document time-stamp, as the level asks).
+2. digest each one with pyHanko (the signed attributes' SHA-256: the only thing the backend sees); meanwhile, in
+   a worker thread, the backend's session prepares (a CSC provider sends the SMS code: it names no hash);
+3. the session signs all the digests at once (a CSC provider: one ``authorize`` bound to every hash, with the
+   code when the credential asks for one, then one ``signHash``);
+4. finish each document (time-stamp, DSS, document time-stamp, as the level asks).
 
-Steps 2 to 5 are :func:`sign_documents`. pyHanko's work (reading, digesting, finishing) runs in the event loop, as
-pyHanko's own coroutines do; every request to the provider, and the OTP source, is awaited in a worker thread, so
-that the loop goes on meanwhile. Writing the signed files is the caller's job, once every document is signed.
+Steps 2 to 4 are :func:`sign_documents`. pyHanko's work (reading, digesting, finishing) runs in the event loop, as
+pyHanko's own coroutines do; the session's calls are awaited in a worker thread, so that the loop goes on
+meanwhile. Writing the signed files is the caller's job, once every document is signed.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -28,9 +27,7 @@ from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.fetchers.requests_fetchers import RequestsFetcherBackend
 
 from jesign_sdk._errors import PdfRefusedError
-from jesign_sdk.otp import OtpRequest, OtpSource, is_interactive
-from jesign_sdk.signing.authorization import authorize, request_code
-from jesign_sdk.signing.csc import Credential, CscApi
+from jesign_sdk.signing.backend import Credential, SigningSession
 from jesign_sdk.signing.documents import (
     PadesLevel,
     PdfInput,
@@ -75,12 +72,11 @@ def open_all(
 
 async def sign_documents(
     documents: Sequence[SignableDocument],
-    api: CscApi,
+    session: SigningSession,
     credential: Credential,
     *,
-    otp_source: OtpSource | None,
     level: PadesLevel,
-    timestamper: TimeStamper,
+    timestamper: TimeStamper | None,
     trust_roots: list[x509.Certificate] | None,
     visible: VisibleSignature | None,
     reason: str | None,
@@ -89,41 +85,30 @@ async def sign_documents(
     signing_time: datetime,
     leeway: timedelta,
 ) -> list[bytes]:
-    """Steps 2 to 5 for documents :func:`open_all` checked: the signed bytes, in order. ``trust_roots`` (the
-    provider's) are needed at B-LT and B-LTA. ``signing_time`` is the instant the signatures claim and the signer's
-    certificates are validated at (the client's clock), ``leeway`` the clock skew tolerated then."""
-    most = credential.raw.get("multisign")
-    if isinstance(most, int) and not isinstance(most, bool) and len(documents) > most:
+    """Steps 2 to 4 for documents :func:`open_all` checked: the signed bytes, in order. ``timestamper`` is needed
+    from B-T up, ``trust_roots`` (the signer's and the TSA's) at B-LT and B-LTA. ``signing_time`` is the instant the
+    signatures claim and the signer's certificates are validated at (the client's clock), ``leeway`` the clock skew
+    tolerated then."""
+    most = credential.multisign
+    if most is not None and len(documents) > most:
         # Refused here, before the SMS: the provider's authorize would refuse it only after the code was sent.
         raise PdfRefusedError(
             f"the credential signs at most {most} documents with one authorization (its multisign), "
             f"and the call gives {len(documents)}: split the batch",
             code="batch_too_large",
         )
-    signer = RemoteSigner(api, credential)
+    if level != "B-B" and timestamper is None:
+        raise ValueError(f"a {level} signature is time-stamped: give a time-stamping authority")
+    signer = RemoteSigner(session, credential)
     long_term = None
     if level in ("B-LT", "B-LTA"):
         if trust_roots is None:
             raise ValueError(f"a {level} signature validates its certificates: give the trust roots")
         long_term = _long_term_context(trust_roots, credential, signing_time, leeway)
     progress = _Progress(on_progress, total=2 * len(documents) + 2)
-    # The SMS code names no hash: have it sent while pyHanko digests (in a thread: the round trip overlaps the
-    # digesting instead of following it). A source that needs no person is read there too, if the digesting is
-    # still going on: once it is over, the code is read sooner after it (the background thread waits for the GIL
-    # behind pyHanko's CPU-bound digesting at each step).
-    digested = threading.Event()
-
-    def send_code() -> tuple[OtpRequest | None, str | None]:
-        request = request_code(api, credential)
-        if request is None or otp_source is None or is_interactive(otp_source) or digested.is_set():
-            return request, None
-        return request, otp_source.get_code(request)
-
-    code_request = (
-        asyncio.get_running_loop().run_in_executor(None, send_code)
-        if otp_source is not None and credential.scal >= 2
-        else None
-    )
+    # What the session can do before the digests are known (a CSC provider sends the SMS code) runs in a thread
+    # while pyHanko digests: the round trip overlaps the digesting instead of following it.
+    preparing = asyncio.get_running_loop().run_in_executor(None, session.prepare)
     prepared: list[PreparedPdf] = []
     try:
         for number, checked in enumerate(documents):
@@ -141,19 +126,13 @@ async def sign_documents(
                 )
             prepared.append(document)
             progress("digest", number)
-        digested.set()
     except BaseException:
-        if code_request is not None:  # the digesting's error is the one to tell, not the SMS's
-            with contextlib.suppress(Exception):
-                await code_request
+        with contextlib.suppress(Exception):  # the digesting's error is the one to tell, not the SMS's
+            await preparing
         raise
-    digests = [p.digest for p in prepared]
-    sent, code = await code_request if code_request is not None else (None, None)
-    signer.sad = await asyncio.to_thread(
-        authorize, api, credential, digests, otp_source, code_request=sent, first_code=code
-    )
+    await preparing
     progress("authorize")
-    await asyncio.to_thread(signer.sign_digests, digests)
+    await asyncio.to_thread(signer.sign_digests, [p.digest for p in prepared])
     progress("sign")
     signed = []
     for number, document in enumerate(prepared):

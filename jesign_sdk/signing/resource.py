@@ -1,39 +1,31 @@
 """``client.signing``: sign with the person's certificate, seal with a firm's, validate.
 
-Each call comes twice: ``sign_pdf`` and its coroutine ``async_sign_pdf``, and so on, as pyHanko offers
-``sign_pdf`` and ``async_sign_pdf``. The work is written once, as coroutines (the steps of a signature are
-:mod:`jesign_sdk.signing.batch`); each synchronous method runs its twin with :func:`~jesign_sdk._run.run_sync`, so it
-works inside a running event loop too (it then blocks that loop until it is done: in a coroutine, await the twin).
-
-A refusal at any step writes nothing: the signed files are written once every document of the call is signed.
+:class:`Signing` is a :class:`~jesign_sdk.signing.provider.SigningProvider` over a
+:class:`~jesign_sdk.signing.provider.CscBackend` of jesign's trust provider (CSC 2.0, the SSO's access token): the
+signing and sealing surface is the provider's (``sign_pdf``, ``sign_pdfs``, ``seal_pdf``, ``seal_pdfs`` and their
+coroutine twins). What is jesign's own: the default credential is the person's certificate, a seal is named by its
+firm (``firm_id``), B-LT and B-LTA validate against the provider's root (fetched from its PKI), the time is the
+client's clock, and :meth:`Signing.validate_pdf`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
-from collections.abc import Coroutine, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, overload
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from asn1crypto import cms, x509
 
 from jesign_sdk._errors import APIStatusError, NotFoundError, TrustRootError
 from jesign_sdk._requestor import read_body
 from jesign_sdk._run import run_sync
-from jesign_sdk.otp import OtpSource
-from jesign_sdk.signing.batch import ProgressCallback, SigningProgress, open_all, sign_documents
-from jesign_sdk.signing.csc import SEAL_PREFIX, Credential, CscApi, load_certificate
-from jesign_sdk.signing.documents import (
-    LEVELS,
-    MAX_PDF_BYTES,
-    PadesLevel,
-    PdfInput,
-    VisibleSignature,
-    read_pdf,
-    write_atomically,
-)
+from jesign_sdk.signing.backend import Credential
+from jesign_sdk.signing.batch import ProgressCallback, SigningProgress
+from jesign_sdk.signing.csc import SEAL_PREFIX, CscApi, load_certificate
+from jesign_sdk.signing.documents import MAX_PDF_BYTES, PdfInput, read_pdf
+from jesign_sdk.signing.provider import CscBackend, SigningProvider
 from jesign_sdk.signing.signer import CscTimeStamper
 from jesign_sdk.signing.validation import SignatureReport, TrustRootSource, async_validate
 
@@ -41,8 +33,6 @@ if TYPE_CHECKING:
     from jesign_sdk._client import Client
 
 __all__ = ["ProgressCallback", "Signing", "SigningProgress"]
-
-StrPath = str | os.PathLike[str]
 
 
 @dataclass
@@ -57,15 +47,18 @@ class _Lookups:
     timestamp_tokens: dict[str, cms.ContentInfo] = field(default_factory=dict)
 
 
-class Signing:
+class Signing(SigningProvider):
     """``client.signing``."""
 
     def __init__(self, client: Client, *, lookups: _Lookups | None = None) -> None:
         self._client = client
-        self.csc = CscApi(client)
+        self.csc = CscApi.for_client(client)
         self._lookups = _Lookups() if lookups is None else lookups
-        #: One time-stamper for every signature of this client (pyHanko keeps in it the TSA's certificates).
-        self._timestamper = CscTimeStamper(self.csc, measured=self._lookups.timestamp_tokens)
+        super().__init__(
+            CscBackend(self.csc, default_credential=_personal, cache=self._lookups.credentials),
+            #: One time-stamper for every signature of this client (pyHanko keeps in it the TSA's certificates).
+            timestamper=CscTimeStamper(self.csc, measured=self._lookups.timestamp_tokens),
+        )
 
     def for_client(self, client: Client) -> Signing:
         """The same resource for another client of the same person (:meth:`jesign_sdk.Client.with_options`),
@@ -84,24 +77,7 @@ class Signing:
         Looked up once per client; a signature the server refuses for the credential's sake (revoked, unknown:
         a reissued certificate has another id) drops what was kept, so the next call looks again.
         """
-        cached = self._lookups.credentials.get(credential_id)
-        if cached is not None:
-            return cached
-        found = self._look_up(credential_id)
-        self._lookups.credentials[credential_id] = found
-        return found
-
-    def _look_up(self, credential_id: str | None) -> Credential:
-        if credential_id is None:
-            personal = [c for c in self.credentials() if not c.startswith(SEAL_PREFIX)]
-            if not personal:
-                raise NotFoundError(
-                    "no personal signing credential: finish the registration first",
-                    status_code=404,
-                    code="credential_not_found",
-                )
-            credential_id = personal[0]
-        return self.csc.credential(credential_id)
+        return self.backend.credential(credential_id)
 
     def trust_roots(self) -> list[x509.Certificate]:
         """The provider's root certificate, from its PKI (``/pki/ca/root.cer``); fetched once per client."""
@@ -110,422 +86,25 @@ class Signing:
             self._lookups.trust_roots = [read_body(answer, load_certificate)]
         return list(self._lookups.trust_roots)
 
-    # -- signing ----------------------------------------------------------------------------------------------------
+    # -- jesign's choices in the provider's steps ---------------------------------------------------------------------
 
-    @overload
-    def sign_pdf(
-        self,
-        input: PdfInput,
-        output: None = None,
-        *,
-        otp_source: OtpSource,
-        level: PadesLevel = ...,
-        field_name: str | None = ...,
-        visible: VisibleSignature | None = ...,
-        reason: str | None = ...,
-        location: str | None = ...,
-        credential_id: str | None = ...,
-        max_bytes: int = ...,
-    ) -> bytes: ...
+    def _seal_credential(self, credential_id: str | None, firm_id: str | None) -> str:
+        if firm_id is not None:
+            return SEAL_PREFIX + firm_id
+        return super()._seal_credential(credential_id, None)
 
-    @overload
-    def sign_pdf(
-        self,
-        input: PdfInput,
-        output: StrPath,
-        *,
-        otp_source: OtpSource,
-        level: PadesLevel = ...,
-        field_name: str | None = ...,
-        visible: VisibleSignature | None = ...,
-        reason: str | None = ...,
-        location: str | None = ...,
-        credential_id: str | None = ...,
-        max_bytes: int = ...,
-    ) -> Path: ...
+    def _long_term_roots(self) -> list[x509.Certificate]:
+        return self.trust_roots()
 
-    def sign_pdf(
-        self,
-        input: PdfInput,
-        output: StrPath | None = None,
-        *,
-        otp_source: OtpSource,
-        level: PadesLevel = "B-T",
-        field_name: str | None = None,
-        visible: VisibleSignature | None = None,
-        reason: str | None = None,
-        location: str | None = None,
-        credential_id: str | None = None,
-        max_bytes: int = MAX_PDF_BYTES,
-    ) -> bytes | Path:
-        """Sign a PDF (a path or its bytes) with the person's certificate, after an SMS code.
+    def _signing_time(self) -> datetime:
+        return self._client.clock()
 
-        Writes ``output`` and returns its path, or returns the signed bytes. ``level`` is the PAdES baseline level
-        (``B-B``, ``B-T``, ``B-LT``, ``B-LTA``). ``visible`` shows the signature on a page; ``field_name`` names
-        the signature field (an existing empty one is filled). In a coroutine, await :meth:`async_sign_pdf`.
-        """
-        work: Coroutine[Any, Any, bytes | Path] = self.async_sign_pdf(
-            input,
-            output,
-            otp_source=otp_source,
-            level=level,
-            field_name=field_name,
-            visible=visible,
-            reason=reason,
-            location=location,
-            credential_id=credential_id,
-            max_bytes=max_bytes,
-        )
-        return run_sync(work)
+    def _leeway_now(self) -> timedelta:
+        return self._client.leeway
 
-    @overload
-    async def async_sign_pdf(
-        self,
-        input: PdfInput,
-        output: None = None,
-        *,
-        otp_source: OtpSource,
-        level: PadesLevel = ...,
-        field_name: str | None = ...,
-        visible: VisibleSignature | None = ...,
-        reason: str | None = ...,
-        location: str | None = ...,
-        credential_id: str | None = ...,
-        max_bytes: int = ...,
-    ) -> bytes: ...
-
-    @overload
-    async def async_sign_pdf(
-        self,
-        input: PdfInput,
-        output: StrPath,
-        *,
-        otp_source: OtpSource,
-        level: PadesLevel = ...,
-        field_name: str | None = ...,
-        visible: VisibleSignature | None = ...,
-        reason: str | None = ...,
-        location: str | None = ...,
-        credential_id: str | None = ...,
-        max_bytes: int = ...,
-    ) -> Path: ...
-
-    async def async_sign_pdf(
-        self,
-        input: PdfInput,
-        output: StrPath | None = None,
-        *,
-        otp_source: OtpSource,
-        level: PadesLevel = "B-T",
-        field_name: str | None = None,
-        visible: VisibleSignature | None = None,
-        reason: str | None = None,
-        location: str | None = None,
-        credential_id: str | None = None,
-        max_bytes: int = MAX_PDF_BYTES,
-    ) -> bytes | Path:
-        """:meth:`sign_pdf`, as a coroutine."""
-        signed = await self._sign(
-            [input],
-            credential_id=credential_id,
-            otp_source=otp_source,
-            level=level,
-            field_name=field_name,
-            visible=visible,
-            reason=reason,
-            location=location,
-            max_bytes=max_bytes,
-            on_progress=None,
-        )
-        return signed[0] if output is None else await asyncio.to_thread(write_atomically, output, signed[0])
-
-    @overload
-    def sign_pdfs(
-        self,
-        inputs: Sequence[PdfInput],
-        outputs: None = None,
-        *,
-        otp_source: OtpSource,
-        level: PadesLevel = ...,
-        reason: str | None = ...,
-        location: str | None = ...,
-        credential_id: str | None = ...,
-        on_progress: ProgressCallback | None = ...,
-        max_bytes: int = ...,
-    ) -> list[bytes]: ...
-
-    @overload
-    def sign_pdfs(
-        self,
-        inputs: Sequence[PdfInput],
-        outputs: Sequence[StrPath],
-        *,
-        otp_source: OtpSource,
-        level: PadesLevel = ...,
-        reason: str | None = ...,
-        location: str | None = ...,
-        credential_id: str | None = ...,
-        on_progress: ProgressCallback | None = ...,
-        max_bytes: int = ...,
-    ) -> list[Path]: ...
-
-    def sign_pdfs(
-        self,
-        inputs: Sequence[PdfInput],
-        outputs: Sequence[StrPath] | None = None,
-        *,
-        otp_source: OtpSource,
-        level: PadesLevel = "B-T",
-        reason: str | None = None,
-        location: str | None = None,
-        credential_id: str | None = None,
-        on_progress: ProgressCallback | None = None,
-        max_bytes: int = MAX_PDF_BYTES,
-    ) -> list[bytes] | list[Path]:
-        """Sign several PDFs under one authorization: one SMS, one ``authorize`` for all the hashes.
-
-        Writes each ``outputs[i]`` (written only when every document is signed) or returns the signed bytes. In a
-        coroutine, await :meth:`async_sign_pdfs`.
-        """
-        work: Coroutine[Any, Any, list[bytes] | list[Path]] = self.async_sign_pdfs(
-            inputs,
-            outputs,
-            otp_source=otp_source,
-            level=level,
-            reason=reason,
-            location=location,
-            credential_id=credential_id,
-            on_progress=on_progress,
-            max_bytes=max_bytes,
-        )
-        return run_sync(work)
-
-    @overload
-    async def async_sign_pdfs(
-        self,
-        inputs: Sequence[PdfInput],
-        outputs: None = None,
-        *,
-        otp_source: OtpSource,
-        level: PadesLevel = ...,
-        reason: str | None = ...,
-        location: str | None = ...,
-        credential_id: str | None = ...,
-        on_progress: ProgressCallback | None = ...,
-        max_bytes: int = ...,
-    ) -> list[bytes]: ...
-
-    @overload
-    async def async_sign_pdfs(
-        self,
-        inputs: Sequence[PdfInput],
-        outputs: Sequence[StrPath],
-        *,
-        otp_source: OtpSource,
-        level: PadesLevel = ...,
-        reason: str | None = ...,
-        location: str | None = ...,
-        credential_id: str | None = ...,
-        on_progress: ProgressCallback | None = ...,
-        max_bytes: int = ...,
-    ) -> list[Path]: ...
-
-    async def async_sign_pdfs(
-        self,
-        inputs: Sequence[PdfInput],
-        outputs: Sequence[StrPath] | None = None,
-        *,
-        otp_source: OtpSource,
-        level: PadesLevel = "B-T",
-        reason: str | None = None,
-        location: str | None = None,
-        credential_id: str | None = None,
-        on_progress: ProgressCallback | None = None,
-        max_bytes: int = MAX_PDF_BYTES,
-    ) -> list[bytes] | list[Path]:
-        """:meth:`sign_pdfs`, as a coroutine."""
-        if outputs is not None and len(outputs) != len(inputs):
-            raise ValueError("give one output per input")
-        signed = await self._sign(
-            inputs,
-            credential_id=credential_id,
-            otp_source=otp_source,
-            level=level,
-            field_name=None,
-            visible=None,
-            reason=reason,
-            location=location,
-            max_bytes=max_bytes,
-            on_progress=on_progress,
-        )
-        if outputs is None:
-            return signed
-        return await asyncio.to_thread(_write_all, outputs, signed)
-
-    # -- sealing ----------------------------------------------------------------------------------------------------
-
-    @overload
-    def seal_pdf(
-        self,
-        input: PdfInput,
-        output: None = None,
-        *,
-        firm_id: str,
-        level: PadesLevel = ...,
-        reason: str | None = ...,
-        location: str | None = ...,
-        visible: VisibleSignature | None = ...,
-        max_bytes: int = ...,
-    ) -> bytes: ...
-
-    @overload
-    def seal_pdf(
-        self,
-        input: PdfInput,
-        output: StrPath,
-        *,
-        firm_id: str,
-        level: PadesLevel = ...,
-        reason: str | None = ...,
-        location: str | None = ...,
-        visible: VisibleSignature | None = ...,
-        max_bytes: int = ...,
-    ) -> Path: ...
-
-    def seal_pdf(
-        self,
-        input: PdfInput,
-        output: StrPath | None = None,
-        *,
-        firm_id: str,
-        level: PadesLevel = "B-T",
-        reason: str | None = None,
-        location: str | None = None,
-        visible: VisibleSignature | None = None,
-        max_bytes: int = MAX_PDF_BYTES,
-    ) -> bytes | Path:
-        """Seal a PDF with the firm's seal certificate (credential ``seal_<firm_id>``, SCAL1: no code).
-
-        Allowed to the firm's chartered accountants and the holders of its seal delegation
-        (:class:`~jesign_sdk.PermissionDeniedError` ``seal_delegation_required`` otherwise). In a coroutine, await
-        :meth:`async_seal_pdf`.
-        """
-        work: Coroutine[Any, Any, bytes | Path] = self.async_seal_pdf(
-            input,
-            output,
-            firm_id=firm_id,
-            level=level,
-            reason=reason,
-            location=location,
-            visible=visible,
-            max_bytes=max_bytes,
-        )
-        return run_sync(work)
-
-    @overload
-    async def async_seal_pdf(
-        self,
-        input: PdfInput,
-        output: None = None,
-        *,
-        firm_id: str,
-        level: PadesLevel = ...,
-        reason: str | None = ...,
-        location: str | None = ...,
-        visible: VisibleSignature | None = ...,
-        max_bytes: int = ...,
-    ) -> bytes: ...
-
-    @overload
-    async def async_seal_pdf(
-        self,
-        input: PdfInput,
-        output: StrPath,
-        *,
-        firm_id: str,
-        level: PadesLevel = ...,
-        reason: str | None = ...,
-        location: str | None = ...,
-        visible: VisibleSignature | None = ...,
-        max_bytes: int = ...,
-    ) -> Path: ...
-
-    async def async_seal_pdf(
-        self,
-        input: PdfInput,
-        output: StrPath | None = None,
-        *,
-        firm_id: str,
-        level: PadesLevel = "B-T",
-        reason: str | None = None,
-        location: str | None = None,
-        visible: VisibleSignature | None = None,
-        max_bytes: int = MAX_PDF_BYTES,
-    ) -> bytes | Path:
-        """:meth:`seal_pdf`, as a coroutine."""
-        sealed = await self._sign(
-            [input],
-            credential_id=SEAL_PREFIX + firm_id,
-            otp_source=None,
-            level=level,
-            field_name=None,
-            visible=visible,
-            reason=reason,
-            location=location,
-            max_bytes=max_bytes,
-            on_progress=None,
-        )
-        return sealed[0] if output is None else await asyncio.to_thread(write_atomically, output, sealed[0])
-
-    def seal_pdfs(
-        self,
-        inputs: Sequence[PdfInput],
-        *,
-        firm_id: str,
-        level: PadesLevel = "B-T",
-        reason: str | None = None,
-        location: str | None = None,
-        on_progress: ProgressCallback | None = None,
-        max_bytes: int = MAX_PDF_BYTES,
-    ) -> list[bytes]:
-        """Seal several PDFs under one authorization; the sealed bytes, in order. In a coroutine, await
-        :meth:`async_seal_pdfs`."""
-        return run_sync(
-            self.async_seal_pdfs(
-                inputs,
-                firm_id=firm_id,
-                level=level,
-                reason=reason,
-                location=location,
-                on_progress=on_progress,
-                max_bytes=max_bytes,
-            )
-        )
-
-    async def async_seal_pdfs(
-        self,
-        inputs: Sequence[PdfInput],
-        *,
-        firm_id: str,
-        level: PadesLevel = "B-T",
-        reason: str | None = None,
-        location: str | None = None,
-        on_progress: ProgressCallback | None = None,
-        max_bytes: int = MAX_PDF_BYTES,
-    ) -> list[bytes]:
-        """:meth:`seal_pdfs`, as a coroutine."""
-        return await self._sign(
-            inputs,
-            credential_id=SEAL_PREFIX + firm_id,
-            otp_source=None,
-            level=level,
-            field_name=None,
-            visible=None,
-            reason=reason,
-            location=location,
-            max_bytes=max_bytes,
-            on_progress=on_progress,
-        )
+    def _refused(self, error: APIStatusError, credential_id: str | None) -> None:
+        if error.code in ("credential_not_found", "credential_revoked", "credential_expired"):
+            self._lookups.credentials.clear()
 
     # -- validation -------------------------------------------------------------------------------------------------
 
@@ -577,53 +156,14 @@ class Signing:
             data, trust_roots=roots, allow_fetching=allow_fetching, at=client.clock(), leeway=client.leeway
         )
 
-    # -- the steps (jesign_sdk.signing.batch) -----------------------------------------------------------------------
 
-    async def _sign(
-        self,
-        inputs: Sequence[PdfInput],
-        *,
-        credential_id: str | None,
-        otp_source: OtpSource | None,
-        level: PadesLevel,
-        field_name: str | None,
-        visible: VisibleSignature | None,
-        reason: str | None,
-        location: str | None,
-        max_bytes: int,
-        on_progress: ProgressCallback | None,
-    ) -> list[bytes]:
-        if level not in LEVELS:
-            raise ValueError(f"level is one of {', '.join(LEVELS)}, not {level!r}")
-        # Every refusal before any call, so before any SMS.
-        documents = await asyncio.to_thread(
-            open_all, inputs, max_bytes=max_bytes, field_name=field_name, visible=visible
+def _personal(listed: list[str]) -> str:
+    """The person's own credential among those ``credentials/list`` gives (the seals are ``seal_<firm id>``)."""
+    personal = [c for c in listed if not c.startswith(SEAL_PREFIX)]
+    if not personal:
+        raise NotFoundError(
+            "no personal signing credential: finish the registration first",
+            status_code=404,
+            code="credential_not_found",
         )
-        if not documents:
-            return []
-        try:
-            credential = await asyncio.to_thread(self.credential, credential_id)
-            long_term = level in ("B-LT", "B-LTA")
-            return await sign_documents(
-                documents,
-                self.csc,
-                credential,
-                otp_source=otp_source,
-                level=level,
-                timestamper=self._timestamper,
-                trust_roots=await asyncio.to_thread(self.trust_roots) if long_term else None,
-                visible=visible,
-                reason=reason,
-                location=location,
-                on_progress=on_progress,
-                signing_time=self._client.clock(),
-                leeway=self._client.leeway,
-            )
-        except APIStatusError as exc:
-            if exc.code in ("credential_not_found", "credential_revoked", "credential_expired"):
-                self._lookups.credentials.clear()
-            raise
-
-
-def _write_all(paths: Sequence[StrPath], documents: list[bytes]) -> list[Path]:
-    return [write_atomically(path, data) for path, data in zip(paths, documents, strict=True)]
+    return personal[0]

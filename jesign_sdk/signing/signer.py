@@ -1,11 +1,11 @@
-"""pyHanko's extension points, filled with the trust provider: a :class:`Signer` whose key stays remote, and a
-:class:`TimeStamper` that asks the provider's TSA.
+"""pyHanko's extension points, filled by a backend: a :class:`Signer` whose key is elsewhere, and a
+:class:`TimeStamper` that asks a CSC provider's TSA.
 
-:class:`RemoteSigner` only signs hashes: pyHanko hands it the DER of a signature's signed attributes, it sends
-their SHA-256 to ``signatures/signHash`` with the SAD it was given, and returns the raw signature. Obtaining the
-SAD is the caller's job (:mod:`jesign_sdk.signing.authorization`). For a batch, :meth:`RemoteSigner.sign_digests`
-signs every hash in one call first; pyHanko then gets each signature from that batch. The calls pyHanko awaits
-send their (blocking) request from a worker thread, so that the event loop goes on meanwhile.
+:class:`RemoteSigner` only signs hashes: pyHanko hands it the DER of a signature's signed attributes, and it answers
+the raw signature a :class:`~jesign_sdk.signing.backend.SigningSession` gave for their SHA-256. For a batch,
+:meth:`RemoteSigner.sign_digests` has the session sign every hash at once first; pyHanko then gets each signature
+from that batch. The calls pyHanko awaits run the (blocking) session in a worker thread, so that the event loop
+goes on meanwhile.
 """
 
 from __future__ import annotations
@@ -19,16 +19,11 @@ from pyhanko.sign.signers.pdf_cms import Signer
 from pyhanko.sign.timestamps import TimeStamper
 
 from jesign_sdk._errors import APIResponseValidationError, JesignError
-from jesign_sdk.signing.csc import SHA256, Credential, CscApi
+from jesign_sdk.signing.authorization import sign_algorithm
+from jesign_sdk.signing.backend import Credential, SigningSession
+from jesign_sdk.signing.csc import SHA256, CscApi
 
 __all__ = ["CscTimeStamper", "RemoteSigner"]
-
-#: By the key's algorithm: pyHanko's mechanism name and the CSC ``signAlgo`` (both with SHA-256).
-_MECHANISMS = {
-    "ec": ("sha256_ecdsa", "1.2.840.10045.4.3.2"),
-    "rsa": ("sha256_rsa", "1.2.840.113549.1.1.11"),  # RSA PKCS#1 v1.5
-}
-
 
 #: Bytes reserved, beyond the certificates, signature and time-stamp token, for the rest of a CMS signature: its
 #: signed attributes (content type, message digest, signing certificate v2, algorithm protection: about 300
@@ -37,19 +32,14 @@ _CMS_ALLOWANCE = 4096
 
 
 class RemoteSigner(Signer):
-    """A pyHanko :class:`~pyhanko.sign.signers.pdf_cms.Signer` backed by a CSC credential of the trust provider.
+    """A pyHanko :class:`~pyhanko.sign.signers.pdf_cms.Signer` over a backend's credential and signing session.
 
-    The signing certificate and the chain come from ``credentials/info``; the mechanism from the key (ECDSA or
-    RSA PKCS#1 v1.5, always with SHA-256). Set :attr:`sad` (the authorization) before the signature is made.
+    The signing certificate and the chain are the credential's; the mechanism follows the key (ECDSA or RSA
+    PKCS#1 v1.5, always with SHA-256).
     """
 
-    def __init__(self, api: CscApi, credential: Credential, *, sad: str | None = None) -> None:
-        key_algorithm = credential.certificate.public_key.algorithm
-        if key_algorithm not in _MECHANISMS:
-            raise JesignError(f"the credential's {key_algorithm} key is not supported (ECDSA or RSA)")
-        mechanism, self.sign_algorithm = _MECHANISMS[key_algorithm]
-        if credential.key_algorithms and self.sign_algorithm not in credential.key_algorithms:
-            raise JesignError(f"the credential {credential.id} does not offer {mechanism}")
+    def __init__(self, session: SigningSession, credential: Credential) -> None:
+        mechanism, self.sign_algorithm = sign_algorithm(credential)
         super().__init__(
             signing_cert=credential.certificate,
             signature_mechanism=algos.SignedDigestAlgorithm({"algorithm": mechanism}),
@@ -57,16 +47,15 @@ class RemoteSigner(Signer):
         for certificate in credential.certificates:
             self.cert_registry.register(certificate)
         self.credential = credential
-        self.sad = sad
-        self._api = api
+        self.session = session
         self._signed: dict[bytes, bytes] = {}
         self._key_bits = int(credential.certificate.public_key.bit_size)
 
     def sign_digests(self, digests: Sequence[bytes]) -> list[bytes]:
-        """Sign these SHA-256 hashes in one ``signHash`` call; keep the signatures for pyHanko to pick up."""
-        if self.sad is None:
-            raise JesignError("no signature activation data: authorize the hashes first")
-        signatures = self._api.sign_hashes(self.credential.id, self.sad, digests, self.sign_algorithm)
+        """Have the session sign these SHA-256 hashes at once; keep the signatures for pyHanko to pick up."""
+        signatures = self.session.sign(digests)
+        if len(signatures) != len(digests) or not all(isinstance(s, bytes) and s for s in signatures):
+            raise JesignError(f"the signing backend gave {len(signatures)} signatures for {len(digests)} hashes")
         self._signed.update(zip(digests, signatures, strict=True))
         return signatures
 

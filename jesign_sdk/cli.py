@@ -57,7 +57,7 @@ from jesign_sdk._tokens import TokenStore
 from jesign_sdk.otp import MockOutboxOtpSource, OtpRequest, OtpSource, PromptOtpSource
 from jesign_sdk.resources.registration import Applicant, EnrollmentError, RegistrationRejectedError
 from jesign_sdk.resources.trust import DocumentSide, IdentityDocument
-from jesign_sdk.signing import LEVELS, PdfRefusedError, SigningProgress
+from jesign_sdk.signing import LEVELS, CscProvider, LocalKeyProvider, PdfRefusedError, SigningProgress, SigningProvider
 from jesign_sdk.signing.documents import write_atomically
 
 __all__ = ["main"]
@@ -471,7 +471,10 @@ class _AnnouncingOtpSource:
         self._inner = inner
 
     def get_code(self, request: OtpRequest) -> str:
-        _progress(f"Un code vous a été envoyé par SMS au {request.phone_masked}.")
+        if request.phone_masked:
+            _progress(f"Un code vous a été envoyé par SMS au {request.phone_masked}.")
+        else:  # a provider that sends nothing: the code comes from the person's token or app
+            _progress(f"Le prestataire demande un code à usage unique pour {request.registration_id}.")
         return self._inner.get_code(request)
 
 
@@ -696,6 +699,46 @@ def _emit_signed(session: _Session, files: tuple[Path, ...], written: list[Path]
 @click.option(
     "--otp-from-mock-outbox", is_flag=True, help="Read the SMS code from the mock's outbox (automation; mock only)."
 )
+@click.option(
+    "--csc-url",
+    metavar="URL",
+    help="Sign through another CSC provider (1.0.4 or 2.0): its API's base URL, where info and credentials/... are.",
+)
+@click.option("--credential", "credential_id", metavar="ID", help="With --csc-url: the credential to sign with.")
+@click.option(
+    "--token",
+    envvar="JESIGN_CSC_TOKEN",
+    show_envvar=True,
+    help="With --csc-url: the bearer token its calls carry.",
+)
+@click.option(
+    "--csc-version",
+    type=click.Choice(["auto", "1", "2"]),
+    default="auto",
+    show_default=True,
+    help="With --csc-url: the CSC version, or auto (read from its info).",
+)
+@click.option(
+    "--pkcs12",
+    type=click.Path(exists=True, dir_okay=False, readable=True, path_type=Path),
+    metavar="FILE",
+    help="Sign with the key of a PKCS#12 file, here (no provider).",
+)
+@click.option(
+    "--pkcs12-password",
+    envvar="JESIGN_PKCS12_PASSWORD",
+    show_envvar=True,
+    help="With --pkcs12: the file's password.",
+)
+@click.option("--tsa-url", metavar="URL", help="With --csc-url or --pkcs12: an RFC 3161 TSA for B-T and up.")
+@click.option(
+    "--trust",
+    "trust_roots",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, readable=True, path_type=Path),
+    metavar="ROOT",
+    help="With --csc-url or --pkcs12: a trust root file for B-LT and B-LTA (repeat for several).",
+)
 @click.pass_obj
 def sign(
     session: _Session,
@@ -705,22 +748,71 @@ def sign(
     reason: str | None,
     location: str | None,
     otp_from_mock_outbox: bool,
+    csc_url: str | None,
+    credential_id: str | None,
+    token: str | None,
+    csc_version: str,
+    pkcs12: Path | None,
+    pkcs12_password: str | None,
+    tsa_url: str | None,
+    trust_roots: tuple[Path, ...],
 ) -> None:
-    """Sign PDFs with your certificate: one SMS code authorizes the whole batch. The documents stay here."""
-    client = session.client()
+    """Sign PDFs: with your jesign certificate (one SMS code authorizes the whole batch), or through another CSC
+    provider (--csc-url), or with a PKCS#12 file (--pkcs12). The documents stay here."""
     targets = _outputs(files, output, "signed")
-    otp: OtpSource = _ProfileOutboxOtpSource(client) if otp_from_mock_outbox else PromptOtpSource(_prompt_code)
+    provider = _other_provider(
+        csc_url, credential_id, token, csc_version, pkcs12, pkcs12_password, tsa_url, trust_roots
+    )
+    otp: OtpSource
+    if provider is None:
+        client = session.client()
+        provider = client.signing
+        otp = _ProfileOutboxOtpSource(client) if otp_from_mock_outbox else PromptOtpSource(_prompt_code)
+    elif otp_from_mock_outbox:
+        raise click.UsageError(
+            "--otp-from-mock-outbox reads the code of your jesign account: not with --csc-url or --pkcs12"
+        )
+    else:
+        otp = PromptOtpSource(_prompt_code)
     with _progress_bar(len(files)) as bar:
-        written = client.signing.sign_pdfs(
+        written = provider.sign_pdfs(
             list(files),
             targets,
             otp_source=_AnnouncingOtpSource(otp),
             level=cast(Any, level),
             reason=reason,
             location=location,
+            credential_id=credential_id,
             on_progress=bar,
         )
     _emit_signed(session, files, written, level, "Signed")
+
+
+def _other_provider(
+    csc_url: str | None,
+    credential_id: str | None,
+    token: str | None,
+    version: str,
+    pkcs12: Path | None,
+    password: str | None,
+    tsa_url: str | None,
+    trust_roots: tuple[Path, ...],
+) -> SigningProvider | None:
+    """The provider ``sign`` goes through when it is not the jesign account: a CSC provider, or a PKCS#12 file."""
+    if csc_url and pkcs12:
+        raise click.UsageError("--csc-url or --pkcs12, not both")
+    roots = list(trust_roots) or None
+    if csc_url:
+        return CscProvider(
+            csc_url, token=token, version=version, credential_id=credential_id, tsa_url=tsa_url, trust_roots=roots
+        )
+    if pkcs12:
+        return LocalKeyProvider.from_pkcs12(pkcs12, password=password, tsa_url=tsa_url, trust_roots=roots)
+    if credential_id or token or tsa_url or trust_roots or password:
+        raise click.UsageError(
+            "--credential, --token, --tsa-url, --trust and --pkcs12-password go with --csc-url or --pkcs12"
+        )
+    return None
 
 
 @main.command()

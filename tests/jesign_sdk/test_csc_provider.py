@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import socket
 import threading
 import warnings
@@ -23,6 +24,7 @@ import yaml
 from aiohttp import web
 from asn1crypto import x509 as asn1_x509
 from certomancer import registry
+from click.testing import CliRunner
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -36,6 +38,7 @@ from pyhanko.sign.validation import async_validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 
 from jesign_sdk import Client, JesignError, MockOutboxOtpSource, OtpUnavailableError, PdfRefusedError
+from jesign_sdk.cli import main
 from jesign_sdk.signing import CscProvider, LocalKeyBackend, LocalKeyProvider, SigningBackend, SigningProvider
 from jesign_sdk.signing.local import LocalKeyError
 from tests.conftest import LiveMock
@@ -328,3 +331,59 @@ def test_a_pkcs12_file_that_cannot_be_used_is_a_clear_error(tmp_path: Path) -> N
     with pytest.raises(LocalKeyError):
         backend.credential("another")
     assert issubclass(LocalKeyError, JesignError)
+
+
+# -- the command line ----------------------------------------------------------------------------------------------
+
+
+def test_cli_signs_with_a_pkcs12_file_and_through_a_csc_provider(
+    tmp_path: Path, csc_dummy: tuple[str, asn1_x509.Certificate]
+) -> None:
+    data, certificate = self_signed_pkcs12(b"secret")
+    (tmp_path / "cachet.p12").write_bytes(data)
+    (tmp_path / "lettre.pdf").write_bytes(one_page_pdf())
+    runner = CliRunner()
+    local = runner.invoke(
+        main,
+        ["--json", "sign", str(tmp_path / "lettre.pdf"), "--pkcs12", str(tmp_path / "cachet.p12"), "--level", "B-B"],
+        env={"JESIGN_PKCS12_PASSWORD": "secret", "JESIGN_CONFIG_DIR": str(tmp_path / "config")},
+    )
+    assert local.exit_code == 0, local.output
+    [document] = json.loads(local.stdout)["documents"]
+    validate(Path(document["output"]).read_bytes(), certificate, timestamped=False)
+
+    base_url, root = csc_dummy
+    out = tmp_path / "out"
+    out.mkdir()
+    remote = runner.invoke(
+        main,
+        [
+            "sign",
+            str(tmp_path / "lettre.pdf"),
+            "-o",
+            str(out),
+            "--csc-url",
+            base_url,
+            "--level",
+            "B-B",
+            "--credential",
+            "test/signer",
+        ],
+        env={"JESIGN_CONFIG_DIR": str(tmp_path / "config")},
+    )
+    assert remote.exit_code == 0, remote.output
+    validate((out / "lettre.pdf").read_bytes(), root, timestamped=False)
+
+    wrong = runner.invoke(
+        main,
+        ["--json", "sign", str(tmp_path / "lettre.pdf"), "--pkcs12", str(tmp_path / "cachet.p12"), "--level", "B-B"],
+        env={"JESIGN_PKCS12_PASSWORD": "not it", "JESIGN_CONFIG_DIR": str(tmp_path / "config")},
+    )
+    assert wrong.exit_code == 1
+    assert "password" in json.loads(wrong.stdout)["error"]["message"]
+    both = runner.invoke(
+        main, ["sign", str(tmp_path / "lettre.pdf"), "--pkcs12", "x.p12", "--csc-url", base_url], catch_exceptions=False
+    )
+    assert both.exit_code == 2
+    stray = runner.invoke(main, ["sign", str(tmp_path / "lettre.pdf"), "--credential", "test/signer"])
+    assert stray.exit_code == 2

@@ -13,7 +13,11 @@ What it does, on this machine and over 127.0.0.1 only, for P-256 and for RSA-307
    outbox, authorize, signHash, pyHanko's digest and finishing, all included. And ``sign_pdfs`` on a batch of
    ``--batch`` documents under one code (total, and per document).
 
-The two sides are timed in turn (a pyHanko signature, an SDK signature, and so on; then a pyHanko batch, an SDK
+3. The provider-neutral path: ``CscProvider`` on the mock's ``/trust/csc/v2`` with the same person's access token
+   and credential (no jesign client in the way), single signatures timed in turn with ``client.signing``'s; the
+   target is no slower (within 5 %: two series of one run differ by that much on a shared machine).
+
+The sides are timed in turn (a pyHanko signature, an SDK signature, and so on; then a pyHanko batch, an SDK
 batch), so that both see the machine in the same state: on a small shared machine pyHanko's own time per
 document moves by tens of percent from one series to the next.
 
@@ -89,6 +93,7 @@ from pyhanko.version import __version__ as pyhanko_version
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from jesign_sdk import Applicant, Client, DocumentSide, IdentityDocument, MockOutboxOtpSource
+from jesign_sdk.signing import CscProvider
 from mock_provider.config import load_config
 from mock_provider.core.accounts import default_seed_text
 from mock_provider.core.documents import icao_name, mrz_check_digit
@@ -103,6 +108,9 @@ MAX_BATCH = 100
 TARGET_SINGLE = 1.3
 TARGET_BATCH = 1.1
 TARGET_RSA_OVER_EC = 1.5
+#: The provider-neutral path (CscProvider on the mock's CSC v2 with the person's token) against client.signing,
+#: timed in turn: no slower, within what two series of one run differ by on a shared machine (5 %).
+TARGET_NEUTRAL = 1.05
 BENCH_FIRM = "frm_ecma"
 
 
@@ -149,6 +157,7 @@ class AlgorithmResult:
     algorithm: str
     pyhanko: Figures
     sdk: Figures
+    neutral: list[float]  # CscProvider's single signatures, seconds
     server_ms: dict[str, tuple[int, float]]  # CSC call -> (calls per signature, median server ms)
     sizes: list[SizeFigures] = field(default_factory=list)
 
@@ -346,6 +355,7 @@ class SignerPool:
 
     def __init__(self, base_url: str, people: Sequence[Person]) -> None:
         self._entries: list[list[Any]] = []  # [client, otp source, codes left]
+        self._neutral: dict[int, CscProvider] = {}
         for person in people:
             client = Client(base_url)
             client.login_with_hint(person.login)
@@ -373,14 +383,30 @@ class SignerPool:
                 return entry[0], entry[1]
         raise BenchError("no registered person has a signing code left")
 
+    def neutral(self, client: Client) -> CscProvider:
+        """The same person's credential through the provider-neutral path: CscProvider on the mock's CSC v2 with
+        the person's access token (made once per person, its ``info`` read then, outside the timings)."""
+        if id(client) not in self._neutral:
+            self._neutral[id(client)] = CscProvider(
+                client.requestor.endpoints.url("csc", ""),  # type: ignore[union-attr]
+                token=lambda: client.tokens.access_token,  # type: ignore[union-attr]
+                credential_id=client.signing.credential().id,
+            )
+        return self._neutral[id(client)]
 
-def measure(algorithm: str, pool: SignerPool, pdf: bytes, args: argparse.Namespace) -> tuple[Figures, Figures]:
-    """pyHanko alone and the SDK, one after the other run by run, so that both see the machine in the same state."""
+
+def measure(
+    algorithm: str, pool: SignerPool, pdf: bytes, args: argparse.Namespace
+) -> tuple[Figures, Figures, list[float]]:
+    """pyHanko alone, the SDK and its provider-neutral path, one after the other run by run, so that all see the
+    machine in the same state."""
     local = in_memory_signer(algorithm)
     pyhanko_sign(pdf, local)  # warm-ups
     client, otp = pool.take()
     client.signing.sign_pdf(pdf, otp_source=otp, level="B-B")
-    theirs, ours = Figures(batch_size=args.batch), Figures(batch_size=args.batch)
+    client, otp = pool.take()
+    pool.neutral(client).sign_pdf(pdf, otp_source=otp, level="B-B")
+    theirs, ours, neutral = Figures(batch_size=args.batch), Figures(batch_size=args.batch), []
     for _ in range(args.runs):
         start = time.perf_counter()
         pyhanko_sign(pdf, local)
@@ -389,6 +415,11 @@ def measure(algorithm: str, pool: SignerPool, pdf: bytes, args: argparse.Namespa
         start = time.perf_counter()
         client.signing.sign_pdf(pdf, otp_source=otp, level="B-B")
         ours.single.append(time.perf_counter() - start)
+        client, otp = pool.take()
+        provider = pool.neutral(client)
+        start = time.perf_counter()
+        provider.sign_pdf(pdf, otp_source=otp, level="B-B")
+        neutral.append(time.perf_counter() - start)
     documents = [pdf] * args.batch
     for _ in range(args.batch_runs):
         start = time.perf_counter()
@@ -401,7 +432,7 @@ def measure(algorithm: str, pool: SignerPool, pdf: bytes, args: argparse.Namespa
         ours.batch.append(time.perf_counter() - start)
         if len(signed) != args.batch:
             raise BenchError(f"sign_pdfs gave {len(signed)} documents for {args.batch}")
-    return theirs, ours
+    return theirs, ours, neutral
 
 
 def measure_sizes(algorithm: str, pool: SignerPool, sizes: Sequence[int], runs: int) -> list[SizeFigures]:
@@ -429,17 +460,18 @@ def measure_sizes(algorithm: str, pool: SignerPool, sizes: Sequence[int], runs: 
 def server_times(base_url: str, runs: int, batch_runs: int) -> dict[str, tuple[int, float]]:
     """Per CSC call of the timed single signatures: calls per signature and the mock's median milliseconds.
 
-    The history's newest entries are the batches' calls, then the single signatures' (5 CSC calls each:
-    credentials/list, credentials/info, sendOTP, authorize, signHash; the outbox is not recorded).
+    The history's newest entries are the batches' calls (3 each: sendOTP, authorize, signHash; the credential is
+    looked up once per person), then the single signatures' of the SDK and of its provider-neutral path in turn
+    (3 each too; the outbox is not recorded). Signatures are counted by their signHash calls.
     """
     history = requests.get(f"{base_url}/_mock/requests", params={"limit": 1000}, timeout=10).json()["data"]
     calls = [r for r in history if "/trust/csc/v2/" in r["path"]]
-    singles = calls[5 * batch_runs : 5 * batch_runs + 5 * runs]
+    singles = calls[3 * batch_runs : 3 * batch_runs + 2 * 3 * runs]
     per_call: dict[str, list[int]] = defaultdict(list)
     for record in singles:
         per_call[record["path"].split("/trust/csc/v2/")[1]].append(record["duration_ms"])
-    count = len(singles) // 5 or 1
-    return {name: (len(values) // count, statistics.median(values)) for name, values in per_call.items()}
+    count = len(per_call.get("signatures/signHash", ())) or 1
+    return {name: (round(len(values) / count), statistics.median(values)) for name, values in per_call.items()}
 
 
 # -- report ------------------------------------------------------------------------------------------------------
@@ -455,6 +487,11 @@ def print_table(results: Sequence[AlgorithmResult], batch: int) -> None:
         ]
         for mode, ours, theirs in rows:
             print(f"{key:<9} {mode:<12} {ours:>15.2f} {theirs:>11.2f} {theirs / ours:>11.2f}x")
+        neutral_ms = statistics.median(result.neutral) * 1000
+        print(
+            f"{key:<9} {'neutral':<12} {result.pyhanko.single_ms:>15.2f} {neutral_ms:>11.2f} "
+            f"{neutral_ms / result.pyhanko.single_ms:>11.2f}x   (CscProvider on /trust/csc/v2, single)"
+        )
     print()
     print(f"{'key':<9} {'batch of':>8} {'pyHanko total s':>16} {'SDK total s':>12}   (median of the batch runs)")
     for result in results:
@@ -515,6 +552,14 @@ def print_targets(results: Sequence[AlgorithmResult]) -> bool:
                     TARGET_SINGLE,
                 )
             )
+        neutral_ms = statistics.median(result.neutral) * 1000
+        checks.append(
+            (
+                f"{key} CscProvider single <= {TARGET_NEUTRAL}x client.signing",
+                neutral_ms / result.sdk.single_ms,
+                TARGET_NEUTRAL,
+            )
+        )
     by_algorithm = {r.algorithm: r for r in results}
     if "ec-p256" in by_algorithm and "rsa-3072" in by_algorithm:
         ratio = by_algorithm["rsa-3072"].sdk.single_ms / by_algorithm["ec-p256"].sdk.single_ms
@@ -571,7 +616,7 @@ def run(args: argparse.Namespace, folder: Path, progress: Callable[[str], None])
     pdf = one_page_pdf()
     sizes = [int(mb * 1000 * 1000) for mb in args.sizes]
     # warm-up, single runs, batch runs, then a warm-up and the runs of each size
-    codes = 1 + args.runs + args.batch_runs + len(sizes) * (1 + args.size_runs)
+    codes = 2 + 2 * args.runs + args.batch_runs + len(sizes) * (1 + args.size_runs)
     people = bench_people(math.ceil(codes / CODES_PER_PERSON))
     seed = write_seed(people, folder / "seed.yaml")
 
@@ -586,12 +631,12 @@ def run(args: argparse.Namespace, folder: Path, progress: Callable[[str], None])
                 f"{args.batch_runs} batch(es) of {args.batch}, pyHanko alone and SDK in turn..."
             )
             pool = SignerPool(base_url, people)
-            theirs, ours = measure(algorithm, pool, pdf, args)
+            theirs, ours, neutral = measure(algorithm, pool, pdf, args)
             server = server_times(base_url, args.runs, args.batch_runs)
             if sizes:
                 progress(f"{LABELS[algorithm]}: documents of {', '.join(map(str, args.sizes))} MB...")
             by_size = measure_sizes(algorithm, pool, sizes, args.size_runs)
-        results.append(AlgorithmResult(algorithm, theirs, ours, server, by_size))
+        results.append(AlgorithmResult(algorithm, theirs, ours, neutral, server, by_size))
 
     print("jesign signing benchmark: PAdES B-B, SDK through the mock vs pyHanko alone")
     print(

@@ -38,7 +38,7 @@ from jesign_sdk.signing.documents import (
     open_for_signing,
     prepare,
 )
-from jesign_sdk.signing.signer import RemoteSigner
+from jesign_sdk.signing.signer import RemoteSigner, backend_call
 from jesign_sdk.signing.validation.timing import validation_context
 
 __all__ = ["ProgressCallback", "SigningProgress", "open_all", "sign_documents"]
@@ -108,7 +108,7 @@ async def sign_documents(
     progress = _Progress(on_progress, total=2 * len(documents) + 2)
     # What the session can do before the digests are known (a CSC provider sends the SMS code) runs in a thread
     # while pyHanko digests: the round trip overlaps the digesting instead of following it.
-    preparing = asyncio.get_running_loop().run_in_executor(None, session.prepare)
+    preparing = asyncio.get_running_loop().run_in_executor(None, backend_call, session.prepare)
     prepared: list[PreparedPdf] = []
     try:
         for number, checked in enumerate(documents):

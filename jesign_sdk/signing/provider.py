@@ -49,7 +49,7 @@ from jesign_sdk.signing.documents import (
     VisibleSignature,
     write_atomically,
 )
-from jesign_sdk.signing.signer import CscTimeStamper
+from jesign_sdk.signing.signer import CscTimeStamper, backend_call
 from jesign_sdk.signing.validation import TrustRootSource, load_trust_roots
 
 __all__ = ["CscBackend", "CscProvider", "SigningProvider", "UrlTimeStamper"]
@@ -573,10 +573,10 @@ class SigningProvider:
         if not documents:
             return []
         try:
-            credential = await asyncio.to_thread(self.backend.credential, credential_id)
+            credential = await asyncio.to_thread(backend_call, self.backend.credential, credential_id)
             long_term = level in ("B-LT", "B-LTA")
             roots = await asyncio.to_thread(self._long_term_roots) if long_term else None
-            session = self._session(credential, otp_source)
+            session = backend_call(self._session, credential, otp_source)
             return await sign_documents(
                 documents,
                 session,

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from asn1crypto import algos, cms, tsp
 from pyhanko.sign.signers.pdf_cms import Signer
@@ -23,12 +24,25 @@ from jesign_sdk.signing.authorization import sign_algorithm
 from jesign_sdk.signing.backend import Credential, SigningSession
 from jesign_sdk.signing.csc import SHA256, CscApi
 
-__all__ = ["CscTimeStamper", "RemoteSigner"]
+__all__ = ["CscTimeStamper", "RemoteSigner", "backend_call"]
+
+T = TypeVar("T")
 
 #: Bytes reserved, beyond the certificates, signature and time-stamp token, for the rest of a CMS signature: its
 #: signed attributes (content type, message digest, signing certificate v2, algorithm protection: about 300
 #: bytes) and the structures around them (about 200).
 _CMS_ALLOWANCE = 4096
+
+
+def backend_call(call: Callable[..., T], *args: Any) -> T:
+    """A backend's call, its own failures as they are (the SDK's), any other one as a :class:`JesignError`
+    (a backend a user wrote may raise anything; the SDK's callers catch one tree)."""
+    try:
+        return call(*args)
+    except JesignError:
+        raise
+    except Exception as exc:
+        raise JesignError(f"the signing backend failed: {type(exc).__name__}: {exc}") from exc
 
 
 class RemoteSigner(Signer):
@@ -53,7 +67,7 @@ class RemoteSigner(Signer):
 
     def sign_digests(self, digests: Sequence[bytes]) -> list[bytes]:
         """Have the session sign these SHA-256 hashes at once; keep the signatures for pyHanko to pick up."""
-        signatures = self.session.sign(digests)
+        signatures = backend_call(self.session.sign, digests)
         if len(signatures) != len(digests) or not all(isinstance(s, bytes) and s for s in signatures):
             raise JesignError(f"the signing backend gave {len(signatures)} signatures for {len(digests)} hashes")
         self._signed.update(zip(digests, signatures, strict=True))

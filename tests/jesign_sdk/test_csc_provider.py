@@ -15,7 +15,7 @@ import json
 import socket
 import threading
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -28,6 +28,7 @@ from click.testing import CliRunner
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from csc_dummy.csc_dummy_server import CSCWithCertomancer, DummyServiceParams
@@ -39,7 +40,14 @@ from pyhanko_certvalidator import ValidationContext
 
 from jesign_sdk import Client, JesignError, MockOutboxOtpSource, OtpUnavailableError, PdfRefusedError
 from jesign_sdk.cli import main
-from jesign_sdk.signing import CscProvider, LocalKeyBackend, LocalKeyProvider, SigningBackend, SigningProvider
+from jesign_sdk.signing import (
+    Credential,
+    CscProvider,
+    LocalKeyBackend,
+    LocalKeyProvider,
+    SigningBackend,
+    SigningProvider,
+)
 from jesign_sdk.signing.local import LocalKeyError
 from tests.conftest import LiveMock
 from tests.mock_provider.registration_helpers import register_to_active
@@ -387,3 +395,48 @@ def test_cli_signs_with_a_pkcs12_file_and_through_a_csc_provider(
     assert both.exit_code == 2
     stray = runner.invoke(main, ["sign", str(tmp_path / "lettre.pdf"), "--credential", "test/signer"])
     assert stray.exit_code == 2
+
+
+# -- a backend written by a user -------------------------------------------------------------------------------------
+
+
+class _OwnSession:
+    def __init__(self, key: ec.EllipticCurvePrivateKey, fail: bool) -> None:
+        self.key, self.fail, self.prepared = key, fail, False
+
+    def prepare(self) -> None:
+        self.prepared = True
+
+    def sign(self, digests: Sequence[bytes]) -> list[bytes]:
+        if self.fail:
+            raise RuntimeError("the service is down")
+        return [self.key.sign(d, ec.ECDSA(Prehashed(hashes.SHA256()))) for d in digests]
+
+
+class _OwnBackend:
+    """A backend as the docs tell a user to write one: two methods, and a session with two."""
+
+    def __init__(self, fail: bool = False) -> None:
+        data, self.root = self_signed_pkcs12(b"k")
+        key, _, _ = pkcs12.load_key_and_certificates(data, b"k")
+        assert isinstance(key, ec.EllipticCurvePrivateKey)
+        self.key, self.fail, self.sessions = key, fail, list[_OwnSession]()
+
+    def credential(self, credential_id: str | None = None) -> Credential:
+        return Credential(id="own", certificates=(self.root,))
+
+    def session(self, credential: Credential, *, otp_source: object) -> _OwnSession:
+        self.sessions.append(_OwnSession(self.key, self.fail))
+        return self.sessions[-1]
+
+
+def test_a_backend_written_by_a_user_signs_and_its_failures_are_the_sdks() -> None:
+    backend = _OwnBackend()
+    signed = SigningProvider(backend).sign_pdfs([one_page_pdf("a"), one_page_pdf("b")], level="B-B")
+    for document in signed:
+        validate(document, backend.root, timestamped=False)
+    assert [s.prepared for s in backend.sessions] == [True]  # one operation for the batch
+    failing = _OwnBackend(fail=True)
+    with pytest.raises(JesignError, match="the signing backend failed: RuntimeError") as raised:
+        SigningProvider(failing).sign_pdf(one_page_pdf(), level="B-B")
+    assert isinstance(raised.value.__cause__, RuntimeError)

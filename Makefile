@@ -1,24 +1,36 @@
 # Two commands do everything on a fresh machine with Python >= 3.11:
-#   make demo   installs, then serves the mock provider on http://127.0.0.1:8400
-#   make test   installs, then runs the whole test suite, style and typing checks
+#   make demo   installs what running needs, starts the mock provider on http://127.0.0.1:8400, walks one seeded
+#               accountant from login to a signed and a sealed PDF through the SDK, then keeps serving
+#   make test   installs everything, then runs the whole test suite, style and typing checks
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+RUN_STAMP := $(VENV)/.run-stamp
 
-.PHONY: install demo test pytest stress style typing docs bench clean
+.PHONY: install install-run demo test pytest stress style typing docs bench clean
 
-$(STAMP): pyproject.toml
+$(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "jesign needs Python >= 3.11 (set PYTHON=...)")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+
+# What running the mock and the SDK needs (the mock extra), for make demo.
+$(RUN_STAMP): pyproject.toml | $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet -e '.[mock]'
 	@touch $@
+
+# Everything: the tests' and the docs' tools too.
+$(STAMP): pyproject.toml | $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@ $(RUN_STAMP)
+
+install-run: $(RUN_STAMP)
 
 install: $(STAMP)
 
-demo: install
-	$(BIN)/jesign-mock serve
+demo: install-run
+	$(BIN)/python demo/walkthrough.py
 
 test: pytest style typing docs
 

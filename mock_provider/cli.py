@@ -138,6 +138,24 @@ def pki_regenerate(config_file: str | None, yes: bool, **overrides: Any) -> None
     click.echo(f"New hierarchy, generation {hierarchy.generation}; CA certificates in {pem_dir}")
 
 
+@main.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path), default="jesign-samples")
+def samples(folder: Path) -> None:
+    """Write sample material into FOLDER (default ./jesign-samples): an identity card of the seeded accountant
+    marie.dupont that passes the registration's rules (recto.jpg, verso.jpg, mrz.txt) and PDFs to sign."""
+    from mock_provider.samples import SAMPLE_BIRTH_DATE, SAMPLE_LOGIN, SAMPLE_MOBILE, write_samples
+
+    try:
+        written = write_samples(folder)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write into {folder}: {exc.strerror or exc}") from exc
+    for path in written:
+        click.echo(str(path))
+    click.echo(
+        f"The card is {SAMPLE_LOGIN}'s (born {SAMPLE_BIRTH_DATE.isoformat()}, mobile {SAMPLE_MOBILE}).", err=True
+    )
+
+
 def _export_pems(services: Any, config: MockConfig) -> Path:
     from cryptography.hazmat.primitives.serialization import Encoding
 

@@ -88,14 +88,14 @@ def test_the_snippets_of_a_doc_run(
         "\n\n".join(namespace["docs_blocks"][-count:]), tmp_path / f"pytest-{len(ran_at)}"
     )
     ran_at: list[int] = []
-    ran, skipped = 0, []
+    ran, skipped = 0, list[tuple[int, str]]()
     for example in parsed.examples():
         try:
             example.evaluate()
         except unittest.SkipTest as skip:  # a block the doc says cannot run here: the reason is required
-            assert str(skip) not in ("", "skip"), f"{document}:{example.line}: a skip without a reason"
-            skipped.append(example.line)
+            skipped.append((example.line, str(skip)))
         else:
             ran += 1
             ran_at.append(example.line)
-    assert ran, f"{document} has Python blocks, and none ran (skipped at lines {skipped})"
+    assert ran, f"{document} has Python blocks, and none ran (skipped: {skipped})"
+    assert all(reason not in ("", "skip") for _, reason in skipped), f"{document}: a skip without a reason: {skipped}"

@@ -23,8 +23,8 @@ from jesign_sdk.signing import Signing
 
 T = TypeVar("T")
 
-#: The loopback redirect URI registered for native clients (any port matches, RFC 8252 section 7.3).
 LOOPBACK_REDIRECT_URI = "http://127.0.0.1/callback"
+"""The loopback redirect URI registered for native clients (any port matches, RFC 8252 section 7.3)."""
 
 
 @dataclass

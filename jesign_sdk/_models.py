@@ -87,6 +87,10 @@ class Tokens:
 
 @dataclass(frozen=True)
 class Firm:
+    """A firm the person belongs to (``Me.firms``): its ids, the person's ``role`` in it (``expert-comptable`` or
+    ``collaborateur``), the ``delegations`` the person holds there (``sign``, ``seal``, ``prepare``), and whether
+    the signing service is open to the person there (``service_open``: the terms accepted at step 6)."""
+
     id: str
     name: str
     siren: str | None = None
@@ -361,6 +365,9 @@ class IssuedCertificate:
 
 @dataclass(frozen=True)
 class Delegation:
+    """A delegation a chartered accountant gave a collaborator of the firm: ``kind`` is ``sign``, ``seal`` or
+    ``prepare``; ``granted_by`` the accountant's user id."""
+
     id: str
     firm_id: str
     user_id: str

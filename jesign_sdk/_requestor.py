@@ -128,6 +128,10 @@ def basic(client_id: str, secret: str) -> Auth:
 
 @dataclass
 class RetryPolicy:
+    """How failed calls are retried: up to ``max_retries`` more attempts, after ``backoff_base * 2**attempt``
+    seconds (full jitter, at most ``backoff_max``) or the server's ``Retry-After`` when it gives one and it is at
+    most ``max_retry_after`` (a longer wait gives up with the error instead)."""
+
     max_retries: int = 3
     backoff_base: float = 0.25
     backoff_max: float = 8.0

@@ -64,40 +64,40 @@ FOREIGN_CREDENTIAL = declare(
     "csc_oauth2_foreign_credential",
     rule="oauth2/authorize with scope=credential issues a code only for a credential of the person logged in (or "
     "a seal they may use): another's is access_denied.",
-    check="csc_oauth2.authorize.own_credential_only",
+    check="signing.oauth2.own_credential_only",
 )
 WITHOUT_SMS_CODE = declare(
     "csc_oauth2_without_sms_code",
     rule="oauth2/authorize for a SCAL2 credential issues a code only after the SMS code is entered.",
-    check="csc_oauth2.authorize.sms_code_required",
+    check="signing.oauth2.sms_code_required",
 )
 CREDENTIAL_TOKEN_AS_SERVICE = declare(
     "csc_oauth2_credential_token_as_service",
     rule="A credential-scope access token serves signatures/signHash only: elsewhere (credentials/list) it is "
     "refused (403 insufficient_scope).",
-    check="csc_oauth2.credential.scope_limited",
+    check="signing.oauth2.credential_token_scope",
 )
 #: The switches of a credential-scope token's rules, each honoured as the SAD's switch for the same rule.
 TOKEN_SAD_RULES: dict[Breakage, Breakage] = {
     declare(
         "csc_oauth2_token_other_hashes",
         rule="A credential-scope access token signs only the hashes it was authorized for.",
-        check="csc_oauth2.credential.bound_to_hashes",
+        check="signing.oauth2.credential_token_hashes",
     ): SAD_ACCEPTS_OTHER_HASHES,
     declare(
         "csc_oauth2_token_other_credential",
         rule="A credential-scope access token signs with its credential only.",
-        check="csc_oauth2.credential.bound_to_credential",
+        check="signing.oauth2.credential_token_credential",
     ): SAD_NOT_BOUND_TO_CREDENTIAL,
     declare(
         "csc_oauth2_token_reusable",
         rule="A credential-scope access token signs once: used, it is refused.",
-        check="csc_oauth2.credential.single_use",
+        check="signing.oauth2.credential_token_once",
     ): SAD_REUSABLE,
     declare(
         "csc_oauth2_token_beyond_count",
         rule="A credential-scope access token signs at most numSignatures hashes.",
-        check="csc_oauth2.credential.num_signatures",
+        check="signing.oauth2.credential_token_count",
     ): SAD_SIGNS_BEYOND_NUM_SIGNATURES,
 }
 
@@ -261,11 +261,18 @@ def _sms_code_page(
     try:
         signing.send_otp(user.id, pending.credential_id)
     except MockError as exc:
+        if exc.code == "otp_resend_too_soon":  # the code sent a moment ago is still the one to enter
+            return _code_form(pending, None, sent=False, notice=RESENT_TOO_SOON)
         return _code_form(pending, Problem.of(exc), sent=False)
     return _code_form(pending, None)
 
 
-def _code_form(pending: PendingAuthorization, trouble: Problem | None, *, sent: bool = True) -> Response:
+RESENT_TOO_SOON = "Un code vous a été envoyé il y a un instant : saisissez-le (il reste valable)."
+
+
+def _code_form(
+    pending: PendingAuthorization, trouble: Problem | None, *, sent: bool = True, notice: str | None = None
+) -> Response:
     info = services().signing.credential(pending.user_id, pending.credential_id).info(services().pki, chain=False)
     return page(
         "web/trust/csc_authorize.html",
@@ -273,6 +280,7 @@ def _code_form(pending: PendingAuthorization, trouble: Problem | None, *, sent: 
         problem=trouble,
         action=_this_url(),
         sent=sent,
+        notice=notice,
         where=info.get("OTP", {}).get("description", ""),
         subject=info["cert"]["subjectDN"],
         count=pending.num_signatures,

@@ -24,6 +24,7 @@ provider's staff to decide the review): it cannot move a real provider's clock n
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -70,6 +71,12 @@ class Harness:
     def authorize(self, authorization_url: str, redirect_uri: str, login: str) -> str:
         """Log ``login`` in through ``authorization_url``; answer the URL the SSO redirected to (code and state)."""
         raise HarnessError(f"the {self.name} harness cannot log in")
+
+    def authorize_signature(self, authorization_url: str, redirect_uri: str, login: str, phone_number: str) -> str:
+        """Log ``login`` in through a signature authorization page (a CSC ``oauth2/authorize`` with
+        ``scope=credential``) and enter the SMS code sent to ``phone_number`` where the page asks for one; answer the
+        URL it redirected to. By default, as :meth:`authorize` (a person at a browser enters the code)."""
+        return self.authorize(authorization_url, redirect_uri, login)
 
     def otp(self, phone_number: str) -> str:
         """The SMS code last sent to ``phone_number``."""
@@ -166,6 +173,23 @@ class MockHarness(Harness):
         location = response.headers.get("Location", "")
         if response.status_code not in (302, 303) or not location.startswith(redirect_uri):
             raise HarnessError(f"the mock's SSO did not log {login} in (answer {response.status_code})")
+        return location
+
+    def authorize_signature(self, authorization_url: str, redirect_uri: str, login: str, phone_number: str) -> str:
+        """As :meth:`authorize`; where the mock's page asks for the SMS code, it is read from the outbox and posted
+        with the page's own form (its anti-CSRF token, to the URL of the page)."""
+        separator = "&" if "?" in authorization_url else "?"
+        url = f"{authorization_url}{separator}{urlencode({'login_hint': login})}"
+        response = self.http.request("GET", "csc", url)
+        if response.status_code == 200:
+            found = re.search(r'name="csrf_token" value="([^"]+)"', response.text)
+            if found is None:
+                raise HarnessError("the mock's signature authorization page has no form")
+            form = {"csrf_token": found.group(1), "otp": self.otp(phone_number)}
+            response = self.http.request("POST", "csc", url, data=form)
+        location = response.headers.get("Location", "")
+        if response.status_code not in (302, 303) or not location.startswith(redirect_uri):
+            raise HarnessError(f"the mock did not authorize the signature for {login} (answer {response.status_code})")
         return location
 
     def otp(self, phone_number: str) -> str:

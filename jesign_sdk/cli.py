@@ -23,19 +23,15 @@ authentication failed, 4 the server could not be reached.
 from __future__ import annotations
 
 import dataclasses
-import html
 import json
 import sys
-import threading
 import webbrowser
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, NoReturn, cast
-from urllib.parse import parse_qs, urlsplit
 
 import click
 
@@ -52,6 +48,7 @@ from jesign_sdk._errors import (
     OtpUnavailableError,
     TrustRootError,
 )
+from jesign_sdk._loopback import LOGIN_TIMEOUT, LoginError, loopback_listener
 from jesign_sdk._models import IssuedCertificate, RegistrationStatus, Tokens
 from jesign_sdk._tokens import TokenStore
 from jesign_sdk.otp import MockOutboxOtpSource, OtpRequest, OtpSource, PromptOtpSource
@@ -64,7 +61,6 @@ __all__ = ["main"]
 
 EXIT_OK, EXIT_API_ERROR, EXIT_USAGE, EXIT_AUTHENTICATION, EXIT_CONNECTION = 0, 1, 2, 3, 4
 DEFAULT_BASE_URL = "http://127.0.0.1:8400"
-LOGIN_TIMEOUT = 300.0
 
 #: Wire codes that mean "log in again" although the status is not 401 (a refresh token refused, say).
 _LOGIN_AGAIN_CODES = frozenset({"invalid_grant", "invalid_token", "login_required", "not_logged_in"})
@@ -90,10 +86,6 @@ _ORDER = (
     "wait_for_review",
     "accept_terms",
 )
-
-
-class LoginError(JesignError):
-    """The login did not complete on this side (no answer from the browser in time)."""
 
 
 # -- the invocation's state --------------------------------------------------------------------------------------
@@ -269,71 +261,6 @@ def main(
 # -- login, logout, whoami ---------------------------------------------------------------------------------------
 
 
-class _CallbackServer(ThreadingHTTPServer):
-    """Listens on 127.0.0.1 (a port the system picks) for the SSO's redirect; keeps the first callback only."""
-
-    daemon_threads = True
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _CallbackHandler)
-        self.received = threading.Event()
-        self.callback: str | None = None
-        self._lock = threading.Lock()
-
-    @property
-    def port(self) -> int:
-        return int(self.server_address[1])
-
-    def accept(self, path: str) -> bool:
-        with self._lock:
-            if self.callback is not None:
-                return False
-            self.callback = f"http://127.0.0.1:{self.port}{path}"
-        self.received.set()
-        return True
-
-
-class _CallbackHandler(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        server = cast(_CallbackServer, self.server)
-        if urlsplit(self.path).path != "/callback":
-            self.send_error(404)
-            return
-        if not server.accept(self.path):
-            self.send_error(409, "a login answer was already received")
-            return
-        error = parse_qs(urlsplit(self.path).query).get("error", [None])[0]
-        text = (
-            f"La connexion a échoué ({html.escape(error)}). Revenez au terminal."
-            if error
-            else "Connexion reçue. Vous pouvez fermer cette fenêtre et revenir au terminal."
-        )
-        page = f"<!doctype html><meta charset=utf-8><title>jesign</title><p>{text}</p>".encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(page)))
-        self.send_header("Cache-Control", "no-store")
-        self.end_headers()
-        self.wfile.write(page)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Quiet: the callback's URL carries the code."""
-
-
-@contextmanager
-def _loopback_listener() -> Iterator[_CallbackServer]:
-    """A one-shot listener, bound and serving before the caller opens the browser, shut down on leaving."""
-    server = _CallbackServer()
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
-    thread.start()
-    try:
-        yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
-
-
 @main.command()
 @click.option("--login-hint", metavar="LOGIN", help="The account to log in (the mock logs a seeded one in at once).")
 @click.option("--no-browser", is_flag=True, help="Only print the URL to open.")
@@ -348,7 +275,7 @@ def _loopback_listener() -> Iterator[_CallbackServer]:
 def login(session: _Session, login_hint: str | None, no_browser: bool, timeout: float) -> None:
     """Log in through the SSO in the browser (code + PKCE, loopback redirect)."""
     client = session.client(logged_in=False)
-    with _loopback_listener() as listener:
+    with loopback_listener() as listener:
         request = client.sso.authorization_url(f"http://127.0.0.1:{listener.port}/callback", login_hint=login_hint)
         _progress(f"Open this address to log in:\n\n    {request.url}\n")
         if not no_browser and not webbrowser.open(request.url):

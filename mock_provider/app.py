@@ -16,6 +16,7 @@ from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from mock_provider.api import (
     control,
     csc,
+    csc_oauth2,
     hooks,
     idempotency,
     openapi,
@@ -73,6 +74,7 @@ def create_app(config: MockConfig | Mapping[str, Any] | None = None, *, clock: C
     app.register_blueprint(csc.v1)
     app.register_blueprint(openapi.bp)
     install_sso(app, services)
+    csc_oauth2.install(app)
     install_web(app)
     if config.control_plane:
         hooks.install(app)

@@ -31,6 +31,12 @@ from jesign_sdk._requestor import Auth, Requestor, basic, bearer, read_json
 DEFAULT_SCOPE = "openid profile email phone offline_access"
 
 
+def pkce_pair() -> tuple[str, str]:
+    """A PKCE code verifier (86 characters) and its S256 challenge (RFC 7636 sections 4.1 and 4.2)."""
+    verifier = secrets.token_urlsafe(64)
+    return verifier, base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+
+
 @dataclass(frozen=True)
 class AuthorizationRequest:
     """One login attempt: the URL to open, and the secrets to check the answer with (keep it server-side). Its repr
@@ -88,8 +94,7 @@ class SSO:
         self, redirect_uri: str, *, scope: str = DEFAULT_SCOPE, login_hint: str | None = None
     ) -> AuthorizationRequest:
         """A fresh authorization request: state, nonce and a PKCE S256 verifier made here."""
-        verifier = secrets.token_urlsafe(64)
-        challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+        verifier, challenge = pkce_pair()
         state, nonce = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
         query = {
             "response_type": "code",

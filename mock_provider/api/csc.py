@@ -3,8 +3,10 @@
 Thin adapters over :mod:`mock_provider.core.signing`: the same operations under both versions, with each
 version's field names (v1, CSC 1.0.4.0: ``hash``, ``hashAlgo``; v2: ``hashes``, ``hashAlgorithmOID``), so that
 pyHanko's own ``CSCSigner`` (which speaks v1) signs through the mock unchanged. Callers carry the SSO's access
-token as ``Authorization: Bearer``. Errors are RFC 9457 problems which also carry the CSC members ``error`` and
-``error_description``.
+token as ``Authorization: Bearer`` (``authType`` ``external``), or a token of the trust provider's own OAuth2
+(``oauth2code``, :mod:`mock_provider.api.csc_oauth2`): a service-scope token at every call, a credential-scope
+token at ``signatures/signHash`` in place of the SAD. Errors are RFC 9457 problems which also carry the CSC
+members ``error`` and ``error_description``.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from typing import Any, TypeVar
 
 from flask import Blueprint, Response, request
 
-from mock_provider.api.common import bearer_user, json_body, ok, optional, services
+from mock_provider.api.common import json_body, ok, optional, services
+from mock_provider.api.csc_oauth2 import caller
 from mock_provider.api.problems import problem
 from mock_provider.core.errors import InvalidInput, MockError
 from mock_provider.core.pki.tsa import TimeStampResp
@@ -29,7 +32,7 @@ v1 = Blueprint("csc_v1", __name__, url_prefix="/trust/csc/v1")
 
 
 def _user() -> str:
-    return bearer_user("csc", unless=CSC_WITHOUT_TOKEN)
+    return caller(unless=CSC_WITHOUT_TOKEN).user_id
 
 
 def _csc_error(exc: MockError) -> Response:
@@ -55,7 +58,8 @@ def _info(version: str) -> Response:
             "region": "FR",
             "lang": "fr",
             "description": "Remote signing of the jesign TEST hierarchy. NOT FOR PRODUCTION.",
-            "authType": ["external"],
+            "authType": ["external", "oauth2code"],
+            "oauth2": services().config.base_url + "/trust/csc",
             "methods": [
                 "credentials/list",
                 "credentials/info",
@@ -119,12 +123,14 @@ def _authorize(hashes_field: str, algorithm_field: str) -> Response:
 
 
 def _sign_hash(hashes_field: str, algorithm_field: str) -> Response:
-    user = _user()
+    who = caller(sign_hash=True, unless=CSC_WITHOUT_TOKEN)
     body = _body()
+    sad = _field(body, "SAD", str)
     signatures = services().signing.sign_hashes(
-        user,
+        who.user_id,
         _field(body, "credentialID", str),
-        sad=_field(body, "SAD", str),
+        sad=sad if sad is not None or who.sad is None else who.sad,
+        also_broken=who.sad_switches() if sad is None else frozenset(),
         hashes_b64=_field(body, hashes_field, list),
         hash_algorithm=_field(body, algorithm_field, str),
         sign_algorithm=_field(body, "signAlgo", str),

@@ -331,6 +331,51 @@ class SignatureActivation(Base):
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
+class CscAuthorizationCode(Base):
+    """An authorization code of the trust provider's own OAuth2 (CSC ``oauth2/authorize``), kept after use so that
+    a replay is seen. For ``scope=credential`` it carries what the SAD will allow (credential, count, hashes)."""
+
+    __tablename__ = "csc_oauth2_codes"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    client_id: Mapped[str] = mapped_column(String(120))
+    user_id: Mapped[str] = mapped_column(String(40))
+    redirect_uri: Mapped[str] = mapped_column(String(2000))
+    scope: Mapped[str] = mapped_column(String(20))
+    code_challenge: Mapped[str] = mapped_column(String(128))
+    code_challenge_method: Mapped[str] = mapped_column(String(8))
+    credential_id: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    num_signatures: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    hash_algorithm: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    #: JSON list of the base64 hashes authorized (SCAL2), or None.
+    hashes: Mapped[str | None] = mapped_column(String(200000), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class CscAccessToken(Base):
+    """An access token of the trust provider's own OAuth2 (and, for ``scope=service``, its refresh token)."""
+
+    __tablename__ = "csc_oauth2_tokens"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    #: The code this token descends from (a replayed code revokes them all).
+    code_id: Mapped[str] = mapped_column(String(40), index=True)
+    client_id: Mapped[str] = mapped_column(String(120))
+    user_id: Mapped[str] = mapped_column(String(40), index=True)
+    scope: Mapped[str] = mapped_column(String(20))
+    credential_id: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    access_token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    refresh_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
+    issued_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    refresh_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    refresh_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
 # -- people and firms (seeded from the SSO's directory) ------------------------------------------------------------
 
 

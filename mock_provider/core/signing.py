@@ -170,6 +170,20 @@ class Credential:
         return body
 
 
+@dataclass(frozen=True)
+class PendingAuthorization:
+    """An authorization checked and waiting for its SMS code (SCAL2) or its activation: what the SAD will allow."""
+
+    user_id: str
+    credential_id: str
+    scal: int
+    num_signatures: int
+    hash_algorithm: str | None
+    #: The base64 hashes the SAD signs (SCAL2), or None (SCAL1: any hashes, up to the count).
+    hashes: tuple[str, ...] | None
+    registration_id: str | None
+
+
 class Signing(TrustService):
     """The remote-signing service of the trust provider."""
 
@@ -315,65 +329,106 @@ class Signing(TrustService):
         """``credentials/authorize``: a SAD for ``num_signatures`` signatures (and, SCAL2, those very hashes)."""
         token = secrets.token_urlsafe(32)
         with self.db.transaction() as session:
-            credential = self._credential(session, user_id, credential_id)
-            if isinstance(num_signatures, bool) or not isinstance(num_signatures, int):
-                raise InvalidInput(
-                    "numSignatures is required", code="invalid_request", errors=[_field("numSignatures")]
-                )
-            limit = MAX_SIGNATURES if AUTHORIZE_BEYOND_MULTISIGN not in self.breakages else 2**31 - 1
-            least = 0 if AUTHORIZE_ZERO_SIGNATURES in self.breakages else 1
-            if not least <= num_signatures <= limit:
-                raise InvalidInput(f"numSignatures is 1 to {MAX_SIGNATURES}", code="invalid_request")
-            pinned: list[str] | None = None
-            algorithm_oid: str | None = None
-            if credential.scal == 2:
-                algorithm_oid = hash_algorithm if isinstance(hash_algorithm, str) else "2.16.840.1.101.3.4.2.1"
-                if AUTHORIZE_ASSUMES_SHA256 in self.breakages:
-                    algorithm_oid = "2.16.840.1.101.3.4.2.1"
-                strict = ACCEPT_WRONG_HASH_LENGTH not in self.breakages
-                pinned = _decode_hashes(hashes_b64, algorithm_oid, strict=strict)
-                if len(pinned) != num_signatures and not hash_count_tolerated(
-                    self.breakages, len(pinned), num_signatures
-                ):
-                    raise InvalidInput(
-                        "a SCAL2 credential authorizes exactly the hashes given, one signature each",
-                        code="invalid_request",
-                        errors=[_field("hashes", "as many as numSignatures")],
-                    )
-                without_code = not isinstance(code, str) or not code.strip()
-                if without_code and AUTHORIZE_WITHOUT_CODE not in self.breakages:
-                    raise InvalidInput("the SMS code is required", code="otp_required", errors=[_field("OTP")])
-            self._require_valid(credential)
-            now = self._now()
+            pending = self._pending(session, user_id, credential_id, num_signatures, hashes_b64, hash_algorithm)
+            without_code = not isinstance(code, str) or not code.strip()
+            if pending.scal == 2 and without_code and AUTHORIZE_WITHOUT_CODE not in self.breakages:
+                raise InvalidInput("the SMS code is required", code="otp_required", errors=[_field("OTP")])
             outcome = None
-            if credential.scal == 2 and not (without_code and AUTHORIZE_WITHOUT_CODE in self.breakages):
-                assert credential.registration_id is not None
-                outcome = otp.verify(
-                    session,
-                    key=self.otp_key,
-                    policy=self.otp_policy,
-                    registration_id=credential.registration_id,
-                    purpose="sign" if SIGNING_CODE_SHARED in self.breakages else f"sign:{credential.id}",
-                    code=str(code),
-                    now=now,
-                )
+            if pending.scal == 2 and not (without_code and AUTHORIZE_WITHOUT_CODE in self.breakages):
+                outcome = self._verify_code(session, pending, str(code))
             if outcome is None or outcome.ok:
-                session.add(
-                    SignatureActivation(
-                        id=new_id("sad"),
-                        token_hash=token_digest(token),
-                        credential_id=credential.id,
-                        user_id=user_id,
-                        hash_algorithm=algorithm_oid,
-                        hashes=json.dumps(pinned) if pinned is not None else None,
-                        signatures_left=num_signatures,
-                        created_at=now,
-                        expires_at=now + (SAD_LIFETIME / 2 if SAD_EXPIRES_EARLY in self.breakages else SAD_LIFETIME),
-                    )
-                )
+                self.activate(session, pending, token)
         if outcome is not None and outcome.error is not None:
             raise outcome.error  # after the commit, so that the wrong try stays counted
         return {"SAD": token, "expiresIn": int(SAD_LIFETIME.total_seconds())}
+
+    def pending_authorization(
+        self, user_id: str, credential_id: Any, *, num_signatures: Any, hashes_b64: Any, hash_algorithm: Any
+    ) -> PendingAuthorization:
+        """What ``credentials/authorize`` would authorize, checked (the credential is the user's, the count and the
+        hashes fit), before any code is asked: for a provider's own OAuth2 authorization page."""
+        with self.db.transaction() as session:
+            return self._pending(session, user_id, credential_id, num_signatures, hashes_b64, hash_algorithm)
+
+    def confirm_code(self, pending: PendingAuthorization, code: str) -> None:
+        """Check the SMS code of a SCAL2 authorization (a wrong try counts, committed before the error is raised)."""
+        with self.db.transaction() as session:
+            outcome = self._verify_code(session, pending, code)
+        if outcome.error is not None:
+            raise outcome.error
+
+    def activate(self, session: Session, pending: PendingAuthorization, sad: str) -> int:
+        """Store the SAD ``sad`` for an authorization (in the caller's transaction); answers its lifetime in
+        seconds."""
+        now = self._now()
+        lifetime = SAD_LIFETIME / 2 if SAD_EXPIRES_EARLY in self.breakages else SAD_LIFETIME
+        session.add(
+            SignatureActivation(
+                id=new_id("sad"),
+                token_hash=token_digest(sad),
+                credential_id=pending.credential_id,
+                user_id=pending.user_id,
+                hash_algorithm=pending.hash_algorithm,
+                hashes=json.dumps(list(pending.hashes)) if pending.hashes is not None else None,
+                signatures_left=pending.num_signatures,
+                created_at=now,
+                expires_at=now + lifetime,
+            )
+        )
+        return int(SAD_LIFETIME.total_seconds())
+
+    def _pending(
+        self,
+        session: Session,
+        user_id: str,
+        credential_id: Any,
+        num_signatures: Any,
+        hashes_b64: Any,
+        hash_algorithm: Any,
+    ) -> PendingAuthorization:
+        credential = self._credential(session, user_id, credential_id)
+        if isinstance(num_signatures, bool) or not isinstance(num_signatures, int):
+            raise InvalidInput("numSignatures is required", code="invalid_request", errors=[_field("numSignatures")])
+        limit = MAX_SIGNATURES if AUTHORIZE_BEYOND_MULTISIGN not in self.breakages else 2**31 - 1
+        least = 0 if AUTHORIZE_ZERO_SIGNATURES in self.breakages else 1
+        if not least <= num_signatures <= limit:
+            raise InvalidInput(f"numSignatures is 1 to {MAX_SIGNATURES}", code="invalid_request")
+        pinned: list[str] | None = None
+        algorithm_oid: str | None = None
+        if credential.scal == 2:
+            algorithm_oid = hash_algorithm if isinstance(hash_algorithm, str) else "2.16.840.1.101.3.4.2.1"
+            if AUTHORIZE_ASSUMES_SHA256 in self.breakages:
+                algorithm_oid = "2.16.840.1.101.3.4.2.1"
+            strict = ACCEPT_WRONG_HASH_LENGTH not in self.breakages
+            pinned = _decode_hashes(hashes_b64, algorithm_oid, strict=strict)
+            if len(pinned) != num_signatures and not hash_count_tolerated(self.breakages, len(pinned), num_signatures):
+                raise InvalidInput(
+                    "a SCAL2 credential authorizes exactly the hashes given, one signature each",
+                    code="invalid_request",
+                    errors=[_field("hashes", "as many as numSignatures")],
+                )
+        self._require_valid(credential)
+        return PendingAuthorization(
+            user_id=user_id,
+            credential_id=credential.id,
+            scal=credential.scal,
+            num_signatures=num_signatures,
+            hash_algorithm=algorithm_oid,
+            hashes=tuple(pinned) if pinned is not None else None,
+            registration_id=credential.registration_id,
+        )
+
+    def _verify_code(self, session: Session, pending: PendingAuthorization, code: str) -> otp.Outcome:
+        assert pending.registration_id is not None
+        return otp.verify(
+            session,
+            key=self.otp_key,
+            policy=self.otp_policy,
+            registration_id=pending.registration_id,
+            purpose="sign" if SIGNING_CODE_SHARED in self.breakages else f"sign:{pending.credential_id}",
+            code=code,
+            now=self._now(),
+        )
 
     # -- signing -----------------------------------------------------------------------------------------------------
 
@@ -386,8 +441,12 @@ class Signing(TrustService):
         hashes_b64: Any,
         hash_algorithm: Any,
         sign_algorithm: Any,
+        also_broken: frozenset[str] = frozenset(),
     ) -> list[str]:
-        """``signatures/signHash``: sign each hash with the credential's key, if the SAD allows exactly them."""
+        """``signatures/signHash``: sign each hash with the credential's key, if the SAD allows exactly them.
+
+        ``also_broken``: switches of the SAD's rules to honour as if on (a caller's own switches for the same rules
+        on another path, such as a credential-scope access token standing in for the SAD)."""
         with self.db.transaction(lock=SAD_RACE not in self.breakages) as session:
             if SEAL_DELEGATION_KEPT_AFTER_WITHDRAWAL in self.breakages and str(credential_id).startswith(SEAL_PREFIX):
                 credential = self._seal(session, str(credential_id)[len(SEAL_PREFIX) :])  # the delegation not looked at
@@ -396,7 +455,7 @@ class Signing(TrustService):
             if not isinstance(sign_algorithm, str) or sign_algorithm not in SIGN_ALGORITHMS:
                 raise InvalidInput("signAlgo is not a supported algorithm", code="invalid_sign_algorithm")
             key_type, implied = SIGN_ALGORITHMS[sign_algorithm]
-            broken = self.breakages.active()
+            broken = self.breakages.active() | also_broken
             given = hash_algorithm if isinstance(hash_algorithm, str) else None
             if implied and given and given != implied and SIGN_ALGO_HASH_MISMATCH.id not in broken:
                 raise InvalidInput("hashAlgo contradicts signAlgo", code="invalid_hash_algorithm")

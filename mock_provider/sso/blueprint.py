@@ -141,6 +141,38 @@ def logout() -> Response:
     return response if response is not None else _html(render_template("sso/logged_out.html"))
 
 
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Response:
+    """The login page for another service of the profession that trusts this SSO's browser session (the trust
+    provider's CSC authorization page): logs the person in here, then goes back to ``next``, a path of that
+    service (never another site)."""
+    provider = _provider()
+    back = request.args.get("next", "")
+    if not back.startswith(LOGIN_RETURNS):
+        return _error_page("invalid_request", "'next' must be a path of a service that trusts this SSO.")
+    if request.method == "POST":
+        if not form_token_valid(request.args, request.form.get("csrf_token")):
+            return _error_page("invalid_request", "Ce formulaire de connexion a expiré : recommencez.")
+        account = provider.user_by_login((request.form.get("login") or "").strip())
+        if account is not None:
+            remember_login(EndUser(account.id, provider.now()))
+            return Response(status=303, headers={"Location": back})
+    body = render_template(
+        "sso/login.html",
+        client_name="Universign (signature à distance)",
+        accounts=_accounts(provider),
+        hint="",
+        action=_this_url(),
+        csrf_token=form_token(request.args),
+        error="Identifiant inconnu : choisissez un des comptes de test." if request.method == "POST" else None,
+    )
+    return _html(body, 400 if request.method == "POST" else 200)
+
+
+#: Where :func:`login` may send the person back to.
+LOGIN_RETURNS = ("/trust/csc/oauth2/authorize?",)
+
+
 # -- the login page --------------------------------------------------------------------------------------------------
 
 
@@ -197,8 +229,8 @@ def _issue_code(provider: SsoProvider, grant: Any, user: EndUser | None, *, reme
     return response
 
 
-def _login_page(provider: SsoProvider, grant: Any, *, error: str | None = None) -> Response:
-    accounts = [
+def _accounts(provider: SsoProvider) -> list[dict[str, Any]]:
+    return [
         {
             "login": user.login,
             "name": f"{user.given_name} {user.family_name}",
@@ -207,10 +239,13 @@ def _login_page(provider: SsoProvider, grant: Any, *, error: str | None = None) 
         }
         for user, firms in provider.users()
     ]
+
+
+def _login_page(provider: SsoProvider, grant: Any, *, error: str | None = None) -> Response:
     body = render_template(
         "sso/login.html",
         client_name=grant.client.name,
-        accounts=accounts,
+        accounts=_accounts(provider),
         hint=request.args.get("login_hint", ""),
         action=_this_url(),
         csrf_token=form_token(request.args),

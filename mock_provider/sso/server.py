@@ -323,7 +323,7 @@ class _Server(AuthorizationServer):  # type: ignore[misc]
         self.register_endpoint(EndSession(provider))
 
     def create_oauth2_request(self, request: Any) -> OAuth2Request:
-        return _MockOAuth2Request(flask_request)
+        return MockOAuth2Request(flask_request)
 
     def get_token_grant(self, request: OAuth2Request) -> Any:
         # RFC 6749 section 5.2: a missing parameter is invalid_request; unsupported_grant_type is for a grant_type
@@ -361,7 +361,7 @@ class _MissingGrantType(UnsupportedGrantTypeError):  # type: ignore[misc]
         return self.description
 
 
-class _MockOAuth2Request(FlaskOAuth2Request):  # type: ignore[misc]
+class MockOAuth2Request(FlaskOAuth2Request):  # type: ignore[misc]
     """Flask's request as Authlib reads it, without Authlib's refusal of plain HTTP.
 
     Authlib accepts ``http`` on loopback hosts only; the mock serves plain HTTP on any name (a team's shared

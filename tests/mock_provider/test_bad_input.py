@@ -173,6 +173,9 @@ ROUTES_WITHOUT_JSON = {
     ("POST", "/trust/v1/registrations/<registration_id>/cancel"): "nothing",
     ("POST", "/trust/csc/v1/info"): "nothing",
     ("POST", "/trust/csc/v2/info"): "nothing",
+    ("POST", "/trust/csc/oauth2/authorize"): "a form (the SMS code page)",
+    ("POST", "/trust/csc/oauth2/token"): "a form (RFC 6749)",
+    ("POST", "/trust/csc/oauth2/revoke"): "a form (RFC 7009)",
     ("POST", "/_mock/reviews/<registration_id>/approve"): "nothing",
     ("DELETE", "/_mock/clock"): "nothing",
     ("DELETE", "/_mock/scenarios"): "nothing",
@@ -256,7 +259,18 @@ def test_a_refused_body_under_an_idempotency_key_is_kept_as_a_refusal(world: Wor
 
 
 @pytest.mark.parametrize(
-    "path", ["/sso/token", "/sso/userinfo", "/sso/logout", "/sso/authorize"], ids=lambda p: p.rsplit("/", 1)[1]
+    "path",
+    [
+        "/sso/token",
+        "/sso/userinfo",
+        "/sso/logout",
+        "/sso/authorize",
+        "/sso/login",
+        "/trust/csc/oauth2/token",
+        "/trust/csc/oauth2/revoke",
+        "/trust/csc/oauth2/authorize",
+    ],
+    ids=lambda p: p.rsplit("/", 2)[1] + "_" + p.rsplit("/", 1)[1],
 )
 def test_the_sso_never_fails_on_nested_json(world: World, path: str) -> None:
     """The SSO reads forms (and userinfo no body at all); should a library read JSON, it goes through the same

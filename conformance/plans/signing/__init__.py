@@ -8,6 +8,9 @@ Modules, in running order:
   ``signAlgo`` for another key type, or whose digest contradicts ``hashAlgorithmOID``, is refused;
 - ``sad``: the Signature Activation Data is bound to its hashes, its credential and its user, signs as many
   signatures as it was authorized for, once, until (and not after) it expires;
+- ``oauth2``: the provider's own OAuth2 (``oauth2code``), where ``info`` offers it: PKCE S256 required, codes once
+  (also in parallel) and bound to their redirect_uri; a credential authorized by its owner only and, SCAL2, with the
+  SMS code; a credential-scope token signs its hashes, with its credential, up to its count, once, and nothing else;
 - ``hash``: a hash whose length does not fit its algorithm is refused; SHA-384 and SHA-512 hashes, where the
   credential names algorithms over them, are authorized and signed over their digest;
 - ``seal``: a collaborator without the seal delegation cannot use the firm's seal;
@@ -26,6 +29,6 @@ Every other check uses the plan's holder (:func:`conformance.plans.holders.accou
 import importlib
 
 #: The modules in running order (importing them registers their checks in this order).
-MODULES = ("csc", "sign_hash", "sad", "hash", "seal", "pades", "codes", "credential")
+MODULES = ("csc", "sign_hash", "sad", "oauth2", "hash", "seal", "pades", "codes", "credential")
 for _name in MODULES:
     importlib.import_module(f"{__name__}.{_name}")

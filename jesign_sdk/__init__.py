@@ -11,7 +11,7 @@
 The public surface is exactly ``__all__`` (a test pins it).
 """
 
-from jesign_sdk._client import LOOPBACK_REDIRECT_URI, Client
+from jesign_sdk._client import Client
 from jesign_sdk._clock import ServerClock
 from jesign_sdk._errors import (
     APIConnectionError,
@@ -37,6 +37,7 @@ from jesign_sdk._errors import (
     RegistrationStateError,
     TrustRootError,
 )
+from jesign_sdk._loopback import LOOPBACK_REDIRECT_URI
 from jesign_sdk._models import (
     Agreement,
     CertificateRequest,

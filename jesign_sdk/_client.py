@@ -13,6 +13,7 @@ import requests
 
 from jesign_sdk._clock import DEFAULT_LEEWAY, Clock, system_clock
 from jesign_sdk._errors import AuthenticationError
+from jesign_sdk._loopback import LOOPBACK_REDIRECT_URI
 from jesign_sdk._models import Me, Tokens
 from jesign_sdk._requestor import Endpoints, Requestor, RetryPolicy, bearer, read_json
 from jesign_sdk.resources.certificates import Certificates
@@ -22,9 +23,6 @@ from jesign_sdk.resources.sso import SSO
 from jesign_sdk.signing import Signing
 
 T = TypeVar("T")
-
-LOOPBACK_REDIRECT_URI = "http://127.0.0.1/callback"
-"""The loopback redirect URI registered for native clients (any port matches, RFC 8252 section 7.3)."""
 
 
 @dataclass

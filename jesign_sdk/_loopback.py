@@ -18,6 +18,9 @@ from urllib.parse import parse_qs, urlsplit
 
 from jesign_sdk._errors import JesignError
 
+LOOPBACK_REDIRECT_URI = "http://127.0.0.1/callback"
+"""The loopback redirect URI registered for native clients (any port matches, RFC 8252 section 7.3)."""
+
 #: How long the browser flow waits for the person, by default.
 LOGIN_TIMEOUT = 300.0
 

@@ -26,6 +26,7 @@ coroutine twin (``async_sign_pdf``, ``async_validate_pdf``...).
 from jesign_sdk.signing.backend import Credential, SigningBackend, SigningSession
 from jesign_sdk.signing.batch import ProgressCallback, SigningProgress
 from jesign_sdk.signing.csc import CscApi, CscInfo
+from jesign_sdk.signing.csc_oauth2 import CscOAuth2, CscToken, mock_authorize
 from jesign_sdk.signing.documents import LEVELS, MAX_PDF_BYTES, PadesLevel, PdfRefusedError, VisibleSignature
 from jesign_sdk.signing.local import LocalKeyBackend, LocalKeyProvider
 from jesign_sdk.signing.provider import CscBackend, CscProvider, SigningProvider, UrlTimeStamper
@@ -40,8 +41,10 @@ __all__ = [
     "CscApi",
     "CscBackend",
     "CscInfo",
+    "CscOAuth2",
     "CscProvider",
     "CscTimeStamper",
+    "CscToken",
     "LocalKeyBackend",
     "LocalKeyProvider",
     "PadesLevel",
@@ -59,4 +62,5 @@ __all__ = [
     "VisibleSignature",
     "certificate_level",
     "load_trust_roots",
+    "mock_authorize",
 ]

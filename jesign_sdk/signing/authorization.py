@@ -9,19 +9,28 @@ signatures. Then one ``signHash`` for all the hashes.
 
 A wrong code is asked for again (the same code stays valid), up to ``max_code_attempts`` times; the last
 :class:`~jesign_sdk.OtpInvalidError` then propagates. An expired or locked code propagates at once.
+
+Where the provider authorizes each operation through its own OAuth2 (``authMode`` ``oauth2code``, or the caller's
+choice), ``credential_authorizer`` is given instead: it answers a ``scope=credential`` token for the credential and
+exactly the hashes (the person goes through the provider's page, where any code is typed), and ``signHash`` carries
+that token in place of the SAD (:class:`~jesign_sdk.signing.csc_oauth2.CscOAuth2`).
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
+import dataclasses
+from collections.abc import Callable, Sequence
 
 from jesign_sdk._errors import JesignError, OtpInvalidError, OtpUnavailableError, RateLimitError
 from jesign_sdk.otp import OtpRequest, OtpSource, is_interactive
 from jesign_sdk.signing.backend import SIGN_ALGORITHMS, Credential
 from jesign_sdk.signing.csc import CscApi
 
-__all__ = ["CscSession", "sign_algorithm"]
+__all__ = ["CredentialAuthorizer", "CscSession", "sign_algorithm"]
+
+#: A ``scope=credential`` access token for (credential id, the hashes), from a provider's own OAuth2.
+CredentialAuthorizer = Callable[[str, Sequence[bytes]], str]
 
 
 def sign_algorithm(credential: Credential) -> tuple[str, str]:
@@ -46,7 +55,11 @@ class CscSession:
         otp_source: OtpSource | None,
         can_send_code: bool = True,
         max_code_attempts: int = 3,
+        credential_authorizer: CredentialAuthorizer | None = None,
     ) -> None:
+        self._authorizer = credential_authorizer
+        if credential_authorizer is not None:
+            credential = _no_code(credential)  # any code is typed on the provider's page
         if credential.needs_code and otp_source is None:
             # Refused before anything is sent (no SMS for nothing).
             raise OtpUnavailableError(
@@ -72,7 +85,11 @@ class CscSession:
             self._first_code = source.get_code(self._request)
 
     def sign(self, digests: Sequence[bytes]) -> list[bytes]:
-        """``authorize`` (with the code, when the credential asks for one), then ``signHash``."""
+        """``authorize`` (with the code, when the credential asks for one), then ``signHash``; or, through the
+        provider's OAuth2, a credential token for these hashes, then ``signHash`` with it."""
+        if self._authorizer is not None:
+            token = self._authorizer(self.credential.id, digests)
+            return self.api.sign_hashes(self.credential.id, None, digests, self.sign_algorithm, credential_token=token)
         sad = self._authorize(digests)
         return self.api.sign_hashes(self.credential.id, sad, digests, self.sign_algorithm)
 
@@ -105,3 +122,7 @@ class CscSession:
                 if attempts_left == 0:
                     raise
                 code = None
+
+
+def _no_code(credential: Credential) -> Credential:
+    return dataclasses.replace(credential, needs_code=False, code_online=False)

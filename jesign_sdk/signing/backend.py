@@ -48,7 +48,7 @@ class Credential:
     ``scal`` is CSC's Sole Control Assurance Level: 2 when each authorization is bound to the hashes it signs.
     ``needs_code`` says a one-time code authorizes each operation (``code_online``: the backend sends it, as an
     SMS, else the person has it, from a token or an app). ``multisign`` is the most signatures one authorization
-    covers (None: no limit known).
+    covers (None: no limit known). ``auth_mode`` is CSC's ``authMode``.
     """
 
     id: str
@@ -60,6 +60,9 @@ class Credential:
     needs_code: bool = False
     code_online: bool = False
     otp_last_digits: str | None = None
+    #: CSC's ``authMode``: ``implicit``, ``explicit`` (a code or PIN in ``authorize``), ``oauth2code`` (the
+    #: provider's own OAuth2 authorizes each operation).
+    auth_mode: str = "explicit"
     multisign: int | None = None
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 

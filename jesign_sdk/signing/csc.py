@@ -49,7 +49,8 @@ VERSIONS = ("1", "2")
 
 class CscTransport(Protocol):
     """Sends one CSC call: ``POST {base}/{path}`` with ``body`` as JSON, its answer read by ``parse``; ``options``
-    are the requestor's (``idempotency_key``, ``no_retry_on``)."""
+    are the requestor's (``idempotency_key``, ``no_retry_on``), and ``bearer``: another token for this one call (a
+    transport that cannot carry one refuses it)."""
 
     def __call__(self, path: str, body: dict[str, Any], parse: Callable[[Any], T], **options: Any) -> T: ...
 
@@ -113,6 +114,7 @@ def credential_from_info(credential_id: str, body: dict[str, Any]) -> Credential
         needs_code=presence == "true",
         code_online=presence == "true" and optional(otp, "type", str) == "online",
         otp_last_digits=found.group(1) if found else None,
+        auth_mode=optional(body, "authMode", str) or "explicit",
         multisign=multisign if isinstance(multisign, int) and not isinstance(multisign, bool) else None,
         raw=body,
     )
@@ -132,6 +134,8 @@ class CscApi:
         """jesign's provider (CSC 2.0), as the client's logged-in person."""
 
         def transport(path: str, body: dict[str, Any], parse: Callable[[Any], T], **options: Any) -> T:
+            if options.pop("bearer", None) is not None:
+                raise ValueError("jesign's CSC calls carry the SSO's token: use a CscProvider for another one")
             return client.as_user("POST", "csc", path, json=body, parse=parse, **options)
 
         return cls(transport, version="2")
@@ -188,27 +192,27 @@ class CscApi:
     def sign_hashes(
         self,
         credential_id: str,
-        sad: str,
+        sad: str | None,
         hashes: Sequence[bytes],
         sign_algorithm: str,
         *,
+        credential_token: str | None = None,
         idempotency_key: str | None = None,
     ) -> list[bytes]:
-        """``signatures/signHash``: one raw signature (DER for ECDSA) per SHA-256 hash, in order."""
+        """``signatures/signHash``: one raw signature (DER for ECDSA) per SHA-256 hash, in order.
+
+        ``sad`` is what ``authorize`` gave; or none, with ``credential_token``, a ``scope=credential`` token of the
+        provider's own OAuth2 carried as the Bearer token of this one call (CSC 1.0.4 section 11.9).
+        """
         hash_field, algorithm_field = ("hash", "hashAlgo") if self.version == "1" else ("hashes", "hashAlgorithmOID")
-        body = {
-            "credentialID": credential_id,
-            "SAD": sad,
-            hash_field: [_b64(h) for h in hashes],
-            algorithm_field: SHA256,
-            "signAlgo": sign_algorithm,
-        }
-        return self._post(
-            "signatures/signHash",
-            body,
-            lambda answer: _signatures(answer, len(hashes)),
-            idempotency_key=idempotency_key,
-        )
+        body: dict[str, Any] = {"credentialID": credential_id}
+        if sad is not None:
+            body["SAD"] = sad
+        body |= {hash_field: [_b64(h) for h in hashes], algorithm_field: SHA256, "signAlgo": sign_algorithm}
+        options: dict[str, Any] = {"idempotency_key": idempotency_key}
+        if credential_token is not None:
+            options["bearer"] = credential_token
+        return self._post("signatures/signHash", body, lambda answer: _signatures(answer, len(hashes)), **options)
 
     def timestamp(self, digest: bytes, hash_algorithm: str, *, nonce: int | None = None) -> bytes:
         """``signatures/timestamp``: an RFC 3161 time-stamp token (DER) from the provider's TSA."""

@@ -31,10 +31,9 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import requests
 
-from jesign_sdk._client import LOOPBACK_REDIRECT_URI
 from jesign_sdk._errors import APIResponseValidationError, APIStatusError, IdTokenError
 from jesign_sdk._json import field, optional
-from jesign_sdk._loopback import browser_authorize
+from jesign_sdk._loopback import LOOPBACK_REDIRECT_URI, browser_authorize
 from jesign_sdk._requestor import Auth, Endpoints, Requestor, basic, read_json
 from jesign_sdk.otp import OtpRequest, OtpSource
 from jesign_sdk.resources.sso import pkce_pair

@@ -33,14 +33,15 @@ import requests
 from asn1crypto import cms, tsp, x509
 from pyhanko.sign.timestamps import TimeStamper
 
-from jesign_sdk._errors import APIResponseValidationError, APIStatusError, NotFoundError
+from jesign_sdk._errors import APIResponseValidationError, APIStatusError, JesignError, NotFoundError
 from jesign_sdk._requestor import Requestor, RetryPolicy, bearer, read_body, read_json
 from jesign_sdk._run import run_sync
 from jesign_sdk.otp import OtpSource
-from jesign_sdk.signing.authorization import CscSession
+from jesign_sdk.signing.authorization import CredentialAuthorizer, CscSession
 from jesign_sdk.signing.backend import Credential, SigningBackend, SigningSession
 from jesign_sdk.signing.batch import ProgressCallback, open_all, sign_documents
 from jesign_sdk.signing.csc import VERSIONS, CscApi, CscInfo
+from jesign_sdk.signing.csc_oauth2 import CscOAuth2, CscToken
 from jesign_sdk.signing.documents import (
     LEVELS,
     MAX_PDF_BYTES,
@@ -52,7 +53,11 @@ from jesign_sdk.signing.documents import (
 from jesign_sdk.signing.signer import CscTimeStamper, backend_call
 from jesign_sdk.signing.validation import TrustRootSource, load_trust_roots
 
-__all__ = ["CscBackend", "CscProvider", "SigningProvider", "UrlTimeStamper"]
+__all__ = ["AUTHORIZE_VIA", "CscBackend", "CscProvider", "SigningProvider", "UrlTimeStamper"]
+
+#: How a CSC operation is authorized: "auto" (the credential's authMode says), "api" (credentials/authorize),
+#: "oauth2" (the provider's own OAuth2: a credential token in place of the SAD).
+AUTHORIZE_VIA = ("auto", "api", "oauth2")
 
 StrPath = str | os.PathLike[str]
 T = TypeVar("T")
@@ -607,6 +612,10 @@ class CscBackend:
     ``credentials/list`` gives (several: name one). Each credential is looked up once (``credentials/info``) and
     kept in ``cache`` (shared by copies); :meth:`forget` drops one the provider stopped knowing. ``can_send_code``
     says the provider serves ``credentials/sendOTP``.
+
+    Each operation is authorized by ``credentials/authorize``, or through the provider's own OAuth2 with
+    ``credential_authorizer`` (a credential token for the hashes, in place of the SAD): ``authorize_via`` "auto"
+    takes OAuth2 for a credential whose ``authMode`` is ``oauth2code``, "oauth2" always, "api" never.
     """
 
     def __init__(
@@ -616,11 +625,19 @@ class CscBackend:
         default_credential: Callable[[list[str]], str] | str | None = None,
         can_send_code: bool = True,
         cache: dict[str | None, Credential] | None = None,
+        credential_authorizer: CredentialAuthorizer | None = None,
+        authorize_via: str = "auto",
     ) -> None:
+        if authorize_via not in AUTHORIZE_VIA:
+            raise ValueError(f"authorize_via is one of {', '.join(AUTHORIZE_VIA)}, not {authorize_via!r}")
+        if authorize_via == "oauth2" and credential_authorizer is None:
+            raise ValueError("authorize_via='oauth2' needs the provider's OAuth2 (a CscOAuth2)")
         self.api = api
         self._default = default_credential
         self.can_send_code = can_send_code
         self._cache: dict[str | None, Credential] = {} if cache is None else cache
+        self._authorizer = credential_authorizer
+        self._via = authorize_via
 
     def credentials(self) -> list[str]:
         """``credentials/list``: the ids of the credentials the caller may use."""
@@ -642,7 +659,19 @@ class CscBackend:
             self._cache.pop(credential_id, None)
 
     def session(self, credential: Credential, *, otp_source: OtpSource | None) -> CscSession:
-        return CscSession(self.api, credential, otp_source=otp_source, can_send_code=self.can_send_code)
+        oauth2 = self._via == "oauth2" or (self._via == "auto" and credential.auth_mode == "oauth2code")
+        if oauth2 and self._authorizer is None:
+            raise JesignError(
+                f"the credential {credential.id} is authorized through the provider's own OAuth2 (authMode "
+                "oauth2code): give the CscProvider a CscOAuth2"
+            )
+        return CscSession(
+            self.api,
+            credential,
+            otp_source=otp_source,
+            can_send_code=self.can_send_code,
+            credential_authorizer=self._authorizer if oauth2 else None,
+        )
 
     def _default_id(self) -> str:
         if isinstance(self._default, str):
@@ -670,6 +699,12 @@ class CscProvider(SigningProvider):
     even unlisted, as some servers serve it without saying so; False never). ``credential_id`` is the credential
     used when a call names none (by default, the only one the provider lists). ``timeout`` and ``max_retries`` are the
     requests' (retried as the SDK retries: see :mod:`jesign_sdk._requestor`).
+
+    ``oauth2`` is the provider's own OAuth2 (a :class:`~jesign_sdk.signing.csc_oauth2.CscOAuth2` on the ``oauth2``
+    URI its ``info`` gives): without a ``token``, the calls carry its ``scope=service`` token (got once, refreshed
+    when it expires); and each operation on a credential whose ``authMode`` is ``oauth2code`` (or each one, with
+    ``authorize_via="oauth2"``) is authorized by a ``scope=credential`` token for exactly its hashes, which
+    ``signHash`` carries in place of the SAD.
     """
 
     def __init__(
@@ -688,12 +723,16 @@ class CscProvider(SigningProvider):
         session: requests.Session | None = None,
         clock: Callable[[], datetime] | None = None,
         leeway: timedelta = DEFAULT_LEEWAY,
+        oauth2: CscOAuth2 | None = None,
+        authorize_via: str = "auto",
     ) -> None:
         if version not in ("auto", *VERSIONS):
             raise ValueError(f"version is auto, 1 or 2, not {version!r}")
         self.base_url = base_url.rstrip("/")
         self.requestor = Requestor(None, session=session, timeout=timeout, retry=RetryPolicy(max_retries=max_retries))
         self._token = token
+        self.oauth2 = oauth2
+        self._service_token: CscToken | None = None
         api = CscApi(self._call, version="2" if version == "auto" else version)
         self.info: CscInfo | None = None
         if version == "auto":
@@ -710,6 +749,8 @@ class CscProvider(SigningProvider):
             api,
             default_credential=credential_id,
             can_send_code=self.info is None or "credentials/sendOTP" in methods,
+            credential_authorizer=None if oauth2 is None else self._credential_token,
+            authorize_via=authorize_via,
         )
         super().__init__(backend, timestamper=timestamper, trust_roots=trust_roots, clock=clock, leeway=leeway)
         self.csc = api
@@ -718,8 +759,26 @@ class CscProvider(SigningProvider):
         """``credentials/list``: the ids of the credentials this token may use."""
         return self.csc.list_credentials()
 
+    def _credential_token(self, credential_id: str, hashes: Sequence[bytes]) -> str:
+        assert self.oauth2 is not None
+        return self.oauth2.credential_token(credential_id, hashes, version=self.csc.version).access_token
+
+    def _bearer(self) -> str | None:
+        """The token the calls carry: the one given, else the OAuth2 service token (refreshed when it expires)."""
+        if self._token is not None or self.oauth2 is None:
+            return self._token() if callable(self._token) else self._token
+        current = self._service_token
+        if current is None or current.expired():
+            if current is not None and current.refresh_token:
+                current = self.oauth2.refresh(current)
+            else:
+                current = self.oauth2.service_token()
+            self._service_token = current
+        return current.access_token
+
     def _call(self, path: str, body: dict[str, Any], parse: Callable[[Any], T], **options: Any) -> T:
-        token = self._token() if callable(self._token) else self._token
+        # info needs no token (CSC: it says how to get one).
+        token = options.pop("bearer", None) or (None if path == "info" else self._bearer())
         answer = self.requestor.send(
             "POST",
             f"{self.base_url}/{path}",

@@ -48,6 +48,7 @@ from jesign_sdk.signing import (
     SigningBackend,
     SigningProvider,
 )
+from jesign_sdk.signing.csc_oauth2 import CscOAuth2, mock_authorize
 from jesign_sdk.signing.local import LocalKeyError
 from tests.conftest import LiveMock
 from tests.mock_provider.registration_helpers import register_to_active
@@ -440,3 +441,32 @@ def test_a_backend_written_by_a_user_signs_and_its_failures_are_the_sdks() -> No
     with pytest.raises(JesignError, match="the signing backend failed: RuntimeError") as raised:
         SigningProvider(failing).sign_pdf(one_page_pdf(), level="B-B")
     assert isinstance(raised.value.__cause__, RuntimeError)
+
+
+@pytest.mark.live
+@pytest.mark.parametrize("version", ["v1", "v2"])
+def test_the_mocks_own_oauth2_through_the_neutral_provider(live_mock: LiveMock, version: str) -> None:
+    """No SSO token at all: the calls carry the provider's own service token, and the operation is authorized by a
+    credential token for exactly its hashes (the SMS code typed on the provider's page), in place of the SAD."""
+    register_to_active(live_mock.app.test_client())
+    marie = Client(live_mock.url)
+    marie.login_with_hint("marie.dupont")  # only for the session the mock's page logs in with, and the outbox
+    base_url = f"{live_mock.url}/trust/csc/{version}"
+    info = CscProvider(base_url).info
+    assert info is not None
+    assert "oauth2code" in info.auth_types
+    assert info.oauth2 is not None
+    otp = MockOutboxOtpSource(marie.requestor, MARIE_MOBILE)
+    oauth2 = CscOAuth2(
+        info.oauth2, client_id="jesign-cli", authorize=mock_authorize(marie.requestor, "marie.dupont", otp=otp)
+    )
+    provider = CscProvider(base_url, oauth2=oauth2, authorize_via="oauth2")
+    personal = next(c for c in provider.credentials() if not c.startswith("seal_"))
+    signed = provider.sign_pdfs([one_page_pdf("un"), one_page_pdf("deux")], credential_id=personal, level="B-T")
+    root = marie.signing.trust_roots()[0]
+    for document in signed:
+        validate(document, root, timestamped=True)
+    sealed = provider.seal_pdf(one_page_pdf("cachet"), credential_id="seal_frm_ecma", level="B-B")
+    validate(sealed, root, timestamped=False)
+    with pytest.raises(ValueError, match="needs the provider's OAuth2"):
+        CscProvider(base_url, token="x", authorize_via="oauth2")

@@ -4,6 +4,10 @@
   (see :mod:`mock_provider.server`).
 - ``jesign-mock pki show``: where the CA certificates are, with their fingerprints.
 - ``jesign-mock pki regenerate``: retire the hierarchy and make a new one (asks first, unless ``--yes``).
+
+Without jesign's ``mock`` extra, every command (``--help`` included) prints one line naming the install command and
+exits with status 1: the command line was right, the environment lacks packages (status 2 is click's, for a
+command line to correct).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from typing import Any
 import click
 
 from mock_provider.config import ConfigError, MockConfig, load_config
+from mock_provider.extra import missing_message
 
 BANNER = r"""
   +--------------------------------------------------------------------------+
@@ -42,7 +47,22 @@ config_option = click.option(
 data_dir_option = click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), help="Data folder.")
 
 
-@click.group()
+#: Exit status when the ``mock`` extra is missing.
+EXIT_MISSING_EXTRA = 1
+
+
+class MockCommands(click.Group):
+    """The command group, which first checks that the ``mock`` extra is installed (before ``--help``, too)."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        message = missing_message("jesign-mock")
+        if message is not None:
+            click.echo(message, err=True)
+            sys.exit(EXIT_MISSING_EXTRA)
+        return super().main(*args, **kwargs)
+
+
+@click.group(cls=MockCommands)
 @click.version_option(package_name="jesign")
 def main() -> None:
     """The jesign mock provider: SSO, platform, trust provider and PKI, for development and CI."""

@@ -17,7 +17,8 @@ Installed with ``pip install 'jesign[mock]'``, it gives every test suite these f
         assert client.registration.status().next_action == "confirm_profile"
 
 Importing this module needs only pytest: the mock (Flask, SQLAlchemy) is imported when a fixture is first used,
-so a project that installed the SDK alone is not broken by the plugin's presence.
+so a project that installed the SDK alone is not broken by the plugin's presence. There, a test that uses a
+fixture ends in error with one line naming the install command.
 """
 
 from __future__ import annotations
@@ -65,6 +66,11 @@ class MockServer:
 
 @pytest.fixture(scope="session")
 def jesign_mock_server() -> Iterator[MockServer]:
+    from mock_provider.extra import missing_message
+
+    message = missing_message("jesign's pytest fixtures (jesign_mock, jesign_client)")
+    if message is not None:
+        pytest.fail(message, pytrace=False)
     from mock_provider import create_app
     from mock_provider.app import services_of
     from mock_provider.dev_server import make_server

@@ -12,6 +12,8 @@ command line to correct).
 
 from __future__ import annotations
 
+import os
+import socket
 import sys
 from pathlib import Path
 from typing import Any
@@ -82,17 +84,22 @@ def serve(config_file: str | None, **overrides: Any) -> None:
     from mock_provider import server
     from mock_provider.core.services import build_services
 
+    address = server.host_port(config.host, config.port)
     try:
         sock = server.listen(config)
+    except server.PortInUse as exc:
+        raise click.ClickException(
+            f"cannot listen on {address}: {exc.strerror}; stop the server using it, or choose another port with --port"
+        ) from exc
     except OSError as exc:
-        raise click.ClickException(f"cannot listen on {config.host}:{config.port}: {exc.strerror or exc}") from exc
+        raise click.ClickException(f"cannot listen on {address}: {_reason(exc)}") from exc
     services = build_services(config)
     hierarchy = services.pki.hierarchy()
     pem_dir = _export_pems(services, config)
     services.close()
 
     click.secho(BANNER, fg="red", bold=True, err=True)
-    listen = f"http://{config.host}:{config.port}"
+    listen = f"http://{address}"
     click.echo(f"Listening on {listen}")
     from mock_provider.app import PARTIES
 
@@ -166,6 +173,13 @@ def _export_pems(services: Any, config: MockConfig) -> Path:
     for role, authority in services.pki.hierarchy().authorities.items():
         (pem_dir / f"{role}.pem").write_bytes(authority.certificate.public_bytes(Encoding.PEM))
     return pem_dir.resolve()
+
+
+def _reason(exc: OSError) -> str:
+    """What went wrong, without the address that ``socket.create_server`` appends to its errors."""
+    if isinstance(exc, socket.gaierror) or not exc.errno:
+        return exc.strerror or str(exc)
+    return os.strerror(exc.errno)
 
 
 def _redact(url: str) -> str:

@@ -1,13 +1,18 @@
 """jesign's ``mock`` extra: the SDK installed alone works, and what needs the mock says how to install it.
 
-In this environment: the pytest plugins (every ``pytest11`` entry point of ``pyproject.toml``), the SDK and the
-conformance suite import nothing of the mock extra's packages (nor of theirs), each in a fresh interpreter;
-:func:`mock_provider.extra.unmet` reads requirements as pip does.
+- In this environment: the pytest plugins (every ``pytest11`` entry point of ``pyproject.toml``), the SDK and the
+  conformance suite import nothing of the mock extra's packages (nor of theirs), each in a fresh interpreter;
+  :func:`mock_provider.extra.unmet` reads requirements as pip does.
+- In a fresh virtual environment (marked ``install``): ``pip install`` of this source tree without extras, then an
+  unrelated pytest test passes, a test using the plugin's fixtures ends in error with the one-line install hint,
+  and ``jesign-mock`` prints that line and exits with status 1; ``jesign`` and ``jesign-conformance`` work.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -16,10 +21,11 @@ from collections.abc import Iterable
 from importlib import metadata
 from pathlib import Path
 
+import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from mock_provider.extra import missing_message, unmet
+from mock_provider.extra import INSTALL, missing_message, unmet
 
 ROOT = Path(__file__).resolve().parent.parent
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
@@ -148,3 +154,86 @@ def test_here_the_mock_extra_is_installed_and_the_message_is_one_line() -> None:
         "jesign-mock: jesign's mock extra is missing (flask not installed, waitress 2.1.2 not <4,>=3.0.1);"
         " install it with: pip install 'jesign[mock]'"
     )
+
+
+# -- the SDK alone, in a fresh virtual environment -------------------------------------------------------------
+
+
+def clean_environment() -> dict[str, str]:
+    """This process's environment without what would make the fresh one see this one (its paths, pytest's)."""
+    dropped = ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "PYTEST_ADDOPTS", "PYTEST_PLUGINS", "PYTEST_XDIST")
+    return {k: v for k, v in os.environ.items() if not k.startswith(dropped)}
+
+
+def copy_sources(target: Path) -> Path:
+    """What an sdist holds: the project file, the readme and licence, the packages (no caches, no build output)."""
+    target.mkdir()
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy2(ROOT / name, target / name)
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for pattern in PYPROJECT["tool"]["setuptools"]["packages"]["find"]["include"]:
+        package = pattern.removesuffix("*")
+        shutil.copytree(ROOT / package, target / package, ignore=ignore)
+    return target
+
+
+def run(command: list[str | Path], cwd: Path, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(part) for part in command],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=clean_environment(),
+        timeout=timeout,
+        check=False,
+    )
+
+
+@pytest.mark.install
+def test_the_sdk_alone_leaves_pytest_working_and_says_how_to_install_the_mock(tmp_path: Path) -> None:
+    source = copy_sources(tmp_path / "jesign")
+    venv = tmp_path / "venv"
+    # No pip in the new environment (ensurepip takes seconds): this one's pip installs into it, from the index and
+    # the cache this machine's pip is configured with, as `pip install jesign pytest` would.
+    created = run([sys.executable, "-m", "venv", "--without-pip", venv], cwd=tmp_path)
+    assert created.returncode == 0, created.stderr
+    python, scripts = venv / "bin" / "python", venv / "bin"
+    install = [sys.executable, "-m", "pip", "--python", python, "install", "--quiet", "--no-compile", source, "pytest"]
+    installed = run(install, cwd=tmp_path, timeout=180)
+    assert installed.returncode == 0, installed.stderr
+    mock_modules = ("flask", "werkzeug", "waitress", "sqlalchemy", "authlib", "yaml", "PIL")
+    alone = run(
+        [python, "-c", f"import importlib.util as u; print([m for m in {mock_modules} if u.find_spec(m)])"], tmp_path
+    )
+    assert alone.stdout.strip() == "[]", "the mock extra's packages came with the SDK alone"
+
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "test_unrelated.py").write_text("def test_arithmetic():\n    assert 6 * 7 == 42\n")
+    unrelated = run([python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_unrelated.py"], cwd=project)
+    assert unrelated.returncode == 0, unrelated.stdout + unrelated.stderr
+    assert "1 passed" in unrelated.stdout
+
+    # What is missing: the extra's packages that the SDK does not need too, in pyproject.toml's order.
+    core = {canonicalize_name(Requirement(line).name) for line in PROJECT["dependencies"]}
+    extra = [Requirement(line).name for line in PROJECT["optional-dependencies"]["mock"]]
+    missing = ", ".join(f"{name} not installed" for name in extra if canonicalize_name(name) not in core)
+    hint = f"jesign's mock extra is missing ({missing}); install it with: {INSTALL}"
+
+    (project / "test_fixture.py").write_text("def test_with_the_mock(jesign_client):\n    jesign_client()\n")
+    fixture = run([python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_fixture.py"], cwd=project)
+    assert fixture.returncode == 1, fixture.stdout + fixture.stderr
+    assert "1 error" in fixture.stdout
+    assert f"jesign's pytest fixtures (jesign_mock, jesign_client): {hint}" in fixture.stdout.splitlines()
+    assert "ModuleNotFoundError" not in fixture.stdout
+    assert "Traceback" not in fixture.stdout
+
+    for arguments in (["--help"], ["serve"], ["pki", "show"]):
+        mock = run([scripts / "jesign-mock", *arguments], cwd=project)
+        assert mock.returncode == 1, mock.stderr
+        assert mock.stdout == ""
+        assert mock.stderr.splitlines() == [f"jesign-mock: {hint}"]
+
+    for command in (["jesign", "--help"], ["jesign-conformance", "list", "--plan", "smoke"]):
+        works = run([scripts / command[0], *command[1:]], cwd=project)
+        assert works.returncode == 0, works.stderr

@@ -82,7 +82,6 @@ def serve(config_file: str | None, **overrides: Any) -> None:
     """Serve every party of the mock on one port."""
     config = _config(config_file, overrides)
     from mock_provider import server
-    from mock_provider.core.services import build_services
 
     address = server.host_port(config.host, config.port)
     try:
@@ -93,6 +92,8 @@ def serve(config_file: str | None, **overrides: Any) -> None:
         ) from exc
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {address}: {_reason(exc)}") from exc
+    from mock_provider.core.services import build_services  # after listen: a port in use is refused at once
+
     services = build_services(config)
     hierarchy = services.pki.hierarchy()
     pem_dir = _export_pems(services, config)

@@ -1,6 +1,7 @@
 """pytest plugin (entry point ``jesign``): the mock in-process, for integrators' own tests.
 
-Installed with ``pip install 'jesign[mock]'``, it gives every test suite these fixtures:
+Installed with jesign, it gives every test suite of the environment these fixtures (they need ``pip install
+'jesign[mock]'``):
 
 - ``jesign_mock_server`` (session): the mock served over HTTP by a threaded server on a free loopback port, with
   an in-memory database. Its ``url`` is the base URL to give :class:`jesign_sdk.Client`.

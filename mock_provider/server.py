@@ -47,7 +47,6 @@ from waitress.server import BaseWSGIServer, create_server
 from waitress.task import ErrorTask
 from waitress.utilities import RequestEntityTooLarge
 
-from mock_provider.api.problems import problem_body, request_id_from
 from mock_provider.config import MockConfig
 
 #: The routes that take identity document images (multipart: recto, verso and a few short fields): the trust
@@ -121,12 +120,15 @@ def listen(config: MockConfig) -> socket.socket:
     return sock
 
 
+#: For an address a client of ``localhost`` may reach (or a wildcard, which covers it), the other IP family's
+#: loopback, where that client may land instead.
+_TWINS = {"127.0.0.1": "::1", "0.0.0.0": "::1", "::1": "127.0.0.1", "::": "127.0.0.1"}  # noqa: S104
+
+
 def _twins(host: str) -> list[str]:
-    """The addresses where a client meaning ``host`` may land as well: the other IP family's loopback."""
-    address = ipaddress.ip_address(host.split("%")[0])
-    if not (address.is_loopback or address.is_unspecified):
-        return []
-    return ["::1"] if address.version == 4 else ["127.0.0.1"]
+    """The addresses where a client meaning ``host`` may land as well."""
+    twin = _TWINS.get(str(ipaddress.ip_address(host.split("%")[0])))
+    return [twin] if twin is not None else []
 
 
 def _answers(host: str, port: int) -> bool:
@@ -268,6 +270,10 @@ class ProblemErrorTask(ErrorTask):
     """The answer to a request that waitress or :class:`LimitedRequestParser` refused: an RFC 9457 problem."""
 
     def execute(self) -> None:
+        # Here, not at the top: the app has imported it long before (and with it SQLAlchemy); `serve` imports this
+        # module first, to refuse a port in use at once.
+        from mock_provider.api.problems import problem_body, request_id_from
+
         request = cast(HTTPRequestParser, self.request)  # the stubs call it an Error; it is the parsed request
         error = request.error
         status = error.code if error is not None else 500

@@ -4,10 +4,16 @@
   (see :mod:`mock_provider.server`).
 - ``jesign-mock pki show``: where the CA certificates are, with their fingerprints.
 - ``jesign-mock pki regenerate``: retire the hierarchy and make a new one (asks first, unless ``--yes``).
+
+Without jesign's ``mock`` extra, every command (``--help`` included) prints one line naming the install command and
+exits with status 1: the command line was right, the environment lacks packages (status 2 is click's, for a
+command line to correct).
 """
 
 from __future__ import annotations
 
+import os
+import socket
 import sys
 from pathlib import Path
 from typing import Any
@@ -15,6 +21,7 @@ from typing import Any
 import click
 
 from mock_provider.config import ConfigError, MockConfig, load_config
+from mock_provider.extra import missing_message
 
 BANNER = r"""
   +--------------------------------------------------------------------------+
@@ -42,7 +49,22 @@ config_option = click.option(
 data_dir_option = click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), help="Data folder.")
 
 
-@click.group()
+#: Exit status when the ``mock`` extra is missing.
+EXIT_MISSING_EXTRA = 1
+
+
+class MockCommands(click.Group):
+    """The command group, which first checks that the ``mock`` extra is installed (before ``--help``, too)."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        message = missing_message("jesign-mock")
+        if message is not None:
+            click.echo(message, err=True)
+            sys.exit(EXIT_MISSING_EXTRA)
+        return super().main(*args, **kwargs)
+
+
+@click.group(cls=MockCommands)
 @click.version_option(package_name="jesign")
 def main() -> None:
     """The jesign mock provider: SSO, platform, trust provider and PKI, for development and CI."""
@@ -60,19 +82,25 @@ def serve(config_file: str | None, **overrides: Any) -> None:
     """Serve every party of the mock on one port."""
     config = _config(config_file, overrides)
     from mock_provider import server
-    from mock_provider.core.services import build_services
 
+    address = server.host_port(config.host, config.port)
     try:
         sock = server.listen(config)
+    except server.PortInUse as exc:
+        raise click.ClickException(
+            f"cannot listen on {address}: {exc.strerror}; stop the server using it, or choose another port with --port"
+        ) from exc
     except OSError as exc:
-        raise click.ClickException(f"cannot listen on {config.host}:{config.port}: {exc.strerror or exc}") from exc
+        raise click.ClickException(f"cannot listen on {address}: {_reason(exc)}") from exc
+    from mock_provider.core.services import build_services  # after listen: a port in use is refused at once
+
     services = build_services(config)
     hierarchy = services.pki.hierarchy()
     pem_dir = _export_pems(services, config)
     services.close()
 
     click.secho(BANNER, fg="red", bold=True, err=True)
-    listen = f"http://{config.host}:{config.port}"
+    listen = f"http://{address}"
     click.echo(f"Listening on {listen}")
     from mock_provider.app import PARTIES
 
@@ -164,6 +192,13 @@ def _export_pems(services: Any, config: MockConfig) -> Path:
     for role, authority in services.pki.hierarchy().authorities.items():
         (pem_dir / f"{role}.pem").write_bytes(authority.certificate.public_bytes(Encoding.PEM))
     return pem_dir.resolve()
+
+
+def _reason(exc: OSError) -> str:
+    """What went wrong, without the address that ``socket.create_server`` appends to its errors."""
+    if isinstance(exc, socket.gaierror) or not exc.errno:
+        return exc.strerror or str(exc)
+    return os.strerror(exc.errno)
 
 
 def _redact(url: str) -> str:

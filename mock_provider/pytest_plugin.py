@@ -1,6 +1,7 @@
 """pytest plugin (entry point ``jesign``): the mock in-process, for integrators' own tests.
 
-Installed with ``pip install 'jesign[mock]'``, it gives every test suite these fixtures:
+Installed with jesign, it gives every test suite of the environment these fixtures (they need ``pip install
+'jesign[mock]'``):
 
 - ``jesign_mock_server`` (session): the mock served over HTTP by a threaded server on a free loopback port, with
   an in-memory database. Its ``url`` is the base URL to give :class:`jesign_sdk.Client`.
@@ -17,7 +18,8 @@ Installed with ``pip install 'jesign[mock]'``, it gives every test suite these f
         assert client.registration.status().next_action == "confirm_profile"
 
 Importing this module needs only pytest: the mock (Flask, SQLAlchemy) is imported when a fixture is first used,
-so a project that installed the SDK alone is not broken by the plugin's presence.
+so a project that installed the SDK alone is not broken by the plugin's presence. There, a test that uses a
+fixture ends in error with one line naming the install command.
 """
 
 from __future__ import annotations
@@ -65,6 +67,11 @@ class MockServer:
 
 @pytest.fixture(scope="session")
 def jesign_mock_server() -> Iterator[MockServer]:
+    from mock_provider.extra import missing_message
+
+    message = missing_message("jesign's pytest fixtures (jesign_mock, jesign_client)")
+    if message is not None:
+        pytest.fail(message, pytrace=False)
     from mock_provider import create_app
     from mock_provider.app import services_of
     from mock_provider.dev_server import make_server

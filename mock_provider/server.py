@@ -18,12 +18,20 @@ What this module adds to waitress's own settings:
 - **Worker processes**: with ``workers`` above 1, the parent binds the socket, forks that many workers that all
   accept on it, and stops them on SIGINT or SIGTERM.
 
+- **A port in use is refused** (:class:`PortInUse`), never shared: on the address itself the kernel refuses the
+  bind (the socket has no ``SO_REUSEPORT``); on a loopback or wildcard address, :func:`listen` also refuses when
+  another server answers on the other IP family's loopback at the same port, where a client of ``localhost`` could
+  reach it instead (requests split between two mocks and their two PKIs). The workers share the parent's socket,
+  so they are not another server.
+
 The caller's job: :func:`listen` first (so that a port in use is reported before anything else), then
 :func:`serve` with the socket; it returns once the server has stopped.
 """
 
 from __future__ import annotations
 
+import errno
+import ipaddress
 import logging
 import multiprocessing
 import multiprocessing.connection
@@ -39,7 +47,6 @@ from waitress.server import BaseWSGIServer, create_server
 from waitress.task import ErrorTask
 from waitress.utilities import RequestEntityTooLarge
 
-from mock_provider.api.problems import problem_body, request_id_from
 from mock_provider.config import MockConfig
 
 #: The routes that take identity document images (multipart: recto, verso and a few short fields): the trust
@@ -73,10 +80,69 @@ def body_limit(config: MockConfig, path: str) -> int:
     return upload_limit(config) if UPLOAD_ROUTES.fullmatch(path) else config.max_body_bytes
 
 
+#: How long :func:`listen` waits for another server to answer on the other loopback (it answers at once, or is
+#: refused at once, unless a firewall drops the packets).
+PROBE_TIMEOUT_SECONDS = 1.0
+
+
+class PortInUse(OSError):
+    """Another server listens on the port: on the address asked for, or on ``twin`` (``host:port``, the other IP
+    family's loopback)."""
+
+    def __init__(self, port: int, twin: str | None = None) -> None:
+        reason = f"port {port} is already in use"
+        if twin is not None:
+            reason += f" by a server on {twin}, which clients of localhost may reach instead"
+        super().__init__(errno.EADDRINUSE, reason)
+        self.port = port
+        self.twin = twin
+
+
 def listen(config: MockConfig) -> socket.socket:
-    """A TCP socket bound to the configured host and port, listening. Raises ``OSError`` when it cannot."""
-    family = socket.getaddrinfo(config.host, config.port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0][0]
-    return socket.create_server((config.host, config.port), family=family, backlog=BACKLOG)
+    """A TCP socket bound to the configured host and port, listening.
+
+    Raises :class:`PortInUse` when another server listens there, or on the other IP family's loopback at the same
+    port (see the module's docstring); ``OSError`` when it cannot listen for another reason.
+    """
+    family, _, _, _, address = socket.getaddrinfo(
+        config.host, config.port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+    )[0]
+    try:
+        sock = socket.create_server((config.host, config.port), family=family, backlog=BACKLOG)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise PortInUse(config.port) from exc
+        raise
+    for twin in _twins(str(address[0])):
+        if _answers(twin, config.port):
+            sock.close()
+            raise PortInUse(config.port, host_port(twin, config.port))
+    return sock
+
+
+#: For an address a client of ``localhost`` may reach (or a wildcard, which covers it), the other IP family's
+#: loopback, where that client may land instead.
+_TWINS = {"127.0.0.1": "::1", "0.0.0.0": "::1", "::1": "127.0.0.1", "::": "127.0.0.1"}  # noqa: S104
+
+
+def _twins(host: str) -> list[str]:
+    """The addresses where a client meaning ``host`` may land as well."""
+    twin = _TWINS.get(str(ipaddress.ip_address(host.split("%")[0])))
+    return [twin] if twin is not None else []
+
+
+def _answers(host: str, port: int) -> bool:
+    """Whether a server accepts connections on ``host``, ``port`` (a host without that family: no)."""
+    try:
+        with socket.create_connection((host, port), timeout=PROBE_TIMEOUT_SECONDS):
+            return True
+    except OSError:  # refused, no such address on this machine, unreachable, or silent
+        return False
+
+
+def host_port(host: str, port: int) -> str:
+    """``host:port``, with an IPv6 address in brackets."""
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
 def serve(config: MockConfig, sock: socket.socket) -> None:
@@ -204,6 +270,10 @@ class ProblemErrorTask(ErrorTask):
     """The answer to a request that waitress or :class:`LimitedRequestParser` refused: an RFC 9457 problem."""
 
     def execute(self) -> None:
+        # Here, not at the top: the app has imported it long before (and with it SQLAlchemy); `serve` imports this
+        # module first, to refuse a port in use at once.
+        from mock_provider.api.problems import problem_body, request_id_from
+
         request = cast(HTTPRequestParser, self.request)  # the stubs call it an Error; it is the parsed request
         error = request.error
         status = error.code if error is not None else 500

@@ -31,6 +31,15 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def has_ipv6_loopback() -> bool:
+    """Whether this machine has ::1 (a container may have IPv4 alone)."""
+    try:
+        with socket.create_server(("::1", 0), family=socket.AF_INET6):
+            return True
+    except OSError:
+        return False
+
+
 @dataclass
 class Served:
     """A running ``serve``; ``out``, ``err`` and ``returncode`` are known once :func:`serving` has stopped it."""

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,7 +13,9 @@ from cryptography import x509
 from cryptography.x509 import ocsp
 
 from tests.mock_provider.pki_helpers import ocsp_request
-from tests.mock_provider.serve_helpers import serving
+from tests.mock_provider.serve_helpers import has_ipv6_loopback, serving
+
+MOCK_CLI = [sys.executable, "-m", "mock_provider.cli"]
 
 
 @pytest.mark.live
@@ -40,27 +45,35 @@ def test_serve_prints_the_parties_and_answers(tmp_path: Path, workers: int) -> N
 
 
 @pytest.mark.live
-def test_serve_says_when_the_port_is_taken(tmp_path: Path) -> None:
-    import subprocess
-    import sys
-
-    with serving(tmp_path / "first") as served:
-        taken = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "mock_provider.cli",
-                "serve",
-                "--port",
-                str(served.port),
-                "--data-dir",
-                str(tmp_path),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-    assert taken.returncode != 0
-    assert f"cannot listen on 127.0.0.1:{served.port}" in taken.stderr
-    assert "Traceback" not in taken.stderr
+@pytest.mark.parametrize("workers", [1, 2])
+def test_serve_refuses_a_port_in_use_and_the_first_server_answers_alone(tmp_path: Path, workers: int) -> None:
+    """A second ``jesign-mock serve`` on the port of a running one (on the same address, or on the other IP
+    family's loopback, where a client of localhost may land) says so in one line and exits; the first is alone."""
+    second_dir = tmp_path / "second"
+    with serving(tmp_path / "first", "--workers", str(workers)) as served:
+        port = served.port
+        what_to_do = "stop the server using it, or choose another port with --port"
+        refusals = {"127.0.0.1": f"cannot listen on 127.0.0.1:{port}: port {port} is already in use; {what_to_do}"}
+        if has_ipv6_loopback():
+            refusals["::1"] = (
+                f"cannot listen on [::1]:{port}: port {port} is already in use by a server on 127.0.0.1:{port},"
+                f" which clients of localhost may reach instead; {what_to_do}"
+            )
+        for host, refusal in refusals.items():
+            second = [*MOCK_CLI, "serve", "--host", host, "--port", str(port), "--data-dir", str(second_dir)]
+            taken = subprocess.run(
+                [*second, "--workers", str(workers)], capture_output=True, text=True, timeout=60, check=False
+            )
+            assert taken.returncode == 1, taken.stderr
+            assert taken.stderr.splitlines() == [f"Error: {refusal}"]
+            assert taken.stdout == ""
+        assert not (second_dir / "pki").exists()  # refused before anything was made
+        # Alone: every new connection reaches the first server's PKI, and nothing answers on the other loopback.
+        root = (tmp_path / "first" / "pki" / "root.pem").read_bytes()
+        for _ in range(2 * workers):
+            answer = requests.get(f"{served.base}/pki/ca/root.cer", headers={"Connection": "close"}, timeout=5)
+            assert x509.load_der_x509_certificate(answer.content) == x509.load_pem_x509_certificate(root)
+        if has_ipv6_loopback():
+            with pytest.raises(ConnectionRefusedError):
+                socket.create_connection(("::1", served.port), timeout=5).close()
+    assert served.returncode == 0, served.err

@@ -8,6 +8,7 @@ body is refused from its headers with a problem+json 413 and never reaches the a
 from __future__ import annotations
 
 import contextlib
+import errno
 import re
 import socket
 import time
@@ -21,9 +22,25 @@ from waitress.adjustments import Adjustments
 
 from mock_provider import create_app
 from mock_provider.config import MockConfig, load_config
-from mock_provider.server import UPLOAD_FORM_OVERHEAD, UPLOAD_ROUTES, LimitedRequestParser, body_limit, channel_class
+from mock_provider.server import (
+    UPLOAD_FORM_OVERHEAD,
+    UPLOAD_ROUTES,
+    LimitedRequestParser,
+    PortInUse,
+    body_limit,
+    channel_class,
+    listen,
+)
 from tests.conftest import memory_config
-from tests.mock_provider.serve_helpers import Served, closed_by_server, problem_of, read_response, serving
+from tests.mock_provider.serve_helpers import (
+    Served,
+    closed_by_server,
+    free_port,
+    has_ipv6_loopback,
+    problem_of,
+    read_response,
+    serving,
+)
 
 CONFIG = load_config({"max_document_bytes": 200_000, "max_body_bytes": 4096}, environ={})
 UPLOAD = "/trust/v1/registrations/reg_x/documents"
@@ -94,6 +111,52 @@ def test_a_chunked_body_is_refused_as_soon_as_it_passes_the_limit() -> None:
     assert within.completed
     assert within.error is None
     assert within.headers["CONTENT_LENGTH"] == "4000"
+
+
+# -- the listening socket, in-process ----------------------------------------------------------------------------
+
+
+def listen_on(host: str, port: int) -> socket.socket:
+    return listen(load_config({"host": host, "port": port}, environ={}))
+
+
+def test_a_port_in_use_is_refused_never_shared() -> None:
+    port = free_port()
+    with listen_on("127.0.0.1", port):
+        for host in ("127.0.0.1", "0.0.0.0", "localhost"):
+            with pytest.raises(PortInUse) as refused:
+                listen_on(host, port)
+            assert refused.value.errno == errno.EADDRINUSE
+            assert str(refused.value.strerror) == f"port {port} is already in use"
+        # Another program asking the kernel to share the port (SO_REUSEPORT) is refused too: the mock's socket
+        # does not offer to share it.
+        with socket.socket() as sharer:
+            sharer.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+            with pytest.raises(OSError, match="in use") as taken:
+                sharer.bind(("127.0.0.1", port))
+            assert taken.value.errno == errno.EADDRINUSE
+    with listen_on("127.0.0.1", port):  # free again once the first is closed
+        pass
+
+
+@pytest.mark.skipif(not has_ipv6_loopback(), reason="no IPv6 loopback here: no other family to land on")
+@pytest.mark.parametrize(
+    ("mine", "other", "other_family"),
+    [("127.0.0.1", "::1", socket.AF_INET6), ("::1", "127.0.0.1", socket.AF_INET)],
+    ids=["ipv4-beside-ipv6", "ipv6-beside-ipv4"],
+)
+def test_a_server_on_the_other_loopback_is_refused(mine: str, other: str, other_family: socket.AddressFamily) -> None:
+    """A client of ``localhost`` may land on 127.0.0.1 or on ::1: a mock there and another server here would split
+    its requests."""
+    port = free_port()
+    with socket.create_server((other, port), family=other_family):
+        with pytest.raises(PortInUse) as refused:
+            listen_on(mine, port)
+        twin = f"[{other}]:{port}" if ":" in other else f"{other}:{port}"
+        assert refused.value.twin == twin
+        assert twin in str(refused.value.strerror)
+    with listen_on(mine, port):  # the refusal left nothing bound: with the other server gone, it listens
+        pass
 
 
 # -- the real server ---------------------------------------------------------------------------------------------

@@ -13,15 +13,16 @@ The caller's job: run each function inside one ``with services.db.transaction() 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import CursorResult, Update, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from mock_provider.core.base import token_digest
 from mock_provider.core.errors import Forbidden, Unauthenticated
 from mock_provider.core.ids import new_id
 from mock_provider.core.models import CscAccessToken, CscAuthorizationCode
+from mock_provider.core.storage import redeem_once, rows_changed
 
 #: The two scopes of CSC's authorization server (CSC 1.0.4 section 8.3.2, CSC 2.0 section 8.3.2).
 SERVICE, CREDENTIAL = "service", "credential"
@@ -76,16 +77,7 @@ def find_code(session: Session, code: str, client_id: str, now: datetime) -> Csc
 
 def redeem_code(session: Session, code_id: str, now: datetime) -> bool:
     """Mark the code used; False if it already was (another request won the race) or has expired."""
-    statement = (
-        update(CscAuthorizationCode)
-        .where(
-            CscAuthorizationCode.id == code_id,
-            CscAuthorizationCode.used_at.is_(None),
-            CscAuthorizationCode.expires_at > now,
-        )
-        .values(used_at=now)
-    )
-    return _changed(session, statement) == 1
+    return redeem_once(session, CscAuthorizationCode, code_id, now)
 
 
 def revoke_code_tokens(session: Session, code_id: str, now: datetime) -> int:
@@ -94,7 +86,7 @@ def revoke_code_tokens(session: Session, code_id: str, now: datetime) -> int:
         .where(CscAccessToken.code_id == code_id, CscAccessToken.revoked_at.is_(None))
         .values(revoked_at=now)
     )
-    return _changed(session, statement)
+    return rows_changed(session, statement)
 
 
 # -- tokens ----------------------------------------------------------------------------------------------------------
@@ -153,7 +145,7 @@ def use_refresh_token(session: Session, token_id: str, now: datetime) -> bool:
         )
         .values(refresh_used_at=now)
     )
-    return _changed(session, statement) == 1
+    return rows_changed(session, statement) == 1
 
 
 def find_token(session: Session, token: str) -> CscAccessToken | None:
@@ -187,9 +179,3 @@ def access_token(session: Session, token: str, now: datetime) -> CscAccessToken 
     if row.expires_at <= now:
         raise InvalidAccessToken("The access token has expired.")
     return row
-
-
-def _changed(session: Session, statement: Update) -> int:
-    # A conditional UPDATE decides races in the database itself: of two concurrent redemptions, one changes the row.
-    result = session.execute(statement.execution_options(synchronize_session=False))
-    return cast(CursorResult[Any], result).rowcount

@@ -26,9 +26,21 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import Connection, DateTime, Engine, Select, create_engine, event, func, select
+from sqlalchemy import (
+    Connection,
+    CursorResult,
+    DateTime,
+    Engine,
+    Select,
+    Update,
+    create_engine,
+    event,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import StaticPool
@@ -310,3 +322,19 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # database stays consistent after a crash; a power cut may lose the last commits, which a mock can afford.
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def rows_changed(session: Session, statement: Update) -> int:
+    """Run a conditional UPDATE and answer how many rows it changed. Such an UPDATE decides races in the database
+    itself: of two concurrent requests that change a row only if it is still as it was, one changes it."""
+    result = session.execute(statement.execution_options(synchronize_session=False))
+    return cast(CursorResult[Any], result).rowcount
+
+
+def redeem_once(session: Session, model: Any, row_id: str, now: datetime) -> bool:
+    """Mark a single-use row (an authorization code: ``id``, ``used_at``, ``expires_at``) used; False if it already
+    was (another request won the race) or has expired."""
+    statement = (
+        update(model).where(model.id == row_id, model.used_at.is_(None), model.expires_at > now).values(used_at=now)
+    )
+    return rows_changed(session, statement) == 1

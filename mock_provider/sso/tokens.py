@@ -14,15 +14,15 @@ from __future__ import annotations
 import hashlib
 import threading
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import CursorResult, Update, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from mock_provider.core import errors
 from mock_provider.core.ids import new_id
-from mock_provider.core.storage import Database, bump_counter
+from mock_provider.core.storage import Database, bump_counter, redeem_once, rows_changed
 from mock_provider.sso.models import SsoAuthorizationCode, SsoToken
 
 if TYPE_CHECKING:
@@ -124,16 +124,7 @@ def nonce_used(session: Session, client_id: str, nonce: str) -> bool:
 
 def redeem_code(session: Session, code_id: str, now: datetime) -> bool:
     """Mark the code used; False if it already was (another request won the race) or has expired."""
-    statement = (
-        update(SsoAuthorizationCode)
-        .where(
-            SsoAuthorizationCode.id == code_id,
-            SsoAuthorizationCode.used_at.is_(None),
-            SsoAuthorizationCode.expires_at > now,
-        )
-        .values(used_at=now)
-    )
-    return _changed(session, statement) == 1
+    return redeem_once(session, SsoAuthorizationCode, code_id, now)
 
 
 # -- tokens --------------------------------------------------------------------------------------------------------
@@ -193,7 +184,7 @@ def use_refresh_token(session: Session, token_id: str, now: datetime) -> bool:
         .where(SsoToken.id == token_id, SsoToken.refresh_used_at.is_(None), SsoToken.revoked_at.is_(None))
         .values(refresh_used_at=now)
     )
-    return _changed(session, statement) == 1
+    return rows_changed(session, statement) == 1
 
 
 def active_access_token(session: Session, access_token: str, now: datetime) -> SsoToken:
@@ -213,7 +204,7 @@ def revoke_grant(session: Session, grant_id: str, now: datetime) -> int:
     statement = (
         update(SsoToken).where(SsoToken.grant_id == grant_id, SsoToken.revoked_at.is_(None)).values(revoked_at=now)
     )
-    return _revoked(session, _changed(session, statement))
+    return _revoked(session, rows_changed(session, statement))
 
 
 def revoke_user_tokens(session: Session, user_id: str | None, client_id: str, now: datetime) -> int:
@@ -223,7 +214,7 @@ def revoke_user_tokens(session: Session, user_id: str | None, client_id: str, no
     if user_id is not None:
         where.append(SsoToken.user_id == user_id)
     statement = update(SsoToken).where(*where).values(revoked_at=now)
-    return _revoked(session, _changed(session, statement))
+    return _revoked(session, rows_changed(session, statement))
 
 
 def tokens_forgotten(session: Session) -> None:
@@ -235,12 +226,6 @@ def _revoked(session: Session, count: int) -> int:
     if count:
         tokens_forgotten(session)
     return count
-
-
-def _changed(session: Session, statement: Update) -> int:
-    # A conditional UPDATE decides races in the database itself: of two concurrent redemptions, one changes the row.
-    result = session.execute(statement.execution_options(synchronize_session=False))
-    return cast(CursorResult[Any], result).rowcount
 
 
 # -- Bearer authentication for the platform API --------------------------------------------------------------------

@@ -390,6 +390,11 @@ def test_agreement_consent_wrong_code_resend_and_cancel(web_app: Flask) -> None:
     assert 'Un code vous a été envoyé par SMS au <strong class="phone">********5678</strong>' in text(sent)
     malformed = browser.post(f"{path}/agreement/sign", {"otp": "12"})
     assert codes(malformed) == ["otp_malformed", "invalid_format"]
+    wrong = browser.post(f"{path}/agreement/sign", {"otp": "000000"})
+    assert codes(wrong) == ["otp_invalid", "otp_invalid"]
+    assert text(wrong).count("Le code saisi est incorrect : il vous reste 4 essais.") == 2  # summary and field
+    again = browser.post(f"{path}/agreement/sign", {"otp": "000001"})
+    assert "Le code saisi est incorrect : il vous reste 3 essais." in text(again)
     too_soon = browser.post(f"{path}/agreement/resend")
     assert too_soon.status_code == 429
     assert codes(too_soon) == ["otp_resend_too_soon"]

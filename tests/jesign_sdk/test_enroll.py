@@ -97,7 +97,8 @@ def test_enroll_from_first_login_to_active(live_mock: LiveMock) -> None:
     ]
     assert certificate.level == "qcpnqscd"
     assert certificate.status == "valid"
-    assert "IDCFR-X4RTBPFW4" in certificate.subject
+    assert "serialNumber=IDCFR-X4RTBPFW4" in certificate.subject  # attribute names, read from the certificate
+    assert "2.5.4." not in certificate.subject
     certificate.certificate.verify_directly_issued_by(certificate.chain[0])
     assert client.certificates.current() == certificate
     me = client.me()

@@ -18,6 +18,9 @@ from jesign_sdk._requestor import Requestor, read_json
 
 __all__ = ["MockOutboxOtpSource", "OtpRequest", "OtpSource", "PromptOtpSource"]
 
+#: The code's field, as the trust provider's page labels it.
+PROMPT = "Code SMS : "
+
 
 #: What the person reads when a code they typed was refused, by the refusal's wire code (the screens' wording).
 _REFUSALS = {
@@ -80,13 +83,15 @@ def is_interactive(source: OtpSource) -> bool:
 
 
 class PromptOtpSource:
-    """Asks the person to type the code (``prompt`` defaults to :func:`input`)."""
+    """Asks the person to type the code (``prompt`` defaults to :func:`input`): what happened
+    (:attr:`OtpRequest.notice`), then "Code SMS : "."""
 
     def __init__(self, prompt: Callable[[str], str] = input) -> None:
         self._prompt = prompt
 
     def get_code(self, request: OtpRequest) -> str:
-        code = self._prompt(f"Code SMS envoyé au ...{request.phone_last_digits} : ").strip()
+        notice = request.notice
+        code = self._prompt(f"{notice}\n{PROMPT}" if notice else PROMPT).strip()
         if not code:
             raise OtpUnavailableError("no code was typed")
         return code

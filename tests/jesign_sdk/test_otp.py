@@ -1,10 +1,10 @@
-"""What a person is told when a one-time code is asked for (:attr:`OtpRequest.notice`)."""
+"""What a person is told when a one-time code is asked for (:attr:`OtpRequest.notice`), and the prompt that asks."""
 
 from __future__ import annotations
 
 import pytest
 
-from jesign_sdk import OtpRequest
+from jesign_sdk import OtpRequest, OtpUnavailableError, PromptOtpSource
 
 FIRST = OtpRequest("reg_1", "********5678", "5678")
 
@@ -43,3 +43,16 @@ FIRST = OtpRequest("reg_1", "********5678", "5678")
 )
 def test_the_notice_says_what_happened(request_: OtpRequest, notice: str) -> None:
     assert request_.notice == notice
+
+
+def test_the_prompt_shows_the_notice_then_asks_for_the_code() -> None:
+    shown: list[str] = []
+
+    def prompt(text: str) -> str:
+        shown.append(text)
+        return " 123456 "
+
+    assert PromptOtpSource(prompt).get_code(FIRST) == "123456"
+    assert shown == ["Un code vous a été envoyé par SMS au 5678.\nCode SMS : "]
+    with pytest.raises(OtpUnavailableError, match="no code was typed"):
+        PromptOtpSource(lambda text: "  ").get_code(FIRST)

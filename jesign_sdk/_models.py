@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cryptography import x509
+from cryptography.x509.oid import NameOID
 
 from jesign_sdk._json import field as _field
 from jesign_sdk._json import json_object, objects, optional, optional_time, strings, time
@@ -316,9 +317,29 @@ class CodeSent:
         )
 
 
+#: How a certificate's name spells the attributes RFC 4514 gives no short name, which cryptography would print as
+#: their OIDs (``2.5.4.5=...``): by their X.520 names.
+NAME_ATTRIBUTES = {
+    NameOID.SERIAL_NUMBER: "serialNumber",
+    NameOID.ORGANIZATION_IDENTIFIER: "organizationIdentifier",
+    NameOID.SURNAME: "surname",
+    NameOID.GIVEN_NAME: "givenName",
+    NameOID.TITLE: "title",
+    NameOID.PSEUDONYM: "pseudonym",
+}
+
+
+def readable_name(name: x509.Name) -> str:
+    """``name`` in RFC 4514 form, every attribute by its name: ``CN=Marie Dupont,serialNumber=IDCFR-X4RTBPFW4,...``."""
+    return name.rfc4514_string(NAME_ATTRIBUTES)
+
+
 @dataclass(frozen=True)
 class IssuedCertificate:
-    """The person's signing certificate, with its chain and its status at the trust provider."""
+    """The person's signing certificate, with its chain and its status at the trust provider.
+
+    ``subject`` is read from the certificate itself, every attribute by its name (:func:`readable_name`).
+    """
 
     id: str
     level: str
@@ -337,15 +358,17 @@ class IssuedCertificate:
     def from_json(cls, body: dict[str, Any]) -> IssuedCertificate:
         certificate_pem = _field(body, "certificate_pem", str)
         chain_pem = strings(body, "chain_pem")
-        for pem in (certificate_pem, *chain_pem):
-            x509.load_pem_x509_certificate(pem.encode())  # a ValueError now, not when a property is read
+        # A ValueError now, not when a property is read.
+        certificate = x509.load_pem_x509_certificate(certificate_pem.encode())
+        for pem in chain_pem:
+            x509.load_pem_x509_certificate(pem.encode())
         return cls(
             id=_field(body, "id", str),
             level=_field(body, "level", str),
             status=_field(body, "status", str),
             acceptance=_field(body, "acceptance", str),
             error_report_deadline=time(body, "error_report_deadline"),
-            subject=_field(body, "subject", str),
+            subject=readable_name(certificate.subject),
             serial_number=_field(body, "serial_number", str),
             not_before=time(body, "not_before"),
             not_after=time(body, "not_after"),

@@ -3,30 +3,41 @@
 ::
 
     jesign login                    # the browser, back on a one-shot listener on 127.0.0.1
+    jesign login --login-hint marie.dupont   # a mock's seeded account, at once, no browser
     jesign whoami
     jesign enroll                   # the six steps of the user guide; asks for what it lacks
+    jesign registration cancel      # the request under way, before its agreement is signed
     jesign certificate show --pem
+    jesign certificate report-error "Mon prénom est mal orthographié"   # within 48 h: revoked, reissued
+    jesign delegation give --firm frm_ecma --to usr_luc_martin --kind seal
     jesign sign contrat.pdf annexe.pdf -o signés/ --level B-LT   # one SMS for the batch
+    jesign sign lettre.pdf --box 50,50,250,110 --page -1 --text "Lu et approuvé"   # a visible signature
     jesign seal facture.pdf --firm frm_ecma
     jesign validate contrat.pdf
     jesign validate --offline --trust root.pem contrat.pdf   # nothing fetched
     jesign logout
 
 The login is kept per base URL in the token store (:mod:`jesign_sdk._tokens`), so each command resumes it; an
-access token refreshed on the way is saved back. Human output goes to stdout, progress and prompts to stderr;
-``--json`` puts one JSON document on stdout instead (errors too: ``{"error": {...}}``).
+access token refreshed on the way is saved back, and so is the trust provider's session of the registration
+``enroll`` walks (reporting an error in the certificate needs it). Human output goes to stdout, progress and
+prompts to stderr, where a progress bar is cleared before any message or prompt; ``--json`` puts one JSON document
+on stdout instead (errors too: ``{"error": {...}}``). An SMS code is asked for with what happened, in the guide's
+words: "Un code vous a été envoyé par SMS au 5678" (the number as the platform shows it, its last four digits),
+or, after a wrong code, "Le code saisi est incorrect : il vous reste 2 essais".
 
-Exit codes: 0 done, 1 the API refused (or any other failure), 2 wrong usage (click's), 3 not logged in or the
-authentication failed, 4 the server could not be reached.
+Exit codes: 0 done; 1 the API refused (or any other failure); 2 wrong usage (click's: an unknown option or
+command, a value of the wrong form, options that do not go together, ``--login-hint`` a server does not take);
+3 not logged in or the authentication failed; 4 the server could not be reached.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import sys
 import webbrowser
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -34,6 +45,7 @@ from pathlib import Path
 from typing import Any, NoReturn, cast
 
 import click
+from click.core import ParameterSource
 
 from jesign_sdk._client import Client
 from jesign_sdk._clock import ServerClock, system_clock
@@ -52,10 +64,11 @@ from jesign_sdk._loopback import LOGIN_TIMEOUT, LoginError, loopback_listener
 from jesign_sdk._models import IssuedCertificate, RegistrationStatus, Tokens
 from jesign_sdk._tokens import TokenStore
 from jesign_sdk.otp import MockOutboxOtpSource, OtpRequest, OtpSource, PromptOtpSource
+from jesign_sdk.resources.delegations import DELEGATION_KINDS
 from jesign_sdk.resources.registration import Applicant, EnrollmentError, RegistrationRejectedError
 from jesign_sdk.resources.trust import DocumentSide, IdentityDocument
 from jesign_sdk.signing import LEVELS, CscProvider, LocalKeyProvider, PdfRefusedError, SigningProgress, SigningProvider
-from jesign_sdk.signing.documents import write_atomically
+from jesign_sdk.signing.documents import VisibleSignature, write_atomically
 
 __all__ = ["main"]
 
@@ -91,6 +104,34 @@ _ORDER = (
 # -- the invocation's state --------------------------------------------------------------------------------------
 
 
+class _Terminal:
+    """stderr, where the person reads what happens and answers the prompts.
+
+    A progress bar drawn in place on a terminal (click's, on one line rewritten with a carriage return) is cleared
+    before anything else is written there, so that no message or prompt runs into it; it is drawn again, below,
+    at its next step. Elsewhere (a pipe, a file) click writes each stage's label on a line of its own, and nothing
+    needs clearing.
+    """
+
+    def __init__(self) -> None:
+        self.bar: Any = None  # click's ProgressBar while one is shown
+
+    def clear(self) -> None:
+        bar = self.bar
+        if bar is not None and bar.max_width:  # set once the bar was drawn in place
+            bar.file.write("\r" + " " * bar.max_width + "\r")
+            bar.file.flush()
+
+    def say(self, message: str) -> None:
+        self.clear()
+        click.echo(message, err=True)
+
+    def ask(self, text: str) -> str:
+        """A line typed by the person after ``text`` (which may span lines: the last one is the prompt)."""
+        self.clear()
+        return str(click.prompt(text, prompt_suffix="", err=True))
+
+
 @dataclass
 class _Session:
     """The global options, the token store, and the client of this invocation (made on first use)."""
@@ -100,6 +141,7 @@ class _Session:
     client_secret: str | None = dataclasses.field(repr=False)
     json_output: bool
     store: TokenStore
+    terminal: _Terminal = dataclasses.field(default_factory=_Terminal)
     _client: Client | None = None
     _saved: Tokens | None = None
 
@@ -138,10 +180,6 @@ class _Session:
         click.echo(json.dumps(_plain(data), indent=2, ensure_ascii=False) if self.json_output else text)
 
 
-def _progress(message: str) -> None:
-    click.echo(message, err=True)
-
-
 # -- errors ------------------------------------------------------------------------------------------------------
 
 
@@ -171,6 +209,7 @@ def _error_code(error: JesignError) -> str:
         (EnrollmentError, "enrollment_failed"),
         (LoginError, "login_timeout"),
         (TrustRootError, "trust_root_invalid"),
+        (TrustSessionUnknownError, "trust_session_unknown"),
     ]
     return next((code for kind, code in kinds if isinstance(error, kind)), "error")
 
@@ -262,7 +301,11 @@ def main(
 
 
 @main.command()
-@click.option("--login-hint", metavar="LOGIN", help="The account to log in (the mock logs a seeded one in at once).")
+@click.option(
+    "--login-hint",
+    metavar="LOGIN",
+    help="Log this seeded account in at once, without a browser (a jesign mock with its control plane on).",
+)
 @click.option("--no-browser", is_flag=True, help="Only print the URL to open.")
 @click.option(
     "--timeout",
@@ -271,32 +314,64 @@ def main(
     show_default=True,
     help="Seconds to wait for the browser to come back.",
 )
-@click.pass_obj
-def login(session: _Session, login_hint: str | None, no_browser: bool, timeout: float) -> None:
-    """Log in through the SSO in the browser (code + PKCE, loopback redirect)."""
+@click.pass_context
+def login(ctx: click.Context, login_hint: str | None, no_browser: bool, timeout: float) -> None:
+    """Log in through the SSO: in the browser (code + PKCE, back on a loopback listener), or, with --login-hint, a
+    mock's seeded account at once, with no browser (for scripts and headless machines)."""
+    session: _Session = ctx.obj
     client = session.client(logged_in=False)
-    with loopback_listener() as listener:
-        request = client.sso.authorization_url(f"http://127.0.0.1:{listener.port}/callback", login_hint=login_hint)
-        _progress(f"Open this address to log in:\n\n    {request.url}\n")
-        if not no_browser and not webbrowser.open(request.url):
-            _progress("(no browser could be opened: copy the address above)")
-        _progress(f"Waiting for the browser on http://127.0.0.1:{listener.port}/callback ...")
-        if not listener.received.wait(timeout) or listener.callback is None:
-            raise LoginError(f"no answer from the browser within {timeout:g} seconds")
-        callback = listener.callback
-    client.tokens = client.sso.exchange_code(request, callback)
-    session.remember(client.tokens)
-    claims = client.tokens.claims
+    if login_hint is not None:
+        browser_options = [
+            f"--{name.replace('_', '-')}"
+            for name in ("no_browser", "timeout")
+            if ctx.get_parameter_source(name) is ParameterSource.COMMANDLINE
+        ]
+        if browser_options:
+            raise click.UsageError(f"--login-hint opens no browser: leave out {' and '.join(browser_options)}")
+        tokens = _login_with_hint(session, client, login_hint)
+    else:
+        tokens = _login_in_browser(session, client, no_browser=no_browser, timeout=timeout)
+    client.tokens = tokens
+    session.remember(tokens)
+    claims = tokens.claims
     who = {
         "base_url": session.base_url,
         "sub": claims.get("sub"),
         "given_name": claims.get("given_name"),
         "family_name": claims.get("family_name"),
         "email": claims.get("email"),
-        "expires_at": client.tokens.expires_at,
+        "expires_at": tokens.expires_at,
     }
     name = " ".join(str(claims[k]) for k in ("given_name", "family_name") if claims.get(k)) or claims.get("sub")
     session.emit(who, f"Logged in to {session.base_url} as {name} <{claims.get('email', '?')}>.")
+
+
+def _login_with_hint(session: _Session, client: Client, login_hint: str) -> Tokens:
+    """The mock's non-interactive login; a server that does not log the account in at once is a usage error."""
+    try:
+        return client.login_with_hint(login_hint)
+    except APIStatusError as error:
+        if error.code != "login_hint_refused":
+            raise
+        raise click.UsageError(
+            f"{session.base_url} did not log {login_hint!r} in without a browser (it answered "
+            f"{error.status_code}): --login-hint needs a jesign mock with its control plane on, and one of its "
+            "seeded logins; elsewhere, log in in the browser (jesign login, without --login-hint)"
+        ) from error
+
+
+def _login_in_browser(session: _Session, client: Client, *, no_browser: bool, timeout: float) -> Tokens:
+    terminal = session.terminal
+    with loopback_listener() as listener:
+        request = client.sso.authorization_url(f"http://127.0.0.1:{listener.port}/callback")
+        terminal.say(f"Open this address to log in:\n\n    {request.url}\n")
+        if not no_browser and not webbrowser.open(request.url):
+            terminal.say("(no browser could be opened: copy the address above)")
+        terminal.say(f"Waiting for the browser on http://127.0.0.1:{listener.port}/callback ...")
+        if not listener.received.wait(timeout) or listener.callback is None:
+            raise LoginError(f"no answer from the browser within {timeout:g} seconds")
+        callback = listener.callback
+    return client.sso.exchange_code(request, callback)
 
 
 @main.command()
@@ -377,10 +452,25 @@ def _describe_status(status: RegistrationStatus) -> str:
     return "\n".join(lines)
 
 
+@registration.command("cancel")
+@click.option("--yes", is_flag=True, help="Cancel without asking for confirmation.")
+@click.pass_obj
+def registration_cancel(session: _Session, yes: bool) -> None:
+    """Cancel your certificate request, as long as its subscription agreement is not signed; `jesign enroll`
+    starts a new one."""
+    client = session.client()
+    if not yes:
+        request = client.registration.request_to_cancel()
+        click.confirm(f"Cancel the certificate request {request.id} ({request.state})?", abort=True, err=True)
+    cancelled = client.registration.cancel_certificate_request()
+    session.emit(cancelled, f"Certificate request {cancelled.id} cancelled ({cancelled.state}).")
+
+
 class _StepDisplay:
     """``on_step`` of :meth:`~jesign_sdk.resources.registration.Registration.enroll`: one line per step."""
 
-    def __init__(self) -> None:
+    def __init__(self, terminal: _Terminal) -> None:
+        self._terminal = terminal
         self._last: object = object()
 
     def __call__(self, state: str, action: str | None) -> None:
@@ -388,21 +478,25 @@ class _StepDisplay:
             return
         self._last = action
         number, title = _STEPS.get(action, ("?", f"{action} ({state})"))
-        _progress(f"[{number}] {title}")
+        self._terminal.say(f"[{number}] {title}")
 
 
-class _AnnouncingOtpSource:
-    """Says where the SMS went ("au 06 ** ** 56 78"), then asks the source it wraps for the code."""
+class _TerminalOtpSource:
+    """The command line's :class:`~jesign_sdk.OtpSource`: tells what happened, in the guide's words
+    (:attr:`OtpRequest.notice <jesign_sdk.OtpRequest.notice>`: the code sent "au 5678", or the code typed was
+    wrong and how many tries are left, or a new code sent), then asks for the code at the prompt, or reads it from
+    ``outbox`` (the mock's, ``--otp-from-mock-outbox``)."""
 
-    def __init__(self, inner: OtpSource) -> None:
-        self._inner = inner
+    def __init__(self, terminal: _Terminal, outbox: OtpSource | None = None) -> None:
+        self._terminal = terminal
+        self._outbox = outbox
 
     def get_code(self, request: OtpRequest) -> str:
-        if request.phone_masked:
-            _progress(f"Un code vous a été envoyé par SMS au {request.phone_masked}.")
-        else:  # a provider that sends nothing: the code comes from the person's token or app
-            _progress(f"Le prestataire demande un code à usage unique pour {request.registration_id}.")
-        return self._inner.get_code(request)
+        if self._outbox is None:
+            return PromptOtpSource(self._terminal.ask).get_code(request)
+        if request.notice:
+            self._terminal.say(request.notice)
+        return self._outbox.get_code(request)
 
 
 class _ProfileOutboxOtpSource:
@@ -416,10 +510,6 @@ class _ProfileOutboxOtpSource:
         if not mobile:
             raise OtpUnavailableError("the profile has no mobile number to read the mock's outbox for")
         return MockOutboxOtpSource(self._client.requestor, mobile).get_code(request)
-
-
-def _prompt_code(text: str) -> str:
-    return str(click.prompt(text, prompt_suffix="", err=True))
 
 
 _FILE = click.Path(exists=True, dir_okay=False, readable=True, path_type=Path)
@@ -480,15 +570,17 @@ def enroll(
         birth_date=born,
         document=document,
     )
-    prompt_source = PromptOtpSource(_prompt_code)
-    otp: OtpSource = _ProfileOutboxOtpSource(client) if otp_from_mock_outbox else prompt_source
+    outbox = _ProfileOutboxOtpSource(client) if otp_from_mock_outbox else None
+    sub = str(client.tokens.claims.get("sub", "")) if client.tokens else ""
     certificate = client.registration.enroll(
         applicant,
-        _AnnouncingOtpSource(otp),
+        _TerminalOtpSource(session.terminal, outbox),
         level=level,
         firm_ids=list(firms) or None,
         review_timeout=review_timeout,
-        on_step=_StepDisplay(),
+        on_step=_StepDisplay(session.terminal),
+        # Kept for `jesign certificate report-error`: only the registration's session may report an error.
+        on_handoff=lambda handoff: session.store.save_handoff(session.base_url, sub, handoff),
     )
     session.emit(certificate, _describe_certificate(certificate))
 
@@ -558,8 +650,103 @@ def _describe_certificate(issued: IssuedCertificate) -> str:
             f"Serial:       {issued.serial_number}",
             f"Valid:        {issued.not_before.isoformat()} to {issued.not_after.isoformat()}",
             f"Status:       {issued.status}",
-            f"Acceptance:   {issued.acceptance} (report errors until {issued.error_report_deadline.isoformat()})",
+            f"Acceptance:   {_acceptance(issued)}",
         ]
+    )
+
+
+def _acceptance(issued: IssuedCertificate) -> str:
+    deadline = issued.error_report_deadline.isoformat()
+    if issued.acceptance == "awaiting_acceptance":
+        return f"awaiting_acceptance: check it; report an error until {deadline} (jesign certificate report-error)"
+    return f"{issued.acceptance} (errors could be reported until {deadline})"
+
+
+class TrustSessionUnknownError(JesignError):
+    """This machine keeps no session of the registration that issued the certificate."""
+
+
+@certificate.command("report-error")
+@click.argument("detail")
+@click.option("--yes", is_flag=True, help="Report without asking for confirmation.")
+@click.pass_obj
+def certificate_report_error(session: _Session, detail: str, yes: bool) -> None:
+    """Report an error in your certificate, DETAIL saying what is wrong: the trust provider revokes it and issues
+    a new one. Possible within 48 hours of its issuance (the subscription agreement's "certificate acceptance");
+    then the certificate is presumed accepted.
+
+    Only the session of the registration may report: the one `jesign enroll` opened, kept on this machine.
+    """
+    if not detail.strip():
+        raise click.BadParameter("say what is wrong in the certificate", param_hint="'DETAIL'")
+    client = session.client()
+    sub = str(client.tokens.claims.get("sub", "")) if client.tokens else ""
+    handoff = session.store.load_handoff(session.base_url, sub)
+    if handoff is None:
+        raise TrustSessionUnknownError(
+            "this machine keeps no session of your registration (it was walked elsewhere, or before this version of "
+            "jesign): report the error from where the registration was walked"
+        )
+    current = client.registration.certificate()
+    if not yes:
+        click.confirm(
+            f"The trust provider will revoke the certificate {current.id} ({current.subject}) and issue a new one. "
+            "Report the error?",
+            abort=True,
+            err=True,
+        )
+    issued = client.registration.report_certificate_error(detail, handoff)
+    session.emit(
+        {"revoked": current.id, "certificate": issued},
+        f"Certificate {current.id} revoked; a new one was issued.\n{_describe_certificate(issued)}",
+    )
+
+
+# -- delegations ------------------------------------------------------------------------------------------------
+
+
+@main.group()
+def delegation() -> None:
+    """A firm's delegations (sign, seal, prepare), which its chartered accountants give to its collaborators."""
+
+
+_FIRM = click.option("--firm", "firm_id", required=True, metavar="FIRM_ID", help="The firm (see jesign whoami).")
+
+
+@delegation.command("list")
+@_FIRM
+@click.pass_obj
+def delegation_list(session: _Session, firm_id: str) -> None:
+    """The delegations given in the firm (its chartered accountants only)."""
+    delegations = session.client().delegations.list(firm_id)
+    lines = [
+        f"{d.id}  {d.kind:<7}  to {d.user_id}, given by {d.granted_by} on {d.granted_at.isoformat()}"
+        for d in delegations
+    ]
+    session.emit({"firm_id": firm_id, "delegations": delegations}, "\n".join(lines) or f"No delegation in {firm_id}.")
+
+
+@delegation.command("give")
+@_FIRM
+@click.option("--to", "user_id", required=True, metavar="USER_ID", help="The collaborator (their id, usr_...).")
+@click.option("--kind", type=click.Choice(DELEGATION_KINDS), required=True, help="What they may do for the firm.")
+@click.pass_obj
+def delegation_give(session: _Session, firm_id: str, user_id: str, kind: str) -> None:
+    """Give a collaborator of the firm a delegation: to sign, to seal, or to prepare documents."""
+    given = session.client().delegations.grant(firm_id, user_id=user_id, kind=kind)
+    session.emit(given, f"Delegation {given.id}: {given.user_id} may {given.kind} for {given.firm_id}.")
+
+
+@delegation.command("withdraw")
+@_FIRM
+@click.argument("delegation_id")
+@click.pass_obj
+def delegation_withdraw(session: _Session, firm_id: str, delegation_id: str) -> None:
+    """Withdraw a delegation (DELEGATION_ID, from jesign delegation list): its use stops at once."""
+    session.client().delegations.revoke(firm_id, delegation_id)
+    session.emit(
+        {"firm_id": firm_id, "delegation_id": delegation_id, "withdrawn": True},
+        f"Delegation {delegation_id} withdrawn from {firm_id}.",
     )
 
 
@@ -596,12 +783,94 @@ class _ProgressBar:
 
 
 @contextmanager
-def _progress_bar(count: int) -> Iterator[_ProgressBar | None]:
+def _progress_bar(terminal: _Terminal, count: int) -> Iterator[_ProgressBar | None]:
+    """A bar for a batch (none for one document), known to ``terminal`` while shown; finished (its line ended)
+    when the batch ends or fails, before anything else is written."""
     if count < 2:
         yield None
         return
     with click.progressbar(length=2 * count + 2, label="Digests", file=sys.stderr) as bar:
-        yield _ProgressBar(bar)
+        terminal.bar = bar
+        try:
+            yield _ProgressBar(bar)
+        finally:
+            terminal.bar = None
+
+
+#: A visible signature's box: X1,Y1,X2,Y2.
+Box = tuple[float, float, float, float]
+
+
+def _box(ctx: click.Context, param: click.Parameter, value: str | None) -> Box | None:
+    """``--box X1,Y1,X2,Y2``: four numbers, in points, the second corner above and to the right of the first."""
+    if value is None:
+        return None
+    try:
+        numbers = tuple(float(part) for part in value.split(","))
+    except ValueError:
+        numbers = ()
+    if len(numbers) != 4 or not all(math.isfinite(n) and n >= 0 for n in numbers):
+        raise click.BadParameter(f"{value!r} is not X1,Y1,X2,Y2: four numbers of points, none negative", ctx, param)
+    x1, y1, x2, y2 = numbers
+    if x2 <= x1 or y2 <= y1:
+        raise click.BadParameter(f"{value!r} is an empty box: X2 must be greater than X1, and Y2 than Y1", ctx, param)
+    return x1, y1, x2, y2
+
+
+def _visible_options(default_text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--box``, ``--page``, ``--text`` and ``--font``: the visible signature of ``sign`` and ``seal``."""
+    options = [
+        click.option(
+            "--box",
+            metavar="X1,Y1,X2,Y2",
+            callback=_box,
+            help="Show the signature in this box: X1,Y1,X2,Y2 in points from the page's lower left corner, as the "
+            "reader sees the page (e.g. 50,50,250,110). Without it the signature is invisible.",
+        ),
+        click.option(
+            "--page",
+            type=int,
+            default=1,
+            show_default=True,
+            help="With --box: the page, 1 the first, -1 the last, -2 the one before...",
+        ),
+        click.option(
+            "--text",
+            "visible_text",
+            default=default_text,
+            show_default=True,
+            help="With --box: the text shown, followed by the signer's name and the time.",
+        ),
+        click.option(
+            "--font",
+            type=_FILE,
+            help="With --box: a TrueType or OpenType font for the text (default: the SDK's own).",
+        ),
+    ]
+
+    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
+        for option in reversed(options):
+            command = option(command)
+        return command
+
+    return decorate
+
+
+def _visible(ctx: click.Context, box: Box | None, page: int, text: str, font: Path | None) -> VisibleSignature | None:
+    if box is None:
+        given = [
+            f"--{name.replace('visible_', '')}"
+            for name in ("page", "visible_text", "font")
+            if ctx.get_parameter_source(name) is ParameterSource.COMMANDLINE
+        ]
+        if given:
+            raise click.UsageError(f"{', '.join(given)} place a visible signature: give its --box too")
+        return None
+    if page == 0:
+        raise click.BadParameter("pages count from 1 (the first); -1 is the last", ctx, param_hint="'--page'")
+    if not text.strip():
+        raise click.BadParameter("the visible signature's text is empty", ctx, param_hint="'--text'")
+    return VisibleSignature(page - 1 if page > 0 else page, box, text, font)
 
 
 def _emit_signed(session: _Session, files: tuple[Path, ...], written: list[Path], level: str, verb: str) -> None:
@@ -666,9 +935,10 @@ def _emit_signed(session: _Session, files: tuple[Path, ...], written: list[Path]
     metavar="ROOT",
     help="With --csc-url or --pkcs12: a trust root file for B-LT and B-LTA (repeat for several).",
 )
-@click.pass_obj
+@_visible_options("Signé électroniquement par")
+@click.pass_context
 def sign(
-    session: _Session,
+    ctx: click.Context,
     files: tuple[Path, ...],
     output: Path | None,
     level: str,
@@ -683,30 +953,36 @@ def sign(
     pkcs12_password: str | None,
     tsa_url: str | None,
     trust_roots: tuple[Path, ...],
+    box: tuple[float, float, float, float] | None,
+    page: int,
+    visible_text: str,
+    font: Path | None,
 ) -> None:
     """Sign PDFs: with your jesign certificate (one SMS code authorizes the whole batch), or through another CSC
-    provider (--csc-url), or with a PKCS#12 file (--pkcs12). The documents stay here."""
+    provider (--csc-url), or with a PKCS#12 file (--pkcs12). The documents stay here. With --box, the signature
+    shows on a page of each."""
+    session: _Session = ctx.obj
     targets = _outputs(files, output, "signed")
     provider = _other_provider(
         csc_url, credential_id, token, csc_version, pkcs12, pkcs12_password, tsa_url, trust_roots
     )
-    otp: OtpSource
+    visible = _visible(ctx, box, page, visible_text, font)
+    outbox: OtpSource | None = None
     if provider is None:
         client = session.client()
         provider = client.signing
-        otp = _ProfileOutboxOtpSource(client) if otp_from_mock_outbox else PromptOtpSource(_prompt_code)
+        outbox = _ProfileOutboxOtpSource(client) if otp_from_mock_outbox else None
     elif otp_from_mock_outbox:
         raise click.UsageError(
             "--otp-from-mock-outbox reads the code of your jesign account: not with --csc-url or --pkcs12"
         )
-    else:
-        otp = PromptOtpSource(_prompt_code)
-    with _progress_bar(len(files)) as bar:
+    with _progress_bar(session.terminal, len(files)) as bar:
         written = provider.sign_pdfs(
             list(files),
             targets,
-            otp_source=_AnnouncingOtpSource(otp),
+            otp_source=_TerminalOtpSource(session.terminal, outbox),
             level=cast(Any, level),
+            visible=visible,
             reason=reason,
             location=location,
             credential_id=credential_id,
@@ -753,16 +1029,29 @@ def _other_provider(
 )
 @click.option("--level", type=_LEVEL, default="B-T", show_default=True, help="PAdES baseline level.")
 @click.option("--reason", help="Why the firm seals (shown by PDF readers).")
-@click.pass_obj
+@_visible_options("Scellé électroniquement par")
+@click.pass_context
 def seal(
-    session: _Session, files: tuple[Path, ...], firm_id: str, output: Path | None, level: str, reason: str | None
+    ctx: click.Context,
+    files: tuple[Path, ...],
+    firm_id: str,
+    output: Path | None,
+    level: str,
+    reason: str | None,
+    box: tuple[float, float, float, float] | None,
+    page: int,
+    visible_text: str,
+    font: Path | None,
 ) -> None:
-    """Seal PDFs with a firm's seal certificate (its accountants and seal delegates only; no SMS code)."""
+    """Seal PDFs with a firm's seal certificate (its accountants and seal delegates only; no SMS code). With --box,
+    the seal shows on a page of each."""
+    session: _Session = ctx.obj
+    visible = _visible(ctx, box, page, visible_text, font)
     client = session.client()
     targets = _outputs(files, output, "sealed")
-    with _progress_bar(len(files)) as bar:
+    with _progress_bar(session.terminal, len(files)) as bar:
         sealed = client.signing.seal_pdfs(
-            list(files), firm_id=firm_id, level=cast(Any, level), reason=reason, on_progress=bar
+            list(files), firm_id=firm_id, level=cast(Any, level), visible=visible, reason=reason, on_progress=bar
         )
     written = [write_atomically(target, data) for target, data in zip(targets, sealed, strict=True)]
     _emit_signed(session, files, written, level, "Sealed")

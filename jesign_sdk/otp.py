@@ -18,14 +18,54 @@ from jesign_sdk._requestor import Requestor, read_json
 
 __all__ = ["MockOutboxOtpSource", "OtpRequest", "OtpSource", "PromptOtpSource"]
 
+#: The code's field, as the trust provider's page labels it.
+PROMPT = "Code SMS : "
+
+
+#: What the person reads when a code they typed was refused, by the refusal's wire code (the screens' wording).
+_REFUSALS = {
+    "otp_invalid": "Le code saisi est incorrect",
+    "otp_expired": "Ce code a expiré",
+    "otp_locked": "Trop de codes erronés : ce code est bloqué",
+}
+
 
 @dataclass(frozen=True)
 class OtpRequest:
-    """What the person is told when a code is sent: "Un code vous a été envoyé par SMS au 8795"."""
+    """What the person is told when a code is asked for: "Un code vous a été envoyé par SMS au 8795".
+
+    The first time a code is asked for, ``refused`` is None. When the code typed before was refused, the same
+    operation asks again with ``refused``, the refusal's wire code: ``otp_invalid`` (a wrong code: the same code
+    stays valid and nothing was sent), ``otp_expired`` or ``otp_locked`` (then ``resent`` says whether a new code
+    went out). ``attempts_remaining`` is how many more codes the operation will try, when it knows (the fewer of
+    what the provider allows and what the SDK still asks for). :attr:`notice` says all that in the guide's words.
+    """
 
     registration_id: str
     phone_masked: str
     phone_last_digits: str
+    refused: str | None = None
+    resent: bool = False
+    attempts_remaining: int | None = None
+
+    @property
+    def notice(self) -> str:
+        """What to tell the person before they type the code, in French, the number shown as the platform shows
+        it (its last four digits: "au 8795")."""
+        lines = []
+        if self.refused is not None:
+            refusal = _REFUSALS.get(self.refused, f"Le code a été refusé ({self.refused})")
+            if self.attempts_remaining is not None and not self.resent:
+                s = "s" if self.attempts_remaining > 1 else ""
+                refusal += f" : il vous reste {self.attempts_remaining} essai{s}"
+            lines.append(refusal + ".")
+        if self.refused is None or self.resent:
+            new = "un nouveau code" if self.resent else "un code"
+            if self.phone_last_digits:
+                lines.append(f"{new.capitalize()} vous a été envoyé par SMS au {self.phone_last_digits}.")
+            elif self.refused is None:  # a provider that sends nothing: the code comes from the person's token or app
+                lines.append(f"Le prestataire demande un code à usage unique ({self.registration_id}).")
+        return "\n".join(lines)
 
 
 class OtpSource(Protocol):
@@ -43,13 +83,15 @@ def is_interactive(source: OtpSource) -> bool:
 
 
 class PromptOtpSource:
-    """Asks the person to type the code (``prompt`` defaults to :func:`input`)."""
+    """Asks the person to type the code (``prompt`` defaults to :func:`input`): what happened
+    (:attr:`OtpRequest.notice`), then "Code SMS : "."""
 
     def __init__(self, prompt: Callable[[str], str] = input) -> None:
         self._prompt = prompt
 
     def get_code(self, request: OtpRequest) -> str:
-        code = self._prompt(f"Code SMS envoyé au ...{request.phone_last_digits} : ").strip()
+        notice = request.notice
+        code = self._prompt(f"{notice}\n{PROMPT}" if notice else PROMPT).strip()
         if not code:
             raise OtpUnavailableError("no code was typed")
         return code

@@ -134,6 +134,7 @@ def pki_show(config_file: str | None, **overrides: Any) -> None:
     config = _config(config_file, overrides)
     from cryptography.hazmat.primitives import hashes
 
+    from mock_provider.core.pki.oids import readable_name
     from mock_provider.core.services import build_services
 
     services = build_services(config)
@@ -143,7 +144,7 @@ def pki_show(config_file: str | None, **overrides: Any) -> None:
     click.echo(f"generation {hierarchy.generation}")
     for role, authority in hierarchy.authorities.items():
         fingerprint = authority.certificate.fingerprint(hashes.SHA256()).hex(":")
-        click.echo(f"{role:<12} {authority.certificate.subject.rfc4514_string()}")
+        click.echo(f"{role:<12} {readable_name(authority.certificate.subject)}")
         click.echo(f"{'':<12} SHA-256 {fingerprint}")
         click.echo(f"{'':<12} {pem_dir / (role + '.pem')}")
 

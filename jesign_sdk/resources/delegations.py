@@ -10,6 +10,9 @@ from jesign_sdk._models import Delegation
 if TYPE_CHECKING:
     from jesign_sdk._client import Client
 
+#: What a delegation lets a collaborator do for the firm.
+DELEGATION_KINDS = ("sign", "seal", "prepare")
+
 
 class Delegations:
     """``client.delegations``: only a firm's accountant may list, grant and revoke."""
@@ -21,6 +24,7 @@ class Delegations:
         return self._client.platform("GET", f"/firms/{firm_id}/delegations", parse=_delegations)
 
     def grant(self, firm_id: str, *, user_id: str, kind: str, idempotency_key: str | None = None) -> Delegation:
+        """Give the collaborator ``user_id`` of the firm a delegation of ``kind`` (:data:`DELEGATION_KINDS`)."""
         body = {"user_id": user_id, "kind": kind}
         path = f"/firms/{firm_id}/delegations"
         return self._client.platform(

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
@@ -27,7 +27,13 @@ from jesign_sdk._errors import (
     RateLimitError,
 )
 from jesign_sdk._json import field, json_object
-from jesign_sdk._models import Handoff, IssuedCertificate, RegistrationStatus
+from jesign_sdk._models import (
+    CertificateRequest,
+    Handoff,
+    IssuedCertificate,
+    RegistrationStatus,
+    TrustRegistration,
+)
 from jesign_sdk.otp import OtpRequest, OtpSource
 from jesign_sdk.resources.trust import HttpTrustBackend, IdentityDocument, TrustBackend
 
@@ -175,6 +181,54 @@ class Registration:
             idempotency_key=idempotency_key,
         )
 
+    # -- leaving the walk, correcting its result -----------------------------------------------------------------
+
+    def request_to_cancel(self) -> CertificateRequest:
+        """The certificate request :meth:`cancel_certificate_request` would cancel: the one under way, before its
+        subscription agreement is signed. None is: :class:`EnrollmentError` saying why."""
+        status = self.status()
+        request = status.certificate_request
+        if request is None or status.next_action not in _TRUST_STEPS:
+            where = f"the request {request.id} is {request.state}" if request else "there is no certificate request"
+            raise EnrollmentError(
+                f"no certificate request to cancel: {where} (a request is cancelled before its agreement is signed)"
+            )
+        return request
+
+    def cancel_certificate_request(self, *, idempotency_key: str | None = None) -> TrustRegistration:
+        """Cancel the certificate request under way, which the trust provider allows until the subscription
+        agreement is signed (its pages' "Annuler la demande"): the platform's hand-off resumes the request with a
+        fresh session, which cancels it. Answers the trust provider's registration, ``cancelled``; a new request
+        may be started afterwards.
+
+        With no request under way before its agreement (:meth:`request_to_cancel`), :class:`EnrollmentError`, and
+        nothing is asked of the trust provider (no request is opened to be cancelled).
+        """
+        request = self.request_to_cancel()
+        handoff = self.start_certificate_request(level=request.level)
+        return self.trust(handoff).cancel(idempotency_key=idempotency_key)
+
+    def report_certificate_error(
+        self, detail: str, handoff: Handoff, *, idempotency_key: str | None = None
+    ) -> IssuedCertificate:
+        """Report an error in the certificate (step 5, "CERTIFICATE ACCEPTANCE"): within the window after its
+        issuance (``error_report_deadline``), the trust provider revokes it and issues a new one; answers the new
+        certificate. After the window the certificate is presumed accepted and the report is refused
+        (``error_report_window_closed``).
+
+        Only the registration's session may report: ``handoff`` is the last hand-off of the registration that issued
+        the certificate (``enroll(on_handoff=...)`` gives it). Another registration's: :class:`EnrollmentError`,
+        before anything is sent.
+        """
+        current = self.certificate()
+        if current.registration_id is not None and current.registration_id != handoff.id:
+            raise EnrollmentError(
+                f"the hand-off is registration {handoff.id}'s; the certificate {current.id} is registration "
+                f"{current.registration_id}'s"
+            )
+        self.trust(handoff).report_error(detail, idempotency_key=idempotency_key)
+        return self.certificate()
+
     # -- the whole walk -------------------------------------------------------------------------------------------
 
     def enroll(
@@ -187,11 +241,14 @@ class Registration:
         review_timeout: float = 300.0,
         poll_interval: float = 2.0,
         on_step: StepCallback | None = None,
+        on_handoff: Callable[[Handoff], None] | None = None,
         max_code_attempts: int = 3,
     ) -> IssuedCertificate:
         """Walk every remaining step, from wherever the account stands, to ``active``; return the certificate.
 
         ``firm_ids`` are the firms whose terms to accept at step 6 (default: every firm of the person).
+        ``on_handoff`` is given each hand-off the walk opens: keep the last one to report an error in the
+        certificate later (:meth:`report_certificate_error`), which only the registration's session may do.
         """
         backend: TrustBackend | None = None
         review_deadline: float | None = None
@@ -209,7 +266,10 @@ class Registration:
                 self.confirm_profile(mobile_number=applicant.need("mobile_number", action))
             elif action == "start_certificate_request" or (action in _TRUST_STEPS and backend is None):
                 # A new request, or the one under way resumed with a fresh session (after a restart).
-                backend = self.trust(self.start_certificate_request(level=level))
+                handoff = self.start_certificate_request(level=level)
+                if on_handoff is not None:
+                    on_handoff(handoff)
+                backend = self.trust(handoff)
             elif action == "submit_identity":
                 assert backend is not None
                 backend.submit_identity(
@@ -233,6 +293,9 @@ class Registration:
                 raise EnrollmentError(f"cannot go on from state {status.state} (next action {action})")
 
     def _sign_agreement(self, backend: TrustBackend, otp_source: OtpSource, max_attempts: int) -> None:
+        """Step 4: consent (the SMS goes out), then the code, asked for again after a refusal, up to
+        ``max_attempts`` codes in all: a wrong code again (it stays valid, nothing is sent), an expired or locked one
+        once a new code is sent. Each new ask tells the source why (:class:`OtpRequest`)."""
         agreement = backend.agreement()
         try:
             sent = backend.consent(agreement)
@@ -242,16 +305,24 @@ class Registration:
             view = backend.get()
             masked = view.phone_masked
             last_digits = masked[-4:]
-        request = OtpRequest(backend.registration_id, masked, last_digits)
-        for _ in range(max_attempts):
+        first = request = OtpRequest(backend.registration_id, masked, last_digits)
+        attempts_left = max(1, max_attempts)
+        while True:
             try:
                 backend.sign(otp_source.get_code(request))
                 return
-            except OtpInvalidError:
-                continue
-            except (OtpExpiredError, OtpLockedError):
-                self._wait_and_resend(backend)
-        raise EnrollmentError(f"the SMS code was refused {max_attempts} times")
+            except (OtpInvalidError, OtpExpiredError, OtpLockedError) as exc:
+                attempts_left -= 1
+                if attempts_left == 0:
+                    raise EnrollmentError(f"the SMS code was refused {max_attempts} times ({exc.code})") from exc
+                if isinstance(exc, OtpInvalidError):
+                    server_left = exc.attempts_remaining
+                    left = attempts_left if server_left is None else min(attempts_left, server_left)
+                    request = replace(first, refused=exc.code or "otp_invalid", attempts_remaining=left)
+                else:
+                    self._wait_and_resend(backend)
+                    refused = exc.code or ("otp_expired" if isinstance(exc, OtpExpiredError) else "otp_locked")
+                    request = replace(first, refused=refused, resent=True, attempts_remaining=attempts_left)
 
     @staticmethod
     def _wait_and_resend(backend: TrustBackend) -> None:

@@ -7,8 +7,9 @@ person has it (a token, an app) and the caller's :class:`~jesign_sdk.OtpSource` 
 for the whole batch: a SCAL2 credential bound to every hash of it, a SCAL1 one (a firm's seal) for a number of
 signatures. Then one ``signHash`` for all the hashes.
 
-A wrong code is asked for again (the same code stays valid), up to ``max_code_attempts`` times; the last
-:class:`~jesign_sdk.OtpInvalidError` then propagates. An expired or locked code propagates at once.
+A wrong code is asked for again (the same code stays valid), up to ``max_code_attempts`` times, with the refusal
+and the attempts left in the :class:`~jesign_sdk.OtpRequest`; the last :class:`~jesign_sdk.OtpInvalidError` then
+propagates. An expired or locked code propagates at once.
 
 Where the provider authorizes each operation through its own OAuth2 (``authMode`` ``oauth2code``, or the caller's
 choice), ``credential_authorizer`` is given instead: it answers a ``scope=credential`` token for the credential and
@@ -117,10 +118,14 @@ class CscSession:
             code = code or self.otp_source.get_code(request)
             try:
                 return self.api.authorize(credential.id, num_signatures=len(digests), hashes=hashes, otp=code)
-            except OtpInvalidError:
+            except OtpInvalidError as exc:
                 attempts_left -= 1
                 if attempts_left == 0:
                     raise
+                # Asked again with why: the same code stays valid, nothing was sent.
+                server_left = exc.attempts_remaining
+                left = attempts_left if server_left is None else min(attempts_left, server_left)
+                request = dataclasses.replace(request, refused=exc.code or "otp_invalid", attempts_remaining=left)
                 code = None
 
 

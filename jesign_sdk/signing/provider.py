@@ -232,6 +232,7 @@ class SigningProvider:
         *,
         otp_source: OtpSource | None = None,
         level: PadesLevel = ...,
+        visible: VisibleSignature | None = ...,
         reason: str | None = ...,
         location: str | None = ...,
         credential_id: str | None = ...,
@@ -247,6 +248,7 @@ class SigningProvider:
         *,
         otp_source: OtpSource | None = None,
         level: PadesLevel = ...,
+        visible: VisibleSignature | None = ...,
         reason: str | None = ...,
         location: str | None = ...,
         credential_id: str | None = ...,
@@ -261,6 +263,7 @@ class SigningProvider:
         *,
         otp_source: OtpSource | None = None,
         level: PadesLevel = "B-T",
+        visible: VisibleSignature | None = None,
         reason: str | None = None,
         location: str | None = None,
         credential_id: str | None = None,
@@ -269,14 +272,16 @@ class SigningProvider:
     ) -> list[bytes] | list[Path]:
         """Sign several PDFs under one authorization: one SMS, one ``authorize`` for all the hashes.
 
-        Writes each ``outputs[i]`` (written only when every document is signed) or returns the signed bytes. In a
-        coroutine, await :meth:`async_sign_pdfs`.
+        Writes each ``outputs[i]`` (written only when every document is signed) or returns the signed bytes.
+        ``visible`` shows the signature at the same place of each document. In a coroutine, await
+        :meth:`async_sign_pdfs`.
         """
         work: Coroutine[Any, Any, list[bytes] | list[Path]] = self.async_sign_pdfs(
             inputs,
             outputs,
             otp_source=otp_source,
             level=level,
+            visible=visible,
             reason=reason,
             location=location,
             credential_id=credential_id,
@@ -293,6 +298,7 @@ class SigningProvider:
         *,
         otp_source: OtpSource | None = None,
         level: PadesLevel = ...,
+        visible: VisibleSignature | None = ...,
         reason: str | None = ...,
         location: str | None = ...,
         credential_id: str | None = ...,
@@ -308,6 +314,7 @@ class SigningProvider:
         *,
         otp_source: OtpSource | None = None,
         level: PadesLevel = ...,
+        visible: VisibleSignature | None = ...,
         reason: str | None = ...,
         location: str | None = ...,
         credential_id: str | None = ...,
@@ -322,6 +329,7 @@ class SigningProvider:
         *,
         otp_source: OtpSource | None = None,
         level: PadesLevel = "B-T",
+        visible: VisibleSignature | None = None,
         reason: str | None = None,
         location: str | None = None,
         credential_id: str | None = None,
@@ -337,7 +345,7 @@ class SigningProvider:
             otp_source=otp_source,
             level=level,
             field_name=None,
-            visible=None,
+            visible=visible,
             reason=reason,
             location=location,
             max_bytes=max_bytes,
@@ -477,19 +485,21 @@ class SigningProvider:
         credential_id: str | None = None,
         firm_id: str | None = None,
         level: PadesLevel = "B-T",
+        visible: VisibleSignature | None = None,
         reason: str | None = None,
         location: str | None = None,
         on_progress: ProgressCallback | None = None,
         max_bytes: int = MAX_PDF_BYTES,
     ) -> list[bytes]:
-        """Seal several PDFs under one authorization; the sealed bytes, in order. In a coroutine, await
-        :meth:`async_seal_pdfs`."""
+        """Seal several PDFs under one authorization; the sealed bytes, in order. ``visible`` shows the seal at the
+        same place of each document. In a coroutine, await :meth:`async_seal_pdfs`."""
         return run_sync(
             self.async_seal_pdfs(
                 inputs,
                 credential_id=credential_id,
                 firm_id=firm_id,
                 level=level,
+                visible=visible,
                 reason=reason,
                 location=location,
                 on_progress=on_progress,
@@ -504,6 +514,7 @@ class SigningProvider:
         credential_id: str | None = None,
         firm_id: str | None = None,
         level: PadesLevel = "B-T",
+        visible: VisibleSignature | None = None,
         reason: str | None = None,
         location: str | None = None,
         on_progress: ProgressCallback | None = None,
@@ -516,7 +527,7 @@ class SigningProvider:
             otp_source=None,
             level=level,
             field_name=None,
-            visible=None,
+            visible=visible,
             reason=reason,
             location=location,
             max_bytes=max_bytes,

@@ -85,8 +85,9 @@ class Problem:
             name = (rename or {}).get(name, name)
             code = str(error.get("code", exc.code))
             if name and name not in fields:
-                fields[name] = FieldProblem(code, french(code, str(error.get("detail", ""))))
-        return cls(exc.code, exc.status, french(exc.code, exc.detail), fields)
+                message = french(code, str(error.get("detail", "")))
+                fields[name] = FieldProblem(code, with_attempts(message, exc) if code == exc.code else message)
+        return cls(exc.code, exc.status, with_attempts(french(exc.code, exc.detail), exc), fields)
 
     def on(self, name: str) -> FieldProblem | None:
         return self.fields.get(name)
@@ -94,6 +95,14 @@ class Problem:
 
 def french(code: str, fallback: str) -> str:
     return MESSAGES_FR.get(code, fallback)
+
+
+def with_attempts(message: str, exc: MockError) -> str:
+    """``message``, then how many tries remain when the error says (a wrong SMS code's ``attempts_remaining``)."""
+    remaining = exc.extra.get("attempts_remaining")
+    if not isinstance(remaining, int) or isinstance(remaining, bool):
+        return message
+    return f"{message.rstrip('.')} : il vous reste {remaining} essai{'s' if remaining > 1 else ''}."
 
 
 def csrf_token() -> str:

@@ -24,6 +24,7 @@ from mock_provider.core import outbox, scenarios
 from mock_provider.core.errors import InvalidInput, MockError
 from mock_provider.core.models import IssuedCertificate, RequestRecord, ScenarioEntry, TrustRegistration
 from mock_provider.core.pki.authority import REVOCATION_REASONS
+from mock_provider.core.pki.oids import readable_name
 from mock_provider.web.common import Answer, Problem, page, protect
 
 bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates")
@@ -91,7 +92,7 @@ def _certificate(certificate_id: str) -> dict[str, Any]:
     return {
         "id": record.id,
         "profile": record.profile,
-        "subject": record.subject,
+        "subject": readable_name(record.certificate.subject),
         "serial_number": format(record.serial, "x"),
         "not_after": record.not_after.isoformat(),
         "revoked_at": record.revoked_at.isoformat() if record.revoked_at else None,

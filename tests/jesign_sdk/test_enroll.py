@@ -5,7 +5,8 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import pkgutil
-from datetime import date
+from collections.abc import Callable
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -14,14 +15,18 @@ import requests
 import jesign_sdk
 from jesign_sdk import (
     Applicant,
+    BadRequestError,
     Client,
     DocumentRefusedError,
     DocumentSide,
+    EnrollmentError,
+    Handoff,
     IdentityDocument,
     MockOutboxOtpSource,
     OtpRequest,
     RegistrationRejectedError,
 )
+from mock_provider.core.clock import ManualClock
 from tests.conftest import LiveMock
 from tests.mock_provider.registration_helpers import colour_image, grey_image, td1
 
@@ -97,7 +102,8 @@ def test_enroll_from_first_login_to_active(live_mock: LiveMock) -> None:
     ]
     assert certificate.level == "qcpnqscd"
     assert certificate.status == "valid"
-    assert "IDCFR-X4RTBPFW4" in certificate.subject
+    assert "serialNumber=IDCFR-X4RTBPFW4" in certificate.subject  # attribute names, read from the certificate
+    assert "2.5.4." not in certificate.subject
     certificate.certificate.verify_directly_issued_by(certificate.chain[0])
     assert client.certificates.current() == certificate
     me = client.me()
@@ -140,6 +146,123 @@ def test_enroll_resumes_after_the_code_was_sent_but_not_typed(live_mock: LiveMoc
     certificate = second.registration.enroll(applicant(), MockOutboxOtpSource(second.requestor, MARIE_MOBILE))
     assert certificate.status == "valid"
     _assert_one_of_each(live_mock, sms=1)
+
+
+class Codes:
+    """Answers each ask with the next of ``answers`` (a code, or a function of the mock's outbox), keeping what it was
+    told."""
+
+    def __init__(self, client: Client, *answers: str | Callable[[str], str]) -> None:
+        self.asked: list[OtpRequest] = []
+        self._answers = list(answers)
+        self._outbox = MockOutboxOtpSource(client.requestor, MARIE_MOBILE)
+
+    def get_code(self, request: OtpRequest) -> str:
+        self.asked.append(request)
+        answer = self._answers.pop(0)
+        return answer if isinstance(answer, str) else answer(self._outbox.get_code(request))
+
+
+def test_after_a_wrong_code_the_source_is_told_why_and_the_tries_left(live_mock: LiveMock) -> None:
+    client = logged_in(live_mock)
+    codes = Codes(client, "000000", "000001", lambda sent: sent)
+    assert client.registration.enroll(applicant(), codes).status == "valid"
+    told = [(r.refused, r.resent, r.attempts_remaining, r.phone_last_digits) for r in codes.asked]
+    assert told == [
+        (None, False, None, "5678"),
+        ("otp_invalid", False, 2, "5678"),  # the fewer of the SDK's 3 asks and the provider's 5 tries
+        ("otp_invalid", False, 1, "5678"),
+    ]
+    assert [r.notice for r in codes.asked] == [
+        "Un code vous a été envoyé par SMS au 5678.",
+        "Le code saisi est incorrect : il vous reste 2 essais.",
+        "Le code saisi est incorrect : il vous reste 1 essai.",
+    ]
+    _assert_one_of_each(live_mock, sms=1)  # a wrong code sends nothing
+
+
+def test_an_expired_code_is_replaced_and_the_source_told_a_new_one_was_sent(
+    live_mock: LiveMock, clock: ManualClock
+) -> None:
+    client = logged_in(live_mock)
+
+    def too_late(sent: str) -> str:
+        clock.advance(timedelta(minutes=31))  # the code is valid 30 minutes
+        return sent
+
+    codes = Codes(client, too_late, lambda sent: sent)
+    assert client.registration.enroll(applicant(), codes).status == "valid"
+    second = codes.asked[1]
+    assert (second.refused, second.resent, second.attempts_remaining) == ("otp_expired", True, 2)
+    assert second.notice == "Ce code a expiré.\nUn nouveau code vous a été envoyé par SMS au 5678."
+    _assert_one_of_each(live_mock, sms=2)
+
+
+def test_the_last_refused_code_ends_the_walk_without_sending_another(live_mock: LiveMock) -> None:
+    client = logged_in(live_mock)
+    codes = Codes(client, "000000", "000001")
+    with pytest.raises(EnrollmentError, match="the SMS code was refused 2 times"):
+        client.registration.enroll(applicant(), codes, max_code_attempts=2)
+    assert len(codes.asked) == 2
+    assert client.registration.status().next_action == "sign_subscription_agreement"
+    messages = requests.get(f"{live_mock.url}/_mock/outbox", params={"channel": "sms"}, timeout=10).json()["data"]
+    assert len(messages) == 1
+
+
+def test_a_request_under_way_is_cancelled_and_nothing_else(live_mock: LiveMock) -> None:
+    client = logged_in(live_mock)
+    with pytest.raises(EnrollmentError, match="no certificate request to cancel: there is no certificate request"):
+        client.registration.cancel_certificate_request()
+    assert requests.get(f"{live_mock.url}/_mock/registrations", timeout=10).json()["data"] == []  # none opened
+    client.registration.confirm_profile(mobile_number="0612345678")
+    handoff = client.registration.start_certificate_request()
+    client.registration.trust(handoff).submit_identity(
+        birth_date=date(1980, 4, 12), accept_terms=True, accept_privacy_policy=True
+    )
+    cancelled = client.registration.cancel_certificate_request()
+    assert (cancelled.id, cancelled.state, cancelled.cancellable) == (handoff.id, "cancelled", False)
+    with pytest.raises(EnrollmentError, match=f"the request {handoff.id} is cancelled"):
+        client.registration.cancel_certificate_request()
+    # A new request may be walked afterwards.
+    certificate = client.registration.enroll(applicant(), MockOutboxOtpSource(client.requestor, MARIE_MOBILE))
+    assert certificate.registration_id != handoff.id
+
+
+def test_a_signed_request_can_no_longer_be_cancelled(live_mock: LiveMock) -> None:
+    client = logged_in(live_mock)
+    client.registration.enroll(applicant(), MockOutboxOtpSource(client.requestor, MARIE_MOBILE))
+    with pytest.raises(EnrollmentError, match="is certificate_issued"):
+        client.registration.cancel_certificate_request()
+    assert client.registration.certificate().status == "valid"
+
+
+def test_an_error_in_the_certificate_is_reported_with_the_handoff_enroll_gave(live_mock: LiveMock) -> None:
+    client = logged_in(live_mock)
+    handoffs: list[Handoff] = []
+    first = client.registration.enroll(
+        applicant(), MockOutboxOtpSource(client.requestor, MARIE_MOBILE), on_handoff=handoffs.append
+    )
+    assert [h.id for h in handoffs] == [first.registration_id]
+
+    other = dataclasses.replace(handoffs[0], id="reg_someone_else")
+    with pytest.raises(EnrollmentError, match="the hand-off is registration reg_someone_else's"):
+        client.registration.report_certificate_error("Mon prénom est mal orthographié", other)
+    assert client.registration.certificate().id == first.id  # nothing sent
+
+    second = client.registration.report_certificate_error("Mon prénom est mal orthographié", handoffs[0])
+    assert second.id != first.id
+    assert (second.status, second.acceptance, second.registration_id) == (
+        "valid",
+        "awaiting_acceptance",
+        first.registration_id,
+    )
+    revoked = [
+        c for c in requests.get(f"{live_mock.url}/_mock/certificates", timeout=10).json()["data"] if c["revoked_at"]
+    ]
+    assert [(c["id"], c["revocation_reason"]) for c in revoked] == [(first.id, "superseded")]
+    with pytest.raises(BadRequestError) as caught:  # the provider's own check: say what is wrong
+        client.registration.report_certificate_error(" ", handoffs[0])
+    assert caught.value.code == "error_report_incomplete"
 
 
 def test_enroll_reports_a_refused_document(live_mock: LiveMock) -> None:

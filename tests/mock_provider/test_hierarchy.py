@@ -83,6 +83,8 @@ def test_cli_show_and_regenerate(tmp_path: Path) -> None:
     shown = runner.invoke(mock_cli, ["pki", "show", "--data-dir", str(tmp_path)], env=env)
     assert shown.exit_code == 0, shown.output
     assert "generation 1" in shown.output
+    assert "organizationIdentifier=" in shown.output  # attribute names, not OIDs (2.5.4.97=)
+    assert "2.5.4." not in shown.output
     root_pem = (tmp_path / "pki" / "root.pem").read_bytes()
 
     refused = runner.invoke(mock_cli, ["pki", "regenerate", "--data-dir", str(tmp_path)], input="n\n", env=env)

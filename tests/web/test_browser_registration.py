@@ -101,7 +101,7 @@ def agreement_step(page: Any, screens: Screens, live: LiveMock) -> None:
     page.get_by_label("Code SMS").fill("000000")
     page.get_by_role("button", name="Signer l'accord de souscription").click()
     assert field_error(page, "otp").get_attribute("data-problem-code") == "otp_invalid"
-    assert "Le code saisi est incorrect." in page.inner_text("main")
+    assert "Le code saisi est incorrect : il vous reste 4 essais." in page.inner_text("main")
     screens(page, "code-sms-errone")
     console = page.context.new_page()
     console.goto(f"{live.url}/console/#outbox")

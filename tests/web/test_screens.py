@@ -22,8 +22,15 @@ from jesign_sdk import Client, EnrollmentError
 from mock_provider import create_app
 from mock_provider.app import services_of
 from mock_provider.core.clock import ManualClock
+from mock_provider.core.pki.profiles import LegalPersonIdentity
 from tests.conftest import LiveMock, memory_config
-from tests.mock_provider.registration_helpers import colour_image, create_registration, grey_image, walk_to_signed
+from tests.mock_provider.registration_helpers import (
+    colour_image,
+    create_registration,
+    grey_image,
+    register_to_active,
+    walk_to_signed,
+)
 
 #: A loopback base URL: the SSO accepts the platform's ``/callback`` there (RFC 8252 loopback rule).
 BASE = "http://127.0.0.1:8400"
@@ -157,6 +164,21 @@ def test_console_reject_decides_the_review(clock: ManualClock) -> None:
         again = browser.post(f"/console/reviews/{reg['id']}/approve")
         assert again.status_code == 409
         assert codes(again) == ["registration_wrong_state"]
+
+
+def test_console_shows_certificate_subjects_with_attribute_names(web_app: Flask) -> None:
+    register_to_active(web_app.test_client())
+    services = services_of(web_app)
+    services.pki.issue_seal(LegalPersonIdentity(organization="Cabinet Ecma", siren="552100554"))
+    page = text(Browser(web_app).get("/console/"))
+    subjects = re.findall(r"<td><small>([^<]*)</small></td>", page)
+    assert len(subjects) == 2
+    person = next(s for s in subjects if "Marie" in s)
+    seal = next(s for s in subjects if "Ecma" in s)
+    assert "serialNumber=IDCFR-X4RTBPFW4" in person
+    assert "givenName=Marie" in person
+    assert "organizationIdentifier=NTRFR-552100554" in seal
+    assert "2.5.4." not in page
 
 
 # -- CSRF, cookies, headers ----------------------------------------------------------------------------------------
@@ -390,6 +412,11 @@ def test_agreement_consent_wrong_code_resend_and_cancel(web_app: Flask) -> None:
     assert 'Un code vous a été envoyé par SMS au <strong class="phone">********5678</strong>' in text(sent)
     malformed = browser.post(f"{path}/agreement/sign", {"otp": "12"})
     assert codes(malformed) == ["otp_malformed", "invalid_format"]
+    wrong = browser.post(f"{path}/agreement/sign", {"otp": "000000"})
+    assert codes(wrong) == ["otp_invalid", "otp_invalid"]
+    assert text(wrong).count("Le code saisi est incorrect : il vous reste 4 essais.") == 2  # summary and field
+    again = browser.post(f"{path}/agreement/sign", {"otp": "000001"})
+    assert "Le code saisi est incorrect : il vous reste 3 essais." in text(again)
     too_soon = browser.post(f"{path}/agreement/resend")
     assert too_soon.status_code == 429
     assert codes(too_soon) == ["otp_resend_too_soon"]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from cryptography.x509.oid import ObjectIdentifier
+from cryptography import x509
+from cryptography.x509.oid import NameOID, ObjectIdentifier
 
 # ETSI EN 319 411-1 / 319 411-2 certificate policies.
 LCP = ObjectIdentifier("0.4.0.2042.1.3")
@@ -38,3 +39,19 @@ SEMANTICS_LEGAL = "0.4.0.194121.1.2"
 
 #: id-pe-qcStatements (RFC 3739).
 QC_STATEMENTS_EXTENSION = ObjectIdentifier("1.3.6.1.5.5.7.1.3")
+
+#: How the names of the hierarchy's certificates spell the attributes RFC 4514 gives no short name, which
+#: cryptography would print as their OIDs (``2.5.4.5=...``, ``2.5.4.97=...``): by their X.520 names.
+NAME_ATTRIBUTES = {
+    NameOID.SERIAL_NUMBER: "serialNumber",
+    NameOID.ORGANIZATION_IDENTIFIER: "organizationIdentifier",
+    NameOID.SURNAME: "surname",
+    NameOID.GIVEN_NAME: "givenName",
+    NameOID.TITLE: "title",
+    NameOID.PSEUDONYM: "pseudonym",
+}
+
+
+def readable_name(name: x509.Name) -> str:
+    """``name`` as people read it: RFC 4514 form, every attribute by its name (``serialNumber=IDCFR-...``)."""
+    return name.rfc4514_string(NAME_ATTRIBUTES)

@@ -8,7 +8,8 @@
     jesign-conformance list --plan registration
 
 Exit status: 0 the target conforms (expected failures aside), 1 a check failed or ended in error (or an expected
-failure went stale), 2 bad usage, 3 the target cannot be reached or logged in to (a smoke gate failed).
+failure went stale), 2 bad usage (a target file with an unknown, missing or mistyped key, an unknown plan, a harness
+the target cannot serve: nothing is sent), 3 the target cannot be reached or logged in to (a smoke gate failed).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import sys
 import click
 
 from conformance import registry
-from conformance.results import EXIT_USAGE, CheckResult, Status
+from conformance.results import CheckResult, Status
 
 _COLOURS = {
     Status.PASSED: "green",
@@ -76,7 +77,12 @@ def run(
     from conformance.reports import write_reports
     from conformance.runner import run_conformance
     from conformance.target import TargetError
+    from conformance.target_file import load_target
 
+    try:
+        target = load_target(target_spec)
+    except TargetError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--target'") from exc
     chosen: Harness = MockHarness() if harness == "mock" else InteractiveHarness()
 
     def progress(result: CheckResult) -> None:
@@ -90,7 +96,7 @@ def run(
 
     try:
         report = run_conformance(
-            target_spec,
+            target,
             plans=plans or None,
             harness=chosen,
             only=only,
@@ -100,8 +106,7 @@ def run(
             timeout=timeout,
         )
     except TargetError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(EXIT_USAGE)
+        raise click.UsageError(str(exc)) from exc
     for result in report.results:
         if result.expectation_note and (result.status is not Status.FAILED or not quiet):
             click.echo(f"{result.id}: {result.expectation_note}")

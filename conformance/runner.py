@@ -6,6 +6,9 @@
     report = run_conformance("http://127.0.0.1:8400", plans=["registration"])
     assert report.exit_code == 0, [r.id for r in report.failures]
 
+A target the harness cannot serve (the mock harness and no ``control`` party) is a :class:`TargetError` before any
+request.
+
 The smoke checks (plan ``smoke``) always run first. When one of its gates fails, the target cannot be reached or
 logged in to, and every other check is SKIPPED with that reason: a run never reports "does not conform" for "is
 down". Its other checks (what the login answered) judge conformance like any check. At each
@@ -29,7 +32,8 @@ from conformance.harness import Harness, HarnessError, MockHarness
 from conformance.http import RecordingClient
 from conformance.oidc import LoginError
 from conformance.results import CheckResult, Report, Status
-from conformance.target import Target, TargetError, load_target
+from conformance.target import AbsentFromTarget, Target, TargetError
+from conformance.target_file import load_target
 
 #: Called after each check (the CLI prints progress with it).
 Progress = Callable[[CheckResult], None]
@@ -52,6 +56,13 @@ def run_conformance(
     """
     resolved = target if isinstance(target, Target) else load_target(target)
     harness = harness or MockHarness()
+    missing = sorted(harness.parties - resolved.parties.keys())
+    if missing:  # said before any request: the harness could not do its part in any check
+        where = f"[parties] in {resolved.source}" if resolved.source else "the target's parties"
+        raise TargetError(
+            f"the {harness.name} harness needs the {', '.join(map(repr, missing))} party, which {where} does not "
+            "name: add it, or choose another harness (--harness interactive)"
+        )
     all_plans = registry.plans()
     chosen = [p for p in (list(plans) if plans is not None else all_plans) if p != "smoke"]
     unknown = sorted(set(chosen) - set(all_plans))
@@ -140,7 +151,7 @@ def run_check(
             status, reason = Status.WARNING, "; ".join(ctx.warnings)
     except CheckFailed as exc:
         status, reason = Status.FAILED, str(exc)
-    except CheckSkipped as exc:
+    except (CheckSkipped, AbsentFromTarget) as exc:
         status, reason = Status.SKIPPED, str(exc)
     except (UnexpectedAnswer, FixtureFailed, HarnessError, LoginError, TargetError) as exc:
         status, reason = Status.ERROR, str(exc)

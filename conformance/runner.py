@@ -7,7 +7,8 @@
     assert report.exit_code == 0, [r.id for r in report.failures]
 
 A target the harness cannot serve (the mock harness and no ``control`` party) is a :class:`TargetError` before any
-request.
+request. Each result is marked against the expected-failures file as it ends (so that progress shows ``XFAIL``), and
+a FAILED or ERROR one gets the ``curl`` command of the last request its check sent (:mod:`conformance.reproduce`).
 
 The smoke checks (plan ``smoke``) always run first. When one of its gates fails, the target cannot be reached or
 logged in to, and every other check is SKIPPED with that reason: a run never reports "does not conform" for "is
@@ -27,10 +28,11 @@ from typing import Any
 
 from conformance import registry
 from conformance.context import CheckContext, CheckFailed, CheckSkipped, FixtureFailed, UnexpectedAnswer
-from conformance.expected import ExpectedFailures, apply_expectations
+from conformance.expected import ExpectedFailures, mark, unknown_entries
 from conformance.harness import Harness, HarnessError, MockHarness
 from conformance.http import RecordingClient
 from conformance.oidc import LoginError
+from conformance.reproduce import curl_command, failing_request
 from conformance.results import CheckResult, Report, Status
 from conformance.target import AbsentFromTarget, Target, TargetError
 from conformance.target_file import load_target
@@ -84,14 +86,17 @@ def run_conformance(
         started_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )
     started = time.perf_counter()
+    expected = expectations or ExpectedFailures()
     try:
-        _run_plans(report, chosen, resolved, http, harness, only=only, skip=skip, progress=progress)
+        _run_plans(report, chosen, resolved, http, harness, only=only, skip=skip, expected=expected, progress=progress)
     finally:
         with contextlib.suppress(Exception):  # the verdicts stand even if the harness cannot tidy up
             harness.finish()
     report.duration_s = time.perf_counter() - started
-    if expectations is not None:
-        apply_expectations(report, expectations)
+    for result in unknown_entries(expected, {r.id for r in report.results}):
+        report.results.append(result)
+        if progress is not None:
+            progress(result)
     return report
 
 
@@ -104,6 +109,7 @@ def _run_plans(
     *,
     only: Iterable[str],
     skip: Iterable[str],
+    expected: ExpectedFailures,
     progress: Progress | None,
 ) -> None:
     for plan in ["smoke", *chosen]:
@@ -119,6 +125,7 @@ def _run_plans(
                 result = _result(check, Status.ERROR, reason=f"resetting the deployment failed: {reset_error}")
             else:
                 result = run_check(check, resolved, http, harness, plan_state)
+            mark(result, expected)
             report.results.append(result)
             if progress is not None:
                 progress(result)
@@ -168,6 +175,9 @@ def run_check(
     result.messages = [http.mask_text(m) for m in ctx.messages + ctx.warnings]
     result.exchanges = http.record
     http.record = []
+    if status in (Status.FAILED, Status.ERROR):
+        failing = failing_request(result.exchanges, harness.parties)
+        result.reproduce = curl_command(failing) if failing is not None else ""
     return result
 
 

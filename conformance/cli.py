@@ -1,4 +1,4 @@
-"""``jesign-conformance``: run conformance plans against a deployment and write the reports.
+"""``jesign-conformance``: run conformance plans against a deployment, write the reports, compare them.
 
 ::
 
@@ -6,15 +6,18 @@
     jesign-conformance run --target sandbox.toml --harness interactive --plan registration \\
         --expected-failures sandbox-gaps.txt
     jesign-conformance list --plan registration
+    jesign-conformance compare build/mock/conformance-report.json build/sandbox/conformance-report.json
 
 Exit status of ``run``: 0 the target conforms (expected failures aside), 1 a check failed or ended in error (or an
 expected failure went stale), 2 bad usage (a target file with an unknown, missing or mistyped key, an unknown plan,
 a harness the target cannot serve: nothing is sent), 3 the target cannot be reached or logged in to (a smoke gate
-failed).
+failed). Of ``compare``: 0 every check has the same outcome in every report, 1 some differ, 2 bad usage (a file that
+cannot be read or is not a report).
 """
 
 from __future__ import annotations
 
+import json
 import sys
 
 import click
@@ -149,6 +152,28 @@ def _summary(report: Report, *, quiet: bool) -> str:
     counts = ", ".join(f"{v} {k.lower().replace('_', ' ')}" for k, v in report.counts().items() if v)
     lines.append(f"{report.verdict.upper()}: {len(report.results)} checks in {report.duration_s:.2f} s ({counts})")
     return "\n".join(lines)
+
+
+@main.command()
+@click.argument("reports", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
+def compare(reports: tuple[str, ...], as_json: bool) -> None:
+    """Put two or more JSON reports (conformance-report.json) side by side: each check's outcome in each, the
+    checks that differ first. Exit status 0 when every outcome is the same, 1 when some differ."""
+    from conformance.compare import ReportError, load_report
+    from conformance.compare import compare as line_up
+
+    if len(reports) < 2:
+        raise click.BadParameter("give two reports or more", param_hint="REPORTS")
+    try:
+        comparison = line_up([load_report(path) for path in reports])
+    except ReportError as exc:
+        raise click.BadParameter(str(exc), param_hint="REPORTS") from exc
+    if as_json:
+        click.echo(json.dumps(comparison.as_json(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(comparison.render_text(), nl=False)
+    sys.exit(1 if comparison.differs else 0)
 
 
 @main.command("list")

@@ -1,6 +1,6 @@
 """The reports on their own, without a mock: the ``curl`` command of a failed check (run against a server that
-records what it gets), expected failures counted apart in every format, and the HTML report's filters (in
-Chromium)."""
+records what it gets), expected failures counted apart in every format, the HTML report's filters (in Chromium),
+and ``jesign-conformance compare``."""
 
 from __future__ import annotations
 
@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
 from conformance import CheckContext, MockHarness, Target, check, registry
+from conformance.cli import main
 from conformance.http import MASK, RecordingClient
 from conformance.inprocess import serve_wsgi
 from conformance.reports import render_html, render_json, render_junit
@@ -239,3 +241,88 @@ def test_the_html_filters_hide_and_show_checks_in_a_browser(chromium: Any, tmp_p
     assert all(shown(f"[id='{c}']") for c in checks)
     assert fetched == [page_file.as_uri()]
     page.close()
+
+
+# -- compare -------------------------------------------------------------------------------------------------------
+
+
+def _write_report(folder: Path, name: str, outcomes: dict[str, str]) -> Path:
+    report = Report(target={"name": name, "parties": {}}, harness="mock", plans=["sso"], started_at="2026-11-04")
+    for check_id, outcome in outcomes.items():
+        status = {"XFAIL": Status.FAILED, "STALE": Status.PASSED}.get(outcome) or Status(outcome)
+        report.results.append(_result(check_id, status, expected=outcome in ("XFAIL", "STALE")))
+    path = folder / name / "conformance-report.json"
+    path.parent.mkdir()
+    path.write_text(render_json(report), encoding="utf-8")
+    return path
+
+
+def test_compare_puts_the_differences_first(tmp_path: Path) -> None:
+    mock = _write_report(tmp_path, "mock", {"sso.a.one": "PASSED", "sso.a.two": "PASSED", "sso.a.three": "PASSED"})
+    sandbox = _write_report(tmp_path, "sandbox", {"sso.a.one": "PASSED", "sso.a.two": "FAILED", "sso.a.four": "XFAIL"})
+    result = CliRunner().invoke(main, ["compare", str(mock), str(sandbox)])
+    assert result.exit_code == 1, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == f"[1] {mock}: mock, 2026-11-04, conforms"
+    assert lines[1].startswith(f"[2] {sandbox}: sandbox")
+    assert lines[3] == "3 of 4 checks differ:"
+    assert lines[4].split() == ["check", "[1]", "[2]"]
+    assert [line.split() for line in lines[5:8]] == [
+        ["sso.a.two", "PASSED", "FAILED"],
+        ["sso.a.three", "PASSED", "-"],
+        ["sso.a.four", "-", "XFAIL"],
+    ]
+    assert lines[9] == "1 checks have the same outcome in every report:"
+    assert lines[11].split() == ["sso.a.one", "PASSED", "PASSED"]
+
+    as_json = CliRunner().invoke(main, ["compare", "--json", str(mock), str(sandbox)])
+    assert as_json.exit_code == 1
+    found = json.loads(as_json.output)
+    assert found["differ"] is True
+    assert found["differences"] == 3
+    assert found["checks"][0] == {"id": "sso.a.two", "outcomes": ["PASSED", "FAILED"], "differs": True}
+    assert [r["target"] for r in found["reports"]] == ["mock", "sandbox"]
+
+
+def test_compare_of_identical_outcomes_exits_0_and_takes_three_reports(tmp_path: Path) -> None:
+    outcomes = {"sso.a.one": "PASSED", "sso.a.two": "SKIPPED", "sso.a.three": "STALE"}
+    paths = [str(_write_report(tmp_path, name, outcomes)) for name in ("a", "b", "c")]
+    result = CliRunner().invoke(main, ["compare", *paths])
+    assert result.exit_code == 0, result.output
+    assert "3 checks have the same outcome in every report:" in result.output
+    assert "differ:" not in result.output
+    assert result.output.splitlines()[6].split() == ["sso.a.one", "PASSED", "PASSED", "PASSED"]
+
+
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [
+        (None, "cannot be read"),
+        ("{not json", "not JSON"),
+        ('{"tool": "schemathesis", "results": []}', "not a jesign-conformance JSON report"),
+        ('[{"id": "x"}]', "not a jesign-conformance JSON report"),
+        ('{"tool": "jesign-conformance", "results": [{"id": "sso.a.one"}]}', "results[0] is not a check's result"),
+        ('{"tool": "jesign-conformance", "results": [{"id": "sso.a.one", "status": "MAYBE"}]}', "results[0]"),
+    ],
+)
+def test_compare_of_a_file_that_is_not_a_report_is_a_usage_error(
+    tmp_path: Path, content: str | None, said: str
+) -> None:
+    good = _write_report(tmp_path, "good", {"sso.a.one": "PASSED"})
+    bad = tmp_path / "bad.json"
+    if content is not None:
+        bad.write_text(content, encoding="utf-8")
+    result = CliRunner().invoke(main, ["compare", str(good), str(bad)])
+    assert result.exit_code == 2, result.output
+    assert "Usage:" in result.output
+    assert said in result.output
+    if content is not None:
+        assert str(bad) in " ".join(result.output.split())
+
+
+def test_compare_needs_two_reports(tmp_path: Path) -> None:
+    good = _write_report(tmp_path, "good", {"sso.a.one": "PASSED"})
+    result = CliRunner().invoke(main, ["compare", str(good)])
+    assert result.exit_code == 2
+    assert "give two reports or more" in result.output
+    assert CliRunner().invoke(main, ["compare"]).exit_code == 2

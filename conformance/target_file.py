@@ -129,7 +129,8 @@ SCHEMA = Key(
                 Key(
                     "csc",
                     STRING,
-                    "remote signing, CSC v2 (`/trust/csc/v2` on the mock); without it the checks that sign are SKIPPED",
+                    "remote signing, CSC v2 (`/trust/csc/v2` on the mock); without it the checks that sign, and "
+                    "those that read the certificates through it (most of the `pki` plan), are SKIPPED",
                 ),
                 Key(
                     "pki",
@@ -312,9 +313,9 @@ def render_markdown() -> str:
     lines: list[str] = []
 
     def table(heading: str, keys: tuple[Key, ...]) -> None:
-        lines.extend([heading, "", "| key | type | | what |", "|---|---|---|---|"])
+        lines.extend([heading, "", "| key | type | required or default | what |", "|---|---|---|---|"])
         for key in keys:
-            need = "required" if key.required else (f"default: {key.default}" if key.default else "optional")
+            need = "required" if key.required else (key.default or "optional")
             lines.append(f"| `{key.name}` | {key.type} | {need} | {key.doc} |")
         lines.append("")
 

@@ -60,7 +60,8 @@ if TYPE_CHECKING:
     from conformance.registry import Check, check, fixture
     from conformance.results import CheckResult, Exchange, Report, Severity, Status
     from conformance.runner import run_conformance
-    from conformance.target import Account, Target, TargetError, load_target
+    from conformance.target import AbsentFromTarget, Account, Target, TargetError
+    from conformance.target_file import load_target
 
 #: Where each public name lives: imported on first use, so that importing a part of the package (the pytest
 #: plugin, the registry) does not pull in the rest (requests, joserfc).
@@ -86,10 +87,11 @@ _HOMES = {
     "Severity": "results",
     "Status": "results",
     "run_conformance": "runner",
+    "AbsentFromTarget": "target",
     "Account": "target",
     "Target": "target",
     "TargetError": "target",
-    "load_target": "target",
+    "load_target": "target_file",
 }
 
 
@@ -103,6 +105,7 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "AbsentFromTarget",
     "Account",
     "Check",
     "CheckContext",

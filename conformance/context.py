@@ -5,7 +5,10 @@ A check is a function ``check(ctx) -> None``. It ends
 - PASSED by returning (with no :meth:`~CheckContext.warn`);
 - WARNING by returning after :meth:`~CheckContext.warn`;
 - FAILED through :meth:`~CheckContext.fail` or a false :meth:`~CheckContext.expect` (the rule is broken);
-- SKIPPED through :meth:`~CheckContext.skip` (or when the harness lacks a capability the check ``needs``);
+- SKIPPED through :meth:`~CheckContext.skip`, when the harness lacks a capability the check ``needs``, or when
+  the check asks for an account or a party that the target does not name
+  (:class:`~conformance.target.AbsentFromTarget`, from ``ctx.target.account(role)``, ``ctx.login(role)`` or a
+  request to that party);
 - ERROR on any other exception (the check could not reach a verdict: the target answered something unexpected
   before the rule could be judged, a harness could not do its part…).
 
@@ -26,7 +29,7 @@ import requests
 from conformance.harness import Harness
 from conformance.http import RecordingClient
 from conformance.oidc import Tokens, login
-from conformance.target import Target
+from conformance.target import AbsentFromTarget, Target
 
 T = TypeVar("T")
 
@@ -145,12 +148,15 @@ class CheckContext:
         key = f"fixture:{fixture.__module__}.{fixture.__qualname__}"
         if key in self.plan_state:
             value = self.plan_state[key]
-            if isinstance(value, FixtureFailed):
-                raise FixtureFailed(str(value))
+            if isinstance(value, FixtureFailed | AbsentFromTarget):
+                raise type(value)(str(value))
             return value  # type: ignore[no-any-return]
         try:
             value = fixture(self)
         except CheckSkipped:
+            raise
+        except AbsentFromTarget as exc:  # every check that needs this fixture is SKIPPED for the same reason
+            self.plan_state[key] = exc
             raise
         except Exception as exc:
             self.plan_state[key] = FixtureFailed(f"the fixture {fixture.__name__} failed earlier: {exc}")

@@ -43,33 +43,40 @@ class ExpectedFailures:
 
 def apply_expectations(report: Report, expected: ExpectedFailures) -> None:
     """Mark the listed results; add an ERROR result for each listed id that names no check of the run."""
-    seen = set()
     for result in report.results:
-        if result.id in expected.entries:
-            seen.add(result.id)
-            result.expected_failure = True
-            note = expected.entries[result.id]
-            if result.status is Status.FAILED:
-                result.expectation_note = f"expected failure{': ' + note if note else ''}"
-            else:
-                result.expectation_note = (
-                    f"stale expected failure: listed{' (' + note + ')' if note else ''} but ended "
-                    f"{result.status.value}; remove it from the expected-failures file"
-                )
-    known = registry.discover()
-    for check_id in sorted(set(expected.entries) - seen):
-        if check_id in known:
-            continue  # a check this run left out (another plan, --only, --skip): nothing to judge
-        report.results.append(
-            CheckResult(
-                id=check_id,
-                plan="expected-failures",
-                module="stale",
-                title=f"expected failure {check_id}",
-                cites=("--expected-failures",),
-                severity=Severity.MINOR,
-                status=Status.ERROR,
-                reason=f"stale expected failure: {check_id} names no check; remove it from the expected-failures file",
-                expected_failure=False,
-            )
+        mark(result, expected)
+    report.results.extend(unknown_entries(expected, {r.id for r in report.results}))
+
+
+def mark(result: CheckResult, expected: ExpectedFailures) -> None:
+    """If ``expected`` lists the check, mark ``result`` as an expected failure, with the note of how it ended."""
+    if result.id not in expected.entries:
+        return
+    result.expected_failure = True
+    note = expected.entries[result.id]
+    if result.status is Status.FAILED:
+        result.expectation_note = f"expected failure{': ' + note if note else ''}"
+    else:
+        result.expectation_note = (
+            f"stale expected failure: listed{' (' + note + ')' if note else ''} but ended "
+            f"{result.status.value}; remove it from the expected-failures file"
         )
+
+
+def unknown_entries(expected: ExpectedFailures, seen: set[str]) -> list[CheckResult]:
+    """An ERROR result for each listed id that names no check at all (the checks the run left out are not judged)."""
+    known = registry.discover()
+    return [
+        CheckResult(
+            id=check_id,
+            plan="expected-failures",
+            module="stale",
+            title=f"expected failure {check_id}",
+            cites=("--expected-failures",),
+            severity=Severity.MINOR,
+            status=Status.ERROR,
+            reason=f"stale expected failure: {check_id} names no check; remove it from the expected-failures file",
+        )
+        for check_id in sorted(set(expected.entries) - seen)
+        if check_id not in known
+    ]

@@ -45,6 +45,8 @@ class Harness:
 
     name = "abstract"
     capabilities: frozenset[str] = frozenset()
+    #: The target's parties the harness itself talks to: a target without them cannot be run with this harness.
+    parties: frozenset[str] = frozenset()
 
     def __init__(self) -> None:
         self._http: RecordingClient | None = None
@@ -118,6 +120,7 @@ class MockHarness(Harness):
 
     name = "mock"
     capabilities = frozenset({"login", "otp", "review", "clock", "reset", "revoke", "outbox"})
+    parties = frozenset({"control"})
 
     def _control(self, method: str, path: str, **kwargs: Any) -> Any:
         response = self.http.request(method, "control", path, **kwargs)

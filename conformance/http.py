@@ -88,11 +88,15 @@ class RecordingClient:
         return value
 
     def _body_text(self, content: bytes | str | None, media_type: str) -> str | None:
+        return self._body(content, media_type)[0]
+
+    def _body(self, content: bytes | str | None, media_type: str) -> tuple[str | None, bool]:
+        """The body as a report shows it, and whether that is the whole body (not summarised nor cut short)."""
         if content is None or content in (b"", ""):
-            return None
+            return None, True
         if isinstance(content, bytes):
             if not any(t in media_type for t in _TEXTUAL):
-                return f"<{len(content)} bytes of {media_type or 'binary'}>"
+                return f"<{len(content)} bytes of {media_type or 'binary'}>", False
             text = content.decode("utf-8", "replace")
         else:
             text = content
@@ -104,7 +108,9 @@ class RecordingClient:
             pairs = [p.split("=", 1) for p in text.split("&") if p]
             text = "&".join(f"{k}={MASK}" if _SECRET_FORM_FIELD.search(k) else "=".join([k, *v]) for k, *v in pairs)
         text = self.mask_text(text)
-        return text if len(text) <= MAX_BODY else text[:MAX_BODY] + f"… ({len(text)} characters)"
+        if len(text) <= MAX_BODY:
+            return text, True
+        return text[:MAX_BODY] + f"… ({len(text)} characters)", False
 
     def _headers(self, headers: Iterable[tuple[str, str]]) -> dict[str, str]:
         return {k: (MASK if k.lower() in _SECRET_HEADERS else self.mask_text(v)) for k, v in headers}
@@ -188,8 +194,9 @@ class RecordingClient:
         body = sent.body if isinstance(sent.body, bytes | str) else None
         if request_type.startswith("multipart/"):
             request_body: str | None = f"<multipart form of {len(body or b'')} bytes>"
+            whole = False
         else:
-            request_body = self._body_text(body, request_type)
+            request_body, whole = self._body(body, request_type)
         self.record.append(
             Exchange(
                 party=party,
@@ -197,6 +204,7 @@ class RecordingClient:
                 url=self.mask_text(str(sent.url)),
                 request_headers=self._headers((k, str(v)) for k, v in sent.headers.items()),
                 request_body=request_body,
+                request_body_whole=whole,
                 status=response.status_code,
                 response_headers=self._headers(response.headers.items()),
                 response_body=self._body_text(response.content, response.headers.get("Content-Type", "")),
@@ -215,7 +223,8 @@ class RecordingClient:
                 method=method,
                 url=self.mask_text(full),
                 request_headers={},
-                request_body=None,
+                request_body="<not recorded: no answer came>" if {"json", "data", "files"} & kwargs.keys() else None,
+                request_body_whole=not {"json", "data", "files"} & kwargs.keys(),
                 status=None,
                 response_headers={},
                 response_body=None,

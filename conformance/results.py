@@ -2,7 +2,11 @@
 
 A check ends in exactly one :class:`Status`. A FAILED result carries the check's :class:`Severity`. Every result
 keeps the HTTP exchanges the check made (already masked: see :mod:`conformance.http`), its messages and its
-duration, so that the reports can show what was sent and received without re-running anything.
+duration, so that the reports can show what was sent and received without re-running anything; a FAILED or ERROR
+one also keeps a ``curl`` command reproducing the last request its check sent (:mod:`conformance.reproduce`).
+
+A result's **outcome** is its status, except for a check listed in an expected-failures file: ``XFAIL`` when it
+failed as expected, ``STALE`` when it did not. Reports count expected failures apart from FAILED.
 """
 
 from __future__ import annotations
@@ -20,6 +24,12 @@ class Status(enum.StrEnum):
     WARNING = "WARNING"  #: the rule holds, but something around it deserves a look
     SKIPPED = "SKIPPED"  #: not run: the harness lacks a capability, or an earlier step made it moot (see reason)
     ERROR = "ERROR"  #: the check could not reach a verdict (unexpected answer shape, crash, unreachable target)
+
+
+#: The outcome of an expected failure that failed as expected, and of one that did not (which fails the run).
+XFAIL, STALE = "XFAIL", "STALE"
+#: Every outcome a result may show, in the order reports list them.
+OUTCOMES = (*(s.value for s in Status), XFAIL, STALE)
 
 
 class Severity(enum.StrEnum):
@@ -44,6 +54,8 @@ class Exchange:
     response_body: str | None
     duration_ms: float
     error: str | None = None
+    #: False when the report holds the request body summarised (binary, multipart) or cut short.
+    request_body_whole: bool = True
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -68,6 +80,16 @@ class CheckResult:
     expectation_note: str = ""
     #: A smoke gate: its failure makes the run "unreachable" (see :attr:`Report.smoke_failed`).
     gate: bool = False
+    #: For a FAILED or ERROR result: a ``curl`` command sending again the last request the check sent to the target,
+    #: secrets masked (:mod:`conformance.reproduce`).
+    reproduce: str = ""
+
+    @property
+    def outcome(self) -> str:
+        """The status, or ``XFAIL`` for an expected failure that failed, ``STALE`` for one that did not."""
+        if self.expected_failure:
+            return XFAIL if self.status is Status.FAILED else STALE
+        return self.status.value
 
     @property
     def counts_as_failure(self) -> bool:
@@ -85,12 +107,14 @@ class CheckResult:
             "cites": list(self.cites),
             "severity": self.severity.value,
             "status": self.status.value,
+            "outcome": self.outcome,
             "reason": self.reason,
             "messages": self.messages,
             "duration_ms": round(self.duration_ms, 1),
             "gate": self.gate,
             "expected_failure": self.expected_failure,
             "expectation_note": self.expectation_note,
+            "reproduce": self.reproduce,
             "exchanges": [e.as_json() for e in self.exchanges],
         }
 
@@ -111,10 +135,14 @@ class Report:
     results: list[CheckResult] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
+        """Results per outcome: per status, with the checks an expected-failures file lists apart (those that failed
+        as expected under ``expected_failures``, not under FAILED; those that did not under
+        ``stale_expectations``). The counts add up to the number of results."""
         counts = {status.value: 0 for status in Status}
+        counts.update(expected_failures=0, stale_expectations=0)
+        names = {XFAIL: "expected_failures", STALE: "stale_expectations"}
         for result in self.results:
-            counts[result.status.value] += 1
-        counts["expected_failures"] = sum(1 for r in self.results if r.expected_failure and r.status is Status.FAILED)
+            counts[names.get(result.outcome, result.outcome)] += 1
         return counts
 
     @property

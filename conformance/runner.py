@@ -6,6 +6,10 @@
     report = run_conformance("http://127.0.0.1:8400", plans=["registration"])
     assert report.exit_code == 0, [r.id for r in report.failures]
 
+A target the harness cannot serve (the mock harness and no ``control`` party) is a :class:`TargetError` before any
+request. Each result is marked against the expected-failures file as it ends (so that progress shows ``XFAIL``), and
+a FAILED or ERROR one gets the ``curl`` command of the last request its check sent (:mod:`conformance.reproduce`).
+
 The smoke checks (plan ``smoke``) always run first. When one of its gates fails, the target cannot be reached or
 logged in to, and every other check is SKIPPED with that reason: a run never reports "does not conform" for "is
 down". Its other checks (what the login answered) judge conformance like any check. At each
@@ -24,12 +28,14 @@ from typing import Any
 
 from conformance import registry
 from conformance.context import CheckContext, CheckFailed, CheckSkipped, FixtureFailed, UnexpectedAnswer
-from conformance.expected import ExpectedFailures, apply_expectations
+from conformance.expected import ExpectedFailures, mark, unknown_entries
 from conformance.harness import Harness, HarnessError, MockHarness
 from conformance.http import RecordingClient
 from conformance.oidc import LoginError
+from conformance.reproduce import curl_command, failing_request
 from conformance.results import CheckResult, Report, Status
-from conformance.target import Target, TargetError, load_target
+from conformance.target import AbsentFromTarget, Target, TargetError
+from conformance.target_file import load_target
 
 #: Called after each check (the CLI prints progress with it).
 Progress = Callable[[CheckResult], None]
@@ -52,6 +58,13 @@ def run_conformance(
     """
     resolved = target if isinstance(target, Target) else load_target(target)
     harness = harness or MockHarness()
+    missing = sorted(harness.parties - resolved.parties.keys())
+    if missing:  # said before any request: the harness could not do its part in any check
+        where = f"[parties] in {resolved.source}" if resolved.source else "the target's parties"
+        raise TargetError(
+            f"the {harness.name} harness needs the {', '.join(map(repr, missing))} party, which {where} does not "
+            "name: add it, or choose another harness (--harness interactive)"
+        )
     all_plans = registry.plans()
     chosen = [p for p in (list(plans) if plans is not None else all_plans) if p != "smoke"]
     unknown = sorted(set(chosen) - set(all_plans))
@@ -73,14 +86,17 @@ def run_conformance(
         started_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )
     started = time.perf_counter()
+    expected = expectations or ExpectedFailures()
     try:
-        _run_plans(report, chosen, resolved, http, harness, only=only, skip=skip, progress=progress)
+        _run_plans(report, chosen, resolved, http, harness, only=only, skip=skip, expected=expected, progress=progress)
     finally:
         with contextlib.suppress(Exception):  # the verdicts stand even if the harness cannot tidy up
             harness.finish()
     report.duration_s = time.perf_counter() - started
-    if expectations is not None:
-        apply_expectations(report, expectations)
+    for result in unknown_entries(expected, {r.id for r in report.results}):
+        report.results.append(result)
+        if progress is not None:
+            progress(result)
     return report
 
 
@@ -93,6 +109,7 @@ def _run_plans(
     *,
     only: Iterable[str],
     skip: Iterable[str],
+    expected: ExpectedFailures,
     progress: Progress | None,
 ) -> None:
     for plan in ["smoke", *chosen]:
@@ -108,6 +125,7 @@ def _run_plans(
                 result = _result(check, Status.ERROR, reason=f"resetting the deployment failed: {reset_error}")
             else:
                 result = run_check(check, resolved, http, harness, plan_state)
+            mark(result, expected)
             report.results.append(result)
             if progress is not None:
                 progress(result)
@@ -140,7 +158,7 @@ def run_check(
             status, reason = Status.WARNING, "; ".join(ctx.warnings)
     except CheckFailed as exc:
         status, reason = Status.FAILED, str(exc)
-    except CheckSkipped as exc:
+    except (CheckSkipped, AbsentFromTarget) as exc:
         status, reason = Status.SKIPPED, str(exc)
     except (UnexpectedAnswer, FixtureFailed, HarnessError, LoginError, TargetError) as exc:
         status, reason = Status.ERROR, str(exc)
@@ -157,6 +175,9 @@ def run_check(
     result.messages = [http.mask_text(m) for m in ctx.messages + ctx.warnings]
     result.exchanges = http.record
     http.record = []
+    if status in (Status.FAILED, Status.ERROR):
+        failing = failing_request(result.exchanges, harness.parties)
+        result.reproduce = curl_command(failing) if failing is not None else ""
     return result
 
 

@@ -1,48 +1,17 @@
 """The target: the deployment under test, as base URLs per party, the OIDC client, the operator credentials, the
 test accounts, and the rule parameters a provider may configure (OTP validity, review delay…).
 
-:func:`load_target` takes either a base URL (the mock's layout: every party under one origin, its seeded accounts)
-or a TOML file::
+A :class:`Target` comes from a base URL (:meth:`Target.for_mock`: the mock's layout, every party under one origin,
+its seeded accounts) or from a target file (TOML), read and checked key by key by
+:func:`conformance.target_file.load_target`, which documents every key.
 
-    name = "universign sandbox"
-
-    [parties]                      # base URL of each party; "control" only for the mock
-    sso = "https://sso.sandbox.example/sso"
-    platform = "https://sandbox.example/platform/api/v1"
-    trust = "https://trust.sandbox.example/trust/v1"
-    csc = "https://trust.sandbox.example/trust/csc/v2"
-    pki = "https://pki.sandbox.example/pki"
-
-    [oidc]                         # a confidential client registered with the SSO
-    client_id = "qa-client"
-    client_secret = "..."          # or client_secret_env = "QA_CLIENT_SECRET"
-    redirect_uri = "http://127.0.0.1:8765/callback"
-
-    [oidc.second_client]           # another client of the SSO (optional): codes and refresh tokens are bound
-    client_id = "qa-other"         # to their client; without one, those checks are SKIPPED
-    client_secret_env = "QA_OTHER_SECRET"   # none for a public client
-
-    [operator]                     # HTTP Basic credentials for the trust provider's operator calls
-    client_id = "qa-client"
-    client_secret_env = "QA_OPERATOR_SECRET"
-
-    [accounts.accountant]          # roles the plans use; see ROLES
-    login = "marie.dupont"
-    email = "marie.dupont@cabinet.example"
-    mobile = "+33612345678"
-
-    [rules]                        # only where the deployment differs from the user guide
-    otp_validity_seconds = 1800
-
-Secrets may be given inline or, better, by the name of an environment variable (``*_env``).
+A check that needs an account or a party the target does not name ends SKIPPED, saying which
+(:class:`AbsentFromTarget`): a target may leave out the roles and parties it cannot provide.
 """
 
 from __future__ import annotations
 
-import os
-import tomllib
-from dataclasses import dataclass, field, replace
-from pathlib import Path
+from dataclasses import dataclass, field
 from typing import Any
 
 #: The parties, as in DESIGN.md section 1, and their paths under the mock's single origin.
@@ -70,15 +39,19 @@ class TargetError(ValueError):
     """The target file or URL is unusable."""
 
 
+class AbsentFromTarget(TargetError):
+    """The target names no account for a role, or no base URL for a party, that a check needs: the check is SKIPPED
+    with this reason."""
+
+
 @dataclass(frozen=True)
 class Account:
-    """A test account: its SSO login (and password, for a login page), its e-mail and mobile as the SSO knows them."""
+    """A test account: its SSO login, and what the SSO and the platform know of it (e-mail, mobile, names, firms)."""
 
     role: str
     login: str
     email: str = ""
     mobile: str = ""
-    password: str = ""
     user_id: str = ""
     given_name: str = ""
     family_name: str = ""
@@ -141,18 +114,23 @@ class Target:
     scope: str = "openid profile email phone"
     #: Another client of the SSO, to redeem codes and refresh tokens that are not its own.
     second_client: Credentials | None = None
+    #: Where the target was read from (a target file's path), for messages.
+    source: str = ""
 
     def base_url(self, party: str) -> str:
         try:
             return self.parties[party]
         except KeyError:
-            raise TargetError(f"the target names no base URL for the party {party!r}") from None
+            where = f"add {party} under [parties] in {self.source}" if self.source else "the Target's parties lack it"
+            raise AbsentFromTarget(f"the target names no {party!r} party: {where}") from None
 
     def account(self, role: str) -> Account:
         try:
             return self.accounts[role]
         except KeyError:
-            raise TargetError(f"the target names no {role!r} account ({ROLES.get(role, 'see ROLES')})") from None
+            what = ROLES.get(role, "a role of conformance.target.ROLES")
+            where = f"add [accounts.{role}] to {self.source}" if self.source else "the Target's accounts lack it"
+            raise AbsentFromTarget(f"the target names no {role!r} account ({what}): {where}") from None
 
     def describe(self) -> dict[str, Any]:
         """What a report shows of the target: no secret."""
@@ -204,86 +182,3 @@ class Target:
                 id_token_lifetime_seconds=3600,
             ),
         )
-
-
-def _secret(table: dict[str, Any], key: str, where: str) -> str | None:
-    if f"{key}_env" in table:
-        name = str(table[f"{key}_env"])
-        if name not in os.environ:
-            raise TargetError(f"{where}.{key}_env names {name}, which is not set")
-        return os.environ[name]
-    value = table.get(key)
-    return None if value is None else str(value)
-
-
-def load_target(spec: str | Path) -> Target:
-    """A target from a base URL (``http://127.0.0.1:8400``: the mock's layout) or from a TOML file."""
-    text = str(spec)
-    if text.startswith(("http://", "https://")):
-        return Target.for_mock(text)
-    path = Path(text)
-    if not path.is_file():
-        raise TargetError(f"{text} is neither an http(s) URL nor a target file")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise TargetError(f"{path}: {exc}") from exc
-    return target_from_mapping(data, name=path.stem)
-
-
-def target_from_mapping(data: dict[str, Any], *, name: str = "target") -> Target:
-    """A target from the parsed form of a target file (see the module's documentation)."""
-    if "mock_base_url" in data:
-        base = Target.for_mock(str(data["mock_base_url"]))
-        return replace(base, rules=_rules(data.get("rules", {})))
-    parties = data.get("parties")
-    if not isinstance(parties, dict) or not parties:
-        raise TargetError("[parties] is required: a base URL per party")
-    missing = {"sso", "platform", "trust"} - parties.keys()
-    if missing:
-        raise TargetError(f"[parties] lacks {', '.join(sorted(missing))}")
-    oidc = data.get("oidc", {})
-    if "client_id" not in oidc or "redirect_uri" not in oidc:
-        raise TargetError("[oidc] needs client_id and redirect_uri")
-    operator = data.get("operator", oidc)
-    second = oidc.get("second_client")
-    if second is not None and (not isinstance(second, dict) or "client_id" not in second):
-        raise TargetError("[oidc.second_client] needs client_id")
-    accounts = {
-        role: Account(
-            role=role,
-            login=str(entry["login"]),
-            email=str(entry.get("email", "")),
-            mobile=str(entry.get("mobile", "")),
-            password=_secret(entry, "password", f"accounts.{role}") or "",
-            user_id=str(entry.get("user_id", "")),
-            given_name=str(entry.get("given_name", "")),
-            family_name=str(entry.get("family_name", "")),
-            firms=tuple(str(f) for f in entry.get("firms", ())),
-        )
-        for role, entry in data.get("accounts", {}).items()
-    }
-    return Target(
-        name=str(data.get("name", name)),
-        parties={str(k): str(v).rstrip("/") for k, v in parties.items()},
-        oidc=Credentials(str(oidc["client_id"]), _secret(oidc, "client_secret", "oidc")),
-        redirect_uri=str(oidc["redirect_uri"]),
-        operator=Credentials(str(operator["client_id"]), _secret(operator, "client_secret", "operator")),
-        accounts=accounts,
-        rules=_rules(data.get("rules", {})),
-        scope=str(oidc.get("scope", "openid profile email phone")),
-        second_client=(
-            Credentials(str(second["client_id"]), _secret(second, "client_secret", "oidc.second_client"))
-            if second is not None
-            else None
-        ),
-    )
-
-
-def _rules(table: dict[str, Any]) -> Rules:
-    known = set(Rules.__dataclass_fields__)
-    unknown = set(table) - known
-    if unknown:
-        raise TargetError(f"[rules] has unknown keys: {', '.join(sorted(unknown))}")
-    values: dict[str, Any] = {k: (tuple(v) if isinstance(v, list) else int(v)) for k, v in table.items()}
-    return Rules(**values)

@@ -1,15 +1,23 @@
 """The HTML report: one self-contained page (inline CSS, no script, nothing fetched) that a QA engineer opens.
 
-The header gives the verdict, the target, the harness, the counts and the time. Then one line per check, grouped
-by plan and module: its status (and severity when FAILED), its id and title, its duration. Each line opens to show
-what the check enforces (its citations), why it ended so, and every HTTP exchange it made, secrets masked.
+The header gives the verdict, the target, the harness, the counts (expected failures apart) and the time. Then
+filters, a toggle per outcome and per plan; then one line per check, grouped by plan and module: its outcome (and
+severity when FAILED), its id and title, its duration. Each line opens to show what the check enforces (its
+citations), why it ended so, for a failure the ``curl`` command that sends its last request again, and every HTTP
+exchange it made, secrets masked.
+
+The filters are CSS only: a hidden checkbox per outcome and per plan, placed before the checks, and a rule per box
+(``#show-FAILED:not(:checked) ~ .filtered .o-FAILED {display: none}``) hides what it unticks. A plan or module
+heading is hidden when every outcome it holds is unticked: a chain of sibling selectors over those boxes, written
+for each set of outcomes a group holds.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from html import escape
 
-from conformance.results import CheckResult, Exchange, Report, Status
+from conformance.results import OUTCOMES, CheckResult, Exchange, Report, Status
 
 _CSS = """
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;color:#1d2330;background:#f5f6f8}
@@ -42,17 +50,26 @@ details.exchange>summary{cursor:pointer;padding:3px 8px;font-family:ui-monospace
 pre{margin:0;padding:6px 10px;background:#f7f8fa;font-size:12px;white-space:pre-wrap;word-break:break-all}
 ul.attention{list-style:none;padding:0}ul.attention li{margin:4px 0}ul.attention .badge{display:inline-block}
 .st2{color:#2e7d32}.st3{color:#1565c0}.st4{color:#c62828}.st5{color:#6a1b9a}
+.STALE{background:#c62828}
+input.toggle{position:absolute;opacity:0;pointer-events:none}
+nav.filters{margin:10px 0 4px;display:flex;flex-wrap:wrap;gap:6px;align-items:center}
+nav.filters strong{margin:0 4px 0 10px}nav.filters strong:first-child{margin-left:0}
+nav.filters label{cursor:pointer;user-select:none;padding:2px 9px;border-radius:12px;font-size:12.5px;
+ font-weight:600;color:#fff}
+nav.filters label.plan{background:#37474f}
+pre.curl{background:#1d2330;color:#e8ecf3;border-radius:4px}
 """
 
 
 def render_html(report: Report) -> str:
     counts = report.counts()
     verdict_class = report.verdict.replace(" ", "-")
+    filter_rules, filters = _filters(report)
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
         f"<title>jesign conformance: {escape(report.verdict)}</title>",
-        f"<style>{_CSS}</style></head><body><header>",
+        f"<style>{_CSS}{filter_rules}</style></head><body><header>",
         "<h1>jesign conformance report</h1>",
         f'<span class="verdict {verdict_class}">{escape(report.verdict)}</span>',
         '<table class="meta">',
@@ -65,19 +82,70 @@ def render_html(report: Report) -> str:
         "</table><div class='counts'>",
         *(f'<span class="{k}">{k.replace("_", " ")}: {v}</span>' for k, v in counts.items()),
         "</div></header><main>",
+        *filters,
+        '<div class="filtered">',
         *_attention(report),
     ]
-    plan = module = None
+    plans: dict[str, dict[str, list[CheckResult]]] = {}
     for result in report.results:
-        if result.plan != plan:
-            plan, module = result.plan, None
-            parts.append(f"<h2>Plan {escape(plan)}</h2>")
-        if result.module != module:
-            module = result.module
-            parts.append(f"<h3>{escape(module)}</h3>")
-        parts.append(_check(result))
-    parts.append("</main></body></html>\n")
+        plans.setdefault(result.plan, {}).setdefault(result.module, []).append(result)
+    for plan, modules in plans.items():
+        held = [r for results in modules.values() for r in results]
+        parts.append(f'<section class="{_group(plan, held)}"><h2>Plan {escape(plan)}</h2>')
+        for module, results in modules.items():
+            parts.append(f'<section class="{_group(plan, results)}"><h3>{escape(module)}</h3>')
+            parts.extend(_check(result) for result in results)
+            parts.append("</section>")
+        parts.append("</section>")
+    parts.append("</div></main></body></html>\n")
     return "\n".join(parts)
+
+
+def _slug(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in name)
+
+
+def _group(plan: str, results: Iterable[CheckResult]) -> str:
+    """The classes of a plan's or module's section: its plan, and the set of outcomes it holds."""
+    held = {r.outcome for r in results}
+    return f"p-{_slug(plan)} g-{'-'.join(o for o in OUTCOMES if o in held)}"
+
+
+def _filters(report: Report) -> tuple[str, list[str]]:
+    """The CSS rules that hide what is unticked, and the toggles: one per outcome and per plan present."""
+    outcomes = [o for o in OUTCOMES if any(r.outcome == o for r in report.results)]
+    plans = list(dict.fromkeys(r.plan for r in report.results))
+    if not outcomes:
+        return "", []
+    toggles = [(f"show-{o}", f"o-{o}") for o in outcomes] + [(f"show-plan-{_slug(p)}", f"p-{_slug(p)}") for p in plans]
+    rules = []
+    for box, css in toggles:
+        rules.append(f"#{box}:not(:checked)~.filtered .{css}{{display:none}}")
+        rules.append(f"#{box}:not(:checked)~nav label[for={box}]{{opacity:.35;text-decoration:line-through}}")
+        rules.append(f"#{box}:focus-visible~nav label[for={box}]{{outline:2px solid #1565c0}}")
+    groups = {tuple(o for o in OUTCOMES if o in {r.outcome for r in results}) for results in _groups(report)}
+    for held in sorted(groups):
+        unticked = "~".join(f"#show-{o}:not(:checked)" for o in held)
+        rules.append(f"{unticked}~.filtered .g-{'-'.join(held)}{{display:none}}")
+    counts = {o: sum(1 for r in report.results if r.outcome == o) for o in outcomes}
+    per_plan = {p: sum(1 for r in report.results if r.plan == p) for p in plans}
+    return "\n".join(rules), [
+        *(f'<input type="checkbox" class="toggle" id="{box}" checked>' for box, _ in toggles),
+        '<nav class="filters"><strong>Show</strong>',
+        *(f'<label for="show-{o}" class="{o}">{o} {counts[o]}</label>' for o in outcomes),
+        "<strong>Plans</strong>",
+        *(f'<label for="show-plan-{_slug(p)}" class="plan">{escape(p)} {per_plan[p]}</label>' for p in plans),
+        "</nav>",
+    ]
+
+
+def _groups(report: Report) -> list[list[CheckResult]]:
+    """The results of each plan and of each module: the sections a filter may empty."""
+    found: dict[tuple[str, ...], list[CheckResult]] = {}
+    for result in report.results:
+        found.setdefault((result.plan,), []).append(result)
+        found.setdefault((result.plan, result.module), []).append(result)
+    return list(found.values())
 
 
 def _attention(report: Report) -> list[str]:
@@ -87,16 +155,15 @@ def _attention(report: Report) -> list[str]:
         return ["<p>Every check passed.</p>"]
     items = []
     for result in notable:
-        label = "XFAIL" if result.expected_failure and result.status is Status.FAILED else result.status.value
-        css = "XFAIL" if label == "XFAIL" else ("FAILED" if result.expected_failure else label)
+        label = css = result.outcome
         first = (
             (result.expectation_note or result.reason).splitlines()[0]
             if (result.reason or result.expectation_note)
             else ""
         )
         items.append(
-            f'<li><span class="badge {css}">{escape(label)}</span> <a href="#{escape(result.id)}">'
-            f"{escape(result.id)}</a> {escape(first)}</li>"
+            f'<li class="o-{result.outcome} p-{_slug(result.plan)}"><span class="badge {css}">{escape(label)}</span> '
+            f'<a href="#{escape(result.id)}">{escape(result.id)}</a> {escape(first)}</li>'
         )
     return ["<h2>Needs a look</h2>", '<ul class="attention">', *items, "</ul>"]
 
@@ -106,18 +173,15 @@ def _meta_row(name: str, value: str) -> str:
 
 
 def _check(result: CheckResult) -> str:
-    label, css = result.status.value, result.status.value
-    if result.expected_failure and result.status is Status.FAILED:
-        label, css = "XFAIL", "XFAIL"
-    elif result.expected_failure:
-        label, css = "STALE", "FAILED"
-    if result.status is Status.FAILED and not result.expected_failure:
+    label = css = result.outcome
+    if result.outcome == Status.FAILED.value:
         label = f"FAILED · {result.severity.value}"
     opened = " open" if result.counts_as_failure else ""
     reason = result.reason or ("the rule holds" if result.status is Status.PASSED else "")
     reason_class = "reason ok" if result.status is Status.PASSED else "reason"
+    classes = f"check o-{result.outcome} p-{_slug(result.plan)}"
     lines = [
-        f'<details class="check"{opened} id="{escape(result.id)}"><summary>',
+        f'<details class="{classes}"{opened} id="{escape(result.id)}"><summary>',
         f'<span class="badge {css}">{escape(label)}</span>',
         f'<span class="title">{escape(result.title)}<br><span class="id">{escape(result.id)}</span></span>',
         f'<span class="time">{result.duration_ms:.0f} ms</span></summary><div class="body">',
@@ -131,6 +195,9 @@ def _check(result: CheckResult) -> str:
         lines.append(f"<p><em>{escape(result.expectation_note)}</em></p>")
     if result.messages:
         lines.append("<ul>" + "".join(f"<li>{escape(m)}</li>" for m in result.messages) + "</ul>")
+    if result.reproduce:
+        lines.append("<p><strong>Reproduce</strong> (the last request sent; put the masked secrets back)</p>")
+        lines.append(f'<pre class="curl">{escape(result.reproduce)}</pre>')
     if result.exchanges:
         lines.append(f"<p><strong>HTTP exchanges ({len(result.exchanges)})</strong></p>")
         lines.extend(_exchange(e) for e in result.exchanges)

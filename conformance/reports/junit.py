@@ -1,7 +1,8 @@
 """The JUnit XML report: one ``<testsuite>`` per plan, one ``<testcase>`` per check, for CI dashboards.
 
-FAILED becomes ``<failure>`` (type = severity), ERROR ``<error>``, SKIPPED ``<skipped>``; an expected failure is
-reported as skipped with its note, a stale expectation as a failure.
+FAILED becomes ``<failure>`` (type = severity), ERROR ``<error>`` (each with the ``curl`` command reproducing its
+last request), SKIPPED ``<skipped>`` with its reason; an expected failure is reported as skipped with its note, a
+stale expectation as a failure.
 """
 
 from __future__ import annotations
@@ -32,9 +33,10 @@ def render_junit(report: Report) -> str:
             ET.SubElement(case, "failure", message=result.expectation_note, type="stale_expectation")
         elif result.status is Status.FAILED:
             failure = ET.SubElement(case, "failure", message=message, type=result.severity.value)
-            failure.text = "\n".join([*result.cites, *result.messages])
+            failure.text = "\n".join([*result.cites, *result.messages, *_reproduce(result.reproduce)])
         elif result.status is Status.ERROR:
-            ET.SubElement(case, "error", message=message, type="error")
+            error = ET.SubElement(case, "error", message=message, type="error")
+            error.text = "\n".join(_reproduce(result.reproduce)) or None
         elif result.status is Status.SKIPPED:
             ET.SubElement(case, "skipped", message=message)
         elif result.status is Status.WARNING:
@@ -47,3 +49,7 @@ def render_junit(report: Report) -> str:
         suite.set("skipped", str(sum(1 for c in cases if c.find("skipped") is not None)))
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def _reproduce(command: str) -> list[str]:
+    return [f"reproduce: {command}"] if command else []

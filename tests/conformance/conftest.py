@@ -10,6 +10,7 @@ from conformance import serve_wsgi
 from mock_provider import create_app
 from mock_provider.app import services_of
 from tests.conftest import memory_config
+from tests.web.conftest import chromium  # noqa: F401 - the screen tests' Chromium, for the HTML report's filters
 
 
 @pytest.fixture(scope="session")

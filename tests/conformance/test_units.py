@@ -163,17 +163,17 @@ code_lifetime_seconds = 60
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("[parties]\nsso='x'", "lacks platform, trust"),
-        ("[parties]\nsso='x'\nplatform='y'\ntrust='z'", "client_id and redirect_uri"),
+        ("[parties]\nsso='x'", "missing key parties.platform\n  - missing key parties.trust"),
+        ("[parties]\nsso='x'\nplatform='y'\ntrust='z'", r"missing table \[oidc\]"),
         (
             "[parties]\nsso='x'\nplatform='y'\ntrust='z'\n[oidc]\nclient_id='a'\nredirect_uri='b'\n[rules]\nnope=1",
-            "unknown keys: nope",
+            "unknown key rules.nope",
         ),
-        ("not toml [", "sandbox.toml"),
+        ("not toml [", "sandbox.toml: not a TOML file"),
         (
             "[parties]\nsso='x'\nplatform='y'\ntrust='z'\n[oidc]\nclient_id='a'\nredirect_uri='b'\n"
             "[oidc.second_client]\nclient_secret='s'",
-            "second_client] needs client_id",
+            "missing key oidc.second_client.client_id",
         ),
     ],
 )

@@ -73,6 +73,9 @@ def identity_claims(ctx: CheckContext) -> None:
     account = ctx.target.account("accountant")
     if account.email:
         ctx.expect(info["email"] == account.email, f"the e-mail is {info['email']}, not the account's")
+    for claim, known in (("given_name", account.given_name), ("family_name", account.family_name)):
+        if known:
+            ctx.expect(info[claim] == known, f"the {claim} is {info[claim]!r}, not the account's {known!r}")
     firms = info["firms"]
     ctx.expect(isinstance(firms, list) and len(firms) >= 1, "the firms claim is not a non-empty list")
     for firm in firms:

@@ -46,9 +46,11 @@ def _unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
-    """Debian's Chromium, headless, driven by Playwright (one per test session)."""
+    """Debian's Chromium, headless, driven by Playwright: one per test module, stopped once the module's tests are
+    done. Playwright's sync API runs an event loop in the main thread while it is started: kept for the whole
+    session, it would make every later ``asyncio.run`` of the same worker fail (the SDK's signing tests)."""
     if not CHROMIUM.exists():
         _unavailable(f"{CHROMIUM} is missing (apt-get install chromium)")
     try:

@@ -34,9 +34,10 @@ demo: install-run
 
 test: pytest style typing docs
 
-# Spread over the machine's cores (pytest-xdist); a plain `pytest` runs in one process, for a single test or -x.
+# Spread over the machine's cores (pytest-xdist; loadgroup keeps the tests marked xdist_group on one worker); a plain
+# `pytest` runs in one process, for a single test or -x.
 pytest: install
-	$(BIN)/pytest -n auto
+	$(BIN)/pytest -n auto --dist loadgroup
 
 # The once-only rules under parallel requests, 20 rounds on SQLite and on PostgreSQL (set JESIGN_TEST_POSTGRES_URL).
 stress: install

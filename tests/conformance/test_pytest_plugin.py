@@ -13,3 +13,7 @@ def conformance_target(mock_url: str) -> str:
 
 
 test_every_plan = conformance_tests()
+
+# One worker runs them all: the plugin runs the suite once per session (per xdist worker) and each test reads its
+# check's result; spread over two workers, the whole suite would run twice (make test passes --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("conformance_plugin")

@@ -57,7 +57,16 @@ REPO = Path(__file__).resolve().parents[1]
 #: clock, ids), the bounded image decoder (core/images.py: memory, not a rule a provider is judged on) and the
 #: mock's own scenarios (core/scenarios.py: magic values no real provider has).
 RULE_MODULES = (
-    "mock_provider/core/registration.py",
+    "mock_provider/core/registration/states.py",
+    "mock_provider/core/registration/texts.py",
+    "mock_provider/core/registration/parsing.py",
+    "mock_provider/core/registration/platform.py",
+    "mock_provider/core/registration/delegations.py",
+    "mock_provider/core/registration/operator_calls.py",
+    "mock_provider/core/registration/applicant.py",
+    "mock_provider/core/registration/identity_document.py",
+    "mock_provider/core/registration/review.py",
+    "mock_provider/core/registration/views.py",
     "mock_provider/core/otp.py",
     "mock_provider/core/signing.py",
     "mock_provider/core/documents.py",

@@ -1,0 +1,220 @@
+"""A firm's delegations: the chartered accountant grants and revokes them to the firm's collaborators.
+
+Only the firm's own chartered accountant sees and manages them; the firm's row lock makes grants and revocations
+one at a time.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from mock_provider.core import accounts, events, registration_breakages
+from mock_provider.core.breakages import declare
+from mock_provider.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from mock_provider.core.ids import new_id
+from mock_provider.core.models import (
+    Delegation,
+    Firm,
+    Membership,
+)
+from mock_provider.core.registration.states import Transitions
+from mock_provider.core.storage import locking
+
+# -- rule breakages (mock_provider.core.breakages): each one turns one rule below off, for the conformance suite -----
+
+DELEGATION_TO_NON_MEMBER = declare(
+    "delegation_to_non_member",
+    rule="A delegation is granted only to a collaborator of the firm.",
+    check="registration.delegations.members_only",
+)
+DELEGATION_TO_MEMBER_OF_OTHER_FIRM = declare(
+    "delegation_to_member_of_other_firm",
+    rule="A delegation is granted only to a collaborator of that very firm: a membership of another firm does not "
+    "count (here: a membership looked up by order of the firm ids, of this firm or one sorting before it).",
+    check="registration.delegations.members_only",
+)
+DELEGATION_TO_ACCOUNTANT = declare(
+    "delegation_to_accountant",
+    rule="A delegation is granted to a collaborator: a chartered accountant of the firm (oneself included) is refused.",
+    check="registration.delegations.collaborators_only",
+)
+DELEGATION_HELD_BY_COLLEAGUE = declare(
+    "delegation_held_by_colleague",
+    rule="A delegation is held per person: a colleague holding that kind does not stop granting it (here: one held by "
+    "a colleague whose user id sorts before is taken as already held).",
+    check="registration.delegations.grant_and_revoke",
+)
+DELEGATION_KINDS_BY_ORDER = declare(
+    "delegation_kinds_by_order",
+    rule="A delegation is held per kind: holding one kind does not stop granting another (here: one of a kind "
+    "sorting before is taken as already held).",
+    check="registration.delegations.grant_and_revoke",
+)
+DELEGATIONS_LISTED_ACROSS_FIRMS = declare(
+    "delegations_listed_across_firms",
+    rule="A firm's list of delegations holds that firm's delegations only (here: those of the firms whose id sorts "
+    "after it too).",
+    check="registration.delegations.listed_per_firm",
+)
+COLLABORATOR_MANAGES_DELEGATIONS = declare(
+    "collaborator_manages_delegations",
+    rule="Only the firm's chartered accountant grants delegations.",
+    check="registration.delegations.accountant_only",
+)
+# The once-only rules under concurrency: each switch drops the lock of one transition (a careless provider's
+# check-then-act), so that parallel requests all pass the check before any of them acts.
+DELEGATION_RACE = declare(
+    "delegation_race",
+    rule="A delegation is held once: parallel grants of the same one give one grant, the others 409.",
+    check="concurrency.delegations.granted_once",
+)
+DELEGATION_REVOKED_ELSEWHERE = declare(
+    "delegation_revoked_elsewhere",
+    rule="A delegation is revoked through its own firm only: through another firm it is not found.",
+    check="registration.delegations.revoked_in_its_firm_only",
+)
+DELEGATION_REVOKE_IGNORED = declare(
+    "delegation_revoke_ignored",
+    rule="A revoked delegation is gone.",
+    check="registration.delegations.grant_and_revoke",
+)
+CROSS_FIRM_DELEGATIONS = declare(
+    "cross_firm_delegations",
+    rule="A firm's delegations are seen and managed by its own chartered accountants only.",
+    check="security.isolation.firm",
+)
+ACCOUNTANT_OF_ANY_FIRM = declare(
+    "accountant_of_any_firm",
+    rule="A chartered accountant manages the delegations of his own firms only: being a member of some firm does "
+    "not open the others (here: a person's first membership stands for a firm he does not belong to).",
+    check="registration.delegations.own_firms_only",
+)
+
+
+class Delegations(Transitions):
+    """A firm's delegations, granted and revoked by its chartered accountant."""
+
+    def list_delegations(self, user_id: str, firm_id: str) -> list[dict[str, Any]]:
+        with self.db.read() as session:
+            self._require_accountant(session, user_id, firm_id)
+            rows = session.scalars(
+                select(Delegation).where(Delegation.firm_id == firm_id).order_by(Delegation.granted_at)
+            ).all()
+            if DELEGATIONS_LISTED_ACROSS_FIRMS in self.breakages:  # the firm compared by order, not equality
+                rows = session.scalars(
+                    select(Delegation).where(Delegation.firm_id >= firm_id).order_by(Delegation.granted_at)
+                ).all()
+            rows = registration_breakages.listed_delegations(rows, self.breakages)
+            return [_delegation_json(row) for row in rows]
+
+    def grant_delegation(self, user_id: str, firm_id: str, *, collaborator_id: str, kind: str) -> dict[str, Any]:
+        if not registration_breakages.known_delegation_kind(kind, accounts.DELEGATIONS, self.breakages):
+            raise InvalidInput(
+                f"kind must be one of {', '.join(accounts.DELEGATIONS)}",
+                code="invalid_delegation_kind",
+                errors=[{"field": "kind", "code": "invalid_choice", "detail": "sign, seal or prepare"}],
+            )
+        with self.db.transaction(lock=DELEGATION_RACE not in self.breakages) as session:
+            self._lock_firm(session, firm_id)
+            self._require_accountant(session, user_id, firm_id)
+            member = session.scalar(
+                select(Membership).where(Membership.firm_id == firm_id, Membership.user_id == collaborator_id)
+            )
+            if member is None and DELEGATION_TO_MEMBER_OF_OTHER_FIRM in self.breakages:  # firms compared by order
+                member = session.scalar(
+                    select(Membership).where(Membership.firm_id <= firm_id, Membership.user_id == collaborator_id)
+                )
+            if member is None and DELEGATION_TO_NON_MEMBER not in self.breakages:
+                raise NotFound(f"no collaborator {collaborator_id} in this firm", code="collaborator_not_found")
+            if member is not None and member.role != "collaborateur" and DELEGATION_TO_ACCOUNTANT not in self.breakages:
+                raise InvalidInput("delegations are granted to collaborators", code="not_a_collaborator")
+            exists = session.scalar(
+                select(Delegation).where(
+                    Delegation.firm_id == firm_id, Delegation.user_id == collaborator_id, Delegation.kind == kind
+                )
+            )
+            if exists is None and DELEGATION_HELD_BY_COLLEAGUE in self.breakages:  # people compared by order
+                exists = session.scalar(
+                    select(Delegation).where(
+                        Delegation.firm_id == firm_id, Delegation.user_id < collaborator_id, Delegation.kind == kind
+                    )
+                )
+            if exists is None and DELEGATION_KINDS_BY_ORDER in self.breakages:  # kinds compared by order
+                exists = session.scalar(
+                    select(Delegation).where(
+                        Delegation.firm_id == firm_id, Delegation.user_id == collaborator_id, Delegation.kind < kind
+                    )
+                )
+            if exists is not None:
+                raise Conflict("this delegation is already held", code="delegation_exists")
+            now = self._now()
+            row = Delegation(
+                id=new_id("dlg"),
+                firm_id=firm_id,
+                user_id=collaborator_id,
+                kind=kind,
+                granted_by=user_id,
+                granted_at=now,
+            )
+            session.add(row)
+            events.record(
+                session,
+                subject_type="firm",
+                subject_id=firm_id,
+                actor=user_id,
+                action="delegation_granted",
+                at=now,
+                detail={"delegation": row.id, "user": collaborator_id, "kind": kind},
+            )
+            return _delegation_json(row)
+
+    def revoke_delegation(self, user_id: str, firm_id: str, delegation_id: str) -> None:
+        with self.db.transaction() as session:
+            self._lock_firm(session, firm_id)
+            self._require_accountant(session, user_id, firm_id)
+            row = session.get(Delegation, delegation_id)
+            if row is None or (row.firm_id != firm_id and DELEGATION_REVOKED_ELSEWHERE not in self.breakages):
+                raise NotFound(f"no delegation {delegation_id} in this firm", code="delegation_not_found")
+            if DELEGATION_REVOKE_IGNORED not in self.breakages:
+                session.delete(row)
+            events.record(
+                session,
+                subject_type="firm",
+                subject_id=firm_id,
+                actor=user_id,
+                action="delegation_revoked",
+                at=self._now(),
+                detail={"delegation": delegation_id, "user": row.user_id, "kind": row.kind},
+            )
+
+    @staticmethod
+    def _lock_firm(session: Session, firm_id: str) -> None:
+        """The firm's row lock: its delegations are granted and revoked one at a time (a new one has no row yet)."""
+        session.get(Firm, firm_id, with_for_update=locking(session))
+
+    def _require_accountant(self, session: Session, user_id: str, firm_id: str) -> None:
+        if CROSS_FIRM_DELEGATIONS in self.breakages:
+            return
+        member = session.scalar(select(Membership).where(Membership.firm_id == firm_id, Membership.user_id == user_id))
+        if member is None and ACCOUNTANT_OF_ANY_FIRM in self.breakages:
+            member = session.scalar(
+                select(Membership).where(Membership.user_id == user_id).order_by(Membership.firm_id)
+            )
+        if member is None:
+            raise NotFound(f"no firm {firm_id} among yours", code="firm_not_found")
+        if member.role != accounts.ACCOUNTANT and COLLABORATOR_MANAGES_DELEGATIONS not in self.breakages:
+            raise Forbidden("only the firm's chartered accountant manages delegations", code="not_firm_accountant")
+
+
+def _delegation_json(row: Delegation) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "firm_id": row.firm_id,
+        "user_id": row.user_id,
+        "kind": row.kind,
+        "granted_by": row.granted_by,
+        "granted_at": row.granted_at.isoformat(),
+    }

@@ -1,0 +1,229 @@
+"""Step 3, "pièce d'identité recto / verso": the identity document, judged before it is stored.
+
+The judge itself is :mod:`mock_provider.core.documents`; this step applies it to the registration, checks the MRZ
+against the identity given at step 2, and stores the sides.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Any
+
+from sqlalchemy import select
+
+from mock_provider.core import registration_breakages, scenarios
+from mock_provider.core.breakages import declare
+from mock_provider.core.documents import (
+    DocumentError,
+    InspectedFile,
+    check_mrz,
+    inspect_document,
+    parse_document_type,
+)
+from mock_provider.core.ids import new_id
+from mock_provider.core.models import IdentityDocument
+from mock_provider.core.registration.states import DOCUMENTS_SUBMITTED, IDENTITY_SUBMITTED
+from mock_provider.core.registration.views import Views
+
+# -- rule breakages (mock_provider.core.breakages): each one turns one rule below off, for the conformance suite -----
+
+DOCUMENT_JUDGED_BY_NAME = declare(
+    "document_judged_by_name",
+    rule="Step 3 judges a document by its content: a file that is not JPEG, PNG or PDF is refused whatever its name.",
+    check="registration.documents.judged_by_content",
+)
+GREYSCALE_ACCEPTED = declare(
+    "greyscale_accepted",
+    rule="Step 3 refuses a greyscale picture of the document.",
+    check="registration.documents.colour_required",
+)
+OVERSIZE_ACCEPTED = declare(
+    "oversize_accepted",
+    rule="Step 3 refuses a file over the size limit.",
+    check="registration.documents.size_limit",
+)
+BACK_SIDE_OPTIONAL = declare(
+    "back_side_optional",
+    rule="Step 3 refuses an identity card without its back side.",
+    check="registration.documents.back_required",
+)
+BAD_MRZ_ACCEPTED = declare(
+    "bad_mrz_accepted",
+    rule="Step 3 refuses a machine-readable zone whose check digits are wrong.",
+    check="registration.documents.mrz_check_digits",
+)
+PDF_REFUSED = declare(
+    "pdf_refused",
+    rule="Step 3 accepts a PDF copy of the identity document.",
+    check="registration.documents.accepted",
+)
+DOCUMENT_REPLACED = declare(
+    "document_replaced",
+    rule="Step 3 is done once: a second upload is refused (409), not written over the first document.",
+    check="registration.documents.uploaded_once",
+)
+ANY_DOCUMENT_TYPE_ACCEPTED = declare(
+    "any_document_type_accepted",
+    rule="Step 3 accepts the document types id_card:fra, residence_permit:fra and passport:<ISO 3166 alpha-3> only.",
+    check="registration.documents.document_type",
+)
+
+#: Document refusals that a breakage above tolerates: (code, field or None for any field) by switch.
+_TOLERATED_DOCUMENT_ERRORS = {
+    DOCUMENT_JUDGED_BY_NAME: ("unsupported_document_format", None),
+    GREYSCALE_ACCEPTED: ("document_not_in_colour", None),
+    OVERSIZE_ACCEPTED: ("document_too_large", None),
+    registration_breakages.SMALL_IMAGE_ACCEPTED: ("document_too_small", None),
+    BACK_SIDE_OPTIONAL: ("document_missing", "back"),
+}
+
+_DOCUMENT_NUMBER = re.compile(r"^[A-Z0-9]{4,30}$")
+
+
+class IdentityDocumentStep(Views):
+    """Step 3, the identity document: judged by content, colour only, MRZ checked when given."""
+
+    def submit_documents(
+        self,
+        registration_id: str,
+        *,
+        document_type: str,
+        document_number: str | None,
+        front: bytes | None,
+        back: bytes | None,
+        mrz: str | None,
+    ) -> dict[str, Any]:
+        """Step 3, "pièce d'identité recto / verso": judged by content, colour only, MRZ checked when given.
+
+        The MRZ and the document number are checked before the files, so that a document refused on them costs no
+        image decode; then the sides, each on its header first and with one bounded decode
+        (:func:`~mock_provider.core.documents.inspect_document`).
+        """
+        uploadable = (
+            (IDENTITY_SUBMITTED, DOCUMENTS_SUBMITTED) if DOCUMENT_REPLACED in self.breakages else (IDENTITY_SUBMITTED,)
+        )
+        with self.db.read() as session:
+            reg = self._load(session, registration_id)
+            self._require_state(reg, uploadable, "upload the identity document")
+            assert reg.birth_date is not None
+            given_name, family_name, birth_date = reg.given_name, reg.family_name, reg.birth_date
+        # A DocumentError is an InvalidInput carrying its field error: it goes out as is.
+        try:
+            kind = parse_document_type(
+                registration_breakages.document_type_as_checked(document_type or "", self.breakages),
+                allow_icao_specimen=registration_breakages.icao_specimen_allowed(self.breakages),
+            )
+        except DocumentError:
+            if ANY_DOCUMENT_TYPE_ACCEPTED not in self.breakages:
+                raise
+            kind = parse_document_type("id_card:fra")
+        kind = registration_breakages.document_kind(kind, back, self.breakages)
+        mrz = registration_breakages.passport_mrz_as_checked(
+            registration_breakages.mrz_as_checked(
+                registration_breakages.mrz_charset_as_checked(
+                    registration_breakages.name_digits_as_checked(mrz, self.breakages), self.breakages
+                ),
+                self.breakages,
+            ),
+            self.breakages,
+        )
+        mrz = registration_breakages.personal_filler_as_checked(
+            registration_breakages.mrz_issuer_as_checked(mrz, kind.country, self.breakages), self.breakages
+        )
+        mrz = registration_breakages.mrz_code_as_checked(mrz, kind, self.breakages)
+        mrz = registration_breakages.mrz_optional_data_as_checked(mrz, self.breakages)
+        # The typed fields first: they cost nothing, and a document refused on them never costs an image decode.
+        number = (document_number or "").strip().upper().replace(" ", "")
+        if mrz and BAD_MRZ_ACCEPTED not in self.breakages:
+            result = check_mrz(
+                mrz,
+                document_type=kind,
+                given_name=given_name,
+                surname=family_name,
+                birth_date=registration_breakages.mrz_birth_date(birth_date, self.breakages),
+                today=registration_breakages.expiry_reference(self.clock.now().date(), self.breakages),
+            )
+            if registration_breakages.long_number_refused(result.document_number, self.breakages):
+                raise DocumentError("mrz_malformed", "the document number is longer than 9 characters", field="mrz")
+            if (
+                number
+                and number != result.document_number
+                and registration_breakages.MRZ_NUMBER_UNMATCHED not in self.breakages
+            ):
+                raise DocumentError(
+                    "mrz_document_number_mismatch",
+                    "the document number differs from the one in the MRZ",
+                    field="document_number",
+                )
+            number = result.document_number
+        if not _DOCUMENT_NUMBER.match(number):
+            raise DocumentError(
+                "invalid_document_number", "give the document number (4 to 30 letters and digits)", "document_number"
+            )
+        if scenarios.reported_stolen(number):
+            raise DocumentError("document_reported_stolen", "this document is reported stolen", "document_number")
+        try:
+            front_info, back_info = inspect_document(
+                kind,
+                front=registration_breakages.side_as_checked(front, self.breakages),
+                back=registration_breakages.side_as_checked(back, self.breakages),
+                max_bytes=registration_breakages.document_limit(self.config.max_document_bytes, self.breakages),
+                **registration_breakages.decode_limits(self.breakages),
+            )
+        except DocumentError as refused:
+            if not self._tolerated(refused) or not front:
+                raise
+            front_info, back_info = _unjudged(front), _unjudged(back) if back else None
+        assert front is not None  # inspect_document refused a missing front
+        if PDF_REFUSED in self.breakages and front_info.media_type == "application/pdf":
+            raise DocumentError("unsupported_document_format", "PDF files are not accepted", field="front")
+        inspected = {"front": (front, front_info)}
+        if back is not None and back_info is not None:
+            inspected["back"] = (back, back_info)
+        with self.db.transaction() as session:
+            reg = self._load(session, registration_id, lock=True)
+            # Checked again under the lock: the document was judged outside any transaction, and once uploaded it
+            # is not replaced by a second upload.
+            self._require_state(reg, uploadable, "upload the identity document")
+            now = self._now()
+            if DOCUMENT_REPLACED in self.breakages:  # else the state refuses a second upload: there is none to replace
+                for old in session.scalars(select(IdentityDocument).where(IdentityDocument.registration_id == reg.id)):
+                    session.delete(old)
+            for side, (data, info) in inspected.items():
+                session.add(
+                    IdentityDocument(
+                        id=new_id("doc"),
+                        registration_id=reg.id,
+                        side=side,
+                        media_type=info.media_type,
+                        sha256=info.sha256,
+                        size=len(data),
+                        content=data,
+                        uploaded_at=now,
+                    )
+                )
+            reg.document_type = document_type
+            reg.document_number = number
+            self._move(
+                session,
+                reg,
+                DOCUMENTS_SUBMITTED,
+                actor=reg.user_id,
+                action="documents_submitted",
+                now=now,
+                detail={"document_type": document_type, "sides": sorted(inspected), "mrz_checked": bool(mrz)},
+            )
+            return self._view(session, reg)
+
+    def _tolerated(self, refused: DocumentError) -> bool:
+        """Whether a rule breakage that is on lets this document refusal through."""
+        return any(
+            breakage in self.breakages and refused.code == code and field in (None, refused.field)
+            for breakage, (code, field) in _TOLERATED_DOCUMENT_ERRORS.items()
+        )
+
+
+def _unjudged(data: bytes) -> InspectedFile:
+    """A file let through by a rule breakage, recorded as the JPEG it claims to be."""
+    return InspectedFile("image/jpeg", len(data), hashlib.sha256(data).hexdigest(), None, None, colour_checked=False)

@@ -1,0 +1,379 @@
+"""The platform's steps (jesignexpert.com): status, step 1, the step 2 hand-off and step 6.
+
+The platform knows the person from the SSO, has them confirm their profile and mobile number (step 1), hands them
+over to the trust provider (step 2 hand-off), and opens the service to their firms once the terms are accepted
+(step 6).
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from mock_provider.core import accounts, events, registration_breakages
+from mock_provider.core.base import token_digest
+from mock_provider.core.breakages import declare
+from mock_provider.core.errors import Conflict, InvalidInput, NotFound
+from mock_provider.core.models import (
+    PlatformAccount,
+    TermsAcceptance,
+    TrustRegistration,
+)
+from mock_provider.core.registration.operator_calls import OperatorCalls
+from mock_provider.core.registration.parsing import _firm_ids, normalise_mobile
+from mock_provider.core.registration.states import (
+    ACTIVE,
+    CANCELLABLE,
+    CANCELLED,
+    CERTIFICATE_ISSUED,
+    NEXT_ACTION,
+    REJECTED,
+    TRUST_NEXT_ACTION,
+)
+from mock_provider.core.registration.texts import CGU, PRIVACY_POLICY, READ_ONLY_MESSAGE
+
+# -- rule breakages (mock_provider.core.breakages): each one turns one rule below off, for the conformance suite -----
+
+PROFILE_NAME_EDITABLE = declare(
+    "profile_name_editable",
+    rule="Names, e-mail and firms come from the SSO and are read-only at step 1.",
+    check="registration.profile.read_only_fields",
+)
+MOBILE_OPTIONAL = declare(
+    "mobile_optional",
+    rule="Step 1 refuses a profile without a mobile number.",
+    check="registration.profile.mobile_required",
+)
+ANY_MOBILE_ACCEPTED = declare(
+    "any_mobile_accepted",
+    rule="Step 1 accepts only a French mobile (06, 07) or an E.164 number.",
+    check="registration.profile.mobile_format",
+)
+HANDOFF_WITHOUT_PROFILE = declare(
+    "handoff_without_profile",
+    rule="The certificate request starts only once the profile is confirmed (step 1 before step 2).",
+    check="registration.handoff.requires_profile",
+)
+TERMS_BEFORE_CERTIFICATE = declare(
+    "terms_before_certificate",
+    rule="The terms (step 6) are accepted only once the certificate is issued (step 5).",
+    check="registration.terms.after_certificate",
+)
+TERMS_DURING_REQUEST = declare(
+    "terms_during_request",
+    rule="The terms (step 6) are accepted only once the certificate is issued, not at any earlier state of the "
+    "request (here: a request under way, at whatever state, lets them through).",
+    check="registration.terms.after_certificate",
+)
+TERMS_ONE_BOX = declare(
+    "terms_one_box",
+    rule="Step 6 needs both boxes (terms of use and data-protection policy) for each firm.",
+    check="registration.terms.both_boxes",
+)
+TERMS_OPEN_ALL_FIRMS = declare(
+    "terms_open_all_firms",
+    rule="Accepting the terms for one firm opens the service to that firm only.",
+    check="registration.terms.per_firm",
+)
+TERMS_ANY_VERSION = declare(
+    "terms_any_version",
+    rule="Step 6 records the current versions of the texts: an outdated version is refused.",
+    check="registration.terms.current_versions",
+)
+SERVICE_OPEN_WITHOUT_DELEGATION = declare(
+    "service_open_without_delegation",
+    rule="Step 6 opens the service to the firm's collaborators holding a delegation, not to the others.",
+    check="registration.delegations.service_follows_delegation",
+)
+
+
+class PlatformSteps(OperatorCalls):
+    """The platform's side of the registration: status, step 1, the step 2 hand-off, step 6."""
+
+    def status(self, user_id: str) -> dict[str, Any]:
+        """``GET /platform/api/v1/registration``: where the person stands and what comes next."""
+        self.settle()
+        with self.db.read() as session:
+            user = accounts.get_user(session, user_id)
+            account = session.get(PlatformAccount, user_id)
+            trust = self._trust_of(session, account)
+            state = registration_breakages.platform_state(self._platform_state(account, trust), self.breakages)
+            next_action = NEXT_ACTION.get(state)
+            if trust is not None and trust.state in CANCELLABLE:
+                next_action = TRUST_NEXT_ACTION[trust.state]  # at the trust provider, reached through the hand-off
+            return {
+                "state": state,
+                "next_action": next_action,
+                "profile": self._profile(session, user, account),
+                "certificate_request": self._trust_summary(trust) if trust else None,
+                "active_firms": self._active_firm_ids(session, user_id),
+            }
+
+    def current_certificate(self, user_id: str) -> dict[str, Any]:
+        """The person's certificate, as the platform has it from the trust provider (after step 5)."""
+        self.settle()
+        with self.db.read() as session:
+            trust = self._trust_of(session, session.get(PlatformAccount, user_id))
+            if trust is None or trust.certificate_id is None:
+                raise NotFound("no certificate has been issued to this person yet", code="certificate_not_issued")
+            return self._certificate_view(trust)
+
+    def me(self, user_id: str) -> dict[str, Any]:
+        """``GET /platform/api/v1/me``: the person, their firms, what they may do in each."""
+        self.settle()
+        with self.db.read() as session:
+            user = accounts.get_user(session, user_id)
+            account = session.get(PlatformAccount, user_id)
+            state = self._platform_state(account, self._trust_of(session, account))
+            opened = accounts.opened_firm_ids(session)
+            firms = []
+            mine = accounts.firms_of(session, user_id)
+            if len(mine) < 2 and registration_breakages.SERVICE_SHUT_FOR_ONE_FIRM in self.breakages:
+                opened = set()
+            for firm in mine:
+                claim = firm.as_claim()
+                claim["service_open"] = firm.id in opened and (
+                    firm.role == accounts.ACCOUNTANT
+                    or bool(firm.delegations)
+                    or SERVICE_OPEN_WITHOUT_DELEGATION in self.breakages
+                )
+                firms.append(claim)
+            return {
+                "id": user.id,
+                "given_name": user.given_name,
+                "family_name": user.family_name,
+                "email": user.email,
+                "identity_source": user.identity_source,
+                "mobile_number": (account.mobile_number if account else None) or user.phone_number,
+                "registration_state": state,
+                "firms": firms,
+            }
+
+    def confirm_profile(self, user_id: str, submitted: dict[str, Any]) -> dict[str, Any]:
+        """Step 1, "pré-validation des informations Comptexpert": the mobile is mandatory, the rest read-only."""
+        with self.db.transaction() as session:
+            user = accounts.get_user(session, user_id)
+            firms = accounts.firms_of(session, user_id)
+            errors = []
+            read_only = {
+                "given_name": user.given_name,
+                "family_name": user.family_name,
+                "email": user.email,
+            }
+            read_only = registration_breakages.read_only_profile(read_only, self.breakages)
+            for field, value in read_only.items():
+                if (
+                    field in submitted
+                    and submitted[field] != value
+                    and PROFILE_NAME_EDITABLE not in self.breakages
+                    and not registration_breakages.later_value_tolerated(submitted[field], value, self.breakages)
+                ):
+                    errors.append({"field": field, "code": "read_only_field", "detail": READ_ONLY_MESSAGE})
+            if (
+                "firms" in submitted
+                and sorted(_firm_ids(submitted["firms"])) != sorted(f.id for f in firms)
+                and (PROFILE_NAME_EDITABLE not in self.breakages)
+            ):
+                errors.append({"field": "firms", "code": "read_only_field", "detail": READ_ONLY_MESSAGE})
+            if errors:
+                raise InvalidInput(READ_ONLY_MESSAGE, code="read_only_field", errors=errors)
+            raw_mobile = submitted.get("mobile_number")
+            if MOBILE_OPTIONAL in self.breakages and not raw_mobile:
+                raw_mobile = user.phone_number or "+33600000000"
+            if not isinstance(raw_mobile, str) or not raw_mobile.strip():
+                raise InvalidInput(
+                    "Votre numéro de téléphone mobile est obligatoire.",
+                    code="mobile_number_required",
+                    errors=[{"field": "mobile_number", "code": "required", "detail": "required"}],
+                )
+            mobile = raw_mobile if ANY_MOBILE_ACCEPTED in self.breakages else normalise_mobile(raw_mobile)
+            account = session.get(PlatformAccount, user_id, with_for_update=True)
+            trust = self._trust_of(session, account)
+            if trust is not None and trust.state not in (REJECTED, CANCELLED):
+                raise Conflict(
+                    "the profile cannot change while a certificate request is under way",
+                    code="registration_in_progress",
+                )
+            now = self._now()
+            before = self._platform_state(account, trust)
+            if account is None:
+                account = PlatformAccount(user_id=user_id)
+                session.add(account)
+            account.mobile_number = mobile
+            account.profile_confirmed_at = now
+            events.record(
+                session,
+                subject_type="account",
+                subject_id=user_id,
+                actor=user_id,
+                action="profile_confirmed",
+                from_state=before,
+                to_state=self._platform_state(account, trust),
+                at=now,
+            )
+        return self.status(user_id)
+
+    def start_certificate_request(
+        self, user_id: str, *, level: str = "qcpnqscd", redirect_url: str | None = None, language: str = "fr"
+    ) -> tuple[dict[str, Any], bool]:
+        """Step 2 hand-off: the platform creates the trust provider's registration and sends the person there.
+
+        While a request is still under way before its agreement is signed, the same call resumes it: the trust
+        provider gives that registration a fresh session (the previous token stops working), so that a person who
+        lost the page can go on. Answers (hand-off, created).
+        """
+        with self.db.transaction() as session:
+            user = accounts.get_user(session, user_id)
+            account = session.get(PlatformAccount, user_id, with_for_update=True)
+            if account is None and HANDOFF_WITHOUT_PROFILE in self.breakages:
+                account = PlatformAccount(user_id=user_id, mobile_number=user.phone_number or "+33600000000")
+                session.add(account)
+            elif account is None or account.profile_confirmed_at is None or account.mobile_number is None:
+                raise Conflict("confirm the profile first (step 1)", code="profile_not_confirmed")
+            assert account.mobile_number is not None
+            current = self._trust_of(session, account)
+            if current is not None and current.state in CANCELLABLE:
+                token = secrets.token_urlsafe(32)
+                current.session_token_hash = token_digest(token)
+                events.record(
+                    session,
+                    subject_type="registration",
+                    subject_id=current.id,
+                    actor=user_id,
+                    action="session_renewed",
+                    at=self._now(),
+                )
+                return self._handoff_view(current, token), False
+            reopenable = (REJECTED, CANCELLED, *registration_breakages.reopenable_states(self.breakages))
+            # DESIGN.md §3: a new request once the certificate is revoked or expired, not while it is valid.
+            ended = self._certificate_ended(session, current) and registration_breakages.renewable(self.breakages)
+            if current is not None and current.state not in reopenable and not ended:
+                raise Conflict(f"a certificate request is already {current.state}", code="certificate_request_exists")
+            created, token = self._create_registration(
+                session,
+                operator="platform",
+                user=user,
+                email=user.email,
+                phone_number=account.mobile_number,
+                level=level,
+                redirect_url=redirect_url,
+                language=language,
+            )
+            account.trust_registration_id = created.id
+            view = self._handoff_view(created, token)
+        return view, True
+
+    def accept_terms(
+        self, user_id: str, *, firms: list[dict[str, Any]], cgu_version: str, privacy_policy_version: str
+    ) -> dict[str, Any]:
+        """Step 6, "validation des CGU et RGPD": both boxes for each firm; opens the service to those firms."""
+        if not isinstance(firms, list) or not firms:
+            raise InvalidInput(
+                "name at least one firm",
+                code="invalid_input",
+                errors=[{"field": "firms", "code": "required", "detail": "a non-empty list"}],
+            )
+        self.settle()
+        with self.db.transaction() as session:
+            account = session.get(PlatformAccount, user_id, with_for_update=True)
+            trust = self._trust_of(session, account)
+            if (
+                (account is None or trust is None or trust.state != CERTIFICATE_ISSUED)
+                and (TERMS_BEFORE_CERTIFICATE not in self.breakages or account is None)
+                and (TERMS_DURING_REQUEST not in self.breakages or trust is None)
+            ):
+                raise Conflict(
+                    "the terms come once the certificate is issued (step 5)",
+                    code="registration_wrong_state",
+                    extra={"state": self._platform_state(account, trust)},
+                )
+            assert account is not None  # refused above, whatever the switches
+            outdated = cgu_version != CGU.version or privacy_policy_version != PRIVACY_POLICY.version
+            newer = registration_breakages.newer_terms_tolerated(
+                (cgu_version, privacy_policy_version), (CGU.version, PRIVACY_POLICY.version), self.breakages
+            )
+            if outdated and TERMS_ANY_VERSION not in self.breakages and not newer:
+                raise Conflict(
+                    f"the current versions are CGU {CGU.version} and privacy policy {PRIVACY_POLICY.version}",
+                    code="terms_version_outdated",
+                )
+            member_of = {f.id for f in accounts.firms_of(session, user_id)}
+            errors = []
+            for index, entry in enumerate(firms):
+                firm_id = entry.get("firm_id") if isinstance(entry, dict) else None
+                if firm_id not in member_of:
+                    raise NotFound(f"no firm {firm_id} among yours", code="firm_not_found")
+                boxes: tuple[str, ...] = ("cgu_accepted", "privacy_policy_accepted")
+                if TERMS_ONE_BOX in self.breakages and any(entry.get(box) is True for box in boxes):
+                    boxes = ()
+                boxes = registration_breakages.terms_boxes(boxes, index, self.breakages)
+                for box in boxes:
+                    if entry.get(box) is not True:
+                        errors.append({"field": f"firms[{index}].{box}", "code": "required", "detail": "tick the box"})
+            if errors:
+                raise InvalidInput(
+                    "Cochez « lu et accepté » pour les CGU et la politique de protection des données de chaque "
+                    "cabinet.",
+                    code="terms_not_accepted",
+                    errors=errors,
+                )
+            now = self._now()
+            before = self._platform_state(account, trust)
+            if TERMS_OPEN_ALL_FIRMS in self.breakages:
+                firms = [{"firm_id": firm_id} for firm_id in sorted(member_of)]
+            for entry in firms:
+                existing = session.scalar(
+                    select(TermsAcceptance).where(
+                        TermsAcceptance.user_id == user_id, TermsAcceptance.firm_id == entry["firm_id"]
+                    )
+                )
+                if existing is None and registration_breakages.TERMS_SHARED_IN_FIRM in self.breakages:
+                    existing = session.scalars(
+                        select(TermsAcceptance)
+                        .where(TermsAcceptance.firm_id == entry["firm_id"])
+                        .order_by(TermsAcceptance.user_id)
+                    ).first()
+                if existing is None:
+                    session.add(
+                        TermsAcceptance(
+                            user_id=user_id,
+                            firm_id=entry["firm_id"],
+                            cgu_version=cgu_version,
+                            privacy_policy_version=privacy_policy_version,
+                            accepted_at=now,
+                        )
+                    )
+                else:
+                    existing.cgu_version, existing.privacy_policy_version = cgu_version, privacy_policy_version
+                    existing.accepted_at = now
+            if account.activated_at is None:
+                account.activated_at = now
+            events.record(
+                session,
+                subject_type="account",
+                subject_id=user_id,
+                actor=user_id,
+                action="terms_accepted",
+                from_state=before,
+                to_state=ACTIVE,
+                at=now,
+                detail={
+                    "firms": [e["firm_id"] for e in firms],
+                    "cgu_version": cgu_version,
+                    "privacy_policy_version": privacy_policy_version,
+                },
+            )
+        return self.status(user_id)
+
+    def _certificate_ended(self, session: Session, reg: TrustRegistration | None) -> bool:
+        """Whether ``reg`` issued a certificate that is now revoked or expired (the mock clock's now)."""
+        if reg is None or reg.state != CERTIFICATE_ISSUED or reg.certificate_id is None:
+            return False
+        record = self.pki.get_certificate(reg.certificate_id, session=session)
+        now = self.clock.now()
+        return (
+            record.revoked_at is not None and record.revoked_at <= now
+        ) or record.not_after < now  # valid through notAfter

@@ -1,0 +1,205 @@
+"""Step 5, "vérification de l'identité": the review of a signed request, then the certificate or the refusal.
+
+A review is decided by the control plane (:meth:`Review.decide`) or, in ``auto`` mode, once its delay has passed on
+the mock clock: every call first settles what is due (:meth:`Review.settle`), there is no background thread. The
+approval issues the certificate and e-mails the applicant; the refusal names its reason.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from mock_provider.core import events, outbox, registration_breakages, scenarios
+from mock_provider.core.breakages import declare
+from mock_provider.core.documents import parse_document_type
+from mock_provider.core.errors import InvalidInput
+from mock_provider.core.models import TrustRegistration
+from mock_provider.core.pki import profiles
+from mock_provider.core.registration.states import CERTIFICATE_ISSUED, PENDING_VALIDATION, REJECTED
+from mock_provider.core.registration.texts import APPROVAL_SUBJECT
+from mock_provider.core.registration.views import Views
+
+# -- rule breakages (mock_provider.core.breakages): each one turns one rule below off, for the conformance suite -----
+
+NO_DECISION_EMAIL = declare(
+    "no_decision_email",
+    rule="The applicant is e-mailed when the review decides.",
+    check="registration.review.decision_email",
+)
+REVIEW_OVERDUE = declare(
+    "review_overdue",
+    rule="The identity review decides within 24 hours.",
+    check="registration.review.within_24_hours",
+)
+
+
+class Review(Views):
+    """Step 5: the review queue, the automatic decision when it is due, and the certificate's issuance."""
+
+    def pending_reviews(self) -> list[dict[str, Any]]:
+        self.settle()
+        with self.db.read() as session:
+            rows = session.scalars(
+                select(TrustRegistration)
+                .where(TrustRegistration.state == PENDING_VALIDATION)
+                .order_by(TrustRegistration.updated_at)
+            ).all()
+            return [self._view(session, r) for r in rows]
+
+    def decide(self, registration_id: str, *, approve: bool, reason: str | None, actor: str) -> dict[str, Any]:
+        """A manual decision from the control plane's review queue."""
+        if not approve and reason not in scenarios.REJECTION_REASONS:
+            raise InvalidInput(
+                f"reason must be one of {', '.join(scenarios.REJECTION_REASONS)}",
+                code="invalid_rejection_reason",
+                errors=[{"field": "reason", "code": "invalid_choice", "detail": "see the list"}],
+            )
+        with self.db.transaction() as session:
+            reg = self._load(session, registration_id, lock=True)
+            self._require_state(reg, (PENDING_VALIDATION,), "decide the review")
+            now = self._now()
+            if approve:
+                self._approve(session, reg, now, actor=actor)
+            else:
+                assert reason is not None
+                self._reject(session, reg, now, reason=reason, actor=actor)
+            return self._view(session, reg)
+
+    def settle(self) -> None:
+        """Decide the automatic reviews whose delay has passed on the mock clock."""
+        if self.config.review_mode != "auto" or registration_breakages.REVIEW_NEVER_SETTLED in self.breakages:
+            return
+        now = self._now()
+        with self.db.transaction() as session:
+            due = session.scalars(
+                select(TrustRegistration)
+                .where(
+                    TrustRegistration.state == PENDING_VALIDATION,
+                    TrustRegistration.review_due_at <= registration_breakages.reviewed_until(now, self.breakages),
+                )
+                .with_for_update()
+            ).all()
+            for reg in due:
+                self._auto_decide(session, reg, now)
+
+    def _submit_for_review(self, session: Session, reg: TrustRegistration, now: datetime) -> None:
+        auto = self.config.review_mode == "auto"
+        delay = self.config.review_delay_seconds + (25 * 3600 if REVIEW_OVERDUE in self.breakages else 0)
+        queued = scenarios.consume(session, "review_delay", now) if auto else None
+        delay += queued.value if queued is not None and queued.value is not None else 0
+        reg.review_due_at = now + timedelta(seconds=delay) if auto else None
+        self._move(
+            session,
+            reg,
+            PENDING_VALIDATION,
+            actor="trust",
+            action="submitted_for_review",
+            now=now,
+            detail={"review_due_at": reg.review_due_at.isoformat() if reg.review_due_at else None},
+        )
+        outbox.send(
+            session,
+            channel="email",
+            recipient=reg.applicant_email,
+            subject="Demande en cours de traitement",
+            body=(
+                f"Bonjour {reg.given_name} {reg.family_name},\n\nVotre demande de certificat est en cours de "
+                "traitement par le tiers de confiance. Cela peut prendre jusqu'à 24 heures."
+            ),
+            related_id=reg.id,
+            at=now,
+        )
+        decided_until = registration_breakages.reviewed_until(now, self.breakages)
+        if reg.review_due_at is not None and reg.review_due_at <= decided_until:
+            self._auto_decide(session, reg, now)
+
+    def _auto_decide(self, session: Session, reg: TrustRegistration, now: datetime) -> None:
+        forced = scenarios.consume(session, "review_reject", now)
+        reason = (forced.target or "document_unreadable") if forced else None
+        reason = reason or scenarios.review_rejection(reg.family_name, reg.document_number, reg.birth_date)
+        if reason:
+            self._reject(session, reg, now, reason=reason, actor="review")
+        else:
+            self._approve(session, reg, now, actor="review")
+
+    def _approve(self, session: Session, reg: TrustRegistration, now: datetime, *, actor: str) -> None:
+        self._issue(session, reg, now, action="approved", actor=actor)
+        if NO_DECISION_EMAIL in self.breakages:
+            return
+        outbox.send(
+            session,
+            channel="email",
+            recipient=reg.applicant_email,
+            subject=registration_breakages.approval_subject(APPROVAL_SUBJECT, self.breakages),
+            body=(
+                f"Bonjour {reg.given_name} {reg.family_name},\n\nVotre identité a été validée et vous disposez "
+                "maintenant d'un certificat de signature électronique de l'ordre (TEST).\nVérifiez ses "
+                f"informations : vous pouvez signaler une erreur pendant {self.config.error_report_hours} heures."
+            ),
+            related_id=reg.id,
+            at=now,
+        )
+
+    def _reject(self, session: Session, reg: TrustRegistration, now: datetime, *, reason: str, actor: str) -> None:
+        reg.decided_at = now
+        reg.rejection_reason = reason
+        self._move(session, reg, REJECTED, actor=actor, action="rejected", now=now, detail={"reason": reason})
+        if registration_breakages.NO_REJECTION_EMAIL in self.breakages:
+            return
+        outbox.send(
+            session,
+            channel="email",
+            recipient=reg.applicant_email,
+            subject="Votre demande de certificat n'a pas pu aboutir",
+            body=(
+                f"Bonjour {reg.given_name} {reg.family_name},\n\nVotre demande de certificat a été refusée "
+                f"(motif : {reason}). Vous pouvez présenter une nouvelle demande depuis la plateforme."
+            ),
+            related_id=reg.id,
+            at=now,
+        )
+
+    def _issue(
+        self, session: Session, reg: TrustRegistration, now: datetime, *, action: str, actor: str = "trust"
+    ) -> None:
+        assert reg.document_type is not None
+        assert reg.document_number is not None
+        kind = parse_document_type(reg.document_type)
+        identity = profiles.NaturalPersonIdentity(
+            given_name=reg.given_name,
+            surname=reg.family_name,
+            serial_number=profiles.document_serial_number(kind.kind, kind.alpha2, reg.document_number),
+            country="FR",
+        )
+        record = self.pki.issue_natural_person(identity, level=reg.level, session=session)
+        reg.certificate_id = record.id
+        reg.issued_at = record.created_at
+        reg.decided_at = reg.decided_at or now
+        events.record(
+            session,
+            subject_type="certificate",
+            subject_id=record.id,
+            actor=actor,
+            action="issued",
+            at=now,
+            detail={"registration": reg.id, "level": reg.level, "serial": format(record.serial, "x")},
+            related_id=reg.id,
+        )
+        if reg.state != CERTIFICATE_ISSUED:
+            self._move(session, reg, CERTIFICATE_ISSUED, actor=actor, action=action, now=now)
+        else:
+            events.record(
+                session,
+                subject_type="registration",
+                subject_id=reg.id,
+                actor=actor,
+                action=action,
+                from_state=reg.state,
+                to_state=reg.state,
+                at=now,
+                detail={"certificate": record.id},
+            )

@@ -1,0 +1,129 @@
+"""The registration's states, what comes next in each, and the moves between them (DESIGN.md section 2).
+
+The trust provider's request runs ``created`` → ``identity_submitted`` → ``documents_submitted`` →
+``agreement_signed`` → ``pending_validation`` → ``certificate_issued`` or ``rejected`` (``cancelled`` from the first
+three); the platform adds ``authenticated``, ``profile_confirmed`` and ``active`` around it. :class:`Transitions` is
+the base of every step's class: the caller holds the transaction, :meth:`Transitions._move` records the move in the
+event log.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from mock_provider.core import events
+from mock_provider.core.base import TrustService
+from mock_provider.core.errors import Conflict, NotFound
+from mock_provider.core.models import (
+    PlatformAccount,
+    TrustRegistration,
+)
+from mock_provider.core.pki import profiles
+from mock_provider.core.storage import locking
+
+#: The trust provider's registration states. ``created``: handed over, identity not given yet.
+CREATED, IDENTITY_SUBMITTED, DOCUMENTS_SUBMITTED = "created", "identity_submitted", "documents_submitted"
+
+AGREEMENT_SIGNED, PENDING_VALIDATION = "agreement_signed", "pending_validation"
+
+CERTIFICATE_ISSUED, REJECTED, CANCELLED = "certificate_issued", "rejected", "cancelled"
+
+#: Platform-only states.
+AUTHENTICATED, PROFILE_CONFIRMED, ACTIVE = "authenticated", "profile_confirmed", "active"
+
+CANCELLABLE = (CREATED, IDENTITY_SUBMITTED, DOCUMENTS_SUBMITTED)
+
+LEVELS = profiles.LEVELS
+
+LANGUAGES = ("fr", "en")
+
+#: What the person must do next, by platform state.
+NEXT_ACTION = {
+    AUTHENTICATED: "confirm_profile",
+    PROFILE_CONFIRMED: "start_certificate_request",
+    CREATED: "submit_identity",
+    IDENTITY_SUBMITTED: "upload_identity_document",
+    DOCUMENTS_SUBMITTED: "sign_subscription_agreement",
+    PENDING_VALIDATION: "wait_for_review",
+    CERTIFICATE_ISSUED: "accept_terms",
+    REJECTED: "start_certificate_request",
+    ACTIVE: None,
+}
+
+#: What the applicant does next at the trust provider, by registration state.
+TRUST_NEXT_ACTION = {
+    CREATED: "submit_identity",
+    IDENTITY_SUBMITTED: "upload_identity_document",
+    DOCUMENTS_SUBMITTED: "sign_subscription_agreement",
+    AGREEMENT_SIGNED: "wait_for_review",
+    PENDING_VALIDATION: "wait_for_review",
+    CERTIFICATE_ISSUED: "return_to_platform",
+    REJECTED: "return_to_platform",
+    CANCELLED: None,
+}
+
+
+class Transitions(TrustService):
+    """The moves every step makes: load a registration, check its state, move it and log the move."""
+
+    def _load(self, session: Session, registration_id: str, *, lock: bool = False) -> TrustRegistration:
+        reg = session.get(TrustRegistration, registration_id, with_for_update=lock and locking(session))
+        if reg is None:
+            raise NotFound(f"no registration {registration_id}", code="registration_not_found")
+        return reg
+
+    @staticmethod
+    def _require_state(reg: TrustRegistration, allowed: tuple[str, ...], what: str) -> None:
+        if reg.state not in allowed:
+            raise Conflict(
+                f"cannot {what}: the registration is {reg.state}",
+                code="registration_wrong_state",
+                extra={"state": reg.state},
+            )
+
+    def _move(
+        self,
+        session: Session,
+        reg: TrustRegistration,
+        to_state: str,
+        *,
+        actor: str,
+        action: str,
+        now: datetime,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        before = reg.state
+        reg.state = to_state
+        reg.updated_at = now
+        events.record(
+            session,
+            subject_type="registration",
+            subject_id=reg.id,
+            actor=actor,
+            action=action,
+            from_state=before,
+            to_state=to_state,
+            at=now,
+            detail=detail,
+        )
+
+    @staticmethod
+    def _trust_of(session: Session, account: PlatformAccount | None) -> TrustRegistration | None:
+        if account is None or account.trust_registration_id is None:
+            return None
+        return session.get(TrustRegistration, account.trust_registration_id)
+
+    @staticmethod
+    def _platform_state(account: PlatformAccount | None, trust: TrustRegistration | None) -> str:
+        if account is None or account.profile_confirmed_at is None:
+            return AUTHENTICATED
+        if account.activated_at is not None:
+            return ACTIVE
+        if trust is None or trust.state == CANCELLED:
+            return PROFILE_CONFIRMED
+        if trust.state == CREATED:
+            return PROFILE_CONFIRMED
+        return trust.state

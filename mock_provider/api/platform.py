@@ -11,7 +11,7 @@ from flask import Blueprint, Response
 from mock_provider.api.common import bearer_user, json_body, ok, optional, services
 from mock_provider.core.breakages import declare
 from mock_provider.core.errors import InvalidInput
-from mock_provider.core.registration import CGU, PRIVACY_POLICY
+from mock_provider.core.registration.texts import CGU, PRIVACY_POLICY
 
 bp = Blueprint("platform", __name__, url_prefix="/platform/api/v1")
 

@@ -26,7 +26,7 @@ from mock_provider.api.common import (
 from mock_provider.core.breakages import declare
 from mock_provider.core.errors import InvalidInput, Unauthenticated
 from mock_provider.core.models import OAuthClient
-from mock_provider.core.registration import AGREEMENT
+from mock_provider.core.registration.texts import AGREEMENT
 
 bp = Blueprint("trust", __name__, url_prefix="/trust/v1")
 

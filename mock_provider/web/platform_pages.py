@@ -24,7 +24,7 @@ from werkzeug.test import Client
 from mock_provider.api.common import services
 from mock_provider.core.errors import InvalidInput, MockError, Unavailable
 from mock_provider.core.models import OAuthClient
-from mock_provider.core.registration import CGU, PRIVACY_POLICY
+from mock_provider.core.registration.texts import CGU, PRIVACY_POLICY
 from mock_provider.sso import authenticate_bearer
 from mock_provider.web.common import Answer, Problem, error_page, page, protect
 

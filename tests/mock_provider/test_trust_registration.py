@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from mock_provider.core.clock import ManualClock
-from mock_provider.core.registration import IDENTITY_INCOMPLETE_MESSAGE
+from mock_provider.core.registration.texts import IDENTITY_INCOMPLETE_MESSAGE
 from tests.mock_provider.image_helpers import record_decodes, streamed_png
 from tests.mock_provider.registration_helpers import (
     BIRTH_DATE,

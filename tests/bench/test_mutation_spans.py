@@ -139,3 +139,14 @@ def test_parentheses_over_several_lines_are_found(tmp_path: Path) -> None:
     path = tmp_path / "module.py"
     path.write_text("if (\n    a or b\n) and X in breakages:\n    c = 1\n", encoding="utf-8")
     assert sorted(mutation.planted_spans(path)) == [((1, 3), (3, 1)), ((4, 4), (4, 9))]
+
+
+def test_every_listed_equivalent_names_a_line_that_is_still_there() -> None:
+    """An entry whose line moved or changed would silently stop matching (its mutant would count as a survivor)."""
+    stale = []
+    for module, _operator, line in mutation.load_equivalents():
+        assert module in mutation.RULE_MODULES, f"{module} is not among the mutated modules"
+        source = (mutation.REPO / module).read_text(encoding="utf-8")
+        if line.strip() not in {text.strip() for text in source.splitlines()}:
+            stale.append(f"{module}: {line}")
+    assert stale == []

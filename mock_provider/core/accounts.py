@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 import yaml
 from sqlalchemy import and_, delete, select
@@ -150,6 +150,18 @@ def directory_is_empty(session: Session) -> bool:
     return session.scalar(select(User.id).limit(1)) is None
 
 
+class FirmClaim(TypedDict):
+    """A firm in ``/me`` (and in the SSO's ``firms`` claim): the person's role and delegations there."""
+
+    id: str
+    name: str
+    siren: str
+    siret: str | None
+    role: str
+    delegations: list[str]
+    service_open: NotRequired[bool]
+
+
 @dataclass(frozen=True)
 class FirmView:
     """A firm as the SSO's ``firms`` claim and the platform show it to one person."""
@@ -161,7 +173,7 @@ class FirmView:
     role: str
     delegations: tuple[str, ...]
 
-    def as_claim(self) -> dict[str, Any]:
+    def as_claim(self) -> FirmClaim:
         return {
             "id": self.id,
             "name": self.name,

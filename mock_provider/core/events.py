@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -17,6 +17,20 @@ from sqlalchemy.orm import Session
 from mock_provider.core.ids import new_id
 from mock_provider.core.models import Event
 from mock_provider.core.storage import next_in_sequence
+
+
+class EventJson(TypedDict):
+    """One entry of an event log (:meth:`EventView.as_json`)."""
+
+    id: str
+    subject_type: str
+    subject_id: str
+    actor: str | None
+    action: str
+    from_state: str | None
+    to_state: str | None
+    at: str
+    detail: dict[str, object] | None
 
 
 @dataclass(frozen=True)
@@ -31,7 +45,7 @@ class EventView:
     at: datetime
     detail: dict[str, Any] | None
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self) -> EventJson:
         return {
             "id": self.id,
             "subject_type": self.subject_type,

@@ -22,6 +22,7 @@ from typing import Any
 from mock_provider.core.breakages import Breakages, declare
 from mock_provider.core.documents import DocumentType, mrz_check_digit
 from mock_provider.core.errors import MockError
+from mock_provider.core.events import EventJson
 from mock_provider.core.models import Delegation
 from mock_provider.core.otp import MAX_CODES, IssuedCode, OtpPolicy
 
@@ -670,7 +671,7 @@ SECOND_CERTIFICATE_REQUEST = declare(
 )
 
 
-def logged(events: list[dict[str, Any]], breakages: Breakages) -> list[dict[str, Any]]:
+def logged(events: list[EventJson], breakages: Breakages) -> list[EventJson]:
     """A registration's event log as shown: without its cancellation when the switch is on."""
     if CANCELLATION_NOT_LOGGED in breakages:
         return [e for e in events if e.get("to_state") != "cancelled"]

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 import secrets
 from datetime import date, timedelta
-from typing import Any
 
 from sqlalchemy import select
 
@@ -18,8 +17,10 @@ from mock_provider.core import events, otp, outbox, registration_breakages, scen
 from mock_provider.core.base import token_digest
 from mock_provider.core.breakages import declare
 from mock_provider.core.errors import Conflict, InvalidInput, NotFound
+from mock_provider.core.events import EventJson
 from mock_provider.core.models import TrustRegistration
 from mock_provider.core.registration.review import Review
+from mock_provider.core.registration.shapes import CertificateView, CodeSent, RegistrationView
 from mock_provider.core.registration.states import (
     AGREEMENT_SIGNED,
     CANCELLABLE,
@@ -170,14 +171,14 @@ class ApplicantSteps(Review):
                         return
                 raise NotFound(f"no registration {registration_id}", code="registration_not_found")
 
-    def get(self, registration_id: str) -> dict[str, Any]:
+    def get(self, registration_id: str) -> RegistrationView:
         self.settle()
         with self.db.read() as session:
             return self._view(session, self._load(session, registration_id))
 
     def submit_identity(
-        self, registration_id: str, *, birth_date: Any, accept_terms: Any, accept_privacy_policy: Any
-    ) -> dict[str, Any]:
+        self, registration_id: str, *, birth_date: object, accept_terms: object, accept_privacy_policy: object
+    ) -> RegistrationView:
         """Step 2, "création du certificat : identité": birth date and both consents are mandatory."""
         errors = []
         parsed: date | None = None
@@ -230,7 +231,7 @@ class ApplicantSteps(Review):
             self._move(session, reg, IDENTITY_SUBMITTED, actor=reg.user_id, action="identity_submitted", now=now)
             return self._view(session, reg)
 
-    def consent_agreement(self, registration_id: str, *, version: Any, sha256: Any) -> dict[str, Any]:
+    def consent_agreement(self, registration_id: str, *, version: object, sha256: object) -> CodeSent:
         """Step 4: ticking the consent box sends a 6-digit code by SMS to the mobile (shown masked)."""
         if (
             (version != AGREEMENT.version and AGREEMENT_VERSION_UNCHECKED not in self.breakages)
@@ -242,10 +243,10 @@ class ApplicantSteps(Review):
             )
         return self._send_code(registration_id, action="agreement_consented")
 
-    def resend_code(self, registration_id: str) -> dict[str, Any]:
+    def resend_code(self, registration_id: str) -> CodeSent:
         return self._send_code(registration_id, action="code_resent", require_consent=True)
 
-    def _send_code(self, registration_id: str, *, action: str, require_consent: bool = False) -> dict[str, Any]:
+    def _send_code(self, registration_id: str, *, action: str, require_consent: bool = False) -> CodeSent:
         with self.db.transaction(lock=CONSENT_RACE not in self.breakages) as session:
             reg = self._load(session, registration_id, lock=True)
             if ILLEGAL_TRANSITION_ACCEPTED not in self.breakages:
@@ -301,7 +302,7 @@ class ApplicantSteps(Review):
                 "validity_seconds": self.config.otp_validity_seconds,
             }
 
-    def sign_agreement(self, registration_id: str, *, code: Any) -> dict[str, Any]:
+    def sign_agreement(self, registration_id: str, *, code: object) -> RegistrationView:
         """Step 4 end: the right code signs the agreement; the request goes to review and can't be cancelled."""
         if (not isinstance(code, str) or not re.fullmatch(r"\s*[0-9]{6}\s*", code)) and not (
             MALFORMED_OTP_COUNTED in self.breakages and isinstance(code, str)
@@ -356,7 +357,7 @@ class ApplicantSteps(Review):
             raise registration_breakages.otp_refusal(outcome.error, self.breakages)
         return view
 
-    def cancel(self, registration_id: str, *, actor: str) -> dict[str, Any]:
+    def cancel(self, registration_id: str, *, actor: str) -> RegistrationView:
         with self.db.transaction(lock=CANCEL_RACE not in self.breakages) as session:
             reg = self._load(session, registration_id, lock=True)
             if reg.state not in self._cancellable_states():
@@ -369,7 +370,7 @@ class ApplicantSteps(Review):
             self._move(session, reg, CANCELLED, actor=actor, action="cancelled", now=self._now())
             return self._view(session, reg)
 
-    def report_error(self, registration_id: str, *, detail: Any) -> dict[str, Any]:
+    def report_error(self, registration_id: str, *, detail: object) -> RegistrationView:
         """Within 48 hours of issuance the holder may report an error: revoke, then reissue on the same request."""
         if not isinstance(detail, str) or (not detail.strip() and BLANK_ERROR_REPORT_ACCEPTED not in self.breakages):
             raise InvalidInput(
@@ -406,7 +407,7 @@ class ApplicantSteps(Review):
             self._issue(session, reg, now, action="reissued")
             return self._view(session, reg)
 
-    def certificate(self, registration_id: str) -> dict[str, Any]:
+    def certificate(self, registration_id: str) -> CertificateView:
         self.settle()
         with self.db.read() as session:
             reg = self._load(session, registration_id)
@@ -414,7 +415,7 @@ class ApplicantSteps(Review):
                 raise NotFound("no certificate has been issued for this registration", code="certificate_not_issued")
             return self._certificate_view(reg)
 
-    def event_log(self, registration_id: str) -> list[dict[str, Any]]:
+    def event_log(self, registration_id: str) -> list[EventJson]:
         with self.db.read() as session:
             reg = self._load(session, registration_id)
             logged = [e.as_json() for e in events.history(session, reg.id)]

@@ -6,8 +6,6 @@ one at a time.
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -20,6 +18,7 @@ from mock_provider.core.models import (
     Firm,
     Membership,
 )
+from mock_provider.core.registration.shapes import DelegationView
 from mock_provider.core.registration.states import Transitions
 from mock_provider.core.storage import locking
 
@@ -97,7 +96,7 @@ ACCOUNTANT_OF_ANY_FIRM = declare(
 class Delegations(Transitions):
     """A firm's delegations, granted and revoked by its chartered accountant."""
 
-    def list_delegations(self, user_id: str, firm_id: str) -> list[dict[str, Any]]:
+    def list_delegations(self, user_id: str, firm_id: str) -> list[DelegationView]:
         with self.db.read() as session:
             self._require_accountant(session, user_id, firm_id)
             rows = session.scalars(
@@ -110,7 +109,7 @@ class Delegations(Transitions):
             rows = registration_breakages.listed_delegations(rows, self.breakages)
             return [_delegation_json(row) for row in rows]
 
-    def grant_delegation(self, user_id: str, firm_id: str, *, collaborator_id: str, kind: str) -> dict[str, Any]:
+    def grant_delegation(self, user_id: str, firm_id: str, *, collaborator_id: str, kind: str) -> DelegationView:
         if not registration_breakages.known_delegation_kind(kind, accounts.DELEGATIONS, self.breakages):
             raise InvalidInput(
                 f"kind must be one of {', '.join(accounts.DELEGATIONS)}",
@@ -209,7 +208,7 @@ class Delegations(Transitions):
             raise Forbidden("only the firm's chartered accountant manages delegations", code="not_firm_accountant")
 
 
-def _delegation_json(row: Delegation) -> dict[str, Any]:
+def _delegation_json(row: Delegation) -> DelegationView:
     return {
         "id": row.id,
         "firm_id": row.firm_id,

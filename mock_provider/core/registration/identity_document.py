@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import Any
 
 from sqlalchemy import select
 
@@ -23,6 +22,7 @@ from mock_provider.core.documents import (
 )
 from mock_provider.core.ids import new_id
 from mock_provider.core.models import IdentityDocument
+from mock_provider.core.registration.shapes import RegistrationView
 from mock_provider.core.registration.states import DOCUMENTS_SUBMITTED, IDENTITY_SUBMITTED
 from mock_provider.core.registration.views import Views
 
@@ -93,7 +93,7 @@ class IdentityDocumentStep(Views):
         front: bytes | None,
         back: bytes | None,
         mrz: str | None,
-    ) -> dict[str, Any]:
+    ) -> RegistrationView:
         """Step 3, "pièce d'identité recto / verso": judged by content, colour only, MRZ checked when given.
 
         The MRZ and the document number are checked before the files, so that a document refused on them costs no

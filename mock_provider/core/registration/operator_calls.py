@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import secrets
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,6 +23,7 @@ from mock_provider.core.models import (
 )
 from mock_provider.core.registration.parsing import normalise_mobile
 from mock_provider.core.registration.review import Review
+from mock_provider.core.registration.shapes import AccountMatch, HandoffView
 from mock_provider.core.registration.states import (
     CANCELLED,
     CREATED,
@@ -62,7 +62,7 @@ class OperatorCalls(Review):
         phone_number: str,
         redirect_url: str | None,
         language: str,
-    ) -> dict[str, Any]:
+    ) -> HandoffView:
         """``POST /trust/v1/registrations``: the applicant is found by e-mail among the SSO's people."""
         with self.db.transaction() as session:
             user = session.scalar(select(User).where(User.email == email))
@@ -84,7 +84,7 @@ class OperatorCalls(Review):
             )
             return self._handoff_view(created, token)
 
-    def match_account(self, email: str) -> dict[str, Any]:
+    def match_account(self, email: str) -> AccountMatch:
         """Universign's ``matchAccount``: the level and status of the certificate held by that e-mail address."""
         self.settle()
         with self.db.read() as session:
@@ -163,7 +163,7 @@ class OperatorCalls(Review):
         )
         return reg, token
 
-    def _handoff_view(self, reg: TrustRegistration, token: str) -> dict[str, Any]:
+    def _handoff_view(self, reg: TrustRegistration, token: str) -> HandoffView:
         return {
             "id": reg.id,
             "state": reg.state,

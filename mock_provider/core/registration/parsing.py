@@ -7,7 +7,6 @@ A caller hands the values as it received them (JSON or form fields); these funct
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from mock_provider.core.errors import InvalidInput
 
@@ -36,7 +35,7 @@ def _bad_mobile(field: str) -> InvalidInput:
     )
 
 
-def _firm_ids(value: Any) -> list[str]:
+def _firm_ids(value: object) -> list[str]:
     if not isinstance(value, list):
         return []
     return [str(v.get("id")) if isinstance(v, dict) else str(v) for v in value]

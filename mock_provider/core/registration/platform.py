@@ -8,6 +8,7 @@ over to the trust provider (step 2 hand-off), and opens the service to their fir
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import select
@@ -24,6 +25,7 @@ from mock_provider.core.models import (
 )
 from mock_provider.core.registration.operator_calls import OperatorCalls
 from mock_provider.core.registration.parsing import _firm_ids, normalise_mobile
+from mock_provider.core.registration.shapes import CertificateView, HandoffView, MeView, StatusView
 from mock_provider.core.registration.states import (
     ACTIVE,
     CANCELLABLE,
@@ -93,7 +95,7 @@ SERVICE_OPEN_WITHOUT_DELEGATION = declare(
 class PlatformSteps(OperatorCalls):
     """The platform's side of the registration: status, step 1, the step 2 hand-off, step 6."""
 
-    def status(self, user_id: str) -> dict[str, Any]:
+    def status(self, user_id: str) -> StatusView:
         """``GET /platform/api/v1/registration``: where the person stands and what comes next."""
         self.settle()
         with self.db.read() as session:
@@ -112,7 +114,7 @@ class PlatformSteps(OperatorCalls):
                 "active_firms": self._active_firm_ids(session, user_id),
             }
 
-    def current_certificate(self, user_id: str) -> dict[str, Any]:
+    def current_certificate(self, user_id: str) -> CertificateView:
         """The person's certificate, as the platform has it from the trust provider (after step 5)."""
         self.settle()
         with self.db.read() as session:
@@ -121,7 +123,7 @@ class PlatformSteps(OperatorCalls):
                 raise NotFound("no certificate has been issued to this person yet", code="certificate_not_issued")
             return self._certificate_view(trust)
 
-    def me(self, user_id: str) -> dict[str, Any]:
+    def me(self, user_id: str) -> MeView:
         """``GET /platform/api/v1/me``: the person, their firms, what they may do in each."""
         self.settle()
         with self.db.read() as session:
@@ -152,7 +154,7 @@ class PlatformSteps(OperatorCalls):
                 "firms": firms,
             }
 
-    def confirm_profile(self, user_id: str, submitted: dict[str, Any]) -> dict[str, Any]:
+    def confirm_profile(self, user_id: str, submitted: Mapping[str, object]) -> StatusView:
         """Step 1, "pré-validation des informations Comptexpert": the mobile is mandatory, the rest read-only."""
         with self.db.transaction() as session:
             user = accounts.get_user(session, user_id)
@@ -218,7 +220,7 @@ class PlatformSteps(OperatorCalls):
 
     def start_certificate_request(
         self, user_id: str, *, level: str = "qcpnqscd", redirect_url: str | None = None, language: str = "fr"
-    ) -> tuple[dict[str, Any], bool]:
+    ) -> tuple[HandoffView, bool]:
         """Step 2 hand-off: the platform creates the trust provider's registration and sends the person there.
 
         While a request is still under way before its agreement is signed, the same call resumes it: the trust
@@ -268,7 +270,7 @@ class PlatformSteps(OperatorCalls):
 
     def accept_terms(
         self, user_id: str, *, firms: list[dict[str, Any]], cgu_version: str, privacy_policy_version: str
-    ) -> dict[str, Any]:
+    ) -> StatusView:
         """Step 6, "validation des CGU et RGPD": both boxes for each firm; opens the service to those firms."""
         if not isinstance(firms, list) or not firms:
             raise InvalidInput(

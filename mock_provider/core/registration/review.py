@@ -8,7 +8,6 @@ approval issues the certificate and e-mails the applicant; the refusal names its
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,6 +18,7 @@ from mock_provider.core.documents import parse_document_type
 from mock_provider.core.errors import InvalidInput
 from mock_provider.core.models import TrustRegistration
 from mock_provider.core.pki import profiles
+from mock_provider.core.registration.shapes import RegistrationView
 from mock_provider.core.registration.states import CERTIFICATE_ISSUED, PENDING_VALIDATION, REJECTED
 from mock_provider.core.registration.texts import APPROVAL_SUBJECT
 from mock_provider.core.registration.views import Views
@@ -40,7 +40,7 @@ REVIEW_OVERDUE = declare(
 class Review(Views):
     """Step 5: the review queue, the automatic decision when it is due, and the certificate's issuance."""
 
-    def pending_reviews(self) -> list[dict[str, Any]]:
+    def pending_reviews(self) -> list[RegistrationView]:
         self.settle()
         with self.db.read() as session:
             rows = session.scalars(
@@ -50,7 +50,7 @@ class Review(Views):
             ).all()
             return [self._view(session, r) for r in rows]
 
-    def decide(self, registration_id: str, *, approve: bool, reason: str | None, actor: str) -> dict[str, Any]:
+    def decide(self, registration_id: str, *, approve: bool, reason: str | None, actor: str) -> RegistrationView:
         """A manual decision from the control plane's review queue."""
         if not approve and reason not in scenarios.REJECTION_REASONS:
             raise InvalidInput(

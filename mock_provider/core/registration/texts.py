@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any
+from typing import TypedDict
 
 #: The guide's own message when the birth date or a consent is missing (step 2).
 IDENTITY_INCOMPLETE_MESSAGE = "Vous devez saisir votre date de naissance puis cocher les cases."
@@ -32,6 +32,16 @@ def _text(name: str) -> str:
     return resources.files("mock_provider.texts").joinpath(name).read_text(encoding="utf-8")
 
 
+class TextJson(TypedDict):
+    """A versioned text as the APIs serve it, with the SHA-256 a consent must quote."""
+
+    name: str
+    version: str
+    language: str
+    sha256: str
+    text: str
+
+
 @dataclass(frozen=True)
 class VersionedText:
     name: str
@@ -43,7 +53,7 @@ class VersionedText:
     def sha256(self) -> str:
         return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self) -> TextJson:
         return {
             "name": self.name,
             "version": self.version,

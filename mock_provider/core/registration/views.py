@@ -6,7 +6,6 @@ The views read the rows the caller loaded, in the caller's session; they change 
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,6 +19,7 @@ from mock_provider.core.models import (
     User,
 )
 from mock_provider.core.pki import profiles
+from mock_provider.core.registration.shapes import CertificateView, ProfileView, RegistrationView, TrustSummary
 from mock_provider.core.registration.states import (
     CANCELLABLE,
     CANCELLED,
@@ -64,7 +64,7 @@ REJECTION_REASON_UNTOLD = declare(
 class Views(Transitions):
     """What the registration's calls answer: the person's profile, the request, the certificate."""
 
-    def _profile(self, session: Session, user: User, account: PlatformAccount | None) -> dict[str, Any]:
+    def _profile(self, session: Session, user: User, account: PlatformAccount | None) -> ProfileView:
         return {
             "given_name": user.given_name,
             "family_name": user.family_name,
@@ -75,8 +75,13 @@ class Views(Transitions):
             "read_only_fields": ["given_name", "family_name", "email", "firms"],
         }
 
-    def _trust_summary(self, reg: TrustRegistration) -> dict[str, Any]:
-        summary = {"id": reg.id, "state": reg.state, "level": reg.level, "certificate_id": reg.certificate_id}
+    def _trust_summary(self, reg: TrustRegistration) -> TrustSummary:
+        summary: TrustSummary = {
+            "id": reg.id,
+            "state": reg.state,
+            "level": reg.level,
+            "certificate_id": reg.certificate_id,
+        }
         if (
             reg.state == REJECTED and REJECTION_REASON_UNTOLD not in self.breakages
         ) or REJECTION_REASON_ON_LIVE_REQUEST in self.breakages:
@@ -89,8 +94,8 @@ class Views(Transitions):
             return sorted(set(session.scalars(mine).all()))
         return sorted(session.scalars(select(TermsAcceptance.firm_id).where(TermsAcceptance.user_id == user_id)).all())
 
-    def _view(self, session: Session, reg: TrustRegistration) -> dict[str, Any]:
-        view: dict[str, Any] = {
+    def _view(self, session: Session, reg: TrustRegistration) -> RegistrationView:
+        view: RegistrationView = {
             "id": reg.id,
             "state": reg.state,
             "next_action": TRUST_NEXT_ACTION[reg.state],
@@ -122,7 +127,7 @@ class Views(Transitions):
             view["return_url"] = f"{reg.redirect_url}{separator}registration_id={reg.id}&outcome={reg.state}"
         return view
 
-    def _certificate_view(self, reg: TrustRegistration) -> dict[str, Any]:
+    def _certificate_view(self, reg: TrustRegistration) -> CertificateView:
         from cryptography.hazmat.primitives.serialization import Encoding
 
         assert reg.certificate_id is not None

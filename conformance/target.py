@@ -86,7 +86,7 @@ class Rules:
     #: The earliest birth year step 2 accepts: a birth date before 1 January of it is a typing error, refused.
     earliest_birth_year: int = 1900
     review_hours: int = 24
-    max_document_bytes: int = 10 * 1024 * 1024
+    max_document_bytes: int = 4 * 1024 * 1024
     #: The smallest picture of a document side accepted, in pixels, whichever way it is turned (long x short side).
     min_image_long_side: int = 200
     min_image_short_side: int = 120

@@ -606,8 +606,10 @@ def _identity_document(
     if asked and mrz_file is None and document_number is None:
         text = click.prompt("MRZ file (optional, Enter to skip)", default="", show_default=False, err=True)
         mrz_file = _FILE.convert(text, None, None) if text else None
-    if document_number is None and mrz_file is None:
-        document_number = click.prompt("Document number", err=True)
+    if asked and document_number is None and mrz_file is None:
+        # Optional where the provider reads the MRZ off a side (the mock reads it where a side carries it as text).
+        text = click.prompt("Document number (Enter to skip if a side shows the MRZ)", default="", err=True)
+        document_number = text.strip() or None
     assert front is not None
     return IdentityDocument(
         document_type=document_type.strip(),

@@ -87,8 +87,9 @@ class MockConfig:
     otp_resend_cooldown_seconds: int = 60
     #: Hours after issuance during which the holder may report an error in the certificate.
     error_report_hours: int = 48
-    #: Largest identity document image accepted, per side.
-    max_document_bytes: int = 10 * 1024 * 1024
+    #: Largest identity document file accepted, per side: 4 MiB, Universign's limit for an identity document
+    #: ("4 MB per side" in its id-validations API).
+    max_document_bytes: int = 4 * 1024 * 1024
     #: ``jesign-mock serve``: worker processes, and threads per worker running the app. With more than one
     #: worker, every process shares the database; OCSP and CRL caches follow it through the PKI revision.
     workers: int = 1

@@ -6,8 +6,9 @@ and ``make demo`` use them:
 - ``recto.jpg`` and ``verso.jpg``: both sides of a French identity card (TD1) of Marie Dupont, the seeded
   accountant ``marie.dupont`` of Cabinet Ecma, drawn in colour (the mock refuses greyscale) and marked SPECIMEN;
   the verso shows the machine-readable zone;
-- ``mrz.txt``: that zone as text, the three lines the registration takes with the pictures (the mock reads no
-  picture: it checks the typed zone against the person, and the pictures' format, size and colour);
+- ``mrz.txt``: that zone as text, the three lines the registration takes with the pictures. The verso also carries
+  them as a JPEG comment, where the mock reads them (its stand-in for the OCR of the real service): uploaded alone,
+  the pictures are enough;
 - ``lettre.pdf``, ``facture.pdf``, ``contrat.pdf``: one-page documents to sign or seal;
 - ``LISEZMOI.txt``: what each file is for.
 
@@ -77,7 +78,7 @@ def _card(lines: list[str], *, mrz: str | None) -> bytes:
         for number, line in enumerate(mrz.splitlines()):
             draw.text((30, height - 140 + 44 * number), line, fill=(0, 0, 0), font=zone)
     out = io.BytesIO()
-    card.save(out, format="JPEG", quality=90)
+    card.save(out, format="JPEG", quality=90, **({"comment": mrz} if mrz is not None else {}))
     return out.getvalue()
 
 

@@ -361,7 +361,7 @@ def mrz_issuer_as_checked(mrz: str | None, country: str, breakages: Breakages) -
 
 
 #: The document code :func:`mrz_code_as_checked` writes for each kind with its switch on.
-_OWN_DOCUMENT_CODE = {"passport": "P<", "id_card": "ID", "residence_permit": "IR"}
+_OWN_DOCUMENT_CODE = {"passport": "P<", "id_card": "ID", "residence_permit": "IR", "driving_licence": "D1"}
 
 
 def mrz_code_as_checked(mrz: str | None, kind: DocumentType, breakages: Breakages) -> str | None:
@@ -594,17 +594,18 @@ TERMS_NEWER_VERSION_ACCEPTED = declare(
 
 FOREIGN_ID_CARD_ACCEPTED = declare(
     "foreign_id_card_accepted",
-    rule="Step 3 takes identity cards and residence permits of France only (id_card:fra, residence_permit:fra), "
-    "here of any ISO 3166-1 country, read as French.",
+    rule="Step 3 takes identity cards of European states only (the EU, the EEA, Switzerland), and residence permits "
+    "and driving licences of France only; here of any ISO 3166-1 country, read as French.",
     check="registration.documents.document_type",
 )
 
 
 def document_type_as_checked(text: str, breakages: Breakages) -> str:
-    """The document type as judged: an identity card or residence permit of another country read as French, with
-    the switch on."""
+    """The document type as judged: an identity card, residence permit or driving licence of another country read
+    as French, with the switch on."""
     kind, _, country = text.strip().partition(":")
-    if FOREIGN_ID_CARD_ACCEPTED in breakages and kind.lower() in ("id_card", "residence_permit") and country:
+    kinds = ("id_card", "residence_permit", "driving_licence")
+    if FOREIGN_ID_CARD_ACCEPTED in breakages and kind.lower() in kinds and country:
         return f"{kind}:fra"
     return text
 

@@ -19,6 +19,7 @@ from flask import Blueprint, redirect, request, session, url_for
 
 from mock_provider.api.common import services
 from mock_provider.core.documents import ISO3166_ALPHA3, DocumentError, parse_document_type
+from mock_provider.core.documents.kinds import EUROPEAN_ID_CARD_COUNTRIES
 from mock_provider.core.errors import MockError, NotFound
 from mock_provider.core.registration.texts import AGREEMENT
 from mock_provider.web.common import Answer, Problem, error_page, page, protect
@@ -32,10 +33,13 @@ _KEPT = 4
 #: The document types offered on the choice page; a passport may be of any country.
 DOCUMENT_CHOICES = (
     ("id_card:fra", "Carte nationale d'identité française"),
-    ("residence_permit:fra", "Titre de séjour français"),
     ("passport", "Passeport"),
+    ("driving_licence:fra", "Permis de conduire français"),
+    ("residence_permit:fra", "Titre de séjour français"),
+    ("id_card", "Carte d'identité d'un autre pays européen (UE, EEE, Suisse)"),
 )
 COUNTRIES = sorted(ISO3166_ALPHA3)
+EUROPEAN_COUNTRIES = sorted(EUROPEAN_ID_CARD_COUNTRIES - {"FRA"})
 
 
 def _here(registration_id: str) -> Answer:
@@ -90,7 +94,14 @@ def _page(
         if document_type is not None:
             kind = parse_document_type(document_type)
             return page("web/trust/upload.html", status, kind=kind, **context)
-        return page("web/trust/document_type.html", status, choices=DOCUMENT_CHOICES, countries=COUNTRIES, **context)
+        return page(
+            "web/trust/document_type.html",
+            status,
+            choices=DOCUMENT_CHOICES,
+            countries=COUNTRIES,
+            european_countries=EUROPEAN_COUNTRIES,
+            **context,
+        )
     if state == "documents_submitted":
         if view["agreement"]["version"] is None:
             return page("web/trust/agreement.html", status, agreement=AGREEMENT, **context)
@@ -132,7 +143,12 @@ def document_form(registration_id: str) -> Answer:
     """Step 3, after "Sélectionnez le type de pièce d'identité": the recto (and verso) upload form."""
     reg = _authorised(registration_id)
     choice = request.args.get("type", "")
-    document_type = f"passport:{request.args.get('country', '')}" if choice == "passport" else choice
+    if choice == "passport":
+        document_type = f"passport:{request.args.get('country', '')}"
+    elif choice == "id_card":
+        document_type = f"id_card:{request.args.get('card_country', '')}"
+    else:
+        document_type = choice
     try:
         parse_document_type(document_type)
     except DocumentError as exc:

@@ -13,7 +13,7 @@ import struct
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -75,6 +75,24 @@ def test_document_types_that_are_accepted() -> None:
     permit = parse_document_type("residence_permit:fra")
     assert (permit.needs_back, permit.serial_prefix, permit.alpha2, permit.mrz_format) == (True, "IDC", "FR", "TD1")
     assert parse_document_type("  Passport:DEU ").code == "passport:deu"
+    assert (card.mrz_formats, passport.mrz_formats, permit.mrz_formats) == (
+        ("TD1", "TD2", "FR1988"),
+        ("TD3",),
+        ("TD1",),
+    )
+
+
+@pytest.mark.parametrize("country", ["bel", "deu", "ita", "pol", "nor", "isl", "lie", "che"])
+def test_european_identity_cards_are_accepted(country: str) -> None:
+    card = parse_document_type(f"id_card:{country}")
+    assert (card.needs_back, card.serial_prefix, card.mrz_formats) == (True, "IDC", ("TD1", "TD2"))
+    assert card.alpha2 == ISO3166_ALPHA3_TO_ALPHA2[country.upper()]
+
+
+def test_a_french_driving_licence_is_accepted_without_an_mrz() -> None:
+    licence = parse_document_type("driving_licence:fra")
+    assert licence == DocumentType("driving_licence", "FRA", "FR", needs_back=True, serial_prefix="IDC")
+    assert (licence.mrz_formats, licence.label_fr) == ((), "Permis de conduire")
 
 
 @pytest.mark.parametrize(
@@ -88,9 +106,13 @@ def test_document_types_that_are_accepted() -> None:
         "passport:fra:x",
         "passport:xyz",  # three letters, not an ISO 3166 country
         "passport:uto",  # ICAO's specimen state, not accepted by default
-        "id_card:bel",  # only French identity cards
-        "residence_permit:deu",
-        "driving_licence:fra",
+        "id_card:gbr",  # identity cards of the EU, the EEA and Switzerland only
+        "id_card:usa",
+        "id_card:tur",
+        "residence_permit:deu",  # French residence permits only
+        "driving_licence:bel",  # French driving licences only
+        "driving_licence:deu",
+        "identity:fra",
     ],
 )
 def test_document_types_that_are_refused(text: str) -> None:
@@ -837,7 +859,6 @@ def test_an_unused_personal_number_may_have_a_filler_or_zero_check_digit() -> No
         td3() + "<",  # 44 + 45
         td3().replace("\n", "<\n") + "<",  # 45 + 45
         td1() + "\n" + "<" * 30,  # four lines
-        "IDFRADUPONT".ljust(36, "<") + "\n" + "8403751234560ELOISE<<MARIE<8503152F3",  # French card before 2021
         td3().replace("FRA", "FR-", 1),  # a character outside A-Z 0-9 <
         td3(name="DUP0NT<MARTIN<<ELOISE<MARIE"),  # a digit in the name
         td3(name="<<ELOISE"),  # no primary identifier
@@ -957,3 +978,152 @@ def test_the_sex_field() -> None:
     assert check(td3(sex="<")).sex == "X"
     assert check(td3(sex="X")).sex == "X"
     assert check(td3(sex="M")).sex == "M"
+
+
+# -- TD2 and the French identity card of 1988 ---------------------------------------------------------------------
+
+
+def td2(
+    *,
+    name: str = "DUPONT<MARTIN<<ELOISE<MARIE",
+    code: str = "ID",
+    state: str = "AUT",
+    number: str = "P1234567",
+    nationality: str = "AUT",
+    birth: str = "850315",
+    sex: str = "F",
+    expiry: str = "310101",
+) -> str:
+    """ICAO 9303 Part 6, every check digit computed here."""
+    line1 = (code + state + name).ljust(36, "<")[:36]
+    line2 = number.ljust(9, "<") + cd(number.ljust(9, "<")) + nationality + birth + cd(birth) + sex + expiry
+    line2 += cd(expiry) + "<" * 7
+    line2 += cd(line2[0:10] + line2[13:20] + line2[21:35])
+    assert len(line1) == len(line2) == 36
+    return f"{line1}\n{line2}"
+
+
+def fr1988(
+    *,
+    surname: str = "DUPONT<MARTIN",
+    given: str = "ELOISE<<MARIE",
+    number: str = "130575012345",
+    birth: str = "850315",
+    sex: str = "F",
+    office: str = "075023",
+) -> str:
+    """The French identity card of 1988-2021 (2 x 36, France's own layout), every check digit computed here."""
+    line1 = ("IDFRA" + surname.ljust(25, "<") + office)[:36]
+    head = number + cd(number) + given.ljust(14, "<")[:14] + birth + cd(birth) + sex
+    line2 = head + cd(line1 + head)
+    assert len(line1) == len(line2) == 36
+    return f"{line1}\n{line2}"
+
+
+ID_CARD_AUT = parse_document_type("id_card:aut")
+
+
+def test_a_td2_identity_card() -> None:
+    result = check(td2(), ID_CARD_AUT)
+    assert (result.format, result.document_number, result.issuing_state, result.nationality) == (
+        "TD2",
+        "P1234567",
+        "AUT",
+        "AUT",
+    )
+    assert (result.surname, result.given_names, result.expiry_date) == (
+        "DUPONT MARTIN",
+        "ELOISE MARIE",
+        date(2031, 1, 1),
+    )
+    assert check(td2(), ID_CARD_AUT).lines == tuple(td2().split("\n"))
+    assert check(td2().replace("\n", ""), ID_CARD_AUT).format == "TD2"  # one run of 72
+
+
+@pytest.mark.parametrize(
+    ("line", "position", "what"),
+    [(1, 9, "document number"), (1, 19, "birth date"), (1, 27, "expiry date"), (1, 35, "composite")],
+)
+def test_td2_check_digits(line: int, position: int, what: str) -> None:
+    with refused("mrz_check_digit", "mrz") as raised:
+        check(_bump(td2(), line, position), ID_CARD_AUT)
+    assert what in raised.value.message
+
+
+def test_a_td1_european_card_and_mismatches() -> None:
+    assert check(td1(state="AUT", nationality="AUT"), ID_CARD_AUT).format == "TD1"
+    for text, document_type in (
+        (td2(), PASSPORT_FRA),  # a TD2 for a passport
+        (td2(), PERMIT_FRA),  # French residence permits are TD1
+        (td2(state="DEU"), ID_CARD_AUT),  # issued by another state
+        (td1(), parse_document_type("driving_licence:fra")),  # a driving licence has no ICAO MRZ
+    ):
+        with refused("mrz_document_type_mismatch", "mrz"):
+            check(text, document_type)
+
+
+def test_the_french_identity_card_of_1988() -> None:
+    result = check(fr1988(), ID_CARD_FRA)
+    assert (result.format, result.document_number, result.issuing_state, result.document_code) == (
+        "FR1988",
+        "130575012345",
+        "FRA",
+        "ID",
+    )
+    assert (result.surname, result.given_names, result.optional_data) == ("DUPONT MARTIN", "ELOISE MARIE", "075023")
+    # Issued in May 2013 to an adult: 15 years, to the end of May 2028.
+    assert result.expiry_date == date(2028, 5, 31)
+
+
+@pytest.mark.parametrize(
+    ("number", "birth", "last_valid"),
+    [
+        ("130575012345", "850315", date(2028, 5, 31)),  # adult, 2013: 15 years
+        ("040175012345", "850315", date(2019, 1, 31)),  # adult, January 2004: 15 years (from 2 January 2004)
+        ("031275012345", "850315", date(2013, 12, 31)),  # adult, December 2003: 10 years
+        ("140175012345", "850315", date(2024, 1, 31)),  # adult, 2014: 10 years
+        ("120675012345", "000315", date(2022, 6, 30)),  # a minor in 2012: 10 years
+        ("960275012345", "750315", date(2006, 2, 28)),  # 1996: 10 years
+    ],
+)
+def test_the_1988_card_expires_by_its_month_of_issue(number: str, birth: str, last_valid: date) -> None:
+    born = date(1900 + int(birth[:2]) if int(birth[:2]) > 30 else 2000 + int(birth[:2]), int(birth[2:4]), 15)
+    text = fr1988(number=number, birth=birth)
+    assert check(text, ID_CARD_FRA, birth_date=born, today=last_valid).expiry_date == last_valid
+    with refused("mrz_expired", "mrz"):
+        check(text, ID_CARD_FRA, birth_date=born, today=last_valid + timedelta(days=1))
+
+
+@pytest.mark.parametrize(
+    ("line", "position", "what"),
+    [(1, 12, "document number"), (1, 33, "birth date"), (1, 35, "composite"), (0, 33, "composite")],
+)
+def test_the_1988_card_check_digits(line: int, position: int, what: str) -> None:
+    with refused("mrz_check_digit", "mrz") as raised:
+        check(_bump(fr1988(), line, position), ID_CARD_FRA)
+    assert what in raised.value.message
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        (fr1988(given="JEANNE"), "mrz_name_mismatch"),
+        (fr1988(surname="DURAND"), "mrz_name_mismatch"),
+        (fr1988(birth="850316"), "mrz_birth_date_mismatch"),
+        (fr1988(number="131375012345"), "mrz_malformed"),  # month 13
+        (fr1988(number="AB0575012345"), "mrz_malformed"),
+        (fr1988(sex="X"), "mrz_malformed"),
+        (fr1988(given="<<ELOISE"), "mrz_malformed"),
+    ],
+)
+def test_the_1988_card_refusals(text: str, code: str) -> None:
+    with refused(code, "mrz"):
+        check(text, ID_CARD_FRA)
+
+
+def test_the_1988_layout_is_french_only() -> None:
+    """2 x 36 on a Belgian card is read as TD2 (its structure then fails), never as France's layout."""
+    with pytest.raises(DocumentError):
+        check(fr1988(), parse_document_type("id_card:bel"))
+    with refused("mrz_document_type_mismatch", "mrz"):
+        check(fr1988(), PASSPORT_FRA)

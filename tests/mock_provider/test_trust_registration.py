@@ -201,7 +201,7 @@ def test_documents_before_identity_is_a_conflict(client: FlaskClient) -> None:
         ({"front": colour_image()[:300]}, "document_unreadable", "front"),
         ({"with_back": False}, "document_missing", "back"),
         ({"document_type": "passport:fra"}, "document_unexpected", "back"),
-        ({"document_type": "driving_licence:fra"}, "invalid_document_type", "document_type"),
+        ({"document_type": "driving_licence:bel"}, "invalid_document_type", "document_type"),
         ({"document_number": None}, "invalid_document_number", "document_number"),
         ({"document_number": "VOLE12345"}, "document_reported_stolen", "document_number"),
         ({"mrz": td1("X4RTBPFW4", surname="Durand")}, "mrz_name_mismatch", "mrz"),

@@ -18,6 +18,7 @@ GUIDE_STEP_3 = (
 )
 RULE_3 = "DESIGN.md §2, step 3: JPEG, PNG or PDF judged by content; colour; size limit; front always, back if any"
 ICAO = "ICAO Doc 9303 Part 3 §4.9 (check digits) and Part 5 (TD1)"
+UNIVERSIGN_DOCUMENTS = "Universign: European identity cards and passports of every country (id-validations API)"
 
 
 def _refused_and_unchanged(
@@ -216,7 +217,13 @@ def every_type(ctx: CheckContext) -> None:
 
 
 #: Each document type tried by ``every_type``, and its number of sides.
-DOCUMENT_SIDES = {"id_card:fra": 2, "residence_permit:fra": 2, "passport:deu": 1}
+DOCUMENT_SIDES = {
+    "id_card:fra": 2,
+    "residence_permit:fra": 2,
+    "driving_licence:fra": 2,
+    "id_card:bel": 2,
+    "passport:deu": 1,
+}
 
 
 def _missing_side(ctx: CheckContext, reg: steps.Registration, answer: requests.Response, side: str, what: str) -> None:
@@ -263,20 +270,129 @@ TD1_CHECK_DIGITS = ((0, 14, "document number"), (1, 6, "birth date"), (1, 14, "e
 
 @check(
     "registration.documents.document_type",
-    title="Only the known document types are accepted (id_card:fra, residence_permit:fra, passport:<country>)",
-    cites=("Guide : « Sélectionnez le type de pièce d'identité à vérifier »", RULE_3, "ISO 3166-1 alpha-3"),
+    title="Only the known document types are accepted (European identity cards, French residence permits and "
+    "driving licences, passports of every country)",
+    cites=(
+        "Guide : « Sélectionnez le type de pièce d'identité à vérifier »",
+        RULE_3,
+        "ISO 3166-1 alpha-3",
+        UNIVERSIGN_DOCUMENTS,
+    ),
     severity=Severity.MINOR,
 )
 def document_type(ctx: CheckContext) -> None:
     reg = steps.walk(ctx, "identity_submitted")
     # U+017F, the long s, is not an ISO 3166-1 letter, though it upper-cases to S: "passport:\u017fwe" is no "SWE".
     # UTO (Utopia) is the ICAO 9303 specimen state: printed on sample documents, no ISO 3166-1 country.
-    # Identity cards and residence permits are French only: countries sorting before FRA and after it.
-    others = ("id_card:deu", "id_card:gbr", "residence_permit:bel", "residence_permit:ita")
-    for kind in ("id_card:xyz", "driving_licence:fra", "passport:zzz", "passport:\u017fwe", "passport:uto", *others):
+    # Identity cards are European (Andorra and the United Kingdom are not in the EU, the EEA or Switzerland);
+    # residence permits and driving licences French only: countries sorting before FRA and after it.
+    others = (
+        "id_card:and",
+        "id_card:gbr",
+        "residence_permit:bel",
+        "residence_permit:ita",
+        "driving_licence:bel",
+        "driving_licence:ita",
+    )
+    for kind in ("id_card:xyz", "identity:fra", "passport:zzz", "passport:\u017fwe", "passport:uto", *others):
         back = None if kind.startswith("passport:") else steps.OMIT  # a passport is sent as one, front only
         answer = steps.upload(ctx, reg, document_type=kind, back=back)
         _refused_and_unchanged(ctx, reg, answer, "invalid_document_type", f"the document type {kind}")
+
+
+@check(
+    "registration.documents.european_id_cards",
+    title="The identity cards of other European states are accepted, with their own MRZ",
+    cites=(UNIVERSIGN_DOCUMENTS, RULE_3, "ICAO Doc 9303 Part 5 (TD1)"),
+    severity=Severity.MAJOR,
+)
+def european_id_cards(ctx: CheckContext) -> None:
+    """A Belgian and an Italian identity card (states sorting before and after France), each on a registration of
+    its own, with a TD1 MRZ issued by that state: accepted, and the request names the type."""
+    for country in ("bel", "ita"):
+        reg = steps.walk(ctx, "identity_submitted")
+        kind = f"id_card:{country}"
+        answer = steps.upload(ctx, reg, document_type=kind, mrz=steps.td1(country=country.upper()))
+        body = ctx.expect_accepted(answer, rule=f"a {kind} with its TD1 MRZ")
+        ctx.expect(body["document_type"] == kind, f"the {kind} is recorded as {body['document_type']}")
+
+
+@check(
+    "registration.documents.driving_licence",
+    title="A French driving licence is accepted with its number, which it must then give (it has no ICAO MRZ)",
+    cites=(
+        "jesignexpert.com : carte nationale d'identité, passeport ou permis de conduire",
+        RULE_3,
+        "Directive 2006/126/EC, Annex I: the European driving licence model carries no ICAO MRZ",
+    ),
+    severity=Severity.MAJOR,
+)
+def driving_licence(ctx: CheckContext) -> None:
+    """A ``driving_licence:fra`` without its number, then with a TD1 MRZ in place of the number: refused
+    (``invalid_document_number``, then ``mrz_document_type_mismatch``) and nothing changes; then with its number
+    typed: accepted, and the request names the type."""
+    reg = steps.walk(ctx, "identity_submitted")
+    kind = "driving_licence:fra"
+    answer = steps.upload(ctx, reg, document_type=kind, document_number=None)
+    _refused_and_unchanged(ctx, reg, answer, "invalid_document_number", "a driving licence without its number")
+    answer = steps.upload(ctx, reg, document_type=kind, document_number=None, mrz=steps.td1())
+    _refused_and_unchanged(ctx, reg, answer, "mrz_document_type_mismatch", "a driving licence with a TD1 MRZ")
+    body = ctx.expect_accepted(steps.upload(ctx, reg, document_type=kind), rule="a driving licence with its number")
+    ctx.expect(body["document_type"] == kind, f"the driving licence is recorded as {body['document_type']}")
+
+
+@check(
+    "registration.documents.french_1988_card",
+    title="The French identity card of 1988-2021 is accepted while valid (10 years, 15 for adults from 2004 to 2013)",
+    cites=(
+        "Décret n° 2013-1188: cards issued to adults from 2 January 2004 to 31 December 2013 are valid 15 years",
+        RULE_3,
+        "the card's MRZ: 2 lines of 36, France's own layout, three check digits",
+    ),
+    severity=Severity.MAJOR,
+)
+def french_1988_card(ctx: CheckContext) -> None:
+    """The applicant's card of the 1988 model, issued in May 2003 (10 years: expired in 2013), then one issued in
+    May 2013 whose last check digit (over both lines) is wrong: refused (``mrz_expired``, ``mrz_check_digit``) and
+    nothing changes. Then the card issued in May 2013 (15 years: valid to May 2028), its number not typed:
+    accepted."""
+    reg = steps.walk(ctx, "identity_submitted")
+    today = steps.target_today(ctx, reg)
+    expired = steps.fr1988(issued="0305")
+    _refused_and_unchanged(ctx, reg, steps.upload(ctx, reg, mrz=expired), "mrz_expired", "a card of 2003")
+    lines = steps.fr1988().split("\n")
+    wrong = lines[0] + "\n" + lines[1][:35] + str((int(lines[1][35]) + 1) % 10)
+    _refused_and_unchanged(ctx, reg, steps.upload(ctx, reg, mrz=wrong), "mrz_check_digit", "a wrong last digit")
+    if today > date(2028, 5, 31):
+        ctx.skip(f"the target's date {today} is past the card's validity (May 2028)")
+    answer = steps.upload(ctx, reg, document_number=None, mrz=steps.fr1988())
+    ctx.expect_accepted(answer, rule="a French identity card of May 2013, valid 15 years")
+
+
+@check(
+    "registration.documents.mrz_read_from_file",
+    title="An MRZ carried as text by an uploaded side is read and checked: neither it nor the number is typed",
+    cites=(
+        "Guide : « Nos services vérifient la validité de votre pièce » (the photo, not a typed number)",
+        RULE_3,
+        "PNG (ISO/IEC 15948) tEXt chunk; the mock reads text where the real service runs OCR",
+    ),
+    severity=Severity.MINOR,
+)
+def mrz_read_from_file(ctx: CheckContext) -> None:
+    """A back whose PNG carries the applicant's TD1 MRZ in a ``tEXt`` chunk with its expiry check digit off, and
+    nothing typed: refused (``mrz_check_digit``: the MRZ was read and checked) and nothing changes; then the same
+    back with the right MRZ, nothing typed: accepted."""
+    reg = steps.walk(ctx, "identity_submitted")
+    lines = steps.td1().split("\n")
+    lines[1] = lines[1][:14] + str((int(lines[1][14]) + 1) % 10) + lines[1][15:]
+    for mrz, accepted in (("\n".join(lines), False), (steps.td1(), True)):
+        back = ("verso.png", steps.png_with_text(steps.colour_png(), "MRZ", mrz), "image/png")
+        answer = steps.upload(ctx, reg, document_number=None, back=back)
+        if accepted:
+            ctx.expect_accepted(answer, rule="a back carrying the right MRZ as text, nothing typed")
+        else:
+            _refused_and_unchanged(ctx, reg, answer, "mrz_check_digit", "a back carrying a wrong MRZ as text")
 
 
 ICAO_CHARSET = "ICAO Doc 9303 Part 3: an MRZ is written with A-Z, 0-9 and the filler < only (OCR-B subset)"

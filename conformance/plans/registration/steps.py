@@ -276,16 +276,40 @@ def td1(
     sex: str = "F",
     code: str = "ID",
     optional: str = "",
+    country: str = "FRA",
 ) -> str:
     """An ICAO 9303 TD1 MRZ (French identity card since 2021; ``code``, the document code, ``IR`` for a residence
-    permit; ``optional``, line 1's optional data after the number's check digit), every check digit computed."""
+    permit; ``optional``, line 1's optional data after the number's check digit; ``country``, the issuing state and
+    nationality), every check digit computed."""
     number = number.ljust(9, "<")[:9]
-    line1 = f"{code}FRA{number}{mrz_check_digit(number)}{optional}".ljust(30, "<")[:30]
+    line1 = f"{code}{country}{number}{mrz_check_digit(number)}{optional}".ljust(30, "<")[:30]
     b, e = birth.strftime("%y%m%d"), expiry.strftime("%y%m%d")
-    head = f"{b}{mrz_check_digit(b)}{sex}{e}{mrz_check_digit(e)}FRA".ljust(29, "<")
+    head = f"{b}{mrz_check_digit(b)}{sex}{e}{mrz_check_digit(e)}{country}".ljust(29, "<")
     composite = mrz_check_digit(line1[5:30] + head[0:7] + head[8:15] + head[18:29])
     line3 = f"{surname.upper()}<<{given.upper()}".ljust(30, "<")[:30]
     return "\n".join((line1, head + composite, line3))
+
+
+def fr1988(
+    *, issued: str = "1305", surname: str = "DUPONT", given: str = "MARIE", birth: date = date(1980, 4, 12)
+) -> str:
+    """The MRZ of a French identity card of 1988-2021 (2 lines of 36, France's own layout): ``IDFRA``, the surname,
+    the issuing office; the 12-character card number starting with ``issued`` (YYMM), its check digit, the given
+    names, the birth date and its check digit, the sex, and a check digit over both lines."""
+    line1 = f"IDFRA{surname.upper()}".ljust(30, "<") + "075023"
+    number = f"{issued}75012345"
+    b = birth.strftime("%y%m%d")
+    head = f"{number}{mrz_check_digit(number)}" + given.upper().ljust(14, "<")[:14] + f"{b}{mrz_check_digit(b)}F"
+    return f"{line1}\n{head}{mrz_check_digit(line1 + head)}"
+
+
+def png_with_text(png: bytes, keyword: str, text: str) -> bytes:
+    """``png`` with a ``tEXt`` chunk (PNG, ISO/IEC 15948 §11.3.4.3: a keyword, a NUL, Latin-1 text) right after
+    its header, where a reader finds it before the image data."""
+    data = keyword.encode("latin-1") + b"\0" + text.encode("latin-1")
+    chunk = struct.pack(">I", len(data)) + b"tEXt" + data + struct.pack(">I", zlib.crc32(b"tEXt" + data))
+    header_end = 8 + 25  # the signature, then IHDR: length, type, 13 bytes, CRC
+    return png[:header_end] + chunk + png[header_end:]
 
 
 def td1_long_number(

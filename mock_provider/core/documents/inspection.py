@@ -40,7 +40,7 @@ DEFAULT_MAX_PIXELS: Final = 25_000_000
 #: image, and meet this bound before the pixel limit: a progressive (or multi-scan) JPEG, whose DCT coefficients
 #: libjpeg keeps at every scale (3 bytes a pixel in 4:2:0: up to 22 MP; 6 in 4:4:4: up to 11 MP), and a PNG,
 #: which has no reduced decode (4 bytes a pixel in RGB or RGBA: up to 4096 x 4096; 1 for a palette: up to the
-#: pixel limit). No photo of a card needs more: a PNG photo of 16 MP does not fit in 10 MB anyway.
+#: pixel limit). No photo of a card needs more: a PNG photo of 16 MP does not fit in the 4 MiB limit anyway.
 DEFAULT_MAX_DECODE_BYTES: Final = 64 * 1024 * 1024
 
 #: Colour test. The image is box-averaged into a sample of at most 256 x 256 pixels

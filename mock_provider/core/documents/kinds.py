@@ -85,7 +85,18 @@ ICAO_SPECIMEN_STATE: Final = "UTO"
 # Document types
 # --------------------------------------------------------------------------------------------------------------
 
-DocumentKind = Literal["id_card", "passport", "residence_permit"]
+DocumentKind = Literal["id_card", "passport", "residence_permit", "driving_licence"]
+#: The MRZ formats of ICAO Doc 9303 (TD1: 3 x 30, TD2: 2 x 36, TD3: 2 x 44), and the French identity card of
+#: 1988-2021 ("FR1988": 2 x 36 like TD2, but France's own layout; cards issued to adults from 2004 to 2013 stay
+#: valid 15 years, so many are still in use).
+MrzFormat = Literal["TD1", "TD2", "TD3", "FR1988"]
+
+#: The identity cards the trust provider accepts besides France's: the European Union's 27 states, the other
+#: members of the European Economic Area and Switzerland (Universign accepts European identity documents).
+EUROPEAN_ID_CARD_COUNTRIES: Final = frozenset({
+    "AUT", "BEL", "BGR", "HRV", "CYP", "CZE", "DNK", "EST", "FIN", "FRA", "DEU", "GRC", "HUN", "IRL", "ITA", "LVA",
+    "LTU", "LUX", "MLT", "NLD", "POL", "PRT", "ROU", "SVK", "SVN", "ESP", "SWE", "ISL", "LIE", "NOR", "CHE",
+})  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,8 +104,10 @@ class DocumentType:
     """What the applicant says the document is. Build it with :func:`parse_document_type`.
 
     ``serial_prefix`` is the ETSI EN 319 412-1 identity type reference that the certificate's subject
-    serialNumber starts with, ``alpha2`` the country that follows it: ``IDCFR-…`` for a French identity card or
-    residence permit, ``PASBE-…`` for a Belgian passport.
+    serialNumber starts with, ``alpha2`` the country that follows it: ``IDCFR-…`` for a French identity card,
+    residence permit or driving licence, ``PASBE-…`` for a Belgian passport. ETSI EN 319 412-1 §5.1.3 names
+    passports (PAS), identity cards (IDC), personal numbers (PNO) and tax numbers (TIN) only: a driving licence,
+    which France accepts as an identity document, takes IDC.
     """
 
     kind: DocumentKind
@@ -109,8 +122,21 @@ class DocumentType:
         return f"{self.kind}:{self.country.lower()}"
 
     @property
+    def mrz_formats(self) -> tuple[MrzFormat, ...]:
+        """The MRZ formats this document may carry: TD3 for a passport; TD1 or TD2 for an identity card (and
+        France's 1988 layout for a French one); TD1 for a residence permit; none for a driving licence, whose
+        European model carries no ICAO MRZ (its number is typed)."""
+        if self.kind == "passport":
+            return ("TD3",)
+        if self.kind == "id_card":
+            return ("TD1", "TD2", "FR1988") if self.country == "FRA" else ("TD1", "TD2")
+        if self.kind == "residence_permit":
+            return ("TD1",)
+        return ()
+
+    @property
     def mrz_format(self) -> Literal["TD1", "TD3"]:
-        """The ICAO 9303 size of the document's MRZ: TD3 (2 x 44) for passports, TD1 (3 x 30) otherwise."""
+        """The ICAO 9303 size of today's MRZ of the kind: TD3 (2 x 44) for passports, TD1 (3 x 30) otherwise."""
         return "TD3" if self.kind == "passport" else "TD1"
 
     @property
@@ -123,12 +149,14 @@ _LABELS_FR: Final[Mapping[str, str]] = {
     "id_card": "Carte nationale d'identité",
     "passport": "Passeport",
     "residence_permit": "Titre de séjour",
+    "driving_licence": "Permis de conduire",
 }
-# kind → (needs a back side, certificate serial prefix, the only country accepted or None for any)
-_KINDS: Final[Mapping[str, tuple[bool, Literal["IDC", "PAS"], str | None]]] = {
-    "id_card": (True, "IDC", "FRA"),
+# kind → (needs a back side, certificate serial prefix, the countries accepted or None for any)
+_KINDS: Final[Mapping[str, tuple[bool, Literal["IDC", "PAS"], frozenset[str] | None]]] = {
+    "id_card": (True, "IDC", EUROPEAN_ID_CARD_COUNTRIES),
     "passport": (False, "PAS", None),
-    "residence_permit": (True, "IDC", "FRA"),
+    "residence_permit": (True, "IDC", frozenset({"FRA"})),
+    "driving_licence": (True, "IDC", frozenset({"FRA"})),
 }
 _DOCUMENT_TYPE = re.compile(r"^([a-z_]+):([a-z]{3})$", re.IGNORECASE | re.ASCII)
 
@@ -136,24 +164,27 @@ _DOCUMENT_TYPE = re.compile(r"^([a-z_]+):([a-z]{3})$", re.IGNORECASE | re.ASCII)
 def parse_document_type(text: str, *, allow_icao_specimen: bool = False) -> DocumentType:
     """Read ``kind:country`` (case-insensitive, surrounding blanks ignored) into a :class:`DocumentType`.
 
-    Accepted: ``id_card:fra`` and ``residence_permit:fra`` (front and back), ``passport:<alpha-3>`` for any of
-    the 249 ISO 3166-1 countries (front only). With ``allow_icao_specimen`` the ICAO specimen state ``UTO`` is
-    accepted too, for every kind (its alpha-2 is the user-assigned ``ZZ``). Raises :class:`DocumentError`
-    ``invalid_document_type`` otherwise.
+    Accepted: ``id_card:<country>`` for France and the other European states of
+    :data:`EUROPEAN_ID_CARD_COUNTRIES`, ``residence_permit:fra`` and ``driving_licence:fra`` (front and back),
+    ``passport:<alpha-3>`` for any of the 249 ISO 3166-1 countries (front only). With ``allow_icao_specimen`` the
+    ICAO specimen state ``UTO`` is accepted too, for every kind (its alpha-2 is the user-assigned ``ZZ``). Raises
+    :class:`DocumentError` ``invalid_document_type`` otherwise.
     """
     match = _DOCUMENT_TYPE.match(text.strip()) if isinstance(text, str) else None
     if match is None:
         raise _type_error(f"the document type must look like 'passport:fra', not {str(text)[:40]!r}")
     kind, country = match.group(1).lower(), match.group(2).upper()
     if kind not in _KINDS:
-        raise _type_error(f"unknown document kind {kind!r}: use id_card, passport or residence_permit")
-    needs_back, prefix, only_country = _KINDS[kind]
+        raise _type_error(f"unknown document kind {kind!r}: use id_card, passport, residence_permit or driving_licence")
+    needs_back, prefix, countries = _KINDS[kind]
     if allow_icao_specimen and country == ICAO_SPECIMEN_STATE:
         alpha2 = "ZZ"
     elif country not in ISO3166_ALPHA3:
         raise _type_error(f"{country} is not an ISO 3166-1 alpha-3 country code")
-    elif only_country is not None and country != only_country:
-        raise _type_error(f"only French documents of kind {kind} are accepted ({kind}:{only_country.lower()})")
+    elif countries is not None and country not in countries:
+        if countries == {"FRA"}:
+            raise _type_error(f"only French documents of kind {kind} are accepted ({kind}:fra)")
+        raise _type_error(f"identity cards are accepted from the EU, the EEA and Switzerland, not {country}")
     else:
         alpha2 = ISO3166_ALPHA3_TO_ALPHA2[country]
     return DocumentType(kind, country, alpha2, needs_back, prefix)  # type: ignore[arg-type]

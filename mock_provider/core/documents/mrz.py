@@ -1,5 +1,6 @@
-"""The machine-readable zone of an identity document (ICAO Doc 9303 Parts 3, 4 and 5): structure, check digits,
-and consistency with the declared document type, the applicant's names and birth date, and the expiry date."""
+"""The machine-readable zone of an identity document (ICAO Doc 9303 Parts 3 to 6, and the French identity card of
+1988-2021): structure, check digits, and consistency with the declared document type, the applicant's names and
+birth date, and the expiry date."""
 
 from __future__ import annotations
 
@@ -7,10 +8,16 @@ import re
 import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Final, Literal
 
-from mock_provider.core.documents.kinds import ICAO_SPECIMEN_STATE, ISO3166_ALPHA3, DocumentError, DocumentType
+from mock_provider.core.documents.kinds import (
+    ICAO_SPECIMEN_STATE,
+    ISO3166_ALPHA3,
+    DocumentError,
+    DocumentType,
+    MrzFormat,
+)
 
 # Codes that ICAO Doc 9303 Part 3 allows in an MRZ besides ISO 3166-1 (nationality or issuing-state fields):
 # Germany's one-letter D, British nationals other than citizens, the United Nations, the EU, Kosovo, other
@@ -22,7 +29,7 @@ _ICAO_MRZ_ONLY_CODES: Final = frozenset({
 _MRZ_CODE_ALIASES: Final[Mapping[str, str]] = {"D": "DEU"}  # Germany writes D<< in its MRZs
 
 # --------------------------------------------------------------------------------------------------------------
-# Machine-readable zone (ICAO Doc 9303 Parts 3, 4 and 5)
+# Machine-readable zone (ICAO Doc 9303 Parts 3 to 6; the French identity card of 1988)
 # --------------------------------------------------------------------------------------------------------------
 
 
@@ -30,7 +37,7 @@ _MRZ_CODE_ALIASES: Final[Mapping[str, str]] = {"D": "DEU"}  # Germany writes D<<
 class MrzResult:
     """The fields of an MRZ that passed :func:`check_mrz`. Names are as printed, fillers turned into spaces."""
 
-    format: Literal["TD1", "TD3"]
+    format: MrzFormat
     lines: tuple[str, ...]  # normalised: upper case, no blanks
     document_code: str  # e.g. "P", "ID", "IR", "I" (fillers dropped)
     issuing_state: str  # alpha-3 (Germany's "D" given as DEU)
@@ -44,6 +51,8 @@ class MrzResult:
     optional_data: str  # TD3 personal number, or TD1 optional fields 1 and 2; fillers dropped
 
 
+#: An MRZ typed as one run of characters: its length gives the line width.
+_RUN_WIDTHS: Final[Mapping[int, int]] = {90: 30, 72: 36, 88: 44}
 _MRZ_CHARSET = re.compile(r"^[A-Z0-9<]*$")
 _MRZ_NAME = re.compile(r"^[A-Z<]+$")
 _CHECK_WEIGHTS: Final = (7, 3, 1)
@@ -112,14 +121,21 @@ def check_mrz(
     digits, then consistency (issuing state, birth date, names) and last the expiry; each refusal is a
     :class:`DocumentError` on field ``mrz``:
 
-    * ``mrz_malformed``: not 3 lines of 30 (TD1) or 2 lines of 44 (TD3); a character outside ``A-Z 0-9 <``; an
-      empty document number; an unknown nationality or issuing-state code; a date that is not a calendar date
-      (an MRZ with an unknown birth day or month, written ``<<``, is refused here too); a name field that is not
-      letters and fillers. The French identity card issued before March 2021 (2 lines of 36, not ICAO) is not
-      supported.
-    * ``mrz_document_type_mismatch``: TD3 for an identity card or residence permit, TD1 for a passport; a
-      document code that is not ``P…`` for a passport, ``I…`` other than ``IR`` for an identity card, ``A…``,
-      ``C…`` or ``I…`` for a residence permit; an issuing state other than the document type's country.
+    * ``mrz_malformed``: not 3 lines of 30 (TD1), 2 of 36 (TD2, or the French identity card of 1988-2021) or 2
+      of 44 (TD3); a character outside ``A-Z 0-9 <``; an empty document number; an unknown nationality or
+      issuing-state code; a date that is not a calendar date (an MRZ with an unknown birth day or month, written
+      ``<<``, is refused here too); a name field that is not letters and fillers.
+    * ``mrz_document_type_mismatch``: a format the document type does not have (:attr:`DocumentType.mrz_formats`:
+      TD3 for a passport, TD1 or TD2 for an identity card, TD1 for a residence permit, none for a driving
+      licence); a document code that is not ``P…`` for a passport, ``I…`` other than ``IR`` for an identity
+      card, ``A…``, ``C…`` or ``I…`` for a residence permit; an issuing state other than the document type's
+      country.
+    * The French identity card of 1988-2021 (2 lines of 36 read for ``id_card:fra``) has France's own layout:
+      ``IDFRA``, the surname and the issuing office on line 1; the 12-character card number (its first four
+      digits the year and month of issue), the given names (separated by ``<<``), the birth date and the sex on
+      line 2, each with its check digit, and a last one over both lines. It prints no expiry date: the card was
+      valid 10 years from its issue, 15 for one issued to an adult from 2 January 2004 to 31 December 2013
+      (décret n° 2013-1188); the month of issue is read as ending on its last day.
     * ``mrz_check_digit``: the message names the field: document number, birth date, expiry date, personal
       number (TD3; a filler is accepted when that field is empty) or composite.
     * ``mrz_birth_date_mismatch``: the birth date is not ``birth_date``. Two-digit years: the birth year is the
@@ -132,15 +148,16 @@ def check_mrz(
     * ``mrz_expired``: the expiry date is before ``today`` (the document is valid on its expiry day).
     """
     lines = _mrz_lines(text)
-    td1 = len(lines) == 3
-    fmt: Literal["TD1", "TD3"] = "TD1" if td1 else "TD3"
-    if fmt != document_type.mrz_format:
+    fmt = _format_of(lines, document_type)
+    if fmt not in document_type.mrz_formats:
+        has = " or ".join(document_type.mrz_formats) or "no"
         raise _mrz_error(
             "mrz_document_type_mismatch",
-            f"this is a {fmt} MRZ ({_FORMAT_NAMES[fmt]}) but the document type {document_type.code} has a "
-            f"{document_type.mrz_format} one",
+            f"this is a {fmt} MRZ ({_FORMAT_NAMES[fmt]}) but the document type {document_type.code} has {has} MRZ",
         )
-    fields = _td1_fields(lines) if td1 else _td3_fields(lines)
+    if fmt == "FR1988":
+        return _check_french_1988(lines, given_name=given_name, surname=surname, birth_date=birth_date, today=today)
+    fields = {"TD1": _td1_fields, "TD2": _td2_fields, "TD3": _td3_fields}[fmt](lines)
     _check_document_code(fields.document_code, document_type)
     issuing_state = _country_code(fields.issuing_state, "issuing state")
     nationality = _country_code(fields.nationality, "nationality")
@@ -185,7 +202,22 @@ def check_mrz(
     )
 
 
-_FORMAT_NAMES: Final = {"TD1": "3 lines of 30", "TD3": "2 lines of 44"}
+_FORMAT_NAMES: Final[Mapping[str, str]] = {
+    "TD1": "3 lines of 30",
+    "TD2": "2 lines of 36",
+    "TD3": "2 lines of 44",
+    "FR1988": "2 lines of 36, French identity card of 1988",
+}
+
+
+def _format_of(lines: tuple[str, ...], document_type: DocumentType) -> MrzFormat:
+    """The MRZ's format by its shape; 2 lines of 36 on a French identity card are France's 1988 layout (France
+    never issued a TD2 card)."""
+    if len(lines) == 3:
+        return "TD1"
+    if len(lines[0]) == 44:
+        return "TD3"
+    return "FR1988" if document_type.code == "id_card:fra" and lines[0].startswith("IDFRA") else "TD2"
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,14 +245,15 @@ def _mrz_lines(text: str) -> tuple[str, ...]:
         raise _mrz_error("mrz_malformed", "the MRZ must be text")
     lines = [re.sub(r"\s+", "", line).upper() for line in text.splitlines()]
     lines = [line for line in lines if line]
-    if len(lines) == 1 and len(lines[0]) in (90, 88):
-        width = 30 if len(lines[0]) == 90 else 44
+    if len(lines) == 1 and len(lines[0]) in _RUN_WIDTHS:
+        width = _RUN_WIDTHS[len(lines[0])]
         lines = [lines[0][i : i + width] for i in range(0, len(lines[0]), width)]
     shape = [len(line) for line in lines]
-    if shape not in ([30, 30, 30], [44, 44]):
+    if shape not in ([30, 30, 30], [36, 36], [44, 44]):
         described = " + ".join(map(str, shape)) or "an empty text"
         raise _mrz_error(
-            "mrz_malformed", f"an MRZ has 3 lines of 30 (TD1) or 2 lines of 44 (TD3) characters, not {described}"
+            "mrz_malformed",
+            f"an MRZ has 3 lines of 30 (TD1), 2 of 36 (TD2) or 2 of 44 (TD3) characters, not {described}",
         )
     for number, line in enumerate(lines, 1):
         if not _MRZ_CHARSET.match(line):
@@ -258,6 +291,35 @@ def _td1_fields(lines: tuple[str, ...]) -> _Fields:
     )
 
 
+def _td2_fields(lines: tuple[str, ...]) -> _Fields:
+    """ICAO 9303 Part 6 §4.2.2 (a document number over 9 characters goes on in the optional data, as in TD1)."""
+    line1, line2 = lines
+    number, number_check, optional = line2[0:9], line2[9], line2[28:35]
+    if number_check == "<" and optional[0] != "<":
+        overflow = optional.split("<", 1)[0]
+        if len(overflow) < 2:
+            raise _mrz_error("mrz_malformed", "the long document number has no check digit")
+        number, number_check = number + overflow[:-1], overflow[-1]
+        optional = optional[len(overflow) :]
+    return _Fields(
+        document_code=line1[0:2],
+        issuing_state=line1[2:5],
+        document_number=number,
+        nationality=line2[10:13],
+        birth_date=line2[13:19],
+        sex=line2[20],
+        expiry_date=line2[21:27],
+        name=line1[5:36],
+        optional_data=optional.strip("<"),
+        checks=(
+            (number, number_check, "document number"),
+            (line2[13:19], line2[19], "birth date"),
+            (line2[21:27], line2[27], "expiry date"),
+            (line2[0:10] + line2[13:20] + line2[21:35], line2[35], "composite"),
+        ),
+    )
+
+
 def _td3_fields(lines: tuple[str, ...]) -> _Fields:
     """ICAO 9303 Part 4 §4.2.2."""
     line1, line2 = lines
@@ -278,6 +340,63 @@ def _td3_fields(lines: tuple[str, ...]) -> _Fields:
             (line2[28:42], line2[42], "personal number"),
             (line2[0:10] + line2[13:20] + line2[21:43], line2[43], "composite"),
         ),
+    )
+
+
+def _check_french_1988(
+    lines: tuple[str, ...], *, given_name: str, surname: str, birth_date: date, today: date
+) -> MrzResult:
+    """The French identity card of 1988-2021 (see :func:`check_mrz`)."""
+    line1, line2 = lines
+    number, sex = line2[0:12], line2[34]
+    if not re.fullmatch(r"[0-9]{4}[0-9A-Z]{8}", number) or not 1 <= int(number[2:4]) <= 12:
+        raise _mrz_error("mrz_malformed", "the card number is 12 characters, starting with the year and month of issue")
+    if sex not in ("F", "M"):
+        raise _mrz_error("mrz_malformed", f"the sex must be F or M, not {sex}")
+    name, given = line1[5:30], line2[13:27]
+    for field in (name, given):
+        if not _MRZ_NAME.match(field) or not field[0].isalpha():
+            raise _mrz_error("mrz_malformed", "a name field must be letters and fillers (<), starting with a letter")
+    for data, digit, what in (
+        (number, line2[12], "document number"),
+        (line2[27:33], line2[33], "birth date"),
+        (line1 + line2[0:35], line2[35], "composite"),
+    ):
+        if mrz_check_digit(data) != digit:
+            raise _mrz_error("mrz_check_digit", f"the check digit of the {what} is wrong")
+    born = _birth_date(line2[27:33], today)
+    if born != birth_date:
+        raise _mrz_error("mrz_birth_date_mismatch", "the birth date in the MRZ is not the one given")
+    mrz_surname = name.rstrip("<").replace("<", " ").strip()
+    given_parts = [part.replace("<", " ").strip() for part in given.rstrip("<").split("<<") if part.strip("<")]
+    mrz_given = "<".join(part.replace(" ", "<") for part in given_parts)
+    if not _names_match(
+        name.rstrip("<"),
+        mrz_given,
+        truncated=not given.endswith("<") or not name.endswith("<"),
+        surname=surname,
+        given=given_name,
+    ):
+        raise _mrz_error("mrz_name_mismatch", "the names in the MRZ are not the applicant's")
+    issued = _date(number[0:4] + "01", 1900 if int(number[0:2]) >= 88 else 2000, "month of issue")
+    adult = issued.year - born.year - ((issued.month, 1) < (born.month, born.day)) >= 18
+    years = 15 if adult and date(2004, 1, 2) <= issued.replace(day=28) and issued <= date(2013, 12, 31) else 10
+    last_day = (issued.replace(year=issued.year + years, day=28) + timedelta(days=4)).replace(day=1) - timedelta(1)
+    if last_day < today:
+        raise _mrz_error("mrz_expired", f"the card, issued in {issued:%m/%Y}, expired at the end of {last_day:%m/%Y}")
+    return MrzResult(
+        format="FR1988",
+        lines=lines,
+        document_code="ID",
+        issuing_state="FRA",
+        document_number=number,
+        nationality="FRA",
+        birth_date=born,
+        sex=sex,  # type: ignore[arg-type]
+        expiry_date=last_day,
+        surname=mrz_surname,
+        given_names=" ".join(given_parts),
+        optional_data=line1[30:36].strip("<"),
     )
 
 

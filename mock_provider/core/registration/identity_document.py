@@ -1,7 +1,9 @@
 """Step 3, "pièce d'identité recto / verso": the identity document, judged before it is stored.
 
 The judge itself is :mod:`mock_provider.core.documents`; this step applies it to the registration, checks the MRZ
-against the identity given at step 2, and stores the sides.
+(typed, or read from a side that carries it as text: :mod:`mock_provider.core.documents.reading`) against the
+identity given at step 2, and stores the sides. The document number is typed only where no MRZ gives it (a driving
+licence has none).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from mock_provider.core.documents import (
     inspect_document,
     parse_document_type,
 )
+from mock_provider.core.documents.reading import read_mrz
 from mock_provider.core.ids import new_id
 from mock_provider.core.models import IdentityDocument
 from mock_provider.core.registration.shapes import RegistrationView
@@ -52,6 +55,29 @@ BAD_MRZ_ACCEPTED = declare(
     "bad_mrz_accepted",
     rule="Step 3 refuses a machine-readable zone whose check digits are wrong.",
     check="registration.documents.mrz_check_digits",
+)
+EUROPEAN_ID_CARD_REFUSED = declare(
+    "european_id_card_refused",
+    rule="Step 3 accepts the identity cards of the EU, the EEA and Switzerland (Universign accepts European identity "
+    "documents); here only French ones.",
+    check="registration.documents.european_id_cards",
+)
+DRIVING_LICENCE_REFUSED = declare(
+    "driving_licence_refused",
+    rule="Step 3 accepts a French driving licence, with its number typed (it carries no ICAO MRZ).",
+    check="registration.documents.driving_licence",
+)
+FRENCH_1988_CARD_REFUSED = declare(
+    "french_1988_card_refused",
+    rule="Step 3 accepts the French identity card of 1988-2021 (2 lines of 36, France's own MRZ), still valid for "
+    "many: 15 years for one issued to an adult from 2004 to 2013.",
+    check="registration.documents.french_1988_card",
+)
+MRZ_NOT_READ_FROM_FILE = declare(
+    "mrz_not_read_from_file",
+    rule="Step 3 reads the MRZ from a side that carries it as text (the mock's stand-in for OCR), so that neither it "
+    "nor the document number need be typed; here it must be typed.",
+    check="registration.documents.mrz_read_from_file",
 )
 PDF_REFUSED = declare(
     "pdf_refused",
@@ -118,7 +144,13 @@ class IdentityDocumentStep(Views):
             if ANY_DOCUMENT_TYPE_ACCEPTED not in self.breakages:
                 raise
             kind = parse_document_type("id_card:fra")
+        if (EUROPEAN_ID_CARD_REFUSED in self.breakages and kind.kind == "id_card" and kind.country != "FRA") or (
+            DRIVING_LICENCE_REFUSED in self.breakages and kind.kind == "driving_licence"
+        ):
+            raise DocumentError("invalid_document_type", f"{kind.code} is not accepted", field="document_type")
         kind = registration_breakages.document_kind(kind, back, self.breakages)
+        if not (mrz or "").strip() and kind.mrz_formats and MRZ_NOT_READ_FROM_FILE not in self.breakages:
+            mrz = self._read_mrz(back, front)
         mrz = registration_breakages.passport_mrz_as_checked(
             registration_breakages.mrz_as_checked(
                 registration_breakages.mrz_charset_as_checked(
@@ -144,6 +176,8 @@ class IdentityDocumentStep(Views):
                 birth_date=registration_breakages.mrz_birth_date(birth_date, self.breakages),
                 today=registration_breakages.expiry_reference(self.clock.now().date(), self.breakages),
             )
+            if result.format == "FR1988" and FRENCH_1988_CARD_REFUSED in self.breakages:
+                raise DocumentError("mrz_malformed", "an MRZ of 2 lines of 36 is not supported", field="mrz")
             if registration_breakages.long_number_refused(result.document_number, self.breakages):
                 raise DocumentError("mrz_malformed", "the document number is longer than 9 characters", field="mrz")
             if (
@@ -159,7 +193,9 @@ class IdentityDocumentStep(Views):
             number = result.document_number
         if not _DOCUMENT_NUMBER.match(number):
             raise DocumentError(
-                "invalid_document_number", "give the document number (4 to 30 letters and digits)", "document_number"
+                "invalid_document_number",
+                "give the document number (4 to 30 letters and digits), or its MRZ when the document has one",
+                "document_number",
             )
         if scenarios.reported_stolen(number):
             raise DocumentError("document_reported_stolen", "this document is reported stolen", "document_number")
@@ -215,6 +251,16 @@ class IdentityDocumentStep(Views):
                 detail={"document_type": document_type, "sides": sorted(inspected), "mrz_checked": bool(mrz)},
             )
             return self._view(session, reg)
+
+    def _read_mrz(self, *sides: bytes | None) -> str | None:
+        """The MRZ carried as text by a side (the back first, where an identity card prints it), if any; a side
+        over the size limit is left to the judge, which refuses it, unread."""
+        for side in sides:
+            if side and len(side) <= self.config.max_document_bytes:
+                found = read_mrz(side)
+                if found:
+                    return found
+        return None
 
     def _tolerated(self, refused: DocumentError) -> bool:
         """Whether a rule breakage that is on lets this document refusal through."""

@@ -95,7 +95,7 @@ def agreement_step(page: Any, screens: Screens, live: LiveMock) -> None:
     page.get_by_label("En cochant cette case, vous reconnaissez avoir lu et vous acceptez les Conditions").check()
     page.get_by_role("button", name="Recevoir mon code par SMS").click()
     page.get_by_label("Code SMS").wait_for()
-    assert "Un code vous a été envoyé par SMS au ********5678" in page.inner_text("main")
+    assert "Un code vous a été envoyé par SMS au 5678" in page.inner_text("main")
     assert "Ce code est valable 30 minutes." in page.inner_text("main")
     screens(page, "code-sms")
     page.get_by_label("Code SMS").fill("000000")

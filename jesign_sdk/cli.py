@@ -519,10 +519,17 @@ _DATE = click.DateTime(formats=["%Y-%m-%d", "%d/%m/%Y"])
 @main.command()
 @click.option("--mobile", help="Mobile number (French mobile or E.164), when the profile needs one.")
 @click.option("--birth-date", type=_DATE, metavar="DATE", help="Birth date, YYYY-MM-DD or DD/MM/YYYY.")
-@click.option("--document-type", metavar="KIND:CCC", help="id_card:fra, passport:<alpha-3>, residence_permit:fra.")
+@click.option(
+    "--document-type",
+    metavar="KIND:CCC",
+    help="id_card:<alpha-3> (France, the EU, the EEA, Switzerland), passport:<alpha-3>, residence_permit:fra, "
+    "driving_licence:fra.",
+)
 @click.option("--front", type=_FILE, help="The document's front side (JPEG, PNG or PDF, in colour).")
 @click.option("--back", type=_FILE, help="The document's back side (not for a passport).")
-@click.option("--document-number", help="The document's number (read from the MRZ when it is given).")
+@click.option(
+    "--document-number", help="The document's number (read from the MRZ when it is given, or shown on a side)."
+)
 @click.option("--mrz-file", type=_FILE, help="A text file holding the document's MRZ lines.")
 @click.option("--level", type=click.Choice(["lcp", "qcp", "qcpnqscd"]), default="qcpnqscd", show_default=True)
 @click.option("--firm", "firms", multiple=True, metavar="FIRM_ID", help="A firm to open the service to (default: all).")
@@ -701,6 +708,36 @@ def certificate_report_error(session: _Session, detail: str, yes: bool) -> None:
     session.emit(
         {"revoked": current.id, "certificate": issued},
         f"Certificate {current.id} revoked; a new one was issued.\n{_describe_certificate(issued)}",
+    )
+
+
+@certificate.command("revoke")
+@click.option(
+    "--reason",
+    type=click.Choice(["unspecified", "key_compromise", "affiliation_changed", "superseded", "cessation_of_operation"]),
+    default="unspecified",
+    show_default=True,
+    help="Why (RFC 5280 CRLReason).",
+)
+@click.option("--yes", is_flag=True, help="Revoke without asking for confirmation.")
+@click.option(
+    "--otp-from-mock-outbox", is_flag=True, help="Read the SMS code from the mock's outbox (automation; mock only)."
+)
+@click.pass_obj
+def certificate_revoke(session: _Session, reason: str, yes: bool, otp_from_mock_outbox: bool) -> None:
+    """Revoke your certificate, confirmed with an SMS code: it signs nothing more, at once (CRL and OCSP). A new
+    one is requested with `jesign enroll`, which walks the trust provider's steps again."""
+    client = session.client()
+    current = client.registration.certificate()
+    if not yes:
+        click.confirm(
+            f"Revoke the certificate {current.id} ({current.subject})? It cannot be undone.", abort=True, err=True
+        )
+    outbox = _ProfileOutboxOtpSource(client) if otp_from_mock_outbox else None
+    revoked = client.registration.revoke_certificate(_TerminalOtpSource(session.terminal, outbox), reason=reason)
+    session.emit(
+        {"certificate": revoked},
+        f"Certificate {revoked.id} revoked ({reason}). Request a new one with: jesign enroll",
     )
 
 

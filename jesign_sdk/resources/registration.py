@@ -29,6 +29,7 @@ from jesign_sdk._errors import (
 from jesign_sdk._json import field, json_object
 from jesign_sdk._models import (
     CertificateRequest,
+    CodeSent,
     Handoff,
     IssuedCertificate,
     RegistrationStatus,
@@ -228,6 +229,59 @@ class Registration:
             )
         self.trust(handoff).report_error(detail, idempotency_key=idempotency_key)
         return self.certificate()
+
+    # -- the certificate's end: the holder's revocation (a new certificate: enroll again) ---------------------------
+
+    #: The reasons a holder may give for revoking (RFC 5280 CRLReason; the others are the CA's own).
+    REVOCATION_REASONS = (
+        "unspecified",
+        "key_compromise",
+        "affiliation_changed",
+        "superseded",
+        "cessation_of_operation",
+    )
+
+    def send_revocation_code(self, *, idempotency_key: str | None = None) -> CodeSent:
+        """The first half of a revocation: an SMS code to the certificate's mobile (shown masked)."""
+        return self._client.platform(
+            "POST",
+            "/registration/certificate/revocation-code",
+            parse=CodeSent.from_json,
+            idempotency_key=idempotency_key,
+        )
+
+    def revoke_certificate(
+        self, otp_source: OtpSource, *, reason: str = "unspecified", max_code_attempts: int = 3
+    ) -> IssuedCertificate:
+        """Revoke the person's certificate: a code is sent, read from ``otp_source`` (asked again after a wrong
+        one, up to ``max_code_attempts``), then the revocation with ``reason`` (:attr:`REVOCATION_REASONS`). It is
+        on the CRL and in OCSP at once; the personal credential signs nothing more. Answers the certificate, now
+        ``revoked``; :meth:`enroll` then walks a new request (the trust provider checks the identity again).
+
+        A reason outside the list is refused here (``ValueError``) before any code is sent.
+        """
+        if reason not in self.REVOCATION_REASONS:
+            raise ValueError(f"reason is one of {', '.join(self.REVOCATION_REASONS)}, not {reason!r}")
+        sent = self.send_revocation_code()
+        current = self.certificate()
+        first = request = OtpRequest(current.id, sent.phone_masked, sent.phone_last_digits)
+        attempts_left = max(1, max_code_attempts)
+        while True:
+            code = otp_source.get_code(request)
+            try:
+                return self._client.platform(
+                    "POST",
+                    "/registration/certificate/revocation",
+                    json={"otp": code, "reason": reason},
+                    parse=IssuedCertificate.from_json,
+                )
+            except OtpInvalidError as exc:
+                attempts_left -= 1
+                if attempts_left == 0:
+                    raise
+                server_left = exc.attempts_remaining
+                left = attempts_left if server_left is None else min(attempts_left, server_left)
+                request = replace(first, refused=exc.code or "otp_invalid", attempts_remaining=left)
 
     # -- the whole walk -------------------------------------------------------------------------------------------
 

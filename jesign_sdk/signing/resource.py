@@ -103,7 +103,15 @@ class Signing(SigningProvider):
         return self._client.leeway
 
     def _refused(self, error: APIStatusError, credential_id: str | None) -> None:
-        if error.code in ("credential_not_found", "credential_revoked", "credential_expired"):
+        # Also a suspension by the platform (terms not accepted, delegation withdrawn): the credential's status
+        # changes when it ends, so the next call looks again.
+        if error.code in (
+            "credential_not_found",
+            "credential_revoked",
+            "credential_expired",
+            "service_not_open",
+            "sign_delegation_required",
+        ):
             self._lookups.credentials.clear()
 
     # -- validation -------------------------------------------------------------------------------------------------

@@ -42,6 +42,20 @@ def current_certificate() -> Response:
     return ok(services().registrations.current_certificate(_user()))
 
 
+@bp.post("/registration/certificate/revocation-code")
+def send_revocation_code() -> Response:
+    """The holder's revocation, first half: an SMS code to the certificate's mobile."""
+    return ok(services().registrations.send_revocation_code(_user()))
+
+
+@bp.post("/registration/certificate/revocation")
+def revoke_certificate() -> Response:
+    """The holder's revocation: the SMS code and a reason; answers the certificate, now revoked."""
+    body = json_body()
+    registrations = services().registrations
+    return ok(registrations.revoke_certificate(_user(), code=body.get("otp"), reason=body.get("reason")))
+
+
 @bp.post("/registration/profile")
 def confirm_profile() -> Response:
     user = _user()

@@ -18,7 +18,7 @@ import yaml
 from sqlalchemy import and_, delete, select
 from sqlalchemy.orm import Session
 
-from mock_provider.core.errors import NotFound
+from mock_provider.core.errors import Forbidden, NotFound
 from mock_provider.core.ids import new_id
 from mock_provider.core.models import Delegation, Firm, Membership, OAuthClient, TermsAcceptance, User
 
@@ -203,6 +203,37 @@ def opened_firm_ids(session: Session) -> set[str]:
             .where(Membership.role == ACCOUNTANT)
         ).all()
     )
+
+
+def may_hold_personal_certificate(firms: list[FirmView]) -> bool:
+    """Whether the platform reserves a personal certificate to this person: a chartered accountant of one of their
+    firms, or a collaborator holding the ``sign`` delegation of one."""
+    return any(firm.role == ACCOUNTANT or "sign" in firm.delegations for firm in firms)
+
+
+def personal_signing_refusal(session: Session, user_id: str) -> Forbidden | None:
+    """Why this person may not sign with their personal certificate now, or ``None`` when they may.
+
+    The platform opens the service to a firm when one of its chartered accountants accepts the terms (step 6), and
+    to each person for the firms whose terms they accepted themselves: an accountant signs for such a firm, a
+    collaborator only while holding its ``sign`` delegation. The certificate itself stays valid: a delegation
+    withdrawn (or not yet granted) suspends its use on the platform, and granting it again resumes it.
+    """
+    firms = firms_of(session, user_id)
+    entitled = [firm for firm in firms if firm.role == ACCOUNTANT or "sign" in firm.delegations]
+    if not entitled:
+        return Forbidden(
+            "a collaborator signs with a firm's sign delegation, granted by its chartered accountant",
+            code="sign_delegation_required",
+        )
+    opened = opened_firm_ids(session)
+    accepted = set(session.scalars(select(TermsAcceptance.firm_id).where(TermsAcceptance.user_id == user_id)))
+    if not any(firm.id in opened and firm.id in accepted for firm in entitled):
+        return Forbidden(
+            "the service opens once the terms are accepted for the firm (step 6, « validation des CGU et RGPD »)",
+            code="service_not_open",
+        )
+    return None
 
 
 def firms_of(session: Session, user_id: str) -> list[FirmView]:

@@ -64,6 +64,7 @@ from mock_provider.core.signing_breakages import (
     SAD_RACE,
     SAD_REUSABLE,
     SAD_SIGNS_BEYOND_NUM_SIGNATURES,
+    SAD_SURVIVES_WITHDRAWAL,
     SEAL_DELEGATION_KEPT_AFTER_WITHDRAWAL,
     SEAL_DELEGATION_NOT_HONOURED,
     SEAL_FIRST_FIRM_ONLY,
@@ -74,9 +75,11 @@ from mock_provider.core.signing_breakages import (
     SIGN_ALGO_KEY_MISMATCH,
     SIGN_HASH_TRUNCATES_LONG_HASHES,
     SIGN_HASH_WITH_WRONG_KEY,
+    SIGNING_BEFORE_TERMS,
     SIGNING_CODE_CAP_LATE,
     SIGNING_CODE_SHARED,
     SIGNING_SMS_WRONG_VALIDITY,
+    SIGNING_WITHOUT_SIGN_DELEGATION,
     another_firms_seal,
     foreign_personal,
     hash_count_tolerated,
@@ -122,6 +125,9 @@ class Credential:
     firm_id: str | None
     phone_number: str | None
     registration_id: str | None
+    #: Why the platform suspends the credential's use now (a personal one: the terms not accepted, the sign
+    #: delegation withdrawn), or None. The certificate itself stays valid.
+    suspended: Forbidden | None = None
 
     def info(self, pki: Pki, *, chain: bool = True) -> dict[str, Any]:
         """The CSC ``credentials/info`` answer (v1 and v2 field names both present)."""
@@ -138,12 +144,13 @@ class Credential:
         certificates = [cert]
         if chain:
             certificates += [pki.hierarchy()[issuer_role].certificate, pki.hierarchy().root.certificate]
-        revoked = self.certificate.revoked_at is not None
+        status = self.certificate.status_at(pki.clock.now())  # valid, revoked or expired (CSC v2 §11.5)
+        usable = status == "valid" and self.suspended is None
         body: dict[str, Any] = {
             "description": "Certificat personnel de signature" if self.kind == "personal" else "Cachet du cabinet",
-            "key": {"status": "disabled" if revoked else "enabled", "algo": algos, "len": length},
+            "key": {"status": "enabled" if usable else "disabled", "algo": algos, "len": length},
             "cert": {
-                "status": "revoked" if revoked else "valid",
+                "status": status,
                 "certificates": [base64.b64encode(c.public_bytes(Encoding.DER)).decode() for c in certificates],
                 "issuerDN": cert.issuer.rfc4514_string(),
                 "serialNumber": str(cert.serial_number)
@@ -243,7 +250,13 @@ class Signing(TrustService):
         if reg is None or reg.certificate_id is None:
             return None
         record = self.pki.get_certificate(reg.certificate_id, session=session)
-        return Credential(record.id, "personal", 2, record, None, reg.phone_number, reg.id)
+        suspended = accounts.personal_signing_refusal(session, user_id)
+        if suspended is not None and (
+            (suspended.code == "service_not_open" and SIGNING_BEFORE_TERMS in self.breakages)
+            or (suspended.code == "sign_delegation_required" and SIGNING_WITHOUT_SIGN_DELEGATION in self.breakages)
+        ):
+            suspended = None
+        return Credential(record.id, "personal", 2, record, None, reg.phone_number, reg.id, suspended)
 
     @staticmethod
     def _sealable_firms(session: Session, user_id: str) -> list[str]:
@@ -289,6 +302,7 @@ class Signing(TrustService):
             if credential.scal != 2 or credential.registration_id is None or credential.phone_number is None:
                 raise Conflict("this credential is authorized without a code", code="otp_not_applicable")
             self._require_valid(credential)
+            self._require_open(credential)
             now = self._now()
             issued = otp.issue(
                 session,
@@ -408,6 +422,7 @@ class Signing(TrustService):
                     errors=[_field("hashes", "as many as numSignatures")],
                 )
         self._require_valid(credential)
+        self._require_open(credential)
         return PendingAuthorization(
             user_id=user_id,
             credential_id=credential.id,
@@ -475,6 +490,8 @@ class Signing(TrustService):
             if not isinstance(sad, str) or not sad:
                 raise InvalidInput("SAD is required", code="invalid_request", errors=[_field("SAD")])
             self._require_valid(credential)
+            if SAD_SURVIVES_WITHDRAWAL.id not in broken:
+                self._require_open(credential)
             now = self._now()
             activation = session.scalar(
                 for_update(
@@ -517,6 +534,12 @@ class Signing(TrustService):
                 detail={"hashes": len(wanted), "certificate": credential.certificate.id},
             )
         return signatures
+
+    @staticmethod
+    def _require_open(credential: Credential) -> None:
+        """Refuse a credential whose use the platform suspends (see :attr:`Credential.suspended`)."""
+        if credential.suspended is not None:
+            raise credential.suspended
 
     def _require_valid(self, credential: Credential) -> None:
         """Refuse a credential whose certificate is revoked or out of its validity (as read in this transaction)."""

@@ -231,6 +231,25 @@ SEAL_OF_ANOTHER_FIRM = declare(
     check="signing.seal.other_firm",
 )
 
+SIGNING_BEFORE_TERMS = declare(
+    "signing_before_terms",
+    rule="The platform opens signing when the terms are accepted for a firm (step 6): before that, the personal "
+    "credential is suspended (sendOTP and authorize refused, 403 service_not_open).",
+    check="signing.platform.terms_required",
+)
+SIGNING_WITHOUT_SIGN_DELEGATION = declare(
+    "signing_without_sign_delegation",
+    rule="A collaborator signs with a personal certificate only while holding a firm's sign delegation "
+    "(403 sign_delegation_required).",
+    check="signing.platform.sign_delegation",
+)
+SAD_SURVIVES_WITHDRAWAL = declare(
+    "sad_survives_withdrawal",
+    rule="Withdrawing the sign delegation stops its use at once: a SAD obtained before the withdrawal signs nothing "
+    "after it.",
+    check="signing.platform.withdrawal_stops_signing",
+)
+
 
 def hash_count_tolerated(breakages: Breakages, hashes: int, signatures: int) -> bool:
     """Whether a switch lets through a SCAL2 authorization whose ``hashes`` are fewer, or more, than its

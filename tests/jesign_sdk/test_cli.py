@@ -867,6 +867,26 @@ def test_an_error_in_the_certificate_is_reported_it_is_revoked_and_reissued(
 
 
 @live
+def test_the_holder_revokes_the_certificate_then_enrolls_again(
+    live_mock: LiveMock, active: Run, documents: dict[str, Path]
+) -> None:
+    first = json.loads(active("--json", "certificate", "show").stdout)
+    declined = active("certificate", "revoke", "--otp-from-mock-outbox", stdin="n\n")
+    assert declined.exit_code == 1  # asked first; "no" changes nothing
+    assert json.loads(active("--json", "certificate", "show").stdout)["status"] == "valid"
+    revoked = active("--json", "certificate", "revoke", "--reason", "key_compromise", "--yes", "--otp-from-mock-outbox")
+    assert revoked.exit_code == 0, revoked.output
+    assert json.loads(revoked.stdout)["certificate"]["status"] == "revoked"
+    listed = requests.get(f"{live_mock.url}/_mock/certificates", timeout=10).json()["data"]
+    assert {c["id"]: c["revocation_reason"] for c in listed if c["revoked_at"]} == {first["id"]: "key_compromise"}
+    status = json.loads(active("--json", "registration", "status").stdout)
+    assert status["state"] == "certificate_revoked"
+    assert active("enroll", *_enroll_options(documents), "--otp-from-mock-outbox").exit_code == 0
+    renewed = json.loads(active("--json", "certificate", "show").stdout)
+    assert (renewed["status"], renewed["id"] != first["id"]) == ("valid", True)
+
+
+@live
 def test_a_certificate_request_is_cancelled_before_its_agreement_only(live_mock: LiveMock, marie: Run) -> None:
     client = Client(live_mock.url)
     client.login_with_hint("marie.dupont")

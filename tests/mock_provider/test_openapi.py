@@ -444,6 +444,15 @@ def test_a_real_walk_matches_the_document(manual_app: Flask) -> None:
     check(client.delete("/_mock/scenarios"), 204)
     check(client.get("/_mock/requests", query_string={"limit": 5}), 200)
     check(client.get("/_mock/requests", query_string={"limit": "x"}), 400)
+    # The holder revokes the personal certificate (the CSC calls above are done with it).
+    revocation = "/platform/api/v1/registration/certificate/revocation"
+    check(client.post(f"{revocation}-code", headers=auth), 200)
+    check(client.post(revocation, json={"otp": "12345", "reason": "superseded"}, headers=auth), 400)
+    code = latest_otp(client, mine["phone_number"])
+    assert check(client.post(revocation, json={"otp": code, "reason": "superseded"}, headers=auth), 200)["status"] == (
+        "revoked"
+    )
+    check(client.post(f"{revocation}-code", headers=auth), 409)
     issued_certificates = check(client.get("/_mock/certificates"), 200)["data"]
     certificate_id = next(c["id"] for c in issued_certificates if c["revoked_at"] is None)
     revoke = f"/_mock/certificates/{certificate_id}/revoke"

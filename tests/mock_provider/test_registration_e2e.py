@@ -274,6 +274,8 @@ def test_realistic_review_delay_then_error_report_then_presumed_acceptance(reali
     log = [(e["action"], e["subject_type"]) for e in marie.trust("GET", "/events")["data"]]
     assert ("revoked", "certificate") in log
     assert ("reissued", "registration") in log
+    subjects = [m["subject"] for m in marie.control("GET", "/outbox", params={"channel": "email"})["data"]]
+    assert "Votre nouveau certificat est disponible" in subjects  # every issue is announced, a re-issue too
 
     # After 48 hours from the (re)issuance, the certificate is presumed accepted and errors can't be reported.
     marie.come_back_later(48 * 3600)

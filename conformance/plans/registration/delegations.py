@@ -343,3 +343,48 @@ def service_follows_delegation(ctx: CheckContext) -> None:
             firms[firm]["service_open"] is expected,
             f"the service is {'closed' if expected else 'open'} to the {role} account in {firm}",
         )
+
+
+@check(
+    "registration.delegations.sign_required_to_register",
+    title="A collaborator without the sign delegation cannot request a personal certificate; granted it, it can",
+    cites=(
+        GUIDE_DELEGATIONS,
+        "jesignexpert.com: the personal certificate is for chartered accountants and their collaborators holding "
+        "the sign delegation",
+    ),
+    severity=Severity.CRITICAL,
+    needs=("login",),
+)
+def sign_required_to_register(ctx: CheckContext) -> None:
+    """The ``collaborator`` (no delegation) confirms its profile (step 1), then asks for its certificate (step 2's
+    hand-off): refused, 403 ``sign_delegation_required``, and no request is opened. The accountant grants it the
+    firm's ``sign`` delegation: the same call opens the request (201). The delegation is withdrawn afterwards."""
+    firm = _firm_of(ctx, "collaborator")
+    colleague = ctx.target.account("collaborator")
+    tokens = ctx.login("collaborator")
+    status = platform(ctx, tokens)
+    if status.get("certificate_request"):
+        ctx.skip("the collaborator account has a certificate request already: give one that has not registered")
+    mobile = colleague.mobile or status["profile"].get("mobile_number")
+    answer = ctx.http.post("platform", "/registration/profile", json={"mobile_number": mobile}, headers=tokens.bearer)
+    ctx.expect_status(answer, 200, what="confirming the collaborator's profile (step 1)")
+    answer = ctx.http.post("platform", "/registration/certificate-request", json={}, headers=tokens.bearer)
+    ctx.expect_refusal(answer, 403, "sign_delegation_required", "a certificate request without the sign delegation")
+    after = platform(ctx, tokens)
+    ctx.expect(
+        after["state"] == "profile_confirmed" and not after.get("certificate_request"),
+        f"after the refusal the collaborator is {after['state']} with {after.get('certificate_request')}",
+    )
+    accountant = ctx.login("accountant")
+    path = f"/firms/{firm}/delegations"
+    granted = ctx.expect_status(
+        ctx.http.post("platform", path, json={"user_id": colleague.user_id, "kind": "sign"}, headers=accountant.bearer),
+        201,
+        what="granting the collaborator the sign delegation",
+    )
+    try:
+        answer = ctx.http.post("platform", "/registration/certificate-request", json={}, headers=tokens.bearer)
+        ctx.expect_accepted(answer, 201, rule="the certificate request once the sign delegation is held")
+    finally:
+        ctx.http.delete("platform", f"{path}/{granted['id']}", headers=accountant.bearer)

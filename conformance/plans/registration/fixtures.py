@@ -114,10 +114,11 @@ def register(ctx: CheckContext, role: str, *, mobile: str = "", firms: list[str]
 
 
 def registered(
-    ctx: CheckContext, role: str, *, mobile: str = "", firms: list[str] | None = None
+    ctx: CheckContext, role: str, *, mobile: str = "", firms: list[str] | None = None, accept_terms: bool = True
 ) -> tuple[Tokens, steps.Registration]:
     """:func:`register`, with the registration at the trust provider (its session token). The person may have had a
-    request that ended (rejected or cancelled): a new one is started."""
+    request that ended (rejected or cancelled): a new one is started. Without ``accept_terms``, the walk stops once
+    the certificate is issued (step 6 not done)."""
     tokens = login(ctx.http, ctx.harness, ctx.target, ctx.target.account(role))
     status = platform(ctx, tokens)
     # A request that ended (rejected, cancelled) leaves the person free to start another.
@@ -131,6 +132,8 @@ def registered(
     handoff = ctx.expect_status(answer, 201, what=f"the {role}'s certificate request")
     phone = str(platform(ctx, tokens, "/me")["mobile_number"])
     reg = steps.walk(ctx, "certificate_issued", reg=steps.handed_over(ctx, handoff, phone))
+    if not accept_terms:
+        return tokens, reg
     if firms is None:
         firms = [f["id"] for f in platform(ctx, tokens, "/me")["firms"]]
     answer = ctx.http.post(

@@ -14,6 +14,9 @@ Modules, in running order:
 - ``hash``: a hash whose length does not fit its algorithm is refused; SHA-384 and SHA-512 hashes, where the
   credential names algorithms over them, are authorized and signed over their digest;
 - ``seal``: a collaborator without the seal delegation cannot use the firm's seal;
+- ``platform``: the platform's rules over the personal certificate: suspended until the terms are accepted (step 6),
+  and for a collaborator while it holds no ``sign`` delegation, a SAD obtained before a withdrawal included
+  (``second_accountant`` and ``collaborator_delegated`` register through the platform for it);
 - ``pades``: a PDF signed through the SDK at each PAdES baseline level (B-B, B-T, B-LT, B-LTA) validates with
   pyHanko and reaches that level;
 - ``codes``: at most ``rules.signing_codes_per_hour`` SMS codes for one credential within an hour, the next one
@@ -29,6 +32,6 @@ Every other check uses the plan's holder (:func:`conformance.plans.holders.accou
 import importlib
 
 #: The modules in running order (importing them registers their checks in this order).
-MODULES = ("csc", "sign_hash", "sad", "oauth2", "hash", "seal", "pades", "codes", "credential")
+MODULES = ("csc", "sign_hash", "sad", "oauth2", "hash", "seal", "platform", "pades", "codes", "credential")
 for _name in MODULES:
     importlib.import_module(f"{__name__}.{_name}")

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Literal
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
@@ -130,6 +131,14 @@ class CertificateRecord:
     created_at: datetime
     revoked_at: datetime | None
     revocation_reason: str | None
+
+    def status_at(self, now: datetime) -> Literal["valid", "revoked", "expired"]:
+        """What the holder is told of the certificate at ``now``: ``revoked`` from its revocation, ``expired`` after
+        its notAfter (RFC 5280 §4.1.2.5: valid through notAfter), else ``valid``. (OCSP answers another question:
+        an expired certificate that was never revoked stays ``good`` there, as RFC 6960 §2.2 allows.)"""
+        if self.revoked_at is not None and self.revoked_at <= now:
+            return "revoked"
+        return "expired" if now > self.not_after else "valid"
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,9 @@ The package, one concept a module (this module is the façade: :class:`Registrat
 - :mod:`~mock_provider.core.registration.applicant`: the applicant's steps 2 and 4, cancellation, error report;
 - :mod:`~mock_provider.core.registration.identity_document`: the applicant's step 3;
 - :mod:`~mock_provider.core.registration.review`: step 5, the review and the issuance;
-- :mod:`~mock_provider.core.registration.views`: what the calls answer.
+- :mod:`~mock_provider.core.registration.views`: what the calls answer;
+- :mod:`~mock_provider.core.registration.shapes`: the answers' typed shapes;
+- :mod:`~mock_provider.core.registration.lifecycle`: the certificate after step 5 (the holder's revocation).
 
 Each module declares the rule-breakage switches it honours, next to the rules they break.
 """
@@ -85,6 +87,7 @@ from mock_provider.core.registration.identity_document import (
     PDF_REFUSED,
     IdentityDocumentStep,
 )
+from mock_provider.core.registration.lifecycle import HOLDER_REVOCATION_REASONS, CertificateLifecycle
 from mock_provider.core.registration.operator_calls import (
     ANY_LEVEL_ACCEPTED,
     MATCHED_BY_ORDER,
@@ -196,6 +199,7 @@ __all__ = [
     "EVENT_LOG_INCOMPLETE",
     "GREYSCALE_ACCEPTED",
     "HANDOFF_WITHOUT_PROFILE",
+    "HOLDER_REVOCATION_REASONS",
     "IDENTITY_INCOMPLETE_MESSAGE",
     "IDENTITY_RESUBMITTED",
     "IDENTITY_SUBMITTED",
@@ -231,6 +235,8 @@ __all__ = [
     "TERMS_VERSION",
     "TRUST_NEXT_ACTION",
     "WRONG_CODES_RACE",
+    "CertificateLifecycle",
+    "PlatformSteps",
     "Registrations",
     "VersionedText",
     "mask_phone",
@@ -238,5 +244,5 @@ __all__ = [
 ]
 
 
-class Registrations(PlatformSteps, Delegations, ApplicantSteps, IdentityDocumentStep):
+class Registrations(CertificateLifecycle, Delegations, ApplicantSteps, IdentityDocumentStep):
     """The registration's transitions and views, over storage, the clock and the PKI."""

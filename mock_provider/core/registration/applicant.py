@@ -405,6 +405,20 @@ class ApplicantSteps(Review):
                 related_id=reg.id,
             )
             self._issue(session, reg, now, action="reissued")
+            outbox.send(
+                session,
+                channel="email",
+                recipient=reg.applicant_email,
+                subject="Votre nouveau certificat est disponible",
+                body=(
+                    f"Bonjour {reg.given_name} {reg.family_name},\n\nSuite à votre signalement, votre certificat a "
+                    "été révoqué et un nouveau certificat de signature électronique de l'ordre (TEST) a été émis. "
+                    f"Vérifiez ses informations : vous pouvez signaler une erreur pendant "
+                    f"{self.config.error_report_hours} heures."
+                ),
+                related_id=reg.id,
+                at=now,
+            )
             return self._view(session, reg)
 
     def certificate(self, registration_id: str) -> CertificateView:

@@ -106,7 +106,7 @@ class OperatorCalls(Review):
             else:
                 assert reg.certificate_id is not None
                 record = self.pki.get_certificate(reg.certificate_id)
-                status = "revoked" if record.revoked_at is not None else "valid"
+                status = record.status_at(self.clock.now())
             status = registration_breakages.matched_status(status, self.breakages)
             return {"email": email, "level": reg.level, "status": status, "registration_id": reg.id}
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from mock_provider.core import accounts, events, registration_breakages
 from mock_provider.core.base import token_digest
 from mock_provider.core.breakages import declare
-from mock_provider.core.errors import Conflict, InvalidInput, NotFound
+from mock_provider.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from mock_provider.core.models import (
     PlatformAccount,
     TermsAcceptance,
@@ -30,7 +30,9 @@ from mock_provider.core.registration.states import (
     ACTIVE,
     CANCELLABLE,
     CANCELLED,
+    CERTIFICATE_EXPIRED,
     CERTIFICATE_ISSUED,
+    CERTIFICATE_REVOKED,
     NEXT_ACTION,
     REJECTED,
     TRUST_NEXT_ACTION,
@@ -91,6 +93,13 @@ SERVICE_OPEN_WITHOUT_DELEGATION = declare(
     check="registration.delegations.service_follows_delegation",
 )
 
+REGISTRATION_WITHOUT_SIGN_DELEGATION = declare(
+    "registration_without_sign_delegation",
+    rule="The platform reserves a personal certificate to chartered accountants and to collaborators holding a "
+    "firm's sign delegation: the others' certificate request (step 2) is refused, 403 sign_delegation_required.",
+    check="registration.delegations.sign_required_to_register",
+)
+
 
 class PlatformSteps(OperatorCalls):
     """The platform's side of the registration: status, step 1, the step 2 hand-off, step 6."""
@@ -102,7 +111,7 @@ class PlatformSteps(OperatorCalls):
             user = accounts.get_user(session, user_id)
             account = session.get(PlatformAccount, user_id)
             trust = self._trust_of(session, account)
-            state = registration_breakages.platform_state(self._platform_state(account, trust), self.breakages)
+            state = registration_breakages.platform_state(self._person_state(session, account, trust), self.breakages)
             next_action = NEXT_ACTION.get(state)
             if trust is not None and trust.state in CANCELLABLE:
                 next_action = TRUST_NEXT_ACTION[trust.state]  # at the trust provider, reached through the hand-off
@@ -129,7 +138,7 @@ class PlatformSteps(OperatorCalls):
         with self.db.read() as session:
             user = accounts.get_user(session, user_id)
             account = session.get(PlatformAccount, user_id)
-            state = self._platform_state(account, self._trust_of(session, account))
+            state = self._person_state(session, account, self._trust_of(session, account))
             opened = accounts.opened_firm_ids(session)
             firms = []
             mine = accounts.firms_of(session, user_id)
@@ -235,6 +244,15 @@ class PlatformSteps(OperatorCalls):
                 session.add(account)
             elif account is None or account.profile_confirmed_at is None or account.mobile_number is None:
                 raise Conflict("confirm the profile first (step 1)", code="profile_not_confirmed")
+            if (
+                not accounts.may_hold_personal_certificate(accounts.firms_of(session, user_id))
+                and REGISTRATION_WITHOUT_SIGN_DELEGATION not in self.breakages
+            ):
+                raise Forbidden(
+                    "the personal certificate is for chartered accountants and for collaborators holding a firm's "
+                    "sign delegation: ask your chartered accountant for it",
+                    code="sign_delegation_required",
+                )
             assert account.mobile_number is not None
             current = self._trust_of(session, account)
             if current is not None and current.state in CANCELLABLE:
@@ -369,6 +387,17 @@ class PlatformSteps(OperatorCalls):
                 },
             )
         return self.status(user_id)
+
+    def _person_state(self, session: Session, account: PlatformAccount | None, trust: TrustRegistration | None) -> str:
+        """The platform state, with ``certificate_revoked`` or ``certificate_expired`` once the certificate the person
+        holds has ended (the mock clock's now): the next step is then a new request."""
+        state = self._platform_state(account, trust)
+        if state not in (ACTIVE, CERTIFICATE_ISSUED) or not self._certificate_ended(session, trust):
+            return state
+        assert trust is not None
+        assert trust.certificate_id is not None
+        record = self.pki.get_certificate(trust.certificate_id, session=session)
+        return CERTIFICATE_REVOKED if record.revoked_at is not None else CERTIFICATE_EXPIRED
 
     def _certificate_ended(self, session: Session, reg: TrustRegistration | None) -> bool:
         """Whether ``reg`` issued a certificate that is now revoked or expired (the mock clock's now)."""

@@ -140,7 +140,7 @@ class CertificateView(TypedDict):
     id: str
     registration_id: str
     level: str
-    status: Literal["valid", "revoked"]
+    status: Literal["valid", "revoked", "expired"]
     acceptance: Literal["presumed_accepted", "awaiting_acceptance"]
     error_report_deadline: str
     subject: str

@@ -33,6 +33,9 @@ CERTIFICATE_ISSUED, REJECTED, CANCELLED = "certificate_issued", "rejected", "can
 
 #: Platform-only states.
 AUTHENTICATED, PROFILE_CONFIRMED, ACTIVE = "authenticated", "profile_confirmed", "active"
+#: The person's certificate ended (revoked, or past its notAfter): a new request starts the registration again at
+#: the trust provider (identity, document, agreement, review), the platform's profile and terms kept.
+CERTIFICATE_REVOKED, CERTIFICATE_EXPIRED = "certificate_revoked", "certificate_expired"
 
 CANCELLABLE = (CREATED, IDENTITY_SUBMITTED, DOCUMENTS_SUBMITTED)
 
@@ -51,6 +54,8 @@ NEXT_ACTION = {
     CERTIFICATE_ISSUED: "accept_terms",
     REJECTED: "start_certificate_request",
     ACTIVE: None,
+    CERTIFICATE_REVOKED: "start_certificate_request",
+    CERTIFICATE_EXPIRED: "start_certificate_request",
 }
 
 #: What the applicant does next at the trust provider, by registration state.
@@ -120,8 +125,8 @@ class Transitions(TrustService):
     def _platform_state(account: PlatformAccount | None, trust: TrustRegistration | None) -> str:
         if account is None or account.profile_confirmed_at is None:
             return AUTHENTICATED
-        if account.activated_at is not None:
-            return ACTIVE
+        if account.activated_at is not None and (trust is None or trust.state == CERTIFICATE_ISSUED):
+            return ACTIVE  # a renewal under way shows its own state until its certificate is issued
         if trust is None or trust.state == CANCELLED:
             return PROFILE_CONFIRMED
         if trust.state == CREATED:

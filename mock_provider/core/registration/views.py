@@ -144,7 +144,7 @@ class Views(Transitions):
             "id": record.id,
             "registration_id": reg.id,
             "level": reg.level,
-            "status": "revoked" if record.revoked_at else "valid",
+            "status": record.status_at(now),
             "acceptance": "presumed_accepted"
             if now >= presumed_from or ACCEPTED_AT_ONCE in self.breakages
             else "awaiting_acceptance",

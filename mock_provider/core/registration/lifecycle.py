@@ -1,0 +1,147 @@
+"""The certificate after step 5: its holder revokes it, with an SMS code and a reason; once it has ended (revoked, or
+past its notAfter) the person starts a new request, and the registration runs again at the trust provider.
+
+Revocation is the holder's own act, as at Universign: a code sent by SMS to the certificate's mobile
+(:meth:`CertificateLifecycle.send_revocation_code`), then the code and a reason
+(:meth:`CertificateLifecycle.revoke_certificate`). The revocation is at once on the CRL and in OCSP, the personal
+credential signs nothing more (``credential_revoked``), an e-mail confirms it, and the platform shows the person
+``certificate_revoked`` with a new request as the next action. A wrong code counts as an attempt (the code locks
+after ``otp_max_attempts``); at most :data:`REVOCATION_CODES_PER_WINDOW` codes an hour.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy.orm import Session
+
+from mock_provider.core import events, otp, outbox
+from mock_provider.core.errors import Conflict, InvalidInput, NotFound
+from mock_provider.core.models import PlatformAccount, TrustRegistration
+from mock_provider.core.registration.platform import PlatformSteps
+from mock_provider.core.registration.shapes import CertificateView, CodeSent
+from mock_provider.core.registration.views import mask_phone
+
+#: The reasons a holder may give (RFC 5280 §5.3.1 CRLReason; the others are the CA's own).
+HOLDER_REVOCATION_REASONS = (
+    "unspecified",
+    "key_compromise",
+    "affiliation_changed",
+    "superseded",
+    "cessation_of_operation",
+)
+REVOCATION_CODE_WINDOW = timedelta(hours=1)
+REVOCATION_CODES_PER_WINDOW = 10
+
+
+class CertificateLifecycle(PlatformSteps):
+    """The holder's revocation of their certificate (the new request after it is :meth:`start_certificate_request`)."""
+
+    def send_revocation_code(self, user_id: str) -> CodeSent:
+        """An SMS code to confirm the revocation, sent to the certificate's mobile."""
+        with self.db.transaction() as session:
+            reg = self._held(session, user_id)
+            now = self._now()
+            issued = otp.issue(
+                session,
+                key=self.otp_key,
+                policy=self.otp_policy,
+                registration_id=reg.id,
+                purpose=_purpose(reg),
+                phone_number=reg.phone_number,
+                now=now,
+                limit_window=REVOCATION_CODE_WINDOW,
+                max_codes=REVOCATION_CODES_PER_WINDOW,
+                breakages=self.breakages,
+            )
+            minutes = self.config.otp_validity_seconds // 60
+            outbox.send(
+                session,
+                channel="sms",
+                recipient=reg.phone_number,
+                body=f"Votre code de révocation de certificat : {issued.code}. Valable {minutes} minutes. "
+                "Ne le communiquez à personne.",
+                otp_code=issued.code,
+                related_id=reg.certificate_id,
+                at=now,
+            )
+            return {
+                "phone_masked": mask_phone(reg.phone_number),
+                "phone_last_digits": reg.phone_number[-4:],
+                "expires_at": issued.expires_at.isoformat(),
+                "resend_available_at": issued.resend_available_at.isoformat(),
+                "validity_seconds": self.config.otp_validity_seconds,
+            }
+
+    def revoke_certificate(self, user_id: str, *, code: object, reason: object) -> CertificateView:
+        """Revoke the person's certificate with the SMS code and a reason (:data:`HOLDER_REVOCATION_REASONS`)."""
+        if not isinstance(reason, str) or reason not in HOLDER_REVOCATION_REASONS:
+            raise InvalidInput(
+                f"reason is one of {', '.join(HOLDER_REVOCATION_REASONS)}",
+                code="invalid_revocation_reason",
+                errors=[{"field": "reason", "code": "invalid_choice", "detail": "see the list"}],
+            )
+        if not isinstance(code, str) or not code.strip().isdigit() or len(code.strip()) != 6:
+            raise InvalidInput(
+                "the SMS code has six digits",
+                code="otp_malformed",
+                errors=[{"field": "otp", "code": "invalid_format", "detail": "six digits"}],
+            )
+        with self.db.transaction() as session:
+            reg = self._held(session, user_id)
+            now = self._now()
+            outcome = otp.verify(
+                session,
+                key=self.otp_key,
+                policy=self.otp_policy,
+                registration_id=reg.id,
+                purpose=_purpose(reg),
+                code=code.strip(),
+                now=now,
+                breakages=self.breakages,
+            )
+            if outcome.ok:
+                assert reg.certificate_id is not None
+                self.pki.revoke(reg.certificate_id, reason, session=session)
+                events.record(
+                    session,
+                    subject_type="certificate",
+                    subject_id=reg.certificate_id,
+                    actor=user_id,
+                    action="revoked",
+                    at=now,
+                    detail={"reason": reason, "by": "holder", "registration": reg.id},
+                    related_id=reg.id,
+                )
+                outbox.send(
+                    session,
+                    channel="email",
+                    recipient=reg.applicant_email,
+                    subject="Votre certificat a été révoqué",
+                    body=(
+                        f"Bonjour {reg.given_name} {reg.family_name},\n\nVotre certificat de signature électronique "
+                        f"(TEST) a été révoqué à votre demande (motif : {reason}). Il ne peut plus servir à signer. "
+                        "Vous pouvez demander un nouveau certificat depuis la plateforme."
+                    ),
+                    related_id=reg.id,
+                    at=now,
+                )
+        if outcome.error is not None:
+            raise outcome.error  # after the commit, so that the wrong try stays counted
+        return self.current_certificate(user_id)
+
+    def _held(self, session: Session, user_id: str) -> TrustRegistration:
+        """The registration that issued the person's certificate (locked), while that certificate may be revoked."""
+        reg = self._trust_of(session, session.get(PlatformAccount, user_id))
+        if reg is None or reg.certificate_id is None:
+            raise NotFound("no certificate has been issued to this person", code="certificate_not_issued")
+        reg = self._load(session, reg.id, lock=True)
+        assert reg.certificate_id is not None
+        status = self.pki.get_certificate(reg.certificate_id, session=session).status_at(self.clock.now())
+        if status != "valid":
+            raise Conflict(f"the certificate is {status} already", code=f"certificate_{status}")
+        return reg
+
+
+def _purpose(reg: TrustRegistration) -> str:
+    return f"revoke:{reg.certificate_id}"

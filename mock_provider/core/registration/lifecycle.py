@@ -16,6 +16,7 @@ from datetime import timedelta
 from sqlalchemy.orm import Session
 
 from mock_provider.core import events, otp, outbox
+from mock_provider.core.breakages import declare
 from mock_provider.core.errors import Conflict, InvalidInput, NotFound
 from mock_provider.core.models import PlatformAccount, TrustRegistration
 from mock_provider.core.registration.platform import PlatformSteps
@@ -30,6 +31,19 @@ HOLDER_REVOCATION_REASONS = (
     "superseded",
     "cessation_of_operation",
 )
+# -- rule breakages (mock_provider.core.breakages): each one turns one rule below off, for the conformance suite -----
+
+HOLDER_REVOCATION_WITHOUT_CODE = declare(
+    "holder_revocation_without_code",
+    rule="The holder revokes the certificate with the SMS code sent for it: a wrong code revokes nothing.",
+    check="registration.lifecycle.revocation_needs_code",
+)
+HOLDER_REVOCATION_REASON_DROPPED = declare(
+    "holder_revocation_reason_dropped",
+    rule="The holder's revocation is published with the reason given (RFC 5280 CRLReason), on the CRL and in OCSP.",
+    check="registration.lifecycle.revocation_published",
+)
+
 REVOCATION_CODE_WINDOW = timedelta(hours=1)
 REVOCATION_CODES_PER_WINDOW = 10
 
@@ -90,19 +104,24 @@ class CertificateLifecycle(PlatformSteps):
         with self.db.transaction() as session:
             reg = self._held(session, user_id)
             now = self._now()
-            outcome = otp.verify(
-                session,
-                key=self.otp_key,
-                policy=self.otp_policy,
-                registration_id=reg.id,
-                purpose=_purpose(reg),
-                code=code.strip(),
-                now=now,
-                breakages=self.breakages,
+            outcome = (
+                otp.Outcome(None)
+                if HOLDER_REVOCATION_WITHOUT_CODE in self.breakages
+                else otp.verify(
+                    session,
+                    key=self.otp_key,
+                    policy=self.otp_policy,
+                    registration_id=reg.id,
+                    purpose=_purpose(reg),
+                    code=code.strip(),
+                    now=now,
+                    breakages=self.breakages,
+                )
             )
             if outcome.ok:
                 assert reg.certificate_id is not None
-                self.pki.revoke(reg.certificate_id, reason, session=session)
+                published = "unspecified" if HOLDER_REVOCATION_REASON_DROPPED in self.breakages else reason
+                self.pki.revoke(reg.certificate_id, published, session=session)
                 events.record(
                     session,
                     subject_type="certificate",

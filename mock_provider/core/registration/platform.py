@@ -38,6 +38,7 @@ from mock_provider.core.registration.states import (
     TRUST_NEXT_ACTION,
 )
 from mock_provider.core.registration.texts import CGU, PRIVACY_POLICY, READ_ONLY_MESSAGE
+from mock_provider.core.registration.views import EXPIRED_CERTIFICATE_READS_VALID
 
 # -- rule breakages (mock_provider.core.breakages): each one turns one rule below off, for the conformance suite -----
 
@@ -397,7 +398,9 @@ class PlatformSteps(OperatorCalls):
         assert trust is not None
         assert trust.certificate_id is not None
         record = self.pki.get_certificate(trust.certificate_id, session=session)
-        return CERTIFICATE_REVOKED if record.revoked_at is not None else CERTIFICATE_EXPIRED
+        if record.revoked_at is not None:
+            return CERTIFICATE_REVOKED
+        return state if EXPIRED_CERTIFICATE_READS_VALID in self.breakages else CERTIFICATE_EXPIRED
 
     def _certificate_ended(self, session: Session, reg: TrustRegistration | None) -> bool:
         """Whether ``reg`` issued a certificate that is now revoked or expired (the mock clock's now)."""

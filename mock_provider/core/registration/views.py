@@ -60,6 +60,13 @@ REJECTION_REASON_UNTOLD = declare(
     check="registration.terms.after_certificate",
 )
 
+EXPIRED_CERTIFICATE_READS_VALID = declare(
+    "expired_certificate_reads_valid",
+    rule="A certificate past its notAfter reads expired (RFC 5280 §4.1.2.5), and the person is asked for a new "
+    "request.",
+    check="registration.lifecycle.expiry",
+)
+
 
 class Views(Transitions):
     """What the registration's calls answer: the person's profile, the request, the certificate."""
@@ -144,7 +151,9 @@ class Views(Transitions):
             "id": record.id,
             "registration_id": reg.id,
             "level": reg.level,
-            "status": record.status_at(now),
+            "status": "valid"
+            if EXPIRED_CERTIFICATE_READS_VALID in self.breakages and record.status_at(now) == "expired"
+            else record.status_at(now),
             "acceptance": "presumed_accepted"
             if now >= presumed_from or ACCEPTED_AT_ONCE in self.breakages
             else "awaiting_acceptance",

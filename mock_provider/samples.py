@@ -23,10 +23,9 @@ from datetime import date
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
-from pyhanko.pdf_utils import generic
-from pyhanko.pdf_utils.writer import PageObject, PdfFileWriter
 
 from mock_provider.core.documents import icao_name, mrz_check_digit
+from mock_provider.core.text_pdf import text_pdf
 
 __all__ = ["SAMPLE_BIRTH_DATE", "SAMPLE_LOGIN", "SAMPLE_MOBILE", "sample_mrz", "write_samples"]
 
@@ -82,35 +81,6 @@ def _card(lines: list[str], *, mrz: str | None) -> bytes:
     return out.getvalue()
 
 
-def _pdf(title: str, lines: list[str]) -> bytes:
-    """A one-page A4 PDF with a title and lines in Helvetica (WinAnsi: French accents), made with pyHanko's writer
-    (whose API carries no type hints: hence the ``type: ignore`` of each call)."""
-    writer = PdfFileWriter()  # type: ignore[no-untyped-call]
-    text = [f"BT /F1 20 Tf 72 770 Td ({_pdf_text(title)}) Tj ET"]
-    text += [f"BT /F1 12 Tf 72 {730 - 20 * n} Td ({_pdf_text(line)}) Tj ET" for n, line in enumerate(lines)]
-    content = generic.StreamObject(stream_data="\n".join(text).encode("cp1252"))
-    name = generic.pdf_name
-    font = generic.DictionaryObject(  # type: ignore[no-untyped-call]
-        {
-            name("/Type"): name("/Font"),
-            name("/Subtype"): name("/Type1"),
-            name("/BaseFont"): name("/Helvetica"),
-            name("/Encoding"): name("/WinAnsiEncoding"),
-        }
-    )
-    fonts = generic.DictionaryObject({name("/F1"): writer.add_object(font)})  # type: ignore[no-untyped-call]
-    resources = generic.DictionaryObject({name("/Font"): fonts})  # type: ignore[no-untyped-call]
-    page = PageObject(writer.add_object(content), (0, 0, 595, 842), resources)  # type: ignore[no-untyped-call]
-    writer.insert_page(page)  # type: ignore[no-untyped-call]
-    out = io.BytesIO()
-    writer.write(out)  # type: ignore[no-untyped-call]
-    return out.getvalue()
-
-
-def _pdf_text(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
-
-
 def write_samples(folder: str | Path) -> list[Path]:
     """Write the sample files into ``folder`` (created if needed; files of the same names are replaced)."""
     target = Path(folder)
@@ -127,7 +97,7 @@ def write_samples(folder: str | Path) -> list[Path]:
         "recto.jpg": _card(holder, mrz=None),
         "verso.jpg": _card([f"No {_NUMBER}", f"Expire le : {_EXPIRY.strftime('%d/%m/%Y')}"], mrz=mrz),
         "mrz.txt": (mrz + "\n").encode(),
-        **{name: _pdf(title, lines) for name, title, lines in _DOCUMENTS},
+        **{name: text_pdf(title, lines) for name, title, lines in _DOCUMENTS},
         "LISEZMOI.txt": _readme().encode("utf-8"),
     }
     written = []

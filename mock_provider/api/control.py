@@ -39,6 +39,18 @@ def list_outbox() -> Response:
     return ok({"data": [m.as_json() for m in found]})
 
 
+@bp.get("/outbox/<message_id>/attachments/<attachment_id>")
+def download_attachment(message_id: str, attachment_id: str) -> Response:
+    """One attachment of an e-mail, as the file it is."""
+    with services().db.read() as session:
+        found = outbox.attachment(session, message_id, attachment_id)
+    if found is None:
+        raise NotFound(f"no attachment {attachment_id} to message {message_id}", code="attachment_not_found")
+    answer = Response(found.content, mimetype=found.media_type)
+    answer.headers["Content-Disposition"] = f'attachment; filename="{found.name}"'
+    return answer
+
+
 @bp.get("/outbox/otp")
 def latest_otp() -> Response:
     phone = request.args.get("phone_number", "")

@@ -197,6 +197,19 @@ class OutboxMessage(Base):
     seq: Mapped[int] = mapped_column(BigInteger, index=True)
 
 
+class OutboxAttachment(Base):
+    """A file an e-mail of the outbox carries (the registration e-mail's help document, say)."""
+
+    __tablename__ = "outbox_attachments"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(40), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    media_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(BigInteger)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 class Event(Base):
     """The append-only event log: who did what, when, from which state to which."""
 

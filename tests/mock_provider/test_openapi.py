@@ -453,6 +453,10 @@ def test_a_real_walk_matches_the_document(manual_app: Flask) -> None:
         "revoked"
     )
     check(client.post(f"{revocation}-code", headers=auth), 409)
+    emails = check(client.get("/_mock/outbox", query_string={"channel": "email"}), 200)["data"]
+    carrying = next(m for m in emails if m["attachments"])
+    check(client.get(f"/_mock/outbox/{carrying['id']}/attachments/{carrying['attachments'][0]['id']}"), 200)
+    check(client.get(f"/_mock/outbox/{carrying['id']}/attachments/att_nope"), 404)
     issued_certificates = check(client.get("/_mock/certificates"), 200)["data"]
     certificate_id = next(c["id"] for c in issued_certificates if c["revoked_at"] is None)
     revoke = f"/_mock/certificates/{certificate_id}/revoke"

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mock_provider.core import accounts, events, registration_breakages
+from mock_provider.core import accounts, events, outbox, registration_breakages
 from mock_provider.core.base import token_digest
 from mock_provider.core.breakages import declare
 from mock_provider.core.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -23,6 +23,7 @@ from mock_provider.core.models import (
     TermsAcceptance,
     TrustRegistration,
 )
+from mock_provider.core.registration.help_document import help_document
 from mock_provider.core.registration.operator_calls import OperatorCalls
 from mock_provider.core.registration.parsing import _firm_ids, normalise_mobile
 from mock_provider.core.registration.shapes import CertificateView, HandoffView, MeView, StatusView
@@ -100,6 +101,9 @@ REGISTRATION_WITHOUT_SIGN_DELEGATION = declare(
     "firm's sign delegation: the others' certificate request (step 2) is refused, 403 sign_delegation_required.",
     check="registration.delegations.sign_required_to_register",
 )
+
+#: The e-mail the platform sends when it hands the person over to the trust provider, the help document attached.
+REGISTRATION_EMAIL_SUBJECT = "Votre enregistrement sur jesignexpert.com"
 
 
 class PlatformSteps(OperatorCalls):
@@ -285,6 +289,22 @@ class PlatformSteps(OperatorCalls):
             )
             account.trust_registration_id = created.id
             view = self._handoff_view(created, token)
+            outbox.send(
+                session,
+                channel="email",
+                recipient=user.email,
+                subject=REGISTRATION_EMAIL_SUBJECT,
+                body=(
+                    f"Bonjour {user.given_name} {user.family_name},\n\nVotre enregistrement sur jesignexpert.com "
+                    "(TEST) est en cours : le tiers de confiance va vérifier votre identité et émettre votre "
+                    "certificat. Munissez-vous d'une pièce d'identité et de votre smartphone.\nPour vous aider à "
+                    "télécharger correctement votre pièce d'identité, appuyez-vous sur le document joint « comment "
+                    "télécharger sa pièce d'identité »."
+                ),
+                related_id=created.id,
+                at=self._now(),
+                attachments=(help_document(self.config.max_document_bytes),),
+            )
         return view, True
 
     def accept_terms(

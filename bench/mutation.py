@@ -84,7 +84,7 @@ RULE_MODULES = (
     "mock_provider/sso/grants.py",
     "mock_provider/sso/id_token.py",
     "mock_provider/sso/endpoints.py",
-    "mock_provider/sso/tokens.py",
+    "mock_provider/core/sso_tokens.py",
 )
 EQUIVALENTS = REPO / "bench" / "mutation_equivalents.toml"
 TARGET_SCORE = 0.90

@@ -14,6 +14,7 @@ from mock_provider.api.problems import json_response
 from mock_provider.core.breakages import Breakage, declare
 from mock_provider.core.errors import InvalidInput, Unauthenticated
 from mock_provider.core.services import MockServices
+from mock_provider.core.sso_tokens import authenticate_bearer
 
 SERVER_ERROR_ON_BAD_INPUT = declare(
     "server_error_on_bad_input",
@@ -148,8 +149,6 @@ def bearer_user(realm: str, *, unless: Breakage | None = None) -> str:
     Once the user is known, the request's ``Idempotency-Key`` is honoured (:func:`caller_authenticated`).
     ``unless``: the rule-breakage switch that lets a call without any token through (as ``usr_anonymous``).
     """
-    from mock_provider.sso import authenticate_bearer
-
     if "Authorization" not in request.headers and unless is not None and unless in services().breakages:
         return "usr_anonymous"
     try:

@@ -16,11 +16,11 @@ from sqlalchemy import delete, select
 from mock_provider.api import faults
 from mock_provider.api.common import json_body, ok, optional, services
 from mock_provider.core import accounts, breakages, outbox, scenarios
+from mock_provider.core import sso_tokens as tokens
 from mock_provider.core.clock import ensure_utc
 from mock_provider.core.errors import InvalidInput, NotFound
 from mock_provider.core.models import IssuedCertificate, RequestRecord, TrustRegistration
 from mock_provider.core.storage import Base
-from mock_provider.sso import tokens
 
 bp = Blueprint("control", __name__, url_prefix="/_mock")
 

@@ -2,7 +2,7 @@
 
 Authlib does the protocol (RFC 6749 code and refresh grants, RFC 7636 PKCE, OpenID Connect's ID token, userinfo
 and RP-initiated logout); this module supplies what it leaves to the server: clients from ``oauth_clients``,
-codes and tokens through :mod:`mock_provider.sso.tokens`, the signing key, the clock. Its rules, stricter than
+codes and tokens through :mod:`mock_provider.core.sso_tokens`, the signing key, the clock. Its rules, stricter than
 Authlib's defaults and advertised as such by the discovery document:
 
 - response type ``code`` only; ``redirect_uri`` required and matched exactly, except that a loopback IP literal
@@ -37,10 +37,10 @@ from authlib.oauth2.rfc6750 import BearerTokenGenerator, InvalidTokenError
 from flask import request as flask_request
 from sqlalchemy import select
 
+from mock_provider.core import sso_tokens as tokens
 from mock_provider.core.accounts import firms_of, user_claims
 from mock_provider.core.breakages import declare
 from mock_provider.core.models import OAuthClient, User
-from mock_provider.sso import tokens
 from mock_provider.sso.clients import (
     GRANT_TYPES,
     SCOPES_SUPPORTED,

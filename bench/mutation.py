@@ -80,7 +80,7 @@ RULE_MODULES = (
     "mock_provider/core/pki/tsa.py",
     "mock_provider/core/pki/times.py",
     "mock_provider/sso/server.py",
-    "mock_provider/sso/clients.py",
+    "mock_provider/http_common/oauth2_clients.py",
     "mock_provider/sso/grants.py",
     "mock_provider/sso/id_token.py",
     "mock_provider/sso/endpoints.py",

@@ -7,14 +7,14 @@ import binascii
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, g, request
 from sqlalchemy.orm import Session
 
-from mock_provider.api.problems import json_response
 from mock_provider.core.breakages import Breakage, declare
 from mock_provider.core.errors import InvalidInput, Unauthenticated
-from mock_provider.core.services import MockServices
 from mock_provider.core.sso_tokens import authenticate_bearer
+from mock_provider.http_common.problems import json_response
+from mock_provider.http_common.services import services
 
 SERVER_ERROR_ON_BAD_INPUT = declare(
     "server_error_on_bad_input",
@@ -25,11 +25,6 @@ SERVER_ERROR_ON_BAD_INPUT = declare(
 
 #: The control plane and its console: no route scenario, no request history, no injected fault there.
 CONTROL_PREFIXES = ("/_mock", "/console")
-
-
-def services() -> MockServices:
-    found: MockServices = current_app.extensions["jesign_mock"]
-    return found
 
 
 def json_body() -> dict[str, Any]:

@@ -14,13 +14,14 @@ from flask import Blueprint, Response, request
 from sqlalchemy import delete, select
 
 from mock_provider.api import faults
-from mock_provider.api.common import json_body, ok, optional, services
+from mock_provider.api.common import json_body, ok, optional
 from mock_provider.core import accounts, breakages, outbox, scenarios
 from mock_provider.core import sso_tokens as tokens
 from mock_provider.core.clock import ensure_utc
 from mock_provider.core.errors import InvalidInput, NotFound
 from mock_provider.core.models import IssuedCertificate, RequestRecord, TrustRegistration
 from mock_provider.core.storage import Base
+from mock_provider.http_common.services import services
 
 bp = Blueprint("control", __name__, url_prefix="/_mock")
 

@@ -36,9 +36,8 @@ from authlib.oauth2.rfc6749 import AccessDeniedError, InvalidRequestError
 from flask import Blueprint, Flask, Response, current_app, redirect, request, url_for
 from sqlalchemy import select
 
-from mock_provider.api.common import bearer_token, bearer_user, caller_authenticated, services
+from mock_provider.api.common import bearer_token, bearer_user, caller_authenticated
 from mock_provider.api.csc_oauth2_server import CodeGrant, CscAuthorizationServer
-from mock_provider.api.problems import problem
 from mock_provider.core import csc_oauth2 as store
 from mock_provider.core.breakages import Breakage, declare
 from mock_provider.core.errors import InvalidInput, MockError, NotFound
@@ -50,9 +49,11 @@ from mock_provider.core.signing_breakages import (
     SAD_REUSABLE,
     SAD_SIGNS_BEYOND_NUM_SIGNATURES,
 )
-from mock_provider.sso.clients import EndUser
-from mock_provider.sso.session import remember_login, session_user_id
-from mock_provider.web.common import CSRF_PROBLEM, Problem, csrf_valid, page
+from mock_provider.http_common.oauth2_clients import EndUser
+from mock_provider.http_common.pages import CSRF_PROBLEM, Problem, csrf_valid, page
+from mock_provider.http_common.problems import problem
+from mock_provider.http_common.services import services
+from mock_provider.http_common.sso_session import remember_login, session_user_id
 
 EXTENSION = "jesign_csc_oauth2"
 SHA256 = "2.16.840.1.101.3.4.2.1"

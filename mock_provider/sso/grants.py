@@ -26,7 +26,7 @@ from authlib.oidc.core import AuthorizationCodeMixin
 from mock_provider.core import sso_tokens as tokens
 from mock_provider.core.breakages import declare
 from mock_provider.core.sso_models import SsoAuthorizationCode, SsoToken
-from mock_provider.sso.clients import TOKEN_ENDPOINT_AUTH_METHODS, Client, EndUser
+from mock_provider.http_common.oauth2_clients import TOKEN_ENDPOINT_AUTH_METHODS, Client, EndUser
 
 if TYPE_CHECKING:
     from mock_provider.sso.server import SsoProvider

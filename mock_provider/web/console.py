@@ -19,13 +19,13 @@ from flask import Blueprint, Response, flash, redirect, request, url_for
 from sqlalchemy import delete, select
 
 from mock_provider.api import control
-from mock_provider.api.common import services
 from mock_provider.core import outbox, scenarios
 from mock_provider.core.errors import InvalidInput, MockError
 from mock_provider.core.models import IssuedCertificate, RequestRecord, ScenarioEntry, TrustRegistration
 from mock_provider.core.pki.authority import REVOCATION_REASONS
 from mock_provider.core.pki.oids import readable_name
-from mock_provider.web.common import Answer, Problem, page, protect
+from mock_provider.http_common.pages import Answer, Problem, page, protect
+from mock_provider.http_common.services import services
 
 bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates")
 protect(bp)

@@ -1,5 +1,5 @@
-"""What every screen shares: the anti-CSRF token, the HTML answer and its headers, and core errors shown in French
-next to the field they concern.
+"""What every HTML page shares (the screens', and the CSC authorization page's): the anti-CSRF token, the HTML answer
+and its headers, and core errors shown in French next to the field they concern.
 
 Screens are thin: each handler calls one method of the core (:mod:`mock_provider.core.registration` and friends),
 catches the core's :class:`~mock_provider.core.errors.MockError` and shows it with :class:`Problem`, keeping the

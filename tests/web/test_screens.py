@@ -140,6 +140,18 @@ def test_console_refuses_bad_actions_with_their_codes(web_app: Flask, clock: Man
         assert codes(missing) in (["certificate_not_found"], ["registration_not_found"])
 
 
+def test_console_keeps_the_clock_where_x509_can_date_things(web_app: Flask, clock: ManualClock) -> None:
+    """The console's clock obeys the same range as ``POST /_mock/clock/advance`` (one core function for both)."""
+    browser = Browser(web_app)
+    browser.get("/console/")
+    near_the_end = services_of(web_app).pki.clock_instants.latest - timedelta(minutes=1)
+    clock.set(near_the_end, frozen=True)
+    refused = browser.post("/console/clock/advance", {"seconds": "3600"})
+    assert refused.status_code == 400
+    assert codes(refused) == ["invalid_clock"]
+    assert clock.now() == near_the_end
+
+
 def test_console_advances_the_clock_and_brings_it_back_to_real_time(web_app: Flask, clock: ManualClock) -> None:
     browser = Browser(web_app)
     browser.get("/console/")

@@ -49,6 +49,7 @@ from mock_provider.core.signing_breakages import (
     SAD_REUSABLE,
     SAD_SIGNS_BEYOND_NUM_SIGNATURES,
 )
+from mock_provider.http_common import pages
 from mock_provider.http_common.oauth2_clients import EndUser
 from mock_provider.http_common.pages import CSRF_PROBLEM, Problem, csrf_valid, page
 from mock_provider.http_common.problems import problem
@@ -59,7 +60,7 @@ EXTENSION = "jesign_csc_oauth2"
 SHA256 = "2.16.840.1.101.3.4.2.1"
 _JSON_TYPES = ("application/problem+json", "application/json")
 
-bp = Blueprint("csc_oauth2", __name__, url_prefix="/trust/csc/oauth2")
+bp = Blueprint("csc_oauth2", __name__, url_prefix="/trust/csc/oauth2", template_folder="templates")
 
 FOREIGN_CREDENTIAL = declare(
     "csc_oauth2_foreign_credential",
@@ -105,6 +106,7 @@ TOKEN_SAD_RULES: dict[Breakage, Breakage] = {
 
 def install(app: Flask) -> None:
     app.extensions[EXTENSION] = CscAuthorizationServer(app.extensions["jesign_mock"])
+    pages.install(app)  # the authorization and SMS code pages
     app.register_blueprint(bp)
 
 

@@ -30,10 +30,11 @@ import base64
 import binascii
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749 import AccessDeniedError, InvalidRequestError
-from flask import Blueprint, Flask, Response, current_app, redirect, request, url_for
+from flask import Blueprint, Flask, Response, current_app, redirect, request
 from sqlalchemy import select
 
 from mock_provider.api.common import bearer_token, bearer_user, caller_authenticated
@@ -171,7 +172,8 @@ def authorize() -> Any:
     except OAuth2Error as error:
         return _authorization_error(server, error)
     if user is None:
-        return redirect(url_for("sso.login", next=_this_url()), 302)
+        # The SSO is another party: reached by its URL, as a browser would, not by its blueprint's name.
+        return redirect(f"/sso/login?{urlencode({'next': _this_url()})}", 302)
     if request.args.get("login_hint") and services().config.control_plane:
         remember_login(user)
     if grant.request.payload.scope == store.SERVICE:

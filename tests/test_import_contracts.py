@@ -102,6 +102,9 @@ UNLOADED = {
                                         "mock_provider.sso", "mock_provider.web", "mock_provider.http_common"),
     "mock_provider.core.services": ("flask", "werkzeug", "waitress", "authlib", "mock_provider.api",
                                     "mock_provider.sso", "mock_provider.web", "mock_provider.http_common"),
+    # create_app and the rest are imported on first use: the plugin and jesign-mock load with the SDK alone.
+    "mock_provider": ("flask", "werkzeug", "waitress", "sqlalchemy", "authlib"),
+    "mock_provider.pytest_plugin": ("flask", "werkzeug", "waitress", "sqlalchemy", "authlib"),
     "jesign_sdk": ("mock_provider", "conformance", "flask", "sqlalchemy", "waitress"),
     "conformance": ("mock_provider", "flask", "sqlalchemy"),
 }  # fmt: skip

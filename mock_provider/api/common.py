@@ -1,4 +1,7 @@
-"""Helpers shared by the JSON blueprints: the core services, request bodies, authentication headers."""
+"""Helpers shared by the JSON blueprints: request bodies, Basic and Bearer credentials, the request's bookkeeping.
+
+What the SSO and the screens need too (the core services, problem+json) is in :mod:`mock_provider.http_common`.
+"""
 
 from __future__ import annotations
 

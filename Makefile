@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 RUN_STAMP := $(VENV)/.run-stamp
 
-.PHONY: install install-run demo test pytest stress style typing docs bench clean
+.PHONY: install install-run demo test pytest stress style typing imports docs bench clean
 
 $(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "jesign needs Python >= 3.11 (set PYTHON=...)")'
@@ -32,7 +32,7 @@ install: $(STAMP)
 demo: install-run
 	$(BIN)/python demo/walkthrough.py
 
-test: pytest style typing docs
+test: pytest style typing imports docs
 
 # Spread over the machine's cores (pytest-xdist; loadgroup keeps the tests marked xdist_group on one worker); a plain
 # `pytest` runs in one process, for a single test or -x.
@@ -49,6 +49,10 @@ style: install
 
 typing: install
 	$(BIN)/mypy
+
+# The dependency rules of DESIGN.md section 6 ([tool.importlinter] in pyproject.toml; pytest checks them too).
+imports: install
+	$(BIN)/lint-imports
 
 docs: install
 	$(BIN)/mkdocs build --strict --site-dir build/site

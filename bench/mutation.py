@@ -80,11 +80,11 @@ RULE_MODULES = (
     "mock_provider/core/pki/tsa.py",
     "mock_provider/core/pki/times.py",
     "mock_provider/sso/server.py",
-    "mock_provider/sso/clients.py",
+    "mock_provider/http_common/oauth2_clients.py",
     "mock_provider/sso/grants.py",
     "mock_provider/sso/id_token.py",
     "mock_provider/sso/endpoints.py",
-    "mock_provider/sso/tokens.py",
+    "mock_provider/core/sso_tokens.py",
 )
 EQUIVALENTS = REPO / "bench" / "mutation_equivalents.toml"
 TARGET_SCORE = 0.90

@@ -22,18 +22,18 @@ from mock_provider.api import (
     openapi,
     pki,
     platform,
-    problems,
     request_json,
     server_headers,
     trust,
 )
 from mock_provider.api.common import install_writes_after_response
 from mock_provider.api.ocsp_endpoint import OcspEndpoint
-from mock_provider.api.problems import json_response as _json
 from mock_provider.config import MockConfig, load_config
 from mock_provider.core.breakages import CATALOGUE, Breakage
 from mock_provider.core.clock import Clock
 from mock_provider.core.services import MockServices, build_services
+from mock_provider.http_common import problems
+from mock_provider.http_common.problems import json_response as _json
 from mock_provider.sso.blueprint import install as install_sso  # declares the SSO's switches, for build_services
 from mock_provider.web import install_web
 

@@ -272,7 +272,7 @@ class ProblemErrorTask(ErrorTask):
     def execute(self) -> None:
         # Here, not at the top: the app has imported it long before (and with it SQLAlchemy); `serve` imports this
         # module first, to refuse a port in use at once.
-        from mock_provider.api.problems import problem_body, request_id_from
+        from mock_provider.http_common.problems import problem_body, request_id_from
 
         request = cast(HTTPRequestParser, self.request)  # the stubs call it an Error; it is the parsed request
         error = request.error

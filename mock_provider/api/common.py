@@ -1,4 +1,7 @@
-"""Helpers shared by the JSON blueprints: the core services, request bodies, authentication headers."""
+"""Helpers shared by the JSON blueprints: request bodies, Basic and Bearer credentials, the request's bookkeeping.
+
+What the SSO and the screens need too (the core services, problem+json) is in :mod:`mock_provider.http_common`.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +10,14 @@ import binascii
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, g, request
 from sqlalchemy.orm import Session
 
-from mock_provider.api.problems import json_response
 from mock_provider.core.breakages import Breakage, declare
 from mock_provider.core.errors import InvalidInput, Unauthenticated
-from mock_provider.core.services import MockServices
+from mock_provider.core.sso_tokens import authenticate_bearer
+from mock_provider.http_common.problems import json_response
+from mock_provider.http_common.services import services
 
 SERVER_ERROR_ON_BAD_INPUT = declare(
     "server_error_on_bad_input",
@@ -24,11 +28,6 @@ SERVER_ERROR_ON_BAD_INPUT = declare(
 
 #: The control plane and its console: no route scenario, no request history, no injected fault there.
 CONTROL_PREFIXES = ("/_mock", "/console")
-
-
-def services() -> MockServices:
-    found: MockServices = current_app.extensions["jesign_mock"]
-    return found
 
 
 def json_body() -> dict[str, Any]:
@@ -148,8 +147,6 @@ def bearer_user(realm: str, *, unless: Breakage | None = None) -> str:
     Once the user is known, the request's ``Idempotency-Key`` is honoured (:func:`caller_authenticated`).
     ``unless``: the rule-breakage switch that lets a call without any token through (as ``usr_anonymous``).
     """
-    from mock_provider.sso import authenticate_bearer
-
     if "Authorization" not in request.headers and unless is not None and unless in services().breakages:
         return "usr_anonymous"
     try:

@@ -2,40 +2,32 @@
 certificates, reset.
 
 Registered only when the ``control_plane`` setting is on (the default); off, every path here answers 404. It has
-no authentication of its own: the mock is for development and CI, on a loopback address.
+no authentication of its own: the mock is for development and CI, on a loopback address. Each view reads the
+request and calls the core (:mod:`mock_provider.core.control`, which the console at ``/console`` calls too).
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response, request
-from sqlalchemy import delete, select
 
 from mock_provider.api import faults
-from mock_provider.api.common import json_body, ok, optional, services
-from mock_provider.core import accounts, breakages, outbox, scenarios
+from mock_provider.api.common import json_body, ok, optional
+from mock_provider.core import breakages, control, outbox
 from mock_provider.core.clock import ensure_utc
 from mock_provider.core.errors import InvalidInput, NotFound
-from mock_provider.core.models import IssuedCertificate, RequestRecord, TrustRegistration
-from mock_provider.core.storage import Base
-from mock_provider.sso import tokens
+from mock_provider.http_common.services import services
 
 bp = Blueprint("control", __name__, url_prefix="/_mock")
-
-#: Tables a reset keeps: the PKI (hierarchy, keys, issued certificates), the shared counters (PKI revision, CRL
-#: numbers; the clock kept there is set back to real time) and the SSO's settings (its signing key: every worker
-#: keeps signing with the same ``kid``).
-KEPT_ON_RESET = frozenset({"provider_keys", "pki_authorities", "certificates", "counters", "sso_settings"})
 
 
 @bp.get("/outbox")
 def list_outbox() -> Response:
     channel = request.args.get("channel")
     recipient = request.args.get("recipient")
-    with services().db.transaction() as session:
-        found = outbox.messages(session, channel=channel, recipient=recipient, limit=_limit())
+    found = control.messages(services(), channel=channel, recipient=recipient, limit=_limit())
     return ok({"data": [m.as_json() for m in found]})
 
 
@@ -81,45 +73,28 @@ def set_clock() -> Response:
             code="invalid_clock",
             errors=[{"field": "now", "code": "invalid", "detail": "such as 2027-01-31T12:00:00Z"}],
         ) from exc
-    _within_clock_range(instant, "now")
-    services().clock.set(instant, frozen=frozen)
+    control.set_clock(services(), instant, frozen=frozen)
     return ok(_clock_json())
 
 
 @bp.delete("/clock")
 def reset_clock() -> Response:
     """Back to real time: the wall clock, running."""
-    services().clock.reset()
+    control.reset_clock(services())
     return ok(_clock_json())
 
 
 @bp.post("/clock/advance")
 def advance_clock() -> Response:
     seconds = optional(json_body(), "seconds", float, code="invalid_clock")
-    if seconds is None or not -1e9 < seconds < 1e9:
+    if seconds is None:
         raise InvalidInput(
             "seconds must be a number",
             code="invalid_clock",
             errors=[{"field": "seconds", "code": "invalid", "detail": "a number of seconds, -1e9 to 1e9"}],
         )
-    try:
-        target = services().clock.now() + timedelta(seconds=seconds)
-    except OverflowError:  # past year 9999 or before year 1
-        target = None
-    _within_clock_range(target, "seconds")
-    services().clock.advance(timedelta(seconds=seconds))
+    control.advance_clock(services(), seconds)
     return ok(_clock_json())
-
-
-def _within_clock_range(instant: datetime | None, field: str) -> None:
-    """Refuse a clock at which the mock could no longer date its certificates, CRLs and OCSP answers."""
-    allowed = services().pki.clock_instants
-    if instant is None or instant not in allowed:
-        raise InvalidInput(
-            f"the clock must stay {allowed}, so that what the mock dates from it stays writable in X.509",
-            code="invalid_clock",
-            errors=[{"field": field, "code": "out_of_range", "detail": str(allowed)}],
-        )
 
 
 def _clock_json() -> dict[str, Any]:
@@ -145,10 +120,7 @@ def reject(registration_id: str) -> Response:
 
 @bp.get("/registrations")
 def list_registrations() -> Response:
-    with services().db.transaction() as session:
-        rows = session.scalars(select(TrustRegistration).order_by(TrustRegistration.created_at.desc())).all()
-        ids = [r.id for r in rows]
-    return ok({"data": [services().registrations.get(i) for i in ids]})
+    return ok({"data": control.registrations(services())})
 
 
 @bp.get("/registrations/<registration_id>/events")
@@ -158,8 +130,7 @@ def registration_events(registration_id: str) -> Response:
 
 @bp.get("/scenarios")
 def list_scenarios() -> Response:
-    with services().db.transaction() as session:
-        return ok({"data": [s.as_json() for s in scenarios.pending(session)]})
+    return ok({"data": [s.as_json() for s in control.pending_scenarios(services())]})
 
 
 @bp.post("/scenarios")
@@ -168,85 +139,39 @@ def enqueue_scenario() -> Response:
     kind = optional(body, "kind", str, code="invalid_scenario") or ""
     target = optional(body, "target", str, code="invalid_scenario")
     value = optional(body, "value", int, code="invalid_scenario")
-    with services().db.transaction() as session:
-        entry = scenarios.enqueue(session, kind=kind, target=target, value=value, now=services().clock.now())
+    entry = control.enqueue_scenario(services(), kind=kind, target=target, value=value)
     return ok(entry.as_json(), 201)
 
 
 @bp.delete("/scenarios")
 def clear_scenarios() -> Response:
-    from mock_provider.core.models import ScenarioEntry
-
-    with services().db.transaction() as session:
-        session.execute(delete(ScenarioEntry).where(ScenarioEntry.consumed_at.is_(None)))
+    control.clear_scenarios(services())
     return Response(status=204)
 
 
 @bp.get("/requests")
 def request_history() -> Response:
-    with services().db.transaction() as session:
-        rows = session.scalars(select(RequestRecord).order_by(RequestRecord.id.desc()).limit(_limit())).all()
-        data = [
-            {
-                "request_id": r.request_id,
-                "method": r.method,
-                "path": r.path,
-                "status": r.status,
-                "duration_ms": r.duration_ms,
-                "at": r.at.isoformat(),
-            }
-            for r in rows
-        ]
-    return ok({"data": data})
+    return ok({"data": [r.as_json() for r in control.request_history(services(), limit=_limit())]})
 
 
 @bp.get("/certificates")
 def list_certificates() -> Response:
-    with services().db.transaction() as session:
-        ids = session.scalars(select(IssuedCertificate.id).order_by(IssuedCertificate.created_at.desc())).all()
-    data = []
-    for certificate_id in ids:
-        record = services().pki.get_certificate(certificate_id)
-        data.append(
-            {
-                "id": record.id,
-                "profile": record.profile,
-                "level": record.level,
-                "subject": record.subject,
-                "serial_number": format(record.serial, "x"),
-                "issuer": record.issuer_role,
-                "not_before": record.not_before.isoformat(),
-                "not_after": record.not_after.isoformat(),
-                "revoked_at": record.revoked_at.isoformat() if record.revoked_at else None,
-                "revocation_reason": record.revocation_reason,
-            }
-        )
-    return ok({"data": data})
+    return ok({"data": [c.as_json() for c in control.certificates(services())]})
 
 
 @bp.post("/certificates/<certificate_id>/revoke")
 def revoke_certificate(certificate_id: str) -> Response:
     body = json_body() if request.content_length else {}
-    reason = optional(body, "reason", str, code="invalid_revocation_reason") or "unspecified"
-    record = services().pki.revoke(certificate_id, reason)
+    reason = optional(body, "reason", str, code="invalid_revocation_reason")
+    record = control.revoke_certificate(services(), certificate_id, reason)
     assert record.revoked_at is not None
     return ok({"id": record.id, "revoked_at": record.revoked_at.isoformat(), "reason": record.revocation_reason})
 
 
 @bp.post("/reset")
 def reset() -> Response:
-    """Back to the seed: people, firms, delegations, clients; no registration, message, token or scenario; the
-    clock back to real time."""
-    svc = services()
-    svc.clock.reset()  # first: the seed is written at the real instant
-    seed = accounts.load_seed(svc.config.seed_file)
-    with svc.db.transaction() as session:
-        for table in reversed(Base.metadata.sorted_tables):
-            if table.name not in KEPT_ON_RESET:
-                session.execute(table.delete())
-        svc.breakages.replace(session, ())
-        tokens.tokens_forgotten(session)
-        accounts.apply_seed(session, seed, svc.clock.now())
+    """Back to the seed (:func:`mock_provider.core.control.reset`)."""
+    control.reset(services())
     return ok({"status": "reset"})
 
 

@@ -30,15 +30,15 @@ import base64
 import binascii
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749 import AccessDeniedError, InvalidRequestError
-from flask import Blueprint, Flask, Response, current_app, redirect, request, url_for
+from flask import Blueprint, Flask, Response, current_app, redirect, request
 from sqlalchemy import select
 
-from mock_provider.api.common import bearer_token, bearer_user, caller_authenticated, services
+from mock_provider.api.common import bearer_token, bearer_user, caller_authenticated
 from mock_provider.api.csc_oauth2_server import CodeGrant, CscAuthorizationServer
-from mock_provider.api.problems import problem
 from mock_provider.core import csc_oauth2 as store
 from mock_provider.core.breakages import Breakage, declare
 from mock_provider.core.errors import InvalidInput, MockError, NotFound
@@ -50,15 +50,18 @@ from mock_provider.core.signing_breakages import (
     SAD_REUSABLE,
     SAD_SIGNS_BEYOND_NUM_SIGNATURES,
 )
-from mock_provider.sso.clients import EndUser
-from mock_provider.sso.session import remember_login, session_user_id
-from mock_provider.web.common import CSRF_PROBLEM, Problem, csrf_valid, page
+from mock_provider.http_common import pages
+from mock_provider.http_common.oauth2_clients import EndUser
+from mock_provider.http_common.pages import CSRF_PROBLEM, Problem, csrf_valid, page
+from mock_provider.http_common.problems import problem
+from mock_provider.http_common.services import services
+from mock_provider.http_common.sso_session import remember_login, session_user_id
 
 EXTENSION = "jesign_csc_oauth2"
 SHA256 = "2.16.840.1.101.3.4.2.1"
 _JSON_TYPES = ("application/problem+json", "application/json")
 
-bp = Blueprint("csc_oauth2", __name__, url_prefix="/trust/csc/oauth2")
+bp = Blueprint("csc_oauth2", __name__, url_prefix="/trust/csc/oauth2", template_folder="templates")
 
 FOREIGN_CREDENTIAL = declare(
     "csc_oauth2_foreign_credential",
@@ -104,6 +107,7 @@ TOKEN_SAD_RULES: dict[Breakage, Breakage] = {
 
 def install(app: Flask) -> None:
     app.extensions[EXTENSION] = CscAuthorizationServer(app.extensions["jesign_mock"])
+    pages.install(app)  # the authorization and SMS code pages
     app.register_blueprint(bp)
 
 
@@ -168,7 +172,8 @@ def authorize() -> Any:
     except OAuth2Error as error:
         return _authorization_error(server, error)
     if user is None:
-        return redirect(url_for("sso.login", next=_this_url()), 302)
+        # The SSO is another party: reached by its URL, as a browser would, not by its blueprint's name.
+        return redirect(f"/sso/login?{urlencode({'next': _this_url()})}", 302)
     if request.args.get("login_hint") and services().config.control_plane:
         remember_login(user)
     if grant.request.payload.scope == store.SERVICE:

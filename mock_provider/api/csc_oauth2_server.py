@@ -47,8 +47,7 @@ from mock_provider.core import csc_oauth2 as store
 from mock_provider.core.breakages import declare
 from mock_provider.core.models import CscAccessToken, CscAuthorizationCode, OAuthClient
 from mock_provider.core.signing import SAD_LIFETIME, PendingAuthorization
-from mock_provider.sso.clients import Client, EndUser
-from mock_provider.sso.server import MockOAuth2Request
+from mock_provider.http_common.oauth2_clients import Client, EndUser, MockOAuth2Request
 
 if TYPE_CHECKING:
     from mock_provider.core.services import MockServices

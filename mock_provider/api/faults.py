@@ -29,12 +29,13 @@ from flask import Flask, Response, g, request
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from mock_provider.api.common import CONTROL_PREFIXES, services
-from mock_provider.api.problems import problem
+from mock_provider.api.common import CONTROL_PREFIXES
 from mock_provider.core.errors import InvalidInput, MockError
 from mock_provider.core.ids import new_id
 from mock_provider.core.models import FaultPolicy
 from mock_provider.core.storage import AbsenceLatch, bump_counter
+from mock_provider.http_common.problems import problem
+from mock_provider.http_common.services import services
 
 ROW_ID = "current"
 DEFAULT_ROUTES = ("/platform/api/v1/*", "/trust/v1/*", "/sso/*")

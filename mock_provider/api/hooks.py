@@ -12,12 +12,13 @@ import time
 from flask import Flask, Response, g, request
 
 from mock_provider.api import faults
-from mock_provider.api.common import CONTROL_PREFIXES, services, write_after_response
-from mock_provider.api.problems import current_request_id
+from mock_provider.api.common import CONTROL_PREFIXES, write_after_response
 from mock_provider.core import scenarios
 from mock_provider.core.errors import MockError
 from mock_provider.core.models import RequestRecord
 from mock_provider.core.storage import AbsenceLatch
+from mock_provider.http_common.problems import current_request_id
+from mock_provider.http_common.services import services
 
 
 def install(app: Flask) -> None:

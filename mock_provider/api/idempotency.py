@@ -43,9 +43,10 @@ from sqlalchemy import ColumnElement, CursorResult, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from mock_provider.api.common import services, write_after_response
+from mock_provider.api.common import write_after_response
 from mock_provider.core.errors import Conflict, InvalidInput, MockError
 from mock_provider.core.models import IdempotencyRecord
+from mock_provider.http_common.services import services
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"

@@ -22,11 +22,11 @@ from typing import Any
 from urllib.parse import unquote
 
 from mock_provider.api.pki import parse_fake_time
-from mock_provider.api.problems import problem_body, request_id_from
 from mock_provider.api.server_headers import server_headers
 from mock_provider.core.errors import InvalidInput
 from mock_provider.core.pki.ocsp import OcspAnswer, malformed_request
 from mock_provider.core.services import MockServices
+from mock_provider.http_common.problems import problem_body, request_id_from
 
 OCSP_REQUEST_TYPE = "application/ocsp-request"
 OCSP_RESPONSE_TYPE = "application/ocsp-response"

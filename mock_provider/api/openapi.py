@@ -15,7 +15,8 @@ from typing import Any
 import yaml
 from flask import Blueprint, Response
 
-from mock_provider.api.common import ok, services
+from mock_provider.api.common import ok
+from mock_provider.http_common.services import services
 
 bp = Blueprint("openapi", __name__)
 

@@ -19,7 +19,6 @@ from datetime import datetime
 from cryptography.hazmat.primitives.serialization import Encoding
 from flask import Blueprint, Response, abort, current_app, request, url_for
 
-from mock_provider.api.problems import json_response as _json
 from mock_provider.core.breakages import declare
 from mock_provider.core.clock import ensure_utc
 from mock_provider.core.errors import InvalidInput
@@ -27,6 +26,7 @@ from mock_provider.core.pki import profiles
 from mock_provider.core.pki.times import InstantRange
 from mock_provider.core.pki.tsa import rejection
 from mock_provider.core.services import MockServices
+from mock_provider.http_common.problems import json_response as _json
 
 FAKE_TIME_HEADER = "X-Jesign-Mock-Time"
 OCSP_REQUEST_TYPE = "application/ocsp-request"

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from flask import Blueprint, Response
 
-from mock_provider.api.common import bearer_user, json_body, ok, optional, services
+from mock_provider.api.common import bearer_user, json_body, ok, optional
 from mock_provider.core.breakages import declare
 from mock_provider.core.errors import InvalidInput
 from mock_provider.core.registration.texts import CGU, PRIVACY_POLICY
+from mock_provider.http_common.services import services
 
 bp = Blueprint("platform", __name__, url_prefix="/platform/api/v1")
 

@@ -14,19 +14,12 @@ import secrets
 
 from flask import Blueprint, Response, request
 
-from mock_provider.api.common import (
-    basic_credentials,
-    bearer_token,
-    caller_authenticated,
-    json_body,
-    ok,
-    optional,
-    services,
-)
+from mock_provider.api.common import basic_credentials, bearer_token, caller_authenticated, json_body, ok, optional
 from mock_provider.core.breakages import declare
 from mock_provider.core.errors import InvalidInput, Unauthenticated
 from mock_provider.core.models import OAuthClient
 from mock_provider.core.registration.texts import AGREEMENT
+from mock_provider.http_common.services import services
 
 bp = Blueprint("trust", __name__, url_prefix="/trust/v1")
 

@@ -460,4 +460,4 @@ class OAuthClient(Base):
     name: Mapped[str] = mapped_column(String(200))
 
 
-from mock_provider.sso import models as _sso_models  # noqa: E402, F401  (registers the SSO tables on Base)
+from mock_provider.core import sso_models as _sso_models  # noqa: E402, F401  (registers the SSO tables on Base)

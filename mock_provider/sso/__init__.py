@@ -35,7 +35,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from mock_provider.sso.tokens import Unauthenticated, authenticate_bearer
+from mock_provider.core.sso_tokens import Unauthenticated, authenticate_bearer
 
 if TYPE_CHECKING:
     from flask import Flask

@@ -15,13 +15,13 @@ from authlib.oauth2.rfc6749 import InvalidRequestError
 from authlib.oidc.core.errors import LoginRequiredError
 from flask import Blueprint, Flask, Response, current_app, render_template, request
 
-from mock_provider.api.problems import json_response, problem
 from mock_provider.core.breakages import declare
 from mock_provider.core.services import MockServices
-from mock_provider.sso.clients import EndUser
+from mock_provider.http_common.oauth2_clients import EndUser
+from mock_provider.http_common.problems import json_response, problem
+from mock_provider.http_common.sso_session import form_token, form_token_valid, remember_login, session_user
 from mock_provider.sso.keys import session_secret
 from mock_provider.sso.server import SsoProvider
-from mock_provider.sso.session import form_token, form_token_valid, remember_login, session_user
 
 EXTENSION = "jesign_sso"
 IDENTITY_SOURCES = {"comptexpert": "Comptexpert", "expertpass": "ExpertPass"}
@@ -63,7 +63,7 @@ def authorize() -> Response:
     user = _hinted_user(provider)
     fresh = user is not None
     if user is None:
-        user = session_user(provider)
+        user = session_user(provider.end_user)
         hint = request.args.get("login_hint")
         hinted = provider.user_by_login(hint) if user is not None and hint else None
         if hinted is not None and user is not None and hinted.id != user.id:

@@ -24,12 +24,12 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
+from mock_provider.core import sso_tokens as tokens
 from mock_provider.core.breakages import declare
-from mock_provider.sso import tokens
-from mock_provider.sso.clients import Client
+from mock_provider.core.sso_models import SsoToken
+from mock_provider.http_common.oauth2_clients import Client
+from mock_provider.http_common.sso_session import forget_login, session_user_id
 from mock_provider.sso.keys import SIGNING_ALGORITHM
-from mock_provider.sso.models import SsoToken
-from mock_provider.sso.session import forget_login, session_user_id
 
 if TYPE_CHECKING:
     from mock_provider.sso.server import SsoProvider

@@ -4,7 +4,7 @@ S256 for every client (RFC 7636), and the refresh token (section 6) with rotatio
 What each enforces, on the mock clock: the ``state`` comes back as sent; ``redirect_uri`` is registered, exactly; a
 code lives 10 minutes, is redeemed once, by its client, with its ``redirect_uri`` and the PKCE verifier (43 to 128
 characters) whose S256 is its challenge; a refresh token is used once, by its client, never for a wider scope. A
-replayed code or refresh token revokes its grant's tokens (:mod:`mock_provider.sso.tokens` does the storage; the
+replayed code or refresh token revokes its grant's tokens (:mod:`mock_provider.core.sso_tokens` does the storage; the
 provider's ``save_token`` consumes the code or refresh token in the transaction that stores the new tokens).
 
 Each rule has its rule-breakage switch, declared here next to the code that honours it.
@@ -23,10 +23,10 @@ from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oauth2.rfc7636.challenge import compare_plain_code_challenge, compare_s256_code_challenge
 from authlib.oidc.core import AuthorizationCodeMixin
 
+from mock_provider.core import sso_tokens as tokens
 from mock_provider.core.breakages import declare
-from mock_provider.sso import tokens
-from mock_provider.sso.clients import TOKEN_ENDPOINT_AUTH_METHODS, Client, EndUser
-from mock_provider.sso.models import SsoAuthorizationCode, SsoToken
+from mock_provider.core.sso_models import SsoAuthorizationCode, SsoToken
+from mock_provider.http_common.oauth2_clients import TOKEN_ENDPOINT_AUTH_METHODS, Client, EndUser
 
 if TYPE_CHECKING:
     from mock_provider.sso.server import SsoProvider

@@ -24,12 +24,12 @@ from authlib.oidc.core import OpenIDCode
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 
+from mock_provider.core import sso_tokens as tokens
 from mock_provider.core.breakages import declare
-from mock_provider.sso import tokens
 from mock_provider.sso.keys import SIGNING_ALGORITHM
 
 if TYPE_CHECKING:
-    from mock_provider.sso.clients import Client, EndUser
+    from mock_provider.http_common.oauth2_clients import Client, EndUser
     from mock_provider.sso.server import SsoProvider
 
 LIFETIME_SECONDS = 3600

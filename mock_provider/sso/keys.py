@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from joserfc.jwk import KeySet, RSAKey
 from sqlalchemy.exc import IntegrityError
 
-from mock_provider.sso.models import SsoSetting
+from mock_provider.core.sso_models import SsoSetting
 
 if TYPE_CHECKING:
     from mock_provider.core.services import MockServices

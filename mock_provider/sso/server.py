@@ -2,7 +2,7 @@
 
 Authlib does the protocol (RFC 6749 code and refresh grants, RFC 7636 PKCE, OpenID Connect's ID token, userinfo
 and RP-initiated logout); this module supplies what it leaves to the server: clients from ``oauth_clients``,
-codes and tokens through :mod:`mock_provider.sso.tokens`, the signing key, the clock. Its rules, stricter than
+codes and tokens through :mod:`mock_provider.core.sso_tokens`, the signing key, the clock. Its rules, stricter than
 Authlib's defaults and advertised as such by the discovery document:
 
 - response type ``code`` only; ``redirect_uri`` required and matched exactly, except that a loopback IP literal
@@ -12,9 +12,11 @@ Authlib's defaults and advertised as such by the discovery document:
   with ``none`` (its ``client_id`` in the body) and its PKCE verifier;
 - tokens are issued in the same transaction that consumes the code or rotates the refresh token.
 
-The parts, each in its module: the clients and their authentication (:mod:`~mock_provider.sso.clients`), the code
-and refresh grants with PKCE (:mod:`~mock_provider.sso.grants`), the ID token (:mod:`~mock_provider.sso.id_token`),
-userinfo and logout (:mod:`~mock_provider.sso.endpoints`), the browser session (:mod:`~mock_provider.sso.session`).
+The parts, each in its module: the code and refresh grants with PKCE (:mod:`~mock_provider.sso.grants`), the ID
+token (:mod:`~mock_provider.sso.id_token`), userinfo and logout (:mod:`~mock_provider.sso.endpoints`); and, shared
+with the trust provider's CSC OAuth2 server, the clients and their authentication
+(:mod:`~mock_provider.http_common.oauth2_clients`) and the browser session
+(:mod:`~mock_provider.http_common.sso_session`).
 """
 
 from __future__ import annotations
@@ -26,7 +28,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer
-from authlib.integrations.flask_oauth2.requests import FlaskOAuth2Payload, FlaskOAuth2Request
 from authlib.oauth2.rfc6749 import (
     InvalidGrantError,
     OAuth2Request,
@@ -37,16 +38,17 @@ from authlib.oauth2.rfc6750 import BearerTokenGenerator, InvalidTokenError
 from flask import request as flask_request
 from sqlalchemy import select
 
+from mock_provider.core import sso_tokens as tokens
 from mock_provider.core.accounts import firms_of, user_claims
 from mock_provider.core.breakages import declare
 from mock_provider.core.models import OAuthClient, User
-from mock_provider.sso import tokens
-from mock_provider.sso.clients import (
+from mock_provider.http_common.oauth2_clients import (
     GRANT_TYPES,
     SCOPES_SUPPORTED,
     TOKEN_ENDPOINT_AUTH_METHODS,
     Client,
     EndUser,
+    MockOAuth2Request,
     authenticate_client_secret_basic,
 )
 from mock_provider.sso.endpoints import AccessTokenValidator, BearerProtector, EndSession, UserInfo
@@ -359,22 +361,6 @@ class _MissingGrantType(UnsupportedGrantTypeError):  # type: ignore[misc]
 
     def get_error_description(self) -> str:
         return self.description
-
-
-class MockOAuth2Request(FlaskOAuth2Request):  # type: ignore[misc]
-    """Flask's request as Authlib reads it, without Authlib's refusal of plain HTTP.
-
-    Authlib accepts ``http`` on loopback hosts only; the mock serves plain HTTP on any name (a team's shared
-    instance, ``http://sso.jesign-mock.example.com``), so the check is given the ``https`` form of the URL.
-    """
-
-    def __init__(self, request: Any) -> None:
-        url: str = request.url
-        checked = "https" + url[len("http") :] if url.startswith("http:") else url
-        OAuth2Request.__init__(self, request.method, checked, headers=request.headers)
-        self.uri = url
-        self._request = request
-        self.payload = FlaskOAuth2Payload(request)
 
 
 def _new_access_token(**_: Any) -> str:

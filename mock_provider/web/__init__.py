@@ -16,11 +16,11 @@ The caller's job: :func:`install_web` once in the app factory, after the SSO (wh
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask
+from flask import Flask
+
+from mock_provider.http_common import pages
 
 EXTENSION = "jesign_web"
-
-assets = Blueprint("web_assets", __name__, static_folder="static", static_url_path="/assets")
 
 
 def install_web(app: Flask) -> None:
@@ -30,9 +30,7 @@ def install_web(app: Flask) -> None:
     if EXTENSION in app.extensions:
         return
     app.extensions[EXTENSION] = app  # the platform's in-process calls to its SSO go through the whole app
-    app.config["SESSION_COOKIE_HTTPONLY"] = True
-    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
-    app.register_blueprint(assets)
+    pages.install(app)
     blueprints = [platform_pages.bp, trust_pages.bp]
     if app.extensions["jesign_mock"].config.control_plane:
         blueprints.append(console.bp)

@@ -4,28 +4,24 @@ One page shows the SMS and e-mail outbox (with the codes), the registrations wit
 (approve, reject), the clock (advance it, or back to real time), the one-shot scenarios, the certificates
 (download, revoke) and the latest requests; ``/console/registrations/<id>`` shows a registration's event log.
 Registered only when the ``control_plane`` setting is on, like ``/_mock``, and with the same lack of
-authentication (the mock is for a loopback address). Actions call the same core functions as ``/_mock``; each
-answers with a redirect to the page (post/redirect/get) or, when refused, the page with the problem and its code.
+authentication (the mock is for a loopback address). Actions call the same core functions as ``/_mock``
+(:mod:`mock_provider.core.control`); each answers with a redirect to the page (post/redirect/get) or, when refused,
+the page with the problem and its code.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 from typing import Any
 
 from cryptography.hazmat.primitives.serialization import Encoding
 from flask import Blueprint, Response, flash, redirect, request, url_for
-from sqlalchemy import delete, select
 
-from mock_provider.api import control
-from mock_provider.api.common import services
-from mock_provider.core import outbox, scenarios
-from mock_provider.core.errors import InvalidInput, MockError
-from mock_provider.core.models import IssuedCertificate, RequestRecord, ScenarioEntry, TrustRegistration
+from mock_provider.core import control, scenarios
+from mock_provider.core.errors import MockError
 from mock_provider.core.pki.authority import REVOCATION_REASONS
-from mock_provider.core.pki.oids import readable_name
-from mock_provider.web.common import Answer, Problem, page, protect
+from mock_provider.http_common.pages import Answer, Problem, page, protect
+from mock_provider.http_common.services import services
 
 bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates")
 protect(bp)
@@ -43,26 +39,6 @@ def index() -> Answer:
 
 def _console(problem: Problem | None = None, status: int = 200) -> Answer:
     svc = services()
-    reviews = svc.registrations.pending_reviews()
-    with svc.db.transaction() as session:
-        messages = [m.as_json() for m in outbox.messages(session, limit=_LIMIT)]
-        pending_scenarios = [s.as_json() for s in scenarios.pending(session)]
-        registration_ids = session.scalars(
-            select(TrustRegistration.id).order_by(TrustRegistration.created_at.desc()).limit(_LIMIT)
-        ).all()
-        certificate_ids = session.scalars(
-            select(IssuedCertificate.id).order_by(IssuedCertificate.created_at.desc()).limit(_LIMIT)
-        ).all()
-        requests = [
-            {
-                "method": r.method,
-                "path": _redacted(r.path),
-                "status": r.status,
-                "ms": r.duration_ms,
-                "at": r.at.isoformat(),
-            }
-            for r in session.scalars(select(RequestRecord).order_by(RequestRecord.id.desc()).limit(_LIMIT)).all()
-        ]
     return page(
         "web/console/index.html",
         status,
@@ -70,15 +46,15 @@ def _console(problem: Problem | None = None, status: int = 200) -> Answer:
         now=svc.clock.now(),
         frozen=svc.clock.frozen,
         advances=ADVANCES,
-        messages=messages,
-        registrations=[svc.registrations.get(i) for i in registration_ids],
-        reviews=reviews,
+        messages=[m.as_json() for m in control.messages(svc, limit=_LIMIT)],
+        registrations=control.registrations(svc, limit=_LIMIT),
+        reviews=svc.registrations.pending_reviews(),
         rejection_reasons=scenarios.REJECTION_REASONS,
-        scenarios=pending_scenarios,
+        scenarios=[s.as_json() for s in control.pending_scenarios(svc)],
         scenario_kinds=scenarios.KINDS,
-        certificates=[_certificate(i) for i in certificate_ids],
+        certificates=[_certificate(c) for c in control.certificates(svc, limit=_LIMIT)],
         revocation_reasons=REVOCATION_REASONS,
-        requests=requests,
+        requests=[_request(r) for r in control.request_history(svc, limit=_LIMIT)],
     )
 
 
@@ -87,16 +63,26 @@ def _redacted(path: str) -> str:
     return _SESSION_TOKEN.sub(r"\1…", path)
 
 
-def _certificate(certificate_id: str) -> dict[str, Any]:
-    record = services().pki.get_certificate(certificate_id)
+def _certificate(summary: control.CertificateSummary) -> dict[str, Any]:
+    record = summary.record
     return {
         "id": record.id,
         "profile": record.profile,
-        "subject": readable_name(record.certificate.subject),
+        "subject": summary.readable_subject,
         "serial_number": format(record.serial, "x"),
         "not_after": record.not_after.isoformat(),
         "revoked_at": record.revoked_at.isoformat() if record.revoked_at else None,
         "revocation_reason": record.revocation_reason,
+    }
+
+
+def _request(summary: control.RequestSummary) -> dict[str, Any]:
+    return {
+        "method": summary.method,
+        "path": _redacted(summary.path),
+        "status": summary.status,
+        "ms": summary.duration_ms,
+        "at": summary.at.isoformat(),
     }
 
 
@@ -111,18 +97,20 @@ def advance_clock() -> Answer:
         seconds = int(request.form.get("seconds", ""))
     except ValueError:
         seconds = 0
-    if not 0 < seconds < 10**9:
+    if seconds <= 0:
         return _console(Problem("invalid_clock", 400, "Avancez l'horloge d'un nombre de secondes positif."), 400)
-    now = services().clock.advance(timedelta(seconds=seconds))
+    try:
+        now = control.advance_clock(services(), seconds)
+    except MockError as exc:
+        return _console(Problem.of(exc), exc.status)
     return _done(f"Horloge avancée de {seconds} s : {now.isoformat()}", "clock")
 
 
 @bp.post("/clock/now")
 def clock_to_now() -> Answer:
     """Back to real time (``DELETE /_mock/clock``)."""
-    clock = services().clock
-    clock.reset()
-    return _done(f"Horloge revenue à l'heure réelle : {clock.now().isoformat()}", "clock")
+    now = control.reset_clock(services())
+    return _done(f"Horloge revenue à l'heure réelle : {now.isoformat()}", "clock")
 
 
 @bp.post("/reviews/<registration_id>/approve")
@@ -148,7 +136,7 @@ def reject(registration_id: str) -> Answer:
 @bp.post("/certificates/<certificate_id>/revoke")
 def revoke(certificate_id: str) -> Answer:
     try:
-        services().pki.revoke(certificate_id, request.form.get("reason", "unspecified"))
+        control.revoke_certificate(services(), certificate_id, request.form.get("reason"))
     except MockError as exc:
         return _console(Problem.of(exc), exc.status)
     return _done(f"Certificat {certificate_id} révoqué.", "certificates")
@@ -167,31 +155,29 @@ def enqueue_scenario() -> Answer:
     raw_value = request.form.get("value", "").strip()
     try:
         value = int(raw_value) if raw_value else None
-        with services().db.transaction() as session:
-            entry = scenarios.enqueue(
-                session,
-                kind=request.form.get("kind", ""),
-                target=request.form.get("target", "").strip() or None,
-                value=value,
-                now=services().clock.now(),
-            )
     except ValueError:
         return _console(Problem("invalid_scenario", 400, "La valeur est un nombre entier."), 400)
-    except InvalidInput as exc:
+    try:
+        entry = control.enqueue_scenario(
+            services(),
+            kind=request.form.get("kind", ""),
+            target=request.form.get("target", "").strip() or None,
+            value=value,
+        )
+    except MockError as exc:
         return _console(Problem.of(exc), exc.status)
     return _done(f"Scénario {entry.kind} ajouté ({entry.id}).", "scenarios")
 
 
 @bp.post("/scenarios/clear")
 def clear_scenarios() -> Answer:
-    with services().db.transaction() as session:
-        session.execute(delete(ScenarioEntry).where(ScenarioEntry.consumed_at.is_(None)))
+    control.clear_scenarios(services())
     return _done("Scénarios en attente supprimés.", "scenarios")
 
 
 @bp.post("/reset")
 def reset() -> Answer:
-    control.reset()
+    control.reset(services())
     return _done("Le mock est revenu à son jeu de données initial.", "top")
 
 

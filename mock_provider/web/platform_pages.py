@@ -21,12 +21,12 @@ from urllib.parse import urlencode
 from flask import Blueprint, Flask, current_app, redirect, request, session, url_for
 from werkzeug.test import Client
 
-from mock_provider.api.common import services
 from mock_provider.core.errors import InvalidInput, MockError, Unavailable
 from mock_provider.core.models import OAuthClient
 from mock_provider.core.registration.texts import CGU, PRIVACY_POLICY
-from mock_provider.sso import authenticate_bearer
-from mock_provider.web.common import Answer, Problem, error_page, page, protect
+from mock_provider.core.sso_tokens import authenticate_bearer
+from mock_provider.http_common.pages import Answer, Problem, error_page, page, protect
+from mock_provider.http_common.services import services
 
 bp = Blueprint("platform_pages", __name__, template_folder="templates")
 protect(bp)

@@ -17,12 +17,12 @@ from typing import Any
 
 from flask import Blueprint, redirect, request, session, url_for
 
-from mock_provider.api.common import services
 from mock_provider.core.documents import ISO3166_ALPHA3, DocumentError, parse_document_type
 from mock_provider.core.documents.kinds import EUROPEAN_ID_CARD_COUNTRIES
 from mock_provider.core.errors import MockError, NotFound
 from mock_provider.core.registration.texts import AGREEMENT
-from mock_provider.web.common import Answer, Problem, error_page, page, protect
+from mock_provider.http_common.pages import Answer, Problem, error_page, page, protect
+from mock_provider.http_common.services import services
 
 bp = Blueprint("trust_pages", __name__, url_prefix="/trust/enroll", template_folder="templates")
 protect(bp)

@@ -140,6 +140,18 @@ def test_console_refuses_bad_actions_with_their_codes(web_app: Flask, clock: Man
         assert codes(missing) in (["certificate_not_found"], ["registration_not_found"])
 
 
+def test_console_keeps_the_clock_where_x509_can_date_things(web_app: Flask, clock: ManualClock) -> None:
+    """The console's clock obeys the same range as ``POST /_mock/clock/advance`` (one core function for both)."""
+    browser = Browser(web_app)
+    browser.get("/console/")
+    near_the_end = services_of(web_app).pki.clock_instants.latest - timedelta(minutes=1)
+    clock.set(near_the_end, frozen=True)
+    refused = browser.post("/console/clock/advance", {"seconds": "3600"})
+    assert refused.status_code == 400
+    assert codes(refused) == ["invalid_clock"]
+    assert clock.now() == near_the_end
+
+
 def test_console_advances_the_clock_and_brings_it_back_to_real_time(web_app: Flask, clock: ManualClock) -> None:
     browser = Browser(web_app)
     browser.get("/console/")
@@ -229,11 +241,12 @@ def test_a_browser_asking_for_the_root_gets_the_platform_home(web_app: Flask) ->
 
 def test_package_data_ships_every_template_and_stylesheet() -> None:
     globs = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
-    patterns = globs["mock_provider.web"]
-    web = ROOT / "mock_provider" / "web"
-    files = [p.relative_to(web).as_posix() for p in web.rglob("*") if p.is_file() and p.suffix in (".html", ".css")]
+    files = [p for p in (ROOT / "mock_provider").rglob("*") if p.is_file() and p.suffix in (".html", ".css")]
     assert files
-    for name in files:
+    for path in files:
+        package = next(folder for folder in path.parents if (folder / "__init__.py").is_file())
+        patterns = globs[".".join(package.relative_to(ROOT).parts)]
+        name = path.relative_to(package).as_posix()
         assert any(fnmatch(name, pattern) and name.count("/") == pattern.count("/") for pattern in patterns), name
 
 

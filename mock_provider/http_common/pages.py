@@ -1,5 +1,5 @@
-"""What every screen shares: the anti-CSRF token, the HTML answer and its headers, and core errors shown in French
-next to the field they concern.
+"""What every HTML page shares (the screens', and the CSC authorization page's): the anti-CSRF token, the HTML answer
+and its headers, and core errors shown in French next to the field they concern.
 
 Screens are thin: each handler calls one method of the core (:mod:`mock_provider.core.registration` and friends),
 catches the core's :class:`~mock_provider.core.errors.MockError` and shows it with :class:`Problem`, keeping the
@@ -15,13 +15,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Blueprint, Response, render_template, request, session
+from flask import Blueprint, Flask, Response, render_template, request, session
 from werkzeug.wrappers import Response as BaseResponse
 
 from mock_provider.core.errors import MockError
 
 #: What a screen answers: a page (Flask's response) or a redirect (Werkzeug's).
 Answer = BaseResponse
+
+#: The pages' common parts: the layouts (``web/base.html``, the trust provider's ``web/trust/base.html``), the
+#: error page, the form macros, and the one stylesheet under ``/assets``. Every adapter that shows a page installs
+#: it (:func:`install`).
+chrome = Blueprint(
+    "web_assets", __name__, static_folder="static", static_url_path="/assets", template_folder="templates"
+)
 
 CSRF_SESSION_KEY = "web_csrf"
 CSRF_FIELD = "csrf_token"
@@ -91,6 +98,16 @@ class Problem:
 
     def on(self, name: str) -> FieldProblem | None:
         return self.fields.get(name)
+
+
+def install(app: Flask) -> None:
+    """Serve the pages' common parts on ``app``, and keep the session cookie (the anti-CSRF token's home) away
+    from scripts and other sites. Every adapter that shows a page calls it; a second call does nothing."""
+    if chrome.name in app.blueprints:
+        return
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.register_blueprint(chrome)
 
 
 def french(code: str, fallback: str) -> str:

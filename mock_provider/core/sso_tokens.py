@@ -1,10 +1,12 @@
 """The SSO's codes and tokens in storage: issue, redeem, rotate, revoke, and check a Bearer access token.
 
-Framework-free: the Authlib wiring (``server.py``) and the platform API both call into it. Secrets (codes,
-access and refresh tokens) are opaque random strings stored as SHA-256 digests. Lifetimes follow the mock clock:
-a code lives 10 minutes and is single use, an access token 1 hour, a refresh token 30 days and is single use
-(each refresh returns a new one). Replaying a used code or a used refresh token revokes every token of that
-grant (RFC 6749 section 4.1.2, RFC 9700 section 4.14.2).
+Framework-free: the SSO's Authlib wiring (:mod:`mock_provider.sso.server`) and the APIs and screens that take its
+access tokens call into it. It lives in the core, beside the SSO's tables (:mod:`mock_provider.core.sso_models`),
+so that those adapters and the control plane's reset need not import the SSO. Secrets (codes, access and refresh
+tokens) are opaque random strings stored as SHA-256 digests. Lifetimes follow the mock clock: a code lives 10
+minutes and is single use, an access token 1 hour, a refresh token 30 days and is single use (each refresh
+returns a new one). Replaying a used code or a used refresh token revokes every token of that grant (RFC 6749
+section 4.1.2, RFC 9700 section 4.14.2).
 
 The caller's job: run each function inside one ``with services.db.transaction() as session:`` block.
 """
@@ -22,8 +24,8 @@ from sqlalchemy.orm import Session
 
 from mock_provider.core import errors
 from mock_provider.core.ids import new_id
+from mock_provider.core.sso_models import SsoAuthorizationCode, SsoToken
 from mock_provider.core.storage import Database, bump_counter, redeem_once, rows_changed
-from mock_provider.sso.models import SsoAuthorizationCode, SsoToken
 
 if TYPE_CHECKING:
     from mock_provider.core.services import MockServices

@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import unquote_plus, urlsplit
 
+from authlib.integrations.flask_oauth2.requests import FlaskOAuth2Payload, FlaskOAuth2Request
 from authlib.oauth2.rfc6749 import ClientMixin, InvalidClientError, OAuth2Request
 
 from mock_provider.core.models import OAuthClient
@@ -126,3 +127,19 @@ def authenticate_client_secret_basic(
     if client is None:
         raise InvalidClientError(status_code=401, description="The client does not exist on this server.")
     return client if client.check_client_secret(secret) else None
+
+
+class MockOAuth2Request(FlaskOAuth2Request):  # type: ignore[misc]
+    """Flask's request as Authlib reads it, without Authlib's refusal of plain HTTP.
+
+    Authlib accepts ``http`` on loopback hosts only; the mock serves plain HTTP on any name (a team's shared
+    instance, ``http://sso.jesign-mock.example.com``), so the check is given the ``https`` form of the URL.
+    """
+
+    def __init__(self, request: Any) -> None:
+        url: str = request.url
+        checked = "https" + url[len("http") :] if url.startswith("http:") else url
+        OAuth2Request.__init__(self, request.method, checked, headers=request.headers)
+        self.uri = url
+        self._request = request
+        self.payload = FlaskOAuth2Payload(request)

@@ -6,17 +6,14 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from flask import session as browser_session
 from werkzeug.datastructures import MultiDict
 
-from mock_provider.sso.clients import EndUser, utf8
-
-if TYPE_CHECKING:
-    from mock_provider.sso.server import SsoProvider
+from mock_provider.http_common.oauth2_clients import EndUser, utf8
 
 _USER, _AUTH_TIME, _CSRF = "sso_user", "sso_auth_time", "sso_csrf"
 
@@ -36,12 +33,13 @@ def session_user_id() -> str | None:
     return user_id if isinstance(user_id, str) else None
 
 
-def session_user(provider: SsoProvider) -> EndUser | None:
-    """The person logged in at the SSO in this browser, if they still exist."""
+def session_user(end_user: Callable[[str, datetime], EndUser | None]) -> EndUser | None:
+    """The person logged in at the SSO in this browser, if they still exist (``end_user``, the SSO's
+    :meth:`~mock_provider.sso.server.SsoProvider.end_user`, says whether they do)."""
     user_id, auth_time = session_user_id(), browser_session.get(_AUTH_TIME)
     if user_id is None or not isinstance(auth_time, int):
         return None
-    return provider.end_user(user_id, datetime.fromtimestamp(auth_time, UTC))
+    return end_user(user_id, datetime.fromtimestamp(auth_time, UTC))
 
 
 def form_token(query: MultiDict[str, str]) -> str:

@@ -17,8 +17,9 @@ from mock_provider.core.models import (
     Delegation,
     Firm,
     Membership,
+    User,
 )
-from mock_provider.core.registration.shapes import DelegationView
+from mock_provider.core.registration.shapes import CollaboratorView, DelegationView
 from mock_provider.core.registration.states import Transitions
 from mock_provider.core.storage import locking
 
@@ -108,6 +109,18 @@ class Delegations(Transitions):
                 ).all()
             rows = registration_breakages.listed_delegations(rows, self.breakages)
             return [_delegation_json(row) for row in rows]
+
+    def list_collaborators(self, user_id: str, firm_id: str) -> list[CollaboratorView]:
+        """The firm's collaborators, those a delegation may go to (for its chartered accountant's screens)."""
+        with self.db.read() as session:
+            self._require_accountant(session, user_id, firm_id)
+            rows = session.execute(
+                select(User.id, User.given_name, User.family_name)
+                .join(Membership, Membership.user_id == User.id)
+                .where(Membership.firm_id == firm_id, Membership.role != accounts.ACCOUNTANT)
+                .order_by(User.family_name, User.given_name)
+            ).all()
+            return [{"id": id_, "given_name": given, "family_name": family} for id_, given, family in rows]
 
     def grant_delegation(self, user_id: str, firm_id: str, *, collaborator_id: str, kind: str) -> DelegationView:
         if not registration_breakages.known_delegation_kind(kind, accounts.DELEGATIONS, self.breakages):

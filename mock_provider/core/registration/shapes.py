@@ -167,3 +167,11 @@ class DelegationView(TypedDict):
     kind: str
     granted_by: str
     granted_at: str
+
+
+class CollaboratorView(TypedDict):
+    """A firm's collaborator, as its chartered accountant's delegation screen lists them."""
+
+    id: str
+    given_name: str
+    family_name: str

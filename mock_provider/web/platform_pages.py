@@ -34,6 +34,12 @@ protect(bp)
 CLIENT_ID = "jesign-platform"
 SCOPE = "openid profile email phone"
 _USER, _LOGIN = "platform_user", "platform_login"
+_WELCOME = "platform_welcome"  # step 6 just done: "Félicitations" once, then the private area
+#: The session key of the person's SSO access token and its expiry (epoch seconds on the mock's
+#: clock, which the SSO judges tokens by), kept from the login.
+ACCESS_TOKEN = "platform_access_token"  # noqa: S105 (a session key, not a secret)
+#: The states the private area serves: the service open, or the certificate ended (a new request is offered there).
+PRIVATE_AREA_STATES = ("active", "certificate_revoked", "certificate_expired")
 #: The next actions that happen at the trust provider, reached through the hand-off.
 _TRUST_ACTIONS = ("submit_identity", "upload_identity_document", "sign_subscription_agreement")
 
@@ -102,12 +108,16 @@ def callback() -> Answer:
             Problem(code, 403 if code == "access_denied" else 400, "La connexion à Comptexpert n'a pas abouti."),
             title="Connexion annulée",
         )
-    session[_USER] = _redeem(request.args.get("code", ""), str(pending.get("verifier", "")))
+    user, token, expires_in = _redeem(request.args.get("code", ""), str(pending.get("verifier", "")))
+    session[_USER] = user
+    # The person's access token, for the calls the platform makes on their behalf (signing, in the private area).
+    session[ACCESS_TOKEN] = {"token": token, "expires_at": int(services().clock.now().timestamp()) + expires_in}
     return redirect(url_for("platform_pages.registration"), 303)
 
 
-def _redeem(code: str, verifier: str) -> str:
-    """The platform's back-channel call to the SSO's token endpoint; answers the person's id."""
+def _redeem(code: str, verifier: str) -> tuple[str, str, int]:
+    """The platform's back-channel call to the SSO's token endpoint; answers the person's id, the access token and
+    its lifetime in seconds."""
     with services().db.transaction() as db:
         client = db.get(OAuthClient, CLIENT_ID)
         secret = client.client_secret if client is not None else None
@@ -132,12 +142,16 @@ def _redeem(code: str, verifier: str) -> str:
         raise InvalidInput(
             f"the SSO refused the code ({error or answer.status_code})", code=str(error or "token_exchange_failed")
         )
-    return authenticate_bearer(services(), f"Bearer {body['access_token']}")
+    token = str(body["access_token"])
+    expires_in = body.get("expires_in")
+    lifetime = expires_in if isinstance(expires_in, int) and not isinstance(expires_in, bool) else 300
+    return authenticate_bearer(services(), f"Bearer {token}"), token, lifetime
 
 
 @bp.post("/platform/logout")
 def logout() -> Answer:
     session.pop(_USER, None)
+    session.pop(ACCESS_TOKEN, None)
     return redirect(url_for("platform_pages.home"), 303)
 
 
@@ -160,8 +174,10 @@ def _registration_page(
     current = registrations.status(user)
     state, action = current["state"], current["next_action"]
     context: dict[str, Any] = {"current": current, "problem": problem, "form": form or {}}
-    if state == "active":
-        return page("web/platform/active.html", status, **context)
+    if state == "active" and (session.pop(_WELCOME, None) or problem is not None):
+        return page("web/platform/active.html", status, **context)  # "Félicitations", once, after step 6
+    if state in PRIVATE_AREA_STATES:
+        return redirect(url_for("private_area.account"), 303)
     if action == "accept_terms":
         return page("web/platform/terms.html", status, cgu=CGU, privacy_policy=PRIVACY_POLICY, **context)
     if action == "wait_for_review":
@@ -246,4 +262,5 @@ def accept_terms() -> Answer:
             rename[f"firms[{index}].privacy_policy_accepted"] = f"privacy-{firm_id}"
         checked = {name: "on" for name in request.form if name.startswith(("cgu-", "privacy-"))}
         return _registration_page(user, problem=Problem.of(exc, rename=rename), form=checked, status=exc.status)
+    session[_WELCOME] = True
     return redirect(url_for("platform_pages.registration"), 303)

@@ -1,0 +1,335 @@
+"""The private area without a browser (Flask's test client): the account, the certificate's revocation, error report
+and new request, the delegations, signing and sealing PDFs (validated with pyHanko), and each refusal's code."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import re
+import zipfile
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from asn1crypto import x509 as asn1_x509
+from cryptography.hazmat.primitives.serialization import Encoding
+from flask import Flask
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.pdf_utils.writer import PageObject, PdfFileWriter
+from pyhanko.sign.validation import async_validate_pdf_signature
+from pyhanko_certvalidator import ValidationContext
+from werkzeug.test import TestResponse
+
+from mock_provider.app import services_of
+from mock_provider.core.clock import ManualClock
+from tests.mock_provider.registration_helpers import register_to_active
+from tests.web.test_screens import BASE, Browser, codes, make_app, text
+
+MARIE, LUC, CHLOE = "usr_marie_dupont", "usr_luc_martin", "usr_chloe_bernard"
+MARIE_MOBILE = "+33612345678"
+DELEGATIONS = "/platform/espace-prive/delegations"
+
+
+@pytest.fixture
+def web_app(clock: ManualClock) -> Iterator[Flask]:
+    yield from make_app(clock)
+
+
+def blank_pdf(text: str = "") -> bytes:
+    writer = PdfFileWriter()
+    content = writer.add_object(generic.StreamObject(stream_data=f"% {text}\n".encode()))
+    writer.insert_page(PageObject(contents=content, media_box=(0, 0, 595, 842)))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def validate(app: Flask, signed: bytes) -> tuple[Any, str]:
+    """pyHanko's verdict on the document's signature (offline: the mock's root as the only trust root), and the
+    signer's common name."""
+    der = services_of(app).pki.hierarchy().root.certificate.public_bytes(Encoding.DER)
+    context = ValidationContext(trust_roots=[asn1_x509.Certificate.load(der)], allow_fetching=False)
+    embedded = PdfFileReader(io.BytesIO(signed)).embedded_regular_signatures
+    assert len(embedded) == 1
+    status = asyncio.run(async_validate_pdf_signature(embedded[0], context))
+    return status, embedded[0].signer_cert.subject.native["common_name"]
+
+
+def otp(app: Flask, phone: str = MARIE_MOBILE) -> str:
+    answer = app.test_client().get("/_mock/outbox/otp", query_string={"phone_number": phone})
+    return str(answer.json["otp"])  # type: ignore[index]
+
+
+def registered(app: Flask, login: str = "marie.dupont", mobile: str = "0612345678") -> Browser:
+    register_to_active(app.test_client(), login, mobile)
+    browser = Browser(app)
+    browser.login(login)
+    return browser
+
+
+def pdf_form(*names: str, **fields: Any) -> dict[str, Any]:
+    files = [(io.BytesIO(blank_pdf(name)), name) for name in names]
+    return {"documents": files, **fields}
+
+
+def post_files(browser: Browser, path: str, form: dict[str, Any]) -> TestResponse:
+    """A multipart post; the answer is a page (then its anti-CSRF token is read) or a download."""
+    data = {"csrf_token": browser.token, **form}
+    answer = browser.client.post(path, base_url=BASE, data=data, content_type="multipart/form-data")
+    return browser._remember(answer) if answer.mimetype == "text/html" else answer
+
+
+# -- the account ---------------------------------------------------------------------------------------------------
+
+
+def test_a_second_login_lands_in_the_private_area(web_app: Flask) -> None:
+    browser = registered(web_app)
+    account = browser.get("/platform/registration", follow_redirects=True)
+    assert account.request.path == "/platform/espace-prive"
+    page = text(account)
+    assert "Mon compte" in page
+    assert "Dupont" in page
+    assert 'data-status="valid"' in page
+    assert "Signaler une erreur" in page  # within the 48 hours
+    assert "Expert-comptable" in page
+    assert "ouvert" in page
+
+
+def test_the_private_area_needs_a_login_and_a_finished_registration(web_app: Flask) -> None:
+    browser = Browser(web_app)
+    for path in ("/platform/espace-prive", "/platform/espace-prive/delegations", "/platform/espace-prive/signature"):
+        answer = browser.get(path)
+        assert (answer.status_code, answer.location.endswith("/platform/login")) == (303, True), path
+    browser.login("chloe.bernard")  # logged in, not registered
+    assert browser.get("/platform/espace-prive").location.endswith("/platform/registration")
+
+
+def test_revocation_needs_the_sms_code_then_offers_a_new_request(web_app: Flask) -> None:
+    browser = registered(web_app)
+    browser.get("/platform/espace-prive")
+    sent = browser.post("/platform/espace-prive/certificat/code-revocation")
+    assert sent.status_code == 200
+    assert "Un code vous a été envoyé par SMS au 5678" in text(sent)
+    wrong = browser.post("/platform/espace-prive/certificat/revocation", {"otp": "000000", "reason": "key_compromise"})
+    assert wrong.status_code == 400
+    assert codes(wrong)[0] == "otp_invalid"
+    bad_reason = browser.post("/platform/espace-prive/certificat/revocation", {"otp": otp(web_app), "reason": "x"})
+    assert codes(bad_reason)[0] == "invalid_revocation_reason"
+    assert services_of(web_app).registrations.current_certificate(MARIE)["status"] == "valid"
+    done = browser.post(
+        "/platform/espace-prive/certificat/revocation", {"otp": otp(web_app), "reason": "key_compromise"}
+    )
+    assert done.status_code == 200, text(done)
+    assert 'data-status="revoked"' in text(done)
+    assert "Demander un nouveau certificat" in text(done)
+    assert services_of(web_app).registrations.status(MARIE)["state"] == "certificate_revoked"
+    again = browser.post("/platform/espace-prive/certificat/code-revocation")
+    assert codes(again) == ["certificate_revoked"]
+    renewal = browser.post("/platform/registration/certificate-request", follow_redirects=True)
+    assert renewal.request.path.startswith("/trust/enroll/reg_")
+
+
+def test_an_error_report_reissues_the_certificate_and_needs_a_detail(web_app: Flask) -> None:
+    browser = registered(web_app)
+    browser.get("/platform/espace-prive")
+    before = services_of(web_app).registrations.current_certificate(MARIE)
+    empty = browser.post("/platform/espace-prive/certificat/erreur", {"detail": "  "})
+    assert empty.status_code == 400
+    assert codes(empty)[0] == "error_report_incomplete"
+    done = browser.post("/platform/espace-prive/certificat/erreur", {"detail": "Mon prénom est mal orthographié"})
+    assert done.status_code == 200
+    assert "un nouveau certificat vous a été émis" in text(done)
+    after = services_of(web_app).registrations.current_certificate(MARIE)
+    assert after["serial_number"] != before["serial_number"]
+    assert after["status"] == "valid"
+
+
+def test_the_error_report_closes_after_48_hours(web_app: Flask, clock: ManualClock) -> None:
+    browser = registered(web_app)
+    clock.advance(timedelta(hours=49))
+    page = browser.get("/platform/espace-prive")
+    assert "Signaler une erreur" not in text(page)
+    late = browser.post("/platform/espace-prive/certificat/erreur", {"detail": "trop tard"})
+    assert late.status_code == 409
+    assert codes(late)[0] == "error_report_window_closed"
+
+
+# -- the delegations -------------------------------------------------------------------------------------------------
+
+
+def test_delegations_granted_and_withdrawn(web_app: Flask) -> None:
+    browser = registered(web_app)
+    page = browser.get("/platform/espace-prive/delegations")
+    assert page.status_code == 200
+    assert "Luc Martin" in text(page)
+    assert "Chloé Bernard" in text(page)
+    granted = browser.post("/platform/espace-prive/delegations/frm_ecma", {"collaborator": CHLOE, "kind": "seal"})
+    assert granted.status_code == 200
+    assert "La délégation est accordée." in text(granted)
+    held = services_of(web_app).registrations.list_delegations(MARIE, "frm_ecma")
+    chloe = [d for d in held if d["user_id"] == CHLOE]
+    assert [d["kind"] for d in chloe] == ["seal"]
+    twice = browser.post("/platform/espace-prive/delegations/frm_ecma", {"collaborator": CHLOE, "kind": "seal"})
+    assert twice.status_code == 409
+    assert codes(twice) == ["delegation_exists"]
+    withdrawn = browser.post(f"/platform/espace-prive/delegations/frm_ecma/{chloe[0]['id']}/retrait")
+    assert withdrawn.status_code == 200
+    assert "La délégation est retirée." in text(withdrawn)
+    assert all(d["user_id"] != CHLOE for d in services_of(web_app).registrations.list_delegations(MARIE, "frm_ecma"))
+
+
+@pytest.mark.parametrize(
+    ("path", "form", "status", "code"),
+    [
+        (f"{DELEGATIONS}/frm_ecma", {"collaborator": CHLOE, "kind": "admin"}, 400, "invalid_delegation_kind"),
+        (f"{DELEGATIONS}/frm_ecma", {"collaborator": "usr_nope", "kind": "sign"}, 404, "collaborator_not_found"),
+        (f"{DELEGATIONS}/frm_other", {"collaborator": CHLOE, "kind": "sign"}, 404, "firm_not_found"),
+        (f"{DELEGATIONS}/frm_ecma/dlg_nope/retrait", {}, 404, "delegation_not_found"),
+    ],
+)  # fmt: skip
+def test_delegation_refusals_carry_their_codes(
+    web_app: Flask, path: str, form: dict[str, str], status: int, code: str
+) -> None:
+    browser = registered(web_app)
+    browser.get("/platform/espace-prive/delegations")
+    answer = browser.post(path, form)
+    assert (answer.status_code, codes(answer)[:1]) == (status, [code])
+
+
+def test_a_collaborator_sees_no_delegation_screen_and_may_manage_none(web_app: Flask) -> None:
+    browser = registered(web_app, "luc.martin", "0698765432")
+    account = browser.get("/platform/espace-prive")
+    assert account.status_code == 200
+    assert "Délégations</a>" not in text(account)
+    refused = browser.post("/platform/espace-prive/delegations/frm_ecma", {"collaborator": CHLOE, "kind": "sign"})
+    assert refused.status_code == 403
+    assert codes(refused) == ["not_firm_accountant"]
+
+
+# -- signing and sealing -------------------------------------------------------------------------------------------
+
+
+def test_sign_with_the_sms_code_and_download_the_signed_pdf(web_app: Flask) -> None:
+    browser = registered(web_app)
+    first = browser.get("/platform/espace-prive/signature")
+    assert "Recevoir le code" in text(first)
+    assert 'name="otp"' not in text(first)
+    sent = browser.post("/platform/espace-prive/signature/code")
+    assert sent.status_code == 200
+    assert "Un code vous a été envoyé par SMS au 5678" in text(sent)
+    signed = post_files(browser, "/platform/espace-prive/signature", pdf_form("lettre.pdf", otp=otp(web_app)))
+    assert signed.status_code == 200, text(signed)
+    assert signed.mimetype == "application/pdf"
+    assert signed.headers["Content-Disposition"] == 'attachment; filename="lettre-signe.pdf"'
+    status, signer = validate(web_app, signed.get_data())
+    assert (status.intact, status.valid, status.trusted) == (True, True, True), status.pretty_print_details()
+    assert signer == "Marie Dupont"
+    assert status.timestamp_validity is not None
+
+
+def test_a_wrong_code_is_refused_once_and_the_same_code_still_signs(web_app: Flask) -> None:
+    browser = registered(web_app)
+    browser.get("/platform/espace-prive/signature")
+    browser.post("/platform/espace-prive/signature/code")
+    code = otp(web_app)
+    wrong = post_files(browser, "/platform/espace-prive/signature", pdf_form("a.pdf", otp="000000"))
+    assert wrong.status_code == 400
+    assert codes(wrong) == ["otp_invalid"]
+    assert "il vous reste" in text(wrong)
+    malformed = post_files(browser, "/platform/espace-prive/signature", pdf_form("a.pdf", otp="12"))
+    assert codes(malformed) == ["otp_malformed"]
+    no_file = browser.post("/platform/espace-prive/signature", {"otp": code})
+    assert no_file.status_code == 400
+    assert codes(no_file) == ["document_required"]
+    not_pdf = post_files(
+        browser, "/platform/espace-prive/signature", {"documents": [(io.BytesIO(b"hello"), "a.pdf")], "otp": code}
+    )
+    assert not_pdf.status_code == 400
+    assert codes(not_pdf) == ["not_a_pdf"]
+    two = post_files(browser, "/platform/espace-prive/signature", pdf_form("a.pdf", "b.pdf", otp=code))
+    assert (two.status_code, two.mimetype) == (200, "application/zip"), text(two)
+    with zipfile.ZipFile(io.BytesIO(two.get_data())) as archive:
+        assert archive.namelist() == ["a-signe.pdf", "b-signe.pdf"]
+        for name in archive.namelist():
+            assert validate(web_app, archive.read(name))[0].valid
+
+
+def test_seal_with_the_firms_seal_without_a_code(web_app: Flask) -> None:
+    browser = registered(web_app)
+    page = browser.get("/platform/espace-prive/signature")
+    assert "Sceller avec le cachet du cabinet" in text(page)
+    sealed = post_files(browser, "/platform/espace-prive/signature/cachet", pdf_form("facture.pdf", firm="frm_ecma"))
+    assert sealed.status_code == 200, text(sealed)
+    status, signer = validate(web_app, sealed.get_data())
+    assert (status.intact, status.valid, status.trusted) == (True, True, True), status.pretty_print_details()
+    assert "ECMA" in signer.upper()
+    nobody = post_files(browser, "/platform/espace-prive/signature/cachet", pdf_form("f.pdf", firm="frm_other"))
+    assert nobody.status_code in (403, 404)
+    assert codes(nobody)
+
+
+def test_a_collaborator_without_seal_delegation_may_not_seal_and_sees_no_seal_form(web_app: Flask) -> None:
+    browser = registered(web_app, "luc.martin", "0698765432")
+    page = browser.get("/platform/espace-prive/signature")
+    assert "Sceller avec le cachet du cabinet" not in text(page)
+    refused = post_files(browser, "/platform/espace-prive/signature/cachet", pdf_form("f.pdf", firm="frm_ecma"))
+    assert refused.status_code == 403
+    assert codes(refused) == ["seal_delegation_required"]
+
+
+def test_a_withdrawn_sign_delegation_stops_signing_at_once(web_app: Flask) -> None:
+    registered(web_app)  # Marie, the accountant, opens frm_ecma
+    luc = registered(web_app, "luc.martin", "0698765432")
+    luc.get("/platform/espace-prive/signature")
+    sign = next(
+        d
+        for d in services_of(web_app).registrations.list_delegations(MARIE, "frm_ecma")
+        if d["user_id"] == LUC and d["kind"] == "sign"
+    )
+    services_of(web_app).registrations.revoke_delegation(MARIE, "frm_ecma", sign["id"])
+    refused = luc.post("/platform/espace-prive/signature/code")
+    assert (refused.status_code, codes(refused)) == (403, ["sign_delegation_required"]), text(refused)
+
+
+def test_an_expired_access_token_sends_the_person_to_log_in_again(web_app: Flask) -> None:
+    browser = registered(web_app)
+    browser.get("/platform/espace-prive/signature")
+    with browser.client.session_transaction(base_url=BASE) as session:
+        session["platform_access_token"] = {**session["platform_access_token"], "expires_at": 0}
+    answer = browser.post("/platform/espace-prive/signature/code")
+    assert answer.status_code == 303
+    assert "/platform/login" in answer.location
+
+
+def test_every_private_area_form_refuses_junk_without_a_server_error(web_app: Flask) -> None:
+    browser = registered(web_app)
+    browser.get("/platform/espace-prive")
+    posts = sorted(
+        rule.rule
+        for rule in web_app.url_map.iter_rules()
+        if "POST" in (rule.methods or ()) and rule.endpoint.split(".")[0] in ("private_area", "signing_pages")
+    )
+    assert len(posts) == 8
+    junk = {"otp": "abcdef", "reason": "<script>", "detail": "", "collaborator": "", "kind": "x", "firm": "frm_nope"}
+    for rule in posts:
+        url = rule.replace("<firm_id>", "frm_ecma").replace("<delegation_id>", "dlg_nope")
+        answer = browser.post(url, junk)
+        assert answer.status_code < 500, (url, text(answer))
+        if answer.status_code >= 400:
+            assert codes(answer), url
+    assert services_of(web_app).registrations.current_certificate(MARIE)["status"] == "valid"
+
+
+def test_private_area_pages_label_every_field(web_app: Flask) -> None:
+    from tests.web.test_screens import unlabelled
+
+    browser = registered(web_app)
+    pages = [browser.get("/platform/espace-prive"), browser.get("/platform/espace-prive/delegations")]
+    pages.append(browser.post("/platform/espace-prive/certificat/code-revocation"))
+    pages += [browser.get("/platform/espace-prive/signature"), browser.post("/platform/espace-prive/signature/code")]
+    for page in pages:
+        assert page.status_code == 200
+        assert unlabelled(text(page)) == [], page.request.path
+        assert re.search(r"<title>Espace privé", text(page))

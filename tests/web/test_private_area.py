@@ -8,6 +8,7 @@ import io
 import re
 import zipfile
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
@@ -53,7 +54,9 @@ def validate(app: Flask, signed: bytes) -> tuple[Any, str]:
     context = ValidationContext(trust_roots=[asn1_x509.Certificate.load(der)], allow_fetching=False)
     embedded = PdfFileReader(io.BytesIO(signed)).embedded_regular_signatures
     assert len(embedded) == 1
-    status = asyncio.run(async_validate_pdf_signature(embedded[0], context))
+    # In a thread of its own: a browser test's Playwright keeps an event loop running in this one.
+    with ThreadPoolExecutor(1) as pool:
+        status = pool.submit(asyncio.run, async_validate_pdf_signature(embedded[0], context)).result()
     return status, embedded[0].signer_cert.subject.native["common_name"]
 
 

@@ -21,12 +21,14 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.pdf_utils.writer import PageObject, PdfFileWriter
 from pyhanko.sign.validation import async_validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
+from sqlalchemy import select
 from werkzeug.test import TestResponse
 
 from mock_provider.app import services_of
 from mock_provider.core.clock import ManualClock
+from mock_provider.core.storage import Base
 from tests.mock_provider.registration_helpers import register_to_active
-from tests.web.test_screens import BASE, Browser, codes, make_app, text
+from tests.web.test_screens import BASE, Browser, codes, make_app, text, unlabelled
 
 MARIE, LUC, CHLOE = "usr_marie_dupont", "usr_luc_martin", "usr_chloe_bernard"
 MARIE_MOBILE = "+33612345678"
@@ -326,8 +328,6 @@ def test_every_private_area_form_refuses_junk_without_a_server_error(web_app: Fl
 
 
 def test_private_area_pages_label_every_field(web_app: Flask) -> None:
-    from tests.web.test_screens import unlabelled
-
     browser = registered(web_app)
     pages = [browser.get("/platform/espace-prive"), browser.get("/platform/espace-prive/delegations")]
     pages.append(browser.post("/platform/espace-prive/certificat/code-revocation"))
@@ -336,3 +336,20 @@ def test_private_area_pages_label_every_field(web_app: Flask) -> None:
         assert page.status_code == 200
         assert unlabelled(text(page)) == [], page.request.path
         assert re.search(r"<title>Espace privé", text(page))
+
+
+def test_the_signed_document_is_kept_nowhere(web_app: Flask) -> None:
+    """The platform keeps no documents of its own signing: after a signature and a seal, no table holds a byte of
+    either document (a marker written in each is looked for in every row of every table)."""
+    browser = registered(web_app)
+    browser.get("/platform/espace-prive/signature")
+    browser.post("/platform/espace-prive/signature/code")
+    marker = "document-marker-7f3a9c"
+    signed = post_files(browser, "/platform/espace-prive/signature", pdf_form(f"{marker}-a.pdf", otp=otp(web_app)))
+    sealed = post_files(browser, "/platform/espace-prive/signature/cachet", pdf_form(f"{marker}-b", firm="frm_ecma"))
+    assert marker.encode() in signed.get_data()
+    assert marker.encode() in sealed.get_data()
+    with services_of(web_app).db.read() as session:
+        for table in Base.metadata.sorted_tables:
+            for row in session.execute(select(table)).all():
+                assert marker not in repr(tuple(row)), table.name

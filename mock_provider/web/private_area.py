@@ -167,6 +167,21 @@ def report_error() -> Answer:
     return _account_page(user, notice="Votre signalement est pris en compte : un nouveau certificat vous a été émis.")
 
 
+@bp.post("/platform/espace-prive/certificat/nouvelle-demande")
+def new_certificate_request() -> Answer:
+    """ "Demander un nouveau certificat" once it has ended: a new request, then the hand-off to the trust provider
+    (the identity checked again); a refusal (a collaborator whose sign delegation was withdrawn...) stays here."""
+    user = gate()
+    if not isinstance(user, str):
+        return user
+    back = str(services().config.base_url) + url_for("platform_pages.back_from_trust")
+    try:
+        handoff, _ = services().registrations.start_certificate_request(user, redirect_url=back)
+    except MockError as exc:
+        return _account_page(user, problem=Problem.of(exc), status=exc.status)
+    return redirect(handoff["url"], 303)
+
+
 # -- the delegations ----------------------------------------------------------------------------------------------
 
 

@@ -132,7 +132,7 @@ def test_revocation_needs_the_sms_code_then_offers_a_new_request(web_app: Flask)
     assert services_of(web_app).registrations.status(MARIE)["state"] == "certificate_revoked"
     again = browser.post("/platform/espace-prive/certificat/code-revocation")
     assert codes(again) == ["certificate_revoked"]
-    renewal = browser.post("/platform/registration/certificate-request", follow_redirects=True)
+    renewal = browser.post("/platform/espace-prive/certificat/nouvelle-demande", follow_redirects=True)
     assert renewal.request.path.startswith("/trust/enroll/reg_")
 
 
@@ -298,6 +298,26 @@ def test_a_withdrawn_sign_delegation_stops_signing_at_once(web_app: Flask) -> No
     assert (refused.status_code, codes(refused)) == (403, ["sign_delegation_required"]), text(refused)
 
 
+def test_a_new_request_refused_is_shown_on_the_account(web_app: Flask) -> None:
+    """Luc revokes his certificate, then loses his sign delegation: the new request is refused, with its code."""
+    registered(web_app)
+    luc = registered(web_app, "luc.martin", "0698765432")
+    luc.get("/platform/espace-prive")
+    luc.post("/platform/espace-prive/certificat/code-revocation")
+    revoked = luc.post(
+        "/platform/espace-prive/certificat/revocation", {"otp": otp(web_app, "+33698765432"), "reason": "superseded"}
+    )
+    assert 'data-status="revoked"' in text(revoked)
+    sign = next(
+        d
+        for d in services_of(web_app).registrations.list_delegations(MARIE, "frm_ecma")
+        if d["user_id"] == LUC and d["kind"] == "sign"
+    )
+    services_of(web_app).registrations.revoke_delegation(MARIE, "frm_ecma", sign["id"])
+    refused = luc.post("/platform/espace-prive/certificat/nouvelle-demande")
+    assert (refused.status_code, codes(refused)) == (403, ["sign_delegation_required"])
+
+
 def test_an_expired_access_token_sends_the_person_to_log_in_again(web_app: Flask) -> None:
     browser = registered(web_app)
     browser.get("/platform/espace-prive/signature")
@@ -316,7 +336,7 @@ def test_every_private_area_form_refuses_junk_without_a_server_error(web_app: Fl
         for rule in web_app.url_map.iter_rules()
         if "POST" in (rule.methods or ()) and rule.endpoint.split(".")[0] in ("private_area", "signing_pages")
     )
-    assert len(posts) == 8
+    assert len(posts) == 9
     junk = {"otp": "abcdef", "reason": "<script>", "detail": "", "collaborator": "", "kind": "x", "firm": "frm_nope"}
     for rule in posts:
         url = rule.replace("<firm_id>", "frm_ecma").replace("<delegation_id>", "dlg_nope")

@@ -22,23 +22,44 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, redirect, request, session, url_for
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.utils import secure_filename
 
 from jesign_sdk import APIStatusError, Client, JesignError, OtpRequest, PdfRefusedError, Tokens
-from jesign_sdk.signing import CscBackend
-from mock_provider.http_common.pages import Answer, Problem, french, page, protect
+from jesign_sdk.signing import MAX_PDF_BYTES, CscBackend
+from mock_provider.http_common.pages import Answer, Problem, error_page, french, page, protect
 from mock_provider.http_common.services import services
 from mock_provider.web.in_process import in_process_session
 from mock_provider.web.platform_pages import ACCESS_TOKEN
 from mock_provider.web.private_area import common, gate
 
 bp = Blueprint("signing_pages", __name__, template_folder="templates")
+
+#: At most this many PDFs in one form (the credential's ``multisign`` bounds one authorization too).
+MAX_FILES = 10
+#: The most a form may carry: as many PDFs of the SDK's largest size, and room for the fields.
+MAX_UPLOAD_BYTES = MAX_FILES * MAX_PDF_BYTES + 64 * 1024
+
+
+@bp.before_request
+def _upload_limit() -> None:
+    """Refuse a larger body before anything reads it (registered before the CSRF check, which reads the form)."""
+    request.max_content_length = MAX_UPLOAD_BYTES
+
+
 protect(bp)
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _too_large(_: RequestEntityTooLarge) -> Answer:
+    problem = Problem(
+        "documents_too_large", 413, f"Les documents dépassent {MAX_UPLOAD_BYTES // (1024 * 1024)} Mo au total."
+    )
+    return error_page(problem, title="Documents trop volumineux")
+
 
 #: The session key saying a signing code was sent (its phone's last digits), so page 2 shows the code's field.
 _CODE_SENT = "platform_signing_code"
-#: At most this many PDFs in one form (the credential's ``multisign`` bounds one authorization too).
-MAX_FILES = 10
 
 
 class _CodeRefused(JesignError):

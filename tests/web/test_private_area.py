@@ -27,6 +27,7 @@ from werkzeug.test import TestResponse
 from mock_provider.app import services_of
 from mock_provider.core.clock import ManualClock
 from mock_provider.core.storage import Base
+from mock_provider.web import signing_pages
 from tests.mock_provider.registration_helpers import register_to_active
 from tests.web.test_screens import BASE, Browser, codes, make_app, text, unlabelled
 
@@ -373,3 +374,13 @@ def test_the_signed_document_is_kept_nowhere(web_app: Flask) -> None:
         for table in Base.metadata.sorted_tables:
             for row in session.execute(select(table)).all():
                 assert marker not in repr(tuple(row)), table.name
+
+
+def test_a_form_over_the_upload_limit_is_refused_before_it_is_read(
+    web_app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    browser = registered(web_app)
+    browser.get("/platform/espace-prive/signature")
+    monkeypatch.setattr(signing_pages, "MAX_UPLOAD_BYTES", 200)
+    answer = post_files(browser, "/platform/espace-prive/signature/cachet", pdf_form("gros.pdf", firm="frm_ecma"))
+    assert (answer.status_code, codes(answer)) == (413, ["documents_too_large"])

@@ -117,11 +117,9 @@ def _page(
 def _refusal(exc: Exception) -> Problem:
     """An SDK error as the page shows it, with the provider's code."""
     if isinstance(exc, _CodeRefused):
-        code, left = exc.request.refused or "otp_invalid", exc.request.attempts_remaining
-        message = french(code, "Le code a été refusé.")
-        if left is not None:
-            message = f"{message.rstrip('.')} : il vous reste {left} essai{'s' if left > 1 else ''}."
-        return Problem(code, 400, message)
+        # No "tries left": the request's count is the SDK's bound for one operation, not the provider's.
+        code = exc.request.refused or "otp_invalid"
+        return Problem(code, 400, french(code, "Le code a été refusé."))
     if isinstance(exc, APIStatusError):
         code = exc.code or "signing_refused"
         return Problem(code, exc.status_code if 400 <= exc.status_code < 500 else 502, french(code, exc.message))

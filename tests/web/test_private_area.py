@@ -243,7 +243,7 @@ def test_a_wrong_code_is_refused_once_and_the_same_code_still_signs(web_app: Fla
     wrong = post_files(browser, "/platform/espace-prive/signature", pdf_form("a.pdf", otp="000000"))
     assert wrong.status_code == 400
     assert codes(wrong) == ["otp_invalid"]
-    assert "il vous reste" in text(wrong)
+    assert "Le code saisi est incorrect" in text(wrong)
     malformed = post_files(browser, "/platform/espace-prive/signature", pdf_form("a.pdf", otp="12"))
     assert codes(malformed) == ["otp_malformed"]
     no_file = browser.post("/platform/espace-prive/signature", {"otp": code})

@@ -197,6 +197,16 @@ class OutboxMessage(Base):
     seq: Mapped[int] = mapped_column(BigInteger, index=True)
 
 
+class CertificateNotice(Base):
+    """An expiry notice sent for a certificate (``days`` before its notAfter): each is sent once."""
+
+    __tablename__ = "certificate_notices"
+
+    certificate_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    days: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sent_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
 class OutboxAttachment(Base):
     """A file an e-mail of the outbox carries (the registration e-mail's help document, say)."""
 

@@ -1,8 +1,8 @@
 """The outbox: every SMS and e-mail the mock "sends" lands here instead of a phone or a mailbox.
 
 Developers read it through the control plane (``/_mock/outbox``), and automated tests take the latest SMS code
-for a number from it. A message to a scenario number (see :mod:`mock_provider.core.scenarios`) is kept but marked
-undelivered, as a phone that never receives it.
+for a number from it. A message to a scenario number (see :mod:`mock_provider.core.misbehaviour.scenarios`) is
+kept but marked undelivered, as a phone that never receives it.
 """
 
 from __future__ import annotations

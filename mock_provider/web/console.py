@@ -16,13 +16,14 @@ from typing import Any
 
 from cryptography.hazmat.primitives.serialization import Encoding
 from flask import Blueprint, Response, flash, redirect, request, url_for
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
 from mock_provider.api import control
 from mock_provider.api.common import services
-from mock_provider.core import outbox, scenarios
+from mock_provider.core import outbox
 from mock_provider.core.errors import InvalidInput, MockError
-from mock_provider.core.models import IssuedCertificate, RequestRecord, ScenarioEntry, TrustRegistration
+from mock_provider.core.misbehaviour import scenarios
+from mock_provider.core.models import IssuedCertificate, RequestRecord, TrustRegistration
 from mock_provider.core.pki.authority import REVOCATION_REASONS
 from mock_provider.core.pki.oids import readable_name
 from mock_provider.web.common import Answer, Problem, page, protect
@@ -185,7 +186,7 @@ def enqueue_scenario() -> Answer:
 @bp.post("/scenarios/clear")
 def clear_scenarios() -> Answer:
     with services().db.transaction() as session:
-        session.execute(delete(ScenarioEntry).where(ScenarioEntry.consumed_at.is_(None)))
+        scenarios.clear_pending(session)
     return _done("Scénarios en attente supprimés.", "scenarios")
 
 

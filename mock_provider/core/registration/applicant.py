@@ -13,11 +13,12 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from mock_provider.core import events, otp, outbox, registration_breakages, scenarios
+from mock_provider.core import events, otp, outbox, registration_breakages
 from mock_provider.core.base import token_digest
 from mock_provider.core.breakages import declare
 from mock_provider.core.errors import Conflict, InvalidInput, NotFound
 from mock_provider.core.events import EventJson
+from mock_provider.core.misbehaviour import scenarios
 from mock_provider.core.models import TrustRegistration
 from mock_provider.core.registration.review import Review
 from mock_provider.core.registration.shapes import CertificateView, CodeSent, RegistrationView

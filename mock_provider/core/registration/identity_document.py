@@ -11,7 +11,7 @@ import re
 
 from sqlalchemy import select
 
-from mock_provider.core import registration_breakages, scenarios
+from mock_provider.core import registration_breakages
 from mock_provider.core.breakages import declare
 from mock_provider.core.documents import (
     DocumentError,
@@ -21,6 +21,7 @@ from mock_provider.core.documents import (
     parse_document_type,
 )
 from mock_provider.core.ids import new_id
+from mock_provider.core.misbehaviour import scenarios
 from mock_provider.core.models import IdentityDocument
 from mock_provider.core.registration.shapes import RegistrationView
 from mock_provider.core.registration.states import DOCUMENTS_SUBMITTED, IDENTITY_SUBMITTED

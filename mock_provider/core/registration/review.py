@@ -12,10 +12,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mock_provider.core import events, outbox, registration_breakages, scenarios
+from mock_provider.core import events, outbox, registration_breakages
 from mock_provider.core.breakages import declare
 from mock_provider.core.documents import parse_document_type
 from mock_provider.core.errors import InvalidInput
+from mock_provider.core.misbehaviour import scenarios
 from mock_provider.core.models import TrustRegistration
 from mock_provider.core.pki import profiles
 from mock_provider.core.registration.shapes import RegistrationView

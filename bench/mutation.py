@@ -55,7 +55,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 #: The mock's rule modules: where the rules the suite checks are written. Left out: the plumbing (storage, models,
 #: clock, ids), the bounded image decoder (core/images.py: memory, not a rule a provider is judged on) and the
-#: mock's own scenarios (core/scenarios.py: magic values no real provider has).
+#: mock's own misbehaviour (core/misbehaviour/: scenarios, faults, switch declarations; no real provider has them).
 RULE_MODULES = (
     "mock_provider/core/registration/states.py",
     "mock_provider/core/registration/texts.py",

@@ -11,16 +11,10 @@ from flask import Flask, Response, current_app, g, request
 from sqlalchemy.orm import Session
 
 from mock_provider.api.problems import json_response
-from mock_provider.core.breakages import Breakage, declare
 from mock_provider.core.errors import InvalidInput, Unauthenticated
+from mock_provider.core.misbehaviour.areas.http import SERVER_ERROR_ON_BAD_INPUT
+from mock_provider.core.misbehaviour.switch import Breakage
 from mock_provider.core.services import MockServices
-
-SERVER_ERROR_ON_BAD_INPUT = declare(
-    "server_error_on_bad_input",
-    rule="Bad input is a 4xx problem, never a 500 (RFC 9110 section 15.5.1).",
-    check="security.errors.no_server_error",
-)
-
 
 #: The control plane and its console: no route scenario, no request history, no injected fault there.
 CONTROL_PREFIXES = ("/_mock", "/console")

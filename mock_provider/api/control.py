@@ -15,10 +15,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mock_provider.api.common import json_body, ok, optional, services
-from mock_provider.core import accounts, breakages, outbox
+from mock_provider.core import accounts, outbox
 from mock_provider.core.clock import ensure_utc
 from mock_provider.core.errors import InvalidInput, NotFound
 from mock_provider.core.misbehaviour import fault_store, faults, scenarios
+from mock_provider.core.misbehaviour.catalogue import CATALOGUE
 from mock_provider.core.models import IssuedCertificate, RequestRecord, TrustRegistration
 from mock_provider.core.storage import Base
 from mock_provider.sso import tokens
@@ -317,5 +318,5 @@ def _breakages_json(active: frozenset[str]) -> dict[str, Any]:
     return {
         "active": sorted(active),
         "configured": sorted(services().breakages.configured),
-        "data": [breakage.as_json() for breakage in breakages.CATALOGUE.values()],
+        "data": [breakage.as_json() for breakage in CATALOGUE.values()],
     }

@@ -23,18 +23,12 @@ from mock_provider.api.common import (
     optional,
     services,
 )
-from mock_provider.core.breakages import declare
 from mock_provider.core.errors import InvalidInput, Unauthenticated
+from mock_provider.core.misbehaviour.areas.http import TRUST_WITHOUT_TOKEN
 from mock_provider.core.models import OAuthClient
 from mock_provider.core.registration.texts import AGREEMENT
 
 bp = Blueprint("trust", __name__, url_prefix="/trust/v1")
-
-TRUST_WITHOUT_TOKEN = declare(
-    "trust_registration_without_token",
-    rule="A registration's routes need its session token; without one they answer nothing about it.",
-    check="security.auth.trust_token_required",
-)
 
 
 def _operator() -> str:

@@ -300,7 +300,7 @@ class FaultRule(Base):
 
 
 class BrokenRule(Base):
-    """A rule breakage switched on through the control plane (see :mod:`mock_provider.core.breakages`)."""
+    """A rule breakage switched on through the control plane (see :mod:`mock_provider.core.misbehaviour.switch`)."""
 
     __tablename__ = "broken_rules"
 

@@ -24,47 +24,22 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mock_provider.config import MockConfig
-from mock_provider.core.breakages import Breakages, declare
 from mock_provider.core.errors import InvalidInput, Locked, MockError, RateLimited
 from mock_provider.core.ids import new_id
+from mock_provider.core.misbehaviour.areas.otp import (
+    EXPIRED_OTP_ACCEPTED,
+    NO_OTP_LOCKOUT,
+    NO_RESEND_COOLDOWN,
+    RETRY_AFTER_FROM_ANY_CODE,
+    SUPERSEDED_OTP_ACCEPTED,
+    WRONG_OTP_ACCEPTED,
+)
+from mock_provider.core.misbehaviour.switches import Breakages
 from mock_provider.core.models import OneTimePassword, TrustRegistration
 from mock_provider.core.storage import locking
 
 #: Codes one registration may be sent for one purpose, whatever happened to them.
 MAX_CODES = 10
-
-# Rule breakages (mock_provider.core.breakages), honoured when the caller passes its ``breakages``.
-WRONG_OTP_ACCEPTED = declare(
-    "wrong_otp_accepted",
-    rule="A wrong SMS code is refused and counted.",
-    check="registration.otp.wrong_code",
-)
-EXPIRED_OTP_ACCEPTED = declare(
-    "expired_otp_accepted",
-    rule="An SMS code is refused once its 30 minutes have passed.",
-    check="registration.otp.expiry",
-)
-RETRY_AFTER_FROM_ANY_CODE = declare(
-    "retry_after_from_any_code",
-    rule="The Retry-After of a signing code refused for the hourly cap is the time until the oldest code of the "
-    "last hour leaves it, not counted from an older code (here: from the credential's first code ever).",
-    check="signing.codes.hourly_cap",
-)
-SUPERSEDED_OTP_ACCEPTED = declare(
-    "superseded_otp_accepted",
-    rule="Sending a new SMS code voids the previous one: only the latest code works.",
-    check="registration.otp.superseded",
-)
-NO_OTP_LOCKOUT = declare(
-    "no_otp_lockout",
-    rule="After 5 wrong SMS codes the code is locked: even the right one is refused.",
-    check="registration.otp.lockout",
-)
-NO_RESEND_COOLDOWN = declare(
-    "no_resend_cooldown",
-    rule="A new SMS code is sent only once the resend cooldown has passed.",
-    check="registration.otp.resend_cooldown",
-)
 
 
 @dataclass(frozen=True)

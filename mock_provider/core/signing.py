@@ -33,18 +33,7 @@ from mock_provider.core import accounts, events, otp, outbox
 from mock_provider.core.base import TrustService, token_digest
 from mock_provider.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from mock_provider.core.ids import new_id
-from mock_provider.core.models import (
-    Firm,
-    FirmSeal,
-    Membership,
-    PlatformAccount,
-    SignatureActivation,
-    TrustRegistration,
-)
-from mock_provider.core.pki import profiles
-from mock_provider.core.pki.authority import CertificateRecord, Pki
-from mock_provider.core.pki.keys import PrivateKey
-from mock_provider.core.signing_breakages import (
+from mock_provider.core.misbehaviour.areas.signing import (
     ACCEPT_WRONG_HASH_LENGTH,
     AUTHORIZE_ASSUMES_SHA256,
     AUTHORIZE_BEYOND_MULTISIGN,
@@ -77,10 +66,19 @@ from mock_provider.core.signing_breakages import (
     SIGNING_CODE_CAP_LATE,
     SIGNING_CODE_SHARED,
     SIGNING_SMS_WRONG_VALIDITY,
-    another_firms_seal,
-    foreign_personal,
-    hash_count_tolerated,
 )
+from mock_provider.core.models import (
+    Firm,
+    FirmSeal,
+    Membership,
+    PlatformAccount,
+    SignatureActivation,
+    TrustRegistration,
+)
+from mock_provider.core.pki import profiles
+from mock_provider.core.pki.authority import CertificateRecord, Pki
+from mock_provider.core.pki.keys import PrivateKey
+from mock_provider.core.signing_breakages import another_firms_seal, foreign_personal, hash_count_tolerated
 from mock_provider.core.storage import for_update, locking
 
 SEAL_PREFIX = "seal_"

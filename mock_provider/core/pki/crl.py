@@ -16,58 +16,20 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from mock_provider.core.breakages import declare
 from mock_provider.core.clock import Clock
+from mock_provider.core.misbehaviour.areas.pki import (
+    CRL_BACKDATED_REVOCATION,
+    CRL_ENTRY_REASON_UNSPECIFIED,
+    CRL_ENTRY_WRONG_REASON,
+    CRL_NUMBER_REPEATED,
+    CRL_OMITS_REVOKED,
+    CRL_SERVED_PAST_NEXT_UPDATE,
+    CRL_WRONG_AUTHORITY_KEY_IDENTIFIER,
+    STALE_CRL,
+)
 from mock_provider.core.pki import profiles
 from mock_provider.core.pki.authority import Pki
 from mock_provider.core.pki.times import EARLIEST, InstantRange, answerable
-
-CRL_OMITS_REVOKED = declare(
-    "crl_omits_revoked",
-    rule="A CRL lists every revoked certificate of its CA, with the revocation time (RFC 5280 section 5.1.2.6).",
-    check="pki.crl.revoked_listed",
-)
-STALE_CRL = declare(
-    "crl_stale",
-    rule="The published CRL is current: thisUpdate has passed and nextUpdate has not (RFC 5280 section 5.1.2.5).",
-    check="pki.crl.fresh",
-)
-CRL_WRONG_AUTHORITY_KEY_IDENTIFIER = declare(
-    "crl_wrong_authority_key_identifier",
-    rule="A CRL's authorityKeyIdentifier is the subjectKeyIdentifier of the CA that signed it (RFC 5280 section "
-    "5.2.1), not a hash of its whole SubjectPublicKeyInfo.",
-    check="pki.crl.authority_key_identifier",
-)
-CRL_NUMBER_REPEATED = declare(
-    "crl_number_repeated",
-    rule="Each new CRL of a CA carries a greater CRL number than the last (RFC 5280 section 5.2.3).",
-    check="pki.crl.number",
-)
-CRL_ENTRY_WRONG_REASON = declare(
-    "crl_entry_wrong_reason",
-    rule="A CRL entry's reasonCode is the reason the certificate was revoked for (RFC 5280 section 5.3.1).",
-    check="pki.crl.revoked_listed",
-)
-CRL_BACKDATED_REVOCATION = declare(
-    "crl_backdated_revocation",
-    rule="A CRL entry's revocationDate is when the CA revoked the certificate (RFC 5280 section 5.1.2.6), not a day "
-    "earlier.",
-    check="pki.crl.revoked_listed",
-)
-
-CRL_ENTRY_REASON_UNSPECIFIED = declare(
-    "crl_entry_reason_unspecified",
-    rule="A CRL entry of a certificate revoked for no stated reason has no reasonCode: the extension is absent "
-    "rather than unspecified (RFC 5280 section 5.3.1).",
-    check="pki.ocsp.reason",
-)
-
-CRL_SERVED_PAST_NEXT_UPDATE = declare(
-    "crl_served_past_next_update",
-    rule="A CA issues its next CRL by the nextUpdate of the last one (RFC 5280 section 5.1.2.5): the CRL it serves "
-    "once that instant has passed is a new, current one.",
-    check="pki.crl.fresh",
-)
 
 
 class CrlPublisher:

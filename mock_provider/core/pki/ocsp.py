@@ -12,8 +12,8 @@ status that fits: malformed input gets ``malformedRequest``, a request about an 
   answers are signed on the spot. A request whose nonce has 0 octets, or more than 128, is answered
   ``malformedRequest`` (RFC 9654 section 2.1: a responder MUST reject it so). Answers without a nonce
   are signed once, kept, and signed again once half their validity has passed or when the PKI changes (issuance,
-  revocation, regeneration, and a rule-breakage switch: see :mod:`mock_provider.core.breakages`), so a revocation
-  shows at once and no cached answer outlives the switch that shaped it.
+  revocation, regeneration, and a rule-breakage switch: see :mod:`mock_provider.core.misbehaviour.switch`), so a
+  revocation shows at once and no cached answer outlives the switch that shaped it.
 """
 
 from __future__ import annotations
@@ -27,8 +27,26 @@ from datetime import datetime, timedelta
 from asn1crypto import core, ocsp
 from asn1crypto import x509 as asn1_x509
 
-from mock_provider.core.breakages import Breakages, declare
 from mock_provider.core.clock import Clock
+from mock_provider.core.misbehaviour.areas.pki import (
+    IGNORE_OCSP_NONCE,
+    OCSP_BACKDATED_REVOCATION,
+    OCSP_BAD_SIGNATURE,
+    OCSP_CACHED_ACROSS_REVOCATION,
+    OCSP_CERT_ID_WRONG_KEY_HASH,
+    OCSP_EMPTY_NONCE_ANSWERED,
+    OCSP_GOOD_AFTER_REVOCATION,
+    OCSP_GOOD_FOR_UNKNOWN,
+    OCSP_LONG_NONCE_ANSWERED,
+    OCSP_MALFORMED_UNANSWERED,
+    OCSP_NONCE_LIMIT_OFF_BY_ONE,
+    OCSP_NONCE_LIMIT_RFC_8954,
+    OCSP_REASON_NOT_THE_CRLS,
+    OCSP_RESPONDER_ID_WRONG_KEY,
+    OCSP_SERVED_PAST_NEXT_UPDATE,
+    OCSP_STALE_THIS_UPDATE,
+)
+from mock_provider.core.misbehaviour.switches import Breakages
 from mock_provider.core.pki import profiles
 from mock_provider.core.pki.authority import GOOD, CertificateStatus, Hierarchy, LoadedAuthority, Pki
 from mock_provider.core.pki.keys import PrivateKey, sign, signature_algorithm_name
@@ -39,100 +57,7 @@ _HASHES = ("sha1", "sha256", "sha384", "sha512")
 _MIN_NONCE, _MAX_NONCE = 1, 128
 _CACHE_SIZE = 10_000
 
-IGNORE_OCSP_NONCE = declare(
-    "ignore_ocsp_nonce",
-    rule="An OCSP response echoes the nonce of the request (RFC 9654 section 2.1).",
-    check="pki.ocsp.nonce",
-)
-OCSP_GOOD_AFTER_REVOCATION = declare(
-    "ocsp_good_after_revocation",
-    rule="OCSP answers revoked, with the revocation time, for a revoked certificate (RFC 6960 section 2.2).",
-    check="pki.ocsp.revoked",
-)
-OCSP_GOOD_FOR_UNKNOWN = declare(
-    "ocsp_good_for_unknown",
-    rule="OCSP never answers good for a serial number that the CA did not issue (RFC 6960 section 2.2).",
-    check="pki.ocsp.unknown",
-)
-OCSP_BAD_SIGNATURE = declare(
-    "ocsp_bad_signature",
-    rule="An OCSP response is signed by the CA or its delegated responder, and the signature verifies "
-    "(RFC 6960 sections 4.2.1 and 4.2.2.2).",
-    check="pki.ocsp.good",
-)
 
-OCSP_MALFORMED_UNANSWERED = declare(
-    "ocsp_malformed_unanswered",
-    rule="An OCSP responder answers a request it cannot read (not DER, cut short, no request in it) with an "
-    "OCSPResponse whose status is malformedRequest (RFC 6960 section 4.2.1), here with a server error.",
-    check="pki.ocsp.malformed",
-)
-OCSP_NONCE_LIMIT_OFF_BY_ONE = declare(
-    "ocsp_nonce_limit_off_by_one",
-    rule="An OCSP responder answers a request whose nonce has up to and including 128 octets, the most RFC 9654 "
-    "allows (section 2.1), and does not reject it as malformed.",
-    check="pki.ocsp.nonce_length",
-)
-OCSP_NONCE_LIMIT_RFC_8954 = declare(
-    "ocsp_nonce_limit_rfc_8954",
-    rule="An OCSP responder answers a request whose nonce has 33 to 128 octets, as RFC 9654 allows (section 2.1): "
-    "it does not reject it as malformed under the 32-octet limit of RFC 8954, which RFC 9654 obsoletes.",
-    check="pki.ocsp.nonce_length",
-)
-OCSP_EMPTY_NONCE_ANSWERED = declare(
-    "ocsp_empty_nonce_answered",
-    rule="An OCSP responder rejects a request whose nonce has 0 octets with malformedRequest (RFC 9654 section 2.1).",
-    check="pki.ocsp.nonce_length",
-)
-OCSP_LONG_NONCE_ANSWERED = declare(
-    "ocsp_long_nonce_answered",
-    rule="An OCSP responder rejects a request whose nonce has more than 128 octets with malformedRequest "
-    "(RFC 9654 section 2.1).",
-    check="pki.ocsp.nonce_length",
-)
-OCSP_CERT_ID_WRONG_KEY_HASH = declare(
-    "ocsp_cert_id_wrong_key_hash",
-    rule="An OCSP response answers the CertID of the request: its issuerKeyHash is the hash of the issuer's public "
-    "key BIT STRING, as asked (RFC 6960 sections 4.1.1 and 4.2.1).",
-    check="pki.ocsp.cert_id",
-)
-OCSP_RESPONDER_ID_WRONG_KEY = declare(
-    "ocsp_responder_id_wrong_key",
-    rule="An OCSP response's ResponderID byKey is the SHA-1 of the signer's public key BIT STRING (RFC 6960 section "
-    "4.2.2.3), not of its whole SubjectPublicKeyInfo, in the answers a CA signs itself too (here the root's, about "
-    "the CAs it issued).",
-    check="pki.ocsp.responder_id",
-)
-OCSP_STALE_THIS_UPDATE = declare(
-    "ocsp_stale_this_update",
-    rule="An OCSP response's thisUpdate is recent: a status known to be correct three weeks ago is no status, "
-    "whatever its nextUpdate (RFC 6960 section 4.2.2.1; RFC 5019 section 2.2.4).",
-    check="pki.ocsp.times",
-)
-OCSP_BACKDATED_REVOCATION = declare(
-    "ocsp_backdated_revocation",
-    rule="An OCSP response gives the time the certificate was revoked, as its CRL does (RFC 6960 section 4.2.1; "
-    "RFC 5280 section 5.1.2.6), not a day earlier.",
-    check="pki.ocsp.revoked",
-)
-OCSP_CACHED_ACROSS_REVOCATION = declare(
-    "ocsp_cached_across_revocation",
-    rule="Once a certificate is revoked, OCSP says so at once: an answer pre-signed before the revocation is "
-    "never served after it (RFC 6960 section 2.2; RFC 5019 section 6).",
-    check="pki.ocsp.revoked",
-)
-OCSP_REASON_NOT_THE_CRLS = declare(
-    "ocsp_reason_not_the_crls",
-    rule="An OCSP answer gives the revocation reason its CRL gives, and none where the CRL gives none (RFC 6960 "
-    "section 4.2.1; RFC 5280 section 5.3.1).",
-    check="pki.ocsp.reason",
-)
-OCSP_SERVED_PAST_NEXT_UPDATE = declare(
-    "ocsp_served_past_next_update",
-    rule="A responder that pre-produces answers never serves one whose nextUpdate has passed (RFC 5019 section "
-    "2.2.4; RFC 6960 section 4.2.2.1).",
-    check="pki.ocsp.times",
-)
 #: How far back the stale and backdated answers of the switches above are dated.
 _STALE_BY = timedelta(days=21)
 _BACKDATED_BY = timedelta(days=1)

@@ -16,8 +16,20 @@ from datetime import datetime, timedelta
 from asn1crypto import algos, cms, core, tsp
 from asn1crypto import x509 as asn1_x509
 
-from mock_provider.core.breakages import declare
 from mock_provider.core.clock import Clock
+from mock_provider.core.misbehaviour.areas.pki import (
+    TSA_ACCEPTS_LONG_IMPRINT,
+    TSA_BAD_SIGNATURE,
+    TSA_CERTIFICATES_UNASKED,
+    TSA_GEN_TIME_SKEWED,
+    TSA_IGNORES_NONCE,
+    TSA_IGNORES_REQUESTED_POLICY,
+    TSA_REPEATS_SERIAL,
+    TSA_SIGNING_TIME_GENERALIZED,
+    TSA_SIGNING_TIME_UTC_IN_2050,
+    TSA_WRONG_ESS_CERT_ID,
+    TSA_WRONG_IMPRINT,
+)
 from mock_provider.core.pki import oids, profiles
 from mock_provider.core.pki.authority import Pki
 from mock_provider.core.pki.keys import sign, signature_algorithm_name
@@ -29,69 +41,6 @@ class TimeStampResp(core.Sequence):  # type: ignore[misc]
 
     _fields = [("status", tsp.PKIStatusInfo), ("time_stamp_token", cms.ContentInfo, {"optional": True})]
 
-
-TSA_WRONG_IMPRINT = declare(
-    "tsa_wrong_message_imprint",
-    rule="A time-stamp token carries the message imprint of the request (RFC 3161 section 2.4.2).",
-    check="pki.tsa.message_imprint",
-)
-TSA_IGNORES_NONCE = declare(
-    "tsa_ignores_nonce",
-    rule="A time-stamp token echoes the nonce of the request (RFC 3161 section 2.4.2).",
-    check="pki.tsa.nonce",
-)
-TSA_BAD_SIGNATURE = declare(
-    "tsa_bad_signature",
-    rule="A time-stamp token is signed by a TSA certificate whose only extended key usage is timeStamping, "
-    "and the signature verifies (RFC 3161 sections 2.3 and 2.4.2).",
-    check="pki.tsa.signature",
-)
-TSA_IGNORES_REQUESTED_POLICY = declare(
-    "tsa_ignores_requested_policy",
-    rule="A TSA asked for a policy it does not support refuses with failInfo unacceptedPolicy; it never grants a "
-    "token under another policy than the one requested (RFC 3161 section 2.4.2).",
-    check="pki.tsa.policy",
-)
-TSA_SIGNING_TIME_GENERALIZED = declare(
-    "tsa_signing_time_generalized",
-    rule="A token's signingTime between 1950 and 2049 is encoded as UTCTime (RFC 5652 section 11.3).",
-    check="pki.tsa.gen_time",
-)
-TSA_SIGNING_TIME_UTC_IN_2050 = declare(
-    "tsa_signing_time_utc_in_2050",
-    rule="A token's signingTime from 2050 on is encoded as GeneralizedTime (RFC 5652 section 11.3), here as "
-    "UTCTime until the end of 2050.",
-    check="pki.tsa.signing_time_boundaries",
-)
-TSA_GEN_TIME_SKEWED = declare(
-    "tsa_gen_time_skewed",
-    rule="A token's genTime is the time of its creation, within the declared accuracy of UTC (RFC 3161 section "
-    "2.4.2; ETSI EN 319 421 section 7.7.2), not an hour ahead.",
-    check="pki.tsa.gen_time",
-)
-TSA_WRONG_ESS_CERT_ID = declare(
-    "tsa_wrong_ess_cert_id",
-    rule="A token's ESSCertIDv2 certHash is the hash of the TSA certificate that signed it (RFC 5816 section 2.2.1), "
-    "not of its issuer's.",
-    check="pki.tsa.signing_certificate",
-)
-TSA_REPEATS_SERIAL = declare(
-    "tsa_repeats_serial",
-    rule="Each time-stamp token of a TSA has its own serial number (RFC 3161 section 2.4.2).",
-    check="pki.tsa.serial_unique",
-)
-TSA_ACCEPTS_LONG_IMPRINT = declare(
-    "tsa_accepts_long_imprint",
-    rule="A TSA refuses a message imprint longer than its hash algorithm's digest (RFC 3161 section 2.4.2: "
-    "badDataFormat) rather than time-stamping it.",
-    check="pki.tsa.requests",
-)
-TSA_CERTIFICATES_UNASKED = declare(
-    "tsa_certificates_unasked",
-    rule="A token carries the TSA's certificate when the request sets certReq, and no certificates field when it "
-    "does not (RFC 3161 section 2.4.1).",
-    check="pki.tsa.requests",
-)
 
 #: Digest algorithms accepted in a message imprint, with their digest length.
 ACCEPTED_DIGESTS = {"sha256": 32, "sha384": 48, "sha512": 64}

@@ -12,7 +12,6 @@ import re
 from sqlalchemy import select
 
 from mock_provider.core import registration_breakages
-from mock_provider.core.breakages import declare
 from mock_provider.core.documents import (
     DocumentError,
     InspectedFile,
@@ -22,60 +21,28 @@ from mock_provider.core.documents import (
 )
 from mock_provider.core.ids import new_id
 from mock_provider.core.misbehaviour import scenarios
+from mock_provider.core.misbehaviour.areas.registration import (
+    ANY_DOCUMENT_TYPE_ACCEPTED,
+    BACK_SIDE_OPTIONAL,
+    BAD_MRZ_ACCEPTED,
+    DOCUMENT_JUDGED_BY_NAME,
+    DOCUMENT_REPLACED,
+    GREYSCALE_ACCEPTED,
+    OVERSIZE_ACCEPTED,
+    PDF_REFUSED,
+)
+from mock_provider.core.misbehaviour.areas.registration_limits import MRZ_NUMBER_UNMATCHED, SMALL_IMAGE_ACCEPTED
 from mock_provider.core.models import IdentityDocument
 from mock_provider.core.registration.shapes import RegistrationView
 from mock_provider.core.registration.states import DOCUMENTS_SUBMITTED, IDENTITY_SUBMITTED
 from mock_provider.core.registration.views import Views
-
-# -- rule breakages (mock_provider.core.breakages): each one turns one rule below off, for the conformance suite -----
-
-DOCUMENT_JUDGED_BY_NAME = declare(
-    "document_judged_by_name",
-    rule="Step 3 judges a document by its content: a file that is not JPEG, PNG or PDF is refused whatever its name.",
-    check="registration.documents.judged_by_content",
-)
-GREYSCALE_ACCEPTED = declare(
-    "greyscale_accepted",
-    rule="Step 3 refuses a greyscale picture of the document.",
-    check="registration.documents.colour_required",
-)
-OVERSIZE_ACCEPTED = declare(
-    "oversize_accepted",
-    rule="Step 3 refuses a file over the size limit.",
-    check="registration.documents.size_limit",
-)
-BACK_SIDE_OPTIONAL = declare(
-    "back_side_optional",
-    rule="Step 3 refuses an identity card without its back side.",
-    check="registration.documents.back_required",
-)
-BAD_MRZ_ACCEPTED = declare(
-    "bad_mrz_accepted",
-    rule="Step 3 refuses a machine-readable zone whose check digits are wrong.",
-    check="registration.documents.mrz_check_digits",
-)
-PDF_REFUSED = declare(
-    "pdf_refused",
-    rule="Step 3 accepts a PDF copy of the identity document.",
-    check="registration.documents.accepted",
-)
-DOCUMENT_REPLACED = declare(
-    "document_replaced",
-    rule="Step 3 is done once: a second upload is refused (409), not written over the first document.",
-    check="registration.documents.uploaded_once",
-)
-ANY_DOCUMENT_TYPE_ACCEPTED = declare(
-    "any_document_type_accepted",
-    rule="Step 3 accepts the document types id_card:fra, residence_permit:fra and passport:<ISO 3166 alpha-3> only.",
-    check="registration.documents.document_type",
-)
 
 #: Document refusals that a breakage above tolerates: (code, field or None for any field) by switch.
 _TOLERATED_DOCUMENT_ERRORS = {
     DOCUMENT_JUDGED_BY_NAME: ("unsupported_document_format", None),
     GREYSCALE_ACCEPTED: ("document_not_in_colour", None),
     OVERSIZE_ACCEPTED: ("document_too_large", None),
-    registration_breakages.SMALL_IMAGE_ACCEPTED: ("document_too_small", None),
+    SMALL_IMAGE_ACCEPTED: ("document_too_small", None),
     BACK_SIDE_OPTIONAL: ("document_missing", "back"),
 }
 
@@ -147,11 +114,7 @@ class IdentityDocumentStep(Views):
             )
             if registration_breakages.long_number_refused(result.document_number, self.breakages):
                 raise DocumentError("mrz_malformed", "the document number is longer than 9 characters", field="mrz")
-            if (
-                number
-                and number != result.document_number
-                and registration_breakages.MRZ_NUMBER_UNMATCHED not in self.breakages
-            ):
+            if number and number != result.document_number and MRZ_NUMBER_UNMATCHED not in self.breakages:
                 raise DocumentError(
                     "mrz_document_number_mismatch",
                     "the document number differs from the one in the MRZ",

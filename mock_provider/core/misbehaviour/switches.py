@@ -1,69 +1,25 @@
-"""Rule breakages: switches that make the mock break one of its own rules on purpose.
-
-The conformance suite must catch a provider that breaks any rule. To prove that it does, every rule it checks has a
-switch here that turns the mock into such a provider: accept an expired SMS code, skip the PKCE check, keep
-answering "good" after a revocation, and so on. Each switch is declared once, next to the code that honours it::
-
-    ACCEPT_EXPIRED_OTP = declare(
-        "accept_expired_otp",
-        rule="An SMS code is refused once its 30 minutes have passed.",
-        check="registration.agreement.otp_expiry",
-    )
-
-    if ACCEPT_EXPIRED_OTP in self.breakages: ...
-
-``check`` names the conformance check that must FAIL while the switch is on (the repository's tests run it so).
-
-Switches come on from the ``breakages`` setting (kept for the process's life) or from the control plane
-(``PUT /_mock/breakages``, kept in the database so that every worker process applies them, cleared by a reset).
-Every switch is off by default; none is reachable when the control plane is off unless the setting names it.
+"""The rule switches that are on: those the ``breakages`` setting names (kept for the process's life) and those the
+control plane stored (``PUT /_mock/breakages``, kept in the database so that every worker process applies them,
+cleared by a reset). Every switch is off by default; none is reachable when the control plane is off unless the
+setting names it. What a switch is: :mod:`mock_provider.core.misbehaviour.switch`.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from mock_provider.core.errors import InvalidInput
+from mock_provider.core.misbehaviour.catalogue import unknown
+from mock_provider.core.misbehaviour.switch import Breakage
 from mock_provider.core.models import BrokenRule
 from mock_provider.core.storage import Database, bump_counter
 
 #: The counter that moves on each change, so that each process rereads the switches only then.
 REVISION_COUNTER = "breakages_revision"
-
-
-@dataclass(frozen=True)
-class Breakage:
-    """One switch: its id, the rule that it breaks, and the conformance check that must catch it."""
-
-    id: str
-    rule: str
-    check: str
-
-    def as_json(self) -> dict[str, str]:
-        return {"id": self.id, "rule": self.rule, "check": self.check}
-
-
-#: Every switch, by id, in declaration order (filled as the modules that honour them are imported).
-CATALOGUE: dict[str, Breakage] = {}
-
-
-def declare(breakage_id: str, *, rule: str, check: str) -> Breakage:
-    """Declare a switch (once, at import time of the module that honours it)."""
-    if breakage_id in CATALOGUE:
-        raise ValueError(f"breakage {breakage_id!r} is declared twice")
-    breakage = Breakage(breakage_id, rule, check)
-    CATALOGUE[breakage_id] = breakage
-    return breakage
-
-
-def unknown(ids: Iterable[str]) -> list[str]:
-    """The ids among ``ids`` that name no declared switch."""
-    return sorted(set(ids) - CATALOGUE.keys())
 
 
 class Breakages:

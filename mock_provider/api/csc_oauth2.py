@@ -97,12 +97,12 @@ class Caller:
     user_id: str
     sad: str | None = None
 
-    def sad_switches(self) -> frozenset[str]:
+    def sad_switches(self) -> frozenset[Breakage]:
         """The SAD's switches to honour on this call: those of the token's rules that are on."""
         if self.sad is None:
             return frozenset()
-        active = services().breakages.active()
-        return frozenset(sad.id for mine, sad in TOKEN_SAD_RULES.items() if mine.id in active)
+        broken = services().breakages.snapshot()
+        return frozenset(sad for mine, sad in TOKEN_SAD_RULES.items() if mine in broken)
 
 
 def caller(*, sign_hash: bool = False, unless: Breakage | None = None) -> Caller:

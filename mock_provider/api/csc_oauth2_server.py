@@ -289,7 +289,9 @@ class CscAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
         with self.services.db.transaction(lock=CODE_RACE not in breakages) as session:
             if code is not None:
                 row = code.row
-                consumed = breakages.any_of(CODE_REUSABLE, CODE_RACE) or store.redeem_code(session, row.id, now)
+                consumed = (
+                    CODE_REUSABLE in breakages or CODE_RACE in breakages or store.redeem_code(session, row.id, now)
+                )
                 code_id, scope, credential_id = row.id, row.scope, row.credential_id
             else:
                 assert old is not None

@@ -25,16 +25,17 @@ from mock_provider.core.misbehaviour.areas.http import (
     PROBLEM_SERVED_AS_JSON,
     PROBLEM_STATUS_MISMATCH,
 )
+from mock_provider.core.misbehaviour.switch import Breakage
 
 PROBLEM_TYPE_BASE = "https://jesign.dev/problems/"
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 log = logging.getLogger("mock_provider")
 
 
-def _broken() -> frozenset[str]:
+def _broken() -> frozenset[Breakage]:
     """The switches that are on, read on the error path: if storage itself is what failed, none."""
     try:
-        return current_app.extensions["jesign_mock"].breakages.active()  # type: ignore[no-any-return]
+        return current_app.extensions["jesign_mock"].breakages.snapshot()  # type: ignore[no-any-return]
     except Exception:  # an error answer must not fail for want of the switches
         return frozenset()
 
@@ -50,10 +51,10 @@ def problem(
     extra: dict[str, Any] | None = None,
 ) -> Response:
     broken = _broken()
-    advertised = 500 if PROBLEM_STATUS_MISMATCH.id in broken else status
-    request_id = new_id("req") if PROBLEM_REQUEST_ID_MISMATCH.id in broken else current_request_id()
+    advertised = 500 if PROBLEM_STATUS_MISMATCH in broken else status
+    request_id = new_id("req") if PROBLEM_REQUEST_ID_MISMATCH in broken else current_request_id()
     body = problem_body(advertised, code, title, detail, request_id=request_id, errors=errors, extra=extra)
-    mimetype = "application/json" if PROBLEM_SERVED_AS_JSON.id in broken else "application/problem+json"
+    mimetype = "application/json" if PROBLEM_SERVED_AS_JSON in broken else "application/problem+json"
     response = Response(body, status=status, mimetype=mimetype)
     for name, value in (headers or {}).items():
         response.headers[name] = value

@@ -18,7 +18,6 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -34,7 +33,7 @@ from mock_provider.core.misbehaviour.areas.otp import (
     SUPERSEDED_OTP_ACCEPTED,
     WRONG_OTP_ACCEPTED,
 )
-from mock_provider.core.misbehaviour.switches import Breakages
+from mock_provider.core.misbehaviour.switches import NONE_ON, SwitchesOn
 from mock_provider.core.models import OneTimePassword, TrustRegistration
 from mock_provider.core.storage import locking
 
@@ -105,7 +104,7 @@ def issue(
     now: datetime,
     limit_window: timedelta | None = None,
     max_codes: int = MAX_CODES,
-    breakages: Breakages | None = None,
+    breakages: SwitchesOn = NONE_ON,
 ) -> IssuedCode:
     """Make a new code (superseding the previous one), unless the previous one is too recent or too many were sent.
 
@@ -123,9 +122,7 @@ def issue(
                 f"{max_codes} codes were sent for this request: cancel it and start a new one",
                 code="otp_code_limit_reached",
             )
-        within = (
-            [] if _broken(breakages, RETRY_AFTER_FROM_ANY_CODE) else [OneTimePassword.created_at > now - limit_window]
-        )
+        within = [] if RETRY_AFTER_FROM_ANY_CODE in breakages else [OneTimePassword.created_at > now - limit_window]
         oldest = session.scalar(
             select(func.min(OneTimePassword.created_at)).where(
                 OneTimePassword.registration_id == registration_id, OneTimePassword.purpose == purpose, *within
@@ -142,7 +139,7 @@ def issue(
     if previous is not None:
         available = previous.created_at + policy.resend_cooldown
         # A code already used leaves nothing to guess: the next operation may have its own code at once.
-        if now < available and previous.used_at is None and not _broken(breakages, NO_RESEND_COOLDOWN):
+        if now < available and previous.used_at is None and NO_RESEND_COOLDOWN not in breakages:
             wait = max(1, int((available - now).total_seconds()))
             raise RateLimited(
                 f"a code was sent less than {int(policy.resend_cooldown.total_seconds())} seconds ago",
@@ -175,11 +172,11 @@ def verify(
     purpose: str,
     code: str,
     now: datetime,
-    breakages: Breakages | None = None,
+    breakages: SwitchesOn = NONE_ON,
 ) -> Outcome:
     """Check a submitted code. Counts a wrong try, locks at the limit, marks a right code used."""
     row = _current(session, registration_id, purpose)
-    if _broken(breakages, SUPERSEDED_OTP_ACCEPTED) and row is not None:
+    if SUPERSEDED_OTP_ACCEPTED in breakages and row is not None:
         # An earlier, superseded code of the same registration that matches ``code``.
         digest = _digest(key, registration_id, purpose, code.strip() if isinstance(code, str) else "")
         earlier = session.scalars(
@@ -195,14 +192,15 @@ def verify(
         return Outcome(InvalidInput("no code is waiting: ask for one first", code="otp_not_requested"))
     if row.locked_at is not None:
         return Outcome(_locked())
-    if now >= row.expires_at and not _broken(breakages, EXPIRED_OTP_ACCEPTED):
+    if now >= row.expires_at and EXPIRED_OTP_ACCEPTED not in breakages:
         return Outcome(InvalidInput("the code has expired: ask for a new one", code="otp_expired"))
     candidate = code.strip() if isinstance(code, str) else ""
-    if not hmac.compare_digest(_digest(key, registration_id, purpose, candidate), row.code_hmac) and not _broken(
-        breakages, WRONG_OTP_ACCEPTED
+    if (
+        not hmac.compare_digest(_digest(key, registration_id, purpose, candidate), row.code_hmac)
+        and WRONG_OTP_ACCEPTED not in breakages
     ):
         row.attempts += 1
-        if row.attempts >= policy.max_attempts and not _broken(breakages, NO_OTP_LOCKOUT):
+        if row.attempts >= policy.max_attempts and NO_OTP_LOCKOUT not in breakages:
             row.locked_at = now
             return Outcome(_locked())
         remaining = policy.max_attempts - row.attempts
@@ -216,10 +214,6 @@ def verify(
         )
     row.used_at = now
     return Outcome(None)
-
-
-def _broken(breakages: Breakages | None, breakage: Any) -> bool:
-    return breakages is not None and breakage in breakages
 
 
 def _locked() -> Locked:

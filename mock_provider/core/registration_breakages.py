@@ -88,15 +88,15 @@ LONG_RESEND_COOLDOWN = timedelta(minutes=5)
 
 def otp_policy(policy: OtpPolicy, breakages: Breakages) -> OtpPolicy:
     """The SMS-code policy the registration applies: shorter validity, one try fewer, another cooldown."""
-    active = breakages.active()
+    broken = breakages.snapshot()
     changes: dict[str, Any] = {}
-    if OTP_VALIDITY_SHORT.id in active:
+    if OTP_VALIDITY_SHORT in broken:
         changes["validity"] = SHORT_OTP_VALIDITY
-    if OTP_LOCKS_ONE_EARLY.id in active:
+    if OTP_LOCKS_ONE_EARLY in broken:
         changes["max_attempts"] = policy.max_attempts - 1
-    if RESEND_COOLDOWN_SHORT.id in active:
+    if RESEND_COOLDOWN_SHORT in broken:
         changes["resend_cooldown"] = SHORT_RESEND_COOLDOWN
-    if RESEND_COOLDOWN_LONG.id in active:
+    if RESEND_COOLDOWN_LONG in broken:
         changes["resend_cooldown"] = LONG_RESEND_COOLDOWN
     return dataclasses.replace(policy, **changes) if changes else policy
 

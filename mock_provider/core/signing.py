@@ -67,6 +67,7 @@ from mock_provider.core.misbehaviour.areas.signing import (
     SIGNING_CODE_SHARED,
     SIGNING_SMS_WRONG_VALIDITY,
 )
+from mock_provider.core.misbehaviour.switch import Breakage
 from mock_provider.core.models import (
     Firm,
     FirmSeal,
@@ -439,7 +440,7 @@ class Signing(TrustService):
         hashes_b64: Any,
         hash_algorithm: Any,
         sign_algorithm: Any,
-        also_broken: frozenset[str] = frozenset(),
+        also_broken: frozenset[Breakage] = frozenset(),
     ) -> list[str]:
         """``signatures/signHash``: sign each hash with the credential's key, if the SAD allows exactly them.
 
@@ -453,22 +454,22 @@ class Signing(TrustService):
             if not isinstance(sign_algorithm, str) or sign_algorithm not in SIGN_ALGORITHMS:
                 raise InvalidInput("signAlgo is not a supported algorithm", code="invalid_sign_algorithm")
             key_type, implied = SIGN_ALGORITHMS[sign_algorithm]
-            broken = self.breakages.active() | also_broken
+            broken = self.breakages.snapshot() | also_broken
             given = hash_algorithm if isinstance(hash_algorithm, str) else None
-            if implied and given and given != implied and SIGN_ALGO_HASH_MISMATCH.id not in broken:
+            if implied and given and given != implied and SIGN_ALGO_HASH_MISMATCH not in broken:
                 raise InvalidInput("hashAlgo contradicts signAlgo", code="invalid_hash_algorithm")
             algorithm_oid = given or implied
             if algorithm_oid is None or algorithm_oid not in DIGESTS:
                 raise InvalidInput("hashAlgo is required with this signAlgo", code="invalid_hash_algorithm")
-            if SIGN_HASH_TRUNCATES_LONG_HASHES.id in broken and isinstance(hashes_b64, list):
+            if SIGN_HASH_TRUNCATES_LONG_HASHES in broken and isinstance(hashes_b64, list):
                 size = DIGESTS[algorithm_oid][1]
                 hashes_b64 = [base64.b64encode(base64.b64decode(str(h))[:size]).decode() for h in hashes_b64]
             wanted = _decode_hashes(hashes_b64, algorithm_oid)
             key = self.pki.signing_key(credential.certificate.id, session=session)
-            if SIGN_HASH_WITH_WRONG_KEY.id in broken:
+            if SIGN_HASH_WITH_WRONG_KEY in broken:
                 key = self.pki.hierarchy()[profiles.TSA].key
             fits = (key_type == "ec") == isinstance(key, ec.EllipticCurvePrivateKey)
-            if not fits and SIGN_ALGO_KEY_MISMATCH.id not in broken:
+            if not fits and SIGN_ALGO_KEY_MISMATCH not in broken:
                 raise InvalidInput("signAlgo does not fit the credential's key", code="invalid_sign_algorithm")
             if not isinstance(sad, str) or not sad:
                 raise InvalidInput("SAD is required", code="invalid_request", errors=[_field("SAD")])
@@ -481,19 +482,19 @@ class Signing(TrustService):
             )
             if activation is None:
                 raise InvalidInput("the SAD is not valid for this credential", code="invalid_sad")
-            if activation.credential_id != credential.id and SAD_NOT_BOUND_TO_CREDENTIAL.id not in broken:
+            if activation.credential_id != credential.id and SAD_NOT_BOUND_TO_CREDENTIAL not in broken:
                 raise InvalidInput("the SAD is not valid for this credential", code="invalid_sad")
-            if activation.user_id != user_id and SAD_NOT_BOUND_TO_USER.id not in broken:
+            if activation.user_id != user_id and SAD_NOT_BOUND_TO_USER not in broken:
                 raise InvalidInput("the SAD is not valid for this credential", code="invalid_sad")
-            if SAD_REUSABLE.id in broken:
+            if SAD_REUSABLE in broken:
                 session.expunge(activation)  # nothing it spends is written back
             if activation.used_at is not None:
                 raise Conflict("this SAD was already used", code="sad_used")
-            if now >= activation.expires_at and SAD_NEVER_EXPIRES.id not in broken:
+            if now >= activation.expires_at and SAD_NEVER_EXPIRES not in broken:
                 raise InvalidInput("the SAD has expired: authorize again", code="sad_expired")
-            if len(wanted) > activation.signatures_left and SAD_SIGNS_BEYOND_NUM_SIGNATURES.id not in broken:
+            if len(wanted) > activation.signatures_left and SAD_SIGNS_BEYOND_NUM_SIGNATURES not in broken:
                 raise InvalidInput("more hashes than the SAD authorized", code="sad_hash_mismatch")
-            if activation.hashes is not None and SAD_ACCEPTS_OTHER_HASHES.id not in broken:
+            if activation.hashes is not None and SAD_ACCEPTS_OTHER_HASHES not in broken:
                 remaining: list[str] = json.loads(activation.hashes)
                 if activation.hash_algorithm != algorithm_oid or any(h not in remaining for h in wanted):
                     raise InvalidInput("the SAD was authorized for other hashes", code="sad_hash_mismatch")

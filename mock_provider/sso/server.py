@@ -200,13 +200,17 @@ class SsoProvider:
         careless = CODE_REDEMPTION_RACE if code is not None else REFRESH_RACE
         with self.services.db.transaction(lock=careless not in breakages) as session:
             if code is not None:
-                consumed = breakages.any_of(CODE_REUSABLE, CODE_REDEMPTION_RACE) or tokens.redeem_code(
-                    session, grant_id, now
+                consumed = (
+                    CODE_REUSABLE in breakages
+                    or CODE_REDEMPTION_RACE in breakages
+                    or tokens.redeem_code(session, grant_id, now)
                 )
             else:
                 assert old is not None
-                consumed = breakages.any_of(REFRESH_TOKEN_REUSABLE, REFRESH_RACE) or tokens.use_refresh_token(
-                    session, old.row.id, now
+                consumed = (
+                    REFRESH_TOKEN_REUSABLE in breakages
+                    or REFRESH_RACE in breakages
+                    or tokens.use_refresh_token(session, old.row.id, now)
                 )
             if consumed:
                 tokens.save_tokens(

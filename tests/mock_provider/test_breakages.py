@@ -63,6 +63,19 @@ def test_every_switch_is_declared_in_one_home() -> None:
     assert len(declared) == len(catalogue.CATALOGUE) - 1  # all but the probe of these tests
 
 
+def test_one_guard_style() -> None:
+    """A switch is asked one way, ``SWITCH in breakages`` (or ``not in``): no id compared, no helper of one's own."""
+    package = Path(mock_provider.__file__).parent
+    other_styles = re.compile(r"\.id (not )?in (broken|breakages|active)\b|\.any_of\(|\b_broken\(breakages")
+    offending = [
+        f"{path.relative_to(package)}:{number}: {line.strip()}"
+        for path in package.rglob("*.py")
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if other_styles.search(line)
+    ]
+    assert offending == []
+
+
 def test_every_declared_switch_names_its_rule_and_check() -> None:
     for breakage in catalogue.CATALOGUE.values():
         assert breakage.rule.endswith("."), breakage

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
+from typing import Union
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from mock_provider.core.errors import InvalidInput
-from mock_provider.core.misbehaviour.catalogue import unknown
+from mock_provider.core.misbehaviour.catalogue import CATALOGUE, unknown
 from mock_provider.core.misbehaviour.switch import Breakage
 from mock_provider.core.models import BrokenRule
 from mock_provider.core.storage import Database, bump_counter
@@ -22,11 +23,18 @@ from mock_provider.core.storage import Database, bump_counter
 REVISION_COUNTER = "breakages_revision"
 
 
+#: The switches that are on, to give where a function asks several times in one operation.
+SwitchesOn = Union["Breakages", frozenset[Breakage]]
+#: None on: the default of a function whose caller may not care for switches.
+NONE_ON: frozenset[Breakage] = frozenset()
+
+
 class Breakages:
     """The switches that are on: the configured ones plus those the control plane stored.
 
-    ``breakage in breakages`` costs one counter read on a kept connection (a few microseconds) while nothing
-    changes, so that it can sit on hot paths such as OCSP.
+    Asked in one guard style everywhere, ``if SWITCH in breakages:``, of this object or of its :meth:`snapshot`
+    (one read for an operation that asks several times). Either costs one counter read on a kept connection (a
+    few microseconds) while nothing changes, so that it can sit on hot paths such as OCSP.
     """
 
     def __init__(self, db: Database, configured: Iterable[str] = ()) -> None:
@@ -34,28 +42,39 @@ class Breakages:
         self.configured = frozenset(configured)
         self._lock = threading.Lock()
         self._stored: frozenset[str] = frozenset()
+        self._on: frozenset[Breakage] = self._switches(self.configured)
         self._revision = -1
         #: Other counters that move with the switches: those of caches whose answers a switch changes (the PKI's
         #: OCSP answers and CRLs), so that no cached answer outlives a switch, at no cost on their hot paths.
         self.dependent_counters: set[str] = set()
 
     def __contains__(self, breakage: Breakage) -> bool:
-        return breakage.id in self.active()
+        return breakage in self.snapshot()
 
-    def any_of(self, *breakages: Breakage) -> bool:
-        active = self.active()
-        return any(b.id in active for b in breakages)
+    @staticmethod
+    def _switches(ids: Iterable[str]) -> frozenset[Breakage]:
+        return frozenset(CATALOGUE[i] for i in ids if i in CATALOGUE)  # a stored id no longer declared: off
 
-    def active(self) -> frozenset[str]:
+    def _refresh(self) -> None:
         revision = self.db.read_counter(REVISION_COUNTER)
         with self._lock:
             if revision == self._revision:
-                return self.configured | self._stored
+                return
         with self.db.read() as session:
             stored = frozenset(session.scalars(select(BrokenRule.id)))
+        on = self._switches(self.configured | stored)
         with self._lock:
-            self._stored, self._revision = stored, revision
-        return self.configured | stored
+            self._stored, self._on, self._revision = stored, on, revision
+
+    def snapshot(self) -> frozenset[Breakage]:
+        """The switches on now."""
+        self._refresh()
+        return self._on
+
+    def active(self) -> frozenset[str]:
+        """The ids of the switches on now (the configured ones, and those stored)."""
+        self._refresh()
+        return self.configured | self._stored
 
     def replace(self, session: Session, ids: Iterable[str]) -> frozenset[str]:
         """Turn on exactly ``ids`` (besides the configured ones), in the caller's transaction."""

@@ -311,7 +311,7 @@ class Pki:
                     if END_ENTITY_OUTLIVES_ITS_CA in self.breakages
                     else start + timedelta(days=days)
                 ),
-                broken=self.breakages.active(),
+                broken=self.breakages.snapshot(),
             )
 
         return self._issue(profiles.PERSON_CA, "natural_person", level, key_algorithm, build, session)
@@ -337,7 +337,7 @@ class Pki:
                 serial=serial,
                 not_before=start,
                 not_after=start + timedelta(days=days),
-                broken=self.breakages.active(),
+                broken=self.breakages.snapshot(),
             )
 
         return self._issue(profiles.SEAL_CA, "seal", "qcp-l", key_algorithm, build, session)

@@ -74,11 +74,11 @@ class CrlPublisher:
 
     def _issue(self, role: str, when: datetime) -> bytes:
         ca = self.pki.hierarchy()[role]
-        broken = self.pki.breakages.active()
-        if STALE_CRL.id in broken:
+        broken = self.pki.breakages.snapshot()
+        if STALE_CRL in broken:
             when = max(when - 2 * self.validity, EARLIEST)  # stale, though never before what X.509 can write
         ski = ca.certificate.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
-        if CRL_WRONG_AUTHORITY_KEY_IDENTIFIER.id in broken:
+        if CRL_WRONG_AUTHORITY_KEY_IDENTIFIER in broken:
             ski = x509.SubjectKeyIdentifier(_whole_key_hash(ca.certificate))
         builder = (
             x509.CertificateRevocationListBuilder()
@@ -87,18 +87,18 @@ class CrlPublisher:
             .next_update(when + self.validity)
             .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski), critical=False)
             .add_extension(
-                x509.CRLNumber(1 if CRL_NUMBER_REPEATED.id in broken else self.pki.next_crl_number(role)),
+                x509.CRLNumber(1 if CRL_NUMBER_REPEATED in broken else self.pki.next_crl_number(role)),
                 critical=False,
             )
         )
-        revoked = [] if CRL_OMITS_REVOKED.id in broken else self.pki.revoked_certificates(role, when)
+        revoked = [] if CRL_OMITS_REVOKED in broken else self.pki.revoked_certificates(role, when)
         for serial, revoked_at, reason in revoked:
-            if CRL_ENTRY_WRONG_REASON.id in broken:
+            if CRL_ENTRY_WRONG_REASON in broken:
                 reason = "superseded" if reason != "superseded" else "key_compromise"
-            if CRL_BACKDATED_REVOCATION.id in broken:
+            if CRL_BACKDATED_REVOCATION in broken:
                 revoked_at -= timedelta(days=1)
             entry = x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(revoked_at)
-            if reason and (reason != "unspecified" or CRL_ENTRY_REASON_UNSPECIFIED.id in broken):
+            if reason and (reason != "unspecified" or CRL_ENTRY_REASON_UNSPECIFIED in broken):
                 entry = entry.add_extension(x509.CRLReason(x509.ReasonFlags[reason]), critical=False)
             builder = builder.add_revoked_certificate(entry.build())
         return builder.sign(ca.key, hashes.SHA256()).public_bytes(Encoding.DER)

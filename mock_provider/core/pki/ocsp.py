@@ -46,6 +46,7 @@ from mock_provider.core.misbehaviour.areas.pki import (
     OCSP_SERVED_PAST_NEXT_UPDATE,
     OCSP_STALE_THIS_UPDATE,
 )
+from mock_provider.core.misbehaviour.switch import Breakage
 from mock_provider.core.misbehaviour.switches import Breakages
 from mock_provider.core.pki import profiles
 from mock_provider.core.pki.authority import GOOD, CertificateStatus, Hierarchy, LoadedAuthority, Pki
@@ -159,16 +160,16 @@ class OcspResponder:
 
         cacheable = at is None and nonce is None and len(items) == 1
         when = at or now
-        broken = self.pki.breakages.active()
+        broken = self.pki.breakages.snapshot()
         statuses = [_broken(self.pki.status(issuer.role, serial, when), broken) for *_, serial in items]
         cert_ids = [cert_id for cert_id, *_ in items]
-        if OCSP_CERT_ID_WRONG_KEY_HASH.id in broken:
+        if OCSP_CERT_ID_WRONG_KEY_HASH in broken:
             cert_ids = [_whole_key_hash(cert_id, signers.hierarchy[issuer.role].der) for cert_id in cert_ids]
         der = self._sign(
             issuer,
             list(zip(cert_ids, statuses, strict=True)),
             when,
-            None if IGNORE_OCSP_NONCE.id in broken else nonce,
+            None if IGNORE_OCSP_NONCE in broken else nonce,
             broken,
         )
         if cacheable:
@@ -183,10 +184,10 @@ class OcspResponder:
         answers: list[tuple[ocsp.CertId, CertificateStatus]],
         when: datetime,
         nonce: bytes | None,
-        broken: frozenset[str] = frozenset(),
+        broken: frozenset[Breakage] = frozenset(),
     ) -> bytes:
         produced = when.replace(microsecond=0)
-        this_update = produced - _STALE_BY if OCSP_STALE_THIS_UPDATE.id in broken else produced
+        this_update = produced - _STALE_BY if OCSP_STALE_THIS_UPDATE in broken else produced
         responses = [
             ocsp.SingleResponse(
                 {
@@ -199,7 +200,7 @@ class OcspResponder:
             for cert_id, status in answers
         ]
         key_hash = issuer.signer_asn1.public_key.sha1
-        if OCSP_RESPONDER_ID_WRONG_KEY.id in broken and not issuer.include_signer:
+        if OCSP_RESPONDER_ID_WRONG_KEY in broken and not issuer.include_signer:
             key_hash = hashlib.sha1(issuer.signer_asn1.public_key.dump(), usedforsecurity=False).digest()
         data: dict[str, object] = {
             "responder_id": ocsp.ResponderId(name="by_key", value=key_hash),
@@ -213,7 +214,7 @@ class OcspResponder:
         basic: dict[str, object] = {
             "tbs_response_data": response_data,
             "signature_algorithm": {"algorithm": signature_algorithm_name(key)},
-            "signature": sign(key, response_data.dump() + (b"\0" if OCSP_BAD_SIGNATURE.id in broken else b"")),
+            "signature": sign(key, response_data.dump() + (b"\0" if OCSP_BAD_SIGNATURE in broken else b"")),
         }
         if issuer.include_signer:
             basic["certs"] = [issuer.signer_asn1]
@@ -306,13 +307,13 @@ def _nonce(tbs: ocsp.TBSRequest) -> bytes | None:
     return None
 
 
-def _broken(status: CertificateStatus, broken: frozenset[str]) -> CertificateStatus:
+def _broken(status: CertificateStatus, broken: frozenset[Breakage]) -> CertificateStatus:
     """The status as a provider that breaks the switched-on rules would give it."""
-    if status.state == "revoked" and OCSP_GOOD_AFTER_REVOCATION.id in broken:
+    if status.state == "revoked" and OCSP_GOOD_AFTER_REVOCATION in broken:
         return GOOD
-    if status.state == "unknown" and OCSP_GOOD_FOR_UNKNOWN.id in broken:
+    if status.state == "unknown" and OCSP_GOOD_FOR_UNKNOWN in broken:
         return GOOD
-    if status.state == "revoked" and status.revoked_at and OCSP_BACKDATED_REVOCATION.id in broken:
+    if status.state == "revoked" and status.revoked_at and OCSP_BACKDATED_REVOCATION in broken:
         return replace(status, revoked_at=status.revoked_at - _BACKDATED_BY)
     return status
 
@@ -332,13 +333,13 @@ def _whole_key_hash(cert_id: ocsp.CertId, issuer_der: bytes) -> ocsp.CertId:
     )
 
 
-def _cert_status(status: CertificateStatus, broken: frozenset[str] = frozenset()) -> ocsp.CertStatus:
+def _cert_status(status: CertificateStatus, broken: frozenset[Breakage] = frozenset()) -> ocsp.CertStatus:
     if status.state == "good":
         return ocsp.CertStatus(name="good", value=core.Null())
     if status.state == "revoked":
         assert status.revoked_at is not None
         info: dict[str, object] = {"revocation_time": status.revoked_at}
-        if OCSP_REASON_NOT_THE_CRLS.id in broken:
+        if OCSP_REASON_NOT_THE_CRLS in broken:
             info["revocation_reason"] = "unspecified"  # whatever the CRL says
         elif status.reason and status.reason != "unspecified":
             info["revocation_reason"] = status.reason

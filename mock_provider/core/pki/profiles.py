@@ -42,6 +42,7 @@ from mock_provider.core.misbehaviour.areas.pki import (
     SIGNING_KEY_USAGE_WITH_KEY_ENCIPHERMENT,
     SIGNING_KEY_USAGE_WITHOUT_NON_REPUDIATION,
 )
+from mock_provider.core.misbehaviour.switch import Breakage
 from mock_provider.core.pki import oids
 from mock_provider.core.pki.keys import PrivateKey, PublicKey, generate_private_key
 from mock_provider.core.pki.qc import qc_statements
@@ -217,18 +218,18 @@ def _key_usage(
 
 
 def _sign(
-    builder: x509.CertificateBuilder, issuer_key: PrivateKey, broken: frozenset[str] = frozenset()
+    builder: x509.CertificateBuilder, issuer_key: PrivateKey, broken: frozenset[Breakage] = frozenset()
 ) -> x509.Certificate:
-    if END_ENTITY_SIGNED_BY_WRONG_KEY.id in broken:
+    if END_ENTITY_SIGNED_BY_WRONG_KEY in broken:
         issuer_key = generate_private_key("ec-p256")  # a key of no one: the signature cannot verify
     return builder.sign(issuer_key, hashes.SHA256())
 
 
 def _issued_by(
-    builder: x509.CertificateBuilder, issuer: x509.Certificate, broken: frozenset[str] = frozenset()
+    builder: x509.CertificateBuilder, issuer: x509.Certificate, broken: frozenset[Breakage] = frozenset()
 ) -> x509.CertificateBuilder:
     ski = issuer.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
-    if SEAL_WRONG_AUTHORITY_KEY_IDENTIFIER.id in broken:
+    if SEAL_WRONG_AUTHORITY_KEY_IDENTIFIER in broken:
         ski = x509.SubjectKeyIdentifier(_whole_key_hash(issuer))
     return builder.add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski), critical=False)
 
@@ -402,8 +403,8 @@ def tsa_certificate(
     return _sign(builder, root_key)
 
 
-def _end_entity_key_usage(broken: frozenset[str], level: str = "") -> x509.KeyUsage:
-    if SIGNING_KEY_USAGE_WITH_KEY_ENCIPHERMENT.id in broken:
+def _end_entity_key_usage(broken: frozenset[Breakage], level: str = "") -> x509.KeyUsage:
+    if SIGNING_KEY_USAGE_WITH_KEY_ENCIPHERMENT in broken:
         return x509.KeyUsage(
             digital_signature=False,
             content_commitment=True,
@@ -415,9 +416,9 @@ def _end_entity_key_usage(broken: frozenset[str], level: str = "") -> x509.KeyUs
             encipher_only=False,
             decipher_only=False,
         )
-    if SIGNING_KEY_USAGE_WITHOUT_NON_REPUDIATION.id in broken:
+    if SIGNING_KEY_USAGE_WITHOUT_NON_REPUDIATION in broken:
         return _key_usage(digital_signature=True)
-    if level == "lcp" and LCP_KEY_USAGE_WITHOUT_NON_REPUDIATION.id in broken:
+    if level == "lcp" and LCP_KEY_USAGE_WITHOUT_NON_REPUDIATION in broken:
         return _key_usage(digital_signature=True)
     return _key_usage(content_commitment=True)
 
@@ -433,7 +434,7 @@ def natural_person_certificate(
     serial: int,
     not_before: datetime,
     not_after: datetime,
-    broken: frozenset[str] = frozenset(),
+    broken: frozenset[Breakage] = frozenset(),
 ) -> x509.Certificate:
     """A signing certificate for a natural person, per ETSI EN 319 412-2, at ``lcp``, ``qcp`` or ``qcpnqscd``."""
     if level not in LEVELS:
@@ -442,20 +443,20 @@ def natural_person_certificate(
         x509.NameAttribute(NameOID.COUNTRY_NAME, identity.country),
         x509.NameAttribute(
             NameOID.GIVEN_NAME,
-            identity.common_name if NATURAL_PERSON_GIVEN_NAME_IS_FULL_NAME.id in broken else identity.given_name,
+            identity.common_name if NATURAL_PERSON_GIVEN_NAME_IS_FULL_NAME in broken else identity.given_name,
         ),
         x509.NameAttribute(NameOID.SURNAME, identity.surname),
         x509.NameAttribute(NameOID.SERIAL_NUMBER, identity.serial_number),
         x509.NameAttribute(NameOID.COMMON_NAME, identity.common_name),
     ]
-    if NATURAL_PERSON_WITHOUT_SERIAL_NUMBER.id in broken:
+    if NATURAL_PERSON_WITHOUT_SERIAL_NUMBER in broken:
         del attributes[3]
     subject = x509.Name(attributes)
     etsi_policy = {"lcp": oids.LCP, "qcp": oids.QCP_N, "qcpnqscd": oids.QCP_N_QSCD}[level]
     qualified = level != "lcp"
     compliance = qualified
-    if (level == "qcp" and QCP_WITHOUT_QC_COMPLIANCE.id in broken) or (
-        level == "lcp" and LCP_WITH_QC_COMPLIANCE.id in broken
+    if (level == "qcp" and QCP_WITHOUT_QC_COMPLIANCE in broken) or (
+        level == "lcp" and LCP_WITH_QC_COMPLIANCE in broken
     ):
         compliance = not compliance
     builder = _builder(
@@ -467,25 +468,25 @@ def natural_person_certificate(
         not_after=not_after,
     )
     builder = _revocation_pointers(
-        _issued_by(builder, issuer), urls, PERSON_CA, aia_critical=SIGNING_CERTIFICATE_AIA_CRITICAL.id in broken
+        _issued_by(builder, issuer), urls, PERSON_CA, aia_critical=SIGNING_CERTIFICATE_AIA_CRITICAL in broken
     )
     builder = (
         builder.add_extension(_end_entity_key_usage(broken, level), critical=True)
         .add_extension(
             _policies(urls, etsi_policy, oids.JESIGN_POLICY[level]),
-            critical=END_ENTITY_POLICIES_CRITICAL.id in broken,
+            critical=END_ENTITY_POLICIES_CRITICAL in broken,
         )
         .add_extension(
             qc_statements(
                 compliance=compliance,
-                sscd=level == "qcpnqscd" and QCPNQSCD_WITHOUT_QC_SSCD.id not in broken,
+                sscd=level == "qcpnqscd" and QCPNQSCD_WITHOUT_QC_SSCD not in broken,
                 qc_type=oids.QC_TYPE_ESIGN if qualified else None,
                 pds=_pds(urls),
                 semantics=oids.SEMANTICS_LEGAL
-                if NATURAL_PERSON_WITH_LEGAL_SEMANTICS.id in broken
+                if NATURAL_PERSON_WITH_LEGAL_SEMANTICS in broken
                 else oids.SEMANTICS_NATURAL,
             ),
-            critical=QC_STATEMENTS_CRITICAL.id in broken,
+            critical=QC_STATEMENTS_CRITICAL in broken,
         )
     )
     return _sign(builder, issuer_key, broken)
@@ -501,7 +502,7 @@ def seal_certificate(
     serial: int,
     not_before: datetime,
     not_after: datetime,
-    broken: frozenset[str] = frozenset(),
+    broken: frozenset[Breakage] = frozenset(),
 ) -> x509.Certificate:
     """A firm's electronic seal certificate, per ETSI EN 319 412-3 (QCP-l, QcType eseal)."""
     attributes = [
@@ -509,11 +510,11 @@ def seal_certificate(
         x509.NameAttribute(NameOID.ORGANIZATION_NAME, identity.organization),
         x509.NameAttribute(
             NameOID.ORGANIZATION_IDENTIFIER,
-            TEST_OPERATOR_ID if SEAL_WITH_OPERATOR_IDENTIFIER.id in broken else identity.organization_identifier,
+            TEST_OPERATOR_ID if SEAL_WITH_OPERATOR_IDENTIFIER in broken else identity.organization_identifier,
         ),
         x509.NameAttribute(NameOID.COMMON_NAME, identity.common_name or identity.organization),
     ]
-    if SEAL_WITHOUT_ORGANIZATION_IDENTIFIER.id in broken:
+    if SEAL_WITHOUT_ORGANIZATION_IDENTIFIER in broken:
         del attributes[2]
     subject = x509.Name(attributes)
     builder = _builder(
@@ -529,7 +530,7 @@ def seal_certificate(
         builder.add_extension(_end_entity_key_usage(broken), critical=True)
         .add_extension(
             _policies(urls, oids.QCP_L, oids.JESIGN_POLICY["qcp-l"]),
-            critical=END_ENTITY_POLICIES_CRITICAL.id in broken,
+            critical=END_ENTITY_POLICIES_CRITICAL in broken,
         )
         .add_extension(
             qc_statements(
@@ -539,7 +540,7 @@ def seal_certificate(
                 pds=_pds(urls),
                 semantics=oids.SEMANTICS_LEGAL,
             ),
-            critical=QC_STATEMENTS_CRITICAL.id in broken,
+            critical=QC_STATEMENTS_CRITICAL in broken,
         )
     )
     return _sign(builder, issuer_key, broken)

@@ -84,19 +84,19 @@ class TimeStampAuthority:
             return rejection("bad_request", "only version 1 requests are supported")
         if digest_algorithm not in ACCEPTED_DIGESTS:
             return rejection("bad_alg", f"accepted digests: {', '.join(ACCEPTED_DIGESTS)}")
-        broken = self.pki.breakages.active()
-        if TSA_ACCEPTS_LONG_IMPRINT.id in broken:
+        broken = self.pki.breakages.snapshot()
+        if TSA_ACCEPTS_LONG_IMPRINT in broken:
             digest = digest[: ACCEPTED_DIGESTS[digest_algorithm]]  # reads as many octets as it expects, no more
         if len(digest) != ACCEPTED_DIGESTS[digest_algorithm]:
             return rejection("bad_data_format", "the digest length does not match its algorithm")
         unaccepted = policy is not None and policy != oids.TSA_POLICY.dotted_string
-        if unaccepted and TSA_IGNORES_REQUESTED_POLICY.id not in broken:
+        if unaccepted and TSA_IGNORES_REQUESTED_POLICY not in broken:
             return rejection("unaccepted_policy", f"this TSA time-stamps under policy {oids.TSA_POLICY.dotted_string}")
         if has_extensions:
             return rejection("unaccepted_extensions", "no request extension is supported")
 
         when = (at or self.clock.now()).replace(microsecond=0)
-        if TSA_WRONG_IMPRINT.id in broken:
+        if TSA_WRONG_IMPRINT in broken:
             imprint = {"hash_algorithm": imprint["hash_algorithm"], "hashed_message": bytes(len(digest))}
         tsa = self.pki.hierarchy()[profiles.TSA]
         tsa_cert = asn1_x509.Certificate.load(tsa.der)
@@ -104,12 +104,12 @@ class TimeStampAuthority:
             "version": "v1",
             "policy": oids.TSA_POLICY.dotted_string,
             "message_imprint": imprint,
-            "serial_number": 1 if TSA_REPEATS_SERIAL.id in broken else int.from_bytes(secrets.token_bytes(16), "big"),
-            "gen_time": when + timedelta(hours=1) if TSA_GEN_TIME_SKEWED.id in broken else when,
+            "serial_number": 1 if TSA_REPEATS_SERIAL in broken else int.from_bytes(secrets.token_bytes(16), "big"),
+            "gen_time": when + timedelta(hours=1) if TSA_GEN_TIME_SKEWED in broken else when,
             "accuracy": {"seconds": self.accuracy_seconds},
             "tsa": asn1_x509.GeneralName(name="directory_name", value=tsa_cert.subject),
         }
-        if nonce is not None and TSA_IGNORES_NONCE.id not in broken:
+        if nonce is not None and TSA_IGNORES_NONCE not in broken:
             info["nonce"] = nonce
         tst_info = tsp.TSTInfo(info)
         content = tst_info.dump()
@@ -120,9 +120,9 @@ class TimeStampAuthority:
                     "type": "signing_time",
                     "values": [
                         cms.Time(name="generalized_time", value=core.GeneralizedTime(when))
-                        if TSA_SIGNING_TIME_GENERALIZED.id in broken
+                        if TSA_SIGNING_TIME_GENERALIZED in broken
                         else cms.Time(name="utc_time", value=core.UTCTime(when))
-                        if TSA_SIGNING_TIME_UTC_IN_2050.id in broken and when.year == 2050
+                        if TSA_SIGNING_TIME_UTC_IN_2050 in broken and when.year == 2050
                         else _cms_time(when)
                     ],
                 },
@@ -135,7 +135,7 @@ class TimeStampAuthority:
                                 {
                                     "hash_algorithm": {"algorithm": "sha256"},
                                     "cert_hash": hashlib.sha256(
-                                        self.pki.hierarchy().root.der if TSA_WRONG_ESS_CERT_ID.id in broken else tsa.der
+                                        self.pki.hierarchy().root.der if TSA_WRONG_ESS_CERT_ID in broken else tsa.der
                                     ).digest(),
                                     "issuer_serial": {
                                         "issuer": [asn1_x509.GeneralName(name="directory_name", value=tsa_cert.issuer)],
@@ -158,7 +158,7 @@ class TimeStampAuthority:
                 "digest_algorithm": algos.DigestAlgorithm({"algorithm": "sha256"}),
                 "signed_attrs": signed_attrs,
                 "signature_algorithm": algos.SignedDigestAlgorithm({"algorithm": signature_algorithm_name(tsa.key)}),
-                "signature": sign(tsa.key, signed_attrs.dump() + (b"\0" if TSA_BAD_SIGNATURE.id in broken else b"")),
+                "signature": sign(tsa.key, signed_attrs.dump() + (b"\0" if TSA_BAD_SIGNATURE in broken else b"")),
             }
         )
         signed_data: dict[str, object] = {
@@ -167,7 +167,7 @@ class TimeStampAuthority:
             "encap_content_info": {"content_type": "tst_info", "content": core.ParsableOctetString(content)},
             "signer_infos": [signer_info],
         }
-        if cert_req or TSA_CERTIFICATES_UNASKED.id in broken:
+        if cert_req or TSA_CERTIFICATES_UNASKED in broken:
             signed_data["certificates"] = [tsa_cert]
         token = cms.ContentInfo({"content_type": "signed_data", "content": cms.SignedData(signed_data)})
         response = TimeStampResp({"status": {"status": "granted"}, "time_stamp_token": token})

@@ -221,7 +221,9 @@ class ApplicantSteps(Review):
                 code="otp_malformed",
                 errors=[{"field": "otp", "code": "invalid_format", "detail": "six digits"}],
             )
-        unlocked = self.breakages.any_of(RIGHT_CODE_RACE, WRONG_CODES_RACE, CANCEL_RACE)
+        unlocked = (
+            RIGHT_CODE_RACE in self.breakages or WRONG_CODES_RACE in self.breakages or CANCEL_RACE in self.breakages
+        )
         with self.db.transaction(lock=not unlocked) as session:
             reg = self._load(session, registration_id, lock=True)
             self._require_state(reg, (DOCUMENTS_SUBMITTED,), "sign the subscription agreement")

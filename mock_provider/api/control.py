@@ -233,6 +233,7 @@ def reset() -> Response:
             if table.name not in KEPT_ON_RESET:
                 session.execute(table.delete())
         svc.breakages.replace(session, ())
+        fault_store.clear(session)  # deleted with the tables above; this tells every process's copy
         tokens.tokens_forgotten(session)
         accounts.apply_seed(session, seed, svc.clock.now())
     return ok({"status": "reset"})

@@ -1,9 +1,10 @@
 """The fault policy's hook: applies the rules of :mod:`mock_provider.core.misbehaviour.faults` to each call.
 
-Part of the control plane (installed only when it is on). While no rule is set, a call costs one counter read and
-no database read. Otherwise the hook reads the rules, takes one use of each matching counted rule (a conditional
-update: a one-shot rule fires once under parallel calls), waits the drawn delay, and fails the call before its
-handler runs, or after (``g.fault_after``: the handler ran and committed, the caller sees the failure).
+Part of the control plane (installed only when it is on). A call costs one counter read, and no database read
+while the rules have not changed (:class:`~mock_provider.core.misbehaviour.fault_store.RulesByRevision`). The
+hook takes one use of each matching counted rule (a conditional update: a one-shot rule fires once under parallel
+calls), waits the drawn delay, and fails the call before its handler runs, or after (``g.fault_after``: the
+handler ran and committed, the caller sees the failure).
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from mock_provider.api.problems import problem
 from mock_provider.core.errors import MockError
 from mock_provider.core.misbehaviour import fault_store
 from mock_provider.core.misbehaviour.faults import EXEMPT_PREFIXES, Dice, Failure
-from mock_provider.core.storage import AbsenceLatch
 
 CODE = "fault_injected"
 TITLE = "Injected fault"
@@ -51,24 +51,19 @@ def _before_processing(failure: Failure) -> MockError:
 def install(app: Flask) -> None:
     """Register the hooks. Call it after the request-history hook, so that history sees the final status."""
     dice = Dice()
-    latch = AbsenceLatch(app.extensions["jesign_mock"].db, fault_store.REVISION_COUNTER)
+    kept = fault_store.RulesByRevision(app.extensions["jesign_mock"].db)
 
     @app.before_request
     def _faults_before() -> None:
         if request.path.startswith(EXEMPT_PREFIXES):
             return
-        revision = latch.revision()
-        if latch.known_absent(revision):
-            return
-        db = services().db
-        with db.read() as session:
-            rules = fault_store.rules(session)
+        rules = kept.current()
         if not rules:
-            latch.mark_absent(revision)
+            return
         dice.forget_others(rule.id for rule in rules)
         matching = [rule for rule in rules if rule.matches(request.method, request.path)]
         if any(rule.remaining is not None for rule in matching):
-            with db.transaction() as session:
+            with services().db.transaction() as session:
                 matching = [r for r in matching if r.remaining is None or fault_store.take_use(session, r.id)]
         decision = dice.decide(matching)
         if decision.delay_ms > 0:

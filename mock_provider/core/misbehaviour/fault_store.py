@@ -1,13 +1,15 @@
 """Where the fault policy's rules are kept: in the database, so that every worker process applies them.
 
-The caller opens the transaction (the control plane and the console to change the rules, the request hook to read
-them and take one use of a counted rule). Every change bumps :data:`REVISION_COUNTER`, so that a call can skip
-reading the rules while none is set (:class:`~mock_provider.core.storage.AbsenceLatch`).
+The caller opens the transaction (the control plane and the console to change the rules, the request hook to take
+one use of a counted rule). Every change bumps :data:`REVISION_COUNTER` (a reset too, through :func:`clear`), so
+that each process rereads the rules only when it moves (:class:`RulesByRevision`): while none is set, a call costs
+one counter read and no database read.
 """
 
 from __future__ import annotations
 
 import json
+import threading
 from datetime import datetime
 from typing import cast
 
@@ -17,7 +19,7 @@ from sqlalchemy.orm import Session
 from mock_provider.core.ids import new_id
 from mock_provider.core.misbehaviour.faults import FaultRule, FaultSpec
 from mock_provider.core.models import FaultRule as FaultRuleRow
-from mock_provider.core.storage import bump_counter, next_in_sequence
+from mock_provider.core.storage import Database, bump_counter, next_in_sequence
 
 #: The id of the standing rule (``PUT /_mock/faults``); the others are ``flt_…``.
 STANDING_ID = "current"
@@ -121,3 +123,28 @@ def take_use(session: Session, rule_id: str) -> bool:
     if used_up.rowcount:
         bump_counter(session, REVISION_COUNTER)
     return True
+
+
+class RulesByRevision:
+    """This process's copy of the rules, reread only when :data:`REVISION_COUNTER` has moved.
+
+    A counted rule's remaining uses are not part of the copy's validity: they are taken in the database
+    (:func:`take_use`), and a rule used up is deleted with a bump.
+    """
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._lock = threading.Lock()
+        self._revision = -1
+        self._rules: list[FaultRule] = []
+
+    def current(self) -> list[FaultRule]:
+        revision = self.db.read_counter(REVISION_COUNTER)  # before reading, so that a change after it is seen next
+        with self._lock:
+            if revision == self._revision:
+                return self._rules
+        with self.db.read() as session:
+            found = rules(session)
+        with self._lock:
+            self._revision, self._rules = revision, found
+        return found

@@ -62,6 +62,7 @@ bench: install
 	$(BIN)/python bench/signing_bench.py
 	$(BIN)/python bench/hostile_clients_bench.py
 	$(BIN)/python bench/image_memory_bench.py
+	$(BIN)/python bench/faults_bench.py
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache

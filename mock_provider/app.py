@@ -29,8 +29,9 @@ from mock_provider.api import (
 from mock_provider.api.common import install_writes_after_response
 from mock_provider.api.ocsp_endpoint import OcspEndpoint
 from mock_provider.config import MockConfig, load_config
-from mock_provider.core.breakages import CATALOGUE, Breakage
 from mock_provider.core.clock import Clock
+from mock_provider.core.misbehaviour.catalogue import CATALOGUE
+from mock_provider.core.misbehaviour.switch import Breakage
 from mock_provider.core.services import MockServices, build_services
 from mock_provider.http_common import problems
 from mock_provider.http_common.problems import json_response as _json
@@ -115,17 +116,5 @@ def services_of(app: Flask) -> MockServices:
 
 
 def breakage_catalogue() -> dict[str, Breakage]:
-    """Every rule-breakage switch of the mock, by id.
-
-    Switches are declared where their rule lives, at import time; some of those modules are imported only when an
-    app is made. This imports every module of the package first, so that the catalogue is complete without an app
-    (for the tests that prove each switch is caught, and for the documentation).
-    """
-    import importlib
-    import pkgutil
-
-    import mock_provider
-
-    for info in pkgutil.walk_packages(mock_provider.__path__, prefix="mock_provider."):
-        importlib.import_module(info.name)
+    """Every rule-breakage switch of the mock, by id (a copy of the core's catalogue)."""
     return dict(CATALOGUE)

@@ -13,18 +13,12 @@ from typing import Any, TypeVar
 from flask import Flask, Response, g, request
 from sqlalchemy.orm import Session
 
-from mock_provider.core.breakages import Breakage, declare
 from mock_provider.core.errors import InvalidInput, Unauthenticated
+from mock_provider.core.misbehaviour.areas.http import SERVER_ERROR_ON_BAD_INPUT
+from mock_provider.core.misbehaviour.switch import Breakage
 from mock_provider.core.sso_tokens import authenticate_bearer
 from mock_provider.http_common.problems import json_response
 from mock_provider.http_common.services import services
-
-SERVER_ERROR_ON_BAD_INPUT = declare(
-    "server_error_on_bad_input",
-    rule="Bad input is a 4xx problem, never a 500 (RFC 9110 section 15.5.1).",
-    check="security.errors.no_server_error",
-)
-
 
 #: The control plane and its console: no route scenario, no request history, no injected fault there.
 CONTROL_PREFIXES = ("/_mock", "/console")

@@ -14,8 +14,9 @@ from pathlib import Path
 
 from mock_provider.config import ConfigError, MockConfig
 from mock_provider.core.accounts import apply_seed, directory_is_empty, load_seed
-from mock_provider.core.breakages import Breakages, unknown
 from mock_provider.core.clock import Clock, StoredClock
+from mock_provider.core.misbehaviour.catalogue import unknown
+from mock_provider.core.misbehaviour.switches import Breakages
 from mock_provider.core.pki.authority import Pki
 from mock_provider.core.pki.crl import CrlPublisher
 from mock_provider.core.pki.keys import KeyVault

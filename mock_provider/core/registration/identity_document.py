@@ -13,8 +13,7 @@ import re
 
 from sqlalchemy import select
 
-from mock_provider.core import registration_breakages, scenarios
-from mock_provider.core.breakages import declare
+from mock_provider.core import registration_breakages
 from mock_provider.core.documents import (
     DocumentError,
     InspectedFile,
@@ -24,83 +23,33 @@ from mock_provider.core.documents import (
 )
 from mock_provider.core.documents.reading import read_mrz
 from mock_provider.core.ids import new_id
+from mock_provider.core.misbehaviour import scenarios
+from mock_provider.core.misbehaviour.areas.registration import (
+    ANY_DOCUMENT_TYPE_ACCEPTED,
+    BACK_SIDE_OPTIONAL,
+    BAD_MRZ_ACCEPTED,
+    DOCUMENT_JUDGED_BY_NAME,
+    DOCUMENT_REPLACED,
+    DRIVING_LICENCE_REFUSED,
+    EUROPEAN_ID_CARD_REFUSED,
+    FRENCH_1988_CARD_REFUSED,
+    GREYSCALE_ACCEPTED,
+    MRZ_NOT_READ_FROM_FILE,
+    OVERSIZE_ACCEPTED,
+    PDF_REFUSED,
+)
+from mock_provider.core.misbehaviour.areas.registration_limits import MRZ_NUMBER_UNMATCHED, SMALL_IMAGE_ACCEPTED
 from mock_provider.core.models import IdentityDocument
 from mock_provider.core.registration.shapes import RegistrationView
 from mock_provider.core.registration.states import DOCUMENTS_SUBMITTED, IDENTITY_SUBMITTED
 from mock_provider.core.registration.views import Views
-
-# -- rule breakages (mock_provider.core.breakages): each one turns one rule below off, for the conformance suite -----
-
-DOCUMENT_JUDGED_BY_NAME = declare(
-    "document_judged_by_name",
-    rule="Step 3 judges a document by its content: a file that is not JPEG, PNG or PDF is refused whatever its name.",
-    check="registration.documents.judged_by_content",
-)
-GREYSCALE_ACCEPTED = declare(
-    "greyscale_accepted",
-    rule="Step 3 refuses a greyscale picture of the document.",
-    check="registration.documents.colour_required",
-)
-OVERSIZE_ACCEPTED = declare(
-    "oversize_accepted",
-    rule="Step 3 refuses a file over the size limit.",
-    check="registration.documents.size_limit",
-)
-BACK_SIDE_OPTIONAL = declare(
-    "back_side_optional",
-    rule="Step 3 refuses an identity card without its back side.",
-    check="registration.documents.back_required",
-)
-BAD_MRZ_ACCEPTED = declare(
-    "bad_mrz_accepted",
-    rule="Step 3 refuses a machine-readable zone whose check digits are wrong.",
-    check="registration.documents.mrz_check_digits",
-)
-EUROPEAN_ID_CARD_REFUSED = declare(
-    "european_id_card_refused",
-    rule="Step 3 accepts the identity cards of the EU, the EEA and Switzerland (Universign accepts European identity "
-    "documents); here only French ones.",
-    check="registration.documents.european_id_cards",
-)
-DRIVING_LICENCE_REFUSED = declare(
-    "driving_licence_refused",
-    rule="Step 3 accepts a French driving licence, with its number typed (it carries no ICAO MRZ).",
-    check="registration.documents.driving_licence",
-)
-FRENCH_1988_CARD_REFUSED = declare(
-    "french_1988_card_refused",
-    rule="Step 3 accepts the French identity card of 1988-2021 (2 lines of 36, France's own MRZ), still valid for "
-    "many: 15 years for one issued to an adult from 2004 to 2013.",
-    check="registration.documents.french_1988_card",
-)
-MRZ_NOT_READ_FROM_FILE = declare(
-    "mrz_not_read_from_file",
-    rule="Step 3 reads the MRZ from a side that carries it as text (the mock's stand-in for OCR), so that neither it "
-    "nor the document number need be typed; here it must be typed.",
-    check="registration.documents.mrz_read_from_file",
-)
-PDF_REFUSED = declare(
-    "pdf_refused",
-    rule="Step 3 accepts a PDF copy of the identity document.",
-    check="registration.documents.accepted",
-)
-DOCUMENT_REPLACED = declare(
-    "document_replaced",
-    rule="Step 3 is done once: a second upload is refused (409), not written over the first document.",
-    check="registration.documents.uploaded_once",
-)
-ANY_DOCUMENT_TYPE_ACCEPTED = declare(
-    "any_document_type_accepted",
-    rule="Step 3 accepts the document types id_card:fra, residence_permit:fra and passport:<ISO 3166 alpha-3> only.",
-    check="registration.documents.document_type",
-)
 
 #: Document refusals that a breakage above tolerates: (code, field or None for any field) by switch.
 _TOLERATED_DOCUMENT_ERRORS = {
     DOCUMENT_JUDGED_BY_NAME: ("unsupported_document_format", None),
     GREYSCALE_ACCEPTED: ("document_not_in_colour", None),
     OVERSIZE_ACCEPTED: ("document_too_large", None),
-    registration_breakages.SMALL_IMAGE_ACCEPTED: ("document_too_small", None),
+    SMALL_IMAGE_ACCEPTED: ("document_too_small", None),
     BACK_SIDE_OPTIONAL: ("document_missing", "back"),
 }
 
@@ -180,11 +129,7 @@ class IdentityDocumentStep(Views):
                 raise DocumentError("mrz_malformed", "an MRZ of 2 lines of 36 is not supported", field="mrz")
             if registration_breakages.long_number_refused(result.document_number, self.breakages):
                 raise DocumentError("mrz_malformed", "the document number is longer than 9 characters", field="mrz")
-            if (
-                number
-                and number != result.document_number
-                and registration_breakages.MRZ_NUMBER_UNMATCHED not in self.breakages
-            ):
+            if number and number != result.document_number and MRZ_NUMBER_UNMATCHED not in self.breakages:
                 raise DocumentError(
                     "mrz_document_number_mismatch",
                     "the document number differs from the one in the MRZ",

@@ -23,8 +23,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mock_provider.core import events, otp, outbox
-from mock_provider.core.breakages import declare
 from mock_provider.core.errors import Conflict, InvalidInput, NotFound
+from mock_provider.core.misbehaviour.areas.registration import (
+    EXPIRY_NOTICE_EVERY_CALL,
+    HOLDER_REVOCATION_REASON_DROPPED,
+    HOLDER_REVOCATION_WITHOUT_CODE,
+)
 from mock_provider.core.models import CertificateNotice, IssuedCertificate, PlatformAccount, TrustRegistration
 from mock_provider.core.pki.authority import REVISION_COUNTER as PKI_REVISION
 from mock_provider.core.registration.platform import PlatformSteps
@@ -40,23 +44,6 @@ HOLDER_REVOCATION_REASONS = (
     "affiliation_changed",
     "superseded",
     "cessation_of_operation",
-)
-# -- rule breakages (mock_provider.core.breakages): each one turns one rule below off, for the conformance suite -----
-
-HOLDER_REVOCATION_WITHOUT_CODE = declare(
-    "holder_revocation_without_code",
-    rule="The holder revokes the certificate with the SMS code sent for it: a wrong code revokes nothing.",
-    check="registration.lifecycle.revocation_needs_code",
-)
-EXPIRY_NOTICE_EVERY_CALL = declare(
-    "expiry_notice_every_call",
-    rule="Each expiry notice (60 and 15 days before the notAfter) is e-mailed once.",
-    check="registration.lifecycle.expiry_notices",
-)
-HOLDER_REVOCATION_REASON_DROPPED = declare(
-    "holder_revocation_reason_dropped",
-    rule="The holder's revocation is published with the reason given (RFC 5280 CRLReason), on the CRL and in OCSP.",
-    check="registration.lifecycle.revocation_published",
 )
 
 #: Days before a personal certificate's notAfter when its holder is told by e-mail that it will expire.

@@ -12,29 +12,18 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mock_provider.core import events, outbox, registration_breakages, scenarios
-from mock_provider.core.breakages import declare
+from mock_provider.core import events, outbox, registration_breakages
 from mock_provider.core.documents import parse_document_type
 from mock_provider.core.errors import InvalidInput
+from mock_provider.core.misbehaviour import scenarios
+from mock_provider.core.misbehaviour.areas.registration import NO_DECISION_EMAIL, REVIEW_OVERDUE
+from mock_provider.core.misbehaviour.areas.registration_limits import NO_REJECTION_EMAIL, REVIEW_NEVER_SETTLED
 from mock_provider.core.models import TrustRegistration
 from mock_provider.core.pki import profiles
 from mock_provider.core.registration.shapes import RegistrationView
 from mock_provider.core.registration.states import CERTIFICATE_ISSUED, PENDING_VALIDATION, REJECTED
 from mock_provider.core.registration.texts import APPROVAL_SUBJECT
 from mock_provider.core.registration.views import Views
-
-# -- rule breakages (mock_provider.core.breakages): each one turns one rule below off, for the conformance suite -----
-
-NO_DECISION_EMAIL = declare(
-    "no_decision_email",
-    rule="The applicant is e-mailed when the review decides.",
-    check="registration.review.decision_email",
-)
-REVIEW_OVERDUE = declare(
-    "review_overdue",
-    rule="The identity review decides within 24 hours.",
-    check="registration.review.within_24_hours",
-)
 
 
 class Review(Views):
@@ -71,7 +60,7 @@ class Review(Views):
 
     def settle(self) -> None:
         """Decide the automatic reviews whose delay has passed on the mock clock."""
-        if self.config.review_mode != "auto" or registration_breakages.REVIEW_NEVER_SETTLED in self.breakages:
+        if self.config.review_mode != "auto" or REVIEW_NEVER_SETTLED in self.breakages:
             return
         now = self._now()
         with self.db.transaction() as session:
@@ -148,7 +137,7 @@ class Review(Views):
         reg.decided_at = now
         reg.rejection_reason = reason
         self._move(session, reg, REJECTED, actor=actor, action="rejected", now=now, detail={"reason": reason})
-        if registration_breakages.NO_REJECTION_EMAIL in self.breakages:
+        if NO_REJECTION_EMAIL in self.breakages:
             return
         outbox.send(
             session,

@@ -51,7 +51,7 @@ from mock_provider.config import MockConfig
 
 #: The routes that take identity document images (multipart: recto, verso and a few short fields): the trust
 #: provider's API and its upload screen.
-UPLOAD_ROUTES = re.compile(r"/trust/v1/registrations/[^/]+/documents|/trust/enroll/[^/]+/document")
+UPLOAD_ROUTES = re.compile(r"/trust/v1/registrations/[^/]+/documents|/trust/enroll/[^/]+/document(?:/recto)?")
 #: Room in an upload for the form's other fields and the multipart framing, beside the two images.
 UPLOAD_FORM_OVERHEAD = 64 * 1024
 #: How long the pre-fork parent waits for workers stopping on Ctrl+C before it sends them SIGTERM.

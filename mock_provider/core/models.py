@@ -161,6 +161,18 @@ class IdentityDocument(Base):
     uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
+class StagedRecto(Base):
+    """The recto of step 3's first screen ("Veillez charger la photo recto"), judged and kept until the verso comes
+    (the screens take the two sides on two pages; the API takes them in one call and never stages)."""
+
+    __tablename__ = "staged_rectos"
+
+    registration_id: Mapped[str] = mapped_column(ForeignKey("trust_registrations.id"), primary_key=True)
+    document_type: Mapped[str] = mapped_column(String(40))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
 class OneTimePassword(Base):
     """An SMS code: kept as an HMAC, valid for a while, single use, locked after too many wrong tries."""
 

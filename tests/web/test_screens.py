@@ -405,6 +405,43 @@ def test_document_errors_are_shown_on_their_side(web_app: Flask) -> None:
     assert documents(browser, path).status_code == 303
 
 
+def test_recto_and_verso_on_two_pages_as_in_the_guide(web_app: Flask) -> None:
+    browser = Browser(web_app)
+    path = to_trust(browser)
+    identity(browser, path)
+    registration_id = path.rsplit("/", 1)[1]
+    recto_page = browser.get(f"{path}/document?type=id_card:fra")
+    assert "Veillez charger la photo recto de la pièce d'identité" in text(recto_page)
+    assert 'name="back"' not in text(recto_page)
+
+    def recto(data: bytes) -> TestResponse:
+        form = {"document_type": "id_card:fra", "front": (io.BytesIO(data), "recto.jpg")}
+        return browser.post(f"{path}/document/recto", form, content_type="multipart/form-data")
+
+    grey = recto(grey_image())
+    assert grey.status_code == 400
+    assert codes(grey)[0] == "document_not_in_colour"
+    assert "Veillez charger la photo recto" in text(grey)
+    assert services_of(web_app).registrations.staged_recto(registration_id) is None  # a refused recto is not kept
+    kept = recto(colour_image())
+    assert kept.status_code == 303
+    verso_page = browser.get(kept.headers["Location"])
+    assert "Veillez charger la photo verso de la pièce d'identité" in text(verso_page)
+    assert "Recto reçu" in text(verso_page)
+    assert 'name="front"' not in text(verso_page)
+    assert "Veillez charger la photo recto" in text(browser.get(f"{path}/document?type=id_card:fra&side=recto"))
+    # Another type's page does not take this recto: its own recto is asked for.
+    assert "Veillez charger la photo recto" in text(browser.get(f"{path}/document?type=residence_permit:fra"))
+    verso = browser.post(
+        f"{path}/document",
+        {"document_type": "id_card:fra", "document_number": "X4RTBPFW4", "back": (io.BytesIO(colour_image()), "v.jpg")},
+        content_type="multipart/form-data",
+    )
+    assert verso.status_code == 303, text(verso)
+    assert services_of(web_app).registrations.get(registration_id)["state"] == "documents_submitted"
+    assert services_of(web_app).registrations.staged_recto(registration_id) is None  # taken with the verso
+
+
 def test_agreement_consent_wrong_code_resend_and_cancel(web_app: Flask) -> None:
     browser = Browser(web_app)
     path = to_trust(browser)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from mock_provider.core import registration_breakages
 from mock_provider.core.documents import (
@@ -19,6 +19,7 @@ from mock_provider.core.documents import (
     InspectedFile,
     check_mrz,
     inspect_document,
+    inspect_image,
     parse_document_type,
 )
 from mock_provider.core.documents.reading import read_mrz
@@ -39,7 +40,7 @@ from mock_provider.core.misbehaviour.areas.registration import (
     PDF_REFUSED,
 )
 from mock_provider.core.misbehaviour.areas.registration_limits import MRZ_NUMBER_UNMATCHED, SMALL_IMAGE_ACCEPTED
-from mock_provider.core.models import IdentityDocument
+from mock_provider.core.models import IdentityDocument, StagedRecto
 from mock_provider.core.registration.shapes import RegistrationView
 from mock_provider.core.registration.states import DOCUMENTS_SUBMITTED, IDENTITY_SUBMITTED
 from mock_provider.core.registration.views import Views
@@ -59,6 +60,41 @@ _DOCUMENT_NUMBER = re.compile(r"^[A-Z0-9]{4,30}$")
 class IdentityDocumentStep(Views):
     """Step 3, the identity document: judged by content, colour only, MRZ checked when given."""
 
+    def stage_recto(self, registration_id: str, *, document_type: str, front: bytes | None) -> None:
+        """The screens' first page of step 3, "Veillez charger la photo recto": the recto judged alone (type,
+        format, size, colour) and kept, replacing one kept before, until :meth:`submit_documents` takes the verso
+        with ``front=None``. Nothing moves: the registration stays ``identity_submitted``."""
+        with self.db.read() as session:
+            self._require_state(self._load(session, registration_id), (IDENTITY_SUBMITTED,), "upload the recto")
+        kind = parse_document_type(
+            registration_breakages.document_type_as_checked(document_type or "", self.breakages),
+            allow_icao_specimen=registration_breakages.icao_specimen_allowed(self.breakages),
+        )
+        if front is None:
+            raise DocumentError("document_missing", "upload the recto of the document", field="front")
+        inspect_image(
+            front,
+            field="front",
+            max_bytes=registration_breakages.document_limit(self.config.max_document_bytes, self.breakages),
+            **registration_breakages.decode_limits(self.breakages),
+        )
+        with self.db.transaction() as session:
+            reg = self._load(session, registration_id, lock=True)
+            self._require_state(reg, (IDENTITY_SUBMITTED,), "upload the recto")
+            staged = session.get(StagedRecto, reg.id)
+            if staged is None:
+                session.add(
+                    StagedRecto(registration_id=reg.id, document_type=kind.code, content=front, uploaded_at=self._now())
+                )
+            else:
+                staged.document_type, staged.content, staged.uploaded_at = kind.code, front, self._now()
+
+    def staged_recto(self, registration_id: str) -> str | None:
+        """The document type of the recto kept by :meth:`stage_recto`, if any."""
+        with self.db.read() as session:
+            staged = session.get(StagedRecto, registration_id)
+            return staged.document_type if staged is not None else None
+
     def submit_documents(
         self,
         registration_id: str,
@@ -73,7 +109,8 @@ class IdentityDocumentStep(Views):
 
         The MRZ and the document number are checked before the files, so that a document refused on them costs no
         image decode; then the sides, each on its header first and with one bounded decode
-        (:func:`~mock_provider.core.documents.inspect_document`).
+        (:func:`~mock_provider.core.documents.inspect_document`). Without ``front``, the recto kept by
+        :meth:`stage_recto` for this document type is taken (the screens' two pages).
         """
         uploadable = (
             (IDENTITY_SUBMITTED, DOCUMENTS_SUBMITTED) if DOCUMENT_REPLACED in self.breakages else (IDENTITY_SUBMITTED,)
@@ -83,6 +120,9 @@ class IdentityDocumentStep(Views):
             self._require_state(reg, uploadable, "upload the identity document")
             assert reg.birth_date is not None
             given_name, family_name, birth_date = reg.given_name, reg.family_name, reg.birth_date
+            staged = session.get(StagedRecto, reg.id) if front is None else None
+            if staged is not None and staged.document_type == (document_type or "").strip().lower():
+                front = staged.content
         # A DocumentError is an InvalidInput carrying its field error: it goes out as is.
         try:
             kind = parse_document_type(
@@ -186,6 +226,7 @@ class IdentityDocumentStep(Views):
                 )
             reg.document_type = document_type
             reg.document_number = number
+            session.execute(delete(StagedRecto).where(StagedRecto.registration_id == reg.id))
             self._move(
                 session,
                 reg,

@@ -287,3 +287,18 @@ def test_hierarchy_certificates_are_good_for_their_issuer_only(
     _, response = post(client, asked_of_root.build().public_bytes(Encoding.DER))
     expected = ocsp.OCSPCertStatus.GOOD if ca == "root" else ocsp.OCSPCertStatus.UNKNOWN
     assert response.certificate_status == expected
+
+
+def test_an_expired_certificate_never_revoked_stays_good(
+    client: FlaskClient, services: MockServices, clock: ManualClock
+) -> None:
+    """RFC 6960 §2.2 lets a responder answer for a certificate past its validity; the mock keeps answering good for
+    one that was never revoked (what it was at its end), and revoked for one that was."""
+    good, revoked = issue_person(services), issue_person(services)
+    services.pki.revoke(revoked.id, "key_compromise")
+    clock.set(good.not_after + timedelta(days=30), frozen=True)
+    issuer = services.pki.hierarchy()["person"].certificate
+    for record, expected in ((good, ocsp.OCSPCertStatus.GOOD), (revoked, ocsp.OCSPCertStatus.REVOKED)):
+        status, response = post(client, ocsp_request(record.certificate, issuer))
+        assert status == 200
+        assert response.certificate_status == expected

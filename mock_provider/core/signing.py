@@ -21,7 +21,7 @@ import json
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Literal, NotRequired, TypedDict
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
@@ -113,6 +113,51 @@ SIGN_ALGORITHMS: dict[str, tuple[str, str | None]] = {
 }
 
 
+class CscKeyInfo(TypedDict):
+    status: Literal["enabled", "disabled"]
+    algo: list[str]
+    len: int
+    curve: NotRequired[str]
+
+
+class CscCertInfo(TypedDict):
+    status: Literal["valid", "revoked", "expired"]
+    certificates: list[str]
+    issuerDN: str
+    serialNumber: str
+    subjectDN: str
+    validFrom: str
+    validTo: str
+
+
+class CscOtpInfo(TypedDict):
+    presence: str
+    type: str
+    format: str
+    label: str
+    ID: str
+    description: NotRequired[str]
+
+
+#: The CSC ``credentials/info`` answer (v2 names; the API adds v1's where it serves v1).
+class CscCredentialInfo(TypedDict):
+    description: str
+    key: CscKeyInfo
+    cert: CscCertInfo
+    authMode: str
+    SCAL: str
+    multisign: int
+    lang: str
+    OTP: NotRequired[CscOtpInfo]
+
+
+class SadAnswer(TypedDict):
+    """The CSC ``credentials/authorize`` answer."""
+
+    SAD: str
+    expiresIn: int
+
+
 @dataclass(frozen=True)
 class Credential:
     """A key the person may sign with, its certificate and how it is authorized."""
@@ -128,7 +173,7 @@ class Credential:
     #: delegation withdrawn), or None. The certificate itself stays valid.
     suspended: Forbidden | None = None
 
-    def info(self, pki: Pki, *, chain: bool = True) -> dict[str, Any]:
+    def info(self, pki: Pki, *, chain: bool = True) -> CscCredentialInfo:
         """The CSC ``credentials/info`` answer (v1 and v2 field names both present)."""
         cert = self.certificate.certificate
         key = cert.public_key()
@@ -145,7 +190,7 @@ class Credential:
             certificates += [pki.hierarchy()[issuer_role].certificate, pki.hierarchy().root.certificate]
         status = self.certificate.status_at(pki.clock.now())  # valid, revoked or expired (CSC v2 §11.5)
         usable = status == "valid" and self.suspended is None
-        body: dict[str, Any] = {
+        body: CscCredentialInfo = {
             "description": "Certificat personnel de signature" if self.kind == "personal" else "Cachet du cabinet",
             "key": {"status": "enabled" if usable else "disabled", "algo": algos, "len": length},
             "cert": {
@@ -205,12 +250,12 @@ class Signing(TrustService):
                 found.append(self._seal(session, firm_id))
             return found
 
-    def credential(self, user_id: str, credential_id: Any) -> Credential:
+    def credential(self, user_id: str, credential_id: object) -> Credential:
         """The credential if this user may use it; anything else is "not found" (another's credentials are)."""
         with self.db.transaction() as session:
             return self._credential(session, user_id, credential_id)
 
-    def _credential(self, session: Session, user_id: str, credential_id: Any) -> Credential:
+    def _credential(self, session: Session, user_id: str, credential_id: object) -> Credential:
         if not isinstance(credential_id, str) or not credential_id:
             raise InvalidInput("credentialID is required", code="invalid_request", errors=[_field("credentialID")])
         if credential_id.startswith(SEAL_PREFIX):
@@ -294,7 +339,7 @@ class Signing(TrustService):
 
     # -- authorization -----------------------------------------------------------------------------------------------
 
-    def send_otp(self, user_id: str, credential_id: Any) -> None:
+    def send_otp(self, user_id: str, credential_id: object) -> None:
         """``credentials/sendOTP``: an SMS code for a SCAL2 credential (answered 204: nothing is returned)."""
         with self.db.transaction() as session:
             credential = self._credential(session, user_id, credential_id)
@@ -332,13 +377,13 @@ class Signing(TrustService):
     def authorize(
         self,
         user_id: str,
-        credential_id: Any,
+        credential_id: object,
         *,
-        num_signatures: Any,
-        hashes_b64: Any,
-        hash_algorithm: Any,
-        code: Any,
-    ) -> dict[str, Any]:
+        num_signatures: object,
+        hashes_b64: object,
+        hash_algorithm: object,
+        code: object,
+    ) -> SadAnswer:
         """``credentials/authorize``: a SAD for ``num_signatures`` signatures (and, SCAL2, those very hashes)."""
         token = secrets.token_urlsafe(32)
         with self.db.transaction() as session:
@@ -356,7 +401,7 @@ class Signing(TrustService):
         return {"SAD": token, "expiresIn": int(SAD_LIFETIME.total_seconds())}
 
     def pending_authorization(
-        self, user_id: str, credential_id: Any, *, num_signatures: Any, hashes_b64: Any, hash_algorithm: Any
+        self, user_id: str, credential_id: object, *, num_signatures: object, hashes_b64: object, hash_algorithm: object
     ) -> PendingAuthorization:
         """What ``credentials/authorize`` would authorize, checked (the credential is the user's, the count and the
         hashes fit), before any code is asked: for a provider's own OAuth2 authorization page."""
@@ -394,10 +439,10 @@ class Signing(TrustService):
         self,
         session: Session,
         user_id: str,
-        credential_id: Any,
-        num_signatures: Any,
-        hashes_b64: Any,
-        hash_algorithm: Any,
+        credential_id: object,
+        num_signatures: object,
+        hashes_b64: object,
+        hash_algorithm: object,
     ) -> PendingAuthorization:
         credential = self._credential(session, user_id, credential_id)
         if isinstance(num_signatures, bool) or not isinstance(num_signatures, int):
@@ -449,12 +494,12 @@ class Signing(TrustService):
     def sign_hashes(
         self,
         user_id: str,
-        credential_id: Any,
+        credential_id: object,
         *,
-        sad: Any,
-        hashes_b64: Any,
-        hash_algorithm: Any,
-        sign_algorithm: Any,
+        sad: object,
+        hashes_b64: object,
+        hash_algorithm: object,
+        sign_algorithm: object,
         also_broken: frozenset[Breakage] = frozenset(),
     ) -> list[str]:
         """``signatures/signHash``: sign each hash with the credential's key, if the SAD allows exactly them.
@@ -561,7 +606,7 @@ def _sign(key: PrivateKey, digest_value: bytes, algorithm: hashes.HashAlgorithm)
     return key.sign(digest_value, padding.PKCS1v15(), prehashed)
 
 
-def _decode_hashes(value: Any, algorithm_oid: str, *, strict: bool = True) -> list[str]:
+def _decode_hashes(value: object, algorithm_oid: str, *, strict: bool = True) -> list[str]:
     if algorithm_oid not in DIGESTS:
         raise InvalidInput("unsupported hash algorithm", code="invalid_hash_algorithm")
     if not isinstance(value, list) or not value or not all(isinstance(h, str) for h in value):

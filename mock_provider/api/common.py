@@ -14,6 +14,7 @@ from mock_provider.api.problems import json_response
 from mock_provider.core.breakages import Breakage, declare
 from mock_provider.core.errors import InvalidInput, Unauthenticated
 from mock_provider.core.services import MockServices
+from mock_provider.core.storage import Prepared
 
 SERVER_ERROR_ON_BAD_INPUT = declare(
     "server_error_on_bad_input",
@@ -121,6 +122,16 @@ def write_after_response(write: Callable[[Session], None], *, then: Callable[[],
     g.setdefault("writes_after_response", []).append((write, then))
 
 
+def prepared_after_response(statement: Prepared, params: dict[str, Any]) -> None:
+    """Queue one prepared write (the request's history record) for the end of the request.
+
+    It joins the transaction of :func:`write_after_response`'s writes when the request has some; alone, it is
+    run through :meth:`~mock_provider.core.storage.Database.run_prepared`, without an ORM session, which is what
+    keeps a request that writes nothing else cheap.
+    """
+    g.setdefault("prepared_after_response", []).append((statement, params))
+
+
 def install_writes_after_response(app: Flask) -> None:
     """Register the hook that commits :func:`write_after_response`'s writes.
 
@@ -132,13 +143,20 @@ def install_writes_after_response(app: Flask) -> None:
     @app.after_request
     def _write_after_response(response: Response) -> Response:
         pending: list[tuple[Callable[[Session], None], Callable[[], None] | None]] = g.pop("writes_after_response", [])
+        prepared: list[tuple[Prepared, dict[str, Any]]] = g.pop("prepared_after_response", [])
+        db = services().db
         if pending:
-            with services().db.transaction() as session:
+            with db.transaction() as session:
                 for write, _ in pending:
                     write(session)
+                for statement, params in prepared:
+                    session.execute(statement.statement, params)
             for _, then in pending:
                 if then is not None:
                     then()
+        else:
+            for statement, params in prepared:
+                db.run_prepared(statement, params)
         return response
 
 

@@ -25,6 +25,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
 
@@ -43,11 +44,13 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import TypeDecorator
 
 _PLACEHOLDERS = {"qmark": "?", "format": "%s", "numeric": ":1", "named": ":name", "pyformat": "%(name)s"}
+_POSITIONAL = ("qmark", "format", "numeric")
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -177,8 +180,18 @@ class Database:
         return self._one_at_a_time or nullcontext()
 
     def read_counters(self, names: tuple[str, ...]) -> dict[str, int]:
-        """Several counters at once (absent ones are left out)."""
-        return {name: value for name in names if (value := self._read(name)) is not None}
+        """Several counters at once, in one query (absent ones are left out)."""
+        if not names:
+            return {}
+        if len(names) == 1:
+            value = self._read(names[0])
+            return {} if value is None else {names[0]: value}
+        style = self.engine.dialect.paramstyle
+        marks = [_PLACEHOLDERS[style].replace("name", f"n{i}").replace(":1", f":{i + 1}") for i in range(len(names))]
+        # The placeholders come from the fixed table above; the values themselves are always bound.
+        sql = f"SELECT name, value FROM counters WHERE name IN ({', '.join(marks)})"  # noqa: S608
+        params: Any = names if style in _POSITIONAL else {f"n{i}": name for i, name in enumerate(names)}
+        return {str(name): int(value) for name, value in self._query_kept(sql, params)}
 
     def write_counters(self, values: dict[str, int]) -> None:
         """Set counters, creating them if needed, in one transaction."""
@@ -201,18 +214,23 @@ class Database:
         This is the hot path of every OCSP answer: a plain driver query costs a few microseconds where an ORM
         session costs a few hundred. It reads committed data only, so it sees other processes' changes at once.
         """
-        params: Any = (name,) if self.engine.dialect.paramstyle in ("qmark", "format", "numeric") else {"name": name}
+        params: Any = (name,) if self.engine.dialect.paramstyle in _POSITIONAL else {"name": name}
+        rows = self._query_kept(self._counter_sql, params)
+        return int(rows[0][0]) if rows else None
+
+    def _query_kept(self, sql: str, params: Any) -> list[Any]:
+        """The rows of a query run on the kept driver connection, outside any transaction left open."""
         with self._turn(), self._counter_lock:
             connection = self._kept_connection()
             cursor = connection.cursor()
             try:
-                cursor.execute(self._counter_sql, params)
-                row = cursor.fetchone()
+                cursor.execute(sql, params)
+                rows: list[Any] = cursor.fetchall()
             finally:
                 cursor.close()
             if self.engine.dialect.name != "sqlite":
                 connection.rollback()  # end the read transaction, so that the next read sees new commits
-        return int(row[0]) if row else None
+        return rows
 
     def run_prepared(self, prepared: Prepared, params: dict[str, Any]) -> None:
         """Run one prepared write statement in a transaction of its own, on the kept driver connection.
@@ -220,18 +238,28 @@ class Database:
         For a lone write that needs no session, on the path of every request (the request history): the
         statement's SQL was compiled once by SQLAlchemy for this dialect (see :class:`Prepared`), so this costs
         what the driver costs, a few tens of microseconds, where an ORM session and its flush cost several
-        hundred. It waits for the write lock as any writer does; never call it while this thread holds a
-        transaction on a file database (it would wait for itself).
+        hundred. It waits for the write lock as any writer does. Run while this thread has a transaction open on
+        this database, it is part of that transaction, as a nested :meth:`transaction` would be.
         """
+        outer: Session | None = getattr(self._open, "session", None)
+        if outer is not None:
+            if outer.info.get(_READ_ONLY):
+                raise RuntimeError("a write cannot run inside a read: open a transaction first")
+            outer.execute(prepared.statement, params)
+            return
         sql, values = prepared.bind(self.engine.dialect, params)
         with self._turn(), self._counter_lock:
             connection = self._kept_connection()
             cursor = connection.cursor()
+            dbapi = self.engine.dialect.loaded_dbapi
             try:
                 cursor.execute(sql, values)
-            except BaseException:
+            except BaseException as exc:
                 if self.engine.dialect.name != "sqlite":
                     connection.rollback()
+                if isinstance(exc, dbapi.Error):
+                    # As SQLAlchemy would raise it (an IntegrityError for a duplicate key, say).
+                    raise DBAPIError.instance(sql, values, exc, dbapi.Error) from exc
                 raise
             finally:
                 cursor.close()
@@ -261,25 +289,42 @@ class Prepared:
 
     def __init__(self, statement: UpdateBase) -> None:
         self.statement = statement
-        self._compiled: dict[str, tuple[str, tuple[str, ...] | None, dict[str, Any]]] = {}
+        self._compiled: dict[str, _Compiled] = {}
 
     def bind(self, dialect: Dialect, params: dict[str, Any]) -> tuple[str, Any]:
-        """The SQL for ``dialect`` and ``params`` as its driver takes them (a tuple, or a mapping)."""
+        """The SQL for ``dialect`` and ``params`` as its driver takes them (a tuple, or a mapping). The statement's
+        own values (literals in it) are bound too; ``params`` gives every other parameter."""
         compiled = self._compiled.get(dialect.name)
         if compiled is None:
             sql = self.statement.compile(dialect=dialect)
-            processors = {
-                name: processor
-                for name, bind in sql.binds.items()
-                if (processor := bind.type.bind_processor(dialect)) is not None
-            }
-            order = tuple(sql.positiontup) if sql.positiontup is not None else None
-            compiled = self._compiled[dialect.name] = (str(sql), order, processors)
-        text, order, processors = compiled
-        values = {name: processors[name](value) if name in processors else value for name, value in params.items()}
-        if order is None:
-            return text, values
-        return text, tuple(values[name] for name in order)
+            compiled = self._compiled[dialect.name] = _Compiled(
+                text=str(sql),
+                order=tuple(sql.positiontup) if sql.positiontup is not None else None,
+                processors={
+                    name: processor
+                    for name, bind in sql.binds.items()
+                    if (processor := bind.type.bind_processor(dialect)) is not None
+                },
+                literals={name: bind.value for name, bind in sql.binds.items() if not bind.required},
+            )
+        processors = compiled.processors
+        values = {
+            name: processors[name](value) if name in processors else value
+            for name, value in {**compiled.literals, **params}.items()
+        }
+        if compiled.order is None:
+            return compiled.text, values
+        return compiled.text, tuple(values[name] for name in compiled.order)
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    """A :class:`Prepared` statement for one dialect."""
+
+    text: str
+    order: tuple[str, ...] | None
+    processors: dict[str, Any]
+    literals: dict[str, Any]
 
 
 def bump_counter(session: Session, name: str) -> int:

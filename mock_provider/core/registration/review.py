@@ -74,16 +74,16 @@ class Review(Views):
         if self.config.review_mode != "auto" or registration_breakages.REVIEW_NEVER_SETTLED in self.breakages:
             return
         now = self._now()
+        due = select(TrustRegistration).where(
+            TrustRegistration.state == PENDING_VALIDATION,
+            TrustRegistration.review_due_at <= registration_breakages.reviewed_until(now, self.breakages),
+        )
+        # Most calls find nothing due: a read says so without taking the write lock (every platform GET settles).
+        with self.db.read() as session:
+            if session.scalar(due.with_only_columns(TrustRegistration.id).limit(1)) is None:
+                return
         with self.db.transaction() as session:
-            due = session.scalars(
-                select(TrustRegistration)
-                .where(
-                    TrustRegistration.state == PENDING_VALIDATION,
-                    TrustRegistration.review_due_at <= registration_breakages.reviewed_until(now, self.breakages),
-                )
-                .with_for_update()
-            ).all()
-            for reg in due:
+            for reg in session.scalars(due.with_for_update()).all():
                 self._auto_decide(session, reg, now)
 
     def _submit_for_review(self, session: Session, reg: TrustRegistration, now: datetime) -> None:

@@ -126,6 +126,18 @@ class Enrolment:
     total: float = 0.0
     waiting: float = 0.0
     calls: list[str] = field(default_factory=list)
+    #: CPU seconds spent by the server process and by this one (the client) during the enrolment.
+    server_cpu: float | None = None
+    client_cpu: float = 0.0
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """CPU time (user and system) of a process so far, from /proc (None where there is no /proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 class TimingAdapter(HTTPAdapter):
@@ -145,7 +157,7 @@ class TimingAdapter(HTTPAdapter):
             self.run.calls.append(f"{took * 1000:7.1f} ms  {request.method} {(request.path_url or '').split('?')[0]}")
 
 
-def enrol_once(base_url: str, applicant: Any) -> Enrolment:
+def enrol_once(base_url: str, applicant: Any, server_pid: int) -> Enrolment:
     """Marie's whole enrolment through the SDK, on a mock reset just before; its times in seconds."""
     reset = requests.post(f"{base_url}/_mock/reset", timeout=30)
     if reset.status_code != 200:
@@ -154,11 +166,17 @@ def enrol_once(base_url: str, applicant: Any) -> Enrolment:
     session = requests.Session()
     timing = TimingAdapter(run)
     session.mount("http://", timing)
+    server_cpu = cpu_seconds(server_pid)
+    client_cpu = time.process_time()
     started = time.perf_counter()
     client = Client(base_url, session=session)
     client.login_with_hint(LOGIN)
     certificate = client.registration.enroll(applicant, MockOutboxOtpSource(client.requestor, MOBILE))
     run.total = time.perf_counter() - started
+    run.client_cpu = time.process_time() - client_cpu
+    server_cpu_after = cpu_seconds(server_pid)
+    if server_cpu is not None and server_cpu_after is not None:
+        run.server_cpu = server_cpu_after - server_cpu
     session.close()
     if certificate.status != "valid":
         raise BenchError(f"the enrolment ended with a certificate {certificate.status}")
@@ -200,8 +218,8 @@ def main() -> None:
             p50s = measure_gets(targets, wrk=wrk, seconds=args.seconds, rounds=args.rounds)
             base_url = f"http://{LOOPBACK}:{mock_port}"
             applicant = marie()
-            enrol_once(base_url, applicant)  # warm-up
-            runs = [enrol_once(base_url, applicant) for _ in range(args.enrolments)]
+            enrol_once(base_url, applicant, mock_server.pid)  # warm-up
+            runs = [enrol_once(base_url, applicant, mock_server.pid) for _ in range(args.enrolments)]
     report(args, wrk, targets, p50s, runs)
 
 
@@ -226,6 +244,12 @@ def report(args: Any, wrk: str | None, targets: list[Target], p50s: dict[str, fl
     print(f"  median {median:.1f} ms (min {totals[0] * 1000:.1f}, max {totals[-1] * 1000:.1f}), {calls} HTTP calls")
     print(f"  server (waiting for answers) {waiting:.1f} ms ({waiting / median:.0%}), medians of the runs")
     print(f"  client (SDK, HTTP library, id_token checks) {client_ms:.1f} ms ({client_ms / median:.0%})")
+    server_cpu = [run.server_cpu for run in runs if run.server_cpu is not None]
+    if server_cpu:
+        print(
+            f"  CPU time (what load on the machine does not inflate): server {statistics.median(server_cpu) * 1000:.0f}"
+            f" ms, client {statistics.median(run.client_cpu for run in runs) * 1000:.0f} ms (medians, 10 ms ticks)"
+        )
     print(f"  target: under {ENROLMENT_TARGET_MS:g} ms: {_verdict(median < ENROLMENT_TARGET_MS)}")
     if args.show_calls:
         for call in runs[0].calls:

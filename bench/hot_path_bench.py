@@ -60,6 +60,15 @@ class Target:
     name: str
     port: int
     path: str
+    #: The server's process, whose CPU time is read around each run.
+    pid: int
+
+
+@dataclass(frozen=True)
+class GetFigures:
+    #: Median latency in milliseconds, and the server's CPU time per request in microseconds (None without /proc).
+    p50_ms: float
+    cpu_us: float | None
 
 
 def answers(port: int, path: str = "/") -> bool:
@@ -76,19 +85,23 @@ _WRK_P50 = re.compile(r"^\s*50%\s+([\d.]+)(us|ms|s)\s*$", re.MULTILINE)
 _UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 
-def wrk_p50(wrk: str, target: Target, seconds: int) -> float:
-    """wrk's p50 in milliseconds over one connection for ``seconds``."""
+_WRK_COUNT = re.compile(r"^\s*(\d+) requests in", re.MULTILINE)
+
+
+def wrk_p50(wrk: str, target: Target, seconds: int) -> tuple[float, int]:
+    """wrk's p50 in milliseconds over one connection for ``seconds``, and the number of requests."""
     url = f"http://{LOOPBACK}:{target.port}{target.path}"
     command = [wrk, "--threads", "1", "--connections", "1", "--duration", f"{seconds}s", "--latency", url]
     done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 30, check=False)
-    found = _WRK_P50.search(done.stdout)
-    if done.returncode != 0 or found is None or "Non-2xx" in done.stdout:
+    found, count = _WRK_P50.search(done.stdout), _WRK_COUNT.search(done.stdout)
+    if done.returncode != 0 or found is None or count is None or "Non-2xx" in done.stdout:
         raise BenchError(f"wrk failed on {url} ({done.returncode}): {done.stdout}{done.stderr}")
-    return float(found.group(1)) * _UNIT_MS[found.group(2)]
+    return float(found.group(1)) * _UNIT_MS[found.group(2)], int(count.group(1))
 
 
-def python_p50(target: Target, seconds: float) -> float:
-    """The p50 in milliseconds of ``GET`` over one kept-alive ``http.client`` connection for ``seconds``."""
+def python_p50(target: Target, seconds: float) -> tuple[float, int]:
+    """The p50 in milliseconds of ``GET`` over one kept-alive ``http.client`` connection for ``seconds``, and the
+    number of requests."""
     connection = http.client.HTTPConnection(LOOPBACK, target.port, timeout=10)
     times: list[float] = []
     deadline = time.perf_counter() + seconds
@@ -103,19 +116,27 @@ def python_p50(target: Target, seconds: float) -> float:
                 raise BenchError(f"GET {target.path} answered {answer.status}")
     finally:
         connection.close()
-    return statistics.median(times) * 1000
+    return statistics.median(times) * 1000, len(times)
 
 
-def measure_gets(targets: list[Target], *, wrk: str | None, seconds: int, rounds: int) -> dict[str, float]:
-    """Each target's p50 (ms), the median of ``rounds`` rounds that take the targets in turn."""
+def measure_gets(targets: list[Target], *, wrk: str | None, seconds: int, rounds: int) -> dict[str, GetFigures]:
+    """Each target's figures: medians of ``rounds`` rounds that take the targets in turn."""
     for target in targets:  # warm-up: caches filled, threads started, the CPU frequency up
         python_p50(target, 0.5)
     p50s: dict[str, list[float]] = {target.name: [] for target in targets}
+    cpus: dict[str, list[float]] = {target.name: [] for target in targets}
     for _ in range(rounds):
         for target in targets:
-            p50 = wrk_p50(wrk, target, seconds) if wrk else python_p50(target, seconds)
+            before = cpu_seconds(target.pid)
+            p50, count = wrk_p50(wrk, target, seconds) if wrk else python_p50(target, seconds)
+            after = cpu_seconds(target.pid)
             p50s[target.name].append(p50)
-    return {name: statistics.median(values) for name, values in p50s.items()}
+            if before is not None and after is not None and count:
+                cpus[target.name].append((after - before) / count * 1e6)
+    return {
+        name: GetFigures(statistics.median(p50s[name]), statistics.median(cpus[name]) if cpus[name] else None)
+        for name in p50s
+    }
 
 
 # -- the enrolment -------------------------------------------------------------------------------------------------
@@ -211,30 +232,35 @@ def main() -> None:
             wait_until_ready(mock_server, lambda: healthy(mock_port), mock_log)
             wait_until_ready(bare, lambda: answers(bare_port), bare_log)
             targets = [
-                Target("bare Flask  GET /", bare_port, "/"),
-                Target("mock        GET /", mock_port, "/"),
-                Target("mock        GET /pki/ca/root.cer", mock_port, "/pki/ca/root.cer"),
+                Target("bare Flask  GET /", bare_port, "/", bare.pid),
+                Target("mock        GET /", mock_port, "/", mock_server.pid),
+                Target("mock        GET /pki/ca/root.cer", mock_port, "/pki/ca/root.cer", mock_server.pid),
             ]
-            p50s = measure_gets(targets, wrk=wrk, seconds=args.seconds, rounds=args.rounds)
+            figures = measure_gets(targets, wrk=wrk, seconds=args.seconds, rounds=args.rounds)
             base_url = f"http://{LOOPBACK}:{mock_port}"
             applicant = marie()
             enrol_once(base_url, applicant, mock_server.pid)  # warm-up
             runs = [enrol_once(base_url, applicant, mock_server.pid) for _ in range(args.enrolments)]
-    report(args, wrk, targets, p50s, runs)
+    report(args, wrk, targets, figures, runs)
 
 
-def report(args: Any, wrk: str | None, targets: list[Target], p50s: dict[str, float], runs: list[Enrolment]) -> None:
+def report(
+    args: Any, wrk: str | None, targets: list[Target], figures: dict[str, GetFigures], runs: list[Enrolment]
+) -> None:
     client = f"wrk ({_first_line([wrk, '-v'])[:20]})" if wrk else "Python http.client (adds its cost to both)"
     python = f"{platform.python_implementation()} {platform.python_version()}"
     print(f"Hot path of the mock, {python}, {os.cpu_count()} CPUs")
     print(f"GET over one keep-alive connection, client {client}")
     print(f"  p50 = median of {args.rounds} runs of {args.seconds} s each")
-    bare = p50s[targets[0].name]
-    print(f"  {'':<34} {'p50 ms':>8} {'x bare':>8}")
+    bare = figures[targets[0].name]
+    print(f"  {'':<34} {'p50 ms':>8} {'x bare':>8}   {'server CPU us/request':>21} {'x bare':>8}")
     for target in targets:
-        print(f"  {target.name:<34} {p50s[target.name]:>8.3f} {p50s[target.name] / bare:>7.2f}x")
-    ratio = p50s[targets[1].name] / bare
-    print(f"  target: the mock's GET / within {GET_TARGET:g}x of the bare app: {_verdict(ratio <= GET_TARGET)}")
+        got = figures[target.name]
+        cpu = "n/a" if got.cpu_us is None else f"{got.cpu_us:.0f}"
+        cpu_ratio = "" if got.cpu_us is None or not bare.cpu_us else f"{got.cpu_us / bare.cpu_us:.2f}x"
+        print(f"  {target.name:<34} {got.p50_ms:>8.3f} {got.p50_ms / bare.p50_ms:>7.2f}x   {cpu:>21} {cpu_ratio:>8}")
+    ratio = figures[targets[1].name].p50_ms / bare.p50_ms
+    print(f"  target: the mock's GET / p50 within {GET_TARGET:g}x of the bare app's: {_verdict(ratio <= GET_TARGET)}")
     totals = sorted(run.total for run in runs)
     median = statistics.median(totals) * 1000
     waiting = statistics.median(run.waiting for run in runs) * 1000

@@ -6,8 +6,8 @@ section 1). The core services live in ``app.extensions["jesign_mock"]``; bluepri
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, Response, redirect, request
 from flask.sessions import SecureCookieSessionInterface
@@ -38,6 +38,9 @@ from mock_provider.core.clock import Clock
 from mock_provider.core.services import MockServices, build_services
 from mock_provider.sso.blueprint import install as install_sso  # declares the SSO's switches, for build_services
 from mock_provider.web import install_web
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 #: The parties, with their URL prefix, in the order the server prints them.
 PARTIES = {
@@ -86,7 +89,7 @@ def create_app(config: MockConfig | Mapping[str, Any] | None = None, *, clock: C
     idempotency.install(app)
     # OCSP is served by a plain WSGI app in front of Flask: it is the one hot path (see ocsp_endpoint).
     app.wsgi_app = DispatcherMiddleware(  # type: ignore[method-assign]
-        app.wsgi_app, {"/pki/ocsp": OcspEndpoint(services)}
+        read_counters_once(app.wsgi_app, services), {"/pki/ocsp": OcspEndpoint(services)}
     )
 
     @app.get("/")
@@ -107,6 +110,17 @@ def create_app(config: MockConfig | Mapping[str, Any] | None = None, *, clock: C
     @app.get("/healthz")
     def healthz() -> Response:
         return _json({"status": "ok"})
+
+    return app
+
+
+def read_counters_once(wsgi_app: WSGIApplication, services: MockServices) -> WSGIApplication:
+    """``wsgi_app`` reading the counters of every request (the clock's, the absence latches', the switches') once
+    per request, in one query, instead of once per reader (see ``Database.counters_read_once``)."""
+
+    def app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        with services.db.counters_read_once():
+            return wsgi_app(environ, start_response)
 
     return app
 

@@ -51,6 +51,8 @@ from sqlalchemy.types import TypeDecorator
 
 _PLACEHOLDERS = {"qmark": "?", "format": "%s", "numeric": ":1", "named": ":name", "pyformat": "%(name)s"}
 _POSITIONAL = ("qmark", "format", "numeric")
+#: The counters this thread read once for its request (see :meth:`Database.counters_read_once`).
+_pinned = threading.local()
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -119,6 +121,9 @@ class Database:
         self._open = threading.local()
         self._counter_lock = threading.Lock()
         self._counter_connection: Any = None
+        #: The counters read on every request (the clock's, the absence latches', the switches'): see
+        #: :meth:`counters_read_once`. Whoever reads one on each request adds its name here.
+        self.hot_counters: set[str] = set()
         # An in-memory SQLite database is one connection that every thread shares (see _make_engine): its
         # transactions must take turns, or one thread's commit ends another's transaction. Reentrant, so that a
         # thread may read a counter while it holds a transaction.
@@ -179,10 +184,31 @@ class Database:
     def _turn(self) -> Any:
         return self._one_at_a_time or nullcontext()
 
+    @contextmanager
+    def counters_read_once(self) -> Iterator[None]:
+        """For the block (one request), read :attr:`hot_counters` once, in one query, at its start: this thread's
+        counter reads in the block answer from that, so that a request reads each counter once, not once per
+        reader. A counter this thread writes meanwhile (:meth:`write_counters`, :func:`bump_counter`) ends it: the
+        reads that follow read the database again. Another process's change is seen by the next request."""
+        names = tuple(sorted(self.hot_counters))
+        _pinned.counters = (self, frozenset(names), self.read_counters(names))
+        try:
+            yield
+        finally:
+            _pinned.counters = None
+
+    def _pinned(self, names: tuple[str, ...]) -> dict[str, int] | None:
+        pinned: tuple[Database, frozenset[str], dict[str, int]] | None = getattr(_pinned, "counters", None)
+        if pinned is None or pinned[0] is not self or not pinned[1].issuperset(names):
+            return None
+        return {name: pinned[2][name] for name in names if name in pinned[2]}
+
     def read_counters(self, names: tuple[str, ...]) -> dict[str, int]:
         """Several counters at once, in one query (absent ones are left out)."""
         if not names:
             return {}
+        if (pinned := self._pinned(names)) is not None:
+            return pinned
         if len(names) == 1:
             value = self._read(names[0])
             return {} if value is None else {names[0]: value}
@@ -197,6 +223,7 @@ class Database:
         """Set counters, creating them if needed, in one transaction."""
         from mock_provider.core.models import Counter
 
+        _pinned.counters = None  # this request's reads must see what it writes
         with self.transaction() as session:
             for name, value in values.items():
                 row = session.get(Counter, name, with_for_update=True)
@@ -214,6 +241,8 @@ class Database:
         This is the hot path of every OCSP answer: a plain driver query costs a few microseconds where an ORM
         session costs a few hundred. It reads committed data only, so it sees other processes' changes at once.
         """
+        if (pinned := self._pinned((name,))) is not None:
+            return pinned.get(name)
         params: Any = (name,) if self.engine.dialect.paramstyle in _POSITIONAL else {"name": name}
         rows = self._query_kept(self._counter_sql, params)
         return int(rows[0][0]) if rows else None
@@ -331,6 +360,7 @@ def bump_counter(session: Session, name: str) -> int:
     """Add one to a named counter in the caller's transaction (creating it at 1); answer the new value."""
     from mock_provider.core.models import Counter
 
+    _pinned.counters = None  # this request's reads must see what it writes (see Database.counters_read_once)
     row = session.get(Counter, name, with_for_update=True)
     if row is None:
         session.add(Counter(name=name, value=1))
@@ -352,6 +382,7 @@ class AbsenceLatch:
         self.db = db
         self.counter = counter
         self._absent_at: int | None = None
+        db.hot_counters.add(counter)
 
     def revision(self) -> int:
         return self.db.read_counter(self.counter)

@@ -6,6 +6,7 @@ the SQL is the dialect's and the parameters are bound the driver's way.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -116,3 +117,27 @@ def test_counters_are_read_together_and_each_sees_the_last_commit(db: Database) 
     assert db.read_counters(("a", "b", "c")) == {"a": 5, "b": 1, "c": -2}
     assert db.read_counters(("b",)) == {"b": 1}
     assert db.read_counter("missing") == 0
+
+
+def test_a_request_reads_its_hot_counters_once_and_sees_its_own_writes(db: Database) -> None:
+    db.hot_counters.update({"a", "b"})
+    db.write_counters({"a": 1, "b": 1})
+
+    def elsewhere(values: dict[str, int]) -> None:  # another thread, as another process would
+        worker = threading.Thread(target=db.write_counters, args=(values,))
+        worker.start()
+        worker.join()
+
+    with db.counters_read_once():
+        elsewhere({"a": 2})
+        assert db.read_counter("a") == 1  # as of the request's start
+        assert db.read_counters(("a", "b")) == {"a": 1, "b": 1}
+        assert db.read_counter("c") == 0  # not a hot counter: read at once
+        db.write_counters({"b": 5})  # this request's own write: read again from now on
+        assert db.read_counters(("a", "b")) == {"a": 2, "b": 5}
+    with db.counters_read_once():
+        with db.transaction() as session:
+            bump_counter(session, "b")
+        assert db.read_counter("b") == 6
+    elsewhere({"a": 3})
+    assert db.read_counter("a") == 3  # outside a request, every read reads

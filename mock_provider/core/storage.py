@@ -17,6 +17,11 @@ the state it depends on *with a lock*, in the transaction that changes it:
 
 A first insert has no row to lock: lock a parent row first (see ``signing._seal``). docs/architecture.md says the
 same for whoever writes the next rule.
+
+**The hot path** (docs/performance.md): what every request does goes around the ORM. Counters (the clock, revision
+counters) are read on one kept driver connection, once per request for :attr:`Database.hot_counters`
+(:meth:`Database.counters_read_once`); a per-request write that needs no session is a :class:`Prepared` statement
+run by :meth:`Database.run_prepared`; an :class:`AbsenceLatch` skips looking for what is rarely there.
 """
 
 from __future__ import annotations

@@ -126,6 +126,8 @@ class Database:
         self._open = threading.local()
         self._counter_lock = threading.Lock()
         self._counter_connection: Any = None
+        self._writer_lock = threading.Lock()
+        self._writer_connection: Any = None
         #: The counters read on every request (the clock's, the absence latches', the switches'): see
         #: :meth:`counters_read_once`. Whoever reads one on each request adds its name here.
         self.hot_counters: set[str] = set()
@@ -267,7 +269,7 @@ class Database:
         return rows
 
     def run_prepared(self, prepared: Prepared, params: dict[str, Any]) -> None:
-        """Run one prepared write statement in a transaction of its own, on the kept driver connection.
+        """Run one prepared write statement in a transaction of its own, on a kept driver connection.
 
         For a lone write that needs no session, on the path of every request (the request history): the
         statement's SQL was compiled once by SQLAlchemy for this dialect (see :class:`Prepared`), so this costs
@@ -282,8 +284,12 @@ class Database:
             outer.execute(prepared.statement, params)
             return
         sql, values = prepared.bind(self.engine.dialect, params)
-        with self._turn(), self._counter_lock:
-            connection = self._kept_connection()
+        # Its own connection and lock, not the counters': this write may wait for the database's write lock, and
+        # the transaction holding it may read a counter meanwhile.
+        with self._turn(), self._writer_lock:
+            if self._writer_connection is None:
+                self._writer_connection = self.engine.raw_connection()
+            connection = self._writer_connection
             cursor = connection.cursor()
             dbapi = self.engine.dialect.loaded_dbapi
             try:
@@ -303,7 +309,7 @@ class Database:
                 connection.commit()
 
     def _kept_connection(self) -> Any:
-        """The driver connection kept for counters and prepared statements (the caller holds ``_counter_lock``)."""
+        """The driver connection kept for counter reads (the caller holds ``_counter_lock``)."""
         if self._counter_connection is None:
             self._counter_connection = self.engine.raw_connection()
         return self._counter_connection
@@ -313,6 +319,10 @@ class Database:
             if self._counter_connection is not None:
                 self._counter_connection.close()
                 self._counter_connection = None
+        with self._writer_lock:
+            if self._writer_connection is not None:
+                self._writer_connection.close()
+                self._writer_connection = None
         self.engine.dispose()
 
 

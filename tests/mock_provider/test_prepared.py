@@ -7,6 +7,7 @@ the SQL is the dialect's and the parameters are bound the driver's way.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -141,3 +142,26 @@ def test_a_request_reads_its_hot_counters_once_and_sees_its_own_writes(db: Datab
         assert db.read_counter("b") == 6
     elsewhere({"a": 3})
     assert db.read_counter("a") == 3  # outside a request, every read reads
+
+
+def test_a_prepared_write_waiting_for_a_transaction_leaves_its_counter_reads_alone(db: Database) -> None:
+    """The transaction holding the write lock may read a counter while a prepared write waits for that lock."""
+    at = datetime(2026, 3, 1, tzinfo=UTC)
+    db.write_counters({"a": 1})
+    started = threading.Event()
+
+    def waiting_write() -> None:
+        started.set()
+        db.run_prepared(CLAIM, claim("k2", at))
+
+    writer = threading.Thread(target=waiting_write)
+    with db.transaction() as session:
+        bump_counter(session, "b")  # this transaction holds the write lock (SQLite) from here
+        writer.start()
+        started.wait(5)
+        time.sleep(0.2)  # the prepared write is waiting for the lock now
+        assert db.read_counter("a") == 1  # not stuck behind the waiting write
+    writer.join(10)
+    assert not writer.is_alive()
+    with db.read() as session:
+        assert session.scalars(select(IdempotencyRecord.key)).all() == ["k2"]

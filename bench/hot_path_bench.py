@@ -8,13 +8,15 @@ What it does, on this machine and over 127.0.0.1 only:
    (``bench/_bare_flask.py``), so that only the app differs.
 2. Loads ``GET /`` on both, and the mock's ``GET /pki/ca/root.cer``, over **one keep-alive connection**, one
    after the other, for several rounds; prints each one's p50 (median of the rounds' p50) and its ratio to the
-   bare app's. Target: the mock's ``GET /`` within 2x of the bare app's.
+   bare app's, and beside it the server process's CPU time per request (from ``/proc``; the machine's load
+   inflates latencies far more than CPU time). Target: the mock's ``GET /`` within 2x of the bare app's.
 3. Enrols the seeded Marie Dupont through the SDK several times (``/_mock/reset`` before each, not timed): from
    ``Client.login_with_hint`` to ``registration.enroll`` answering her certificate, i.e. login, every step of the
    registration, the automatic review and the terms. Prints the median time, the number of HTTP calls, and how
-   that time splits between waiting for the server's answers (the sum of ``requests``' ``elapsed``: from sending
+   that time splits between waiting for the server's answers (timed in requests' transport adapter: from sending
    a request to having its answer's headers, loopback included) and the client (everything else: the SDK, the
-   HTTP library, verifying the id_token, building the requests). Target: under 80 ms.
+   HTTP library, verifying the id_token, building the requests), and the CPU time of the server process and of
+   this one during the enrolment. Target: under 80 ms.
 
 The load client is ``wrk`` (Debian/Ubuntu package ``wrk``) with ``--latency``, one thread, one connection. Without
 it (or with ``--python-client``), a Python client over one ``http.client`` connection times each request: it adds

@@ -10,12 +10,21 @@ from __future__ import annotations
 import time
 
 from flask import Flask, Response, g, request
+from sqlalchemy import bindparam, insert
 
 from mock_provider.api import faults
-from mock_provider.api.common import CONTROL_PREFIXES, write_after_response
+from mock_provider.api.common import CONTROL_PREFIXES, prepared_after_response
 from mock_provider.core.models import RequestRecord
+from mock_provider.core.storage import Prepared
 from mock_provider.http_common.problems import current_request_id
 from mock_provider.http_common.services import services
+
+#: The request history's one insert, on every request but the control plane's: prepared, not an ORM object.
+HISTORY = Prepared(
+    insert(RequestRecord).values(
+        {name: bindparam(name) for name in ("request_id", "method", "path", "status", "duration_ms", "at")}
+    )
+)
 
 
 def install(app: Flask) -> None:
@@ -27,17 +36,16 @@ def install(app: Flask) -> None:
     def _history(response: Response) -> Response:
         if request.path.startswith(CONTROL_PREFIXES):
             return response
-        svc = services()
         started = g.get("started", time.perf_counter())
-        record = RequestRecord(
-            request_id=current_request_id(),
-            method=request.method,
-            path=request.full_path.rstrip("?")[:2000],
-            status=response.status_code,
-            duration_ms=int((time.perf_counter() - started) * 1000),
-            at=svc.clock.now(),
-        )
-        write_after_response(lambda session: session.add(record))
+        record = {
+            "request_id": current_request_id(),
+            "method": request.method,
+            "path": request.full_path.rstrip("?")[:2000],
+            "status": response.status_code,
+            "duration_ms": int((time.perf_counter() - started) * 1000),
+            "at": services().clock.now(),
+        }
+        prepared_after_response(HISTORY, record)
         return response
 
     # After the history's hook, so that its after_request runs first and the history records the injected status.

@@ -56,6 +56,8 @@ def build_services(config: MockConfig, *, clock: Clock | None = None) -> MockSer
     db = Database(config.resolved_database_url)
     db.create_schema()
     clock = clock or StoredClock(db)
+    if isinstance(clock, StoredClock):
+        db.hot_counters.update(StoredClock.COUNTERS)  # read on every request
     with db.transaction() as session:
         if directory_is_empty(session):
             apply_seed(session, load_seed(config.seed_file), clock.now())

@@ -47,6 +47,7 @@ class Breakages:
         #: Other counters that move with the switches: those of caches whose answers a switch changes (the PKI's
         #: OCSP answers and CRLs), so that no cached answer outlives a switch, at no cost on their hot paths.
         self.dependent_counters: set[str] = set()
+        db.hot_counters.add(REVISION_COUNTER)
 
     def __contains__(self, breakage: Breakage) -> bool:
         return breakage in self.snapshot()

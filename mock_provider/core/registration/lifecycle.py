@@ -69,6 +69,7 @@ class CertificateLifecycle(PlatformSteps):
         self._send_expiry_notices()
 
     def _send_expiry_notices(self) -> None:
+        self.db.hot_counters.update((PKI_REVISION, NOTICES_COUNTER))  # read with the request's other counters
         revision = self.db.read_counters((PKI_REVISION, NOTICES_COUNTER))
         now = self._now()
         known = self._next_notice

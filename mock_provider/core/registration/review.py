@@ -7,6 +7,7 @@ approval issues the certificate and e-mails the applicant; the refusal names its
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -24,6 +25,10 @@ from mock_provider.core.registration.shapes import RegistrationView
 from mock_provider.core.registration.states import CERTIFICATE_ISSUED, PENDING_VALIDATION, REJECTED
 from mock_provider.core.registration.texts import APPROVAL_SUBJECT
 from mock_provider.core.registration.views import Views
+from mock_provider.core.storage import AbsenceLatch, bump_counter
+
+#: Moves whenever a registration goes to review, so that :meth:`Review.settle` skips looking while none waits.
+REVIEWS_COUNTER = "reviews_revision"
 
 
 class Review(Views):
@@ -62,18 +67,31 @@ class Review(Views):
         """Decide the automatic reviews whose delay has passed on the mock clock."""
         if self.config.review_mode != "auto" or REVIEW_NEVER_SETTLED in self.breakages:
             return
+        latch = self._reviews_latch
+        revision = latch.revision()
+        if latch.known_absent(revision):
+            return  # no registration waits for its review: nothing can be due
         now = self._now()
+        due = select(TrustRegistration).where(
+            TrustRegistration.state == PENDING_VALIDATION,
+            TrustRegistration.review_due_at <= registration_breakages.reviewed_until(now, self.breakages),
+        )
+        # Most calls find nothing due: a read says so without taking the write lock (every platform GET settles).
+        with self.db.read() as session:
+            waiting = select(TrustRegistration.id).where(TrustRegistration.state == PENDING_VALIDATION).limit(1)
+            if session.scalar(waiting) is None:
+                latch.mark_absent(revision)
+                return
+            if session.scalar(due.with_only_columns(TrustRegistration.id).limit(1)) is None:
+                return
         with self.db.transaction() as session:
-            due = session.scalars(
-                select(TrustRegistration)
-                .where(
-                    TrustRegistration.state == PENDING_VALIDATION,
-                    TrustRegistration.review_due_at <= registration_breakages.reviewed_until(now, self.breakages),
-                )
-                .with_for_update()
-            ).all()
-            for reg in due:
+            for reg in session.scalars(due.with_for_update()).all():
                 self._auto_decide(session, reg, now)
+
+    @functools.cached_property
+    def _reviews_latch(self) -> AbsenceLatch:
+        """Whether no registration waits for its review, as of :data:`REVIEWS_COUNTER`'s revision."""
+        return AbsenceLatch(self.db, REVIEWS_COUNTER)
 
     def _submit_for_review(self, session: Session, reg: TrustRegistration, now: datetime) -> None:
         auto = self.config.review_mode == "auto"
@@ -81,6 +99,7 @@ class Review(Views):
         queued = scenarios.consume(session, "review_delay", now) if auto else None
         delay += queued.value if queued is not None and queued.value is not None else 0
         reg.review_due_at = now + timedelta(seconds=delay) if auto else None
+        bump_counter(session, REVIEWS_COUNTER)  # a registration waits for its review: settle must look again
         self._move(
             session,
             reg,

@@ -7,7 +7,7 @@ import requests
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.conftest import LiveMock
+from tests.helpers.mock import LiveMock
 
 
 def test_index_names_the_parties_and_warns(client: FlaskClient) -> None:

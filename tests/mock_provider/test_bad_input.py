@@ -34,9 +34,9 @@ from mock_provider.core.errors import InvalidInput
 from mock_provider.core.models import IdempotencyRecord, RequestRecord
 from mock_provider.core.pki.tsa import TimeStampResp
 from mock_provider.core.storage import Base
-from tests.conftest import memory_config
-from tests.mock_provider.pki_helpers import issue_person, ocsp_request, tsa_request
-from tests.mock_provider.registration_helpers import (
+from tests.helpers.mock import memory_config
+from tests.helpers.pki import issue_person, ocsp_request, tsa_request
+from tests.helpers.registration import (
     OPERATOR_HEADERS,
     applicant,
     bearer,

@@ -16,7 +16,7 @@ from mock_provider.config import ConfigError, load_config
 from mock_provider.core import breakages
 from mock_provider.core.breakages import Breakage
 from mock_provider.core.clock import ManualClock
-from tests.conftest import memory_config
+from tests.helpers.mock import memory_config
 
 PROBE = Breakage("probe_rule", rule="A probe rule for these tests.", check="tests.probe")
 

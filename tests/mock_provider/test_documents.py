@@ -36,7 +36,7 @@ from mock_provider.core.documents import (
     parse_document_type,
 )
 from mock_provider.core.errors import InvalidInput
-from tests.mock_provider.image_helpers import (
+from tests.helpers.images import (
     GREY,
     GREY_ALPHA,
     PALETTE,

@@ -10,8 +10,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from mock_provider.api import faults
-from tests.mock_provider.registration_helpers import OPERATOR_HEADERS, problem
-from tests.mock_provider.test_openapi import Contract, served
+from tests.helpers.openapi import Contract, served
+from tests.helpers.registration import OPERATOR_HEADERS, problem
 
 NEW_REGISTRATION = {
     "email": "marie.dupont@cabinet-ecma.example.com",

@@ -31,8 +31,8 @@ from mock_provider.config import ConfigError, load_config
 from mock_provider.core.clock import ManualClock
 from mock_provider.core.models import IdempotencyRecord
 from mock_provider.dev_server import make_server
-from tests.conftest import LiveMock, memory_config
-from tests.mock_provider.registration_helpers import (
+from tests.helpers.mock import LiveMock, memory_config
+from tests.helpers.registration import (
     OPERATOR_HEADERS,
     applicant,
     bearer,

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from mock_provider.app import services_of
 from mock_provider.core.pki.tsa import TimeStampResp
-from tests.mock_provider.pki_helpers import issue_person, ocsp_request, tsa_request
+from tests.helpers.pki import issue_person, ocsp_request, tsa_request
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 

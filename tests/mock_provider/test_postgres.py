@@ -15,8 +15,8 @@ from cryptography.x509 import ocsp
 from mock_provider import create_app
 from mock_provider.app import services_of
 from mock_provider.core.clock import ManualClock
-from tests.conftest import POSTGRES_SERVER_URL, PUBLIC_BASE_URL, TEST_SECRET
-from tests.mock_provider.pki_helpers import ECMA, issue_person, ocsp_request
+from tests.helpers.mock import POSTGRES_SERVER_URL, PUBLIC_BASE_URL, TEST_SECRET
+from tests.helpers.pki import ECMA, issue_person, ocsp_request
 
 pytestmark = pytest.mark.skipif(
     not POSTGRES_SERVER_URL,

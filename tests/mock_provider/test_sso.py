@@ -31,7 +31,7 @@ from mock_provider.app import services_of
 from mock_provider.core.clock import ManualClock
 from mock_provider.core.services import MockServices
 from mock_provider.sso import Unauthenticated, authenticate_bearer, install_sso
-from tests.conftest import PUBLIC_BASE_URL, LiveMock, memory_config
+from tests.helpers.mock import PUBLIC_BASE_URL, LiveMock, memory_config
 
 ISSUER = PUBLIC_BASE_URL + "/sso"
 PLATFORM, PLATFORM_SECRET = "jesign-platform", "jesign-platform-secret"

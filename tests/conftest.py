@@ -25,7 +25,7 @@ from tests.helpers.mock import POSTGRES_SERVER_URL, AppPool, LiveMock, frozen_no
 
 #: Fixtures that serve the mock over HTTP or drive Chromium: a test that uses one is marked ``live`` or ``browser``
 #: (the fast lane, ``make test-fast``, leaves them out), whether or not its module says so.
-LIVE_FIXTURES = frozenset({"live_mock", "serve", "realistic_live", "jesign_mock", "jesign_mock_server"})
+LIVE_FIXTURES = frozenset({"live_mock", "serve", "realistic_live", "mock_url", "jesign_mock", "jesign_mock_server"})
 BROWSER_FIXTURES = frozenset({"chromium", "page"})
 
 

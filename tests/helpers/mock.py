@@ -18,7 +18,7 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask
@@ -50,10 +50,9 @@ def memory_config(**overrides: Any) -> dict[str, Any]:
 
 
 def frozen_now(clock: ManualClock) -> ManualClock:
-    """Freeze ``clock`` at the real current instant (whole seconds, not before now), so that tools that read the wall
-    clock (openssl) agree with it, and what was just written at real time is not in its future."""
-    now = datetime.now(UTC)
-    clock.set(now.replace(microsecond=0) + timedelta(seconds=1 if now.microsecond else 0), frozen=True)
+    """Freeze ``clock`` at the real current instant (whole seconds, so never ahead of the wall clock), so that tools
+    that read the wall clock (openssl) agree with it."""
+    clock.set(datetime.now(UTC).replace(microsecond=0), frozen=True)
     return clock
 
 

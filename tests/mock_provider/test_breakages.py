@@ -89,6 +89,7 @@ def test_setting_reads_a_comma_separated_list() -> None:
     assert config.breakages == ("probe_rule", "other_rule")
 
 
+@pytest.mark.slow
 def test_a_switch_of_the_sso_can_be_configured(tmp_path: Path) -> None:
     """The SSO's switches are declared when its blueprint is imported: with the app, before the setting is checked.
 

@@ -244,6 +244,7 @@ def test_a_seed_replays_the_same_sequence(client: FlaskClient, monkeypatch: pyte
     assert {phase for _, phase in first} == {None, "before_processing", "after_processing"}
 
 
+@pytest.mark.slow
 def test_rates_are_roughly_honoured(client: FlaskClient) -> None:
     set_policy(client, error_rate=0.25, routes=["/healthz"], seed=123)
     failures = sum(client.get("/healthz").status_code == 503 for _ in range(400))

@@ -78,6 +78,7 @@ def test_every_operation_is_tagged_secured_and_answers_problems(client: FlaskCli
     assert len(ids) == len(set(ids))
 
 
+@pytest.mark.slow
 def test_without_the_control_plane_there_is_no_mock_path(clock: ManualClock) -> None:
     app = create_app(memory_config(control_plane=False), clock=clock)
     try:
@@ -106,6 +107,7 @@ def manual_app(app_pool: AppPool, clock: ManualClock) -> Flask:
     return app_pool.app(review_mode="manual")
 
 
+@pytest.mark.slow
 def test_a_real_walk_matches_the_document(manual_app: Flask) -> None:
     client = manual_app.test_client()
     contract = Contract(manual_app, served(client))

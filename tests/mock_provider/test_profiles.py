@@ -47,6 +47,7 @@ def _policies(cert: x509.Certificate) -> list[str]:
     return [p.policy_identifier.dotted_string for p in value]
 
 
+@pytest.mark.slow
 def test_qcpnqscd_person_certificate_lints_clean(services: MockServices, tmp_path: Path) -> None:
     cert = issue_person(services, "qcpnqscd").certificate
     findings = _lint(tmp_path, "lint_etsi_cert", cert, "-t", "QCP-N-QSCD-EIDAS-FINAL-CERTIFICATE", "-s", "WARNING")
@@ -54,11 +55,13 @@ def test_qcpnqscd_person_certificate_lints_clean(services: MockServices, tmp_pat
 
 
 @pytest.mark.parametrize("level", ["lcp", "qcp"])
+@pytest.mark.slow
 def test_other_person_levels_lint_clean_as_detected(services: MockServices, tmp_path: Path, level: str) -> None:
     cert = issue_person(services, level).certificate
     assert _lint(tmp_path, "lint_etsi_cert", cert, "-d", "-s", "WARNING") == ""
 
 
+@pytest.mark.slow
 def test_seal_certificate_lints_clean(services: MockServices, tmp_path: Path) -> None:
     cert = services.pki.issue_seal(ECMA).certificate
     assert _lint(tmp_path, "lint_etsi_cert", cert, "-t", "NCP-LEGAL-PERSON-CERTIFICATE", "-s", "WARNING") == ""
@@ -70,6 +73,7 @@ def test_hierarchy_certificates_lint_clean_at_error(services: MockServices, tmp_
     assert _lint(tmp_path, "lint_pkix_cert", cert, "-s", "ERROR") == ""
 
 
+@pytest.mark.slow
 def test_linter_does_catch_an_internal_base_url(tmp_path: Path) -> None:
     """The lint tests above prove something only if pkilint rejects what the issue says it rejects."""
     from mock_provider import create_app

@@ -220,6 +220,7 @@ def test_bad_documents_are_refused(client: FlaskClient, kwargs: dict[str, Any], 
     assert state_of(client, reg) == "identity_submitted"
 
 
+@pytest.mark.slow
 def test_a_huge_image_is_refused_on_its_header_and_nothing_is_stored(
     client: FlaskClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -240,6 +241,7 @@ def test_a_huge_image_is_refused_on_its_header_and_nothing_is_stored(
     assert events_of(client, reg) == events
 
 
+@pytest.mark.slow
 def test_the_mrz_is_checked_before_any_image_is_decoded(client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
     reg = create_registration(client)
     submit_identity(client, reg)

@@ -467,6 +467,7 @@ def test_sdk_browser_handoff_and_a_forged_return(live_mock: LiveMock) -> None:
         client.registration.handoff_outcome("https://integrateur.example.com/retour")
 
 
+@pytest.mark.slow
 def test_while_the_review_waits_both_parties_say_so(app_pool: AppPool, clock: ManualClock) -> None:
     app = app_pool.app(public_base_url=BASE, review_mode="manual")
     browser = Browser(app)

@@ -2,7 +2,7 @@
 #   make demo   installs what running needs, starts the mock provider on http://127.0.0.1:8400, walks one seeded
 #               accountant from login to a signed and a sealed PDF through the SDK, then keeps serving
 #   make test   installs everything, then runs the whole test suite, style and typing checks
-#   make test-fast  the inner loop: the tests without live servers, browsers, installs or slow ones (under a minute)
+#   make test-fast  the inner loop: the tests without live servers, browsers, installs or slow ones
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin

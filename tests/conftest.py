@@ -1,10 +1,11 @@
-"""Fixtures of the whole suite: the session's apps, in memory and served, each handed out reset to its seed.
+"""Fixtures of the whole suite: the session's apps, in memory and served, each handed out as new.
 
 ``app``, ``client``, ``services`` and ``live_mock`` come from :class:`tests.helpers.mock.AppPool`: built once per
-worker, reset before each test (about 40 ms, against about 240 ms to build one). ``registered`` makes an accountant
-registered and active on such an app from a snapshot. A test that needs an app of its own builds it with
-``create_app(memory_config(...), clock=clock)`` or :func:`tests.helpers.mock.served`. Helpers live in
-:mod:`tests.helpers`: import them from there, never from a conftest or a test module.
+worker, their storage copied back as built before each test (about a millisecond, against about 240 ms to build
+one). ``registered`` makes an accountant registered and active on such an app from a snapshot. A test that needs
+an app of its own builds it with ``create_app(memory_config(...), clock=clock)`` or
+:func:`tests.helpers.mock.served`. Helpers live in :mod:`tests.helpers`: import them from there, never from a
+conftest or a test module.
 """
 
 from __future__ import annotations

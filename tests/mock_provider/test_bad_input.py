@@ -34,9 +34,9 @@ from mock_provider.core.errors import InvalidInput
 from mock_provider.core.models import IdempotencyRecord, RequestRecord
 from mock_provider.core.pki.tsa import TimeStampResp
 from mock_provider.core.storage import Base
-from tests.conftest import memory_config
-from tests.mock_provider.pki_helpers import issue_person, ocsp_request, tsa_request
-from tests.mock_provider.registration_helpers import (
+from tests.helpers.mock import memory_config
+from tests.helpers.pki import issue_person, ocsp_request, tsa_request
+from tests.helpers.registration import (
     OPERATOR_HEADERS,
     applicant,
     bearer,
@@ -642,6 +642,7 @@ def random_bodies(draw: st.DrawFn) -> tuple[str, str, str, Any]:
 
 @settings(max_examples=150, deadline=None)
 @given(case=random_bodies())
+@pytest.mark.slow
 def test_random_bodies_never_fail_the_server(fuzzed: World, case: tuple[str, str, str, Any]) -> None:
     method, path, who, body = case
     answer = fuzzed.client.open(fuzzed.path(path), method=method, json=body, headers=fuzzed.headers[who])
@@ -850,6 +851,7 @@ def depth_of(value: Any) -> int:
 
 @settings(max_examples=200, deadline=None)
 @given(value=JSON_VALUES, wrap=st.integers(0, MAX_DEPTH + 2))
+@pytest.mark.slow
 def test_the_measured_depth_is_the_real_depth(value: Any, wrap: int) -> None:
     text = "[" * wrap + json.dumps(value) + "]" * wrap
     real = depth_of(value) + wrap

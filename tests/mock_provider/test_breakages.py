@@ -19,7 +19,7 @@ from mock_provider.config import ConfigError, load_config
 from mock_provider.core.clock import ManualClock
 from mock_provider.core.misbehaviour import catalogue
 from mock_provider.core.misbehaviour.switch import Breakage, declare
-from tests.conftest import memory_config
+from tests.helpers.mock import memory_config
 
 PROBE = Breakage("probe_rule", rule="A probe rule for these tests.", check="tests.probe")
 
@@ -127,6 +127,7 @@ def test_setting_reads_a_comma_separated_list() -> None:
     assert config.breakages == ("probe_rule", "other_rule")
 
 
+@pytest.mark.slow
 def test_a_switch_of_the_sso_can_be_configured(tmp_path: Path) -> None:
     """The SSO's switches are declared when its blueprint is imported: with the app, before the setting is checked.
 

@@ -12,9 +12,9 @@ from flask.testing import FlaskClient
 
 from mock_provider.api import faults
 from mock_provider.core.misbehaviour.faults import matches
-from tests.mock_provider.registration_helpers import OPERATOR_HEADERS, problem
-from tests.mock_provider.serve_helpers import serving
-from tests.mock_provider.test_openapi import Contract, served
+from tests.helpers.openapi import Contract, served
+from tests.helpers.registration import OPERATOR_HEADERS, problem
+from tests.helpers.serve import serving
 
 NEW_REGISTRATION = {
     "email": "marie.dupont@cabinet-ecma.example.com",
@@ -251,6 +251,7 @@ def test_a_seed_replays_the_same_sequence(client: FlaskClient, monkeypatch: pyte
     assert {phase for _, phase in first} == {None, "before_processing", "after_processing"}
 
 
+@pytest.mark.slow
 def test_rates_are_roughly_honoured(client: FlaskClient) -> None:
     set_policy(client, error_rate=0.25, routes=["/healthz"], seed=123)
     failures = sum(client.get("/healthz").status_code == 503 for _ in range(400))

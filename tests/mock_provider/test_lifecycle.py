@@ -10,7 +10,7 @@ from cryptography import x509
 from flask.testing import FlaskClient
 
 from mock_provider.core.clock import ManualClock
-from tests.mock_provider.registration_helpers import (
+from tests.helpers.registration import (
     bearer,
     consent,
     latest_otp,

@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 
 from mock_provider.core.clock import ManualClock
 from mock_provider.core.services import MockServices
-from tests.mock_provider.pki_helpers import ECMA, issue_person, ocsp_request
+from tests.helpers.pki import ECMA, issue_person, ocsp_request
 
 OCSP_TYPE = "application/ocsp-request"
 
@@ -114,7 +114,7 @@ def test_unknown_serial_gets_unknown(client: FlaskClient, services: MockServices
 def test_certificate_of_another_ca_is_unauthorized(client: FlaskClient, services: MockServices) -> None:
     from mock_provider import create_app
     from mock_provider.app import services_of
-    from tests.conftest import memory_config
+    from tests.helpers.mock import memory_config
 
     other = services_of(create_app(memory_config()))
     try:
@@ -187,7 +187,7 @@ def test_fake_time_header_asks_another_instant(client: FlaskClient, services: Mo
 def test_fake_time_can_be_switched_off(clock: ManualClock) -> None:
     from mock_provider import create_app
     from mock_provider.app import services_of
-    from tests.conftest import memory_config
+    from tests.helpers.mock import memory_config
 
     app = create_app(memory_config(allow_fake_time=False), clock=clock)
     services = services_of(app)

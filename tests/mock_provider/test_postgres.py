@@ -15,8 +15,8 @@ from cryptography.x509 import ocsp
 from mock_provider import create_app
 from mock_provider.app import services_of
 from mock_provider.core.clock import ManualClock
-from tests.conftest import POSTGRES_SERVER_URL, PUBLIC_BASE_URL, TEST_SECRET
-from tests.mock_provider.pki_helpers import ECMA, issue_person, ocsp_request
+from tests.helpers.mock import POSTGRES_SERVER_URL, PUBLIC_BASE_URL, TEST_SECRET
+from tests.helpers.pki import ECMA, issue_person, ocsp_request
 
 pytestmark = pytest.mark.skipif(
     not POSTGRES_SERVER_URL,
@@ -63,7 +63,7 @@ def test_the_platform_after_registration_runs_on_postgresql(postgres_url: str, c
     the registration's row lock) and the outbox's attachments, on PostgreSQL."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from tests.mock_provider.registration_helpers import bearer, latest_otp, register_to_active, sso_login
+    from tests.helpers.registration import bearer, latest_otp, register_to_active, sso_login
 
     config = {"database_url": postgres_url, "secret_key": TEST_SECRET, "public_base_url": PUBLIC_BASE_URL}
     app = create_app(config, clock=clock)

@@ -7,7 +7,7 @@ from datetime import timedelta
 from flask.testing import FlaskClient
 
 from mock_provider.core.clock import ManualClock
-from tests.mock_provider.registration_helpers import applicant, walk_to_signed
+from tests.helpers.registration import applicant, walk_to_signed
 
 
 def test_a_review_queued_after_settling_found_none_waiting_is_still_decided_when_due(

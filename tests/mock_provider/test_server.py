@@ -31,8 +31,8 @@ from mock_provider.server import (
     channel_class,
     listen,
 )
-from tests.conftest import memory_config
-from tests.mock_provider.serve_helpers import (
+from tests.helpers.mock import memory_config
+from tests.helpers.serve import (
     Served,
     closed_by_server,
     free_port,

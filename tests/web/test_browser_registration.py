@@ -14,9 +14,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from jesign_sdk import Client
-from tests.conftest import LiveMock
-from tests.mock_provider.registration_helpers import colour_image, grey_image
-from tests.web.conftest import Screens
+from tests.helpers.browser import Screens
+from tests.helpers.mock import LiveMock
+from tests.helpers.registration import colour_image, grey_image
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
 

@@ -21,7 +21,6 @@ import json
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Literal, NotRequired, TypedDict
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
@@ -31,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from mock_provider.core import accounts, events, otp, outbox
 from mock_provider.core.base import TrustService, token_digest
+from mock_provider.core.csc_answers import CscCredentialInfo, SadAnswer
 from mock_provider.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from mock_provider.core.ids import new_id
 from mock_provider.core.misbehaviour.areas.signing import (
@@ -111,51 +111,6 @@ SIGN_ALGORITHMS: dict[str, tuple[str, str | None]] = {
     "1.2.840.113549.1.1.13": ("rsa", "2.16.840.1.101.3.4.2.3"),
     "1.2.840.113549.1.1.1": ("rsa", None),
 }
-
-
-class CscKeyInfo(TypedDict):
-    status: Literal["enabled", "disabled"]
-    algo: list[str]
-    len: int
-    curve: NotRequired[str]
-
-
-class CscCertInfo(TypedDict):
-    status: Literal["valid", "revoked", "expired"]
-    certificates: list[str]
-    issuerDN: str
-    serialNumber: str
-    subjectDN: str
-    validFrom: str
-    validTo: str
-
-
-class CscOtpInfo(TypedDict):
-    presence: str
-    type: str
-    format: str
-    label: str
-    ID: str
-    description: NotRequired[str]
-
-
-#: The CSC ``credentials/info`` answer (v2 names; the API adds v1's where it serves v1).
-class CscCredentialInfo(TypedDict):
-    description: str
-    key: CscKeyInfo
-    cert: CscCertInfo
-    authMode: str
-    SCAL: str
-    multisign: int
-    lang: str
-    OTP: NotRequired[CscOtpInfo]
-
-
-class SadAnswer(TypedDict):
-    """The CSC ``credentials/authorize`` answer."""
-
-    SAD: str
-    expiresIn: int
 
 
 @dataclass(frozen=True)

@@ -2,13 +2,14 @@
 #   make demo   installs what running needs, starts the mock provider on http://127.0.0.1:8400, walks one seeded
 #               accountant from login to a signed and a sealed PDF through the SDK, then keeps serving
 #   make test   installs everything, then runs the whole test suite, style and typing checks
+#   make test-fast  the inner loop: the tests without live servers, browsers, installs or slow ones
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 RUN_STAMP := $(VENV)/.run-stamp
 
-.PHONY: install install-run demo test pytest stress style typing imports docs bench clean
+.PHONY: install install-run demo test test-fast pytest stress style typing imports docs bench clean
 
 $(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "jesign needs Python >= 3.11 (set PYTHON=...)")'
@@ -39,6 +40,11 @@ test: pytest style typing imports docs
 pytest: install
 	$(BIN)/pytest -n auto --dist loadgroup
 
+# The inner loop: what runs in memory and quickly (tests marked live, browser, install, slow or stress left out).
+FAST := not live and not browser and not install and not slow and not stress
+test-fast: install
+	$(BIN)/pytest -n auto --dist loadgroup -m "$(FAST)"
+
 # The once-only rules under parallel requests, 20 rounds on SQLite and on PostgreSQL (set JESIGN_TEST_POSTGRES_URL).
 stress: install
 	$(BIN)/pytest -m stress
@@ -62,6 +68,7 @@ bench: install
 	$(BIN)/python bench/signing_bench.py
 	$(BIN)/python bench/hostile_clients_bench.py
 	$(BIN)/python bench/image_memory_bench.py
+	$(BIN)/python bench/faults_bench.py
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache

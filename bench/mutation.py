@@ -55,7 +55,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 #: The mock's rule modules: where the rules the suite checks are written. Left out: the plumbing (storage, models,
 #: clock, ids), the bounded image decoder (core/images.py: memory, not a rule a provider is judged on) and the
-#: mock's own scenarios (core/scenarios.py: magic values no real provider has).
+#: mock's own misbehaviour (core/misbehaviour/: scenarios, faults, switch declarations; no real provider has them).
 RULE_MODULES = (
     "mock_provider/core/registration/states.py",
     "mock_provider/core/registration/texts.py",
@@ -215,6 +215,7 @@ def _switch_test(node: ast.expr) -> bool | None:
             return True
         case ast.Compare(ops=[ast.NotIn()], comparators=[switches]) if _is_switches(switches):
             return False
+        # Earlier forms, kept for mutation runs over older code: ``breakages.any_of(X, Y)``, ``_broken(breakages, X)``.
         case ast.Call(func=ast.Attribute(attr="any_of", value=switches)) if _is_switches(switches):
             return True
         case ast.Call(func=ast.Name(id="_broken"), args=[switches, _]) if _is_switches(switches):
@@ -226,6 +227,8 @@ def _switch_test(node: ast.expr) -> bool | None:
             return True
         case ast.BoolOp(op=ast.Or(), values=values) if False in map(_switch_test, values):
             return False
+        case ast.BoolOp(op=ast.Or(), values=values) if all(_switch_test(v) is True for v in values):
+            return True  # ``X in breakages or Y in breakages``: true only while one of them is on
     return None
 
 

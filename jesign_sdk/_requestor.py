@@ -35,6 +35,7 @@ import email.utils
 import enum
 import http.client
 import logging
+import os
 import random
 import ssl
 import time
@@ -47,6 +48,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import requests
 import urllib3.exceptions
+from requests.sessions import merge_setting
 
 from jesign_sdk._errors import (
     APIConnectionError,
@@ -145,6 +147,51 @@ class RetryPolicy:
         return self.rng.uniform(0, min(self.backoff_max, self.backoff_base * (2**attempt)))
 
 
+class Session(requests.Session):
+    """requests' session, reading the environment's proxy settings once per origin rather than on every call.
+
+    With ``trust_env`` (the default), requests looks up the proxies (``HTTPS_PROXY``, ``NO_PROXY``...) and the CA
+    bundle (``REQUESTS_CA_BUNDLE``) in the environment before each request, which costs about a millisecond: as
+    much as the whole answer of a local server. This session does it once per scheme and host, and then merges as
+    requests does. A change to those variables is seen by sessions made afterwards. The default session of
+    :class:`Requestor`; a session given to the client is used as it is.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._environment: dict[tuple[str, str], tuple[dict[str, str], str | None]] = {}
+
+    def merge_environment_settings(
+        self,
+        url: str,
+        proxies: Any,
+        stream: Any,
+        verify: Any,
+        cert: Any,
+    ) -> dict[str, Any]:
+        if not self.trust_env or (proxies is not None and "no_proxy" in proxies):
+            return super().merge_environment_settings(url, proxies, stream, verify, cert)
+        parts = urlsplit(url)
+        origin = (parts.scheme, parts.netloc)
+        found = self._environment.get(origin)
+        if found is None:
+            bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+            found = self._environment[origin] = (requests.utils.get_environ_proxies(url), bundle)
+        environ_proxies, bundle = found
+        proxies = dict(proxies or {})
+        for scheme, proxy in environ_proxies.items():
+            proxies.setdefault(scheme, proxy)
+        if (verify is True or verify is None) and bundle:
+            verify = bundle
+        # What requests.Session.merge_environment_settings does next, with the session's own settings.
+        return {
+            "proxies": merge_setting(proxies, self.proxies),
+            "stream": merge_setting(stream, self.stream),
+            "verify": merge_setting(verify, self.verify),
+            "cert": merge_setting(cert, self.cert),
+        }
+
+
 class Requestor:
     """Sends requests to the parties with the client's policy. Resources hold one and call :meth:`request`."""
 
@@ -159,7 +206,7 @@ class Requestor:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.endpoints = endpoints
-        self.session = session or requests.Session()
+        self.session = session or Session()
         self.timeout = timeout
         self.retry = retry or RetryPolicy()
         self.user_agent = user_agent or f"jesign-python/{__version__}"

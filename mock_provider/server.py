@@ -39,7 +39,7 @@ import re
 import signal
 import socket
 from types import FrameType
-from typing import NoReturn, cast
+from typing import TYPE_CHECKING, NoReturn, cast
 
 from waitress.channel import HTTPChannel
 from waitress.parser import HTTPRequestParser
@@ -49,9 +49,12 @@ from waitress.utilities import RequestEntityTooLarge
 
 from mock_provider.config import MockConfig
 
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIApplication
+
 #: The routes that take identity document images (multipart: recto, verso and a few short fields): the trust
 #: provider's API and its upload screen.
-UPLOAD_ROUTES = re.compile(r"/trust/v1/registrations/[^/]+/documents|/trust/enroll/[^/]+/document")
+UPLOAD_ROUTES = re.compile(r"/trust/v1/registrations/[^/]+/documents|/trust/enroll/[^/]+/document(?:/recto)?")
 #: Room in an upload for the form's other fields and the multipart framing, beside the two images.
 UPLOAD_FORM_OVERHEAD = 64 * 1024
 #: How long the pre-fork parent waits for workers stopping on Ctrl+C before it sends them SIGTERM.
@@ -195,12 +198,17 @@ def _run_worker(config: MockConfig, sock: socket.socket) -> None:
     server.run()
 
 
-def make_server(config: MockConfig, sock: socket.socket) -> BaseWSGIServer:
-    """The mock's app under waitress on ``sock``, with the mock's limits; ``run()`` serves it."""
-    from mock_provider.app import create_app
+def make_server(config: MockConfig, sock: socket.socket, app: WSGIApplication | None = None) -> BaseWSGIServer:
+    """The mock's app under waitress on ``sock``, with the mock's limits; ``run()`` serves it.
 
+    ``app`` serves another WSGI app with exactly the same server settings (the hot-path benchmark's bare Flask app).
+    """
+    if app is None:
+        from mock_provider.app import create_app
+
+        app = create_app(config)
     server = create_server(
-        create_app(config),
+        app,
         sockets=[sock],
         threads=config.threads,
         connection_limit=config.max_connections,

@@ -34,8 +34,8 @@ from sybil.evaluators.python import pad
 from sybil.parsers.markdown import CodeBlockParser, SkipParser
 
 from mock_provider.samples import write_samples
-from tests.conftest import LiveMock
-from tests.mock_provider.registration_helpers import register_to_active
+from tests.helpers.mock import LiveMock
+from tests.helpers.registration import register_to_active
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS_URL = "http://127.0.0.1:8400"

@@ -103,6 +103,7 @@ def test_the_pytest_plugins_load_nothing_of_the_mock() -> None:
     assert ours == {"mock_provider", "mock_provider.pytest_plugin", "conformance", "conformance.pytest_plugin"}
 
 
+@pytest.mark.slow
 def test_the_sdk_and_the_conformance_suite_import_nothing_of_the_mock() -> None:
     """Every module of jesign_sdk and conformance (CLIs, plans, reports), imported in a fresh interpreter."""
     modules = loaded_after(

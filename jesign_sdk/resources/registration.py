@@ -45,7 +45,8 @@ __all__ = ["EnrollmentError", "Registration", "RegistrationRejectedError"]
 
 _TRUST_STEPS = ("submit_identity", "upload_identity_document", "sign_subscription_agreement")
 
-#: Called before each step of :meth:`Registration.enroll` with (state, next action).
+#: Called before each step of :meth:`Registration.enroll` with (state, next action): the platform's, or during the
+#: trust provider's steps 3 and 4 the trust provider's registration's (the same names, see ``enroll``).
 StepCallback = Callable[[str, str | None], None]
 
 
@@ -301,23 +302,36 @@ class Registration:
         """Walk every remaining step, from wherever the account stands, to ``active``; return the certificate.
 
         ``firm_ids`` are the firms whose terms to accept at step 6 (default: every firm of the person).
+        The walk asks the platform where the person stands (``GET /registration``) only when the last step's answer
+        did not say it: steps 1 and 6 answer the platform's status, and the trust provider's steps answer its
+        registration, whose next action names the next of its steps; so a walk from the first login asks three times.
         ``on_handoff`` is given each hand-off the walk opens: keep the last one to report an error in the
         certificate later (:meth:`report_certificate_error`), which only the registration's session may do.
         """
         backend: TrustBackend | None = None
         review_deadline: float | None = None
+        # Where the person stands is asked of the platform only when no step's answer said it: step 1 and step 6
+        # answer the platform's status, and while the trust provider's steps go on, its answers name the next one.
+        known: RegistrationStatus | None = None
+        at_trust: TrustRegistration | None = None
         while True:
-            status = self.status()
+            status: RegistrationStatus | None = None
+            action: str | None
+            if at_trust is not None and at_trust.next_action in _TRUST_STEPS:
+                state, action = at_trust.state, at_trust.next_action
+            else:
+                status = known or self.status()
+                state, action = status.state, status.next_action
+            known, at_trust = None, None
             if on_step is not None:
-                on_step(status.state, status.next_action)
-            action = status.next_action
-            if status.state == "active":
+                on_step(state, action)
+            if state == "active":
                 return self.certificate()
-            if status.state == "rejected":
+            if status is not None and state == "rejected":
                 reason = status.certificate_request.rejection_reason if status.certificate_request else None
                 raise RegistrationRejectedError(f"the trust provider rejected the identity ({reason})", reason)
             if action == "confirm_profile":
-                self.confirm_profile(mobile_number=applicant.need("mobile_number", action))
+                known = self.confirm_profile(mobile_number=applicant.need("mobile_number", action))
             elif action == "start_certificate_request" or (action in _TRUST_STEPS and backend is None):
                 # A new request, or the one under way resumed with a fresh session (after a restart).
                 handoff = self.start_certificate_request(level=level)
@@ -326,27 +340,27 @@ class Registration:
                 backend = self.trust(handoff)
             elif action == "submit_identity":
                 assert backend is not None
-                backend.submit_identity(
+                at_trust = backend.submit_identity(
                     birth_date=applicant.need("birth_date", action), accept_terms=True, accept_privacy_policy=True
                 )
             elif action == "upload_identity_document":
                 assert backend is not None
-                backend.upload_document(applicant.need("document", action))
+                at_trust = backend.upload_document(applicant.need("document", action))
             elif action == "sign_subscription_agreement":
                 assert backend is not None
-                self._sign_agreement(backend, otp_source, max_code_attempts)
+                at_trust = self._sign_agreement(backend, otp_source, max_code_attempts)
             elif action == "wait_for_review":
                 review_deadline = review_deadline or time.monotonic() + review_timeout
                 if time.monotonic() >= review_deadline:
                     raise EnrollmentError(f"no review decision within {review_timeout:g} seconds")
                 time.sleep(poll_interval)
             elif action == "accept_terms":
-                ids = list(firm_ids) if firm_ids is not None else [f.id for f in status.profile.firms]
-                self.accept_terms(ids)
+                firms = (status or self.status()).profile.firms
+                known = self.accept_terms(list(firm_ids) if firm_ids is not None else [f.id for f in firms])
             else:
-                raise EnrollmentError(f"cannot go on from state {status.state} (next action {action})")
+                raise EnrollmentError(f"cannot go on from state {state} (next action {action})")
 
-    def _sign_agreement(self, backend: TrustBackend, otp_source: OtpSource, max_attempts: int) -> None:
+    def _sign_agreement(self, backend: TrustBackend, otp_source: OtpSource, max_attempts: int) -> TrustRegistration:
         """Step 4: consent (the SMS goes out), then the code, asked for again after a refusal, up to
         ``max_attempts`` codes in all: a wrong code again (it stays valid, nothing is sent), an expired or locked one
         once a new code is sent. Each new ask tells the source why (:class:`OtpRequest`)."""
@@ -363,8 +377,7 @@ class Registration:
         attempts_left = max(1, max_attempts)
         while True:
             try:
-                backend.sign(otp_source.get_code(request))
-                return
+                return backend.sign(otp_source.get_code(request))
             except (OtpInvalidError, OtpExpiredError, OtpLockedError) as exc:
                 attempts_left -= 1
                 if attempts_left == 0:

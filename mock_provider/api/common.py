@@ -13,18 +13,13 @@ from typing import Any, TypeVar
 from flask import Flask, Response, g, request
 from sqlalchemy.orm import Session
 
-from mock_provider.core.breakages import Breakage, declare
 from mock_provider.core.errors import InvalidInput, Unauthenticated
+from mock_provider.core.misbehaviour.areas.http import SERVER_ERROR_ON_BAD_INPUT
+from mock_provider.core.misbehaviour.switch import Breakage
 from mock_provider.core.sso_tokens import authenticate_bearer
+from mock_provider.core.storage import Prepared
 from mock_provider.http_common.problems import json_response
 from mock_provider.http_common.services import services
-
-SERVER_ERROR_ON_BAD_INPUT = declare(
-    "server_error_on_bad_input",
-    rule="Bad input is a 4xx problem, never a 500 (RFC 9110 section 15.5.1).",
-    check="security.errors.no_server_error",
-)
-
 
 #: The control plane and its console: no route scenario, no request history, no injected fault there.
 CONTROL_PREFIXES = ("/_mock", "/console")
@@ -120,6 +115,16 @@ def write_after_response(write: Callable[[Session], None], *, then: Callable[[],
     g.setdefault("writes_after_response", []).append((write, then))
 
 
+def prepared_after_response(statement: Prepared, params: dict[str, Any]) -> None:
+    """Queue one prepared write (the request's history record) for the end of the request.
+
+    It joins the transaction of :func:`write_after_response`'s writes when the request has some; alone, it is
+    run through :meth:`~mock_provider.core.storage.Database.run_prepared`, without an ORM session, which is what
+    keeps a request that writes nothing else cheap.
+    """
+    g.setdefault("prepared_after_response", []).append((statement, params))
+
+
 def install_writes_after_response(app: Flask) -> None:
     """Register the hook that commits :func:`write_after_response`'s writes.
 
@@ -131,13 +136,20 @@ def install_writes_after_response(app: Flask) -> None:
     @app.after_request
     def _write_after_response(response: Response) -> Response:
         pending: list[tuple[Callable[[Session], None], Callable[[], None] | None]] = g.pop("writes_after_response", [])
+        prepared: list[tuple[Prepared, dict[str, Any]]] = g.pop("prepared_after_response", [])
+        db = services().db
         if pending:
-            with services().db.transaction() as session:
+            with db.transaction() as session:
                 for write, _ in pending:
                     write(session)
+                for statement, params in prepared:
+                    session.execute(statement.statement, params)
             for _, then in pending:
                 if then is not None:
                     then()
+        else:
+            for statement, params in prepared:
+                db.run_prepared(statement, params)
         return response
 
 

@@ -12,12 +12,14 @@ from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response, request
+from sqlalchemy.orm import Session
 
-from mock_provider.api import faults
 from mock_provider.api.common import json_body, ok, optional
-from mock_provider.core import breakages, control, outbox
+from mock_provider.core import control, outbox
 from mock_provider.core.clock import ensure_utc
 from mock_provider.core.errors import InvalidInput, NotFound
+from mock_provider.core.misbehaviour import fault_store, faults
+from mock_provider.core.misbehaviour.catalogue import CATALOGUE
 from mock_provider.http_common.services import services
 
 bp = Blueprint("control", __name__, url_prefix="/_mock")
@@ -185,25 +187,41 @@ def _limit() -> int:
     return value
 
 
+def _faults_view(session: Session) -> dict[str, Any]:
+    """The standing rule's settings (``active`` false when none is set), and the rules added beside it."""
+    rules = fault_store.rules(session)
+    standing = next((rule for rule in rules if rule.id == fault_store.STANDING_ID), None)
+    body = standing.as_json() if standing else faults.inactive_json()
+    body["added"] = [rule.as_json() for rule in rules if rule.id != fault_store.STANDING_ID]
+    return body
+
+
 @bp.get("/faults")
 def read_faults() -> Response:
-    with services().db.transaction() as session:
-        policy = faults.current(session) or faults.NO_POLICY
-    return ok(policy.as_json())
+    with services().db.read() as session:
+        return ok(_faults_view(session))
 
 
 @bp.put("/faults")
 def put_faults() -> Response:
-    fields = faults.parse(json_body())
+    spec = faults.parse(json_body())
     with services().db.transaction() as session:
-        policy = faults.put(session, fields, services().clock.now())
-    return ok(policy.as_json())
+        fault_store.set_standing(session, spec, services().clock.now())
+        return ok(_faults_view(session))
+
+
+@bp.post("/faults")
+def add_fault() -> Response:
+    spec = faults.parse(json_body())
+    with services().db.transaction() as session:
+        rule = fault_store.add(session, spec, services().clock.now())
+    return ok(rule.as_json(), 201)
 
 
 @bp.delete("/faults")
 def clear_faults() -> Response:
     with services().db.transaction() as session:
-        faults.clear(session)
+        fault_store.clear(session)
     return Response(status=204)
 
 
@@ -239,5 +257,5 @@ def _breakages_json(active: frozenset[str]) -> dict[str, Any]:
     return {
         "active": sorted(active),
         "configured": sorted(services().breakages.configured),
-        "data": [breakage.as_json() for breakage in breakages.CATALOGUE.values()],
+        "data": [breakage.as_json() for breakage in CATALOGUE.values()],
     }

@@ -20,9 +20,9 @@ from flask import Blueprint, Response, request
 from mock_provider.api.common import json_body, ok, optional
 from mock_provider.api.csc_oauth2 import caller
 from mock_provider.core.errors import InvalidInput, MockError
+from mock_provider.core.misbehaviour.areas.signing import CSC_TIMESTAMP_ASSUMES_SHA256, CSC_WITHOUT_TOKEN
 from mock_provider.core.pki.tsa import TimeStampResp
 from mock_provider.core.signing import DIGESTS
-from mock_provider.core.signing_breakages import CSC_TIMESTAMP_ASSUMES_SHA256, CSC_WITHOUT_TOKEN
 from mock_provider.http_common.problems import problem
 from mock_provider.http_common.services import services
 

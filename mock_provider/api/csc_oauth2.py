@@ -40,16 +40,23 @@ from sqlalchemy import select
 from mock_provider.api.common import bearer_token, bearer_user, caller_authenticated
 from mock_provider.api.csc_oauth2_server import CodeGrant, CscAuthorizationServer
 from mock_provider.core import csc_oauth2 as store
-from mock_provider.core.breakages import Breakage, declare
 from mock_provider.core.errors import InvalidInput, MockError, NotFound
-from mock_provider.core.models import User
-from mock_provider.core.signing import DIGESTS, PendingAuthorization
-from mock_provider.core.signing_breakages import (
+from mock_provider.core.misbehaviour.areas.signing import (
+    CREDENTIAL_TOKEN_AS_SERVICE,
+    FOREIGN_CREDENTIAL,
     SAD_ACCEPTS_OTHER_HASHES,
     SAD_NOT_BOUND_TO_CREDENTIAL,
     SAD_REUSABLE,
     SAD_SIGNS_BEYOND_NUM_SIGNATURES,
+    TOKEN_BEYOND_COUNT,
+    TOKEN_OTHER_CREDENTIAL,
+    TOKEN_OTHER_HASHES,
+    TOKEN_REUSABLE,
+    WITHOUT_SMS_CODE,
 )
+from mock_provider.core.misbehaviour.switch import Breakage
+from mock_provider.core.models import User
+from mock_provider.core.signing import DIGESTS, PendingAuthorization
 from mock_provider.http_common import pages
 from mock_provider.http_common.oauth2_clients import EndUser
 from mock_provider.http_common.pages import CSRF_PROBLEM, Problem, csrf_valid, page
@@ -63,45 +70,13 @@ _JSON_TYPES = ("application/problem+json", "application/json")
 
 bp = Blueprint("csc_oauth2", __name__, url_prefix="/trust/csc/oauth2", template_folder="templates")
 
-FOREIGN_CREDENTIAL = declare(
-    "csc_oauth2_foreign_credential",
-    rule="oauth2/authorize with scope=credential issues a code only for a credential of the person logged in (or "
-    "a seal they may use): another's is access_denied.",
-    check="signing.oauth2.own_credential_only",
-)
-WITHOUT_SMS_CODE = declare(
-    "csc_oauth2_without_sms_code",
-    rule="oauth2/authorize for a SCAL2 credential issues a code only after the SMS code is entered.",
-    check="signing.oauth2.sms_code_required",
-)
-CREDENTIAL_TOKEN_AS_SERVICE = declare(
-    "csc_oauth2_credential_token_as_service",
-    rule="A credential-scope access token serves signatures/signHash only: elsewhere (credentials/list) it is "
-    "refused (403 insufficient_scope).",
-    check="signing.oauth2.credential_token_scope",
-)
+
 #: The switches of a credential-scope token's rules, each honoured as the SAD's switch for the same rule.
 TOKEN_SAD_RULES: dict[Breakage, Breakage] = {
-    declare(
-        "csc_oauth2_token_other_hashes",
-        rule="A credential-scope access token signs only the hashes it was authorized for.",
-        check="signing.oauth2.credential_token_hashes",
-    ): SAD_ACCEPTS_OTHER_HASHES,
-    declare(
-        "csc_oauth2_token_other_credential",
-        rule="A credential-scope access token signs with its credential only.",
-        check="signing.oauth2.credential_token_credential",
-    ): SAD_NOT_BOUND_TO_CREDENTIAL,
-    declare(
-        "csc_oauth2_token_reusable",
-        rule="A credential-scope access token signs once: used, it is refused.",
-        check="signing.oauth2.credential_token_once",
-    ): SAD_REUSABLE,
-    declare(
-        "csc_oauth2_token_beyond_count",
-        rule="A credential-scope access token signs at most numSignatures hashes.",
-        check="signing.oauth2.credential_token_count",
-    ): SAD_SIGNS_BEYOND_NUM_SIGNATURES,
+    TOKEN_OTHER_HASHES: SAD_ACCEPTS_OTHER_HASHES,
+    TOKEN_OTHER_CREDENTIAL: SAD_NOT_BOUND_TO_CREDENTIAL,
+    TOKEN_REUSABLE: SAD_REUSABLE,
+    TOKEN_BEYOND_COUNT: SAD_SIGNS_BEYOND_NUM_SIGNATURES,
 }
 
 
@@ -126,12 +101,12 @@ class Caller:
     user_id: str
     sad: str | None = None
 
-    def sad_switches(self) -> frozenset[str]:
+    def sad_switches(self) -> frozenset[Breakage]:
         """The SAD's switches to honour on this call: those of the token's rules that are on."""
         if self.sad is None:
             return frozenset()
-        active = services().breakages.active()
-        return frozenset(sad.id for mine, sad in TOKEN_SAD_RULES.items() if mine.id in active)
+        broken = services().breakages.snapshot()
+        return frozenset(sad for mine, sad in TOKEN_SAD_RULES.items() if mine in broken)
 
 
 def caller(*, sign_hash: bool = False, unless: Breakage | None = None) -> Caller:

@@ -44,51 +44,21 @@ from authlib.oauth2.rfc7636.challenge import compare_plain_code_challenge, compa
 from flask import request as flask_request
 
 from mock_provider.core import csc_oauth2 as store
-from mock_provider.core.breakages import declare
+from mock_provider.core.misbehaviour.areas.signing import (
+    CODE_RACE,
+    CODE_REUSABLE,
+    PKCE_OPTIONAL,
+    PKCE_PLAIN,
+    REDIRECT_URI_PREFIX,
+    TOKEN_REDIRECT_URI_UNCHECKED,
+    VERIFIER_UNCHECKED,
+)
 from mock_provider.core.models import CscAccessToken, CscAuthorizationCode, OAuthClient
 from mock_provider.core.signing import SAD_LIFETIME, PendingAuthorization
 from mock_provider.http_common.oauth2_clients import Client, EndUser, MockOAuth2Request
 
 if TYPE_CHECKING:
     from mock_provider.core.services import MockServices
-
-PKCE_OPTIONAL = declare(
-    "csc_oauth2_pkce_optional",
-    rule="The CSC authorization server refuses an oauth2/authorize request without a PKCE code_challenge.",
-    check="signing.oauth2.pkce_s256_required",
-)
-PKCE_PLAIN = declare(
-    "csc_oauth2_pkce_plain",
-    rule="The CSC authorization server refuses code_challenge_method=plain (S256 only).",
-    check="signing.oauth2.pkce_s256_required",
-)
-VERIFIER_UNCHECKED = declare(
-    "csc_oauth2_verifier_unchecked",
-    rule="oauth2/token redeems a code only with the code_verifier whose S256 is its challenge (missing or wrong: "
-    "invalid_grant or invalid_request).",
-    check="signing.oauth2.code_verifier_checked",
-)
-REDIRECT_URI_PREFIX = declare(
-    "csc_oauth2_redirect_uri_prefix",
-    rule="oauth2/authorize matches redirect_uri exactly: a registered URI with a longer path is refused on a page, "
-    "never redirected to.",
-    check="signing.oauth2.redirect_uri_exact",
-)
-TOKEN_REDIRECT_URI_UNCHECKED = declare(
-    "csc_oauth2_token_redirect_uri_unchecked",
-    rule="oauth2/token redeems a code only with the redirect_uri of its authorization request.",
-    check="signing.oauth2.code_bound_to_redirect_uri",
-)
-CODE_REUSABLE = declare(
-    "csc_oauth2_code_reusable",
-    rule="A CSC authorization code is redeemed once: the second redemption is refused with invalid_grant.",
-    check="signing.oauth2.code_single_use",
-)
-CODE_RACE = declare(
-    "csc_oauth2_code_race",
-    rule="A CSC authorization code is redeemed once, also by parallel requests: exactly one gets a token.",
-    check="signing.oauth2.code_once_in_parallel",
-)
 
 
 @dataclass(frozen=True)
@@ -318,7 +288,9 @@ class CscAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
         with self.services.db.transaction(lock=CODE_RACE not in breakages) as session:
             if code is not None:
                 row = code.row
-                consumed = breakages.any_of(CODE_REUSABLE, CODE_RACE) or store.redeem_code(session, row.id, now)
+                consumed = (
+                    CODE_REUSABLE in breakages or CODE_RACE in breakages or store.redeem_code(session, row.id, now)
+                )
                 code_id, scope, credential_id = row.id, row.scope, row.credential_id
             else:
                 assert old is not None

@@ -39,13 +39,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from flask import Flask, Response, abort, current_app, g, request
-from sqlalchemy import ColumnElement, CursorResult, delete, select, update
+from sqlalchemy import ColumnElement, CursorResult, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from mock_provider.api.common import write_after_response
 from mock_provider.core.errors import Conflict, InvalidInput, MockError
 from mock_provider.core.models import IdempotencyRecord
+from mock_provider.core.storage import Prepared
 from mock_provider.http_common.services import services
 
 HEADER = "Idempotency-Key"
@@ -71,6 +72,20 @@ class _Claim:
     scope: str
     key: str
     owner: str
+
+
+#: The claim of a key: its record, in progress, held by this request's owner token (see :func:`_claim_or_replay`).
+CLAIM = Prepared(
+    insert(IdempotencyRecord).values(
+        {
+            **{
+                name: bindparam(name)
+                for name in ("scope", "key", "method", "path", "fingerprint", "created_at", "owner", "lease_expires_at")
+            },
+            "in_progress": True,
+        }
+    )
+)
 
 
 def applies(method: str, path: str) -> bool:
@@ -160,29 +175,25 @@ def _claim_or_replay(scope: str, key: str, fingerprint: str) -> Response | None:
         now = svc.clock.now()
         # The lease runs on the wall clock: after a crash it must end in real time, whatever the mock clock does.
         wall = datetime.now(UTC)
+        claim = {
+            "scope": scope,
+            "key": key,
+            "method": method,
+            "path": path,
+            "fingerprint": fingerprint,
+            "created_at": now,
+            "owner": owner,
+            "lease_expires_at": wall + _lease(),
+        }
         try:
-            with svc.db.transaction() as session:
-                # Expired records go, now and then, so that the table stays small (an expired record of this very
-                # key is removed below, when it is in the way).
-                if _purge_due(now):
+            if _purge_due(now):
+                with svc.db.transaction() as session:
+                    # Expired records go, now and then, so that the table stays small (an expired record of this
+                    # very key is removed below, when it is in the way).
                     session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.created_at <= now - RETENTION))
-                session.add(
-                    IdempotencyRecord(
-                        scope=scope,
-                        key=key,
-                        method=method,
-                        path=path,
-                        fingerprint=fingerprint,
-                        status=None,
-                        content_type=None,
-                        body=None,
-                        created_at=now,
-                        in_progress=True,
-                        owner=owner,
-                        lease_expires_at=wall + _lease(),
-                    )
-                )
-                session.flush()
+                    session.execute(CLAIM.statement, claim)
+            else:
+                svc.db.run_prepared(CLAIM, claim)  # one insert: no ORM session on every keyed call
         except IntegrityError:
             pass  # the key is taken: replay, refuse, take over or wait, below
         else:

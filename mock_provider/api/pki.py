@@ -19,9 +19,9 @@ from datetime import datetime
 from cryptography.hazmat.primitives.serialization import Encoding
 from flask import Blueprint, Response, abort, current_app, request, url_for
 
-from mock_provider.core.breakages import declare
 from mock_provider.core.clock import ensure_utc
 from mock_provider.core.errors import InvalidInput
+from mock_provider.core.misbehaviour.areas.pki import CA_ISSUERS_UNREACHABLE, CRL_DISTRIBUTION_POINT_UNREACHABLE
 from mock_provider.core.pki import profiles
 from mock_provider.core.pki.times import InstantRange
 from mock_provider.core.pki.tsa import rejection
@@ -35,18 +35,6 @@ TSA_QUERY_TYPE = "application/timestamp-query"
 TSA_REPLY_TYPE = "application/timestamp-reply"
 
 bp = Blueprint("pki", __name__, url_prefix="/pki")
-
-CA_ISSUERS_UNREACHABLE = declare(
-    "ca_issuers_unreachable",
-    rule="The caIssuers URL of a certificate's AIA extension serves its issuer's certificate "
-    "(RFC 5280 section 4.2.2.1).",
-    check="pki.chain.aia_ca_issuers",
-)
-CRL_DISTRIBUTION_POINT_UNREACHABLE = declare(
-    "crl_distribution_point_unreachable",
-    rule="The URL of a certificate's CRL distribution point serves its CA's CRL (RFC 5280 section 4.2.1.13).",
-    check="pki.crl.reachable",
-)
 
 
 def _services() -> MockServices:

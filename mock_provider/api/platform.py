@@ -9,19 +9,12 @@ from __future__ import annotations
 from flask import Blueprint, Response
 
 from mock_provider.api.common import bearer_user, json_body, ok, optional
-from mock_provider.core.breakages import declare
 from mock_provider.core.errors import InvalidInput
+from mock_provider.core.misbehaviour.areas.http import PLATFORM_WITHOUT_TOKEN
 from mock_provider.core.registration.texts import CGU, PRIVACY_POLICY
 from mock_provider.http_common.services import services
 
 bp = Blueprint("platform", __name__, url_prefix="/platform/api/v1")
-
-PLATFORM_WITHOUT_TOKEN = declare(
-    "platform_without_token",
-    rule="Every platform API route needs a valid access token: none, or a bad one, is 401 "
-    "(RFC 6750 sections 2.1 and 3.1).",
-    check="security.auth.platform_token_required",
-)
 
 
 def _user() -> str:

@@ -14,20 +14,21 @@ import secrets
 
 from flask import Blueprint, Response, request
 
-from mock_provider.api.common import basic_credentials, bearer_token, caller_authenticated, json_body, ok, optional
-from mock_provider.core.breakages import declare
+from mock_provider.api.common import (
+    basic_credentials,
+    bearer_token,
+    caller_authenticated,
+    json_body,
+    ok,
+    optional,
+)
 from mock_provider.core.errors import InvalidInput, Unauthenticated
+from mock_provider.core.misbehaviour.areas.http import TRUST_WITHOUT_TOKEN
 from mock_provider.core.models import OAuthClient
 from mock_provider.core.registration.texts import AGREEMENT
 from mock_provider.http_common.services import services
 
 bp = Blueprint("trust", __name__, url_prefix="/trust/v1")
-
-TRUST_WITHOUT_TOKEN = declare(
-    "trust_registration_without_token",
-    rule="A registration's routes need its session token; without one they answer nothing about it.",
-    check="security.auth.trust_token_required",
-)
 
 
 def _operator() -> str:

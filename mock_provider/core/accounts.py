@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any, NotRequired, TypedDict
 
 import yaml
-from sqlalchemy import and_, delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, and_, bindparam, delete, exists, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from mock_provider.core.errors import Forbidden, NotFound
 from mock_provider.core.ids import new_id
@@ -211,6 +211,33 @@ def may_hold_personal_certificate(firms: list[FirmView]) -> bool:
     return any(firm.role == ACCOUNTANT or "sign" in firm.delegations for firm in firms)
 
 
+def _signing_rights() -> Select[bool, bool]:
+    """Whether one of the person's firms entitles them to sign (an accountant, or a sign delegation), and whether
+    one such firm is open to them (its terms accepted by the person and by one of its chartered accountants): one
+    statement, built once, since signing asks it on every sendOTP, authorize and signHash."""
+    mine = Membership
+    entitled = or_(
+        mine.role == ACCOUNTANT,
+        exists().where(
+            Delegation.user_id == mine.user_id, Delegation.firm_id == mine.firm_id, Delegation.kind == "sign"
+        ),
+    )
+    colleague = aliased(Membership)
+    opened = exists().where(
+        TermsAcceptance.firm_id == mine.firm_id,
+        colleague.firm_id == TermsAcceptance.firm_id,
+        colleague.user_id == TermsAcceptance.user_id,
+        colleague.role == ACCOUNTANT,
+    )
+    own = aliased(TermsAcceptance)
+    accepted = exists().where(own.user_id == mine.user_id, own.firm_id == mine.firm_id)
+    person = mine.user_id == bindparam("user_id")
+    return select(exists().where(person, entitled), exists().where(person, entitled, opened, accepted))
+
+
+_SIGNING_RIGHTS = _signing_rights()
+
+
 def personal_signing_refusal(session: Session, user_id: str) -> Forbidden | None:
     """Why this person may not sign with their personal certificate now, or ``None`` when they may.
 
@@ -219,16 +246,13 @@ def personal_signing_refusal(session: Session, user_id: str) -> Forbidden | None
     collaborator only while holding its ``sign`` delegation. The certificate itself stays valid: a delegation
     withdrawn (or not yet granted) suspends its use on the platform, and granting it again resumes it.
     """
-    firms = firms_of(session, user_id)
-    entitled = [firm for firm in firms if firm.role == ACCOUNTANT or "sign" in firm.delegations]
-    if not entitled:
+    row = session.execute(_SIGNING_RIGHTS, {"user_id": user_id}).one()
+    if not row[0]:
         return Forbidden(
             "a collaborator signs with a firm's sign delegation, granted by its chartered accountant",
             code="sign_delegation_required",
         )
-    opened = opened_firm_ids(session)
-    accepted = set(session.scalars(select(TermsAcceptance.firm_id).where(TermsAcceptance.user_id == user_id)))
-    if not any(firm.id in opened and firm.id in accepted for firm in entitled):
+    if not row[1]:
         return Forbidden(
             "the service opens once the terms are accepted for the firm (step 6, « validation des CGU et RGPD »)",
             code="service_not_open",

@@ -104,6 +104,9 @@ class StoredClock:
     control plane moves it for all of them. Same interface as :class:`ManualClock`.
     """
 
+    #: The counters it keeps its state in.
+    COUNTERS = (_OFFSET, _FROZEN)
+
     def __init__(self, store: CounterStore) -> None:
         self._store = store
 

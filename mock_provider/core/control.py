@@ -4,7 +4,7 @@
 The clock (set, advance, back to real time, within the instants X.509 can write), the outbox, the registrations,
 the one-shot scenarios, the issued certificates, the request history and the reset to the seed. The review queue
 is the registration's own (:meth:`~mock_provider.core.registration.Registrations.decide`); the rule-breakage
-switches are :class:`~mock_provider.core.breakages.Breakages`.
+switches are :class:`~mock_provider.core.misbehaviour.switches.Breakages`.
 
 Framework-free: each function takes the app's :class:`~mock_provider.core.services.MockServices` and opens its own
 transaction; the caller's job is only to read the request and to show the answer (JSON or a page).
@@ -16,19 +16,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
-from mock_provider.core import accounts, outbox, scenarios, sso_tokens
+from mock_provider.core import accounts, outbox, sso_tokens
 from mock_provider.core.errors import InvalidInput
-from mock_provider.core.models import IssuedCertificate, RequestRecord, ScenarioEntry, TrustRegistration
+from mock_provider.core.misbehaviour import fault_store, scenarios
+from mock_provider.core.models import IssuedCertificate, RequestRecord, TrustRegistration
 from mock_provider.core.pki.authority import CertificateRecord
 from mock_provider.core.pki.oids import readable_name
 from mock_provider.core.storage import Base
 
 if TYPE_CHECKING:
+    from mock_provider.core.misbehaviour.scenarios import ScenarioView
     from mock_provider.core.outbox import MessageView
     from mock_provider.core.registration.shapes import RegistrationView
-    from mock_provider.core.scenarios import ScenarioView
     from mock_provider.core.services import MockServices
 
 #: Tables a reset keeps: the PKI (hierarchy, keys, issued certificates), the shared counters (PKI revision, CRL
@@ -115,7 +116,7 @@ def enqueue_scenario(svc: MockServices, *, kind: str, target: str | None, value:
 def clear_scenarios(svc: MockServices) -> None:
     """Drop every scenario not yet consumed."""
     with svc.db.transaction() as session:
-        session.execute(delete(ScenarioEntry).where(ScenarioEntry.consumed_at.is_(None)))
+        scenarios.clear_pending(session)
 
 
 # -- certificates and requests -------------------------------------------------------------------------------------
@@ -204,5 +205,6 @@ def reset(svc: MockServices) -> None:
             if table.name not in KEPT_ON_RESET:
                 session.execute(table.delete())
         svc.breakages.replace(session, ())
+        fault_store.clear(session)  # deleted with the tables above; this tells every process's copy
         sso_tokens.tokens_forgotten(session)
         accounts.apply_seed(session, seed, svc.clock.now())

@@ -161,6 +161,18 @@ class IdentityDocument(Base):
     uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
+class StagedRecto(Base):
+    """The recto of step 3's first screen ("Veillez charger la photo recto"), judged and kept until the verso comes
+    (the screens take the two sides on two pages; the API takes them in one call and never stages)."""
+
+    __tablename__ = "staged_rectos"
+
+    registration_id: Mapped[str] = mapped_column(ForeignKey("trust_registrations.id"), primary_key=True)
+    document_type: Mapped[str] = mapped_column(String(40))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
 class OneTimePassword(Base):
     """An SMS code: kept as an HMAC, valid for a while, single use, locked after too many wrong tries."""
 
@@ -195,6 +207,16 @@ class OutboxMessage(Base):
     related_id: Mapped[str | None] = mapped_column(String(40), nullable=True, index=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     seq: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+class CertificateNotice(Base):
+    """An expiry notice sent for a certificate (``days`` before its notAfter): each is sent once."""
+
+    __tablename__ = "certificate_notices"
+
+    certificate_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    days: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sent_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class OutboxAttachment(Base):
@@ -286,26 +308,34 @@ class IdempotencyRecord(Base):
     lease_expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
-class FaultPolicy(Base):
-    """The standing chaos policy of the control plane (one row, ``id = "current"``), applied by every worker."""
+class FaultRule(Base):
+    """One rule of the control plane's fault policy, applied by every worker: the standing rule (``id = "current"``,
+    set by ``PUT /_mock/faults``) or one added beside it (``POST /_mock/faults``, or a deprecated route scenario)."""
 
-    __tablename__ = "fault_policy"
+    __tablename__ = "fault_rules"
 
-    id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    #: The order in which the rules were added (the first failing rule answers the call).
+    sequence: Mapped[int] = mapped_column(Integer)
     #: A new value on each change, so that each process reseeds its random sequence.
     revision: Mapped[str] = mapped_column(String(40))
     error_rate: Mapped[float] = mapped_column(Float)
     status: Mapped[int] = mapped_column(Integer)
+    delay_ms_min: Mapped[int] = mapped_column(Integer)
     delay_ms_max: Mapped[int] = mapped_column(Integer)
     after_processing_rate: Mapped[float] = mapped_column(Float)
-    #: The path patterns, as a JSON array.
+    #: The route patterns, as a JSON array.
     routes: Mapped[str] = mapped_column(String(8000))
     seed: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    #: How many more matching calls the rule applies to (None: until cleared); taken by a conditional update.
+    remaining: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    #: The deprecated scenario kind that queued it (``route_error``, ``route_delay``), if any.
+    alias: Mapped[str | None] = mapped_column(String(16), nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class BrokenRule(Base):
-    """A rule breakage switched on through the control plane (see :mod:`mock_provider.core.breakages`)."""
+    """A rule breakage switched on through the control plane (see :mod:`mock_provider.core.misbehaviour.switch`)."""
 
     __tablename__ = "broken_rules"
 

@@ -18,53 +18,27 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mock_provider.config import MockConfig
-from mock_provider.core.breakages import Breakages, declare
 from mock_provider.core.errors import InvalidInput, Locked, MockError, RateLimited
 from mock_provider.core.ids import new_id
+from mock_provider.core.misbehaviour.areas.otp import (
+    EXPIRED_OTP_ACCEPTED,
+    NO_OTP_LOCKOUT,
+    NO_RESEND_COOLDOWN,
+    RETRY_AFTER_FROM_ANY_CODE,
+    SUPERSEDED_OTP_ACCEPTED,
+    WRONG_OTP_ACCEPTED,
+)
+from mock_provider.core.misbehaviour.switches import NONE_ON, SwitchesOn
 from mock_provider.core.models import OneTimePassword, TrustRegistration
 from mock_provider.core.storage import locking
 
 #: Codes one registration may be sent for one purpose, whatever happened to them.
 MAX_CODES = 10
-
-# Rule breakages (mock_provider.core.breakages), honoured when the caller passes its ``breakages``.
-WRONG_OTP_ACCEPTED = declare(
-    "wrong_otp_accepted",
-    rule="A wrong SMS code is refused and counted.",
-    check="registration.otp.wrong_code",
-)
-EXPIRED_OTP_ACCEPTED = declare(
-    "expired_otp_accepted",
-    rule="An SMS code is refused once its 30 minutes have passed.",
-    check="registration.otp.expiry",
-)
-RETRY_AFTER_FROM_ANY_CODE = declare(
-    "retry_after_from_any_code",
-    rule="The Retry-After of a signing code refused for the hourly cap is the time until the oldest code of the "
-    "last hour leaves it, not counted from an older code (here: from the credential's first code ever).",
-    check="signing.codes.hourly_cap",
-)
-SUPERSEDED_OTP_ACCEPTED = declare(
-    "superseded_otp_accepted",
-    rule="Sending a new SMS code voids the previous one: only the latest code works.",
-    check="registration.otp.superseded",
-)
-NO_OTP_LOCKOUT = declare(
-    "no_otp_lockout",
-    rule="After 5 wrong SMS codes the code is locked: even the right one is refused.",
-    check="registration.otp.lockout",
-)
-NO_RESEND_COOLDOWN = declare(
-    "no_resend_cooldown",
-    rule="A new SMS code is sent only once the resend cooldown has passed.",
-    check="registration.otp.resend_cooldown",
-)
 
 
 @dataclass(frozen=True)
@@ -130,7 +104,7 @@ def issue(
     now: datetime,
     limit_window: timedelta | None = None,
     max_codes: int = MAX_CODES,
-    breakages: Breakages | None = None,
+    breakages: SwitchesOn = NONE_ON,
 ) -> IssuedCode:
     """Make a new code (superseding the previous one), unless the previous one is too recent or too many were sent.
 
@@ -148,9 +122,7 @@ def issue(
                 f"{max_codes} codes were sent for this request: cancel it and start a new one",
                 code="otp_code_limit_reached",
             )
-        within = (
-            [] if _broken(breakages, RETRY_AFTER_FROM_ANY_CODE) else [OneTimePassword.created_at > now - limit_window]
-        )
+        within = [] if RETRY_AFTER_FROM_ANY_CODE in breakages else [OneTimePassword.created_at > now - limit_window]
         oldest = session.scalar(
             select(func.min(OneTimePassword.created_at)).where(
                 OneTimePassword.registration_id == registration_id, OneTimePassword.purpose == purpose, *within
@@ -167,7 +139,7 @@ def issue(
     if previous is not None:
         available = previous.created_at + policy.resend_cooldown
         # A code already used leaves nothing to guess: the next operation may have its own code at once.
-        if now < available and previous.used_at is None and not _broken(breakages, NO_RESEND_COOLDOWN):
+        if now < available and previous.used_at is None and NO_RESEND_COOLDOWN not in breakages:
             wait = max(1, int((available - now).total_seconds()))
             raise RateLimited(
                 f"a code was sent less than {int(policy.resend_cooldown.total_seconds())} seconds ago",
@@ -200,11 +172,11 @@ def verify(
     purpose: str,
     code: str,
     now: datetime,
-    breakages: Breakages | None = None,
+    breakages: SwitchesOn = NONE_ON,
 ) -> Outcome:
     """Check a submitted code. Counts a wrong try, locks at the limit, marks a right code used."""
     row = _current(session, registration_id, purpose)
-    if _broken(breakages, SUPERSEDED_OTP_ACCEPTED) and row is not None:
+    if SUPERSEDED_OTP_ACCEPTED in breakages and row is not None:
         # An earlier, superseded code of the same registration that matches ``code``.
         digest = _digest(key, registration_id, purpose, code.strip() if isinstance(code, str) else "")
         earlier = session.scalars(
@@ -220,14 +192,15 @@ def verify(
         return Outcome(InvalidInput("no code is waiting: ask for one first", code="otp_not_requested"))
     if row.locked_at is not None:
         return Outcome(_locked())
-    if now >= row.expires_at and not _broken(breakages, EXPIRED_OTP_ACCEPTED):
+    if now >= row.expires_at and EXPIRED_OTP_ACCEPTED not in breakages:
         return Outcome(InvalidInput("the code has expired: ask for a new one", code="otp_expired"))
     candidate = code.strip() if isinstance(code, str) else ""
-    if not hmac.compare_digest(_digest(key, registration_id, purpose, candidate), row.code_hmac) and not _broken(
-        breakages, WRONG_OTP_ACCEPTED
+    if (
+        not hmac.compare_digest(_digest(key, registration_id, purpose, candidate), row.code_hmac)
+        and WRONG_OTP_ACCEPTED not in breakages
     ):
         row.attempts += 1
-        if row.attempts >= policy.max_attempts and not _broken(breakages, NO_OTP_LOCKOUT):
+        if row.attempts >= policy.max_attempts and NO_OTP_LOCKOUT not in breakages:
             row.locked_at = now
             return Outcome(_locked())
         remaining = policy.max_attempts - row.attempts
@@ -241,10 +214,6 @@ def verify(
         )
     row.used_at = now
     return Outcome(None)
-
-
-def _broken(breakages: Breakages | None, breakage: Any) -> bool:
-    return breakages is not None and breakage in breakages
 
 
 def _locked() -> Locked:

@@ -1,9 +1,9 @@
 """The outbox: every SMS and e-mail the mock "sends" lands here instead of a phone or a mailbox.
 
 Developers read it through the control plane (``/_mock/outbox``), and automated tests take the latest SMS code
-for a number from it. A message to a scenario number (see :mod:`mock_provider.core.scenarios`) is kept but marked
-undelivered, as a phone that never receives it. An e-mail may carry attachments (:class:`Attachment`): the listing
-names them, :func:`attachment` gives one's content.
+for a number from it. A message to a scenario number (see :mod:`mock_provider.core.misbehaviour.scenarios`) is
+kept but marked undelivered, as a phone that never receives it. An e-mail may carry attachments (:class:`Attachment`):
+the listing names them, :func:`attachment` gives one's content.
 """
 
 from __future__ import annotations

@@ -1,14 +1,14 @@
-"""The rule-breakage switches of the registration's limits and lists (see :mod:`mock_provider.core.breakages`).
+"""How the switches of the registration's limits and lists bend them (declared in
+:mod:`mock_provider.core.misbehaviour.areas.registration_limits`; see :mod:`mock_provider.core.misbehaviour.switch`).
 
-Each switch here moves one limit of the registration by a little, or drops one value of one of its lists, as a
+Each of those switches moves one limit of the registration by a little, or drops one value of one of its lists, as a
 provider does that a suite trying each rule on one side only (or on a sample of its list) lets through: an SMS code
 that expires after 10 minutes where 30 are announced, an age check off by one day, a 47-hour error-report window,
 the e-mail left out of the read-only profile fields, no decision e-mail on a rejection. Each ``check`` names the
 conformance check that must fail while the switch is on, and that the suite before these checks missed.
 
-Declared here rather than beside each guard in :mod:`mock_provider.core.registration`, which keeps one-line guards:
-the helpers below answer the value a rule uses (a limit, a list, a reference date), moved when its switch is on and
-unchanged otherwise.
+The helpers here keep the guards in :mod:`mock_provider.core.registration` to one line: each answers the value a
+rule uses (a limit, a list, a reference date), moved when its switch is on and unchanged otherwise.
 """
 
 from __future__ import annotations
@@ -19,74 +19,67 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from mock_provider.core.breakages import Breakages, declare
 from mock_provider.core.documents import DocumentType, mrz_check_digit
 from mock_provider.core.errors import MockError
 from mock_provider.core.events import EventJson
+from mock_provider.core.misbehaviour.areas.registration_limits import (
+    AGE_BIRTHDAY_REFUSED,
+    AGE_EVE_ACCEPTED,
+    ANCIENT_BIRTH_DATE_ACCEPTED,
+    ANY_DELEGATION_KIND,
+    ANY_REDIRECT_URL_ACCEPTED,
+    APPROVAL_EMAIL_SUBJECT_PENDING,
+    ATTEMPTS_REMAINING_MISCOUNTED,
+    CANCELLATION_NOT_LOGGED,
+    CANCELLED_REQUEST_RESUMABLE,
+    CARD_SCAN_REFUSED,
+    DOCUMENT_AT_LIMIT_REFUSED,
+    EMPTY_PERSONAL_NUMBER_FILLER_REFUSED,
+    ERROR_REPORT_WINDOW_SHORT,
+    EXPIRED_DOCUMENT_ACCEPTED,
+    FOREIGN_ID_CARD_ACCEPTED,
+    FUTURE_BIRTH_DATE_UNDER_AGE,
+    ICAO_SPECIMEN_ACCEPTED,
+    ISSUE_UNTOLD_TO_PLATFORM,
+    LONG_DOCUMENT_NUMBER_REFUSED,
+    MATCH_ACCOUNT_STALE,
+    MRZ_BIRTH_YEAR_IN_1900S,
+    MRZ_CHARSET_UNCHECKED,
+    MRZ_COMPOSITE_UNCHECKED,
+    MRZ_DOCUMENT_CODE_UNCHECKED,
+    MRZ_ISSUER_UNCHECKED,
+    MRZ_NAME_DIGITS_ACCEPTED,
+    MRZ_OPTIONAL_DATA_READ_AS_NUMBER,
+    NO_REQUEST_AFTER_REVOCATION,
+    OTP_CLOCK_BEHIND,
+    OTP_CODE_CAP_EARLY,
+    OTP_CODE_CAP_MISSING,
+    OTP_LOCKS_ONE_EARLY,
+    OTP_VALIDITY_SHORT,
+    PASSPORT_PERSONAL_NUMBER_UNCHECKED,
+    PHONE_LAST_DIGITS_WRONG,
+    PHONE_MASK_SHOWS_FIVE,
+    PLATFORM_STATE_STALE,
+    PRESUMED_ACCEPTED_EARLY,
+    PROFILE_EMAIL_EDITABLE,
+    READ_ONLY_LATER_VALUE_ACCEPTED,
+    RESEND_COOLDOWN_LONG,
+    RESEND_COOLDOWN_SHORT,
+    RESIDENCE_PERMIT_BACK_OPTIONAL,
+    REVIEW_LATER_THAN_ANNOUNCED,
+    SEAL_DELEGATION_UNLISTED,
+    SECOND_CERTIFICATE_REQUEST,
+    SMS_VALIDITY_MISSTATED,
+    TERMS_BOXES_FIRST_FIRM_ONLY,
+    TERMS_NEWER_VERSION_ACCEPTED,
+    TRUNCATED_PDF_ACCEPTED,
+)
+from mock_provider.core.misbehaviour.switches import Breakages
 from mock_provider.core.models import Delegation
 from mock_provider.core.otp import MAX_CODES, IssuedCode, OtpPolicy
 
 # -- step 4: the SMS code ------------------------------------------------------------------------------------------
 
-OTP_VALIDITY_SHORT = declare(
-    "otp_validity_short",
-    rule="An SMS code stays valid for the 30 minutes announced: it is accepted until they have passed.",
-    check="registration.otp.valid_until_expiry",
-)
-OTP_LOCKS_ONE_EARLY = declare(
-    "otp_locks_one_early",
-    rule="An SMS code locks after its 5th wrong try, not before: after 4 wrong tries the right code signs.",
-    check="registration.otp.attempts_allowed",
-)
-RESEND_COOLDOWN_SHORT = declare(
-    "resend_cooldown_short",
-    rule="No new SMS code is sent before the 60-second resend cooldown has passed (here: after 10 seconds).",
-    check="registration.otp.resend_cooldown_limits",
-)
-RESEND_COOLDOWN_LONG = declare(
-    "resend_cooldown_long",
-    rule="A new SMS code is sent as soon as the 60-second resend cooldown has passed (here: after 5 minutes).",
-    check="registration.otp.resend_cooldown_limits",
-)
-OTP_CODE_CAP_MISSING = declare(
-    "otp_code_cap_missing",
-    rule="At most 10 SMS codes are sent for one certificate request: the 11th is refused.",
-    check="registration.otp.code_cap",
-)
-OTP_CODE_CAP_EARLY = declare(
-    "otp_code_cap_early",
-    rule="The 10th SMS code of a certificate request is sent: the cap refuses the 11th, not the 10th.",
-    check="registration.otp.code_cap",
-)
-
-PHONE_LAST_DIGITS_WRONG = declare(
-    "phone_last_digits_wrong",
-    rule="Step 4 shows the last four digits of the mobile the SMS code went to, not four others.",
-    check="registration.otp.sent",
-)
-PHONE_MASK_SHOWS_FIVE = declare(
-    "phone_mask_shows_five",
-    rule="Step 4 masks the mobile but for its last four digits: not one more.",
-    check="registration.otp.sent",
-)
-SMS_VALIDITY_MISSTATED = declare(
-    "sms_validity_misstated",
-    rule="The SMS that carries the code announces the validity the provider applies (30 minutes), not another.",
-    check="registration.otp.sms_text",
-)
-
-ATTEMPTS_REMAINING_MISCOUNTED = declare(
-    "attempts_remaining_miscounted",
-    rule="A wrong SMS code's refusal says how many tries are left: the limit less the wrong tries so far.",
-    check="registration.otp.attempts_allowed",
-)
-
-OTP_CLOCK_BEHIND = declare(
-    "otp_clock_behind",
-    rule="An SMS code expires at the expires_at announced, and a new one can be sent from the resend_available_at "
-    "announced (here: both one second late).",
-    check="registration.otp.announced_instants",
-)
 
 SHORT_OTP_VALIDITY = timedelta(minutes=10)
 SHORT_RESEND_COOLDOWN = timedelta(seconds=10)
@@ -95,15 +88,15 @@ LONG_RESEND_COOLDOWN = timedelta(minutes=5)
 
 def otp_policy(policy: OtpPolicy, breakages: Breakages) -> OtpPolicy:
     """The SMS-code policy the registration applies: shorter validity, one try fewer, another cooldown."""
-    active = breakages.active()
+    broken = breakages.snapshot()
     changes: dict[str, Any] = {}
-    if OTP_VALIDITY_SHORT.id in active:
+    if OTP_VALIDITY_SHORT in broken:
         changes["validity"] = SHORT_OTP_VALIDITY
-    if OTP_LOCKS_ONE_EARLY.id in active:
+    if OTP_LOCKS_ONE_EARLY in broken:
         changes["max_attempts"] = policy.max_attempts - 1
-    if RESEND_COOLDOWN_SHORT.id in active:
+    if RESEND_COOLDOWN_SHORT in broken:
         changes["resend_cooldown"] = SHORT_RESEND_COOLDOWN
-    if RESEND_COOLDOWN_LONG.id in active:
+    if RESEND_COOLDOWN_LONG in broken:
         changes["resend_cooldown"] = LONG_RESEND_COOLDOWN
     return dataclasses.replace(policy, **changes) if changes else policy
 
@@ -151,29 +144,6 @@ def max_codes(breakages: Breakages) -> int:
 
 # -- step 2: the identity ------------------------------------------------------------------------------------------
 
-AGE_EVE_ACCEPTED = declare(
-    "age_eve_accepted",
-    rule="Step 2 refuses an applicant on the eve of their 18th birthday (the age check off by one day).",
-    check="registration.identity.adults_only",
-)
-AGE_BIRTHDAY_REFUSED = declare(
-    "age_birthday_refused",
-    rule="Step 2 accepts an applicant on their 18th birthday (the age check off by one day the other way).",
-    check="registration.identity.adults_only",
-)
-
-
-FUTURE_BIRTH_DATE_UNDER_AGE = declare(
-    "future_birth_date_under_age",
-    rule="Step 2 refuses a birth date after today as invalid_birth_date (here: left to the age check).",
-    check="registration.identity.future_birth_date",
-)
-ANCIENT_BIRTH_DATE_ACCEPTED = declare(
-    "ancient_birth_date_accepted",
-    rule="Step 2 refuses a birth date before 1 January 1900 (a typing error, not an identity).",
-    check="registration.identity.earliest_birth_date",
-)
-
 
 def earliest_birth_date(earliest: date, breakages: Breakages) -> date:
     """The earliest birth date accepted: none with the switch on."""
@@ -187,123 +157,12 @@ def age_reference(today: date, breakages: Breakages) -> date:
     return today - timedelta(days=1) if AGE_BIRTHDAY_REFUSED in breakages else today
 
 
-ANY_REDIRECT_URL_ACCEPTED = declare(
-    "any_redirect_url_accepted",
-    rule="The operator's hand-off refuses a redirect_url that is not http(s) (such as javascript:), with 400 "
-    "invalid_registration.",
-    check="registration.handoff.redirect_url",
-)
-
-
 def redirect_url_as_checked(url: str | None, breakages: Breakages) -> str | None:
     """The redirect_url as judged: none at all (so any is taken) with the switch on."""
     return None if ANY_REDIRECT_URL_ACCEPTED in breakages else url
 
 
 # -- step 3: the identity document ---------------------------------------------------------------------------------
-
-DOCUMENT_AT_LIMIT_REFUSED = declare(
-    "document_at_limit_refused",
-    rule="Step 3 accepts a file of exactly the size limit; only a larger one is refused.",
-    check="registration.documents.size_limit",
-)
-RESIDENCE_PERMIT_BACK_OPTIONAL = declare(
-    "residence_permit_back_optional",
-    rule="Step 3 refuses a residence permit without its back side, as it does an identity card.",
-    check="registration.documents.every_type",
-)
-MRZ_CHARSET_UNCHECKED = declare(
-    "mrz_charset_unchecked",
-    rule="Step 3 refuses a machine-readable zone with a character other than A-Z, 0-9 and < (ICAO 9303-3 §4.3), "
-    "here read as a filler <.",
-    check="registration.documents.mrz_charset",
-)
-ICAO_SPECIMEN_ACCEPTED = declare(
-    "icao_specimen_accepted",
-    rule="Step 3 accepts ISO 3166-1 countries only: not the ICAO specimen state UTO (Utopia).",
-    check="registration.documents.document_type",
-)
-EMPTY_PERSONAL_NUMBER_FILLER_REFUSED = declare(
-    "empty_personal_number_filler_refused",
-    rule="Step 3 accepts a passport MRZ (TD3) whose unused personal number has a filler < as its check digit "
-    "(ICAO 9303-4 §4.2.2), here read as a wrong digit.",
-    check="registration.documents.empty_personal_number",
-)
-MRZ_ISSUER_UNCHECKED = declare(
-    "mrz_issuer_unchecked",
-    rule="Step 3 refuses a document whose MRZ issuing state is not the country of its type (here: read as that "
-    "country).",
-    check="registration.documents.mrz_issuing_state",
-)
-TRUNCATED_PDF_ACCEPTED = declare(
-    "truncated_pdf_accepted",
-    rule="Step 3 refuses a PDF that does not end with %%EOF (within its last 1024 bytes, as readers look for it), "
-    "such as one cut in an incremental update (here: judged up to its last %%EOF, wherever it is).",
-    check="registration.documents.truncated_pdf",
-)
-MRZ_NAME_DIGITS_ACCEPTED = declare(
-    "mrz_name_digits_accepted",
-    rule="Step 3 refuses an MRZ whose name field holds a digit (ICAO 9303-3 §4.6: letters and fillers only), here "
-    "read as a filler.",
-    check="registration.documents.mrz_charset",
-)
-MRZ_COMPOSITE_UNCHECKED = declare(
-    "mrz_composite_unchecked",
-    rule="Step 3 refuses a machine-readable zone whose composite check digit is wrong, as it does the others.",
-    check="registration.documents.mrz_check_digits",
-)
-
-SMALL_IMAGE_ACCEPTED = declare(
-    "small_image_accepted",
-    rule="Step 3 refuses a picture under 200 x 120 pixels (either way): nothing on a card is legible below that.",
-    check="registration.documents.smallest_image",
-)
-CARD_SCAN_REFUSED = declare(
-    "card_scan_refused",
-    rule="Step 3 accepts a PNG of an identity card at 600 dpi (2022 x 1276 pixels), far within 25 megapixels "
-    "(here: refused as too large to decode, over 1 MiB).",
-    check="registration.documents.card_at_600_dpi",
-)
-PASSPORT_PERSONAL_NUMBER_UNCHECKED = declare(
-    "passport_personal_number_unchecked",
-    rule="Step 3 refuses a passport's machine-readable zone (TD3) whose personal-number check digit is wrong.",
-    check="registration.documents.passport_mrz",
-)
-LONG_DOCUMENT_NUMBER_REFUSED = declare(
-    "long_document_number_refused",
-    rule="Step 3 reads a TD1 document number of more than 9 characters, continued in the optional data (ICAO 9303-5).",
-    check="registration.documents.long_document_number",
-)
-EXPIRED_DOCUMENT_ACCEPTED = declare(
-    "expired_document_accepted",
-    rule="Step 3 refuses a document the day after its expiry date (here: one day later).",
-    check="registration.documents.mrz_expiry",
-)
-MRZ_NUMBER_UNMATCHED = declare(
-    "mrz_number_unmatched",
-    rule="Step 3 refuses a typed document number that differs from the one in the machine-readable zone.",
-    check="registration.documents.mrz_matches_identity",
-)
-
-MRZ_DOCUMENT_CODE_UNCHECKED = declare(
-    "mrz_document_code_unchecked",
-    rule="Step 3 refuses an MRZ whose document code does not fit the type chosen (ICAO 9303: P for a passport; I, "
-    "but not IR, for an identity card; A, C or I for a residence permit), here read as the type's own code.",
-    check="registration.documents.mrz_document_code",
-)
-MRZ_OPTIONAL_DATA_READ_AS_NUMBER = declare(
-    "mrz_optional_data_read_as_number",
-    rule="Step 3 reads a TD1 document number of 9 characters as such when optional data follows its check digit "
-    "(ICAO 9303-5 §4.2.2: only a filler in the check digit's place says the number goes on), here as a longer "
-    "number going on in the optional data.",
-    check="registration.documents.long_document_number",
-)
-MRZ_BIRTH_YEAR_IN_1900S = declare(
-    "mrz_birth_year_in_1900s",
-    rule="Step 3 reads an MRZ's two-digit birth year as the latest year not after today (2003 for 03), here as a "
-    "year of the 1900s (the applicant's birth date compared as if born in the 1900s, which refuses the same MRZs).",
-    check="registration.documents.mrz_birth_century",
-)
 
 
 def document_limit(max_bytes: int, breakages: Breakages) -> int:
@@ -452,48 +311,10 @@ def expiry_reference(today: date, breakages: Breakages) -> date:
 
 # -- step 5: the review and the certificate ------------------------------------------------------------------------
 
-REVIEW_NEVER_SETTLED = declare(
-    "review_never_settled",
-    rule="An automatic review due after the signature is decided once its time has come, whether or not a request "
-    "came in meanwhile (here: only a review due at the signature itself is ever decided).",
-    check="registration.review.decided_when_due",
-)
-REVIEW_LATER_THAN_ANNOUNCED = declare(
-    "review_later_than_announced",
-    rule="The identity review decides by the time it announces (review_due_at), not 24 hours after it.",
-    check="registration.review.within_24_hours",
-)
-NO_REJECTION_EMAIL = declare(
-    "no_rejection_email",
-    rule="The applicant is e-mailed when the review rejects the request, as when it approves it.",
-    check="registration.review.decision_email",
-)
-APPROVAL_EMAIL_SUBJECT_PENDING = declare(
-    "approval_email_subject_pending",
-    rule="The e-mail sent on approval says in its subject that the certificate is available.",
-    check="registration.review.decision_email",
-)
-ERROR_REPORT_WINDOW_SHORT = declare(
-    "error_report_window_short",
-    rule="An error report is accepted until the 48 hours after issuance have passed (here: 47 hours).",
-    check="registration.review.error_report_window",
-)
-PRESUMED_ACCEPTED_EARLY = declare(
-    "presumed_accepted_early",
-    rule="A new certificate awaits its holder's acceptance until the 48 hours have passed (here: 24 hours).",
-    check="registration.review.presumed_acceptance",
-)
 
 SHORT_ERROR_REPORT_HOURS_LESS = 1
 EARLY_ACCEPTANCE = timedelta(hours=24)
 LATE_REVIEW = timedelta(hours=24)
-
-
-MATCH_ACCOUNT_STALE = declare(
-    "match_account_stale",
-    rule="matchAccount answers the status of the certificate as it is now: revoked once revoked.",
-    check="registration.review.match_account",
-)
 
 
 def matched_status(status: str, breakages: Breakages) -> str:
@@ -523,81 +344,12 @@ def presumed_accepted_from(window_end: datetime, breakages: Breakages) -> dateti
 
 # -- steps 1 and 6, delegations ------------------------------------------------------------------------------------
 
-PROFILE_EMAIL_EDITABLE = declare(
-    "profile_email_editable",
-    rule="The e-mail address comes from the SSO and is read-only at step 1, as the names and firms are.",
-    check="registration.profile.read_only_fields",
-)
-TERMS_BOXES_FIRST_FIRM_ONLY = declare(
-    "terms_boxes_first_firm_only",
-    rule="Step 6 needs both boxes for every firm named, not only for the first one.",
-    check="registration.terms.both_boxes",
-)
-TERMS_SHARED_IN_FIRM = declare(
-    "terms_shared_in_firm",
-    rule="Step 6 records each person's acceptance of a firm's terms: a colleague's acceptance of the same firm is "
-    "neither taken for theirs nor overwritten by it (here: the firm's first acceptance is updated instead).",
-    check="registration.terms.per_person",
-)
-SERVICE_SHUT_FOR_ONE_FIRM = declare(
-    "service_shut_for_one_firm",
-    rule="Step 6 opens the service to the firm whose terms its accountant accepted, whether or not that accountant "
-    "belongs to other firms too (here: shut for a person of a single firm).",
-    check="registration.terms.per_person",
-)
-SEAL_DELEGATION_UNLISTED = declare(
-    "seal_delegation_unlisted",
-    rule="Every delegation granted is listed with its kind, seal as well as sign and prepare.",
-    check="registration.delegations.grant_and_revoke",
-)
-ANY_DELEGATION_KIND = declare(
-    "any_delegation_kind",
-    rule="A delegation is sign, seal or prepare: any other kind is refused.",
-    check="registration.delegations.unknown_kind",
-)
-
-
-PLATFORM_STATE_STALE = declare(
-    "platform_state_stale",
-    rule="The platform's GET /registration follows the trust provider's steps: identity_submitted once step 2 is done.",
-    check="registration.handoff.platform_follows",
-)
-
-
-ISSUE_UNTOLD_TO_PLATFORM = declare(
-    "issue_untold_to_platform",
-    rule="Once the certificate is issued, the platform's GET /registration says certificate_issued with accept_terms "
-    "next (here: still profile_confirmed, a new request next).",
-    check="registration.terms.per_firm",
-)
-
 
 def platform_state(state: str, breakages: Breakages) -> str:
     """The platform state told: with a switch on, still profile_confirmed during steps 2 and 3, or once issued."""
     stale = PLATFORM_STATE_STALE in breakages and state in ("identity_submitted", "documents_submitted")
     untold = ISSUE_UNTOLD_TO_PLATFORM in breakages and state == "certificate_issued"
     return "profile_confirmed" if stale or untold else state
-
-
-READ_ONLY_LATER_VALUE_ACCEPTED = declare(
-    "read_only_later_value_accepted",
-    rule="Step 1 refuses any change to a field the SSO gives, here only one sorting before the SSO's value (fields "
-    "compared by order, not equality).",
-    check="registration.profile.read_only_fields",
-)
-TERMS_NEWER_VERSION_ACCEPTED = declare(
-    "terms_newer_version_accepted",
-    rule="Step 6 refuses any version of the texts but the current one, here only an older one (versions compared "
-    "by order, not equality).",
-    check="registration.terms.current_versions",
-)
-
-FOREIGN_ID_CARD_ACCEPTED = declare(
-    "foreign_id_card_accepted",
-    rule="Step 3 takes identity cards of European states only (the EU, the EEA, Switzerland), and residence permits "
-    "and driving licences of France only; here of any ISO 3166-1 country, read as French.",
-    check="registration.documents.document_type",
-)
 
 
 def document_type_as_checked(text: str, breakages: Breakages) -> str:
@@ -649,27 +401,6 @@ def listed_delegations(rows: Sequence[Delegation], breakages: Breakages) -> Sequ
 
 
 # -- the state machine and its log ---------------------------------------------------------------------------------
-
-CANCELLATION_NOT_LOGGED = declare(
-    "cancellation_not_logged",
-    rule="The cancellation of a certificate request is written to its event log, as every transition is.",
-    check="registration.events.every_transition",
-)
-CANCELLED_REQUEST_RESUMABLE = declare(
-    "cancelled_request_resumable",
-    rule="A cancelled certificate request takes no further step: the identity given to it is refused (409).",
-    check="registration.transitions.trust_matrix",
-)
-NO_REQUEST_AFTER_REVOCATION = declare(
-    "no_request_after_revocation",
-    rule="Once the certificate is revoked, the platform opens a new certificate request for the person.",
-    check="registration.transitions.new_request_after_revocation",
-)
-SECOND_CERTIFICATE_REQUEST = declare(
-    "second_certificate_request",
-    rule="While a person's certificate is issued and valid, the platform opens no second certificate request.",
-    check="registration.transitions.platform_matrix",
-)
 
 
 def logged(events: list[EventJson], breakages: Breakages) -> list[EventJson]:

@@ -14,8 +14,9 @@ from pathlib import Path
 
 from mock_provider.config import ConfigError, MockConfig
 from mock_provider.core.accounts import apply_seed, directory_is_empty, load_seed
-from mock_provider.core.breakages import Breakages, unknown
 from mock_provider.core.clock import Clock, StoredClock
+from mock_provider.core.misbehaviour.catalogue import unknown
+from mock_provider.core.misbehaviour.switches import Breakages
 from mock_provider.core.pki.authority import Pki
 from mock_provider.core.pki.crl import CrlPublisher
 from mock_provider.core.pki.keys import KeyVault
@@ -55,6 +56,8 @@ def build_services(config: MockConfig, *, clock: Clock | None = None) -> MockSer
     db = Database(config.resolved_database_url)
     db.create_schema()
     clock = clock or StoredClock(db)
+    if isinstance(clock, StoredClock):
+        db.hot_counters.update(StoredClock.COUNTERS)  # read on every request
     with db.transaction() as session:
         if directory_is_empty(session):
             apply_seed(session, load_seed(config.seed_file), clock.now())

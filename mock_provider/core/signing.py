@@ -21,7 +21,6 @@ import json
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
@@ -31,20 +30,10 @@ from sqlalchemy.orm import Session
 
 from mock_provider.core import accounts, events, otp, outbox
 from mock_provider.core.base import TrustService, token_digest
+from mock_provider.core.csc_answers import CscCredentialInfo, SadAnswer
 from mock_provider.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from mock_provider.core.ids import new_id
-from mock_provider.core.models import (
-    Firm,
-    FirmSeal,
-    Membership,
-    PlatformAccount,
-    SignatureActivation,
-    TrustRegistration,
-)
-from mock_provider.core.pki import profiles
-from mock_provider.core.pki.authority import CertificateRecord, Pki
-from mock_provider.core.pki.keys import PrivateKey
-from mock_provider.core.signing_breakages import (
+from mock_provider.core.misbehaviour.areas.signing import (
     ACCEPT_WRONG_HASH_LENGTH,
     AUTHORIZE_ASSUMES_SHA256,
     AUTHORIZE_BEYOND_MULTISIGN,
@@ -80,10 +69,20 @@ from mock_provider.core.signing_breakages import (
     SIGNING_CODE_SHARED,
     SIGNING_SMS_WRONG_VALIDITY,
     SIGNING_WITHOUT_SIGN_DELEGATION,
-    another_firms_seal,
-    foreign_personal,
-    hash_count_tolerated,
 )
+from mock_provider.core.misbehaviour.switch import Breakage
+from mock_provider.core.models import (
+    Firm,
+    FirmSeal,
+    Membership,
+    PlatformAccount,
+    SignatureActivation,
+    TrustRegistration,
+)
+from mock_provider.core.pki import profiles
+from mock_provider.core.pki.authority import CertificateRecord, Pki
+from mock_provider.core.pki.keys import PrivateKey
+from mock_provider.core.signing_breakages import another_firms_seal, foreign_personal, hash_count_tolerated
 from mock_provider.core.storage import for_update, locking
 
 SEAL_PREFIX = "seal_"
@@ -129,7 +128,7 @@ class Credential:
     #: delegation withdrawn), or None. The certificate itself stays valid.
     suspended: Forbidden | None = None
 
-    def info(self, pki: Pki, *, chain: bool = True) -> dict[str, Any]:
+    def info(self, pki: Pki, *, chain: bool = True) -> CscCredentialInfo:
         """The CSC ``credentials/info`` answer (v1 and v2 field names both present)."""
         cert = self.certificate.certificate
         key = cert.public_key()
@@ -146,7 +145,7 @@ class Credential:
             certificates += [pki.hierarchy()[issuer_role].certificate, pki.hierarchy().root.certificate]
         status = self.certificate.status_at(pki.clock.now())  # valid, revoked or expired (CSC v2 §11.5)
         usable = status == "valid" and self.suspended is None
-        body: dict[str, Any] = {
+        body: CscCredentialInfo = {
             "description": "Certificat personnel de signature" if self.kind == "personal" else "Cachet du cabinet",
             "key": {"status": "enabled" if usable else "disabled", "algo": algos, "len": length},
             "cert": {
@@ -206,12 +205,12 @@ class Signing(TrustService):
                 found.append(self._seal(session, firm_id))
             return found
 
-    def credential(self, user_id: str, credential_id: Any) -> Credential:
+    def credential(self, user_id: str, credential_id: object) -> Credential:
         """The credential if this user may use it; anything else is "not found" (another's credentials are)."""
         with self.db.transaction() as session:
             return self._credential(session, user_id, credential_id)
 
-    def _credential(self, session: Session, user_id: str, credential_id: Any) -> Credential:
+    def _credential(self, session: Session, user_id: str, credential_id: object) -> Credential:
         if not isinstance(credential_id, str) or not credential_id:
             raise InvalidInput("credentialID is required", code="invalid_request", errors=[_field("credentialID")])
         if credential_id.startswith(SEAL_PREFIX):
@@ -295,7 +294,7 @@ class Signing(TrustService):
 
     # -- authorization -----------------------------------------------------------------------------------------------
 
-    def send_otp(self, user_id: str, credential_id: Any) -> None:
+    def send_otp(self, user_id: str, credential_id: object) -> None:
         """``credentials/sendOTP``: an SMS code for a SCAL2 credential (answered 204: nothing is returned)."""
         with self.db.transaction() as session:
             credential = self._credential(session, user_id, credential_id)
@@ -333,13 +332,13 @@ class Signing(TrustService):
     def authorize(
         self,
         user_id: str,
-        credential_id: Any,
+        credential_id: object,
         *,
-        num_signatures: Any,
-        hashes_b64: Any,
-        hash_algorithm: Any,
-        code: Any,
-    ) -> dict[str, Any]:
+        num_signatures: object,
+        hashes_b64: object,
+        hash_algorithm: object,
+        code: object,
+    ) -> SadAnswer:
         """``credentials/authorize``: a SAD for ``num_signatures`` signatures (and, SCAL2, those very hashes)."""
         token = secrets.token_urlsafe(32)
         with self.db.transaction() as session:
@@ -357,7 +356,7 @@ class Signing(TrustService):
         return {"SAD": token, "expiresIn": int(SAD_LIFETIME.total_seconds())}
 
     def pending_authorization(
-        self, user_id: str, credential_id: Any, *, num_signatures: Any, hashes_b64: Any, hash_algorithm: Any
+        self, user_id: str, credential_id: object, *, num_signatures: object, hashes_b64: object, hash_algorithm: object
     ) -> PendingAuthorization:
         """What ``credentials/authorize`` would authorize, checked (the credential is the user's, the count and the
         hashes fit), before any code is asked: for a provider's own OAuth2 authorization page."""
@@ -395,10 +394,10 @@ class Signing(TrustService):
         self,
         session: Session,
         user_id: str,
-        credential_id: Any,
-        num_signatures: Any,
-        hashes_b64: Any,
-        hash_algorithm: Any,
+        credential_id: object,
+        num_signatures: object,
+        hashes_b64: object,
+        hash_algorithm: object,
     ) -> PendingAuthorization:
         credential = self._credential(session, user_id, credential_id)
         if isinstance(num_signatures, bool) or not isinstance(num_signatures, int):
@@ -450,13 +449,13 @@ class Signing(TrustService):
     def sign_hashes(
         self,
         user_id: str,
-        credential_id: Any,
+        credential_id: object,
         *,
-        sad: Any,
-        hashes_b64: Any,
-        hash_algorithm: Any,
-        sign_algorithm: Any,
-        also_broken: frozenset[str] = frozenset(),
+        sad: object,
+        hashes_b64: object,
+        hash_algorithm: object,
+        sign_algorithm: object,
+        also_broken: frozenset[Breakage] = frozenset(),
     ) -> list[str]:
         """``signatures/signHash``: sign each hash with the credential's key, if the SAD allows exactly them.
 
@@ -470,27 +469,27 @@ class Signing(TrustService):
             if not isinstance(sign_algorithm, str) or sign_algorithm not in SIGN_ALGORITHMS:
                 raise InvalidInput("signAlgo is not a supported algorithm", code="invalid_sign_algorithm")
             key_type, implied = SIGN_ALGORITHMS[sign_algorithm]
-            broken = self.breakages.active() | also_broken
+            broken = self.breakages.snapshot() | also_broken
             given = hash_algorithm if isinstance(hash_algorithm, str) else None
-            if implied and given and given != implied and SIGN_ALGO_HASH_MISMATCH.id not in broken:
+            if implied and given and given != implied and SIGN_ALGO_HASH_MISMATCH not in broken:
                 raise InvalidInput("hashAlgo contradicts signAlgo", code="invalid_hash_algorithm")
             algorithm_oid = given or implied
             if algorithm_oid is None or algorithm_oid not in DIGESTS:
                 raise InvalidInput("hashAlgo is required with this signAlgo", code="invalid_hash_algorithm")
-            if SIGN_HASH_TRUNCATES_LONG_HASHES.id in broken and isinstance(hashes_b64, list):
+            if SIGN_HASH_TRUNCATES_LONG_HASHES in broken and isinstance(hashes_b64, list):
                 size = DIGESTS[algorithm_oid][1]
                 hashes_b64 = [base64.b64encode(base64.b64decode(str(h))[:size]).decode() for h in hashes_b64]
             wanted = _decode_hashes(hashes_b64, algorithm_oid)
             key = self.pki.signing_key(credential.certificate.id, session=session)
-            if SIGN_HASH_WITH_WRONG_KEY.id in broken:
+            if SIGN_HASH_WITH_WRONG_KEY in broken:
                 key = self.pki.hierarchy()[profiles.TSA].key
             fits = (key_type == "ec") == isinstance(key, ec.EllipticCurvePrivateKey)
-            if not fits and SIGN_ALGO_KEY_MISMATCH.id not in broken:
+            if not fits and SIGN_ALGO_KEY_MISMATCH not in broken:
                 raise InvalidInput("signAlgo does not fit the credential's key", code="invalid_sign_algorithm")
             if not isinstance(sad, str) or not sad:
                 raise InvalidInput("SAD is required", code="invalid_request", errors=[_field("SAD")])
             self._require_valid(credential)
-            if SAD_SURVIVES_WITHDRAWAL.id not in broken:
+            if SAD_SURVIVES_WITHDRAWAL not in broken:
                 self._require_open(credential)
             now = self._now()
             activation = session.scalar(
@@ -500,19 +499,19 @@ class Signing(TrustService):
             )
             if activation is None:
                 raise InvalidInput("the SAD is not valid for this credential", code="invalid_sad")
-            if activation.credential_id != credential.id and SAD_NOT_BOUND_TO_CREDENTIAL.id not in broken:
+            if activation.credential_id != credential.id and SAD_NOT_BOUND_TO_CREDENTIAL not in broken:
                 raise InvalidInput("the SAD is not valid for this credential", code="invalid_sad")
-            if activation.user_id != user_id and SAD_NOT_BOUND_TO_USER.id not in broken:
+            if activation.user_id != user_id and SAD_NOT_BOUND_TO_USER not in broken:
                 raise InvalidInput("the SAD is not valid for this credential", code="invalid_sad")
-            if SAD_REUSABLE.id in broken:
+            if SAD_REUSABLE in broken:
                 session.expunge(activation)  # nothing it spends is written back
             if activation.used_at is not None:
                 raise Conflict("this SAD was already used", code="sad_used")
-            if now >= activation.expires_at and SAD_NEVER_EXPIRES.id not in broken:
+            if now >= activation.expires_at and SAD_NEVER_EXPIRES not in broken:
                 raise InvalidInput("the SAD has expired: authorize again", code="sad_expired")
-            if len(wanted) > activation.signatures_left and SAD_SIGNS_BEYOND_NUM_SIGNATURES.id not in broken:
+            if len(wanted) > activation.signatures_left and SAD_SIGNS_BEYOND_NUM_SIGNATURES not in broken:
                 raise InvalidInput("more hashes than the SAD authorized", code="sad_hash_mismatch")
-            if activation.hashes is not None and SAD_ACCEPTS_OTHER_HASHES.id not in broken:
+            if activation.hashes is not None and SAD_ACCEPTS_OTHER_HASHES not in broken:
                 remaining: list[str] = json.loads(activation.hashes)
                 if activation.hash_algorithm != algorithm_oid or any(h not in remaining for h in wanted):
                     raise InvalidInput("the SAD was authorized for other hashes", code="sad_hash_mismatch")
@@ -562,7 +561,7 @@ def _sign(key: PrivateKey, digest_value: bytes, algorithm: hashes.HashAlgorithm)
     return key.sign(digest_value, padding.PKCS1v15(), prehashed)
 
 
-def _decode_hashes(value: Any, algorithm_oid: str, *, strict: bool = True) -> list[str]:
+def _decode_hashes(value: object, algorithm_oid: str, *, strict: bool = True) -> list[str]:
     if algorithm_oid not in DIGESTS:
         raise InvalidInput("unsupported hash algorithm", code="invalid_hash_algorithm")
     if not isinstance(value, list) or not value or not all(isinstance(h, str) for h in value):

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from mock_provider.core import errors
 from mock_provider.core.ids import new_id
+from mock_provider.core.misbehaviour.areas.sso import BEARER_ANY_SCHEME, EXPIRED_TOKENS_CACHED, REVOKED_TOKENS_CACHED
 from mock_provider.core.sso_models import SsoAuthorizationCode, SsoToken
 from mock_provider.core.storage import Database, bump_counter, redeem_once, rows_changed
 
@@ -33,11 +34,6 @@ if TYPE_CHECKING:
 CODE_LIFETIME = timedelta(minutes=10)
 ACCESS_TOKEN_LIFETIME = timedelta(hours=1)
 REFRESH_TOKEN_LIFETIME = timedelta(days=30)
-#: Rule-breakage switches honoured by :func:`authenticate_bearer`, by id (declared, with their rules, in
-#: ``mock_provider.sso.server``: the core's switches cannot be imported here without an import cycle).
-BEARER_ANY_SCHEME = "bearer_any_scheme"
-REVOKED_TOKENS_CACHED = "revoked_tokens_cached"
-EXPIRED_TOKENS_CACHED = "expired_tokens_cached"
 #: Moves whenever tokens are revoked or deleted, so that each process drops its cache of valid access tokens.
 REVOCATION_COUNTER = "sso_revocations"
 
@@ -249,7 +245,7 @@ def authenticate_bearer(services: MockServices, authorization_header: str | None
 
     Raises :class:`Unauthenticated` (401, ``invalid_token``) otherwise; the detail says why.
     """
-    breakages = services.breakages.active()
+    breakages = services.breakages.snapshot()
     if BEARER_ANY_SCHEME in breakages and authorization_header:
         authorization_header = "Bearer " + authorization_header.strip().partition(" ")[2]
     token = bearer_token(authorization_header)

@@ -17,6 +17,11 @@ the state it depends on *with a lock*, in the transaction that changes it:
 
 A first insert has no row to lock: lock a parent row first (see ``signing._seal``). docs/architecture.md says the
 same for whoever writes the next rule.
+
+**The hot path** (docs/performance.md): what every request does goes around the ORM. Counters (the clock, revision
+counters) are read on one kept driver connection, once per request for :attr:`Database.hot_counters`
+(:meth:`Database.counters_read_once`); a per-request write that needs no session is a :class:`Prepared` statement
+run by :meth:`Database.run_prepared`; an :class:`AbsenceLatch` skips looking for what is rarely there.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
 
@@ -35,6 +41,7 @@ from sqlalchemy import (
     Engine,
     Select,
     Update,
+    UpdateBase,
     create_engine,
     event,
     func,
@@ -42,11 +49,15 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import TypeDecorator
 
 _PLACEHOLDERS = {"qmark": "?", "format": "%s", "numeric": ":1", "named": ":name", "pyformat": "%(name)s"}
+_POSITIONAL = ("qmark", "format", "numeric")
+#: The counters this thread read once for its request (see :meth:`Database.counters_read_once`).
+_pinned = threading.local()
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -115,6 +126,11 @@ class Database:
         self._open = threading.local()
         self._counter_lock = threading.Lock()
         self._counter_connection: Any = None
+        self._writer_lock = threading.Lock()
+        self._writer_connection: Any = None
+        #: The counters read on every request (the clock's, the absence latches', the switches'): see
+        #: :meth:`counters_read_once`. Whoever reads one on each request adds its name here.
+        self.hot_counters: set[str] = set()
         # An in-memory SQLite database is one connection that every thread shares (see _make_engine): its
         # transactions must take turns, or one thread's commit ends another's transaction. Reentrant, so that a
         # thread may read a counter while it holds a transaction.
@@ -175,14 +191,46 @@ class Database:
     def _turn(self) -> Any:
         return self._one_at_a_time or nullcontext()
 
+    @contextmanager
+    def counters_read_once(self) -> Iterator[None]:
+        """For the block (one request), read :attr:`hot_counters` once, in one query, at its start: this thread's
+        counter reads in the block answer from that, so that a request reads each counter once, not once per
+        reader. A counter this thread writes meanwhile (:meth:`write_counters`, :func:`bump_counter`) ends it: the
+        reads that follow read the database again. Another process's change is seen by the next request."""
+        names = tuple(sorted(self.hot_counters))
+        _pinned.counters = (self, frozenset(names), self.read_counters(names))
+        try:
+            yield
+        finally:
+            _pinned.counters = None
+
+    def _pinned(self, names: tuple[str, ...]) -> dict[str, int] | None:
+        pinned: tuple[Database, frozenset[str], dict[str, int]] | None = getattr(_pinned, "counters", None)
+        if pinned is None or pinned[0] is not self or not pinned[1].issuperset(names):
+            return None
+        return {name: pinned[2][name] for name in names if name in pinned[2]}
+
     def read_counters(self, names: tuple[str, ...]) -> dict[str, int]:
-        """Several counters at once (absent ones are left out)."""
-        return {name: value for name in names if (value := self._read(name)) is not None}
+        """Several counters at once, in one query (absent ones are left out)."""
+        if not names:
+            return {}
+        if (pinned := self._pinned(names)) is not None:
+            return pinned
+        if len(names) == 1:
+            value = self._read(names[0])
+            return {} if value is None else {names[0]: value}
+        style = self.engine.dialect.paramstyle
+        marks = [_PLACEHOLDERS[style].replace("name", f"n{i}").replace(":1", f":{i + 1}") for i in range(len(names))]
+        # The placeholders come from the fixed table above; the values themselves are always bound.
+        sql = f"SELECT name, value FROM counters WHERE name IN ({', '.join(marks)})"  # noqa: S608
+        params: Any = names if style in _POSITIONAL else {f"n{i}": name for i, name in enumerate(names)}
+        return {str(name): int(value) for name, value in self._query_kept(sql, params)}
 
     def write_counters(self, values: dict[str, int]) -> None:
         """Set counters, creating them if needed, in one transaction."""
         from mock_provider.core.models import Counter
 
+        _pinned.counters = None  # this request's reads must see what it writes
         with self.transaction() as session:
             for name, value in values.items():
                 row = session.get(Counter, name, with_for_update=True)
@@ -200,33 +248,134 @@ class Database:
         This is the hot path of every OCSP answer: a plain driver query costs a few microseconds where an ORM
         session costs a few hundred. It reads committed data only, so it sees other processes' changes at once.
         """
-        params: Any = (name,) if self.engine.dialect.paramstyle in ("qmark", "format", "numeric") else {"name": name}
+        if (pinned := self._pinned((name,))) is not None:
+            return pinned.get(name)
+        params: Any = (name,) if self.engine.dialect.paramstyle in _POSITIONAL else {"name": name}
+        rows = self._query_kept(self._counter_sql, params)
+        return int(rows[0][0]) if rows else None
+
+    def _query_kept(self, sql: str, params: Any) -> list[Any]:
+        """The rows of a query run on the kept driver connection, outside any transaction left open."""
         with self._turn(), self._counter_lock:
-            if self._counter_connection is None:
-                self._counter_connection = self.engine.raw_connection()
-            connection = self._counter_connection
+            connection = self._kept_connection()
             cursor = connection.cursor()
             try:
-                cursor.execute(self._counter_sql, params)
-                row = cursor.fetchone()
+                cursor.execute(sql, params)
+                rows: list[Any] = cursor.fetchall()
             finally:
                 cursor.close()
             if self.engine.dialect.name != "sqlite":
                 connection.rollback()  # end the read transaction, so that the next read sees new commits
-        return int(row[0]) if row else None
+        return rows
+
+    def run_prepared(self, prepared: Prepared, params: dict[str, Any]) -> None:
+        """Run one prepared write statement in a transaction of its own, on a kept driver connection.
+
+        For a lone write that needs no session, on the path of every request (the request history): the
+        statement's SQL was compiled once by SQLAlchemy for this dialect (see :class:`Prepared`), so this costs
+        what the driver costs, a few tens of microseconds, where an ORM session and its flush cost several
+        hundred. It waits for the write lock as any writer does. Run while this thread has a transaction open on
+        this database, it is part of that transaction, as a nested :meth:`transaction` would be.
+        """
+        outer: Session | None = getattr(self._open, "session", None)
+        if outer is not None:
+            if outer.info.get(_READ_ONLY):
+                raise RuntimeError("a write cannot run inside a read: open a transaction first")
+            outer.execute(prepared.statement, params)
+            return
+        sql, values = prepared.bind(self.engine.dialect, params)
+        # Its own connection and lock, not the counters': this write may wait for the database's write lock, and
+        # the transaction holding it may read a counter meanwhile.
+        with self._turn(), self._writer_lock:
+            if self._writer_connection is None:
+                self._writer_connection = self.engine.raw_connection()
+            connection = self._writer_connection
+            cursor = connection.cursor()
+            dbapi = self.engine.dialect.loaded_dbapi
+            try:
+                cursor.execute(sql, values)
+            except BaseException as exc:
+                if self.engine.dialect.name != "sqlite":
+                    connection.rollback()
+                if isinstance(exc, dbapi.Error):
+                    # As SQLAlchemy would raise it (an IntegrityError for a duplicate key, say).
+                    raise DBAPIError.instance(sql, values, exc, dbapi.Error) from exc
+                raise
+            finally:
+                cursor.close()
+            # SQLite's driver runs in autocommit mode here (see _sqlite_pragmas): the statement was its own
+            # transaction. Other drivers opened one: commit it.
+            if self.engine.dialect.name != "sqlite":
+                connection.commit()
+
+    def _kept_connection(self) -> Any:
+        """The driver connection kept for counter reads (the caller holds ``_counter_lock``)."""
+        if self._counter_connection is None:
+            self._counter_connection = self.engine.raw_connection()
+        return self._counter_connection
 
     def dispose(self) -> None:
         with self._counter_lock:
             if self._counter_connection is not None:
                 self._counter_connection.close()
                 self._counter_connection = None
+        with self._writer_lock:
+            if self._writer_connection is not None:
+                self._writer_connection.close()
+                self._writer_connection = None
         self.engine.dispose()
+
+
+class Prepared:
+    """A Core statement compiled once per dialect by SQLAlchemy, to run on a driver connection
+    (:meth:`Database.run_prepared`): its SQL, the order of its parameters and the columns' bind processors (a
+    :class:`UtcDateTime` stored naive on SQLite, say) are kept, so that each run only binds values."""
+
+    def __init__(self, statement: UpdateBase) -> None:
+        self.statement = statement
+        self._compiled: dict[str, _Compiled] = {}
+
+    def bind(self, dialect: Dialect, params: dict[str, Any]) -> tuple[str, Any]:
+        """The SQL for ``dialect`` and ``params`` as its driver takes them (a tuple, or a mapping). The statement's
+        own values (literals in it) are bound too; ``params`` gives every other parameter."""
+        compiled = self._compiled.get(dialect.name)
+        if compiled is None:
+            sql = self.statement.compile(dialect=dialect)
+            compiled = self._compiled[dialect.name] = _Compiled(
+                text=str(sql),
+                order=tuple(sql.positiontup) if sql.positiontup is not None else None,
+                processors={
+                    name: processor
+                    for name, bind in sql.binds.items()
+                    if (processor := bind.type.bind_processor(dialect)) is not None
+                },
+                literals={name: bind.value for name, bind in sql.binds.items() if not bind.required},
+            )
+        processors = compiled.processors
+        values = {
+            name: processors[name](value) if name in processors else value
+            for name, value in {**compiled.literals, **params}.items()
+        }
+        if compiled.order is None:
+            return compiled.text, values
+        return compiled.text, tuple(values[name] for name in compiled.order)
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    """A :class:`Prepared` statement for one dialect."""
+
+    text: str
+    order: tuple[str, ...] | None
+    processors: dict[str, Any]
+    literals: dict[str, Any]
 
 
 def bump_counter(session: Session, name: str) -> int:
     """Add one to a named counter in the caller's transaction (creating it at 1); answer the new value."""
     from mock_provider.core.models import Counter
 
+    _pinned.counters = None  # this request's reads must see what it writes (see Database.counters_read_once)
     row = session.get(Counter, name, with_for_update=True)
     if row is None:
         session.add(Counter(name=name, value=1))
@@ -248,6 +397,7 @@ class AbsenceLatch:
         self.db = db
         self.counter = counter
         self._absent_at: int | None = None
+        db.hot_counters.add(counter)
 
     def revision(self) -> int:
         return self.db.read_counter(self.counter)

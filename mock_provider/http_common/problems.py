@@ -17,42 +17,25 @@ from typing import Any
 from flask import Flask, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException
 
-from mock_provider.core.breakages import declare
 from mock_provider.core.errors import MockError
 from mock_provider.core.ids import new_id
+from mock_provider.core.misbehaviour.areas.http import (
+    INTERNALS_IN_ERROR_BODIES,
+    PROBLEM_REQUEST_ID_MISMATCH,
+    PROBLEM_SERVED_AS_JSON,
+    PROBLEM_STATUS_MISMATCH,
+)
+from mock_provider.core.misbehaviour.switch import Breakage
 
 PROBLEM_TYPE_BASE = "https://jesign.dev/problems/"
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 log = logging.getLogger("mock_provider")
 
-INTERNALS_IN_ERROR_BODIES = declare(
-    "internals_in_error_bodies",
-    rule="Error bodies are RFC 9457 problems that reveal nothing of the server: no traceback, no SQL, no file path "
-    "(RFC 9457 section 5; OWASP ASVS V7.4.1).",
-    check="security.errors.no_internals",
-)
-PROBLEM_STATUS_MISMATCH = declare(
-    "problem_status_mismatch",
-    rule="A problem's status member is the HTTP status code of the response that carries it (RFC 9457 section 3.1.2).",
-    check="security.errors.problem_details",
-)
-PROBLEM_REQUEST_ID_MISMATCH = declare(
-    "problem_request_id_mismatch",
-    rule="A problem's request_id is the X-Request-Id of its response, so that a caller can quote it (jesign docs, "
-    "Architecture: Errors).",
-    check="security.errors.problem_details",
-)
-PROBLEM_SERVED_AS_JSON = declare(
-    "problem_served_as_json",
-    rule="An error body is served as application/problem+json (RFC 9457 sections 3 and 6.1), not as plain JSON.",
-    check="security.errors.problem_details",
-)
 
-
-def _broken() -> frozenset[str]:
+def _broken() -> frozenset[Breakage]:
     """The switches that are on, read on the error path: if storage itself is what failed, none."""
     try:
-        return current_app.extensions["jesign_mock"].breakages.active()  # type: ignore[no-any-return]
+        return current_app.extensions["jesign_mock"].breakages.snapshot()  # type: ignore[no-any-return]
     except Exception:  # an error answer must not fail for want of the switches
         return frozenset()
 
@@ -68,10 +51,10 @@ def problem(
     extra: dict[str, Any] | None = None,
 ) -> Response:
     broken = _broken()
-    advertised = 500 if PROBLEM_STATUS_MISMATCH.id in broken else status
-    request_id = new_id("req") if PROBLEM_REQUEST_ID_MISMATCH.id in broken else current_request_id()
+    advertised = 500 if PROBLEM_STATUS_MISMATCH in broken else status
+    request_id = new_id("req") if PROBLEM_REQUEST_ID_MISMATCH in broken else current_request_id()
     body = problem_body(advertised, code, title, detail, request_id=request_id, errors=errors, extra=extra)
-    mimetype = "application/json" if PROBLEM_SERVED_AS_JSON.id in broken else "application/problem+json"
+    mimetype = "application/json" if PROBLEM_SERVED_AS_JSON in broken else "application/problem+json"
     response = Response(body, status=status, mimetype=mimetype)
     for name, value in (headers or {}).items():
         response.headers[name] = value

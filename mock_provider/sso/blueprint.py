@@ -15,7 +15,11 @@ from authlib.oauth2.rfc6749 import InvalidRequestError
 from authlib.oidc.core.errors import LoginRequiredError
 from flask import Blueprint, Flask, Response, current_app, render_template, request
 
-from mock_provider.core.breakages import declare
+from mock_provider.core.misbehaviour.areas.sso import (
+    TOKEN_ERRORS_AS_PROBLEMS,
+    TOKEN_RESPONSES_CACHEABLE,
+    USERINFO_WITHOUT_CHALLENGE,
+)
 from mock_provider.core.services import MockServices
 from mock_provider.http_common.oauth2_clients import EndUser
 from mock_provider.http_common.problems import json_response, problem
@@ -77,24 +81,6 @@ def authorize() -> Response:
     if user is None:
         return _login_page(provider, grant)
     return _issue_code(provider, grant, user, remember=fresh)
-
-
-TOKEN_ERRORS_AS_PROBLEMS = declare(
-    "token_errors_as_problems",
-    rule="The token endpoint's errors are RFC 6749 section 5.2 JSON objects (error, error_description), "
-    "not RFC 9457 problems.",
-    check="sso.token.error_responses",
-)
-TOKEN_RESPONSES_CACHEABLE = declare(
-    "token_responses_cacheable",
-    rule="Token responses carry Cache-Control: no-store and Pragma: no-cache.",
-    check="sso.token.success_response",
-)
-USERINFO_WITHOUT_CHALLENGE = declare(
-    "userinfo_without_challenge",
-    rule="userinfo refuses a request without a valid access token with 401 and a WWW-Authenticate: Bearer challenge.",
-    check="sso.userinfo.bearer_required",
-)
 
 
 @bp.post("/token")

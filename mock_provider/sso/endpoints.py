@@ -25,7 +25,11 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
 from mock_provider.core import sso_tokens as tokens
-from mock_provider.core.breakages import declare
+from mock_provider.core.misbehaviour.areas.sso import (
+    LOGOUT_ENDS_EVERYONE,
+    LOGOUT_HINT_UNVERIFIED,
+    LOGOUT_REDIRECTS_ANYWHERE,
+)
 from mock_provider.core.sso_models import SsoToken
 from mock_provider.http_common.oauth2_clients import Client
 from mock_provider.http_common.sso_session import forget_login, session_user_id
@@ -123,26 +127,6 @@ class _IdTokenHintClaims(jwt.JWTClaimsRegistry):
 
     def validate_exp(self, value: object) -> None:
         pass
-
-
-LOGOUT_REDIRECTS_ANYWHERE = declare(
-    "logout_redirects_anywhere",
-    rule="An RP-initiated logout redirects only to a post_logout_redirect_uri registered for the client (OpenID "
-    "Connect RP-Initiated Logout 1.0 section 3): never to another, which would make the OP an open redirector.",
-    check="sso.logout.named_user_only",
-)
-LOGOUT_HINT_UNVERIFIED = declare(
-    "logout_hint_unverified",
-    rule="An RP-initiated logout honours an id_token_hint only if the OP issued it: its signature verifies with the "
-    "OP's key (OpenID Connect RP-Initiated Logout 1.0 section 2).",
-    check="sso.logout.named_user_only",
-)
-LOGOUT_ENDS_EVERYONE = declare(
-    "logout_ends_everyone",
-    rule="An RP-initiated logout ends the tokens of the End-User its id_token_hint names, not those of every person "
-    "at the client (OpenID Connect RP-Initiated Logout 1.0 section 2).",
-    check="sso.logout.named_user_only",
-)
 
 
 class EndSession(EndSessionEndpoint):  # type: ignore[misc]

@@ -24,79 +24,35 @@ from authlib.oauth2.rfc7636.challenge import compare_plain_code_challenge, compa
 from authlib.oidc.core import AuthorizationCodeMixin
 
 from mock_provider.core import sso_tokens as tokens
-from mock_provider.core.breakages import declare
+from mock_provider.core.misbehaviour.areas.sso import (
+    ALLOW_PKCE_PLAIN,
+    CODE_NEVER_EXPIRES,
+    CODE_NOT_BOUND_TO_CLIENT,
+    CODE_REDIRECT_URI_UNCHECKED,
+    CODE_REPLAY_KEEPS_TOKENS,
+    CODE_VERIFIER_ANY_LENGTH,
+    CODE_VERIFIER_OPTIONAL,
+    IGNORE_CODE_VERIFIER,
+    LOOPBACK_PORT_FIXED,
+    LOOPBACK_REDIRECT_URI_LOOSE,
+    PKCE_METHOD_DEFAULTS_TO_S256,
+    PKCE_PLAIN_FALLBACK,
+    PUBLIC_REFRESH_NOT_ROTATED,
+    REDIRECT_TO_UNREGISTERED_URI,
+    REDIRECT_URI_PREFIX_MATCH,
+    REFRESH_REPLAY_KEEPS_TOKENS,
+    REFRESH_SCOPE_WIDENED,
+    REFRESH_TOKEN_NOT_BOUND_TO_CLIENT,
+    SKIP_PKCE,
+    STATE_DOUBLE_DECODED,
+    STATE_DROPPED,
+)
 from mock_provider.core.sso_models import SsoAuthorizationCode, SsoToken
 from mock_provider.http_common.oauth2_clients import TOKEN_ENDPOINT_AUTH_METHODS, Client, EndUser
 
 if TYPE_CHECKING:
     from mock_provider.sso.server import SsoProvider
 
-STATE_DROPPED = declare(
-    "state_dropped",
-    rule="The SSO redirects back with the state the client sent.",
-    check="sso.authorize.state_returned",
-)
-STATE_DOUBLE_DECODED = declare(
-    "state_double_decoded",
-    rule="The SSO returns the state as the exact value sent (not URL-decoded once more: '+' becoming a space).",
-    check="sso.authorize.state_returned",
-)
-REDIRECT_URI_PREFIX_MATCH = declare(
-    "redirect_uri_prefix_match",
-    rule="The SSO matches redirect_uri exactly: a registered URI with a longer path or a query added is refused.",
-    check="sso.authorize.redirect_uri_exact",
-)
-REDIRECT_TO_UNREGISTERED_URI = declare(
-    "redirect_to_unregistered_uri",
-    rule="The SSO never redirects to an unregistered redirect_uri, not even to report the error (no open redirect).",
-    check="sso.authorize.redirect_uri_exact",
-)
-LOOPBACK_REDIRECT_URI_LOOSE = declare(
-    "loopback_redirect_uri_loose",
-    rule="On a loopback redirect_uri only the port may differ from the registered one: another loopback host, path, "
-    "query, user part or a fragment is refused.",
-    check="sso.authorize.redirect_uri_exact",
-)
-LOOPBACK_PORT_FIXED = declare(
-    "loopback_port_fixed",
-    rule="A registered loopback IP redirect_uri is accepted on any port (RFC 8252 section 7.3).",
-    check="sso.authorize.loopback_any_port",
-)
-CODE_REPLAY_KEEPS_TOKENS = declare(
-    "code_replay_keeps_tokens",
-    rule="A replayed authorization code revokes the tokens issued from it.",
-    check="sso.code.replay_revokes_tokens",
-)
-CODE_REDIRECT_URI_UNCHECKED = declare(
-    "code_redirect_uri_unchecked",
-    rule="A code is redeemed only with the redirect_uri of its authorization request, identical.",
-    check="sso.code.bound_to_redirect_uri",
-)
-CODE_NOT_BOUND_TO_CLIENT = declare(
-    "code_not_bound_to_client",
-    rule="A code is redeemed only by the client it was issued to.",
-    check="sso.code.bound_to_client",
-)
-CODE_NEVER_EXPIRES = declare(
-    "code_never_expires",
-    rule="An authorization code is refused once its 10 minutes have passed.",
-    check="sso.code.expiry",
-)
-REFRESH_REPLAY_KEEPS_TOKENS = declare(
-    "refresh_replay_keeps_tokens",
-    rule="A replayed refresh token revokes the live tokens of its grant (the legitimate client's included).",
-    check="sso.refresh.replay_revokes_tokens",
-)
-REFRESH_TOKEN_NOT_BOUND_TO_CLIENT = declare(
-    "refresh_token_not_bound_to_client",
-    rule="A refresh token is used only by the client it was issued to.",
-    check="sso.refresh.bound_to_client",
-)
-REFRESH_SCOPE_WIDENED = declare(
-    "refresh_scope_widened",
-    rule="A refresh cannot ask for a scope wider than the one granted (invalid_scope).",
-    check="sso.refresh.scope_not_widened",
-)
 #: How long a code or token lives while a switch makes it never expire.
 NEVER = timedelta(days=3650)
 
@@ -261,51 +217,6 @@ class RefreshGrant(RefreshTokenGrant):  # type: ignore[misc]
         if REFRESH_SCOPE_WIDENED in self.provider.services.breakages:
             return
         super()._validate_token_scope(token)
-
-
-PUBLIC_REFRESH_NOT_ROTATED = declare(
-    "public_refresh_not_rotated",
-    rule="A public client's refresh gives a new refresh token (rotation), the used one being refused from then on.",
-    check="sso.refresh.public_client_rotated",
-)
-SKIP_PKCE = declare(
-    "skip_pkce",
-    rule="The SSO refuses an authorization request without a PKCE S256 code challenge.",
-    check="registration.login.pkce_required",
-)
-IGNORE_CODE_VERIFIER = declare(
-    "ignore_code_verifier",
-    rule="The SSO refuses to redeem a code with a code_verifier that does not match its challenge.",
-    check="registration.login.code_verifier_checked",
-)
-
-
-ALLOW_PKCE_PLAIN = declare(
-    "allow_pkce_plain",
-    rule="The SSO refuses an authorization request whose code_challenge_method is 'plain'.",
-    check="registration.login.pkce_required",
-)
-PKCE_METHOD_DEFAULTS_TO_S256 = declare(
-    "pkce_method_defaults_to_s256",
-    rule="The SSO refuses (invalid_request, by redirect) a code_challenge sent without code_challenge_method, which "
-    "means plain (RFC 7636 sections 4.3 and 4.4.1), instead of taking it for S256.",
-    check="sso.pkce.method_s256_only",
-)
-CODE_VERIFIER_OPTIONAL = declare(
-    "code_verifier_optional",
-    rule="The SSO refuses to redeem a code issued with a PKCE challenge when the request carries no code_verifier.",
-    check="sso.pkce.verifier_required",
-)
-PKCE_PLAIN_FALLBACK = declare(
-    "pkce_plain_fallback",
-    rule="The SSO compares the S256 of the code_verifier with the challenge, never the code_verifier itself.",
-    check="sso.pkce.verifier_required",
-)
-CODE_VERIFIER_ANY_LENGTH = declare(
-    "code_verifier_any_length",
-    rule="The SSO refuses a code_verifier shorter than 43 or longer than 128 characters, even if its S256 matches.",
-    check="sso.pkce.verifier_length",
-)
 
 
 class S256Only(CodeChallenge):  # type: ignore[misc]

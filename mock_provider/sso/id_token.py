@@ -25,7 +25,20 @@ from joserfc import jwt
 from joserfc.jwk import RSAKey
 
 from mock_provider.core import sso_tokens as tokens
-from mock_provider.core.breakages import declare
+from mock_provider.core.misbehaviour.areas.sso import (
+    ALG_NONE,
+    EXPIRED,
+    FOREIGN_KEY,
+    ISSUER_TRAILING_SLASH,
+    LOCAL_TIME,
+    LONG_LIVED,
+    NONCE_DROPPED,
+    NONCE_REQUIRED,
+    NONCE_TRUNCATED,
+    SUB_PER_LOGIN,
+    WRONG_AT_HASH,
+    WRONG_AUDIENCE,
+)
 from mock_provider.sso.keys import SIGNING_ALGORITHM
 
 if TYPE_CHECKING:
@@ -34,67 +47,6 @@ if TYPE_CHECKING:
 
 LIFETIME_SECONDS = 3600
 MAX_NONCE = 255
-
-ALG_NONE = declare(
-    "id_token_alg_none",
-    rule="The ID token is signed (RS256, as the discovery document announces), never 'alg: none'.",
-    check="sso.id_token.signature",
-)
-FOREIGN_KEY = declare(
-    "id_token_foreign_key",
-    rule="The ID token's signature verifies with the key the JWKS publishes under its kid.",
-    check="sso.id_token.signature",
-)
-ISSUER_TRAILING_SLASH = declare(
-    "id_token_issuer_trailing_slash",
-    rule="The ID token's iss is exactly the discovery document's issuer (not with a trailing slash).",
-    check="sso.id_token.issuer",
-)
-WRONG_AUDIENCE = declare(
-    "id_token_wrong_audience",
-    rule="The ID token's aud is the client it was issued to (not the SSO itself).",
-    check="sso.id_token.audience",
-)
-NONCE_DROPPED = declare(
-    "id_token_nonce_dropped",
-    rule="The ID token carries the nonce of the authentication request.",
-    check="sso.id_token.nonce",
-)
-NONCE_TRUNCATED = declare(
-    "id_token_nonce_truncated",
-    rule="The ID token's nonce is the whole value sent (not its first 32 characters).",
-    check="sso.id_token.nonce",
-)
-EXPIRED = declare(
-    "id_token_expired",
-    rule="The ID token's exp is after its iat: it is not issued already expired.",
-    check="sso.id_token.lifetime",
-)
-LOCAL_TIME = declare(
-    "id_token_local_time",
-    rule="The ID token's iat and exp are seconds since the epoch in UTC (not Paris time read as UTC, 2 h ahead).",
-    check="sso.id_token.lifetime",
-)
-WRONG_AT_HASH = declare(
-    "id_token_wrong_at_hash",
-    rule="The ID token's at_hash is the left half of the access token's SHA-256 (not the whole hash).",
-    check="sso.id_token.at_hash",
-)
-LONG_LIVED = declare(
-    "id_token_long_lived",
-    rule="The ID token lives the hour the SSO announces: exp is iat + 3600, not a day later.",
-    check="sso.id_token.lifetime",
-)
-SUB_PER_LOGIN = declare(
-    "id_token_sub_per_login",
-    rule="The ID token's sub is the same at every login of a person, and the one userinfo gives.",
-    check="sso.id_token.subject",
-)
-NONCE_REQUIRED = declare(
-    "nonce_required",
-    rule="The nonce is optional in the code flow: an authentication request without one gets a code.",
-    check="sso.id_token.nonce",
-)
 
 
 class IdTokens(OpenIDCode):  # type: ignore[misc]

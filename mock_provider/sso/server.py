@@ -40,7 +40,20 @@ from sqlalchemy import select
 
 from mock_provider.core import sso_tokens as tokens
 from mock_provider.core.accounts import firms_of, user_claims
-from mock_provider.core.breakages import declare
+from mock_provider.core.misbehaviour.areas.sso import (
+    ACCESS_TOKEN_LIFETIME_MISANNOUNCED,
+    ACCESS_TOKEN_NEVER_EXPIRES,
+    CLIENT_AUTH_ANY_SCHEME,
+    CLIENT_SECRET_OPTIONAL,
+    CODE_REDEMPTION_RACE,
+    CODE_REUSABLE,
+    DISCOVERY_OVERSTATES,
+    FIRMS_CLAIM_OMITTED,
+    REFRESH_RACE,
+    REFRESH_TOKEN_NEVER_EXPIRES,
+    REFRESH_TOKEN_REUSABLE,
+    RESPONSE_TYPE_ERROR_NOT_REDIRECTED,
+)
 from mock_provider.core.models import OAuthClient, User
 from mock_provider.http_common.oauth2_clients import (
     GRANT_TYPES,
@@ -87,88 +100,6 @@ CLAIMS_SUPPORTED = [
     "at_hash",
     *dict.fromkeys(claim for claims in SCOPE_CLAIMS.values() for claim in claims),
 ]
-FIRMS_CLAIM_OMITTED = declare(
-    "firms_claim_omitted",
-    rule="The SSO's identity carries the person's firms (name, SIREN, role).",
-    check="registration.login.identity_claims",
-)
-# Honoured by SsoProvider.save_token, which consumes the code or refresh token and stores the new tokens.
-CODE_REUSABLE = declare(
-    "code_reusable",
-    rule="An authorization code is redeemed once: the second redemption is refused with invalid_grant.",
-    check="sso.code.single_use",
-)
-REFRESH_TOKEN_REUSABLE = declare(
-    "refresh_token_reusable",
-    rule="A refresh token is used once (rotation): using it again is refused with invalid_grant.",
-    check="sso.refresh.single_use",
-)
-# A provider that trusts the lookup it made a moment before and writes without checking again: sequential replays
-# are still refused (the lookup sees the use), parallel ones all get tokens.
-CODE_REDEMPTION_RACE = declare(
-    "code_redemption_race",
-    rule="An authorization code is redeemed once, also by parallel requests.",
-    check="concurrency.sso.code_redeemed_once",
-)
-REFRESH_RACE = declare(
-    "refresh_race",
-    rule="A refresh token is used once, also by parallel requests.",
-    check="concurrency.sso.refresh_used_once",
-)
-CLIENT_AUTH_ANY_SCHEME = declare(
-    "client_auth_any_scheme",
-    rule="A confidential client's credentials count only in an 'Authorization: Basic' header, not under another "
-    "scheme (Bearer, Digest...).",
-    check="sso.token.client_authentication",
-)
-CLIENT_SECRET_OPTIONAL = declare(
-    "client_secret_optional",
-    rule="A confidential client authenticates with its secret: its client_id alone in the body is refused.",
-    check="sso.token.client_authentication",
-)
-# Honoured by tokens.authenticate_bearer (the platform's Bearer authentication and its cache of valid tokens).
-BEARER_ANY_SCHEME = declare(
-    tokens.BEARER_ANY_SCHEME,
-    rule="The platform takes the access token in an 'Authorization: Bearer' header only, not under another scheme.",
-    check="sso.userinfo.bearer_scheme_only",
-)
-REVOKED_TOKENS_CACHED = declare(
-    tokens.REVOKED_TOKENS_CACHED,
-    rule="An access token is refused as soon as it is revoked, also where it was accepted a moment before.",
-    check="sso.code.replay_revokes_tokens",
-)
-EXPIRED_TOKENS_CACHED = declare(
-    tokens.EXPIRED_TOKENS_CACHED,
-    rule="An access token is refused once expired, also where it was accepted while it was valid.",
-    check="sso.userinfo.token_expiry",
-)
-RESPONSE_TYPE_ERROR_NOT_REDIRECTED = declare(
-    "response_type_error_not_redirected",
-    rule="An unsupported response_type is reported to the client at its registered redirect_uri "
-    "(error=unsupported_response_type, with the state), not on a page of the SSO.",
-    check="sso.authorize.unsupported_response_type",
-)
-DISCOVERY_OVERSTATES = declare(
-    "discovery_overstates",
-    rule="The discovery document announces only what the SSO does: not the request, request_uri and claims "
-    "parameters, which it ignores.",
-    check="sso.authorize.announced_parameters",
-)
-REFRESH_TOKEN_NEVER_EXPIRES = declare(
-    "refresh_token_never_expires",
-    rule="A refresh token is refused once the lifetime the SSO announces for it (30 days) has passed.",
-    check="sso.refresh.expiry",
-)
-ACCESS_TOKEN_LIFETIME_MISANNOUNCED = declare(
-    "access_token_lifetime_misannounced",
-    rule="An access token lives, and its expires_in announces, the hour the SSO documents, not two.",
-    check="sso.token.success_response",
-)
-ACCESS_TOKEN_NEVER_EXPIRES = declare(
-    "access_token_never_expires",
-    rule="An access token is refused once the expires_in announced with it has passed.",
-    check="sso.userinfo.token_expiry",
-)
 
 
 class SsoProvider:
@@ -271,13 +202,17 @@ class SsoProvider:
         careless = CODE_REDEMPTION_RACE if code is not None else REFRESH_RACE
         with self.services.db.transaction(lock=careless not in breakages) as session:
             if code is not None:
-                consumed = breakages.any_of(CODE_REUSABLE, CODE_REDEMPTION_RACE) or tokens.redeem_code(
-                    session, grant_id, now
+                consumed = (
+                    CODE_REUSABLE in breakages
+                    or CODE_REDEMPTION_RACE in breakages
+                    or tokens.redeem_code(session, grant_id, now)
                 )
             else:
                 assert old is not None
-                consumed = breakages.any_of(REFRESH_TOKEN_REUSABLE, REFRESH_RACE) or tokens.use_refresh_token(
-                    session, old.row.id, now
+                consumed = (
+                    REFRESH_TOKEN_REUSABLE in breakages
+                    or REFRESH_RACE in breakages
+                    or tokens.use_refresh_token(session, old.row.id, now)
                 )
             if consumed:
                 tokens.save_tokens(

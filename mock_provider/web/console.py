@@ -17,8 +17,9 @@ from typing import Any
 from cryptography.hazmat.primitives.serialization import Encoding
 from flask import Blueprint, Response, flash, redirect, request, url_for
 
-from mock_provider.core import control, scenarios
+from mock_provider.core import control
 from mock_provider.core.errors import MockError
+from mock_provider.core.misbehaviour import scenarios
 from mock_provider.core.pki.authority import REVOCATION_REASONS
 from mock_provider.http_common.pages import Answer, Problem, page, protect
 from mock_provider.http_common.services import services

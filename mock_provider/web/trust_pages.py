@@ -76,6 +76,7 @@ def _page(
     status: int = 200,
     document_type: str | None = None,
     notice: str | None = None,
+    side: str | None = None,
 ) -> Answer:
     """The page of the registration's current state."""
     view = services().registrations.get(registration_id)
@@ -93,7 +94,12 @@ def _page(
     if state == "identity_submitted":
         if document_type is not None:
             kind = parse_document_type(document_type)
-            return page("web/trust/upload.html", status, kind=kind, **context)
+            if not kind.needs_back:
+                return page("web/trust/upload.html", status, kind=kind, **context)
+            # Recto and verso on two pages, as the guide shows them: the recto is kept until the verso comes.
+            staged = services().registrations.staged_recto(registration_id) == kind.code
+            template = "web/trust/upload_verso.html" if staged and side != "recto" else "web/trust/upload_recto.html"
+            return page(template, status, kind=kind, **context)
         return page(
             "web/trust/document_type.html",
             status,
@@ -153,7 +159,26 @@ def document_form(registration_id: str) -> Answer:
         parse_document_type(document_type)
     except DocumentError as exc:
         return _refused(reg, exc)
-    return _page(reg, document_type=document_type.lower())
+    return _page(reg, document_type=document_type.lower(), side=request.args.get("side"))
+
+
+@bp.post("/<registration_id>/document/recto")
+def stage_recto(registration_id: str) -> Answer:
+    """Step 3, first page: the recto, judged and kept; then the verso's page."""
+    reg = _authorised(registration_id)
+    document_type = request.form.get("document_type", "")
+    front = request.files.get("front")
+    try:
+        services().registrations.stage_recto(
+            reg, document_type=document_type, front=front.read() or None if front else None
+        )
+    except DocumentError as exc:
+        if exc.code == "invalid_document_type":
+            return _refused(reg, exc)
+        return _refused(reg, exc, document_type=document_type.lower(), side="recto")
+    except MockError as exc:
+        return _refused(reg, exc)
+    return redirect(url_for("trust_pages.document_form", registration_id=reg, type=document_type.lower()), 303)
 
 
 @bp.post("/<registration_id>/document")

@@ -89,6 +89,7 @@ def test_a_pure_builtin_before_the_switch_test_is_left_out(tmp_path: Path) -> No
     "test",
     [
         "X in breakages and Y in breakages",
+        "X in breakages or Y in breakages",
         "not X not in breakages",
         "breakages.any_of(X, Y)",
         "_broken(breakages, X)",
@@ -150,3 +151,15 @@ def test_every_listed_equivalent_names_a_line_that_is_still_there() -> None:
         if line.strip() not in {text.strip() for text in source.splitlines()}:
             stale.append(f"{module}: {line}")
     assert stale == []
+
+
+def test_either_of_two_switches_is_one_switch_test(tmp_path: Path) -> None:
+    source = """
+        def f(breakages, reg):
+            if X in breakages or Y in breakages:
+                return 1
+            if X in breakages or check(reg):
+                return 2
+    """
+    # The second test can be true with every switch off (``check(reg)``): its branch runs, and is kept.
+    assert _left_out(tmp_path, source) == ["return 1"]

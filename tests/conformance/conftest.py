@@ -9,8 +9,8 @@ import pytest
 from conformance import serve_wsgi
 from mock_provider import create_app
 from mock_provider.app import services_of
-from tests.conftest import memory_config
-from tests.web.conftest import chromium  # noqa: F401 - the screen tests' Chromium, for the HTML report's filters
+from tests.helpers.browser import chromium  # noqa: F401 - the screen tests' Chromium, for the HTML report's filters
+from tests.helpers.mock import memory_config
 
 
 @pytest.fixture(scope="session")

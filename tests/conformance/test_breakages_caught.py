@@ -1,6 +1,6 @@
 """The proof that the suite catches breakage: every rule-breakage switch of the mock makes its check FAIL.
 
-For each switch declared in :mod:`mock_provider.core.breakages`, the mock is reset with that switch on, the module
+For each switch of :mod:`mock_provider.core.misbehaviour.catalogue`, the mock is reset with that switch on, the module
 of the check that must catch it is run (smoke first), and that check must end FAILED: not ERROR (no verdict),
 not PASSED (missed). The healthy mock passing every plan is proven by ``test_cli.py`` and ``test_pytest_plugin.py``.
 """

@@ -19,7 +19,7 @@ import requests
 from click.testing import CliRunner, Result
 
 from conformance.cli import main
-from tests.conformance.guide_targets import guide_target_file
+from tests.helpers.guide_targets import guide_target_file
 
 
 def test_every_plan_passes_against_the_healthy_mock_and_the_reports_are_written(

@@ -20,7 +20,7 @@ from conformance import pkix
 from conformance.plans.security import problem_findings
 from mock_provider.core.pki import profiles
 from mock_provider.core.services import MockServices
-from tests.mock_provider.pki_helpers import ECMA, issue_person
+from tests.helpers.pki import ECMA, issue_person
 
 
 def test_each_level_is_judged_against_its_own_profile(services: MockServices) -> None:

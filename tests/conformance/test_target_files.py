@@ -24,7 +24,7 @@ from conformance.results import Status
 from conformance.runner import run_check
 from conformance.target import ROLES
 from conformance.target_file import SCHEMA, TABLE, Key, load_target, render_markdown
-from tests.conformance.guide_targets import GUIDE, guide_target_file, without_table
+from tests.helpers.guide_targets import GUIDE, guide_target_file, without_table
 
 
 def _write(folder: Path, text: str, name: str = "target.toml") -> Path:

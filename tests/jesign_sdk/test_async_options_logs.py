@@ -23,8 +23,8 @@ from jesign_sdk import (
     PdfRefusedError,
     PromptOtpSource,
 )
-from tests.jesign_sdk import pdf_corpus as corpus
-from tests.jesign_sdk.live_signer import MARIE_MOBILE, Signer, served_signer
+from tests.helpers import pdf_corpus as corpus
+from tests.helpers.live_signer import MARIE_MOBILE, Signer, served_signer
 
 pytestmark = pytest.mark.live
 

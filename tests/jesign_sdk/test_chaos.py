@@ -16,8 +16,8 @@ import pytest
 import requests
 
 from jesign_sdk import Applicant, Client, DocumentSide, IdentityDocument, MockOutboxOtpSource, RetryPolicy
-from tests.conftest import LiveMock
-from tests.mock_provider.registration_helpers import colour_image, td1
+from tests.helpers.mock import LiveMock
+from tests.helpers.registration import colour_image, td1
 
 pytestmark = pytest.mark.live
 

@@ -13,7 +13,6 @@ import json
 import re
 import socket
 import stat
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -33,13 +32,10 @@ from pyhanko.sign.fields import enumerate_sig_fields
 from jesign_sdk import Client, Handoff, Tokens
 from jesign_sdk._tokens import TokenStore
 from jesign_sdk.cli import main
-from mock_provider import create_app
-from mock_provider.app import services_of
 from mock_provider.core.clock import ManualClock
-from mock_provider.dev_server import make_server
-from tests.conftest import LiveMock, _Deferred, memory_config
-from tests.jesign_sdk import broken_http
-from tests.mock_provider.registration_helpers import colour_image, grey_image, register_to_active, td1
+from tests.helpers import broken_http
+from tests.helpers.mock import LiveMock, served
+from tests.helpers.registration import colour_image, grey_image, td1
 
 live = pytest.mark.live
 
@@ -134,18 +130,8 @@ def _mode(path: Path) -> int:
 @contextmanager
 def _served(clock: ManualClock, **config: Any) -> Iterator[str]:
     """Another mock over HTTP, with these settings; answers its base URL."""
-    deferred = _Deferred()
-    server = make_server(deferred)
-    url = f"http://127.0.0.1:{server.server_port}"
-    deferred.app = create_app(memory_config(public_base_url=url, **config), clock=clock)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield url
-    finally:
-        server.shutdown()
-        thread.join(5)
-        services_of(deferred.app).close()
+    with served(clock, **config) as live:
+        yield live.url
 
 
 def _closed_port() -> int:
@@ -663,10 +649,12 @@ def _pdf(path: Path, pages: int = 1) -> Path:
 
 
 @pytest.fixture
-def active(live_mock: LiveMock, marie: Run) -> Run:
-    """``marie``, her registration done (certificate issued, both firms opened)."""
-    register_to_active(live_mock.app.test_client())
-    return marie
+def active(live_mock: LiveMock, registered: Callable[..., str], run: Run, no_browser: None) -> Run:
+    """``run``, with Marie Dupont registered (certificate issued, both firms opened), then logged in."""
+    registered(live_mock.app)
+    result = run("login", "--login-hint", "marie.dupont")
+    assert result.exit_code == 0, result.output
+    return run
 
 
 @live

@@ -16,9 +16,9 @@ from click.testing import CliRunner
 
 from jesign_sdk import APIResponseValidationError, Client, IdTokenError, MockOutboxOtpSource, ServerClock
 from jesign_sdk.cli import main
-from tests.conftest import LiveMock
-from tests.jesign_sdk.test_signing import MARIE_MOBILE, blank_pdf
-from tests.mock_provider.registration_helpers import register_to_active
+from tests.helpers.mock import LiveMock
+from tests.helpers.pdf import blank_pdf
+from tests.helpers.registration import MARIE_MOBILE, register_to_active
 
 pytestmark = pytest.mark.live
 

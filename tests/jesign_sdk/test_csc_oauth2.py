@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -17,19 +18,18 @@ from jesign_sdk import APIConnectionError, APIStatusError, Client, IdTokenError,
 from jesign_sdk._requestor import Endpoints, Requestor
 from jesign_sdk.otp import MockOutboxOtpSource
 from jesign_sdk.signing.csc_oauth2 import CscOAuth2, CscToken, mock_authorize
-from tests.conftest import LiveMock
-from tests.mock_provider.registration_helpers import register_to_active
+from tests.helpers.mock import LiveMock
+from tests.helpers.registration import MARIE_MOBILE
 
 pytestmark = pytest.mark.live
 
-MARIE_MOBILE = "+33612345678"
 ECDSA_SHA256 = "1.2.840.10045.4.3.2"
 SHA256 = "2.16.840.1.101.3.4.2.1"
 
 
 @pytest.fixture
-def marie(live_mock: LiveMock) -> Client:
-    register_to_active(live_mock.app.test_client())
+def marie(live_mock: LiveMock, registered: Callable[..., str]) -> Client:
+    registered(live_mock.app)
     client = Client(live_mock.url)
     client.login_with_hint("marie.dupont")
     return client

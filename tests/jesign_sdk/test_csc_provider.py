@@ -15,7 +15,7 @@ import json
 import socket
 import threading
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -50,10 +50,8 @@ from jesign_sdk.signing import (
 )
 from jesign_sdk.signing.csc_oauth2 import CscOAuth2, mock_authorize
 from jesign_sdk.signing.local import LocalKeyError
-from tests.conftest import LiveMock
-from tests.mock_provider.registration_helpers import register_to_active
-
-MARIE_MOBILE = "+33612345678"
+from tests.helpers.mock import LiveMock
+from tests.helpers.registration import MARIE_MOBILE
 
 
 def one_page_pdf(text: str = "Lettre de mission") -> bytes:
@@ -261,8 +259,10 @@ def test_several_credentials_and_none_named_is_refused_before_signing(
 
 @pytest.mark.live
 @pytest.mark.parametrize("version", ["v1", "v2"])
-def test_the_mocks_csc_api_through_the_neutral_provider(live_mock: LiveMock, version: str) -> None:
-    register_to_active(live_mock.app.test_client())
+def test_the_mocks_csc_api_through_the_neutral_provider(
+    live_mock: LiveMock, registered: Callable[..., str], version: str
+) -> None:
+    registered(live_mock.app)
     marie = Client(live_mock.url)
     marie.login_with_hint("marie.dupont")
     assert marie.tokens is not None
@@ -445,10 +445,12 @@ def test_a_backend_written_by_a_user_signs_and_its_failures_are_the_sdks() -> No
 
 @pytest.mark.live
 @pytest.mark.parametrize("version", ["v1", "v2"])
-def test_the_mocks_own_oauth2_through_the_neutral_provider(live_mock: LiveMock, version: str) -> None:
+def test_the_mocks_own_oauth2_through_the_neutral_provider(
+    live_mock: LiveMock, registered: Callable[..., str], version: str
+) -> None:
     """No SSO token at all: the calls carry the provider's own service token, and the operation is authorized by a
     credential token for exactly its hashes (the SMS code typed on the provider's page), in place of the SAD."""
-    register_to_active(live_mock.app.test_client())
+    registered(live_mock.app)
     marie = Client(live_mock.url)
     marie.login_with_hint("marie.dupont")  # only for the session the mock's page logs in with, and the outbox
     base_url = f"{live_mock.url}/trust/csc/{version}"

@@ -27,12 +27,10 @@ from jesign_sdk import (
     RegistrationRejectedError,
 )
 from mock_provider.core.clock import ManualClock
-from tests.conftest import LiveMock
-from tests.mock_provider.registration_helpers import colour_image, grey_image, td1
+from tests.helpers.mock import LiveMock
+from tests.helpers.registration import MARIE_MOBILE, colour_image, grey_image, td1
 
 pytestmark = pytest.mark.live
-
-MARIE_MOBILE = "+33612345678"
 
 
 def applicant(**overrides: Any) -> Applicant:

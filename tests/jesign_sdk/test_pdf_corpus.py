@@ -32,9 +32,9 @@ from pyhanko_certvalidator import ValidationContext
 from jesign_sdk import PdfRefusedError, VisibleSignature
 from jesign_sdk.cli import main
 from jesign_sdk.signing.appearance import DEFAULT_FONT, reader_box_to_page
-from tests.conftest import LiveMock
-from tests.jesign_sdk import pdf_corpus as corpus
-from tests.jesign_sdk.live_signer import Signer, served_signer
+from tests.helpers import pdf_corpus as corpus
+from tests.helpers.live_signer import Signer, served_signer
+from tests.helpers.mock import LiveMock
 
 pytestmark = pytest.mark.live
 

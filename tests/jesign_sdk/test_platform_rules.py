@@ -20,8 +20,8 @@ from jesign_sdk import (
     OtpRequest,
     PermissionDeniedError,
 )
-from tests.conftest import LiveMock
-from tests.mock_provider.registration_helpers import colour_image, register_to_active, td1
+from tests.helpers.mock import LiveMock
+from tests.helpers.registration import colour_image, register_to_active, td1
 
 pytestmark = pytest.mark.live
 

@@ -7,8 +7,7 @@ import asyncio
 import hashlib
 import io
 import json
-import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -48,33 +47,19 @@ from jesign_sdk import (
 )
 from jesign_sdk.cli import main
 from jesign_sdk.signing import CscTimeStamper
-from mock_provider import create_app
-from mock_provider.app import services_of
 from mock_provider.core.clock import ManualClock
-from mock_provider.dev_server import make_server
-from tests.conftest import LiveMock, _Deferred, memory_config
-from tests.jesign_sdk.broken_http import closed_port
-from tests.mock_provider.registration_helpers import register_to_active
+from tests.helpers.broken_http import closed_port
+from tests.helpers.mock import LiveMock, served
+from tests.helpers.pdf import blank_pdf
+from tests.helpers.registration import MARIE_MOBILE, register_to_active
 
 pytestmark = pytest.mark.live
 
-MARIE_MOBILE = "+33612345678"
-
-
-def blank_pdf(text: str = "") -> bytes:
-    """A one-page A4 PDF made with pyHanko's writer (``text`` only makes the bytes differ)."""
-    writer = PdfFileWriter()
-    content = writer.add_object(generic.StreamObject(stream_data=f"% {text}\n".encode()))
-    writer.insert_page(PageObject(contents=content, media_box=(0, 0, 595, 842)))
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
-
 
 @pytest.fixture
-def marie(live_mock: LiveMock) -> Client:
+def marie(live_mock: LiveMock, registered: Callable[..., str]) -> Client:
     """Marie Dupont, registered (certificate issued, both firms opened) and logged in to the SDK."""
-    register_to_active(live_mock.app.test_client())
+    registered(live_mock.app)
     client = Client(live_mock.url)
     client.login_with_hint("marie.dupont")
     return client
@@ -262,19 +247,10 @@ def test_a_revoked_certificate_signs_nothing_and_its_signatures_report_it(
 def far_from_its_pki(clock: ManualClock) -> Iterator[Client]:
     """Marie, registered and logged in, on a mock whose certificates name OCSP and CRL URLs where no one listens:
     every fetch pyHanko's fetchers make meets a refused connection (the SDK's own calls reach the mock)."""
-    deferred = _Deferred()
-    server = make_server(deferred)
-    deferred.app = create_app(memory_config(public_base_url=f"http://127.0.0.1:{closed_port()}"), clock=clock)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        token = register_to_active(deferred.app.test_client())
+    with served(clock, public_base_url=f"http://127.0.0.1:{closed_port()}") as live:
+        token = register_to_active(live.app.test_client())
         expires = datetime.now(UTC) + timedelta(hours=1)
-        yield Client(f"http://127.0.0.1:{server.server_port}", tokens=Tokens(access_token=token, expires_at=expires))
-    finally:
-        server.shutdown()
-        thread.join(5)
-        services_of(deferred.app).close()
+        yield Client(live.url, tokens=Tokens(access_token=token, expires_at=expires))
 
 
 @pytest.mark.parametrize("level", ["B-LT", "B-LTA"])

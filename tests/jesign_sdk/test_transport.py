@@ -42,8 +42,8 @@ from jesign_sdk import (
 )
 from jesign_sdk._requestor import RetrySafety, transport_failure
 from jesign_sdk.resources.trust import HttpTrustBackend
-from tests.jesign_sdk import broken_http
-from tests.jesign_sdk.broken_http import closed_port, serve
+from tests.helpers import broken_http
+from tests.helpers.broken_http import closed_port, serve
 
 RETRIES = 2
 MOBILE = "+33612345678"

@@ -12,7 +12,7 @@ import json
 import socket
 import subprocess
 import sys
-import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -28,16 +28,12 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from jesign_sdk import Client, MockOutboxOtpSource, PdfRefusedError, TrustRootError
 from jesign_sdk.cli import main
 from jesign_sdk.signing import LEVELS, load_trust_roots
-from mock_provider import create_app
-from mock_provider.app import services_of
 from mock_provider.core.clock import ManualClock
-from mock_provider.dev_server import make_server
-from tests.conftest import LiveMock, _Deferred, memory_config
-from tests.jesign_sdk.broken_http import closed_port
-from tests.jesign_sdk.foreign_pki import ForeignPki, corrupt_first_signature, foreign_pki, unsupported_subfilter
-from tests.jesign_sdk.test_signing import MARIE_MOBILE
-from tests.mock_provider.pdf_helpers import one_page_pdf
-from tests.mock_provider.registration_helpers import register_to_active
+from tests.helpers.broken_http import closed_port
+from tests.helpers.foreign_pki import ForeignPki, corrupt_first_signature, foreign_pki, unsupported_subfilter
+from tests.helpers.mock import LiveMock, served
+from tests.helpers.pdf import one_page_pdf
+from tests.helpers.registration import MARIE_MOBILE, register_to_active
 
 
 @pytest.fixture(scope="module")
@@ -199,14 +195,9 @@ class StoppedProvider:
 @pytest.fixture(scope="module")
 def stopped(other: ForeignPki) -> StoppedProvider:
     clock = ManualClock(datetime.now(UTC).replace(microsecond=0), frozen=True)
-    deferred = _Deferred()
-    server = make_server(deferred)
-    url = f"http://127.0.0.1:{server.server_port}"
-    deferred.app = app = create_app(memory_config(public_base_url=url), clock=clock)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        register_to_active(app.test_client())
+    with served(clock) as live:
+        url = live.url
+        register_to_active(live.app.test_client())
         marie = Client(url)
         marie.login_with_hint("marie.dupont")
         otp = MockOutboxOtpSource(marie.requestor, MARIE_MOBILE)
@@ -217,12 +208,7 @@ def stopped(other: ForeignPki) -> StoppedProvider:
         documents["malformed, then B-LT"] = marie.signing.sign_pdf(broken, level="B-LT", otp_source=otp)
         foreign = other.sign(one_page_pdf("foreign"))
         documents["foreign, then B-LT"] = marie.signing.sign_pdf(foreign, level="B-LT", otp_source=otp)
-        root = services_of(app).pki.hierarchy().root.certificate
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
-        services_of(app).close()
+        root = live.services.pki.hierarchy().root.certificate
     return StoppedProvider(url, root.public_bytes(Encoding.DER), root.public_bytes(Encoding.PEM), documents)
 
 
@@ -384,9 +370,11 @@ def test_a_revoked_signature_says_so_in_its_report_and_nothing_on_stderr(
 
 
 @pytest.mark.live
-def test_cli_reports_a_revoked_signature_with_an_empty_stderr(live_mock: LiveMock, tmp_path: Path) -> None:
+def test_cli_reports_a_revoked_signature_with_an_empty_stderr(
+    live_mock: LiveMock, registered: Callable[..., str], tmp_path: Path
+) -> None:
     """In a process of its own, where logging is not configured: pyHanko's warnings would reach stderr there."""
-    register_to_active(live_mock.app.test_client())
+    registered(live_mock.app)
     marie = Client(live_mock.url)
     marie.login_with_hint("marie.dupont")
     signed = marie.signing.sign_pdf(

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import pytest
 import requests
-from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.conftest import LiveMock
+from mock_provider import create_app
+from mock_provider.app import services_of
+from mock_provider.core.clock import ManualClock
+from tests.helpers.mock import LiveMock, memory_config
 
 
 def test_index_names_the_parties_and_warns(client: FlaskClient) -> None:
@@ -43,18 +45,23 @@ def test_request_id_is_echoed_when_sane(client: FlaskClient) -> None:
     assert generated.startswith("req_")
 
 
-def test_unexpected_errors_reveal_nothing(app: Flask) -> None:
-    @app.get("/boom")
-    def boom() -> str:
-        raise RuntimeError("secret internals /etc/passwd")
+def test_unexpected_errors_reveal_nothing(clock: ManualClock) -> None:
+    app = create_app(memory_config(), clock=clock)  # an app of its own: the test adds a route to it
+    try:
 
-    response = app.test_client().get("/boom")
-    assert response.status_code == 500
-    assert response.mimetype == "application/problem+json"
-    assert response.json is not None
-    assert response.json["code"] == "internal_error"
-    assert "secret" not in response.get_data(as_text=True)
-    assert "Traceback" not in response.get_data(as_text=True)
+        @app.get("/boom")
+        def boom() -> str:
+            raise RuntimeError("secret internals /etc/passwd")
+
+        response = app.test_client().get("/boom")
+        assert response.status_code == 500
+        assert response.mimetype == "application/problem+json"
+        assert response.json is not None
+        assert response.json["code"] == "internal_error"
+        assert "secret" not in response.get_data(as_text=True)
+        assert "Traceback" not in response.get_data(as_text=True)
+    finally:
+        services_of(app).close()
 
 
 @pytest.mark.live

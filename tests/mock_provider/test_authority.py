@@ -9,7 +9,7 @@ import pytest
 from mock_provider.core.clock import ManualClock
 from mock_provider.core.errors import Conflict, InvalidInput, NotFound
 from mock_provider.core.services import MockServices
-from tests.mock_provider.pki_helpers import issue_person
+from tests.helpers.pki import issue_person
 
 
 def test_revocation_reasons_follow_rfc_5280(services: MockServices) -> None:

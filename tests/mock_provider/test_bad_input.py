@@ -34,9 +34,9 @@ from mock_provider.core.errors import InvalidInput
 from mock_provider.core.models import IdempotencyRecord, RequestRecord
 from mock_provider.core.pki.tsa import TimeStampResp
 from mock_provider.core.storage import Base
-from tests.conftest import memory_config
-from tests.mock_provider.pki_helpers import issue_person, ocsp_request, tsa_request
-from tests.mock_provider.registration_helpers import (
+from tests.helpers.mock import memory_config
+from tests.helpers.pki import issue_person, ocsp_request, tsa_request
+from tests.helpers.registration import (
     OPERATOR_HEADERS,
     applicant,
     bearer,
@@ -162,6 +162,7 @@ JSON_ROUTES = [
     ("POST", "/_mock/scenarios", "nobody"),
     ("POST", "/_mock/certificates/{credential}/revoke", "nobody"),
     ("PUT", "/_mock/faults", "nobody"),
+    ("POST", "/_mock/faults", "nobody"),
     ("PUT", "/_mock/breakages", "nobody"),
 ]
 
@@ -515,14 +516,41 @@ TYPED_ROUTES: list[tuple[str, str, str, dict[str, Any], dict[str, tuple[str, str
             "after_processing_rate": 0.5,
             "routes": ["/trust/v1/*"],
             "seed": 7,
+            "count": 3,
         },
         {
             "error_rate": ("number", "invalid_fault_policy"),
             "status": ("integer", "invalid_fault_policy"),
+            "delay_ms_min": ("integer", "invalid_fault_policy"),
             "delay_ms_max": ("integer", "invalid_fault_policy"),
             "after_processing_rate": ("number", "invalid_fault_policy"),
             "routes": ("array", "invalid_fault_policy"),
             "seed": ("integer", "invalid_fault_policy"),
+            "count": ("integer", "invalid_fault_policy"),
+        },
+    ),
+    (
+        "POST",
+        "/_mock/faults",
+        "nobody",
+        {
+            "error_rate": 0.5,
+            "status": 503,
+            "delay_ms_max": 10,
+            "after_processing_rate": 0.5,
+            "routes": ["/trust/v1/*"],
+            "seed": 7,
+            "count": 3,
+        },
+        {
+            "error_rate": ("number", "invalid_fault_policy"),
+            "status": ("integer", "invalid_fault_policy"),
+            "delay_ms_min": ("integer", "invalid_fault_policy"),
+            "delay_ms_max": ("integer", "invalid_fault_policy"),
+            "after_processing_rate": ("number", "invalid_fault_policy"),
+            "routes": ("array", "invalid_fault_policy"),
+            "seed": ("integer", "invalid_fault_policy"),
+            "count": ("integer", "invalid_fault_policy"),
         },
     ),
     ("PUT", "/_mock/breakages", "nobody", {"active": ["crl_stale"]}, {"active": ("array", "invalid_breakages")}),
@@ -614,6 +642,7 @@ def random_bodies(draw: st.DrawFn) -> tuple[str, str, str, Any]:
 
 @settings(max_examples=150, deadline=None)
 @given(case=random_bodies())
+@pytest.mark.slow
 def test_random_bodies_never_fail_the_server(fuzzed: World, case: tuple[str, str, str, Any]) -> None:
     method, path, who, body = case
     answer = fuzzed.client.open(fuzzed.path(path), method=method, json=body, headers=fuzzed.headers[who])
@@ -822,6 +851,7 @@ def depth_of(value: Any) -> int:
 
 @settings(max_examples=200, deadline=None)
 @given(value=JSON_VALUES, wrap=st.integers(0, MAX_DEPTH + 2))
+@pytest.mark.slow
 def test_the_measured_depth_is_the_real_depth(value: Any, wrap: int) -> None:
     text = "[" * wrap + json.dumps(value) + "]" * wrap
     real = depth_of(value) + wrap

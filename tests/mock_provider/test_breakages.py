@@ -2,28 +2,31 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 from flask import Flask
 
+import mock_provider
 from mock_provider import create_app
 from mock_provider.app import services_of
 from mock_provider.config import ConfigError, load_config
-from mock_provider.core import breakages
-from mock_provider.core.breakages import Breakage
 from mock_provider.core.clock import ManualClock
-from tests.conftest import memory_config
+from mock_provider.core.misbehaviour import catalogue
+from mock_provider.core.misbehaviour.switch import Breakage, declare
+from tests.helpers.mock import memory_config
 
 PROBE = Breakage("probe_rule", rule="A probe rule for these tests.", check="tests.probe")
 
 
 @pytest.fixture(autouse=True)
 def probe_declared(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(breakages.CATALOGUE, PROBE.id, PROBE)
+    monkeypatch.setitem(catalogue.CATALOGUE, PROBE.id, PROBE)
 
 
 @pytest.fixture
@@ -34,12 +37,47 @@ def configured_app(clock: ManualClock) -> Iterator[Flask]:
 
 
 def test_declaring_twice_is_refused() -> None:
+    first, second = ModuleType("first_area"), ModuleType("second_area")
+    first.PROBE = PROBE  # type: ignore[attr-defined]
+    second.AGAIN = declare(PROBE.id, rule="again.", check="again.again")  # type: ignore[attr-defined]
     with pytest.raises(ValueError, match="declared twice"):
-        breakages.declare(PROBE.id, rule="again", check="again")
+        catalogue.collect([first, second])
+
+
+def test_every_switch_is_declared_in_one_home() -> None:
+    """No switch is declared outside the rule areas' modules, which the catalogue lists without walking the package."""
+    package = Path(mock_provider.__file__).parent
+    areas = package / "core" / "misbehaviour" / "areas"
+    declared_elsewhere = [
+        str(path.relative_to(package))
+        for path in package.rglob("*.py")
+        if path.parent != areas
+        and re.search(r"\bdeclare\(", path.read_text(encoding="utf-8"))
+        and path.name != "switch.py"
+    ]
+    assert declared_elsewhere == []
+    assert {path.stem for path in areas.glob("*.py")} - {"__init__"} == {
+        area.__name__.rpartition(".")[2] for area in catalogue.AREAS
+    }
+    declared = [value for area in catalogue.AREAS for value in vars(area).values() if isinstance(value, Breakage)]
+    assert len(declared) == len(catalogue.CATALOGUE) - 1  # all but the probe of these tests
+
+
+def test_one_guard_style() -> None:
+    """A switch is asked one way, ``SWITCH in breakages`` (or ``not in``): no id compared, no helper of one's own."""
+    package = Path(mock_provider.__file__).parent
+    other_styles = re.compile(r"\.id (not )?in (broken|breakages|active)\b|\.any_of\(|\b_broken\(breakages")
+    offending = [
+        f"{path.relative_to(package)}:{number}: {line.strip()}"
+        for path in package.rglob("*.py")
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if other_styles.search(line)
+    ]
+    assert offending == []
 
 
 def test_every_declared_switch_names_its_rule_and_check() -> None:
-    for breakage in breakages.CATALOGUE.values():
+    for breakage in catalogue.CATALOGUE.values():
         assert breakage.rule.endswith("."), breakage
         assert "." in breakage.check, breakage
 
@@ -89,6 +127,7 @@ def test_setting_reads_a_comma_separated_list() -> None:
     assert config.breakages == ("probe_rule", "other_rule")
 
 
+@pytest.mark.slow
 def test_a_switch_of_the_sso_can_be_configured(tmp_path: Path) -> None:
     """The SSO's switches are declared when its blueprint is imported: with the app, before the setting is checked.
 

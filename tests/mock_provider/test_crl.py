@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 
 from mock_provider.core.clock import ManualClock
 from mock_provider.core.services import MockServices
-from tests.mock_provider.pki_helpers import ECMA, issue_person
+from tests.helpers.pki import ECMA, issue_person
 
 
 def fetch(client: FlaskClient, role: str, **headers: str) -> x509.CertificateRevocationList:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-import hashlib
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -11,19 +11,13 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, utils
+from flask import Flask
 from flask.testing import FlaskClient
 
 from mock_provider.core.clock import ManualClock
-from tests.mock_provider import registration_helpers as helpers
-from tests.mock_provider.registration_helpers import bearer, latest_otp, register_to_active, sso_login
-
-V2 = "/trust/csc/v2"
-SHA256 = "2.16.840.1.101.3.4.2.1"
-ECDSA_SHA256 = "1.2.840.10045.4.3.2"
-
-
-def digest(text: str) -> str:
-    return base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()
+from tests.helpers import registration as helpers
+from tests.helpers.csc import ECDSA_SHA256, SHA256, V2, digest, personal_id
+from tests.helpers.registration import bearer, latest_otp, sso_login
 
 
 def problem(response: Any, status: int, code: str) -> dict[str, Any]:
@@ -33,13 +27,8 @@ def problem(response: Any, status: int, code: str) -> dict[str, Any]:
 
 
 @pytest.fixture
-def marie(client: FlaskClient) -> dict[str, str]:
-    return bearer(register_to_active(client))
-
-
-def personal_id(client: FlaskClient, auth: dict[str, str]) -> str:
-    ids = client.post(f"{V2}/credentials/list", json={}, headers=auth).json["credentialIDs"]
-    return str(next(i for i in ids if i.startswith("crt_")))
+def marie(app: Flask, registered: Callable[..., str]) -> dict[str, str]:
+    return bearer(registered(app))
 
 
 def authorize(client: FlaskClient, auth: dict[str, str], credential: str, hashes_b64: list[str]) -> Any:

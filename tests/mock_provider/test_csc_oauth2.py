@@ -8,6 +8,7 @@ import hashlib
 import re
 import secrets
 import threading
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -17,14 +18,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from mock_provider.core.clock import ManualClock
-from tests.mock_provider.registration_helpers import (
+from tests.helpers.csc import ECDSA_SHA256, SHA256, V2, digest, personal_id
+from tests.helpers.registration import (
     PLATFORM_CLIENT,
     REDIRECT_URI,
     bearer,
     latest_otp,
-    register_to_active,
 )
-from tests.mock_provider.test_csc import ECDSA_SHA256, SHA256, V2, digest, personal_id
 
 OAUTH2 = "/trust/csc/oauth2"
 BASIC = {"Authorization": f"Basic {PLATFORM_CLIENT}"}
@@ -106,8 +106,8 @@ def sign(client: FlaskClient, token: str, credential: str, hashes_b64: list[str]
 
 
 @pytest.fixture
-def marie(client: FlaskClient) -> dict[str, str]:
-    return bearer(register_to_active(client))
+def marie(app: Flask, registered: Callable[..., str]) -> dict[str, str]:
+    return bearer(registered(app))
 
 
 def test_info_offers_oauth2code_with_its_base_uri(client: FlaskClient) -> None:

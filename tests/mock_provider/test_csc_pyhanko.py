@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+from collections.abc import Callable
 
 import aiohttp
 import pytest
@@ -27,9 +28,8 @@ from pyhanko.sign.signers.csc_signer import (
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 
-from tests.conftest import LiveMock
-from tests.mock_provider.pdf_helpers import one_page_pdf
-from tests.mock_provider.registration_helpers import register_to_active
+from tests.helpers.mock import LiveMock
+from tests.helpers.pdf import one_page_pdf
 
 pytestmark = pytest.mark.live
 
@@ -62,8 +62,8 @@ class OutboxAuthorization(CSCAuthorizationManager):
             return self.parse_csc_auth_response(await answer.json())
 
 
-def test_pyhanko_csc_signer_signs_through_the_mock(live_mock: LiveMock) -> None:
-    token = register_to_active(live_mock.app.test_client())
+def test_pyhanko_csc_signer_signs_through_the_mock(live_mock: LiveMock, registered: Callable[..., str]) -> None:
+    token = registered(live_mock.app)
     listed = requests.post(
         f"{live_mock.url}/trust/csc/v1/credentials/list",
         json={},

@@ -36,7 +36,7 @@ from mock_provider.core.documents import (
     parse_document_type,
 )
 from mock_provider.core.errors import InvalidInput
-from tests.mock_provider.image_helpers import (
+from tests.helpers.images import (
     GREY,
     GREY_ALPHA,
     PALETTE,
@@ -417,6 +417,7 @@ def test_a_jpeg_of_exactly_the_pixel_limit_passes_one_row_more_is_refused_unread
     assert decodes.count == 0
 
 
+@pytest.mark.slow
 def test_a_png_of_exactly_the_pixel_limit_passes_one_row_more_is_refused_unread(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -436,6 +437,7 @@ def test_a_png_of_exactly_the_pixel_limit_passes_one_row_more_is_refused_unread(
         ("a 48 MP JPEG", lambda: bomb_jpeg(8000, 6000), (8000, 6000)),
     ],
 )
+@pytest.mark.slow
 def test_an_image_over_the_limit_is_refused_on_its_header_without_decoding(
     monkeypatch: pytest.MonkeyPatch, name: str, data: Callable[[], bytes], size: tuple[int, int]
 ) -> None:
@@ -462,6 +464,7 @@ def test_the_decode_budget_is_the_callers() -> None:
 
 
 @pytest.mark.parametrize(("colour_type", "bit_depth"), [(RGB, 8), (RGBA, 16)])
+@pytest.mark.slow
 def test_a_colour_png_fits_the_default_decode_budget_up_to_4096_by_4096(
     monkeypatch: pytest.MonkeyPatch, colour_type: int, bit_depth: int
 ) -> None:
@@ -536,6 +539,7 @@ def test_a_big_jpeg_is_decoded_at_one_eighth_of_its_size(monkeypatch: pytest.Mon
 
 
 @pytest.mark.parametrize("encode", [jpeg, png], ids=["JPEG", "PNG"])
+@pytest.mark.slow
 def test_colour_is_judged_right_on_a_reduced_decode(encode: Callable[[Image.Image], bytes]) -> None:
     size = (4000, 3000)
     noisy = grey_with_colour_noise(size, share=COLOUR_MIN_SHARE * 0.75)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,8 +11,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from mock_provider.api import faults
-from tests.mock_provider.registration_helpers import OPERATOR_HEADERS, problem
-from tests.mock_provider.test_openapi import Contract, served
+from mock_provider.core.misbehaviour.faults import matches
+from tests.helpers.openapi import Contract, served
+from tests.helpers.registration import OPERATOR_HEADERS, problem
+from tests.helpers.serve import serving
 
 NEW_REGISTRATION = {
     "email": "marie.dupont@cabinet-ecma.example.com",
@@ -38,14 +41,18 @@ def registrations(client: FlaskClient) -> list[dict[str, Any]]:
 def test_read_set_and_clear_the_policy(client: FlaskClient) -> None:
     none = client.get("/_mock/faults").json
     assert none == {
+        "id": None,
         "active": False,
         "error_rate": 0.0,
         "status": 503,
+        "delay_ms_min": 0,
         "delay_ms_max": 0,
         "after_processing_rate": 0.0,
         "routes": ["/platform/api/v1/*", "/trust/v1/*", "/sso/*"],
         "seed": None,
+        "count": None,
         "updated_at": None,
+        "added": [],
     }
     policy = {
         "error_rate": 0.1,
@@ -184,11 +191,11 @@ def test_the_control_plane_and_unmatched_routes_are_exempt(client: FlaskClient) 
 
 
 def test_ocsp_is_never_faulted() -> None:
-    policy = faults.Policy("r", 1.0, 503, 0, 0.0, ("/*",), None, None)
-    assert not policy.matches("/pki/ocsp")
-    assert not policy.matches("/pki/ocsp/MEUwQzBBMD8")
-    assert not policy.matches("/_mock/faults")
-    assert policy.matches("/pki/crl/root.crl")
+    routes = ("/*",)
+    assert not matches(routes, "GET", "/pki/ocsp")
+    assert not matches(routes, "GET", "/pki/ocsp/MEUwQzBBMD8")
+    assert not matches(routes, "GET", "/_mock/faults")
+    assert matches(routes, "GET", "/pki/crl/root.crl")
 
 
 def test_a_reset_clears_the_policy(client: FlaskClient) -> None:
@@ -244,7 +251,129 @@ def test_a_seed_replays_the_same_sequence(client: FlaskClient, monkeypatch: pyte
     assert {phase for _, phase in first} == {None, "before_processing", "after_processing"}
 
 
+@pytest.mark.slow
 def test_rates_are_roughly_honoured(client: FlaskClient) -> None:
     set_policy(client, error_rate=0.25, routes=["/healthz"], seed=123)
     failures = sum(client.get("/healthz").status_code == 503 for _ in range(400))
     assert 60 <= failures <= 140
+
+
+# -- counted rules: a one-shot fault is a rule with count 1 ---------------------------------------------------------
+
+
+def test_a_counted_rule_applies_that_many_times_then_is_gone(client: FlaskClient) -> None:
+    stored = set_policy(client, error_rate=1, routes=["/healthz"], count=2)
+    assert (stored["active"], stored["count"]) == (True, 2)
+    problem(client.get("/healthz"), 503, "fault_injected")
+    assert client.get("/_mock/faults").json["count"] == 1
+    problem(client.get("/healthz"), 503, "fault_injected")
+    assert client.get("/_mock/faults").json["active"] is False
+    assert client.get("/healthz").status_code == 200
+
+
+def test_an_unmatched_call_takes_no_use(client: FlaskClient) -> None:
+    set_policy(client, error_rate=1, routes=["POST /healthz"], count=1)
+    assert client.get("/healthz").status_code == 200  # another method
+    assert client.get("/_mock/faults").json["count"] == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"count": 0}, "count"),
+        ({"count": 1.0}, "count"),
+        ({"count": True}, "count"),
+        ({"count": 1_000_001}, "count"),
+        ({"delay_ms_min": 20, "delay_ms_max": 10}, "delay_ms_min"),
+        ({"routes": ["POST trust/*"]}, "routes"),
+    ],
+)
+def test_an_invalid_count_or_delay_is_refused(client: FlaskClient, body: dict[str, Any], field: str) -> None:
+    refused = problem(client.post("/_mock/faults", json=body), 400, "invalid_fault_policy")
+    assert [e["field"] for e in refused["errors"]] == [field]
+    assert client.get("/_mock/faults").json["added"] == []
+
+
+def test_added_rules_apply_beside_the_standing_one_in_order(
+    client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    slept: list[float] = []
+    monkeypatch.setattr(faults.time, "sleep", slept.append)
+    set_policy(client, delay_ms_min=5, delay_ms_max=5, routes=["/healthz"])
+    first = client.post("/_mock/faults", json={"error_rate": 1, "status": 500, "routes": ["GET /healthz"], "count": 1})
+    assert first.status_code == 201
+    assert first.json["id"].startswith("flt_")
+    second = client.post("/_mock/faults", json={"error_rate": 1, "status": 502, "routes": ["/heal*"], "count": 2})
+    assert [rule["id"] for rule in client.get("/_mock/faults").json["added"]] == [first.json["id"], second.json["id"]]
+    assert problem(client.get("/healthz"), 500, "fault_injected")["phase"] == "before_processing"
+    assert slept == [0.005]
+    # The first is used up; the second, which that call also matched, has one use left.
+    assert [(r["id"], r["count"]) for r in client.get("/_mock/faults").json["added"]] == [(second.json["id"], 1)]
+    problem(client.get("/healthz"), 502, "fault_injected")
+    assert client.get("/healthz").status_code == 200
+    assert slept == [0.005, 0.005, 0.005]  # the standing rule stays
+    assert client.delete("/_mock/faults").status_code == 204
+    assert client.get("/_mock/faults").json == {**client.get("/_mock/faults").json, "active": False, "added": []}
+
+
+def test_a_route_scenario_is_a_rule_with_count_one(client: FlaskClient) -> None:
+    queued = client.post("/_mock/scenarios", json={"kind": "route_error", "target": "GET /healthz", "value": 502})
+    assert queued.status_code == 201
+    [rule] = client.get("/_mock/faults").json["added"]
+    assert (rule["id"], rule["count"], rule["routes"], rule["status"]) == (queued.json["id"], 1, ["GET /healthz"], 502)
+    assert client.get("/_mock/scenarios").json["data"] == [queued.json]
+    failed = problem(client.get("/healthz"), 502, "scenario_injected_failure")
+    assert failed["scenario"] == queued.json["id"]
+    assert "Retry-After" not in client.get("/healthz").headers
+    assert client.get("/_mock/scenarios").json["data"] == []
+    # Clearing the scenarios clears their rules, and only theirs.
+    set_policy(client, delay_ms_max=1, routes=["/nowhere"])
+    client.post("/_mock/scenarios", json={"kind": "route_delay", "target": "GET /healthz", "value": 5})
+    assert client.delete("/_mock/scenarios").status_code == 204
+    assert client.get("/_mock/faults").json["added"] == []
+    assert client.get("/_mock/faults").json["active"] is True
+
+
+# -- once means once: a counted rule under parallel calls, on SQLite and PostgreSQL ----------------------------------
+
+PARALLEL = 16
+ROUNDS = 4
+
+
+def _counted_rule_under_parallel_calls(base: str) -> None:
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    import requests
+
+    for round_number, count in enumerate([1, 3] * (ROUNDS // 2)):
+        rule = {"error_rate": 1, "status": 503, "routes": [f"GET /platform/api/v1/round-{round_number}"]}
+        added = requests.post(f"{base}/_mock/faults", json={**rule, "count": count}, timeout=10)
+        assert added.status_code == 201, added.text
+        barrier = threading.Barrier(PARALLEL)
+
+        def call(_: int, path: str = rule["routes"][0].split()[1], barrier: threading.Barrier = barrier) -> int:
+            with requests.Session() as http:
+                http.get(f"{base}/healthz", timeout=10)  # connected before the race
+                barrier.wait(timeout=30)
+                return http.get(f"{base}{path}", timeout=30).status_code
+
+        with ThreadPoolExecutor(max_workers=PARALLEL) as pool:
+            statuses = list(pool.map(call, range(PARALLEL)))
+        # The path exists on no party: every call that the rule did not fail answers 404.
+        assert sorted(statuses) == [404] * (PARALLEL - count) + [503] * count, f"round {round_number}: {statuses}"
+        assert requests.get(f"{base}/_mock/faults", timeout=10).json()["added"] == []
+
+
+@pytest.mark.live
+def test_a_counted_rule_fires_exactly_that_often_under_parallel_calls_on_sqlite(tmp_path: Path) -> None:
+    with serving(tmp_path) as served:
+        _counted_rule_under_parallel_calls(served.base)
+
+
+@pytest.mark.live
+def test_a_counted_rule_fires_exactly_that_often_on_postgresql_with_two_workers(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    with serving(tmp_path, "--workers", "2", env={"JESIGN_MOCK_DATABASE_URL": postgres_url}) as served:
+        _counted_rule_under_parallel_calls(served.base)

@@ -15,7 +15,7 @@ from mock_provider import create_app
 from mock_provider.app import services_of
 from mock_provider.cli import main as mock_cli
 from mock_provider.core.pki.keys import KeyDecryptionError, KeyVault
-from tests.mock_provider.pki_helpers import issue_person, ocsp_request
+from tests.helpers.pki import issue_person, ocsp_request
 
 BASE = "http://pki.jesign-mock.example.com"
 

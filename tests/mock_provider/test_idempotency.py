@@ -31,8 +31,8 @@ from mock_provider.config import ConfigError, load_config
 from mock_provider.core.clock import ManualClock
 from mock_provider.core.models import IdempotencyRecord
 from mock_provider.dev_server import make_server
-from tests.conftest import LiveMock, memory_config
-from tests.mock_provider.registration_helpers import (
+from tests.helpers.mock import LiveMock, memory_config
+from tests.helpers.registration import (
     OPERATOR_HEADERS,
     applicant,
     bearer,
@@ -135,6 +135,7 @@ def test_a_replayed_signature_issues_one_certificate(client: FlaskClient) -> Non
     assert actions.count("agreement_signed") == 1
 
 
+@pytest.mark.slow
 def test_a_multipart_upload_is_fingerprinted_by_its_content_and_still_parsed(client: FlaskClient) -> None:
     reg = create_registration(client)
     assert submit_identity(client, reg).status_code == 200
@@ -571,6 +572,7 @@ server.serve_forever()
 """
 
 
+@pytest.mark.slow
 def test_a_retry_after_kill_9_runs_again(tmp_path: Path, clock: ManualClock) -> None:
     """The issue as observed: a process killed during a request must not leave its key blocked for 24 hours."""
     config = memory_config(database_url=f"sqlite:///{tmp_path / 'mock.db'}", idempotency_lease_seconds=1)

@@ -14,7 +14,7 @@ import pytest
 from PIL import Image, PngImagePlugin
 
 from mock_provider.core.images import SAMPLE_SIDE, ImageHeader, UnreadableImage, colour_sample, probe
-from tests.mock_provider.image_helpers import PALETTE, png_chunk, record_decodes, streamed_png
+from tests.helpers.images import PALETTE, png_chunk, record_decodes, streamed_png
 
 
 def encode(image: Image.Image, format: str, **options: object) -> bytes:

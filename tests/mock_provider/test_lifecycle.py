@@ -3,13 +3,14 @@ once, the credential refused, an e-mail), then a new request walked again; expir
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from cryptography import x509
 from flask.testing import FlaskClient
 
 from mock_provider.core.clock import ManualClock
-from tests.mock_provider.registration_helpers import (
+from tests.helpers.registration import (
     bearer,
     consent,
     latest_otp,
@@ -101,3 +102,43 @@ def test_expiry_on_the_clock_then_renewal(client: FlaskClient, clock: ManualCloc
     assert (refused.status_code, refused.json["code"]) == (409, "certificate_expired")
     assert renew(client, auth) != first["id"]
     assert status(client, auth)["state"] == "active"
+
+
+def test_expiry_notices_60_and_15_days_before_each_once(client: FlaskClient, clock: ManualClock) -> None:
+    register_to_active(client)
+    auth = bearer(sso_login(client, "marie.dupont"))
+    first = client.get(f"{PLATFORM}/registration/certificate", headers=auth).json
+    not_after = x509.load_pem_x509_certificate(first["certificate_pem"].encode()).not_valid_after_utc
+
+    clock.set(not_after - timedelta(days=60, seconds=1), frozen=True)
+    auth = bearer(sso_login(client, "marie.dupont"))
+    status(client, auth)
+    assert _expiry_emails(client) == []
+    clock.set(not_after - timedelta(days=60), frozen=True)
+    with ThreadPoolExecutor(8) as pool:  # calls that settle together send it once
+        list(pool.map(lambda _: status(client, auth), range(16)))
+    assert _expiry_emails(client) == ["Votre certificat expire dans 60 jours"]
+    clock.set(not_after - timedelta(days=15), frozen=True)
+    auth = bearer(sso_login(client, "marie.dupont"))
+    status(client, auth)
+    status(client, auth)
+    assert _expiry_emails(client) == ["Votre certificat expire dans 15 jours", "Votre certificat expire dans 60 jours"]
+    (latest,) = [m for m in client.get("/_mock/outbox", query_string={"channel": "email"}).json["data"][:1]]
+    assert latest["recipient"] == "marie.dupont@cabinet-ecma.example.com"
+    assert not_after.strftime("%d/%m/%Y") in latest["body"]
+
+
+def test_no_notice_for_a_revoked_certificate(client: FlaskClient, clock: ManualClock) -> None:
+    register_to_active(client)
+    auth = bearer(sso_login(client, "marie.dupont"))
+    first = client.get(f"{PLATFORM}/registration/certificate", headers=auth).json
+    client.post(f"/_mock/certificates/{first['id']}/revoke", json={"reason": "key_compromise"})
+    not_after = x509.load_pem_x509_certificate(first["certificate_pem"].encode()).not_valid_after_utc
+    clock.set(not_after - timedelta(days=1), frozen=True)
+    status(client, bearer(sso_login(client, "marie.dupont")))
+    assert _expiry_emails(client) == []
+
+
+def _expiry_emails(client: FlaskClient) -> list[str]:
+    listed = client.get("/_mock/outbox", query_string={"channel": "email"}).json["data"]
+    return sorted(str(m["subject"]) for m in listed if str(m["subject"]).startswith("Votre certificat expire"))

@@ -22,8 +22,8 @@ from pyhanko_certvalidator.errors import RevokedError
 from pyhanko_certvalidator.fetchers.requests_fetchers import RequestsFetcherBackend
 
 from mock_provider.core.clock import ManualClock
-from tests.conftest import LiveMock
-from tests.mock_provider.pki_helpers import issue_person, tsa_request
+from tests.helpers.mock import LiveMock
+from tests.helpers.pki import issue_person, tsa_request
 
 
 def _asn1(cert: x509.Certificate) -> asn1_x509.Certificate:

@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 
 from mock_provider.core.clock import ManualClock
 from mock_provider.core.services import MockServices
-from tests.mock_provider.pki_helpers import ECMA, issue_person, ocsp_request
+from tests.helpers.pki import ECMA, issue_person, ocsp_request
 
 OCSP_TYPE = "application/ocsp-request"
 
@@ -114,7 +114,7 @@ def test_unknown_serial_gets_unknown(client: FlaskClient, services: MockServices
 def test_certificate_of_another_ca_is_unauthorized(client: FlaskClient, services: MockServices) -> None:
     from mock_provider import create_app
     from mock_provider.app import services_of
-    from tests.conftest import memory_config
+    from tests.helpers.mock import memory_config
 
     other = services_of(create_app(memory_config()))
     try:
@@ -187,7 +187,7 @@ def test_fake_time_header_asks_another_instant(client: FlaskClient, services: Mo
 def test_fake_time_can_be_switched_off(clock: ManualClock) -> None:
     from mock_provider import create_app
     from mock_provider.app import services_of
-    from tests.conftest import memory_config
+    from tests.helpers.mock import memory_config
 
     app = create_app(memory_config(allow_fake_time=False), clock=clock)
     services = services_of(app)
@@ -287,3 +287,18 @@ def test_hierarchy_certificates_are_good_for_their_issuer_only(
     _, response = post(client, asked_of_root.build().public_bytes(Encoding.DER))
     expected = ocsp.OCSPCertStatus.GOOD if ca == "root" else ocsp.OCSPCertStatus.UNKNOWN
     assert response.certificate_status == expected
+
+
+def test_an_expired_certificate_never_revoked_stays_good(
+    client: FlaskClient, services: MockServices, clock: ManualClock
+) -> None:
+    """RFC 6960 §2.2 lets a responder answer for a certificate past its validity; the mock keeps answering good for
+    one that was never revoked (what it was at its end), and revoked for one that was."""
+    good, revoked = issue_person(services), issue_person(services)
+    services.pki.revoke(revoked.id, "key_compromise")
+    clock.set(good.not_after + timedelta(days=30), frozen=True)
+    issuer = services.pki.hierarchy()["person"].certificate
+    for record, expected in ((good, ocsp.OCSPCertStatus.GOOD), (revoked, ocsp.OCSPCertStatus.REVOKED)):
+        status, response = post(client, ocsp_request(record.certificate, issuer))
+        assert status == 200
+        assert response.certificate_status == expected

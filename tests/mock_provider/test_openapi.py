@@ -6,9 +6,7 @@ import base64
 import hashlib
 import re
 import secrets
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -17,15 +15,14 @@ from flask.testing import FlaskClient
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 from openapi_spec_validator.validation import OpenAPIV31SpecValidator
-from referencing import Registry
-from referencing.jsonschema import DRAFT202012
-from werkzeug.test import TestResponse
 
 from mock_provider import create_app
 from mock_provider.app import services_of
 from mock_provider.core.clock import ManualClock
-from tests.conftest import PUBLIC_BASE_URL, memory_config
-from tests.mock_provider.registration_helpers import (
+from tests.helpers.csc import ECDSA_SHA256, SHA256
+from tests.helpers.mock import PUBLIC_BASE_URL, AppPool, memory_config
+from tests.helpers.openapi import HTTP_METHODS, PREFIXES, Contract, documented, routes, served
+from tests.helpers.registration import (
     OPERATOR_HEADERS,
     PLATFORM_CLIENT,
     REDIRECT_URI,
@@ -39,102 +36,6 @@ from tests.mock_provider.registration_helpers import (
     submit_identity,
     upload,
 )
-from tests.mock_provider.test_csc import ECDSA_SHA256, SHA256
-
-PREFIXES = ("/platform/api/v1", "/trust/v1", "/trust/csc", "/_mock")
-HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
-SPEC_URI = "urn:jesign:openapi"
-
-
-def _template(rule: str) -> str:
-    """A Flask rule as an OpenAPI path template: ``<name>`` and ``<conv:name>`` become ``{name}``."""
-    return re.sub(r"<(?:[^<>:]+:)?([^<>]+)>", r"{\1}", rule)
-
-
-def routes(app: Flask) -> set[tuple[str, str]]:
-    found = set()
-    for rule in app.url_map.iter_rules():
-        if rule.rule.startswith(PREFIXES):
-            for method in (rule.methods or set()) - {"HEAD", "OPTIONS"}:
-                found.add((method.lower(), _template(rule.rule)))
-    return found
-
-
-def documented(spec: dict[str, Any]) -> set[tuple[str, str]]:
-    return {(method, path) for path, item in spec["paths"].items() for method in item if method in HTTP_METHODS}
-
-
-def served(client: FlaskClient) -> dict[str, Any]:
-    response = client.get("/openapi.json")
-    assert response.status_code == 200
-    assert response.mimetype == "application/json"
-    spec = response.json
-    assert isinstance(spec, dict)
-    return spec
-
-
-class Contract:
-    """Checks answers against the document: the status is documented, the body matches its schema."""
-
-    def __init__(self, app: Flask, spec: dict[str, Any]) -> None:
-        self.spec = spec
-        self.adapter = app.url_map.bind("localhost")
-        self.registry: Registry[Any] = Registry().with_resource(SPEC_URI, DRAFT202012.create_resource(spec))
-        self.seen: set[tuple[str, str, int]] = set()
-
-    def check(self, response: TestResponse, expected: int, *, default: bool = False) -> Any:
-        """Check one answer, whose status must be ``expected``; return its JSON body.
-
-        With ``default``, a status not listed may fall to the operation's ``default`` response.
-        """
-        method = response.request.method.lower()
-        rule, _ = self.adapter.match(response.request.path, method=method.upper(), return_rule=True)
-        path = _template(rule.rule)
-        status = response.status_code
-        assert status == expected, (method.upper(), response.request.path, status, response.get_data(as_text=True))
-        operation = self.spec["paths"][path][method]
-        key = str(status)
-        if key not in operation["responses"] and default:
-            key = "default"
-        assert key in operation["responses"], f"{method.upper()} {path}: {status} is not documented"
-        pointer = f"/paths/{_escape(path)}/{method}/responses/{key}"
-        answer = operation["responses"][key]
-        if "$ref" in answer:
-            pointer = answer["$ref"].removeprefix("#")
-            answer = self._resolve(pointer)
-        content = answer.get("content")
-        if content is None:
-            assert response.get_data() == b"", f"{method.upper()} {path}: {status} has an undocumented body"
-        else:
-            media = response.mimetype or ""
-            assert media in content, f"{method.upper()} {path}: {status} as {media}"
-            if status >= 400:
-                assert media == "application/problem+json"
-            if not response.is_json:
-                self.seen.add((method, path, status))
-                return None  # a page: its media type is what the document can say
-            schema_pointer = f"{pointer}/content/{_escape(media)}/schema"
-            validator = Draft202012Validator(
-                {"$ref": f"{SPEC_URI}#{schema_pointer}"},
-                registry=self.registry,
-                format_checker=Draft202012Validator.FORMAT_CHECKER,
-            )
-            errors = [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(response.json)]
-            assert not errors, f"{method.upper()} {path} {status}: " + "; ".join(errors)
-        self.seen.add((method, path, status))
-        return response.json if response.is_json else None
-
-    def _resolve(self, pointer: str) -> dict[str, Any]:
-        node: Any = self.spec
-        for part in pointer.strip("/").split("/"):
-            node = node[part.replace("~1", "/").replace("~0", "~")]
-        assert isinstance(node, dict)
-        return node
-
-
-def _escape(segment: str) -> str:
-    return segment.replace("~", "~0").replace("/", "~1")
-
 
 # -- the document ------------------------------------------------------------------------------------------------
 
@@ -177,6 +78,7 @@ def test_every_operation_is_tagged_secured_and_answers_problems(client: FlaskCli
     assert len(ids) == len(set(ids))
 
 
+@pytest.mark.slow
 def test_without_the_control_plane_there_is_no_mock_path(clock: ManualClock) -> None:
     app = create_app(memory_config(control_plane=False), clock=clock)
     try:
@@ -200,13 +102,12 @@ def test_the_format_checker_checks_instants() -> None:
 
 
 @pytest.fixture
-def manual_app(clock: ManualClock) -> Iterator[Flask]:
+def manual_app(app_pool: AppPool, clock: ManualClock) -> Flask:
     """Reviews decided through the control plane, so that the review queue and both decisions can be walked."""
-    app = create_app(memory_config(review_mode="manual"), clock=clock)
-    yield app
-    services_of(app).close()
+    return app_pool.app(review_mode="manual")
 
 
+@pytest.mark.slow
 def test_a_real_walk_matches_the_document(manual_app: Flask) -> None:
     client = manual_app.test_client()
     contract = Contract(manual_app, served(client))
@@ -467,6 +368,9 @@ def test_a_real_walk_matches_the_document(manual_app: Flask) -> None:
     check(client.get("/_mock/faults"), 200)
     check(client.put("/_mock/faults", json={"error_rate": 2}), 400)
     check(client.put("/_mock/faults", json={"delay_ms_max": 1, "routes": ["/healthz"], "seed": 1}), 200)
+    check(client.post("/_mock/faults", json={"error_rate": 1, "routes": ["GET /nowhere"], "count": 1}), 201)
+    check(client.post("/_mock/faults", json={"count": 0}), 400)
+    check(client.get("/_mock/faults"), 200)
     check(client.delete("/_mock/faults"), 204)
     check(client.get("/_mock/breakages"), 200)
     check(client.put("/_mock/breakages", json={"active": ["no_such_rule"]}), 400)

@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 
 from mock_provider.core.pki import profiles
 from mock_provider.core.services import MockServices
-from tests.mock_provider.pki_helpers import issue_person, ocsp_request
+from tests.helpers.pki import issue_person, ocsp_request
 
 
 def _status(client: FlaskClient, body: bytes) -> ocsp.OCSPCertStatus:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from asn1crypto import ocsp as asn1_ocsp
 from flask import Flask
 from hypothesis import HealthCheck, given, settings
@@ -9,7 +10,7 @@ from hypothesis import strategies as st
 
 from mock_provider.app import services_of
 from mock_provider.core.pki.tsa import TimeStampResp
-from tests.mock_provider.pki_helpers import issue_person, ocsp_request, tsa_request
+from tests.helpers.pki import issue_person, ocsp_request, tsa_request
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
@@ -31,6 +32,7 @@ def _mutations(valid: bytes) -> st.SearchStrategy[bytes]:
 
 @FUZZ
 @given(data=st.data())
+@pytest.mark.slow
 def test_ocsp_never_fails_on_bad_bytes(app: Flask, data: st.DataObject) -> None:
     services = services_of(app)
     valid = ocsp_request(issue_person(services).certificate, services.pki.hierarchy()["person"].certificate)
@@ -45,6 +47,7 @@ def test_ocsp_never_fails_on_bad_bytes(app: Flask, data: st.DataObject) -> None:
 
 @FUZZ
 @given(data=st.data())
+@pytest.mark.slow
 def test_tsa_never_fails_on_bad_bytes(app: Flask, data: st.DataObject) -> None:
     body = data.draw(_mutations(tsa_request()))
     response = app.test_client().post("/pki/tsa", data=body, content_type="application/timestamp-query")

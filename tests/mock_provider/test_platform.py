@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from tests.mock_provider.registration_helpers import (
+from tests.helpers.registration import (
     bearer,
     consent,
     latest_otp,

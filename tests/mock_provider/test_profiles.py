@@ -15,8 +15,8 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from mock_provider.core.pki import oids, profiles
 from mock_provider.core.pki.qc import parse_qc_statements
 from mock_provider.core.services import MockServices
-from tests.conftest import PUBLIC_BASE_URL
-from tests.mock_provider.pki_helpers import ECMA, issue_person
+from tests.helpers.mock import PUBLIC_BASE_URL
+from tests.helpers.pki import ECMA, issue_person
 
 
 def _tool(name: str) -> str:
@@ -47,6 +47,7 @@ def _policies(cert: x509.Certificate) -> list[str]:
     return [p.policy_identifier.dotted_string for p in value]
 
 
+@pytest.mark.slow
 def test_qcpnqscd_person_certificate_lints_clean(services: MockServices, tmp_path: Path) -> None:
     cert = issue_person(services, "qcpnqscd").certificate
     findings = _lint(tmp_path, "lint_etsi_cert", cert, "-t", "QCP-N-QSCD-EIDAS-FINAL-CERTIFICATE", "-s", "WARNING")
@@ -54,11 +55,13 @@ def test_qcpnqscd_person_certificate_lints_clean(services: MockServices, tmp_pat
 
 
 @pytest.mark.parametrize("level", ["lcp", "qcp"])
+@pytest.mark.slow
 def test_other_person_levels_lint_clean_as_detected(services: MockServices, tmp_path: Path, level: str) -> None:
     cert = issue_person(services, level).certificate
     assert _lint(tmp_path, "lint_etsi_cert", cert, "-d", "-s", "WARNING") == ""
 
 
+@pytest.mark.slow
 def test_seal_certificate_lints_clean(services: MockServices, tmp_path: Path) -> None:
     cert = services.pki.issue_seal(ECMA).certificate
     assert _lint(tmp_path, "lint_etsi_cert", cert, "-t", "NCP-LEGAL-PERSON-CERTIFICATE", "-s", "WARNING") == ""
@@ -70,11 +73,12 @@ def test_hierarchy_certificates_lint_clean_at_error(services: MockServices, tmp_
     assert _lint(tmp_path, "lint_pkix_cert", cert, "-s", "ERROR") == ""
 
 
+@pytest.mark.slow
 def test_linter_does_catch_an_internal_base_url(tmp_path: Path) -> None:
     """The lint tests above prove something only if pkilint rejects what the issue says it rejects."""
     from mock_provider import create_app
     from mock_provider.app import services_of
-    from tests.conftest import memory_config
+    from tests.helpers.mock import memory_config
 
     app = create_app(memory_config(public_base_url="http://127.0.0.1:8400"))
     try:
@@ -190,7 +194,7 @@ def test_key_algorithm_is_selectable(services: MockServices, algorithm: str, siz
 def test_validity_is_configurable() -> None:
     from mock_provider import create_app
     from mock_provider.app import services_of
-    from tests.conftest import memory_config
+    from tests.helpers.mock import memory_config
 
     app = create_app(memory_config(personal_validity_days=30, seal_validity_days=60))
     services = services_of(app)

@@ -22,12 +22,10 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509 import ocsp
 from cryptography.x509.oid import NameOID
 
-from mock_provider import create_app
-from mock_provider.app import services_of
 from mock_provider.core.clock import ManualClock
 from mock_provider.core.pki import oids
-from tests.conftest import LiveMock
-from tests.mock_provider.registration_helpers import BIRTH_DATE, colour_image, td1
+from tests.helpers.mock import AppPool, LiveMock
+from tests.helpers.registration import BIRTH_DATE, colour_image, td1
 
 
 class Person:
@@ -214,25 +212,9 @@ def test_full_registration_to_active(live_mock: LiveMock) -> None:
 
 
 @pytest.fixture
-def realistic_live(clock: ManualClock) -> Any:
+def realistic_live(app_pool: AppPool, clock: ManualClock) -> LiveMock:
     """The mock over HTTP with the realistic review profile: a decision 24 hours after signing."""
-    import threading
-
-    from mock_provider.dev_server import make_server
-    from tests.conftest import _Deferred, memory_config
-
-    deferred = _Deferred()
-    server = make_server(deferred)
-    deferred.app = create_app(
-        memory_config(public_base_url=f"http://127.0.0.1:{server.server_port}", review_delay_seconds=24 * 3600),
-        clock=clock,
-    )
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield LiveMock(deferred.app, server)
-    server.shutdown()
-    thread.join(5)
-    services_of(deferred.app).close()
+    return app_pool.live(review_delay_seconds=24 * 3600)
 
 
 @pytest.mark.live

@@ -8,7 +8,7 @@ import io
 from flask.testing import FlaskClient
 from pypdf import PdfReader
 
-from tests.mock_provider.registration_helpers import bearer, sso_login
+from tests.helpers.registration import bearer, sso_login
 
 
 def test_the_hand_off_sends_the_registration_email_with_the_help_document(client: FlaskClient) -> None:

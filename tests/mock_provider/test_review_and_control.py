@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -13,8 +12,8 @@ from flask.testing import FlaskClient
 from mock_provider import create_app
 from mock_provider.app import services_of
 from mock_provider.core.clock import ManualClock
-from tests.conftest import memory_config
-from tests.mock_provider.registration_helpers import (
+from tests.helpers.mock import AppPool, memory_config
+from tests.helpers.registration import (
     OPERATOR_HEADERS,
     applicant,
     consent,
@@ -30,10 +29,8 @@ MARIE = "marie.dupont@cabinet-ecma.example.com"
 
 
 @pytest.fixture
-def manual_app(clock: ManualClock) -> Iterator[Flask]:
-    app = create_app(memory_config(review_mode="manual"), clock=clock)
-    yield app
-    services_of(app).close()
+def manual_app(app_pool: AppPool, clock: ManualClock) -> Flask:
+    return app_pool.app(review_mode="manual")
 
 
 def test_manual_review_queue_approve(manual_app: Flask) -> None:

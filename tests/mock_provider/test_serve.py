@@ -12,8 +12,8 @@ import requests
 from cryptography import x509
 from cryptography.x509 import ocsp
 
-from tests.mock_provider.pki_helpers import ocsp_request
-from tests.mock_provider.serve_helpers import has_ipv6_loopback, serving
+from tests.helpers.pki import ocsp_request
+from tests.helpers.serve import has_ipv6_loopback, serving
 
 MOCK_CLI = [sys.executable, "-m", "mock_provider.cli"]
 

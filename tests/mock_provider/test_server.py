@@ -31,8 +31,8 @@ from mock_provider.server import (
     channel_class,
     listen,
 )
-from tests.conftest import memory_config
-from tests.mock_provider.serve_helpers import (
+from tests.helpers.mock import memory_config
+from tests.helpers.serve import (
     Served,
     closed_by_server,
     free_port,
@@ -64,12 +64,14 @@ def chunks(size: int, piece: int = 1000) -> bytes:
 def test_uploads_take_both_document_sides_and_every_other_route_takes_max_body_bytes() -> None:
     assert body_limit(CONFIG, UPLOAD) == 2 * 200_000 + UPLOAD_FORM_OVERHEAD
     assert body_limit(CONFIG, "/trust/enroll/reg_x/document") == 2 * 200_000 + UPLOAD_FORM_OVERHEAD
+    assert body_limit(CONFIG, "/trust/enroll/reg_x/document/recto") == 2 * 200_000 + UPLOAD_FORM_OVERHEAD
     for path in ("/sso/token", "/trust/v1/registrations", f"{UPLOAD}/x", "/pki/ocsp", "/trust/enroll/reg_x"):
         assert body_limit(CONFIG, path) == 4096, path
 
 
-def test_the_upload_routes_are_the_apps_two_document_uploads() -> None:
-    """The pattern names real routes: the API's upload and the screen's, POST both, and nothing else."""
+def test_the_upload_routes_are_the_apps_document_uploads() -> None:
+    """The pattern names real routes: the API's upload and the screens' two (the recto's page, the verso's), POST
+    all, and nothing else."""
     app = create_app(memory_config())
     matched = {
         rule.rule: sorted(rule.methods or ())
@@ -79,6 +81,7 @@ def test_the_upload_routes_are_the_apps_two_document_uploads() -> None:
     assert set(matched) == {
         "/trust/v1/registrations/<registration_id>/documents",
         "/trust/enroll/<registration_id>/document",
+        "/trust/enroll/<registration_id>/document/recto",
     }
     assert all("POST" in methods for methods in matched.values())
 

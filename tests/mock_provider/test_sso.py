@@ -31,7 +31,7 @@ from mock_provider.app import services_of
 from mock_provider.core.clock import ManualClock
 from mock_provider.core.services import MockServices
 from mock_provider.sso import Unauthenticated, authenticate_bearer, install_sso
-from tests.conftest import PUBLIC_BASE_URL, LiveMock, memory_config
+from tests.helpers.mock import PUBLIC_BASE_URL, LiveMock, memory_config
 
 ISSUER = PUBLIC_BASE_URL + "/sso"
 PLATFORM, PLATFORM_SECRET = "jesign-platform", "jesign-platform-secret"
@@ -798,6 +798,7 @@ _TOKEN_KEYS = ["grant_type", "code", "redirect_uri", "code_verifier", "client_id
 
 @FUZZ
 @given(params=st.dictionaries(st.sampled_from(_AUTHORIZE_KEYS), _TEXT))
+@pytest.mark.slow
 def test_authorize_never_fails_on_bad_input(sso: FlaskClient, params: dict[str, str]) -> None:
     assert sso.get("/sso/authorize", query_string=params).status_code in (200, 302, 400)
     assert sso.post("/sso/authorize", query_string=params, data={"login": "marie.dupont"}).status_code in (302, 400)
@@ -808,6 +809,7 @@ def test_authorize_never_fails_on_bad_input(sso: FlaskClient, params: dict[str, 
     form=st.dictionaries(st.sampled_from(_TOKEN_KEYS), _TEXT),
     authorization=st.one_of(st.none(), st.text(max_size=40), st.binary(max_size=30).map(base64.b64encode)),
 )
+@pytest.mark.slow
 def test_token_and_userinfo_never_fail_on_bad_input(
     sso: FlaskClient, form: dict[str, str], authorization: str | bytes | None
 ) -> None:

@@ -17,7 +17,7 @@ import pytest
 from conformance import MockHarness, run_conformance
 from conformance.plans import concurrency
 from conformance.results import Status
-from tests.mock_provider.serve_helpers import serving
+from tests.helpers.serve import serving
 
 pytestmark = [pytest.mark.stress, pytest.mark.live]
 

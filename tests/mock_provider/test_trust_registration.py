@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from mock_provider.core.clock import ManualClock
 from mock_provider.core.registration.texts import IDENTITY_INCOMPLETE_MESSAGE
-from tests.mock_provider.image_helpers import record_decodes, streamed_png
-from tests.mock_provider.registration_helpers import (
+from tests.helpers.images import record_decodes, streamed_png
+from tests.helpers.registration import (
     BIRTH_DATE,
     OPERATOR_HEADERS,
     applicant,
@@ -220,6 +220,7 @@ def test_bad_documents_are_refused(client: FlaskClient, kwargs: dict[str, Any], 
     assert state_of(client, reg) == "identity_submitted"
 
 
+@pytest.mark.slow
 def test_a_huge_image_is_refused_on_its_header_and_nothing_is_stored(
     client: FlaskClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -240,6 +241,7 @@ def test_a_huge_image_is_refused_on_its_header_and_nothing_is_stored(
     assert events_of(client, reg) == events
 
 
+@pytest.mark.slow
 def test_the_mrz_is_checked_before_any_image_is_decoded(client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
     reg = create_registration(client)
     submit_identity(client, reg)
@@ -264,7 +266,7 @@ def test_mrz_check_digit_failure(client: FlaskClient) -> None:
 def test_document_size_limit(clock: ManualClock) -> None:
     from mock_provider import create_app
     from mock_provider.app import services_of
-    from tests.conftest import memory_config
+    from tests.helpers.mock import memory_config
 
     app = create_app(memory_config(max_document_bytes=5_000), clock=clock)
     client = app.test_client()

@@ -13,7 +13,7 @@ from mock_provider.core.clock import ManualClock
 from mock_provider.core.pki import oids
 from mock_provider.core.pki.tsa import TimeStampResp
 from mock_provider.core.services import MockServices
-from tests.mock_provider.pki_helpers import tsa_request
+from tests.helpers.pki import tsa_request
 
 TSA_TYPE = "application/timestamp-query"
 

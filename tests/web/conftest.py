@@ -1,120 +1,20 @@
-"""Fixtures of the screen tests: the mock over real HTTP, Chromium driven by Playwright, screenshots of each screen.
-
-Browser tests need Debian's Chromium at ``/usr/bin/chromium`` (``.ci/run`` installs it; Playwright's own browser
-download is not used). Without it they are skipped with the reason, except when the ``CI`` environment variable is
-set: CI must run them, so there they fail.
-
-Every browser test saves a screenshot of each screen it visits to ``build/screenshots/<test name>/NN-name.png``.
-The folder is emptied when the test starts and kept afterwards, whether the test passed or failed, so that the
-last run of each test can always be looked at (``docs/registration.md`` shows some of them).
-"""
+"""Fixtures of the screen tests: the mock over real HTTP with settings of the test's choosing, and Chromium (from
+:mod:`tests.helpers.browser`)."""
 
 from __future__ import annotations
 
-import os
-import re
-import shutil
-import threading
 from collections.abc import Callable, Iterator
-from pathlib import Path
-from typing import Any
+from contextlib import ExitStack
 
 import pytest
 
-from mock_provider import create_app
-from mock_provider.app import services_of
 from mock_provider.core.clock import ManualClock
-from mock_provider.dev_server import make_server
-from tests.conftest import LiveMock, _Deferred, memory_config
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
-
-
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(f"{reason}; CI must run the browser tests (.ci/run installs chromium)", pytrace=False)
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    """Debian's Chromium, headless, driven by Playwright: one per test module, stopped once the module's tests are
-    done. Playwright's sync API runs an event loop in the main thread while it is started: kept for the whole
-    session, it would make every later ``asyncio.run`` of the same worker fail (the SDK's signing tests)."""
-    if not CHROMIUM.exists():
-        _unavailable(f"{CHROMIUM} is missing (apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("the playwright package is missing (pip install -e '.[test]')")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
-class Screens:
-    """Takes the numbered screenshots of one test."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self.count = 0
-
-    def __call__(self, page: Any, name: str) -> Path:
-        self.count += 1
-        path = self.folder / f"{self.count:02d}-{name}.png"
-        page.screenshot(path=str(path), full_page=True)
-        return path
-
-
-@pytest.fixture
-def screens(request: pytest.FixtureRequest) -> Screens:
-    folder = SCREENSHOTS / re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
-    return Screens(folder)
+from tests.helpers.browser import chromium, page, screens  # noqa: F401 - fixtures offered to the screen tests
+from tests.helpers.mock import LiveMock, served
 
 
 @pytest.fixture
 def serve(clock: ManualClock) -> Iterator[Callable[..., LiveMock]]:
     """Start the mock over HTTP with settings of the test's choosing (``serve(review_mode="manual")``)."""
-    started: list[tuple[Any, threading.Thread, Any]] = []
-
-    def start(**overrides: Any) -> LiveMock:
-        deferred = _Deferred()
-        server = make_server(deferred)
-        config = memory_config(public_base_url=f"http://127.0.0.1:{server.server_port}", **overrides)
-        deferred.app = create_app(config, clock=clock)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        started.append((server, thread, deferred.app))
-        return LiveMock(deferred.app, server)
-
-    yield start
-    for server, thread, app in started:
-        server.shutdown()
-        thread.join(5)
-        services_of(app).close()
-
-
-@pytest.fixture
-def page(chromium: Any) -> Iterator[Any]:
-    """A fresh browser context (no cookie) and page, French, desktop-sized."""
-    context = chromium.new_context(locale="fr-FR", viewport={"width": 1100, "height": 900})
-    context.set_default_timeout(15_000)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
+    with ExitStack() as stack:
+        yield lambda **overrides: stack.enter_context(served(clock, **overrides))

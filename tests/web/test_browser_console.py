@@ -9,8 +9,8 @@ import pytest
 from cryptography import x509
 
 from mock_provider.core.clock import ManualClock
-from tests.mock_provider.registration_helpers import walk_to_signed
-from tests.web.conftest import Screens
+from tests.helpers.browser import Screens
+from tests.helpers.registration import walk_to_signed
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
 

@@ -14,9 +14,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from jesign_sdk import Client
-from tests.conftest import LiveMock
-from tests.mock_provider.registration_helpers import colour_image, grey_image
-from tests.web.conftest import Screens
+from tests.helpers.browser import Screens
+from tests.helpers.mock import LiveMock
+from tests.helpers.registration import colour_image, grey_image
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
 
@@ -65,25 +65,28 @@ def identity_step(page: Any, screens: Screens) -> None:
 
 
 def document_step(page: Any, screens: Screens) -> None:
-    """Step 3: the type, then recto and verso; a greyscale recto is refused, then a colour one accepted."""
+    """Step 3: the type, then the recto (a greyscale one refused, then a colour one kept), then the verso."""
     page.get_by_role("heading", name="Sélectionnez le type de pièce d'identité à vérifier.").wait_for()
     screens(page, "type-de-piece")
     page.get_by_label("Carte nationale d'identité française").check()
     page.get_by_role("button", name="Continuer").click()
     page.get_by_role("heading", name="Veillez charger la photo recto de la pièce d'identité").wait_for()
     assert "en couleur" in page.locator(".rules").inner_text()
+    assert page.get_by_label("Verso de la pièce").count() == 0  # the verso has its own page, as in the guide
     page.get_by_label("Recto de la pièce").set_input_files(image("recto.jpg", grey_image()))
-    page.get_by_label("Verso de la pièce").set_input_files(image("verso.jpg", colour_image()))
-    page.get_by_label("Numéro de la pièce").fill("X4RTBPFW4")
-    screens(page, "recto-verso")
-    page.get_by_role("button", name="Envoyer ma pièce d'identité").click()
+    screens(page, "recto")
+    page.get_by_role("button", name="Continuer").click()
     error = field_error(page, "front")
     assert error.get_attribute("data-problem-code") == "document_not_in_colour"
     assert "en couleur" in error.inner_text()
-    assert page.get_by_label("Numéro de la pièce").input_value() == "X4RTBPFW4"  # kept for the next try
     screens(page, "recto-en-noir-et-blanc-refuse")
     page.get_by_label("Recto de la pièce").set_input_files(image("recto.jpg", colour_image()))
+    page.get_by_role("button", name="Continuer").click()
+    page.get_by_role("heading", name="Veillez charger la photo verso de la pièce d'identité").wait_for()
+    assert "Recto reçu" in page.inner_text("main")
     page.get_by_label("Verso de la pièce").set_input_files(image("verso.jpg", colour_image()))
+    page.get_by_label("Numéro de la pièce (facultatif si la bande MRZ est lue sur la photo)").fill("X4RTBPFW4")
+    screens(page, "verso")
     page.get_by_role("button", name="Envoyer ma pièce d'identité").click()
 
 

@@ -23,8 +23,8 @@ from mock_provider import create_app
 from mock_provider.app import services_of
 from mock_provider.core.clock import ManualClock
 from mock_provider.core.pki.profiles import LegalPersonIdentity
-from tests.conftest import LiveMock, memory_config
-from tests.mock_provider.registration_helpers import (
+from tests.helpers.mock import AppPool, LiveMock, memory_config
+from tests.helpers.registration import (
     colour_image,
     create_registration,
     grey_image,
@@ -44,8 +44,8 @@ def make_app(clock: ManualClock, **overrides: Any) -> Iterator[Flask]:
 
 
 @pytest.fixture
-def web_app(clock: ManualClock) -> Iterator[Flask]:
-    yield from make_app(clock)
+def web_app(app_pool: AppPool, clock: ManualClock) -> Flask:
+    return app_pool.app(public_base_url=BASE)
 
 
 class Browser:
@@ -164,18 +164,18 @@ def test_console_advances_the_clock_and_brings_it_back_to_real_time(web_app: Fla
     assert abs(clock.now() - datetime.now(UTC)) < timedelta(minutes=1)
 
 
-def test_console_reject_decides_the_review(clock: ManualClock) -> None:
-    for app in make_app(clock, review_mode="manual"):
-        reg = walk_to_signed(app.test_client())
-        browser = Browser(app)
-        page = browser.get("/console/")
-        assert f"Refuser {reg['id']}" in text(page)
-        answer = browser.post(f"/console/reviews/{reg['id']}/reject", {"reason": "identity_mismatch"})
-        assert answer.status_code == 303
-        assert services_of(app).registrations.get(reg["id"])["rejection_reason"] == "identity_mismatch"
-        again = browser.post(f"/console/reviews/{reg['id']}/approve")
-        assert again.status_code == 409
-        assert codes(again) == ["registration_wrong_state"]
+def test_console_reject_decides_the_review(app_pool: AppPool, clock: ManualClock) -> None:
+    app = app_pool.app(public_base_url=BASE, review_mode="manual")
+    reg = walk_to_signed(app.test_client())
+    browser = Browser(app)
+    page = browser.get("/console/")
+    assert f"Refuser {reg['id']}" in text(page)
+    answer = browser.post(f"/console/reviews/{reg['id']}/reject", {"reason": "identity_mismatch"})
+    assert answer.status_code == 303
+    assert services_of(app).registrations.get(reg["id"])["rejection_reason"] == "identity_mismatch"
+    again = browser.post(f"/console/reviews/{reg['id']}/approve")
+    assert again.status_code == 409
+    assert codes(again) == ["registration_wrong_state"]
 
 
 def test_console_shows_certificate_subjects_with_attribute_names(web_app: Flask) -> None:
@@ -405,6 +405,43 @@ def test_document_errors_are_shown_on_their_side(web_app: Flask) -> None:
     assert documents(browser, path).status_code == 303
 
 
+def test_recto_and_verso_on_two_pages_as_in_the_guide(web_app: Flask) -> None:
+    browser = Browser(web_app)
+    path = to_trust(browser)
+    identity(browser, path)
+    registration_id = path.rsplit("/", 1)[1]
+    recto_page = browser.get(f"{path}/document?type=id_card:fra")
+    assert "Veillez charger la photo recto de la pièce d'identité" in text(recto_page)
+    assert 'name="back"' not in text(recto_page)
+
+    def recto(data: bytes) -> TestResponse:
+        form = {"document_type": "id_card:fra", "front": (io.BytesIO(data), "recto.jpg")}
+        return browser.post(f"{path}/document/recto", form, content_type="multipart/form-data")
+
+    grey = recto(grey_image())
+    assert grey.status_code == 400
+    assert codes(grey)[0] == "document_not_in_colour"
+    assert "Veillez charger la photo recto" in text(grey)
+    assert services_of(web_app).registrations.staged_recto(registration_id) is None  # a refused recto is not kept
+    kept = recto(colour_image())
+    assert kept.status_code == 303
+    verso_page = browser.get(kept.headers["Location"])
+    assert "Veillez charger la photo verso de la pièce d'identité" in text(verso_page)
+    assert "Recto reçu" in text(verso_page)
+    assert 'name="front"' not in text(verso_page)
+    assert "Veillez charger la photo recto" in text(browser.get(f"{path}/document?type=id_card:fra&side=recto"))
+    # Another type's page does not take this recto: its own recto is asked for.
+    assert "Veillez charger la photo recto" in text(browser.get(f"{path}/document?type=residence_permit:fra"))
+    verso = browser.post(
+        f"{path}/document",
+        {"document_type": "id_card:fra", "document_number": "X4RTBPFW4", "back": (io.BytesIO(colour_image()), "v.jpg")},
+        content_type="multipart/form-data",
+    )
+    assert verso.status_code == 303, text(verso)
+    assert services_of(web_app).registrations.get(registration_id)["state"] == "documents_submitted"
+    assert services_of(web_app).registrations.staged_recto(registration_id) is None  # taken with the verso
+
+
 def test_agreement_consent_wrong_code_resend_and_cancel(web_app: Flask) -> None:
     browser = Browser(web_app)
     path = to_trust(browser)
@@ -480,28 +517,29 @@ def test_sdk_browser_handoff_and_a_forged_return(live_mock: LiveMock) -> None:
         client.registration.handoff_outcome("https://integrateur.example.com/retour")
 
 
-def test_while_the_review_waits_both_parties_say_so(clock: ManualClock) -> None:
-    for app in make_app(clock, review_mode="manual"):
-        browser = Browser(app)
-        path = to_trust(browser)
-        identity(browser, path)
-        documents(browser, path)
-        sha256 = re.search(r'name="sha256" value="([^"]+)"', text(browser.get(path)))
-        assert sha256 is not None
-        browser.post(f"{path}/agreement/consent", {"accept": "on", "version": "2026-01", "sha256": sha256.group(1)})
-        code = app.test_client().get("/_mock/outbox/otp", query_string={"phone_number": "+33612345678"}).json
-        waiting = browser.post(f"{path}/agreement/sign", {"otp": code["otp"]}, follow_redirects=True)
-        assert "Demande en cours de traitement" in text(waiting)
-        assert "Demande en cours de traitement" in text(browser.get("/platform/registration"))
-        assert "Annuler ma demande" not in text(waiting)  # signed: no longer cancellable
-        registration_id = path.rsplit("/", 1)[1]
-        assert browser.post(f"/console/reviews/{registration_id}/approve").status_code == 303
-        issued = browser.get(path)
-        link = re.search(r'href="([^"]+)">Accéder au portail de signature', text(issued))
-        assert link is not None
-        assert link.group(1).startswith(f"{BASE}/platform/registration/return?registration_id={registration_id}")
-        back = browser.get(link.group(1).replace("&amp;", "&"), follow_redirects=True)
-        assert "Encore quelques secondes avant de pouvoir utiliser la plateforme !" in text(back)
+@pytest.mark.slow
+def test_while_the_review_waits_both_parties_say_so(app_pool: AppPool, clock: ManualClock) -> None:
+    app = app_pool.app(public_base_url=BASE, review_mode="manual")
+    browser = Browser(app)
+    path = to_trust(browser)
+    identity(browser, path)
+    documents(browser, path)
+    sha256 = re.search(r'name="sha256" value="([^"]+)"', text(browser.get(path)))
+    assert sha256 is not None
+    browser.post(f"{path}/agreement/consent", {"accept": "on", "version": "2026-01", "sha256": sha256.group(1)})
+    code = app.test_client().get("/_mock/outbox/otp", query_string={"phone_number": "+33612345678"}).json
+    waiting = browser.post(f"{path}/agreement/sign", {"otp": code["otp"]}, follow_redirects=True)
+    assert "Demande en cours de traitement" in text(waiting)
+    assert "Demande en cours de traitement" in text(browser.get("/platform/registration"))
+    assert "Annuler ma demande" not in text(waiting)  # signed: no longer cancellable
+    registration_id = path.rsplit("/", 1)[1]
+    assert browser.post(f"/console/reviews/{registration_id}/approve").status_code == 303
+    issued = browser.get(path)
+    link = re.search(r'href="([^"]+)">Accéder au portail de signature', text(issued))
+    assert link is not None
+    assert link.group(1).startswith(f"{BASE}/platform/registration/return?registration_id={registration_id}")
+    back = browser.get(link.group(1).replace("&amp;", "&"), follow_redirects=True)
+    assert "Encore quelques secondes avant de pouvoir utiliser la plateforme !" in text(back)
 
 
 GARBAGE = [

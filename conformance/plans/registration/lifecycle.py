@@ -47,6 +47,53 @@ def _certificate(ctx: CheckContext, tokens: Tokens) -> dict[str, Any]:
     return found
 
 
+def _move_to(ctx: CheckContext, target: datetime) -> Tokens:
+    """The target's clock moved to ``target``; a new login of the holder (its tokens were issued at the old time)."""
+    current = ctx.harness.now()
+    assert current is not None
+    ctx.harness.advance_clock((target - current).total_seconds())
+    return login(ctx.http, ctx.harness, ctx.target, ctx.target.account(ROLE))
+
+
+def _notices(ctx: CheckContext, email: str) -> list[str]:
+    return sorted(
+        str(m.get("subject"))
+        for m in ctx.harness.emails(email)
+        if "expire" in str(m.get("subject", "")).lower() and "certificat" in str(m.get("subject", "")).lower()
+    )
+
+
+@check(
+    "registration.lifecycle.expiry_notices",
+    title="The holder is e-mailed 60 and 15 days before the certificate expires, each notice once",
+    cites=(LIFE, "jesign docs, Registration: after step 6, notices 60 and 15 days before the notAfter"),
+    severity=Severity.MINOR,
+    needs=("login", "otp", "review", "clock", "outbox"),
+)
+def expiry_notices(ctx: CheckContext) -> None:
+    """The clock one second before notAfter - 60 days (two calls): no notice. At notAfter - 60 days, three calls:
+    one notice. At notAfter - 15 days, three calls: one more. The clock is set back after the check."""
+    tokens = ctx.use(holder)
+    account = ctx.target.account(ROLE)
+    if ctx.harness.now() is None:
+        ctx.skip("the harness cannot read the target's clock")
+    cert = x509.load_pem_x509_certificate(str(_certificate(ctx, tokens)["certificate_pem"]).encode())
+    before = _notices(ctx, account.email)
+    for moved, expected in (
+        (timedelta(days=60, seconds=1), 0),
+        (timedelta(days=60), 1),
+        (timedelta(days=15), 2),
+    ):
+        fresh = _move_to(ctx, cert.not_valid_after_utc - moved)
+        for _ in range(3):
+            platform(ctx, fresh)
+        seen = _notices(ctx, account.email)
+        ctx.expect(
+            len(seen) - len(before) == expected,
+            f"{moved} before notAfter, {len(seen) - len(before)} expiry notices were sent, not {expected}: {seen}",
+        )
+
+
 @check(
     "registration.lifecycle.expiry",
     title="A certificate reads valid a second before its notAfter and expired a second after, then a new request is "
@@ -67,11 +114,7 @@ def expiry(ctx: CheckContext) -> None:
         (-1, "valid", "active", None),
         (1, "expired", "certificate_expired", "start_certificate_request"),
     ):
-        target: datetime = cert.not_valid_after_utc + timedelta(seconds=offset)
-        current = ctx.harness.now()
-        assert current is not None
-        ctx.harness.advance_clock((target - current).total_seconds())
-        fresh = login(ctx.http, ctx.harness, ctx.target, ctx.target.account(ROLE))
+        fresh = _move_to(ctx, cert.not_valid_after_utc + timedelta(seconds=offset))
         seen = _certificate(ctx, fresh)["status"]
         ctx.expect(seen == status, f"at notAfter + {offset} s the certificate reads {seen!r}, not {status!r}")
         body = platform(ctx, fresh)

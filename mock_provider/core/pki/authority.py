@@ -24,10 +24,18 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from mock_provider.config import KEY_ALGORITHMS, MockConfig
-from mock_provider.core.breakages import Breakages, declare
 from mock_provider.core.clock import Clock, ensure_utc
 from mock_provider.core.errors import Conflict, InvalidInput, NotFound
 from mock_provider.core.ids import new_id
+from mock_provider.core.misbehaviour.areas.pki import (
+    CRL_DROPS_OLD_REVOCATIONS,
+    CRL_LISTS_OTHER_CAS_REVOCATIONS,
+    CRL_SEAL_CA_OMITS_REVOKED,
+    END_ENTITY_OUTLIVES_ITS_CA,
+    OCSP_ANSWERS_FOR_OTHER_CA,
+    OCSP_REVOKED_ONLY_WHEN_REVOKED,
+)
+from mock_provider.core.misbehaviour.switches import Breakages
 from mock_provider.core.models import Authority, Counter, IssuedCertificate
 from mock_provider.core.pki import profiles
 from mock_provider.core.pki.keys import KeyVault, PrivateKey, PublicKey
@@ -36,43 +44,6 @@ from mock_provider.core.storage import Database, locking
 
 REVISION_COUNTER = "pki_revision"
 
-OCSP_ANSWERS_FOR_OTHER_CA = declare(
-    "ocsp_answers_for_other_ca",
-    rule="A CA's OCSP responder answers good only for the serials that CA issued: a serial another CA of the "
-    "hierarchy issued is not good under it (RFC 6960 sections 2.2 and 4.1.1: the CertID names the issuer).",
-    check="pki.ocsp.right_issuer",
-)
-
-END_ENTITY_OUTLIVES_ITS_CA = declare(
-    "end_entity_outlives_its_ca",
-    rule="A natural person's certificate is valid no longer than its issuing CA's certificate: a path validates only "
-    "while every certificate in it is valid (RFC 5280 sections 4.1.2.5 and 6.1.3).",
-    check="pki.chain.validity_nested",
-)
-CRL_DROPS_OLD_REVOCATIONS = declare(
-    "crl_drops_old_revocations",
-    rule="A CRL lists every certificate of its CA revoked before it, however long ago, until the certificate's "
-    "validity has ended (RFC 5280 sections 3.3 and 5.1.2.6): not only the revocations since the previous CRL.",
-    check="pki.crl.revoked_stays_listed",
-)
-CRL_SEAL_CA_OMITS_REVOKED = declare(
-    "crl_seal_ca_omits_revoked",
-    rule="Every CA's CRL lists the certificates it revoked: the seal CA's lists a revoked seal as the signature CA's "
-    "lists a revoked personal certificate (RFC 5280 section 5.1.2.6).",
-    check="pki.crl.revoked_listed",
-)
-CRL_LISTS_OTHER_CAS_REVOCATIONS = declare(
-    "crl_lists_other_cas_revocations",
-    rule="A CA's CRL lists the certificates that CA revoked, and no certificate another CA of the hierarchy issued: "
-    "none of its CRLs is an indirect CRL (RFC 5280 sections 5 and 5.1.2.6).",
-    check="pki.crl.own_certificates_only",
-)
-OCSP_REVOKED_ONLY_WHEN_REVOKED = declare(
-    "ocsp_revoked_only_when_revoked",
-    rule="A revoked certificate is revoked from its revocation on: OCSP answers revoked at any later instant, not "
-    "only at the instant of the revocation (RFC 6960 section 2.2, RFC 5280 section 3.3).",
-    check="pki.ocsp.revoked_stays",
-)
 
 #: RFC 5280 section 5.3.1 reasons accepted for a revocation (removeFromCRL only exists in delta CRLs).
 REVOCATION_REASONS = tuple(r.name for r in x509.ReasonFlags if r is not x509.ReasonFlags.remove_from_crl)
@@ -349,7 +320,7 @@ class Pki:
                     if END_ENTITY_OUTLIVES_ITS_CA in self.breakages
                     else start + timedelta(days=days)
                 ),
-                broken=self.breakages.active(),
+                broken=self.breakages.snapshot(),
             )
 
         return self._issue(profiles.PERSON_CA, "natural_person", level, key_algorithm, build, session)
@@ -375,7 +346,7 @@ class Pki:
                 serial=serial,
                 not_before=start,
                 not_after=start + timedelta(days=days),
-                broken=self.breakages.active(),
+                broken=self.breakages.snapshot(),
             )
 
         return self._issue(profiles.SEAL_CA, "seal", "qcp-l", key_algorithm, build, session)

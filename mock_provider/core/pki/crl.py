@@ -16,58 +16,20 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from mock_provider.core.breakages import declare
 from mock_provider.core.clock import Clock
+from mock_provider.core.misbehaviour.areas.pki import (
+    CRL_BACKDATED_REVOCATION,
+    CRL_ENTRY_REASON_UNSPECIFIED,
+    CRL_ENTRY_WRONG_REASON,
+    CRL_NUMBER_REPEATED,
+    CRL_OMITS_REVOKED,
+    CRL_SERVED_PAST_NEXT_UPDATE,
+    CRL_WRONG_AUTHORITY_KEY_IDENTIFIER,
+    STALE_CRL,
+)
 from mock_provider.core.pki import profiles
 from mock_provider.core.pki.authority import Pki
 from mock_provider.core.pki.times import EARLIEST, InstantRange, answerable
-
-CRL_OMITS_REVOKED = declare(
-    "crl_omits_revoked",
-    rule="A CRL lists every revoked certificate of its CA, with the revocation time (RFC 5280 section 5.1.2.6).",
-    check="pki.crl.revoked_listed",
-)
-STALE_CRL = declare(
-    "crl_stale",
-    rule="The published CRL is current: thisUpdate has passed and nextUpdate has not (RFC 5280 section 5.1.2.5).",
-    check="pki.crl.fresh",
-)
-CRL_WRONG_AUTHORITY_KEY_IDENTIFIER = declare(
-    "crl_wrong_authority_key_identifier",
-    rule="A CRL's authorityKeyIdentifier is the subjectKeyIdentifier of the CA that signed it (RFC 5280 section "
-    "5.2.1), not a hash of its whole SubjectPublicKeyInfo.",
-    check="pki.crl.authority_key_identifier",
-)
-CRL_NUMBER_REPEATED = declare(
-    "crl_number_repeated",
-    rule="Each new CRL of a CA carries a greater CRL number than the last (RFC 5280 section 5.2.3).",
-    check="pki.crl.number",
-)
-CRL_ENTRY_WRONG_REASON = declare(
-    "crl_entry_wrong_reason",
-    rule="A CRL entry's reasonCode is the reason the certificate was revoked for (RFC 5280 section 5.3.1).",
-    check="pki.crl.revoked_listed",
-)
-CRL_BACKDATED_REVOCATION = declare(
-    "crl_backdated_revocation",
-    rule="A CRL entry's revocationDate is when the CA revoked the certificate (RFC 5280 section 5.1.2.6), not a day "
-    "earlier.",
-    check="pki.crl.revoked_listed",
-)
-
-CRL_ENTRY_REASON_UNSPECIFIED = declare(
-    "crl_entry_reason_unspecified",
-    rule="A CRL entry of a certificate revoked for no stated reason has no reasonCode: the extension is absent "
-    "rather than unspecified (RFC 5280 section 5.3.1).",
-    check="pki.ocsp.reason",
-)
-
-CRL_SERVED_PAST_NEXT_UPDATE = declare(
-    "crl_served_past_next_update",
-    rule="A CA issues its next CRL by the nextUpdate of the last one (RFC 5280 section 5.1.2.5): the CRL it serves "
-    "once that instant has passed is a new, current one.",
-    check="pki.crl.fresh",
-)
 
 
 class CrlPublisher:
@@ -112,11 +74,11 @@ class CrlPublisher:
 
     def _issue(self, role: str, when: datetime) -> bytes:
         ca = self.pki.hierarchy()[role]
-        broken = self.pki.breakages.active()
-        if STALE_CRL.id in broken:
+        broken = self.pki.breakages.snapshot()
+        if STALE_CRL in broken:
             when = max(when - 2 * self.validity, EARLIEST)  # stale, though never before what X.509 can write
         ski = ca.certificate.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
-        if CRL_WRONG_AUTHORITY_KEY_IDENTIFIER.id in broken:
+        if CRL_WRONG_AUTHORITY_KEY_IDENTIFIER in broken:
             ski = x509.SubjectKeyIdentifier(_whole_key_hash(ca.certificate))
         builder = (
             x509.CertificateRevocationListBuilder()
@@ -125,18 +87,18 @@ class CrlPublisher:
             .next_update(when + self.validity)
             .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski), critical=False)
             .add_extension(
-                x509.CRLNumber(1 if CRL_NUMBER_REPEATED.id in broken else self.pki.next_crl_number(role)),
+                x509.CRLNumber(1 if CRL_NUMBER_REPEATED in broken else self.pki.next_crl_number(role)),
                 critical=False,
             )
         )
-        revoked = [] if CRL_OMITS_REVOKED.id in broken else self.pki.revoked_certificates(role, when)
+        revoked = [] if CRL_OMITS_REVOKED in broken else self.pki.revoked_certificates(role, when)
         for serial, revoked_at, reason in revoked:
-            if CRL_ENTRY_WRONG_REASON.id in broken:
+            if CRL_ENTRY_WRONG_REASON in broken:
                 reason = "superseded" if reason != "superseded" else "key_compromise"
-            if CRL_BACKDATED_REVOCATION.id in broken:
+            if CRL_BACKDATED_REVOCATION in broken:
                 revoked_at -= timedelta(days=1)
             entry = x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(revoked_at)
-            if reason and (reason != "unspecified" or CRL_ENTRY_REASON_UNSPECIFIED.id in broken):
+            if reason and (reason != "unspecified" or CRL_ENTRY_REASON_UNSPECIFIED in broken):
                 entry = entry.add_extension(x509.CRLReason(x509.ReasonFlags[reason]), critical=False)
             builder = builder.add_revoked_certificate(entry.build())
         return builder.sign(ca.key, hashes.SHA256()).public_bytes(Encoding.DER)

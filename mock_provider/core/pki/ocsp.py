@@ -12,8 +12,8 @@ status that fits: malformed input gets ``malformedRequest``, a request about an 
   answers are signed on the spot. A request whose nonce has 0 octets, or more than 128, is answered
   ``malformedRequest`` (RFC 9654 section 2.1: a responder MUST reject it so). Answers without a nonce
   are signed once, kept, and signed again once half their validity has passed or when the PKI changes (issuance,
-  revocation, regeneration, and a rule-breakage switch: see :mod:`mock_provider.core.breakages`), so a revocation
-  shows at once and no cached answer outlives the switch that shaped it.
+  revocation, regeneration, and a rule-breakage switch: see :mod:`mock_provider.core.misbehaviour.switch`), so a
+  revocation shows at once and no cached answer outlives the switch that shaped it.
 """
 
 from __future__ import annotations
@@ -27,8 +27,27 @@ from datetime import datetime, timedelta
 from asn1crypto import core, ocsp
 from asn1crypto import x509 as asn1_x509
 
-from mock_provider.core.breakages import Breakages, declare
 from mock_provider.core.clock import Clock
+from mock_provider.core.misbehaviour.areas.pki import (
+    IGNORE_OCSP_NONCE,
+    OCSP_BACKDATED_REVOCATION,
+    OCSP_BAD_SIGNATURE,
+    OCSP_CACHED_ACROSS_REVOCATION,
+    OCSP_CERT_ID_WRONG_KEY_HASH,
+    OCSP_EMPTY_NONCE_ANSWERED,
+    OCSP_GOOD_AFTER_REVOCATION,
+    OCSP_GOOD_FOR_UNKNOWN,
+    OCSP_LONG_NONCE_ANSWERED,
+    OCSP_MALFORMED_UNANSWERED,
+    OCSP_NONCE_LIMIT_OFF_BY_ONE,
+    OCSP_NONCE_LIMIT_RFC_8954,
+    OCSP_REASON_NOT_THE_CRLS,
+    OCSP_RESPONDER_ID_WRONG_KEY,
+    OCSP_SERVED_PAST_NEXT_UPDATE,
+    OCSP_STALE_THIS_UPDATE,
+)
+from mock_provider.core.misbehaviour.switch import Breakage
+from mock_provider.core.misbehaviour.switches import Breakages
 from mock_provider.core.pki import profiles
 from mock_provider.core.pki.authority import GOOD, CertificateStatus, Hierarchy, LoadedAuthority, Pki
 from mock_provider.core.pki.keys import PrivateKey, sign, signature_algorithm_name
@@ -39,100 +58,7 @@ _HASHES = ("sha1", "sha256", "sha384", "sha512")
 _MIN_NONCE, _MAX_NONCE = 1, 128
 _CACHE_SIZE = 10_000
 
-IGNORE_OCSP_NONCE = declare(
-    "ignore_ocsp_nonce",
-    rule="An OCSP response echoes the nonce of the request (RFC 9654 section 2.1).",
-    check="pki.ocsp.nonce",
-)
-OCSP_GOOD_AFTER_REVOCATION = declare(
-    "ocsp_good_after_revocation",
-    rule="OCSP answers revoked, with the revocation time, for a revoked certificate (RFC 6960 section 2.2).",
-    check="pki.ocsp.revoked",
-)
-OCSP_GOOD_FOR_UNKNOWN = declare(
-    "ocsp_good_for_unknown",
-    rule="OCSP never answers good for a serial number that the CA did not issue (RFC 6960 section 2.2).",
-    check="pki.ocsp.unknown",
-)
-OCSP_BAD_SIGNATURE = declare(
-    "ocsp_bad_signature",
-    rule="An OCSP response is signed by the CA or its delegated responder, and the signature verifies "
-    "(RFC 6960 sections 4.2.1 and 4.2.2.2).",
-    check="pki.ocsp.good",
-)
 
-OCSP_MALFORMED_UNANSWERED = declare(
-    "ocsp_malformed_unanswered",
-    rule="An OCSP responder answers a request it cannot read (not DER, cut short, no request in it) with an "
-    "OCSPResponse whose status is malformedRequest (RFC 6960 section 4.2.1), here with a server error.",
-    check="pki.ocsp.malformed",
-)
-OCSP_NONCE_LIMIT_OFF_BY_ONE = declare(
-    "ocsp_nonce_limit_off_by_one",
-    rule="An OCSP responder answers a request whose nonce has up to and including 128 octets, the most RFC 9654 "
-    "allows (section 2.1), and does not reject it as malformed.",
-    check="pki.ocsp.nonce_length",
-)
-OCSP_NONCE_LIMIT_RFC_8954 = declare(
-    "ocsp_nonce_limit_rfc_8954",
-    rule="An OCSP responder answers a request whose nonce has 33 to 128 octets, as RFC 9654 allows (section 2.1): "
-    "it does not reject it as malformed under the 32-octet limit of RFC 8954, which RFC 9654 obsoletes.",
-    check="pki.ocsp.nonce_length",
-)
-OCSP_EMPTY_NONCE_ANSWERED = declare(
-    "ocsp_empty_nonce_answered",
-    rule="An OCSP responder rejects a request whose nonce has 0 octets with malformedRequest (RFC 9654 section 2.1).",
-    check="pki.ocsp.nonce_length",
-)
-OCSP_LONG_NONCE_ANSWERED = declare(
-    "ocsp_long_nonce_answered",
-    rule="An OCSP responder rejects a request whose nonce has more than 128 octets with malformedRequest "
-    "(RFC 9654 section 2.1).",
-    check="pki.ocsp.nonce_length",
-)
-OCSP_CERT_ID_WRONG_KEY_HASH = declare(
-    "ocsp_cert_id_wrong_key_hash",
-    rule="An OCSP response answers the CertID of the request: its issuerKeyHash is the hash of the issuer's public "
-    "key BIT STRING, as asked (RFC 6960 sections 4.1.1 and 4.2.1).",
-    check="pki.ocsp.cert_id",
-)
-OCSP_RESPONDER_ID_WRONG_KEY = declare(
-    "ocsp_responder_id_wrong_key",
-    rule="An OCSP response's ResponderID byKey is the SHA-1 of the signer's public key BIT STRING (RFC 6960 section "
-    "4.2.2.3), not of its whole SubjectPublicKeyInfo, in the answers a CA signs itself too (here the root's, about "
-    "the CAs it issued).",
-    check="pki.ocsp.responder_id",
-)
-OCSP_STALE_THIS_UPDATE = declare(
-    "ocsp_stale_this_update",
-    rule="An OCSP response's thisUpdate is recent: a status known to be correct three weeks ago is no status, "
-    "whatever its nextUpdate (RFC 6960 section 4.2.2.1; RFC 5019 section 2.2.4).",
-    check="pki.ocsp.times",
-)
-OCSP_BACKDATED_REVOCATION = declare(
-    "ocsp_backdated_revocation",
-    rule="An OCSP response gives the time the certificate was revoked, as its CRL does (RFC 6960 section 4.2.1; "
-    "RFC 5280 section 5.1.2.6), not a day earlier.",
-    check="pki.ocsp.revoked",
-)
-OCSP_CACHED_ACROSS_REVOCATION = declare(
-    "ocsp_cached_across_revocation",
-    rule="Once a certificate is revoked, OCSP says so at once: an answer pre-signed before the revocation is "
-    "never served after it (RFC 6960 section 2.2; RFC 5019 section 6).",
-    check="pki.ocsp.revoked",
-)
-OCSP_REASON_NOT_THE_CRLS = declare(
-    "ocsp_reason_not_the_crls",
-    rule="An OCSP answer gives the revocation reason its CRL gives, and none where the CRL gives none (RFC 6960 "
-    "section 4.2.1; RFC 5280 section 5.3.1).",
-    check="pki.ocsp.reason",
-)
-OCSP_SERVED_PAST_NEXT_UPDATE = declare(
-    "ocsp_served_past_next_update",
-    rule="A responder that pre-produces answers never serves one whose nextUpdate has passed (RFC 5019 section "
-    "2.2.4; RFC 6960 section 4.2.2.1).",
-    check="pki.ocsp.times",
-)
 #: How far back the stale and backdated answers of the switches above are dated.
 _STALE_BY = timedelta(days=21)
 _BACKDATED_BY = timedelta(days=1)
@@ -234,16 +160,16 @@ class OcspResponder:
 
         cacheable = at is None and nonce is None and len(items) == 1
         when = at or now
-        broken = self.pki.breakages.active()
+        broken = self.pki.breakages.snapshot()
         statuses = [_broken(self.pki.status(issuer.role, serial, when), broken) for *_, serial in items]
         cert_ids = [cert_id for cert_id, *_ in items]
-        if OCSP_CERT_ID_WRONG_KEY_HASH.id in broken:
+        if OCSP_CERT_ID_WRONG_KEY_HASH in broken:
             cert_ids = [_whole_key_hash(cert_id, signers.hierarchy[issuer.role].der) for cert_id in cert_ids]
         der = self._sign(
             issuer,
             list(zip(cert_ids, statuses, strict=True)),
             when,
-            None if IGNORE_OCSP_NONCE.id in broken else nonce,
+            None if IGNORE_OCSP_NONCE in broken else nonce,
             broken,
         )
         if cacheable:
@@ -258,10 +184,10 @@ class OcspResponder:
         answers: list[tuple[ocsp.CertId, CertificateStatus]],
         when: datetime,
         nonce: bytes | None,
-        broken: frozenset[str] = frozenset(),
+        broken: frozenset[Breakage] = frozenset(),
     ) -> bytes:
         produced = when.replace(microsecond=0)
-        this_update = produced - _STALE_BY if OCSP_STALE_THIS_UPDATE.id in broken else produced
+        this_update = produced - _STALE_BY if OCSP_STALE_THIS_UPDATE in broken else produced
         responses = [
             ocsp.SingleResponse(
                 {
@@ -274,7 +200,7 @@ class OcspResponder:
             for cert_id, status in answers
         ]
         key_hash = issuer.signer_asn1.public_key.sha1
-        if OCSP_RESPONDER_ID_WRONG_KEY.id in broken and not issuer.include_signer:
+        if OCSP_RESPONDER_ID_WRONG_KEY in broken and not issuer.include_signer:
             key_hash = hashlib.sha1(issuer.signer_asn1.public_key.dump(), usedforsecurity=False).digest()
         data: dict[str, object] = {
             "responder_id": ocsp.ResponderId(name="by_key", value=key_hash),
@@ -288,7 +214,7 @@ class OcspResponder:
         basic: dict[str, object] = {
             "tbs_response_data": response_data,
             "signature_algorithm": {"algorithm": signature_algorithm_name(key)},
-            "signature": sign(key, response_data.dump() + (b"\0" if OCSP_BAD_SIGNATURE.id in broken else b"")),
+            "signature": sign(key, response_data.dump() + (b"\0" if OCSP_BAD_SIGNATURE in broken else b"")),
         }
         if issuer.include_signer:
             basic["certs"] = [issuer.signer_asn1]
@@ -381,13 +307,13 @@ def _nonce(tbs: ocsp.TBSRequest) -> bytes | None:
     return None
 
 
-def _broken(status: CertificateStatus, broken: frozenset[str]) -> CertificateStatus:
+def _broken(status: CertificateStatus, broken: frozenset[Breakage]) -> CertificateStatus:
     """The status as a provider that breaks the switched-on rules would give it."""
-    if status.state == "revoked" and OCSP_GOOD_AFTER_REVOCATION.id in broken:
+    if status.state == "revoked" and OCSP_GOOD_AFTER_REVOCATION in broken:
         return GOOD
-    if status.state == "unknown" and OCSP_GOOD_FOR_UNKNOWN.id in broken:
+    if status.state == "unknown" and OCSP_GOOD_FOR_UNKNOWN in broken:
         return GOOD
-    if status.state == "revoked" and status.revoked_at and OCSP_BACKDATED_REVOCATION.id in broken:
+    if status.state == "revoked" and status.revoked_at and OCSP_BACKDATED_REVOCATION in broken:
         return replace(status, revoked_at=status.revoked_at - _BACKDATED_BY)
     return status
 
@@ -407,13 +333,13 @@ def _whole_key_hash(cert_id: ocsp.CertId, issuer_der: bytes) -> ocsp.CertId:
     )
 
 
-def _cert_status(status: CertificateStatus, broken: frozenset[str] = frozenset()) -> ocsp.CertStatus:
+def _cert_status(status: CertificateStatus, broken: frozenset[Breakage] = frozenset()) -> ocsp.CertStatus:
     if status.state == "good":
         return ocsp.CertStatus(name="good", value=core.Null())
     if status.state == "revoked":
         assert status.revoked_at is not None
         info: dict[str, object] = {"revocation_time": status.revoked_at}
-        if OCSP_REASON_NOT_THE_CRLS.id in broken:
+        if OCSP_REASON_NOT_THE_CRLS in broken:
             info["revocation_reason"] = "unspecified"  # whatever the CRL says
         elif status.reason and status.reason != "unspecified":
             info["revocation_reason"] = status.reason

@@ -7,7 +7,7 @@
 
 Pure functions over cryptography's builders: no storage, no clock. Every URL comes from :class:`PkiUrls`, itself
 derived from the configured public base URL. The end-entity profiles take ``broken``, the ids of the rule-breakage
-switches that are on (see :mod:`mock_provider.core.breakages`), and break the rules those name.
+switches that are on (see :mod:`mock_provider.core.misbehaviour.switch`), and break the rules those name.
 """
 
 from __future__ import annotations
@@ -24,7 +24,25 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
 
-from mock_provider.core.breakages import declare
+from mock_provider.core.misbehaviour.areas.pki import (
+    END_ENTITY_POLICIES_CRITICAL,
+    END_ENTITY_SIGNED_BY_WRONG_KEY,
+    LCP_KEY_USAGE_WITHOUT_NON_REPUDIATION,
+    LCP_WITH_QC_COMPLIANCE,
+    NATURAL_PERSON_GIVEN_NAME_IS_FULL_NAME,
+    NATURAL_PERSON_WITH_LEGAL_SEMANTICS,
+    NATURAL_PERSON_WITHOUT_SERIAL_NUMBER,
+    QC_STATEMENTS_CRITICAL,
+    QCP_WITHOUT_QC_COMPLIANCE,
+    QCPNQSCD_WITHOUT_QC_SSCD,
+    SEAL_WITH_OPERATOR_IDENTIFIER,
+    SEAL_WITHOUT_ORGANIZATION_IDENTIFIER,
+    SEAL_WRONG_AUTHORITY_KEY_IDENTIFIER,
+    SIGNING_CERTIFICATE_AIA_CRITICAL,
+    SIGNING_KEY_USAGE_WITH_KEY_ENCIPHERMENT,
+    SIGNING_KEY_USAGE_WITHOUT_NON_REPUDIATION,
+)
+from mock_provider.core.misbehaviour.switch import Breakage
 from mock_provider.core.pki import oids
 from mock_provider.core.pki.keys import PrivateKey, PublicKey, generate_private_key
 from mock_provider.core.pki.qc import qc_statements
@@ -56,99 +74,6 @@ _COMMON_NAMES = {
     TSA: "jesign TEST Time-Stamping Authority",
 }
 
-SIGNING_CERTIFICATE_AIA_CRITICAL = declare(
-    "signing_certificate_aia_critical",
-    rule="A certificate's authorityInformationAccess extension is non-critical (RFC 5280 section 4.2.2.1), in a "
-    "natural person's signing certificate too.",
-    check="pki.chain.extensions",
-)
-QCPNQSCD_WITHOUT_QC_SSCD = declare(
-    "qcpnqscd_without_qc_sscd",
-    rule="A QCP-n-qscd certificate carries the QcSSCD statement (EN 319 412-5 section 4.2.2; "
-    "EN 319 411-2 section 6.6.1).",
-    check="pki.profile.qcpnqscd",
-)
-QCP_WITHOUT_QC_COMPLIANCE = declare(
-    "qcp_without_qc_compliance",
-    rule="A qualified certificate (QCP-n) carries the QcCompliance statement and QcType esign "
-    "(EN 319 412-5 sections 4.2.1 and 4.2.3).",
-    check="pki.profile.qcp",
-)
-LCP_WITH_QC_COMPLIANCE = declare(
-    "lcp_with_qc_compliance",
-    rule="An LCP certificate is not qualified: policy LCP and no QcCompliance statement "
-    "(EN 319 411-1 section 5.3; EN 319 412-5 section 4.2.1).",
-    check="pki.profile.lcp",
-)
-SIGNING_KEY_USAGE_WITHOUT_NON_REPUDIATION = declare(
-    "signing_key_usage_without_non_repudiation",
-    rule="A signing or seal certificate has a critical keyUsage with nonRepudiation (contentCommitment) and no CA "
-    "bit (EN 319 412-2 section 4.3.2; RFC 5280 section 4.2.1.3).",
-    check="pki.profile.key_usage",
-)
-NATURAL_PERSON_WITHOUT_SERIAL_NUMBER = declare(
-    "natural_person_without_serial_number",
-    rule="A natural person's subject has countryName, givenName, surname, commonName and a serialNumber with "
-    "semantics such as IDCFR- or PASFR- (EN 319 412-2 section 4.2.4; EN 319 412-1 section 5.1.3).",
-    check="pki.profile.natural_person_subject",
-)
-SEAL_WITHOUT_ORGANIZATION_IDENTIFIER = declare(
-    "seal_without_organization_identifier",
-    rule="A seal certificate's subject has organizationName, countryName and organizationIdentifier "
-    "NTRFR-<SIREN> (EN 319 412-3 section 4.2.1; EN 319 412-1 section 5.1.4).",
-    check="pki.profile.seal",
-)
-SEAL_WRONG_AUTHORITY_KEY_IDENTIFIER = declare(
-    "seal_wrong_authority_key_identifier",
-    rule="A certificate's authorityKeyIdentifier is its issuer's subjectKeyIdentifier (RFC 5280 sections 4.2.1.1 "
-    "and 4.2.1.2), seal certificates included, not a hash of the issuer's whole SubjectPublicKeyInfo.",
-    check="pki.chain.key_identifiers",
-)
-LCP_KEY_USAGE_WITHOUT_NON_REPUDIATION = declare(
-    "lcp_key_usage_without_non_repudiation",
-    rule="A signing certificate has nonRepudiation at every level, LCP included (EN 319 412-2 section 4.3.2).",
-    check="pki.profile.key_usage",
-)
-NATURAL_PERSON_GIVEN_NAME_IS_FULL_NAME = declare(
-    "natural_person_given_name_is_full_name",
-    rule="A natural person's givenName holds the given name only, not the full name (EN 319 412-2 section 4.2.4).",
-    check="pki.profile.natural_person_subject",
-)
-SEAL_WITH_OPERATOR_IDENTIFIER = declare(
-    "seal_with_operator_identifier",
-    rule="A seal certificate's organizationIdentifier is the firm's own, NTRFR-<its SIREN> (EN 319 412-1 section "
-    "5.1.4), not that of the trust service operator.",
-    check="pki.profile.seal",
-)
-NATURAL_PERSON_WITH_LEGAL_SEMANTICS = declare(
-    "natural_person_with_legal_semantics",
-    rule="A natural person's QC statements announce the semantics identifier of a natural person "
-    "(id-etsi-qcs-semanticsId-Natural, EN 319 412-1 section 5.1.3), not a legal person's.",
-    check="pki.profile.qc_statement_values",
-)
-END_ENTITY_POLICIES_CRITICAL = declare(
-    "end_entity_policies_critical",
-    rule="A signing or seal certificate's certificatePolicies extension is not critical (EN 319 412-2 GEN-4.3.3-1, "
-    "which EN 319 412-3 applies to legal persons).",
-    check="pki.chain.extensions",
-)
-QC_STATEMENTS_CRITICAL = declare(
-    "qc_statements_critical",
-    rule="The qcStatements extension is not critical (EN 319 412-5 QCS-4.1-02), in signing and seal certificates "
-    "alike.",
-    check="pki.chain.extensions",
-)
-SIGNING_KEY_USAGE_WITH_KEY_ENCIPHERMENT = declare(
-    "signing_key_usage_with_key_encipherment",
-    rule="A signing or seal certificate's keyUsage is one of the settings for signed content (EN 319 412-2 "
-    "section 4.3.2, types A, B and F): keyEncipherment only beside both nonRepudiation and digitalSignature.",
-    check="pki.profile.key_usage",
-)
-END_ENTITY_SIGNED_BY_WRONG_KEY = declare(
-    "end_entity_signed_by_wrong_key",
-    rule="Every certificate is signed by the issuer it names, up to the published root (RFC 5280 section 6.1).",
-    check="pki.chain.path",
-)
 
 _SERIAL_NUMBER = re.compile(r"^(IDC|PAS|PNO|TIN)[A-Z]{2}-[0-9A-Z]{1,30}$")
 _SIREN = re.compile(r"^[0-9]{9}$")
@@ -293,18 +218,18 @@ def _key_usage(
 
 
 def _sign(
-    builder: x509.CertificateBuilder, issuer_key: PrivateKey, broken: frozenset[str] = frozenset()
+    builder: x509.CertificateBuilder, issuer_key: PrivateKey, broken: frozenset[Breakage] = frozenset()
 ) -> x509.Certificate:
-    if END_ENTITY_SIGNED_BY_WRONG_KEY.id in broken:
+    if END_ENTITY_SIGNED_BY_WRONG_KEY in broken:
         issuer_key = generate_private_key("ec-p256")  # a key of no one: the signature cannot verify
     return builder.sign(issuer_key, hashes.SHA256())
 
 
 def _issued_by(
-    builder: x509.CertificateBuilder, issuer: x509.Certificate, broken: frozenset[str] = frozenset()
+    builder: x509.CertificateBuilder, issuer: x509.Certificate, broken: frozenset[Breakage] = frozenset()
 ) -> x509.CertificateBuilder:
     ski = issuer.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
-    if SEAL_WRONG_AUTHORITY_KEY_IDENTIFIER.id in broken:
+    if SEAL_WRONG_AUTHORITY_KEY_IDENTIFIER in broken:
         ski = x509.SubjectKeyIdentifier(_whole_key_hash(issuer))
     return builder.add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski), critical=False)
 
@@ -478,8 +403,8 @@ def tsa_certificate(
     return _sign(builder, root_key)
 
 
-def _end_entity_key_usage(broken: frozenset[str], level: str = "") -> x509.KeyUsage:
-    if SIGNING_KEY_USAGE_WITH_KEY_ENCIPHERMENT.id in broken:
+def _end_entity_key_usage(broken: frozenset[Breakage], level: str = "") -> x509.KeyUsage:
+    if SIGNING_KEY_USAGE_WITH_KEY_ENCIPHERMENT in broken:
         return x509.KeyUsage(
             digital_signature=False,
             content_commitment=True,
@@ -491,9 +416,9 @@ def _end_entity_key_usage(broken: frozenset[str], level: str = "") -> x509.KeyUs
             encipher_only=False,
             decipher_only=False,
         )
-    if SIGNING_KEY_USAGE_WITHOUT_NON_REPUDIATION.id in broken:
+    if SIGNING_KEY_USAGE_WITHOUT_NON_REPUDIATION in broken:
         return _key_usage(digital_signature=True)
-    if level == "lcp" and LCP_KEY_USAGE_WITHOUT_NON_REPUDIATION.id in broken:
+    if level == "lcp" and LCP_KEY_USAGE_WITHOUT_NON_REPUDIATION in broken:
         return _key_usage(digital_signature=True)
     return _key_usage(content_commitment=True)
 
@@ -509,7 +434,7 @@ def natural_person_certificate(
     serial: int,
     not_before: datetime,
     not_after: datetime,
-    broken: frozenset[str] = frozenset(),
+    broken: frozenset[Breakage] = frozenset(),
 ) -> x509.Certificate:
     """A signing certificate for a natural person, per ETSI EN 319 412-2, at ``lcp``, ``qcp`` or ``qcpnqscd``."""
     if level not in LEVELS:
@@ -518,20 +443,20 @@ def natural_person_certificate(
         x509.NameAttribute(NameOID.COUNTRY_NAME, identity.country),
         x509.NameAttribute(
             NameOID.GIVEN_NAME,
-            identity.common_name if NATURAL_PERSON_GIVEN_NAME_IS_FULL_NAME.id in broken else identity.given_name,
+            identity.common_name if NATURAL_PERSON_GIVEN_NAME_IS_FULL_NAME in broken else identity.given_name,
         ),
         x509.NameAttribute(NameOID.SURNAME, identity.surname),
         x509.NameAttribute(NameOID.SERIAL_NUMBER, identity.serial_number),
         x509.NameAttribute(NameOID.COMMON_NAME, identity.common_name),
     ]
-    if NATURAL_PERSON_WITHOUT_SERIAL_NUMBER.id in broken:
+    if NATURAL_PERSON_WITHOUT_SERIAL_NUMBER in broken:
         del attributes[3]
     subject = x509.Name(attributes)
     etsi_policy = {"lcp": oids.LCP, "qcp": oids.QCP_N, "qcpnqscd": oids.QCP_N_QSCD}[level]
     qualified = level != "lcp"
     compliance = qualified
-    if (level == "qcp" and QCP_WITHOUT_QC_COMPLIANCE.id in broken) or (
-        level == "lcp" and LCP_WITH_QC_COMPLIANCE.id in broken
+    if (level == "qcp" and QCP_WITHOUT_QC_COMPLIANCE in broken) or (
+        level == "lcp" and LCP_WITH_QC_COMPLIANCE in broken
     ):
         compliance = not compliance
     builder = _builder(
@@ -543,25 +468,25 @@ def natural_person_certificate(
         not_after=not_after,
     )
     builder = _revocation_pointers(
-        _issued_by(builder, issuer), urls, PERSON_CA, aia_critical=SIGNING_CERTIFICATE_AIA_CRITICAL.id in broken
+        _issued_by(builder, issuer), urls, PERSON_CA, aia_critical=SIGNING_CERTIFICATE_AIA_CRITICAL in broken
     )
     builder = (
         builder.add_extension(_end_entity_key_usage(broken, level), critical=True)
         .add_extension(
             _policies(urls, etsi_policy, oids.JESIGN_POLICY[level]),
-            critical=END_ENTITY_POLICIES_CRITICAL.id in broken,
+            critical=END_ENTITY_POLICIES_CRITICAL in broken,
         )
         .add_extension(
             qc_statements(
                 compliance=compliance,
-                sscd=level == "qcpnqscd" and QCPNQSCD_WITHOUT_QC_SSCD.id not in broken,
+                sscd=level == "qcpnqscd" and QCPNQSCD_WITHOUT_QC_SSCD not in broken,
                 qc_type=oids.QC_TYPE_ESIGN if qualified else None,
                 pds=_pds(urls),
                 semantics=oids.SEMANTICS_LEGAL
-                if NATURAL_PERSON_WITH_LEGAL_SEMANTICS.id in broken
+                if NATURAL_PERSON_WITH_LEGAL_SEMANTICS in broken
                 else oids.SEMANTICS_NATURAL,
             ),
-            critical=QC_STATEMENTS_CRITICAL.id in broken,
+            critical=QC_STATEMENTS_CRITICAL in broken,
         )
     )
     return _sign(builder, issuer_key, broken)
@@ -577,7 +502,7 @@ def seal_certificate(
     serial: int,
     not_before: datetime,
     not_after: datetime,
-    broken: frozenset[str] = frozenset(),
+    broken: frozenset[Breakage] = frozenset(),
 ) -> x509.Certificate:
     """A firm's electronic seal certificate, per ETSI EN 319 412-3 (QCP-l, QcType eseal)."""
     attributes = [
@@ -585,11 +510,11 @@ def seal_certificate(
         x509.NameAttribute(NameOID.ORGANIZATION_NAME, identity.organization),
         x509.NameAttribute(
             NameOID.ORGANIZATION_IDENTIFIER,
-            TEST_OPERATOR_ID if SEAL_WITH_OPERATOR_IDENTIFIER.id in broken else identity.organization_identifier,
+            TEST_OPERATOR_ID if SEAL_WITH_OPERATOR_IDENTIFIER in broken else identity.organization_identifier,
         ),
         x509.NameAttribute(NameOID.COMMON_NAME, identity.common_name or identity.organization),
     ]
-    if SEAL_WITHOUT_ORGANIZATION_IDENTIFIER.id in broken:
+    if SEAL_WITHOUT_ORGANIZATION_IDENTIFIER in broken:
         del attributes[2]
     subject = x509.Name(attributes)
     builder = _builder(
@@ -605,7 +530,7 @@ def seal_certificate(
         builder.add_extension(_end_entity_key_usage(broken), critical=True)
         .add_extension(
             _policies(urls, oids.QCP_L, oids.JESIGN_POLICY["qcp-l"]),
-            critical=END_ENTITY_POLICIES_CRITICAL.id in broken,
+            critical=END_ENTITY_POLICIES_CRITICAL in broken,
         )
         .add_extension(
             qc_statements(
@@ -615,7 +540,7 @@ def seal_certificate(
                 pds=_pds(urls),
                 semantics=oids.SEMANTICS_LEGAL,
             ),
-            critical=QC_STATEMENTS_CRITICAL.id in broken,
+            critical=QC_STATEMENTS_CRITICAL in broken,
         )
     )
     return _sign(builder, issuer_key, broken)

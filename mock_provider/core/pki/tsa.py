@@ -16,8 +16,20 @@ from datetime import datetime, timedelta
 from asn1crypto import algos, cms, core, tsp
 from asn1crypto import x509 as asn1_x509
 
-from mock_provider.core.breakages import declare
 from mock_provider.core.clock import Clock
+from mock_provider.core.misbehaviour.areas.pki import (
+    TSA_ACCEPTS_LONG_IMPRINT,
+    TSA_BAD_SIGNATURE,
+    TSA_CERTIFICATES_UNASKED,
+    TSA_GEN_TIME_SKEWED,
+    TSA_IGNORES_NONCE,
+    TSA_IGNORES_REQUESTED_POLICY,
+    TSA_REPEATS_SERIAL,
+    TSA_SIGNING_TIME_GENERALIZED,
+    TSA_SIGNING_TIME_UTC_IN_2050,
+    TSA_WRONG_ESS_CERT_ID,
+    TSA_WRONG_IMPRINT,
+)
 from mock_provider.core.pki import oids, profiles
 from mock_provider.core.pki.authority import Pki
 from mock_provider.core.pki.keys import sign, signature_algorithm_name
@@ -29,69 +41,6 @@ class TimeStampResp(core.Sequence):  # type: ignore[misc]
 
     _fields = [("status", tsp.PKIStatusInfo), ("time_stamp_token", cms.ContentInfo, {"optional": True})]
 
-
-TSA_WRONG_IMPRINT = declare(
-    "tsa_wrong_message_imprint",
-    rule="A time-stamp token carries the message imprint of the request (RFC 3161 section 2.4.2).",
-    check="pki.tsa.message_imprint",
-)
-TSA_IGNORES_NONCE = declare(
-    "tsa_ignores_nonce",
-    rule="A time-stamp token echoes the nonce of the request (RFC 3161 section 2.4.2).",
-    check="pki.tsa.nonce",
-)
-TSA_BAD_SIGNATURE = declare(
-    "tsa_bad_signature",
-    rule="A time-stamp token is signed by a TSA certificate whose only extended key usage is timeStamping, "
-    "and the signature verifies (RFC 3161 sections 2.3 and 2.4.2).",
-    check="pki.tsa.signature",
-)
-TSA_IGNORES_REQUESTED_POLICY = declare(
-    "tsa_ignores_requested_policy",
-    rule="A TSA asked for a policy it does not support refuses with failInfo unacceptedPolicy; it never grants a "
-    "token under another policy than the one requested (RFC 3161 section 2.4.2).",
-    check="pki.tsa.policy",
-)
-TSA_SIGNING_TIME_GENERALIZED = declare(
-    "tsa_signing_time_generalized",
-    rule="A token's signingTime between 1950 and 2049 is encoded as UTCTime (RFC 5652 section 11.3).",
-    check="pki.tsa.gen_time",
-)
-TSA_SIGNING_TIME_UTC_IN_2050 = declare(
-    "tsa_signing_time_utc_in_2050",
-    rule="A token's signingTime from 2050 on is encoded as GeneralizedTime (RFC 5652 section 11.3), here as "
-    "UTCTime until the end of 2050.",
-    check="pki.tsa.signing_time_boundaries",
-)
-TSA_GEN_TIME_SKEWED = declare(
-    "tsa_gen_time_skewed",
-    rule="A token's genTime is the time of its creation, within the declared accuracy of UTC (RFC 3161 section "
-    "2.4.2; ETSI EN 319 421 section 7.7.2), not an hour ahead.",
-    check="pki.tsa.gen_time",
-)
-TSA_WRONG_ESS_CERT_ID = declare(
-    "tsa_wrong_ess_cert_id",
-    rule="A token's ESSCertIDv2 certHash is the hash of the TSA certificate that signed it (RFC 5816 section 2.2.1), "
-    "not of its issuer's.",
-    check="pki.tsa.signing_certificate",
-)
-TSA_REPEATS_SERIAL = declare(
-    "tsa_repeats_serial",
-    rule="Each time-stamp token of a TSA has its own serial number (RFC 3161 section 2.4.2).",
-    check="pki.tsa.serial_unique",
-)
-TSA_ACCEPTS_LONG_IMPRINT = declare(
-    "tsa_accepts_long_imprint",
-    rule="A TSA refuses a message imprint longer than its hash algorithm's digest (RFC 3161 section 2.4.2: "
-    "badDataFormat) rather than time-stamping it.",
-    check="pki.tsa.requests",
-)
-TSA_CERTIFICATES_UNASKED = declare(
-    "tsa_certificates_unasked",
-    rule="A token carries the TSA's certificate when the request sets certReq, and no certificates field when it "
-    "does not (RFC 3161 section 2.4.1).",
-    check="pki.tsa.requests",
-)
 
 #: Digest algorithms accepted in a message imprint, with their digest length.
 ACCEPTED_DIGESTS = {"sha256": 32, "sha384": 48, "sha512": 64}
@@ -135,19 +84,19 @@ class TimeStampAuthority:
             return rejection("bad_request", "only version 1 requests are supported")
         if digest_algorithm not in ACCEPTED_DIGESTS:
             return rejection("bad_alg", f"accepted digests: {', '.join(ACCEPTED_DIGESTS)}")
-        broken = self.pki.breakages.active()
-        if TSA_ACCEPTS_LONG_IMPRINT.id in broken:
+        broken = self.pki.breakages.snapshot()
+        if TSA_ACCEPTS_LONG_IMPRINT in broken:
             digest = digest[: ACCEPTED_DIGESTS[digest_algorithm]]  # reads as many octets as it expects, no more
         if len(digest) != ACCEPTED_DIGESTS[digest_algorithm]:
             return rejection("bad_data_format", "the digest length does not match its algorithm")
         unaccepted = policy is not None and policy != oids.TSA_POLICY.dotted_string
-        if unaccepted and TSA_IGNORES_REQUESTED_POLICY.id not in broken:
+        if unaccepted and TSA_IGNORES_REQUESTED_POLICY not in broken:
             return rejection("unaccepted_policy", f"this TSA time-stamps under policy {oids.TSA_POLICY.dotted_string}")
         if has_extensions:
             return rejection("unaccepted_extensions", "no request extension is supported")
 
         when = (at or self.clock.now()).replace(microsecond=0)
-        if TSA_WRONG_IMPRINT.id in broken:
+        if TSA_WRONG_IMPRINT in broken:
             imprint = {"hash_algorithm": imprint["hash_algorithm"], "hashed_message": bytes(len(digest))}
         tsa = self.pki.hierarchy()[profiles.TSA]
         tsa_cert = asn1_x509.Certificate.load(tsa.der)
@@ -155,12 +104,12 @@ class TimeStampAuthority:
             "version": "v1",
             "policy": oids.TSA_POLICY.dotted_string,
             "message_imprint": imprint,
-            "serial_number": 1 if TSA_REPEATS_SERIAL.id in broken else int.from_bytes(secrets.token_bytes(16), "big"),
-            "gen_time": when + timedelta(hours=1) if TSA_GEN_TIME_SKEWED.id in broken else when,
+            "serial_number": 1 if TSA_REPEATS_SERIAL in broken else int.from_bytes(secrets.token_bytes(16), "big"),
+            "gen_time": when + timedelta(hours=1) if TSA_GEN_TIME_SKEWED in broken else when,
             "accuracy": {"seconds": self.accuracy_seconds},
             "tsa": asn1_x509.GeneralName(name="directory_name", value=tsa_cert.subject),
         }
-        if nonce is not None and TSA_IGNORES_NONCE.id not in broken:
+        if nonce is not None and TSA_IGNORES_NONCE not in broken:
             info["nonce"] = nonce
         tst_info = tsp.TSTInfo(info)
         content = tst_info.dump()
@@ -171,9 +120,9 @@ class TimeStampAuthority:
                     "type": "signing_time",
                     "values": [
                         cms.Time(name="generalized_time", value=core.GeneralizedTime(when))
-                        if TSA_SIGNING_TIME_GENERALIZED.id in broken
+                        if TSA_SIGNING_TIME_GENERALIZED in broken
                         else cms.Time(name="utc_time", value=core.UTCTime(when))
-                        if TSA_SIGNING_TIME_UTC_IN_2050.id in broken and when.year == 2050
+                        if TSA_SIGNING_TIME_UTC_IN_2050 in broken and when.year == 2050
                         else _cms_time(when)
                     ],
                 },
@@ -186,7 +135,7 @@ class TimeStampAuthority:
                                 {
                                     "hash_algorithm": {"algorithm": "sha256"},
                                     "cert_hash": hashlib.sha256(
-                                        self.pki.hierarchy().root.der if TSA_WRONG_ESS_CERT_ID.id in broken else tsa.der
+                                        self.pki.hierarchy().root.der if TSA_WRONG_ESS_CERT_ID in broken else tsa.der
                                     ).digest(),
                                     "issuer_serial": {
                                         "issuer": [asn1_x509.GeneralName(name="directory_name", value=tsa_cert.issuer)],
@@ -209,7 +158,7 @@ class TimeStampAuthority:
                 "digest_algorithm": algos.DigestAlgorithm({"algorithm": "sha256"}),
                 "signed_attrs": signed_attrs,
                 "signature_algorithm": algos.SignedDigestAlgorithm({"algorithm": signature_algorithm_name(tsa.key)}),
-                "signature": sign(tsa.key, signed_attrs.dump() + (b"\0" if TSA_BAD_SIGNATURE.id in broken else b"")),
+                "signature": sign(tsa.key, signed_attrs.dump() + (b"\0" if TSA_BAD_SIGNATURE in broken else b"")),
             }
         )
         signed_data: dict[str, object] = {
@@ -218,7 +167,7 @@ class TimeStampAuthority:
             "encap_content_info": {"content_type": "tst_info", "content": core.ParsableOctetString(content)},
             "signer_infos": [signer_info],
         }
-        if cert_req or TSA_CERTIFICATES_UNASKED.id in broken:
+        if cert_req or TSA_CERTIFICATES_UNASKED in broken:
             signed_data["certificates"] = [tsa_cert]
         token = cms.ContentInfo({"content_type": "signed_data", "content": cms.SignedData(signed_data)})
         response = TimeStampResp({"status": {"status": "granted"}, "time_stamp_token": token})

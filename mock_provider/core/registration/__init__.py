@@ -29,41 +29,33 @@ The package, one concept a module (this module is the façade: :class:`Registrat
 - :mod:`~mock_provider.core.registration.review`: step 5, the review and the issuance;
 - :mod:`~mock_provider.core.registration.views`: what the calls answer;
 - :mod:`~mock_provider.core.registration.shapes`: the answers' typed shapes;
-- :mod:`~mock_provider.core.registration.lifecycle`: the certificate after step 5 (the holder's revocation).
+- :mod:`~mock_provider.core.registration.lifecycle`: the certificate after step 5 (expiry notices, the holder's
+  revocation).
 
 Each module declares the rule-breakage switches it honours, next to the rules they break.
 """
 
 from __future__ import annotations
 
-from mock_provider.core.registration.applicant import (
+from mock_provider.core.misbehaviour.areas.registration import (
+    ACCEPTED_AT_ONCE,
+    ACCOUNTANT_OF_ANY_FIRM,
+    ACTIVE_FIRMS_OF_OTHERS,
     AGREEMENT_HASH_UNCHECKED,
     AGREEMENT_VERSION_UNCHECKED,
+    ANY_DOCUMENT_TYPE_ACCEPTED,
+    ANY_LEVEL_ACCEPTED,
+    ANY_MOBILE_ACCEPTED,
+    BACK_SIDE_OPTIONAL,
+    BAD_MRZ_ACCEPTED,
     BIRTH_DATE_OPTIONAL,
     BLANK_ERROR_REPORT_ACCEPTED,
     CANCEL_AFTER_SIGNING,
     CANCEL_RACE,
     CANCELLATION_REFUSED,
+    COLLABORATOR_MANAGES_DELEGATIONS,
     CONSENT_RACE,
     CONSENTS_OPTIONAL,
-    EARLIEST_BIRTH_DATE,
-    ERROR_REPORT_AFTER_WINDOW,
-    ERROR_REPORT_KEEPS_CERTIFICATE,
-    ERROR_REPORT_RACE,
-    EVENT_LOG_INCOMPLETE,
-    IDENTITY_RESUBMITTED,
-    ILLEGAL_TRANSITION_ACCEPTED,
-    MALFORMED_OTP_COUNTED,
-    MINOR_ACCEPTED,
-    OTHER_REGISTRATION_VISIBLE,
-    PHONE_UNMASKED,
-    RIGHT_CODE_RACE,
-    WRONG_CODES_RACE,
-    ApplicantSteps,
-)
-from mock_provider.core.registration.delegations import (
-    ACCOUNTANT_OF_ANY_FIRM,
-    COLLABORATOR_MANAGES_DELEGATIONS,
     CROSS_FIRM_DELEGATIONS,
     DELEGATION_HELD_BY_COLLEAGUE,
     DELEGATION_KINDS_BY_ORDER,
@@ -74,42 +66,44 @@ from mock_provider.core.registration.delegations import (
     DELEGATION_TO_MEMBER_OF_OTHER_FIRM,
     DELEGATION_TO_NON_MEMBER,
     DELEGATIONS_LISTED_ACROSS_FIRMS,
-    Delegations,
-)
-from mock_provider.core.registration.identity_document import (
-    ANY_DOCUMENT_TYPE_ACCEPTED,
-    BACK_SIDE_OPTIONAL,
-    BAD_MRZ_ACCEPTED,
     DOCUMENT_JUDGED_BY_NAME,
     DOCUMENT_REPLACED,
+    ERROR_REPORT_AFTER_WINDOW,
+    ERROR_REPORT_KEEPS_CERTIFICATE,
+    ERROR_REPORT_RACE,
+    EVENT_LOG_INCOMPLETE,
     GREYSCALE_ACCEPTED,
+    HANDOFF_WITHOUT_PROFILE,
+    IDENTITY_RESUBMITTED,
+    ILLEGAL_TRANSITION_ACCEPTED,
+    MALFORMED_OTP_COUNTED,
+    MATCHED_BY_ORDER,
+    MINOR_ACCEPTED,
+    MOBILE_OPTIONAL,
+    NO_DECISION_EMAIL,
+    OTHER_REGISTRATION_VISIBLE,
     OVERSIZE_ACCEPTED,
     PDF_REFUSED,
-    IdentityDocumentStep,
-)
-from mock_provider.core.registration.lifecycle import HOLDER_REVOCATION_REASONS, CertificateLifecycle
-from mock_provider.core.registration.operator_calls import (
-    ANY_LEVEL_ACCEPTED,
-    MATCHED_BY_ORDER,
-)
-from mock_provider.core.registration.parsing import normalise_mobile
-from mock_provider.core.registration.platform import (
-    ANY_MOBILE_ACCEPTED,
-    HANDOFF_WITHOUT_PROFILE,
-    MOBILE_OPTIONAL,
+    PHONE_UNMASKED,
     PROFILE_NAME_EDITABLE,
+    REJECTION_REASON_ON_LIVE_REQUEST,
+    REJECTION_REASON_UNTOLD,
+    REVIEW_OVERDUE,
+    RIGHT_CODE_RACE,
     SERVICE_OPEN_WITHOUT_DELEGATION,
     TERMS_ANY_VERSION,
     TERMS_BEFORE_CERTIFICATE,
     TERMS_DURING_REQUEST,
     TERMS_ONE_BOX,
     TERMS_OPEN_ALL_FIRMS,
-    PlatformSteps,
+    WRONG_CODES_RACE,
 )
-from mock_provider.core.registration.review import (
-    NO_DECISION_EMAIL,
-    REVIEW_OVERDUE,
-)
+from mock_provider.core.registration.applicant import EARLIEST_BIRTH_DATE, ApplicantSteps
+from mock_provider.core.registration.delegations import Delegations
+from mock_provider.core.registration.identity_document import IdentityDocumentStep
+from mock_provider.core.registration.lifecycle import HOLDER_REVOCATION_REASONS, CertificateLifecycle
+from mock_provider.core.registration.parsing import normalise_mobile
+from mock_provider.core.registration.platform import PlatformSteps
 from mock_provider.core.registration.states import (
     ACTIVE,
     AGREEMENT_SIGNED,
@@ -140,13 +134,7 @@ from mock_provider.core.registration.texts import (
     TERMS_VERSION,
     VersionedText,
 )
-from mock_provider.core.registration.views import (
-    ACCEPTED_AT_ONCE,
-    ACTIVE_FIRMS_OF_OTHERS,
-    REJECTION_REASON_ON_LIVE_REQUEST,
-    REJECTION_REASON_UNTOLD,
-    mask_phone,
-)
+from mock_provider.core.registration.views import mask_phone
 
 __all__ = [
     "ACCEPTED_AT_ONCE",

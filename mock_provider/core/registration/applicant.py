@@ -13,11 +13,34 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from mock_provider.core import events, otp, outbox, registration_breakages, scenarios
+from mock_provider.core import events, otp, outbox, registration_breakages
 from mock_provider.core.base import token_digest
-from mock_provider.core.breakages import declare
 from mock_provider.core.errors import Conflict, InvalidInput, NotFound
 from mock_provider.core.events import EventJson
+from mock_provider.core.misbehaviour import scenarios
+from mock_provider.core.misbehaviour.areas.registration import (
+    AGREEMENT_HASH_UNCHECKED,
+    AGREEMENT_VERSION_UNCHECKED,
+    BIRTH_DATE_OPTIONAL,
+    BLANK_ERROR_REPORT_ACCEPTED,
+    CANCEL_AFTER_SIGNING,
+    CANCEL_RACE,
+    CANCELLATION_REFUSED,
+    CONSENT_RACE,
+    CONSENTS_OPTIONAL,
+    ERROR_REPORT_AFTER_WINDOW,
+    ERROR_REPORT_KEEPS_CERTIFICATE,
+    ERROR_REPORT_RACE,
+    EVENT_LOG_INCOMPLETE,
+    IDENTITY_RESUBMITTED,
+    ILLEGAL_TRANSITION_ACCEPTED,
+    MALFORMED_OTP_COUNTED,
+    MINOR_ACCEPTED,
+    OTHER_REGISTRATION_VISIBLE,
+    PHONE_UNMASKED,
+    RIGHT_CODE_RACE,
+    WRONG_CODES_RACE,
+)
 from mock_provider.core.models import TrustRegistration
 from mock_provider.core.registration.review import Review
 from mock_provider.core.registration.shapes import CertificateView, CodeSent, RegistrationView
@@ -40,120 +63,6 @@ EARLIEST_BIRTH_DATE = date(1900, 1, 1)
 
 def _age(birth_date: date, today: date) -> int:
     return today.year - birth_date.year - ((today.month, today.day) < (birth_date.month, birth_date.day))
-
-
-# -- rule breakages (mock_provider.core.breakages): each one turns one rule below off, for the conformance suite -----
-
-BIRTH_DATE_OPTIONAL = declare(
-    "birth_date_optional",
-    rule="Step 2 refuses an identity without a birth date.",
-    check="registration.identity.birth_date_required",
-)
-CONSENTS_OPTIONAL = declare(
-    "consents_optional",
-    rule="Step 2 refuses an identity unless both consents (provider terms, data protection) are given.",
-    check="registration.identity.consents_required",
-)
-MINOR_ACCEPTED = declare(
-    "minor_accepted",
-    rule="Step 2 refuses an applicant under 18.",
-    check="registration.identity.adults_only",
-)
-AGREEMENT_HASH_UNCHECKED = declare(
-    "agreement_hash_unchecked",
-    rule="Step 4 takes a consent only to the current agreement version, named with its SHA-256.",
-    check="registration.agreement.versioned",
-)
-ILLEGAL_TRANSITION_ACCEPTED = declare(
-    "illegal_transition_accepted",
-    rule="A step out of order (the agreement before the identity document) is refused with 409 and changes nothing.",
-    check="registration.agreement.steps_in_order",
-)
-CANCEL_AFTER_SIGNING = declare(
-    "cancel_after_signing",
-    rule="Once the subscription agreement is signed, the certificate request can no longer be cancelled.",
-    check="registration.agreement.no_cancel_after_signing",
-)
-ERROR_REPORT_KEEPS_CERTIFICATE = declare(
-    "error_report_keeps_certificate",
-    rule="An error reported within 48 hours revokes the certificate before a new one is issued.",
-    check="registration.review.error_report_revokes",
-)
-ERROR_REPORT_AFTER_WINDOW = declare(
-    "error_report_after_window",
-    rule="After 48 hours the certificate is presumed accepted: an error report is refused.",
-    check="registration.review.error_report_window",
-)
-# The once-only rules under concurrency: each switch drops the lock of one transition (a careless provider's
-# check-then-act), so that parallel requests all pass the check before any of them acts.
-MALFORMED_OTP_COUNTED = declare(
-    "malformed_otp_counted",
-    rule="A code that is not six digits is refused as malformed (400 otp_malformed), not compared and counted as a "
-    "wrong try (here: any string is compared).",
-    check="registration.otp.malformed",
-)
-RIGHT_CODE_RACE = declare(
-    "right_code_race",
-    rule="The right SMS code signs the agreement once: parallel submissions of it give one signature, one certificate.",
-    check="concurrency.agreement.right_code_once",
-)
-WRONG_CODES_RACE = declare(
-    "wrong_codes_race",
-    rule="Parallel wrong SMS codes are counted one by one: at most 5 are compared, then the code is locked.",
-    check="concurrency.agreement.wrong_codes_counted",
-)
-CONSENT_RACE = declare(
-    "consent_race",
-    rule="Parallel consents send one SMS code (the resend cooldown holds), and that code signs.",
-    check="concurrency.agreement.consent_once",
-)
-CANCEL_RACE = declare(
-    "cancel_race",
-    rule="Cancel and sign at once: one of them wins, never both (no cancelled request with a certificate). "
-    "The switch drops the lock of both transitions.",
-    check="concurrency.registration.cancel_or_sign",
-)
-ERROR_REPORT_RACE = declare(
-    "error_report_race",
-    rule="Parallel error reports leave one valid certificate: each report revokes the one it replaces.",
-    check="concurrency.certificate.error_reports_serialised",
-)
-OTHER_REGISTRATION_VISIBLE = declare(
-    "other_registration_visible",
-    rule="A registration's session token opens that registration only.",
-    check="registration.isolation.other_registration_invisible",
-)
-PHONE_UNMASKED = declare(
-    "phone_unmasked",
-    rule="Step 4 shows the mobile the SMS code went to masked, its last four digits only.",
-    check="registration.otp.sent",
-)
-CANCELLATION_REFUSED = declare(
-    "cancellation_refused",
-    rule="Until the agreement is signed the applicant may cancel the certificate request.",
-    check="registration.agreement.cancel_before_signing",
-)
-IDENTITY_RESUBMITTED = declare(
-    "identity_resubmitted",
-    rule="Step 2 is done once: a second identity is refused (409), not written over the first.",
-    check="registration.identity.given_once",
-)
-EVENT_LOG_INCOMPLETE = declare(
-    "event_log_incomplete",
-    rule="Every transition of the registration is in its event log.",
-    check="registration.events.lifecycle_log",
-)
-AGREEMENT_VERSION_UNCHECKED = declare(
-    "agreement_version_unchecked",
-    rule="Step 4's consent names the current version of the agreement as well as its hash: another version is "
-    "refused (here: only the hash is compared).",
-    check="registration.agreement.versioned",
-)
-BLANK_ERROR_REPORT_ACCEPTED = declare(
-    "blank_error_report_accepted",
-    rule="An error report says what is wrong: a blank detail is refused (error_report_incomplete).",
-    check="registration.review.error_report_revokes",
-)
 
 
 class ApplicantSteps(Review):
@@ -312,7 +221,9 @@ class ApplicantSteps(Review):
                 code="otp_malformed",
                 errors=[{"field": "otp", "code": "invalid_format", "detail": "six digits"}],
             )
-        unlocked = self.breakages.any_of(RIGHT_CODE_RACE, WRONG_CODES_RACE, CANCEL_RACE)
+        unlocked = (
+            RIGHT_CODE_RACE in self.breakages or WRONG_CODES_RACE in self.breakages or CANCEL_RACE in self.breakages
+        )
         with self.db.transaction(lock=not unlocked) as session:
             reg = self._load(session, registration_id, lock=True)
             self._require_state(reg, (DOCUMENTS_SUBMITTED,), "sign the subscription agreement")

@@ -10,9 +10,22 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mock_provider.core import accounts, events, registration_breakages
-from mock_provider.core.breakages import declare
 from mock_provider.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from mock_provider.core.ids import new_id
+from mock_provider.core.misbehaviour.areas.registration import (
+    ACCOUNTANT_OF_ANY_FIRM,
+    COLLABORATOR_MANAGES_DELEGATIONS,
+    CROSS_FIRM_DELEGATIONS,
+    DELEGATION_HELD_BY_COLLEAGUE,
+    DELEGATION_KINDS_BY_ORDER,
+    DELEGATION_RACE,
+    DELEGATION_REVOKE_IGNORED,
+    DELEGATION_REVOKED_ELSEWHERE,
+    DELEGATION_TO_ACCOUNTANT,
+    DELEGATION_TO_MEMBER_OF_OTHER_FIRM,
+    DELEGATION_TO_NON_MEMBER,
+    DELEGATIONS_LISTED_ACROSS_FIRMS,
+)
 from mock_provider.core.models import (
     Delegation,
     Firm,
@@ -22,76 +35,6 @@ from mock_provider.core.models import (
 from mock_provider.core.registration.shapes import CollaboratorView, DelegationView
 from mock_provider.core.registration.states import Transitions
 from mock_provider.core.storage import locking
-
-# -- rule breakages (mock_provider.core.breakages): each one turns one rule below off, for the conformance suite -----
-
-DELEGATION_TO_NON_MEMBER = declare(
-    "delegation_to_non_member",
-    rule="A delegation is granted only to a collaborator of the firm.",
-    check="registration.delegations.members_only",
-)
-DELEGATION_TO_MEMBER_OF_OTHER_FIRM = declare(
-    "delegation_to_member_of_other_firm",
-    rule="A delegation is granted only to a collaborator of that very firm: a membership of another firm does not "
-    "count (here: a membership looked up by order of the firm ids, of this firm or one sorting before it).",
-    check="registration.delegations.members_only",
-)
-DELEGATION_TO_ACCOUNTANT = declare(
-    "delegation_to_accountant",
-    rule="A delegation is granted to a collaborator: a chartered accountant of the firm (oneself included) is refused.",
-    check="registration.delegations.collaborators_only",
-)
-DELEGATION_HELD_BY_COLLEAGUE = declare(
-    "delegation_held_by_colleague",
-    rule="A delegation is held per person: a colleague holding that kind does not stop granting it (here: one held by "
-    "a colleague whose user id sorts before is taken as already held).",
-    check="registration.delegations.grant_and_revoke",
-)
-DELEGATION_KINDS_BY_ORDER = declare(
-    "delegation_kinds_by_order",
-    rule="A delegation is held per kind: holding one kind does not stop granting another (here: one of a kind "
-    "sorting before is taken as already held).",
-    check="registration.delegations.grant_and_revoke",
-)
-DELEGATIONS_LISTED_ACROSS_FIRMS = declare(
-    "delegations_listed_across_firms",
-    rule="A firm's list of delegations holds that firm's delegations only (here: those of the firms whose id sorts "
-    "after it too).",
-    check="registration.delegations.listed_per_firm",
-)
-COLLABORATOR_MANAGES_DELEGATIONS = declare(
-    "collaborator_manages_delegations",
-    rule="Only the firm's chartered accountant grants delegations.",
-    check="registration.delegations.accountant_only",
-)
-# The once-only rules under concurrency: each switch drops the lock of one transition (a careless provider's
-# check-then-act), so that parallel requests all pass the check before any of them acts.
-DELEGATION_RACE = declare(
-    "delegation_race",
-    rule="A delegation is held once: parallel grants of the same one give one grant, the others 409.",
-    check="concurrency.delegations.granted_once",
-)
-DELEGATION_REVOKED_ELSEWHERE = declare(
-    "delegation_revoked_elsewhere",
-    rule="A delegation is revoked through its own firm only: through another firm it is not found.",
-    check="registration.delegations.revoked_in_its_firm_only",
-)
-DELEGATION_REVOKE_IGNORED = declare(
-    "delegation_revoke_ignored",
-    rule="A revoked delegation is gone.",
-    check="registration.delegations.grant_and_revoke",
-)
-CROSS_FIRM_DELEGATIONS = declare(
-    "cross_firm_delegations",
-    rule="A firm's delegations are seen and managed by its own chartered accountants only.",
-    check="security.isolation.firm",
-)
-ACCOUNTANT_OF_ANY_FIRM = declare(
-    "accountant_of_any_firm",
-    rule="A chartered accountant manages the delegations of his own firms only: being a member of some firm does "
-    "not open the others (here: a person's first membership stands for a firm he does not belong to).",
-    check="registration.delegations.own_firms_only",
-)
 
 
 class Delegations(Transitions):

@@ -11,96 +11,46 @@ from __future__ import annotations
 import hashlib
 import re
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
-from mock_provider.core import registration_breakages, scenarios
-from mock_provider.core.breakages import declare
+from mock_provider.core import registration_breakages
 from mock_provider.core.documents import (
     DocumentError,
     InspectedFile,
     check_mrz,
     inspect_document,
+    inspect_image,
     parse_document_type,
 )
 from mock_provider.core.documents.reading import read_mrz
 from mock_provider.core.ids import new_id
-from mock_provider.core.models import IdentityDocument
+from mock_provider.core.misbehaviour import scenarios
+from mock_provider.core.misbehaviour.areas.registration import (
+    ANY_DOCUMENT_TYPE_ACCEPTED,
+    BACK_SIDE_OPTIONAL,
+    BAD_MRZ_ACCEPTED,
+    DOCUMENT_JUDGED_BY_NAME,
+    DOCUMENT_REPLACED,
+    DRIVING_LICENCE_REFUSED,
+    EUROPEAN_ID_CARD_REFUSED,
+    FRENCH_1988_CARD_REFUSED,
+    GREYSCALE_ACCEPTED,
+    MRZ_NOT_READ_FROM_FILE,
+    OVERSIZE_ACCEPTED,
+    PDF_REFUSED,
+)
+from mock_provider.core.misbehaviour.areas.registration_limits import MRZ_NUMBER_UNMATCHED, SMALL_IMAGE_ACCEPTED
+from mock_provider.core.models import IdentityDocument, StagedRecto
 from mock_provider.core.registration.shapes import RegistrationView
 from mock_provider.core.registration.states import DOCUMENTS_SUBMITTED, IDENTITY_SUBMITTED
 from mock_provider.core.registration.views import Views
-
-# -- rule breakages (mock_provider.core.breakages): each one turns one rule below off, for the conformance suite -----
-
-DOCUMENT_JUDGED_BY_NAME = declare(
-    "document_judged_by_name",
-    rule="Step 3 judges a document by its content: a file that is not JPEG, PNG or PDF is refused whatever its name.",
-    check="registration.documents.judged_by_content",
-)
-GREYSCALE_ACCEPTED = declare(
-    "greyscale_accepted",
-    rule="Step 3 refuses a greyscale picture of the document.",
-    check="registration.documents.colour_required",
-)
-OVERSIZE_ACCEPTED = declare(
-    "oversize_accepted",
-    rule="Step 3 refuses a file over the size limit.",
-    check="registration.documents.size_limit",
-)
-BACK_SIDE_OPTIONAL = declare(
-    "back_side_optional",
-    rule="Step 3 refuses an identity card without its back side.",
-    check="registration.documents.back_required",
-)
-BAD_MRZ_ACCEPTED = declare(
-    "bad_mrz_accepted",
-    rule="Step 3 refuses a machine-readable zone whose check digits are wrong.",
-    check="registration.documents.mrz_check_digits",
-)
-EUROPEAN_ID_CARD_REFUSED = declare(
-    "european_id_card_refused",
-    rule="Step 3 accepts the identity cards of the EU, the EEA and Switzerland (Universign accepts European identity "
-    "documents); here only French ones.",
-    check="registration.documents.european_id_cards",
-)
-DRIVING_LICENCE_REFUSED = declare(
-    "driving_licence_refused",
-    rule="Step 3 accepts a French driving licence, with its number typed (it carries no ICAO MRZ).",
-    check="registration.documents.driving_licence",
-)
-FRENCH_1988_CARD_REFUSED = declare(
-    "french_1988_card_refused",
-    rule="Step 3 accepts the French identity card of 1988-2021 (2 lines of 36, France's own MRZ), still valid for "
-    "many: 15 years for one issued to an adult from 2004 to 2013.",
-    check="registration.documents.french_1988_card",
-)
-MRZ_NOT_READ_FROM_FILE = declare(
-    "mrz_not_read_from_file",
-    rule="Step 3 reads the MRZ from a side that carries it as text (the mock's stand-in for OCR), so that neither it "
-    "nor the document number need be typed; here it must be typed.",
-    check="registration.documents.mrz_read_from_file",
-)
-PDF_REFUSED = declare(
-    "pdf_refused",
-    rule="Step 3 accepts a PDF copy of the identity document.",
-    check="registration.documents.accepted",
-)
-DOCUMENT_REPLACED = declare(
-    "document_replaced",
-    rule="Step 3 is done once: a second upload is refused (409), not written over the first document.",
-    check="registration.documents.uploaded_once",
-)
-ANY_DOCUMENT_TYPE_ACCEPTED = declare(
-    "any_document_type_accepted",
-    rule="Step 3 accepts the document types id_card:fra, residence_permit:fra and passport:<ISO 3166 alpha-3> only.",
-    check="registration.documents.document_type",
-)
 
 #: Document refusals that a breakage above tolerates: (code, field or None for any field) by switch.
 _TOLERATED_DOCUMENT_ERRORS = {
     DOCUMENT_JUDGED_BY_NAME: ("unsupported_document_format", None),
     GREYSCALE_ACCEPTED: ("document_not_in_colour", None),
     OVERSIZE_ACCEPTED: ("document_too_large", None),
-    registration_breakages.SMALL_IMAGE_ACCEPTED: ("document_too_small", None),
+    SMALL_IMAGE_ACCEPTED: ("document_too_small", None),
     BACK_SIDE_OPTIONAL: ("document_missing", "back"),
 }
 
@@ -109,6 +59,41 @@ _DOCUMENT_NUMBER = re.compile(r"^[A-Z0-9]{4,30}$")
 
 class IdentityDocumentStep(Views):
     """Step 3, the identity document: judged by content, colour only, MRZ checked when given."""
+
+    def stage_recto(self, registration_id: str, *, document_type: str, front: bytes | None) -> None:
+        """The screens' first page of step 3, "Veillez charger la photo recto": the recto judged alone (type,
+        format, size, colour) and kept, replacing one kept before, until :meth:`submit_documents` takes the verso
+        with ``front=None``. Nothing moves: the registration stays ``identity_submitted``."""
+        with self.db.read() as session:
+            self._require_state(self._load(session, registration_id), (IDENTITY_SUBMITTED,), "upload the recto")
+        kind = parse_document_type(
+            registration_breakages.document_type_as_checked(document_type or "", self.breakages),
+            allow_icao_specimen=registration_breakages.icao_specimen_allowed(self.breakages),
+        )
+        if front is None:
+            raise DocumentError("document_missing", "upload the recto of the document", field="front")
+        inspect_image(
+            front,
+            field="front",
+            max_bytes=registration_breakages.document_limit(self.config.max_document_bytes, self.breakages),
+            **registration_breakages.decode_limits(self.breakages),
+        )
+        with self.db.transaction() as session:
+            reg = self._load(session, registration_id, lock=True)
+            self._require_state(reg, (IDENTITY_SUBMITTED,), "upload the recto")
+            staged = session.get(StagedRecto, reg.id)
+            if staged is None:
+                session.add(
+                    StagedRecto(registration_id=reg.id, document_type=kind.code, content=front, uploaded_at=self._now())
+                )
+            else:
+                staged.document_type, staged.content, staged.uploaded_at = kind.code, front, self._now()
+
+    def staged_recto(self, registration_id: str) -> str | None:
+        """The document type of the recto kept by :meth:`stage_recto`, if any."""
+        with self.db.read() as session:
+            staged = session.get(StagedRecto, registration_id)
+            return staged.document_type if staged is not None else None
 
     def submit_documents(
         self,
@@ -124,7 +109,8 @@ class IdentityDocumentStep(Views):
 
         The MRZ and the document number are checked before the files, so that a document refused on them costs no
         image decode; then the sides, each on its header first and with one bounded decode
-        (:func:`~mock_provider.core.documents.inspect_document`).
+        (:func:`~mock_provider.core.documents.inspect_document`). Without ``front``, the recto kept by
+        :meth:`stage_recto` for this document type is taken (the screens' two pages).
         """
         uploadable = (
             (IDENTITY_SUBMITTED, DOCUMENTS_SUBMITTED) if DOCUMENT_REPLACED in self.breakages else (IDENTITY_SUBMITTED,)
@@ -134,6 +120,9 @@ class IdentityDocumentStep(Views):
             self._require_state(reg, uploadable, "upload the identity document")
             assert reg.birth_date is not None
             given_name, family_name, birth_date = reg.given_name, reg.family_name, reg.birth_date
+            staged = session.get(StagedRecto, reg.id) if front is None else None
+            if staged is not None and staged.document_type == (document_type or "").strip().lower():
+                front = staged.content
         # A DocumentError is an InvalidInput carrying its field error: it goes out as is.
         try:
             kind = parse_document_type(
@@ -180,11 +169,7 @@ class IdentityDocumentStep(Views):
                 raise DocumentError("mrz_malformed", "an MRZ of 2 lines of 36 is not supported", field="mrz")
             if registration_breakages.long_number_refused(result.document_number, self.breakages):
                 raise DocumentError("mrz_malformed", "the document number is longer than 9 characters", field="mrz")
-            if (
-                number
-                and number != result.document_number
-                and registration_breakages.MRZ_NUMBER_UNMATCHED not in self.breakages
-            ):
+            if number and number != result.document_number and MRZ_NUMBER_UNMATCHED not in self.breakages:
                 raise DocumentError(
                     "mrz_document_number_mismatch",
                     "the document number differs from the one in the MRZ",
@@ -241,6 +226,7 @@ class IdentityDocumentStep(Views):
                 )
             reg.document_type = document_type
             reg.document_number = number
+            session.execute(delete(StagedRecto).where(StagedRecto.registration_id == reg.id))
             self._move(
                 session,
                 reg,

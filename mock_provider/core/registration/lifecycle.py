@@ -1,5 +1,11 @@
-"""The certificate after step 5: its holder revokes it, with an SMS code and a reason; once it has ended (revoked, or
-past its notAfter) the person starts a new request, and the registration runs again at the trust provider.
+"""The certificate after step 5: e-mails before it expires; its holder revokes it, with an SMS code and a reason; once
+it has ended (revoked, or past its notAfter) the person starts a new request, and the registration runs again at
+the trust provider.
+
+Expiry notices go out :data:`EXPIRY_NOTICE_DAYS` days before the notAfter of a personal certificate that is neither
+revoked nor expired, on the mock clock, each once (a row per certificate and delay, taken under the registration's
+lock): they are settled by every call, as the automatic review is (:meth:`CertificateLifecycle.settle`), and cost a
+counter read while none is due.
 
 Revocation is the holder's own act, as at Universign: a code sent by SMS to the certificate's mobile
 (:meth:`CertificateLifecycle.send_revocation_code`), then the code and a reason
@@ -11,17 +17,25 @@ after ``otp_max_attempts``); at most :data:`REVOCATION_CODES_PER_WINDOW` codes a
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mock_provider.core import events, otp, outbox
-from mock_provider.core.breakages import declare
 from mock_provider.core.errors import Conflict, InvalidInput, NotFound
-from mock_provider.core.models import PlatformAccount, TrustRegistration
+from mock_provider.core.misbehaviour.areas.registration import (
+    EXPIRY_NOTICE_EVERY_CALL,
+    HOLDER_REVOCATION_REASON_DROPPED,
+    HOLDER_REVOCATION_WITHOUT_CODE,
+)
+from mock_provider.core.models import CertificateNotice, IssuedCertificate, PlatformAccount, TrustRegistration
+from mock_provider.core.pki.authority import REVISION_COUNTER as PKI_REVISION
 from mock_provider.core.registration.platform import PlatformSteps
 from mock_provider.core.registration.shapes import CertificateView, CodeSent
+from mock_provider.core.registration.states import CERTIFICATE_ISSUED
 from mock_provider.core.registration.views import mask_phone
+from mock_provider.core.storage import bump_counter
 
 #: The reasons a holder may give (RFC 5280 §5.3.1 CRLReason; the others are the CA's own).
 HOLDER_REVOCATION_REASONS = (
@@ -31,25 +45,106 @@ HOLDER_REVOCATION_REASONS = (
     "superseded",
     "cessation_of_operation",
 )
-# -- rule breakages (mock_provider.core.breakages): each one turns one rule below off, for the conformance suite -----
 
-HOLDER_REVOCATION_WITHOUT_CODE = declare(
-    "holder_revocation_without_code",
-    rule="The holder revokes the certificate with the SMS code sent for it: a wrong code revokes nothing.",
-    check="registration.lifecycle.revocation_needs_code",
-)
-HOLDER_REVOCATION_REASON_DROPPED = declare(
-    "holder_revocation_reason_dropped",
-    rule="The holder's revocation is published with the reason given (RFC 5280 CRLReason), on the CRL and in OCSP.",
-    check="registration.lifecycle.revocation_published",
-)
+#: Days before a personal certificate's notAfter when its holder is told by e-mail that it will expire.
+EXPIRY_NOTICE_DAYS = (60, 15)
+#: Moves whenever a notice is sent: with the PKI's revision (moved by each issuance and revocation), it tells a
+#: process that its idea of the next notice due is still right.
+NOTICES_COUNTER = "notices_revision"
+_FAR = datetime.max.replace(tzinfo=UTC)
 
 REVOCATION_CODE_WINDOW = timedelta(hours=1)
 REVOCATION_CODES_PER_WINDOW = 10
 
 
 class CertificateLifecycle(PlatformSteps):
-    """The holder's revocation of their certificate (the new request after it is :meth:`start_certificate_request`)."""
+    """Expiry notices and the holder's revocation (the new request after it is :meth:`start_certificate_request`)."""
+
+    #: The counters' revision and the next notice due, as last worked out by this process.
+    _next_notice: tuple[dict[str, int], datetime] | None = None
+
+    def settle(self) -> None:
+        """What the mock clock says is due: the automatic reviews, then the expiry notices."""
+        super().settle()
+        self._send_expiry_notices()
+
+    def _send_expiry_notices(self) -> None:
+        self.db.hot_counters.update((PKI_REVISION, NOTICES_COUNTER))  # read with the request's other counters
+        revision = self.db.read_counters((PKI_REVISION, NOTICES_COUNTER))
+        now = self._now()
+        known = self._next_notice
+        if (
+            known is not None
+            and known[0] == revision
+            and now < known[1]
+            and EXPIRY_NOTICE_EVERY_CALL not in self.breakages
+        ):
+            return  # nothing issued, revoked or sent since the next notice due was worked out, and it is not due
+        horizon = now + timedelta(days=max(EXPIRY_NOTICE_DAYS))
+        live = select(TrustRegistration.id, IssuedCertificate.id, IssuedCertificate.not_after).join(
+            IssuedCertificate, IssuedCertificate.id == TrustRegistration.certificate_id
+        )
+        live = live.where(
+            TrustRegistration.state == CERTIFICATE_ISSUED,
+            IssuedCertificate.revoked_at.is_(None),
+            IssuedCertificate.not_after > now,
+        )
+        with self.db.read() as session:
+            near = session.execute(live.where(IssuedCertificate.not_after <= horizon)).all()
+            later = session.scalar(
+                live.with_only_columns(func.min(IssuedCertificate.not_after)).where(
+                    IssuedCertificate.not_after > horizon
+                )
+            )
+            sent: set[tuple[str, int]] = set(
+                session.execute(
+                    select(CertificateNotice.certificate_id, CertificateNotice.days).where(
+                        CertificateNotice.certificate_id.in_([cert_id for _, cert_id, _ in near])
+                    )
+                )
+            )
+        pending = [
+            (not_after - timedelta(days=days), reg_id, cert_id, days)
+            for reg_id, cert_id, not_after in near
+            for days in EXPIRY_NOTICE_DAYS
+            if (cert_id, days) not in sent or EXPIRY_NOTICE_EVERY_CALL in self.breakages
+        ]
+        due = sorted((reg_id, cert_id, days) for when, reg_id, cert_id, days in pending if when <= now)
+        if due:
+            with self.db.transaction() as session:
+                for reg_id, cert_id, days in due:  # in the order of the registrations' ids: locks taken in turn
+                    self._notify_expiry(session, reg_id, cert_id, days, now)
+                bump_counter(session, NOTICES_COUNTER)
+            revision = self.db.read_counters((PKI_REVISION, NOTICES_COUNTER))
+        upcoming = [when for when, *_ in pending if when > now]
+        if later is not None:
+            upcoming.append(later - timedelta(days=max(EXPIRY_NOTICE_DAYS)))
+        self._next_notice = (revision, min(upcoming, default=_FAR))
+
+    def _notify_expiry(self, session: Session, reg_id: str, cert_id: str, days: int, now: datetime) -> None:
+        """One notice, once: checked again under the registration's lock (another process may have sent it)."""
+        reg = self._load(session, reg_id, lock=True)
+        if reg.certificate_id != cert_id:
+            return
+        if session.get(CertificateNotice, (cert_id, days)) is not None:
+            if EXPIRY_NOTICE_EVERY_CALL not in self.breakages:
+                return
+        else:
+            session.add(CertificateNotice(certificate_id=cert_id, days=days, sent_at=now))
+        record = self.pki.get_certificate(cert_id, session=session)
+        outbox.send(
+            session,
+            channel="email",
+            recipient=reg.applicant_email,
+            subject=f"Votre certificat expire dans {days} jours",
+            body=(
+                f"Bonjour {reg.given_name} {reg.family_name},\n\nVotre certificat de signature électronique (TEST) "
+                f"expire le {record.not_after:%d/%m/%Y}. Demandez dès maintenant son renouvellement depuis votre "
+                "espace privé de la plateforme : le tiers de confiance vérifiera de nouveau votre identité."
+            ),
+            related_id=reg.id,
+            at=now,
+        )
 
     def send_revocation_code(self, user_id: str) -> CodeSent:
         """An SMS code to confirm the revocation, sent to the certificate's mobile."""

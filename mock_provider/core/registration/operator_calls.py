@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 
 from mock_provider.core import events, registration_breakages
 from mock_provider.core.base import token_digest
-from mock_provider.core.breakages import declare
 from mock_provider.core.errors import InvalidInput, NotFound
 from mock_provider.core.ids import new_id
+from mock_provider.core.misbehaviour.areas.registration import ANY_LEVEL_ACCEPTED, MATCHED_BY_ORDER
 from mock_provider.core.models import (
     TrustRegistration,
     User,
@@ -33,20 +33,6 @@ from mock_provider.core.registration.states import (
     LEVELS,
     PENDING_VALIDATION,
     REJECTED,
-)
-
-# -- rule breakages (mock_provider.core.breakages): each one turns one rule below off, for the conformance suite -----
-
-MATCHED_BY_ORDER = declare(
-    "matched_by_order",
-    rule="matchAccount answers the certificate of that very e-mail: another person's newer request changes nothing "
-    "(here: the latest request of an e-mail sorting after it, or equal, is answered).",
-    check="registration.review.match_account",
-)
-ANY_LEVEL_ACCEPTED = declare(
-    "any_level_accepted",
-    rule="A registration asks for one of the certificate levels lcp, qcp or qcpnqscd.",
-    check="registration.handoff.levels",
 )
 
 

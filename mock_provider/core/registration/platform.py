@@ -16,8 +16,22 @@ from sqlalchemy.orm import Session
 
 from mock_provider.core import accounts, events, outbox, registration_breakages
 from mock_provider.core.base import token_digest
-from mock_provider.core.breakages import declare
 from mock_provider.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from mock_provider.core.misbehaviour.areas.registration import (
+    ANY_MOBILE_ACCEPTED,
+    EXPIRED_CERTIFICATE_READS_VALID,
+    HANDOFF_WITHOUT_PROFILE,
+    MOBILE_OPTIONAL,
+    PROFILE_NAME_EDITABLE,
+    REGISTRATION_WITHOUT_SIGN_DELEGATION,
+    SERVICE_OPEN_WITHOUT_DELEGATION,
+    TERMS_ANY_VERSION,
+    TERMS_BEFORE_CERTIFICATE,
+    TERMS_DURING_REQUEST,
+    TERMS_ONE_BOX,
+    TERMS_OPEN_ALL_FIRMS,
+)
+from mock_provider.core.misbehaviour.areas.registration_limits import SERVICE_SHUT_FOR_ONE_FIRM, TERMS_SHARED_IN_FIRM
 from mock_provider.core.models import (
     PlatformAccount,
     TermsAcceptance,
@@ -39,68 +53,6 @@ from mock_provider.core.registration.states import (
     TRUST_NEXT_ACTION,
 )
 from mock_provider.core.registration.texts import CGU, PRIVACY_POLICY, READ_ONLY_MESSAGE
-from mock_provider.core.registration.views import EXPIRED_CERTIFICATE_READS_VALID
-
-# -- rule breakages (mock_provider.core.breakages): each one turns one rule below off, for the conformance suite -----
-
-PROFILE_NAME_EDITABLE = declare(
-    "profile_name_editable",
-    rule="Names, e-mail and firms come from the SSO and are read-only at step 1.",
-    check="registration.profile.read_only_fields",
-)
-MOBILE_OPTIONAL = declare(
-    "mobile_optional",
-    rule="Step 1 refuses a profile without a mobile number.",
-    check="registration.profile.mobile_required",
-)
-ANY_MOBILE_ACCEPTED = declare(
-    "any_mobile_accepted",
-    rule="Step 1 accepts only a French mobile (06, 07) or an E.164 number.",
-    check="registration.profile.mobile_format",
-)
-HANDOFF_WITHOUT_PROFILE = declare(
-    "handoff_without_profile",
-    rule="The certificate request starts only once the profile is confirmed (step 1 before step 2).",
-    check="registration.handoff.requires_profile",
-)
-TERMS_BEFORE_CERTIFICATE = declare(
-    "terms_before_certificate",
-    rule="The terms (step 6) are accepted only once the certificate is issued (step 5).",
-    check="registration.terms.after_certificate",
-)
-TERMS_DURING_REQUEST = declare(
-    "terms_during_request",
-    rule="The terms (step 6) are accepted only once the certificate is issued, not at any earlier state of the "
-    "request (here: a request under way, at whatever state, lets them through).",
-    check="registration.terms.after_certificate",
-)
-TERMS_ONE_BOX = declare(
-    "terms_one_box",
-    rule="Step 6 needs both boxes (terms of use and data-protection policy) for each firm.",
-    check="registration.terms.both_boxes",
-)
-TERMS_OPEN_ALL_FIRMS = declare(
-    "terms_open_all_firms",
-    rule="Accepting the terms for one firm opens the service to that firm only.",
-    check="registration.terms.per_firm",
-)
-TERMS_ANY_VERSION = declare(
-    "terms_any_version",
-    rule="Step 6 records the current versions of the texts: an outdated version is refused.",
-    check="registration.terms.current_versions",
-)
-SERVICE_OPEN_WITHOUT_DELEGATION = declare(
-    "service_open_without_delegation",
-    rule="Step 6 opens the service to the firm's collaborators holding a delegation, not to the others.",
-    check="registration.delegations.service_follows_delegation",
-)
-
-REGISTRATION_WITHOUT_SIGN_DELEGATION = declare(
-    "registration_without_sign_delegation",
-    rule="The platform reserves a personal certificate to chartered accountants and to collaborators holding a "
-    "firm's sign delegation: the others' certificate request (step 2) is refused, 403 sign_delegation_required.",
-    check="registration.delegations.sign_required_to_register",
-)
 
 #: The e-mail the platform sends when it hands the person over to the trust provider, the help document attached.
 REGISTRATION_EMAIL_SUBJECT = "Votre enregistrement sur jesignexpert.com"
@@ -147,7 +99,7 @@ class PlatformSteps(OperatorCalls):
             opened = accounts.opened_firm_ids(session)
             firms = []
             mine = accounts.firms_of(session, user_id)
-            if len(mine) < 2 and registration_breakages.SERVICE_SHUT_FOR_ONE_FIRM in self.breakages:
+            if len(mine) < 2 and SERVICE_SHUT_FOR_ONE_FIRM in self.breakages:
                 opened = set()
             for firm in mine:
                 claim = firm.as_claim()
@@ -371,7 +323,7 @@ class PlatformSteps(OperatorCalls):
                         TermsAcceptance.user_id == user_id, TermsAcceptance.firm_id == entry["firm_id"]
                     )
                 )
-                if existing is None and registration_breakages.TERMS_SHARED_IN_FIRM in self.breakages:
+                if existing is None and TERMS_SHARED_IN_FIRM in self.breakages:
                     existing = session.scalars(
                         select(TermsAcceptance)
                         .where(TermsAcceptance.firm_id == entry["firm_id"])

@@ -7,34 +7,28 @@ approval issues the certificate and e-mails the applicant; the refusal names its
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mock_provider.core import events, outbox, registration_breakages, scenarios
-from mock_provider.core.breakages import declare
+from mock_provider.core import events, outbox, registration_breakages
 from mock_provider.core.documents import parse_document_type
 from mock_provider.core.errors import InvalidInput
+from mock_provider.core.misbehaviour import scenarios
+from mock_provider.core.misbehaviour.areas.registration import NO_DECISION_EMAIL, REVIEW_OVERDUE
+from mock_provider.core.misbehaviour.areas.registration_limits import NO_REJECTION_EMAIL, REVIEW_NEVER_SETTLED
 from mock_provider.core.models import TrustRegistration
 from mock_provider.core.pki import profiles
 from mock_provider.core.registration.shapes import RegistrationView
 from mock_provider.core.registration.states import CERTIFICATE_ISSUED, PENDING_VALIDATION, REJECTED
 from mock_provider.core.registration.texts import APPROVAL_SUBJECT
 from mock_provider.core.registration.views import Views
+from mock_provider.core.storage import AbsenceLatch, bump_counter
 
-# -- rule breakages (mock_provider.core.breakages): each one turns one rule below off, for the conformance suite -----
-
-NO_DECISION_EMAIL = declare(
-    "no_decision_email",
-    rule="The applicant is e-mailed when the review decides.",
-    check="registration.review.decision_email",
-)
-REVIEW_OVERDUE = declare(
-    "review_overdue",
-    rule="The identity review decides within 24 hours.",
-    check="registration.review.within_24_hours",
-)
+#: Moves whenever a registration goes to review, so that :meth:`Review.settle` skips looking while none waits.
+REVIEWS_COUNTER = "reviews_revision"
 
 
 class Review(Views):
@@ -71,20 +65,33 @@ class Review(Views):
 
     def settle(self) -> None:
         """Decide the automatic reviews whose delay has passed on the mock clock."""
-        if self.config.review_mode != "auto" or registration_breakages.REVIEW_NEVER_SETTLED in self.breakages:
+        if self.config.review_mode != "auto" or REVIEW_NEVER_SETTLED in self.breakages:
             return
+        latch = self._reviews_latch
+        revision = latch.revision()
+        if latch.known_absent(revision):
+            return  # no registration waits for its review: nothing can be due
         now = self._now()
+        due = select(TrustRegistration).where(
+            TrustRegistration.state == PENDING_VALIDATION,
+            TrustRegistration.review_due_at <= registration_breakages.reviewed_until(now, self.breakages),
+        )
+        # Most calls find nothing due: a read says so without taking the write lock (every platform GET settles).
+        with self.db.read() as session:
+            waiting = select(TrustRegistration.id).where(TrustRegistration.state == PENDING_VALIDATION).limit(1)
+            if session.scalar(waiting) is None:
+                latch.mark_absent(revision)
+                return
+            if session.scalar(due.with_only_columns(TrustRegistration.id).limit(1)) is None:
+                return
         with self.db.transaction() as session:
-            due = session.scalars(
-                select(TrustRegistration)
-                .where(
-                    TrustRegistration.state == PENDING_VALIDATION,
-                    TrustRegistration.review_due_at <= registration_breakages.reviewed_until(now, self.breakages),
-                )
-                .with_for_update()
-            ).all()
-            for reg in due:
+            for reg in session.scalars(due.with_for_update()).all():
                 self._auto_decide(session, reg, now)
+
+    @functools.cached_property
+    def _reviews_latch(self) -> AbsenceLatch:
+        """Whether no registration waits for its review, as of :data:`REVIEWS_COUNTER`'s revision."""
+        return AbsenceLatch(self.db, REVIEWS_COUNTER)
 
     def _submit_for_review(self, session: Session, reg: TrustRegistration, now: datetime) -> None:
         auto = self.config.review_mode == "auto"
@@ -92,6 +99,7 @@ class Review(Views):
         queued = scenarios.consume(session, "review_delay", now) if auto else None
         delay += queued.value if queued is not None and queued.value is not None else 0
         reg.review_due_at = now + timedelta(seconds=delay) if auto else None
+        bump_counter(session, REVIEWS_COUNTER)  # a registration waits for its review: settle must look again
         self._move(
             session,
             reg,
@@ -148,7 +156,7 @@ class Review(Views):
         reg.decided_at = now
         reg.rejection_reason = reason
         self._move(session, reg, REJECTED, actor=actor, action="rejected", now=now, detail={"reason": reason})
-        if registration_breakages.NO_REJECTION_EMAIL in self.breakages:
+        if NO_REJECTION_EMAIL in self.breakages:
             return
         outbox.send(
             session,

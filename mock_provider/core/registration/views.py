@@ -11,7 +11,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mock_provider.core import accounts, registration_breakages
-from mock_provider.core.breakages import declare
+from mock_provider.core.misbehaviour.areas.registration import (
+    ACCEPTED_AT_ONCE,
+    ACTIVE_FIRMS_OF_OTHERS,
+    EXPIRED_CERTIFICATE_READS_VALID,
+    REJECTION_REASON_ON_LIVE_REQUEST,
+    REJECTION_REASON_UNTOLD,
+)
 from mock_provider.core.models import (
     PlatformAccount,
     TermsAcceptance,
@@ -34,38 +40,6 @@ from mock_provider.core.registration.states import (
 def mask_phone(phone_number: str) -> str:
     """Only the last four digits stay visible, as the guide's "envoyé par SMS au 8795"."""
     return "*" * (len(phone_number) - 4) + phone_number[-4:]
-
-
-# -- rule breakages (mock_provider.core.breakages): each one turns one rule below off, for the conformance suite -----
-
-ACTIVE_FIRMS_OF_OTHERS = declare(
-    "active_firms_of_others",
-    rule="A person's active firms are those whose terms that person accepted, none accepted by someone else "
-    "(here: the acceptances of the people whose user id sorts after theirs count as theirs).",
-    check="registration.terms.per_person",
-)
-ACCEPTED_AT_ONCE = declare(
-    "accepted_at_once",
-    rule="A new certificate awaits its holder's acceptance for 48 hours (the error-report window).",
-    check="registration.review.issued",
-)
-REJECTION_REASON_ON_LIVE_REQUEST = declare(
-    "rejection_reason_on_live_request",
-    rule="The platform's certificate_request names a rejection_reason only once the request is rejected.",
-    check="registration.terms.after_certificate",
-)
-REJECTION_REASON_UNTOLD = declare(
-    "rejection_reason_untold",
-    rule="The platform's certificate_request of a rejected request gives the rejection's reason.",
-    check="registration.terms.after_certificate",
-)
-
-EXPIRED_CERTIFICATE_READS_VALID = declare(
-    "expired_certificate_reads_valid",
-    rule="A certificate past its notAfter reads expired (RFC 5280 §4.1.2.5), and the person is asked for a new "
-    "request.",
-    check="registration.lifecycle.expiry",
-)
 
 
 class Views(Transitions):

@@ -3,7 +3,6 @@ that sign a lot and share her (registering takes longer than signing)."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -12,14 +11,9 @@ from datetime import UTC, datetime
 import requests
 
 from jesign_sdk import Client, MockOutboxOtpSource
-from mock_provider import create_app
-from mock_provider.app import services_of
 from mock_provider.core.clock import ManualClock
-from mock_provider.dev_server import make_server
-from tests.conftest import LiveMock, _Deferred, memory_config
-from tests.mock_provider.registration_helpers import register_to_active
-
-MARIE_MOBILE = "+33612345678"
+from tests.helpers.mock import LiveMock, served
+from tests.helpers.registration import MARIE_MOBILE, register_to_active
 
 
 @dataclass
@@ -40,18 +34,8 @@ class Signer:
 @contextmanager
 def served_signer() -> Iterator[Signer]:
     """Marie on a mock of her own (its clock runs with the wall clock), until the block ends."""
-    deferred = _Deferred()
-    server = make_server(deferred)
-    clock = ManualClock(datetime.now(UTC))
-    deferred.app = create_app(memory_config(public_base_url=f"http://127.0.0.1:{server.server_port}"), clock=clock)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        register_to_active(deferred.app.test_client())
-        client = Client(f"http://127.0.0.1:{server.server_port}")
+    with served(ManualClock(datetime.now(UTC))) as live:
+        register_to_active(live.app.test_client())
+        client = Client(live.url)
         client.login_with_hint("marie.dupont")
-        yield Signer(LiveMock(deferred.app, server), client, MockOutboxOtpSource(client.requestor, MARIE_MOBILE))
-    finally:
-        server.shutdown()
-        thread.join(5)
-        services_of(deferred.app).close()
+        yield Signer(live, client, MockOutboxOtpSource(client.requestor, MARIE_MOBILE))

@@ -1,4 +1,4 @@
-"""Helpers for the registration tests: identity documents, MRZ lines, and walking the steps over HTTP."""
+"""Registration through the APIs: identity documents, MRZ lines, the SSO login, and walking the steps over HTTP."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ from mock_provider.core.documents import icao_name, mrz_check_digit
 OPERATOR = base64.b64encode(b"jesign-platform:jesign-platform-secret").decode()
 OPERATOR_HEADERS = {"Authorization": f"Basic {OPERATOR}"}
 BIRTH_DATE = "1980-04-12"
+#: Marie Dupont's mobile number (the seed's first accountant), where her OTP codes go.
+MARIE_MOBILE = "+33612345678"
 
 
 @functools.cache

@@ -1,0 +1,1 @@
+"""The rule switches, declared per rule area (one module each); the catalogue lists them all."""

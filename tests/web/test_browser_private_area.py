@@ -10,12 +10,15 @@ from typing import Any
 import pytest
 import requests
 
-from tests.conftest import LiveMock
-from tests.mock_provider.registration_helpers import register_to_active
-from tests.web.conftest import Screens
-from tests.web.test_private_area import CHLOE, LUC, MARIE, blank_pdf, validate
+from tests.helpers.browser import Screens
+from tests.helpers.mock import LiveMock
+from tests.helpers.pdf import blank_pdf
+from tests.helpers.registration import register_to_active
+from tests.helpers.screens import validate
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
+
+MARIE, LUC, CHLOE = "usr_marie_dupont", "usr_luc_martin", "usr_chloe_bernard"
 
 
 def sms_code(live: LiveMock) -> str:

@@ -3,33 +3,32 @@ and new request, the delegations, signing and sealing PDFs (validated with pyHan
 
 from __future__ import annotations
 
-import asyncio
 import io
 import re
 import zipfile
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
-from typing import Any
 
 import pytest
-from asn1crypto import x509 as asn1_x509
-from cryptography.hazmat.primitives.serialization import Encoding
 from flask import Flask
-from pyhanko.pdf_utils import generic
-from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.pdf_utils.writer import PageObject, PdfFileWriter
-from pyhanko.sign.validation import async_validate_pdf_signature
-from pyhanko_certvalidator import ValidationContext
 from sqlalchemy import select
-from werkzeug.test import TestResponse
 
 from mock_provider.app import services_of
 from mock_provider.core.clock import ManualClock
 from mock_provider.core.storage import Base
 from mock_provider.web import signing_pages
-from tests.mock_provider.registration_helpers import register_to_active
-from tests.web.test_screens import BASE, Browser, codes, make_app, text, unlabelled
+from tests.helpers.mock import AppPool
+from tests.helpers.screens import (
+    BASE,
+    Browser,
+    codes,
+    otp,
+    pdf_form,
+    post_files,
+    registered,
+    text,
+    unlabelled,
+    validate,
+)
 
 MARIE, LUC, CHLOE = "usr_marie_dupont", "usr_luc_martin", "usr_chloe_bernard"
 MARIE_MOBILE = "+33612345678"
@@ -37,54 +36,8 @@ DELEGATIONS = "/platform/espace-prive/delegations"
 
 
 @pytest.fixture
-def web_app(clock: ManualClock) -> Iterator[Flask]:
-    yield from make_app(clock)
-
-
-def blank_pdf(text: str = "") -> bytes:
-    writer = PdfFileWriter()
-    content = writer.add_object(generic.StreamObject(stream_data=f"% {text}\n".encode()))
-    writer.insert_page(PageObject(contents=content, media_box=(0, 0, 595, 842)))
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
-
-
-def validate(app: Flask, signed: bytes) -> tuple[Any, str]:
-    """pyHanko's verdict on the document's signature (offline: the mock's root as the only trust root), and the
-    signer's common name."""
-    der = services_of(app).pki.hierarchy().root.certificate.public_bytes(Encoding.DER)
-    context = ValidationContext(trust_roots=[asn1_x509.Certificate.load(der)], allow_fetching=False)
-    embedded = PdfFileReader(io.BytesIO(signed)).embedded_regular_signatures
-    assert len(embedded) == 1
-    # In a thread of its own: a browser test's Playwright keeps an event loop running in this one.
-    with ThreadPoolExecutor(1) as pool:
-        status = pool.submit(asyncio.run, async_validate_pdf_signature(embedded[0], context)).result()
-    return status, embedded[0].signer_cert.subject.native["common_name"]
-
-
-def otp(app: Flask, phone: str = MARIE_MOBILE) -> str:
-    answer = app.test_client().get("/_mock/outbox/otp", query_string={"phone_number": phone})
-    return str(answer.json["otp"])  # type: ignore[index]
-
-
-def registered(app: Flask, login: str = "marie.dupont", mobile: str = "0612345678") -> Browser:
-    register_to_active(app.test_client(), login, mobile)
-    browser = Browser(app)
-    browser.login(login)
-    return browser
-
-
-def pdf_form(*names: str, **fields: Any) -> dict[str, Any]:
-    files = [(io.BytesIO(blank_pdf(name)), name) for name in names]
-    return {"documents": files, **fields}
-
-
-def post_files(browser: Browser, path: str, form: dict[str, Any]) -> TestResponse:
-    """A multipart post; the answer is a page (then its anti-CSRF token is read) or a download."""
-    data = {"csrf_token": browser.token, **form}
-    answer = browser.client.post(path, base_url=BASE, data=data, content_type="multipart/form-data")
-    return browser._remember(answer) if answer.mimetype == "text/html" else answer
+def web_app(app_pool: AppPool, clock: ManualClock) -> Flask:
+    return app_pool.app(public_base_url=BASE)
 
 
 # -- the account ---------------------------------------------------------------------------------------------------

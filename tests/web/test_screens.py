@@ -9,7 +9,6 @@ import tomllib
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from fnmatch import fnmatch
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -31,9 +30,8 @@ from tests.helpers.registration import (
     register_to_active,
     walk_to_signed,
 )
+from tests.helpers.screens import BASE, Browser, codes, text, unlabelled
 
-#: A loopback base URL: the SSO accepts the platform's ``/callback`` there (RFC 8252 loopback rule).
-BASE = "http://127.0.0.1:8400"
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -46,38 +44,6 @@ def make_app(clock: ManualClock, **overrides: Any) -> Iterator[Flask]:
 @pytest.fixture
 def web_app(app_pool: AppPool, clock: ManualClock) -> Flask:
     return app_pool.app(public_base_url=BASE)
-
-
-class Browser:
-    """Flask's test client on the base URL, reading the anti-CSRF token from the pages."""
-
-    def __init__(self, app: Flask) -> None:
-        self.client = app.test_client()
-        self.token = ""
-
-    def get(self, path: str, **kwargs: Any) -> TestResponse:
-        return self._remember(self.client.get(path, base_url=BASE, **kwargs))
-
-    def post(self, path: str, data: dict[str, Any] | None = None, **kwargs: Any) -> TestResponse:
-        form = {"csrf_token": self.token, **(data or {})}
-        return self._remember(self.client.post(path, base_url=BASE, data=form, **kwargs))
-
-    def _remember(self, response: TestResponse) -> TestResponse:
-        found = re.search(r'name="csrf_token" value="([^"]+)"', response.get_data(as_text=True))
-        if found:
-            self.token = found.group(1)
-        return response
-
-    def login(self, login: str = "marie.dupont") -> TestResponse:
-        return self.get(f"/platform/login?login_hint={login}", follow_redirects=True)
-
-
-def codes(response: TestResponse) -> list[str]:
-    return re.findall(r'data-problem-code="([^"]+)"', response.get_data(as_text=True))
-
-
-def text(response: TestResponse) -> str:
-    return response.get_data(as_text=True)
 
 
 def to_trust(browser: Browser, mobile: str = "0612345678", login: str = "marie.dupont") -> str:
@@ -574,28 +540,6 @@ def test_no_form_post_ends_in_a_server_error(web_app: Flask, form: dict[str, Any
         assert answer.status_code < 500, (url, text(answer))
         if answer.status_code >= 400:
             assert codes(answer), url  # a refusal always names its code
-
-
-class _Fields(HTMLParser):
-    """Collects the form fields of a page and the ids its labels name."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.fields: list[dict[str, str | None]] = []
-        self.labelled: set[str] = set()
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        attributes = dict(attrs)
-        if tag == "label" and attributes.get("for"):
-            self.labelled.add(str(attributes["for"]))
-        if tag in ("input", "select", "textarea") and attributes.get("type") not in ("hidden", "submit"):
-            self.fields.append(attributes)
-
-
-def unlabelled(html: str) -> list[str]:
-    parser = _Fields()
-    parser.feed(html)
-    return [str(f.get("name")) for f in parser.fields if f.get("id") not in parser.labelled and not f.get("aria-label")]
 
 
 def test_every_field_of_every_page_has_a_label(web_app: Flask) -> None:

@@ -114,12 +114,18 @@ def caller(*, sign_hash: bool = False, unless: Breakage | None = None) -> Caller
 
     ``sign_hash``: the call is ``signatures/signHash``, the one a credential-scope token serves."""
     token = bearer_token()
-    if token is not None:
-        svc = services()
+    svc = services()
+    latch = store.tokens_latch(svc.db)
+    revision = latch.revision()
+    if token is not None and not latch.known_absent(revision):
         try:
-            with svc.db.transaction() as session:
-                row = store.access_token(session, token, svc.clock.now())
-                found = (row.user_id, row.scope) if row is not None else None
+            with svc.db.read() as session:  # a look-up only: no write lock
+                if store.any_token(session):
+                    row = store.access_token(session, token, svc.clock.now())
+                    found = (row.user_id, row.scope) if row is not None else None
+                else:
+                    latch.mark_absent(revision)
+                    found = None
         except store.InvalidAccessToken as exc:
             exc.headers.setdefault("WWW-Authenticate", 'Bearer realm="csc", error="invalid_token"')
             raise

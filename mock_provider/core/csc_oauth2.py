@@ -12,6 +12,7 @@ The caller's job: run each function inside one ``with services.db.transaction() 
 
 from __future__ import annotations
 
+import weakref
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,7 +23,7 @@ from mock_provider.core.base import token_digest
 from mock_provider.core.errors import Forbidden, Unauthenticated
 from mock_provider.core.ids import new_id
 from mock_provider.core.models import CscAccessToken, CscAuthorizationCode
-from mock_provider.core.storage import redeem_once, rows_changed
+from mock_provider.core.storage import AbsenceLatch, Database, bump_counter, redeem_once, rows_changed
 
 #: The two scopes of CSC's authorization server (CSC 1.0.4 section 8.3.2, CSC 2.0 section 8.3.2).
 SERVICE, CREDENTIAL = "service", "credential"
@@ -92,6 +93,20 @@ def revoke_code_tokens(session: Session, code_id: str, now: datetime) -> int:
 # -- tokens ----------------------------------------------------------------------------------------------------------
 
 
+#: Moves whenever a token of this authorization server is issued: while none was ever issued, a CSC call's bearer
+#: is an SSO token and is not looked up here (see :func:`tokens_latch`).
+TOKENS_COUNTER = "csc_oauth2_tokens_revision"
+_LATCHES: weakref.WeakKeyDictionary[Database, AbsenceLatch] = weakref.WeakKeyDictionary()
+
+
+def tokens_latch(db: Database) -> AbsenceLatch:
+    """Whether no token of this authorization server exists, as of :data:`TOKENS_COUNTER` (one latch per database)."""
+    latch = _LATCHES.get(db)
+    if latch is None:
+        latch = _LATCHES.setdefault(db, AbsenceLatch(db, TOKENS_COUNTER))
+    return latch
+
+
 def save_token(
     session: Session,
     *,
@@ -120,6 +135,7 @@ def save_token(
             refresh_expires_at=now + REFRESH_TOKEN_LIFETIME if refresh_token else None,
         )
     )
+    bump_counter(session, TOKENS_COUNTER)
 
 
 def find_refresh_token(session: Session, refresh_token: str, now: datetime) -> CscAccessToken | None:
@@ -166,6 +182,11 @@ def revoke(session: Session, token_id: str, now: datetime) -> None:
         .values(revoked_at=now)
         .execution_options(synchronize_session=False)
     )
+
+
+def any_token(session: Session) -> bool:
+    """Whether this authorization server ever issued a token that is still stored."""
+    return session.scalar(select(CscAccessToken.id).limit(1)) is not None
 
 
 def access_token(session: Session, token: str, now: datetime) -> CscAccessToken | None:

@@ -138,6 +138,7 @@ JSON_ROUTES = [
     ("POST", "/platform/api/v1/registration/profile", "newcomer"),
     ("POST", "/platform/api/v1/registration/certificate-request", "newcomer"),
     ("POST", "/platform/api/v1/registration/terms", "marie"),
+    ("POST", "/platform/api/v1/registration/certificate/revocation", "marie"),
     ("POST", "/platform/api/v1/firms/{firm}/delegations", "marie"),
     ("POST", "/trust/v1/registrations", "operator"),
     ("POST", "/trust/v1/registrations/{reg}/identity", "applicant"),
@@ -168,6 +169,7 @@ JSON_ROUTES = [
 
 #: The other routes that change something, and what they read instead of JSON.
 ROUTES_WITHOUT_JSON = {
+    ("POST", "/platform/api/v1/registration/certificate/revocation-code"): "nothing",
     ("DELETE", "/platform/api/v1/firms/<firm_id>/delegations/<delegation_id>"): "nothing",
     ("POST", "/trust/v1/registrations/<registration_id>/documents"): "a multipart form",
     ("POST", "/trust/v1/registrations/<registration_id>/agreement/resend"): "nothing",
@@ -377,6 +379,13 @@ def _csc(version: str) -> list[tuple[str, str, str, dict[str, Any], dict[str, tu
 #: Every route that reads a JSON body, a body it would accept (or refuse for the state it finds, not the body),
 #: and each member it reads: its JSON type, and the code of the problem when it has another type.
 TYPED_ROUTES: list[tuple[str, str, str, dict[str, Any], dict[str, tuple[str, str]]]] = [
+    (
+        "POST",
+        "/platform/api/v1/registration/certificate/revocation",
+        "marie",
+        {"otp": "000000", "reason": "superseded"},
+        {"otp": ("string", "otp_malformed"), "reason": ("string", "invalid_revocation_reason")},
+    ),
     (
         "POST",
         "/platform/api/v1/registration/profile",

@@ -261,17 +261,23 @@ def _mrz_lines(text: str) -> tuple[str, ...]:
     return tuple(lines)
 
 
+def _long_number(number: str, check: str, optional: str) -> tuple[str, str, str]:
+    """ICAO 9303 Parts 5 and 6 (TD1, TD2): a document number over 9 characters goes on in the optional data (its
+    check digit position then holds ``<``), its check digit after it. Answers the number, its check digit and the
+    optional data left."""
+    if check == "<" and optional[0] != "<":
+        overflow = optional.split("<", 1)[0]
+        if len(overflow) < 2:
+            raise _mrz_error("mrz_malformed", "the long document number has no check digit")
+        return number + overflow[:-1], overflow[-1], optional[len(overflow) :]
+    return number, check, optional
+
+
 def _td1_fields(lines: tuple[str, ...]) -> _Fields:
     """ICAO 9303 Part 5 §4.2.2. A document number over 9 characters goes on in optional data 1 (its check digit
     position then holds ``<``), its check digit after it."""
     line1, line2, line3 = lines
-    number, number_check, optional1 = line1[5:14], line1[14], line1[15:30]
-    if number_check == "<" and optional1[0] != "<":
-        overflow = optional1.split("<", 1)[0]
-        if len(overflow) < 2:
-            raise _mrz_error("mrz_malformed", "the long document number has no check digit")
-        number, number_check = number + overflow[:-1], overflow[-1]
-        optional1 = optional1[len(overflow) :]
+    number, number_check, optional1 = _long_number(line1[5:14], line1[14], line1[15:30])
     return _Fields(
         document_code=line1[0:2],
         issuing_state=line1[2:5],
@@ -294,13 +300,7 @@ def _td1_fields(lines: tuple[str, ...]) -> _Fields:
 def _td2_fields(lines: tuple[str, ...]) -> _Fields:
     """ICAO 9303 Part 6 §4.2.2 (a document number over 9 characters goes on in the optional data, as in TD1)."""
     line1, line2 = lines
-    number, number_check, optional = line2[0:9], line2[9], line2[28:35]
-    if number_check == "<" and optional[0] != "<":
-        overflow = optional.split("<", 1)[0]
-        if len(overflow) < 2:
-            raise _mrz_error("mrz_malformed", "the long document number has no check digit")
-        number, number_check = number + overflow[:-1], overflow[-1]
-        optional = optional[len(overflow) :]
+    number, number_check, optional = _long_number(line2[0:9], line2[9], line2[28:35])
     return _Fields(
         document_code=line1[0:2],
         issuing_state=line1[2:5],

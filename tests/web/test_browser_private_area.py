@@ -11,6 +11,7 @@ import pytest
 import requests
 
 from tests.helpers.browser import Screens
+from tests.helpers.browser_steps import agreement_step, document_step, identity_step
 from tests.helpers.mock import LiveMock
 from tests.helpers.pdf import blank_pdf
 from tests.helpers.registration import register_to_active
@@ -111,3 +112,15 @@ def test_the_private_area_in_the_browser(live_mock: LiveMock, page: Any, screens
     request = registrations.status(MARIE)["certificate_request"]
     assert request is not None
     assert request["id"] != revoked["registration_id"]  # a new request, its identity checked again
+
+    # The new request walks the trust provider's steps again, then the new certificate is valid in the account.
+    identity_step(page, screens)
+    document_step(page, screens)
+    agreement_step(page, screens, live_mock)
+    page.get_by_role("heading", name="Félicitations !").wait_for()
+    renewed = registrations.current_certificate(MARIE)
+    assert (renewed["status"], renewed["id"] != revoked["id"]) == ("valid", True)
+    page.goto(live_mock.url + "/platform/espace-prive")
+    assert renewed["serial_number"].upper() in page.locator("#certificate").inner_text().upper().replace(" ", "")
+    assert "Révoqué" not in page.locator("#certificate").inner_text()
+    screens(page, "certificat-renouvele")

@@ -28,6 +28,7 @@ import requests
 
 from conformance.results import Exchange
 from conformance.target import Target
+from jesign_sdk._requestor import Session as EnvironmentOnceSession
 
 MASK = "***"
 MAX_BODY = 4000
@@ -44,10 +45,13 @@ class RecordingClient:
     def __init__(self, target: Target, *, timeout: float = 15.0) -> None:
         self.target = target
         self.timeout = timeout
-        self.session = requests.Session()
+        # The SDK's session: the environment's proxy settings read once per origin, not before every request.
+        self.session: requests.Session = EnvironmentOnceSession()
         self.session.headers["User-Agent"] = "jesign-conformance"
         self.record: list[Exchange] = []
         self._secrets: set[str] = set()
+        #: The secrets, longest first (a secret inside another is masked with it), kept in step with ``_secrets``.
+        self._longest_first: tuple[str, ...] = ()
         self._lock = threading.Lock()
         #: The session of a thread started by :meth:`concurrently` (each on its own connections).
         self._local = threading.local()
@@ -60,7 +64,9 @@ class RecordingClient:
         if not value or len(value) < 4:
             return
         with self._lock:
-            self._secrets.add(value)
+            if value not in self._secrets:
+                self._secrets.add(value)
+                self._longest_first = tuple(sorted(self._secrets, key=len, reverse=True))
         for exchange in self.record:
             for name in ("url", "request_body", "response_body", "error"):
                 text = getattr(exchange, name)
@@ -71,10 +77,9 @@ class RecordingClient:
                     headers[key] = text.replace(value, MASK)
 
     def mask_text(self, text: str) -> str:
-        with self._lock:
-            secrets = sorted(self._secrets, key=len, reverse=True)
-        for secret in secrets:
-            text = text.replace(secret, MASK)
+        for secret in self._longest_first:  # a tuple replaced whole by add_secret: no lock needed to read it
+            if secret in text:
+                text = text.replace(secret, MASK)
         return text
 
     def _mask_json(self, value: Any) -> Any:
@@ -151,7 +156,7 @@ class RecordingClient:
         answers: list[requests.Response | Exception | None] = [None] * len(calls)
 
         def run(index: int, call: Callable[[], requests.Response]) -> None:
-            with requests.Session() as session:
+            with EnvironmentOnceSession() as session:
                 session.headers.update(self.session.headers)
                 self._local.session = session
                 barrier.wait()

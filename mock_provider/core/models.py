@@ -324,6 +324,8 @@ class FaultRule(Base):
     delay_ms_min: Mapped[int] = mapped_column(Integer)
     delay_ms_max: Mapped[int] = mapped_column(Integer)
     after_processing_rate: Mapped[float] = mapped_column(Float)
+    #: The failures' Retry-After in seconds (None: 0 or 1 at random).
+    retry_after: Mapped[int | None] = mapped_column(Integer, nullable=True)
     #: The route patterns, as a JSON array.
     routes: Mapped[str] = mapped_column(String(8000))
     seed: Mapped[int | None] = mapped_column(BigInteger, nullable=True)

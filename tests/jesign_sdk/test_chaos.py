@@ -2,9 +2,9 @@
 
 The control plane's fault policy answers 10% of the platform's and the trust provider's calls with 503 (half of
 them after the call was processed, so that only idempotency keeps a retry from repeating it) and delays every call
-by up to 30 ms. The SSO's token endpoint is left out: an authorization code is single-use by design, and no
-client may replay it. After each enrollment the outbox and the database must show exactly one SMS for the one
-code asked, one registration and one new certificate.
+by up to 30 ms; the failures say ``Retry-After: 0``. The SSO's token endpoint is left out: an authorization code
+is single-use by design, and no client may replay it. After each enrollment the outbox and the database must show
+exactly one SMS for the one code asked, one registration and one new certificate.
 """
 
 from __future__ import annotations
@@ -27,6 +27,8 @@ POLICY = {
     "status": 503,
     "delay_ms_max": 30,
     "after_processing_rate": 0.5,
+    # Retry-After 0: the retries and idempotency are what is tested, not waiting (1 s at random would be 17 s).
+    "retry_after": 0,
     "routes": ["/platform/api/v1/*", "/trust/v1/*"],
 }
 

@@ -48,6 +48,7 @@ def test_read_set_and_clear_the_policy(client: FlaskClient) -> None:
         "delay_ms_min": 0,
         "delay_ms_max": 0,
         "after_processing_rate": 0.0,
+        "retry_after": None,
         "routes": ["/platform/api/v1/*", "/trust/v1/*", "/sso/*"],
         "seed": None,
         "count": None,
@@ -59,6 +60,7 @@ def test_read_set_and_clear_the_policy(client: FlaskClient) -> None:
         "status": 503,
         "delay_ms_max": 50,
         "after_processing_rate": 0.5,
+        "retry_after": 2,
         "routes": ["/platform/api/v1/*", "/trust/v1/*", "/sso/*"],
         "seed": 42,
     }
@@ -69,7 +71,12 @@ def test_read_set_and_clear_the_policy(client: FlaskClient) -> None:
     assert client.get("/_mock/faults").json == stored
     # A new PUT replaces the whole policy; absent fields take their defaults.
     replaced = set_policy(client, error_rate=1)
-    assert (replaced["error_rate"], replaced["delay_ms_max"], replaced["seed"]) == (1.0, 0, None)
+    assert (replaced["error_rate"], replaced["delay_ms_max"], replaced["seed"], replaced["retry_after"]) == (
+        1.0,
+        0,
+        None,
+        None,
+    )
     assert client.delete("/_mock/faults").status_code == 204
     assert client.delete("/_mock/faults").status_code == 204
     assert client.get("/_mock/faults").json == none
@@ -91,6 +98,9 @@ def test_read_set_and_clear_the_policy(client: FlaskClient) -> None:
         ({"routes": []}, "routes"),
         ({"routes": ["trust/*"]}, "routes"),
         ({"seed": "42"}, "seed"),
+        ({"retry_after": -1}, "retry_after"),
+        ({"retry_after": 3601}, "retry_after"),
+        ({"retry_after": 1.5}, "retry_after"),
         ({"rate": 0.5}, "rate"),
     ],
 )
@@ -145,6 +155,15 @@ def test_a_failure_before_processing_changes_nothing(client: FlaskClient) -> Non
     assert registrations(client) == []
     history = client.get("/_mock/requests").json["data"]
     assert history[0]["status"] == 503
+
+
+@pytest.mark.parametrize("seconds", [0, 7, 3600])
+def test_a_rule_s_retry_after_is_what_its_failures_say(client: FlaskClient, seconds: int) -> None:
+    assert set_policy(client, error_rate=1.0, retry_after=seconds)["retry_after"] == seconds
+    for _ in range(4):
+        answer = client.get("/sso/.well-known/openid-configuration")
+        problem(answer, 503, "fault_injected")
+        assert answer.headers["Retry-After"] == str(seconds)
 
 
 def test_a_failure_after_processing_took_effect_and_the_retry_gets_the_real_answer(client: FlaskClient) -> None:

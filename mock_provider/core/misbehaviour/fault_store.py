@@ -34,6 +34,7 @@ def _rule(row: FaultRuleRow) -> FaultRule:
         delay_ms_min=row.delay_ms_min,
         delay_ms_max=row.delay_ms_max,
         after_processing_rate=row.after_processing_rate,
+        retry_after=row.retry_after,
         routes=tuple(json.loads(row.routes)),
         seed=row.seed,
         count=row.remaining,
@@ -60,6 +61,7 @@ def _write(session: Session, row: FaultRuleRow, spec: FaultSpec, now: datetime) 
     row.delay_ms_min = spec.delay_ms_min
     row.delay_ms_max = spec.delay_ms_max
     row.after_processing_rate = spec.after_processing_rate
+    row.retry_after = spec.retry_after
     row.routes = json.dumps(list(spec.routes))
     row.seed = spec.seed
     row.remaining = spec.count

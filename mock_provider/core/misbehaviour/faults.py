@@ -8,7 +8,8 @@ by a thin hook of the control plane (:mod:`mock_provider.api.faults`). A rule na
 1. the call waits a random delay between ``delay_ms_min`` and ``delay_ms_max`` milliseconds;
 2. with probability ``error_rate`` it fails with ``status``. Among failures, a share ``after_processing_rate`` fails
    *after* processing: the real handler ran and committed, and the caller sees the failure instead of its answer
-   (what a lost connection does). The others fail *before* processing and change nothing.
+   (what a lost connection does). The others fail *before* processing and change nothing. A failure carries
+   ``Retry-After: retry_after`` seconds, or 0 or 1 at random when the rule gives none.
 
 A rule with a ``count`` applies to that many matching calls, then is gone: a one-shot fault is a rule with count 1,
 taken by a conditional update so that it fires exactly once under parallel calls. Every matching rule applies to a
@@ -38,7 +39,18 @@ MAX_ROUTES = 50
 MAX_COUNT = 1_000_000
 #: Never faulted: the control plane and its console, and OCSP (served in front of Flask, it never reaches the hook).
 EXEMPT_PREFIXES = ("/_mock", "/console", "/pki/ocsp")
-FIELDS = ("error_rate", "status", "delay_ms_min", "delay_ms_max", "after_processing_rate", "routes", "seed", "count")
+FIELDS = (
+    "error_rate",
+    "status",
+    "delay_ms_min",
+    "delay_ms_max",
+    "after_processing_rate",
+    "retry_after",
+    "routes",
+    "seed",
+    "count",
+)
+MAX_RETRY_AFTER = 3600
 SEED_LIMIT = 2**63
 #: The deprecated scenario kinds that queue a one-shot rule, and their limits.
 ROUTE_SCENARIOS = ("route_error", "route_delay")
@@ -54,6 +66,8 @@ class FaultSpec:
     delay_ms_min: int = 0
     delay_ms_max: int = 0
     after_processing_rate: float = 0.0
+    #: The ``Retry-After`` (seconds) of the failures; None: 0 or 1 at random.
+    retry_after: int | None = None
     routes: tuple[str, ...] = DEFAULT_ROUTES
     seed: int | None = None
     #: How many matching calls the rule applies to; None: until it is cleared.
@@ -85,6 +99,7 @@ class FaultRule:
             "delay_ms_min": spec.delay_ms_min,
             "delay_ms_max": spec.delay_ms_max,
             "after_processing_rate": spec.after_processing_rate,
+            "retry_after": spec.retry_after,
             "routes": list(spec.routes),
             "seed": spec.seed,
             "count": self.remaining,
@@ -103,6 +118,7 @@ def inactive_json() -> dict[str, Any]:
         "delay_ms_min": spec.delay_ms_min,
         "delay_ms_max": spec.delay_ms_max,
         "after_processing_rate": spec.after_processing_rate,
+        "retry_after": spec.retry_after,
         "routes": list(spec.routes),
         "seed": spec.seed,
         "count": None,
@@ -162,6 +178,9 @@ def parse(body: Mapping[str, Any]) -> FaultSpec:
         refuse(
             "routes", f"1 to {MAX_ROUTES} path patterns starting with '/' (glob: *, ?, [..]), each maybe after a method"
         )
+    retry_after = body.get("retry_after")
+    if retry_after is not None and (not _integer(retry_after) or not 0 <= retry_after <= MAX_RETRY_AFTER):
+        refuse("retry_after", f"an integer from 0 to {MAX_RETRY_AFTER} (seconds), or null (0 or 1 at random)")
     seed = body.get("seed")
     if seed is not None and (not _integer(seed) or not -SEED_LIMIT < seed < SEED_LIMIT):
         refuse("seed", "an integer, or null")
@@ -176,6 +195,7 @@ def parse(body: Mapping[str, Any]) -> FaultSpec:
         delay_ms_min=delays["delay_ms_min"],
         delay_ms_max=delays["delay_ms_max"],
         after_processing_rate=rates["after_processing_rate"],
+        retry_after=retry_after,
         routes=tuple(routes),
         seed=seed,
         count=count,
@@ -256,7 +276,8 @@ class Dice:
                 delay += rnd.uniform(spec.delay_ms_min, spec.delay_ms_max)
                 fail = rnd.random() < spec.error_rate
                 after = rnd.random() < spec.after_processing_rate
-                retry_after = rnd.randint(0, 1)
+                drawn = rnd.randint(0, 1)
+                retry_after = drawn if spec.retry_after is None else spec.retry_after
                 if fail and failure is None:
                     if spec.alias is not None:  # a route scenario: before processing, Retry-After 1 on a 503
                         failure = Failure(rule, spec.status, False, 1 if spec.status == DEFAULT_STATUS else None)

@@ -20,6 +20,7 @@ from mock_provider.api import (
     csc,
     csc_oauth2,
     hooks,
+    id_validations,
     idempotency,
     openapi,
     pki,
@@ -77,6 +78,7 @@ def create_app(config: MockConfig | Mapping[str, Any] | None = None, *, clock: C
     app.register_blueprint(pki.bp)
     app.register_blueprint(platform.bp)
     app.register_blueprint(trust.bp)
+    app.register_blueprint(id_validations.bp)
     app.register_blueprint(csc.v2)
     app.register_blueprint(csc.v1)
     app.register_blueprint(openapi.bp)

@@ -54,7 +54,9 @@ if TYPE_CHECKING:
 
 #: The routes that take identity document images (multipart: recto, verso and a few short fields): the trust
 #: provider's API and its upload screen.
-UPLOAD_ROUTES = re.compile(r"/trust/v1/registrations/[^/]+/documents|/trust/enroll/[^/]+/document(?:/recto)?")
+UPLOAD_ROUTES = re.compile(
+    r"/trust/v1/registrations/[^/]+/documents|/trust/enroll/[^/]+/document(?:/recto)?|/trust/v1/id-validations"
+)
 #: Room in an upload for the form's other fields and the multipart framing, beside the two images.
 UPLOAD_FORM_OVERHEAD = 64 * 1024
 #: How long the pre-fork parent waits for workers stopping on Ctrl+C before it sends them SIGTERM.

@@ -15,6 +15,7 @@ from pathlib import Path
 from mock_provider.config import ConfigError, MockConfig
 from mock_provider.core.accounts import apply_seed, directory_is_empty, load_seed
 from mock_provider.core.clock import Clock, StoredClock
+from mock_provider.core.id_validations import IdValidations
 from mock_provider.core.misbehaviour.catalogue import unknown
 from mock_provider.core.misbehaviour.switches import Breakages
 from mock_provider.core.pki.authority import Pki
@@ -38,6 +39,7 @@ class MockServices:
     tsa: TimeStampAuthority
     registrations: Registrations
     signing: Signing
+    id_validations: IdValidations
     breakages: Breakages
     #: The secret that keys are sealed under; other keys (OTP HMAC, SSO sessions) are derived from it.
     secret: bytes
@@ -77,6 +79,7 @@ def build_services(config: MockConfig, *, clock: Clock | None = None) -> MockSer
         tsa=TimeStampAuthority(pki, clock, config.tsa_accuracy_seconds),
         registrations=Registrations(db, clock, pki, config, secret),
         signing=Signing(db, clock, pki, config, secret),
+        id_validations=IdValidations(db, clock, max_document_bytes=config.max_document_bytes),
         breakages=pki.breakages,
         secret=secret,
     )

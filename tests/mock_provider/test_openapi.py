@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import re
 import secrets
 from datetime import UTC, datetime, timedelta
@@ -20,6 +21,7 @@ from mock_provider import create_app
 from mock_provider.app import services_of
 from mock_provider.core.clock import ManualClock
 from tests.helpers.csc import ECDSA_SHA256, SHA256
+from tests.helpers.documents import colour_png
 from tests.helpers.mock import PUBLIC_BASE_URL, AppPool, memory_config
 from tests.helpers.openapi import HTTP_METHODS, PREFIXES, Contract, documented, routes, served
 from tests.helpers.registration import (
@@ -28,12 +30,14 @@ from tests.helpers.registration import (
     REDIRECT_URI,
     applicant,
     bearer,
+    colour_image,
     consent,
     create_registration,
     latest_otp,
     sign,
     sso_login,
     submit_identity,
+    td1,
     upload,
 )
 
@@ -145,6 +149,21 @@ def test_a_real_walk_matches_the_document(manual_app: Flask) -> None:
     other = {**check(client.post("/trust/v1/registrations", json=body, headers=operator), 201), **body}
     check(client.get("/trust/v1/accounts/match", headers=operator), 400)
     check(client.get("/trust/v1/accounts/match", query_string={"email": body["email"]}, headers=operator), 404)
+    idv = "/trust/v1/id-validations"
+    sides = {
+        "document": [(io.BytesIO(colour_image()), "f.jpg"), (io.BytesIO(colour_png(mrz=td1("X4RTBPFW4"))), "b.png")]
+    }
+    form = {"document_type": "id_card:fra", "email": "a@example.com", "full_name": "Marie Dupont"}
+    check(client.post(idv, data={**form, **sides}, content_type="multipart/form-data", headers=operator), 400)
+    sides = {
+        "document": [(io.BytesIO(colour_image()), "f.jpg"), (io.BytesIO(colour_png(mrz=td1("X4RTBPFW4"))), "b.png")]
+    }
+    valid = {**form, **sides, "birthdate": "1980-04-12"}
+    validation = check(client.post(idv, data=valid, content_type="multipart/form-data", headers=operator), 201)
+    assert validation["state"] == "valid"
+    check(client.get(f"{idv}/{validation['id']}", headers=operator), 200)
+    check(client.get(f"{idv}/idv_nope", headers=operator), 404)
+    check(client.get(f"{idv}/idv_nope"), 401)
 
     # -- trust: applicant, steps 2 to 4 ---------------------------------------------------------------------------
     dropped = create_registration(client, "luc.martin@cabinet-ecma.example.com")

@@ -70,8 +70,8 @@ def test_uploads_take_both_document_sides_and_every_other_route_takes_max_body_b
 
 
 def test_the_upload_routes_are_the_apps_document_uploads() -> None:
-    """The pattern names real routes: the API's upload and the screens' two (the recto's page, the verso's), POST
-    all, and nothing else."""
+    """The pattern names real routes: the API's upload, the screens' two (the recto's page, the verso's) and the
+    identity prevalidation, POST all, and nothing else."""
     app = create_app(memory_config())
     matched = {
         rule.rule: sorted(rule.methods or ())
@@ -82,6 +82,7 @@ def test_the_upload_routes_are_the_apps_document_uploads() -> None:
         "/trust/v1/registrations/<registration_id>/documents",
         "/trust/enroll/<registration_id>/document",
         "/trust/enroll/<registration_id>/document/recto",
+        "/trust/v1/id-validations",
     }
     assert all("POST" in methods for methods in matched.values())
 

@@ -34,6 +34,11 @@ from mock_provider.core.documents.kinds import DocumentType
 from mock_provider.core.documents.reading import read_mrz
 from mock_provider.core.errors import InvalidInput, NotFound
 from mock_provider.core.ids import new_id
+from mock_provider.core.misbehaviour.areas.registration_limits import (
+    ID_VALIDATION_HOLDER_UNCHECKED,
+    ID_VALIDATION_OVER_LIMIT_ACCEPTED,
+)
+from mock_provider.core.misbehaviour.switches import Breakages
 from mock_provider.core.storage import Base, Database, UtcDateTime
 
 State = Literal["valid", "invalid"]
@@ -41,6 +46,8 @@ State = Literal["valid", "invalid"]
 MAX_DOCUMENTS = 2
 MAX_FULL_NAME = 200
 MAX_EMAIL = 254
+#: The refusals that say the document is someone else's (or the right one's with another birth date).
+_HOLDER_CODES = frozenset({"mrz_name_mismatch", "mrz_birth_date_mismatch"})
 
 
 class IdValidation(Base):
@@ -103,10 +110,18 @@ class _Request:
 class IdValidations:
     """Create and read identity prevalidations (framework-free; the HTTP layer is ``api/id_validations.py``)."""
 
-    def __init__(self, db: Database, clock: Clock, *, max_document_bytes: int) -> None:
+    def __init__(self, db: Database, clock: Clock, breakages: Breakages, *, max_document_bytes: int) -> None:
         self.db = db
         self.clock = clock
-        self.max_document_bytes = max_document_bytes
+        self.breakages = breakages
+        self._max_document_bytes = max_document_bytes
+
+    @property
+    def max_document_bytes(self) -> int:
+        """The size limit of one side (unlimited while the rule switch ``id_validation_over_limit_accepted`` is on)."""
+        if ID_VALIDATION_OVER_LIMIT_ACCEPTED in self.breakages:
+            return 2**62
+        return self._max_document_bytes
 
     def create(
         self,
@@ -185,6 +200,8 @@ class IdValidations:
                     today=self.clock.now().date(),
                 )
             except DocumentError as refused:
+                if ID_VALIDATION_HOLDER_UNCHECKED in self.breakages and refused.code in _HOLDER_CODES:
+                    return None, None  # the rule switch: the document taken whoever it names
                 refusal = refused
                 if refused.code != "mrz_name_mismatch":
                     break  # the name was not the problem: another split of it would not help

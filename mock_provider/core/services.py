@@ -79,7 +79,7 @@ def build_services(config: MockConfig, *, clock: Clock | None = None) -> MockSer
         tsa=TimeStampAuthority(pki, clock, config.tsa_accuracy_seconds),
         registrations=Registrations(db, clock, pki, config, secret),
         signing=Signing(db, clock, pki, config, secret),
-        id_validations=IdValidations(db, clock, max_document_bytes=config.max_document_bytes),
+        id_validations=IdValidations(db, clock, pki.breakages, max_document_bytes=config.max_document_bytes),
         breakages=pki.breakages,
         secret=secret,
     )

@@ -325,3 +325,18 @@ SECOND_CERTIFICATE_REQUEST = declare(
     rule="While a person's certificate is issued and valid, the platform opens no second certificate request.",
     check="registration.transitions.platform_matrix",
 )
+
+# -- honoured in mock_provider/core/id_validations.py (identity prevalidation) ------------------------------------
+
+ID_VALIDATION_HOLDER_UNCHECKED = declare(
+    "id_validation_holder_unchecked",
+    rule="An identity prevalidation matches the document's MRZ with the full_name and birthdate the operator gives: "
+    "another person's document, or the right one with another birth date, is invalid.",
+    check="registration.id_validations.holder_matched",
+)
+ID_VALIDATION_OVER_LIMIT_ACCEPTED = declare(
+    "id_validation_over_limit_accepted",
+    rule="An identity prevalidation takes 4 MB per side: a side of exactly 4 MiB is judged, one byte more refuses "
+    "the request (400 invalid_id_validation).",
+    check="registration.id_validations.side_limit",
+)

@@ -40,10 +40,10 @@ import random
 import ssl
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, TypeVar, overload
+from typing import Any, TypeAlias, TypeVar, overload
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import requests
@@ -106,6 +106,8 @@ class Endpoints:
         return f"{str(base).rstrip('/')}/{path.lstrip('/')}" if path else str(base)
 
 
+#: A multipart form's files: one per field name, or (field name, file) pairs where a name repeats.
+Files: TypeAlias = Mapping[str, tuple[str, bytes, str]] | Sequence[tuple[str, tuple[str, bytes, str]]]
 #: A credential: a function that decorates the headers of a request (and may refresh itself).
 Auth = Callable[[dict[str, str]], None]
 
@@ -235,7 +237,7 @@ class Requestor:
         auth: Auth | None = None,
         json: Any = None,
         data: Mapping[str, Any] | bytes | None = None,
-        files: Mapping[str, tuple[str, bytes, str]] | None = None,
+        files: Files | None = None,
         params: Mapping[str, Any] | None = None,
         idempotency_key: str | None = None,
         idempotent: bool = True,
@@ -278,7 +280,7 @@ class Requestor:
         auth: Auth | None = None,
         json: Any = None,
         data: Mapping[str, Any] | bytes | None = None,
-        files: Mapping[str, tuple[str, bytes, str]] | None = None,
+        files: Files | None = None,
         params: Mapping[str, Any] | None = None,
         idempotency_key: str | None = None,
         idempotent: bool = True,

@@ -1,0 +1,148 @@
+"""The operator's side of the trust provider: the calls a platform or an integrator's server makes with its own
+credentials, not a person's login.
+
+:class:`TrustOperator` authenticates with a confidential client's id and secret (HTTP Basic), as the mock's
+``/trust/v1`` operator routes take them. Its calls:
+
+- :attr:`TrustOperator.id_validations`: identity prevalidation, Universign's ``POST /v1/id-validations`` (a
+  multipart form with ``document`` once or twice, ``document_type``, ``email``, ``full_name``, ``birthdate``),
+  and the mock's own read of one validation.
+
+Every failure is a :class:`~jesign_sdk.JesignError` (the requestor's errors: an :class:`~jesign_sdk.APIStatusError`
+with the problem's code for a refusal, an :class:`~jesign_sdk.APIConnectionError` when no answer came).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from jesign_sdk._json import field as _field
+from jesign_sdk._json import json_object, optional, time
+from jesign_sdk._requestor import Endpoints, Requestor, RetryPolicy, basic, read_json
+from jesign_sdk.resources.trust import DocumentSide
+
+__all__ = ["IdValidation", "IdValidations", "TrustOperator"]
+
+
+@dataclass(frozen=True)
+class IdValidation:
+    """One identity prevalidation: ``state`` ``valid`` or ``invalid``; when invalid, ``reason`` holds the refusing
+    rule's ``code``, ``message`` and ``field``."""
+
+    id: str
+    state: str
+    document_type: str
+    email: str
+    full_name: str
+    birthdate: date
+    document_number: str | None
+    document_expiry: date | None
+    reason: dict[str, str] | None
+    created_at: datetime
+    raw: dict[str, Any] = field(repr=False, default_factory=dict)
+
+    @property
+    def valid(self) -> bool:
+        return self.state == "valid"
+
+    @classmethod
+    def from_json(cls, body: Any) -> IdValidation:
+        expiry = optional(body, "document_expiry", str)
+        reason = optional(body, "reason", dict)
+        return cls(
+            id=_field(body, "id", str),
+            state=_field(body, "state", str),
+            document_type=_field(body, "document_type", str),
+            email=_field(body, "email", str),
+            full_name=_field(body, "full_name", str),
+            birthdate=date.fromisoformat(_field(body, "birthdate", str)),
+            document_number=optional(body, "document_number", str),
+            document_expiry=date.fromisoformat(expiry) if expiry else None,
+            reason={str(k): str(v) for k, v in reason.items()} if reason else None,
+            created_at=time(body, "created_at"),
+            raw=json_object(body),
+        )
+
+
+class IdValidations:
+    """``/id-validations`` at the trust provider."""
+
+    def __init__(self, requestor: Requestor, auth: Any) -> None:
+        self._requestor = requestor
+        self._auth = auth
+
+    def create(
+        self,
+        documents: Sequence[DocumentSide | bytes | str | Path],
+        *,
+        document_type: str,
+        email: str,
+        full_name: str,
+        birthdate: date,
+        idempotency_key: str | None = None,
+    ) -> IdValidation:
+        """Send a document for prevalidation: a passport's photo page, or an identity card as one file (both sides)
+        or two (front, then back). Answers the validation, ``valid`` or ``invalid`` with its reason; a request the
+        provider cannot judge raises :class:`~jesign_sdk.BadRequestError` (``invalid_id_validation``)."""
+        sides = [side if isinstance(side, DocumentSide) else DocumentSide.load(side) for side in documents]
+        files = [("document", (side.filename, side.content, side.media_type)) for side in sides]
+        data = {
+            "document_type": document_type,
+            "email": email,
+            "full_name": full_name,
+            "birthdate": birthdate.isoformat(),
+        }
+        response = self._requestor.request(
+            "POST",
+            "trust",
+            "/id-validations",
+            auth=self._auth,
+            data=data,
+            files=files,
+            idempotency_key=idempotency_key,
+        )
+        return read_json(response, IdValidation.from_json)
+
+    def get(self, validation_id: str) -> IdValidation:
+        """One validation this operator sent (another's, or an unknown id: :class:`~jesign_sdk.NotFoundError`)."""
+        response = self._requestor.request("GET", "trust", f"/id-validations/{validation_id}", auth=self._auth)
+        return read_json(response, IdValidation.from_json)
+
+
+class TrustOperator:
+    """The trust provider's operator API, with a confidential client's credentials.
+
+    ``base_url`` serves every party from one origin, as the mock does; give ``endpoints`` when they live apart.
+    The secret never appears in the object's repr.
+    """
+
+    def __init__(
+        self,
+        base_url: str | None = None,
+        *,
+        client_id: str,
+        client_secret: str,
+        endpoints: Endpoints | None = None,
+        session: requests.Session | None = None,
+        timeout: float = 30.0,
+        max_retries: int = 3,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        if endpoints is None:
+            if base_url is None:
+                raise ValueError("give base_url (one origin for every party) or endpoints")
+            endpoints = Endpoints.single_origin(base_url)
+        policy = retry or RetryPolicy(max_retries=max_retries)
+        self.requestor = Requestor(endpoints, session=session, timeout=timeout, retry=policy)
+        self.client_id = client_id
+        self.id_validations = IdValidations(self.requestor, basic(client_id, client_secret))
+
+    def __repr__(self) -> str:
+        trust = self.requestor.endpoints.trust if self.requestor.endpoints is not None else None
+        return f"TrustOperator(client_id={self.client_id!r}, trust={trust!r})"

@@ -146,8 +146,7 @@ class MockHarness(Harness):
             listed = self._control("GET", "/breakages") or {}
             configured = set(listed.get("configured", []))
             self._found_on = [b for b in listed.get("active", []) if b not in configured]
-        self._control("POST", "/reset")
-        self._control("DELETE", "/faults")
+        self._control("POST", "/reset")  # which also clears the fault policy (docs/control-plane.md)
         self._set_clock_to_wall()
         wanted = sorted({*self._found_on, *self.breakages})
         if wanted:

@@ -26,6 +26,7 @@ from mock_provider.api import (
     pki,
     platform,
     request_json,
+    seals,
     server_headers,
     trust,
 )
@@ -79,6 +80,7 @@ def create_app(config: MockConfig | Mapping[str, Any] | None = None, *, clock: C
     app.register_blueprint(platform.bp)
     app.register_blueprint(trust.bp)
     app.register_blueprint(id_validations.bp)
+    app.register_blueprint(seals.bp)
     app.register_blueprint(csc.v2)
     app.register_blueprint(csc.v1)
     app.register_blueprint(openapi.bp)

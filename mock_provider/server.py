@@ -48,6 +48,7 @@ from waitress.task import ErrorTask
 from waitress.utilities import RequestEntityTooLarge
 
 from mock_provider.config import MockConfig
+from mock_provider.core.seals import MAX_PDF_BYTES
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
@@ -57,6 +58,8 @@ if TYPE_CHECKING:
 UPLOAD_ROUTES = re.compile(
     r"/trust/v1/registrations/[^/]+/documents|/trust/enroll/[^/]+/document(?:/recto)?|/trust/v1/id-validations"
 )
+#: The seal API (Universign's POST /v1/seals): a PDF of up to 25 MB and the form around it.
+SEAL_ROUTE = "/trust/v1/seals"
 #: Room in an upload for the form's other fields and the multipart framing, beside the two images.
 UPLOAD_FORM_OVERHEAD = 64 * 1024
 #: How long the pre-fork parent waits for workers stopping on Ctrl+C before it sends them SIGTERM.
@@ -82,6 +85,8 @@ def upload_limit(config: MockConfig) -> int:
 
 def body_limit(config: MockConfig, path: str) -> int:
     """Largest request body accepted on ``path`` (the URL path, percent-decoded, without the query)."""
+    if path == SEAL_ROUTE:
+        return MAX_PDF_BYTES + UPLOAD_FORM_OVERHEAD
     return upload_limit(config) if UPLOAD_ROUTES.fullmatch(path) else config.max_body_bytes
 
 

@@ -24,6 +24,7 @@ from mock_provider.core.pki.keys import KeyVault
 from mock_provider.core.pki.ocsp import OcspResponder
 from mock_provider.core.pki.tsa import TimeStampAuthority
 from mock_provider.core.registration import Registrations
+from mock_provider.core.seals import Seals
 from mock_provider.core.signing import Signing
 from mock_provider.core.storage import Database
 
@@ -40,6 +41,7 @@ class MockServices:
     registrations: Registrations
     signing: Signing
     id_validations: IdValidations
+    seals: Seals
     breakages: Breakages
     #: The secret that keys are sealed under; other keys (OTP HMAC, SSO sessions) are derived from it.
     secret: bytes
@@ -69,6 +71,7 @@ def build_services(config: MockConfig, *, clock: Clock | None = None) -> MockSer
         raise ConfigError(f"breakages: unknown switch {', '.join(missing)}")
     pki = Pki(db, vault, clock, config, Breakages(db, config.breakages))
     pki.hierarchy()  # generated now on first start, so that no later transaction has to
+    signing = Signing(db, clock, pki, config, secret)
     return MockServices(
         config=config,
         clock=clock,
@@ -78,8 +81,9 @@ def build_services(config: MockConfig, *, clock: Clock | None = None) -> MockSer
         crl=CrlPublisher(pki, clock, timedelta(seconds=config.crl_validity_seconds)),
         tsa=TimeStampAuthority(pki, clock, config.tsa_accuracy_seconds),
         registrations=Registrations(db, clock, pki, config, secret),
-        signing=Signing(db, clock, pki, config, secret),
+        signing=signing,
         id_validations=IdValidations(db, clock, pki.breakages, max_document_bytes=config.max_document_bytes),
+        seals=Seals(db, clock, pki, signing),
         breakages=pki.breakages,
         secret=secret,
     )

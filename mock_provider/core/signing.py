@@ -267,6 +267,10 @@ class Signing(TrustService):
             if firm.id in opened and (firm.role == accounts.ACCOUNTANT or "seal" in firm.delegations)
         )
 
+    def firm_seal(self, session: Session, firm_id: str) -> Credential:
+        """The firm's seal credential, issued on first use (for the seal API, :mod:`mock_provider.core.seals`)."""
+        return self._seal(session, firm_id)
+
     def _seal(self, session: Session, firm_id: str) -> Credential:
         """The firm's seal, issued on its first use. The firm's row is locked first: a first seal has no row to
         lock yet, and concurrent first uses must take turns to find the one seal the first of them made."""
@@ -539,6 +543,10 @@ class Signing(TrustService):
         """Refuse a credential whose use the platform suspends (see :attr:`Credential.suspended`)."""
         if credential.suspended is not None:
             raise credential.suspended
+
+    def require_valid(self, credential: Credential) -> None:
+        """Refuse a credential whose certificate is revoked or out of its validity (as read in this transaction)."""
+        self._require_valid(credential)
 
     def _require_valid(self, credential: Credential) -> None:
         """Refuse a credential whose certificate is revoked or out of its validity (as read in this transaction)."""

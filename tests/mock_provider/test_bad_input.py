@@ -173,6 +173,7 @@ ROUTES_WITHOUT_JSON = {
     ("DELETE", "/platform/api/v1/firms/<firm_id>/delegations/<delegation_id>"): "nothing",
     ("POST", "/trust/v1/registrations/<registration_id>/documents"): "a multipart form",
     ("POST", "/trust/v1/id-validations"): "a multipart form",
+    ("POST", "/trust/v1/seals"): "a multipart form",
     ("POST", "/trust/v1/registrations/<registration_id>/agreement/resend"): "nothing",
     ("POST", "/trust/v1/registrations/<registration_id>/cancel"): "nothing",
     ("POST", "/trust/csc/v1/info"): "nothing",

@@ -24,6 +24,7 @@ from tests.helpers.csc import ECDSA_SHA256, SHA256
 from tests.helpers.documents import colour_png
 from tests.helpers.mock import PUBLIC_BASE_URL, AppPool, memory_config
 from tests.helpers.openapi import HTTP_METHODS, PREFIXES, Contract, documented, routes, served
+from tests.helpers.pdf import one_page_pdf
 from tests.helpers.registration import (
     OPERATOR_HEADERS,
     PLATFORM_CLIENT,
@@ -164,6 +165,9 @@ def test_a_real_walk_matches_the_document(manual_app: Flask) -> None:
     check(client.get(f"{idv}/{validation['id']}", headers=operator), 200)
     check(client.get(f"{idv}/idv_nope", headers=operator), 404)
     check(client.get(f"{idv}/idv_nope"), 401)
+    pdf = {"file": (io.BytesIO(b"%PDF-1.7 nothing"), "x.pdf"), "seal_id": "seal_frm_ecma"}
+    check(client.post("/trust/v1/seals", data=pdf, content_type="multipart/form-data", headers=operator), 403)
+    check(client.post("/trust/v1/seals", data={}, content_type="multipart/form-data", headers=operator), 400)
 
     # -- trust: applicant, steps 2 to 4 ---------------------------------------------------------------------------
     dropped = create_registration(client, "luc.martin@cabinet-ecma.example.com")
@@ -249,6 +253,8 @@ def test_a_real_walk_matches_the_document(manual_app: Flask) -> None:
     check(client.get("/platform/api/v1/registration", headers=auth), 200)
     check(client.get("/platform/api/v1/me", headers=auth), 200)
     check(client.get("/platform/api/v1/registration/certificate", headers=auth), 200)
+    letter = {"file": (io.BytesIO(one_page_pdf()), "lettre.pdf"), "seal_id": "seal_frm_ecma"}
+    check(client.post("/trust/v1/seals", data=letter, content_type="multipart/form-data", headers=operator), 200)
     check(
         client.get("/platform/api/v1/registration/certificate", headers=bearer(sso_login(client, "chloe.bernard"))), 404
     )

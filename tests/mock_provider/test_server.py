@@ -65,7 +65,17 @@ def test_uploads_take_both_document_sides_and_every_other_route_takes_max_body_b
     assert body_limit(CONFIG, UPLOAD) == 2 * 200_000 + UPLOAD_FORM_OVERHEAD
     assert body_limit(CONFIG, "/trust/enroll/reg_x/document") == 2 * 200_000 + UPLOAD_FORM_OVERHEAD
     assert body_limit(CONFIG, "/trust/enroll/reg_x/document/recto") == 2 * 200_000 + UPLOAD_FORM_OVERHEAD
-    for path in ("/sso/token", "/trust/v1/registrations", f"{UPLOAD}/x", "/pki/ocsp", "/trust/enroll/reg_x"):
+    assert body_limit(CONFIG, "/trust/v1/id-validations") == 2 * 200_000 + UPLOAD_FORM_OVERHEAD
+    # The seal API takes Universign's 25 MB PDF, whatever the document limit.
+    assert body_limit(CONFIG, "/trust/v1/seals") == 25 * 1024 * 1024 + UPLOAD_FORM_OVERHEAD
+    for path in (
+        "/sso/token",
+        "/trust/v1/registrations",
+        f"{UPLOAD}/x",
+        "/pki/ocsp",
+        "/trust/enroll/reg_x",
+        "/trust/v1/seals/x",
+    ):
         assert body_limit(CONFIG, path) == 4096, path
 
 

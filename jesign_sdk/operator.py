@@ -7,6 +7,8 @@ credentials, not a person's login.
 - :attr:`TrustOperator.id_validations`: identity prevalidation, Universign's ``POST /v1/id-validations`` (a
   multipart form with ``document`` once or twice, ``document_type``, ``email``, ``full_name``, ``birthdate``),
   and the mock's own read of one validation.
+- :attr:`TrustOperator.seals`: the standalone seal service, Universign's ``POST /v1/seals``: a PDF sealed with a
+  firm's seal in one call (no person, no SMS code).
 
 Every failure is a :class:`~jesign_sdk.JesignError` (the requestor's errors: an :class:`~jesign_sdk.APIStatusError`
 with the problem's code for a refusal, an :class:`~jesign_sdk.APIConnectionError` when no answer came).
@@ -27,7 +29,7 @@ from jesign_sdk._json import json_object, optional, time
 from jesign_sdk._requestor import Endpoints, Requestor, RetryPolicy, basic, read_json
 from jesign_sdk.resources.trust import DocumentSide
 
-__all__ = ["IdValidation", "IdValidations", "TrustOperator"]
+__all__ = ["IdValidation", "IdValidations", "SealField", "Seals", "TrustOperator"]
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,57 @@ class IdValidations:
         return read_json(response, IdValidation.from_json)
 
 
+@dataclass(frozen=True)
+class SealField:
+    """Where a visible seal goes: ``page`` from 1, its top left corner ``x``, ``y`` points from the page's top left
+    corner (the seal is 200 x 50 points)."""
+
+    page: int = 1
+    x: int = 0
+    y: int = 0
+
+
+class Seals:
+    """``/seals`` at the trust provider."""
+
+    def __init__(self, requestor: Requestor, auth: Any) -> None:
+        self._requestor = requestor
+        self._auth = auth
+
+    def seal(
+        self,
+        pdf: bytes | str | Path,
+        *,
+        seal_id: str,
+        label: str | None = None,
+        field: SealField | None = None,
+        language: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> bytes:
+        """The PDF sealed with ``seal_id`` (PAdES): invisible without ``field``. A request the provider refuses
+        raises the matching :class:`~jesign_sdk.APIStatusError` (``invalid_seal_request``, ``seal_not_found``,
+        ``service_not_open``, ``credential_revoked``...)."""
+        content = pdf if isinstance(pdf, bytes) else Path(pdf).read_bytes()
+        name = "document.pdf" if isinstance(pdf, bytes) else Path(pdf).name
+        data = {"seal_id": seal_id}
+        if label is not None:
+            data["label"] = label
+        if language is not None:
+            data["language"] = language
+        if field is not None:
+            data.update(field_page=str(field.page), field_x=str(field.x), field_y=str(field.y))
+        response = self._requestor.request(
+            "POST",
+            "trust",
+            "/seals",
+            auth=self._auth,
+            data=data,
+            files={"file": (name, content, "application/pdf")},
+            idempotency_key=idempotency_key,
+        )
+        return response.content
+
+
 class TrustOperator:
     """The trust provider's operator API, with a confidential client's credentials.
 
@@ -141,7 +194,9 @@ class TrustOperator:
         policy = retry or RetryPolicy(max_retries=max_retries)
         self.requestor = Requestor(endpoints, session=session, timeout=timeout, retry=policy)
         self.client_id = client_id
-        self.id_validations = IdValidations(self.requestor, basic(client_id, client_secret))
+        auth = basic(client_id, client_secret)
+        self.id_validations = IdValidations(self.requestor, auth)
+        self.seals = Seals(self.requestor, auth)
 
     def __repr__(self) -> str:
         trust = self.requestor.endpoints.trust if self.requestor.endpoints is not None else None

@@ -3,15 +3,17 @@ as the SDK's errors, the secret out of the repr."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 import pytest
 
-from jesign_sdk import AuthenticationError, BadRequestError, NotFoundError
-from jesign_sdk.operator import TrustOperator
+from jesign_sdk import APIStatusError, AuthenticationError, BadRequestError, Client, NotFoundError
+from jesign_sdk.operator import SealField, TrustOperator
 from jesign_sdk.resources.trust import DocumentSide
 from tests.helpers.documents import colour_png
 from tests.helpers.mock import LiveMock
+from tests.helpers.pdf import one_page_pdf
 from tests.helpers.registration import colour_image, td1
 
 pytestmark = pytest.mark.live
@@ -51,3 +53,19 @@ def test_refusals_are_the_sdk_s_errors(operator: TrustOperator, live_mock: LiveM
         wrong.id_validations.get("idv_unknown")
     assert "not-the-secret" not in repr(wrong)
     assert "jesign-platform-secret" not in repr(operator)
+
+
+def test_a_firm_s_pdf_is_sealed_through_the_seal_api(
+    operator: TrustOperator, live_mock: LiveMock, registered: Callable[..., str]
+) -> None:
+    with pytest.raises(APIStatusError) as closed:
+        operator.seals.seal(one_page_pdf(), seal_id="seal_frm_ecma")
+    assert (closed.value.status_code, closed.value.code) == (403, "service_not_open")
+    registered(live_mock.app)  # Marie Dupont accepts the terms: her firms' services open
+    field = SealField(page=1, x=40, y=40)
+    sealed = operator.seals.seal(one_page_pdf(), seal_id="seal_frm_ecma", label="Cabinet Ecma", field=field)
+    [report] = Client(live_mock.url).signing.validate_pdf(sealed)
+    assert report.indication == "TOTAL_PASSED", report
+    assert (report.pades_level, report.revocation_status, report.field_name) == ("B-B", "good", "Seal1")
+    assert report.signer_subject is not None
+    assert "Cabinet Ecma" in report.signer_subject

@@ -34,7 +34,9 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 from mock_provider.core import accounts, events
 from mock_provider.core.clock import Clock
 from mock_provider.core.errors import Forbidden, InvalidInput, NotFound
+from mock_provider.core.misbehaviour.areas.signing import SEAL_API_WITH_WRONG_CERTIFICATE
 from mock_provider.core.models import Firm
+from mock_provider.core.pki import profiles
 from mock_provider.core.pki.authority import Pki
 from mock_provider.core.signing import SEAL_PREFIX, Signing
 from mock_provider.core.storage import Database
@@ -97,9 +99,14 @@ class Seals:
             credential = self.signing.firm_seal(session, wanted.firm_id)
             self.signing.require_valid(credential)
             record = credential.certificate
-            key = self.pki.signing_key(record.id, session=session)
-            issuer = self.pki.hierarchy()[record.issuer_role].certificate
-            sealed = _sign_pdf(pdf, wanted, record.certificate, key, issuer, self.clock.now())
+            hierarchy = self.pki.hierarchy()
+            certificate, key = record.certificate, self.pki.signing_key(record.id, session=session)
+            issuer = hierarchy[record.issuer_role].certificate
+            if SEAL_API_WITH_WRONG_CERTIFICATE in self.signing.breakages:  # the rule switch: the TSA's key instead
+                tsa = hierarchy[profiles.TSA]
+                certificate, key = tsa.certificate, tsa.key
+                issuer = hierarchy[profiles.ROOT].certificate
+            sealed = _sign_pdf(pdf, wanted, certificate, key, issuer, self.clock.now())
             events.record(
                 session,
                 subject_type="credential",

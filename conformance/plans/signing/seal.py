@@ -222,3 +222,46 @@ def other_firm(ctx: CheckContext) -> None:
             if answer.status_code not in NOT_YOURS:
                 wrong.append(f"{path} of {seal.id} by the {role} answered {answer.status_code}")
     ctx.expect(not wrong, "a seal for another firm's member: " + "; ".join(wrong) + " (expected 403 or 404)")
+
+
+UNIVERSIGN_SEALS = (
+    "Universign, standalone seal service: POST /v1/seals with the document in file and the seal id; answers a PAdES "
+    "document seal"
+)
+
+
+@check(
+    "signing.seal.seal_api",
+    title="The seal API seals a PDF with the seal its seal_id names, in a PAdES signature that validates",
+    cites=(UNIVERSIGN_SEALS, "ETSI EN 319 142-1, PAdES baseline B-B", RULE_SEAL),
+    severity=Severity.MAJOR,
+    needs=("otp", "review"),
+)
+def seal_api(ctx: CheckContext) -> None:
+    """With the operator's credentials, each seal credential of the plan's accountant sent as ``seal_id`` with a
+    one-page PDF: the answer is a PDF whose only signature is intact, valid and trusted (pyHanko, through the SDK),
+    PAdES, and made with the certificate that ``credentials/info`` gives for that seal, not another."""
+    from conformance.plans.registration import steps
+    from conformance.plans.signing.pades import _sdk_client
+
+    holder = ctx.use(holders.accountant)
+    client = _sdk_client(ctx, holder)
+    for seal in holder.seals:
+        answer = ctx.http.post(
+            "trust",
+            "/seals",
+            data={"seal_id": seal.id},
+            files={"file": ("lettre.pdf", steps.minimal_pdf(), "application/pdf")},
+            auth=steps.operator_auth(ctx),
+        )
+        ctx.expect_accepted(answer, rule=f"sealing a PDF with {seal.id} through the seal API")
+        reports = client.signing.validate_pdf(answer.content)
+        ctx.expect(len(reports) == 1, f"{len(reports)} signatures in the PDF sealed with {seal.id}")
+        report = reports[0]
+        ctx.expect(report.intact and report.valid and report.trusted, f"{seal.id}: {report.summary}")
+        ctx.expect(report.pades_level is not None, f"{seal.id}: the seal is not PAdES ({report.summary})")
+        expected = f"{seal.certificate.serial_number:x}"
+        ctx.expect(
+            (report.certificate_serial or "").lower().lstrip("0") == expected.lstrip("0"),
+            f"{seal.id}: sealed with the certificate of serial {report.certificate_serial}, not its own ({expected})",
+        )

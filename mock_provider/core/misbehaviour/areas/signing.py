@@ -321,3 +321,12 @@ SAD_SURVIVES_WITHDRAWAL = declare(
     "after it.",
     check="signing.platform.withdrawal_stops_signing",
 )
+
+# -- honoured in mock_provider/core/seals.py (the seal API) ----------------------------------------------------------
+
+SEAL_API_WITH_WRONG_CERTIFICATE = declare(
+    "seal_api_with_wrong_certificate",
+    rule="The seal API (POST /v1/seals) seals with the seal its seal_id names: the signature's certificate is that "
+    "seal's, the one its CSC credential describes.",
+    check="signing.seal.seal_api",
+)

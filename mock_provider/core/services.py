@@ -25,6 +25,7 @@ from mock_provider.core.pki.tsa import TimeStampAuthority
 from mock_provider.core.registration import Registrations
 from mock_provider.core.signing import Signing
 from mock_provider.core.storage import Database
+from mock_provider.core.webhooks.service import Webhooks
 
 
 @dataclass
@@ -39,10 +40,12 @@ class MockServices:
     registrations: Registrations
     signing: Signing
     breakages: Breakages
+    webhooks: Webhooks
     #: The secret that keys are sealed under; other keys (OTP HMAC, SSO sessions) are derived from it.
     secret: bytes
 
     def close(self) -> None:
+        self.webhooks.stop_sender()
         self.db.dispose()
 
 
@@ -78,6 +81,7 @@ def build_services(config: MockConfig, *, clock: Clock | None = None) -> MockSer
         registrations=Registrations(db, clock, pki, config, secret),
         signing=Signing(db, clock, pki, config, secret),
         breakages=pki.breakages,
+        webhooks=Webhooks(db, clock, vault),
         secret=secret,
     )
 

@@ -32,9 +32,9 @@ def list_subscriptions() -> Response:
     return ok({"data": [s.as_json() for s in services().webhooks.subscriptions(owner)]})
 
 
-@bp.delete("/<subscription_id>")
-def unsubscribe(subscription_id: str) -> Response:
-    services().webhooks.unsubscribe(operator(), subscription_id)
+@bp.delete("/<webhook_id>")
+def unsubscribe(webhook_id: str) -> Response:
+    services().webhooks.unsubscribe(operator(), webhook_id)
     return Response(status=204)
 
 
@@ -50,9 +50,9 @@ def all_subscriptions() -> Response:
     return ok({"data": [{**s.as_json(), "operator": s.owner} for s in services().webhooks.subscriptions(None)]})
 
 
-@control_bp.delete("/<subscription_id>")
-def delete_subscription(subscription_id: str) -> Response:
-    services().webhooks.unsubscribe(None, subscription_id)
+@control_bp.delete("/<webhook_id>")
+def delete_subscription(webhook_id: str) -> Response:
+    services().webhooks.unsubscribe(None, webhook_id)
     return Response(status=204)
 
 

@@ -20,13 +20,14 @@ from joserfc.registry import HeaderParameter
 from sqlalchemy import update
 
 from jesign_sdk.webhook_receiver import WebhookReceiver
-from jesign_sdk.webhooks import WebhookSignatureError, verify
+from jesign_sdk.webhooks import JwksFetcher, WebhookSignatureError, verify
 from mock_provider import create_app
 from mock_provider.app import services_of
 from mock_provider.core.clock import ManualClock
 from mock_provider.core.models import OAuthClient
 from mock_provider.core.webhooks import deliveries
 from mock_provider.core.webhooks.models import WebhookDelivery
+from mock_provider.pytest_plugin import MockServer
 from tests.helpers.mock import LiveMock, memory_config
 from tests.helpers.registration import OPERATOR_HEADERS, create_registration, walk_to_signed
 
@@ -336,3 +337,20 @@ def test_a_pending_delivery_and_the_key_survive_a_restart(
         assert verify(delivery.body, delivery.headers, jwks, now=clock.now()).type == "registration.created"
     finally:
         services_of(again).close()
+
+
+def test_the_pytest_plugins_mock_sends_webhooks_to_the_plugins_receiver(
+    jesign_mock: MockServer, jesign_webhook_receiver: WebhookReceiver
+) -> None:
+    """What an integrator's test does: the plugin's served mock (its sender running), the SDK's receiver and
+    verification, the keys fetched from the JWKS URL."""
+    subscribe(jesign_mock.url, jesign_webhook_receiver.url, ["registration.created"])
+    body = {"email": "marie.dupont@cabinet-ecma.example.com", "level": "qcp", "phone_number": "+33612345678"}
+    created = requests.post(
+        f"{jesign_mock.url}/trust/v1/registrations", json=body, headers=OPERATOR_HEADERS, timeout=10
+    )
+    assert created.status_code == 201
+    delivery = jesign_webhook_receiver.wait_for(1)[0]
+    keys = JwksFetcher(f"{jesign_mock.url}/trust/v1/webhooks/jwks.json")
+    event = verify(delivery.body, delivery.headers, keys, now=jesign_mock.clock())
+    assert event.data["id"] == created.json()["id"]

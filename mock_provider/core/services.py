@@ -81,7 +81,7 @@ def build_services(config: MockConfig, *, clock: Clock | None = None) -> MockSer
         registrations=Registrations(db, clock, pki, config, secret),
         signing=Signing(db, clock, pki, config, secret),
         breakages=pki.breakages,
-        webhooks=Webhooks(db, clock, vault),
+        webhooks=Webhooks(db, clock, vault, pki.breakages),
         secret=secret,
     )
 

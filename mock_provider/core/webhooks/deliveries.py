@@ -101,14 +101,28 @@ class DeliveryView:
         }
 
 
-def due_ids(db: Database, now: datetime, limit: int = 50) -> list[str]:
+@dataclass(frozen=True)
+class Policy:
+    """How deliveries are made: the rules, or a rule-breakage switch's broken version of one."""
+
+    retry_delays: tuple[int, ...] = RETRY_DELAYS
+    #: After the last delay, retry again (every last delay) instead of failing.
+    retry_forever: bool = False
+    #: Appended to the body after signing it.
+    unsigned_suffix: bytes = b""
+    #: Due deliveries taken newest event first.
+    newest_first: bool = False
+
+
+def due_ids(db: Database, now: datetime, limit: int = 50, *, newest_first: bool = False) -> list[str]:
     """The deliveries due at ``now`` (mock clock), in the order of their events."""
+    order = WebhookDelivery.seq.desc() if newest_first else WebhookDelivery.seq
     with db.read() as session:
         return list(
             session.scalars(
                 select(WebhookDelivery.id)
                 .where(WebhookDelivery.state == PENDING, WebhookDelivery.next_attempt_at <= now)
-                .order_by(WebhookDelivery.seq)
+                .order_by(order)
                 .limit(limit)
             ).all()
         )
@@ -129,7 +143,14 @@ def claim(db: Database, delivery_id: str, sender: str, now: datetime | None) -> 
 
 
 def attempt(
-    db: Database, key: WebhookSigningKey, delivery_id: str, sender: str, now: datetime, *, manual: bool = False
+    db: Database,
+    key: WebhookSigningKey,
+    delivery_id: str,
+    sender: str,
+    now: datetime,
+    *,
+    manual: bool = False,
+    policy: Policy = Policy(),
 ) -> Outcome:
     """Send a claimed delivery once, signed at ``now`` (mock clock), and record the outcome; the claim ends."""
     with db.read() as session:
@@ -145,9 +166,9 @@ def attempt(
         "Jesign-Event": event_type,
         "Jesign-Delivery": delivery_id,
     }
-    outcome = post(url, body, headers)
+    outcome = post(url, body + policy.unsigned_suffix, headers)
     with db.transaction() as session:
-        _record(session, delivery_id, sender, now, outcome, manual=manual)
+        _record(session, delivery_id, sender, now, outcome, manual=manual, policy=policy)
     return outcome
 
 
@@ -169,7 +190,9 @@ def _since(started: float) -> int:
     return int((time.monotonic() - started) * 1000)
 
 
-def _record(session: Session, delivery_id: str, sender: str, now: datetime, outcome: Outcome, *, manual: bool) -> None:
+def _record(
+    session: Session, delivery_id: str, sender: str, now: datetime, outcome: Outcome, *, manual: bool, policy: Policy
+) -> None:
     delivery = session.get(WebhookDelivery, delivery_id, with_for_update=True)
     assert delivery is not None
     number = len(session.scalars(select(WebhookAttempt.id).where(WebhookAttempt.delivery_id == delivery_id)).all())
@@ -192,8 +215,9 @@ def _record(session: Session, delivery_id: str, sender: str, now: datetime, outc
         delivery.state, delivery.next_attempt_at = SUCCESSFUL, None
     elif not manual and delivery.state == PENDING:
         delivery.attempts += 1
-        if delivery.attempts <= len(RETRY_DELAYS):
-            delivery.next_attempt_at = now + timedelta(seconds=RETRY_DELAYS[delivery.attempts - 1])
+        delays = policy.retry_delays
+        if delivery.attempts <= len(delays) or policy.retry_forever:
+            delivery.next_attempt_at = now + timedelta(seconds=delays[min(delivery.attempts, len(delays)) - 1])
         else:
             delivery.state, delivery.next_attempt_at = FAILED, None
 

@@ -20,10 +20,18 @@ from sqlalchemy import select
 from mock_provider.core.clock import Clock
 from mock_provider.core.errors import Conflict, NotFound
 from mock_provider.core.ids import new_id
+from mock_provider.core.misbehaviour.areas.webhooks import (
+    WEBHOOK_BODY_NOT_AS_SIGNED,
+    WEBHOOK_EVENTS_OUT_OF_ORDER,
+    WEBHOOK_RETRIED_FOREVER,
+    WEBHOOK_RETRY_TOO_SOON,
+    WEBHOOKS_NOT_SENT,
+)
+from mock_provider.core.misbehaviour.switches import Breakages
 from mock_provider.core.pki.keys import KeyVault
 from mock_provider.core.storage import Database
 from mock_provider.core.webhooks import deliveries, subscriptions
-from mock_provider.core.webhooks.deliveries import DeliveryView
+from mock_provider.core.webhooks.deliveries import DeliveryView, Policy
 from mock_provider.core.webhooks.keys import WebhookSigningKey
 from mock_provider.core.webhooks.models import WebhookDelivery
 from mock_provider.core.webhooks.subscriptions import Subscription
@@ -37,9 +45,10 @@ log = logging.getLogger(__name__)
 class Webhooks:
     """Subscriptions per operator, the signing key's JWKS, and the deliveries (see the module's docstring)."""
 
-    def __init__(self, db: Database, clock: Clock, vault: KeyVault) -> None:
+    def __init__(self, db: Database, clock: Clock, vault: KeyVault, breakages: Breakages) -> None:
         self.db = db
         self.clock = clock
+        self.breakages = breakages
         self.key = WebhookSigningKey(db, vault)
         self._sender: Sender | None = None
 
@@ -84,22 +93,36 @@ class Webhooks:
         sender = new_id("snd")
         if not deliveries.claim(self.db, delivery_id, sender, None):
             raise Conflict("a sender is sending this delivery: try again", code="webhook_delivery_busy")
-        deliveries.attempt(self.db, self.key, delivery_id, sender, self._now(), manual=True)
+        deliveries.attempt(self.db, self.key, delivery_id, sender, self._now(), manual=True, policy=self._policy())
         return self.delivery(delivery_id)
 
     def settle(self, sender: str | None = None) -> int:
         """Attempt every delivery due on the mock clock that no other sender has claimed; answer how many."""
+        if WEBHOOKS_NOT_SENT in self.breakages:
+            return 0
         sender = sender or new_id("snd")
+        policy = self._policy()
         sent = 0
         while True:
             now = self._now()
-            due = deliveries.due_ids(self.db, now)
+            due = deliveries.due_ids(self.db, now, newest_first=policy.newest_first)
             taken = [d for d in due if deliveries.claim(self.db, d, sender, now)]
             for delivery_id in taken:
-                deliveries.attempt(self.db, self.key, delivery_id, sender, now)
+                deliveries.attempt(self.db, self.key, delivery_id, sender, now, policy=policy)
             sent += len(taken)
             if len(due) < 50 or not taken:
                 return sent
+
+    def _policy(self) -> Policy:
+        """The delivery rules, as the rule-breakage switches that are on leave them."""
+        on = self.breakages.snapshot()
+        too_soon = WEBHOOK_RETRY_TOO_SOON in on
+        return Policy(
+            retry_delays=tuple(d // 6 for d in deliveries.RETRY_DELAYS) if too_soon else deliveries.RETRY_DELAYS,
+            retry_forever=WEBHOOK_RETRIED_FOREVER in on,
+            unsigned_suffix=b"\n" if WEBHOOK_BODY_NOT_AS_SIGNED in on else b"",
+            newest_first=WEBHOOK_EVENTS_OUT_OF_ORDER in on,
+        )
 
     def wake(self) -> None:
         """Tell the running sender (if any) to look now: an event was emitted."""

@@ -151,13 +151,14 @@ def attempt(
     *,
     manual: bool = False,
     policy: Policy = Policy(),
-) -> Outcome:
-    """Send a claimed delivery once, signed at ``now`` (mock clock), and record the outcome; the claim ends."""
+) -> Outcome | None:
+    """Send a claimed delivery once, signed at ``now`` (mock clock), and record the outcome; the claim ends. None
+    when the delivery is gone meanwhile (a reset)."""
     with db.read() as session:
         delivery = session.get(WebhookDelivery, delivery_id)
         event = session.get(WebhookEvent, delivery.event_id) if delivery is not None else None
         if delivery is None or event is None:
-            raise KeyError(delivery_id)
+            return None
         url, body, event_type = delivery.url, event.body.encode(), event.type
     headers = {
         "Content-Type": "application/json",
@@ -194,7 +195,8 @@ def _record(
     session: Session, delivery_id: str, sender: str, now: datetime, outcome: Outcome, *, manual: bool, policy: Policy
 ) -> None:
     delivery = session.get(WebhookDelivery, delivery_id, with_for_update=True)
-    assert delivery is not None
+    if delivery is None:
+        return  # deleted while it was being sent (a reset): nothing to record
     number = len(session.scalars(select(WebhookAttempt.id).where(WebhookAttempt.delivery_id == delivery_id)).all())
     session.add(
         WebhookAttempt(

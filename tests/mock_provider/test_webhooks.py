@@ -354,3 +354,13 @@ def test_the_pytest_plugins_mock_sends_webhooks_to_the_plugins_receiver(
     keys = JwksFetcher(f"{jesign_mock.url}/trust/v1/webhooks/jwks.json")
     event = verify(delivery.body, delivery.headers, keys, now=jesign_mock.clock())
     assert event.data["id"] == created.json()["id"]
+
+
+def test_the_console_lists_the_deliveries(live_mock: LiveMock, receiver: WebhookReceiver) -> None:
+    subscribe(live_mock.url, receiver.url, ["registration.created"])
+    create_registration(live_mock.app.test_client())
+    requests.post(f"{live_mock.url}/_mock/webhooks/deliveries/settle", timeout=10)
+    (delivery,) = requests.get(f"{live_mock.url}/_mock/webhooks/deliveries", timeout=10).json()["data"]
+    page = requests.get(f"{live_mock.url}/console/", timeout=10).text
+    assert delivery["id"] in page
+    assert 'data-state="successful"' in page

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 import requests
+import responses
 from joserfc import jws
 from joserfc.jwk import ECKey, OctKey, RSAKey
 from joserfc.registry import HeaderParameter
@@ -17,6 +18,7 @@ from jesign_sdk import JesignError
 from jesign_sdk.webhook_receiver import WebhookReceiver
 from jesign_sdk.webhooks import (
     SIGNATURE_HEADER,
+    JwksFetcher,
     MemoryReplayStore,
     WebhookPayloadError,
     WebhookReplayError,
@@ -174,3 +176,37 @@ def test_the_receiver_records_deliveries_and_fails_on_demand() -> None:
         assert receiver.deliveries == []
         with pytest.raises(AssertionError):
             receiver.wait_for(1, timeout=0.1)
+
+
+@responses.activate
+def test_the_fetcher_keeps_the_jwks_and_fetches_again_on_an_unknown_kid() -> None:
+    url = "https://provider.example.com/trust/v1/webhooks/jwks.json"
+    old, new = key("old"), key("new")
+    responses.get(url, json=jwks(old))
+    responses.get(url, json=jwks(old, new))
+    fetcher = JwksFetcher(url, min_interval=0)
+    assert verify(BODY, signed(BODY, old), fetcher, now=NOW).key_id == "old"
+    assert verify(BODY, signed(BODY, old), fetcher, now=NOW).key_id == "old"
+    assert len(responses.calls) == 1  # kept
+    assert verify(BODY, signed(BODY, new), fetcher, now=NOW).key_id == "new"
+    assert len(responses.calls) == 2  # the new kid: fetched once more
+
+
+@responses.activate
+def test_the_fetcher_does_not_refetch_for_every_forged_kid_and_reports_a_bad_jwks() -> None:
+    url = "https://provider.example.com/jwks.json"
+    signer = key("k1")
+    responses.get(url, json=jwks(signer))
+    fetcher = JwksFetcher(url)  # at most one fetch a 30 seconds
+    verify(BODY, signed(BODY, signer), fetcher, now=NOW)
+    for forged in ("x1", "x2", "x3"):
+        with pytest.raises(WebhookSignatureError, match="no key"):
+            verify(BODY, signed(BODY, key(forged)), fetcher, now=NOW)
+    assert len(responses.calls) == 1
+    broken = "https://provider.example.com/broken.json"
+    responses.get(broken, status=500)
+    with pytest.raises(WebhookSignatureError, match="cannot fetch"):
+        verify(BODY, signed(BODY, signer), JwksFetcher(broken), now=NOW)
+    responses.get("https://provider.example.com/list.json", json=[1])
+    with pytest.raises(WebhookSignatureError, match="not a JWK Set"):
+        verify(BODY, signed(BODY, signer), JwksFetcher("https://provider.example.com/list.json"), now=NOW)

@@ -2,8 +2,8 @@
 
 Due deliveries are sent two ways, which may run at once (the claim keeps each attempt single):
 
-- a background :class:`Sender` thread, started by whoever serves the app (``jesign-mock serve``, a test's live
-  mock): it looks for due deliveries every :data:`POLL_SECONDS` and at once when woken (an event was emitted);
+- a background :class:`Sender` thread, started by whoever serves the app (``jesign-mock serve``, the pytest
+  plugin's mock, a test's live mock): it looks for due deliveries every :data:`POLL_SECONDS`;
 - :meth:`Webhooks.settle`, called by the control plane after it moved the clock, so that advancing the mock clock
   makes the due retries happen before its answer.
 """
@@ -124,11 +124,6 @@ class Webhooks:
             newest_first=WEBHOOK_EVENTS_OUT_OF_ORDER in on,
         )
 
-    def wake(self) -> None:
-        """Tell the running sender (if any) to look now: an event was emitted."""
-        if self._sender is not None:
-            self._sender.wake()
-
     def start_sender(self) -> Sender:
         """Start this process's background sender (once)."""
         if self._sender is None:
@@ -154,9 +149,6 @@ class Sender:
 
     def start(self) -> None:
         self._thread.start()
-
-    def wake(self) -> None:
-        self._wake.set()
 
     def stop(self) -> None:
         self._stopped.set()

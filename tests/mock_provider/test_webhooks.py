@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import threading
+import time
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -30,6 +31,7 @@ from mock_provider.core.webhooks.models import WebhookDelivery
 from mock_provider.pytest_plugin import MockServer
 from tests.helpers.mock import LiveMock, memory_config
 from tests.helpers.registration import OPERATOR_HEADERS, create_registration, walk_to_signed
+from tests.helpers.serve import serving
 
 #: joserfc taught the ``iat`` header parameter: the tests verify with it, not with the SDK's code.
 REGISTRY = jws.JWSRegistry(header_registry={"iat": HeaderParameter("signing time", "int", True)}, algorithms=["ES256"])
@@ -364,3 +366,22 @@ def test_the_console_lists_the_deliveries(live_mock: LiveMock, receiver: Webhook
     page = requests.get(f"{live_mock.url}/console/", timeout=10).text
     assert delivery["id"] in page
     assert 'data-state="successful"' in page
+
+
+@pytest.mark.slow
+def test_jesign_mock_serve_sends_from_each_worker_once(tmp_path: Path, receiver: WebhookReceiver) -> None:
+    """The real server: two worker processes, each with its sender thread, on one SQLite file; the clock of the
+    server is real time. Every event reaches the receiver once."""
+    with serving(tmp_path, "--workers", "2") as served:
+        subscribe(served.base, receiver.url, ["registration.created"])
+        body = {"email": "marie.dupont@cabinet-ecma.example.com", "level": "qcp", "phone_number": "+33612345678"}
+        for _ in range(3):
+            answer = requests.post(
+                f"{served.base}/trust/v1/registrations", json=body, headers=OPERATOR_HEADERS, timeout=10
+            )
+            assert answer.status_code == 201
+        receiver.wait_for(3)
+        time.sleep(1.5)  # three poll turns of both senders: nothing is sent twice
+        jwks = requests.get(f"{served.base}/trust/v1/webhooks/jwks.json", timeout=10).json()
+    events = [verify(d.body, d.headers, jwks) for d in receiver.deliveries]
+    assert len({e.id for e in events}) == len(events) == 3

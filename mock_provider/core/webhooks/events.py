@@ -1,9 +1,10 @@
 """The events the mock sends as webhooks, their names, their envelope, and :func:`emit`, which queues them.
 
-Names: ``identity-validation.processed`` is Universign's (sent when the trust provider has checked an identity:
-here, when the review of step 5 decides); ``registration.<state>``, one per state a trust registration reaches, are
-the mock's own (Universign's hosted registration publishes none). The transactions' ``transaction.lifecycle.*`` and
-``action.*`` will join them, emitted the same way.
+Names: Universign publishes its list (:data:`UNIVERSIGN_EVENTS`); of it the mock sends
+``identity-validation.processed`` (when the trust provider has checked an identity: here, when the review of step 5
+decides), and accepts subscriptions to the rest, which it will send once it plays transactions and API keys,
+emitted the same way. ``registration.<state>``, one per state a trust registration reaches, are the mock's own
+(Universign's hosted registration publishes none).
 
 The envelope (the mock's own shape) is a JSON object: ``id`` (``evt_…``, the same for every subscription), ``type``
 (the event's name), ``created`` (ISO 8601 on the mock clock) and ``data`` (the object the event is about).
@@ -27,6 +28,28 @@ from mock_provider.core.webhooks.models import WebhookDelivery, WebhookEvent, We
 
 IDENTITY_VALIDATION_PROCESSED = "identity-validation.processed"
 
+#: Universign's published event names (apps.universign.com/docs/developer_tools/webhooks/).
+UNIVERSIGN_EVENTS = (
+    "apikey.created",
+    "apikey.updated",
+    "apikey.deleted",
+    "transaction.lifecycle.created",
+    "transaction.lifecycle.started",
+    "transaction.lifecycle.paused",
+    "transaction.lifecycle.cancelled",
+    "transaction.lifecycle.expired",
+    "transaction.lifecycle.completed",
+    "transaction.chat.message.received",
+    "action.opened",
+    "action.closed",
+    "action.stalled",
+    "action.manualreminder.sent",
+    "action.reminder.sent",
+    "action.waitingperiod.cancelled",
+    "action.waitingperiod.ended",
+    IDENTITY_VALIDATION_PROCESSED,
+)
+
 #: The trust registration's states, each an event ``registration.<state>`` (the mock's own names).
 REGISTRATION_STATES = (
     "created",
@@ -39,8 +62,8 @@ REGISTRATION_STATES = (
     "cancelled",
 )
 
-#: Every event name a subscription may ask for, in the order the docs list them.
-EVENT_TYPES = (IDENTITY_VALIDATION_PROCESSED, *(f"registration.{state}" for state in REGISTRATION_STATES))
+#: Every event name a subscription may ask for: Universign's, then the mock's own.
+EVENT_TYPES = (*UNIVERSIGN_EVENTS, *(f"registration.{state}" for state in REGISTRATION_STATES))
 
 PENDING, SUCCESSFUL, FAILED = "pending", "successful", "failed"
 

@@ -385,3 +385,14 @@ def test_jesign_mock_serve_sends_from_each_worker_once(tmp_path: Path, receiver:
         jwks = requests.get(f"{served.base}/trust/v1/webhooks/jwks.json", timeout=10).json()
     events = [verify(d.body, d.headers, jwks) for d in receiver.deliveries]
     assert len({e.id for e in events}) == len(events) == 3
+
+
+def test_a_reset_drops_the_endpoints_and_deliveries_and_keeps_the_key(live_mock: LiveMock) -> None:
+    base = live_mock.url
+    subscribe(base, "https://hooks.example.com/h", ["registration.created"])
+    create_registration(live_mock.app.test_client())
+    jwks = requests.get(f"{base}/trust/v1/webhooks/jwks.json", timeout=10).json()
+    assert requests.post(f"{base}/_mock/reset", timeout=10).status_code == 200
+    assert requests.get(f"{base}/trust/v1/webhooks/jwks.json", timeout=10).json() == jwks
+    assert requests.get(f"{base}/_mock/webhooks", timeout=10).json() == {"data": []}
+    assert requests.get(f"{base}/_mock/webhooks/deliveries", timeout=10).json() == {"data": []}

@@ -10,6 +10,11 @@
     ├── OtpUnavailableError           an OTP source could not produce a code
     ├── PdfRefusedError               a document refused, before any SMS (code: not_a_pdf, pdf_damaged, …; source)
     ├── TrustRootError                a trust root for validation cannot be used, or none is at hand offline
+    ├── WebhookVerificationError      a webhook delivery failed verification (jesign_sdk.webhooks.verify)
+    │   ├── WebhookSignatureError     no signature, a malformed one, a tampered body, a wrong or unknown key
+    │   ├── WebhookTimestampError     signed too long ago (or too far ahead): outside the tolerance
+    │   ├── WebhookReplayError        this very signature was accepted before
+    │   └── WebhookPayloadError       signed, but not an event envelope
     └── APIStatusError                the server answered an error status; carries status_code, code, request_id
         ├── BadRequestError           400 / 422
         │   ├── OtpInvalidError       wrong or malformed SMS code (attempts_remaining)
@@ -60,6 +65,11 @@ __all__ = [
     "RateLimitError",
     "RegistrationStateError",
     "TrustRootError",
+    "WebhookPayloadError",
+    "WebhookReplayError",
+    "WebhookSignatureError",
+    "WebhookTimestampError",
+    "WebhookVerificationError",
 ]
 
 
@@ -152,6 +162,26 @@ class PdfRefusedError(JesignError):
 class TrustRootError(JesignError):
     """A trust root given for validation cannot be used (no such file, not a PEM or DER X.509 certificate), or an
     offline validation has none at hand (it fetches nothing, the provider's root included)."""
+
+
+class WebhookVerificationError(JesignError):
+    """A webhook delivery failed verification: do not act on it (answer 400 or 401)."""
+
+
+class WebhookSignatureError(WebhookVerificationError):
+    """The signature header is missing or malformed, does not match the body, or names a key the JWKS lacks."""
+
+
+class WebhookTimestampError(WebhookVerificationError):
+    """The signing instant is further from now than the tolerance: an old delivery replayed, or a clock off."""
+
+
+class WebhookReplayError(WebhookVerificationError):
+    """This very signature was accepted before (the replay store remembered it)."""
+
+
+class WebhookPayloadError(WebhookVerificationError):
+    """The signature holds, but the body is not an event envelope (``id``, ``type``, ``created``, ``data``)."""
 
 
 class APIStatusError(JesignError):

@@ -29,6 +29,7 @@ from mock_provider.api import (
     seals,
     server_headers,
     trust,
+    webhooks,
 )
 from mock_provider.api.common import install_writes_after_response
 from mock_provider.api.ocsp_endpoint import OcspEndpoint
@@ -81,6 +82,7 @@ def create_app(config: MockConfig | Mapping[str, Any] | None = None, *, clock: C
     app.register_blueprint(trust.bp)
     app.register_blueprint(id_validations.bp)
     app.register_blueprint(seals.bp)
+    app.register_blueprint(webhooks.bp)
     app.register_blueprint(csc.v2)
     app.register_blueprint(csc.v1)
     app.register_blueprint(openapi.bp)
@@ -90,6 +92,7 @@ def create_app(config: MockConfig | Mapping[str, Any] | None = None, *, clock: C
     if config.control_plane:
         hooks.install(app)
         app.register_blueprint(control.bp)
+        app.register_blueprint(webhooks.control_bp)
     # After the control plane's hooks: its answer is kept before an injected fault may replace it.
     idempotency.install(app)
     # OCSP is served by a plain WSGI app in front of Flask: it is the one hot path (see ocsp_endpoint).

@@ -10,6 +10,9 @@ Installed with jesign, it gives every test suite of the environment these fixtur
 - ``jesign_client`` (function): a factory of SDK clients already logged in: ``jesign_client("marie.dupont")``.
   Their clock is the mock's (:attr:`MockServer.clock`), so that a test may move it: the login, the id_token's
   checks and validation follow.
+- ``jesign_webhook_receiver`` (function): a :class:`jesign_sdk.webhook_receiver.WebhookReceiver` on a free
+  loopback port, recording the webhooks it gets and answering 500 on demand (``fail_next``). It needs the SDK
+  only, not the mock. The served mock sends its webhooks from a background thread.
 
 ::
 
@@ -35,6 +38,7 @@ if TYPE_CHECKING:
     from flask import Flask
 
     from jesign_sdk import Client, ServerClock
+    from jesign_sdk.webhook_receiver import WebhookReceiver
     from mock_provider.core.services import MockServices
 
 
@@ -87,6 +91,7 @@ def jesign_mock_server() -> Iterator[MockServer]:
         {"database_url": "sqlite:///:memory:", "public_base_url": url, "secret_key": "jesign-pytest-plugin-secret"}
     )
     holder["app"] = app
+    services_of(app).webhooks.start_sender()
     thread = threading.Thread(target=server.serve_forever, name="jesign-mock", daemon=True)
     thread.start()
     try:
@@ -114,3 +119,12 @@ def jesign_client(jesign_mock: MockServer) -> Callable[..., Client]:
         return client
 
     return make
+
+
+@pytest.fixture
+def jesign_webhook_receiver() -> Iterator[WebhookReceiver]:
+    """A webhook receiver on a free loopback port (the SDK's, independent of the mock), closed after the test."""
+    from jesign_sdk.webhook_receiver import WebhookReceiver
+
+    with WebhookReceiver() as receiver:
+        yield receiver

@@ -196,12 +196,17 @@ def _stop(signum: int, _frame: FrameType | None) -> NoReturn:
 
 
 def _run_worker(config: MockConfig, sock: socket.socket) -> None:
-    """One worker: the app, and waitress on the shared socket until SIGINT or SIGTERM (waitress stops on both)."""
+    """One worker: the app, its webhook sender thread, and waitress on the shared socket until SIGINT or SIGTERM
+    (waitress stops on both)."""
+    from mock_provider.app import create_app, services_of
+
     signal.signal(signal.SIGTERM, _stop)
     try:
-        server = make_server(config, sock)
+        app = create_app(config)
+        server = make_server(config, sock, app)
     except KeyboardInterrupt:
         return  # Ctrl+C while starting: nothing to stop yet
+    services_of(app).webhooks.start_sender()
     server.run()
 
 

@@ -34,8 +34,10 @@ if TYPE_CHECKING:
 
 #: Tables a reset keeps: the PKI (hierarchy, keys, issued certificates), the shared counters (PKI revision, CRL
 #: numbers; the clock kept there is set back to real time) and the SSO's settings (its signing key: every worker
-#: keeps signing with the same ``kid``).
-KEPT_ON_RESET = frozenset({"provider_keys", "pki_authorities", "certificates", "counters", "sso_settings"})
+#: keeps signing with the same ``kid``) and the webhooks' (their signing key, for the same reason).
+KEPT_ON_RESET = frozenset(
+    {"provider_keys", "pki_authorities", "certificates", "counters", "sso_settings", "webhook_settings"}
+)
 
 
 # -- the clock -----------------------------------------------------------------------------------------------------
@@ -45,6 +47,7 @@ def set_clock(svc: MockServices, instant: datetime, *, frozen: bool) -> None:
     """Show ``instant`` from now on, frozen or running; 400 ``invalid_clock`` outside the writable range."""
     _within_clock_range(svc, instant, "now")
     svc.clock.set(instant, frozen=frozen)
+    svc.webhooks.settle()  # the webhook retries now due are sent before the answer
 
 
 def advance_clock(svc: MockServices, seconds: float) -> datetime:
@@ -60,7 +63,9 @@ def advance_clock(svc: MockServices, seconds: float) -> datetime:
     except OverflowError:  # past year 9999 or before year 1
         target = None
     _within_clock_range(svc, target, "seconds")
-    return svc.clock.advance(timedelta(seconds=seconds))
+    moved = svc.clock.advance(timedelta(seconds=seconds))
+    svc.webhooks.settle()  # the webhook retries now due are sent before the answer
+    return moved
 
 
 def reset_clock(svc: MockServices) -> datetime:

@@ -27,6 +27,7 @@ from mock_provider.core.registration import Registrations
 from mock_provider.core.seals import Seals
 from mock_provider.core.signing import Signing
 from mock_provider.core.storage import Database
+from mock_provider.core.webhooks.service import Webhooks
 
 
 @dataclass
@@ -43,10 +44,12 @@ class MockServices:
     id_validations: IdValidations
     seals: Seals
     breakages: Breakages
+    webhooks: Webhooks
     #: The secret that keys are sealed under; other keys (OTP HMAC, SSO sessions) are derived from it.
     secret: bytes
 
     def close(self) -> None:
+        self.webhooks.stop_sender()
         self.db.dispose()
 
 
@@ -85,6 +88,7 @@ def build_services(config: MockConfig, *, clock: Clock | None = None) -> MockSer
         id_validations=IdValidations(db, clock, pki.breakages, max_document_bytes=config.max_document_bytes),
         seals=Seals(db, clock, pki, signing),
         breakages=pki.breakages,
+        webhooks=Webhooks(db, clock, vault, pki.breakages),
         secret=secret,
     )
 

@@ -2,11 +2,11 @@
 
 One page shows the SMS and e-mail outbox (with the codes), the registrations with their state, the review queue
 (approve, reject), the clock (advance it, or back to real time), the one-shot scenarios, the certificates
-(download, revoke) and the latest requests; ``/console/registrations/<id>`` shows a registration's event log.
-Registered only when the ``control_plane`` setting is on, like ``/_mock``, and with the same lack of
-authentication (the mock is for a loopback address). Actions call the same core functions as ``/_mock``
-(:mod:`mock_provider.core.control`); each answers with a redirect to the page (post/redirect/get) or, when refused,
-the page with the problem and its code.
+(download, revoke), the webhooks sent (read only) and the latest requests; ``/console/registrations/<id>`` shows a
+registration's event log. Registered only when the ``control_plane`` setting is on, like ``/_mock``, and with the
+same lack of authentication (the mock is for a loopback address). Actions call the same core functions as
+``/_mock`` (:mod:`mock_provider.core.control`); each answers with a redirect to the page (post/redirect/get) or,
+when refused, the page with the problem and its code.
 """
 
 from __future__ import annotations
@@ -56,6 +56,7 @@ def _console(problem: Problem | None = None, status: int = 200) -> Answer:
         certificates=[_certificate(c) for c in control.certificates(svc, limit=_LIMIT)],
         revocation_reasons=REVOCATION_REASONS,
         requests=[_request(r) for r in control.request_history(svc, limit=_LIMIT)],
+        webhook_deliveries=[d.as_json() for d in svc.webhooks.deliveries(limit=_LIMIT)],
     )
 
 

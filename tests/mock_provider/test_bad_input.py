@@ -145,6 +145,7 @@ JSON_ROUTES = [
     ("POST", "/trust/v1/registrations/{reg}/agreement/consent", "applicant"),
     ("POST", "/trust/v1/registrations/{reg}/agreement/sign", "applicant"),
     ("POST", "/trust/v1/registrations/{reg}/certificate/report-error", "applicant"),
+    ("POST", "/trust/v1/webhooks", "operator"),
     *(
         ("POST", f"/trust/csc/{version}/{operation}", "marie")
         for version in ("v1", "v2")
@@ -176,6 +177,7 @@ ROUTES_WITHOUT_JSON = {
     ("POST", "/trust/v1/seals"): "a multipart form",
     ("POST", "/trust/v1/registrations/<registration_id>/agreement/resend"): "nothing",
     ("POST", "/trust/v1/registrations/<registration_id>/cancel"): "nothing",
+    ("DELETE", "/trust/v1/webhooks/<webhook_id>"): "nothing",
     ("POST", "/trust/csc/v1/info"): "nothing",
     ("POST", "/trust/csc/v2/info"): "nothing",
     ("POST", "/trust/csc/oauth2/authorize"): "a form (the SMS code page)",
@@ -187,6 +189,9 @@ ROUTES_WITHOUT_JSON = {
     ("POST", "/_mock/reset"): "nothing",
     ("DELETE", "/_mock/faults"): "nothing",
     ("DELETE", "/_mock/breakages"): "nothing",
+    ("DELETE", "/_mock/webhooks/<webhook_id>"): "nothing",
+    ("POST", "/_mock/webhooks/deliveries/settle"): "nothing",
+    ("POST", "/_mock/webhooks/deliveries/<delivery_id>/redeliver"): "nothing",
 }
 
 
@@ -565,6 +570,16 @@ TYPED_ROUTES: list[tuple[str, str, str, dict[str, Any], dict[str, tuple[str, str
         },
     ),
     ("PUT", "/_mock/breakages", "nobody", {"active": ["crl_stale"]}, {"active": ("array", "invalid_breakages")}),
+    (
+        "POST",
+        "/trust/v1/webhooks",
+        "operator",
+        {"url": "https://hooks.example.com/jesign", "events": ["registration.created"], "name": "hooks"},
+        {
+            name: (kind, "invalid_webhook")
+            for name, kind in (("url", "string"), ("events", "array"), ("name", "string"))
+        },
+    ),
 ]
 
 #: A value of each JSON type but null (null is "absent", which some members may be).

@@ -119,6 +119,14 @@ def test_a_real_walk_matches_the_document(manual_app: Flask) -> None:
     check = contract.check
     operator = OPERATOR_HEADERS
 
+    # -- trust: webhook endpoints (a receiver that nobody listens at: each attempt is an error) -------------------
+    hook = {"url": "http://127.0.0.1:9/hooks", "events": ["registration.created"], "name": "walk"}
+    check(client.post("/trust/v1/webhooks", json={**hook, "url": "ftp://127.0.0.1/"}, headers=operator), 400)
+    check(client.get("/trust/v1/webhooks"), 401)
+    subscription = check(client.post("/trust/v1/webhooks", json=hook, headers=operator), 201)
+    check(client.get("/trust/v1/webhooks", headers=operator), 200)
+    check(client.get("/trust/v1/webhooks/jwks.json"), 200)
+
     # -- platform: the person, step 1, step 2 hand-off ------------------------------------------------------------
     auth = bearer(sso_login(client, "marie.dupont"))
     check(client.get("/platform/api/v1/me", headers={"Authorization": "Bearer not-a-token"}), 401)
@@ -401,6 +409,20 @@ def test_a_real_walk_matches_the_document(manual_app: Flask) -> None:
     check(client.put("/_mock/breakages", json={"active": ["no_such_rule"]}), 400)
     check(client.put("/_mock/breakages", json={"active": []}), 200)
     check(client.delete("/_mock/breakages"), 204)
+    deliveries = check(client.get("/_mock/webhooks/deliveries"), 200)["data"]
+    assert deliveries  # the registration's creation, for the webhook registered first
+    check(client.post("/_mock/webhooks/deliveries/settle"), 200)
+    check(client.get("/_mock/webhooks/deliveries", query_string={"state": "lost"}), 400)
+    check(client.get(f"/_mock/webhooks/deliveries/{deliveries[0]['id']}"), 200)
+    check(client.get("/_mock/webhooks/deliveries/dlv_nope"), 404)
+    check(client.post(f"/_mock/webhooks/deliveries/{deliveries[0]['id']}/redeliver"), 200)
+    check(client.post("/_mock/webhooks/deliveries/dlv_nope/redeliver"), 404)
+    check(client.get("/_mock/webhooks"), 200)
+    check(client.delete("/_mock/webhooks/whk_nope"), 404)
+    check(client.delete(f"/trust/v1/webhooks/{subscription['id']}", headers=operator), 204)
+    check(client.delete(f"/trust/v1/webhooks/{subscription['id']}", headers=operator), 404)
+    other = check(client.post("/trust/v1/webhooks", json=hook, headers=operator), 201)
+    check(client.delete(f"/_mock/webhooks/{other['id']}"), 204)
     check(client.post("/_mock/reset"), 200)
 
     # Every documented operation answered at least once, every answer documented and matching its schema.

@@ -10,11 +10,20 @@ from __future__ import annotations
 from collections.abc import Iterable
 from types import ModuleType
 
-from mock_provider.core.misbehaviour.areas import http, otp, pki, registration, registration_limits, signing, sso
+from mock_provider.core.misbehaviour.areas import (
+    http,
+    otp,
+    pki,
+    registration,
+    registration_limits,
+    signing,
+    sso,
+    webhooks,
+)
 from mock_provider.core.misbehaviour.switch import Breakage
 
 #: The modules that declare the switches, in the order the catalogue lists them.
-AREAS: tuple[ModuleType, ...] = (http, sso, registration, registration_limits, otp, signing, pki)
+AREAS: tuple[ModuleType, ...] = (http, sso, registration, registration_limits, otp, signing, pki, webhooks)
 
 
 def collect(areas: Iterable[ModuleType]) -> dict[str, Breakage]:

@@ -33,6 +33,7 @@ from mock_provider.core.registration.states import (
     LEVELS,
     PENDING_VALIDATION,
     REJECTED,
+    registration_event,
 )
 
 
@@ -147,6 +148,7 @@ class OperatorCalls(Review):
             at=now,
             detail={"level": level},
         )
+        registration_event(session, reg, None, now)
         return reg, token
 
     def _handoff_view(self, reg: TrustRegistration, token: str) -> HandoffView:

@@ -26,6 +26,7 @@ from mock_provider.core.registration.states import CERTIFICATE_ISSUED, PENDING_V
 from mock_provider.core.registration.texts import APPROVAL_SUBJECT
 from mock_provider.core.registration.views import Views
 from mock_provider.core.storage import AbsenceLatch, bump_counter
+from mock_provider.core.webhooks import events as webhook_events
 
 #: Moves whenever a registration goes to review, so that :meth:`Review.settle` skips looking while none waits.
 REVIEWS_COUNTER = "reviews_revision"
@@ -135,6 +136,7 @@ class Review(Views):
             self._approve(session, reg, now, actor="review")
 
     def _approve(self, session: Session, reg: TrustRegistration, now: datetime, *, actor: str) -> None:
+        _identity_processed(session, reg, now, reason=None)
         self._issue(session, reg, now, action="approved", actor=actor)
         if NO_DECISION_EMAIL in self.breakages:
             return
@@ -155,6 +157,7 @@ class Review(Views):
     def _reject(self, session: Session, reg: TrustRegistration, now: datetime, *, reason: str, actor: str) -> None:
         reg.decided_at = now
         reg.rejection_reason = reason
+        _identity_processed(session, reg, now, reason=reason)
         self._move(session, reg, REJECTED, actor=actor, action="rejected", now=now, detail={"reason": reason})
         if NO_REJECTION_EMAIL in self.breakages:
             return
@@ -211,3 +214,16 @@ class Review(Views):
                 at=now,
                 detail={"certificate": record.id},
             )
+
+
+def _identity_processed(session: Session, reg: TrustRegistration, now: datetime, *, reason: str | None) -> None:
+    """Universign's ``identity-validation.processed`` for the operator: the identity check is decided."""
+    data = {
+        "object": "identity_validation",
+        "registration_id": reg.id,
+        "status": "invalid" if reason else "valid",
+        "reason": reason,
+    }
+    webhook_events.emit(
+        session, owner=reg.created_by, type=webhook_events.IDENTITY_VALIDATION_PROCESSED, data=data, at=now
+    )

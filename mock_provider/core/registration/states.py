@@ -23,6 +23,7 @@ from mock_provider.core.models import (
 )
 from mock_provider.core.pki import profiles
 from mock_provider.core.storage import locking
+from mock_provider.core.webhooks import events as webhook_events
 
 #: The trust provider's registration states. ``created``: handed over, identity not given yet.
 CREATED, IDENTITY_SUBMITTED, DOCUMENTS_SUBMITTED = "created", "identity_submitted", "documents_submitted"
@@ -114,6 +115,7 @@ class Transitions(TrustService):
             at=now,
             detail=detail,
         )
+        registration_event(session, reg, before, now)
 
     @staticmethod
     def _trust_of(session: Session, account: PlatformAccount | None) -> TrustRegistration | None:
@@ -132,3 +134,12 @@ class Transitions(TrustService):
         if trust.state == CREATED:
             return PROFILE_CONFIRMED
         return trust.state
+
+
+def registration_event(session: Session, reg: TrustRegistration, previous_state: str | None, now: datetime) -> None:
+    """The webhook ``registration.<state>`` (the mock's own event) for the operator that created ``reg``."""
+    name = f"registration.{reg.state}"
+    if name not in webhook_events.EVENT_TYPES:
+        return
+    data = {"object": "registration", "id": reg.id, "state": reg.state, "previous_state": previous_state}
+    webhook_events.emit(session, owner=reg.created_by, type=name, data=data, at=now)

@@ -7,7 +7,9 @@ identity card as one file holding both sides or as two files, front then back), 
 colour, 4 MB per side. The document's data is extracted, then matched with what the operator expects; the
 outcome is announced by the ``identity-validation.processed`` event. Universign does not publish the answer's
 fields: the mock answers the validation at once (``id``, ``state`` ``valid`` or ``invalid``, and, when invalid,
-the ``reason`` code and message of the rule that refused it). That shape is the mock's own.
+the ``reason`` code and message of the rule that refused it), and queues the event for the operator's webhook
+subscriptions (its ``data``: ``object`` ``identity_validation``, ``id``, ``status``, ``reason``). That shape is the
+mock's own.
 
 The judgement is the registration's (:mod:`mock_provider.core.documents`): the document type's rules, the sides
 by their content, the MRZ read from the files (the mock's stand-in for OCR, see
@@ -40,6 +42,7 @@ from mock_provider.core.misbehaviour.areas.registration_limits import (
 )
 from mock_provider.core.misbehaviour.switches import Breakages
 from mock_provider.core.storage import Base, Database, UtcDateTime
+from mock_provider.core.webhooks import events as webhook_events
 
 State = Literal["valid", "invalid"]
 #: The most files one validation takes: a passport's page, or an identity card's two sides.
@@ -168,7 +171,12 @@ class IdValidations:
         with self.db.transaction() as session:
             session.add(row)
             session.flush()
-            return _view(row)
+            view = _view(row)
+            processed = {"object": "identity_validation", "id": view.id, "status": view.state, "reason": view.reason}
+            webhook_events.emit(
+                session, owner=owner, type=webhook_events.IDENTITY_VALIDATION_PROCESSED, data=processed, at=now
+            )
+            return view
 
     def get(self, owner: str, validation_id: str) -> IdValidationView:
         """The validation, for the operator that created it only (any other: ``404``, as for an unknown id)."""

@@ -29,8 +29,9 @@ from mock_provider.core.models import OAuthClient
 from mock_provider.core.webhooks import deliveries
 from mock_provider.core.webhooks.models import WebhookDelivery
 from mock_provider.pytest_plugin import MockServer
+from tests.helpers.documents import colour_png
 from tests.helpers.mock import LiveMock, memory_config
-from tests.helpers.registration import OPERATOR_HEADERS, create_registration, walk_to_signed
+from tests.helpers.registration import OPERATOR_HEADERS, colour_image, create_registration, td1, walk_to_signed
 from tests.helpers.serve import serving
 
 #: joserfc taught the ``iat`` header parameter: the tests verify with it, not with the SDK's code.
@@ -396,3 +397,41 @@ def test_a_reset_drops_the_endpoints_and_deliveries_and_keeps_the_key(live_mock:
     assert requests.get(f"{base}/trust/v1/webhooks/jwks.json", timeout=10).json() == jwks
     assert requests.get(f"{base}/_mock/webhooks", timeout=10).json() == {"data": []}
     assert requests.get(f"{base}/_mock/webhooks/deliveries", timeout=10).json() == {"data": []}
+
+
+def test_an_identity_prevalidation_is_announced_to_its_operator(
+    live_mock: LiveMock, receiver: WebhookReceiver, clock: ManualClock
+) -> None:
+    """``POST /trust/v1/id-validations`` queues Universign's ``identity-validation.processed`` for the operator that
+    sent it, signed as every delivery; valid and invalid alike."""
+    subscribe(live_mock.url, receiver.url, ["identity-validation.processed"])
+    form = {"document_type": "id_card:fra", "email": "m@example.com", "birthdate": "1980-04-12"}
+    made = []
+    for full_name in ("Marie Dupont", "Jean Martin"):
+        files = [
+            ("document", ("recto.jpg", colour_image(), "image/jpeg")),
+            ("document", ("verso.png", colour_png(mrz=td1("X4RTBPFW4")), "image/png")),
+        ]
+        answer = requests.post(
+            f"{live_mock.url}/trust/v1/id-validations",
+            data={**form, "full_name": full_name},
+            files=files,
+            headers=OPERATOR_HEADERS,
+            timeout=10,
+        )
+        assert answer.status_code == 201, answer.text
+        made.append(answer.json())
+    assert requests.post(f"{live_mock.url}/_mock/webhooks/deliveries/settle", timeout=10).json() == {"sent": 2}
+    jwks = requests.get(f"{live_mock.url}/trust/v1/webhooks/jwks.json", timeout=10).json()
+    got = receiver.wait_for(2)
+    for delivery, validation in zip(got, made, strict=True):
+        joserfc_verify(delivery.body, delivery.headers["Jesign-Signature"], jwks)
+        event = verify(delivery.body, delivery.headers, jwks, now=clock.now())
+        assert event.type == "identity-validation.processed"
+        assert event.data == {
+            "object": "identity_validation",
+            "id": validation["id"],
+            "status": validation["state"],
+            "reason": validation["reason"],
+        }
+    assert [json.loads(d.body)["data"]["status"] for d in got] == ["valid", "invalid"]

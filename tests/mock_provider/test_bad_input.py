@@ -165,6 +165,7 @@ JSON_ROUTES = [
     ("PUT", "/_mock/faults", "nobody"),
     ("POST", "/_mock/faults", "nobody"),
     ("PUT", "/_mock/breakages", "nobody"),
+    ("POST", "/_mock/api-keys", "nobody"),
 ]
 
 #: The other routes that change something, and what they read instead of JSON.
@@ -185,6 +186,7 @@ ROUTES_WITHOUT_JSON = {
     ("POST", "/_mock/reset"): "nothing",
     ("DELETE", "/_mock/faults"): "nothing",
     ("DELETE", "/_mock/breakages"): "nothing",
+    ("DELETE", "/_mock/api-keys/<key_id>"): "nothing",
 }
 
 
@@ -433,14 +435,25 @@ TYPED_ROUTES: list[tuple[str, str, str, dict[str, Any], dict[str, tuple[str, str
         "/trust/v1/registrations",
         "operator",
         {
-            "email": "chloe.bernard@cabinet-ecma.example.com",
+            "applicant": "chloe.bernard@cabinet-ecma.example.com",
             "level": "qcp",
             "phone_number": "+33611223344",
             "language": "fr",
         },
         {
             name: ("string", "invalid_registration")
-            for name in ("email", "level", "phone_number", "redirect_url", "language")
+            for name in (
+                "applicant",
+                "email",
+                "level",
+                "fullname",
+                "fullname_type",
+                "phone_number",
+                "phone_number_type",
+                "redirect_url",
+                "language",
+                "session_type",
+            )
         },
     ),
     (
@@ -563,6 +576,13 @@ TYPED_ROUTES: list[tuple[str, str, str, dict[str, Any], dict[str, tuple[str, str
         },
     ),
     ("PUT", "/_mock/breakages", "nobody", {"active": ["crl_stale"]}, {"active": ("array", "invalid_breakages")}),
+    (
+        "POST",
+        "/_mock/api-keys",
+        "nobody",
+        {"owner": "integrator", "name": "CI"},
+        {"owner": ("string", "invalid_api_key_request"), "name": ("string", "invalid_api_key_request")},
+    ),
 ]
 
 #: A value of each JSON type but null (null is "absent", which some members may be).

@@ -38,7 +38,7 @@ from mock_provider.core.models import (
     TrustRegistration,
 )
 from mock_provider.core.registration.help_document import help_document
-from mock_provider.core.registration.operator_calls import OperatorCalls
+from mock_provider.core.registration.operator_calls import PLATFORM_OPERATOR, OperatorCalls
 from mock_provider.core.registration.parsing import _firm_ids, normalise_mobile
 from mock_provider.core.registration.shapes import CertificateView, HandoffView, MeView, StatusView
 from mock_provider.core.registration.states import (
@@ -48,6 +48,7 @@ from mock_provider.core.registration.states import (
     CERTIFICATE_EXPIRED,
     CERTIFICATE_ISSUED,
     CERTIFICATE_REVOKED,
+    EXPIRED,
     NEXT_ACTION,
     REJECTED,
     TRUST_NEXT_ACTION,
@@ -212,6 +213,8 @@ class PlatformSteps(OperatorCalls):
                 )
             assert account.mobile_number is not None
             current = self._trust_of(session, account)
+            if current is not None:
+                self._expire_if_due(session, current, self._now())  # a session past its 7 days is not resumed
             if current is not None and current.state in CANCELLABLE:
                 token = secrets.token_urlsafe(32)
                 current.session_token_hash = token_digest(token)
@@ -224,14 +227,14 @@ class PlatformSteps(OperatorCalls):
                     at=self._now(),
                 )
                 return self._handoff_view(current, token), False
-            reopenable = (REJECTED, CANCELLED, *registration_breakages.reopenable_states(self.breakages))
+            reopenable = (REJECTED, CANCELLED, EXPIRED, *registration_breakages.reopenable_states(self.breakages))
             # DESIGN.md §3: a new request once the certificate is revoked or expired, not while it is valid.
             ended = self._certificate_ended(session, current) and registration_breakages.renewable(self.breakages)
             if current is not None and current.state not in reopenable and not ended:
                 raise Conflict(f"a certificate request is already {current.state}", code="certificate_request_exists")
             created, token = self._create_registration(
                 session,
-                operator="platform",
+                operator=PLATFORM_OPERATOR,
                 user=user,
                 email=user.email,
                 phone_number=account.mobile_number,

@@ -86,11 +86,10 @@ class ApplicantSteps(Review):
                     if session.scalar(opener) is not None:  # any registration's session token opens every one
                         return
                 raise NotFound(f"no registration {registration_id}", code="registration_not_found")
-            if reg.state in CANCELLABLE and self._expire_if_due(session, reg, self._now()):
-                # The move to ``expired`` is kept: the error is raised once the transaction has committed.
-                expired_at = session_expiry(reg).isoformat()
-            else:
+            if not self._expire_if_due(session, reg, self._now()):
                 return
+            # A move to ``expired`` is kept: the error is raised once the transaction has committed.
+            expired_at = session_expiry(reg).isoformat()
         raise Gone(
             f"this registration session expired on {expired_at} ({SESSION_DAYS} days after it was opened): "
             "ask for a new registration",

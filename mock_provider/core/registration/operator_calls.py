@@ -22,7 +22,11 @@ from mock_provider.core import events, registration_breakages
 from mock_provider.core.base import token_digest
 from mock_provider.core.errors import InvalidInput, NotFound
 from mock_provider.core.ids import new_id
-from mock_provider.core.misbehaviour.areas.registration import ANY_LEVEL_ACCEPTED, MATCHED_BY_ORDER
+from mock_provider.core.misbehaviour.areas.registration import (
+    ANY_LEVEL_ACCEPTED,
+    MATCHED_BY_ORDER,
+    OPERATOR_READS_ANY_REGISTRATION,
+)
 from mock_provider.core.models import (
     TrustRegistration,
     User,
@@ -118,7 +122,7 @@ class OperatorCalls(Review):
         self.settle()
         with self.db.transaction() as session:
             reg = self._load(session, registration_id, lock=True)
-            if reg.created_by != owner:
+            if reg.created_by != owner and OPERATOR_READS_ANY_REGISTRATION not in self.breakages:
                 raise NotFound(f"no registration {registration_id}", code="registration_not_found")
             self._expire_if_due(session, reg, self._now())
             return self._operator_view(reg)

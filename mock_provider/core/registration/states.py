@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from mock_provider.core import events
 from mock_provider.core.base import TrustService
 from mock_provider.core.errors import Conflict, NotFound
+from mock_provider.core.misbehaviour.areas.registration import SESSION_NEVER_EXPIRES
 from mock_provider.core.models import (
     PlatformAccount,
     TrustRegistration,
@@ -150,7 +151,7 @@ class Transitions(TrustService):
     def _expire_if_due(self, session: Session, reg: TrustRegistration, now: datetime) -> bool:
         """Move an unfinished registration whose session is :data:`SESSION_DAYS` days old to ``expired``; the caller
         holds the row (locked). True when it is (or just became) expired."""
-        if reg.state in CANCELLABLE and now >= session_expiry(reg):
+        if reg.state in CANCELLABLE and now >= session_expiry(reg) and SESSION_NEVER_EXPIRES not in self.breakages:
             self._move(session, reg, EXPIRED, actor="trust", action="session_expired", now=now)
         return reg.state == EXPIRED
 

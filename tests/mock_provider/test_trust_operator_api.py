@@ -423,7 +423,20 @@ def test_the_platform_opens_a_new_request_once_the_session_expired(client: Flask
     assert first.json is not None
     clock.advance(timedelta(days=7))
     auth = bearer(sso_login(client, "marie.dupont"))  # the access token lives one hour
+    status = client.get("/platform/api/v1/registration", headers=auth).json
+    assert status is not None
+    assert (status["state"], status["next_action"]) == ("profile_confirmed", "start_certificate_request")
+    assert status["certificate_request"]["state"] == "expired"
     again = client.post("/platform/api/v1/registration/certificate-request", json={}, headers=auth)
     assert again.status_code == 201, again.get_data(as_text=True)
     assert again.json is not None
     assert again.json["id"] != first.json["id"]
+
+
+def test_the_hosted_page_refuses_an_expired_session(client: FlaskClient, clock: ManualClock) -> None:
+    created = create(client)
+    clock.advance(timedelta(days=7))
+    page = client.get(f"/trust/enroll/{created['id']}?session={created['session_token']}")
+    assert page.status_code == 410
+    assert page.mimetype == "text/html"
+    assert "registration_expired" in page.get_data(as_text=True)

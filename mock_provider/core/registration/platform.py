@@ -36,6 +36,7 @@ from mock_provider.core.models import (
     PlatformAccount,
     TermsAcceptance,
     TrustRegistration,
+    User,
 )
 from mock_provider.core.registration.help_document import help_document
 from mock_provider.core.registration.operator_calls import PLATFORM_OPERATOR, OperatorCalls
@@ -69,17 +70,29 @@ class PlatformSteps(OperatorCalls):
             user = accounts.get_user(session, user_id)
             account = session.get(PlatformAccount, user_id)
             trust = self._trust_of(session, account)
-            state = registration_breakages.platform_state(self._person_state(session, account, trust), self.breakages)
-            next_action = NEXT_ACTION.get(state)
-            if trust is not None and trust.state in CANCELLABLE:
-                next_action = TRUST_NEXT_ACTION[trust.state]  # at the trust provider, reached through the hand-off
-            return {
-                "state": state,
-                "next_action": next_action,
-                "profile": self._profile(session, user, account),
-                "certificate_request": self._trust_summary(trust) if trust else None,
-                "active_firms": self._active_firm_ids(session, user_id),
-            }
+            unfinished = trust is not None and trust.state in CANCELLABLE
+            over = trust.id if trust is not None and unfinished and self._session_over(trust, self._now()) else None
+            if over is None:
+                return self._status_view(session, user, account, trust)
+        # The trust provider's session ended unseen (7 days): expired now (a rare write), then read again.
+        with self.db.transaction() as session:
+            self._expire_if_due(session, self._load(session, over, lock=True), self._now())
+        return self.status(user_id)
+
+    def _status_view(
+        self, session: Session, user: User, account: PlatformAccount | None, trust: TrustRegistration | None
+    ) -> StatusView:
+        state = registration_breakages.platform_state(self._person_state(session, account, trust), self.breakages)
+        next_action = NEXT_ACTION.get(state)
+        if trust is not None and trust.state in CANCELLABLE:
+            next_action = TRUST_NEXT_ACTION[trust.state]  # at the trust provider, reached through the hand-off
+        return {
+            "state": state,
+            "next_action": next_action,
+            "profile": self._profile(session, user, account),
+            "certificate_request": self._trust_summary(trust) if trust else None,
+            "active_firms": self._active_firm_ids(session, user.id),
+        }
 
     def current_certificate(self, user_id: str) -> CertificateView:
         """The person's certificate, as the platform has it from the trust provider (after step 5)."""

@@ -151,9 +151,13 @@ class Transitions(TrustService):
     def _expire_if_due(self, session: Session, reg: TrustRegistration, now: datetime) -> bool:
         """Move an unfinished registration whose session is :data:`SESSION_DAYS` days old to ``expired``; the caller
         holds the row (locked). True when it is (or just became) expired."""
-        if reg.state in CANCELLABLE and now >= session_expiry(reg) and SESSION_NEVER_EXPIRES not in self.breakages:
+        if self._session_over(reg, now):
             self._move(session, reg, EXPIRED, actor="trust", action="session_expired", now=now)
         return reg.state == EXPIRED
+
+    def _session_over(self, reg: TrustRegistration, now: datetime) -> bool:
+        """Whether the registration is unfinished and its session :data:`SESSION_DAYS` days old (not moved yet)."""
+        return reg.state in CANCELLABLE and now >= session_expiry(reg) and SESSION_NEVER_EXPIRES not in self.breakages
 
     @staticmethod
     def _trust_of(session: Session, account: PlatformAccount | None) -> TrustRegistration | None:

@@ -224,6 +224,8 @@ class Handoff:
     level: str
     url: str = field(repr=False)
     session_token: str = field(repr=False)
+    #: When the session ends (7 days after the registration was opened), if the server says.
+    expires_at: datetime | None = None
 
     @classmethod
     def from_json(cls, body: dict[str, Any]) -> Handoff:
@@ -233,6 +235,7 @@ class Handoff:
             level=_field(body, "level", str),
             url=_field(body, "url", str),
             session_token=_field(body, "session_token", str),
+            expires_at=optional_time(body, "expires_at"),
         )
 
 

@@ -21,6 +21,7 @@ only the operator calls and the hosted page.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -50,18 +51,19 @@ _CHALLENGE = {"WWW-Authenticate": 'Basic realm="trust", Bearer realm="trust"'}
 
 #: ``POST /registrations``: Universign's fields (form-encoded), each a string. ``email`` is the mock's former name of
 #: ``applicant``, still read (deprecated) when ``applicant`` is absent.
-_CREATE_FIELDS = (
-    "applicant",
-    "email",
-    "level",
-    "fullname",
-    "fullname_type",
-    "phone_number",
-    "phone_number_type",
-    "language",
-    "redirect_url",
-    "session_type",
-)
+#: Each with its longest accepted value (an e-mail address: RFC 5321's 320 characters; a URL: 2000).
+_CREATE_FIELDS = {
+    "applicant": 320,
+    "email": 320,
+    "level": 16,
+    "fullname": 240,
+    "fullname_type": 32,
+    "phone_number": 32,
+    "phone_number_type": 32,
+    "language": 16,
+    "redirect_url": 2000,
+    "session_type": 32,
+}
 
 
 def _operator() -> str:
@@ -130,13 +132,19 @@ def create_registration() -> Response:
     operator = _operator()
     body = _create_body()
     fields: dict[str, str | None] = {}
-    for name in _CREATE_FIELDS:
+    for name, longest in _CREATE_FIELDS.items():
         value = body.get(name)
         if value is not None and not isinstance(value, str):
             raise InvalidInput(
                 f"{name} must be a string",
                 code="invalid_registration",
                 errors=[{"field": name, "code": "invalid_type", "detail": "a string"}],
+            )
+        if value is not None and len(value) > longest:
+            raise InvalidInput(
+                f"{name} is {longest} characters at most",
+                code="invalid_registration",
+                errors=[{"field": name, "code": "too_long", "detail": f"{longest} characters at most"}],
             )
         fields[name] = value or None
     applicant_field = "applicant" if fields["applicant"] is not None or fields["email"] is None else "email"
@@ -197,7 +205,7 @@ def _limit(raw: str | None) -> int:
     return int(raw)
 
 
-def _instant(args: Any, name: str) -> datetime | None:
+def _instant(args: Mapping[str, str], name: str) -> datetime | None:
     raw = args.get(name)
     if not raw:
         return None

@@ -164,9 +164,17 @@ def test_the_former_email_field_is_still_read_from_json(client: FlaskClient) -> 
         ({"applicant": MARIE, "level": "qcp", "fullname_type": "optional"}, "fullname_type", "invalid_choice"),
         ({"applicant": MARIE, "level": "qcp", "phone_number_type": "fixed"}, "phone_number_type", "invalid_choice"),
         ({"applicant": MARIE, "level": "qcp", "session_type": "transaction"}, "session_type", "invalid_choice"),
-        ({"applicant": MARIE, "level": "qcp", "fullname": "x" * 241}, "fullname", "invalid_length"),
+        ({"applicant": MARIE, "level": "qcp", "fullname": "x" * 241}, "fullname", "too_long"),
+        ({"applicant": MARIE, "level": "qcp", "fullname": "   "}, "fullname", "invalid_length"),
         ({"applicant": MARIE, "level": "qcp", "redirect_url": "ftp://x"}, "redirect_url", "invalid_url"),
         ({"applicant": MARIE, "level": "qcp", "phone_number": "0123"}, "phone_number", "invalid_mobile_number"),
+        ({"applicant": "x" * 321, "level": "qcp"}, "applicant", "too_long"),
+        (
+            {"applicant": MARIE, "level": "qcp", "redirect_url": "https://x.example/" + "a" * 2000},
+            "redirect_url",
+            "too_long",
+        ),
+        ({"applicant": MARIE, "level": "qcp" * 100}, "level", "too_long"),
     ],
 )
 def test_bad_fields_are_refused_and_change_nothing(

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -237,6 +238,12 @@ class Handoff:
             session_token=_field(body, "session_token", str),
             expires_at=optional_time(body, "expires_at"),
         )
+
+    def as_json(self) -> dict[str, Any]:
+        """The hand-off as the server answered it (what :meth:`from_json` reads back), for a token store."""
+        body: dict[str, Any] = dataclasses.asdict(self)
+        body["expires_at"] = self.expires_at.isoformat() if self.expires_at is not None else None
+        return body
 
 
 @dataclass(frozen=True)

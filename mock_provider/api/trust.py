@@ -118,7 +118,7 @@ def _create_body() -> dict[str, Any]:
                 errors=[{"field": name, "code": "repeated", "detail": "given more than once"} for name in many],
             )
         return {name: form[name] for name in _CREATE_FIELDS if name in form}
-    if request.mimetype == "application/json":
+    if request.is_json:  # application/json and the other +json types, as every JSON route reads them
         return json_body()
     raise InvalidInput(
         "send the fields form-encoded (application/x-www-form-urlencoded) or as a JSON object",

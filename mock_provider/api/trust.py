@@ -93,6 +93,10 @@ def _key_owner(key: str) -> str:
 
 
 def _is_api_key(token: str) -> bool:
+    """Whether a bearer token is an operator's key rather than a session token. Only a token with the keys' prefix
+    is looked up (a random session token starts so once in 64⁸), so that the applicant's reads cost nothing more."""
+    if not token.startswith(api_keys.KEY_PREFIX):
+        return False
     with services().db.read() as session:
         return api_keys.owner_of(session, token) is not None
 

@@ -15,6 +15,7 @@ capability         what the harness can do
                    or by the certificate itself, for one a client holds but knows no id of, such as a firm's seal
                    read from CSC ``credentials/info`` (:meth:`Harness.revoke_issued`)
 ``outbox``         read the e-mails and SMS the provider sent (:meth:`Harness.emails`, :meth:`Harness.sms`)
+``operators``      issue an API key at the trust provider for another operator (:meth:`Harness.operator_key`)
 =================  ===================================================================================
 
 :class:`MockHarness` does everything through the mock's control plane (``/_mock``). :class:`InteractiveHarness`
@@ -103,6 +104,10 @@ class Harness:
     def revoke_certificate(self, certificate_id: str, reason: str = "unspecified") -> None:
         raise HarnessError(f"the {self.name} harness cannot revoke certificates")
 
+    def operator_key(self, owner: str) -> str:
+        """A new API key at the trust provider for another operator, ``owner`` (capability ``operators``)."""
+        raise HarnessError(f"the {self.name} harness cannot issue API keys")
+
     def revoke_issued(self, certificate: x509.Certificate, reason: str = "unspecified") -> None:
         """Revoke ``certificate`` (known by its issuer and serial number, as a client holds it) out of band."""
         raise HarnessError(f"the {self.name} harness cannot revoke certificates")
@@ -119,7 +124,7 @@ class MockHarness(Harness):
     """Drives the jesign mock through its control plane (the target's ``control`` party)."""
 
     name = "mock"
-    capabilities = frozenset({"login", "otp", "review", "clock", "reset", "revoke", "outbox"})
+    capabilities = frozenset({"login", "otp", "review", "clock", "reset", "revoke", "outbox", "operators"})
     parties = frozenset({"control"})
 
     def _control(self, method: str, path: str, **kwargs: Any) -> Any:
@@ -229,6 +234,11 @@ class MockHarness(Harness):
 
     def revoke_certificate(self, certificate_id: str, reason: str = "unspecified") -> None:
         self._control("POST", f"/certificates/{certificate_id}/revoke", json={"reason": reason})
+
+    def operator_key(self, owner: str) -> str:
+        key = str(self._control("POST", "/api-keys", json={"owner": owner, "name": "conformance"})["key"])
+        self.http.add_secret(key)
+        return key
 
     def revoke_issued(self, certificate: x509.Certificate, reason: str = "unspecified") -> None:
         """The mock's id for ``certificate`` is found in its list of issued certificates, by serial number (random,

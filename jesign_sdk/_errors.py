@@ -25,6 +25,8 @@
         ├── NotFoundError             404
         ├── ConflictError             409
         │   └── RegistrationStateError  the registration is not in a state that allows the call (state)
+        ├── GoneError                 410
+        │   └── RegistrationExpiredError  the registration's session ended, 7 days on (expired_at)
         ├── LockedError               423
         │   └── OtpLockedError        too many wrong codes, or too many codes sent (retry_after when waiting helps)
         ├── RateLimitError            429 (retry_after)
@@ -50,6 +52,7 @@ __all__ = [
     "BadRequestError",
     "ConflictError",
     "DocumentRefusedError",
+    "GoneError",
     "IdTokenError",
     "InternalServerError",
     "JesignError",
@@ -63,6 +66,7 @@ __all__ = [
     "PdfRefusedError",
     "PermissionDeniedError",
     "RateLimitError",
+    "RegistrationExpiredError",
     "RegistrationStateError",
     "TrustRootError",
     "WebhookPayloadError",
@@ -250,6 +254,10 @@ class ConflictError(APIStatusError):
     """409: the resource's state forbids the call."""
 
 
+class GoneError(APIStatusError):
+    """410: the resource existed and is over."""
+
+
 class LockedError(APIStatusError):
     """423."""
 
@@ -310,12 +318,23 @@ class RegistrationStateError(ConflictError):
         return str(value) if value is not None else None
 
 
+class RegistrationExpiredError(GoneError):
+    """The registration's session ended, left unfinished 7 days after it was opened: ask for a new registration
+    (the platform's hand-off opens one). ``expired_at`` is the instant it ended, as the server wrote it."""
+
+    @property
+    def expired_at(self) -> str | None:
+        value = self.member("expired_at")
+        return str(value) if value is not None else None
+
+
 _BY_STATUS: dict[int, type[APIStatusError]] = {
     400: BadRequestError,
     401: AuthenticationError,
     403: PermissionDeniedError,
     404: NotFoundError,
     409: ConflictError,
+    410: GoneError,
     422: BadRequestError,
     423: LockedError,
     429: RateLimitError,
@@ -328,6 +347,7 @@ _BY_CODE: dict[str, type[APIStatusError]] = {
     "otp_locked": OtpLockedError,
     "otp_code_limit_reached": OtpLockedError,
     "registration_wrong_state": RegistrationStateError,
+    "registration_expired": RegistrationExpiredError,
 }
 
 _DOCUMENT_PREFIXES = ("document_", "mrz_", "invalid_document_")

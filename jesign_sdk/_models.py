@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -224,6 +225,8 @@ class Handoff:
     level: str
     url: str = field(repr=False)
     session_token: str = field(repr=False)
+    #: When the session ends (7 days after the registration was opened), if the server says.
+    expires_at: datetime | None = None
 
     @classmethod
     def from_json(cls, body: dict[str, Any]) -> Handoff:
@@ -233,7 +236,14 @@ class Handoff:
             level=_field(body, "level", str),
             url=_field(body, "url", str),
             session_token=_field(body, "session_token", str),
+            expires_at=optional_time(body, "expires_at"),
         )
+
+    def as_json(self) -> dict[str, Any]:
+        """The hand-off as the server answered it (what :meth:`from_json` reads back), for a token store."""
+        body: dict[str, Any] = dataclasses.asdict(self)
+        body["expires_at"] = self.expires_at.isoformat() if self.expires_at is not None else None
+        return body
 
 
 @dataclass(frozen=True)

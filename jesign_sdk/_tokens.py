@@ -13,7 +13,6 @@ The caller's job: never print what :meth:`TokenStore.load` and :meth:`TokenStore
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import json
 import os
 from pathlib import Path
@@ -71,7 +70,7 @@ class TokenStore:
     def save_handoff(self, base_url: str, sub: str, handoff: Handoff) -> None:
         """Keep the latest hand-off of the person ``sub`` on ``base_url`` (one per base URL)."""
         document = self._read()
-        document["handoffs"][_key(base_url)] = {"sub": sub, "handoff": dataclasses.asdict(handoff)}
+        document["handoffs"][_key(base_url)] = {"sub": sub, "handoff": handoff.as_json()}
         self._write(document)
 
     def _read(self) -> dict[str, dict[str, Any]]:

@@ -1,9 +1,15 @@
 """The trust provider's side of the registration (steps 2 to 5), behind an interface.
 
 :class:`TrustBackend` is what the SDK needs from a trust provider; :class:`HttpTrustBackend` speaks the mock's
-``/trust/v1`` API, modelled on Universign's public REST API, so that a real backend is configuration (base URL)
-plus credentials. A backend is bound to one registration by its session token, which the platform's hand-off
-gives (:class:`~jesign_sdk.Handoff`).
+``/trust/v1`` step-by-step API. A backend is bound to one registration by its session token, which the platform's
+hand-off gives (:class:`~jesign_sdk.Handoff`).
+
+Those step-by-step calls (identity, document, agreement and SMS code, cancellation, error report) are the mock's
+test driver of Universign's hosted page: Universign publishes no API for them, its applicants go through those
+steps in the hosted page whose address is the hand-off's ``url``. So :class:`HttpTrustBackend` works against the
+mock only; against a real Universign, send the person to ``Handoff.url`` (a browser), and read the outcome from the
+platform. Only the operator's calls (``POST``/``GET /v1/registrations``, with an API key) are Universign's shape:
+see the documentation's page "The trust API against Universign's".
 """
 
 from __future__ import annotations
@@ -101,7 +107,8 @@ class TrustBackend(Protocol):
 
 
 class HttpTrustBackend:
-    """Steps 2 to 5 over ``/trust/v1``, as the applicant (the registration's session token)."""
+    """Steps 2 to 5 over ``/trust/v1``, as the applicant (the registration's session token): the mock's test driver
+    of the hosted page, which a real Universign does not serve."""
 
     def __init__(self, requestor: Requestor, registration_id: str, session_token: str) -> None:
         self._requestor = requestor

@@ -1,5 +1,5 @@
 """``/_mock``: the control plane. Outbox, clock, review queue, scenarios, faults, rule breakages, request history,
-certificates, reset.
+certificates, the trust provider's API keys, reset.
 
 Registered only when the ``control_plane`` setting is on (the default); off, every path here answers 404. It has
 no authentication of its own: the mock is for development and CI, on a loopback address. Each view reads the
@@ -15,7 +15,7 @@ from flask import Blueprint, Response, request
 from sqlalchemy.orm import Session
 
 from mock_provider.api.common import json_body, ok, optional
-from mock_provider.core import control, outbox
+from mock_provider.core import api_keys, control, outbox
 from mock_provider.core.clock import ensure_utc
 from mock_provider.core.errors import InvalidInput, NotFound
 from mock_provider.core.misbehaviour import fault_store, faults
@@ -168,6 +168,29 @@ def revoke_certificate(certificate_id: str) -> Response:
     record = control.revoke_certificate(services(), certificate_id, reason)
     assert record.revoked_at is not None
     return ok({"id": record.id, "revoked_at": record.revoked_at.isoformat(), "reason": record.revocation_reason})
+
+
+@bp.post("/api-keys")
+def issue_api_key() -> Response:
+    """A new operator API key for ``owner`` (``name`` optional): the key is in this answer only, stored hashed."""
+    body = json_body()
+    with services().db.transaction() as session:
+        issued = api_keys.issue(session, owner=body.get("owner"), name=body.get("name"), now=services().clock.now())
+    return ok(issued, 201)
+
+
+@bp.get("/api-keys")
+def list_api_keys() -> Response:
+    """The keys, without the keys themselves (their first characters only, ``prefix``)."""
+    with services().db.read() as session:
+        return ok({"data": api_keys.listed(session)})
+
+
+@bp.delete("/api-keys/<key_id>")
+def delete_api_key(key_id: str) -> Response:
+    with services().db.transaction() as session:
+        api_keys.revoke(session, key_id)
+    return Response(status=204)
 
 
 @bp.post("/reset")

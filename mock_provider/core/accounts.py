@@ -18,9 +18,10 @@ import yaml
 from sqlalchemy import Select, and_, bindparam, delete, exists, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from mock_provider.core import api_keys
 from mock_provider.core.errors import Forbidden, NotFound
 from mock_provider.core.ids import new_id
-from mock_provider.core.models import Delegation, Firm, Membership, OAuthClient, TermsAcceptance, User
+from mock_provider.core.models import ApiKey, Delegation, Firm, Membership, OAuthClient, TermsAcceptance, User
 
 ACCOUNTANT = "expert-comptable"
 ROLES = (ACCOUNTANT, "collaborateur")
@@ -73,6 +74,8 @@ class Seed:
     firms: tuple[SeedFirm, ...]
     users: tuple[SeedUser, ...]
     clients: tuple[SeedClient, ...] = field(default=())
+    #: The trust provider's operator API keys (:mod:`mock_provider.core.api_keys`).
+    api_keys: tuple[api_keys.SeedApiKey, ...] = field(default=())
 
 
 def default_seed_text() -> str:
@@ -96,12 +99,15 @@ def load_seed(path: Path | None = None) -> Seed:
     if len({u.id for u in users}) != len(users) or len({u.login for u in users}) != len(users):
         raise SeedError("user ids and logins must be unique")
     clients = tuple(_client(entry) for entry in _list(raw, "clients"))
-    return Seed(firms, users, clients)
+    keys = tuple(_api_key(entry) for entry in _list(raw, "api_keys"))
+    if len({k.id for k in keys}) != len(keys) or len({k.key for k in keys}) != len(keys):
+        raise SeedError("API key ids and keys must be unique")
+    return Seed(firms, users, clients, keys)
 
 
 def apply_seed(session: Session, seed: Seed, now: datetime) -> None:
     """Replace the directory (people, firms, delegations, clients) with the seed's, in ``session``."""
-    for model in (Delegation, Membership, OAuthClient, User, Firm):
+    for model in (Delegation, Membership, OAuthClient, ApiKey, User, Firm):
         session.execute(delete(model))
     session.flush()
     for firm in seed.firms:
@@ -143,6 +149,8 @@ def apply_seed(session: Session, seed: Seed, now: datetime) -> None:
                 name=client.name,
             )
         )
+    for key in seed.api_keys:
+        api_keys.add(session, key=key.key, owner=key.owner, name=key.name, now=now, key_id=key.id)
     session.flush()
 
 
@@ -366,3 +374,11 @@ def _client(entry: dict[str, Any]) -> SeedClient:
     if secret is not None and not isinstance(secret, str):
         raise SeedError(f"{where}: client_secret is a string")
     return SeedClient(_text(entry, "client_id", where), entry.get("name") or entry["client_id"], tuple(uris), secret)
+
+
+def _api_key(entry: dict[str, Any]) -> api_keys.SeedApiKey:
+    where = f"API key {entry.get('id', '?')}"
+    key = _text(entry, "key", where)
+    if not key.startswith(api_keys.KEY_PREFIX) or len(key) < len(api_keys.KEY_PREFIX) + 16:
+        raise SeedError(f"{where}: a key starts with {api_keys.KEY_PREFIX} and has 16 characters more at least")
+    return api_keys.SeedApiKey(_text(entry, "id", where), _text(entry, "owner", where), entry.get("name") or "", key)

@@ -69,6 +69,12 @@ class Conflict(MockError):
     title = "Conflict with the current state"
 
 
+class Gone(MockError):
+    code = "gone"
+    status = 410
+    title = "No longer available"
+
+
 class Locked(MockError):
     code = "locked"
     status = 423

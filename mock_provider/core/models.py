@@ -127,6 +127,12 @@ class TrustRegistration(Base):
     phone_number: Mapped[str] = mapped_column(String(20))
     language: Mapped[str] = mapped_column(String(8))
     redirect_url: Mapped[str | None] = mapped_column(String(2000), nullable=True)
+    #: Universign's ``fullname`` as the operator gave it (None: the SSO's names), and whether the applicant may edit
+    #: it (``fullname_type``) or their phone (``phone_number_type``) in the hosted page; ``session_type``.
+    fullname: Mapped[str | None] = mapped_column(String(240), nullable=True)
+    fullname_type: Mapped[str] = mapped_column(String(16), default="suggestion")
+    phone_number_type: Mapped[str] = mapped_column(String(20), default="suggestion")
+    session_type: Mapped[str] = mapped_column(String(16), default="standalone")
     #: SHA-256 of the applicant's session token (the token itself is only ever in the hand-off URL).
     session_token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     birth_date: Mapped[date | None] = mapped_column(Date, nullable=True)
@@ -477,6 +483,21 @@ class Delegation(Base):
     #: The user id of the accountant who granted it, or ``seed``.
     granted_by: Mapped[str] = mapped_column(String(40))
     granted_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ApiKey(Base):
+    """An operator's API key at the trust provider (Universign's API keys): kept as its SHA-256 only, shown once."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    #: Who the key authenticates: the owner of the registrations it creates (``created_by``).
+    owner: Mapped[str] = mapped_column(String(120), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: The key's first characters, to tell keys apart in a list.
+    prefix: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class OAuthClient(Base):

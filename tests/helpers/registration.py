@@ -14,7 +14,12 @@ from PIL import Image
 from mock_provider.core.documents import icao_name, mrz_check_digit
 
 OPERATOR = base64.b64encode(b"jesign-platform:jesign-platform-secret").decode()
+#: The platform's confidential client as an operator (the mock's extension of Universign's API keys).
 OPERATOR_HEADERS = {"Authorization": f"Basic {OPERATOR}"}
+#: The platform's seeded API key, and Universign's two ways to send it: Basic username (empty password), Bearer.
+PLATFORM_API_KEY = "sk_test_jesign_platform_key_0001"
+API_KEY_BASIC = {"Authorization": "Basic " + base64.b64encode(f"{PLATFORM_API_KEY}:".encode()).decode()}
+API_KEY_BEARER = {"Authorization": f"Bearer {PLATFORM_API_KEY}"}
 BIRTH_DATE = "1980-04-12"
 #: Marie Dupont's mobile number (the seed's first accountant), where her OTP codes go.
 MARIE_MOBILE = "+33612345678"
@@ -75,8 +80,9 @@ def td1(
 def create_registration(
     client: FlaskClient, email: str = "marie.dupont@cabinet-ecma.example.com", **extra: Any
 ) -> dict[str, Any]:
-    body = {"email": email, "level": "qcpnqscd", "phone_number": "+33612345678", "language": "fr", **extra}
-    response = client.post("/trust/v1/registrations", json=body, headers=OPERATOR_HEADERS)
+    """Universign's ``POST /v1/registrations``, form-encoded, with the platform's API key."""
+    body = {"applicant": email, "level": "qcpnqscd", "phone_number": "+33612345678", "language": "fr", **extra}
+    response = client.post("/trust/v1/registrations", data=body, headers=API_KEY_BASIC)
     assert response.status_code == 201, response.json
     assert response.json is not None
     return {**response.json, "phone_number": body["phone_number"]}

@@ -24,7 +24,9 @@ from jesign_sdk import (
     IdentityDocument,
     MockOutboxOtpSource,
     OtpRequest,
+    RegistrationExpiredError,
     RegistrationRejectedError,
+    ServerClock,
 )
 from mock_provider.core.clock import ManualClock
 from tests.helpers.mock import LiveMock
@@ -224,6 +226,24 @@ def test_a_request_under_way_is_cancelled_and_nothing_else(live_mock: LiveMock) 
     # A new request may be walked afterwards.
     certificate = client.registration.enroll(applicant(), MockOutboxOtpSource(client.requestor, MARIE_MOBILE))
     assert certificate.registration_id != handoff.id
+
+
+def test_an_unfinished_session_ends_after_seven_days(live_mock: LiveMock, clock: ManualClock) -> None:
+    client = Client(live_mock.url, clock=ServerClock(live_mock.url))  # the id_token is checked on the mock's clock
+    client.login_with_hint("marie.dupont")
+    client.registration.confirm_profile(mobile_number="0612345678")
+    handoff = client.registration.start_certificate_request()
+    assert handoff.expires_at == clock.now().replace(microsecond=0) + timedelta(days=7)
+    clock.advance(timedelta(days=7))
+    with pytest.raises(RegistrationExpiredError) as ended:
+        client.registration.trust(handoff).submit_identity(
+            birth_date=date(1980, 4, 12), accept_terms=True, accept_privacy_policy=True
+        )
+    assert ended.value.expired_at == handoff.expires_at.isoformat()
+    assert ended.value.status_code == 410
+    client.login_with_hint("marie.dupont")  # the access token lives one hour
+    assert client.registration.status().state == "profile_confirmed"
+    assert client.registration.start_certificate_request().id != handoff.id
 
 
 def test_a_signed_request_can_no_longer_be_cancelled(live_mock: LiveMock) -> None:

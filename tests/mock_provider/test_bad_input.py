@@ -166,6 +166,7 @@ JSON_ROUTES = [
     ("PUT", "/_mock/faults", "nobody"),
     ("POST", "/_mock/faults", "nobody"),
     ("PUT", "/_mock/breakages", "nobody"),
+    ("POST", "/_mock/api-keys", "nobody"),
 ]
 
 #: The other routes that change something, and what they read instead of JSON.
@@ -192,6 +193,7 @@ ROUTES_WITHOUT_JSON = {
     ("DELETE", "/_mock/webhooks/<webhook_id>"): "nothing",
     ("POST", "/_mock/webhooks/deliveries/settle"): "nothing",
     ("POST", "/_mock/webhooks/deliveries/<delivery_id>/redeliver"): "nothing",
+    ("DELETE", "/_mock/api-keys/<key_id>"): "nothing",
 }
 
 
@@ -440,14 +442,25 @@ TYPED_ROUTES: list[tuple[str, str, str, dict[str, Any], dict[str, tuple[str, str
         "/trust/v1/registrations",
         "operator",
         {
-            "email": "chloe.bernard@cabinet-ecma.example.com",
+            "applicant": "chloe.bernard@cabinet-ecma.example.com",
             "level": "qcp",
             "phone_number": "+33611223344",
             "language": "fr",
         },
         {
             name: ("string", "invalid_registration")
-            for name in ("email", "level", "phone_number", "redirect_url", "language")
+            for name in (
+                "applicant",
+                "email",
+                "level",
+                "fullname",
+                "fullname_type",
+                "phone_number",
+                "phone_number_type",
+                "redirect_url",
+                "language",
+                "session_type",
+            )
         },
     ),
     (
@@ -579,6 +592,13 @@ TYPED_ROUTES: list[tuple[str, str, str, dict[str, Any], dict[str, tuple[str, str
             name: (kind, "invalid_webhook")
             for name, kind in (("url", "string"), ("events", "array"), ("name", "string"))
         },
+    ),
+    (
+        "POST",
+        "/_mock/api-keys",
+        "nobody",
+        {"owner": "integrator", "name": "CI"},
+        {"owner": ("string", "invalid_api_key_request"), "name": ("string", "invalid_api_key_request")},
     ),
 ]
 

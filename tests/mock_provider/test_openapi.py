@@ -26,6 +26,8 @@ from tests.helpers.mock import PUBLIC_BASE_URL, AppPool, memory_config
 from tests.helpers.openapi import HTTP_METHODS, PREFIXES, Contract, documented, routes, served
 from tests.helpers.pdf import one_page_pdf
 from tests.helpers.registration import (
+    API_KEY_BASIC,
+    API_KEY_BEARER,
     OPERATOR_HEADERS,
     PLATFORM_CLIENT,
     REDIRECT_URI,
@@ -151,13 +153,29 @@ def test_a_real_walk_matches_the_document(manual_app: Flask) -> None:
     check(client.post("/platform/api/v1/registration/profile", json=profile, headers=auth), 409)
 
     # -- trust: operator ------------------------------------------------------------------------------------------
-    check(client.post("/trust/v1/registrations", json={"email": "x@example.com"}), 401)
-    invalid = check(client.post("/trust/v1/registrations", json={"level": "qcp"}, headers=operator), 400)
-    assert invalid["errors"][0]["field"] == "email"
-    body = {"email": "paul.leroy@cabinet-lefevre.example.com", "level": "lcp", "phone_number": "+33687654321"}
-    other = {**check(client.post("/trust/v1/registrations", json=body, headers=operator), 201), **body}
+    check(client.post("/trust/v1/registrations", data={"applicant": "x@example.com"}), 401)
+    check(client.post("/trust/v1/registrations", data={"level": "qcp"}, headers=bearer("sk_test_unknown")), 401)
+    invalid = check(client.post("/trust/v1/registrations", data={"level": "qcp"}, headers=API_KEY_BASIC), 400)
+    assert invalid["errors"][0]["field"] == "applicant"
+    body = {"applicant": "paul.leroy@cabinet-lefevre.example.com", "level": "lcp", "phone_number": "+33687654321"}
+    other = {**check(client.post("/trust/v1/registrations", data=body, headers=API_KEY_BEARER), 201), **body}
+    # The operator reads its own registrations (Universign's GET /v1/registrations[/{id}]); another key sees none.
+    own = check(client.get(f"/trust/v1/registrations/{other['id']}", headers=API_KEY_BEARER), 200)
+    assert own["applicant"] == body["applicant"]
+    assert own["expires_at"] == other["expires_at"]
+    page = check(client.get("/trust/v1/registrations", query_string={"limit": 1}, headers=API_KEY_BASIC), 200)
+    assert page["has_more"]
+    check(client.get("/trust/v1/registrations", query_string={"limit": 0}, headers=API_KEY_BASIC), 400)
+    check(client.get("/trust/v1/registrations"), 401)
+    issued = check(client.post("/_mock/api-keys", json={"owner": "integrator", "name": "CI"}), 201)
+    check(client.post("/_mock/api-keys", json={}), 400)
+    assert {k["id"] for k in check(client.get("/_mock/api-keys"), 200)["data"]} == {"key_platform", issued["id"]}
+    check(client.get(f"/trust/v1/registrations/{other['id']}", headers=bearer(issued["key"])), 404)
+    check(client.delete(f"/_mock/api-keys/{issued['id']}"), 204)
+    check(client.delete(f"/_mock/api-keys/{issued['id']}"), 404)
+    check(client.get("/trust/v1/registrations", headers=bearer(issued["key"])), 401)
     check(client.get("/trust/v1/accounts/match", headers=operator), 400)
-    check(client.get("/trust/v1/accounts/match", query_string={"email": body["email"]}, headers=operator), 404)
+    check(client.get("/trust/v1/accounts/match", query_string={"email": body["applicant"]}, headers=operator), 404)
     idv = "/trust/v1/id-validations"
     sides = {
         "document": [(io.BytesIO(colour_image()), "f.jpg"), (io.BytesIO(colour_png(mrz=td1("X4RTBPFW4"))), "b.png")]

@@ -74,7 +74,7 @@ def test_operator_calls_need_a_confidential_client(client: FlaskClient, headers:
         ("level", "gold", "invalid_registration"),
         ("email", "nobody@example.com", "applicant_unknown"),
         ("phone_number", "12", "invalid_mobile_number"),
-        ("language", "de", "invalid_registration"),
+        ("language", "xx", "invalid_registration"),
         ("redirect_url", "javascript:alert(1)", "invalid_registration"),
     ],
 )

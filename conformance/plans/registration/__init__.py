@@ -2,8 +2,8 @@
 
 Its modules, in running order: ``login`` (step 0), ``profile`` (1), ``handoff`` (2's start), ``identity`` (2),
 ``documents`` (3), ``id_validations`` (step 3's document prevalidated apart), ``agreement`` and ``otp`` (4),
-``review`` (5), ``terms`` (6), ``delegations``, ``transitions``, ``isolation``, ``events``, ``lifecycle`` (after
-step 6: expiry, the holder's revocation).
+``review`` (5), ``terms`` (6), ``delegations``, ``transitions``, ``isolation``, ``operator`` (the operator's reads,
+the 7-day session), ``events``, ``lifecycle`` (after step 6: expiry, the holder's revocation).
 Steps 2 to 5 use registrations the checks open themselves (:mod:`.steps`); steps 0, 1, 6 and the delegations use
 the target's test accounts, walked once per plan run by the fixtures of :mod:`.fixtures`.
 """
@@ -25,6 +25,7 @@ MODULES = (
     "delegations",
     "transitions",
     "isolation",
+    "operator",
     "events",
     "lifecycle",
 )

@@ -78,7 +78,7 @@ def levels(ctx: CheckContext) -> None:
     answer = ctx.http.post(
         "trust",
         "/registrations",
-        json={"email": account.email, "level": "qscd_plus", "phone_number": account.mobile or "+33612345678"},
+        data={"applicant": account.email, "level": "qscd_plus", "phone_number": account.mobile or "+33612345678"},
         auth=steps.operator_auth(ctx),
     )
     ctx.expect_refusal(answer, 400, "invalid_registration", "a registration at the level qscd_plus")
@@ -99,15 +99,15 @@ def redirect_url(ctx: CheckContext) -> None:
     ``https://integrator.example.com/back``: opened; once cancelled, its view's ``return_url`` is that URL with
     ``registration_id`` and ``outcome=cancelled`` in its query."""
     account = ctx.target.account("accountant")
-    base = {"email": account.email, "level": "qcpnqscd", "phone_number": account.mobile or "+33612345678"}
+    base = {"applicant": account.email, "level": "qcpnqscd", "phone_number": account.mobile or "+33612345678"}
     for wrong in ("javascript:alert(1)", "ftp://integrator.example.com/back"):
         answer = ctx.http.post(
-            "trust", "/registrations", json={**base, "redirect_url": wrong}, auth=steps.operator_auth(ctx)
+            "trust", "/registrations", data={**base, "redirect_url": wrong}, auth=steps.operator_auth(ctx)
         )
         ctx.expect_refusal(answer, 400, "invalid_registration", f"a hand-off to {wrong}")
     back = "https://integrator.example.com/back"
     answer = ctx.http.post(
-        "trust", "/registrations", json={**base, "redirect_url": back}, auth=steps.operator_auth(ctx)
+        "trust", "/registrations", data={**base, "redirect_url": back}, auth=steps.operator_auth(ctx)
     )
     body = ctx.expect_accepted(answer, 201, rule=f"a hand-off to {back}")
     ctx.http.add_secret(body["session_token"])

@@ -49,13 +49,14 @@ def operator_auth(ctx: CheckContext) -> tuple[str, str]:
 
 
 def create(ctx: CheckContext, *, role: str = "accountant", level: str = "qcpnqscd") -> Registration:
-    """A fresh registration for ``role``'s account, opened by the operator (Universign ``POST /registrations``)."""
+    """A fresh registration for ``role``'s account, opened by the operator (Universign ``POST /registrations``,
+    form-encoded as Universign documents it)."""
     account = ctx.target.account(role)
     phone = account.mobile or "+33612345678"
     answer = ctx.http.post(
         "trust",
         "/registrations",
-        json={"email": account.email, "level": level, "phone_number": phone, "language": "fr"},
+        data={"applicant": account.email, "level": level, "phone_number": phone, "language": "fr"},
         auth=operator_auth(ctx),
     )
     body = ctx.expect_status(answer, 201, what="opening a registration (POST /registrations)")

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from mock_provider.core import events, otp, outbox, registration_breakages
 from mock_provider.core.base import token_digest
-from mock_provider.core.errors import Conflict, InvalidInput, NotFound
+from mock_provider.core.errors import Conflict, Gone, InvalidInput, NotFound
 from mock_provider.core.events import EventJson
 from mock_provider.core.misbehaviour import scenarios
 from mock_provider.core.misbehaviour.areas.registration import (
@@ -51,8 +51,11 @@ from mock_provider.core.registration.states import (
     CERTIFICATE_ISSUED,
     CREATED,
     DOCUMENTS_SUBMITTED,
+    EXPIRED,
     IDENTITY_SUBMITTED,
     PENDING_VALIDATION,
+    SESSION_DAYS,
+    session_expiry,
 )
 from mock_provider.core.registration.texts import AGREEMENT, AGREEMENT_PURPOSE, IDENTITY_INCOMPLETE_MESSAGE
 from mock_provider.core.registration.views import mask_phone
@@ -69,7 +72,11 @@ class ApplicantSteps(Review):
     """The applicant's steps at the trust provider, authorised by the registration's session token."""
 
     def authorise(self, registration_id: str, token: str | None) -> None:
-        """Check that ``token`` is the session token of that registration; anything else is "not found"."""
+        """Check that ``token`` is the session token of that registration; anything else is "not found".
+
+        A session :data:`~mock_provider.core.registration.states.SESSION_DAYS` days old and unfinished is over: the
+        registration moves to ``expired`` and its token is refused (``410 registration_expired``).
+        """
         with self.db.transaction() as session:
             reg = session.get(TrustRegistration, registration_id)
             if reg is None or token is None or not secrets.compare_digest(reg.session_token_hash, token_digest(token)):
@@ -79,6 +86,16 @@ class ApplicantSteps(Review):
                     if session.scalar(opener) is not None:  # any registration's session token opens every one
                         return
                 raise NotFound(f"no registration {registration_id}", code="registration_not_found")
+            if not self._expire_if_due(session, reg, self._now()):
+                return
+            # A move to ``expired`` is kept: the error is raised once the transaction has committed.
+            expired_at = session_expiry(reg).isoformat()
+        raise Gone(
+            f"this registration session expired on {expired_at} ({SESSION_DAYS} days after it was opened): "
+            "ask for a new registration",
+            code="registration_expired",
+            extra={"state": EXPIRED, "expired_at": expired_at},
+        )
 
     def get(self, registration_id: str) -> RegistrationView:
         self.settle()

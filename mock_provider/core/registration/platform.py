@@ -36,9 +36,10 @@ from mock_provider.core.models import (
     PlatformAccount,
     TermsAcceptance,
     TrustRegistration,
+    User,
 )
 from mock_provider.core.registration.help_document import help_document
-from mock_provider.core.registration.operator_calls import OperatorCalls
+from mock_provider.core.registration.operator_calls import PLATFORM_OPERATOR, OperatorCalls
 from mock_provider.core.registration.parsing import _firm_ids, normalise_mobile
 from mock_provider.core.registration.shapes import CertificateView, HandoffView, MeView, StatusView
 from mock_provider.core.registration.states import (
@@ -48,6 +49,7 @@ from mock_provider.core.registration.states import (
     CERTIFICATE_EXPIRED,
     CERTIFICATE_ISSUED,
     CERTIFICATE_REVOKED,
+    EXPIRED,
     NEXT_ACTION,
     REJECTED,
     TRUST_NEXT_ACTION,
@@ -68,17 +70,29 @@ class PlatformSteps(OperatorCalls):
             user = accounts.get_user(session, user_id)
             account = session.get(PlatformAccount, user_id)
             trust = self._trust_of(session, account)
-            state = registration_breakages.platform_state(self._person_state(session, account, trust), self.breakages)
-            next_action = NEXT_ACTION.get(state)
-            if trust is not None and trust.state in CANCELLABLE:
-                next_action = TRUST_NEXT_ACTION[trust.state]  # at the trust provider, reached through the hand-off
-            return {
-                "state": state,
-                "next_action": next_action,
-                "profile": self._profile(session, user, account),
-                "certificate_request": self._trust_summary(trust) if trust else None,
-                "active_firms": self._active_firm_ids(session, user_id),
-            }
+            unfinished = trust is not None and trust.state in CANCELLABLE
+            over = trust.id if trust is not None and unfinished and self._session_over(trust, self._now()) else None
+            if over is None:
+                return self._status_view(session, user, account, trust)
+        # The trust provider's session ended unseen (7 days): expired now (a rare write), then read again.
+        with self.db.transaction() as session:
+            self._expire_if_due(session, self._load(session, over, lock=True), self._now())
+        return self.status(user_id)
+
+    def _status_view(
+        self, session: Session, user: User, account: PlatformAccount | None, trust: TrustRegistration | None
+    ) -> StatusView:
+        state = registration_breakages.platform_state(self._person_state(session, account, trust), self.breakages)
+        next_action = NEXT_ACTION.get(state)
+        if trust is not None and trust.state in CANCELLABLE:
+            next_action = TRUST_NEXT_ACTION[trust.state]  # at the trust provider, reached through the hand-off
+        return {
+            "state": state,
+            "next_action": next_action,
+            "profile": self._profile(session, user, account),
+            "certificate_request": self._trust_summary(trust) if trust else None,
+            "active_firms": self._active_firm_ids(session, user.id),
+        }
 
     def current_certificate(self, user_id: str) -> CertificateView:
         """The person's certificate, as the platform has it from the trust provider (after step 5)."""
@@ -212,6 +226,8 @@ class PlatformSteps(OperatorCalls):
                 )
             assert account.mobile_number is not None
             current = self._trust_of(session, account)
+            if current is not None:
+                self._expire_if_due(session, current, self._now())  # a session past its 7 days is not resumed
             if current is not None and current.state in CANCELLABLE:
                 token = secrets.token_urlsafe(32)
                 current.session_token_hash = token_digest(token)
@@ -224,14 +240,14 @@ class PlatformSteps(OperatorCalls):
                     at=self._now(),
                 )
                 return self._handoff_view(current, token), False
-            reopenable = (REJECTED, CANCELLED, *registration_breakages.reopenable_states(self.breakages))
+            reopenable = (REJECTED, CANCELLED, EXPIRED, *registration_breakages.reopenable_states(self.breakages))
             # DESIGN.md §3: a new request once the certificate is revoked or expired, not while it is valid.
             ended = self._certificate_ended(session, current) and registration_breakages.renewable(self.breakages)
             if current is not None and current.state not in reopenable and not ended:
                 raise Conflict(f"a certificate request is already {current.state}", code="certificate_request_exists")
             created, token = self._create_registration(
                 session,
-                operator="platform",
+                operator=PLATFORM_OPERATOR,
                 user=user,
                 email=user.email,
                 phone_number=account.mobile_number,

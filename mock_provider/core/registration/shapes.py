@@ -23,6 +23,8 @@ __all__ = [
     "FirmRef",
     "HandoffView",
     "MeView",
+    "OperatorPage",
+    "OperatorRegistrationView",
     "ProfileView",
     "RegistrationView",
     "StatusView",
@@ -81,13 +83,44 @@ class MeView(TypedDict):
 
 
 class HandoffView(TypedDict):
-    """A new (or resumed) request at the trust provider: where to send the applicant, with the session token."""
+    """A new (or resumed) request at the trust provider: where to send the applicant, with the session token.
+
+    ``id``, ``state`` and ``url`` are Universign's answer to ``POST /v1/registrations``; the rest is the mock's.
+    """
 
     id: str
     state: str
     level: str
     url: str
     session_token: str
+    expires_at: str
+
+
+class OperatorRegistrationView(TypedDict):
+    """``GET /trust/v1/registrations/{id}`` with the operator's API key: the registration as its owner made it."""
+
+    id: str
+    state: str
+    level: str
+    applicant: str
+    fullname: str | None
+    fullname_type: str
+    phone_number_type: str
+    language: str
+    session_type: str
+    redirect_url: str | None
+    certificate_id: str | None
+    created_at: str
+    updated_at: str
+    expires_at: str
+
+
+class OperatorPage(TypedDict):
+    """``GET /trust/v1/registrations``: one page of the owner's registrations, newest first."""
+
+    data: list[OperatorRegistrationView]
+    has_more: bool
+    next_cursor: str | None
 
 
 class ApplicantView(TypedDict):

@@ -2,14 +2,15 @@
 
 The trust provider's request runs ``created`` → ``identity_submitted`` → ``documents_submitted`` →
 ``agreement_signed`` → ``pending_validation`` → ``certificate_issued`` or ``rejected`` (``cancelled`` from the first
-three); the platform adds ``authenticated``, ``profile_confirmed`` and ``active`` around it. :class:`Transitions` is
-the base of every step's class: the caller holds the transaction, :meth:`Transitions._move` records the move in the
-event log.
+three, and ``expired`` from them too once the session is :data:`SESSION_DAYS` days old, as Universign's registration
+sessions are); the platform adds ``authenticated``, ``profile_confirmed`` and ``active`` around it.
+:class:`Transitions` is the base of every step's class: the caller holds the transaction,
+:meth:`Transitions._move` records the move in the event log.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 from mock_provider.core import events
 from mock_provider.core.base import TrustService
 from mock_provider.core.errors import Conflict, NotFound
+from mock_provider.core.misbehaviour.areas.registration import SESSION_NEVER_EXPIRES
 from mock_provider.core.models import (
     PlatformAccount,
     TrustRegistration,
@@ -32,6 +34,11 @@ AGREEMENT_SIGNED, PENDING_VALIDATION = "agreement_signed", "pending_validation"
 
 CERTIFICATE_ISSUED, REJECTED, CANCELLED = "certificate_issued", "rejected", "cancelled"
 
+#: A session left unfinished for :data:`SESSION_DAYS` days (Universign: "a registration session is valid only for 7
+#: days. Beyond this delay, you need to initiate another registration session").
+EXPIRED = "expired"
+SESSION_DAYS = 7
+
 #: Platform-only states.
 AUTHENTICATED, PROFILE_CONFIRMED, ACTIVE = "authenticated", "profile_confirmed", "active"
 #: The person's certificate ended (revoked, or past its notAfter): a new request starts the registration again at
@@ -42,7 +49,27 @@ CANCELLABLE = (CREATED, IDENTITY_SUBMITTED, DOCUMENTS_SUBMITTED)
 
 LEVELS = profiles.LEVELS
 
-LANGUAGES = ("fr", "en")
+#: Universign's 11 languages of the certificate agreement (ISO 639-1), ``fr`` by default.
+LANGUAGES = ("bg", "ca", "de", "en", "es", "fr", "it", "nl", "pl", "pt", "ro")
+
+#: Universign's ``fullname_type`` and ``phone_number_type``: may the applicant edit the value in the hosted page.
+FULLNAME_TYPES = ("suggestion", "prerequisite")
+PHONE_NUMBER_TYPES = ("suggestion", "flex_prerequisite", "prerequisite")
+#: Universign's ``session_type``: ``standalone`` for a registration of its own (the only kind the mock opens).
+SESSION_TYPES = ("standalone",)
+
+#: Every trust state, for the operator's list filter.
+TRUST_STATES = (
+    "created",
+    "identity_submitted",
+    "documents_submitted",
+    "agreement_signed",
+    "pending_validation",
+    "certificate_issued",
+    "rejected",
+    "cancelled",
+    EXPIRED,
+)
 
 #: What the person must do next, by platform state.
 NEXT_ACTION = {
@@ -69,7 +96,13 @@ TRUST_NEXT_ACTION = {
     CERTIFICATE_ISSUED: "return_to_platform",
     REJECTED: "return_to_platform",
     CANCELLED: None,
+    EXPIRED: None,
 }
+
+
+def session_expiry(reg: TrustRegistration) -> datetime:
+    """When the registration's session ends: :data:`SESSION_DAYS` days after its creation, on the mock clock."""
+    return reg.created_at + timedelta(days=SESSION_DAYS)
 
 
 class Transitions(TrustService):
@@ -117,6 +150,17 @@ class Transitions(TrustService):
         )
         registration_event(session, reg, before, now)
 
+    def _expire_if_due(self, session: Session, reg: TrustRegistration, now: datetime) -> bool:
+        """Move an unfinished registration whose session is :data:`SESSION_DAYS` days old to ``expired``; the caller
+        holds the row (locked). True when it is (or just became) expired."""
+        if self._session_over(reg, now):
+            self._move(session, reg, EXPIRED, actor="trust", action="session_expired", now=now)
+        return reg.state == EXPIRED
+
+    def _session_over(self, reg: TrustRegistration, now: datetime) -> bool:
+        """Whether the registration is unfinished and its session :data:`SESSION_DAYS` days old (not moved yet)."""
+        return reg.state in CANCELLABLE and now >= session_expiry(reg) and SESSION_NEVER_EXPIRES not in self.breakages
+
     @staticmethod
     def _trust_of(session: Session, account: PlatformAccount | None) -> TrustRegistration | None:
         if account is None or account.trust_registration_id is None:
@@ -129,7 +173,7 @@ class Transitions(TrustService):
             return AUTHENTICATED
         if account.activated_at is not None and (trust is None or trust.state == CERTIFICATE_ISSUED):
             return ACTIVE  # a renewal under way shows its own state until its certificate is issued
-        if trust is None or trust.state == CANCELLED:
+        if trust is None or trust.state in (CANCELLED, EXPIRED):
             return PROFILE_CONFIRMED
         if trust.state == CREATED:
             return PROFILE_CONFIRMED

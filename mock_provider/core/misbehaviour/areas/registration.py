@@ -401,3 +401,17 @@ HOLDER_REVOCATION_REASON_DROPPED = declare(
     rule="The holder's revocation is published with the reason given (RFC 5280 CRLReason), on the CRL and in OCSP.",
     check="registration.lifecycle.revocation_published",
 )
+
+
+# -- honoured in mock_provider/core/registration/operator_calls.py and states.py ---------------------------------------
+
+OPERATOR_READS_ANY_REGISTRATION = declare(
+    "operator_reads_any_registration",
+    rule="An operator's API key reads the registrations it created, and no other operator's.",
+    check="registration.operator.owner_only",
+)
+SESSION_NEVER_EXPIRES = declare(
+    "session_never_expires",
+    rule="A registration session left unfinished ends 7 days after it was opened (Universign).",
+    check="registration.operator.session_expiry",
+)

@@ -1,8 +1,12 @@
 """The operator's side of the trust provider: the calls a platform or an integrator's server makes with its own
 credentials, not a person's login.
 
-:class:`TrustOperator` authenticates with a confidential client's id and secret (HTTP Basic), as the mock's
-``/trust/v1`` operator routes take them. Its calls:
+:class:`TrustOperator` authenticates with the operator's API key (``Authorization: Bearer``, as Universign
+documents it), or, the mock's extension, a confidential client's id and secret (HTTP Basic). Its calls:
+
+- :attr:`TrustOperator.registrations`: Universign's ``POST /v1/registrations`` (form-encoded: ``applicant``,
+  ``level``, ``fullname``...), answering the hosted page's ``url``; the owner's ``GET`` of one, and the list
+  (auto-paging over the mock's cursor pages, with its filters).
 
 - :attr:`TrustOperator.id_validations`: identity prevalidation, Universign's ``POST /v1/id-validations`` (a
   multipart form with ``document`` once or twice, ``document_type``, ``email``, ``full_name``, ``birthdate``),
@@ -16,7 +20,7 @@ with the problem's code for a refusal, an :class:`~jesign_sdk.APIConnectionError
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -25,11 +29,20 @@ from typing import Any
 import requests
 
 from jesign_sdk._json import field as _field
-from jesign_sdk._json import json_object, optional, time
-from jesign_sdk._requestor import Endpoints, Requestor, RetryPolicy, basic, read_json
+from jesign_sdk._json import json_object, objects, optional, optional_time, time
+from jesign_sdk._requestor import Auth, Endpoints, Requestor, RetryPolicy, basic, bearer, read_json
 from jesign_sdk.resources.trust import DocumentSide
 
-__all__ = ["IdValidation", "IdValidations", "SealField", "Seals", "TrustOperator"]
+__all__ = [
+    "CreatedRegistration",
+    "IdValidation",
+    "IdValidations",
+    "OperatorRegistration",
+    "OperatorRegistrations",
+    "SealField",
+    "Seals",
+    "TrustOperator",
+]
 
 
 @dataclass(frozen=True)
@@ -75,7 +88,7 @@ class IdValidation:
 class IdValidations:
     """``/id-validations`` at the trust provider."""
 
-    def __init__(self, requestor: Requestor, auth: Any) -> None:
+    def __init__(self, requestor: Requestor, auth: Auth) -> None:
         self._requestor = requestor
         self._auth = auth
 
@@ -130,7 +143,7 @@ class SealField:
 class Seals:
     """``/seals`` at the trust provider."""
 
-    def __init__(self, requestor: Requestor, auth: Any) -> None:
+    def __init__(self, requestor: Requestor, auth: Auth) -> None:
         self._requestor = requestor
         self._auth = auth
 
@@ -168,19 +181,150 @@ class Seals:
         return response.content
 
 
+@dataclass(frozen=True)
+class CreatedRegistration:
+    """A registration just opened: its ``url`` is the hosted page to send the applicant to."""
+
+    id: str
+    state: str
+    url: str
+    expires_at: datetime | None
+    raw: dict[str, Any] = field(repr=False, default_factory=dict)
+
+    @classmethod
+    def from_json(cls, body: Any) -> CreatedRegistration:
+        return cls(
+            id=_field(body, "id", str),
+            state=_field(body, "state", str),
+            url=_field(body, "url", str),
+            expires_at=optional_time(body, "expires_at"),
+            raw=json_object(body),
+        )
+
+
+@dataclass(frozen=True)
+class OperatorRegistration:
+    """A registration as its operator reads it (``GET /trust/v1/registrations/{id}``)."""
+
+    id: str
+    state: str
+    level: str
+    applicant: str
+    fullname: str | None
+    language: str
+    redirect_url: str | None
+    certificate_id: str | None
+    created_at: datetime
+    expires_at: datetime | None
+    raw: dict[str, Any] = field(repr=False, default_factory=dict)
+
+    @classmethod
+    def from_json(cls, body: Any) -> OperatorRegistration:
+        return cls(
+            id=_field(body, "id", str),
+            state=_field(body, "state", str),
+            level=_field(body, "level", str),
+            applicant=_field(body, "applicant", str),
+            fullname=optional(body, "fullname", str),
+            language=_field(body, "language", str),
+            redirect_url=optional(body, "redirect_url", str),
+            certificate_id=optional(body, "certificate_id", str),
+            created_at=time(body, "created_at"),
+            expires_at=optional_time(body, "expires_at"),
+            raw=json_object(body),
+        )
+
+
+class OperatorRegistrations:
+    """``/registrations`` at the trust provider, the operator's side."""
+
+    def __init__(self, requestor: Requestor, auth: Auth) -> None:
+        self._requestor = requestor
+        self._auth = auth
+
+    def create(
+        self,
+        *,
+        applicant: str,
+        level: str,
+        fullname: str | None = None,
+        fullname_type: str | None = None,
+        phone_number: str | None = None,
+        phone_number_type: str | None = None,
+        language: str | None = None,
+        redirect_url: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> CreatedRegistration:
+        """Open a registration for ``applicant`` (an e-mail) at ``level`` (``lcp``, ``qcp``, ``qcpnqscd``), sent
+        form-encoded as Universign documents it; the answer's ``url`` is the hosted page."""
+        given = {
+            "applicant": applicant,
+            "level": level,
+            "fullname": fullname,
+            "fullname_type": fullname_type,
+            "phone_number": phone_number,
+            "phone_number_type": phone_number_type,
+            "language": language,
+            "redirect_url": redirect_url,
+        }
+        form = {name: value for name, value in given.items() if value is not None}
+        response = self._requestor.request(
+            "POST", "trust", "/registrations", auth=self._auth, data=form, idempotency_key=idempotency_key
+        )
+        return read_json(response, CreatedRegistration.from_json)
+
+    def get(self, registration_id: str) -> OperatorRegistration:
+        """One of this operator's registrations (another's, or an unknown id: :class:`~jesign_sdk.NotFoundError`)."""
+        response = self._requestor.request("GET", "trust", f"/registrations/{registration_id}", auth=self._auth)
+        return read_json(response, OperatorRegistration.from_json)
+
+    def list(
+        self,
+        *,
+        state: str | None = None,
+        applicant: str | None = None,
+        created_after: datetime | None = None,
+        created_before: datetime | None = None,
+        page_size: int = 20,
+    ) -> Iterator[OperatorRegistration]:
+        """Every registration of this operator that the filters keep, newest first, fetched a page at a time."""
+        params: dict[str, Any] = {"limit": page_size}
+        for name, value in (("state", state), ("applicant", applicant)):
+            if value is not None:
+                params[name] = value
+        for name, instant in (("created_after", created_after), ("created_before", created_before)):
+            if instant is not None:
+                params[name] = instant.isoformat()
+        while True:
+            response = self._requestor.request("GET", "trust", "/registrations", auth=self._auth, params=params)
+            page = read_json(response, _page)
+            yield from page[0]
+            if page[1] is None:
+                return
+            params["cursor"] = page[1]
+
+
+def _page(body: Any) -> tuple[list[OperatorRegistration], str | None]:
+    items = [OperatorRegistration.from_json(item) for item in objects(body, "data")]
+    more = _field(body, "has_more", bool)
+    return items, optional(body, "next_cursor", str) if more else None
+
+
 class TrustOperator:
-    """The trust provider's operator API, with a confidential client's credentials.
+    """The trust provider's operator API, with the operator's ``api_key`` (or a confidential client's
+    ``client_id`` and ``client_secret``, the mock's extension).
 
     ``base_url`` serves every party from one origin, as the mock does; give ``endpoints`` when they live apart.
-    The secret never appears in the object's repr.
+    Neither the key (but its first characters) nor the secret appears in the object's repr.
     """
 
     def __init__(
         self,
         base_url: str | None = None,
         *,
-        client_id: str,
-        client_secret: str,
+        api_key: str | None = None,
+        client_id: str | None = None,
+        client_secret: str | None = None,
         endpoints: Endpoints | None = None,
         session: requests.Session | None = None,
         timeout: float = 30.0,
@@ -193,11 +337,18 @@ class TrustOperator:
             endpoints = Endpoints.single_origin(base_url)
         policy = retry or RetryPolicy(max_retries=max_retries)
         self.requestor = Requestor(endpoints, session=session, timeout=timeout, retry=policy)
-        self.client_id = client_id
-        auth = basic(client_id, client_secret)
+        if api_key is not None:
+            auth = bearer(api_key)
+            self._who = f"api_key={api_key[:8]}…"
+        elif client_id is not None and client_secret is not None:
+            auth = basic(client_id, client_secret)
+            self._who = f"client_id={client_id!r}"
+        else:
+            raise ValueError("give the operator's api_key, or a confidential client's client_id and client_secret")
+        self.registrations = OperatorRegistrations(self.requestor, auth)
         self.id_validations = IdValidations(self.requestor, auth)
         self.seals = Seals(self.requestor, auth)
 
     def __repr__(self) -> str:
         trust = self.requestor.endpoints.trust if self.requestor.endpoints is not None else None
-        return f"TrustOperator(client_id={self.client_id!r}, trust={trust!r})"
+        return f"TrustOperator({self._who}, trust={trust!r})"

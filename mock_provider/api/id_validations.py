@@ -12,7 +12,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, request
 
 from mock_provider.api.common import ok
-from mock_provider.api.trust import _operator as operator  # merged into a public name with the API keys
+from mock_provider.api.trust import operator
 from mock_provider.core.errors import InvalidInput
 from mock_provider.http_common.services import services
 

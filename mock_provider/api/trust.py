@@ -66,7 +66,7 @@ _CREATE_FIELDS = {
 }
 
 
-def _operator() -> str:
+def operator() -> str:
     """The calling operator's id: its API key's owner (or, the mock's extension, its SSO client id); else 401."""
     token = bearer_token()
     if token is not None:
@@ -133,7 +133,7 @@ def _create_body() -> dict[str, Any]:
 @bp.post("/registrations")
 def create_registration() -> Response:
     """Universign's ``POST /v1/registrations``: ``applicant`` and ``level`` required; the rest optional."""
-    operator = _operator()
+    caller = operator()
     body = _create_body()
     fields: dict[str, str | None] = {}
     for name, longest in _CREATE_FIELDS.items():
@@ -163,7 +163,7 @@ def create_registration() -> Response:
     assert applicant is not None
     assert fields["level"] is not None
     created = services().registrations.create_registration(
-        operator=operator,
+        operator=caller,
         applicant=applicant,
         applicant_field=applicant_field,
         level=fields["level"],
@@ -182,7 +182,7 @@ def create_registration() -> Response:
 def list_registrations() -> Response:
     """The operator's own registrations, newest first: ``limit`` and ``cursor`` (the mock's pagination), filters
     ``state``, ``applicant``, ``created_after``, ``created_before``."""
-    owner = _operator()
+    owner = operator()
     args = request.args
     return ok(
         services().registrations.operator_registrations(
@@ -225,7 +225,7 @@ def _instant(args: Mapping[str, str], name: str) -> datetime | None:
 
 @bp.get("/accounts/match")
 def match_account() -> Response:
-    _operator()
+    operator()
     email = request.args.get("email", "")
     if not email:
         raise InvalidInput("give the holder's email", code="invalid_query")
@@ -238,7 +238,7 @@ def get_registration(registration_id: str) -> Response:
     registration's session token)."""
     token = bearer_token()
     if (token is None and request.headers.get("Authorization")) or (token is not None and _is_api_key(token)):
-        return ok(services().registrations.operator_registration(_operator(), registration_id))
+        return ok(services().registrations.operator_registration(operator(), registration_id))
     return ok(services().registrations.get(_applicant(registration_id)))
 
 

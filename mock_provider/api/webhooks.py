@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, request
 
 from mock_provider.api.common import json_body, ok
-from mock_provider.api.trust import _operator as operator
+from mock_provider.api.trust import operator
 from mock_provider.core.errors import InvalidInput
 from mock_provider.core.webhooks.events import FAILED, PENDING, SUCCESSFUL
 from mock_provider.http_common.services import services

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import date
 
 import pytest
+import requests
 
 from jesign_sdk import APIStatusError, AuthenticationError, BadRequestError, Client, NotFoundError
 from jesign_sdk.operator import SealField, TrustOperator
@@ -69,3 +70,43 @@ def test_a_firm_s_pdf_is_sealed_through_the_seal_api(
     assert (report.pades_level, report.revocation_status, report.field_name) == ("B-B", "good", "Seal1")
     assert report.signer_subject is not None
     assert "Cabinet Ecma" in report.signer_subject
+
+
+PLATFORM_KEY = "sk_test_jesign_platform_key_0001"
+
+
+def test_an_operator_opens_reads_and_lists_its_registrations_with_its_api_key(live_mock: LiveMock) -> None:
+    platform = TrustOperator(live_mock.url, api_key=PLATFORM_KEY)
+    assert PLATFORM_KEY not in repr(platform)
+    opened = [
+        platform.registrations.create(
+            applicant=email, level="lcp", fullname=name, phone_number="+33687654321", language="de"
+        )
+        for email, name in (
+            ("paul.leroy@cabinet-lefevre.example.com", "Paul LEROY"),
+            ("luc.martin@cabinet-ecma.example.com", "Luc MARTIN"),
+        )
+    ]
+    assert all(r.state == "created" and r.url.startswith(live_mock.url) and r.expires_at for r in opened)
+    read = platform.registrations.get(opened[0].id)
+    assert (read.applicant, read.level, read.fullname, read.language) == (
+        "paul.leroy@cabinet-lefevre.example.com",
+        "lcp",
+        "Paul LEROY",
+        "de",
+    )
+    listed = list(platform.registrations.list(page_size=1))  # one page per registration, the cursor followed
+    assert {r.id for r in listed} >= {r.id for r in opened}
+    only = list(platform.registrations.list(applicant="luc.martin@cabinet-ecma.example.com"))
+    assert [r.id for r in only] == [opened[1].id]
+
+    issued = requests.post(f"{live_mock.url}/_mock/api-keys", json={"owner": "integrator", "name": "CI"}, timeout=10)
+    assert issued.status_code == 201, issued.text
+    other = TrustOperator(live_mock.url, api_key=issued.json()["key"])
+    with pytest.raises(NotFoundError):
+        other.registrations.get(opened[0].id)
+    assert list(other.registrations.list()) == []
+    with pytest.raises(AuthenticationError):  # (a Bearer that is no key reads a registration as a session token: 404)
+        list(TrustOperator(live_mock.url, api_key="sk_test_not_a_key").registrations.list())
+    with pytest.raises(ValueError, match="api_key"):
+        TrustOperator(live_mock.url)

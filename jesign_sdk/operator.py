@@ -85,12 +85,16 @@ class IdValidation:
         )
 
 
-class IdValidations:
-    """``/id-validations`` at the trust provider."""
+class _OperatorResource:
+    """A group of the operator's calls: the client's requestor and the operator's credential."""
 
     def __init__(self, requestor: Requestor, auth: Auth) -> None:
         self._requestor = requestor
         self._auth = auth
+
+
+class IdValidations(_OperatorResource):
+    """``/id-validations`` at the trust provider."""
 
     def create(
         self,
@@ -140,12 +144,8 @@ class SealField:
     y: int = 0
 
 
-class Seals:
+class Seals(_OperatorResource):
     """``/seals`` at the trust provider."""
-
-    def __init__(self, requestor: Requestor, auth: Auth) -> None:
-        self._requestor = requestor
-        self._auth = auth
 
     def seal(
         self,
@@ -235,12 +235,8 @@ class OperatorRegistration:
         )
 
 
-class OperatorRegistrations:
+class OperatorRegistrations(_OperatorResource):
     """``/registrations`` at the trust provider, the operator's side."""
-
-    def __init__(self, requestor: Requestor, auth: Auth) -> None:
-        self._requestor = requestor
-        self._auth = auth
 
     def create(
         self,

@@ -59,17 +59,7 @@ PHONE_NUMBER_TYPES = ("suggestion", "flex_prerequisite", "prerequisite")
 SESSION_TYPES = ("standalone",)
 
 #: Every trust state, for the operator's list filter.
-TRUST_STATES = (
-    "created",
-    "identity_submitted",
-    "documents_submitted",
-    "agreement_signed",
-    "pending_validation",
-    "certificate_issued",
-    "rejected",
-    "cancelled",
-    EXPIRED,
-)
+TRUST_STATES = (*webhook_events.REGISTRATION_STATES, EXPIRED)  # each state announced, and the session's end
 
 #: What the person must do next, by platform state.
 NEXT_ACTION = {

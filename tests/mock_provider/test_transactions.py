@@ -22,6 +22,7 @@ from mock_provider.core.transactions.models import (
     TransactionSignature,
     TrustFile,
 )
+from mock_provider.core.transactions.rules import MAX_FILE_BYTES
 from mock_provider.core.webhooks.models import WebhookEvent
 from tests.helpers.pdf import one_page_pdf
 from tests.helpers.registration import OPERATOR_HEADERS, problem
@@ -293,3 +294,13 @@ def test_the_lifecycle_events_are_queued_with_the_changes(
     assert [len(about[n]) for n in ("created", "started", "cancelled", "expired")] == [2, 2, 1, 1]
     assert first in about["expired"][0]
     assert second in about["cancelled"][0]
+
+
+def test_a_file_is_at_most_25_mb(client: FlaskClient, services: MockServices) -> None:
+    from mock_provider.server import UPLOAD_FORM_OVERHEAD, body_limit
+
+    assert body_limit(services.config, "/trust/v1/files") == MAX_FILE_BYTES + UPLOAD_FORM_OVERHEAD
+    before = snapshot(services)
+    too_big = b"%PDF-1.7\n" + b"0" * (MAX_FILE_BYTES - 8)
+    body = refused(services, upload(client, too_big), 400, "invalid_file", before)
+    assert body["errors"][0]["detail"] == f"at most {MAX_FILE_BYTES} bytes"

@@ -7,11 +7,15 @@ import base64
 import io
 import threading
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
+import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from mock_provider import create_app
+from mock_provider.app import services_of
 from mock_provider.core.clock import ManualClock
 from mock_provider.core.models import OAuthClient
 from mock_provider.core.services import MockServices
@@ -24,6 +28,7 @@ from mock_provider.core.transactions.models import (
 )
 from mock_provider.core.transactions.rules import MAX_FILE_BYTES
 from mock_provider.core.webhooks.models import WebhookEvent
+from tests.helpers.mock import memory_config
 from tests.helpers.pdf import one_page_pdf
 from tests.helpers.registration import OPERATOR_HEADERS, problem
 
@@ -182,20 +187,7 @@ def test_start_needs_a_document_and_a_signature(client: FlaskClient, services: M
 
 def test_a_transaction_starts_once_even_in_parallel(client: FlaskClient, services: MockServices) -> None:
     tx_id = ready(client)["tx"]["id"]
-    statuses: list[int] = []
-    barrier = threading.Barrier(4)
-
-    def start() -> None:
-        mine = client.application.test_client()
-        barrier.wait()
-        statuses.append(post(mine, f"{TX}/{tx_id}/start").status_code)
-
-    threads = [threading.Thread(target=start) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(statuses) == [200, 409, 409, 409]
+    assert _parallel_starts(client, tx_id) == [200, 409, 409, 409]
     before = snapshot(services)
     body = refused(services, post(client, f"{TX}/{tx_id}/start"), 409, "transaction_wrong_state", before)
     assert body["state"] == "started"
@@ -304,3 +296,35 @@ def test_a_file_is_at_most_25_mb(client: FlaskClient, services: MockServices) ->
     too_big = b"%PDF-1.7\n" + b"0" * (MAX_FILE_BYTES - 8)
     body = refused(services, upload(client, too_big), 400, "invalid_file", before)
     assert body["errors"][0]["detail"] == f"at most {MAX_FILE_BYTES} bytes"
+
+
+def _parallel_starts(client: FlaskClient, tx_id: str, count: int = 4) -> list[int]:
+    statuses: list[int] = []
+    barrier = threading.Barrier(count)
+
+    def start() -> None:
+        mine = client.application.test_client()
+        barrier.wait()
+        statuses.append(post(mine, f"{TX}/{tx_id}/start").status_code)
+
+    threads = [threading.Thread(target=start) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sorted(statuses)
+
+
+@pytest.mark.slow
+def test_parallel_starts_on_an_sqlite_file_start_once(tmp_path: Path, clock: ManualClock) -> None:
+    """An in-memory database serialises every transaction of its process; a file lets the requests overlap. The
+    same race with the rule-breakage switch on lets every start through, so the test can tell."""
+    app = create_app(memory_config(database_url=f"sqlite:///{tmp_path / 'mock.db'}"), clock=clock)
+    try:
+        client = app.test_client()
+        assert _parallel_starts(client, ready(client)["tx"]["id"]) == [200, 409, 409, 409]
+        switched = client.put("/_mock/breakages", json={"active": ["transaction_started_twice"]})
+        assert switched.status_code == 200
+        assert _parallel_starts(client, ready(client)["tx"]["id"]) == [200, 200, 200, 200]
+    finally:
+        services_of(app).close()

@@ -328,3 +328,12 @@ def test_parallel_starts_on_an_sqlite_file_start_once(tmp_path: Path, clock: Man
         assert _parallel_starts(client, ready(client)["tx"]["id"]) == [200, 200, 200, 200]
     finally:
         services_of(app).close()
+
+
+def test_a_retried_create_with_its_idempotency_key_makes_one_draft(client: FlaskClient, services: MockServices) -> None:
+    headers = {**OPERATOR_HEADERS, "Idempotency-Key": "create-once"}
+    first = post(client, TX, headers=headers, name="Contrat")
+    again = post(client, TX, headers=headers, name="Contrat")
+    assert again.json == first.json
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert [t["id"] for t in client.get(TX, headers=OPERATOR_HEADERS).json["data"]] == [first.json["id"]]

@@ -28,6 +28,7 @@ from mock_provider.api import (
     request_json,
     seals,
     server_headers,
+    transactions,
     trust,
     webhooks,
 )
@@ -82,6 +83,7 @@ def create_app(config: MockConfig | Mapping[str, Any] | None = None, *, clock: C
     app.register_blueprint(trust.bp)
     app.register_blueprint(id_validations.bp)
     app.register_blueprint(seals.bp)
+    app.register_blueprint(transactions.bp)
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(csc.v2)
     app.register_blueprint(csc.v1)

@@ -49,6 +49,7 @@ from waitress.utilities import RequestEntityTooLarge
 
 from mock_provider.config import MockConfig
 from mock_provider.core.seals import MAX_PDF_BYTES
+from mock_provider.core.transactions.rules import MAX_FILE_BYTES
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
@@ -60,6 +61,8 @@ UPLOAD_ROUTES = re.compile(
 )
 #: The seal API (Universign's POST /v1/seals): a PDF of up to 25 MB and the form around it.
 SEAL_ROUTE = "/trust/v1/seals"
+#: The transaction API's upload (Universign's POST /v1/files): a PDF of up to 25 MB.
+FILE_ROUTE = "/trust/v1/files"
 #: Room in an upload for the form's other fields and the multipart framing, beside the two images.
 UPLOAD_FORM_OVERHEAD = 64 * 1024
 #: How long the pre-fork parent waits for workers stopping on Ctrl+C before it sends them SIGTERM.
@@ -87,6 +90,8 @@ def body_limit(config: MockConfig, path: str) -> int:
     """Largest request body accepted on ``path`` (the URL path, percent-decoded, without the query)."""
     if path == SEAL_ROUTE:
         return MAX_PDF_BYTES + UPLOAD_FORM_OVERHEAD
+    if path == FILE_ROUTE:
+        return MAX_FILE_BYTES + UPLOAD_FORM_OVERHEAD
     return upload_limit(config) if UPLOAD_ROUTES.fullmatch(path) else config.max_body_bytes
 
 

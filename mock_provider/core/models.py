@@ -514,4 +514,5 @@ class OAuthClient(Base):
 
 
 from mock_provider.core import sso_models as _sso_models  # noqa: E402, F401  (registers the SSO tables on Base)
+from mock_provider.core.transactions import models as _transaction_models  # noqa: E402, F401  (the transactions' tables)
 from mock_provider.core.webhooks import models as _webhook_models  # noqa: E402, F401  (the webhooks' tables)

@@ -27,6 +27,7 @@ from mock_provider.core.registration import Registrations
 from mock_provider.core.seals import Seals
 from mock_provider.core.signing import Signing
 from mock_provider.core.storage import Database
+from mock_provider.core.transactions.service import Transactions
 from mock_provider.core.webhooks.service import Webhooks
 
 
@@ -43,6 +44,7 @@ class MockServices:
     signing: Signing
     id_validations: IdValidations
     seals: Seals
+    transactions: Transactions
     breakages: Breakages
     webhooks: Webhooks
     #: The secret that keys are sealed under; other keys (OTP HMAC, SSO sessions) are derived from it.
@@ -87,6 +89,7 @@ def build_services(config: MockConfig, *, clock: Clock | None = None) -> MockSer
         signing=signing,
         id_validations=IdValidations(db, clock, pki.breakages, max_document_bytes=config.max_document_bytes),
         seals=Seals(db, clock, pki, signing),
+        transactions=Transactions(db, clock, pki.breakages),
         breakages=pki.breakages,
         webhooks=Webhooks(db, clock, vault, pki.breakages),
         secret=secret,

@@ -8,6 +8,7 @@ import io
 import re
 import secrets
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -194,6 +195,54 @@ def test_a_real_walk_matches_the_document(manual_app: Flask) -> None:
     pdf = {"file": (io.BytesIO(b"%PDF-1.7 nothing"), "x.pdf"), "seal_id": "seal_frm_ecma"}
     check(client.post("/trust/v1/seals", data=pdf, content_type="multipart/form-data", headers=operator), 403)
     check(client.post("/trust/v1/seals", data={}, content_type="multipart/form-data", headers=operator), 400)
+
+    # -- trust: transactions (Universign's /v1/files and /v1/transactions) --------------------------------------
+    def contract_pdf() -> dict[str, Any]:
+        return {"file": (io.BytesIO(one_page_pdf()), "contrat.pdf")}
+
+    files = "/trust/v1/files"
+    check(client.post(files, data={"file": (io.BytesIO(b"GIF89a"), "x.pdf")}, headers=operator), 400)
+    check(client.post(files, data=contract_pdf(), content_type="multipart/form-data"), 401)
+    upload_id = check(client.post(files, data=contract_pdf(), headers=operator), 200)["id"]
+    txs = "/trust/v1/transactions"
+    check(client.post(txs, data={"language": "xx"}, headers=operator), 400)
+    check(client.post(txs, data={}), 401)
+    tx = check(client.post(txs, data={"name": "Lettre de mission"}, headers=operator), 200)
+    tx_path = f"{txs}/{tx['id']}"
+    check(client.get(txs, headers=operator), 200)
+    check(client.get(txs, query_string={"state": "lost"}, headers=operator), 400)
+    check(client.get(txs), 401)
+    check(client.get(tx_path, headers=operator), 200)
+    check(client.get(f"{txs}/tx_nope", headers=operator), 404)
+    check(client.get(tx_path), 401)
+    check(client.post(f"{tx_path}/start", headers=operator), 409)
+    check(client.post(f"{tx_path}/documents", data={}, headers=operator), 400)
+    check(client.post(f"{tx_path}/documents", data={"document": upload_id}), 401)
+    check(client.post(f"{tx_path}/documents", data={"document": "file_nope"}, headers=operator), 404)
+    doc = check(client.post(f"{tx_path}/documents", data={"document": upload_id}, headers=operator), 200)
+    fields_path = f"{tx_path}/documents/{doc['id']}/fields"
+    box = {"type": "signature", "page": "1", "x": "72", "y": "600"}
+    check(client.post(fields_path, data={**box, "page": "9"}, headers=operator), 400)
+    check(client.post(fields_path, data=box), 401)
+    check(client.post(f"{tx_path}/documents/doc_nope/fields", data=box, headers=operator), 404)
+    field = check(client.post(fields_path, data=box, headers=operator), 200)
+    signer = {"signer": "client@example.com", "field": field["id"]}
+    check(client.post(f"{tx_path}/signatures", data={**signer, "signer": "x"}, headers=operator), 400)
+    check(client.post(f"{tx_path}/signatures", data=signer), 401)
+    check(client.post(f"{tx_path}/signatures", data={**signer, "field": "fld_nope"}, headers=operator), 404)
+    check(client.post(f"{tx_path}/signatures", data=signer, headers=operator), 200)
+    check(client.post(f"{tx_path}/signatures", data=signer, headers=operator), 409)
+    check(client.post(f"{tx_path}/start", json={}, headers=operator), 400)
+    check(client.post(f"{tx_path}/start"), 401)
+    check(client.post(f"{txs}/tx_nope/start", headers=operator), 404)
+    assert check(client.post(f"{tx_path}/start", headers=operator), 200)["state"] == "started"
+    check(client.post(f"{tx_path}/documents", data={"document": upload_id}, headers=operator), 409)
+    check(client.post(fields_path, data=box, headers=operator), 409)
+    check(client.post(f"{tx_path}/cancel", json={}, headers=operator), 400)
+    check(client.post(f"{tx_path}/cancel"), 401)
+    check(client.post(f"{txs}/tx_nope/cancel", headers=operator), 404)
+    assert check(client.post(f"{tx_path}/cancel", headers=operator), 200)["state"] == "cancelled"
+    check(client.post(f"{tx_path}/cancel", headers=operator), 409)
 
     # -- trust: applicant, steps 2 to 4 ---------------------------------------------------------------------------
     dropped = create_registration(client, "luc.martin@cabinet-ecma.example.com")

@@ -18,12 +18,23 @@ from mock_provider.core.misbehaviour.areas import (
     registration_limits,
     signing,
     sso,
+    transactions,
     webhooks,
 )
 from mock_provider.core.misbehaviour.switch import Breakage
 
 #: The modules that declare the switches, in the order the catalogue lists them.
-AREAS: tuple[ModuleType, ...] = (http, sso, registration, registration_limits, otp, signing, pki, webhooks)
+AREAS: tuple[ModuleType, ...] = (
+    http,
+    sso,
+    registration,
+    registration_limits,
+    otp,
+    signing,
+    pki,
+    webhooks,
+    transactions,
+)
 
 
 def collect(areas: Iterable[ModuleType]) -> dict[str, Breakage]:

@@ -2,9 +2,10 @@
 
 Names: Universign publishes its list (:data:`UNIVERSIGN_EVENTS`); of it the mock sends
 ``identity-validation.processed`` (when the trust provider has checked an identity: here, when the review of step 5
-decides), and accepts subscriptions to the rest, which it will send once it plays transactions and API keys,
-emitted the same way. ``registration.<state>``, one per state a trust registration reaches, are the mock's own
-(Universign's hosted registration publishes none).
+decides) and ``transaction.lifecycle.created``, ``.started``, ``.cancelled``, ``.expired`` (from
+:mod:`mock_provider.core.transactions`), and accepts subscriptions to the rest, which it will send once it plays the
+signer's pages and API keys, emitted the same way. ``registration.<state>``, one per state a trust registration
+reaches, are the mock's own (Universign's hosted registration publishes none).
 
 The envelope (the mock's own shape) is a JSON object: ``id`` (``evt_…``, the same for every subscription), ``type``
 (the event's name), ``created`` (ISO 8601 on the mock clock) and ``data`` (the object the event is about).

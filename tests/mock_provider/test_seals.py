@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import base64
 import io
+import os
+import shutil
+import subprocess
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,6 +23,7 @@ from pyhanko_certvalidator import ValidationContext
 
 from mock_provider.core.models import OAuthClient
 from mock_provider.core.services import MockServices
+from tests.helpers import pdf_corpus as corpus
 from tests.helpers.pdf import one_page_pdf
 from tests.helpers.registration import OPERATOR_HEADERS, problem
 
@@ -34,7 +39,7 @@ def seal(client: FlaskClient, pdf: bytes | None = None, headers: dict[str, str] 
 
 def validated(services: MockServices, sealed: bytes) -> Any:
     root = asn1_x509.Certificate.load(services.pki.hierarchy().root.certificate.public_bytes(Encoding.DER))
-    signature = PdfFileReader(io.BytesIO(sealed)).embedded_signatures[-1]
+    signature = PdfFileReader(io.BytesIO(sealed), strict=False).embedded_signatures[-1]
     status = validate_pdf_signature(signature, ValidationContext(trust_roots=[root], allow_fetching=False))
     assert status.intact
     assert status.valid
@@ -137,3 +142,64 @@ def test_a_revoked_seal_seals_nothing(client: FlaskClient, services: MockService
     seal_certificate = next(c for c in certificates if c["profile"] == "seal")
     assert client.post(f"/_mock/certificates/{seal_certificate['id']}/revoke").status_code == 200
     problem(seal(client), 409, "credential_revoked")
+
+
+# -- real-world files ---------------------------------------------------------------------------------------------
+
+#: The awkward-PDF corpus the SDK signs: each is sealed, its earlier signatures kept intact.
+SEALABLE: dict[str, Callable[[], bytes]] = {
+    "incremental updates": corpus.incremental_updates,
+    "stream xref and object streams": corpus.object_streams,
+    "hybrid xref": corpus.hybrid_xref,
+    "form with fields": corpus.form_with_fields,
+    "XFA form": corpus.xfa_form,
+    "a foreign signature": lambda: corpus.signed_by(corpus.foreign_signer(), corpus.simple_pdf()),
+    "a page content that is not zlib": corpus.broken_page_content,
+    "rotated 90": lambda: corpus.simple_pdf(rotate=90),
+    "three pages": lambda: corpus.simple_pdf(pages=3),
+}
+#: And the ones no seal can go on: refused with the code, the file named, never a 500.
+UNSEALABLE: dict[str, Callable[[], bytes]] = {
+    "truncated": corpus.truncated,
+    "garbage after a PDF header": corpus.garbage,
+    "a broken object stream": corpus.broken_object_stream,
+    "encrypted with a password": lambda: corpus.encrypted("secret"),
+    "certified, no change allowed": lambda: corpus.signed_by(
+        corpus.foreign_signer(), corpus.simple_pdf(), certify=True
+    ),
+}
+
+
+@pytest.mark.usefixtures("opened")
+@pytest.mark.parametrize("case", SEALABLE)
+def test_each_awkward_file_is_sealed_and_validates(client: FlaskClient, services: MockServices, case: str) -> None:
+    original = SEALABLE[case]()
+    answer = seal(client, pdf=original, field_page="1", field_x="20", field_y="20", label=case)
+    assert answer.status_code == 200, answer.get_data(as_text=True)[:300]
+    assert answer.data.startswith(original)  # an incremental update: the file as it came, then the seal
+    signature, _ = validated(services, answer.data)
+    assert signature.field_name.startswith("Seal")
+    for earlier in PdfFileReader(io.BytesIO(answer.data), strict=False).embedded_signatures[:-1]:
+        assert validate_pdf_signature(earlier, ValidationContext(trust_roots=[], allow_fetching=False)).intact
+
+
+@pytest.mark.usefixtures("opened")
+@pytest.mark.parametrize("case", UNSEALABLE)
+def test_each_unsealable_file_is_refused_with_its_code(client: FlaskClient, case: str) -> None:
+    answer = seal(client, pdf=UNSEALABLE[case]())
+    assert [e["field"] for e in problem(answer, 400, "invalid_seal_request")["errors"]] == ["file"]
+
+
+@pytest.mark.usefixtures("opened")
+def test_poppler_s_pdfsig_finds_the_seal_valid(client: FlaskClient, tmp_path: Path) -> None:
+    """An independent validator: poppler's ``pdfsig`` (which .ci/run installs) checks the seal's signature."""
+    pdfsig = shutil.which("pdfsig")
+    if pdfsig is None:
+        if os.environ.get("CI"):
+            pytest.fail("pdfsig (poppler-utils) is missing: .ci/run installs it")
+        pytest.skip("pdfsig (poppler-utils) is not installed")
+    sealed = tmp_path / "scelle.pdf"
+    sealed.write_bytes(seal(client, field_page="1", field_x="30", field_y="30", label="Cabinet Ecma").data)
+    checked = subprocess.run([pdfsig, str(sealed)], capture_output=True, text=True, check=False, timeout=60)
+    assert "Signature Validation: Signature is Valid." in checked.stdout, checked.stdout
+    assert "Cabinet Ecma" in checked.stdout

@@ -9,10 +9,12 @@ import os
 import shutil
 import subprocess
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from asn1crypto import x509 as asn1_x509
 from cryptography.hazmat.primitives.serialization import Encoding
 from flask import Flask
@@ -24,6 +26,7 @@ from pyhanko_certvalidator import ValidationContext
 from mock_provider.core.models import OAuthClient
 from mock_provider.core.services import MockServices
 from tests.helpers import pdf_corpus as corpus
+from tests.helpers.mock import LiveMock
 from tests.helpers.pdf import one_page_pdf
 from tests.helpers.registration import OPERATOR_HEADERS, problem
 
@@ -203,3 +206,29 @@ def test_poppler_s_pdfsig_finds_the_seal_valid(client: FlaskClient, tmp_path: Pa
     checked = subprocess.run([pdfsig, str(sealed)], capture_output=True, text=True, check=False, timeout=60)
     assert "Signature Validation: Signature is Valid." in checked.stdout, checked.stdout
     assert "Cabinet Ecma" in checked.stdout
+
+
+def test_parallel_first_seals_issue_one_seal_certificate(live_mock: LiveMock, registered: Callable[..., str]) -> None:
+    """The firm's seal certificate is issued on its first use: six seal calls at once issue one, and each PDF is
+    sealed with it."""
+    registered(live_mock.app)
+    pdf = one_page_pdf()
+
+    def one(_: int) -> requests.Response:
+        files = {"file": ("lettre.pdf", pdf, "application/pdf")}
+        return requests.post(
+            f"{live_mock.url}{URL}", data={"seal_id": SEAL}, files=files, headers=OPERATOR_HEADERS, timeout=60
+        )
+
+    with ThreadPoolExecutor(6) as pool:
+        answers = list(pool.map(one, range(6)))
+    assert [a.status_code for a in answers] == [200] * 6
+    seals = [
+        c
+        for c in requests.get(f"{live_mock.url}/_mock/certificates", timeout=10).json()["data"]
+        if c["profile"] == "seal"
+    ]
+    ecma = [c for c in seals if "Ecma" in c["subject"]]
+    assert len(ecma) == 1, seals
+    serials = {PdfFileReader(io.BytesIO(a.content)).embedded_signatures[0].signer_cert.serial_number for a in answers}
+    assert len(serials) == 1

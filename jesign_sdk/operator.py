@@ -11,6 +11,9 @@ documents it), or, the mock's extension, a confidential client's id and secret (
 - :attr:`TrustOperator.id_validations`: identity prevalidation, Universign's ``POST /v1/id-validations`` (a
   multipart form with ``document`` once or twice, ``document_type``, ``email``, ``full_name``, ``birthdate``),
   and the mock's own read of one validation.
+- :attr:`TrustOperator.files` and :attr:`TrustOperator.transactions`: Universign's transaction API as far as the
+  mock has it (a first slice: PDFs uploaded, a draft with its documents, signature fields and signers, started,
+  cancelled, read and listed; the signers' side is not there yet).
 - :attr:`TrustOperator.seals`: the standalone seal service, Universign's ``POST /v1/seals``: a PDF sealed with a
   firm's seal in one call (no person, no SMS code).
 
@@ -20,11 +23,11 @@ with the problem's code for a refusal, an :class:`~jesign_sdk.APIConnectionError
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import requests
 
@@ -33,15 +36,23 @@ from jesign_sdk._json import json_object, objects, optional, optional_time, time
 from jesign_sdk._requestor import Auth, Endpoints, Requestor, RetryPolicy, basic, bearer, read_json
 from jesign_sdk.resources.trust import DocumentSide
 
+T = TypeVar("T")
+
 __all__ = [
     "CreatedRegistration",
+    "Files",
     "IdValidation",
     "IdValidations",
     "OperatorRegistration",
     "OperatorRegistrations",
     "SealField",
     "Seals",
+    "Transaction",
+    "TransactionDocument",
+    "TransactionField",
+    "Transactions",
     "TrustOperator",
+    "UploadedFile",
 ]
 
 
@@ -306,6 +317,192 @@ def _page(body: Any) -> tuple[list[OperatorRegistration], str | None]:
     return items, optional(body, "next_cursor", str) if more else None
 
 
+@dataclass(frozen=True)
+class UploadedFile:
+    """A PDF kept by the trust provider for this operator, to add to transactions by its ``id``."""
+
+    id: str
+    name: str
+    size: int
+    pages: int
+
+    @classmethod
+    def from_json(cls, body: Any) -> UploadedFile:
+        return cls(
+            id=_field(body, "id", str),
+            name=_field(body, "name", str),
+            size=_field(body, "size", int),
+            pages=_field(body, "pages", int),
+        )
+
+
+@dataclass(frozen=True)
+class TransactionField:
+    """A signature field: its ``page`` (from 1) and box corner ``x``, ``y``, and the signer bound to it."""
+
+    id: str
+    document_id: str
+    page: int
+    x: int
+    y: int
+    signer: str | None
+
+    @classmethod
+    def from_json(cls, body: Any) -> TransactionField:
+        return cls(
+            id=_field(body, "id", str),
+            document_id=_field(body, "document", str),
+            page=_field(body, "page", int),
+            x=_field(body, "x", int),
+            y=_field(body, "y", int),
+            signer=optional(body, "signer", str),
+        )
+
+
+@dataclass(frozen=True)
+class TransactionDocument:
+    id: str
+    name: str
+    file_id: str
+    pages: int
+    fields: tuple[TransactionField, ...]
+
+    @classmethod
+    def from_json(cls, body: Any) -> TransactionDocument:
+        return cls(
+            id=_field(body, "id", str),
+            name=_field(body, "name", str),
+            file_id=_field(body, "file", str),
+            pages=_field(body, "pages", int),
+            fields=tuple(TransactionField.from_json(f) for f in objects(body, "fields")),
+        )
+
+
+@dataclass(frozen=True)
+class Transaction:
+    """A transaction: ``state`` ``draft``, ``started``, ``cancelled``, ``expired``..., its documents and signers."""
+
+    id: str
+    name: str
+    state: str
+    language: str
+    created_at: datetime
+    started_at: datetime | None
+    expires_at: datetime | None
+    documents: tuple[TransactionDocument, ...]
+    signers: tuple[str, ...]
+    raw: dict[str, Any] = field(repr=False, default_factory=dict)
+
+    @classmethod
+    def from_json(cls, body: Any) -> Transaction:
+        return cls(
+            id=_field(body, "id", str),
+            name=_field(body, "name", str),
+            state=_field(body, "state", str),
+            language=_field(body, "language", str),
+            created_at=time(body, "created_at"),
+            started_at=optional_time(body, "started_at"),
+            expires_at=optional_time(body, "expires_at"),
+            documents=tuple(TransactionDocument.from_json(d) for d in objects(body, "documents")),
+            signers=tuple(_field(p, "email", str) for p in objects(body, "participants")),
+            raw=json_object(body),
+        )
+
+
+class Files(_OperatorResource):
+    """``/files``: PDFs kept for this operator's transactions."""
+
+    def upload(self, pdf: bytes | str | Path, *, idempotency_key: str | None = None) -> UploadedFile:
+        content = pdf if isinstance(pdf, bytes) else Path(pdf).read_bytes()
+        name = "document.pdf" if isinstance(pdf, bytes) else Path(pdf).name
+        response = self._requestor.request(
+            "POST",
+            "trust",
+            "/files",
+            auth=self._auth,
+            files={"file": (name, content, "application/pdf")},
+            idempotency_key=idempotency_key,
+        )
+        return read_json(response, UploadedFile.from_json)
+
+
+class Transactions(_OperatorResource):
+    """``/transactions``: prepare a draft (documents, fields, signers), start it, cancel it, read and list them.
+    Every body is form-encoded, as Universign's examples."""
+
+    def _post(self, path: str, form: dict[str, str], idempotency_key: str | None, parse: Callable[[Any], T]) -> T:
+        response = self._requestor.request(
+            "POST", "trust", f"/transactions{path}", auth=self._auth, data=form, idempotency_key=idempotency_key
+        )
+        return read_json(response, parse)  # a malformed answer: APIResponseValidationError
+
+    def create(
+        self,
+        *,
+        name: str | None = None,
+        language: str | None = None,
+        duration_minutes: int | None = None,
+        idempotency_key: str | None = None,
+    ) -> Transaction:
+        given = {"name": name, "language": language, "duration": duration_minutes}
+        form = {key: str(value) for key, value in given.items() if value is not None}
+        return self._post("", form, idempotency_key, Transaction.from_json)
+
+    def add_document(
+        self,
+        transaction_id: str,
+        file: UploadedFile | str,
+        *,
+        name: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> TransactionDocument:
+        form = {"document": file.id if isinstance(file, UploadedFile) else file}
+        if name is not None:
+            form["name"] = name
+        return self._post(f"/{transaction_id}/documents", form, idempotency_key, TransactionDocument.from_json)
+
+    def add_field(
+        self, transaction_id: str, document_id: str, *, page: int, x: int, y: int, idempotency_key: str | None = None
+    ) -> TransactionField:
+        form = {"type": "signature", "page": str(page), "x": str(x), "y": str(y)}
+        path = f"/{transaction_id}/documents/{document_id}/fields"
+        return self._post(path, form, idempotency_key, TransactionField.from_json)
+
+    def add_signature(
+        self, transaction_id: str, *, signer: str, field_id: str, idempotency_key: str | None = None
+    ) -> dict[str, Any]:
+        """Bind ``signer`` (an e-mail) to the field; answers the signature as the provider describes it."""
+        form = {"signer": signer, "field": field_id}
+        return self._post(f"/{transaction_id}/signatures", form, idempotency_key, json_object)
+
+    def start(self, transaction_id: str, *, idempotency_key: str | None = None) -> Transaction:
+        return self._post(f"/{transaction_id}/start", {}, idempotency_key, Transaction.from_json)
+
+    def cancel(self, transaction_id: str, *, idempotency_key: str | None = None) -> Transaction:
+        return self._post(f"/{transaction_id}/cancel", {}, idempotency_key, Transaction.from_json)
+
+    def get(self, transaction_id: str) -> Transaction:
+        response = self._requestor.request("GET", "trust", f"/transactions/{transaction_id}", auth=self._auth)
+        return read_json(response, Transaction.from_json)
+
+    def list(self, *, state: str | None = None, page_size: int = 20) -> Iterator[Transaction]:
+        """Every transaction of this operator (of ``state``), a page at a time."""
+        params: dict[str, Any] = {"limit": page_size}
+        if state is not None:
+            params["state"] = state
+        while True:
+            response = self._requestor.request("GET", "trust", "/transactions", auth=self._auth, params=params)
+            found, more = read_json(response, _transactions_page)
+            yield from found
+            if not more or not found:
+                return
+            params["starting_after"] = found[-1].id
+
+
+def _transactions_page(body: Any) -> tuple[list[Transaction], bool]:
+    return [Transaction.from_json(item) for item in objects(body, "data")], _field(body, "has_more", bool)
+
+
 class TrustOperator:
     """The trust provider's operator API, with the operator's ``api_key`` (or a confidential client's
     ``client_id`` and ``client_secret``, the mock's extension).
@@ -344,6 +541,8 @@ class TrustOperator:
         self.registrations = OperatorRegistrations(self.requestor, auth)
         self.id_validations = IdValidations(self.requestor, auth)
         self.seals = Seals(self.requestor, auth)
+        self.files = Files(self.requestor, auth)
+        self.transactions = Transactions(self.requestor, auth)
 
     def __repr__(self) -> str:
         trust = self.requestor.endpoints.trust if self.requestor.endpoints is not None else None

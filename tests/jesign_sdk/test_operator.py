@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 import requests
 
-from jesign_sdk import APIStatusError, AuthenticationError, BadRequestError, Client, NotFoundError
+from jesign_sdk import APIStatusError, AuthenticationError, BadRequestError, Client, ConflictError, NotFoundError
 from jesign_sdk.operator import SealField, TrustOperator
 from jesign_sdk.resources.trust import DocumentSide
 from tests.helpers.documents import colour_png
@@ -110,3 +110,35 @@ def test_an_operator_opens_reads_and_lists_its_registrations_with_its_api_key(li
         list(TrustOperator(live_mock.url, api_key="sk_test_not_a_key").registrations.list())
     with pytest.raises(ValueError, match="api_key"):
         TrustOperator(live_mock.url)
+
+
+def test_an_operator_prepares_starts_and_cancels_a_transaction(live_mock: LiveMock) -> None:
+    """Universign's transaction API through the SDK: a file, a draft with its document, field and signer, started
+    once (the second start the SDK's ConflictError), listed by state, cancelled; another operator sees none."""
+    platform = TrustOperator(live_mock.url, api_key=PLATFORM_KEY)
+    uploaded = platform.files.upload(one_page_pdf())
+    assert (uploaded.pages, uploaded.id.startswith("file_")) == (1, True)
+    draft = platform.transactions.create(name="Lettre de mission", language="fr")
+    assert draft.state == "draft"
+    document = platform.transactions.add_document(draft.id, uploaded, name="lettre.pdf")
+    field = platform.transactions.add_field(draft.id, document.id, page=1, x=40, y=600)
+    signature = platform.transactions.add_signature(draft.id, signer="client@example.com", field_id=field.id)
+    assert signature["signer"] == "client@example.com"
+    started = platform.transactions.start(draft.id)
+    assert (started.state, started.signers) == ("started", ("client@example.com",))
+    assert started.expires_at is not None
+    assert [f.signer for f in started.documents[0].fields] == ["client@example.com"]
+    with pytest.raises(ConflictError) as again:
+        platform.transactions.start(draft.id)
+    assert again.value.code == "transaction_wrong_state"
+    assert [t.id for t in platform.transactions.list(state="started")] == [draft.id]
+    assert platform.transactions.cancel(draft.id).state == "cancelled"
+    assert platform.transactions.get(draft.id).state == "cancelled"
+    issued = requests.post(f"{live_mock.url}/_mock/api-keys", json={"owner": "integrator", "name": "CI"}, timeout=10)
+    other = TrustOperator(live_mock.url, api_key=issued.json()["key"])
+    with pytest.raises(NotFoundError):
+        other.transactions.get(draft.id)
+    assert list(other.transactions.list()) == []
+    with pytest.raises(BadRequestError) as refused:
+        platform.files.upload(b"GIF89a not a PDF")
+    assert refused.value.code == "invalid_file"

@@ -8,7 +8,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -435,3 +435,20 @@ def test_an_identity_prevalidation_is_announced_to_its_operator(
             "reason": validation["reason"],
         }
     assert [json.loads(d.body)["data"]["status"] for d in got] == ["valid", "invalid"]
+
+
+def test_a_session_found_over_is_announced_as_registration_expired(
+    live_mock: LiveMock, receiver: WebhookReceiver, clock: ManualClock
+) -> None:
+    """The 7-day session's end is announced once, when the mock finds it (here: the operator's read)."""
+    subscribe(live_mock.url, receiver.url, ["registration.expired"])
+    reg = create_registration(live_mock.app.test_client())
+    clock.advance(timedelta(days=7, seconds=1))
+    for _ in range(2):  # read twice: one expiry, one event
+        read = requests.get(f"{live_mock.url}/trust/v1/registrations/{reg['id']}", headers=OPERATOR_HEADERS, timeout=10)
+        assert read.json()["state"] == "expired"
+    assert requests.post(f"{live_mock.url}/_mock/webhooks/deliveries/settle", timeout=10).json() == {"sent": 1}
+    [delivery] = receiver.wait_for(1)
+    event = json.loads(delivery.body)
+    assert event["type"] == "registration.expired"
+    assert event["data"] == {"object": "registration", "id": reg["id"], "state": "expired", "previous_state": "created"}

@@ -59,7 +59,7 @@ PHONE_NUMBER_TYPES = ("suggestion", "flex_prerequisite", "prerequisite")
 SESSION_TYPES = ("standalone",)
 
 #: Every trust state, for the operator's list filter.
-TRUST_STATES = (*webhook_events.REGISTRATION_STATES, EXPIRED)  # each state announced, and the session's end
+TRUST_STATES = webhook_events.REGISTRATION_STATES  # each state is announced, the session's end (EXPIRED) too
 
 #: What the person must do next, by platform state.
 NEXT_ACTION = {

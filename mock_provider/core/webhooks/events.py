@@ -61,6 +61,8 @@ REGISTRATION_STATES = (
     "certificate_issued",
     "rejected",
     "cancelled",
+    # Sent when the mock finds the 7-day session over: on the next call that reads or moves the registration.
+    "expired",
 )
 
 #: Every event name a subscription may ask for: Universign's, then the mock's own.

@@ -98,3 +98,31 @@ def documents_limit(ctx: CheckContext) -> None:
         ctx.expect(held == MAX_DOCUMENTS, f"the transaction holds {held} documents after the refusal")
     finally:
         _post(ctx, f"/transactions/{tx}/cancel")
+
+
+@check(
+    "transactions.access.owner_only",
+    title="A transaction is its operator's: another operator's key can neither read, list nor cancel it",
+    cites=(
+        f"{UNIVERSIGN}: the API key authenticates the workspace whose transactions it reads",
+        "OWASP API Security Top 10 2023, API1: broken object level authorization",
+    ),
+    severity=Severity.CRITICAL,
+    needs=("operators",),
+)
+def owner_only(ctx: CheckContext) -> None:
+    """A draft prepared with the target's operator credentials; another operator's key (issued through the harness)
+    reads it, finds it in its list, cancels it: each refused (403 or 404) or absent, and the draft is still a draft
+    for its owner."""
+    tx = _ready(ctx)
+    other = {"Authorization": f"Bearer {ctx.harness.operator_key('conformance-other-operator')}"}
+    try:
+        read = ctx.http.get("trust", f"/transactions/{tx}", headers=other)
+        ctx.expect_refusal(read, (403, 404), None, "another operator's key reading my transaction")
+        listed = ctx.expect_status(ctx.http.get("trust", "/transactions", headers=other), 200, what="its list")
+        ctx.expect(tx not in [t.get("id") for t in listed.get("data", [])], "another operator's list holds it")
+        cancel = ctx.http.post("trust", f"/transactions/{tx}/cancel", data={}, headers=other)
+        ctx.expect_refusal(cancel, (403, 404), None, "another operator's key cancelling my transaction")
+        ctx.expect(_state(ctx, tx) == "draft", f"after the refusals my transaction is {_state(ctx, tx)}")
+    finally:
+        _post(ctx, f"/transactions/{tx}/cancel")

@@ -23,6 +23,7 @@ from mock_provider.core.errors import Conflict, InvalidInput, NotFound
 from mock_provider.core.ids import new_id
 from mock_provider.core.misbehaviour.areas.transactions import (
     TRANSACTION_DOCUMENT_LIMIT_IGNORED,
+    TRANSACTION_OF_ANY_OPERATOR,
     TRANSACTION_STARTED_TWICE,
 )
 from mock_provider.core.misbehaviour.switches import Breakages
@@ -324,14 +325,10 @@ class Transactions:
 
     def _locked(self, session: Session, owner: str, transaction_id: str, now: datetime) -> SigningTransaction:
         """The owner's transaction, locked for the rest of the transaction, expired first if it is due."""
-        tx = session.scalar(
-            for_update(
-                session,
-                select(SigningTransaction).where(
-                    SigningTransaction.id == transaction_id, SigningTransaction.owner == owner
-                ),
-            )
-        )
+        query = select(SigningTransaction).where(SigningTransaction.id == transaction_id)
+        if TRANSACTION_OF_ANY_OPERATOR not in self.breakages:
+            query = query.where(SigningTransaction.owner == owner)
+        tx = session.scalar(for_update(session, query))
         if tx is None:
             raise NotFound("no such transaction", code="transaction_not_found")
         self._expire_due(session, owner, now, only=tx)

@@ -18,3 +18,8 @@ TRANSACTION_DOCUMENT_LIMIT_IGNORED = declare(
     rule="A transaction holds at most 20 documents: the 21st is refused.",
     check="transactions.documents.limit",
 )
+TRANSACTION_OF_ANY_OPERATOR = declare(
+    "transaction_of_any_operator",
+    rule="A transaction is its operator's: another operator's key neither reads nor cancels it (404).",
+    check="transactions.access.owner_only",
+)

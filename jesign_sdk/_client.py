@@ -70,12 +70,9 @@ class Client:
         clock: Clock = system_clock,
         leeway: timedelta = DEFAULT_LEEWAY,
     ) -> None:
-        if endpoints is None:
-            if base_url is None:
-                raise ValueError("give base_url (one origin for every party) or endpoints")
-            endpoints = Endpoints.single_origin(base_url)
-        policy = retry or RetryPolicy(max_retries=max_retries)
-        self.requestor = Requestor(endpoints, session=session, timeout=timeout, retry=policy)
+        self.requestor = Requestor.for_client(
+            base_url, endpoints, session=session, timeout=timeout, max_retries=max_retries, retry=retry
+        )
         self.sso = SSO(self.requestor, client_id=client_id, client_secret=client_secret, clock=clock, leeway=leeway)
         self._login = _Login(tokens, on_tokens_refreshed)
         self._attach_resources(None)

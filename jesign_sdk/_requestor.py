@@ -197,6 +197,24 @@ class Session(requests.Session):
 class Requestor:
     """Sends requests to the parties with the client's policy. Resources hold one and call :meth:`request`."""
 
+    @classmethod
+    def for_client(
+        cls,
+        base_url: str | None,
+        endpoints: Endpoints | None,
+        *,
+        session: requests.Session | None,
+        timeout: float,
+        max_retries: int,
+        retry: RetryPolicy | None,
+    ) -> Requestor:
+        """A client's requestor: ``base_url`` serves every party from one origin, or ``endpoints`` names each."""
+        if endpoints is None:
+            if base_url is None:
+                raise ValueError("give base_url (one origin for every party) or endpoints")
+            endpoints = Endpoints.single_origin(base_url)
+        return cls(endpoints, session=session, timeout=timeout, retry=retry or RetryPolicy(max_retries=max_retries))
+
     def __init__(
         self,
         endpoints: Endpoints | None,

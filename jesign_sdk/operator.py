@@ -524,12 +524,9 @@ class TrustOperator:
         max_retries: int = 3,
         retry: RetryPolicy | None = None,
     ) -> None:
-        if endpoints is None:
-            if base_url is None:
-                raise ValueError("give base_url (one origin for every party) or endpoints")
-            endpoints = Endpoints.single_origin(base_url)
-        policy = retry or RetryPolicy(max_retries=max_retries)
-        self.requestor = Requestor(endpoints, session=session, timeout=timeout, retry=policy)
+        self.requestor = Requestor.for_client(
+            base_url, endpoints, session=session, timeout=timeout, max_retries=max_retries, retry=retry
+        )
         if api_key is not None:
             auth = bearer(api_key)
             self._who = f"api_key={api_key[:8]}…"
